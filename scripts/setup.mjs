@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Installs what is missing: npm packages of the workspace (pinned pnpm, frozen lockfile) and,
+// with --system, the Debian packages that the tests drive for real.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runPnpm } from './pnpm.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Debian packages the test suites use (real components, started by the tests themselves).
+export const SYSTEM_PACKAGES = [];
+
+function lockStamp() {
+  const lock = join(root, 'pnpm-lock.yaml');
+  const h = createHash('sha256');
+  h.update(existsSync(lock) ? readFileSync(lock) : '');
+  h.update(process.version);
+  return h.digest('hex');
+}
+
+export function installNodePackages() {
+  const stampFile = join(root, 'node_modules', '.vigie-install-stamp');
+  const stamp = lockStamp();
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
+  const code = runPnpm(['install', ...frozen]);
+  if (code !== 0) throw new Error(`pnpm install failed (exit ${code})`);
+  writeFileSync(stampFile, stamp);
+}
+
+function missingDebianPackages(pkgs) {
+  return pkgs.filter((p) => {
+    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' });
+    return r.status !== 0 || !r.stdout.includes('install ok installed');
+  });
+}
+
+export function installSystemPackages(pkgs = SYSTEM_PACKAGES) {
+  if (pkgs.length === 0) return;
+  const missing = missingDebianPackages(pkgs);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    console.warn(`[setup] missing Debian packages (need root to install): ${missing.join(' ')}`);
+    return;
+  }
+  console.log(`[setup] apt-get install ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  if (r.status !== 0) throw new Error(`apt-get install failed for ${missing.join(' ')}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  installNodePackages();
+  if (process.argv.includes('--system')) installSystemPackages();
+}

@@ -1,0 +1,65 @@
+/**
+ * One catalogue of error codes for every boundary (agent channel, REST, CLI).
+ * A code is never reused for another meaning; add new ones at the end of their group.
+ */
+export const ErrorCodes = {
+  // agent channel: framing and protocol
+  MALFORMED_FRAME: { code: 'VIGIE_E_MALFORMED_FRAME', status: 400, message: 'Frame is not valid JSON' },
+  FRAME_TOO_LARGE: { code: 'VIGIE_E_FRAME_TOO_LARGE', status: 413, message: 'Frame exceeds the maximum size' },
+  UNSUPPORTED_VERSION: { code: 'VIGIE_E_UNSUPPORTED_VERSION', status: 400, message: 'Unsupported protocol version' },
+  UNKNOWN_TYPE: { code: 'VIGIE_E_UNKNOWN_TYPE', status: 400, message: 'Unknown message type' },
+  INVALID_ENVELOPE: { code: 'VIGIE_E_INVALID_ENVELOPE', status: 400, message: 'Envelope does not match protocol v1' },
+  INVALID_BODY: { code: 'VIGIE_E_INVALID_BODY', status: 400, message: 'Message body does not match its schema' },
+  WRONG_DIRECTION: { code: 'VIGIE_E_WRONG_DIRECTION', status: 400, message: 'Message type is not allowed in this direction' },
+  HELLO_REQUIRED: { code: 'VIGIE_E_HELLO_REQUIRED', status: 400, message: 'The first message must be hello' },
+  RATE_LIMITED: { code: 'VIGIE_E_RATE_LIMITED', status: 429, message: 'Too many messages' },
+  SEQ_INVALID: { code: 'VIGIE_E_SEQ_INVALID', status: 400, message: 'Sequence number is invalid' },
+  CONNECTION_REPLACED: { code: 'VIGIE_E_CONNECTION_REPLACED', status: 409, message: 'A newer connection of this agent replaced this one' },
+  SHUTTING_DOWN: { code: 'VIGIE_E_SHUTTING_DOWN', status: 503, message: 'Collector is shutting down' },
+
+  // agent identity and enrollment
+  AGENT_AUTH_REQUIRED: { code: 'VIGIE_E_AGENT_AUTH_REQUIRED', status: 401, message: 'Agent credential required' },
+  AGENT_BAD_CREDENTIAL: { code: 'VIGIE_E_AGENT_BAD_CREDENTIAL', status: 401, message: 'Agent credential is not valid' },
+  AGENT_REVOKED: { code: 'VIGIE_E_AGENT_REVOKED', status: 403, message: 'Agent credential has been revoked' },
+  ENROLL_TOKEN_INVALID: { code: 'VIGIE_E_ENROLL_TOKEN_INVALID', status: 401, message: 'Enrollment token is not valid' },
+  ENROLL_TOKEN_EXPIRED: { code: 'VIGIE_E_ENROLL_TOKEN_EXPIRED', status: 401, message: 'Enrollment token has expired' },
+  ENROLL_TOKEN_EXHAUSTED: { code: 'VIGIE_E_ENROLL_TOKEN_EXHAUSTED', status: 401, message: 'Enrollment token has no uses left' },
+  ENROLL_TOKEN_REVOKED: { code: 'VIGIE_E_ENROLL_TOKEN_REVOKED', status: 401, message: 'Enrollment token has been revoked' },
+
+  // REST and users
+  VALIDATION: { code: 'VIGIE_E_VALIDATION', status: 400, message: 'Request does not match its schema' },
+  UNAUTHENTICATED: { code: 'VIGIE_E_UNAUTHENTICATED', status: 401, message: 'Login required' },
+  LOGIN_FAILED: { code: 'VIGIE_E_LOGIN_FAILED', status: 401, message: 'Wrong e-mail or password' },
+  LOGIN_RATE_LIMITED: { code: 'VIGIE_E_LOGIN_RATE_LIMITED', status: 429, message: 'Too many login attempts, try again later' },
+  CSRF: { code: 'VIGIE_E_CSRF', status: 403, message: 'Missing or wrong CSRF token' },
+  FORBIDDEN: { code: 'VIGIE_E_FORBIDDEN', status: 403, message: 'Not allowed' },
+  NOT_FOUND: { code: 'VIGIE_E_NOT_FOUND', status: 404, message: 'Not found' },
+  CONFLICT: { code: 'VIGIE_E_CONFLICT', status: 409, message: 'Conflicts with existing data' },
+  PAYLOAD_TOO_LARGE: { code: 'VIGIE_E_PAYLOAD_TOO_LARGE', status: 413, message: 'Request body is too large' },
+  INTERNAL: { code: 'VIGIE_E_INTERNAL', status: 500, message: 'Internal error' },
+} as const;
+
+export type ErrorKey = keyof typeof ErrorCodes;
+export type ErrorCode = (typeof ErrorCodes)[ErrorKey]['code'];
+
+const byCode = new Map<string, (typeof ErrorCodes)[ErrorKey]>(Object.values(ErrorCodes).map((e) => [e.code, e]));
+
+export function describeError(code: string): { code: string; status: number; message: string } | undefined {
+  return byCode.get(code);
+}
+
+/** An error that crosses a boundary: it carries a catalogue code and an HTTP-ish status. */
+export class VigieError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(key: ErrorKey, message?: string, details?: unknown) {
+    const entry = ErrorCodes[key];
+    super(message ?? entry.message);
+    this.name = 'VigieError';
+    this.code = entry.code;
+    this.status = entry.status;
+    this.details = details;
+  }
+}

@@ -1,0 +1,162 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { InventoryBody } from './inventory.js';
+import { MAX_CHECK_RESULTS_PER_FRAME, MAX_METRIC_VALUES_PER_FRAME, MAX_STRING, PROTOCOL_VERSION } from './limits.js';
+import { SERIES_KEY_PATTERN } from './series-key.js';
+
+const strict = { additionalProperties: false } as const;
+const Str = Type.String({ maxLength: MAX_STRING });
+const ShortStr = Type.String({ minLength: 1, maxLength: 256 });
+const Millis = Type.Integer({ minimum: 0 });
+
+/** `{v, type, seq, ts, body}`: every frame on the agent channel, both directions. */
+export const Envelope = Type.Object(
+  {
+    v: Type.Integer(),
+    type: Type.String({ maxLength: 64 }),
+    /** Per-sender sequence. Agent messages that must be delivered (everything but hello) have seq ≥ 1. */
+    seq: Type.Integer({ minimum: 0 }),
+    ts: Millis,
+    body: Type.Unknown(),
+  },
+  strict,
+);
+export type Envelope = Static<typeof Envelope>;
+
+// ---- agent → collector ----
+
+export const HelloBody = Type.Object(
+  {
+    agentVersion: ShortStr,
+    protocol: Type.Literal(PROTOCOL_VERSION),
+    hostname: ShortStr,
+    platform: ShortStr,
+    arch: ShortStr,
+    /** Hash of the last inventory the agent sent; lets the collector ask for a full one if it lacks it. */
+    inventoryHash: Type.Optional(Type.String({ maxLength: 128 })),
+    /** Next seq the agent will assign: lets the collector detect a wiped agent state. */
+    nextSeq: Type.Integer({ minimum: 1 }),
+    spool: Type.Object({ pendingFrames: Type.Integer({ minimum: 0 }), pendingBytes: Type.Integer({ minimum: 0 }), droppedFrames: Type.Integer({ minimum: 0 }) }, strict),
+  },
+  strict,
+);
+
+export const MetricSample = Type.Object(
+  {
+    ts: Millis,
+    values: Type.Record(Type.RegExp(new RegExp(SERIES_KEY_PATTERN)), Type.Number(), { additionalProperties: false }),
+  },
+  strict,
+);
+export const MetricsBody = Type.Object(
+  {
+    samples: Type.Array(MetricSample, { minItems: 1, maxItems: MAX_METRIC_VALUES_PER_FRAME }),
+  },
+  strict,
+);
+
+export const CheckStatus = Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('critical'), Type.Literal('unknown')]);
+export const CheckResult = Type.Object(
+  {
+    check: Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' }),
+    target: Type.String({ maxLength: 1024 }),
+    status: CheckStatus,
+    /** Stable machine code of the finding, e.g. `BACKUP_TOO_OLD`. */
+    code: Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,63}$' }),
+    message: Str,
+    values: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()]))),
+    observedAt: Millis,
+  },
+  strict,
+);
+export const ChecksBody = Type.Object({ results: Type.Array(CheckResult, { minItems: 1, maxItems: MAX_CHECK_RESULTS_PER_FRAME }) }, strict);
+
+export const EventSeverity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
+export const EventBody = Type.Object(
+  {
+    kind: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$' }),
+    severity: EventSeverity,
+    message: Str,
+    data: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()]))),
+    occurredAt: Millis,
+  },
+  strict,
+);
+
+export const CommandResultBody = Type.Object(
+  {
+    commandId: ShortStr,
+    ok: Type.Boolean(),
+    output: Type.Optional(Str),
+    error: Type.Optional(Type.Object({ code: ShortStr, message: Str }, strict)),
+  },
+  strict,
+);
+
+// ---- collector → agent ----
+
+export const AckBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, strict);
+
+export const PolicyBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 0 }),
+    metricsIntervalSec: Type.Integer({ minimum: 1, maximum: 3600 }),
+    inventoryIntervalSec: Type.Integer({ minimum: 60, maximum: 7 * 86400 }),
+    heartbeatSec: Type.Integer({ minimum: 5, maximum: 600 }),
+    /** Probe configurations by probe id; each probe validates its own part. */
+    probes: Type.Record(Type.RegExp(/^[a-z][a-z0-9-]{0,63}$/), Type.Unknown(), { additionalProperties: false }),
+  },
+  strict,
+);
+
+export const CommandAction = Type.Union([Type.Literal('refresh-inventory'), Type.Literal('run-probe'), Type.Literal('update')]);
+export const CommandBody = Type.Object(
+  { commandId: ShortStr, action: CommandAction, args: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())) },
+  strict,
+);
+
+export const ErrorBody = Type.Object(
+  {
+    code: Type.String({ pattern: '^VIGIE_E_[A-Z0-9_]+$' }),
+    message: Str,
+    fatal: Type.Boolean(),
+    /** The agent seq the error is about, when one frame was refused. */
+    refSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+
+export const AgentMessageBodies = {
+  hello: HelloBody,
+  inventory: InventoryBody,
+  metrics: MetricsBody,
+  checks: ChecksBody,
+  event: EventBody,
+  'command-result': CommandResultBody,
+} as const satisfies Record<string, TSchema>;
+
+export const CollectorMessageBodies = {
+  ack: AckBody,
+  policy: PolicyBody,
+  command: CommandBody,
+  error: ErrorBody,
+} as const satisfies Record<string, TSchema>;
+
+export type AgentMessageType = keyof typeof AgentMessageBodies;
+export type CollectorMessageType = keyof typeof CollectorMessageBodies;
+export type AgentBody<T extends AgentMessageType> = Static<(typeof AgentMessageBodies)[T]>;
+export type CollectorBody<T extends CollectorMessageType> = Static<(typeof CollectorMessageBodies)[T]>;
+
+export type AgentMessage = { [T in AgentMessageType]: { v: 1; type: T; seq: number; ts: number; body: AgentBody<T> } }[AgentMessageType];
+export type CollectorMessage = { [T in CollectorMessageType]: { v: 1; type: T; seq: number; ts: number; body: CollectorBody<T> } }[CollectorMessageType];
+
+export type HelloBody = Static<typeof HelloBody>;
+export type MetricsBody = Static<typeof MetricsBody>;
+export type MetricSample = Static<typeof MetricSample>;
+export type CheckResult = Static<typeof CheckResult>;
+export type ChecksBody = Static<typeof ChecksBody>;
+export type EventBody = Static<typeof EventBody>;
+export type CommandResultBody = Static<typeof CommandResultBody>;
+export type AckBody = Static<typeof AckBody>;
+export type PolicyBody = Static<typeof PolicyBody>;
+export type CommandBody = Static<typeof CommandBody>;
+export type ErrorBody = Static<typeof ErrorBody>;
