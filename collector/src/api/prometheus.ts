@@ -1,0 +1,31 @@
+import type { ChannelStats } from '../ingest/agent-channel.js';
+import type { PipelineStats } from '../ingest/pipeline.js';
+
+interface Gauge {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  value: number;
+}
+
+/** The collector's own health in Prometheus text exposition format 0.0.4. */
+export function prometheusText(channel: ChannelStats, pipeline: PipelineStats): string {
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const rows: Gauge[] = [
+    { name: 'vigie_agents_connected', help: 'Agent WebSocket connections open now', type: 'gauge', value: channel.connections },
+    { name: 'vigie_agent_frames_received_total', help: 'Frames received from agents', type: 'counter', value: channel.framesReceived },
+    { name: 'vigie_agent_frames_refused_total', help: 'Frames refused with an error code', type: 'counter', value: channel.framesRefused },
+    { name: 'vigie_agent_frames_duplicate_total', help: 'Replayed frames recognised by their seq', type: 'counter', value: channel.duplicates },
+    { name: 'vigie_agent_auth_failures_total', help: 'Agent connections refused at authentication', type: 'counter', value: channel.authFailures },
+    { name: 'vigie_ingest_frames_committed_total', help: 'Frames committed to the store', type: 'counter', value: pipeline.framesCommitted },
+    { name: 'vigie_ingest_values_committed_total', help: 'Metric values committed to the store', type: 'counter', value: pipeline.valuesCommitted },
+    { name: 'vigie_ingest_batches_total', help: 'Group-commit transactions', type: 'counter', value: pipeline.batches },
+    { name: 'vigie_ingest_commit_errors_total', help: 'Batches that failed and were retried frame by frame', type: 'counter', value: pipeline.commitErrors },
+    { name: 'vigie_ingest_pending_frames', help: 'Frames waiting for the next commit', type: 'gauge', value: pipeline.pendingFrames },
+    { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', type: 'gauge', value: mem.rss },
+    { name: 'nodejs_heap_used_bytes', help: 'V8 heap used in bytes', type: 'gauge', value: mem.heapUsed },
+    { name: 'process_cpu_seconds_total', help: 'User and system CPU time in seconds', type: 'counter', value: (cpu.user + cpu.system) / 1e6 },
+  ];
+  return `${rows.map((r) => `# HELP ${r.name} ${r.help}\n# TYPE ${r.name} ${r.type}\n${r.name} ${r.value}`).join('\n')}\n`;
+}

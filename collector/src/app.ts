@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import { PROTOCOL_VERSION } from '@vigie/shared';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerErrorHandling } from './api/errors.js';
+import { prometheusText } from './api/prometheus.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { AuthRepository } from './auth/repository.js';
+import { registerAuth } from './auth/routes.js';
+import { registerUserRoutes } from './auth/users-routes.js';
+import type { CollectorConfig } from './config.js';
+import { DevicesRepository } from './devices/repository.js';
+import { registerDeviceRoutes } from './devices/routes.js';
+import { registerEnrollRoutes } from './enroll/routes.js';
+import { EnrollmentService } from './enroll/service.js';
+import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
+import { Database } from './store/database.js';
+import { SqliteMetricStore } from './store/sqlite-metric-store.js';
+import { registerTenantRoutes } from './tenants/routes.js';
+import { TenantsRepository } from './tenants/repository.js';
+
+export const COLLECTOR_VERSION = '0.1.0';
+
+export interface Collector {
+  app: FastifyInstance;
+  db: Database;
+  metrics: SqliteMetricStore;
+  channel: AgentChannel;
+  pipeline: IngestPipeline;
+  auth: AuthRepository;
+  tenants: TenantsRepository;
+  enrollment: EnrollmentService;
+  devices: DevicesRepository;
+  /** Listens on the configured host and port; resolves to the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Opens the store, runs migrations and assembles the collector (not listening yet). */
+export async function createCollector(config: CollectorConfig): Promise<Collector> {
+  const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
+  await db.migrate();
+  const metrics = await SqliteMetricStore.open(db, config.retention);
+  const auth = new AuthRepository(db);
+  const tenants = new TenantsRepository(db);
+  const enrollment = new EnrollmentService(db);
+  const devices = new DevicesRepository(db);
+  const limiter = new LoginLimiter();
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.token', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics));
+  const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), {
+    onHello: (agent, hello) => {
+      devices.updateFromHello(agent.agentId, hello).catch((err) => app.log.error({ err }, 'hello update failed'));
+    },
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Vigie collector API', version: COLLECTOR_VERSION, description: `REST API v1; agent protocol v${PROTOCOL_VERSION} on ${AGENT_CHANNEL_PATH}` },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'vigie_session' }, csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' } },
+      },
+    },
+  });
+  registerErrorHandling(app);
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    return payload;
+  });
+  registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies });
+  registerUserRoutes(app, db, auth, tenants);
+  registerTenantRoutes(app, db, tenants);
+  registerEnrollRoutes(app, db, enrollment, tenants, limiter);
+  registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    db.sqlite.prepare('SELECT 1').get();
+    return { status: 'ok', version: COLLECTOR_VERSION, protocol: PROTOCOL_VERSION, agentsConnected: channel.stats.connections };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type('text/plain; version=0.0.4');
+    return prometheusText(channel.stats, pipeline.stats);
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (config.dashboardDir && existsSync(config.dashboardDir)) {
+    await app.register(fastifyStatic, { root: config.dashboardDir, prefix: '/', index: ['index.html'] });
+  }
+
+  app.server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === AGENT_CHANNEL_PATH) return channel.handleUpgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+
+  const maintenance = setInterval(() => {
+    metrics.maintain(Date.now()).catch((err) => app.log.error({ err }, 'metrics maintenance failed'));
+  }, config.maintenanceIntervalMs);
+  maintenance.unref();
+  const daily = setInterval(() => {
+    metrics.maintain(Date.now(), { retention: true }).catch((err) => app.log.error({ err }, 'metrics retention failed'));
+    auth.purgeExpiredSessions().catch((err) => app.log.error({ err }, 'session purge failed'));
+  }, 86_400_000);
+  daily.unref();
+
+  let closed = false;
+  return {
+    app,
+    db,
+    metrics,
+    channel,
+    pipeline,
+    auth,
+    tenants,
+    enrollment,
+    devices,
+    async listen() {
+      await app.listen({ host: config.host, port: config.port });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(maintenance);
+      clearInterval(daily);
+      await channel.close();
+      await pipeline.drain();
+      await app.close();
+      await metrics.close();
+      await db.close();
+    },
+  };
+}

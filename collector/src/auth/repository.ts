@@ -1,0 +1,78 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../store/database.js';
+import type { Role } from '../store/schema.js';
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  clientId: number | null;
+  locale: string;
+}
+
+export const SESSION_IDLE_MS = 12 * 3600_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export class AuthRepository {
+  constructor(private readonly db: Database) {}
+
+  async createUser(u: { email: string; name: string; role: Role; clientId: number | null; passwordHash: string; locale?: string }): Promise<number> {
+    const row = await this.db.kysely
+      .insertInto('users')
+      .values({ email: u.email.toLowerCase(), name: u.name, role: u.role, client_id: u.clientId, password_hash: u.passwordHash, locale: u.locale ?? 'fr', created_at: Date.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async findUserByEmail(email: string) {
+    return this.db.kysely.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).where('disabled_at', 'is', null).executeTakeFirst();
+  }
+
+  async listUsers(clientId?: number) {
+    let q = this.db.kysely.selectFrom('users').select(['id', 'email', 'name', 'role', 'client_id', 'locale', 'created_at', 'disabled_at']).orderBy('email');
+    if (clientId !== undefined) q = q.where('client_id', '=', clientId);
+    return q.execute();
+  }
+
+  async createSession(userId: number, now = Date.now()): Promise<{ token: string; csrfToken: string; expiresAt: number }> {
+    const token = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(24).toString('base64url');
+    const expiresAt = now + SESSION_IDLE_MS;
+    await this.db.kysely
+      .insertInto('sessions')
+      .values({ id_hash: sha256(token), user_id: userId, csrf_token: csrfToken, created_at: now, expires_at: expiresAt, last_seen_at: now })
+      .execute();
+    return { token, csrfToken, expiresAt };
+  }
+
+  /** The session's user, sliding its expiry; undefined when unknown or expired. */
+  async resolveSession(token: string, now = Date.now()): Promise<{ user: SessionUser; csrfToken: string; idHash: string } | undefined> {
+    const idHash = sha256(token);
+    const row = await this.db.kysely
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(['s.csrf_token', 's.expires_at', 's.last_seen_at', 'u.id', 'u.email', 'u.name', 'u.role', 'u.client_id', 'u.locale', 'u.disabled_at'])
+      .where('s.id_hash', '=', idHash)
+      .executeTakeFirst();
+    if (!row || row.expires_at <= now || row.disabled_at !== null) return undefined;
+    if (now - row.last_seen_at > 60_000) {
+      await this.db.kysely.updateTable('sessions').set({ last_seen_at: now, expires_at: now + SESSION_IDLE_MS }).where('id_hash', '=', idHash).execute();
+    }
+    return {
+      idHash,
+      csrfToken: row.csrf_token,
+      user: { id: row.id, email: row.email, name: row.name, role: row.role, clientId: row.client_id, locale: row.locale },
+    };
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.db.kysely.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async purgeExpiredSessions(now = Date.now()): Promise<void> {
+    await this.db.kysely.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+  }
+}

@@ -1,0 +1,64 @@
+import { Type } from '@sinclair/typebox';
+import { VigieError } from '@vigie/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../audit/repository.js';
+import type { Database } from '../store/database.js';
+import type { Role } from '../store/schema.js';
+import type { TenantsRepository } from '../tenants/repository.js';
+import { actorOf, requireRole } from './guard.js';
+import { hashPassword } from './passwords.js';
+import type { AuthRepository } from './repository.js';
+
+const CreateUser = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('client')]),
+    clientId: Type.Optional(Type.Integer({ minimum: 1 })),
+    password: Type.String({ minLength: 12, maxLength: 1024 }),
+    locale: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])),
+  },
+  { additionalProperties: false },
+);
+
+export interface CreateUserInput {
+  email: string;
+  name: string;
+  role: Role;
+  clientId?: number | undefined;
+  password: string;
+  locale?: 'fr' | 'en' | undefined;
+}
+
+/** Shared by the API and the CLI: a client user is bound to exactly one existing client. */
+export async function createUser(auth: AuthRepository, tenants: TenantsRepository, input: CreateUserInput): Promise<number> {
+  if (input.role === 'client') {
+    if (!input.clientId) throw new VigieError('VALIDATION', 'A client user needs a clientId');
+    if (!(await tenants.getClient(input.clientId))) throw new VigieError('NOT_FOUND', 'No such client');
+  } else if (input.clientId) throw new VigieError('VALIDATION', 'Only client users are bound to a client');
+  if (input.password.length < 12) throw new VigieError('VALIDATION', 'Password must have at least 12 characters');
+  if (await auth.findUserByEmail(input.email)) throw new VigieError('CONFLICT', 'A user with this e-mail exists');
+  return auth.createUser({
+    email: input.email,
+    name: input.name,
+    role: input.role,
+    clientId: input.role === 'client' ? (input.clientId ?? null) : null,
+    passwordHash: await hashPassword(input.password),
+    locale: input.locale ?? 'fr',
+  });
+}
+
+export function registerUserRoutes(app: FastifyInstance, db: Database, auth: AuthRepository, tenants: TenantsRepository): void {
+  app.get('/api/v1/users', { schema: { tags: ['users'] } }, async (req) => {
+    requireRole(req, 'admin');
+    return { users: await auth.listUsers() };
+  });
+
+  app.post('/api/v1/users', { schema: { tags: ['users'], body: CreateUser } }, async (req: FastifyRequest<{ Body: CreateUserInput }>, reply) => {
+    const admin = requireRole(req, 'admin');
+    const id = await createUser(auth, tenants, req.body);
+    await audit(db, actorOf(admin), 'user.create', `user:${id}`, { email: req.body.email, role: req.body.role, clientId: req.body.clientId ?? null });
+    reply.code(201);
+    return { id };
+  });
+}

@@ -1,0 +1,161 @@
+import { parseArgs } from 'node:util';
+import { VigieError } from '@vigie/shared';
+import { createCollector } from '../app.js';
+import { generatePassword } from '../auth/passwords.js';
+import { createUser } from '../auth/users-routes.js';
+import { type CollectorConfig, defaultConfig } from '../config.js';
+
+const USAGE = `vigie-collector <command> [options]
+
+Commands:
+  serve                 run the collector (REST API, agent channel, dashboard)
+  client create         --name <name>
+  site create           --client <id|name> --name <name>
+  user create           --email <e-mail> --role admin|technician|client [--client <id|name>] [--name <name>] [--password <pw>]
+  token create          --site <id> [--uses <n>] [--ttl-hours <h>] [--label <text>]
+
+Common options:
+  --data-dir <dir>      store folder (default ./.vigie/collector)
+  --db <file>           database file (default <data-dir>/vigie.db)
+  --json                machine-readable output
+Serve options:
+  --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
+`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'data-dir': { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'dashboard-dir': { type: 'string' },
+    'metrics-interval': { type: 'string' },
+    'log-level': { type: 'string' },
+    sync: { type: 'string' },
+    name: { type: 'string' },
+    client: { type: 'string' },
+    site: { type: 'string' },
+    email: { type: 'string' },
+    role: { type: 'string' },
+    password: { type: 'string' },
+    uses: { type: 'string' },
+    'ttl-hours': { type: 'string' },
+    label: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+function need(name: keyof typeof values): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new VigieError('VALIDATION', `--${name} is required`);
+  return v;
+}
+
+function int(name: keyof typeof values): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new VigieError('VALIDATION', `--${name} must be a whole number`);
+  return n;
+}
+
+function config(): CollectorConfig {
+  const c = defaultConfig({
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    ...(values.db ? { dbPath: values.db } : {}),
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.port ? { port: int('port') ?? 8080 } : {}),
+    ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+    ...(values.sync === 'normal' ? { synchronous: 'normal' as const } : {}),
+    dashboardDir: values['dashboard-dir'],
+  });
+  const interval = int('metrics-interval');
+  if (interval) c.channel.metricsIntervalSec = interval;
+  return c;
+}
+
+function print(human: string, data: Record<string, unknown>): void {
+  console.log(values.json ? JSON.stringify(data) : human);
+}
+
+async function main(): Promise<number> {
+  const cmd = positionals.join(' ');
+  if (values.help || cmd === '' || cmd === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (cmd === 'serve') {
+    const collector = await createCollector(config());
+    const url = await collector.listen();
+    collector.app.log.info({ url }, 'vigie collector listening');
+    const stop = async () => {
+      await collector.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1;
+  }
+  const collector = await createCollector({ ...config(), logLevel: 'warn' });
+  try {
+    const resolveClient = async (ref: string): Promise<number> => {
+      const byName = await collector.tenants.findClientByName(ref);
+      if (byName) return byName.id;
+      if (/^\d+$/.test(ref) && (await collector.tenants.getClient(Number(ref)))) return Number(ref);
+      throw new VigieError('NOT_FOUND', `No client ${JSON.stringify(ref)}`);
+    };
+    switch (cmd) {
+      case 'client create': {
+        const name = need('name');
+        const existing = await collector.tenants.findClientByName(name);
+        if (existing) throw new VigieError('CONFLICT', `Client ${JSON.stringify(name)} exists (id ${existing.id})`);
+        const id = await collector.tenants.createClient(name);
+        print(`client ${id} created: ${name}`, { id, name });
+        return 0;
+      }
+      case 'site create': {
+        const clientId = await resolveClient(need('client'));
+        const name = need('name');
+        const id = await collector.tenants.createSite(clientId, name);
+        print(`site ${id} created for client ${clientId}: ${name}`, { id, clientId, name });
+        return 0;
+      }
+      case 'user create': {
+        const role = need('role');
+        if (role !== 'admin' && role !== 'technician' && role !== 'client') throw new VigieError('VALIDATION', '--role must be admin, technician or client');
+        const email = need('email');
+        const password = values.password ?? generatePassword();
+        const clientId = values.client ? await resolveClient(values.client) : undefined;
+        const id = await createUser(collector.auth, collector.tenants, { email, name: values.name ?? email, role, clientId, password });
+        print(`user ${id} created: ${email} (${role})${values.password ? '' : `\npassword: ${password}`}`, { id, email, role, ...(values.password ? {} : { password }) });
+        return 0;
+      }
+      case 'token create': {
+        const siteId = int('site');
+        if (!siteId || !(await collector.tenants.getSite(siteId))) throw new VigieError('NOT_FOUND', 'No such site (--site <id>)');
+        const ttl = int('ttl-hours');
+        const t = await collector.enrollment.createToken(siteId, { label: values.label, maxUses: int('uses'), ttlMs: ttl ? ttl * 3600_000 : undefined });
+        print(`enrollment token for site ${siteId} (expires ${new Date(t.expiresAt).toISOString()}, ${t.maxUses} uses):\n${t.token}`, { ...t });
+        return 0;
+      }
+      default:
+        console.error(`unknown command: ${cmd}\n\n${USAGE}`);
+        return 2;
+    }
+  } finally {
+    await collector.close();
+  }
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof VigieError) console.error(`error ${err.code}: ${err.message}`);
+    else console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { DEFAULT_CHANNEL_SETTINGS, type ChannelSettings } from './ingest/policy.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from './store/metric-store.js';
+
+export interface CollectorConfig {
+  host: string;
+  port: number;
+  /** Folder for the embedded store (`vigie.db`). */
+  dataDir: string;
+  /** ':memory:' or a file; defaults to `<dataDir>/vigie.db`. */
+  dbPath?: string;
+  synchronous: 'full' | 'normal';
+  channel: ChannelSettings;
+  retention: RetentionPolicy;
+  /** Rollup pass period. */
+  maintenanceIntervalMs: number;
+  /** Folder of the dashboard's static files, if it should be served. */
+  dashboardDir?: string | undefined;
+  secureCookies: boolean;
+  logLevel: string;
+  /** Bytes accepted in a REST body. */
+  bodyLimit: number;
+}
+
+export function defaultConfig(overrides: Partial<CollectorConfig> = {}): CollectorConfig {
+  const dataDir = overrides.dataDir ?? join(process.cwd(), '.vigie', 'collector');
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    dataDir,
+    synchronous: 'full',
+    channel: { ...DEFAULT_CHANNEL_SETTINGS },
+    retention: { ...DEFAULT_RETENTION },
+    maintenanceIntervalMs: 60_000,
+    secureCookies: false,
+    logLevel: 'info',
+    bodyLimit: 1024 * 1024,
+    ...overrides,
+  };
+}

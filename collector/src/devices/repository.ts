@@ -1,0 +1,117 @@
+import { sql } from 'kysely';
+import type { Database } from '../store/database.js';
+
+export interface DeviceFilter {
+  clientId?: number | undefined;
+  siteId?: number | undefined;
+  q?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+const deviceColumns = [
+  'd.id',
+  'd.hostname',
+  'd.kind',
+  'd.client_id',
+  'c.name as client_name',
+  'd.site_id',
+  's.name as site_name',
+  'd.platform',
+  'd.arch',
+  'd.os_name',
+  'd.serial',
+  'd.machine_uuid',
+  'd.created_at',
+  'd.last_seen_at',
+  'a.id as agent_id',
+  'a.agent_version',
+  'a.revoked_at',
+] as const;
+
+export class DevicesRepository {
+  constructor(private readonly db: Database) {}
+
+  private base() {
+    return this.db.kysely
+      .selectFrom('devices as d')
+      .innerJoin('clients as c', 'c.id', 'd.client_id')
+      .innerJoin('sites as s', 's.id', 'd.site_id')
+      .leftJoin('agents as a', 'a.device_id', 'd.id');
+  }
+
+  async list(f: DeviceFilter) {
+    let q = this.base();
+    if (f.clientId !== undefined) q = q.where('d.client_id', '=', f.clientId);
+    if (f.siteId !== undefined) q = q.where('d.site_id', '=', f.siteId);
+    if (f.q) {
+      const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      q = q.where((eb) =>
+        eb.or([
+          eb('d.hostname', 'like', sql<string>`${like} escape '\\'`),
+          eb('d.serial', 'like', sql<string>`${like} escape '\\'`),
+          eb('d.os_name', 'like', sql<string>`${like} escape '\\'`),
+        ]),
+      );
+    }
+    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const rows = await q.select(deviceColumns).orderBy('c.name').orderBy('d.hostname').orderBy('d.id').limit(f.limit).offset(f.offset).execute();
+    return { rows, total: Number(total?.n ?? 0) };
+  }
+
+  async get(id: number) {
+    return this.base().select(deviceColumns).where('d.id', '=', id).executeTakeFirst();
+  }
+
+  async latestInventory(deviceId: number) {
+    return this.db.kysely
+      .selectFrom('inventory_snapshots')
+      .select(['id', 'collected_at', 'received_at', 'hash', 'data'])
+      .where('device_id', '=', deviceId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  async inventoryHistory(deviceId: number, limit: number, before?: number) {
+    let q = this.db.kysely
+      .selectFrom('inventory_changes')
+      .select(['id', 'snapshot_id', 'changed_at', 'section', 'change', 'item_key', 'before', 'after'])
+      .where('device_id', '=', deviceId);
+    if (before !== undefined) q = q.where('id', '<', before);
+    return q.orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  async snapshots(deviceId: number, limit: number) {
+    return this.db.kysely
+      .selectFrom('inventory_snapshots')
+      .select(['id', 'collected_at', 'received_at', 'hash'])
+      .where('device_id', '=', deviceId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  async checkState(deviceId: number) {
+    return this.db.kysely.selectFrom('check_state').selectAll().where('device_id', '=', deviceId).orderBy('check').orderBy('target').execute();
+  }
+
+  async recentEvents(deviceId: number, limit: number) {
+    return this.db.kysely
+      .selectFrom('agent_events')
+      .select(['id', 'kind', 'severity', 'message', 'data', 'occurred_at', 'received_at'])
+      .where('device_id', '=', deviceId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  async updateFromHello(agentId: string, hello: { hostname: string; platform: string; arch: string; agentVersion: string }): Promise<void> {
+    await this.db.kysely.updateTable('agents').set({ agent_version: hello.agentVersion }).where('id', '=', agentId).execute();
+    await this.db.kysely
+      .updateTable('devices')
+      .set({ hostname: hello.hostname, platform: hello.platform, arch: hello.arch })
+      .where('id', '=', (eb) => eb.selectFrom('agents').select('device_id').where('id', '=', agentId))
+      .execute();
+  }
+}

@@ -1,0 +1,172 @@
+import { Type } from '@sinclair/typebox';
+import { VigieError } from '@vigie/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../audit/repository.js';
+import { actorOf, assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
+import type { SessionUser } from '../auth/repository.js';
+import type { EnrollmentService } from '../enroll/service.js';
+import type { AgentChannel } from '../ingest/agent-channel.js';
+import type { Database } from '../store/database.js';
+import type { Aggregation, MetricStore } from '../store/metric-store.js';
+import { parseDuration, parseTime } from './query-params.js';
+import type { DevicesRepository } from './repository.js';
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+type Id = { Params: { id: number } };
+
+export interface DeviceRouteDeps {
+  db: Database;
+  devices: DevicesRepository;
+  metrics: MetricStore;
+  channel: AgentChannel;
+  enrollment: EnrollmentService;
+  /** A device not heard from for this long is offline. */
+  offlineAfterMs: number;
+}
+
+type DeviceRow = NonNullable<Awaited<ReturnType<DevicesRepository['get']>>>;
+
+export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps): void {
+  const { devices, metrics, channel } = deps;
+
+  const status = (d: DeviceRow): 'online' | 'offline' | 'revoked' => {
+    if (d.revoked_at !== null) return 'revoked';
+    if (d.agent_id && channel.isConnected(d.agent_id)) return 'online';
+    if (d.last_seen_at !== null && Date.now() - d.last_seen_at < deps.offlineAfterMs) return 'online';
+    return 'offline';
+  };
+  const view = (d: DeviceRow) => ({
+    id: d.id,
+    hostname: d.hostname,
+    kind: d.kind,
+    clientId: d.client_id,
+    clientName: d.client_name,
+    siteId: d.site_id,
+    siteName: d.site_name,
+    platform: d.platform,
+    arch: d.arch,
+    osName: d.os_name,
+    serial: d.serial,
+    machineUuid: d.machine_uuid,
+    agentId: d.agent_id,
+    agentVersion: d.agent_version,
+    createdAt: d.created_at,
+    lastSeenAt: d.last_seen_at,
+    connected: d.agent_id ? channel.isConnected(d.agent_id) : false,
+    status: status(d),
+  });
+  /** The device, if this user may see it; another client's device is "not found". */
+  const visibleDevice = async (user: SessionUser, id: number): Promise<DeviceRow> => {
+    const d = await devices.get(id);
+    if (!d) throw new VigieError('NOT_FOUND');
+    assertClientVisible(user, d.client_id);
+    return d;
+  };
+
+  app.get(
+    '/api/v1/devices',
+    {
+      schema: {
+        tags: ['devices'],
+        querystring: Type.Object({
+          clientId: Type.Optional(Type.Integer({ minimum: 1 })),
+          siteId: Type.Optional(Type.Integer({ minimum: 1 })),
+          q: Type.Optional(Type.String({ maxLength: 200 })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          offset: Type.Integer({ minimum: 0, default: 0 }),
+        }),
+      },
+    },
+    async (req: FastifyRequest<{ Querystring: { clientId?: number; siteId?: number; q?: string; limit: number; offset: number } }>) => {
+      const user = requireUser(req);
+      const scope = clientScope(user);
+      if (scope !== undefined && req.query.clientId !== undefined && req.query.clientId !== scope) return { devices: [], total: 0 };
+      const { rows, total } = await devices.list({ ...req.query, clientId: scope ?? req.query.clientId });
+      return { devices: rows.map(view), total };
+    },
+  );
+
+  app.get('/api/v1/devices/:id', { schema: { tags: ['devices'], params: IdParams } }, async (req: FastifyRequest<Id>) => {
+    const d = await visibleDevice(requireUser(req), req.params.id);
+    const inv = await devices.latestInventory(d.id);
+    return {
+      device: view(d),
+      inventory: inv ? JSON.parse(inv.data) : null,
+      inventoryCollectedAt: inv?.collected_at ?? null,
+      inventoryReceivedAt: inv?.received_at ?? null,
+      latestMetrics: await metrics.latest(d.id),
+      checks: (await devices.checkState(d.id)).map((c) => ({ ...c, values: c.values ? JSON.parse(c.values) : null })),
+      events: (await devices.recentEvents(d.id, 20)).map((e) => ({ ...e, data: e.data ? JSON.parse(e.data) : null })),
+    };
+  });
+
+  app.get(
+    '/api/v1/devices/:id/inventory/history',
+    {
+      schema: {
+        tags: ['devices'],
+        params: IdParams,
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }), before: Type.Optional(Type.Integer({ minimum: 1 })) }),
+      },
+    },
+    async (req: FastifyRequest<Id & { Querystring: { limit: number; before?: number } }>) => {
+      const d = await visibleDevice(requireUser(req), req.params.id);
+      const rows = await devices.inventoryHistory(d.id, req.query.limit, req.query.before);
+      return {
+        changes: rows.map((r) => ({
+          id: r.id,
+          snapshotId: r.snapshot_id,
+          changedAt: r.changed_at,
+          section: r.section,
+          change: r.change,
+          key: r.item_key,
+          before: r.before ? JSON.parse(r.before) : null,
+          after: r.after ? JSON.parse(r.after) : null,
+        })),
+        snapshots: (await devices.snapshots(d.id, 100)).map((s) => ({ id: s.id, collectedAt: s.collected_at, receivedAt: s.received_at, hash: s.hash })),
+      };
+    },
+  );
+
+  app.get('/api/v1/devices/:id/series', { schema: { tags: ['devices'], params: IdParams } }, async (req: FastifyRequest<Id>) => {
+    const d = await visibleDevice(requireUser(req), req.params.id);
+    return { series: await metrics.listSeries(d.id) };
+  });
+
+  app.get(
+    '/api/v1/devices/:id/metrics',
+    {
+      schema: {
+        tags: ['devices'],
+        params: IdParams,
+        querystring: Type.Object({
+          name: Type.String({ pattern: '^[a-z][a-z0-9_.]{0,63}$' }),
+          from: Type.Optional(Type.String({ maxLength: 40 })),
+          to: Type.Optional(Type.String({ maxLength: 40 })),
+          step: Type.Optional(Type.String({ maxLength: 20 })),
+          agg: Type.Union([Type.Literal('avg'), Type.Literal('min'), Type.Literal('max'), Type.Literal('last'), Type.Literal('sum'), Type.Literal('count')], { default: 'avg' }),
+        }),
+      },
+    },
+    async (req: FastifyRequest<Id & { Querystring: { name: string; from?: string; to?: string; step?: string; agg: Aggregation } }>) => {
+      const d = await visibleDevice(requireUser(req), req.params.id);
+      const now = Date.now();
+      const to = req.query.to ? parseTime(req.query.to) : now;
+      const from = req.query.from ? parseTime(req.query.from) : to - 3600_000;
+      if (from >= to) throw new VigieError('VALIDATION', '`from` must be before `to`');
+      const stepMs = req.query.step ? parseDuration(req.query.step) : undefined;
+      const series = await metrics.query({ deviceId: d.id, name: req.query.name, from, to, stepMs, agg: req.query.agg });
+      return { name: req.query.name, from, to, agg: req.query.agg, series };
+    },
+  );
+
+  app.post('/api/v1/devices/:id/revoke', { schema: { tags: ['devices'], params: IdParams } }, async (req: FastifyRequest<Id>) => {
+    const user = requireRole(req, 'admin', 'technician');
+    const d = await visibleDevice(user, req.params.id);
+    const agentId = await deps.enrollment.revokeAgentOfDevice(d.id);
+    if (!agentId) throw new VigieError('NOT_FOUND', 'This device has no agent');
+    channel.revoke(agentId);
+    await audit(deps.db, actorOf(user), 'agent.revoke', `device:${d.id}`, { agentId });
+    return { ok: true };
+  });
+}

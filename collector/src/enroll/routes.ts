@@ -1,0 +1,71 @@
+import { Type } from '@sinclair/typebox';
+import { EnrollRequest, EnrollResponse, VigieError } from '@vigie/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../audit/repository.js';
+import { actorOf, requireRole } from '../auth/guard.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
+import type { Database } from '../store/database.js';
+import type { TenantsRepository } from '../tenants/repository.js';
+import type { EnrollmentService } from './service.js';
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const CreateToken = Type.Object(
+  {
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+    maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    ttlHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365 })),
+  },
+  { additionalProperties: false },
+);
+
+export function registerEnrollRoutes(app: FastifyInstance, db: Database, enrollment: EnrollmentService, tenants: TenantsRepository, limiter: LoginLimiter): void {
+  app.post(
+    '/api/v1/enroll',
+    { schema: { tags: ['agents'], body: EnrollRequest, response: { 201: EnrollResponse } } },
+    async (req: FastifyRequest<{ Body: EnrollRequest }>, reply) => {
+      // Failed enrollments count like failed logins: a token cannot be guessed by brute force.
+      const keys = [{ key: `enroll-ip:${req.ip}`, max: 20 }];
+      if (limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
+      try {
+        const res = await enrollment.enroll(req.body, req.ip);
+        reply.code(201);
+        return res;
+      } catch (err) {
+        if (err instanceof VigieError && err.code.startsWith('VIGIE_E_ENROLL_TOKEN')) limiter.fail(keys);
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/api/v1/sites/:id/enrollment-tokens',
+    { schema: { tags: ['agents'], params: IdParams, body: CreateToken } },
+    async (req: FastifyRequest<{ Params: { id: number }; Body: { label?: string; maxUses?: number; ttlHours?: number } }>, reply) => {
+      const user = requireRole(req, 'admin', 'technician');
+      if (!(await tenants.getSite(req.params.id))) throw new VigieError('NOT_FOUND');
+      const t = await enrollment.createToken(req.params.id, {
+        label: req.body.label,
+        maxUses: req.body.maxUses,
+        ttlMs: req.body.ttlHours ? req.body.ttlHours * 3600_000 : undefined,
+        createdBy: user.id,
+      });
+      await audit(db, actorOf(user), 'enrollment-token.create', `enrollment-token:${t.id}`, { siteId: t.siteId, maxUses: t.maxUses, expiresAt: t.expiresAt });
+      reply.code(201);
+      return t;
+    },
+  );
+
+  app.get('/api/v1/sites/:id/enrollment-tokens', { schema: { tags: ['agents'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
+    requireRole(req, 'admin', 'technician');
+    if (!(await tenants.getSite(req.params.id))) throw new VigieError('NOT_FOUND');
+    return { tokens: await enrollment.listTokens(req.params.id) };
+  });
+
+  app.post('/api/v1/enrollment-tokens/:id/revoke', { schema: { tags: ['agents'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
+    const user = requireRole(req, 'admin', 'technician');
+    if (!(await enrollment.getToken(req.params.id))) throw new VigieError('NOT_FOUND');
+    await enrollment.revokeToken(req.params.id);
+    await audit(db, actorOf(user), 'enrollment-token.revoke', `enrollment-token:${req.params.id}`);
+    return { ok: true };
+  });
+}

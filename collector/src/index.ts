@@ -1,0 +1,2 @@
+export { type Collector, COLLECTOR_VERSION, createCollector } from './app.js';
+export { type CollectorConfig, defaultConfig } from './config.js';

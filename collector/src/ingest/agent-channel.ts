@@ -1,0 +1,246 @@
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  type CollectorMessageType,
+  type CollectorBody,
+  decodeAgentFrame,
+  encodeMessage,
+  ErrorCodes,
+  type ErrorKey,
+  type HelloBody,
+  MAX_FRAME_BYTES,
+} from '@vigie/shared';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { Database } from '../store/database.js';
+import { type AgentIdentity, authenticateAgent } from './agent-auth.js';
+import type { FrameSink } from './frame.js';
+import type { IngestPipeline } from './pipeline.js';
+import { type ChannelSettings, defaultPolicy } from './policy.js';
+
+export const AGENT_CHANNEL_PATH = '/api/v1/agent';
+/** WebSocket close codes: 4000 + the HTTP-like status of the error. */
+const closeCodeFor = (status: number) => 4000 + status;
+
+export interface ChannelStats {
+  connections: number;
+  framesReceived: number;
+  framesRefused: number;
+  duplicates: number;
+  authFailures: number;
+}
+
+export interface AgentChannelEvents {
+  onHello?(agent: AgentIdentity, hello: HelloBody): void;
+  onDisconnect?(agent: AgentIdentity): void;
+}
+
+/**
+ * The agent channel: authenticates the upgrade with the agent's own credential, validates every
+ * frame, hands data frames to the ingest pipeline and acknowledges them once committed.
+ * Any refused frame gets an explicit error code and closes that connection only.
+ */
+export class AgentChannel {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES * 2, perMessageDeflate: false, clientTracking: false });
+  private readonly conns = new Map<string, AgentConnection>();
+  private readonly heartbeat: NodeJS.Timeout;
+  readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0 };
+  private closing = false;
+
+  constructor(
+    readonly db: Database,
+    readonly pipeline: IngestPipeline,
+    readonly settings: ChannelSettings,
+    readonly log: Logger,
+    readonly events: AgentChannelEvents = {},
+  ) {
+    this.heartbeat = setInterval(() => this.beat(), settings.heartbeatSec * 1000);
+    this.heartbeat.unref();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closing) return rejectUpgrade(socket, 'SHUTTING_DOWN');
+    const auth = authenticateAgent(this.db.sqlite, req.headers.authorization);
+    if (!auth.ok) {
+      this.stats.authFailures++;
+      this.log.warn({ code: ErrorCodes[auth.key].code, ip: req.socket.remoteAddress }, 'agent connection refused');
+      return rejectUpgrade(socket, auth.key);
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, auth.agent));
+  }
+
+  private attach(ws: WebSocket, agent: AgentIdentity): void {
+    const previous = this.conns.get(agent.agentId);
+    if (previous) previous.fail('CONNECTION_REPLACED');
+    const conn = new AgentConnection(this, ws, agent);
+    this.conns.set(agent.agentId, conn);
+    this.stats.connections = this.conns.size;
+    ws.on('close', () => {
+      if (this.conns.get(agent.agentId) === conn) this.conns.delete(agent.agentId);
+      this.stats.connections = this.conns.size;
+      conn.closed = true;
+      this.events.onDisconnect?.(agent);
+    });
+  }
+
+  isConnected(agentId: string): boolean {
+    return this.conns.has(agentId);
+  }
+
+  connectedAgents(): string[] {
+    return [...this.conns.keys()];
+  }
+
+  /** Sends a message to a connected agent; false if it is not connected. */
+  send<T extends CollectorMessageType>(agentId: string, type: T, body: CollectorBody<T>): boolean {
+    const c = this.conns.get(agentId);
+    if (!c) return false;
+    c.send(type, body);
+    return true;
+  }
+
+  /** Closes the live connection of an agent whose credential was just revoked. */
+  revoke(agentId: string): void {
+    this.conns.get(agentId)?.fail('AGENT_REVOKED');
+  }
+
+  private beat(): void {
+    for (const c of this.conns.values()) c.beat();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    for (const c of this.conns.values()) c.fail('SHUTTING_DOWN');
+    this.conns.clear();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+}
+
+class AgentConnection implements FrameSink {
+  private helloDone = false;
+  private committedSeq: number;
+  private queuedSeq: number;
+  private outSeq = 0;
+  private alive = true;
+  private tokens: number;
+  private lastRefill = Date.now();
+  closed = false;
+
+  constructor(
+    private readonly channel: AgentChannel,
+    private readonly ws: WebSocket,
+    private readonly agent: AgentIdentity,
+  ) {
+    this.committedSeq = agent.lastSeq;
+    this.queuedSeq = agent.lastSeq;
+    this.tokens = channel.settings.rateBurstFrames;
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('error', (err) => channel.log.debug({ agentId: agent.agentId, err: err.message }, 'agent socket error'));
+  }
+
+  send<T extends CollectorMessageType>(type: T, body: CollectorBody<T>): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(encodeMessage({ type, seq: ++this.outSeq, body }));
+  }
+
+  beat(): void {
+    if (!this.alive) {
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  /** Sends an error and closes; `detail` replaces the catalogue message. */
+  fail(key: ErrorKey, detail?: string, refSeq?: number): void {
+    const e = ErrorCodes[key];
+    const body: CollectorBody<'error'> = { code: e.code, message: detail ?? e.message, fatal: true };
+    if (refSeq !== undefined) body.refSeq = refSeq;
+    this.send('error', body);
+    this.closed = true;
+    this.ws.close(closeCodeFor(e.status), e.code);
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    const s = this.channel.settings;
+    this.tokens = Math.min(s.rateBurstFrames, this.tokens + ((now - this.lastRefill) / 1000) * s.rateFramesPerSec);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private onMessage(data: RawData, _isBinary: boolean): void {
+    if (this.closed) return;
+    const stats = this.channel.stats;
+    stats.framesReceived++;
+    const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (!this.takeToken()) {
+      stats.framesRefused++;
+      return this.fail('RATE_LIMITED', `more than ${this.channel.settings.rateFramesPerSec} frames/s`);
+    }
+    const res = decodeAgentFrame(raw);
+    if (!res.ok) {
+      stats.framesRefused++;
+      this.channel.log.warn({ agentId: this.agent.agentId, code: res.code, seq: res.seq }, 'agent frame refused');
+      const e = Object.values(ErrorCodes).find((x) => x.code === res.code);
+      this.send('error', { code: res.code, message: res.message, fatal: true, ...(res.seq !== undefined ? { refSeq: res.seq } : {}) });
+      this.closed = true;
+      this.ws.close(closeCodeFor(e?.status ?? 400), res.code);
+      return;
+    }
+    const msg = res.msg;
+    if (msg.type === 'hello') return this.onHello(msg.body);
+    if (!this.helloDone) {
+      stats.framesRefused++;
+      return this.fail('HELLO_REQUIRED', undefined, msg.seq);
+    }
+    if (msg.seq <= this.queuedSeq) {
+      // A replay after reconnect: already committed (ack again) or already queued (ack will follow).
+      stats.duplicates++;
+      if (msg.seq <= this.committedSeq) this.send('ack', { seq: this.committedSeq });
+      return;
+    }
+    this.queuedSeq = msg.seq;
+    let values = 0;
+    if (msg.type === 'metrics') for (const s of msg.body.samples) for (const _ in s.values) values++;
+    this.channel.pipeline.enqueue({ agentId: this.agent.agentId, deviceId: this.agent.deviceId, msg, receivedAt: Date.now(), values }, this);
+  }
+
+  private onHello(hello: HelloBody): void {
+    this.helloDone = true;
+    this.channel.events.onHello?.(this.agent, hello);
+    this.send('policy', defaultPolicy(this.channel.settings));
+    this.send('ack', { seq: this.committedSeq });
+    if (!hello.inventoryHash || hello.inventoryHash !== this.agent.inventoryHash) {
+      this.send('command', { commandId: `inv-${Date.now().toString(36)}`, action: 'refresh-inventory' });
+    }
+  }
+
+  committed(seq: number): void {
+    if (seq > this.committedSeq) this.committedSeq = seq;
+    this.send('ack', { seq: this.committedSeq });
+  }
+
+  failed(seq: number, error: Error): void {
+    this.channel.log.error({ agentId: this.agent.agentId, seq, err: error.message }, 'commit failed');
+    // Not committed: the agent keeps the frame in its spool and sends it again after reconnecting.
+    this.fail('INTERNAL', 'could not store the frame; it will be retried', seq);
+  }
+}
+
+function rejectUpgrade(socket: Duplex, key: ErrorKey): void {
+  const e = ErrorCodes[key];
+  const body = JSON.stringify({ error: { code: e.code, message: e.message } });
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Vigie-Error: ${e.code}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,28 @@
+import type { AgentMessage } from '@vigie/shared';
+
+/** A validated agent message waiting to be committed. */
+export interface PendingFrame {
+  agentId: string;
+  deviceId: number;
+  msg: Exclude<AgentMessage, { type: 'hello' }>;
+  receivedAt: number;
+  /** Number of metric values, for batching and statistics. */
+  values: number;
+}
+
+/** Who is told when a frame is committed or refused. */
+export interface FrameSink {
+  committed(seq: number): void;
+  failed(seq: number, error: Error): void;
+}
+
+/** What one committed batch changed, for live views and rules. */
+export interface CommitEffects {
+  inventoryChanged: { deviceId: number; changes: number }[];
+  devicesSeen: Set<number>;
+}
+
+/** Writes a batch of frames atomically; implemented per relational store. */
+export interface IngestWriter {
+  commit(frames: PendingFrame[], now: number): Promise<CommitEffects>;
+}

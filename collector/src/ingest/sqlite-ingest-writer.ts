@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { canonicalInventory, type Inventory } from '@vigie/shared';
+import type { Database, SqliteHandle, Stmt } from '../store/database.js';
+import type { DeviceSamples } from '../store/metric-store.js';
+import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import type { CommitEffects, IngestWriter, PendingFrame } from './frame.js';
+import { diffInventory } from './inventory-diff.js';
+
+export function inventoryHash(inv: Inventory): string {
+  return createHash('sha256').update(canonicalInventory(inv)).digest('hex');
+}
+
+
+
+/**
+ * Commits a batch of agent frames in one SQLite transaction: samples, inventory snapshots with
+ * their change history, check results, events, and each agent's highest committed seq — so an ack
+ * is only ever sent for what is on disk, and a replayed frame is recognised by its seq.
+ */
+export class SqliteIngestWriter implements IngestWriter {
+  private readonly s: Record<string, Stmt>;
+  private readonly db: SqliteHandle;
+
+  constructor(
+    private readonly database: Database,
+    private readonly metrics: SqliteMetricStore,
+  ) {
+    this.db = database.sqlite;
+    const p = (sql: string) => this.db.prepare(sql);
+    this.s = {
+      agentSeen: p('UPDATE agents SET last_seq = max(last_seq, ?), last_seen_at = ? WHERE id = ?'),
+      deviceSeen: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+      lastSnapshot: p('SELECT data FROM inventory_snapshots WHERE device_id = ? ORDER BY id DESC LIMIT 1'),
+      deviceHash: p('SELECT inventory_hash FROM devices WHERE id = ?'),
+      insertSnapshot: p('INSERT INTO inventory_snapshots (device_id, collected_at, received_at, hash, data) VALUES (?,?,?,?,?)'),
+      insertChange: p('INSERT INTO inventory_changes (device_id, snapshot_id, changed_at, section, change, item_key, before, after) VALUES (?,?,?,?,?,?,?,?)'),
+      deviceFromInventory: p('UPDATE devices SET inventory_hash = ?, hostname = ?, serial = ?, machine_uuid = ?, os_name = ?, platform = ?, arch = ? WHERE id = ?'),
+      insertCheck: p('INSERT INTO check_results (device_id, "check", target, status, code, message, "values", observed_at) VALUES (?,?,?,?,?,?,?,?)'),
+      upsertCheckState: p(
+        `INSERT INTO check_state (device_id, "check", target, status, code, message, "values", observed_at, since) VALUES (?,?,?,?,?,?,?,?,?)
+         ON CONFLICT (device_id, "check", target) DO UPDATE SET
+           since = CASE WHEN check_state.status = excluded.status THEN check_state.since ELSE excluded.observed_at END,
+           status = excluded.status, code = excluded.code, message = excluded.message, "values" = excluded."values", observed_at = excluded.observed_at
+         WHERE excluded.observed_at >= check_state.observed_at`,
+      ),
+      insertEvent: p('INSERT INTO agent_events (device_id, seq, kind, severity, message, data, occurred_at, received_at) VALUES (?,?,?,?,?,?,?,?)'),
+      insertCommandResult: p('INSERT INTO command_results (device_id, command_id, ok, output, error, received_at) VALUES (?,?,?,?,?,?)'),
+    };
+  }
+
+  commit(frames: PendingFrame[], now: number): Promise<CommitEffects> {
+    return this.database.writeLock(() => this.db.transaction(() => this.apply(frames, now))());
+  }
+
+  private apply(frames: PendingFrame[], now: number): CommitEffects {
+    const effects: CommitEffects = { inventoryChanged: [], devicesSeen: new Set() };
+    const seqs = new Map<string, { seq: number; deviceId: number }>();
+    const samples: DeviceSamples[] = [];
+    for (const f of frames) {
+      const prev = seqs.get(f.agentId);
+      if (!prev || f.msg.seq > prev.seq) seqs.set(f.agentId, { seq: f.msg.seq, deviceId: f.deviceId });
+      const m = f.msg;
+      switch (m.type) {
+        case 'metrics':
+          samples.push({ deviceId: f.deviceId, samples: m.body.samples });
+          break;
+        case 'inventory': {
+          const n = this.applyInventory(f.deviceId, m.body, now);
+          if (n >= 0) effects.inventoryChanged.push({ deviceId: f.deviceId, changes: n });
+          break;
+        }
+        case 'checks':
+          for (const r of m.body.results) {
+            const values = r.values ? JSON.stringify(r.values) : null;
+            this.s.insertCheck!.run(f.deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt);
+            this.s.upsertCheckState!.run(f.deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt, r.observedAt);
+          }
+          break;
+        case 'event':
+          this.s.insertEvent!.run(f.deviceId, m.seq, m.body.kind, m.body.severity, m.body.message, m.body.data ? JSON.stringify(m.body.data) : null, m.body.occurredAt, now);
+          break;
+        case 'command-result':
+          this.s.insertCommandResult!.run(f.deviceId, m.body.commandId, m.body.ok ? 1 : 0, m.body.output ?? null, m.body.error ? JSON.stringify(m.body.error) : null, now);
+          break;
+      }
+    }
+    if (samples.length > 0) this.metrics.write(samples);
+    for (const [agentId, { seq, deviceId }] of seqs) {
+      this.s.agentSeen!.run(seq, now, agentId);
+      this.s.deviceSeen!.run(now, deviceId);
+      effects.devicesSeen.add(deviceId);
+    }
+    return effects;
+  }
+
+  /** Stores a snapshot and its changes when the inventory differs; returns the change count, or -1 if unchanged. */
+  private applyInventory(deviceId: number, inv: Inventory, now: number): number {
+    const hash = inventoryHash(inv);
+    const current = this.s.deviceHash!.get(deviceId) as { inventory_hash: string | null } | undefined;
+    if (current?.inventory_hash === hash) return -1;
+    const prevRow = this.s.lastSnapshot!.get(deviceId) as { data: string } | undefined;
+    const snap = this.s.insertSnapshot!.run(deviceId, inv.collectedAt, now, hash, JSON.stringify(inv));
+    const snapshotId = Number(snap.lastInsertRowid);
+    let count = 0;
+    if (prevRow) {
+      for (const c of diffInventory(JSON.parse(prevRow.data) as Inventory, inv)) {
+        this.s.insertChange!.run(deviceId, snapshotId, now, c.section, c.change, c.key, json(c.before), json(c.after));
+        count++;
+      }
+    } else {
+      this.s.insertChange!.run(deviceId, snapshotId, now, 'device', 'added', 'first inventory', null, null);
+      count = 1;
+    }
+    const osName = [inv.os.distro, inv.os.release].filter(Boolean).join(' ') || null;
+    this.s.deviceFromInventory!.run(hash, inv.os.hostname, inv.system.serial ?? null, inv.system.uuid ?? null, osName, inv.os.platform, inv.os.arch ?? null, deviceId);
+    return count;
+  }
+}
+
+function json(v: unknown): string | null {
+  return v === undefined ? null : JSON.stringify(v);
+}

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from 'kysely';
+import * as m001 from './migrations/001-foundation.js';
+import type { DB } from './schema.js';
+
+export type SqliteHandle = BetterSqlite3.Database;
+
+export interface DatabaseOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /** `full` (default) survives power loss after an ack; `normal` survives process crashes only. */
+  synchronous?: 'full' | 'normal';
+}
+
+const migrations: Record<string, Migration> = { '001-foundation': m001 };
+
+class StaticMigrations implements MigrationProvider {
+  async getMigrations() {
+    return migrations;
+  }
+}
+
+/**
+ * The embedded relational store: one better-sqlite3 connection, shared by Kysely (repositories)
+ * and by the synchronous ingest writer. `writeLock` keeps the two from interleaving: it waits for
+ * Kysely's connection mutex, so no Kysely transaction can be open while a sync batch runs.
+ */
+export class Database {
+  readonly sqlite: SqliteHandle;
+  readonly kysely: Kysely<DB>;
+  readonly dialect = 'sqlite' as const;
+
+  constructor(opts: DatabaseOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.sqlite = new BetterSqlite3(opts.path);
+    this.sqlite.pragma('journal_mode = WAL');
+    this.sqlite.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.sqlite.pragma('foreign_keys = ON');
+    this.sqlite.pragma('busy_timeout = 5000');
+    this.sqlite.pragma('temp_store = MEMORY');
+    this.sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
+    this.sqlite.pragma('wal_autocheckpoint = 4000');
+    this.kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: this.sqlite }) });
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.kysely, provider: new StaticMigrations() });
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+
+  /** Runs `fn` synchronously with exclusive use of the connection (no Kysely transaction open). */
+  writeLock<T>(fn: () => T): Promise<T> {
+    return this.kysely.connection().execute(async () => fn());
+  }
+
+  async close(): Promise<void> {
+    await this.kysely.destroy(); // closes the better-sqlite3 handle too
+  }
+}
+
+/** A prepared statement taking positional parameters. */
+export type Stmt = BetterSqlite3.Statement<unknown[], unknown>;

@@ -1,0 +1,171 @@
+import type { Generated } from 'kysely';
+
+/** Relational tables, as Kysely sees them. Times are UTC milliseconds; money would be integer cents. */
+export interface ClientsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+export interface SitesTable {
+  id: Generated<number>;
+  client_id: number;
+  name: string;
+  created_at: number;
+}
+export type Role = 'admin' | 'technician' | 'client';
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  role: Role;
+  client_id: number | null;
+  password_hash: string;
+  locale: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+export interface SessionsTable {
+  id_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+}
+export interface EnrollmentTokensTable {
+  id: Generated<number>;
+  site_id: number;
+  token_hash: string;
+  label: string;
+  expires_at: number;
+  max_uses: number;
+  uses: number;
+  revoked_at: number | null;
+  created_by: number | null;
+  created_at: number;
+}
+export interface DevicesTable {
+  id: Generated<number>;
+  site_id: number;
+  client_id: number;
+  kind: 'agent' | 'agentless';
+  hostname: string;
+  platform: string | null;
+  arch: string | null;
+  os_name: string | null;
+  serial: string | null;
+  machine_uuid: string | null;
+  inventory_hash: string | null;
+  created_at: number;
+  last_seen_at: number | null;
+}
+export interface AgentsTable {
+  id: string;
+  device_id: number;
+  secret_hash: string;
+  enrollment_token_id: number | null;
+  agent_version: string | null;
+  created_at: number;
+  revoked_at: number | null;
+  last_seq: number;
+  last_seen_at: number | null;
+}
+export interface InventorySnapshotsTable {
+  id: Generated<number>;
+  device_id: number;
+  collected_at: number;
+  received_at: number;
+  hash: string;
+  data: string;
+}
+export interface InventoryChangesTable {
+  id: Generated<number>;
+  device_id: number;
+  snapshot_id: number;
+  changed_at: number;
+  section: string;
+  change: 'added' | 'removed' | 'changed';
+  item_key: string;
+  before: string | null;
+  after: string | null;
+}
+export interface CheckResultsTable {
+  id: Generated<number>;
+  device_id: number;
+  check: string;
+  target: string;
+  status: string;
+  code: string;
+  message: string;
+  values: string | null;
+  observed_at: number;
+}
+export interface CheckStateTable {
+  device_id: number;
+  check: string;
+  target: string;
+  status: string;
+  code: string;
+  message: string;
+  values: string | null;
+  observed_at: number;
+  since: number;
+}
+export interface AgentEventsTable {
+  id: Generated<number>;
+  device_id: number;
+  seq: number;
+  kind: string;
+  severity: string;
+  message: string;
+  data: string | null;
+  occurred_at: number;
+  received_at: number;
+}
+export interface CommandResultsTable {
+  id: Generated<number>;
+  device_id: number;
+  command_id: string;
+  ok: number;
+  output: string | null;
+  error: string | null;
+  received_at: number;
+}
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  details: string | null;
+}
+export interface SeriesTable {
+  id: Generated<number>;
+  device_id: number;
+  key: string;
+  name: string;
+  labels: string;
+}
+export interface KvTable {
+  key: string;
+  value: string;
+}
+
+export interface DB {
+  clients: ClientsTable;
+  sites: SitesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  devices: DevicesTable;
+  agents: AgentsTable;
+  inventory_snapshots: InventorySnapshotsTable;
+  inventory_changes: InventoryChangesTable;
+  check_results: CheckResultsTable;
+  check_state: CheckStateTable;
+  agent_events: AgentEventsTable;
+  command_results: CommandResultsTable;
+  audit_log: AuditLogTable;
+  series: SeriesTable;
+  kv: KvTable;
+}

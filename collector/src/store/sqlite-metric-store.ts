@@ -1,0 +1,276 @@
+import { parseSeriesKey } from '@vigie/shared';
+import type { Database, SqliteHandle, Stmt } from './database.js';
+import {
+  type Aggregation,
+  chooseResolution,
+  DEFAULT_RETENTION,
+  type DeviceSamples,
+  type MaintenanceReport,
+  type MetricQuery,
+  type MetricStore,
+  type RetentionPolicy,
+  type SeriesInfo,
+  type SeriesPoints,
+} from './metric-store.js';
+import { type Bucket, foldBuckets, ROLLUP_5M, ROLLUP_1H } from './rollup.js';
+
+/** Rows per multi-row INSERT: 3 parameters each, far below SQLite's variable limit. */
+const INSERT_CHUNK = 256;
+/** Samples older than the last rollup pass by more than this are "late" and tracked durably. */
+const LATE_MARGIN_MS = 15 * 60_000;
+/** Series rolled up per synchronous slice, so the event loop stays responsive. */
+const ROLLUP_SLICE = 500;
+const WATERMARK_KEY = 'metrics.rollup.watermark';
+
+
+
+export const SAMPLES_DDL = [
+  'CREATE TABLE IF NOT EXISTS samples (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID',
+];
+
+/**
+ * Metrics on the embedded SQLite file: raw samples keyed by (series, ts), 5-minute and hourly
+ * rollups recomputed from the series touched since the last pass, and retention per resolution.
+ * `write` runs inside the ingest transaction so samples commit atomically with the agent's seq.
+ */
+export class SqliteMetricStore implements MetricStore {
+  readonly kind = 'sqlite';
+  private readonly db: SqliteHandle;
+  private readonly seriesIds = new Map<number, Map<string, number>>();
+  private readonly dirty = new Map<number, number>();
+  private readonly latestByDevice = new Map<number, Map<string, { ts: number; value: number }>>();
+  private readonly insertMany: Stmt;
+  private readonly insertOne: Stmt;
+  private readonly insertSeries: Stmt;
+  private readonly markLate: Stmt;
+  private watermark = 0;
+  private maintaining: Promise<MaintenanceReport> | undefined;
+
+  private constructor(
+    private readonly database: Database,
+    readonly retention: RetentionPolicy,
+  ) {
+    this.db = database.sqlite;
+    for (const ddl of SAMPLES_DDL) this.db.exec(ddl);
+    for (const t of ['rollup_5m', 'rollup_1h']) {
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${t} (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID`,
+      );
+    }
+    this.db.exec('CREATE TABLE IF NOT EXISTS rollup_dirty (series_id INTEGER PRIMARY KEY, from_ts INTEGER NOT NULL)');
+    this.insertMany = this.db.prepare(`INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES ${Array(INSERT_CHUNK).fill('(?,?,?)').join(',')}`);
+    this.insertOne = this.db.prepare('INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?,?,?)');
+    this.insertSeries = this.db.prepare(
+      'INSERT INTO series (device_id, key, name, labels) VALUES (?,?,?,?) ON CONFLICT (device_id, key) DO UPDATE SET name = excluded.name RETURNING id',
+    );
+    this.markLate = this.db.prepare(
+      'INSERT INTO rollup_dirty (series_id, from_ts) VALUES (?, ?) ON CONFLICT (series_id) DO UPDATE SET from_ts = min(from_ts, excluded.from_ts)',
+    );
+  }
+
+  static async open(database: Database, retention: RetentionPolicy = DEFAULT_RETENTION): Promise<SqliteMetricStore> {
+    const store = new SqliteMetricStore(database, retention);
+    for (const row of database.sqlite.prepare('SELECT id, device_id, key FROM series').iterate() as Iterable<{ id: number; device_id: number; key: string }>) {
+      store.cacheSeries(row.device_id, row.key, row.id);
+    }
+    const wm = database.sqlite.prepare('SELECT value FROM kv WHERE key = ?').get(WATERMARK_KEY) as { value: string } | undefined;
+    if (wm) {
+      // A crash may have lost the in-memory list of touched series: redo everything since the last pass.
+      store.watermark = Number(wm.value);
+      const since = store.watermark - LATE_MARGIN_MS;
+      for (const ids of store.seriesIds.values()) for (const id of ids.values()) store.dirty.set(id, since);
+    }
+    return store;
+  }
+
+  private cacheSeries(deviceId: number, key: string, id: number): void {
+    let m = this.seriesIds.get(deviceId);
+    if (!m) {
+      m = new Map();
+      this.seriesIds.set(deviceId, m);
+    }
+    m.set(key, id);
+  }
+
+  private seriesId(deviceId: number, key: string): number {
+    const id = this.seriesIds.get(deviceId)?.get(key);
+    if (id !== undefined) return id;
+    const { name, labels } = parseSeriesKey(key);
+    const row = this.insertSeries.get(deviceId, key, name, JSON.stringify(labels)) as { id: number };
+    this.cacheSeries(deviceId, key, row.id);
+    return row.id;
+  }
+
+  /** Synchronous; call inside the ingest transaction. */
+  write(batch: DeviceSamples[]): void {
+    const params: number[] = [];
+    const lateBefore = this.watermark - LATE_MARGIN_MS;
+    for (const { deviceId, samples } of batch) {
+      let latest = this.latestByDevice.get(deviceId);
+      if (!latest) {
+        latest = new Map();
+        this.latestByDevice.set(deviceId, latest);
+      }
+      for (const sample of samples) {
+        const ts = sample.ts;
+        for (const key in sample.values) {
+          const value = sample.values[key]!;
+          if (!Number.isFinite(value)) continue;
+          const sid = this.seriesId(deviceId, key);
+          params.push(sid, ts, value);
+          const d = this.dirty.get(sid);
+          if (d === undefined || ts < d) this.dirty.set(sid, ts);
+          if (ts < lateBefore) this.markLate.run(sid, ts);
+          const prev = latest.get(key);
+          if (!prev || prev.ts <= ts) latest.set(key, { ts, value });
+          if (params.length === INSERT_CHUNK * 3) {
+            this.insertMany.run(params);
+            params.length = 0;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < params.length; i += 3) this.insertOne.run(params[i], params[i + 1], params[i + 2]);
+  }
+
+  async listSeries(deviceId: number): Promise<SeriesInfo[]> {
+    const rows = this.db.prepare('SELECT key, name, labels FROM series WHERE device_id = ? ORDER BY key').all(deviceId) as { key: string; name: string; labels: string }[];
+    return rows.map((r) => ({ key: r.key, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }));
+  }
+
+  async latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {
+    const out: Record<string, { ts: number; value: number }> = {};
+    const mem = this.latestByDevice.get(deviceId);
+    const last = this.db.prepare('SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts DESC LIMIT 1');
+    for (const [key, id] of this.seriesIds.get(deviceId) ?? []) {
+      const v = mem?.get(key) ?? (last.get(id) as { ts: number; value: number } | undefined);
+      if (v) out[key] = { ts: v.ts, value: v.value };
+    }
+    return out;
+  }
+
+  async query(q: MetricQuery): Promise<SeriesPoints[]> {
+    const { resolution, stepMs } = chooseResolution(q, Date.now(), this.retention);
+    const agg: Aggregation = q.agg ?? 'avg';
+    const series = this.db.prepare('SELECT id, key, name, labels FROM series WHERE device_id = ? AND name = ? ORDER BY key').all(q.deviceId, q.name) as {
+      id: number;
+      key: string;
+      name: string;
+      labels: string;
+    }[];
+    const sql = resolution === 'raw' ? rawQuerySql(agg) : rollupQuerySql(resolution === '5m' ? 'rollup_5m' : 'rollup_1h', agg);
+    const stmt = this.db.prepare(sql).raw(true);
+    const from = q.from - (q.from % stepMs);
+    return series.map((s) => ({
+      key: s.key,
+      name: s.name,
+      labels: JSON.parse(s.labels) as Record<string, string>,
+      resolution,
+      stepMs,
+      points: stmt.all(stepMs, s.id, from, q.to) as [number, number][],
+    }));
+  }
+
+  maintain(now: number, opts: { retention?: boolean } = {}): Promise<MaintenanceReport> {
+    // One pass at a time; a caller arriving during a pass waits for it.
+    this.maintaining ??= this.runMaintenance(now, opts).finally(() => {
+      this.maintaining = undefined;
+    });
+    return this.maintaining;
+  }
+
+  private async runMaintenance(now: number, opts: { retention?: boolean }): Promise<MaintenanceReport> {
+    const started = Date.now();
+    const report: MaintenanceReport = { seriesRolledUp: 0, rawDeleted: 0, fiveMinDeleted: 0, hourDeleted: 0, ms: 0 };
+    const passStart = now;
+    const work = new Map(this.dirty);
+    this.dirty.clear();
+    for (const r of this.db.prepare('SELECT series_id, from_ts FROM rollup_dirty').all() as { series_id: number; from_ts: number }[]) {
+      const d = work.get(r.series_id);
+      if (d === undefined || r.from_ts < d) work.set(r.series_id, r.from_ts);
+    }
+    const entries = [...work];
+    const read5 = this.db.prepare('SELECT ts, value FROM samples WHERE series_id = ? AND ts >= ? ORDER BY ts');
+    const read1h = this.db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_5m WHERE series_id = ? AND ts >= ? ORDER BY ts');
+    const up5 = this.db.prepare('INSERT OR REPLACE INTO rollup_5m (series_id, ts, count, sum, min, max, last, last_ts) VALUES (?,?,?,?,?,?,?,?)');
+    const up1h = this.db.prepare('INSERT OR REPLACE INTO rollup_1h (series_id, ts, count, sum, min, max, last, last_ts) VALUES (?,?,?,?,?,?,?,?)');
+    const clearDirty = this.db.prepare('DELETE FROM rollup_dirty WHERE series_id = ? AND from_ts >= ?');
+    const upsert = (stmt: Stmt, sid: number, buckets: Iterable<Bucket>) => {
+      for (const b of buckets) stmt.run(sid, b.ts, b.count, b.sum, b.min, b.max, b.last, b.lastTs);
+    };
+    for (let i = 0; i < entries.length; i += ROLLUP_SLICE) {
+      const slice = entries.slice(i, i + ROLLUP_SLICE);
+      await this.database.writeLock(() =>
+        this.db.transaction(() => {
+          for (const [sid, fromTs] of slice) {
+            const from5 = fromTs - (fromTs % ROLLUP_5M);
+            const rows = read5.raw(true).all(sid, from5) as [number, number][];
+            upsert(up5, sid, foldBuckets(rows.map(([ts, v]) => ({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts })), ROLLUP_5M));
+            const from1h = fromTs - (fromTs % ROLLUP_1H);
+            const fives = read1h.all(sid, from1h) as { ts: number; count: number; sum: number; min: number; max: number; last: number; last_ts: number }[];
+            upsert(up1h, sid, foldBuckets(fives.map((r) => ({ ts: r.ts, count: r.count, sum: r.sum, min: r.min, max: r.max, last: r.last, lastTs: r.last_ts })), ROLLUP_1H));
+            clearDirty.run(sid, fromTs);
+          }
+        })(),
+      );
+      report.seriesRolledUp += slice.length;
+      await new Promise((r) => setImmediate(r));
+    }
+    this.watermark = passStart;
+    await this.database.writeLock(() => this.db.prepare('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)').run(WATERMARK_KEY, String(passStart)));
+    if (opts.retention) Object.assign(report, await this.applyRetention(now));
+    report.ms = Date.now() - started;
+    return report;
+  }
+
+  private async applyRetention(now: number): Promise<Pick<MaintenanceReport, 'rawDeleted' | 'fiveMinDeleted' | 'hourDeleted'>> {
+    const ids = (this.db.prepare('SELECT id FROM series').raw(true).all() as [number][]).map((r) => r[0]);
+    const del = {
+      raw: this.db.prepare('DELETE FROM samples WHERE series_id = ? AND ts < ?'),
+      five: this.db.prepare('DELETE FROM rollup_5m WHERE series_id = ? AND ts < ?'),
+      hour: this.db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND ts < ?'),
+    };
+    const out = { rawDeleted: 0, fiveMinDeleted: 0, hourDeleted: 0 };
+    for (let i = 0; i < ids.length; i += ROLLUP_SLICE) {
+      const slice = ids.slice(i, i + ROLLUP_SLICE);
+      await this.database.writeLock(() =>
+        this.db.transaction(() => {
+          for (const id of slice) {
+            out.rawDeleted += del.raw.run(id, now - this.retention.rawMs).changes;
+            out.fiveMinDeleted += del.five.run(id, now - this.retention.fiveMinMs).changes;
+            out.hourDeleted += del.hour.run(id, now - this.retention.hourMs).changes;
+          }
+        })(),
+      );
+      await new Promise((r) => setImmediate(r));
+    }
+    return out;
+  }
+
+  /** Forgets cached state of a deleted device. */
+  forgetDevice(deviceId: number): void {
+    for (const id of this.seriesIds.get(deviceId)?.values() ?? []) this.dirty.delete(id);
+    this.seriesIds.delete(deviceId);
+    this.latestByDevice.delete(deviceId);
+  }
+
+  async close(): Promise<void> {
+    await this.maintaining;
+  }
+}
+
+function rawQuerySql(agg: Aggregation): string {
+  const b = '(ts - ts % ?)'; // `%` works on integers even when better-sqlite3 binds the step as a double
+  const where = 'FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? GROUP BY b ORDER BY b';
+  if (agg === 'last') return `SELECT b, value FROM (SELECT ${b} AS b, value, max(ts) ${where})`;
+  const fn = { avg: 'avg(value)', min: 'min(value)', max: 'max(value)', sum: 'sum(value)', count: 'count(*)' }[agg];
+  return `SELECT ${b} AS b, ${fn} ${where}`;
+}
+
+function rollupQuerySql(table: string, agg: Aggregation): string {
+  const b = '(ts - ts % ?)'; // `%` works on integers even when better-sqlite3 binds the step as a double
+  const where = `FROM ${table} WHERE series_id = ? AND ts >= ? AND ts <= ? GROUP BY b ORDER BY b`;
+  if (agg === 'last') return `SELECT b, last FROM (SELECT ${b} AS b, last, max(last_ts) ${where})`;
+  const fn = { avg: 'sum(sum) / sum(count)', min: 'min(min)', max: 'max(max)', sum: 'sum(sum)', count: 'sum(count)' }[agg];
+  return `SELECT ${b} AS b, ${fn} ${where}`;
+}
