@@ -1,3 +1,4 @@
 import { defineConfig } from 'vitest/config';
+import { reporting } from '../vitest.shared.js';
 
-export default defineConfig({ test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 } });
+export default defineConfig({ test: { ...reporting('agent'), include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 } });

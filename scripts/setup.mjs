@@ -33,6 +33,7 @@ export function installNodePackages() {
 
 function missingDebianPackages(pkgs) {
   return pkgs.filter((p) => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
     const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' });
     return r.status !== 0 || !r.stdout.includes('install ok installed');
   });

@@ -1,10 +1,40 @@
 #!/usr/bin/env node
-// `npm test`: install what is missing, then run every package's tests, one package at a time
-// (the machine has 2 cores and several suites start real servers).
-import { installNodePackages, installSystemPackages } from './setup.mjs';
+// `npm test`: install what is missing, check types and lint, then run every package's tests one
+// package at a time (the machine has 2 cores and several suites start real servers).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runPnpm } from './pnpm.mjs';
+import { installNodePackages, installSystemPackages } from './setup.mjs';
 
 installNodePackages();
 installSystemPackages();
-const code = runPnpm(['-r', '--workspace-concurrency=1', '--no-bail', 'run', 'test']);
-process.exit(code);
+const steps = [
+  ['typecheck', ['-r', '--workspace-concurrency=2', 'run', 'typecheck']],
+  ['lint', ['exec', 'biome', 'check', '.']],
+  ['tests', ['-r', '--workspace-concurrency=1', '--no-bail', 'run', 'test']],
+];
+const reportDir = mkdtempSync(join(tmpdir(), 'vigie-test-report-'));
+process.env.VIGIE_TEST_REPORT_DIR = reportDir;
+const failed = [];
+for (const [name, args] of steps) {
+  console.log(`\n=== ${name} ===`);
+  if (runPnpm(args) !== 0) failed.push(name);
+}
+let passed = 0;
+let failedTests = 0;
+let skipped = 0;
+for (const f of readdirSync(reportDir)) {
+  const r = JSON.parse(readFileSync(join(reportDir, f), 'utf8'));
+  passed += r.numPassedTests;
+  failedTests += r.numFailedTests;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+}
+rmSync(reportDir, { recursive: true, force: true });
+if (passed + failedTests === 0) failed.push('no test ran');
+console.log(`\n${passed} passed, ${failedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (failed.length > 0) {
+  console.error(`\nFAILED: ${failed.join(', ')}`);
+  process.exit(1);
+}
+console.log('\nall checks and tests passed');

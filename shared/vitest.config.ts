@@ -1,3 +1,4 @@
 import { defineConfig } from 'vitest/config';
+import { reporting } from '../vitest.shared.js';
 
-export default defineConfig({ test: { include: ['src/**/*.test.ts'] } });
+export default defineConfig({ test: { ...reporting('shared'), include: ['src/**/*.test.ts'] } });

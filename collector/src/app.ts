@@ -21,8 +21,8 @@ import { IngestPipeline } from './ingest/pipeline.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
 import { Database } from './store/database.js';
 import { SqliteMetricStore } from './store/sqlite-metric-store.js';
-import { registerTenantRoutes } from './tenants/routes.js';
 import { TenantsRepository } from './tenants/repository.js';
+import { registerTenantRoutes } from './tenants/routes.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -55,7 +55,10 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.token', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.token', 'res.headers["set-cookie"]'],
+        censor: '[redacted]',
+      },
     },
     bodyLimit: config.bodyLimit,
     trustProxy: false,
@@ -72,7 +75,11 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Vigie collector API', version: COLLECTOR_VERSION, description: `REST API v1; agent protocol v${PROTOCOL_VERSION} on ${AGENT_CHANNEL_PATH}` },
+      info: {
+        title: 'Vigie collector API',
+        version: COLLECTOR_VERSION,
+        description: `REST API v1; agent protocol v${PROTOCOL_VERSION} on ${AGENT_CHANNEL_PATH}`,
+      },
       components: {
         securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'vigie_session' }, csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' } },
       },
@@ -83,7 +90,10 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
     return payload;
   });
   registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies });

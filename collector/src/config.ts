@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_CHANNEL_SETTINGS, type ChannelSettings } from './ingest/policy.js';
+import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './store/metric-store.js';
 
 export interface CollectorConfig {

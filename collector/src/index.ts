@@ -1,2 +1,2 @@
-export { type Collector, COLLECTOR_VERSION, createCollector } from './app.js';
+export { COLLECTOR_VERSION, type Collector, createCollector } from './app.js';
 export { type CollectorConfig, defaultConfig } from './config.js';

@@ -8,9 +8,14 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const count = (table: string, deviceId: number) => (h.collector.db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE device_id = ?`).get(deviceId) as { n: number }).n;
+const count = (table: string, deviceId: number) =>
+  (h.collector.db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE device_id = ?`).get(deviceId) as { n: number }).n;
 const sampleCount = (deviceId: number) =>
-  (h.collector.db.sqlite.prepare('SELECT count(*) AS n FROM samples WHERE series_id IN (SELECT id FROM series WHERE device_id = ?)').get(deviceId) as { n: number }).n;
+  (
+    h.collector.db.sqlite.prepare('SELECT count(*) AS n FROM samples WHERE series_id IN (SELECT id FROM series WHERE device_id = ?)').get(deviceId) as {
+      n: number;
+    }
+  ).n;
 
 describe('agent channel (protocol v1 over a real WebSocket)', () => {
   it('answers hello with policy, last committed seq and a request for the inventory it lacks', async () => {
@@ -85,11 +90,17 @@ describe('agent channel (protocol v1 over a real WebSocket)', () => {
 
   it('refuses a wrong, malformed, missing or revoked credential before the upgrade', async () => {
     const cred = await enrollAgent(h, h.acme.siteId, 'pc-cred');
-    await expect(TestAgent.connect(h.wsUrl, { agentId: cred.agentId, secret: `${cred.secret.slice(0, -2)}xx` })).rejects.toMatchObject({ status: 401, code: 'VIGIE_E_AGENT_BAD_CREDENTIAL' });
+    await expect(TestAgent.connect(h.wsUrl, { agentId: cred.agentId, secret: `${cred.secret.slice(0, -2)}xx` })).rejects.toMatchObject({
+      status: 401,
+      code: 'VIGIE_E_AGENT_BAD_CREDENTIAL',
+    });
     // Another agent's id with this agent's secret: identity comes from the credential only.
     const other = await enrollAgent(h, h.globex.siteId, 'pc-other');
     await expect(TestAgent.connect(h.wsUrl, { agentId: other.agentId, secret: cred.secret })).rejects.toMatchObject({ status: 401 });
-    await expect(TestAgent.connect(h.wsUrl, { agentId: 'not a valid id!', secret: 'x' })).rejects.toMatchObject({ status: 401, code: 'VIGIE_E_AGENT_BAD_CREDENTIAL' });
+    await expect(TestAgent.connect(h.wsUrl, { agentId: 'not a valid id!', secret: 'x' })).rejects.toMatchObject({
+      status: 401,
+      code: 'VIGIE_E_AGENT_BAD_CREDENTIAL',
+    });
     const a = await TestAgent.connect(h.wsUrl, cred);
     await a.hello();
     const tech = await login(h.url, 'tech@vigie.test');
@@ -105,7 +116,11 @@ describe('agent channel (protocol v1 over a real WebSocket)', () => {
     await a.hello();
     const hostile = '<img src=x onerror=alert(1)>';
     const longName = `\u0000\u001b[31m${'Ä'.repeat(100_000)}`;
-    const inv = { ...sampleInventory, os: { ...sampleInventory.os, hostname: hostile }, software: [{ name: longName, version: "'; DROP TABLE devices; --", source: 'other' as const }] };
+    const inv = {
+      ...sampleInventory,
+      os: { ...sampleInventory.os, hostname: hostile },
+      software: [{ name: longName, version: "'; DROP TABLE devices; --", source: 'other' as const }],
+    };
     await a.waitAck(a.send('inventory', inv));
     const tech = await login(h.url, 'tech@vigie.test');
     const res = await tech.get(`/api/v1/devices/${cred.deviceId}`);

@@ -56,7 +56,11 @@ export interface Session {
 }
 
 export async function login(url: string, email: string, password = PASSWORD): Promise<Session> {
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   const { csrfToken } = (await res.json()) as { csrfToken: string };
@@ -99,9 +103,18 @@ export class TestAgent {
     ws.on('message', (data) => {
       const m = JSON.parse(String(data));
       this.received.push(m);
-      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(m)) return true;
+        w.resolve(m);
+        return false;
+      });
     });
-    this.closed = new Promise((r) => ws.on('close', (code) => r((this.closeCode = code))));
+    this.closed = new Promise((r) =>
+      ws.on('close', (code) => {
+        this.closeCode = code;
+        r(code);
+      }),
+    );
   }
 
   static connect(wsUrl: string, cred: { agentId: string; secret: string }): Promise<TestAgent> {
@@ -122,7 +135,13 @@ export class TestAgent {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('timed out waiting for a message')), timeoutMs);
-      this.waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
+      this.waiters.push({
+        pred,
+        resolve: (m) => {
+          clearTimeout(t);
+          resolve(m);
+        },
+      });
     });
   }
 
@@ -141,7 +160,20 @@ export class TestAgent {
   }
 
   async hello(extra: Partial<HelloBody> = {}): Promise<void> {
-    this.send('hello', { agentVersion: '0.1.0-test', protocol: 1, hostname: 'pc-test', platform: 'linux', arch: 'x64', nextSeq: 1, spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 }, ...extra }, 0);
+    this.send(
+      'hello',
+      {
+        agentVersion: '0.1.0-test',
+        protocol: 1,
+        hostname: 'pc-test',
+        platform: 'linux',
+        arch: 'x64',
+        nextSeq: 1,
+        spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 },
+        ...extra,
+      },
+      0,
+    );
     await this.next((m) => m.type === 'policy');
   }
 

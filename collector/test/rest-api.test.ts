@@ -10,7 +10,11 @@ afterAll(async () => h.close());
 
 describe('login and sessions', () => {
   it('logs in with a session cookie and refuses a wrong password with a clear code', async () => {
-    const res = await fetch(`${h.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'tech@vigie.test', password: 'nope' }) });
+    const res = await fetch(`${h.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'tech@vigie.test', password: 'nope' }),
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as any).error.code).toBe('VIGIE_E_LOGIN_FAILED');
     const s = await login(h.url, 'TECH@vigie.test');
@@ -20,7 +24,11 @@ describe('login and sessions', () => {
   });
 
   it('marks the cookie HttpOnly and SameSite, and never logs secrets', async () => {
-    const res = await fetch(`${h.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@vigie.test', password: PASSWORD }) });
+    const res = await fetch(`${h.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@vigie.test', password: PASSWORD }),
+    });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
@@ -28,7 +36,11 @@ describe('login and sessions', () => {
 
   it('rate-limits repeated failed logins for an address', async () => {
     const attempt = () =>
-      fetch(`${h.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'victim@vigie.test', password: 'guess' }) });
+      fetch(`${h.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'victim@vigie.test', password: 'guess' }),
+      });
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) codes.push(((await (await attempt()).json()) as any).error.code);
     expect(codes.slice(0, 10).every((c) => c === 'VIGIE_E_LOGIN_FAILED')).toBe(true);
@@ -64,7 +76,13 @@ describe('roles and tenant scoping', () => {
     const admin = await login(h.url, 'admin@vigie.test');
     const unbound = await admin.post('/api/v1/users', { email: 'x@y.fr', name: 'X', role: 'client', password: 'a-long-password-1' });
     expect(unbound.body.error.code).toBe('VIGIE_E_VALIDATION');
-    const ok = await admin.post('/api/v1/users', { email: 'compta@acme.test', name: 'Compta', role: 'client', clientId: h.acme.clientId, password: 'a-long-password-1' });
+    const ok = await admin.post('/api/v1/users', {
+      email: 'compta@acme.test',
+      name: 'Compta',
+      role: 'client',
+      clientId: h.acme.clientId,
+      password: 'a-long-password-1',
+    });
     expect(ok.status).toBe(201);
   });
 
@@ -147,7 +165,10 @@ describe('devices, inventory history and metrics through the API', () => {
     // Same inventory again: no new snapshot, no change.
     await a.waitAck(a.send('inventory', { ...upgraded, collectedAt: upgraded.collectedAt + 1 }));
     const t0 = Math.floor((Date.now() - 900_000) / 60_000) * 60_000; // whole minutes: 10 buckets of 60 s
-    const samples = Array.from({ length: 60 }, (_, i) => ({ ts: t0 + i * 10_000, values: { 'cpu.usage_pct': i, 'fs.used_pct{mount=/}': 50, 'fs.used_pct{mount=/home}': 70 } }));
+    const samples = Array.from({ length: 60 }, (_, i) => ({
+      ts: t0 + i * 10_000,
+      values: { 'cpu.usage_pct': i, 'fs.used_pct{mount=/}': 50, 'fs.used_pct{mount=/home}': 70 },
+    }));
     await a.waitAck(a.send('metrics', { samples }));
     a.close();
 

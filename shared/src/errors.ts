@@ -37,6 +37,11 @@ export const ErrorCodes = {
   CONFLICT: { code: 'VIGIE_E_CONFLICT', status: 409, message: 'Conflicts with existing data' },
   PAYLOAD_TOO_LARGE: { code: 'VIGIE_E_PAYLOAD_TOO_LARGE', status: 413, message: 'Request body is too large' },
   INTERNAL: { code: 'VIGIE_E_INTERNAL', status: 500, message: 'Internal error' },
+
+  // agent side
+  COMMAND_UNSUPPORTED: { code: 'VIGIE_E_COMMAND_UNSUPPORTED', status: 400, message: 'This agent cannot run that command yet' },
+  AGENT_NOT_ENROLLED: { code: 'VIGIE_E_AGENT_NOT_ENROLLED', status: 400, message: 'This agent is not enrolled: run `vigie-agent enroll` first' },
+  SPOOL_CLOSED: { code: 'VIGIE_E_SPOOL_CLOSED', status: 500, message: 'The agent spool is closed' },
 } as const;
 
 export type ErrorKey = keyof typeof ErrorCodes;

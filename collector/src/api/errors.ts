@@ -10,14 +10,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.validation) {
-      return reply.code(400).send({ error: { code: ErrorCodes.VALIDATION.code, message: `${fe.validationContext ?? 'request'} ${fe.validation[0]?.instancePath ?? ''} ${fe.validation[0]?.message ?? ''}`.trim() } });
+      return reply.code(400).send({
+        error: {
+          code: ErrorCodes.VALIDATION.code,
+          message: `${fe.validationContext ?? 'request'} ${fe.validation[0]?.instancePath ?? ''} ${fe.validation[0]?.message ?? ''}`.trim(),
+        },
+      });
     }
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: { code: ErrorCodes.PAYLOAD_TOO_LARGE.code, message: ErrorCodes.PAYLOAD_TOO_LARGE.message } });
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.code(413).send({ error: { code: ErrorCodes.PAYLOAD_TOO_LARGE.code, message: ErrorCodes.PAYLOAD_TOO_LARGE.message } });
     if (fe.statusCode && fe.statusCode < 500) {
       return reply.code(fe.statusCode).send({ error: { code: ErrorCodes.VALIDATION.code, message: fe.message } });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: { code: ErrorCodes.INTERNAL.code, message: ErrorCodes.INTERNAL.message } });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: ErrorCodes.NOT_FOUND.code, message: `No route ${req.method} ${req.url.split('?')[0]}` } }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: ErrorCodes.NOT_FOUND.code, message: `No route ${req.method} ${req.url.split('?')[0]}` } }),
+  );
 }

@@ -21,7 +21,15 @@ export class AuthRepository {
   async createUser(u: { email: string; name: string; role: Role; clientId: number | null; passwordHash: string; locale?: string }): Promise<number> {
     const row = await this.db.kysely
       .insertInto('users')
-      .values({ email: u.email.toLowerCase(), name: u.name, role: u.role, client_id: u.clientId, password_hash: u.passwordHash, locale: u.locale ?? 'fr', created_at: Date.now() })
+      .values({
+        email: u.email.toLowerCase(),
+        name: u.name,
+        role: u.role,
+        client_id: u.clientId,
+        password_hash: u.passwordHash,
+        locale: u.locale ?? 'fr',
+        created_at: Date.now(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return row.id;
@@ -59,7 +67,11 @@ export class AuthRepository {
       .executeTakeFirst();
     if (!row || row.expires_at <= now || row.disabled_at !== null) return undefined;
     if (now - row.last_seen_at > 60_000) {
-      await this.db.kysely.updateTable('sessions').set({ last_seen_at: now, expires_at: now + SESSION_IDLE_MS }).where('id_hash', '=', idHash).execute();
+      await this.db.kysely
+        .updateTable('sessions')
+        .set({ last_seen_at: now, expires_at: now + SESSION_IDLE_MS })
+        .where('id_hash', '=', idHash)
+        .execute();
     }
     return {
       idHash,

@@ -60,7 +60,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     {
       schema: {
         tags: ['auth'],
-        body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ user: UserView, csrfToken: Type.String() }) },
       },
     },

@@ -129,7 +129,12 @@ async function main(): Promise<number> {
         const password = values.password ?? generatePassword();
         const clientId = values.client ? await resolveClient(values.client) : undefined;
         const id = await createUser(collector.auth, collector.tenants, { email, name: values.name ?? email, role, clientId, password });
-        print(`user ${id} created: ${email} (${role})${values.password ? '' : `\npassword: ${password}`}`, { id, email, role, ...(values.password ? {} : { password }) });
+        print(`user ${id} created: ${email} (${role})${values.password ? '' : `\npassword: ${password}`}`, {
+          id,
+          email,
+          role,
+          ...(values.password ? {} : { password }),
+        });
         return 0;
       }
       case 'token create': {

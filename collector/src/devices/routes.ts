@@ -144,7 +144,9 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
           from: Type.Optional(Type.String({ maxLength: 40 })),
           to: Type.Optional(Type.String({ maxLength: 40 })),
           step: Type.Optional(Type.String({ maxLength: 20 })),
-          agg: Type.Union([Type.Literal('avg'), Type.Literal('min'), Type.Literal('max'), Type.Literal('last'), Type.Literal('sum'), Type.Literal('count')], { default: 'avg' }),
+          agg: Type.Union([Type.Literal('avg'), Type.Literal('min'), Type.Literal('max'), Type.Literal('last'), Type.Literal('sum'), Type.Literal('count')], {
+            default: 'avg',
+          }),
         }),
       },
     },

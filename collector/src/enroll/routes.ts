@@ -18,7 +18,13 @@ const CreateToken = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerEnrollRoutes(app: FastifyInstance, db: Database, enrollment: EnrollmentService, tenants: TenantsRepository, limiter: LoginLimiter): void {
+export function registerEnrollRoutes(
+  app: FastifyInstance,
+  db: Database,
+  enrollment: EnrollmentService,
+  tenants: TenantsRepository,
+  limiter: LoginLimiter,
+): void {
   app.post(
     '/api/v1/enroll',
     { schema: { tags: ['agents'], body: EnrollRequest, response: { 201: EnrollResponse } } },
@@ -55,17 +61,25 @@ export function registerEnrollRoutes(app: FastifyInstance, db: Database, enrollm
     },
   );
 
-  app.get('/api/v1/sites/:id/enrollment-tokens', { schema: { tags: ['agents'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    requireRole(req, 'admin', 'technician');
-    if (!(await tenants.getSite(req.params.id))) throw new VigieError('NOT_FOUND');
-    return { tokens: await enrollment.listTokens(req.params.id) };
-  });
+  app.get(
+    '/api/v1/sites/:id/enrollment-tokens',
+    { schema: { tags: ['agents'], params: IdParams } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      requireRole(req, 'admin', 'technician');
+      if (!(await tenants.getSite(req.params.id))) throw new VigieError('NOT_FOUND');
+      return { tokens: await enrollment.listTokens(req.params.id) };
+    },
+  );
 
-  app.post('/api/v1/enrollment-tokens/:id/revoke', { schema: { tags: ['agents'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    const user = requireRole(req, 'admin', 'technician');
-    if (!(await enrollment.getToken(req.params.id))) throw new VigieError('NOT_FOUND');
-    await enrollment.revokeToken(req.params.id);
-    await audit(db, actorOf(user), 'enrollment-token.revoke', `enrollment-token:${req.params.id}`);
-    return { ok: true };
-  });
+  app.post(
+    '/api/v1/enrollment-tokens/:id/revoke',
+    { schema: { tags: ['agents'], params: IdParams } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireRole(req, 'admin', 'technician');
+      if (!(await enrollment.getToken(req.params.id))) throw new VigieError('NOT_FOUND');
+      await enrollment.revokeToken(req.params.id);
+      await audit(db, actorOf(user), 'enrollment-token.revoke', `enrollment-token:${req.params.id}`);
+      return { ok: true };
+    },
+  );
 }

@@ -26,7 +26,16 @@ export class EnrollmentService {
     const maxUses = opts.maxUses ?? 25;
     const row = await this.db.kysely
       .insertInto('enrollment_tokens')
-      .values({ site_id: siteId, token_hash: sha256(token), label: opts.label ?? '', expires_at: expiresAt, max_uses: maxUses, uses: 0, created_by: opts.createdBy ?? null, created_at: now })
+      .values({
+        site_id: siteId,
+        token_hash: sha256(token),
+        label: opts.label ?? '',
+        expires_at: expiresAt,
+        max_uses: maxUses,
+        uses: 0,
+        created_by: opts.createdBy ?? null,
+        created_at: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { id: row.id, token, siteId, expiresAt, maxUses };
@@ -68,7 +77,11 @@ export class EnrollmentService {
       if (tok.revoked_at !== null) throw new VigieError('ENROLL_TOKEN_REVOKED');
       if (tok.expires_at <= now) throw new VigieError('ENROLL_TOKEN_EXPIRED');
       if (tok.uses >= tok.max_uses) throw new VigieError('ENROLL_TOKEN_EXHAUSTED');
-      await trx.updateTable('enrollment_tokens').set({ uses: tok.uses + 1 }).where('id', '=', tok.id).execute();
+      await trx
+        .updateTable('enrollment_tokens')
+        .set({ uses: tok.uses + 1 })
+        .where('id', '=', tok.id)
+        .execute();
       const device = await trx
         .insertInto('devices')
         .values({
@@ -89,7 +102,17 @@ export class EnrollmentService {
         .executeTakeFirstOrThrow();
       await trx
         .insertInto('agents')
-        .values({ id: agentId, device_id: device.id, secret_hash: hashAgentSecret(secret), enrollment_token_id: tok.id, agent_version: req.agentVersion, created_at: now, revoked_at: null, last_seq: 0, last_seen_at: null })
+        .values({
+          id: agentId,
+          device_id: device.id,
+          secret_hash: hashAgentSecret(secret),
+          enrollment_token_id: tok.id,
+          agent_version: req.agentVersion,
+          created_at: now,
+          revoked_at: null,
+          last_seq: 0,
+          last_seen_at: null,
+        })
         .execute();
       return { deviceId: device.id, tokenId: tok.id };
     });

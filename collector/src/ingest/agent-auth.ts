@@ -29,7 +29,16 @@ export function authenticateAgent(db: SqliteHandle, header: string | undefined):
        FROM agents a JOIN devices d ON d.id = a.device_id WHERE a.id = ?`,
     )
     .get(cred.agentId) as
-    | { id: string; secret_hash: string; revoked_at: number | null; device_id: number; last_seq: number; client_id: number; site_id: number; inventory_hash: string | null }
+    | {
+        id: string;
+        secret_hash: string;
+        revoked_at: number | null;
+        device_id: number;
+        last_seq: number;
+        client_id: number;
+        site_id: number;
+        inventory_hash: string | null;
+      }
     | undefined;
   const given = Buffer.from(hashAgentSecret(cred.secret), 'hex');
   // Compare against a dummy when the agent is unknown, so timing does not reveal which ids exist.
@@ -39,6 +48,13 @@ export function authenticateAgent(db: SqliteHandle, header: string | undefined):
   if (row.revoked_at !== null) return { ok: false, key: 'AGENT_REVOKED' };
   return {
     ok: true,
-    agent: { agentId: row.id, deviceId: row.device_id, clientId: row.client_id, siteId: row.site_id, lastSeq: Number(row.last_seq), inventoryHash: row.inventory_hash },
+    agent: {
+      agentId: row.id,
+      deviceId: row.device_id,
+      clientId: row.client_id,
+      siteId: row.site_id,
+      lastSeq: Number(row.last_seq),
+      inventoryHash: row.inventory_hash,
+    },
   };
 }

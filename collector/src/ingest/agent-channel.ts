@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
-  type CollectorMessageType,
   type CollectorBody,
+  type CollectorMessageType,
   decodeAgentFrame,
-  encodeMessage,
   ErrorCodes,
   type ErrorKey,
+  encodeMessage,
   type HelloBody,
   MAX_FRAME_BYTES,
 } from '@vigie/shared';
@@ -60,12 +60,16 @@ export class AgentChannel {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.closing) return rejectUpgrade(socket, 'SHUTTING_DOWN');
+    if (this.closing) {
+      rejectUpgrade(socket, 'SHUTTING_DOWN');
+      return;
+    }
     const auth = authenticateAgent(this.db.sqlite, req.headers.authorization);
     if (!auth.ok) {
       this.stats.authFailures++;
       this.log.warn({ code: ErrorCodes[auth.key].code, ip: req.socket.remoteAddress }, 'agent connection refused');
-      return rejectUpgrade(socket, auth.key);
+      rejectUpgrade(socket, auth.key);
+      return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, auth.agent));
   }
@@ -184,7 +188,8 @@ class AgentConnection implements FrameSink {
     const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (!this.takeToken()) {
       stats.framesRefused++;
-      return this.fail('RATE_LIMITED', `more than ${this.channel.settings.rateFramesPerSec} frames/s`);
+      this.fail('RATE_LIMITED', `more than ${this.channel.settings.rateFramesPerSec} frames/s`);
+      return;
     }
     const res = decodeAgentFrame(raw);
     if (!res.ok) {
@@ -197,10 +202,14 @@ class AgentConnection implements FrameSink {
       return;
     }
     const msg = res.msg;
-    if (msg.type === 'hello') return this.onHello(msg.body);
+    if (msg.type === 'hello') {
+      this.onHello(msg.body);
+      return;
+    }
     if (!this.helloDone) {
       stats.framesRefused++;
-      return this.fail('HELLO_REQUIRED', undefined, msg.seq);
+      this.fail('HELLO_REQUIRED', undefined, msg.seq);
+      return;
     }
     if (msg.seq <= this.queuedSeq) {
       // A replay after reconnect: already committed (ack again) or already queued (ack will follow).

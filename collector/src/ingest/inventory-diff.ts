@@ -47,7 +47,14 @@ function diffObject(section: string, before: Item, after: Item, out: InventoryCh
   }
 }
 
-function diffList(section: string, before: Item[], after: Item[], key: (it: Item, i: number) => string, ignore: string[] | undefined, out: InventoryChange[]): void {
+function diffList(
+  section: string,
+  before: Item[],
+  after: Item[],
+  key: (it: Item, i: number) => string,
+  ignore: string[] | undefined,
+  out: InventoryChange[],
+): void {
   const b = new Map(before.map((it, i) => [key(it, i), without(it, ignore)]));
   const a = new Map(after.map((it, i) => [key(it, i), without(it, ignore)]));
   for (const [k, item] of a) {

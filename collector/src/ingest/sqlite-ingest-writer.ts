@@ -10,8 +10,6 @@ export function inventoryHash(inv: Inventory): string {
   return createHash('sha256').update(canonicalInventory(inv)).digest('hex');
 }
 
-
-
 /**
  * Commits a batch of agent frames in one SQLite transaction: samples, inventory snapshots with
  * their change history, check results, events, and each agent's highest committed seq — so an ack
@@ -34,7 +32,9 @@ export class SqliteIngestWriter implements IngestWriter {
       deviceHash: p('SELECT inventory_hash FROM devices WHERE id = ?'),
       insertSnapshot: p('INSERT INTO inventory_snapshots (device_id, collected_at, received_at, hash, data) VALUES (?,?,?,?,?)'),
       insertChange: p('INSERT INTO inventory_changes (device_id, snapshot_id, changed_at, section, change, item_key, before, after) VALUES (?,?,?,?,?,?,?,?)'),
-      deviceFromInventory: p('UPDATE devices SET inventory_hash = ?, hostname = ?, serial = ?, machine_uuid = ?, os_name = ?, platform = ?, arch = ? WHERE id = ?'),
+      deviceFromInventory: p(
+        'UPDATE devices SET inventory_hash = ?, hostname = ?, serial = ?, machine_uuid = ?, os_name = ?, platform = ?, arch = ? WHERE id = ?',
+      ),
       insertCheck: p('INSERT INTO check_results (device_id, "check", target, status, code, message, "values", observed_at) VALUES (?,?,?,?,?,?,?,?)'),
       upsertCheckState: p(
         `INSERT INTO check_state (device_id, "check", target, status, code, message, "values", observed_at, since) VALUES (?,?,?,?,?,?,?,?,?)
@@ -77,10 +77,26 @@ export class SqliteIngestWriter implements IngestWriter {
           }
           break;
         case 'event':
-          this.s.insertEvent!.run(f.deviceId, m.seq, m.body.kind, m.body.severity, m.body.message, m.body.data ? JSON.stringify(m.body.data) : null, m.body.occurredAt, now);
+          this.s.insertEvent!.run(
+            f.deviceId,
+            m.seq,
+            m.body.kind,
+            m.body.severity,
+            m.body.message,
+            m.body.data ? JSON.stringify(m.body.data) : null,
+            m.body.occurredAt,
+            now,
+          );
           break;
         case 'command-result':
-          this.s.insertCommandResult!.run(f.deviceId, m.body.commandId, m.body.ok ? 1 : 0, m.body.output ?? null, m.body.error ? JSON.stringify(m.body.error) : null, now);
+          this.s.insertCommandResult!.run(
+            f.deviceId,
+            m.body.commandId,
+            m.body.ok ? 1 : 0,
+            m.body.output ?? null,
+            m.body.error ? JSON.stringify(m.body.error) : null,
+            now,
+          );
           break;
       }
     }
@@ -112,7 +128,16 @@ export class SqliteIngestWriter implements IngestWriter {
       count = 1;
     }
     const osName = [inv.os.distro, inv.os.release].filter(Boolean).join(' ') || null;
-    this.s.deviceFromInventory!.run(hash, inv.os.hostname, inv.system.serial ?? null, inv.system.uuid ?? null, osName, inv.os.platform, inv.os.arch ?? null, deviceId);
+    this.s.deviceFromInventory!.run(
+      hash,
+      inv.os.hostname,
+      inv.system.serial ?? null,
+      inv.system.uuid ?? null,
+      osName,
+      inv.os.platform,
+      inv.os.arch ?? null,
+      deviceId,
+    );
     return count;
   }
 }

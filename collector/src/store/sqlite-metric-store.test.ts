@@ -25,7 +25,9 @@ beforeEach(async () => {
   const c = db.sqlite.prepare("INSERT INTO clients (name, created_at) VALUES ('c', 0)").run();
   const s = db.sqlite.prepare('INSERT INTO sites (client_id, name, created_at) VALUES (?, ?, 0)').run(c.lastInsertRowid, 's');
   deviceId = Number(
-    db.sqlite.prepare("INSERT INTO devices (site_id, client_id, kind, hostname, created_at) VALUES (?, ?, 'agent', 'h', 0)").run(s.lastInsertRowid, c.lastInsertRowid).lastInsertRowid,
+    db.sqlite
+      .prepare("INSERT INTO devices (site_id, client_id, kind, hostname, created_at) VALUES (?, ?, 'agent', 'h', 0)")
+      .run(s.lastInsertRowid, c.lastInsertRowid).lastInsertRowid,
   );
 });
 afterEach(async () => {
@@ -33,19 +35,25 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const write = (samples: { ts: number; values: Record<string, number> }[]) => db.writeLock(() => db.sqlite.transaction(() => store.write([{ deviceId, samples }]))());
+const write = (samples: { ts: number; values: Record<string, number> }[]) =>
+  db.writeLock(() => db.sqlite.transaction(() => store.write([{ deviceId, samples }]))());
 
 describe('SQLite metric store', () => {
   it('folds raw points into 5-minute and hourly rollups that agree with the raw data', async () => {
     const now = Date.now();
     const t0 = Math.floor((now - 3 * H) / H) * H;
-    const samples = Array.from({ length: 2 * 360 }, (_, i) => ({ ts: t0 + i * 10_000, values: { 'cpu.usage_pct': i % 100, 'fs.used_pct{mount=/}': 50 + (i % 7) } }));
+    const samples = Array.from({ length: 2 * 360 }, (_, i) => ({
+      ts: t0 + i * 10_000,
+      values: { 'cpu.usage_pct': i % 100, 'fs.used_pct{mount=/}': 50 + (i % 7) },
+    }));
     await write(samples);
     const rep = await store.maintain(now);
     expect(rep.seriesRolledUp).toBe(2);
     const five = db.sqlite.prepare('SELECT count(*) n, sum(count) c FROM rollup_5m').get() as { n: number; c: number };
     expect(five).toEqual({ n: 2 * 24, c: 2 * 720 });
-    const hours = db.sqlite.prepare("SELECT ts, count, sum, min, max, last FROM rollup_1h WHERE series_id = (SELECT id FROM series WHERE key = 'cpu.usage_pct') ORDER BY ts").all() as any[];
+    const hours = db.sqlite
+      .prepare("SELECT ts, count, sum, min, max, last FROM rollup_1h WHERE series_id = (SELECT id FROM series WHERE key = 'cpu.usage_pct') ORDER BY ts")
+      .all() as any[];
     expect(hours).toHaveLength(2);
     const firstHour = samples.slice(0, 360).map((s) => s.values['cpu.usage_pct']!);
     expect(hours[0]).toMatchObject({ ts: t0, count: 360, sum: firstHour.reduce((a, b) => a + b, 0), min: 0, max: 99, last: firstHour[359] });

@@ -12,7 +12,7 @@ import {
   type SeriesInfo,
   type SeriesPoints,
 } from './metric-store.js';
-import { type Bucket, foldBuckets, ROLLUP_5M, ROLLUP_1H } from './rollup.js';
+import { type Bucket, foldBuckets, ROLLUP_1H, ROLLUP_5M } from './rollup.js';
 
 /** Rows per multi-row INSERT: 3 parameters each, far below SQLite's variable limit. */
 const INSERT_CHUNK = 256;
@@ -21,8 +21,6 @@ const LATE_MARGIN_MS = 15 * 60_000;
 /** Series rolled up per synchronous slice, so the event loop stays responsive. */
 const ROLLUP_SLICE = 500;
 const WATERMARK_KEY = 'metrics.rollup.watermark';
-
-
 
 export const SAMPLES_DDL = [
   'CREATE TABLE IF NOT EXISTS samples (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID',
@@ -134,7 +132,11 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async listSeries(deviceId: number): Promise<SeriesInfo[]> {
-    const rows = this.db.prepare('SELECT key, name, labels FROM series WHERE device_id = ? ORDER BY key').all(deviceId) as { key: string; name: string; labels: string }[];
+    const rows = this.db.prepare('SELECT key, name, labels FROM series WHERE device_id = ? ORDER BY key').all(deviceId) as {
+      key: string;
+      name: string;
+      labels: string;
+    }[];
     return rows.map((r) => ({ key: r.key, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }));
   }
 
@@ -205,10 +207,24 @@ export class SqliteMetricStore implements MetricStore {
           for (const [sid, fromTs] of slice) {
             const from5 = fromTs - (fromTs % ROLLUP_5M);
             const rows = read5.raw(true).all(sid, from5) as [number, number][];
-            upsert(up5, sid, foldBuckets(rows.map(([ts, v]) => ({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts })), ROLLUP_5M));
+            upsert(
+              up5,
+              sid,
+              foldBuckets(
+                rows.map(([ts, v]) => ({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts })),
+                ROLLUP_5M,
+              ),
+            );
             const from1h = fromTs - (fromTs % ROLLUP_1H);
             const fives = read1h.all(sid, from1h) as { ts: number; count: number; sum: number; min: number; max: number; last: number; last_ts: number }[];
-            upsert(up1h, sid, foldBuckets(fives.map((r) => ({ ts: r.ts, count: r.count, sum: r.sum, min: r.min, max: r.max, last: r.last, lastTs: r.last_ts })), ROLLUP_1H));
+            upsert(
+              up1h,
+              sid,
+              foldBuckets(
+                fives.map((r) => ({ ts: r.ts, count: r.count, sum: r.sum, min: r.min, max: r.max, last: r.last, lastTs: r.last_ts })),
+                ROLLUP_1H,
+              ),
+            );
             clearDirty.run(sid, fromTs);
           }
         })(),

@@ -32,13 +32,17 @@ export function registerTenantRoutes(app: FastifyInstance, db: Database, tenants
     return { sites: await tenants.listSites(req.params.id) };
   });
 
-  app.post('/api/v1/clients/:id/sites', { schema: { tags: ['tenants'], params: IdParams, body: NameBody } }, async (req: FastifyRequest<Id & { Body: { name: string } }>, reply) => {
-    const user = requireRole(req, 'admin', 'technician');
-    if (!(await tenants.getClient(req.params.id))) throw new VigieError('NOT_FOUND');
-    if (await tenants.findSite(req.params.id, req.body.name)) throw new VigieError('CONFLICT', 'A site with this name exists for this client');
-    const id = await tenants.createSite(req.params.id, req.body.name);
-    await audit(db, actorOf(user), 'site.create', `site:${id}`, { clientId: req.params.id, name: req.body.name });
-    reply.code(201);
-    return { id, clientId: req.params.id, name: req.body.name };
-  });
+  app.post(
+    '/api/v1/clients/:id/sites',
+    { schema: { tags: ['tenants'], params: IdParams, body: NameBody } },
+    async (req: FastifyRequest<Id & { Body: { name: string } }>, reply) => {
+      const user = requireRole(req, 'admin', 'technician');
+      if (!(await tenants.getClient(req.params.id))) throw new VigieError('NOT_FOUND');
+      if (await tenants.findSite(req.params.id, req.body.name)) throw new VigieError('CONFLICT', 'A site with this name exists for this client');
+      const id = await tenants.createSite(req.params.id, req.body.name);
+      await audit(db, actorOf(user), 'site.create', `site:${id}`, { clientId: req.params.id, name: req.body.name });
+      reply.code(201);
+      return { id, clientId: req.params.id, name: req.body.name };
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { ErrorCodes, type ErrorKey } from '../errors.js';
 import { MAX_FRAME_BYTES, MAX_METRIC_VALUES_PER_FRAME, PROTOCOL_VERSION } from './limits.js';
 import {
@@ -43,11 +43,7 @@ function countValues(body: MetricsBody): number {
   return n;
 }
 
-function decode<M>(
-  raw: string | Buffer,
-  own: Map<string, TypeCheck<TSchema>>,
-  other: Map<string, TypeCheck<TSchema>>,
-): Decoded<M> {
+function decode<M>(raw: string | Buffer, own: Map<string, TypeCheck<TSchema>>, other: Map<string, TypeCheck<TSchema>>): Decoded<M> {
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
   if (size > MAX_FRAME_BYTES) return fail('FRAME_TOO_LARGE', `${size} bytes > ${MAX_FRAME_BYTES}`);
   let value: unknown;

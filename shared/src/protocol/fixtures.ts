@@ -11,7 +11,10 @@ export const sampleInventory: Inventory = {
   baseboard: { manufacturer: 'Dell Inc.', model: '0W4X3R', serial: '/CN0ABC123/CNWS20028A00AB/' },
   chassis: { manufacturer: 'Dell Inc.', type: 'Tower', serial: 'CN0ABC123' },
   cpu: { manufacturer: 'Intel', brand: 'Core i7-10700', cores: 16, physicalCores: 8, sockets: 1, speedGHz: 2.9 },
-  memory: { totalBytes: 17_179_869_184, modules: [{ slot: 'DIMM1', sizeBytes: 8_589_934_592, type: 'DDR4', speedMHz: 2933, manufacturer: 'SK Hynix', serial: '12345678' }] },
+  memory: {
+    totalBytes: 17_179_869_184,
+    modules: [{ slot: 'DIMM1', sizeBytes: 8_589_934_592, type: 'DDR4', speedMHz: 2933, manufacturer: 'SK Hynix', serial: '12345678' }],
+  },
   disks: [{ device: '/dev/nvme0n1', model: 'PC SN730 NVMe WDC 512GB', serial: '2049XY801234', sizeBytes: 512_110_190_592, type: 'NVMe', interface: 'PCIe' }],
   filesystems: [{ mount: '/', device: '/dev/nvme0n1p2', type: 'ext4', sizeBytes: 500_000_000_000, usedBytes: 120_000_000_000 }],
   network: [{ iface: 'eth0', mac: 'b0:4f:13:01:02:03', ipv4: ['192.0.2.10'], ipv6: [], speedMbps: 1000, type: 'wired', virtual: false, operstate: 'up' }],
@@ -28,15 +31,54 @@ const env = (type: string, seq: number, body: unknown) => ({ v: 1, type, seq, ts
 export const validAgentFrames: { name: string; frame: unknown }[] = [
   {
     name: 'hello',
-    frame: env('hello', 0, { agentVersion: '0.1.0', protocol: 1, hostname: 'pc-compta-01', platform: 'linux', arch: 'x64', nextSeq: 1, spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 } }),
+    frame: env('hello', 0, {
+      agentVersion: '0.1.0',
+      protocol: 1,
+      hostname: 'pc-compta-01',
+      platform: 'linux',
+      arch: 'x64',
+      nextSeq: 1,
+      spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 },
+    }),
   },
   { name: 'inventory', frame: env('inventory', 1, sampleInventory) },
   {
     name: 'metrics',
-    frame: env('metrics', 2, { samples: [{ ts: 1_790_000_000_000, values: { 'cpu.usage_pct': 12.5, 'mem.used_bytes': 4_000_000_000, 'fs.used_pct{mount=/}': 24.1, 'net.rx_bps{iface=eth0}': 1200 } }] }),
+    frame: env('metrics', 2, {
+      samples: [
+        {
+          ts: 1_790_000_000_000,
+          values: { 'cpu.usage_pct': 12.5, 'mem.used_bytes': 4_000_000_000, 'fs.used_pct{mount=/}': 24.1, 'net.rx_bps{iface=eth0}': 1200 },
+        },
+      ],
+    }),
   },
-  { name: 'checks', frame: env('checks', 3, { results: [{ check: 'backup', target: 'restic:/srv/backup', status: 'critical', code: 'BACKUP_TOO_OLD', message: 'Last backup 49 h ago', values: { ageHours: 49 }, observedAt: 1_790_000_000_000 }] }) },
-  { name: 'event', frame: env('event', 4, { kind: 'spool.dropped', severity: 'warning', message: '12 frames dropped', data: { frames: 12, fromSeq: 100, toSeq: 111 }, occurredAt: 1_790_000_000_000 }) },
+  {
+    name: 'checks',
+    frame: env('checks', 3, {
+      results: [
+        {
+          check: 'backup',
+          target: 'restic:/srv/backup',
+          status: 'critical',
+          code: 'BACKUP_TOO_OLD',
+          message: 'Last backup 49 h ago',
+          values: { ageHours: 49 },
+          observedAt: 1_790_000_000_000,
+        },
+      ],
+    }),
+  },
+  {
+    name: 'event',
+    frame: env('event', 4, {
+      kind: 'spool.dropped',
+      severity: 'warning',
+      message: '12 frames dropped',
+      data: { frames: 12, fromSeq: 100, toSeq: 111 },
+      occurredAt: 1_790_000_000_000,
+    }),
+  },
   { name: 'command-result', frame: env('command-result', 5, { commandId: 'c-1', ok: true, output: 'done' }) },
   {
     name: 'hostile strings are data',
@@ -55,16 +97,36 @@ export const invalidAgentFrames: { name: string; raw: string; code: string }[] =
   { name: 'unknown version', raw: JSON.stringify(env('metrics', 1, { samples: [] })).replace('"v":1', '"v":2'), code: 'VIGIE_E_UNSUPPORTED_VERSION' },
   { name: 'unknown type', raw: JSON.stringify(env('reboot-everything', 1, {})), code: 'VIGIE_E_UNKNOWN_TYPE' },
   { name: 'collector-only type from an agent', raw: JSON.stringify(env('ack', 1, { seq: 1 })), code: 'VIGIE_E_WRONG_DIRECTION' },
-  { name: 'unknown envelope field', raw: JSON.stringify({ ...env('metrics', 1, { samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] }), agentId: 'someone-else' }), code: 'VIGIE_E_INVALID_ENVELOPE' },
+  {
+    name: 'unknown envelope field',
+    raw: JSON.stringify({ ...env('metrics', 1, { samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] }), agentId: 'someone-else' }),
+    code: 'VIGIE_E_INVALID_ENVELOPE',
+  },
   {
     name: 'unknown body field (posing as another agent)',
     raw: JSON.stringify(env('metrics', 1, { agentId: 'someone-else', samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] })),
     code: 'VIGIE_E_INVALID_BODY',
   },
-  { name: 'metric value not a number', raw: JSON.stringify(env('metrics', 1, { samples: [{ ts: 1, values: { 'cpu.usage_pct': '12' } }] })), code: 'VIGIE_E_INVALID_BODY' },
-  { name: 'bad series key', raw: JSON.stringify(env('metrics', 1, { samples: [{ ts: 1, values: { 'CPU usage; rm -rf': 1 } }] })), code: 'VIGIE_E_INVALID_BODY' },
+  {
+    name: 'metric value not a number',
+    raw: JSON.stringify(env('metrics', 1, { samples: [{ ts: 1, values: { 'cpu.usage_pct': '12' } }] })),
+    code: 'VIGIE_E_INVALID_BODY',
+  },
+  {
+    name: 'bad series key',
+    raw: JSON.stringify(env('metrics', 1, { samples: [{ ts: 1, values: { 'CPU usage; rm -rf': 1 } }] })),
+    code: 'VIGIE_E_INVALID_BODY',
+  },
   { name: 'negative seq', raw: JSON.stringify(env('metrics', -1, { samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] })), code: 'VIGIE_E_INVALID_ENVELOPE' },
-  { name: 'data message without seq', raw: JSON.stringify(env('metrics', 0, { samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] })), code: 'VIGIE_E_SEQ_INVALID' },
-  { name: 'check status outside the list', raw: JSON.stringify(env('checks', 1, { results: [{ check: 'backup', target: 'x', status: 'fine', code: 'OK', message: '', observedAt: 1 }] })), code: 'VIGIE_E_INVALID_BODY' },
+  {
+    name: 'data message without seq',
+    raw: JSON.stringify(env('metrics', 0, { samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] })),
+    code: 'VIGIE_E_SEQ_INVALID',
+  },
+  {
+    name: 'check status outside the list',
+    raw: JSON.stringify(env('checks', 1, { results: [{ check: 'backup', target: 'x', status: 'fine', code: 'OK', message: '', observedAt: 1 }] })),
+    code: 'VIGIE_E_INVALID_BODY',
+  },
   { name: 'inventory missing os', raw: JSON.stringify(env('inventory', 1, { ...sampleInventory, os: undefined })), code: 'VIGIE_E_INVALID_BODY' },
 ];

@@ -15,7 +15,15 @@ export const InventoryBios = Type.Object({ vendor: OptStr, version: OptStr, rele
 export const InventoryBaseboard = Type.Object({ manufacturer: OptStr, model: OptStr, version: OptStr, serial: OptStr, assetTag: OptStr }, strict);
 export const InventoryChassis = Type.Object({ manufacturer: OptStr, type: OptStr, version: OptStr, serial: OptStr, assetTag: OptStr }, strict);
 export const InventoryCpu = Type.Object(
-  { manufacturer: OptStr, brand: OptStr, cores: OptInt, physicalCores: OptInt, sockets: OptInt, speedGHz: OptNum, virtualization: Type.Optional(Type.Boolean()) },
+  {
+    manufacturer: OptStr,
+    brand: OptStr,
+    cores: OptInt,
+    physicalCores: OptInt,
+    sockets: OptInt,
+    speedGHz: OptNum,
+    virtualization: Type.Optional(Type.Boolean()),
+  },
   strict,
 );
 export const InventoryMemoryModule = Type.Object(
@@ -43,7 +51,18 @@ export const InventoryNetworkInterface = Type.Object(
   strict,
 );
 export const InventoryOs = Type.Object(
-  { platform: Str, distro: OptStr, release: OptStr, codename: OptStr, kernel: OptStr, arch: OptStr, hostname: Str, fqdn: OptStr, build: OptStr, serial: OptStr },
+  {
+    platform: Str,
+    distro: OptStr,
+    release: OptStr,
+    codename: OptStr,
+    kernel: OptStr,
+    arch: OptStr,
+    hostname: Str,
+    fqdn: OptStr,
+    build: OptStr,
+    serial: OptStr,
+  },
   strict,
 );
 export const InventoryUser = Type.Object({ user: Str, tty: OptStr, ip: OptStr, loginAt: OptStr }, strict);

@@ -35,7 +35,10 @@ export const HelloBody = Type.Object(
     inventoryHash: Type.Optional(Type.String({ maxLength: 128 })),
     /** Next seq the agent will assign: lets the collector detect a wiped agent state. */
     nextSeq: Type.Integer({ minimum: 1 }),
-    spool: Type.Object({ pendingFrames: Type.Integer({ minimum: 0 }), pendingBytes: Type.Integer({ minimum: 0 }), droppedFrames: Type.Integer({ minimum: 0 }) }, strict),
+    spool: Type.Object(
+      { pendingFrames: Type.Integer({ minimum: 0 }), pendingBytes: Type.Integer({ minimum: 0 }), droppedFrames: Type.Integer({ minimum: 0 }) },
+      strict,
+    ),
   },
   strict,
 );
@@ -63,7 +66,9 @@ export const CheckResult = Type.Object(
     /** Stable machine code of the finding, e.g. `BACKUP_TOO_OLD`. */
     code: Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,63}$' }),
     message: Str,
-    values: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()]))),
+    values: Type.Optional(
+      Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()])),
+    ),
     observedAt: Millis,
   },
   strict,
@@ -76,7 +81,9 @@ export const EventBody = Type.Object(
     kind: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$' }),
     severity: EventSeverity,
     message: Str,
-    data: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()]))),
+    data: Type.Optional(
+      Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()])),
+    ),
     occurredAt: Millis,
   },
   strict,

@@ -4,7 +4,12 @@ import { type Kysely, sql } from 'kysely';
 // `integer` ids are autoincrement on SQLite (rowid) and become identity columns on PostgreSQL.
 export async function up(db: Kysely<any>): Promise<void> {
   const id = (c: any) => c.primaryKey().autoIncrement();
-  await db.schema.createTable('clients').addColumn('id', 'integer', id).addColumn('name', 'text', (c) => c.notNull().unique()).addColumn('created_at', 'bigint', (c) => c.notNull()).execute();
+  await db.schema
+    .createTable('clients')
+    .addColumn('id', 'integer', id)
+    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
   await db.schema
     .createTable('sites')
     .addColumn('id', 'integer', id)
@@ -169,5 +174,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('series_device_key', ['device_id', 'key'])
     .execute();
   await db.schema.createIndex('series_device_name').on('series').columns(['device_id', 'name']).execute();
-  await db.schema.createTable('kv').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+  await db.schema
+    .createTable('kv')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
 }

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { enroll } from './enroll.js';
+import { createLog, type LogLevel } from './log.js';
+import { collectInventoryDetailed } from './probes/inventory/index.js';
+import { MetricsSampler } from './probes/metrics/index.js';
+import { AgentRuntime } from './runtime.js';
+import { defaultStateDir, loadCredential } from './state.js';
+import { VERSION_LINE } from './version.js';
+
+const USAGE = `${VERSION_LINE}
+
+Usage: vigie-agent <command> [options]
+  enroll --url <collector URL> (--token-file <file> | env VIGIE_ENROLL_TOKEN | --token <token>)
+                         exchange a site enrollment token for this agent's credential
+  run                    run the agent (spool, metrics, inventory, connection)
+  inventory --json       print the full inventory once and exit
+  metrics --json         print one metrics sample set and exit
+  --version              print the version and the protocol
+
+Options: --state-dir <dir> (default ${defaultStateDir()}), --log-level debug|info|warn|error
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      json: { type: 'boolean', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const stateDir = values['state-dir'] ?? defaultStateDir();
+  const log = createLog(values['log-level'] as LogLevel);
+  const cmd = positionals[0];
+  if (values.version) {
+    console.log(VERSION_LINE);
+    return 0;
+  }
+  switch (cmd) {
+    case 'enroll': {
+      // The token is read from a file or the environment so it stays out of shell history and process lists.
+      const token = values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : (process.env.VIGIE_ENROLL_TOKEN ?? values.token);
+      if (!values.url || !token) {
+        console.error('enroll needs --url and a token (--token-file, VIGIE_ENROLL_TOKEN or --token)');
+        return 2;
+      }
+      const inv = await collectInventoryDetailed().catch(() => undefined);
+      const cred = await enroll({
+        url: values.url,
+        token,
+        stateDir,
+        facts: { serial: inv?.inventory.system.serial, machineUuid: inv?.inventory.system.uuid },
+      });
+      console.log(`enrolled as agent ${cred.agentId} (device ${cred.deviceId}); credential in ${stateDir}`);
+      return 0;
+    }
+    case 'run': {
+      const credential = await loadCredential(stateDir);
+      if (!credential) {
+        console.error(`not enrolled: no credential in ${stateDir}; run \`vigie-agent enroll\` first`);
+        return 3;
+      }
+      const runtime = new AgentRuntime({ stateDir, credential, log });
+      await runtime.start();
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await runtime.stop();
+      return 0;
+    }
+    case 'inventory': {
+      const { inventory, warnings } = await collectInventoryDetailed();
+      for (const w of warnings) log.warn(w);
+      console.log(values.json ? JSON.stringify(inventory, null, 2) : summary(inventory));
+      return 0;
+    }
+    case 'metrics': {
+      const sampler = new MetricsSampler();
+      await sampler.prime();
+      await new Promise((r) => setTimeout(r, 1000));
+      const sample = { ts: Date.now(), values: await sampler.sample() };
+      console.log(
+        values.json
+          ? JSON.stringify(sample, null, 2)
+          : Object.entries(sample.values)
+              .map(([k, v]) => `${k} ${v}`)
+              .join('\n'),
+      );
+      return 0;
+    }
+    default:
+      console.log(USAGE);
+      return values.help || cmd === undefined ? 0 : 2;
+  }
+}
+
+function summary(inv: Awaited<ReturnType<typeof collectInventoryDetailed>>['inventory']): string {
+  return [
+    `${inv.os.hostname} — ${[inv.os.distro, inv.os.release].filter(Boolean).join(' ')} (${inv.os.arch ?? ''})`,
+    `${inv.system.manufacturer ?? '?'} ${inv.system.model ?? ''}, serial ${inv.system.serial ?? '?'}`,
+    `CPU ${inv.cpu.brand ?? '?'} × ${inv.cpu.cores ?? '?'}; memory ${Math.round((inv.memory.totalBytes ?? 0) / 2 ** 30)} GiB`,
+    `${inv.disks.length} disks, ${inv.filesystems.length} filesystems, ${inv.network.length} interfaces, ${inv.software.length} software packages`,
+  ].join('\n');
+}

@@ -1,0 +1,192 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { type CommandBody, encodeMessage, type HelloBody, type Inventory, type PolicyBody } from '@vigie/shared';
+import type { Log } from './log.js';
+import { collectInventory, inventoryHash } from './probes/inventory/index.js';
+import { MetricsSampler } from './probes/metrics/index.js';
+import { type AgentState, type Credential, loadState, saveState } from './state.js';
+import { CollectorConnection } from './transport/connection.js';
+import { Spool, type SpoolOptions } from './transport/spool.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface RuntimeOptions {
+  stateDir: string;
+  credential: Credential;
+  log: Log;
+  spool?: Partial<Omit<SpoolOptions, 'dir'>>;
+  /** Replaceable for tests; default: the real probes. */
+  sampler?: { prime(): Promise<void>; sample(): Promise<Record<string, number>> };
+  inventory?: () => Promise<Inventory>;
+}
+
+/** Until the collector's first policy arrives. */
+const DEFAULT_POLICY: PolicyBody = { version: 0, metricsIntervalSec: 60, inventoryIntervalSec: 3600, heartbeatSec: 30, probes: {} };
+
+/** ±5 % so thousands of agents do not sample and send in lockstep. */
+const jitter = (ms: number) => Math.round(ms * (0.95 + Math.random() * 0.1));
+
+/**
+ * The running agent: samples metrics and collects the inventory on the policy's schedule, writes
+ * every message to the durable spool first, and lets the connection deliver them.
+ */
+export class AgentRuntime {
+  private spool!: Spool;
+  private connection!: CollectorConnection;
+  private state: AgentState = {};
+  private policy: PolicyBody = DEFAULT_POLICY;
+  private metricsTimer: NodeJS.Timeout | undefined;
+  private inventoryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly sampler;
+  private readonly inventory;
+  private inventoryRunning: Promise<void> | undefined;
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.sampler = o.sampler ?? new MetricsSampler();
+    this.inventory = o.inventory ?? (() => collectInventory());
+  }
+
+  get stats() {
+    return { spool: this.spool.stats(), connection: this.connection.stats, policy: this.policy };
+  }
+
+  async start(): Promise<void> {
+    this.state = await loadState(this.o.stateDir);
+    this.spool = await Spool.open({ dir: join(this.o.stateDir, 'spool'), ...this.o.spool, onWarn: (msg) => this.o.log.warn(msg) });
+    this.connection = new CollectorConnection({
+      url: this.o.credential.url,
+      agentId: this.o.credential.agentId,
+      secret: this.o.credential.secret,
+      spool: this.spool,
+      log: this.o.log,
+      hello: () => this.hello(),
+      onPolicy: (p) => this.applyPolicy(p),
+      onCommand: (c) => void this.onCommand(c),
+      onRefused: (seq, code, message) =>
+        void this.emit('event', {
+          kind: 'frame.refused',
+          severity: 'warning',
+          message: `frame ${seq} refused: ${code}`,
+          data: { seq, code, detail: message.slice(0, 500) },
+          occurredAt: Date.now(),
+        }),
+    });
+    await this.sampler.prime();
+    this.connection.start();
+    this.scheduleMetrics(1000);
+    this.scheduleInventory(0);
+    this.o.log.info('agent started', { agentId: this.o.credential.agentId, url: this.o.credential.url, pending: this.spool.stats().pendingFrames });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.metricsTimer);
+    clearTimeout(this.inventoryTimer);
+    await this.inventoryRunning;
+    await this.connection.stop();
+    await this.spool.close();
+  }
+
+  private hello(): HelloBody {
+    const s = this.spool.stats();
+    return {
+      agentVersion: AGENT_VERSION,
+      protocol: 1,
+      hostname: hostname().slice(0, 256) || 'unknown',
+      platform: process.platform,
+      arch: process.arch,
+      ...(this.state.lastInventoryHash ? { inventoryHash: this.state.lastInventoryHash } : {}),
+      nextSeq: s.nextSeq,
+      spool: { pendingFrames: s.pendingFrames, pendingBytes: s.pendingBytes, droppedFrames: s.droppedFrames },
+    };
+  }
+
+  private applyPolicy(p: PolicyBody): void {
+    const changed = p.metricsIntervalSec !== this.policy.metricsIntervalSec || p.inventoryIntervalSec !== this.policy.inventoryIntervalSec;
+    this.policy = p;
+    if (changed && !this.stopped) {
+      this.o.log.info('policy applied', { version: p.version, metricsIntervalSec: p.metricsIntervalSec, inventoryIntervalSec: p.inventoryIntervalSec });
+      this.scheduleMetrics(jitter(p.metricsIntervalSec * 1000));
+      this.scheduleInventory(jitter(p.inventoryIntervalSec * 1000));
+    }
+  }
+
+  /** Spools one message, reports any drop the size bound caused, and wakes the sender. */
+  private async emit(type: string, body: unknown): Promise<void> {
+    const rec = await this.spool.append((seq) => encodeMessage({ type, seq, body }));
+    this.o.log.debug('spooled', { seq: rec.seq, type, ...(type === 'metrics' ? { ts: (body as { samples: { ts: number }[] }).samples[0]?.ts } : {}) });
+    for (const d of this.spool.takeDrops()) {
+      await this.spool.append((seq) =>
+        encodeMessage({
+          type: 'event',
+          seq,
+          body: {
+            kind: 'spool.dropped',
+            severity: 'warning',
+            message: `${d.frames} oldest frames (seq ${d.fromSeq}–${d.toSeq}) dropped: the spool reached its size limit while the collector was unreachable`,
+            data: { frames: d.frames, bytes: d.bytes, fromSeq: d.fromSeq, toSeq: d.toSeq },
+            occurredAt: Date.now(),
+          },
+        }),
+      );
+    }
+    this.connection.kick();
+  }
+
+  private scheduleMetrics(delayMs: number): void {
+    clearTimeout(this.metricsTimer);
+    if (this.stopped) return;
+    this.metricsTimer = setTimeout(async () => {
+      try {
+        const values = await this.sampler.sample();
+        if (Object.keys(values).length > 0) await this.emit('metrics', { samples: [{ ts: Date.now(), values }] });
+      } catch (err) {
+        this.o.log.error('metrics sample failed', { err: (err as Error).message });
+      }
+      this.scheduleMetrics(jitter(this.policy.metricsIntervalSec * 1000));
+    }, delayMs);
+  }
+
+  private scheduleInventory(delayMs: number): void {
+    clearTimeout(this.inventoryTimer);
+    if (this.stopped) return;
+    this.inventoryTimer = setTimeout(async () => {
+      await this.collectInventory(false);
+      this.scheduleInventory(jitter(this.policy.inventoryIntervalSec * 1000));
+    }, delayMs);
+  }
+
+  /** Sends the full inventory when it changed since the last one sent, or when forced. */
+  private collectInventory(force: boolean): Promise<void> {
+    this.inventoryRunning ??= (async () => {
+      try {
+        const inv = await this.inventory();
+        const hash = inventoryHash(inv);
+        if (!force && hash === this.state.lastInventoryHash) return;
+        await this.emit('inventory', inv);
+        this.state.lastInventoryHash = hash;
+        await saveState(this.o.stateDir, this.state);
+        this.o.log.info('inventory sent', { software: inv.software.length, forced: force });
+      } catch (err) {
+        this.o.log.error('inventory failed', { err: (err as Error).message });
+      } finally {
+        this.inventoryRunning = undefined;
+      }
+    })();
+    return this.inventoryRunning;
+  }
+
+  private async onCommand(c: CommandBody): Promise<void> {
+    if (c.action === 'refresh-inventory') {
+      await this.inventoryRunning;
+      await this.collectInventory(true);
+      await this.emit('command-result', { commandId: c.commandId, ok: true });
+      return;
+    }
+    await this.emit('command-result', {
+      commandId: c.commandId,
+      ok: false,
+      error: { code: 'VIGIE_E_COMMAND_UNSUPPORTED', message: `${c.action} is not supported by this agent version` },
+    });
+  }
+}

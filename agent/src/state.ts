@@ -1,0 +1,68 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Credential {
+  url: string;
+  agentId: string;
+  secret: string;
+  deviceId: number;
+  enrolledAt: string;
+}
+
+/** What the agent remembers between runs besides its spool. */
+export interface AgentState {
+  lastInventoryHash?: string;
+}
+
+const DEFAULT_STATE_DIRS: Partial<Record<NodeJS.Platform, () => string>> = {
+  linux: () => (process.getuid?.() === 0 ? '/var/lib/vigie-agent' : join(homedir(), '.local', 'state', 'vigie-agent')),
+  win32: () => join(process.env.ProgramData ?? 'C:\\ProgramData', 'Vigie', 'agent'),
+  darwin: () => (process.getuid?.() === 0 ? '/Library/Application Support/Vigie/agent' : join(homedir(), 'Library', 'Application Support', 'Vigie', 'agent')),
+};
+
+export function defaultStateDir(): string {
+  return process.env.VIGIE_AGENT_STATE_DIR ?? (DEFAULT_STATE_DIRS[process.platform] ?? DEFAULT_STATE_DIRS.linux!)();
+}
+
+export const credentialPath = (dir: string) => join(dir, 'credential.json');
+const statePath = (dir: string) => join(dir, 'state.json');
+
+/** Written to a temporary file readable by the agent's user only, then renamed into place. */
+async function writePrivate(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
+export async function ensureStateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+}
+
+export async function saveCredential(dir: string, cred: Credential): Promise<void> {
+  await ensureStateDir(dir);
+  await writePrivate(credentialPath(dir), `${JSON.stringify(cred, null, 2)}\n`);
+}
+
+export async function loadCredential(dir: string): Promise<Credential | undefined> {
+  try {
+    const c = JSON.parse(await readFile(credentialPath(dir), 'utf8')) as Credential;
+    if (typeof c.url !== 'string' || typeof c.agentId !== 'string' || typeof c.secret !== 'string') throw new Error('credential file is incomplete');
+    return c;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export async function loadState(dir: string): Promise<AgentState> {
+  try {
+    return JSON.parse(await readFile(statePath(dir), 'utf8')) as AgentState;
+  } catch {
+    return {};
+  }
+}
+
+export async function saveState(dir: string, state: AgentState): Promise<void> {
+  await writePrivate(statePath(dir), JSON.stringify(state));
+}

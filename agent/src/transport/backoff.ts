@@ -1,0 +1,26 @@
+/** Exponential backoff with full jitter (a random delay up to the exponential ceiling). */
+export class Backoff {
+  private attempt = 0;
+
+  constructor(
+    private readonly baseMs = 1000,
+    private readonly maxMs = 60_000,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  next(): number {
+    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    return Math.floor(this.random() * ceiling) + Math.min(250, this.baseMs);
+  }
+
+  /** After a refusal that retrying soon will not fix (bad or revoked credential). */
+  longest(): number {
+    this.attempt = 30;
+    return this.maxMs * 5 + Math.floor(this.random() * this.maxMs);
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+}

@@ -1,0 +1,246 @@
+import { type CollectorMessage, type CommandBody, decodeCollectorFrame, formatAgentCredential, type HelloBody, type PolicyBody } from '@vigie/shared';
+import WebSocket from 'ws';
+import type { Log } from '../log.js';
+import { Backoff } from './backoff.js';
+import type { Spool } from './spool.js';
+
+/** Refusals that will never change for the same frame: the frame is skipped, not resent forever. */
+const POISON_CODES = new Set([
+  'VIGIE_E_INVALID_BODY',
+  'VIGIE_E_UNKNOWN_TYPE',
+  'VIGIE_E_WRONG_DIRECTION',
+  'VIGIE_E_FRAME_TOO_LARGE',
+  'VIGIE_E_SEQ_INVALID',
+  'VIGIE_E_INVALID_ENVELOPE',
+  'VIGIE_E_MALFORMED_FRAME',
+]);
+/** Refusals at the upgrade that retrying soon will not fix. */
+const CREDENTIAL_CODES = new Set(['VIGIE_E_AGENT_BAD_CREDENTIAL', 'VIGIE_E_AGENT_REVOKED', 'VIGIE_E_AGENT_AUTH_REQUIRED']);
+
+export interface ConnectionOptions {
+  url: string;
+  agentId: string;
+  secret: string;
+  spool: Spool;
+  log: Log;
+  hello: () => HelloBody;
+  onPolicy: (p: PolicyBody) => void;
+  onCommand: (c: CommandBody) => void;
+  /** A frame the collector will never accept; the caller may report it. */
+  onRefused?: (seq: number, code: string, message: string) => void;
+  /** Frames in flight without an ack. */
+  window?: number;
+  backoff?: Backoff;
+  /** Heartbeat period until the collector's policy says otherwise. */
+  heartbeatSec?: number;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'stopped';
+
+/**
+ * The agent's side of the channel: connects with its credential, says hello, streams spooled
+ * frames with a bounded window, trims the spool on each cumulative ack, and reconnects with
+ * exponential backoff and jitter. A silent connection (no ping or message for 3 heartbeats) is
+ * dropped and re-established.
+ */
+export class CollectorConnection {
+  private ws: WebSocket | undefined;
+  private state: ConnectionState = 'idle';
+  private ready = false;
+  private sentUpTo = 0;
+  private inflight: number[] = [];
+  private pumping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastActivity = 0;
+  private heartbeatSec: number;
+  private readonly skip = new Set<number>();
+  private readonly backoff: Backoff;
+  private readonly window: number;
+  readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, lastError: '' };
+
+  constructor(private readonly o: ConnectionOptions) {
+    this.backoff = o.backoff ?? new Backoff();
+    this.window = o.window ?? 32;
+    this.heartbeatSec = o.heartbeatSec ?? 30;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.connect();
+  }
+
+  /** New records were appended: send them if the channel is up. */
+  kick(): void {
+    void this.pump();
+  }
+
+  setHeartbeat(sec: number): void {
+    this.heartbeatSec = sec;
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    clearTimeout(this.timer);
+    clearInterval(this.watchdog);
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'agent stopping');
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 2000).unref();
+      });
+    }
+  }
+
+  private wsUrl(): string {
+    const u = new URL(this.o.url);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v1/agent`;
+    return u.toString();
+  }
+
+  private connect(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'connecting';
+    this.ready = false;
+    const ws = new WebSocket(this.wsUrl(), {
+      headers: { authorization: `Bearer ${formatAgentCredential(this.o.agentId, this.o.secret)}` },
+      handshakeTimeout: 15_000,
+      perMessageDeflate: false,
+      maxPayload: 16 * 1024 * 1024,
+    });
+    this.ws = ws;
+    let refusedCode: string | undefined;
+    ws.on('unexpected-response', (_req, res) => {
+      refusedCode = String(res.headers['x-vigie-error'] ?? `HTTP ${res.statusCode}`);
+      this.stats.lastError = refusedCode;
+      this.o.log.warn('collector refused the connection', { code: refusedCode, status: res.statusCode });
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      this.state = 'open';
+      this.stats.connects++;
+      this.lastActivity = Date.now();
+      this.inflight = [];
+      ws.send(JSON.stringify({ v: 1, type: 'hello', seq: 0, ts: Date.now(), body: this.o.hello() }));
+      clearInterval(this.watchdog);
+      this.watchdog = setInterval(() => this.checkAlive(), 1000);
+      this.watchdog.unref();
+    });
+    ws.on('ping', () => {
+      this.lastActivity = Date.now();
+    });
+    ws.on('pong', () => {
+      this.lastActivity = Date.now();
+    });
+    ws.on('message', (data) => {
+      this.lastActivity = Date.now();
+      this.onMessage(data as Buffer);
+    });
+    ws.on('error', (err) => {
+      this.stats.lastError = err.message;
+      this.o.log.debug('connection error', { err: err.message });
+    });
+    ws.on('close', (code, reason) => {
+      clearInterval(this.watchdog);
+      this.ready = false;
+      if (this.ws === ws) this.ws = undefined;
+      if (this.state === 'stopped') return;
+      this.state = 'connecting';
+      const delay = refusedCode && CREDENTIAL_CODES.has(refusedCode) ? this.backoff.longest() : this.backoff.next();
+      this.o.log.info('disconnected, retrying', { code, reason: reason.toString().slice(0, 100), inMs: delay });
+      this.timer = setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  private checkAlive(): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const silentMs = Date.now() - this.lastActivity;
+    if (silentMs > this.heartbeatSec * 3000) {
+      this.o.log.warn('collector silent, reconnecting', { silentMs });
+      ws.terminate();
+    } else if (silentMs > this.heartbeatSec * 1000) ws.ping();
+  }
+
+  private onMessage(data: Buffer): void {
+    const res = decodeCollectorFrame(data);
+    if (!res.ok) {
+      this.o.log.warn('invalid frame from collector', { code: res.code, message: res.message });
+      return;
+    }
+    void this.handle(res.msg).catch((err: Error) => this.o.log.error('handling collector message failed', { err: err.message }));
+  }
+
+  private async handle(msg: CollectorMessage): Promise<void> {
+    switch (msg.type) {
+      case 'ack': {
+        this.stats.acks++;
+        const seq = msg.body.seq;
+        const { nextSeq } = this.o.spool.stats();
+        // The collector committed more than we ever produced: our state was reset. Never reuse seqs.
+        if (seq >= nextSeq) await this.o.spool.bumpSeq(seq + 1);
+        if (seq > 0) await this.o.spool.ack(Math.min(seq, this.o.spool.stats().nextSeq - 1));
+        this.inflight = this.inflight.filter((s) => s > seq);
+        if (!this.ready) {
+          this.ready = true;
+          this.backoff.reset();
+          this.sentUpTo = Math.max(seq, this.o.spool.stats().ackedSeq);
+        }
+        await this.pump();
+        return;
+      }
+      case 'policy':
+        this.setHeartbeat(msg.body.heartbeatSec);
+        this.o.onPolicy(msg.body);
+        return;
+      case 'command':
+        this.o.onCommand(msg.body);
+        return;
+      case 'error': {
+        this.stats.refusals++;
+        this.stats.lastError = msg.body.code;
+        this.o.log.warn('collector refused a frame', { code: msg.body.code, message: msg.body.message, refSeq: msg.body.refSeq });
+        if (msg.body.refSeq !== undefined && msg.body.refSeq > 0 && POISON_CODES.has(msg.body.code)) {
+          this.skip.add(msg.body.refSeq);
+          this.o.onRefused?.(msg.body.refSeq, msg.body.code, msg.body.message);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Sends spooled records after `sentUpTo` while the window has room. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.ready && this.ws?.readyState === WebSocket.OPEN && this.inflight.length < this.window) {
+        const records = await this.o.spool.read(this.sentUpTo, this.window - this.inflight.length);
+        if (records.length === 0) break;
+        for (const r of records) {
+          this.sentUpTo = r.seq;
+          if (this.skip.has(r.seq)) continue;
+          this.ws.send(r.payload);
+          this.inflight.push(r.seq);
+          this.stats.framesSent++;
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

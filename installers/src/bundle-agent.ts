@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const AGENT_BUNDLE = join(root, 'dist', 'vigie-agent.cjs');
+
+/**
+ * Bundles the agent and its dependencies into one CommonJS script: the input of Node's
+ * single-executable build. ws's optional native helpers are disabled so nothing is `require`d
+ * from outside the bundle.
+ */
+export async function bundleAgent(outfile = AGENT_BUNDLE): Promise<string> {
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(root, '..', 'agent', 'src', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile,
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    define: { 'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"' },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = await bundleAgent();
+  console.log(`agent bundled: ${out}`);
+}
