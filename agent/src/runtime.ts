@@ -35,7 +35,9 @@ export class AgentRuntime {
   private state: AgentState = {};
   private policy: PolicyBody = DEFAULT_POLICY;
   private metricsTimer: NodeJS.Timeout | undefined;
+  private metricsDueAt = 0;
   private inventoryTimer: NodeJS.Timeout | undefined;
+  private inventoryDueAt = 0;
   private stopped = false;
   private readonly sampler;
   private readonly inventory;
@@ -106,8 +108,10 @@ export class AgentRuntime {
     this.policy = p;
     if (changed && !this.stopped) {
       this.o.log.info('policy applied', { version: p.version, metricsIntervalSec: p.metricsIntervalSec, inventoryIntervalSec: p.inventoryIntervalSec });
-      this.scheduleMetrics(jitter(p.metricsIntervalSec * 1000));
-      this.scheduleInventory(jitter(p.inventoryIntervalSec * 1000));
+      // A shorter interval takes effect now; a run already due sooner is not postponed.
+      const now = Date.now();
+      this.scheduleMetrics(Math.max(0, Math.min(this.metricsDueAt - now, jitter(p.metricsIntervalSec * 1000))));
+      this.scheduleInventory(Math.max(0, Math.min(this.inventoryDueAt - now, jitter(p.inventoryIntervalSec * 1000))));
     }
   }
 
@@ -136,6 +140,7 @@ export class AgentRuntime {
   private scheduleMetrics(delayMs: number): void {
     clearTimeout(this.metricsTimer);
     if (this.stopped) return;
+    this.metricsDueAt = Date.now() + delayMs;
     this.metricsTimer = setTimeout(async () => {
       try {
         const values = await this.sampler.sample();
@@ -150,6 +155,7 @@ export class AgentRuntime {
   private scheduleInventory(delayMs: number): void {
     clearTimeout(this.inventoryTimer);
     if (this.stopped) return;
+    this.inventoryDueAt = Date.now() + delayMs;
     this.inventoryTimer = setTimeout(async () => {
       await this.collectInventory(false);
       this.scheduleInventory(jitter(this.policy.inventoryIntervalSec * 1000));
