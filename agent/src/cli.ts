@@ -18,7 +18,8 @@ Usage: vigie-agent <command> [options]
   metrics --json         print one metrics sample set and exit
   --version              print the version and the protocol
 
-Options: --state-dir <dir> (default ${defaultStateDir()}), --log-level debug|info|warn|error
+Options: --state-dir <dir> (default ${defaultStateDir()}), --log-level debug|info|warn|error,
+         --spool-max-bytes <n> (default 64 MiB), --spool-segment-bytes <n> (default 1 MiB)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       'state-dir': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       json: { type: 'boolean', default: false },
+      'spool-max-bytes': { type: 'string' },
+      'spool-segment-bytes': { type: 'string' },
       version: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -67,7 +70,11 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`not enrolled: no credential in ${stateDir}; run \`vigie-agent enroll\` first`);
         return 3;
       }
-      const runtime = new AgentRuntime({ stateDir, credential, log });
+      const spool = {
+        ...(values['spool-max-bytes'] ? { maxBytes: Number(values['spool-max-bytes']) } : {}),
+        ...(values['spool-segment-bytes'] ? { segmentBytes: Number(values['spool-segment-bytes']) } : {}),
+      };
+      const runtime = new AgentRuntime({ stateDir, credential, log, spool });
       await runtime.start();
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

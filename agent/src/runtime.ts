@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type CommandBody, encodeMessage, type HelloBody, type Inventory, type PolicyBody } from '@vigie/shared';
+import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isValidCollectorBody, type PolicyBody } from '@vigie/shared';
 import type { Log } from './log.js';
 import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
@@ -54,6 +54,7 @@ export class AgentRuntime {
 
   async start(): Promise<void> {
     this.state = await loadState(this.o.stateDir);
+    if (this.state.policy && isValidCollectorBody('policy', this.state.policy)) this.policy = this.state.policy;
     this.spool = await Spool.open({ dir: join(this.o.stateDir, 'spool'), ...this.o.spool, onWarn: (msg) => this.o.log.warn(msg) });
     this.connection = new CollectorConnection({
       url: this.o.credential.url,
@@ -75,7 +76,7 @@ export class AgentRuntime {
     });
     await this.sampler.prime();
     this.connection.start();
-    this.scheduleMetrics(1000);
+    this.scheduleMetrics(Math.min(1000, this.policy.metricsIntervalSec * 1000));
     this.scheduleInventory(0);
     this.o.log.info('agent started', { agentId: this.o.credential.agentId, url: this.o.credential.url, pending: this.spool.stats().pendingFrames });
   }
@@ -106,6 +107,8 @@ export class AgentRuntime {
   private applyPolicy(p: PolicyBody): void {
     const changed = p.metricsIntervalSec !== this.policy.metricsIntervalSec || p.inventoryIntervalSec !== this.policy.inventoryIntervalSec;
     this.policy = p;
+    this.state.policy = p;
+    saveState(this.o.stateDir, this.state).catch((err: Error) => this.o.log.warn('could not save the policy', { err: err.message }));
     if (changed && !this.stopped) {
       this.o.log.info('policy applied', { version: p.version, metricsIntervalSec: p.metricsIntervalSec, inventoryIntervalSec: p.inventoryIntervalSec });
       // A shorter interval takes effect now; a run already due sooner is not postponed.

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { PolicyBody } from '@vigie/shared';
 
 export interface Credential {
   url: string;
@@ -13,6 +14,8 @@ export interface Credential {
 /** What the agent remembers between runs besides its spool. */
 export interface AgentState {
   lastInventoryHash?: string;
+  /** The last policy received, applied at start-up before the collector is reached. */
+  policy?: PolicyBody;
 }
 
 const DEFAULT_STATE_DIRS: Partial<Record<NodeJS.Platform, () => string>> = {

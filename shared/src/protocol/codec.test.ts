@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAgentFrame, decodeCollectorFrame, encodeMessage } from './codec.js';
-import { invalidAgentFrames, validAgentFrames } from './fixtures.js';
+import { invalidAgentFrames, invalidCollectorFrames, validAgentFrames, validCollectorFrames } from './fixtures.js';
 import { MAX_FRAME_BYTES } from './limits.js';
 import { formatSeriesKey, isSeriesKey, parseSeriesKey } from './series-key.js';
 
@@ -60,5 +60,18 @@ describe('series keys', () => {
 
   it('refuses malformed keys', () => {
     for (const k of ['', 'Cpu', 'cpu{', 'cpu{x}', 'a'.repeat(300), 'cpu usage']) expect(isSeriesKey(k)).toBe(false);
+  });
+});
+
+describe('collector frames, as the agent decodes them', () => {
+  it.each(validCollectorFrames)('accepts a valid $name frame', ({ frame }) => {
+    const res = decodeCollectorFrame(JSON.stringify(frame));
+    expect(res.ok ? 'ok' : `${res.code} ${res.message}`).toBe('ok');
+  });
+
+  it.each(invalidCollectorFrames)('refuses $name with $code', ({ raw, code }) => {
+    const res = decodeCollectorFrame(raw);
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.code).toBe(code);
   });
 });

@@ -130,3 +130,33 @@ export const invalidAgentFrames: { name: string; raw: string; code: string }[] =
   },
   { name: 'inventory missing os', raw: JSON.stringify(env('inventory', 1, { ...sampleInventory, os: undefined })), code: 'VIGIE_E_INVALID_BODY' },
 ];
+
+/** Frames a collector sends, valid ones the agent must act on. */
+export const validCollectorFrames: { name: string; frame: unknown }[] = [
+  { name: 'ack', frame: env('ack', 1, { seq: 42 }) },
+  {
+    name: 'policy',
+    frame: env('policy', 2, { version: 3, metricsIntervalSec: 30, inventoryIntervalSec: 3600, heartbeatSec: 20, probes: { backup: { maxAgeHours: 26 } } }),
+  },
+  { name: 'command', frame: env('command', 3, { commandId: 'c-7', action: 'refresh-inventory' }) },
+  { name: 'error', frame: env('error', 4, { code: 'VIGIE_E_INVALID_BODY', message: 'metrics /samples/0/values must be number', fatal: true, refSeq: 17 }) },
+];
+
+/** Raw frames an agent must ignore (and keep running) if a collector ever sent them. */
+export const invalidCollectorFrames: { name: string; raw: string; code: string }[] = [
+  { name: 'not JSON', raw: '{"v":1,', code: 'VIGIE_E_MALFORMED_FRAME' },
+  { name: 'unknown version', raw: JSON.stringify({ ...env('ack', 1, { seq: 1 }), v: 9 }), code: 'VIGIE_E_UNSUPPORTED_VERSION' },
+  { name: 'unknown type', raw: JSON.stringify(env('format-disk', 1, {})), code: 'VIGIE_E_UNKNOWN_TYPE' },
+  {
+    name: 'agent-only type',
+    raw: JSON.stringify(env('metrics', 1, { samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] })),
+    code: 'VIGIE_E_WRONG_DIRECTION',
+  },
+  { name: 'ack with a negative seq', raw: JSON.stringify(env('ack', 1, { seq: -5 })), code: 'VIGIE_E_INVALID_BODY' },
+  {
+    name: 'policy interval out of range',
+    raw: JSON.stringify(env('policy', 1, { version: 1, metricsIntervalSec: 0, inventoryIntervalSec: 3600, heartbeatSec: 30, probes: {} })),
+    code: 'VIGIE_E_INVALID_BODY',
+  },
+  { name: 'command with an unknown action', raw: JSON.stringify(env('command', 1, { commandId: 'x', action: 'rm -rf /' })), code: 'VIGIE_E_INVALID_BODY' },
+];

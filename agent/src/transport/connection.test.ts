@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeAgentFrame, encodeMessage, type PolicyBody } from '@vigie/shared';
+import { invalidCollectorFrames } from '@vigie/shared/fixtures';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { createLog } from '../log.js';
+import { Backoff } from './backoff.js';
+import { CollectorConnection } from './connection.js';
+import { Spool } from './spool.js';
+
+// A scripted collector peer on a real socket: it lets the test send what a real collector never
+// would (invalid frames) and observe exactly what the agent sends.
+let wss: WebSocketServer;
+let url: string;
+let dir: string;
+let spool: Spool;
+let peer: Promise<WebSocket>;
+const received: unknown[] = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigie-conn-'));
+  spool = await Spool.open({ dir, fsync: 'never' });
+  wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((r) => wss.once('listening', r));
+  url = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+  received.length = 0;
+  peer = new Promise((resolve) =>
+    wss.on('connection', (ws, req) => {
+      expect(req.headers.authorization).toBe('Bearer agent0001.secretsecretsecret1');
+      ws.on('message', (d) => {
+        const r = decodeAgentFrame(d as Buffer);
+        received.push(r.ok ? r.msg : r);
+      });
+      resolve(ws);
+    }),
+  );
+});
+afterEach(async () => {
+  await spool.close();
+  await new Promise((r) => wss.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met in time; received ${JSON.stringify(received.map((m: any) => m.seq ?? m.code))}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+function connection(extra: { onPolicy?: (p: PolicyBody) => void; onRefused?: (seq: number, code: string) => void } = {}) {
+  return new CollectorConnection({
+    url,
+    agentId: 'agent0001',
+    secret: 'secretsecretsecret1',
+    spool,
+    log: createLog('error'),
+    hello: () => ({
+      agentVersion: 't',
+      protocol: 1,
+      hostname: 'h',
+      platform: 'linux',
+      arch: 'x64',
+      nextSeq: spool.stats().nextSeq,
+      spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 },
+    }),
+    onPolicy: extra.onPolicy ?? (() => {}),
+    onCommand: () => {},
+    onRefused: extra.onRefused,
+    window: 4,
+    backoff: new Backoff(50, 200),
+  });
+}
+
+const metricsFrame = (seq: number) => encodeMessage({ type: 'metrics', seq, body: { samples: [{ ts: 1000 + seq, values: { 'cpu.usage_pct': seq } }] } });
+
+describe('agent connection to the collector', () => {
+  it('says hello, sends spooled frames in a bounded window and trims the spool on each ack', async () => {
+    for (let i = 0; i < 10; i++) await spool.append(metricsFrame);
+    const c = connection();
+    c.start();
+    const ws = await peer;
+    await until(() => received.length === 1);
+    expect((received[0] as { type: string }).type).toBe('hello');
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    await until(() => received.length === 5);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toHaveLength(5); // window of 4 frames in flight
+    ws.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 4 } }));
+    await until(() => received.length === 9);
+    expect(spool.stats().ackedSeq).toBe(4);
+    ws.send(encodeMessage({ type: 'ack', seq: 3, body: { seq: 8 } }));
+    await until(() => received.length === 11);
+    ws.send(encodeMessage({ type: 'ack', seq: 4, body: { seq: 10 } }));
+    await until(() => spool.stats().pendingFrames === 0);
+    expect(received.slice(1).map((m) => (m as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await c.stop();
+  });
+
+  it('ignores invalid collector frames without crashing, then applies a valid policy', async () => {
+    const policies: PolicyBody[] = [];
+    const c = connection({ onPolicy: (p) => policies.push(p) });
+    c.start();
+    const ws = await peer;
+    for (const f of invalidCollectorFrames) ws.send(f.raw);
+    ws.send(encodeMessage({ type: 'policy', seq: 9, body: { version: 2, metricsIntervalSec: 5, inventoryIntervalSec: 600, heartbeatSec: 10, probes: {} } }));
+    await until(() => policies.length === 1);
+    expect(policies[0]!.metricsIntervalSec).toBe(5);
+    expect(c.connectionState).toBe('open');
+    await c.stop();
+  });
+
+  it('skips a frame the collector refuses as invalid, and reports it, instead of resending it forever', async () => {
+    await spool.append((seq) => encodeMessage({ type: 'metrics', seq, body: { samples: [{ ts: 1, values: { 'cpu.usage_pct': 1 } }] } }));
+    await spool.append(metricsFrame);
+    const refused: number[] = [];
+    const c = connection({ onRefused: (seq) => refused.push(seq) });
+    c.start();
+    let ws = await peer;
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    await until(() => received.length === 3);
+    peer = new Promise((resolve) => wss.once('connection', resolve));
+    ws.send(encodeMessage({ type: 'error', seq: 2, body: { code: 'VIGIE_E_INVALID_BODY', message: 'bad', fatal: true, refSeq: 1 } }));
+    ws.close(4400);
+    ws = await peer;
+    received.length = 0;
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    await until(() => received.length === 2);
+    expect(refused).toEqual([1]);
+    expect(received.map((m) => (m as { seq: number }).seq)).toEqual([0, 2]); // hello, then only seq 2
+    ws.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 2 } }));
+    await until(() => spool.stats().pendingFrames === 0);
+    await c.stop();
+  });
+
+  it('raises its seq counter when the collector already committed more (a wiped agent state)', async () => {
+    const c = connection();
+    c.start();
+    const ws = await peer;
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 500 } }));
+    await until(() => spool.stats().nextSeq === 501);
+    const rec = await spool.append(metricsFrame);
+    expect(rec.seq).toBe(501);
+    await c.stop();
+  });
+
+  it('reconnects with backoff after the collector drops the connection', async () => {
+    const c = connection();
+    c.start();
+    const first = await peer;
+    peer = new Promise((resolve) => wss.once('connection', resolve));
+    first.terminate();
+    await peer;
+    await until(() => c.stats.connects === 2);
+    await c.stop();
+  });
+});
