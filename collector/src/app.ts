@@ -19,6 +19,7 @@ import { EnrollmentService } from './enroll/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
+import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
 import { SqliteMetricStore } from './store/sqlite-metric-store.js';
 import { TenantsRepository } from './tenants/repository.js';
@@ -101,6 +102,7 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
+  registerStatsRoutes(app, { db, retention: config.retention });
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     db.sqlite.prepare('SELECT 1').get();

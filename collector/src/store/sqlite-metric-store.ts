@@ -18,13 +18,20 @@ import { type Bucket, foldBuckets, ROLLUP_1H, ROLLUP_5M } from './rollup.js';
 const INSERT_CHUNK = 256;
 /** Samples older than the last rollup pass by more than this are "late" and tracked durably. */
 const LATE_MARGIN_MS = 15 * 60_000;
-/** Series rolled up per synchronous slice, so the event loop stays responsive. */
-const ROLLUP_SLICE = 500;
+/** Devices rolled up per synchronous slice, so the event loop stays responsive (each slice a few ms). */
+const ROLLUP_SLICE = 25;
 const WATERMARK_KEY = 'metrics.rollup.watermark';
 
+/**
+ * Raw samples are clustered by (device, time): the values of one frame are adjacent rows, so a
+ * commit touches about one page per frame whatever the history size. (Clustered by series, every
+ * value would dirty its own page once series are long, and each commit would rewrite that many pages.)
+ */
 export const SAMPLES_DDL = [
-  'CREATE TABLE IF NOT EXISTS samples (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID',
+  'CREATE TABLE IF NOT EXISTS samples (device_id INTEGER NOT NULL, ts INTEGER NOT NULL, series_id INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (device_id, ts, series_id)) WITHOUT ROWID',
 ];
+export const SAMPLE_INSERT_CHUNK = INSERT_CHUNK;
+export const sampleInsertSql = (rows: number) => `INSERT OR IGNORE INTO samples (device_id, ts, series_id, value) VALUES ${Array(rows).fill('(?,?,?,?)').join(',')}`;
 
 /**
  * Metrics on the embedded SQLite file: raw samples keyed by (series, ts), 5-minute and hourly
@@ -35,6 +42,7 @@ export class SqliteMetricStore implements MetricStore {
   readonly kind = 'sqlite';
   private readonly db: SqliteHandle;
   private readonly seriesIds = new Map<number, Map<string, number>>();
+  /** Devices with samples since the last rollup pass, and the oldest sample time among them. */
   private readonly dirty = new Map<number, number>();
   private readonly latestByDevice = new Map<number, Map<string, { ts: number; value: number }>>();
   private readonly insertMany: Stmt;
@@ -55,14 +63,14 @@ export class SqliteMetricStore implements MetricStore {
         `CREATE TABLE IF NOT EXISTS ${t} (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID`,
       );
     }
-    this.db.exec('CREATE TABLE IF NOT EXISTS rollup_dirty (series_id INTEGER PRIMARY KEY, from_ts INTEGER NOT NULL)');
-    this.insertMany = this.db.prepare(`INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES ${Array(INSERT_CHUNK).fill('(?,?,?)').join(',')}`);
-    this.insertOne = this.db.prepare('INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?,?,?)');
+    this.db.exec('CREATE TABLE IF NOT EXISTS rollup_dirty (device_id INTEGER PRIMARY KEY, from_ts INTEGER NOT NULL)');
+    this.insertMany = this.db.prepare(sampleInsertSql(INSERT_CHUNK));
+    this.insertOne = this.db.prepare(sampleInsertSql(1));
     this.insertSeries = this.db.prepare(
       'INSERT INTO series (device_id, key, name, labels) VALUES (?,?,?,?) ON CONFLICT (device_id, key) DO UPDATE SET name = excluded.name RETURNING id',
     );
     this.markLate = this.db.prepare(
-      'INSERT INTO rollup_dirty (series_id, from_ts) VALUES (?, ?) ON CONFLICT (series_id) DO UPDATE SET from_ts = min(from_ts, excluded.from_ts)',
+      'INSERT INTO rollup_dirty (device_id, from_ts) VALUES (?, ?) ON CONFLICT (device_id) DO UPDATE SET from_ts = min(from_ts, excluded.from_ts)',
     );
   }
 
@@ -76,7 +84,7 @@ export class SqliteMetricStore implements MetricStore {
       // A crash may have lost the in-memory list of touched series: redo everything since the last pass.
       store.watermark = Number(wm.value);
       const since = store.watermark - LATE_MARGIN_MS;
-      for (const ids of store.seriesIds.values()) for (const id of ids.values()) store.dirty.set(id, since);
+      for (const deviceId of store.seriesIds.keys()) store.dirty.set(deviceId, since);
     }
     return store;
   }
@@ -111,24 +119,23 @@ export class SqliteMetricStore implements MetricStore {
       }
       for (const sample of samples) {
         const ts = sample.ts;
+        const d = this.dirty.get(deviceId);
+        if (d === undefined || ts < d) this.dirty.set(deviceId, ts);
+        if (ts < lateBefore) this.markLate.run(deviceId, ts);
         for (const key in sample.values) {
           const value = sample.values[key]!;
           if (!Number.isFinite(value)) continue;
-          const sid = this.seriesId(deviceId, key);
-          params.push(sid, ts, value);
-          const d = this.dirty.get(sid);
-          if (d === undefined || ts < d) this.dirty.set(sid, ts);
-          if (ts < lateBefore) this.markLate.run(sid, ts);
+          params.push(deviceId, ts, this.seriesId(deviceId, key), value);
           const prev = latest.get(key);
           if (!prev || prev.ts <= ts) latest.set(key, { ts, value });
-          if (params.length === INSERT_CHUNK * 3) {
+          if (params.length === INSERT_CHUNK * 4) {
             this.insertMany.run(params);
             params.length = 0;
           }
         }
       }
     }
-    for (let i = 0; i < params.length; i += 3) this.insertOne.run(params[i], params[i + 1], params[i + 2]);
+    for (let i = 0; i < params.length; i += 4) this.insertOne.run(params[i], params[i + 1], params[i + 2], params[i + 3]);
   }
 
   async listSeries(deviceId: number): Promise<SeriesInfo[]> {
@@ -143,9 +150,9 @@ export class SqliteMetricStore implements MetricStore {
   async latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {
     const out: Record<string, { ts: number; value: number }> = {};
     const mem = this.latestByDevice.get(deviceId);
-    const last = this.db.prepare('SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts DESC LIMIT 1');
+    const last = this.db.prepare('SELECT ts, value FROM samples WHERE device_id = ? AND series_id = ? ORDER BY ts DESC LIMIT 1');
     for (const [key, id] of this.seriesIds.get(deviceId) ?? []) {
-      const v = mem?.get(key) ?? (last.get(id) as { ts: number; value: number } | undefined);
+      const v = mem?.get(key) ?? (last.get(deviceId, id) as { ts: number; value: number } | undefined);
       if (v) out[key] = { ts: v.ts, value: v.value };
     }
     return out;
@@ -169,7 +176,7 @@ export class SqliteMetricStore implements MetricStore {
       labels: JSON.parse(s.labels) as Record<string, string>,
       resolution,
       stepMs,
-      points: stmt.all(stepMs, s.id, from, q.to) as [number, number][],
+      points: (resolution === 'raw' ? stmt.all(stepMs, q.deviceId, s.id, from, q.to) : stmt.all(stepMs, s.id, from, q.to)) as [number, number][],
     }));
   }
 
@@ -187,16 +194,16 @@ export class SqliteMetricStore implements MetricStore {
     const passStart = now;
     const work = new Map(this.dirty);
     this.dirty.clear();
-    for (const r of this.db.prepare('SELECT series_id, from_ts FROM rollup_dirty').all() as { series_id: number; from_ts: number }[]) {
-      const d = work.get(r.series_id);
-      if (d === undefined || r.from_ts < d) work.set(r.series_id, r.from_ts);
+    for (const r of this.db.prepare('SELECT device_id, from_ts FROM rollup_dirty').all() as { device_id: number; from_ts: number }[]) {
+      const d = work.get(r.device_id);
+      if (d === undefined || r.from_ts < d) work.set(r.device_id, r.from_ts);
     }
     const entries = [...work];
-    const read5 = this.db.prepare('SELECT ts, value FROM samples WHERE series_id = ? AND ts >= ? ORDER BY ts');
-    const read1h = this.db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_5m WHERE series_id = ? AND ts >= ? ORDER BY ts');
+    const readRaw = this.db.prepare('SELECT series_id, ts, value FROM samples WHERE device_id = ? AND ts >= ?').raw(true);
+    const read5 = this.db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_5m WHERE series_id = ? AND ts >= ? ORDER BY ts').raw(true);
     const up5 = this.db.prepare('INSERT OR REPLACE INTO rollup_5m (series_id, ts, count, sum, min, max, last, last_ts) VALUES (?,?,?,?,?,?,?,?)');
     const up1h = this.db.prepare('INSERT OR REPLACE INTO rollup_1h (series_id, ts, count, sum, min, max, last, last_ts) VALUES (?,?,?,?,?,?,?,?)');
-    const clearDirty = this.db.prepare('DELETE FROM rollup_dirty WHERE series_id = ? AND from_ts >= ?');
+    const clearDirty = this.db.prepare('DELETE FROM rollup_dirty WHERE device_id = ? AND from_ts >= ?');
     const upsert = (stmt: Stmt, sid: number, buckets: Iterable<Bucket>) => {
       for (const b of buckets) stmt.run(sid, b.ts, b.count, b.sum, b.min, b.max, b.last, b.lastTs);
     };
@@ -204,32 +211,33 @@ export class SqliteMetricStore implements MetricStore {
       const slice = entries.slice(i, i + ROLLUP_SLICE);
       await this.database.writeLock(() =>
         this.db.transaction(() => {
-          for (const [sid, fromTs] of slice) {
+          for (const [deviceId, fromTs] of slice) {
             const from5 = fromTs - (fromTs % ROLLUP_5M);
-            const rows = read5.raw(true).all(sid, from5) as [number, number][];
-            upsert(
-              up5,
-              sid,
-              foldBuckets(
-                rows.map(([ts, v]) => ({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts })),
-                ROLLUP_5M,
-              ),
-            );
+            const bySeries = new Map<number, Bucket[]>();
+            for (const [sid, ts, v] of readRaw.all(deviceId, from5) as [number, number, number][]) {
+              let list = bySeries.get(sid);
+              if (!list) bySeries.set(sid, (list = []));
+              list.push({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts });
+            }
             const from1h = fromTs - (fromTs % ROLLUP_1H);
-            const fives = read1h.all(sid, from1h) as { ts: number; count: number; sum: number; min: number; max: number; last: number; last_ts: number }[];
-            upsert(
-              up1h,
-              sid,
-              foldBuckets(
-                fives.map((r) => ({ ts: r.ts, count: r.count, sum: r.sum, min: r.min, max: r.max, last: r.last, lastTs: r.last_ts })),
-                ROLLUP_1H,
-              ),
-            );
-            clearDirty.run(sid, fromTs);
+            for (const [sid, points] of bySeries) {
+              upsert(up5, sid, foldBuckets(points, ROLLUP_5M));
+              const fives = (read5.all(sid, from1h) as [number, number, number, number, number, number, number][]).map(([ts, count, sum, min, max, last, lastTs]) => ({
+                ts,
+                count,
+                sum,
+                min,
+                max,
+                last,
+                lastTs,
+              }));
+              upsert(up1h, sid, foldBuckets(fives, ROLLUP_1H));
+              report.seriesRolledUp++;
+            }
+            clearDirty.run(deviceId, fromTs);
           }
         })(),
       );
-      report.seriesRolledUp += slice.length;
       await new Promise((r) => setImmediate(r));
     }
     this.watermark = passStart;
@@ -240,19 +248,22 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   private async applyRetention(now: number): Promise<Pick<MaintenanceReport, 'rawDeleted' | 'fiveMinDeleted' | 'hourDeleted'>> {
-    const ids = (this.db.prepare('SELECT id FROM series').raw(true).all() as [number][]).map((r) => r[0]);
+    const rows = this.db.prepare('SELECT id, device_id FROM series ORDER BY device_id').raw(true).all() as [number, number][];
     const del = {
-      raw: this.db.prepare('DELETE FROM samples WHERE series_id = ? AND ts < ?'),
+      raw: this.db.prepare('DELETE FROM samples WHERE device_id = ? AND ts < ?'),
       five: this.db.prepare('DELETE FROM rollup_5m WHERE series_id = ? AND ts < ?'),
       hour: this.db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND ts < ?'),
     };
     const out = { rawDeleted: 0, fiveMinDeleted: 0, hourDeleted: 0 };
-    for (let i = 0; i < ids.length; i += ROLLUP_SLICE) {
-      const slice = ids.slice(i, i + ROLLUP_SLICE);
+    const SLICE = 500;
+    for (let i = 0; i < rows.length; i += SLICE) {
+      const slice = rows.slice(i, i + SLICE);
       await this.database.writeLock(() =>
         this.db.transaction(() => {
-          for (const id of slice) {
-            out.rawDeleted += del.raw.run(id, now - this.retention.rawMs).changes;
+          let lastDevice = -1;
+          for (const [id, deviceId] of slice) {
+            if (deviceId !== lastDevice) out.rawDeleted += del.raw.run(deviceId, now - this.retention.rawMs).changes;
+            lastDevice = deviceId;
             out.fiveMinDeleted += del.five.run(id, now - this.retention.fiveMinMs).changes;
             out.hourDeleted += del.hour.run(id, now - this.retention.hourMs).changes;
           }
@@ -265,7 +276,7 @@ export class SqliteMetricStore implements MetricStore {
 
   /** Forgets cached state of a deleted device. */
   forgetDevice(deviceId: number): void {
-    for (const id of this.seriesIds.get(deviceId)?.values() ?? []) this.dirty.delete(id);
+    this.dirty.delete(deviceId);
     this.seriesIds.delete(deviceId);
     this.latestByDevice.delete(deviceId);
   }
@@ -277,7 +288,7 @@ export class SqliteMetricStore implements MetricStore {
 
 function rawQuerySql(agg: Aggregation): string {
   const b = '(ts - ts % ?)'; // `%` works on integers even when better-sqlite3 binds the step as a double
-  const where = 'FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? GROUP BY b ORDER BY b';
+  const where = 'FROM samples WHERE device_id = ? AND series_id = ? AND ts >= ? AND ts <= ? GROUP BY b ORDER BY b';
   if (agg === 'last') return `SELECT b, value FROM (SELECT ${b} AS b, value, max(ts) ${where})`;
   const fn = { avg: 'avg(value)', min: 'min(value)', max: 'max(value)', sum: 'sum(value)', count: 'count(*)' }[agg];
   return `SELECT ${b} AS b, ${fn} ${where}`;

@@ -1,0 +1,77 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const COLLECTOR_BIN = join(root, 'collector', 'bin', 'vigie-collector.mjs');
+const execFileAsync = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function cliJson(dataDir: string, args: string[]): Promise<any> {
+  const { stdout } = await execFileAsync(process.execPath, [COLLECTOR_BIN, ...args, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+export interface CollectorProcess {
+  url: string;
+  pid: number;
+  dataDir: string;
+  token: string;
+  clientId: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real collector process (the CLI `serve`) on loopback with a fresh data folder, a client, a site
+ * and an enrollment token for `agents` agents. The process's own stdout/stderr go to ours on error only.
+ */
+export async function startCollectorProcess(opts: { agents: number; metricsIntervalSec?: number; extraArgs?: string[]; env?: Record<string, string> } = { agents: 10 }): Promise<CollectorProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-collector-'));
+  const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client']);
+  const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site']);
+  const token = await cliJson(dataDir, ['token', 'create', '--site', String(site.id), '--uses', String(Math.max(1, opts.agents)), '--ttl-hours', '24']);
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [COLLECTOR_BIN, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--metrics-interval', String(opts.metricsIntervalSec ?? 60), ...(opts.extraArgs ?? [])],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...opts.env } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (i > 200) throw new Error('collector did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    dataDir,
+    token: token.token,
+    clientId: client.id,
+    child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** Messages between the load coordinator and its worker processes (IPC). */
+export interface WorkerConfig {
+  url: string;
+  token: string;
+  hostnames: string[];
+  intervalMs: number;
+  jitter: number;
+  valuesPerFrame: number;
+  software: number;
+  window: number;
+  /** New connections per second from this worker during the ramp. */
+  connectRate: number;
+}
+
+export interface WorkerCounters {
+  connected: number;
+  framesSent: number;
+  framesAcked: number;
+  valuesAcked: number;
+  unacked: number;
+  errors: Record<string, number>;
+}
+
+export type ToWorker = { type: 'start'; config: WorkerConfig } | { type: 'go' } | { type: 'stop'; graceMs: number };
+export type FromWorker =
+  | { type: 'ready'; counters: WorkerCounters; enrollMs: number; connectMs: number }
+  | { type: 'tick'; counters: WorkerCounters }
+  | { type: 'done'; counters: WorkerCounters; latencies: number[] }
+  | { type: 'failed'; error: string };

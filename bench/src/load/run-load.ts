@@ -1,0 +1,137 @@
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { percentile } from '../report.js';
+import type { FromWorker, WorkerCounters } from './protocol.js';
+
+export interface LoadOptions {
+  url: string;
+  token: string;
+  agents: number;
+  /** Worker processes; each holds its share of the connections (one file descriptor each). */
+  processes: number;
+  intervalMs: number;
+  jitter: number;
+  valuesPerFrame: number;
+  software: number;
+  window: number;
+  /** Measured phase, after every agent is connected and has sent its inventory. */
+  durationMs: number;
+  /** Time given to in-flight frames to be acked after the measured phase. */
+  graceMs: number;
+  connectRatePerSec: number;
+  hostnamePrefix?: string;
+  onTick?: (c: WorkerCounters, elapsedMs: number) => void;
+  /** Called when every agent is connected, just before the measured phase. */
+  onReady?: () => void;
+}
+
+export interface LoadReport {
+  agents: number;
+  connected: number;
+  enrollSeconds: number;
+  connectSeconds: number;
+  durationSeconds: number;
+  framesSent: number;
+  framesAcked: number;
+  valuesAcked: number;
+  unacked: number;
+  framesPerSec: number;
+  valuesPerSec: number;
+  ackLatencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  errors: Record<string, number>;
+  allAcked: boolean;
+}
+
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+
+function sum(list: WorkerCounters[]): WorkerCounters {
+  const out: WorkerCounters = { connected: 0, framesSent: 0, framesAcked: 0, valuesAcked: 0, unacked: 0, errors: {} };
+  for (const c of list) {
+    out.connected += c.connected;
+    out.framesSent += c.framesSent;
+    out.framesAcked += c.framesAcked;
+    out.valuesAcked += c.valuesAcked;
+    out.unacked += c.unacked;
+    for (const [k, v] of Object.entries(c.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
+  }
+  return out;
+}
+
+/** Runs simulated agents over real WebSockets from several worker processes and aggregates the figures. */
+export async function runLoad(o: LoadOptions): Promise<LoadReport> {
+  const n = Math.max(1, Math.min(o.processes, o.agents));
+  const prefix = o.hostnamePrefix ?? `sim-${Date.now().toString(36)}`;
+  const workers = Array.from({ length: n }, () => fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const latest: WorkerCounters[] = workers.map(() => ({ connected: 0, framesSent: 0, framesAcked: 0, valuesAcked: 0, unacked: 0, errors: {} }));
+  const wait = (type: FromWorker['type']) =>
+    Promise.all(
+      workers.map(
+        (w, i) =>
+          new Promise<FromWorker>((resolve, reject) => {
+            const onMsg = (m: FromWorker) => {
+              if (m.type === 'failed') reject(new Error(`worker ${i}: ${m.error}`));
+              if (m.type === type) {
+                w.off('message', onMsg);
+                resolve(m);
+              }
+            };
+            w.on('message', onMsg);
+            w.once('exit', (code) => reject(new Error(`worker ${i} exited (${code})`)));
+          }),
+      ),
+    );
+  for (const [i, w] of workers.entries()) {
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'tick' || m.type === 'ready' || m.type === 'done') latest[i] = m.counters;
+    });
+  }
+  try {
+    const ready = wait('ready');
+    workers.forEach((w, i) => {
+      const hostnames: string[] = [];
+      for (let a = i; a < o.agents; a += n) hostnames.push(`${prefix}-${a}`);
+      w.send({
+        type: 'start',
+        config: { url: o.url, token: o.token, hostnames, intervalMs: o.intervalMs, jitter: o.jitter, valuesPerFrame: o.valuesPerFrame, software: o.software, window: o.window, connectRate: o.connectRatePerSec / n },
+      });
+    });
+    const readies = (await ready) as Extract<FromWorker, { type: 'ready' }>[];
+    // Let the inventories land before measuring.
+    await new Promise((r) => setTimeout(r, 2000));
+    o.onReady?.();
+    const startCounters = sum(latest);
+    const started = Date.now();
+    for (const w of workers) w.send({ type: 'go' });
+    const tick = setInterval(() => o.onTick?.(sum(latest), Date.now() - started), 5000);
+    await new Promise((r) => setTimeout(r, o.durationMs));
+    clearInterval(tick);
+    const measuredMs = Date.now() - started;
+    const done = wait('done');
+    for (const w of workers) w.send({ type: 'stop', graceMs: o.graceMs });
+    const finals = (await done) as Extract<FromWorker, { type: 'done' }>[];
+    const total = sum(finals.map((f) => f.counters));
+    const latencies = finals.flatMap((f) => f.latencies);
+    const framesSent = total.framesSent - startCounters.framesSent;
+    const framesAcked = total.framesAcked - startCounters.framesAcked;
+    const valuesAcked = total.valuesAcked - startCounters.valuesAcked;
+    return {
+      agents: o.agents,
+      connected: sum(readies.map((r) => r.counters)).connected,
+      enrollSeconds: Math.max(...readies.map((r) => r.enrollMs)) / 1000,
+      connectSeconds: Math.max(...readies.map((r) => r.connectMs)) / 1000,
+      durationSeconds: measuredMs / 1000,
+      framesSent,
+      framesAcked,
+      valuesAcked,
+      unacked: total.unacked,
+      framesPerSec: framesAcked / (measuredMs / 1000),
+      valuesPerSec: valuesAcked / (measuredMs / 1000),
+      ackLatencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100), samples: latencies.length },
+      errors: total.errors,
+      allAcked: total.unacked === 0 && total.framesAcked === total.framesSent,
+    };
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill();
+  }
+}

@@ -1,0 +1,99 @@
+// A load-generator worker process: enrolls and runs its share of simulated agents.
+import { seriesKeys, MetricsFrameBuilder } from './frames.js';
+import type { FromWorker, ToWorker, WorkerConfig, WorkerCounters } from './protocol.js';
+import { enrollSim, SimAgent, type SimCredential } from './sim-agent.js';
+
+const send = (m: FromWorker) => process.send?.(m);
+const agents: SimAgent[] = [];
+const errors: Record<string, number> = {};
+let latencies: number[] = [];
+let measuring = false;
+
+function counters(): WorkerCounters {
+  let connected = 0;
+  let framesSent = 0;
+  let framesAcked = 0;
+  let valuesAcked = 0;
+  let unacked = 0;
+  for (const a of agents) {
+    if (a.connected) connected++;
+    framesSent += a.framesSent;
+    framesAcked += a.framesAcked;
+    valuesAcked += a.valuesAcked;
+    unacked += a.unacked;
+  }
+  return { connected, framesSent, framesAcked, valuesAcked, unacked, errors: { ...errors } };
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+async function start(c: WorkerConfig): Promise<void> {
+  const builder = new MetricsFrameBuilder(seriesKeys(c.valuesPerFrame));
+  const onError = (code: string) => {
+    errors[code] = (errors[code] ?? 0) + 1;
+  };
+  const t0 = Date.now();
+  const creds = new Map<string, SimCredential>();
+  await pool(c.hostnames, 16, async (h) => {
+    creds.set(h, await enrollSim(c.url, c.token, h));
+  });
+  const enrollMs = Date.now() - t0;
+  const t1 = Date.now();
+  const gap = 1000 / c.connectRate;
+  let next = Date.now();
+  await pool(c.hostnames, 64, async (h) => {
+    const wait = next - Date.now();
+    next += gap;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const agent = new SimAgent(
+      {
+        url: c.url,
+        hostname: h,
+        intervalMs: c.intervalMs,
+        jitter: c.jitter,
+        builder,
+        inventorySoftware: c.software,
+        window: c.window,
+        onLatency: (ms) => {
+          if (measuring) latencies.push(ms);
+        },
+        onError,
+      },
+      creds.get(h)!,
+    );
+    try {
+      await agent.connect();
+      agents.push(agent);
+    } catch {
+      // counted by onError
+    }
+  });
+  send({ type: 'ready', counters: counters(), enrollMs, connectMs: Date.now() - t1 });
+}
+
+let tick: NodeJS.Timeout | undefined;
+process.on('message', (m: ToWorker) => {
+  if (m.type === 'start') start(m.config).catch((err: Error) => send({ type: 'failed', error: err.message }));
+  if (m.type === 'go') {
+    latencies = [];
+    measuring = true;
+    for (const a of agents) a.run();
+    tick = setInterval(() => send({ type: 'tick', counters: counters() }), 1000);
+  }
+  if (m.type === 'stop') {
+    clearInterval(tick);
+    void Promise.all(agents.map((a) => a.drain(m.graceMs))).then(() => {
+      measuring = false;
+      send({ type: 'done', counters: counters(), latencies });
+      for (const a of agents) a.close();
+      setTimeout(() => process.exit(0), 200);
+    });
+  }
+});

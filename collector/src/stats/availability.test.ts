@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RETENTION } from '../store/metric-store.js';
+import { availabilityPct, bucketFor, expectedWindow, heartbeatSeries, monthPeriod, parseMonth } from './service.js';
+
+const H = 3_600_000;
+const DAY = 24 * H;
+const utc = (iso: string) => Date.parse(iso);
+
+describe('a month is taken in Europe/Paris, from local midnight to local midnight', () => {
+  it.each([
+    // month, first instant (UTC), first instant of the next month (UTC), length
+    { month: '2026-01', from: '2025-12-31T23:00:00Z', to: '2026-01-31T23:00:00Z', length: 31 * DAY, why: 'winter time (UTC+1) throughout' },
+    { month: '2026-02', from: '2026-01-31T23:00:00Z', to: '2026-02-28T23:00:00Z', length: 28 * DAY, why: 'not a leap year' },
+    { month: '2024-02', from: '2024-01-31T23:00:00Z', to: '2024-02-29T23:00:00Z', length: 29 * DAY, why: 'leap year' },
+    { month: '2026-03', from: '2026-02-28T23:00:00Z', to: '2026-03-31T22:00:00Z', length: 30 * DAY + 23 * H, why: 'clocks go forward on 29 March' },
+    { month: '2026-07', from: '2026-06-30T22:00:00Z', to: '2026-07-31T22:00:00Z', length: 31 * DAY, why: 'summer time (UTC+2) throughout' },
+    { month: '2026-10', from: '2026-09-30T22:00:00Z', to: '2026-10-31T23:00:00Z', length: 31 * DAY + H, why: 'clocks go back on 25 October' },
+    { month: '2026-12', from: '2026-11-30T23:00:00Z', to: '2026-12-31T23:00:00Z', length: 31 * DAY, why: 'the next month is in the next year' },
+  ])('$month: $why', ({ month, from, to, length }) => {
+    const p = monthPeriod(month);
+    expect(p).toEqual({ month, from: utc(from), to: utc(to) });
+    expect(p.to - p.from).toBe(length);
+  });
+
+  it.each(['2026-13', '2026-00', '2026-1', '26-01', '2026-01-01', '1969-12', ''])('refuses %j as a month', (month) => {
+    expect(() => parseMonth(month)).toThrow(expect.objectContaining({ code: 'VIGIE_E_VALIDATION' }));
+  });
+});
+
+describe('expected buckets run from creation (or month start) to month end (or now), whole buckets only', () => {
+  const march = monthPeriod('2026-03');
+  const FIVE = 300_000;
+  it.each([
+    { case: 'a past month, device older than it', createdAt: march.from - DAY, now: march.to + DAY, bucket: FIVE, expected: (30 * 24 + 23) * 12 },
+    { case: 'a past month in hourly buckets', createdAt: march.from - DAY, now: march.to + DAY, bucket: H, expected: 30 * 24 + 23 },
+    {
+      case: 'device created mid-bucket: its first bucket is the next whole one',
+      createdAt: march.to - H - 60_000,
+      now: march.to + DAY,
+      bucket: FIVE,
+      expected: 12,
+    },
+    { case: 'current month: the running bucket is not owed yet', createdAt: march.from - DAY, now: march.from + 2 * H + 299_999, bucket: FIVE, expected: 24 },
+    { case: 'device created after the period', createdAt: march.to + H, now: march.to + DAY, bucket: FIVE, expected: 0 },
+  ])('$case', ({ createdAt, now, bucket, expected }) => {
+    const w = expectedWindow(march, createdAt, now, bucket);
+    expect(w.expected).toBe(expected);
+    expect(w.to - w.from).toBe(expected * bucket);
+  });
+});
+
+describe('availability percentage', () => {
+  it.each([
+    { seen: 0, expected: 8640, pct: 0 },
+    { seen: 8640, expected: 8640, pct: 100 },
+    { seen: 216, expected: 288, pct: 75 },
+    { seen: 1, expected: 3, pct: 33.33 },
+    { seen: 2, expected: 3, pct: 66.66 }, // rounded down
+    { seen: 8639, expected: 8640, pct: 99.98 }, // one missing bucket never shows as 100
+    { seen: 0, expected: 0, pct: null }, // nothing owed: no figure rather than 0 or 100
+  ])('$seen of $expected buckets → $pct', ({ seen, expected, pct }) => {
+    expect(availabilityPct(seen, expected)).toBe(pct);
+  });
+});
+
+describe('resolution and counted series', () => {
+  it('uses 5-minute buckets within their retention and hourly ones beyond', () => {
+    const now = utc('2026-11-26T03:00:00Z');
+    expect(bucketFor(monthPeriod('2026-10'), now, DEFAULT_RETENTION)).toMatchObject({ table: 'rollup_5m', bucketMs: 300_000 });
+    expect(bucketFor(monthPeriod('2025-12'), now, DEFAULT_RETENTION)).toMatchObject({ table: 'rollup_5m', resolution: '5m' });
+    expect(bucketFor(monthPeriod('2025-09'), now, DEFAULT_RETENTION)).toMatchObject({ table: 'rollup_1h', bucketMs: H });
+  });
+
+  it("counts a device's uptime series, or all its series when it has none", () => {
+    const series = [
+      { id: 1, device_id: 10, name: 'cpu.usage_pct' },
+      { id: 2, device_id: 10, name: 'uptime_s' },
+      { id: 3, device_id: 20, name: 'cpu.usage_pct' },
+      { id: 4, device_id: 20, name: 'fs.used_pct' },
+    ];
+    expect(heartbeatSeries(series)).toEqual(
+      new Map([
+        [10, [2]],
+        [20, [3, 4]],
+      ]),
+    );
+  });
+});

@@ -1,0 +1,156 @@
+import { VigieError } from '@vigie/shared';
+import type { RetentionPolicy } from '../store/metric-store.js';
+import type { DeviceSeriesRow, RollupTable, StatsRepository } from './repository.js';
+
+/** Reports speak the clients' calendar: a month starts at local midnight in Paris. */
+export const REPORT_TIME_ZONE = 'Europe/Paris';
+/** The series whose samples prove an agent was alive; any series stands in when a device has none. */
+export const HEARTBEAT_SERIES = 'uptime_s';
+
+const FIVE_MINUTES = 300_000;
+const HOUR = 3_600_000;
+
+export interface MonthPeriod {
+  month: string;
+  /** UTC ms of the first local midnight of the month (inclusive). */
+  from: number;
+  /** UTC ms of the first local midnight of the next month (exclusive). */
+  to: number;
+}
+
+export interface DeviceAvailability {
+  deviceId: number;
+  hostname: string;
+  siteId: number;
+  /** Null when no whole bucket of the month was expected (device created after it ended). */
+  availabilityPct: number | null;
+  expectedBuckets: number;
+  seenBuckets: number;
+}
+
+export interface ClientAvailability {
+  clientId: number;
+  month: string;
+  from: number;
+  /** End of the measured period: the month's end, or the last whole bucket before now. */
+  to: number;
+  resolution: '5m' | '1h';
+  devices: DeviceAvailability[];
+  clientAvailabilityPct: number | null;
+}
+
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The local wall-clock time at instant `t`, written as if it were UTC. */
+function wallClockAsUtc(t: number, timeZone: string): number {
+  let f = wallClockFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    wallClockFormats.set(timeZone, f);
+  }
+  const p: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
+  for (const part of f.formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
+}
+
+/** UTC ms of 00:00 local time on a calendar day; `month` is 1-12 and may be 13 (January next year). */
+export function zonedMidnight(year: number, month: number, day: number, timeZone: string): number {
+  const naive = Date.UTC(year, month - 1, day);
+  // The offset at the naive instant may differ from the one at local midnight near a DST change: correct once.
+  const guess = naive - (wallClockAsUtc(naive, timeZone) - naive);
+  return naive - (wallClockAsUtc(guess, timeZone) - guess);
+}
+
+export function parseMonth(month: string): { year: number; month: number } {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  const year = Number(m?.[1]);
+  const mon = Number(m?.[2]);
+  if (!m || year < 1970 || mon < 1 || mon > 12) throw new VigieError('VALIDATION', `Not a month (YYYY-MM): ${JSON.stringify(month.slice(0, 20))}`);
+  return { year, month: mon };
+}
+
+export function monthPeriod(month: string, timeZone = REPORT_TIME_ZONE): MonthPeriod {
+  const p = parseMonth(month);
+  return { month, from: zonedMidnight(p.year, p.month, 1, timeZone), to: zonedMidnight(p.year, p.month + 1, 1, timeZone) };
+}
+
+/** 5-minute rollups while the month is still within their retention, hourly ones after. */
+export function bucketFor(period: MonthPeriod, now: number, retention: RetentionPolicy): { table: RollupTable; resolution: '5m' | '1h'; bucketMs: number } {
+  return period.from >= now - retention.fiveMinMs
+    ? { table: 'rollup_5m', resolution: '5m', bucketMs: FIVE_MINUTES }
+    : { table: 'rollup_1h', resolution: '1h', bucketMs: HOUR };
+}
+
+/**
+ * The whole buckets a device owed in the period: from its creation (or the month's start) to the
+ * month's end (or now). Partial buckets at either end are left out, so a device is never blamed
+ * for the bucket it was enrolled in nor for the one still running.
+ */
+export function expectedWindow(period: { from: number; to: number }, createdAt: number, now: number, bucketMs: number) {
+  const from = Math.ceil(Math.max(period.from, createdAt) / bucketMs) * bucketMs;
+  const to = Math.max(from, Math.floor(Math.min(period.to, now) / bucketMs) * bucketMs);
+  return { from, to, expected: (to - from) / bucketMs };
+}
+
+/** Percentage with two decimals, rounded down so that 100 means every bucket was seen. */
+export function availabilityPct(seen: number, expected: number): number | null {
+  if (expected <= 0) return null;
+  return Math.floor((seen * 10_000) / expected) / 100;
+}
+
+/** The series counted for each device: its uptime series, else all of its series. */
+export function heartbeatSeries(series: readonly DeviceSeriesRow[]): Map<number, number[]> {
+  const uptime = new Map<number, number[]>();
+  const any = new Map<number, number[]>();
+  for (const s of series) {
+    const into = s.name === HEARTBEAT_SERIES ? uptime : any;
+    const ids = into.get(s.device_id);
+    if (ids) ids.push(s.id);
+    else into.set(s.device_id, [s.id]);
+  }
+  for (const [deviceId, ids] of any) if (!uptime.has(deviceId)) uptime.set(deviceId, ids);
+  return uptime;
+}
+
+export class AvailabilityService {
+  constructor(
+    private readonly repo: StatsRepository,
+    private readonly retention: RetentionPolicy,
+  ) {}
+
+  async monthly(clientId: number, month: string, now: number): Promise<ClientAvailability> {
+    const period = monthPeriod(month);
+    if (period.from > now) throw new VigieError('VALIDATION', `Month ${month} has not started yet`);
+    if (!(await this.repo.clientExists(clientId))) throw new VigieError('NOT_FOUND');
+    const { table, resolution, bucketMs } = bucketFor(period, now, this.retention);
+    const rows = await this.repo.devicesCreatedBefore(clientId, period.to);
+    const seriesByDevice = heartbeatSeries(await this.repo.seriesOfClient(clientId));
+    let seenTotal = 0;
+    let expectedTotal = 0;
+    const devices = rows.map((d): DeviceAvailability => {
+      const w = expectedWindow(period, d.created_at, now, bucketMs);
+      const seen = this.repo.countBuckets(table, seriesByDevice.get(d.id) ?? [], w.from, w.to);
+      seenTotal += seen;
+      expectedTotal += w.expected;
+      return {
+        deviceId: d.id,
+        hostname: d.hostname,
+        siteId: d.site_id,
+        availabilityPct: availabilityPct(seen, w.expected),
+        expectedBuckets: w.expected,
+        seenBuckets: seen,
+      };
+    });
+    const to = Math.max(period.from, Math.floor(Math.min(period.to, now) / bucketMs) * bucketMs);
+    return { clientId, month, from: period.from, to, resolution, devices, clientAvailabilityPct: availabilityPct(seenTotal, expectedTotal) };
+  }
+}
