@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,9 @@ export interface CollectorProcess {
  * A real collector process (the CLI `serve`) on loopback with a fresh data folder, a client, a site
  * and an enrollment token for `agents` agents. The process's own stdout/stderr go to ours on error only.
  */
-export async function startCollectorProcess(opts: { agents: number; metricsIntervalSec?: number; extraArgs?: string[]; env?: Record<string, string> } = { agents: 10 }): Promise<CollectorProcess> {
+export async function startCollectorProcess(
+  opts: { agents: number; metricsIntervalSec?: number; extraArgs?: string[]; env?: Record<string, string> } = { agents: 10 },
+): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-collector-'));
   const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client']);
   const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site']);
@@ -47,7 +49,19 @@ export async function startCollectorProcess(opts: { agents: number; metricsInter
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [COLLECTOR_BIN, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--metrics-interval', String(opts.metricsIntervalSec ?? 60), ...(opts.extraArgs ?? [])],
+    [
+      COLLECTOR_BIN,
+      'serve',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+      '--metrics-interval',
+      String(opts.metricsIntervalSec ?? 60),
+      ...(opts.extraArgs ?? []),
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...opts.env } },
   );
   const url = `http://127.0.0.1:${port}`;

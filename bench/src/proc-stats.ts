@@ -18,7 +18,31 @@ export function readProc(pid: number): ProcSample {
   return { at: Date.now(), cpuSeconds: ticks / TICKS, rssBytes: rssKb * 1024 };
 }
 
-/** Samples a process every `everyMs` until stopped; reports CPU % over the window and RSS figures. */
+/** The process and its descendants (a clustered collector is a primary and its workers). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim();
+      if (children) out.push(...children.split(' ').map(Number));
+    } catch {}
+  }
+  return out;
+}
+
+/** CPU and RSS summed over a process tree (children that exited are counted in their parent's CPU). */
+export function readTree(pid: number): ProcSample {
+  const samples = processTree(pid).flatMap((p) => {
+    try {
+      return [readProc(p)];
+    } catch {
+      return [];
+    }
+  });
+  return { at: Date.now(), cpuSeconds: samples.reduce((a, s) => a + s.cpuSeconds, 0), rssBytes: samples.reduce((a, s) => a + s.rssBytes, 0) };
+}
+
+/** Samples a process (and its descendants) every `everyMs` until stopped; reports CPU % over the window and RSS figures. */
 export class ProcMonitor {
   readonly samples: ProcSample[] = [];
   private timer: NodeJS.Timeout;
@@ -27,10 +51,10 @@ export class ProcMonitor {
     readonly pid: number,
     everyMs = 1000,
   ) {
-    this.samples.push(readProc(pid));
+    this.samples.push(readTree(pid));
     this.timer = setInterval(() => {
       try {
-        this.samples.push(readProc(pid));
+        this.samples.push(readTree(pid));
       } catch {
         clearInterval(this.timer);
       }
@@ -40,7 +64,7 @@ export class ProcMonitor {
   stop(): { cpuPct: number; rssMaxMB: number; rssMedianMB: number; rssLastMB: number; seconds: number } {
     clearInterval(this.timer);
     try {
-      this.samples.push(readProc(this.pid));
+      this.samples.push(readTree(this.pid));
     } catch {}
     const first = this.samples[0]!;
     const last = this.samples[this.samples.length - 1]!;

@@ -11,6 +11,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
+import { type ClusterBus, LocalBus } from './cluster/bus.js';
 import type { CollectorConfig } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
@@ -43,10 +44,11 @@ export interface Collector {
 }
 
 /** Opens the store, runs migrations and assembles the collector (not listening yet). */
-export async function createCollector(config: CollectorConfig): Promise<Collector> {
+export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus } = {}): Promise<Collector> {
+  const bus = opts.bus ?? new LocalBus();
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
-  const metrics = await SqliteMetricStore.open(db, config.retention);
+  const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
   const enrollment = new EnrollmentService(db);
@@ -66,7 +68,7 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics));
-  const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), {
+  const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), bus, {
     onHello: (agent, hello) => {
       devices.updateFromHello(agent.agentId, hello).catch((err) => app.log.error({ err }, 'hello update failed'));
     },
@@ -110,7 +112,7 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -129,6 +131,8 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
   }, config.maintenanceIntervalMs);
   maintenance.unref();
   const daily = setInterval(() => {
+    // In a cluster, the first worker does the daily clean-up for all.
+    if (bus.workerId !== 1) return;
     metrics.maintain(Date.now(), { retention: true }).catch((err) => app.log.error({ err }, 'metrics retention failed'));
     auth.purgeExpiredSessions().catch((err) => app.log.error({ err }, 'session purge failed'));
   }, 86_400_000);

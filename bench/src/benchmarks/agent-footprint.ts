@@ -286,6 +286,13 @@ export async function run(argv: string[]): Promise<void> {
       if (t < durationSec) console.log(`  ${t}/${durationSec} s`);
     }
     const stats = new Map<Proc | 'collector', Stats>([...monitors].map(([k, m]) => [k, m.stop()]));
+    // RSS over the window, one point every 10 s: shows when the post-inventory memory is given back.
+    const rssSeries = (k: Proc | 'collector' | undefined) => {
+      const m = k ? monitors.get(k) : undefined;
+      if (!m) return null;
+      const t0 = m.samples[0]!.at;
+      return m.samples.filter((_, i) => i % 10 === 0).map((x) => [Math.round((x.at - t0) / 1000), round(x.rssBytes / 2 ** 20, 1)]);
+    };
     const windowSec = (Date.now() - windowStart) / 1000;
     const hostAfter = hostCpu();
     const benchCpu = process.cpuUsage(benchCpuBefore);
@@ -429,11 +436,11 @@ export async function run(argv: string[]): Promise<void> {
       exporter: exporterBin ? { bin: exporterBin, version: exporterVersion } : null,
       windowSec,
       processes: {
-        agent: { ...agentS, warmup: warmup.get(agent), memory: mem('agent') },
-        bareNode: { ...bareS, warmup: warmup.get(bare), memory: mem('bare node') },
-        nodeExporterIdle: idleS ? { ...idleS, memory: mem('node-exporter (idle)') } : null,
-        nodeExporterScraped: scrapedS ? { ...scrapedS, memory: mem('node-exporter (scraped 60 s)'), scrapes } : null,
-        collector: collectorS,
+        agent: { ...agentS, warmup: warmup.get(agent), memory: mem('agent'), rssSeriesMB: rssSeries(agent) },
+        bareNode: { ...bareS, warmup: warmup.get(bare), memory: mem('bare node'), rssSeriesMB: rssSeries(bare) },
+        nodeExporterIdle: idleS ? { ...idleS, memory: mem('node-exporter (idle)'), rssSeriesMB: rssSeries(exporterIdle) } : null,
+        nodeExporterScraped: scrapedS ? { ...scrapedS, memory: mem('node-exporter (scraped 60 s)'), scrapes, rssSeriesMB: rssSeries(exporterScraped) } : null,
+        collector: { ...collectorS, rssSeriesMB: rssSeries('collector') },
       },
       inventory: {
         cliMs,

@@ -19,6 +19,7 @@ export async function run(argv: string[]): Promise<void> {
       software: { type: 'string', default: '300' },
       intervals: { type: 'string', default: '6' },
       'connect-rate': { type: 'string', default: '1000' },
+      workers: { type: 'string', default: '1' },
     },
   });
   const scenarios = a.scenarios.split(',').map((s) => {
@@ -28,7 +29,12 @@ export async function run(argv: string[]): Promise<void> {
   const rows: Row[] = [];
   const results: unknown[] = [];
   for (const sc of scenarios) {
-    const collector = await startCollectorProcess({ agents: sc.agents, metricsIntervalSec: sc.intervalSec });
+    const workers = Number(a.workers);
+    const collector = await startCollectorProcess({
+      agents: sc.agents,
+      metricsIntervalSec: sc.intervalSec,
+      extraArgs: workers > 1 ? ['--workers', String(workers)] : [],
+    });
     let monitor: ProcMonitor | undefined;
     const idle = new ProcMonitor(collector.pid);
     await new Promise((r) => setTimeout(r, 1000));
@@ -58,6 +64,7 @@ export async function run(argv: string[]): Promise<void> {
       const row: Row = {
         agents: sc.agents,
         'interval s': sc.intervalSec,
+        'collector processes': workers > 1 ? `${workers} workers` : 1,
         connected: r.connected,
         'frames/s': r.framesPerSec,
         'values/s': Math.round(r.valuesPerSec),

@@ -62,11 +62,24 @@ export async function run(argv: string[]): Promise<void> {
   const rawMedian = median(raw);
   const e2eMedian = median(e2e.map((r) => r.valuesPerSec));
   const ratio = e2eMedian / rawMedian;
-  printTable('Raw better-sqlite3 insert, same rows and schema (rows/s)', raw.map((r, i) => ({ run: i + 1, 'rows/s': Math.round(r) })));
+  printTable(
+    'Raw better-sqlite3 insert, same rows and schema (rows/s)',
+    raw.map((r, i) => ({ run: i + 1, 'rows/s': Math.round(r) })),
+  );
   printTable(
     `End to end: ${agents} agents × ${valuesPerFrame} values/frame, ${a.window} frames in flight each, synchronous=${synchronous}`,
-    e2e.map((r, i) => ({ run: i + 1, 'values/s': Math.round(r.valuesPerSec), 'ack p50 ms': r.p50, 'ack p99 ms': r.p99, 'collector CPU %': r.cpu, 'collector RSS MB': r.rss, 'all acked': r.allAcked })),
+    e2e.map((r, i) => ({
+      run: i + 1,
+      'values/s': Math.round(r.valuesPerSec),
+      'ack p50 ms': r.p50,
+      'ack p99 ms': r.p99,
+      'collector CPU %': r.cpu,
+      'collector RSS MB': r.rss,
+      'all acked': r.allAcked,
+    })),
   );
-  printTable('Ingest ceiling ratio (medians)', [{ 'raw rows/s': Math.round(rawMedian), 'end-to-end values/s': Math.round(e2eMedian), ratio: Number(ratio.toFixed(3)), target: '≥ 0.5', met: ratio >= 0.5 }]);
+  printTable('Ingest ceiling ratio (medians)', [
+    { 'raw rows/s': Math.round(rawMedian), 'end-to-end values/s': Math.round(e2eMedian), ratio: Number(ratio.toFixed(3)), target: '≥ 0.5', met: ratio >= 0.5 },
+  ]);
   console.log(`results: ${writeResult('ingest-ceiling', { options: a, raw, e2e, rawMedian, e2eMedian, ratio })}`);
 }

@@ -19,11 +19,13 @@ const { values: a } = parseArgs({
     window: { type: 'string', default: '8' },
     duration: { type: 'string', default: '30' },
     'connect-rate': { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '1' },
   },
 });
 
 const agents = Number(a.agents);
-const collector = a.spawn || !a.url ? await startCollectorProcess({ agents }) : undefined;
+const workers = Number(a.workers);
+const collector = a.spawn || !a.url ? await startCollectorProcess({ agents, extraArgs: workers > 1 ? ['--workers', String(workers)] : [] }) : undefined;
 const url = collector?.url ?? a.url!;
 const token = collector?.token ?? a.token;
 if (!token) throw new Error('--token is required with --url');

@@ -6,7 +6,19 @@ import { sampleInventory } from '@vigie/shared/fixtures';
  * (For the ceiling benchmark, large frames simply add more mounts and interfaces.)
  */
 export function seriesKeys(count: number): string[] {
-  const base = ['cpu.usage_pct', 'cpu.load1', 'cpu.load5', 'cpu.load15', 'mem.total_bytes', 'mem.used_bytes', 'mem.available_bytes', 'mem.used_pct', 'swap.total_bytes', 'swap.used_bytes', 'uptime_s'];
+  const base = [
+    'cpu.usage_pct',
+    'cpu.load1',
+    'cpu.load5',
+    'cpu.load15',
+    'mem.total_bytes',
+    'mem.used_bytes',
+    'mem.available_bytes',
+    'mem.used_pct',
+    'swap.total_bytes',
+    'swap.used_bytes',
+    'uptime_s',
+  ];
   const keys = base.slice(0, count);
   for (let i = 0; keys.length < count; i++) {
     const mount = i === 0 ? '/' : `/srv/data${i}`;

@@ -93,7 +93,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       for (let a = i; a < o.agents; a += n) hostnames.push(`${prefix}-${a}`);
       w.send({
         type: 'start',
-        config: { url: o.url, token: o.token, hostnames, intervalMs: o.intervalMs, jitter: o.jitter, valuesPerFrame: o.valuesPerFrame, software: o.software, window: o.window, connectRate: o.connectRatePerSec / n },
+        config: {
+          url: o.url,
+          token: o.token,
+          hostnames,
+          intervalMs: o.intervalMs,
+          jitter: o.jitter,
+          valuesPerFrame: o.valuesPerFrame,
+          software: o.software,
+          window: o.window,
+          connectRate: o.connectRatePerSec / n,
+        },
       });
     });
     const readies = (await ready) as Extract<FromWorker, { type: 'ready' }>[];
@@ -127,7 +137,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       unacked: total.unacked,
       framesPerSec: framesAcked / (measuredMs / 1000),
       valuesPerSec: valuesAcked / (measuredMs / 1000),
-      ackLatencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100), samples: latencies.length },
+      ackLatencyMs: {
+        p50: percentile(latencies, 50),
+        p90: percentile(latencies, 90),
+        p99: percentile(latencies, 99),
+        max: percentile(latencies, 100),
+        samples: latencies.length,
+      },
       errors: total.errors,
       allAcked: total.unacked === 0 && total.framesAcked === total.framesSent,
     };

@@ -1,6 +1,6 @@
 import { encodeMessage, formatAgentCredential, type HelloBody } from '@vigie/shared';
 import WebSocket from 'ws';
-import { inventoryBody, MetricsFrameBuilder } from './frames.js';
+import { inventoryBody, type MetricsFrameBuilder } from './frames.js';
 
 export interface SimAgentOptions {
   url: string;
@@ -81,7 +81,15 @@ export class SimAgent {
       });
       ws.on('open', () => {
         this.connected = true;
-        const hello: HelloBody = { agentVersion: '0.1.0-sim', protocol: 1, hostname: this.o.hostname, platform: 'linux', arch: 'x64', nextSeq: 1, spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 } };
+        const hello: HelloBody = {
+          agentVersion: '0.1.0-sim',
+          protocol: 1,
+          hostname: this.o.hostname,
+          platform: 'linux',
+          arch: 'x64',
+          nextSeq: 1,
+          spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 },
+        };
         ws.send(encodeMessage({ type: 'hello', seq: 0, body: hello }));
       });
       ws.on('message', (data) => {

@@ -1,5 +1,5 @@
 // A load-generator worker process: enrolls and runs its share of simulated agents.
-import { seriesKeys, MetricsFrameBuilder } from './frames.js';
+import { MetricsFrameBuilder, seriesKeys } from './frames.js';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerCounters } from './protocol.js';
 import { enrollSim, SimAgent, type SimCredential } from './sim-agent.js';
 

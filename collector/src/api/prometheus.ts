@@ -9,7 +9,7 @@ interface Gauge {
 }
 
 /** The collector's own health in Prometheus text exposition format 0.0.4. */
-export function prometheusText(channel: ChannelStats, pipeline: PipelineStats): string {
+export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1): string {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const rows: Gauge[] = [
@@ -27,5 +27,7 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats): 
     { name: 'nodejs_heap_used_bytes', help: 'V8 heap used in bytes', type: 'gauge', value: mem.heapUsed },
     { name: 'process_cpu_seconds_total', help: 'User and system CPU time in seconds', type: 'counter', value: (cpu.user + cpu.system) / 1e6 },
   ];
-  return `${rows.map((r) => `# HELP ${r.name} ${r.help}\n# TYPE ${r.name} ${r.type}\n${r.name} ${r.value}`).join('\n')}\n`;
+  // In cluster mode each worker process answers for itself; the label tells which one did.
+  const info = `# HELP vigie_collector_worker_info Collector process that answered (cluster mode: one per worker)\n# TYPE vigie_collector_worker_info gauge\nvigie_collector_worker_info{worker="${workerId}"} 1`;
+  return `${[info, ...rows.map((r) => `# HELP ${r.name} ${r.help}\n# TYPE ${r.name} ${r.type}\n${r.name} ${r.value}`)].join('\n')}\n`;
 }

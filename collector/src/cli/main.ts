@@ -1,8 +1,11 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
 import { createCollector } from '../app.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
+import { IpcBus } from '../cluster/bus.js';
+import { runPrimary } from '../cluster/primary.js';
 import { type CollectorConfig, defaultConfig } from '../config.js';
 
 const USAGE = `vigie-collector <command> [options]
@@ -20,6 +23,7 @@ Common options:
   --json                machine-readable output
 Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
+  --workers <n>         run n collector processes on the port (each holds its own agent connections)
 `;
 
 const { values, positionals } = parseArgs({
@@ -34,6 +38,7 @@ const { values, positionals } = parseArgs({
     'metrics-interval': { type: 'string' },
     'log-level': { type: 'string' },
     sync: { type: 'string' },
+    workers: { type: 'string' },
     name: { type: 'string' },
     client: { type: 'string' },
     site: { type: 'string' },
@@ -87,7 +92,13 @@ async function main(): Promise<number> {
     return 0;
   }
   if (cmd === 'serve') {
-    const collector = await createCollector(config());
+    const workers = int('workers') ?? 1;
+    if (workers > 1 && cluster.isPrimary) {
+      await runPrimary(config(), workers, (msg) => console.error(msg));
+      return -1;
+    }
+    const bus = cluster.isWorker ? new IpcBus(Number(process.env.VIGIE_WORKER_ID ?? cluster.worker?.id ?? 1)) : undefined;
+    const collector = await createCollector(config(), { bus });
     const url = await collector.listen();
     collector.app.log.info({ url }, 'vigie collector listening');
     const stop = async () => {

@@ -13,6 +13,7 @@ import {
 } from '@vigie/shared';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { ClusterBus } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
 import { type AgentIdentity, authenticateAgent } from './agent-auth.js';
 import type { FrameSink } from './frame.js';
@@ -44,6 +45,8 @@ export interface AgentChannelEvents {
 export class AgentChannel {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES * 2, perMessageDeflate: false, clientTracking: false });
   private readonly conns = new Map<string, AgentConnection>();
+  /** Which collector process holds each connected agent, cluster-wide. */
+  private readonly online = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0 };
   private closing = false;
@@ -53,8 +56,15 @@ export class AgentChannel {
     readonly pipeline: IngestPipeline,
     readonly settings: ChannelSettings,
     readonly log: Logger,
+    readonly bus: ClusterBus,
     readonly events: AgentChannelEvents = {},
   ) {
+    bus.subscribe((m) => {
+      if (m.type === 'agent-connected') this.online.set(m.agentId, m.workerId);
+      else if (m.type === 'agent-disconnected') {
+        if (this.online.get(m.agentId) === m.workerId) this.online.delete(m.agentId);
+      } else if (m.type === 'agent-revoked') this.conns.get(m.agentId)?.fail('AGENT_REVOKED');
+    });
     this.heartbeat = setInterval(() => this.beat(), settings.heartbeatSec * 1000);
     this.heartbeat.unref();
   }
@@ -80,16 +90,21 @@ export class AgentChannel {
     const conn = new AgentConnection(this, ws, agent);
     this.conns.set(agent.agentId, conn);
     this.stats.connections = this.conns.size;
+    this.bus.publish({ type: 'agent-connected', agentId: agent.agentId, workerId: this.bus.workerId });
     ws.on('close', () => {
-      if (this.conns.get(agent.agentId) === conn) this.conns.delete(agent.agentId);
+      if (this.conns.get(agent.agentId) === conn) {
+        this.conns.delete(agent.agentId);
+        this.bus.publish({ type: 'agent-disconnected', agentId: agent.agentId, workerId: this.bus.workerId });
+      }
       this.stats.connections = this.conns.size;
       conn.closed = true;
       this.events.onDisconnect?.(agent);
     });
   }
 
+  /** Connected to this collector process or to another one of the cluster. */
   isConnected(agentId: string): boolean {
-    return this.conns.has(agentId);
+    return this.conns.has(agentId) || this.online.has(agentId);
   }
 
   connectedAgents(): string[] {
@@ -104,9 +119,9 @@ export class AgentChannel {
     return true;
   }
 
-  /** Closes the live connection of an agent whose credential was just revoked. */
+  /** Closes the live connection of an agent whose credential was just revoked, wherever it is held. */
   revoke(agentId: string): void {
-    this.conns.get(agentId)?.fail('AGENT_REVOKED');
+    this.bus.publish({ type: 'agent-revoked', agentId });
   }
 
   private beat(): void {

@@ -27,6 +27,7 @@ export class SqliteIngestWriter implements IngestWriter {
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       agentSeen: p('UPDATE agents SET last_seq = max(last_seq, ?), last_seen_at = ? WHERE id = ?'),
+      agentLastSeq: p('SELECT last_seq FROM agents WHERE id = ?'),
       deviceSeen: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
       lastSnapshot: p('SELECT data FROM inventory_snapshots WHERE device_id = ? ORDER BY id DESC LIMIT 1'),
       deviceHash: p('SELECT inventory_hash FROM devices WHERE id = ?'),
@@ -49,7 +50,7 @@ export class SqliteIngestWriter implements IngestWriter {
   }
 
   commit(frames: PendingFrame[], now: number): Promise<CommitEffects> {
-    return this.database.writeLock(() => this.db.transaction(() => this.apply(frames, now))());
+    return this.database.writeTransaction(() => this.apply(frames, now));
   }
 
   private apply(frames: PendingFrame[], now: number): CommitEffects {
@@ -57,8 +58,16 @@ export class SqliteIngestWriter implements IngestWriter {
     const seqs = new Map<string, { seq: number; deviceId: number }>();
     const samples: DeviceSamples[] = [];
     for (const f of frames) {
-      const prev = seqs.get(f.agentId);
-      if (!prev || f.msg.seq > prev.seq) seqs.set(f.agentId, { seq: f.msg.seq, deviceId: f.deviceId });
+      // The committed seq is checked inside the transaction: a frame replayed on a new connection
+      // while the old connection's copy was still waiting to commit is stored only once.
+      let state = seqs.get(f.agentId);
+      if (!state) {
+        const row = this.s.agentLastSeq!.get(f.agentId) as { last_seq: number } | undefined;
+        state = { seq: Number(row?.last_seq ?? 0), deviceId: f.deviceId };
+        seqs.set(f.agentId, state);
+      }
+      if (f.msg.seq <= state.seq) continue;
+      state.seq = f.msg.seq;
       const m = f.msg;
       switch (m.type) {
         case 'metrics':

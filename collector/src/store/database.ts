@@ -1,7 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import * as m001 from './migrations/001-foundation.js';
 import type { DB } from './schema.js';
 
@@ -15,6 +26,27 @@ export interface DatabaseOptions {
 }
 
 const migrations: Record<string, Migration> = { '001-foundation': m001 };
+
+/**
+ * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`): when several collector
+ * processes share the file, a deferred transaction that read first could not upgrade to a writer
+ * (SQLITE_BUSY without waiting); an immediate one waits its turn under busy_timeout.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class VigieSqliteDialect extends SqliteDialect {
+  constructor(private readonly cfg: SqliteDialectConfig) {
+    super(cfg);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.cfg);
+  }
+}
 
 class StaticMigrations implements MigrationProvider {
   async getMigrations() {
@@ -42,7 +74,7 @@ export class Database {
     this.sqlite.pragma('temp_store = MEMORY');
     this.sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
     this.sqlite.pragma('wal_autocheckpoint = 4000');
-    this.kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: this.sqlite }) });
+    this.kysely = new Kysely<DB>({ dialect: new VigieSqliteDialect({ database: this.sqlite }) });
   }
 
   async migrate(): Promise<void> {
@@ -55,6 +87,11 @@ export class Database {
   /** Runs `fn` synchronously with exclusive use of the connection (no Kysely transaction open). */
   writeLock<T>(fn: () => T): Promise<T> {
     return this.kysely.connection().execute(async () => fn());
+  }
+
+  /** `fn` in one write transaction (BEGIN IMMEDIATE), under the write lock. */
+  writeTransaction<T>(fn: () => T): Promise<T> {
+    return this.writeLock(() => this.sqlite.transaction(fn).immediate());
   }
 
   async close(): Promise<void> {

@@ -31,7 +31,8 @@ export const SAMPLES_DDL = [
   'CREATE TABLE IF NOT EXISTS samples (device_id INTEGER NOT NULL, ts INTEGER NOT NULL, series_id INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (device_id, ts, series_id)) WITHOUT ROWID',
 ];
 export const SAMPLE_INSERT_CHUNK = INSERT_CHUNK;
-export const sampleInsertSql = (rows: number) => `INSERT OR IGNORE INTO samples (device_id, ts, series_id, value) VALUES ${Array(rows).fill('(?,?,?,?)').join(',')}`;
+export const sampleInsertSql = (rows: number) =>
+  `INSERT OR IGNORE INTO samples (device_id, ts, series_id, value) VALUES ${Array(rows).fill('(?,?,?,?)').join(',')}`;
 
 /**
  * Metrics on the embedded SQLite file: raw samples keyed by (series, ts), 5-minute and hourly
@@ -55,6 +56,8 @@ export class SqliteMetricStore implements MetricStore {
   private constructor(
     private readonly database: Database,
     readonly retention: RetentionPolicy,
+    /** Each collector process of a cluster rolls up the devices it received data for. */
+    private readonly workerId: number,
   ) {
     this.db = database.sqlite;
     for (const ddl of SAMPLES_DDL) this.db.exec(ddl);
@@ -74,13 +77,16 @@ export class SqliteMetricStore implements MetricStore {
     );
   }
 
-  static async open(database: Database, retention: RetentionPolicy = DEFAULT_RETENTION): Promise<SqliteMetricStore> {
-    const store = new SqliteMetricStore(database, retention);
+  static async open(database: Database, retention: RetentionPolicy = DEFAULT_RETENTION, workerId = 1): Promise<SqliteMetricStore> {
+    const store = new SqliteMetricStore(database, retention, workerId);
     for (const row of database.sqlite.prepare('SELECT id, device_id, key FROM series').iterate() as Iterable<{ id: number; device_id: number; key: string }>) {
       store.cacheSeries(row.device_id, row.key, row.id);
     }
-    const wm = database.sqlite.prepare('SELECT value FROM kv WHERE key = ?').get(WATERMARK_KEY) as { value: string } | undefined;
-    if (wm) {
+    // The oldest pass of any collector process: a crash may have lost any process's list of touched devices.
+    const wm = database.sqlite.prepare("SELECT min(CAST(value AS INTEGER)) AS value FROM kv WHERE key LIKE 'metrics.rollup.watermark%'").get() as {
+      value: number | null;
+    };
+    if (wm.value !== null) {
       // A crash may have lost the in-memory list of touched series: redo everything since the last pass.
       store.watermark = Number(wm.value);
       const since = store.watermark - LATE_MARGIN_MS;
@@ -209,20 +215,20 @@ export class SqliteMetricStore implements MetricStore {
     };
     for (let i = 0; i < entries.length; i += ROLLUP_SLICE) {
       const slice = entries.slice(i, i + ROLLUP_SLICE);
-      await this.database.writeLock(() =>
-        this.db.transaction(() => {
-          for (const [deviceId, fromTs] of slice) {
-            const from5 = fromTs - (fromTs % ROLLUP_5M);
-            const bySeries = new Map<number, Bucket[]>();
-            for (const [sid, ts, v] of readRaw.all(deviceId, from5) as [number, number, number][]) {
-              let list = bySeries.get(sid);
-              if (!list) bySeries.set(sid, (list = []));
-              list.push({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts });
-            }
-            const from1h = fromTs - (fromTs % ROLLUP_1H);
-            for (const [sid, points] of bySeries) {
-              upsert(up5, sid, foldBuckets(points, ROLLUP_5M));
-              const fives = (read5.all(sid, from1h) as [number, number, number, number, number, number, number][]).map(([ts, count, sum, min, max, last, lastTs]) => ({
+      await this.database.writeTransaction(() => {
+        for (const [deviceId, fromTs] of slice) {
+          const from5 = fromTs - (fromTs % ROLLUP_5M);
+          const bySeries = new Map<number, Bucket[]>();
+          for (const [sid, ts, v] of readRaw.all(deviceId, from5) as [number, number, number][]) {
+            let list = bySeries.get(sid);
+            if (!list) bySeries.set(sid, (list = []));
+            list.push({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts });
+          }
+          const from1h = fromTs - (fromTs % ROLLUP_1H);
+          for (const [sid, points] of bySeries) {
+            upsert(up5, sid, foldBuckets(points, ROLLUP_5M));
+            const fives = (read5.all(sid, from1h) as [number, number, number, number, number, number, number][]).map(
+              ([ts, count, sum, min, max, last, lastTs]) => ({
                 ts,
                 count,
                 sum,
@@ -230,18 +236,20 @@ export class SqliteMetricStore implements MetricStore {
                 max,
                 last,
                 lastTs,
-              }));
-              upsert(up1h, sid, foldBuckets(fives, ROLLUP_1H));
-              report.seriesRolledUp++;
-            }
-            clearDirty.run(deviceId, fromTs);
+              }),
+            );
+            upsert(up1h, sid, foldBuckets(fives, ROLLUP_1H));
+            report.seriesRolledUp++;
           }
-        })(),
-      );
+          clearDirty.run(deviceId, fromTs);
+        }
+      });
       await new Promise((r) => setImmediate(r));
     }
     this.watermark = passStart;
-    await this.database.writeLock(() => this.db.prepare('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)').run(WATERMARK_KEY, String(passStart)));
+    await this.database.writeLock(() =>
+      this.db.prepare('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)').run(`${WATERMARK_KEY}.w${this.workerId}`, String(passStart)),
+    );
     if (opts.retention) Object.assign(report, await this.applyRetention(now));
     report.ms = Date.now() - started;
     return report;
@@ -258,17 +266,15 @@ export class SqliteMetricStore implements MetricStore {
     const SLICE = 500;
     for (let i = 0; i < rows.length; i += SLICE) {
       const slice = rows.slice(i, i + SLICE);
-      await this.database.writeLock(() =>
-        this.db.transaction(() => {
-          let lastDevice = -1;
-          for (const [id, deviceId] of slice) {
-            if (deviceId !== lastDevice) out.rawDeleted += del.raw.run(deviceId, now - this.retention.rawMs).changes;
-            lastDevice = deviceId;
-            out.fiveMinDeleted += del.five.run(id, now - this.retention.fiveMinMs).changes;
-            out.hourDeleted += del.hour.run(id, now - this.retention.hourMs).changes;
-          }
-        })(),
-      );
+      await this.database.writeTransaction(() => {
+        let lastDevice = -1;
+        for (const [id, deviceId] of slice) {
+          if (deviceId !== lastDevice) out.rawDeleted += del.raw.run(deviceId, now - this.retention.rawMs).changes;
+          lastDevice = deviceId;
+          out.fiveMinDeleted += del.five.run(id, now - this.retention.fiveMinMs).changes;
+          out.hourDeleted += del.hour.run(id, now - this.retention.hourMs).changes;
+        }
+      });
       await new Promise((r) => setImmediate(r));
     }
     return out;

@@ -1,0 +1,53 @@
+/** What collector processes of one cluster tell each other. */
+export type ClusterMessage =
+  | { type: 'agent-connected'; agentId: string; workerId: number }
+  | { type: 'agent-disconnected'; agentId: string; workerId: number }
+  | { type: 'agent-revoked'; agentId: string };
+
+/**
+ * Delivers a message to every collector process of the cluster, this one included. A single
+ * process needs no relay; worker processes relay through their primary.
+ */
+export interface ClusterBus {
+  readonly workerId: number;
+  publish(msg: ClusterMessage): void;
+  subscribe(handler: (msg: ClusterMessage) => void): void;
+}
+
+export class LocalBus implements ClusterBus {
+  readonly workerId = 1;
+  private readonly handlers: ((msg: ClusterMessage) => void)[] = [];
+
+  publish(msg: ClusterMessage): void {
+    for (const h of this.handlers) h(msg);
+  }
+
+  subscribe(handler: (msg: ClusterMessage) => void): void {
+    this.handlers.push(handler);
+  }
+}
+
+const RELAY = 'vigie-cluster';
+
+/** A worker's bus: its messages go to the primary, which sends them to every worker. */
+export class IpcBus implements ClusterBus {
+  private readonly handlers: ((msg: ClusterMessage) => void)[] = [];
+
+  constructor(readonly workerId: number) {
+    process.on('message', (m: { channel?: string; msg?: ClusterMessage }) => {
+      if (m?.channel === RELAY && m.msg) for (const h of this.handlers) h(m.msg);
+    });
+  }
+
+  publish(msg: ClusterMessage): void {
+    process.send?.({ channel: RELAY, msg });
+  }
+
+  subscribe(handler: (msg: ClusterMessage) => void): void {
+    this.handlers.push(handler);
+  }
+}
+
+export function isRelayMessage(m: unknown): m is { channel: string; msg: ClusterMessage } {
+  return typeof m === 'object' && m !== null && (m as { channel?: unknown }).channel === RELAY;
+}

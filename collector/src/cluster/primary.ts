@@ -1,0 +1,50 @@
+import cluster, { type Worker } from 'node:cluster';
+import { join } from 'node:path';
+import type { CollectorConfig } from '../config.js';
+import { Database } from '../store/database.js';
+import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import { isRelayMessage } from './bus.js';
+
+/**
+ * Cluster mode: the primary prepares the store, then forks worker processes that each run a full
+ * collector on the shared port (the primary hands each accepted connection to a worker). Each worker
+ * has its own open-file limit and its own core; they share the SQLite file (WAL, one writer at a
+ * time) and tell each other about agent connections through the primary.
+ */
+export async function runPrimary(config: CollectorConfig, workers: number, log: (msg: string) => void): Promise<void> {
+  const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
+  await db.migrate();
+  await (await SqliteMetricStore.open(db, config.retention)).close();
+  await db.close();
+
+  let stopping = false;
+  const live = new Set<Worker>();
+  const fork = (id: number) => {
+    const w = cluster.fork({ VIGIE_WORKER_ID: String(id) });
+    live.add(w);
+    w.on('message', (m: unknown) => {
+      if (isRelayMessage(m)) for (const other of live) other.send(m);
+    });
+    w.on('exit', (code, signal) => {
+      live.delete(w);
+      if (!stopping) {
+        log(`worker ${id} exited (${signal ?? code}); restarting it`);
+        setTimeout(() => fork(id), 1000);
+      }
+    });
+  };
+  for (let i = 1; i <= workers; i++) fork(i);
+  const stop = () => {
+    stopping = true;
+    for (const w of live) w.process.kill('SIGTERM');
+    const done = setInterval(() => {
+      if (live.size === 0) {
+        clearInterval(done);
+        process.exit(0);
+      }
+    }, 100);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  log(`vigie collector primary: ${workers} workers on ${config.host}:${config.port}`);
+}
