@@ -221,7 +221,10 @@ export class SqliteMetricStore implements MetricStore {
           const bySeries = new Map<number, Bucket[]>();
           for (const [sid, ts, v] of readRaw.all(deviceId, from5) as [number, number, number][]) {
             let list = bySeries.get(sid);
-            if (!list) bySeries.set(sid, (list = []));
+            if (!list) {
+              list = [];
+              bySeries.set(sid, list);
+            }
             list.push({ ts, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts });
           }
           const from1h = fromTs - (fromTs % ROLLUP_1H);
