@@ -5,9 +5,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { bundleCollector } from '../../collector/scripts/bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const COLLECTOR_BIN = join(root, 'collector', 'bin', 'vigie-collector.mjs');
+let bundled: Promise<string> | undefined;
+
+/** Benchmarks run the collector as shipped for production: its single-file bundle, built once per run. */
+function collectorBundle(): Promise<string> {
+  bundled ??= bundleCollector();
+  return bundled;
+}
 const execFileAsync = promisify(execFile);
 
 export async function freePort(): Promise<number> {
@@ -50,7 +58,7 @@ export async function startCollectorProcess(
   const child = spawn(
     process.execPath,
     [
-      COLLECTOR_BIN,
+      await collectorBundle(),
       'serve',
       '--port',
       String(port),
