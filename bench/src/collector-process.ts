@@ -48,7 +48,7 @@ export interface CollectorProcess {
  * and an enrollment token for `agents` agents. The process's own stdout/stderr go to ours on error only.
  */
 export async function startCollectorProcess(
-  opts: { agents: number; metricsIntervalSec?: number; extraArgs?: string[]; env?: Record<string, string> } = { agents: 10 },
+  opts: { agents: number; metricsIntervalSec?: number; extraArgs?: string[]; env?: Record<string, string>; nodeArgs?: string[] } = { agents: 10 },
 ): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-collector-'));
   const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client']);
@@ -58,6 +58,7 @@ export async function startCollectorProcess(
   const child = spawn(
     process.execPath,
     [
+      ...(opts.nodeArgs ?? []),
       await collectorBundle(),
       'serve',
       '--port',

@@ -371,7 +371,7 @@ export async function run(argv: string[]): Promise<void> {
       scrapedS,
       `${okScrapes.filter((x) => x.at >= windowStart).length} scrapes in the window (${okScrapes.length} in all), median ${round(median(okScrapes.map((x) => x.ms)), 0)} ms, ${round(median(okScrapes.map((x) => x.bytes)) / 1024, 0)} KiB`,
     );
-    row('collector (info)', collectorS, 'tsx, SQLite; 1 agent');
+    row('collector (info)', collectorS, '1 agent; for information, no target');
     rows.push({
       process: `inventory CLI ×${inventoryRuns}`,
       'RSS median MB': '',

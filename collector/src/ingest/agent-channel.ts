@@ -233,9 +233,7 @@ class AgentConnection implements FrameSink {
       return;
     }
     this.queuedSeq = msg.seq;
-    let values = 0;
-    if (msg.type === 'metrics') for (const s of msg.body.samples) for (const _ in s.values) values++;
-    this.channel.pipeline.enqueue({ agentId: this.agent.agentId, deviceId: this.agent.deviceId, msg, receivedAt: Date.now(), values }, this);
+    this.channel.pipeline.enqueue({ agentId: this.agent.agentId, deviceId: this.agent.deviceId, msg, receivedAt: Date.now(), values: res.values }, this);
   }
 
   private onHello(hello: HelloBody): void {

@@ -1,4 +1,4 @@
-import { parseSeriesKey } from '@vigie/shared';
+import { type MetricSample, parseSeriesKey } from '@vigie/shared';
 import type { Database, SqliteHandle, Stmt } from './database.js';
 import {
   type Aggregation,
@@ -45,7 +45,8 @@ export class SqliteMetricStore implements MetricStore {
   private readonly seriesIds = new Map<number, Map<string, number>>();
   /** Devices with samples since the last rollup pass, and the oldest sample time among them. */
   private readonly dirty = new Map<number, number>();
-  private readonly latestByDevice = new Map<number, Map<string, { ts: number; value: number }>>();
+  /** The newest sample of each device, kept by reference (no copy per value on the ingest path). */
+  private readonly latestByDevice = new Map<number, MetricSample>();
   private readonly insertMany: Stmt;
   private readonly insertOne: Stmt;
   private readonly insertSeries: Stmt;
@@ -118,13 +119,10 @@ export class SqliteMetricStore implements MetricStore {
     const params: number[] = [];
     const lateBefore = this.watermark - LATE_MARGIN_MS;
     for (const { deviceId, samples } of batch) {
-      let latest = this.latestByDevice.get(deviceId);
-      if (!latest) {
-        latest = new Map();
-        this.latestByDevice.set(deviceId, latest);
-      }
       for (const sample of samples) {
         const ts = sample.ts;
+        const newest = this.latestByDevice.get(deviceId);
+        if (!newest || newest.ts <= ts) this.latestByDevice.set(deviceId, sample);
         const d = this.dirty.get(deviceId);
         if (d === undefined || ts < d) this.dirty.set(deviceId, ts);
         if (ts < lateBefore) this.markLate.run(deviceId, ts);
@@ -132,8 +130,6 @@ export class SqliteMetricStore implements MetricStore {
           const value = sample.values[key]!;
           if (!Number.isFinite(value)) continue;
           params.push(deviceId, ts, this.seriesId(deviceId, key), value);
-          const prev = latest.get(key);
-          if (!prev || prev.ts <= ts) latest.set(key, { ts, value });
           if (params.length === INSERT_CHUNK * 4) {
             this.insertMany.run(params);
             params.length = 0;
@@ -158,7 +154,8 @@ export class SqliteMetricStore implements MetricStore {
     const mem = this.latestByDevice.get(deviceId);
     const last = this.db.prepare('SELECT ts, value FROM samples WHERE device_id = ? AND series_id = ? ORDER BY ts DESC LIMIT 1');
     for (const [key, id] of this.seriesIds.get(deviceId) ?? []) {
-      const v = mem?.get(key) ?? (last.get(deviceId, id) as { ts: number; value: number } | undefined);
+      const inMemory = mem?.values[key];
+      const v = inMemory !== undefined && mem ? { ts: mem.ts, value: inMemory } : (last.get(deviceId, id) as { ts: number; value: number } | undefined);
       if (v) out[key] = { ts: v.ts, value: v.value };
     }
     return out;

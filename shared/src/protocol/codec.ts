@@ -12,6 +12,7 @@ import {
   Envelope,
   type MetricsBody,
 } from './messages.js';
+import { isSeriesKey } from './series-key.js';
 
 // Validators are compiled once, at module load.
 const envelopeCheck = TypeCompiler.Compile(Envelope);
@@ -22,7 +23,8 @@ const agentChecks = compileAll(AgentMessageBodies);
 const collectorChecks = compileAll(CollectorMessageBodies);
 
 export type DecodeFailure = { ok: false; code: string; message: string; seq?: number; fatal: boolean };
-export type Decoded<M> = { ok: true; msg: M } | DecodeFailure;
+/** `values`: the number of metric values of a metrics frame (0 for other types). */
+export type Decoded<M> = { ok: true; msg: M; values: number } | DecodeFailure;
 
 function fail(key: ErrorKey, detail?: string, seq?: number): DecodeFailure {
   const e = ErrorCodes[key];
@@ -37,10 +39,26 @@ function firstError(check: TypeCheck<TSchema>, value: unknown): string {
   return `${err.path || '/'} ${err.message}`.slice(0, 300);
 }
 
-function countValues(body: MetricsBody): number {
-  let n = 0;
-  for (const s of body.samples) for (const _ in s.values) n++;
-  return n;
+/**
+ * Series keys already seen valid. Agents send the same few dozen keys in every frame, so the
+ * pattern is tested once per key rather than once per value (bounded, cleared when full).
+ */
+const knownKeys = new Set<string>();
+const KNOWN_KEYS_MAX = 200_000;
+
+/** Counts the values of a metrics body, or returns the first invalid series key. */
+function checkMetricKeys(body: MetricsBody): { count: number } | { badKey: string } {
+  let count = 0;
+  for (const s of body.samples) {
+    for (const key in s.values) {
+      count++;
+      if (knownKeys.has(key)) continue;
+      if (!isSeriesKey(key)) return { badKey: key };
+      if (knownKeys.size >= KNOWN_KEYS_MAX) knownKeys.clear();
+      knownKeys.add(key);
+    }
+  }
+  return { count };
 }
 
 function decode<M>(raw: string | Buffer, own: Map<string, TypeCheck<TSchema>>, other: Map<string, TypeCheck<TSchema>>): Decoded<M> {
@@ -63,11 +81,15 @@ function decode<M>(raw: string | Buffer, own: Map<string, TypeCheck<TSchema>>, o
     return fail('UNKNOWN_TYPE', JSON.stringify(env.type).slice(0, 70), env.seq);
   }
   if (!check.Check(env.body)) return fail('INVALID_BODY', `${env.type} ${firstError(check, env.body)}`, env.seq);
-  if (env.type === 'metrics' && countValues(env.body as MetricsBody) > MAX_METRIC_VALUES_PER_FRAME) {
-    return fail('INVALID_BODY', `metrics holds more than ${MAX_METRIC_VALUES_PER_FRAME} values`, env.seq);
+  let values = 0;
+  if (env.type === 'metrics' && own === agentChecks) {
+    const keys = checkMetricKeys(env.body as MetricsBody);
+    if ('badKey' in keys) return fail('INVALID_BODY', `metrics: ${JSON.stringify(keys.badKey.slice(0, 80))} is not a series key`, env.seq);
+    if (keys.count > MAX_METRIC_VALUES_PER_FRAME) return fail('INVALID_BODY', `metrics holds more than ${MAX_METRIC_VALUES_PER_FRAME} values`, env.seq);
+    values = keys.count;
   }
   if (env.type !== 'hello' && env.seq < 1 && own === agentChecks) return fail('SEQ_INVALID', `${env.type} needs seq >= 1`, env.seq);
-  return { ok: true, msg: env as M };
+  return { ok: true, msg: env as M, values };
 }
 
 /** Collector side: decode and validate a frame sent by an agent. Never throws. */
