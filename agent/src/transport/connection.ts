@@ -137,7 +137,8 @@ export class CollectorConnection {
       this.inflight = [];
       ws.send(JSON.stringify({ v: 1, type: 'hello', seq: 0, ts: Date.now(), body: this.o.hello() }));
       clearInterval(this.watchdog);
-      this.watchdog = setInterval(() => this.checkAlive(), 1000);
+      // A few checks per heartbeat period: enough to notice a dead link, few wake-ups when idle.
+      this.watchdog = setInterval(() => this.checkAlive(), Math.max(1000, (this.heartbeatSec * 1000) / 3));
       this.watchdog.unref();
     });
     ws.on('ping', () => {

@@ -14,7 +14,9 @@ export async function run(argv: string[]): Promise<void> {
   const { values: a } = parseArgs({
     args: argv,
     options: {
-      scenarios: { type: 'string', default: '1000@10,5000@10,10000@10,20000@30' },
+      // agents@interval[xworkers]: 20,000 connections exceed one process's 20,000 open files, so that
+      // scenario runs the collector in cluster mode with two worker processes.
+      scenarios: { type: 'string', default: '1000@10,5000@10,10000@10,20000@30x2' },
       values: { type: 'string', default: '40' },
       software: { type: 'string', default: '300' },
       intervals: { type: 'string', default: '6' },
@@ -23,13 +25,14 @@ export async function run(argv: string[]): Promise<void> {
     },
   });
   const scenarios = a.scenarios.split(',').map((s) => {
-    const [n, every] = s.split('@');
-    return { agents: Number(n), intervalSec: Number(every ?? 10) };
+    const m = /^(\d+)@(\d+)(?:x(\d+))?$/.exec(s.trim());
+    if (!m) throw new Error(`scenario ${s}: expected agents@interval[xworkers]`);
+    return { agents: Number(m[1]), intervalSec: Number(m[2]), workers: Number(m[3] ?? a.workers) };
   });
   const rows: Row[] = [];
   const results: unknown[] = [];
   for (const sc of scenarios) {
-    const workers = Number(a.workers);
+    const workers = sc.workers;
     const collector = await startCollectorProcess({
       agents: sc.agents,
       metricsIntervalSec: sc.intervalSec,
@@ -85,10 +88,11 @@ export async function run(argv: string[]): Promise<void> {
       rows.push(row);
       results.push({ scenario: sc, load: r, collector: p, collectorIdle: idleStats });
       printTable('Scenario', [row]);
+      writeResult('concurrency', { options: a, results, complete: false });
     } finally {
       await collector.stop();
     }
   }
   printTable('Concurrency (targets: 10,000 at 10 s with RSS < 512 MB and p99 < 250 ms; 20,000 at 30 s all acked)', rows);
-  console.log(`results: ${writeResult('concurrency', { options: a, results })}`);
+  console.log(`results: ${writeResult('concurrency', { options: a, results, complete: true })}`);
 }

@@ -91,9 +91,9 @@ process.on('message', (m: ToWorker) => {
     clearInterval(tick);
     void Promise.all(agents.map((a) => a.drain(m.graceMs))).then(() => {
       measuring = false;
-      send({ type: 'done', counters: counters(), latencies });
       for (const a of agents) a.close();
-      setTimeout(() => process.exit(0), 200);
+      // Exit only once the (possibly large) report has been handed to the IPC channel.
+      process.send?.({ type: 'done', counters: counters(), latencies } satisfies FromWorker, undefined, {}, () => process.exit(0));
     });
   }
 });
