@@ -4,6 +4,8 @@ import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isVali
 import type { Log } from './log.js';
 import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
+import { PROBES } from './probes/registry.js';
+import { ProbeRunner } from './probes/runner.js';
 import { type AgentState, type Credential, loadState, saveState } from './state.js';
 import { CollectorConnection } from './transport/connection.js';
 import { Spool, type SpoolOptions } from './transport/spool.js';
@@ -42,6 +44,7 @@ export class AgentRuntime {
   private readonly sampler;
   private readonly inventory;
   private inventoryRunning: Promise<void> | undefined;
+  private probes!: ProbeRunner;
 
   constructor(private readonly o: RuntimeOptions) {
     this.sampler = o.sampler ?? new MetricsSampler();
@@ -74,6 +77,8 @@ export class AgentRuntime {
           occurredAt: Date.now(),
         }),
     });
+    this.probes = new ProbeRunner(PROBES, (results) => this.emit('checks', { results }), this.o.log);
+    this.probes.apply(this.policy);
     await this.sampler.prime();
     this.connection.start();
     this.scheduleMetrics(Math.min(1000, this.policy.metricsIntervalSec * 1000));
@@ -83,6 +88,7 @@ export class AgentRuntime {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.probes.stop();
     clearTimeout(this.metricsTimer);
     clearTimeout(this.inventoryTimer);
     await this.inventoryRunning;
@@ -106,8 +112,10 @@ export class AgentRuntime {
 
   private applyPolicy(p: PolicyBody): void {
     const changed = p.metricsIntervalSec !== this.policy.metricsIntervalSec || p.inventoryIntervalSec !== this.policy.inventoryIntervalSec;
+    const probesChanged = JSON.stringify(p.probes) !== JSON.stringify(this.policy.probes);
     this.policy = p;
     this.state.policy = p;
+    if (probesChanged && !this.stopped) this.probes.apply(p);
     saveState(this.o.stateDir, this.state).catch((err: Error) => this.o.log.warn('could not save the policy', { err: err.message }));
     if (changed && !this.stopped) {
       this.o.log.info('policy applied', { version: p.version, metricsIntervalSec: p.metricsIntervalSec, inventoryIntervalSec: p.inventoryIntervalSec });

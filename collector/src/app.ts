@@ -11,6 +11,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
+import { registerCheckRoutes } from './checks/routes.js';
 import { type ClusterBus, LocalBus } from './cluster/bus.js';
 import type { CollectorConfig } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
@@ -20,6 +21,8 @@ import { EnrollmentService } from './enroll/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
+import { registerPolicyRoutes } from './policies/routes.js';
+import { PolicyService } from './policies/service.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
 import { SqliteMetricStore } from './store/sqlite-metric-store.js';
@@ -67,8 +70,10 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
+  const policies = new PolicyService(db, config.channel);
   const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics));
   const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), bus, {
+    policyFor: (deviceId) => policies.effective(deviceId),
     onHello: (agent, hello) => {
       devices.updateFromHello(agent.agentId, hello).catch((err) => app.log.error({ err }, 'hello update failed'));
     },
@@ -103,6 +108,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerUserRoutes(app, db, auth, tenants);
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
+  registerPolicyRoutes(app, { db, policies, channel });
+  registerCheckRoutes(app, { db });
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
 

@@ -53,6 +53,7 @@ export interface Session {
   csrf: string;
   get(path: string): Promise<{ status: number; body: any }>;
   post(path: string, body?: unknown, opts?: { csrf?: string | null }): Promise<{ status: number; body: any }>;
+  put(path: string, body: unknown): Promise<{ status: number; body: any }>;
 }
 
 export async function login(url: string, email: string, password = PASSWORD): Promise<Session> {
@@ -77,6 +78,7 @@ export async function login(url: string, email: string, password = PASSWORD): Pr
     csrf: csrfToken,
     get: (p) => call('GET', p),
     post: (p, b, o) => call('POST', p, b ?? {}, o?.csrf === undefined ? csrfToken : o.csrf),
+    put: (p, b) => call('PUT', p, b),
   };
 }
 

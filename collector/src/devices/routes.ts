@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
+import { worstStatus } from '../checks/routes.js';
 import type { EnrollmentService } from '../enroll/service.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { Database } from '../store/database.js';
@@ -96,6 +97,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
       inventoryReceivedAt: inv?.received_at ?? null,
       latestMetrics: await metrics.latest(d.id),
       checks: (await devices.checkState(d.id)).map((c) => ({ ...c, values: c.values ? JSON.parse(c.values) : null })),
+      health: worstStatus((await devices.checkState(d.id)).map((c) => c.status)),
       events: (await devices.recentEvents(d.id, 20)).map((e) => ({ ...e, data: e.data ? JSON.parse(e.data) : null })),
     };
   });

@@ -33,6 +33,8 @@ export interface ChannelStats {
 }
 
 export interface AgentChannelEvents {
+  /** The merged policy of a device (defaults when not given). */
+  policyFor?(deviceId: number): CollectorBody<'policy'>;
   onHello?(agent: AgentIdentity, hello: HelloBody): void;
   onDisconnect?(agent: AgentIdentity): void;
 }
@@ -64,6 +66,10 @@ export class AgentChannel {
       else if (m.type === 'agent-disconnected') {
         if (this.online.get(m.agentId) === m.workerId) this.online.delete(m.agentId);
       } else if (m.type === 'agent-revoked') this.conns.get(m.agentId)?.fail('AGENT_REVOKED');
+      else if (m.type === 'policy-changed') {
+        const ids = new Set(m.deviceIds);
+        for (const c of this.conns.values()) if (ids.has(c.deviceId)) c.send('policy', this.policyFor(c.deviceId));
+      }
     });
     this.heartbeat = setInterval(() => this.beat(), settings.heartbeatSec * 1000);
     this.heartbeat.unref();
@@ -111,6 +117,15 @@ export class AgentChannel {
     return [...this.conns.keys()];
   }
 
+  policyFor(deviceId: number): CollectorBody<'policy'> {
+    return this.events.policyFor?.(deviceId) ?? defaultPolicy(this.settings);
+  }
+
+  /** Sends the new merged policy to these devices' agents, wherever in the cluster they are connected. */
+  pushPolicy(deviceIds: number[]): void {
+    if (deviceIds.length > 0) this.bus.publish({ type: 'policy-changed', deviceIds });
+  }
+
   /** Sends a message to a connected agent; false if it is not connected. */
   send<T extends CollectorMessageType>(agentId: string, type: T, body: CollectorBody<T>): boolean {
     const c = this.conns.get(agentId);
@@ -138,6 +153,10 @@ export class AgentChannel {
 }
 
 class AgentConnection implements FrameSink {
+  get deviceId(): number {
+    return this.agent.deviceId;
+  }
+
   private helloDone = false;
   private committedSeq: number;
   private queuedSeq: number;
@@ -239,7 +258,7 @@ class AgentConnection implements FrameSink {
   private onHello(hello: HelloBody): void {
     this.helloDone = true;
     this.channel.events.onHello?.(this.agent, hello);
-    this.send('policy', defaultPolicy(this.channel.settings));
+    this.send('policy', this.channel.policyFor(this.agent.deviceId));
     this.send('ack', { seq: this.committedSeq });
     if (!hello.inventoryHash || hello.inventoryHash !== this.agent.inventoryHash) {
       this.send('command', { commandId: `inv-${Date.now().toString(36)}`, action: 'refresh-inventory' });

@@ -14,6 +14,7 @@ import {
   SqliteDriver,
 } from 'kysely';
 import * as m001 from './migrations/001-foundation.js';
+import * as m002 from './migrations/002-policies.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -25,7 +26,7 @@ export interface DatabaseOptions {
   synchronous?: 'full' | 'normal';
 }
 
-const migrations: Record<string, Migration> = { '001-foundation': m001 };
+const migrations: Record<string, Migration> = { '001-foundation': m001, '002-policies': m002 };
 
 /**
  * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`): when several collector

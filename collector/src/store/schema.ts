@@ -146,6 +146,14 @@ export interface SeriesTable {
   name: string;
   labels: string;
 }
+export interface PoliciesTable {
+  scope: 'client' | 'site' | 'device';
+  scope_id: number;
+  body: string;
+  version: number;
+  updated_at: number;
+  updated_by: number | null;
+}
 export interface KvTable {
   key: string;
   value: string;
@@ -168,4 +176,5 @@ export interface DB {
   audit_log: AuditLogTable;
   series: SeriesTable;
   kv: KvTable;
+  policies: PoliciesTable;
 }

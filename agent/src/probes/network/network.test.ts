@@ -1,0 +1,152 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NetworkProbeConfig, networkProbeSpec, resolveProbeConfig } from '@vigie/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLog } from '../../log.js';
+import { ProbeRunner } from '../runner.js';
+import { isLinkLocalOrMetadata } from './address-guard.js';
+import { networkProbe } from './index.js';
+
+// Real servers on loopback: plain HTTP, HTTPS with a certificate that expires in 5 days (made by
+// openssl for this run), and a closed TCP port.
+let http: Server;
+let https: Server;
+let httpUrl: string;
+let httpsUrl: string;
+let closedPort: number;
+
+const listen = (s: Server | ReturnType<typeof createTcpServer>) =>
+  new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-tls-'));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '5', '-subj', '/CN=localhost', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')],
+    { stdio: 'ignore' },
+  );
+  http = createHttpServer((req, res) => {
+    if (req.url === '/missing') res.writeHead(404).end('nope');
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Intranet Acme</h1>');
+  });
+  https = createHttpsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (_req, res) => res.end('secure'));
+  httpUrl = `http://127.0.0.1:${await listen(http)}`;
+  httpsUrl = `https://localhost:${await listen(https)}`;
+  const tcp = createTcpServer();
+  closedPort = await listen(tcp);
+  await new Promise((r) => tcp.close(r));
+});
+afterAll(() => {
+  http.close();
+  https.close();
+});
+
+const config = (over: Partial<NetworkProbeConfig>): NetworkProbeConfig => {
+  const r = resolveProbeConfig(networkProbeSpec, over);
+  if (!r.ok) throw new Error(r.error);
+  return r.config;
+};
+const run = (cfg: NetworkProbeConfig) => {
+  const ac = new AbortController();
+  return networkProbe.collect({ now: Date.now, signal: ac.signal, platform: 'linux', run: async () => ({ stdout: '', stderr: '', code: 0 }) }, cfg);
+};
+
+describe('network probe against real servers on loopback', () => {
+  it('reports HTTP status, response time and expected content', async () => {
+    const res = await run(
+      config({
+        http: [{ url: `${httpUrl}/`, expectText: 'Intranet Acme' }, { url: `${httpUrl}/missing` }, { url: `${httpUrl}/`, expectText: 'Extranet' }],
+      }),
+    );
+    expect(res.map((r) => [r.status, r.code])).toEqual([
+      ['ok', 'HTTP_OK'],
+      ['critical', 'HTTP_STATUS'],
+      ['critical', 'HTTP_TEXT_MISSING'],
+    ]);
+    expect(res[0]!.values?.status).toBe(200);
+    expect(res[0]!.values?.responseMs).toBeGreaterThan(0);
+  });
+
+  it('reports a certificate expiring in 5 days as critical (< 14 days), and an untrusted one unless allowed', async () => {
+    const trusted = await run(config({ http: [{ url: httpsUrl }] }));
+    expect(trusted.map((r) => r.code)).toEqual(['TLS_UNTRUSTED']);
+    const res = await run(config({ http: [{ url: httpsUrl, insecure: true }] }));
+    const cert = res.find((r) => r.target.startsWith('tls '))!;
+    expect(cert.status).toBe('critical');
+    expect(cert.code).toBe('TLS_CERT_EXPIRING');
+    expect(cert.values?.daysLeft).toBeGreaterThanOrEqual(4);
+    expect(cert.values?.daysLeft).toBeLessThanOrEqual(5);
+    expect(cert.values?.subject).toBe('localhost');
+    const warnOnly = await run(config({ http: [{ url: httpsUrl, insecure: true }], certCriticalDays: 3, certWarningDays: 30 }));
+    expect(warnOnly.find((r) => r.target.startsWith('tls '))!.status).toBe('warning');
+  });
+
+  it('reports open and closed TCP ports', async () => {
+    const port = Number(new URL(httpUrl).port);
+    const res = await run(
+      config({
+        tcp: [
+          { host: '127.0.0.1', port },
+          { host: '127.0.0.1', port: closedPort },
+        ],
+      }),
+    );
+    expect(res.map((r) => `${r.status} ${r.code}`)).toEqual(['ok TCP_OPEN', 'critical TCP_CLOSED']);
+  });
+
+  it('reports a DNS resolver that does not answer as critical', async () => {
+    const res = await run(config({ dns: [{ name: 'intranet.acme.test', resolver: `127.0.0.1` }] }));
+    expect(res[0]!.code).toBe('DNS_FAILED');
+    expect(res[0]!.status).toBe('critical');
+  });
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://2852039166/',
+    'http://0xa9fea9fe/',
+    'http://0251.0376.0251.0376/',
+    'http://169.254.169.254.nip.invalid.localhost/',
+    'http://[fe80::1]/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[fd00:ec2::254]/',
+  ])('refuses the link-local or metadata target %s unless the policy allows it', async (url) => {
+    const res = await run(config({ http: [{ url }] }));
+    if (url.includes('nip.invalid')) {
+      // A name that does not resolve is reported as such, never fetched.
+      expect(res[0]!.code).toMatch(/HTTP_DNS_FAILED|HTTP_TARGET_REFUSED/);
+      return;
+    }
+    expect(res[0]!.code).toBe('HTTP_TARGET_REFUSED');
+  });
+
+  it('classifies addresses', () => {
+    expect(['169.254.1.1', 'fe80::1', 'FEBF::1', '::ffff:169.254.0.1', '::ffff:a9fe:a9fe', 'fd00:ec2::254'].every(isLinkLocalOrMetadata)).toBe(true);
+    expect(['127.0.0.1', '10.0.0.1', '::1', '2001:db8::1', '169.255.0.1'].some(isLinkLocalOrMetadata)).toBe(false);
+  });
+});
+
+describe('probe runner', () => {
+  it('turns a probe that times out into an unknown PROBE_ERROR result instead of failing', async () => {
+    const emitted: unknown[] = [];
+    const slow = { ...networkProbe, collect: () => new Promise<never>(() => {}) };
+    const runner = new ProbeRunner([slow as never], async (r) => void emitted.push(...r), createLog('error'));
+    const res = await runner.runOnce(slow as never, { timeoutSec: 1 });
+    expect(res[0]).toMatchObject({ check: 'network', status: 'unknown', code: 'PROBE_ERROR' });
+    expect(res[0]!.message).toContain('timed out');
+    expect(emitted).toHaveLength(1);
+  });
+
+  it('refuses a policy configuration that does not fit the schema, keeping the others', () => {
+    expect(resolveProbeConfig(networkProbeSpec, { intervalSec: 1 }).ok).toBe(false);
+    expect(resolveProbeConfig(networkProbeSpec, { tcp: [{ host: 'x', port: 99999 }] }).ok).toBe(false);
+    expect(resolveProbeConfig(networkProbeSpec, { unknownKey: 1 }).ok).toBe(false);
+    const ok = resolveProbeConfig(networkProbeSpec, { intervalSec: 60 });
+    expect(ok.ok && ok.config.intervalSec).toBe(60);
+  });
+});

@@ -1,0 +1,68 @@
+import { Type } from '@sinclair/typebox';
+import { VigieError } from '@vigie/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../audit/repository.js';
+import { actorOf, assertClientVisible, requireRole, requireUser } from '../auth/guard.js';
+import type { AgentChannel } from '../ingest/agent-channel.js';
+import type { Database } from '../store/database.js';
+import type { PolicyOverrides, PolicyScope, PolicyService } from './service.js';
+
+const ScopeParams = Type.Object({
+  scope: Type.Union([Type.Literal('client'), Type.Literal('site'), Type.Literal('device')]),
+  id: Type.Integer({ minimum: 1 }),
+});
+const Overrides = Type.Object(
+  {
+    metricsIntervalSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    inventoryIntervalSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 7 * 86400 })),
+    probes: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' }), Type.Object({}, { additionalProperties: true }))),
+  },
+  { additionalProperties: false },
+);
+type ScopeReq = FastifyRequest<{ Params: { scope: PolicyScope; id: number } }>;
+
+export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database; policies: PolicyService; channel: AgentChannel }): void {
+  const { db, policies, channel } = deps;
+
+  const scopeExists = (scope: PolicyScope, id: number): { clientId: number } | undefined => {
+    const table = scope === 'client' ? 'clients' : scope === 'site' ? 'sites' : 'devices';
+    const col = scope === 'client' ? 'id' : 'client_id';
+    const row = db.sqlite.prepare(`SELECT ${col} AS client_id FROM ${table} WHERE id = ?`).get(id) as { client_id: number } | undefined;
+    return row ? { clientId: row.client_id } : undefined;
+  };
+
+  app.get('/api/v1/policies/:scope/:id', { schema: { tags: ['policies'], params: ScopeParams } }, async (req: ScopeReq) => {
+    requireRole(req, 'admin', 'technician');
+    if (!scopeExists(req.params.scope, req.params.id)) throw new VigieError('NOT_FOUND');
+    const p = policies.get(req.params.scope, req.params.id);
+    return { scope: req.params.scope, id: req.params.id, overrides: p?.overrides ?? {}, version: p?.version ?? 0, updatedAt: p?.updatedAt ?? null };
+  });
+
+  app.put(
+    '/api/v1/policies/:scope/:id',
+    { schema: { tags: ['policies'], params: ScopeParams, body: Overrides } },
+    async (req: FastifyRequest<{ Params: { scope: PolicyScope; id: number }; Body: PolicyOverrides }>) => {
+      const user = requireRole(req, 'admin', 'technician');
+      const { scope, id } = req.params;
+      if (!scopeExists(scope, id)) throw new VigieError('NOT_FOUND');
+      const version = await policies.put(scope, id, req.body, user.id);
+      await audit(db, actorOf(user), 'policy.update', `${scope}:${id}`, { version });
+      // Connected agents get their new merged policy now, and apply it without restarting.
+      const devices = policies.devicesInScope(scope, id);
+      channel.pushPolicy(devices);
+      return { scope, id, version, devices: devices.length };
+    },
+  );
+
+  app.get(
+    '/api/v1/devices/:id/policy',
+    { schema: { tags: ['policies'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireUser(req);
+      const scope = scopeExists('device', req.params.id);
+      if (!scope) throw new VigieError('NOT_FOUND');
+      assertClientVisible(user, scope.clientId);
+      return { deviceId: req.params.id, policy: policies.effective(req.params.id) };
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { type PolicyBody, PROBE_CONFIG_SPECS, resolveProbeConfig, VigieError } from '@vigie/shared';
+import type { ChannelSettings } from '../ingest/policy.js';
+import type { Database } from '../store/database.js';
+
+export type PolicyScope = 'client' | 'site' | 'device';
+
+/** What a policy at one scope may set; everything is optional and overrides the wider scope. */
+export interface PolicyOverrides {
+  metricsIntervalSec?: number;
+  inventoryIntervalSec?: number;
+  /** Per probe: a partial configuration, merged key by key over the wider scope's. */
+  probes?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Policies per client, site and device, merged in that order over the defaults into the one
+ * policy an agent runs. Probe configurations are validated with the probes' own schemas.
+ */
+export class PolicyService {
+  constructor(
+    private readonly db: Database,
+    private readonly settings: ChannelSettings,
+  ) {}
+
+  validate(o: PolicyOverrides): void {
+    for (const [id, cfg] of Object.entries(o.probes ?? {})) {
+      const spec = PROBE_CONFIG_SPECS[id];
+      if (!spec) throw new VigieError('VALIDATION', `Unknown probe ${JSON.stringify(id)}; known: ${Object.keys(PROBE_CONFIG_SPECS).join(', ')}`);
+      const r = resolveProbeConfig(spec, cfg);
+      if (!r.ok) throw new VigieError('VALIDATION', r.error);
+    }
+  }
+
+  get(scope: PolicyScope, id: number): { overrides: PolicyOverrides; version: number; updatedAt: number } | undefined {
+    const row = this.db.sqlite.prepare('SELECT body, version, updated_at FROM policies WHERE scope = ? AND scope_id = ?').get(scope, id) as
+      | { body: string; version: number; updated_at: number }
+      | undefined;
+    return row ? { overrides: JSON.parse(row.body) as PolicyOverrides, version: row.version, updatedAt: row.updated_at } : undefined;
+  }
+
+  async put(scope: PolicyScope, id: number, overrides: PolicyOverrides, userId: number | null): Promise<number> {
+    this.validate(overrides);
+    const now = Date.now();
+    const prev = this.get(scope, id);
+    const version = (prev?.version ?? 0) + 1;
+    await this.db.kysely
+      .insertInto('policies')
+      .values({ scope, scope_id: id, body: JSON.stringify(overrides), version, updated_at: now, updated_by: userId })
+      .onConflict((oc) => oc.columns(['scope', 'scope_id']).doUpdateSet({ body: JSON.stringify(overrides), version, updated_at: now, updated_by: userId }))
+      .execute();
+    return version;
+  }
+
+  /** The merged policy of a device: defaults, then its client's, its site's and its own overrides. */
+  effective(deviceId: number): PolicyBody {
+    const dev = this.db.sqlite.prepare('SELECT client_id, site_id FROM devices WHERE id = ?').get(deviceId) as
+      | { client_id: number; site_id: number }
+      | undefined;
+    const layers = dev ? [this.get('client', dev.client_id), this.get('site', dev.site_id), this.get('device', deviceId)] : [];
+    const out: PolicyBody = {
+      version: 0,
+      metricsIntervalSec: this.settings.metricsIntervalSec,
+      inventoryIntervalSec: this.settings.inventoryIntervalSec,
+      heartbeatSec: this.settings.heartbeatSec,
+      probes: {},
+    };
+    const probes: Record<string, Record<string, unknown>> = {};
+    for (const layer of layers) {
+      if (!layer) continue;
+      // The version changes whenever any layer does: the sum of versions and the newest update time.
+      out.version += layer.version;
+      const o = layer.overrides;
+      if (o.metricsIntervalSec) out.metricsIntervalSec = o.metricsIntervalSec;
+      if (o.inventoryIntervalSec) out.inventoryIntervalSec = o.inventoryIntervalSec;
+      for (const [id, cfg] of Object.entries(o.probes ?? {})) probes[id] = { ...probes[id], ...cfg };
+    }
+    out.probes = probes;
+    return out;
+  }
+
+  /** Devices a change at this scope applies to. */
+  devicesInScope(scope: PolicyScope, id: number): number[] {
+    const col = scope === 'client' ? 'client_id' : scope === 'site' ? 'site_id' : 'id';
+    return (this.db.sqlite.prepare(`SELECT id FROM devices WHERE ${col} = ?`).raw(true).all(id) as [number][]).map((r) => r[0]);
+  }
+}

@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, type Proc, startProcess, waitFor } from './processes.js';
+
+const PASSWORD = 'e2e-password-long-enough';
+let dir: string;
+let base: string;
+let collector: Proc;
+let agent: Proc;
+let https: Server;
+let httpsPort: number;
+let closedPort: number;
+let deviceId: number;
+let clientId: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-probes-'));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '7', '-subj', '/CN=localhost', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')],
+    { stdio: 'ignore' },
+  );
+  https = createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (_q, r) => r.end('ok'));
+  httpsPort = await new Promise<number>((r) => https.listen(0, '127.0.0.1', () => r((https.address() as AddressInfo).port)));
+  const tcp = createTcpServer();
+  closedPort = await new Promise<number>((r) => tcp.listen(0, '127.0.0.1', () => r((tcp.address() as AddressInfo).port)));
+  await new Promise((r) => tcp.close(r));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const common = ['--data-dir', join(dir, 'collector')];
+  clientId = (await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common])).id;
+  const site = await cliJson(COLLECTOR_BIN, ['site', 'create', '--client', 'Acme SARL', '--name', 'Siège', ...common]);
+  await cliJson(COLLECTOR_BIN, ['user', 'create', '--email', 'tech@vigie.test', '--role', 'technician', '--password', PASSWORD, ...common]);
+  const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), ...common]);
+  collector = startProcess(COLLECTOR_BIN, ['serve', '--port', String(port), ...common, '--metrics-interval', '5', '--log-level', 'warn']);
+  await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', join(dir, 'agent')], { VIGIE_ENROLL_TOKEN: token.token });
+  deviceId = Number(/device (\d+)/.exec(out)?.[1]);
+  agent = startProcess(AGENT_BIN, ['run', '--state-dir', join(dir, 'agent'), '--log-level', 'warn']);
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await collector?.stop();
+  https?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('probes configured by policy, on a real agent', () => {
+  it('a technician sets network checks for the client; the running agent applies them and the API shows the findings', async () => {
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'tech@vigie.test', password: PASSWORD }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    await waitFor('agent online', async () => (await httpJson(`${base}/api/v1/devices/${deviceId}`, { headers: { cookie } })).body?.device?.connected);
+    const put = await httpJson(`${base}/api/v1/policies/client/${clientId}`, {
+      method: 'PUT',
+      headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        probes: {
+          network: { intervalSec: 10, http: [{ url: `https://localhost:${httpsPort}/`, insecure: true }], tcp: [{ host: '127.0.0.1', port: closedPort }] },
+        },
+      }),
+    });
+    expect(put.status).toBe(200);
+    const checks = await waitFor(
+      'network findings',
+      async () => {
+        const r = await httpJson(`${base}/api/v1/devices/${deviceId}/checks`, { headers: { cookie } });
+        return r.body.current.length >= 3 ? r.body : undefined;
+      },
+      60_000,
+    );
+    const byTarget = Object.fromEntries(checks.current.map((c: any) => [c.target, c]));
+    expect(byTarget[`http https://localhost:${httpsPort}/`]).toMatchObject({ status: 'ok', code: 'HTTP_OK' });
+    expect(byTarget[`tls localhost:${httpsPort}`]).toMatchObject({ status: 'critical', code: 'TLS_CERT_EXPIRING' });
+    expect(byTarget[`tls localhost:${httpsPort}`].values.daysLeft).toBeLessThanOrEqual(7);
+    expect(byTarget[`tcp 127.0.0.1:${closedPort}`]).toMatchObject({ status: 'critical', code: 'TCP_CLOSED' });
+    expect(checks.health).toBe('critical');
+  });
+});

@@ -1,0 +1,62 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { type ProbeConfigSpec, ProbeScheduling } from './common.js';
+
+const strict = { additionalProperties: false } as const;
+const Host = Type.String({ minLength: 1, maxLength: 253 });
+
+export const NetworkProbeConfig = Type.Object(
+  {
+    ...ProbeScheduling,
+    /** Hosts to ping (the default gateway is always pinged when known). */
+    pingHosts: Type.Array(Host, { maxItems: 32, default: [] }),
+    /** An Internet target, pinged to tell a LAN problem from an Internet outage. */
+    internetHost: Type.Union([Host, Type.Null()], { default: null }),
+    pingCount: Type.Integer({ minimum: 1, maximum: 20, default: 4 }),
+    /** Loss (%) from which a ping target is warning / critical. */
+    lossWarningPct: Type.Number({ minimum: 0, maximum: 100, default: 20 }),
+    lossCriticalPct: Type.Number({ minimum: 0, maximum: 100, default: 100 }),
+    dns: Type.Array(Type.Object({ name: Host, resolver: Type.Optional(Host) }, strict), { maxItems: 16, default: [] }),
+    http: Type.Array(
+      Type.Object(
+        {
+          url: Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://' }),
+          expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+          expectText: Type.Optional(Type.String({ maxLength: 1024 })),
+          /** Accept the server's certificate even if it does not verify (the expiry is still checked). */
+          insecure: Type.Optional(Type.Boolean()),
+        },
+        strict,
+      ),
+      { maxItems: 32, default: [] },
+    ),
+    tcp: Type.Array(Type.Object({ host: Host, port: Type.Integer({ minimum: 1, maximum: 65535 }) }, strict), { maxItems: 64, default: [] }),
+    /** Days before a TLS certificate's expiry from which it is warning / critical. */
+    certWarningDays: Type.Integer({ minimum: 0, maximum: 365, default: 30 }),
+    certCriticalDays: Type.Integer({ minimum: 0, maximum: 365, default: 14 }),
+    /** HTTP checks refuse link-local and cloud metadata addresses unless this is set. */
+    allowLinkLocal: Type.Boolean({ default: false }),
+  },
+  strict,
+);
+export type NetworkProbeConfig = Static<typeof NetworkProbeConfig>;
+
+export const networkProbeSpec: ProbeConfigSpec<typeof NetworkProbeConfig> = {
+  id: 'network',
+  schema: NetworkProbeConfig,
+  defaults: {
+    enabled: true,
+    intervalSec: 300,
+    timeoutSec: 30,
+    pingHosts: [],
+    internetHost: null,
+    pingCount: 4,
+    lossWarningPct: 20,
+    lossCriticalPct: 100,
+    dns: [],
+    http: [],
+    tcp: [],
+    certWarningDays: 30,
+    certCriticalDays: 14,
+    allowLinkLocal: false,
+  },
+};
