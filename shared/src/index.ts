@@ -1,3 +1,4 @@
+export * from './calendar/index.js';
 export * from './errors.js';
 export * from './probes/index.js';
 export * from './protocol/index.js';
