@@ -11,7 +11,10 @@ import { runPnpm } from './pnpm.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // Debian packages the test suites use (real components, started by the tests themselves).
-export const SYSTEM_PACKAGES = [];
+export const SYSTEM_PACKAGES = [
+  'iputils-ping', // network probe: ping through the `ping` package
+  'openssl', // network probe tests: a short-lived TLS certificate
+];
 
 function lockStamp() {
   const lock = join(root, 'pnpm-lock.yaml');

@@ -7,7 +7,9 @@ const Host = Type.String({ minLength: 1, maxLength: 253 });
 export const NetworkProbeConfig = Type.Object(
   {
     ...ProbeScheduling,
-    /** Hosts to ping (the default gateway is always pinged when known). */
+    /** Ping the default gateway, when the machine has one. */
+    pingGateway: Type.Boolean({ default: true }),
+    /** Hosts to ping. */
     pingHosts: Type.Array(Host, { maxItems: 32, default: [] }),
     /** An Internet target, pinged to tell a LAN problem from an Internet outage. */
     internetHost: Type.Union([Host, Type.Null()], { default: null }),
@@ -47,6 +49,7 @@ export const networkProbeSpec: ProbeConfigSpec<typeof NetworkProbeConfig> = {
     enabled: true,
     intervalSec: 300,
     timeoutSec: 30,
+    pingGateway: true,
     pingHosts: [],
     internetHost: null,
     pingCount: 4,

@@ -1,14 +1,22 @@
 import { type CheckResult, networkProbeSpec } from '@vigie/shared';
 import type { ProbeDefinition } from '../probe.js';
 import { checkHttp } from './http-check.js';
+import { checkPing, defaultGateway } from './ping-check.js';
 import { checkDns, checkTcp } from './tcp-dns-checks.js';
 
-/** Network health: HTTP(S) with certificate expiry, TCP ports, DNS resolution. */
+/** Network health: ping (gateway, hosts, an Internet target), HTTP(S) with certificate expiry, TCP ports, DNS resolution. */
 export const networkProbe: ProbeDefinition<typeof networkProbeSpec.schema> = {
   spec: networkProbeSpec,
   platforms: ['linux', 'win32', 'darwin'],
   async collect(ctx, cfg) {
+    const gateway = cfg.pingGateway ? await defaultGateway() : undefined;
+    const pings: [string, 'gateway' | 'host' | 'internet'][] = [
+      ...(gateway ? [[gateway, 'gateway'] as [string, 'gateway']] : []),
+      ...cfg.pingHosts.map((h) => [h, 'host'] as [string, 'host']),
+      ...(cfg.internetHost ? [[cfg.internetHost, 'internet'] as [string, 'internet']] : []),
+    ];
     const jobs: Promise<CheckResult | CheckResult[]>[] = [
+      ...pings.map(([host, role]) => checkPing(host, role, cfg, ctx.now)),
       ...cfg.http.map((t) => checkHttp(t, cfg, ctx.signal, ctx.now)),
       ...cfg.tcp.map((t) => checkTcp(t, ctx.signal, ctx.now)),
       ...cfg.dns.map((d) => checkDns(d, ctx.now)),

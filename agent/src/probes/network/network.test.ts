@@ -48,7 +48,7 @@ afterAll(() => {
 });
 
 const config = (over: Partial<NetworkProbeConfig>): NetworkProbeConfig => {
-  const r = resolveProbeConfig(networkProbeSpec, over);
+  const r = resolveProbeConfig(networkProbeSpec, { pingGateway: false, ...over });
   if (!r.ok) throw new Error(r.error);
   return r.config;
 };
@@ -85,6 +85,15 @@ describe('network probe against real servers on loopback', () => {
     expect(cert.values?.subject).toBe('localhost');
     const warnOnly = await run(config({ http: [{ url: httpsUrl, insecure: true }], certCriticalDays: 3, certWarningDays: 30 }));
     expect(warnOnly.find((r) => r.target.startsWith('tls '))!.status).toBe('warning');
+  });
+
+  it('pings a host that answers, and reports an unreachable one (TEST-NET-3) as critical', async () => {
+    const res = await run(config({ pingGateway: false, pingHosts: ['127.0.0.1', '203.0.113.1'], pingCount: 2 }));
+    expect(res[0]).toMatchObject({ target: 'ping 127.0.0.1', status: 'ok', code: 'PING_OK' });
+    expect(res[0]!.values?.lossPct).toBe(0);
+    expect(res[0]!.values?.rttAvgMs).toBeGreaterThanOrEqual(0);
+    expect(res[1]).toMatchObject({ target: 'ping 203.0.113.1', status: 'critical', code: 'HOST_UNREACHABLE' });
+    expect(res[1]!.values?.lossPct).toBe(100);
   });
 
   it('reports open and closed TCP ports', async () => {
