@@ -28,6 +28,8 @@ import { Database } from './store/database.js';
 import { SqliteMetricStore } from './store/sqlite-metric-store.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
+import { registerTicketRoutes } from './tickets/routes.js';
+import { TicketService } from './tickets/service.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -110,6 +112,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel });
   registerCheckRoutes(app, { db });
+  registerTicketRoutes(app, new TicketService(db));
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
 

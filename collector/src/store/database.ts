@@ -15,6 +15,7 @@ import {
 } from 'kysely';
 import * as m001 from './migrations/001-foundation.js';
 import * as m002 from './migrations/002-policies.js';
+import * as m003 from './migrations/003-tickets.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -26,7 +27,7 @@ export interface DatabaseOptions {
   synchronous?: 'full' | 'normal';
 }
 
-const migrations: Record<string, Migration> = { '001-foundation': m001, '002-policies': m002 };
+const migrations: Record<string, Migration> = { '001-foundation': m001, '002-policies': m002, '003-tickets': m003 };
 
 /**
  * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`): when several collector

@@ -154,6 +154,43 @@ export interface PoliciesTable {
   updated_at: number;
   updated_by: number | null;
 }
+export type TicketStatus = 'new' | 'acknowledged' | 'in_progress' | 'waiting_client' | 'resolved' | 'closed';
+export interface TicketsTable {
+  id: Generated<number>;
+  client_id: number;
+  title: string;
+  description: string;
+  channel: 'portal' | 'email' | 'phone' | 'monitoring';
+  kind: 'urgent' | 'programmed';
+  mode: 'remote' | 'on_site';
+  priority: 'low' | 'normal' | 'high' | 'critical';
+  status: TicketStatus;
+  assignee_id: number | null;
+  received_at: number;
+  sla_start_at: number;
+  sla_deadline_at: number | null;
+  planned_date: string | null;
+  intervention_started_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  fingerprint: string | null;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface TicketDevicesTable {
+  ticket_id: number;
+  device_id: number;
+}
+export interface TicketEventsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  at: number;
+  author_id: number | null;
+  author: string;
+  type: string;
+  body: string;
+}
 export interface KvTable {
   key: string;
   value: string;
@@ -177,4 +214,7 @@ export interface DB {
   series: SeriesTable;
   kv: KvTable;
   policies: PoliciesTable;
+  tickets: TicketsTable;
+  ticket_devices: TicketDevicesTable;
+  ticket_events: TicketEventsTable;
 }

@@ -1,0 +1,210 @@
+import { acceptsRequest, parisDate, slaClockStart, slaDeadline, VigieError } from '@vigie/shared';
+import type { Selectable, Updateable } from 'kysely';
+import type { SessionUser } from '../auth/repository.js';
+import type { Database } from '../store/database.js';
+import type { TicketStatus, TicketsTable } from '../store/schema.js';
+import { canMove, isReopening, slaState, startsIntervention } from './lifecycle.js';
+
+export interface NewTicket {
+  clientId?: number;
+  title: string;
+  description: string;
+  channel?: TicketsTable['channel'];
+  kind?: TicketsTable['kind'];
+  mode?: TicketsTable['mode'];
+  priority?: TicketsTable['priority'];
+  deviceIds?: number[];
+  /** When the request reached the provider (a phone call or a forwarded mail); default now. */
+  receivedAt?: number;
+  /** Local date 'YYYY-MM-DD' of a programmed intervention. */
+  plannedDate?: string;
+}
+
+export type TicketEventInput =
+  | { type: 'comment'; text: string }
+  | { type: 'status'; status: TicketStatus; note?: string }
+  | { type: 'assign'; assigneeId: number | null }
+  | { type: 'time'; minutes: number; note?: string };
+
+type Actor = { user: SessionUser } | { system: string };
+
+const authorOf = (a: Actor) => ('user' in a ? { author_id: a.user.id, author: `user:${a.user.id}` } : { author_id: null, author: `system:${a.system}` });
+
+/**
+ * Tickets: requests from the portal, e-mail and phone (contract 2.6), and incidents from monitoring.
+ * Every change is a timeline event with its author and time; the SLA deadline follows the French
+ * business-day rules.
+ */
+export class TicketService {
+  constructor(private readonly db: Database) {}
+
+  async create(input: NewTicket, actor: Actor, now = Date.now()): Promise<number> {
+    const user = 'user' in actor ? actor.user : undefined;
+    const clientId = user && user.role === 'client' ? user.clientId! : input.clientId;
+    if (!clientId) throw new VigieError('VALIDATION', 'clientId is required');
+    if (!(await this.db.kysely.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()))
+      throw new VigieError('NOT_FOUND', 'No such client');
+    // A client files from its portal; staff record phone calls and forwarded mails with their reception time.
+    const channel = user?.role === 'client' ? 'portal' : (input.channel ?? (user ? 'phone' : 'monitoring'));
+    const receivedAt = user?.role === 'client' ? now : (input.receivedAt ?? now);
+    if (receivedAt > now + 60_000) throw new VigieError('VALIDATION', 'receivedAt is in the future');
+    if (channel !== 'monitoring' && !acceptsRequest(channel, receivedAt)) {
+      throw new VigieError('VALIDATION', 'The hotline takes requests on business days, 09:00–13:00 and 14:00–18:00 (Paris time): use the portal or e-mail');
+    }
+    const kind = input.kind ?? (input.plannedDate ? 'programmed' : 'urgent');
+    const mode = input.mode ?? 'remote';
+    if (kind === 'programmed' && !input.plannedDate) throw new VigieError('VALIDATION', 'A programmed request needs a plannedDate');
+    const deviceIds = [...new Set(input.deviceIds ?? [])];
+    if (deviceIds.length > 0) {
+      const found = await this.db.kysely.selectFrom('devices').select('id').where('id', 'in', deviceIds).where('client_id', '=', clientId).execute();
+      if (found.length !== deviceIds.length) throw new VigieError('NOT_FOUND', 'A device is not one of this client\u2019s');
+    }
+    const slaStart = slaClockStart(receivedAt);
+    const deadline = slaDeadline(receivedAt, kind, mode);
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('tickets')
+        .values({
+          client_id: clientId,
+          title: input.title,
+          description: input.description,
+          channel,
+          kind,
+          mode,
+          priority: input.priority ?? (kind === 'urgent' ? 'high' : 'normal'),
+          status: 'new',
+          assignee_id: null,
+          received_at: receivedAt,
+          sla_start_at: slaStart,
+          sla_deadline_at: deadline,
+          planned_date: input.plannedDate ?? null,
+          intervention_started_at: null,
+          resolved_at: null,
+          closed_at: null,
+          fingerprint: null,
+          created_by: user?.id ?? null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      if (deviceIds.length > 0)
+        await trx
+          .insertInto('ticket_devices')
+          .values(deviceIds.map((d) => ({ ticket_id: row.id, device_id: d })))
+          .execute();
+      await trx
+        .insertInto('ticket_events')
+        .values({
+          ticket_id: row.id,
+          at: now,
+          ...authorOf(actor),
+          type: 'created',
+          body: JSON.stringify({ channel, kind, mode, receivedAt, slaStartAt: slaStart, slaDeadlineAt: deadline, receivedOn: parisDate(receivedAt) }),
+        })
+        .execute();
+      return row.id;
+    });
+  }
+
+  async addEvent(ticketId: number, ev: TicketEventInput, actor: Actor, now = Date.now()): Promise<void> {
+    const user = 'user' in actor ? actor.user : undefined;
+    if (user?.role === 'client' && ev.type !== 'comment') throw new VigieError('FORBIDDEN', 'A client may only comment');
+    await this.db.kysely.transaction().execute(async (trx) => {
+      const t = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
+      if (!t) throw new VigieError('NOT_FOUND');
+      const update: Updateable<TicketsTable> = { updated_at: now };
+      let body: Record<string, unknown>;
+      switch (ev.type) {
+        case 'comment':
+          body = { text: ev.text };
+          break;
+        case 'status': {
+          if (!canMove(t.status, ev.status)) throw new VigieError('CONFLICT', `A ticket cannot go from ${t.status} to ${ev.status}`);
+          update.status = ev.status;
+          if (startsIntervention(ev.status) && t.intervention_started_at === null) update.intervention_started_at = now;
+          if (ev.status === 'resolved') update.resolved_at = now;
+          if (ev.status === 'closed') update.closed_at = now;
+          if (isReopening(t.status, ev.status)) {
+            update.resolved_at = null;
+            update.closed_at = null;
+          }
+          body = { from: t.status, to: ev.status, reopened: isReopening(t.status, ev.status), ...(ev.note ? { note: ev.note } : {}) };
+          break;
+        }
+        case 'assign': {
+          if (ev.assigneeId !== null) {
+            const a = await trx.selectFrom('users').select(['id', 'role']).where('id', '=', ev.assigneeId).executeTakeFirst();
+            if (!a || a.role === 'client') throw new VigieError('VALIDATION', 'The assignee must be a technician or an admin');
+          }
+          update.assignee_id = ev.assigneeId;
+          body = { from: t.assignee_id, to: ev.assigneeId };
+          break;
+        }
+        case 'time':
+          body = { minutes: ev.minutes, ...(ev.note ? { note: ev.note } : {}) };
+          break;
+      }
+      await trx.updateTable('tickets').set(update).where('id', '=', ticketId).execute();
+      await trx
+        .insertInto('ticket_events')
+        .values({ ticket_id: ticketId, at: now, ...authorOf(actor), type: ev.type, body: JSON.stringify(body) })
+        .execute();
+    });
+  }
+
+  async get(ticketId: number, now = Date.now()) {
+    const t = await this.db.kysely.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
+    if (!t) return undefined;
+    const devices = await this.db.kysely.selectFrom('ticket_devices').select('device_id').where('ticket_id', '=', ticketId).execute();
+    const events = await this.db.kysely
+      .selectFrom('ticket_events as e')
+      .leftJoin('users as u', 'u.id', 'e.author_id')
+      .select(['e.id', 'e.at', 'e.author', 'e.type', 'e.body', 'u.name as author_name'])
+      .where('e.ticket_id', '=', ticketId)
+      .orderBy('e.id')
+      .execute();
+    return {
+      ...view(t, now),
+      deviceIds: devices.map((d) => d.device_id),
+      timeline: events.map((e) => ({ id: e.id, at: e.at, author: e.author, authorName: e.author_name, type: e.type, ...JSON.parse(e.body) })),
+    };
+  }
+
+  async list(f: { clientId?: number | undefined; status?: TicketStatus | undefined; limit: number; offset: number }, now = Date.now()) {
+    let q = this.db.kysely.selectFrom('tickets').selectAll();
+    if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+    if (f.status) q = q.where('status', '=', f.status);
+    const rows = await q.orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
+    return rows.map((t) => view(t, now));
+  }
+
+  async clientOf(ticketId: number): Promise<number | undefined> {
+    return (await this.db.kysely.selectFrom('tickets').select('client_id').where('id', '=', ticketId).executeTakeFirst())?.client_id;
+  }
+}
+
+function view(t: Selectable<TicketsTable>, now: number) {
+  return {
+    id: t.id,
+    clientId: t.client_id,
+    title: t.title,
+    description: t.description,
+    channel: t.channel,
+    kind: t.kind,
+    mode: t.mode,
+    priority: t.priority,
+    status: t.status,
+    assigneeId: t.assignee_id,
+    receivedAt: t.received_at,
+    slaStartAt: t.sla_start_at,
+    slaDeadlineAt: t.sla_deadline_at,
+    sla: slaState(t.sla_deadline_at, t.intervention_started_at, now),
+    plannedDate: t.planned_date,
+    interventionStartedAt: t.intervention_started_at,
+    resolvedAt: t.resolved_at,
+    closedAt: t.closed_at,
+    createdAt: t.created_at,
+    updatedAt: t.updated_at,
+  };
+}
