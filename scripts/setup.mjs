@@ -14,6 +14,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SYSTEM_PACKAGES = [
   'iputils-ping', // network probe: ping through the `ping` package
   'openssl', // network probe tests: a short-lived TLS certificate
+  'osslsigncode', // installers: strip node.exe's signature before injecting the agent
+  'systemd', // installers: systemd-analyze verify/security on the agent's unit
+  'wine64', // installers: run the Windows executable
+  'msitools', // installers: msiinfo/msiextract read the MSI
+  'wixl', // installers: build the MSI
 ];
 
 function lockStamp() {

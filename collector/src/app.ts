@@ -18,11 +18,14 @@ import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerEnrollRoutes } from './enroll/routes.js';
 import { EnrollmentService } from './enroll/service.js';
+import { registerIncidentRoutes } from './incidents/routes.js';
+import { IncidentService } from './incidents/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
+import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
 import { SqliteMetricStore } from './store/sqlite-metric-store.js';
@@ -43,6 +46,8 @@ export interface Collector {
   tenants: TenantsRepository;
   enrollment: EnrollmentService;
   devices: DevicesRepository;
+  rules: RuleEngine;
+  tickets: TicketService;
   /** Listens on the configured host and port; resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -112,7 +117,14 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel });
   registerCheckRoutes(app, { db });
-  registerTicketRoutes(app, new TicketService(db));
+  const tickets = new TicketService(db);
+  registerTicketRoutes(app, tickets);
+  const incidents = new IncidentService(db, tickets);
+  const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
+  rules.ensureDefaults();
+  // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
+  if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
+  registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
 
@@ -159,6 +171,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     tenants,
     enrollment,
     devices,
+    rules,
+    tickets,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       const addr = app.server.address();
@@ -170,6 +184,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       closed = true;
       clearInterval(maintenance);
       clearInterval(daily);
+      await rules.stop();
       await channel.close();
       await pipeline.drain();
       await app.close();

@@ -12,6 +12,8 @@ export interface CollectorConfig {
   synchronous: 'full' | 'normal';
   channel: ChannelSettings;
   retention: RetentionPolicy;
+  /** Rules evaluation period (0 = only when called). */
+  rulesIntervalMs: number;
   /** Rollup pass period. */
   maintenanceIntervalMs: number;
   /** Folder of the dashboard's static files, if it should be served. */
@@ -32,6 +34,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     channel: { ...DEFAULT_CHANNEL_SETTINGS },
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
+    rulesIntervalMs: 15_000,
     secureCookies: false,
     logLevel: 'info',
     bodyLimit: 1024 * 1024,

@@ -16,6 +16,7 @@ import {
 import * as m001 from './migrations/001-foundation.js';
 import * as m002 from './migrations/002-policies.js';
 import * as m003 from './migrations/003-tickets.js';
+import * as m004 from './migrations/004-rules-incidents.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -27,7 +28,7 @@ export interface DatabaseOptions {
   synchronous?: 'full' | 'normal';
 }
 
-const migrations: Record<string, Migration> = { '001-foundation': m001, '002-policies': m002, '003-tickets': m003 };
+const migrations: Record<string, Migration> = { '001-foundation': m001, '002-policies': m002, '003-tickets': m003, '004-rules-incidents': m004 };
 
 /**
  * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`): when several collector

@@ -140,6 +140,11 @@ export class SqliteMetricStore implements MetricStore {
     for (let i = 0; i < params.length; i += 4) this.insertOne.run(params[i], params[i + 1], params[i + 2], params[i + 3]);
   }
 
+  /** The newest sample of every device that sent one since start-up (for the rules engine). */
+  newestSamples(): IterableIterator<[number, MetricSample]> {
+    return this.latestByDevice.entries();
+  }
+
   async listSeries(deviceId: number): Promise<SeriesInfo[]> {
     const rows = this.db.prepare('SELECT key, name, labels FROM series WHERE device_id = ? ORDER BY key').all(deviceId) as {
       key: string;

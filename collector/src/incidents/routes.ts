@@ -1,0 +1,133 @@
+import { Type } from '@sinclair/typebox';
+import { VigieError } from '@vigie/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../audit/repository.js';
+import { actorOf, clientScope, requireRole, requireUser } from '../auth/guard.js';
+import type { Database } from '../store/database.js';
+
+const strict = { additionalProperties: false } as const;
+const RuleBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    type: Type.Union([Type.Literal('threshold'), Type.Literal('absence'), Type.Literal('check')]),
+    severity: Type.Union([Type.Literal('warning'), Type.Literal('critical')]),
+    enabled: Type.Optional(Type.Boolean()),
+    params: Type.Union([
+      Type.Object(
+        {
+          metric: Type.String({ pattern: '^[a-z][a-z0-9_.]{0,63}$' }),
+          op: Type.Union([Type.Literal('>'), Type.Literal('<')]),
+          value: Type.Number(),
+          forSec: Type.Integer({ minimum: 0, maximum: 86400 }),
+          recoverValue: Type.Optional(Type.Number()),
+        },
+        strict,
+      ),
+      Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 10080 }) }, strict),
+      Type.Object(
+        {
+          check: Type.Optional(Type.String({ maxLength: 64 })),
+          codes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
+          minStatus: Type.Union([Type.Literal('unknown'), Type.Literal('warning'), Type.Literal('critical')]),
+        },
+        strict,
+      ),
+    ]),
+  },
+  strict,
+);
+const Window = Type.Object(
+  {
+    scope: Type.Union([Type.Literal('client'), Type.Literal('site'), Type.Literal('device')]),
+    scopeId: Type.Integer({ minimum: 1 }),
+    startsAt: Type.Integer({ minimum: 0 }),
+    endsAt: Type.Integer({ minimum: 0 }),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  strict,
+);
+type RuleInput = { name: string; type: string; severity: string; enabled?: boolean; params: Record<string, unknown> };
+
+export function registerIncidentRoutes(app: FastifyInstance, db: Database): void {
+  app.get(
+    '/api/v1/incidents',
+    {
+      schema: {
+        tags: ['incidents'],
+        querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) }),
+      },
+    },
+    async (req: FastifyRequest<{ Querystring: { status?: string; limit: number } }>) => {
+      const scope = clientScope(requireUser(req));
+      const where = [scope !== undefined ? 'client_id = ?' : null, req.query.status ? 'status = ?' : null].filter(Boolean);
+      const args = [...(scope !== undefined ? [scope] : []), ...(req.query.status ? [req.query.status] : []), req.query.limit];
+      const rows = db.sqlite.prepare(`SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args);
+      return { incidents: rows };
+    },
+  );
+
+  app.get('/api/v1/rules', { schema: { tags: ['rules'] } }, async (req) => {
+    requireRole(req, 'admin', 'technician');
+    return { rules: (db.sqlite.prepare('SELECT * FROM rules ORDER BY id').all() as { params: string }[]).map((r) => ({ ...r, params: JSON.parse(r.params) })) };
+  });
+
+  app.post('/api/v1/rules', { schema: { tags: ['rules'], body: RuleBody } }, async (req: FastifyRequest<{ Body: RuleInput }>, reply) => {
+    const user = requireRole(req, 'admin', 'technician');
+    const b = req.body;
+    const r = db.sqlite
+      .prepare('INSERT INTO rules (name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now());
+    await audit(db, actorOf(user), 'rule.create', `rule:${r.lastInsertRowid}`, { name: b.name });
+    reply.code(201);
+    return { id: Number(r.lastInsertRowid) };
+  });
+
+  app.put(
+    '/api/v1/rules/:id',
+    { schema: { tags: ['rules'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: RuleBody } },
+    async (req: FastifyRequest<{ Params: { id: number }; Body: RuleInput }>) => {
+      const user = requireRole(req, 'admin', 'technician');
+      const b = req.body;
+      const r = db.sqlite
+        .prepare('UPDATE rules SET name = ?, type = ?, severity = ?, enabled = ?, params = ?, updated_at = ? WHERE id = ?')
+        .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now(), req.params.id);
+      if (r.changes === 0) throw new VigieError('NOT_FOUND');
+      await audit(db, actorOf(user), 'rule.update', `rule:${req.params.id}`, { name: b.name, enabled: b.enabled !== false });
+      return { id: req.params.id };
+    },
+  );
+
+  app.get('/api/v1/maintenance-windows', { schema: { tags: ['rules'] } }, async (req) => {
+    requireRole(req, 'admin', 'technician');
+    return { windows: db.sqlite.prepare('SELECT * FROM maintenance_windows ORDER BY starts_at DESC LIMIT 500').all() };
+  });
+
+  app.post(
+    '/api/v1/maintenance-windows',
+    { schema: { tags: ['rules'], body: Window } },
+    async (req: FastifyRequest<{ Body: { scope: string; scopeId: number; startsAt: number; endsAt: number; reason: string } }>, reply) => {
+      const user = requireRole(req, 'admin', 'technician');
+      const b = req.body;
+      if (b.endsAt <= b.startsAt) throw new VigieError('VALIDATION', 'endsAt must be after startsAt');
+      const table = b.scope === 'client' ? 'clients' : b.scope === 'site' ? 'sites' : 'devices';
+      if (!db.sqlite.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(b.scopeId)) throw new VigieError('NOT_FOUND');
+      const r = db.sqlite
+        .prepare('INSERT INTO maintenance_windows (scope, scope_id, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(b.scope, b.scopeId, b.startsAt, b.endsAt, b.reason, user.id, Date.now());
+      await audit(db, actorOf(user), 'maintenance.create', `${b.scope}:${b.scopeId}`, { startsAt: b.startsAt, endsAt: b.endsAt });
+      reply.code(201);
+      return { id: Number(r.lastInsertRowid) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/maintenance-windows/:id',
+    { schema: { tags: ['rules'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireRole(req, 'admin', 'technician');
+      if (db.sqlite.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(req.params.id).changes === 0) throw new VigieError('NOT_FOUND');
+      await audit(db, actorOf(user), 'maintenance.delete', `maintenance:${req.params.id}`);
+      return { ok: true };
+    },
+  );
+}

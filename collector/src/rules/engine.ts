@@ -1,0 +1,251 @@
+import { parseSeriesKey } from '@vigie/shared';
+import type { IncidentService } from '../incidents/service.js';
+import type { Database } from '../store/database.js';
+import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import { DEFAULT_RULES } from './defaults.js';
+import { initialState, type RuleState, step, type ThresholdParams, thresholdBreached } from './evaluate.js';
+
+interface Rule {
+  id: number;
+  key: string | null;
+  name: string;
+  type: 'threshold' | 'absence' | 'check';
+  severity: 'warning' | 'critical';
+  params: Record<string, unknown>;
+}
+
+interface DeviceRow {
+  id: number;
+  client_id: number;
+  site_id: number;
+  hostname: string;
+  last_seen_at: number | null;
+  created_at: number;
+  agent_id: string | null;
+}
+
+interface Observation {
+  rule: Rule;
+  device: DeviceRow;
+  target: string;
+  condition: boolean;
+  message: string;
+}
+
+const STATUS_RANK: Record<string, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
+
+export interface EngineOptions {
+  /** Agents of one site lost at once from which it is one site incident (count and share). */
+  siteOutageMinAgents: number;
+  siteOutageMinShare: number;
+  isConnected: (agentId: string) => boolean;
+}
+
+/**
+ * Evaluates the rules over what the collector knows now (newest samples, check states, agents'
+ * last contact), keeps each (rule, device, target)'s state, and turns transitions into incidents.
+ */
+export class RuleEngine {
+  private readonly states = new Map<string, RuleState>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly metrics: SqliteMetricStore,
+    private readonly incidents: IncidentService,
+    private readonly opts: EngineOptions,
+  ) {}
+
+  /** Creates the default rules that do not exist yet (by key), enabled. */
+  ensureDefaults(): void {
+    const ins = this.db.sqlite.prepare('INSERT OR IGNORE INTO rules (key, name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)');
+    for (const r of DEFAULT_RULES) ins.run(r.key, r.name, r.type, r.severity, JSON.stringify(r.params), Date.now());
+  }
+
+  start(everyMs: number): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.evaluate(Date.now())
+        .catch(() => {})
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private rules(): Rule[] {
+    return (
+      this.db.sqlite.prepare('SELECT id, key, name, type, severity, params FROM rules WHERE enabled = 1').all() as (Omit<Rule, 'params'> & { params: string })[]
+    ).map((r) => ({
+      ...r,
+      params: JSON.parse(r.params) as Record<string, unknown>,
+    }));
+  }
+
+  private inMaintenance(d: DeviceRow, now: number): boolean {
+    return !!this.db.sqlite
+      .prepare(
+        `SELECT 1 FROM maintenance_windows WHERE starts_at <= ? AND ends_at > ? AND ((scope = 'device' AND scope_id = ?) OR (scope = 'site' AND scope_id = ?) OR (scope = 'client' AND scope_id = ?)) LIMIT 1`,
+      )
+      .get(now, now, d.id, d.site_id, d.client_id);
+  }
+
+  private observe(now: number): Observation[] {
+    const rules = this.rules();
+    const devices = this.db.sqlite
+      .prepare(
+        'SELECT d.id, d.client_id, d.site_id, d.hostname, d.last_seen_at, d.created_at, a.id AS agent_id FROM devices d LEFT JOIN agents a ON a.device_id = d.id AND a.revoked_at IS NULL',
+      )
+      .all() as DeviceRow[];
+    const byId = new Map(devices.map((d) => [d.id, d]));
+    const out: Observation[] = [];
+    for (const rule of rules) {
+      if (rule.type === 'absence') {
+        const minutes = Number(rule.params.minutes ?? 10);
+        for (const d of devices) {
+          if (!d.agent_id) continue;
+          const last = d.last_seen_at ?? d.created_at;
+          const silent = !this.opts.isConnected(d.agent_id) && now - last > minutes * 60_000;
+          out.push({
+            rule,
+            device: d,
+            target: 'agent',
+            condition: silent,
+            message: `L'agent de ${d.hostname} ne répond plus depuis ${Math.round((now - last) / 60_000)} min`,
+          });
+        }
+      } else if (rule.type === 'threshold') {
+        const p = rule.params as unknown as ThresholdParams;
+        for (const [deviceId, sample] of this.metrics.newestSamples()) {
+          const d = byId.get(deviceId);
+          if (!d) continue;
+          for (const [key, value] of Object.entries(sample.values)) {
+            const sk = parseSeriesKey(key);
+            if (sk.name !== p.metric) continue;
+            const target =
+              Object.entries(sk.labels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(',') || p.metric;
+            const state = this.states.get(stateKey(rule.id, d.id, target));
+            const condition = thresholdBreached(p, value, state?.firing ?? false);
+            out.push({
+              rule,
+              device: d,
+              target,
+              condition,
+              message: `${rule.name} : ${p.metric} ${target !== p.metric ? `(${target}) ` : ''}à ${Math.round(value * 10) / 10} sur ${d.hostname}`,
+            });
+          }
+        }
+      } else if (rule.type === 'check') {
+        const check = rule.params.check as string | undefined;
+        const codes = rule.params.codes as string[] | undefined;
+        const min = STATUS_RANK[String(rule.params.minStatus ?? 'warning')] ?? 2;
+        const rows = this.db.sqlite
+          .prepare(`SELECT device_id, "check", target, status, code, message FROM check_state ${check ? 'WHERE "check" = ?' : ''}`)
+          .all(...(check ? [check] : [])) as {
+          device_id: number;
+          check: string;
+          target: string;
+          status: string;
+          code: string;
+          message: string;
+        }[];
+        for (const r of rows) {
+          const d = byId.get(r.device_id);
+          if (!d) continue;
+          const condition = (STATUS_RANK[r.status] ?? 0) >= min && (!codes || codes.includes(r.code));
+          out.push({ rule, device: d, target: `${r.check}:${r.target}`, condition, message: `${r.message} (${d.hostname})` });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** One evaluation round at `now`. */
+  async evaluate(now: number): Promise<void> {
+    const obs = this.observe(now);
+    // A site losing many agents at once (its Internet link): one site incident, not one per machine.
+    const outageSites = this.siteOutages(obs);
+    for (const o of obs) {
+      const key = stateKey(o.rule.id, o.device.id, o.target);
+      const forMs = o.rule.type === 'threshold' ? Number(o.rule.params.forSec ?? 0) * 1000 : 0;
+      const { state, transition } = step(this.states.get(key) ?? initialState(), o.condition, now, forMs);
+      this.states.set(key, state);
+      if (!transition) continue;
+      const fingerprint = `${o.device.client_id}:${o.device.id}:${o.rule.id}:${o.target}`;
+      if (transition === 'open') {
+        const siteWide = o.rule.type === 'absence' && outageSites.has(o.device.site_id);
+        const suppressed = this.inMaintenance(o.device, now) ? 'maintenance' : siteWide ? 'site-outage' : undefined;
+        await this.incidents.opened(
+          {
+            fingerprint,
+            clientId: o.device.client_id,
+            siteId: o.device.site_id,
+            deviceId: o.device.id,
+            ruleId: o.rule.id,
+            target: o.target,
+            severity: o.rule.severity,
+            message: o.message,
+          },
+          now,
+          suppressed,
+        );
+      } else if (transition === 'close') await this.incidents.recovered(fingerprint, o.message, now);
+      else await this.incidents.flapping(fingerprint, now, transition === 'flapping');
+    }
+    for (const [siteId, info] of outageSites) {
+      const fingerprint = `${info.clientId}:site-${siteId}:${info.ruleId}:site`;
+      const key = `site|${siteId}|${info.ruleId}`;
+      const { state, transition } = step(this.states.get(key) ?? initialState(), true, now, 0);
+      this.states.set(key, state);
+      if (transition === 'open') {
+        await this.incidents.opened(
+          {
+            fingerprint,
+            clientId: info.clientId,
+            siteId,
+            deviceId: null,
+            ruleId: info.ruleId,
+            target: 'site',
+            severity: 'critical',
+            message: `Site injoignable : ${info.down} agents sur ${info.total} ne répondent plus (lien Internet ?)`,
+          },
+          now,
+        );
+      }
+    }
+    for (const [key, state] of this.states) {
+      if (!key.startsWith('site|') || !state.firing) continue;
+      const [, siteId, ruleId] = key.split('|');
+      if (outageSites.has(Number(siteId))) continue;
+      const { state: s, transition } = step(state, false, now, 0);
+      this.states.set(key, s);
+      const clientId = (this.db.sqlite.prepare('SELECT client_id FROM sites WHERE id = ?').get(Number(siteId)) as { client_id: number } | undefined)?.client_id;
+      if (transition === 'close' && clientId !== undefined)
+        await this.incidents.recovered(`${clientId}:site-${siteId}:${ruleId}:site`, 'les agents du site répondent de nouveau', now);
+    }
+    await this.incidents.settle(now);
+  }
+
+  private siteOutages(obs: Observation[]): Map<number, { clientId: number; ruleId: number; down: number; total: number }> {
+    const perSite = new Map<number, { clientId: number; ruleId: number; down: number; total: number }>();
+    for (const o of obs) {
+      if (o.rule.type !== 'absence') continue;
+      const s = perSite.get(o.device.site_id) ?? { clientId: o.device.client_id, ruleId: o.rule.id, down: 0, total: 0 };
+      s.total++;
+      if (o.condition) s.down++;
+      perSite.set(o.device.site_id, s);
+    }
+    for (const [id, s] of perSite) if (s.down < this.opts.siteOutageMinAgents || s.down / s.total < this.opts.siteOutageMinShare) perSite.delete(id);
+    return perSite;
+  }
+}
+
+const stateKey = (ruleId: number, deviceId: number, target: string) => `${ruleId}|${deviceId}|${target}`;

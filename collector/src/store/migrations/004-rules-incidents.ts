@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+
+/** Rules, maintenance windows and incidents (one per problem, linked to its ticket). */
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('rules')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('key', 'text', (c) => c.unique())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('severity', 'text', (c) => c.notNull())
+    .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('params', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('maintenance_windows')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('scope', 'text', (c) => c.notNull())
+    .addColumn('scope_id', 'integer', (c) => c.notNull())
+    .addColumn('starts_at', 'bigint', (c) => c.notNull())
+    .addColumn('ends_at', 'bigint', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'integer')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('incidents')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('fingerprint', 'text', (c) => c.notNull())
+    .addColumn('client_id', 'integer', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+    .addColumn('site_id', 'integer', (c) => c.notNull())
+    .addColumn('device_id', 'integer')
+    .addColumn('rule_id', 'integer', (c) => c.notNull())
+    .addColumn('target', 'text', (c) => c.notNull())
+    .addColumn('severity', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('flapping', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('suppressed', 'text')
+    .addColumn('message', 'text', (c) => c.notNull())
+    .addColumn('opened_at', 'bigint', (c) => c.notNull())
+    .addColumn('recovered_at', 'bigint')
+    .addColumn('resolved_at', 'bigint')
+    .addColumn('ticket_id', 'integer')
+    .execute();
+  await db.schema.createIndex('incidents_fingerprint').on('incidents').columns(['fingerprint', 'id']).execute();
+  await db.schema.createIndex('incidents_client').on('incidents').columns(['client_id', 'status']).execute();
+}
