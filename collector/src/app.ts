@@ -23,6 +23,9 @@ import { IncidentService } from './incidents/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
+import { LIVE_PATH, LiveChannel } from './live/live-channel.js';
+import { InboundMail } from './mail/inbound.js';
+import { Notifier } from './notifications/service.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
 import { RuleEngine } from './rules/engine.js';
@@ -48,6 +51,10 @@ export interface Collector {
   devices: DevicesRepository;
   rules: RuleEngine;
   tickets: TicketService;
+  live: LiveChannel;
+  notifier: Notifier;
+  /** The support mailbox's SMTP port, once listening (when configured). */
+  mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -119,6 +126,23 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db);
   registerTicketRoutes(app, tickets);
+  const live = new LiveChannel(auth);
+  tickets.onChange((c) => {
+    tickets.get(c.ticketId).then(
+      (t) => t && live.publish({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } }),
+      () => {},
+    );
+  });
+  const notifier = new Notifier(db, tickets, config.notifications, app.log);
+  const inbound =
+    config.mail.inboundPort !== undefined
+      ? new InboundMail(db, tickets, {
+          host: config.mail.inboundHost,
+          port: config.mail.inboundPort,
+          supportAddress: config.mail.supportAddress,
+          maxMessageBytes: config.mail.maxMessageBytes,
+        })
+      : undefined;
   const incidents = new IncidentService(db, tickets);
   const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
   rules.ensureDefaults();
@@ -145,6 +169,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === AGENT_CHANNEL_PATH) return channel.handleUpgrade(req, socket, head);
+    if (path === LIVE_PATH) return live.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
 
@@ -161,7 +186,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   daily.unref();
 
   let closed = false;
-  return {
+  const collector: Collector = {
     app,
     db,
     metrics,
@@ -173,8 +198,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     devices,
     rules,
     tickets,
+    live,
+    notifier,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
+      if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -185,6 +213,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       clearInterval(maintenance);
       clearInterval(daily);
       await rules.stop();
+      await inbound?.close();
+      live.close();
+      await notifier.flush();
       await channel.close();
       await pipeline.drain();
       await app.close();
@@ -192,4 +223,5 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       await db.close();
     },
   };
+  return collector;
 }

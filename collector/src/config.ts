@@ -12,6 +12,9 @@ export interface CollectorConfig {
   synchronous: 'full' | 'normal';
   channel: ChannelSettings;
   retention: RetentionPolicy;
+  /** The support mailbox (inbound SMTP) — off unless a port is given. */
+  mail: { inboundHost: string; inboundPort?: number | undefined; supportAddress: string; maxMessageBytes: number };
+  notifications: { smtpUrl?: string | undefined; from: string; webhooks: string[]; webhookSecret?: string | undefined; publicUrl?: string | undefined };
   /** Rules evaluation period (0 = only when called). */
   rulesIntervalMs: number;
   /** Rollup pass period. */
@@ -35,6 +38,8 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,
+    mail: { inboundHost: '127.0.0.1', supportAddress: 'support@vigie.local', maxMessageBytes: 10 * 1024 * 1024 },
+    notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },
     secureCookies: false,
     logLevel: 'info',
     bodyLimit: 1024 * 1024,

@@ -24,6 +24,8 @@ Common options:
 Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
   --workers <n>         run n collector processes on the port (each holds its own agent connections)
+  --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
+  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications
 `;
 
 const { values, positionals } = parseArgs({
@@ -39,6 +41,12 @@ const { values, positionals } = parseArgs({
     'log-level': { type: 'string' },
     sync: { type: 'string' },
     workers: { type: 'string' },
+    'mail-port': { type: 'string' },
+    'support-address': { type: 'string' },
+    'smtp-relay': { type: 'string' },
+    'mail-from': { type: 'string' },
+    webhook: { type: 'string', multiple: true },
+    'public-url': { type: 'string' },
     name: { type: 'string' },
     client: { type: 'string' },
     site: { type: 'string' },
@@ -78,6 +86,16 @@ function config(): CollectorConfig {
   });
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
+  if (values['mail-port']) c.mail.inboundPort = int('mail-port');
+  if (values['support-address']) c.mail.supportAddress = values['support-address'];
+  c.notifications = {
+    ...c.notifications,
+    smtpUrl: values['smtp-relay'],
+    webhooks: values.webhook ?? [],
+    webhookSecret: process.env.VIGIE_WEBHOOK_SECRET,
+    publicUrl: values['public-url'],
+    ...(values['mail-from'] ? { from: values['mail-from'] } : {}),
+  };
   return c;
 }
 

@@ -26,7 +26,8 @@ export type TicketEventInput =
   | { type: 'assign'; assigneeId: number | null }
   | { type: 'time'; minutes: number; note?: string };
 
-type Actor = { user: SessionUser } | { system: string };
+/** Who acts: a user (through the API, or by mail to the support address), or the system. */
+type Actor = { user: SessionUser; via?: 'email' } | { system: string };
 
 const authorOf = (a: Actor) => ('user' in a ? { author_id: a.user.id, author: `user:${a.user.id}` } : { author_id: null, author: `system:${a.system}` });
 
@@ -35,8 +36,27 @@ const authorOf = (a: Actor) => ('user' in a ? { author_id: a.user.id, author: `u
  * Every change is a timeline event with its author and time; the SLA deadline follows the French
  * business-day rules.
  */
+export type TicketChange = { ticketId: number; clientId: number; type: 'created' | TicketEventInput['type']; actor: string };
+
 export class TicketService {
+  private readonly listeners: ((c: TicketChange) => void)[] = [];
+
   constructor(private readonly db: Database) {}
+
+  /** Called after every committed change (live view, notifications). */
+  onChange(listener: (c: TicketChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(c: TicketChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(c);
+      } catch {
+        // a listener's failure never undoes a committed change
+      }
+    }
+  }
 
   async create(input: NewTicket, actor: Actor, now = Date.now()): Promise<number> {
     const user = 'user' in actor ? actor.user : undefined;
@@ -45,7 +65,8 @@ export class TicketService {
     if (!(await this.db.kysely.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()))
       throw new VigieError('NOT_FOUND', 'No such client');
     // A client files from its portal; staff record phone calls and forwarded mails with their reception time.
-    const channel = user?.role === 'client' ? 'portal' : (input.channel ?? (user ? 'phone' : 'monitoring'));
+    const via = 'user' in actor ? actor.via : undefined;
+    const channel = user?.role === 'client' ? (via ?? 'portal') : (input.channel ?? (user ? 'phone' : 'monitoring'));
     const receivedAt = user?.role === 'client' ? now : (input.receivedAt ?? now);
     if (receivedAt > now + 60_000) throw new VigieError('VALIDATION', 'receivedAt is in the future');
     if (channel !== 'monitoring' && !acceptsRequest(channel, receivedAt)) {
@@ -61,7 +82,7 @@ export class TicketService {
     }
     const slaStart = slaClockStart(receivedAt);
     const deadline = slaDeadline(receivedAt, kind, mode);
-    return this.db.kysely.transaction().execute(async (trx) => {
+    const ticketId = await this.db.kysely.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('tickets')
         .values({
@@ -105,12 +126,14 @@ export class TicketService {
         .execute();
       return row.id;
     });
+    this.changed({ ticketId, clientId, type: 'created', actor: authorOf(actor).author });
+    return ticketId;
   }
 
   async addEvent(ticketId: number, ev: TicketEventInput, actor: Actor, now = Date.now()): Promise<void> {
     const user = 'user' in actor ? actor.user : undefined;
     if (user?.role === 'client' && ev.type !== 'comment') throw new VigieError('FORBIDDEN', 'A client may only comment');
-    await this.db.kysely.transaction().execute(async (trx) => {
+    const clientId = await this.db.kysely.transaction().execute(async (trx) => {
       const t = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
       if (!t) throw new VigieError('NOT_FOUND');
       const update: Updateable<TicketsTable> = { updated_at: now };
@@ -150,7 +173,9 @@ export class TicketService {
         .insertInto('ticket_events')
         .values({ ticket_id: ticketId, at: now, ...authorOf(actor), type: ev.type, body: JSON.stringify(body) })
         .execute();
+      return t.client_id;
     });
+    this.changed({ ticketId, clientId, type: ev.type, actor: authorOf(actor).author });
   }
 
   async get(ticketId: number, now = Date.now()) {
