@@ -14,11 +14,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SYSTEM_PACKAGES = [
   'iputils-ping', // network probe: ping through the `ping` package
   'openssl', // network probe tests: a short-lived TLS certificate
+  'clamav', // antivirus probe: clamscan, sigtool
+  'clamav-daemon', // antivirus probe: clamd
+  'restic', // backup probe: real repositories made by the tests
+  'borgbackup', // backup probe: idem
+  'nftables', // security probe: firewall rules (in a network namespace made by the test)
+  'iptables', // idem
+  'quota', // security probe: repquota
   'osslsigncode', // installers: strip node.exe's signature before injecting the agent
   'systemd', // installers: systemd-analyze verify/security on the agent's unit
   'wine64', // installers: run the Windows executable
   'msitools', // installers: msiinfo/msiextract read the MSI
   'wixl', // installers: build the MSI
+  'qemu-user-static', // installers: run the linux-arm64 executable
+  'libc6-arm64-cross', // installers: arm64 C runtime for qemu-user
+  'libstdc++6-arm64-cross', // installers: arm64 C++ runtime for qemu-user
 ];
 
 function lockStamp() {

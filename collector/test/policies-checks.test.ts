@@ -74,5 +74,15 @@ describe('check results', () => {
     const other = await login(h.url, 'it@globex.test');
     expect((await other.get(`/api/v1/devices/${cred.deviceId}/checks`)).status).toBe(404);
     expect((await other.get(`/api/v1/clients/${h.acme.clientId}/checks/summary`)).status).toBe(404);
+    // The certificate check is removed from the policy: the next run no longer reports it, so it
+    // leaves the current state (its history stays).
+    const b = await TestAgent.connect(h.wsUrl, cred);
+    await b.hello();
+    await b.waitAck(b.send('checks', { results: [r('ok', 'TCP_OPEN', 'tcp nas:445', t + 2000)] }, 3));
+    b.close();
+    const after = await tech.get(`/api/v1/devices/${cred.deviceId}/checks`);
+    expect(after.body.current.map((x: any) => x.target)).toEqual(['tcp nas:445']);
+    expect(after.body.health).toBe('ok');
+    expect(after.body.history).toHaveLength(5);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer } from 'node:net';
@@ -28,6 +28,12 @@ beforeAll(async () => {
   );
   https = createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (_q, r) => r.end('ok'));
   httpsPort = await new Promise<number>((r) => https.listen(0, '127.0.0.1', () => r((https.address() as AddressInfo).port)));
+  // A real restic repository with one snapshot, and an empty ClamAV database folder.
+  const env = { ...process.env, RESTIC_PASSWORD: 'restic-e2e', RESTIC_CACHE_DIR: join(dir, 'restic-cache') };
+  execFileSync('restic', ['init', '--repo', join(dir, 'restic-repo')], { env, stdio: 'ignore' });
+  execFileSync('restic', ['backup', '--repo', join(dir, 'restic-repo'), join(dir, 'c.pem')], { env, stdio: 'ignore' });
+  writeFileSync(join(dir, 'restic-password'), 'restic-e2e', { mode: 0o600 });
+  mkdirSync(join(dir, 'clamav-db'));
   const tcp = createTcpServer();
   closedPort = await new Promise<number>((r) => tcp.listen(0, '127.0.0.1', () => r((tcp.address() as AddressInfo).port)));
   await new Promise((r) => tcp.close(r));
@@ -53,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('probes configured by policy, on a real agent', () => {
-  it('a technician sets network checks for the client; the running agent applies them and the API shows the findings', async () => {
+  it('a technician sets backup, antivirus and network checks for the client; the running agent applies them and the API shows each finding', async () => {
     const login = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -67,16 +73,32 @@ describe('probes configured by policy, on a real agent', () => {
       headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
       body: JSON.stringify({
         probes: {
-          network: { intervalSec: 10, http: [{ url: `https://localhost:${httpsPort}/`, insecure: true }], tcp: [{ host: '127.0.0.1', port: closedPort }] },
+          network: {
+            intervalSec: 10,
+            pingGateway: false,
+            pingHosts: ['203.0.113.1'],
+            pingCount: 2,
+            http: [{ url: `https://localhost:${httpsPort}/`, insecure: true }],
+            tcp: [{ host: '127.0.0.1', port: closedPort }],
+          },
+          backup: {
+            intervalSec: 10,
+            targets: [{ kind: 'restic', name: 'NAS', repository: join(dir, 'restic-repo'), passwordFile: join(dir, 'restic-password') }],
+          },
+          antivirus: { intervalSec: 10, clamavDatabaseDir: join(dir, 'clamav-db') },
         },
       }),
     });
-    expect(put.status).toBe(200);
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
     const checks = await waitFor(
       'network findings',
       async () => {
         const r = await httpJson(`${base}/api/v1/devices/${deviceId}/checks`, { headers: { cookie } });
-        return r.body.current.length >= 3 ? r.body : undefined;
+        const targets = new Set(r.body.current.map((c: any) => c.target));
+        return ['ping 203.0.113.1', 'restic NAS', `tcp 127.0.0.1:${closedPort}`].every((t) => targets.has(t)) &&
+          r.body.current.some((c: any) => c.check === 'antivirus' && c.code !== 'AV_NOT_INSTALLED')
+          ? r.body
+          : undefined;
       },
       60_000,
     );
@@ -85,6 +107,13 @@ describe('probes configured by policy, on a real agent', () => {
     expect(byTarget[`tls localhost:${httpsPort}`]).toMatchObject({ status: 'critical', code: 'TLS_CERT_EXPIRING' });
     expect(byTarget[`tls localhost:${httpsPort}`].values.daysLeft).toBeLessThanOrEqual(7);
     expect(byTarget[`tcp 127.0.0.1:${closedPort}`]).toMatchObject({ status: 'critical', code: 'TCP_CLOSED' });
+    expect(byTarget['ping 203.0.113.1']).toMatchObject({ status: 'critical', code: 'HOST_UNREACHABLE' });
+    const backup = byTarget['restic NAS'];
+    expect(backup).toMatchObject({ status: 'ok', code: 'BACKUP_OK' });
+    expect(backup.values.ageHours).toBeLessThan(1);
+    // ClamAV without a signature database is critical, never ok.
+    const av = checks.current.find((c: any) => c.check === 'antivirus');
+    expect(av).toMatchObject({ status: 'critical', code: 'AV_NO_SIGNATURES' });
     expect(checks.health).toBe('critical');
   });
 });

@@ -44,6 +44,7 @@ export class SqliteIngestWriter implements IngestWriter {
            status = excluded.status, code = excluded.code, message = excluded.message, "values" = excluded."values", observed_at = excluded.observed_at
          WHERE excluded.observed_at >= check_state.observed_at`,
       ),
+      pruneCheckState: p('DELETE FROM check_state WHERE device_id = ? AND "check" = ? AND target NOT IN (SELECT value FROM json_each(?))'),
       insertEvent: p('INSERT INTO agent_events (device_id, seq, kind, severity, message, data, occurred_at, received_at) VALUES (?,?,?,?,?,?,?,?)'),
       insertCommandResult: p('INSERT INTO command_results (device_id, command_id, ok, output, error, received_at) VALUES (?,?,?,?,?,?)'),
     };
@@ -78,13 +79,22 @@ export class SqliteIngestWriter implements IngestWriter {
           if (n >= 0) effects.inventoryChanged.push({ deviceId: f.deviceId, changes: n });
           break;
         }
-        case 'checks':
+        case 'checks': {
+          const targets = new Map<string, string[]>();
           for (const r of m.body.results) {
             const values = r.values ? JSON.stringify(r.values) : null;
             this.s.insertCheck!.run(f.deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt);
             this.s.upsertCheckState!.run(f.deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt, r.observedAt);
+            targets.set(r.check, [...(targets.get(r.check) ?? []), r.target]);
+          }
+          // A probe run reports all its targets: a target it no longer reports (removed from the
+          // policy) leaves the current state, its history stays. A run that failed prunes nothing.
+          for (const [check, list] of targets) {
+            if (!m.body.results.some((r) => r.check === check && r.code === 'PROBE_ERROR'))
+              this.s.pruneCheckState!.run(f.deviceId, check, JSON.stringify(list));
           }
           break;
+        }
         case 'event':
           this.s.insertEvent!.run(
             f.deviceId,

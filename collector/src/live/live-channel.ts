@@ -43,13 +43,22 @@ export class LiveChannel {
       try {
         host = new URL(origin).host;
       } catch {}
-      if (host !== req.headers.host) return refuse(403, 'VIGIE_E_FORBIDDEN');
+      if (host !== req.headers.host) {
+        refuse(403, 'VIGIE_E_FORBIDDEN');
+        return;
+      }
     }
     const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    if (!token) return refuse(401, 'VIGIE_E_UNAUTHENTICATED');
+    if (!token) {
+      refuse(401, 'VIGIE_E_UNAUTHENTICATED');
+      return;
+    }
     this.auth.resolveSession(token).then(
       (s) => {
-        if (!s) return refuse(401, 'VIGIE_E_UNAUTHENTICATED');
+        if (!s) {
+          refuse(401, 'VIGIE_E_UNAUTHENTICATED');
+          return;
+        }
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           this.clients.set(ws, s.user);
           ws.on('close', () => this.clients.delete(ws));
