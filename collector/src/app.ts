@@ -143,7 +143,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
           maxMessageBytes: config.mail.maxMessageBytes,
         })
       : undefined;
-  const incidents = new IncidentService(db, tickets);
+  const incidents = new IncidentService(db, tickets, config.incidents, (change, incident) =>
+    live.publish({ type: 'incident', clientId: incident.client_id, data: { change, incident } }),
+  );
   const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
   rules.ensureDefaults();
   // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).

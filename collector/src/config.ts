@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './incidents/service.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './store/metric-store.js';
 
@@ -15,6 +16,7 @@ export interface CollectorConfig {
   /** The support mailbox (inbound SMTP) — off unless a port is given. */
   mail: { inboundHost: string; inboundPort?: number | undefined; supportAddress: string; maxMessageBytes: number };
   notifications: { smtpUrl?: string | undefined; from: string; webhooks: string[]; webhookSecret?: string | undefined; publicUrl?: string | undefined };
+  incidents: IncidentSettings;
   /** Rules evaluation period (0 = only when called). */
   rulesIntervalMs: number;
   /** Rollup pass period. */
@@ -38,6 +40,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,
+    incidents: { ...DEFAULT_INCIDENT_SETTINGS },
     mail: { inboundHost: '127.0.0.1', supportAddress: 'support@vigie.local', maxMessageBytes: 10 * 1024 * 1024 },
     notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },
     secureCookies: false,

@@ -25,6 +25,7 @@ Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
   --workers <n>         run n collector processes on the port (each holds its own agent connections)
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
+  --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications
 `;
 
@@ -47,6 +48,8 @@ const { values, positionals } = parseArgs({
     'mail-from': { type: 'string' },
     webhook: { type: 'string', multiple: true },
     'public-url': { type: 'string' },
+    'rules-interval': { type: 'string' },
+    'incident-quiet': { type: 'string' },
     name: { type: 'string' },
     client: { type: 'string' },
     site: { type: 'string' },
@@ -87,6 +90,8 @@ function config(): CollectorConfig {
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
+  if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
+  if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
   c.notifications = {
     ...c.notifications,

@@ -34,8 +34,19 @@ export class IncidentService {
     private readonly db: Database,
     private readonly tickets: TicketService,
     private readonly settings: IncidentSettings = DEFAULT_INCIDENT_SETTINGS,
-    private readonly onChange: (ticketId: number) => void = () => {},
+    /** Told of every incident change (the live view). */
+    private readonly onIncident: (
+      change: 'opened' | 'recovered' | 'resolved' | 'flapping' | 'settled',
+      incident: { client_id: number } & Record<string, unknown>,
+    ) => void = () => {},
   ) {}
+
+  private tell(change: 'opened' | 'recovered' | 'resolved' | 'flapping' | 'settled', fingerprint: string): void {
+    const row = this.db.sqlite.prepare('SELECT * FROM incidents WHERE fingerprint = ? ORDER BY id DESC LIMIT 1').get(fingerprint) as
+      | ({ client_id: number } & Record<string, unknown>)
+      | undefined;
+    if (row) this.onIncident(change, row);
+  }
 
   private open(fingerprint: string) {
     return this.db.sqlite.prepare("SELECT * FROM incidents WHERE fingerprint = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1").get(fingerprint) as
@@ -49,10 +60,9 @@ export class IncidentService {
     if (existing) {
       // Recovering, and back before the quiet period ended: the same incident goes on.
       await this.db.writeLock(() => this.db.sqlite.prepare("UPDATE incidents SET status = 'open', recovered_at = NULL WHERE id = ?").run(existing.id));
-      if (existing.ticket_id) {
+      if (existing.ticket_id)
         await this.tickets.addEvent(existing.ticket_id, { type: 'comment', text: `Problème de nouveau présent : ${p.message}` }, SYSTEM, now);
-        this.onChange(existing.ticket_id);
-      }
+      this.tell('opened', p.fingerprint);
       return;
     }
     let ticketId: number | null = null;
@@ -65,7 +75,7 @@ export class IncidentService {
         )
         .run(p.fingerprint, p.clientId, p.siteId, p.deviceId, p.ruleId, p.target, p.severity, suppressed ?? null, p.message, now, ticketId),
     );
-    if (ticketId) this.onChange(ticketId);
+    this.tell('opened', p.fingerprint);
   }
 
   /** The ticket of this problem: its last one reopened if recent enough, else a new one. */
@@ -109,10 +119,8 @@ export class IncidentService {
     const inc = this.open(fingerprint);
     if (!inc || inc.status === 'recovering') return;
     await this.db.writeLock(() => this.db.sqlite.prepare("UPDATE incidents SET status = 'recovering', recovered_at = ? WHERE id = ?").run(now, inc.id));
-    if (inc.ticket_id) {
-      await this.tickets.addEvent(inc.ticket_id, { type: 'comment', text: `Retour à la normale : ${message}` }, SYSTEM, now);
-      this.onChange(inc.ticket_id);
-    }
+    if (inc.ticket_id) await this.tickets.addEvent(inc.ticket_id, { type: 'comment', text: `Retour à la normale : ${message}` }, SYSTEM, now);
+    this.tell('recovered', fingerprint);
   }
 
   async flapping(fingerprint: string, now: number, on: boolean): Promise<void> {
@@ -125,16 +133,18 @@ export class IncidentService {
       const text = on ? 'Le problème apparaît et disparaît sans cesse (instable) : il est suivi comme un seul incident.' : 'Le problème est stable de nouveau.';
       await this.tickets.addEvent(inc.ticket_id, { type: 'comment', text }, SYSTEM, now);
     }
+    this.tell(on ? 'flapping' : 'settled', fingerprint);
   }
 
   /** Resolves incidents (and their tickets) that stayed recovered for the quiet period. */
   async settle(now: number): Promise<void> {
     const due = this.db.sqlite
-      .prepare("SELECT id, ticket_id, flapping FROM incidents WHERE status = 'recovering' AND recovered_at <= ?")
-      .all(now - this.settings.quietPeriodMs) as { id: number; ticket_id: number | null; flapping: number }[];
+      .prepare("SELECT id, ticket_id, flapping, fingerprint FROM incidents WHERE status = 'recovering' AND recovered_at <= ?")
+      .all(now - this.settings.quietPeriodMs) as { id: number; ticket_id: number | null; flapping: number; fingerprint: string }[];
     for (const inc of due) {
       if (inc.flapping) continue;
       await this.db.writeLock(() => this.db.sqlite.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ? WHERE id = ?").run(now, inc.id));
+      this.tell('resolved', inc.fingerprint);
       if (!inc.ticket_id) continue;
       const t = this.db.sqlite.prepare('SELECT status FROM tickets WHERE id = ?').get(inc.ticket_id) as { status: string } | undefined;
       // Other open incidents on the same ticket (a reopened one) keep it open.
@@ -148,7 +158,6 @@ export class IncidentService {
           SYSTEM,
           now,
         );
-        this.onChange(inc.ticket_id);
       }
     }
   }

@@ -35,6 +35,12 @@ export const NetworkProbeConfig = Type.Object(
     /** Days before a TLS certificate's expiry from which it is warning / critical. */
     certWarningDays: Type.Integer({ minimum: 0, maximum: 365, default: 30 }),
     certCriticalDays: Type.Integer({ minimum: 0, maximum: 365, default: 14 }),
+    /** Report the physical interfaces: link state and speed, new receive/transmit errors. */
+    interfaces: Type.Boolean({ default: true }),
+    /** New errors on an interface between two runs from which it is a warning. */
+    interfaceErrorsWarning: Type.Integer({ minimum: 0, default: 0 }),
+    /** A link slower than this (Mb/s) is a warning; null = any speed. */
+    minLinkSpeedMbps: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
     /** HTTP checks refuse link-local and cloud metadata addresses unless this is set. */
     allowLinkLocal: Type.Boolean({ default: false }),
   },
@@ -60,6 +66,9 @@ export const networkProbeSpec: ProbeConfigSpec<typeof NetworkProbeConfig> = {
     tcp: [],
     certWarningDays: 30,
     certCriticalDays: 14,
+    interfaces: true,
+    interfaceErrorsWarning: 0,
+    minLinkSpeedMbps: null,
     allowLinkLocal: false,
   },
 };

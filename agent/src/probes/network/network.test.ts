@@ -12,6 +12,7 @@ import { createLog } from '../../log.js';
 import { ProbeRunner } from '../runner.js';
 import { isLinkLocalOrMetadata } from './address-guard.js';
 import { networkProbe } from './index.js';
+import { checkInterfaces } from './interface-check.js';
 
 // Real servers on loopback: plain HTTP, HTTPS with a certificate that expires in 5 days (made by
 // openssl for this run), and a closed TCP port.
@@ -48,7 +49,7 @@ afterAll(() => {
 });
 
 const config = (over: Partial<NetworkProbeConfig>): NetworkProbeConfig => {
-  const r = resolveProbeConfig(networkProbeSpec, { pingGateway: false, ...over });
+  const r = resolveProbeConfig(networkProbeSpec, { pingGateway: false, interfaces: false, ...over });
   if (!r.ok) throw new Error(r.error);
   return r.config;
 };
@@ -132,6 +133,22 @@ describe('network probe against real servers on loopback', () => {
       return;
     }
     expect(res[0]!.code).toBe('HTTP_TARGET_REFUSED');
+  });
+
+  it('reports this machine’s interfaces, and new errors, a down link and a slow link from readings', async () => {
+    const live = await run(config({ interfaces: true }));
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.every((r) => r.target.startsWith('interface ') && r.code === 'INTERFACE_OK')).toBe(true);
+    const memory = new Map();
+    const cfg = config({ minLinkSpeedMbps: 1000 });
+    const at = (rx: number, state = 'up', speed: number | null = 1000) =>
+      checkInterfaces([{ iface: 'eth0', operstate: state, speedMbps: speed, rxErrors: rx, txErrors: 0 }], cfg, memory, 0)[0]!.code;
+    expect(at(10)).toBe('INTERFACE_OK'); // first reading: nothing to compare with
+    expect(at(10)).toBe('INTERFACE_OK');
+    expect(at(14)).toBe('INTERFACE_ERRORS');
+    expect(at(2)).toBe('INTERFACE_ERRORS'); // counters reset: the 2 are new
+    expect(at(2, 'down')).toBe('INTERFACE_DOWN');
+    expect(at(2, 'up', 100)).toBe('INTERFACE_SLOW_LINK');
   });
 
   it('classifies addresses', () => {
