@@ -72,6 +72,9 @@ run('collector', [
   String(port),
   '--dashboard-dir',
   join(root, 'dashboard', 'public'),
+  // Agent installers, once built with `npm run build:installers`, are offered on the enrollment page.
+  '--downloads-dir',
+  join(root, 'installers', 'dist'),
   '--metrics-interval',
   '15',
   '--log-level',

@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { PROTOCOL_VERSION } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
 import { prometheusText } from './api/prometheus.js';
 import { LoginLimiter } from './auth/login-limiter.js';
@@ -153,6 +154,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
+
+  registerDownloads(app, config.downloadsDir);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     db.sqlite.prepare('SELECT 1').get();

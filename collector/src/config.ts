@@ -21,6 +21,8 @@ export interface CollectorConfig {
   rulesIntervalMs: number;
   /** Rollup pass period. */
   maintenanceIntervalMs: number;
+  /** Folder of the agent installers offered for download (`installers/dist`). */
+  downloadsDir?: string | undefined;
   /** Folder of the dashboard's static files, if it should be served. */
   dashboardDir?: string | undefined;
   secureCookies: boolean;

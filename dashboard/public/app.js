@@ -124,8 +124,89 @@ async function deviceView(id) {
   );
 }
 
+function commandsFor(os, installer, origin, token) {
+  const f = installer.file;
+  if (os === 'debian') return `curl -fsSLO ${origin}/downloads/${f}\ninstall -D -m 600 enroll.env /etc/vigie-agent/enroll.env && apt install ./${f}`;
+  if (os === 'linux')
+    return `curl -fsSLO ${origin}/downloads/install.sh\ninstall -D -m 600 enroll.env /etc/vigie-agent/enroll.env && VIGIE_DOWNLOAD_URL=${origin}/downloads/vigie-agent-linux-x64 sh install.sh`;
+  if (os === 'windows') return `msiexec /i ${f} URL=${origin} TOKEN=${token} /qn`;
+  return `curl -fsSLO ${origin}/downloads/${f} && tar xzf ${f}\ncp enroll.env vigie-agent/ && sudo vigie-agent/install.sh`;
+}
+
+async function enrollView() {
+  const { clients } = await api('/api/v1/clients');
+  const clientSel = el('select', {}, ...clients.map((c) => el('option', { value: String(c.id) }, c.name)));
+  const siteSel = el('select');
+  const uses = el('input', { type: 'number', min: '1', value: '10' });
+  const hours = el('input', { type: 'number', min: '1', value: '168' });
+  const out = el('div');
+  const loadSites = async () => {
+    const { sites } = await api(`/api/v1/clients/${clientSel.value}/sites`);
+    siteSel.replaceChildren(...sites.map((s) => el('option', { value: String(s.id) }, s.name)));
+  };
+  clientSel.addEventListener('change', loadSites);
+  if (clients.length) await loadSites();
+  const create = async (e) => {
+    e.preventDefault();
+    const tok = await api(`/api/v1/sites/${siteSel.value}/enrollment-tokens`, {
+      method: 'POST',
+      body: JSON.stringify({ maxUses: Number(uses.value), ttlHours: Number(hours.value) }),
+    });
+    const { installers } = await api('/api/v1/installers');
+    const origin = location.origin;
+    const env = new Blob([`VIGIE_URL=${origin}\nVIGIE_ENROLL_TOKEN=${tok.token}\n`], { type: 'text/plain' });
+    const envLink = el('a', { href: URL.createObjectURL(env), download: 'enroll.env' }, t('enroll.envFile'));
+    const byOs = {};
+    for (const i of installers) if (!byOs[i.os] || i.file.includes('amd64') || i.file.endsWith('.msi')) byOs[i.os] = i;
+    const rows = ['debian', 'linux', 'windows', 'macos']
+      .filter((os) => byOs[os])
+      .map((os) =>
+        el(
+          'tr',
+          {},
+          el('th', {}, t(`os.${os}`)),
+          el(
+            'td',
+            {},
+            el('pre', {}, commandsFor(os, byOs[os], origin, tok.token)),
+            el('a', { href: byOs[os].url }, `${t('enroll.download')} ${byOs[os].file}`),
+          ),
+        ),
+      );
+    out.replaceChildren(
+      el('p', {}, `${t('enroll.token')} : `, el('code', {}, tok.token)),
+      el('p', {}, `${t('enroll.expires')} ${dateFmt.format(tok.expiresAt)}`),
+      el('p', {}, envLink, ' — ', t('enroll.envHint')),
+      rows.length ? el('table', {}, ...rows) : el('p', {}, t('enroll.noInstallers')),
+    );
+  };
+  show(
+    el('h2', {}, t('enroll.title')),
+    el(
+      'form',
+      { on: { submit: create } },
+      el('label', {}, t('enroll.client'), clientSel),
+      ' ',
+      el('label', {}, t('enroll.site'), siteSel),
+      ' ',
+      el('label', {}, t('enroll.uses'), uses),
+      ' ',
+      el('label', {}, t('enroll.hours'), hours),
+      ' ',
+      el('button', { type: 'submit' }, t('enroll.create')),
+    ),
+    out,
+  );
+}
+
 function start(user) {
   document.getElementById('who').textContent = `${user.name} (${user.role})`;
+  const nav = document.getElementById('nav');
+  const staff = user.role === 'admin' || user.role === 'technician';
+  nav.replaceChildren(
+    el('a', { on: { click: devicesView } }, t('nav.devices')),
+    ...(staff ? [' · ', el('a', { on: { click: enrollView } }, t('nav.enroll'))] : []),
+  );
   const out = document.getElementById('logout');
   out.textContent = t('logout');
   out.hidden = false;

@@ -25,6 +25,7 @@ Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
   --workers <n>         run n collector processes on the port (each holds its own agent connections)
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
+  --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications
 `;
@@ -49,6 +50,7 @@ const { values, positionals } = parseArgs({
     webhook: { type: 'string', multiple: true },
     'public-url': { type: 'string' },
     'rules-interval': { type: 'string' },
+    'downloads-dir': { type: 'string' },
     'incident-quiet': { type: 'string' },
     name: { type: 'string' },
     client: { type: 'string' },
@@ -86,6 +88,7 @@ function config(): CollectorConfig {
     ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
     ...(values.sync === 'normal' ? { synchronous: 'normal' as const } : {}),
     dashboardDir: values['dashboard-dir'],
+    downloadsDir: values['downloads-dir'],
   });
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
