@@ -44,7 +44,9 @@ export class ProbeRunner {
           }, delay),
         );
       };
-      loop(Math.round(Math.random() * Math.min(30_000, config.intervalSec * 100)));
+      // First runs spread over the first two minutes (or a tenth of a short interval), so a new agent
+      // reports soon without running every probe at the same moment.
+      loop(Math.round(Math.random() * Math.min(120_000, config.intervalSec * 100)));
     }
   }
 

@@ -32,7 +32,7 @@ export const antivirusProbeSpec: ProbeConfigSpec<typeof AntivirusProbeConfig> = 
   schema: AntivirusProbeConfig,
   defaults: {
     enabled: true,
-    intervalSec: 1800,
+    intervalSec: 3600,
     timeoutSec: 90,
     signatureWarningHours: 48,
     signatureCriticalHours: 168,

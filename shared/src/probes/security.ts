@@ -11,7 +11,7 @@ export const SecurityProbeConfig = Type.Object(
   {
     ...ProbeScheduling,
     // The posture changes slowly, and a Windows Update search can take a minute.
-    intervalSec: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+    intervalSec: Type.Integer({ minimum: 60, maximum: 86_400, default: 21_600 }),
     timeoutSec: Type.Integer({ minimum: 5, maximum: 600, default: 180 }),
     aspects: Type.Array(Type.Union(SECURITY_ASPECTS.map((a) => Type.Literal(a))), {
       uniqueItems: true,
@@ -48,7 +48,8 @@ export const securityProbeSpec: ProbeConfigSpec<typeof SecurityProbeConfig> = {
   schema: SecurityProbeConfig,
   defaults: {
     enabled: true,
-    intervalSec: 3600,
+    // Posture changes rarely and the update check is the costliest command the agent runs: every 6 h.
+    intervalSec: 21_600,
     timeoutSec: 180,
     aspects: [...SECURITY_ASPECTS],
     requireDiskEncryption: true,

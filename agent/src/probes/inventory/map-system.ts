@@ -1,5 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { Inventory } from '@vigie/shared';
+import { PSEUDO_FILESYSTEMS } from '../pseudo-filesystems.js';
 import { asArray, asRecord, cleanText, compact, toBool, toInt, toPositiveNumber } from './clean-values.js';
 
 /** Filesystems, network, OS and sessions: systeminformation results → the Inventory schema. */
@@ -8,35 +9,6 @@ const MAX_FILESYSTEMS = 4096;
 const MAX_INTERFACES = 4096;
 const MAX_ADDRESSES = 256;
 const MAX_USERS = 4096;
-
-// Kernel and memory-backed filesystems: no capacity to inventory.
-const PSEUDO_FILESYSTEMS = new Set([
-  'autofs',
-  'binfmt_misc',
-  'bpf',
-  'cgroup',
-  'cgroup2',
-  'configfs',
-  'debugfs',
-  'devfs',
-  'devpts',
-  'devtmpfs',
-  'efivarfs',
-  'fusectl',
-  'hugetlbfs',
-  'mqueue',
-  'nsfs',
-  'overlay',
-  'proc',
-  'pstore',
-  'ramfs',
-  'rpc_pipefs',
-  'securityfs',
-  'squashfs',
-  'sysfs',
-  'tmpfs',
-  'tracefs',
-]);
 
 export function mapFilesystems(fsSize: unknown): Inventory['filesystems'] {
   const out: Inventory['filesystems'] = [];

@@ -1,3 +1,4 @@
+import { PSEUDO_FILESYSTEMS } from '../pseudo-filesystems.js';
 /** One reading of the machine's raw counters and gauges; the sampler turns two readings into rates. */
 
 export interface CpuTimes {
@@ -48,40 +49,6 @@ export interface RawCounters {
 
 export type ReadCounters = () => Promise<RawCounters>;
 
-// Kernel and memory-backed filesystems: their "usage" says nothing about disk space.
-const PSEUDO_FILESYSTEMS = new Set([
-  'autofs',
-  'binfmt_misc',
-  'bpf',
-  'cgroup',
-  'cgroup2',
-  'configfs',
-  'debugfs',
-  'devfs',
-  'devpts',
-  'devtmpfs',
-  'efivarfs',
-  'fusectl',
-  'fuse.lxcfs',
-  'fuse.gvfsd-fuse',
-  'fuse.portal',
-  'hugetlbfs',
-  'mqueue',
-  'nsfs',
-  'overlay',
-  'proc',
-  'pstore',
-  'ramfs',
-  'rpc_pipefs',
-  'securityfs',
-  'selinuxfs',
-  'squashfs',
-  'sysfs',
-  'tmpfs',
-  'tracefs',
-  'iso9660',
-  'udf',
-]);
 // Network filesystems: a hung server would hang the sample; their capacity belongs to the server.
 const REMOTE_FILESYSTEMS = new Set([
   'nfs',

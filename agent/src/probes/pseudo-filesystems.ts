@@ -1,0 +1,37 @@
+/**
+ * Kernel and memory-backed filesystems: they hold no disk space, so neither the inventory nor the
+ * disk metrics report them. Shared by the probes that look at mounts.
+ */
+export const PSEUDO_FILESYSTEMS: ReadonlySet<string> = new Set([
+  'autofs',
+  'binfmt_misc',
+  'bpf',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'debugfs',
+  'devfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'fuse.gvfsd-fuse',
+  'fuse.lxcfs',
+  'fuse.portal',
+  'fusectl',
+  'hugetlbfs',
+  'iso9660',
+  'mqueue',
+  'nsfs',
+  'overlay',
+  'proc',
+  'pstore',
+  'ramfs',
+  'rpc_pipefs',
+  'securityfs',
+  'selinuxfs',
+  'squashfs',
+  'sysfs',
+  'tmpfs',
+  'tracefs',
+  'udf',
+]);
