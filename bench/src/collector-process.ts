@@ -1,11 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '@vigie/testkit';
 import { bundleCollector } from '../../collector/scripts/bundle.js';
+
+export { freePort };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const COLLECTOR_BIN = join(root, 'collector', 'bin', 'vigie-collector.mjs');
@@ -17,16 +19,6 @@ function collectorBundle(): Promise<string> {
   return bundled;
 }
 const execFileAsync = promisify(execFile);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function cliJson(dataDir: string, args: string[]): Promise<any> {
   const { stdout } = await execFileAsync(process.execPath, [COLLECTOR_BIN, ...args, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });

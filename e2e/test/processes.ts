@@ -1,23 +1,15 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type Proc, startProcess as startProgram } from '@vigie/testkit';
+
+export { freePort, type Proc, waitFor } from '@vigie/testkit';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const COLLECTOR_BIN = join(root, 'collector', 'bin', 'vigie-collector.mjs');
 export const AGENT_BIN = join(root, 'agent', 'bin', 'vigie-agent.mjs');
 const execFileAsync = promisify(execFile);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Runs a CLI command to completion and parses its --json output. */
 export async function cliJson(bin: string, args: string[]): Promise<any> {
@@ -30,49 +22,9 @@ export async function cli(bin: string, args: string[], env: Record<string, strin
   return stdout;
 }
 
-export interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** Starts a long-running process and keeps its stderr/stdout lines. */
+/** Starts a Node script of the project (a collector or an agent) as its own process. */
 export function startProcess(bin: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let partial = '';
-  const onData = (buf: Buffer) => {
-    const text = partial + buf.toString('utf8');
-    const parts = text.split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return {
-    child,
-    lines,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  return startProgram(process.execPath, [bin, ...args], { ...process.env, ...env });
 }
 
 export async function httpJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {

@@ -90,14 +90,15 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
   app.get('/api/v1/devices/:id', { schema: { tags: ['devices'], params: IdParams } }, async (req: FastifyRequest<Id>) => {
     const d = await visibleDevice(requireUser(req), req.params.id);
     const inv = await devices.latestInventory(d.id);
+    const checks = await devices.checkState(d.id);
     return {
       device: view(d),
       inventory: inv ? JSON.parse(inv.data) : null,
       inventoryCollectedAt: inv?.collected_at ?? null,
       inventoryReceivedAt: inv?.received_at ?? null,
       latestMetrics: await metrics.latest(d.id),
-      checks: (await devices.checkState(d.id)).map((c) => ({ ...c, values: c.values ? JSON.parse(c.values) : null })),
-      health: worstStatus((await devices.checkState(d.id)).map((c) => c.status)),
+      checks: checks.map((c) => ({ ...c, values: c.values ? JSON.parse(c.values) : null })),
+      health: worstStatus(checks.map((c) => c.status)),
       events: (await devices.recentEvents(d.id, 20)).map((e) => ({ ...e, data: e.data ? JSON.parse(e.data) : null })),
     };
   });

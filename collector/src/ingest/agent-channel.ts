@@ -5,6 +5,7 @@ import {
   type CollectorBody,
   type CollectorMessageType,
   decodeAgentFrame,
+  describeError,
   ErrorCodes,
   type ErrorKey,
   encodeMessage,
@@ -229,7 +230,7 @@ class AgentConnection implements FrameSink {
     if (!res.ok) {
       stats.framesRefused++;
       this.channel.log.warn({ agentId: this.agent.agentId, code: res.code, seq: res.seq }, 'agent frame refused');
-      const e = Object.values(ErrorCodes).find((x) => x.code === res.code);
+      const e = describeError(res.code);
       this.send('error', { code: res.code, message: res.message, fatal: true, ...(res.seq !== undefined ? { refSeq: res.seq } : {}) });
       this.closed = true;
       this.ws.close(closeCodeFor(e?.status ?? 400), res.code);

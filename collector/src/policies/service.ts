@@ -1,5 +1,5 @@
 import { type PolicyBody, PROBE_CONFIG_SPECS, resolveProbeConfig, VigieError } from '@vigie/shared';
-import type { ChannelSettings } from '../ingest/policy.js';
+import { type ChannelSettings, defaultPolicy } from '../ingest/policy.js';
 import type { Database } from '../store/database.js';
 
 export type PolicyScope = 'client' | 'site' | 'device';
@@ -57,13 +57,8 @@ export class PolicyService {
       | { client_id: number; site_id: number }
       | undefined;
     const layers = dev ? [this.get('client', dev.client_id), this.get('site', dev.site_id), this.get('device', deviceId)] : [];
-    const out: PolicyBody = {
-      version: 0,
-      metricsIntervalSec: this.settings.metricsIntervalSec,
-      inventoryIntervalSec: this.settings.inventoryIntervalSec,
-      heartbeatSec: this.settings.heartbeatSec,
-      probes: {},
-    };
+    const out: PolicyBody = defaultPolicy(this.settings);
+    out.version = 0;
     const probes: Record<string, Record<string, unknown>> = {};
     for (const layer of layers) {
       if (!layer) continue;
