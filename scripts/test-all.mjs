@@ -24,14 +24,26 @@ for (const [name, args] of steps) {
 let passed = 0;
 let failedTests = 0;
 let skipped = 0;
+const failures = [];
 for (const f of readdirSync(reportDir)) {
   const r = JSON.parse(readFileSync(join(reportDir, f), 'utf8'));
   passed += r.numPassedTests;
   failedTests += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  for (const file of r.testResults ?? []) {
+    for (const t of file.assertionResults ?? []) {
+      if (t.status !== 'failed') continue;
+      const why = String(t.failureMessages?.[0] ?? '')
+        .split('\n')
+        .slice(0, 6)
+        .join('\n    ');
+      failures.push(`${f.replace(/\.json$/, '')} › ${file.name.split('/').slice(-2).join('/')} › ${t.fullName}\n    ${why}`);
+    }
+  }
 }
 rmSync(reportDir, { recursive: true, force: true });
 if (passed + failedTests === 0) failed.push('no test ran');
+if (failures.length > 0) console.error(`\nfailed tests:\n${failures.map((l) => `  ${l}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
 if (failed.length > 0) {
   console.error(`\nFAILED: ${failed.join(', ')}`);
