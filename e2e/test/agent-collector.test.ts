@@ -94,7 +94,8 @@ describe('a real agent process reporting to a real collector process', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
     const dpkgCount = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}\n'], { encoding: 'utf8' })
       .split('\n')
-      .filter((l) => l.startsWith('ii')).length;
+      // Installed, or installed with triggers pending (W/t) — as the agent counts them.
+      .filter((l) => /^.[iWt]/.test(l)).length;
     expect(inv.software.length).toBe(dpkgCount);
     expect(dev.device.status).toBe('online');
     const cpu = await waitFor('live metrics', async () => {
