@@ -29,6 +29,7 @@ export const SYSTEM_PACKAGES = [
   'qemu-user-static', // installers: run the linux-arm64 executable
   'libc6-arm64-cross', // installers: arm64 C runtime for qemu-user
   'libstdc++6-arm64-cross', // installers: arm64 C++ runtime for qemu-user
+  'poppler-utils', // invoice PDF tests: pdftotext and pdfinfo read the rendered invoices back
 ];
 
 function lockStamp() {
