@@ -15,7 +15,7 @@ export async function bundleCollector(outfile = COLLECTOR_BUNDLE): Promise<strin
     target: 'node20',
     format: 'esm',
     outfile,
-    external: ['better-sqlite3'],
+    external: ['better-sqlite3', 'pdfkit'],
     // Some dependencies still use require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __vigieCreateRequire } from 'node:module'; const require = __vigieCreateRequire(import.meta.url);" },
     legalComments: 'none',

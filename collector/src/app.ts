@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { PROTOCOL_VERSION } from '@vigie/shared';
+import { PROTOCOL_VERSION, parisDate } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
@@ -12,6 +12,9 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
+import { InvoiceService } from './billing/invoicing.js';
+import { registerBillingRoutes } from './billing/routes.js';
+import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
 import { type ClusterBus, LocalBus } from './cluster/bus.js';
 import type { CollectorConfig } from './config.js';
@@ -40,6 +43,12 @@ import { TicketService } from './tickets/service.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
+/** 'YYYY-MM' of the month before a Paris date. */
+function previousMonth(date: string): string {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
 export interface Collector {
   app: FastifyInstance;
   db: Database;
@@ -52,6 +61,8 @@ export interface Collector {
   devices: DevicesRepository;
   rules: RuleEngine;
   tickets: TicketService;
+  billing: BillingService;
+  invoices: InvoiceService;
   live: LiveChannel;
   notifier: Notifier;
   /** The support mailbox's SMTP port, once listening (when configured). */
@@ -154,6 +165,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
+  const billing = new BillingService(db, tickets);
+  const invoices = new InvoiceService(db);
+  registerBillingRoutes(app, billing, invoices);
 
   registerDownloads(app, config.downloadsDir);
 
@@ -189,6 +203,25 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     auth.purgeExpiredSessions().catch((err) => app.log.error({ err }, 'session purge failed'));
   }, 86_400_000);
   daily.unref();
+  // Contract 5.1: invoices at month end. Hourly, the first worker issues last month's invoices that
+  // do not exist yet (a collector down on the 1st catches up; the database refuses a duplicate).
+  const issueInvoices = () => {
+    if (bus.workerId !== 1 || !config.invoicing) return;
+    const month = previousMonth(parisDate(Date.now()));
+    invoices.generateAll(month).then(
+      (results) => {
+        for (const r of results) {
+          if (r.error) app.log.error({ clientId: r.clientId, month }, `invoice not issued: ${r.error}`);
+          else if (r.number) app.log.info({ clientId: r.clientId, month, number: r.number }, 'invoice issued');
+        }
+      },
+      (err) => app.log.error({ err }, 'month-end invoicing failed'),
+    );
+  };
+  const monthly = setInterval(issueInvoices, 3_600_000);
+  monthly.unref();
+  const firstInvoicing = setTimeout(issueInvoices, 60_000);
+  firstInvoicing.unref();
 
   let closed = false;
   const collector: Collector = {
@@ -203,6 +236,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     devices,
     rules,
     tickets,
+    billing,
+    invoices,
     live,
     notifier,
     async listen() {
@@ -217,6 +252,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       closed = true;
       clearInterval(maintenance);
       clearInterval(daily);
+      clearInterval(monthly);
+      clearTimeout(firstInvoicing);
       await rules.stop();
       await inbound?.close();
       live.close();

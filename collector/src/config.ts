@@ -19,6 +19,8 @@ export interface CollectorConfig {
   incidents: IncidentSettings;
   /** Rules evaluation period (0 = only when called). */
   rulesIntervalMs: number;
+  /** Issue last month's invoices automatically (month-end job, first worker). */
+  invoicing: boolean;
   /** Rollup pass period. */
   maintenanceIntervalMs: number;
   /** Folder of the agent installers offered for download (`installers/dist`). */
@@ -42,6 +44,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,
+    invoicing: true,
     incidents: { ...DEFAULT_INCIDENT_SETTINGS },
     mail: { inboundHost: '127.0.0.1', supportAddress: 'support@vigie.local', maxMessageBytes: 10 * 1024 * 1024 },
     notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },

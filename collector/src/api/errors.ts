@@ -6,8 +6,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | VigieError, req, reply) => {
     if (err instanceof VigieError) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
-      return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+      return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
     }
+    // The database's own guards (issued invoices are immutable, invoiced items frozen).
+    const guard = /^VIGIE_(IMMUTABLE|INVOICED): (.*)$/.exec(err.message ?? '');
+    if (guard) return reply.code(409).send({ error: { code: ErrorCodes.CONFLICT.code, message: guard[2] } });
     const fe = err as FastifyError;
     if (fe.validation) {
       return reply.code(400).send({

@@ -6,9 +6,9 @@ export type BillingUnit = 'day' | 'half_day' | 'hour' | 'quarter_hour';
 export const UNIT_MINUTES: Readonly<Record<BillingUnit, number>> = { day: 480, half_day: 210, hour: 60, quarter_hour: 15 };
 const UNITS_LARGEST_FIRST: readonly BillingUnit[] = ['day', 'half_day', 'hour', 'quarter_hour'];
 
-const UNIT_LABEL: Record<BillingUnit, string> = { day: 'journée', half_day: '½ journée', hour: 'heure', quarter_hour: "quart d'heure" };
-const KIND_LABEL: Record<InterventionKind, string> = { programmed: 'programmée', urgent: 'urgente' };
-const MODE_LABEL: Record<InterventionMode, string> = { on_site: 'sur site', remote: 'à distance' };
+export const UNIT_LABEL: Record<BillingUnit, string> = { day: 'journée', half_day: '½ journée', hour: 'heure', quarter_hour: "quart d'heure" };
+export const KIND_LABEL: Record<InterventionKind, string> = { programmed: 'programmée', urgent: 'urgente' };
+export const MODE_LABEL: Record<InterventionMode, string> = { on_site: 'sur site', remote: 'à distance' };
 
 /** Unit prices in integer cents excluding tax; a unit absent from a cell is not offered for that kind and mode. */
 export type PriceGrid = Record<InterventionKind, Record<InterventionMode, Partial<Record<BillingUnit, number>>>>;

@@ -96,6 +96,32 @@ export class DevicesRepository {
     return this.db.kysely.selectFrom('check_state').selectAll().where('device_id', '=', deviceId).orderBy('check').orderBy('target').execute();
   }
 
+  /** Supplied items (billing) whose serial matches this device's, with delivery date and warranty end. */
+  async suppliedItems(deviceId: number) {
+    return this.db.writeLock(
+      () =>
+        this.db.sqlite
+          .prepare(
+            `SELECT s.id, s.description, s.serial, s.delivered_on AS deliveredOn, s.warranty_months AS warrantyMonths, s.warranty_end AS warrantyEnd,
+               s.retired_on AS retiredOn, s.order_id AS orderId, o.supplier
+             FROM devices d JOIN supplied_items s ON s.client_id = d.client_id AND s.serial_key = upper(trim(d.serial))
+             LEFT JOIN supply_orders o ON o.id = s.order_id
+             WHERE d.id = ? AND d.serial IS NOT NULL AND trim(d.serial) != '' ORDER BY s.delivered_on DESC, s.id DESC`,
+          )
+          .all(deviceId) as {
+          id: number;
+          description: string;
+          serial: string;
+          deliveredOn: string;
+          warrantyMonths: number;
+          warrantyEnd: string;
+          retiredOn: string | null;
+          orderId: number | null;
+          supplier: string | null;
+        }[],
+    );
+  }
+
   async recentEvents(deviceId: number, limit: number) {
     return this.db.kysely
       .selectFrom('agent_events')

@@ -100,6 +100,8 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
       checks: checks.map((c) => ({ ...c, values: c.values ? JSON.parse(c.values) : null })),
       health: worstStatus(checks.map((c) => c.status)),
       events: (await devices.recentEvents(d.id, 20)).map((e) => ({ ...e, data: e.data ? JSON.parse(e.data) : null })),
+      // Contract 2.4 / 3: hardware supplied by the provider whose serial matches this device.
+      supplied: await devices.suppliedItems(d.id),
     };
   });
 

@@ -17,6 +17,7 @@ import * as m001 from './migrations/001-foundation.js';
 import * as m002 from './migrations/002-policies.js';
 import * as m003 from './migrations/003-tickets.js';
 import * as m004 from './migrations/004-rules-incidents.js';
+import * as m005 from './migrations/005-billing.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -28,7 +29,13 @@ export interface DatabaseOptions {
   synchronous?: 'full' | 'normal';
 }
 
-const migrations: Record<string, Migration> = { '001-foundation': m001, '002-policies': m002, '003-tickets': m003, '004-rules-incidents': m004 };
+const migrations: Record<string, Migration> = {
+  '001-foundation': m001,
+  '002-policies': m002,
+  '003-tickets': m003,
+  '004-rules-incidents': m004,
+  '005-billing': m005,
+};
 
 /**
  * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`): when several collector

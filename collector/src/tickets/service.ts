@@ -48,6 +48,11 @@ export class TicketService {
     this.listeners.push(listener);
   }
 
+  /** For other domains that write a ticket's timeline in their own transaction (billing). */
+  announce(c: TicketChange): void {
+    this.changed(c);
+  }
+
   private changed(c: TicketChange): void {
     for (const l of this.listeners) {
       try {
