@@ -14,6 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SYSTEM_PACKAGES = [
   'iputils-ping', // network probe: ping through the `ping` package
   'openssl', // network probe tests: a short-lived TLS certificate
+  'snmpd', // site role SNMP poller tests: a real agent on loopback
+  'snmp', // idem: snmpget/snmpwalk to look at what it serves
   'clamav', // antivirus probe: clamscan, sigtool
   'clamav-daemon', // antivirus probe: clamd
   'restic', // backup probe: real repositories made by the tests
