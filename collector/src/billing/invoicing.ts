@@ -102,7 +102,7 @@ export class InvoiceService {
    * month's end and not invoiced yet. Returns null when there is nothing to bill (no number used).
    * Idempotent: the month's invoice, once issued, is returned as is.
    */
-  generate(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<InvoiceRow | null> {
+  async generate(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<InvoiceRow | null> {
     const { start, end } = monthBounds(month);
     const issuedOn = parisDate(now);
     if (issuedOn <= end) fail(`Le mois ${month} n’est pas terminé : sa facture s’émet à partir du ${addDays(end, 1)}`);
@@ -373,7 +373,7 @@ export class InvoiceService {
     return out;
   }
 
-  row(id: number): Promise<InvoiceRow | undefined> {
+  async row(id: number): Promise<InvoiceRow | undefined> {
     return this.read(() => this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined);
   }
 
@@ -401,7 +401,7 @@ export class InvoiceService {
    * on a rectifying invoice. With an amount (excluding tax), a partial credit (e.g. a dispute's
    * settlement), never more than what is left to credit.
    */
-  creditNote(
+  async creditNote(
     invoiceId: number,
     input: { reason: string; amountExclCents?: number; release?: boolean },
     user: SessionUser,
@@ -502,7 +502,7 @@ export class InvoiceService {
       });
   }
 
-  addPayment(
+  async addPayment(
     invoiceId: number,
     input: { paidOn: LocalDate; amountCents: number; method: PaymentMethod; reference?: string },
     user: SessionUser,
@@ -532,7 +532,7 @@ export class InvoiceService {
    * settled. A client user opens one on its own invoices (dated today); staff record one received
    * by registered letter or e-mail with its reception date.
    */
-  openDispute(
+  async openDispute(
     invoiceId: number,
     input: { reason: string; openedOn?: LocalDate; notifiedVia?: 'portal' | 'email' | 'letter' },
     user: SessionUser,
@@ -581,7 +581,7 @@ export class InvoiceService {
     return d.invoice_id;
   }
 
-  disputeInvoice(disputeId: number): Promise<{ invoiceId: number; clientId: number } | undefined> {
+  async disputeInvoice(disputeId: number): Promise<{ invoiceId: number; clientId: number } | undefined> {
     return this.read(() => {
       const r = this.sql.prepare('SELECT invoice_id, client_id FROM disputes WHERE id = ?').get(disputeId) as
         | { invoice_id: number; client_id: number }
@@ -726,7 +726,7 @@ export class InvoiceService {
   }
 
   /** Invoices and credit notes, newest first; a client's portal shows the current and previous year. */
-  list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate) {
+  async list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate) {
     const where: string[] = [];
     const args: unknown[] = [];
     if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
@@ -747,7 +747,7 @@ export class InvoiceService {
    * invoiced (tax included, credit notes deducted) and paid, and at the month's end (or today) what
    * was outstanding, overdue and disputed — and the same monthly series over `months` for statistics.
    */
-  finance(clientId: number, asOf: LocalDate, months = 3) {
+  async finance(clientId: number, asOf: LocalDate, months = 3) {
     assertLocalDate(asOf);
     return this.read(() => {
       const invoices = this.sql.prepare('SELECT * FROM invoices WHERE client_id = ? ORDER BY issued_on, id').all(clientId) as InvoiceRow[];
@@ -765,11 +765,11 @@ export class InvoiceService {
         let invoiced = 0;
         let invoicedExcl = 0;
         for (const i of invoices)
-          if (i.issued_on >= start && i.issued_on <= end) {
+          if (i.issued_on >= start && i.issued_on <= at) {
             invoiced += i.total_incl_cents;
             invoicedExcl += i.total_excl_cents;
           }
-        const paid = payments.filter((p) => p.paid_on >= start && p.paid_on <= end).reduce((s, p) => s + p.amount_cents, 0);
+        const paid = payments.filter((p) => p.paid_on >= start && p.paid_on <= at).reduce((s, p) => s + p.amount_cents, 0);
         let outstanding = 0;
         let overdue = 0;
         let disputed = 0;

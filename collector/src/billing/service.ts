@@ -245,14 +245,14 @@ export class BillingService {
 
   // ---- settings: the provider's identity printed on invoices -------------------------------------
 
-  getSettings(): Promise<{ seller: LegalIdentity | null; bank: BankDetails | null }> {
+  async getSettings(): Promise<{ seller: LegalIdentity | null; bank: BankDetails | null }> {
     return this.read(() => {
       const r = this.sql.prepare('SELECT seller, bank FROM billing_settings WHERE id = 1').get() as { seller: string; bank: string | null } | undefined;
       return { seller: r ? JSON.parse(r.seller) : null, bank: r?.bank ? JSON.parse(r.bank) : null };
     });
   }
 
-  putSettings(seller: LegalIdentity, bank: BankDetails | null, now = Date.now()): Promise<void> {
+  async putSettings(seller: LegalIdentity, bank: BankDetails | null, now = Date.now()): Promise<void> {
     if (!seller.siren || !/^\d{9}$/.test(seller.siren.replace(/\s/g, ''))) fail('Le SIREN du prestataire (9 chiffres) est obligatoire sur une facture');
     if (!seller.vatNumber) fail('Le numéro de TVA intracommunautaire du prestataire est obligatoire sur une facture');
     if (seller.address.length === 0) fail('L’adresse du prestataire est obligatoire sur une facture');
@@ -267,7 +267,7 @@ export class BillingService {
 
   // ---- contracts (art. 6) and grids (art. 2.6, 5.2) ----------------------------------------------
 
-  putContract(clientId: number, input: ContractInput, user: SessionUser, now = Date.now()): Promise<void> {
+  async putContract(clientId: number, input: ContractInput, user: SessionUser, now = Date.now()): Promise<void> {
     assertLocalDate(input.startDate);
     const vat = input.vatRateBp ?? 2000;
     if (!Number.isSafeInteger(vat) || vat < 0 || vat > 10_000) fail(`Taux de TVA invalide : ${vat} pb`);
@@ -306,7 +306,7 @@ export class BillingService {
   }
 
   /** The contract as the portal and the technician see it, on `on` (a Paris date). */
-  getContract(clientId: number, on: LocalDate) {
+  async getContract(clientId: number, on: LocalDate) {
     return this.read(() => {
       const c = this.contractRow(clientId);
       const grids = this.sql.prepare('SELECT * FROM price_grids WHERE client_id = ? ORDER BY valid_from').all(clientId) as GridRow[];
@@ -333,7 +333,7 @@ export class BillingService {
   }
 
   /** Contract 6: a notice received on `receivedOn` ends the contract after at least 3 months. */
-  notice(clientId: number, input: { receivedOn: LocalDate; from: 'client' | 'provider'; endDate?: LocalDate }, now = Date.now()) {
+  async notice(clientId: number, input: { receivedOn: LocalDate; from: 'client' | 'provider'; endDate?: LocalDate }, now = Date.now()) {
     return this.db.writeTransaction(() => {
       const c = this.contractRow(clientId);
       if (c.notice_received_on) throw new VigieError('CONFLICT', `Un préavis a déjà été reçu le ${c.notice_received_on} (fin au ${c.end_date})`);
@@ -362,7 +362,7 @@ export class BillingService {
   }
 
   /** POST /billing/quote: the price of `minutes` of work on `date`, with the grid in force that day. */
-  quote(
+  async quote(
     clientId: number,
     kind: InterventionKind,
     mode: InterventionMode,
@@ -402,7 +402,7 @@ export class BillingService {
     return Number(r.lastInsertRowid);
   }
 
-  amendGrid(clientId: number, validFrom: LocalDate, input: unknown, user: SessionUser, now = Date.now()): Promise<number> {
+  async amendGrid(clientId: number, validFrom: LocalDate, input: unknown, user: SessionUser, now = Date.now()): Promise<number> {
     assertLocalDate(validFrom);
     const grid = normaliseGrid(input);
     return this.db.writeTransaction(() => {
@@ -413,7 +413,7 @@ export class BillingService {
 
   // ---- ECB rates (5.1) and Syntec indices (5.2) ---------------------------------------------------
 
-  addEcbRate(from: LocalDate, rateBp: number, user: SessionUser, now = Date.now()): Promise<void> {
+  async addEcbRate(from: LocalDate, rateBp: number, user: SessionUser, now = Date.now()): Promise<void> {
     assertLocalDate(from);
     if (!Number.isSafeInteger(rateBp) || rateBp < -1000 || rateBp > 5000) fail(`Taux BCE invalide (points de base entiers, ex. 2,15 % → 215) : ${rateBp}`);
     return this.db.writeTransaction(() => {
@@ -425,13 +425,13 @@ export class BillingService {
     });
   }
 
-  ecbRates(): Promise<{ from: LocalDate; rateBp: number }[]> {
+  async ecbRates(): Promise<{ from: LocalDate; rateBp: number }[]> {
     return this.read(
       () => this.sql.prepare('SELECT from_date AS "from", rate_bp AS rateBp FROM ecb_rates ORDER BY from_date').all() as { from: LocalDate; rateBp: number }[],
     );
   }
 
-  addSyntecIndex(publishedOn: LocalDate, value: number, user: SessionUser, now = Date.now()): Promise<void> {
+  async addSyntecIndex(publishedOn: LocalDate, value: number, user: SessionUser, now = Date.now()): Promise<void> {
     assertLocalDate(publishedOn);
     syntecValue(value, 'S1');
     return this.db.writeTransaction(() => {
@@ -443,7 +443,7 @@ export class BillingService {
     });
   }
 
-  syntecIndices(): Promise<{ publishedOn: LocalDate; value: number }[]> {
+  async syntecIndices(): Promise<{ publishedOn: LocalDate; value: number }[]> {
     return this.read(() =>
       (this.sql.prepare('SELECT published_on, value FROM syntec_indices ORDER BY published_on').all() as { published_on: string; value: string }[]).map(
         (r) => ({
@@ -469,7 +469,7 @@ export class BillingService {
   }
 
   /** Contract 5.2: the grid proposed on 1 January, every price at its cap. */
-  revisionProposal(clientId: number, validFrom: LocalDate) {
+  async revisionProposal(clientId: number, validFrom: LocalDate) {
     return this.read(() => {
       const { before, s0, s1, s1PublishedOn } = this.revisionBasis(clientId, validFrom);
       const oldGrid = JSON.parse(before.grid) as PriceGrid;
@@ -478,7 +478,7 @@ export class BillingService {
   }
 
   /** Contract 5.2: a revised grid, refused if any price exceeds its cap; S1 becomes the next S0. */
-  applyRevision(clientId: number, validFrom: LocalDate, input: unknown, user: SessionUser, now = Date.now()): Promise<number> {
+  async applyRevision(clientId: number, validFrom: LocalDate, input: unknown, user: SessionUser, now = Date.now()): Promise<number> {
     const grid = normaliseGrid(input);
     return this.db.writeTransaction(() => {
       const { before, s0, s1 } = this.revisionBasis(clientId, validFrom);
@@ -538,7 +538,7 @@ export class BillingService {
     return { minutes, date, kind, mode, expenses, programmedMode };
   }
 
-  recordIntervention(ticketId: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionRow> {
+  async recordIntervention(ticketId: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionRow> {
     return this.db
       .writeTransaction(() => {
         const t = this.ticketOf(ticketId);
@@ -614,11 +614,11 @@ export class BillingService {
     this.sql.prepare('UPDATE tickets SET updated_at = ? WHERE id = ?').run(at, ticketId);
   }
 
-  intervention(id: number): Promise<InterventionRow | undefined> {
+  async intervention(id: number): Promise<InterventionRow | undefined> {
     return this.read(() => this.sql.prepare('SELECT * FROM interventions WHERE id = ?').get(id) as InterventionRow | undefined);
   }
 
-  interventions(f: { clientId?: number; ticketId?: number; from?: LocalDate; to?: LocalDate; limit?: number }): Promise<InterventionRow[]> {
+  async interventions(f: { clientId?: number; ticketId?: number; from?: LocalDate; to?: LocalDate; limit?: number }): Promise<InterventionRow[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
@@ -634,7 +634,7 @@ export class BillingService {
   }
 
   /** Corrects an intervention not yet invoiced (an invoiced one is frozen: credit note). */
-  updateIntervention(id: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionRow> {
+  async updateIntervention(id: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionRow> {
     return this.db
       .writeTransaction(() => {
         const cur = this.sql.prepare('SELECT * FROM interventions WHERE id = ?').get(id) as InterventionRow | undefined;
@@ -711,7 +711,7 @@ export class BillingService {
       });
   }
 
-  deleteIntervention(id: number, user: SessionUser, now = Date.now()): Promise<void> {
+  async deleteIntervention(id: number, user: SessionUser, now = Date.now()): Promise<void> {
     return this.db.writeTransaction(() => {
       const cur = this.sql.prepare('SELECT * FROM interventions WHERE id = ?').get(id) as InterventionRow | undefined;
       if (!cur) throw new VigieError('NOT_FOUND');
@@ -725,7 +725,7 @@ export class BillingService {
 
   // ---- recurring programmes (2.6.1) ----------------------------------------------------------------
 
-  createSchedule(clientId: number, input: ScheduleInput, user: SessionUser, now = Date.now()): Promise<number> {
+  async createSchedule(clientId: number, input: ScheduleInput, user: SessionUser, now = Date.now()): Promise<number> {
     assertLocalDate(input.firstDate);
     if (input.untilDate !== undefined) {
       assertLocalDate(input.untilDate);
@@ -789,7 +789,7 @@ export class BillingService {
     }
   }
 
-  schedule(scheduleId: number, now = Date.now()) {
+  async schedule(scheduleId: number, now = Date.now()) {
     return this.db.writeTransaction(() => {
       const s = this.sql.prepare('SELECT * FROM recurring_schedules WHERE id = ?').get(scheduleId) as ScheduleRow | undefined;
       if (!s) return undefined;
@@ -805,7 +805,7 @@ export class BillingService {
     });
   }
 
-  schedules(clientId: number | undefined) {
+  async schedules(clientId: number | undefined) {
     return this.read(() =>
       clientId === undefined
         ? this.sql.prepare('SELECT * FROM recurring_schedules ORDER BY id').all()
@@ -813,7 +813,7 @@ export class BillingService {
     ) as Promise<ScheduleRow[]>;
   }
 
-  scheduleClient(scheduleId: number): Promise<number | undefined> {
+  async scheduleClient(scheduleId: number): Promise<number | undefined> {
     return this.read(
       () => (this.sql.prepare('SELECT client_id FROM recurring_schedules WHERE id = ?').get(scheduleId) as { client_id: number } | undefined)?.client_id,
     );
@@ -824,7 +824,7 @@ export class BillingService {
    * the provider at least 5 business days before the next intervention of the programme. Refused
    * requests are kept, with their reason, and answered with an error.
    */
-  requestChange(scheduleId: number, occurrenceId: number, change: ChangeRequest, receivedAt: number, user: SessionUser) {
+  async requestChange(scheduleId: number, occurrenceId: number, change: ChangeRequest, receivedAt: number, user: SessionUser) {
     if (change.date !== undefined) assertLocalDate(change.date);
     if (change.startTime !== undefined && !TIME.test(change.startTime)) fail(`Heure invalide (HH:MM) : ${change.startTime}`);
     if (change.minutes !== undefined && (!Number.isSafeInteger(change.minutes) || change.minutes <= 0 || change.minutes > 480))
@@ -935,7 +935,7 @@ export class BillingService {
 
   // ---- supply orders (2.4) and supplied items ------------------------------------------------------
 
-  createOrder(clientId: number, input: OrderInput, user: SessionUser, now = Date.now()): Promise<number> {
+  async createOrder(clientId: number, input: OrderInput, user: SessionUser, now = Date.now()): Promise<number> {
     assertLocalDate(input.orderedOn);
     if (!input.supplier.trim()) fail('Fournisseur requis');
     if (input.lines.length === 0) fail('Une commande a au moins une ligne');
@@ -983,7 +983,7 @@ export class BillingService {
   }
 
   /** Contract 2.4 / 3: on delivery each item gets its date, warranty and serial, and joins the inventory. */
-  deliverOrder(orderId: number, input: DeliveryInput, now = Date.now()): Promise<void> {
+  async deliverOrder(orderId: number, input: DeliveryInput, now = Date.now()): Promise<void> {
     assertLocalDate(input.deliveredOn);
     return this.db.writeTransaction(() => {
       const o = this.sql.prepare('SELECT * FROM supply_orders WHERE id = ?').get(orderId) as
@@ -1038,7 +1038,7 @@ export class BillingService {
     });
   }
 
-  cancelOrder(orderId: number): Promise<void> {
+  async cancelOrder(orderId: number): Promise<void> {
     return this.db.writeTransaction(() => {
       const o = this.sql.prepare('SELECT status, fee_invoice_id FROM supply_orders WHERE id = ?').get(orderId) as
         | { status: string; fee_invoice_id: number | null }
@@ -1050,11 +1050,11 @@ export class BillingService {
     });
   }
 
-  orderClient(orderId: number): Promise<number | undefined> {
+  async orderClient(orderId: number): Promise<number | undefined> {
     return this.read(() => (this.sql.prepare('SELECT client_id FROM supply_orders WHERE id = ?').get(orderId) as { client_id: number } | undefined)?.client_id);
   }
 
-  orders(clientId: number | undefined) {
+  async orders(clientId: number | undefined) {
     return this.read(() => {
       const orders = (
         clientId === undefined
@@ -1067,7 +1067,7 @@ export class BillingService {
   }
 
   /** The client's supplied hardware and software (contract 3), each with the device it matches by serial. */
-  suppliedItems(clientId: number | undefined) {
+  async suppliedItems(clientId: number | undefined) {
     return this.read(
       () =>
         this.sql
@@ -1084,7 +1084,7 @@ export class BillingService {
 
   // ---- DEEE pickups (2.5) ----------------------------------------------------------------------------
 
-  createPickup(clientId: number, input: PickupInput, user: SessionUser, now = Date.now()): Promise<number> {
+  async createPickup(clientId: number, input: PickupInput, user: SessionUser, now = Date.now()): Promise<number> {
     assertLocalDate(input.pickedUpOn);
     if (!input.description.trim()) fail('Décrivez les équipements enlevés');
     if (!Number.isSafeInteger(input.weightGrams) || input.weightGrams <= 0) fail(`Poids invalide (grammes > 0) : ${input.weightGrams}`);
@@ -1125,7 +1125,7 @@ export class BillingService {
   }
 
   /** The waste tracking form (BSD) reference, which arrives after the pickup (2.5). */
-  setBsd(pickupId: number, reference: string): Promise<void> {
+  async setBsd(pickupId: number, reference: string): Promise<void> {
     if (!reference.trim() || reference.length > 100) fail('Référence de BSD invalide');
     return this.db.writeTransaction(() => {
       const r = this.sql.prepare('UPDATE recycling_pickups SET bsd_reference = ? WHERE id = ?').run(reference.trim(), pickupId);
@@ -1133,13 +1133,13 @@ export class BillingService {
     });
   }
 
-  pickupClient(pickupId: number): Promise<number | undefined> {
+  async pickupClient(pickupId: number): Promise<number | undefined> {
     return this.read(
       () => (this.sql.prepare('SELECT client_id FROM recycling_pickups WHERE id = ?').get(pickupId) as { client_id: number } | undefined)?.client_id,
     );
   }
 
-  pickups(clientId: number | undefined) {
+  async pickups(clientId: number | undefined) {
     return this.read(() =>
       clientId === undefined
         ? this.sql.prepare('SELECT * FROM recycling_pickups ORDER BY picked_up_on, id').all()

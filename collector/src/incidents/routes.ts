@@ -9,7 +9,7 @@ const strict = { additionalProperties: false } as const;
 const RuleBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    type: Type.Union([Type.Literal('threshold'), Type.Literal('absence'), Type.Literal('check')]),
+    type: Type.Union([Type.Literal('threshold'), Type.Literal('absence'), Type.Literal('check'), Type.Literal('warranty')]),
     severity: Type.Union([Type.Literal('warning'), Type.Literal('critical')]),
     enabled: Type.Optional(Type.Boolean()),
     params: Type.Union([

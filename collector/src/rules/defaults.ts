@@ -2,7 +2,7 @@
 export interface RuleDefinition {
   key: string;
   name: string;
-  type: 'threshold' | 'absence' | 'check';
+  type: 'threshold' | 'absence' | 'check' | 'warranty';
   severity: 'warning' | 'critical';
   params: Record<string, unknown>;
 }
@@ -32,4 +32,6 @@ export const DEFAULT_RULES: RuleDefinition[] = [
     severity: 'critical',
     params: { check: 'network', codes: ['HOST_UNREACHABLE'], minStatus: 'critical' },
   },
+  // Contract 2.4 / 3: supplied hardware whose warranty ends soon (or has ended while still in use).
+  { key: 'warranty-ending', name: 'Garantie bientôt terminée (< 90 jours)', type: 'warranty', severity: 'warning', params: { days: 90 } },
 ];

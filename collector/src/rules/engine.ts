@@ -1,4 +1,4 @@
-import { parseSeriesKey } from '@vigie/shared';
+import { addDays, daysBetween, parisDate, parseSeriesKey } from '@vigie/shared';
 import type { IncidentService } from '../incidents/service.js';
 import type { Database } from '../store/database.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
@@ -9,7 +9,7 @@ interface Rule {
   id: number;
   key: string | null;
   name: string;
-  type: 'threshold' | 'absence' | 'check';
+  type: 'threshold' | 'absence' | 'check' | 'warranty';
   severity: 'warning' | 'critical';
   params: Record<string, unknown>;
 }
@@ -143,6 +143,55 @@ export class RuleEngine {
             });
           }
         }
+      } else if (rule.type === 'warranty') {
+        const days = Number(rule.params.days ?? 90);
+        const today = parisDate(now);
+        const limit = addDays(today, days);
+        // Items matched to a device by serial are that device's; the others are the client's (device 0).
+        const items = this.db.sqlite
+          .prepare(
+            `SELECT s.id, s.client_id, s.description, s.serial, s.warranty_end, d.id AS device_id, d.hostname, d.site_id AS device_site,
+               COALESCE(s.site_id, d.site_id, (SELECT MIN(id) FROM sites WHERE client_id = s.client_id)) AS site_id
+             FROM supplied_items s
+             LEFT JOIN devices d ON d.id = (SELECT id FROM devices WHERE client_id = s.client_id AND s.serial_key IS NOT NULL AND upper(trim(serial)) = s.serial_key ORDER BY id LIMIT 1)
+             WHERE s.retired_on IS NULL AND s.warranty_months > 0`,
+          )
+          .all() as {
+          id: number;
+          client_id: number;
+          description: string;
+          serial: string | null;
+          warranty_end: string;
+          device_id: number | null;
+          hostname: string | null;
+          site_id: number | null;
+        }[];
+        for (const it of items) {
+          if (it.site_id === null) continue;
+          const device =
+            (it.device_id !== null ? byId.get(it.device_id) : undefined) ??
+            ({
+              id: 0,
+              client_id: it.client_id,
+              site_id: it.site_id,
+              hostname: it.description,
+              last_seen_at: null,
+              created_at: 0,
+              agent_id: null,
+            } satisfies DeviceRow);
+          const left = daysBetween(today, it.warranty_end);
+          const what = `« ${it.description} »${it.serial ? ` (n° ${it.serial})` : ''}${it.hostname ? ` sur ${it.hostname}` : ''}`;
+          out.push({
+            rule,
+            device,
+            target: `item:${it.id}`,
+            condition: it.warranty_end <= limit,
+            message:
+              left >= 0
+                ? `Garantie de ${what} : fin le ${it.warranty_end}, dans ${left} jour${left > 1 ? 's' : ''}`
+                : `Garantie de ${what} terminée depuis le ${it.warranty_end}`,
+          });
+        }
       } else if (rule.type === 'check') {
         const check = rule.params.check as string | undefined;
         const codes = rule.params.codes as string[] | undefined;
@@ -188,7 +237,7 @@ export class RuleEngine {
             fingerprint,
             clientId: o.device.client_id,
             siteId: o.device.site_id,
-            deviceId: o.device.id,
+            deviceId: o.device.id > 0 ? o.device.id : null,
             ruleId: o.rule.id,
             target: o.target,
             severity: o.rule.severity,
