@@ -96,6 +96,14 @@ export class DevicesRepository {
     return this.db.kysely.selectFrom('check_state').selectAll().where('device_id', '=', deviceId).orderBy('check').orderBy('target').execute();
   }
 
+  /** An agentless device's identity as its site agent reported it (without which agent, for clients). */
+  async siteData(deviceId: number): Promise<Record<string, unknown> | null> {
+    const row = await this.db.writeLock(
+      () => this.db.sqlite.prepare('SELECT site_data FROM devices WHERE id = ?').get(deviceId) as { site_data: string | null } | undefined,
+    );
+    return row?.site_data ? (JSON.parse(row.site_data) as Record<string, unknown>) : null;
+  }
+
   /** Supplied items (billing) whose serial matches this device's, with delivery date and warranty end. */
   async suppliedItems(deviceId: number) {
     return this.db.writeLock(

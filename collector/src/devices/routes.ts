@@ -102,6 +102,8 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
       events: (await devices.recentEvents(d.id, 20)).map((e) => ({ ...e, data: e.data ? JSON.parse(e.data) : null })),
       // Contract 2.4 / 3: hardware supplied by the provider whose serial matches this device.
       supplied: await devices.suppliedItems(d.id),
+      // Site role: what the watching agent last reported of a device without an agent (SNMP identity).
+      watched: d.kind === 'agentless' ? await devices.siteData(d.id) : null,
     };
   });
 

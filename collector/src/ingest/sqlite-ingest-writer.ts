@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalInventory, type Inventory } from '@vigie/shared';
+import { canonicalInventory, type Inventory, type SiteDevice } from '@vigie/shared';
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples } from '../store/metric-store.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
@@ -47,6 +47,15 @@ export class SqliteIngestWriter implements IngestWriter {
       pruneCheckState: p('DELETE FROM check_state WHERE device_id = ? AND "check" = ? AND target NOT IN (SELECT value FROM json_each(?))'),
       insertEvent: p('INSERT INTO agent_events (device_id, seq, kind, severity, message, data, occurred_at, received_at) VALUES (?,?,?,?,?,?,?,?)'),
       insertCommandResult: p('INSERT INTO command_results (device_id, command_id, ok, output, error, received_at) VALUES (?,?,?,?,?,?)'),
+      siteOf: p('SELECT site_id, client_id FROM devices WHERE id = ?'),
+      siteDevice: p('SELECT id FROM devices WHERE site_id = ? AND external_key = ?'),
+      insertSiteDevice: p(
+        `INSERT INTO devices (site_id, client_id, kind, hostname, platform, serial, os_name, external_key, site_data, created_at, last_seen_at)
+         VALUES (?, ?, 'agentless', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      updateSiteDevice: p(
+        'UPDATE devices SET hostname = ?, platform = ?, serial = ?, os_name = ?, site_data = ?, last_seen_at = COALESCE(?, last_seen_at) WHERE id = ?',
+      ),
     };
   }
 
@@ -72,7 +81,10 @@ export class SqliteIngestWriter implements IngestWriter {
       const m = f.msg;
       switch (m.type) {
         case 'metrics':
-          samples.push({ deviceId: f.deviceId, samples: m.body.samples });
+          samples.push({ deviceId: m.body.device ? this.siteDeviceId(f.deviceId, m.body.device, now) : f.deviceId, samples: m.body.samples });
+          break;
+        case 'site-devices':
+          for (const d of m.body.devices) this.upsertSiteDevice(f.deviceId, d, now);
           break;
         case 'inventory': {
           const n = this.applyInventory(f.deviceId, m.body, now);
@@ -81,17 +93,17 @@ export class SqliteIngestWriter implements IngestWriter {
         }
         case 'checks': {
           const targets = new Map<string, string[]>();
+          const deviceId = m.body.device ? this.siteDeviceId(f.deviceId, m.body.device, now) : f.deviceId;
           for (const r of m.body.results) {
             const values = r.values ? JSON.stringify(r.values) : null;
-            this.s.insertCheck!.run(f.deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt);
-            this.s.upsertCheckState!.run(f.deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt, r.observedAt);
+            this.s.insertCheck!.run(deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt);
+            this.s.upsertCheckState!.run(deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt, r.observedAt);
             targets.set(r.check, [...(targets.get(r.check) ?? []), r.target]);
           }
           // A probe run reports all its targets: a target it no longer reports (removed from the
           // policy) leaves the current state, its history stays. A run that failed prunes nothing.
           for (const [check, list] of targets) {
-            if (!m.body.results.some((r) => r.check === check && r.code === 'PROBE_ERROR'))
-              this.s.pruneCheckState!.run(f.deviceId, check, JSON.stringify(list));
+            if (!m.body.results.some((r) => r.check === check && r.code === 'PROBE_ERROR')) this.s.pruneCheckState!.run(deviceId, check, JSON.stringify(list));
           }
           break;
         }
@@ -126,6 +138,37 @@ export class SqliteIngestWriter implements IngestWriter {
       effects.devicesSeen.add(deviceId);
     }
     return effects;
+  }
+
+  /**
+   * Site role: the agentless device a site agent reports for, in the agent's own site (so an agent
+   * can never write to another site's or client's devices). Created on first mention.
+   */
+  private siteDeviceId(reporterId: number, key: string, now: number): number {
+    const site = this.s.siteOf!.get(reporterId) as { site_id: number; client_id: number };
+    const row = this.s.siteDevice!.get(site.site_id, key) as { id: number } | undefined;
+    if (row) return row.id;
+    const address = key.slice(key.indexOf(':') + 1);
+    const r = this.s.insertSiteDevice!.run(
+      site.site_id,
+      site.client_id,
+      address,
+      null,
+      null,
+      null,
+      key,
+      JSON.stringify({ reporterDeviceId: reporterId }),
+      now,
+      null,
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  private upsertSiteDevice(reporterId: number, d: SiteDevice, now: number): void {
+    const id = this.siteDeviceId(reporterId, d.key, now);
+    const data = JSON.stringify({ ...d, reporterDeviceId: reporterId });
+    const serial = d.serials[0]?.serial ?? null;
+    this.s.updateSiteDevice!.run(d.name, d.kind, serial, d.description?.slice(0, 256) ?? null, data, d.reachable ? d.observedAt : null, id);
   }
 
   /** Stores a snapshot and its changes when the inventory differs; returns the change count, or -1 if unchanged. */

@@ -32,6 +32,35 @@ export const DEFAULT_RULES: RuleDefinition[] = [
     severity: 'critical',
     params: { check: 'network', codes: ['HOST_UNREACHABLE'], minStatus: 'critical' },
   },
+  // Site role (SNMP): network devices, printers and UPS watched by a site agent.
+  {
+    key: 'snmp-device-down',
+    name: 'Équipement réseau injoignable',
+    type: 'check',
+    severity: 'critical',
+    params: { check: 'snmp-reachable', minStatus: 'critical' },
+  },
+  {
+    key: 'printer-supply',
+    name: 'Consommable d’imprimante presque vide (< 10 %)',
+    type: 'check',
+    severity: 'warning',
+    params: { check: 'snmp-supply', minStatus: 'critical' },
+  },
+  {
+    key: 'ups-on-battery',
+    name: 'Onduleur sur batterie ou batterie défaillante',
+    type: 'check',
+    severity: 'critical',
+    params: { check: 'snmp-ups', minStatus: 'critical' },
+  },
+  {
+    key: 'interface-down',
+    name: 'Interface réseau sans lien',
+    type: 'check',
+    severity: 'warning',
+    params: { check: 'snmp-interface', codes: ['IF_DOWN'], minStatus: 'warning' },
+  },
   // Contract 2.4 / 3: supplied hardware whose warranty ends soon (or has ended while still in use).
   { key: 'warranty-ending', name: 'Garantie bientôt terminée (< 90 jours)', type: 'warranty', severity: 'warning', params: { days: 90 } },
 ];

@@ -18,6 +18,7 @@ import * as m002 from './migrations/002-policies.js';
 import * as m003 from './migrations/003-tickets.js';
 import * as m004 from './migrations/004-rules-incidents.js';
 import * as m005 from './migrations/005-billing.js';
+import * as m007 from './migrations/007-site-role.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '003-tickets': m003,
   '004-rules-incidents': m004,
   '005-billing': m005,
+  '007-site-role': m007,
 };
 
 /**
@@ -88,7 +90,8 @@ export class Database {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.kysely, provider: new StaticMigrations() });
+    // Unordered: migrations land from parallel work; each only adds, so their order does not matter.
+    const migrator = new Migrator({ db: this.kysely, provider: new StaticMigrations(), allowUnorderedMigrations: true });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);

@@ -50,8 +50,16 @@ export const MetricSample = Type.Object(
   },
   strict,
 );
+/**
+ * A device without an agent that a site agent watches for the collector (site role), e.g.
+ * `snmp:192.168.1.20` or `snmp:[fd00::1]:1161`. Metrics and checks that carry one are that
+ * device's, not the sending agent's.
+ */
+export const DeviceKey = Type.String({ pattern: '^[a-z][a-z0-9]{0,15}:[A-Za-z0-9._:\\[\\]%-]{1,200}$' });
+
 export const MetricsBody = Type.Object(
   {
+    device: Type.Optional(DeviceKey),
     samples: Type.Array(MetricSample, { minItems: 1, maxItems: MAX_METRIC_VALUES_PER_FRAME }),
   },
   strict,
@@ -73,7 +81,39 @@ export const CheckResult = Type.Object(
   },
   strict,
 );
-export const ChecksBody = Type.Object({ results: Type.Array(CheckResult, { minItems: 1, maxItems: MAX_CHECK_RESULTS_PER_FRAME }) }, strict);
+export const ChecksBody = Type.Object(
+  { device: Type.Optional(DeviceKey), results: Type.Array(CheckResult, { minItems: 1, maxItems: MAX_CHECK_RESULTS_PER_FRAME }) },
+  strict,
+);
+
+/** Site role: the identity of the agentless devices this agent watches (sent when it changes, and hourly). */
+export const SiteDevice = Type.Object(
+  {
+    key: DeviceKey,
+    address: Type.String({ minLength: 1, maxLength: 253 }),
+    kind: Type.Union([Type.Literal('network'), Type.Literal('printer'), Type.Literal('ups'), Type.Literal('unknown')]),
+    /** sysName, or the address when the device gives none. */
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+    description: Type.Optional(Type.String({ maxLength: 4096 })),
+    objectId: Type.Optional(Type.String({ maxLength: 256 })),
+    uptimeSec: Type.Optional(Type.Number({ minimum: 0 })),
+    serials: Type.Array(
+      Type.Object(
+        {
+          serial: Type.String({ minLength: 1, maxLength: 256 }),
+          description: Type.Optional(Type.String({ maxLength: 1024 })),
+          class: Type.Optional(Type.String({ maxLength: 64 })),
+        },
+        strict,
+      ),
+      { maxItems: 64 },
+    ),
+    reachable: Type.Boolean(),
+    observedAt: Millis,
+  },
+  strict,
+);
+export const SiteDevicesBody = Type.Object({ devices: Type.Array(SiteDevice, { minItems: 1, maxItems: 512 }) }, strict);
 
 export const EventSeverity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
 export const EventBody = Type.Object(
@@ -137,6 +177,7 @@ export const AgentMessageBodies = {
   inventory: InventoryBody,
   metrics: MetricsBody,
   checks: ChecksBody,
+  'site-devices': SiteDevicesBody,
   event: EventBody,
   'command-result': CommandResultBody,
 } as const satisfies Record<string, TSchema>;
@@ -158,6 +199,8 @@ export type CollectorMessage = { [T in CollectorMessageType]: { v: 1; type: T; s
 
 export type HelloBody = Static<typeof HelloBody>;
 export type MetricsBody = Static<typeof MetricsBody>;
+export type SiteDevice = Static<typeof SiteDevice>;
+export type SiteDevicesBody = Static<typeof SiteDevicesBody>;
 export type MetricSample = Static<typeof MetricSample>;
 export type CheckResult = Static<typeof CheckResult>;
 export type ChecksBody = Static<typeof ChecksBody>;

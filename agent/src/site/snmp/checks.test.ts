@@ -93,7 +93,7 @@ describe('snmp-reachable', () => {
     expectValid(out);
     expect(out.checks).toHaveLength(1);
     expect(out.checks[0]).toMatchObject({ check: 'snmp-reachable', status: 'critical', code });
-    expect(out.checks[0]?.message).toContain('it answers ping');
+    expect(out.checks[0]?.message).toContain('il répond au ping');
     expect(out.metrics).toEqual({ snmp_up: 0, ping_up: 1, ping_rtt_ms: 0.8 });
   });
 
@@ -244,7 +244,9 @@ describe('snmp-ups', () => {
         ups: ups({ outputSource: 'battery', onBattery: true, chargePct: 30, secondsOnBattery: 300, selfTest: { result: 'error', startedAt: null } }),
       }),
     );
-    expect(find(out, 'snmp-ups')[0]?.message).toBe('APC Smart-UPS 1500: on battery (30 %, 42 min left), battery charge 30 %, last self-test failed');
+    expect(find(out, 'snmp-ups')[0]?.message).toBe(
+      'APC Smart-UPS 1500 : sur batterie (30 %, 42 min d’autonomie), charge de la batterie 30 %, dernier autotest en échec',
+    );
     expect(out.metrics).toMatchObject({ ups_on_battery: 1, ups_charge_pct: 30, ups_runtime_min: 42, ups_seconds_on_battery: 300 });
   });
 });

@@ -50,27 +50,34 @@ function interfaceCheck(i: SnmpInterface, t: SnmpCheckThresholds, base: Omit<Che
     outErrors: i.outErrors,
   };
   const what = `Interface ${short(i.name)}${i.alias ? ` (${short(i.alias)})` : ''}`;
-  if (i.operStatus === 'up') return { ...base, status: 'ok', code: 'IF_UP', message: `${what} is up`, values };
-  if (i.operStatus === 'dormant') return { ...base, status: 'ok', code: 'IF_DORMANT', message: `${what} is dormant (waiting for traffic)`, values };
+  if (i.operStatus === 'up') return { ...base, status: 'ok', code: 'IF_UP', message: `${what} : active`, values };
+  if (i.operStatus === 'dormant') return { ...base, status: 'ok', code: 'IF_DORMANT', message: `${what} : en veille (en attente de trafic)`, values };
   if (i.operStatus === 'unknown')
-    return { ...base, status: 'unknown', code: 'IF_STATUS_UNKNOWN', message: `${what}: the device does not know its state`, values };
-  if (i.operStatus === 'testing') return { ...base, status: 'warning', code: 'IF_TESTING', message: `${what} is in test mode`, values };
+    return { ...base, status: 'unknown', code: 'IF_STATUS_UNKNOWN', message: `${what} : l’équipement ne connaît pas son état`, values };
+  if (i.operStatus === 'testing') return { ...base, status: 'warning', code: 'IF_TESTING', message: `${what} : en mode test`, values };
   const critical = t.criticalInterfaces.some((n) => n === i.name || (i.alias !== '' && n === i.alias));
-  return { ...base, status: critical ? 'critical' : 'warning', code: 'IF_DOWN', message: `${what} is enabled but ${i.operStatus}`, values };
+  return {
+    ...base,
+    status: critical ? 'critical' : 'warning',
+    code: 'IF_DOWN',
+    message: `${what} : activée mais ${i.operStatus === 'down' ? 'sans lien' : i.operStatus}`,
+    values,
+  };
 }
 
 function supplyCheck(supply: PrinterSupply, t: SnmpCheckThresholds, base: Omit<CheckResult, 'status' | 'code' | 'message'>): CheckResult {
   const s = { ...supply, description: short(supply.description) };
   const values = { description: s.description, type: s.type, levelState: s.levelState, level: s.level, maxCapacity: s.maxCapacity, percent: s.percent };
   if (s.levelState === 'some-remaining')
-    return { ...base, status: 'ok', code: 'SUPPLY_SOME_REMAINING', message: `${s.description}: some left (the printer gives no level)`, values };
+    return { ...base, status: 'ok', code: 'SUPPLY_SOME_REMAINING', message: `${s.description} : il en reste (niveau non fourni par l’imprimante)`, values };
   if (s.percent === null)
-    return { ...base, status: 'unknown', code: 'SUPPLY_LEVEL_UNKNOWN', message: `${s.description}: the printer does not give its level`, values };
-  if (s.percent <= 0) return { ...base, status: 'critical', code: 'SUPPLY_EMPTY', message: `${s.description} is empty`, values };
+    return { ...base, status: 'unknown', code: 'SUPPLY_LEVEL_UNKNOWN', message: `${s.description} : niveau inconnu de l’imprimante`, values };
+  if (s.percent <= 0) return { ...base, status: 'critical', code: 'SUPPLY_EMPTY', message: `${s.description} : vide`, values };
   if (s.percent < t.supplyCriticalPct)
-    return { ...base, status: 'critical', code: 'SUPPLY_CRITICAL', message: `${s.description}: ${fmtPct(s.percent)} left`, values };
-  if (s.percent < t.supplyWarningPct) return { ...base, status: 'warning', code: 'SUPPLY_LOW', message: `${s.description}: ${fmtPct(s.percent)} left`, values };
-  return { ...base, status: 'ok', code: 'SUPPLY_OK', message: `${s.description}: ${fmtPct(s.percent)} left`, values };
+    return { ...base, status: 'critical', code: 'SUPPLY_CRITICAL', message: `${s.description} : reste ${fmtPct(s.percent)}`, values };
+  if (s.percent < t.supplyWarningPct)
+    return { ...base, status: 'warning', code: 'SUPPLY_LOW', message: `${s.description} : reste ${fmtPct(s.percent)}`, values };
+  return { ...base, status: 'ok', code: 'SUPPLY_OK', message: `${s.description} : reste ${fmtPct(s.percent)}`, values };
 }
 
 function upsCheck(u: UpsStatus, t: SnmpCheckThresholds, base: Omit<CheckResult, 'status' | 'code' | 'message'>): CheckResult {
@@ -85,13 +92,13 @@ function upsCheck(u: UpsStatus, t: SnmpCheckThresholds, base: Omit<CheckResult, 
   };
   // Every finding goes into the message; the worst one gives the status and the code.
   const findings: [Status, string, string][] = [];
-  const runtime = u.minutesRemaining !== null ? `, ${u.minutesRemaining} min left` : '';
-  if (u.onBattery) findings.push(['critical', 'UPS_ON_BATTERY', `on battery${u.chargePct !== null ? ` (${u.chargePct} %${runtime})` : ''}`]);
-  if (u.batteryStatus === 'depleted') findings.push(['critical', 'UPS_BATTERY_DEPLETED', 'battery depleted']);
-  if (u.batteryStatus === 'low') findings.push(['warning', 'UPS_BATTERY_LOW', 'battery low']);
-  else if (u.chargePct !== null && u.chargePct < t.upsChargeWarningPct) findings.push(['warning', 'UPS_BATTERY_LOW', `battery charge ${u.chargePct} %`]);
+  const runtime = u.minutesRemaining !== null ? `, ${u.minutesRemaining} min d’autonomie` : '';
+  if (u.onBattery) findings.push(['critical', 'UPS_ON_BATTERY', `sur batterie${u.chargePct !== null ? ` (${u.chargePct} %${runtime})` : ''}`]);
+  if (u.batteryStatus === 'depleted') findings.push(['critical', 'UPS_BATTERY_DEPLETED', 'batterie épuisée']);
+  if (u.batteryStatus === 'low') findings.push(['warning', 'UPS_BATTERY_LOW', 'batterie faible']);
+  else if (u.chargePct !== null && u.chargePct < t.upsChargeWarningPct) findings.push(['warning', 'UPS_BATTERY_LOW', `charge de la batterie ${u.chargePct} %`]);
   if (u.selfTest.result === 'error' || u.selfTest.result === 'warning')
-    findings.push(['warning', 'UPS_SELF_TEST_FAILED', `last self-test ${u.selfTest.result === 'error' ? 'failed' : 'ended with a warning'}`]);
+    findings.push(['warning', 'UPS_SELF_TEST_FAILED', `dernier autotest ${u.selfTest.result === 'error' ? 'en échec' : 'terminé avec un avertissement'}`]);
   const name = short([u.manufacturer, u.model].filter(Boolean).join(' ')) || 'UPS';
   const order: Record<Status, number> = { critical: 3, warning: 2, unknown: 1, ok: 0 };
   const worst = findings.sort((a, b) => order[b[0]] - order[a[0]])[0];
@@ -100,10 +107,10 @@ function upsCheck(u: UpsStatus, t: SnmpCheckThresholds, base: Omit<CheckResult, 
       ...base,
       status: 'ok',
       code: 'UPS_OK',
-      message: `${name}: on ${u.outputSource === 'unknown' ? 'an unknown source' : u.outputSource}${runtime}`,
+      message: `${name} : ${u.outputSource === 'unknown' ? 'source inconnue' : u.outputSource === 'battery' ? 'sur batterie' : u.outputSource === 'normal' ? 'sur secteur' : u.outputSource}${runtime}`,
       values,
     };
-  return { ...base, status: worst[0], code: worst[1], message: `${name}: ${findings.map((f) => f[2]).join(', ')}`, values };
+  return { ...base, status: worst[0], code: worst[1], message: `${name} : ${findings.map((f) => f[2]).join(', ')}`, values };
 }
 
 function reachableCheck(r: SnmpPollResult, base: Omit<CheckResult, 'status' | 'code' | 'message'>): CheckResult {
@@ -117,11 +124,11 @@ function reachableCheck(r: SnmpPollResult, base: Omit<CheckResult, 'status' | 'c
   };
   if (r.reachable) {
     const name = r.identity?.sysName ? ` (${short(r.identity.sysName)})` : '';
-    return { ...base, status: 'ok', code: 'SNMP_OK', message: `${r.target}${name} answers SNMP`, values };
+    return { ...base, status: 'ok', code: 'SNMP_OK', message: `${r.target}${name} répond en SNMP`, values };
   }
-  const pinged = r.ping === null ? '' : r.ping.alive ? '; it answers ping' : '; it does not answer ping either';
+  const pinged = r.ping === null ? '' : r.ping.alive ? ' ; il répond au ping' : ' ; il ne répond pas non plus au ping';
   const code = r.error?.kind === 'timeout' ? 'SNMP_TIMEOUT' : r.error?.kind === 'auth' ? 'SNMP_AUTH_FAILED' : 'SNMP_ERROR';
-  return { ...base, status: 'critical', code, message: `${r.target}: ${short(r.error?.message ?? 'no SNMP answer', 1024)}${pinged}`, values };
+  return { ...base, status: 'critical', code, message: `${r.target} : ${short(r.error?.message ?? 'pas de réponse SNMP', 1024)}${pinged}`, values };
 }
 
 /**

@@ -1,57 +1,9 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
+import { SnmpV1V2cTarget, type SnmpV3Credentials, SnmpV3Target } from '@vigie/shared';
 
-const strict = { additionalProperties: false } as const;
-
-/**
- * A host name or an IP literal. No leading `-`: the address also reaches the system `ping` as an
- * argument, where it must never be read as an option.
- */
-const Address = Type.String({ minLength: 1, maxLength: 253, pattern: '^(?:[A-Za-z0-9][A-Za-z0-9.-]*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$' });
-/** RFC 3414 passphrases: net-snmp and snmpd both refuse fewer than 8 characters. */
-const Passphrase = Type.String({ minLength: 8, maxLength: 128 });
-
-export const SNMP_AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
-export const SNMP_PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
-const AuthProtocol = Type.Union(SNMP_AUTH_PROTOCOLS.map((p) => Type.Literal(p)));
-const PrivProtocol = Type.Union(SNMP_PRIV_PROTOCOLS.map((p) => Type.Literal(p)));
-const User = Type.String({ minLength: 1, maxLength: 32 });
-
-/** USM credentials: each security level carries exactly the secrets it uses. */
-export const SnmpV3Credentials = Type.Union([
-  Type.Object({ level: Type.Literal('noAuthNoPriv'), user: User }, strict),
-  Type.Object({ level: Type.Literal('authNoPriv'), user: User, authProtocol: AuthProtocol, authKey: Passphrase }, strict),
-  Type.Object(
-    { level: Type.Literal('authPriv'), user: User, authProtocol: AuthProtocol, authKey: Passphrase, privProtocol: PrivProtocol, privKey: Passphrase },
-    strict,
-  ),
-]);
-
-const common = {
-  address: Address,
-  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535, default: 161 })),
-  /** Per request; a walk is many requests. */
-  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000, default: 2_000 })),
-  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, default: 1 })),
-  /** Also ping the device (ICMP), reported apart from the SNMP answer. */
-  ping: Type.Optional(Type.Boolean({ default: true })),
-};
-
-export const SnmpV1V2cTarget = Type.Object(
-  {
-    ...common,
-    version: Type.Union([Type.Literal('1'), Type.Literal('2c')]),
-    community: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'public' })),
-  },
-  strict,
-);
-export const SnmpV3Target = Type.Object({ ...common, version: Type.Literal('3'), v3: SnmpV3Credentials }, strict);
-
-/** A device polled over SNMP: what a policy carries. Community and keys are secrets (never logged). */
-export const SnmpTargetConfig = Type.Union([SnmpV1V2cTarget, SnmpV3Target]);
-export type SnmpTargetConfig = Static<typeof SnmpTargetConfig>;
-export type SnmpV3Credentials = Static<typeof SnmpV3Credentials>;
+export { SNMP_AUTH_PROTOCOLS, SNMP_PRIV_PROTOCOLS, SnmpTargetConfig, SnmpV3Credentials } from '@vigie/shared';
 
 /** A target with its defaults filled in. */
 export type SnmpTarget =

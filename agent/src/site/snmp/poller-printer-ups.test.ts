@@ -140,7 +140,7 @@ describe('a UPS (UPS-MIB through pass_persist)', () => {
     expect(checks.find((c) => c.check === 'snmp-ups')).toMatchObject({
       status: 'critical',
       code: 'UPS_ON_BATTERY',
-      message: 'APC Smart-UPS 1500: on battery (87 %, 42 min left), last self-test failed',
+      message: 'APC Smart-UPS 1500 : sur batterie (87 %, 42 min d’autonomie), dernier autotest en échec',
     });
     expect(metrics).toMatchObject({ ups_on_battery: 1, ups_charge_pct: 87, ups_runtime_min: 42, ups_seconds_on_battery: 95 });
   });

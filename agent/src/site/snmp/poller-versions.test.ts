@@ -80,13 +80,13 @@ describe('a target that does not answer is a result, not a crash nor a hang', ()
     const port = await freeUdpPort();
     const r = await new SnmpPoller(target({ port, ping: true })).poll(Date.now());
     expect(r).toMatchObject({ reachable: false, error: { kind: 'timeout' }, ping: { alive: true } });
-    expect(toChecksAndMetrics(r).checks[0]?.message).toContain('it answers ping');
+    expect(toChecksAndMetrics(r).checks[0]?.message).toContain('il répond au ping');
   });
 
   it('a host that answers neither SNMP nor ping (TEST-NET-3)', async () => {
     const r = await new SnmpPoller(target({ address: '203.0.113.7', port: 161, ping: true })).poll(Date.now());
     expect(r).toMatchObject({ reachable: false, error: { kind: 'timeout' }, ping: { alive: false } });
-    expect(toChecksAndMetrics(r).checks[0]?.message).toContain('does not answer ping either');
+    expect(toChecksAndMetrics(r).checks[0]?.message).toContain('ne répond pas non plus au ping');
   });
 
   it('the poller object does not show its secrets when logged', async () => {

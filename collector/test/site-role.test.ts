@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
+
+/**
+ * Site role over the real agent channel: a site agent reports the devices it watches (SNMP), their
+ * metrics and checks; they become agentless devices of that agent's site, with their own metrics and
+ * check states, and the default rules turn a nearly empty toner into a ticket.
+ */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ rulesIntervalMs: 0, invoicing: false });
+});
+afterAll(async () => h.close());
+
+const now = () => Date.now();
+const printer = (reachable = true) => ({
+  key: 'snmp:192.168.10.20',
+  address: '192.168.10.20',
+  kind: 'printer',
+  name: 'IMP-COMPTA',
+  description: 'HP LaserJet M507',
+  objectId: '1.3.6.1.4.1.11.2.3.9.1',
+  uptimeSec: 86_400,
+  serials: [{ serial: 'PHBQL12345', description: 'HP LaserJet M507', class: 'chassis' }],
+  reachable,
+  observedAt: now(),
+});
+
+describe('site role ingest', () => {
+  it('stores a watched printer as an agentless device of the agent’s site, with its metrics and checks', async () => {
+    const cred = await enrollAgent(h, h.acme.siteId, 'acme-site-agent');
+    const a = await TestAgent.connect(h.wsUrl, cred);
+    try {
+      await a.hello();
+      await a.waitAck(a.send('site-devices', { devices: [printer()] }));
+      await a.waitAck(
+        a.send('metrics', {
+          device: 'snmp:192.168.10.20',
+          samples: [{ ts: now(), values: { 'printer_supply_pct{supply=Black Toner}': 5, printer_pages: 120_345 } }],
+        }),
+      );
+      await a.waitAck(
+        a.send('checks', {
+          device: 'snmp:192.168.10.20',
+          results: [
+            {
+              check: 'snmp-supply',
+              target: 'Black Toner',
+              status: 'critical',
+              code: 'SUPPLY_CRITICAL',
+              message: 'Black Toner : reste 5 %',
+              values: { percent: 5 },
+              observedAt: now(),
+            },
+            { check: 'snmp-reachable', target: '192.168.10.20:161', status: 'ok', code: 'SNMP_OK', message: 'répond en SNMP', observedAt: now() },
+          ],
+        }),
+      );
+      const tech = await login(h.url, 'tech@vigie.test');
+      const list = await tech.get(`/api/v1/devices?clientId=${h.acme.clientId}`);
+      const dev = list.body.devices.find((d: any) => d.hostname === 'IMP-COMPTA');
+      expect(dev).toMatchObject({ kind: 'agentless', siteId: h.acme.siteId, platform: 'printer', serial: 'PHBQL12345', status: 'online' });
+      const detail = await tech.get(`/api/v1/devices/${dev.id}`);
+      expect(detail.body.watched).toMatchObject({
+        kind: 'printer',
+        address: '192.168.10.20',
+        objectId: '1.3.6.1.4.1.11.2.3.9.1',
+        reporterDeviceId: cred.deviceId,
+      });
+      expect(detail.body.checks.map((c: any) => [c.check, c.status])).toEqual(
+        expect.arrayContaining([
+          ['snmp-supply', 'critical'],
+          ['snmp-reachable', 'ok'],
+        ]),
+      );
+      const m = await tech.get(`/api/v1/devices/${dev.id}/metrics?name=printer_supply_pct&from=${now() - 60_000}&step=1s`);
+      expect(m.body.series[0].points.at(-1)[1]).toBe(5);
+      // The agent's own device got none of it.
+      const own = await tech.get(`/api/v1/devices/${cred.deviceId}`);
+      expect(own.body.checks.filter((c: any) => c.check.startsWith('snmp'))).toEqual([]);
+
+      // 8 (issue): a toner at 5 % opens a ticket through the default rules.
+      await h.collector.rules.evaluate(now());
+      const tickets = await tech.get(`/api/v1/tickets?clientId=${h.acme.clientId}`);
+      const t = tickets.body.tickets.find((x: any) => /Black Toner/.test(x.title));
+      expect(t).toMatchObject({ channel: 'monitoring' });
+      expect(t.title).toContain('IMP-COMPTA');
+
+      // Another client sees nothing of it.
+      const other = await login(h.url, 'it@globex.test');
+      expect((await other.get(`/api/v1/devices/${dev.id}`)).status).toBe(404);
+    } finally {
+      a.close();
+    }
+  });
+
+  it('an agent can only report for devices of its own site: the same key elsewhere is another device', async () => {
+    const acme = await h.collector.db.sqlite.prepare("SELECT id FROM devices WHERE external_key = 'snmp:192.168.10.20'").all();
+    expect(acme).toHaveLength(1);
+    const cred = await enrollAgent(h, h.globex.siteId, 'globex-site-agent');
+    const a = await TestAgent.connect(h.wsUrl, cred);
+    try {
+      await a.hello();
+      await a.waitAck(a.send('site-devices', { devices: [{ ...printer(false), name: 'HOSTILE' }] }));
+      const rows = h.collector.db.sqlite
+        .prepare("SELECT client_id, site_id, hostname FROM devices WHERE external_key = 'snmp:192.168.10.20' ORDER BY id")
+        .all();
+      expect(rows).toEqual([
+        { client_id: h.acme.clientId, site_id: h.acme.siteId, hostname: 'IMP-COMPTA' },
+        { client_id: h.globex.clientId, site_id: h.globex.siteId, hostname: 'HOSTILE' },
+      ]);
+    } finally {
+      a.close();
+    }
+  });
+
+  it.each([
+    ['a device key that is not one', 'metrics', { device: 'snmp:1.2.3.4; DROP TABLE devices', samples: [{ ts: Date.now(), values: { x: 1 } }] }],
+    ['an unknown device kind', 'site-devices', { devices: [{ ...printer(), kind: 'toaster' }] }],
+    ['an unknown field', 'site-devices', { devices: [{ ...printer(), firmware: '1.0' }] }],
+  ])('refuses %s with a clear error, and stores nothing', async (_what, type, body) => {
+    const before = h.collector.db.sqlite.prepare('SELECT COUNT(*) AS n FROM devices').get();
+    const cred = await enrollAgent(h, h.acme.siteId, 'acme-site-agent-bad');
+    const a = await TestAgent.connect(h.wsUrl, cred);
+    await a.hello();
+    a.send(type, body);
+    const err = await a.next((m) => m.type === 'error');
+    expect(err.body).toMatchObject({ code: 'VIGIE_E_INVALID_BODY', fatal: true });
+    await a.closed;
+    const after = h.collector.db.sqlite.prepare('SELECT COUNT(*) AS n FROM devices').get() as { n: number };
+    expect(after.n).toBe((before as { n: number }).n + 1); // the enrolled agent's own device only
+  });
+});
