@@ -23,6 +23,7 @@ export const SYSTEM_PACKAGES = [
   'nftables', // security probe: firewall rules (in a network namespace made by the test)
   'iptables', // idem
   'quota', // security probe: repquota
+  'softflowd', // site role flow receiver tests: NetFlow v5/v9/IPFIX exported from a capture
   'osslsigncode', // installers: strip node.exe's signature before injecting the agent
   'systemd', // installers: systemd-analyze verify/security on the agent's unit
   'wine64', // installers: run the Windows executable
