@@ -6,6 +6,7 @@ import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
 import { PROBES } from './probes/registry.js';
 import { ProbeRunner } from './probes/runner.js';
+import { SiteRole } from './site/role.js';
 import { type AgentState, type Credential, loadState, saveState } from './state.js';
 import { CollectorConnection } from './transport/connection.js';
 import { Spool, type SpoolOptions } from './transport/spool.js';
@@ -45,6 +46,7 @@ export class AgentRuntime {
   private readonly inventory;
   private inventoryRunning: Promise<void> | undefined;
   private probes!: ProbeRunner;
+  private site!: SiteRole;
 
   constructor(private readonly o: RuntimeOptions) {
     this.sampler = o.sampler ?? new MetricsSampler();
@@ -79,6 +81,8 @@ export class AgentRuntime {
     });
     this.probes = new ProbeRunner(PROBES, (results) => this.emit('checks', { results }), this.o.log);
     this.probes.apply(this.policy);
+    this.site = new SiteRole((type, body) => this.emit(type, body), this.o.log);
+    this.site.apply(this.policy);
     await this.sampler.prime();
     this.connection.start();
     this.scheduleMetrics(Math.min(1000, this.policy.metricsIntervalSec * 1000));
@@ -89,6 +93,7 @@ export class AgentRuntime {
   async stop(): Promise<void> {
     this.stopped = true;
     this.probes.stop();
+    await this.site.stop();
     clearTimeout(this.metricsTimer);
     clearTimeout(this.inventoryTimer);
     await this.inventoryRunning;
@@ -115,7 +120,10 @@ export class AgentRuntime {
     const probesChanged = JSON.stringify(p.probes) !== JSON.stringify(this.policy.probes);
     this.policy = p;
     this.state.policy = p;
-    if (probesChanged && !this.stopped) this.probes.apply(p);
+    if (probesChanged && !this.stopped) {
+      this.probes.apply(p);
+      this.site.apply(p);
+    }
     saveState(this.o.stateDir, this.state).catch((err: Error) => this.o.log.warn('could not save the policy', { err: err.message }));
     if (changed && !this.stopped) {
       this.o.log.info('policy applied', { version: p.version, metricsIntervalSec: p.metricsIntervalSec, inventoryIntervalSec: p.inventoryIntervalSec });

@@ -18,6 +18,8 @@ import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
 import { type ClusterBus, LocalBus } from './cluster/bus.js';
 import type { CollectorConfig } from './config.js';
+import { registerFlowRoutes } from './flows/routes.js';
+import { FlowService } from './flows/service.js';
 import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerEnrollRoutes } from './enroll/routes.js';
@@ -168,6 +170,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
+  const flows = new FlowService(db, metrics);
+  registerFlowRoutes(app, { flows, tenants });
 
   registerDownloads(app, config.downloadsDir);
 
@@ -194,6 +198,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
 
   const maintenance = setInterval(() => {
     metrics.maintain(Date.now()).catch((err) => app.log.error({ err }, 'metrics maintenance failed'));
+    flows.maintain(Date.now()).catch((err) => app.log.error({ err }, 'flow rollups failed'));
   }, config.maintenanceIntervalMs);
   maintenance.unref();
   const daily = setInterval(() => {

@@ -48,6 +48,9 @@ export class SqliteIngestWriter implements IngestWriter {
       insertEvent: p('INSERT INTO agent_events (device_id, seq, kind, severity, message, data, occurred_at, received_at) VALUES (?,?,?,?,?,?,?,?)'),
       insertCommandResult: p('INSERT INTO command_results (device_id, command_id, ok, output, error, received_at) VALUES (?,?,?,?,?,?)'),
       siteOf: p('SELECT site_id, client_id FROM devices WHERE id = ?'),
+      insertFlowBucket: p(
+        'INSERT INTO flow_buckets (site_id, reporter_device_id, exporter, start, "end", bytes, packets, flows, summary, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)',
+      ),
       siteDevice: p('SELECT id FROM devices WHERE site_id = ? AND external_key = ?'),
       insertSiteDevice: p(
         `INSERT INTO devices (site_id, client_id, kind, hostname, platform, serial, os_name, external_key, site_data, created_at, last_seen_at)
@@ -86,6 +89,14 @@ export class SqliteIngestWriter implements IngestWriter {
         case 'site-devices':
           for (const d of m.body.devices) this.upsertSiteDevice(f.deviceId, d, now);
           break;
+        case 'flows': {
+          const site = this.s.siteOf!.get(f.deviceId) as { site_id: number };
+          for (const b of m.body.buckets) {
+            const t = b.summary.total;
+            this.s.insertFlowBucket!.run(site.site_id, f.deviceId, b.exporter, b.summary.start, b.summary.end, t.bytes, t.packets, t.flows, JSON.stringify(b), now);
+          }
+          break;
+        }
         case 'inventory': {
           const n = this.applyInventory(f.deviceId, m.body, now);
           if (n >= 0) effects.inventoryChanged.push({ deviceId: f.deviceId, changes: n });

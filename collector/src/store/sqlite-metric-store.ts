@@ -155,6 +155,11 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {
+    return this.latestSync(deviceId);
+  }
+
+  /** The newest value of each series of a device (from memory when it has it). */
+  latestSync(deviceId: number): Record<string, { ts: number; value: number }> {
     const out: Record<string, { ts: number; value: number }> = {};
     const mem = this.latestByDevice.get(deviceId);
     const last = this.db.prepare('SELECT ts, value FROM samples WHERE device_id = ? AND series_id = ? ORDER BY ts DESC LIMIT 1');

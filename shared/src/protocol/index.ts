@@ -1,5 +1,7 @@
 export * from './codec.js';
 export * from './enroll.js';
+export * from './flows.js';
+export * from './flows-merge.js';
 export * from './inventory.js';
 export * from './inventory-canonical.js';
 export * from './limits.js';

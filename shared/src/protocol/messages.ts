@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { FlowsBody } from './flows.js';
 import { InventoryBody } from './inventory.js';
 import { MAX_CHECK_RESULTS_PER_FRAME, MAX_METRIC_VALUES_PER_FRAME, MAX_STRING, PROTOCOL_VERSION } from './limits.js';
 
@@ -178,6 +179,7 @@ export const AgentMessageBodies = {
   metrics: MetricsBody,
   checks: ChecksBody,
   'site-devices': SiteDevicesBody,
+  flows: FlowsBody,
   event: EventBody,
   'command-result': CommandResultBody,
 } as const satisfies Record<string, TSchema>;

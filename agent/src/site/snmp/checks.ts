@@ -153,6 +153,9 @@ export function toChecksAndMetrics(r: SnmpPollResult, thresholds: Partial<SnmpCh
     const labels = { if: ifLabels.take(i.name, String(i.index)) };
     m.put('net_if_in_bps', i.inBps, labels);
     m.put('net_if_out_bps', i.outBps, labels);
+    // For link saturation (peak rate over speed) and to match flow exports' ifIndex to a name.
+    m.put('net_if_speed_bps', i.speedBps, labels);
+    m.put('net_if_index', i.index, labels);
     m.put('net_if_in_errors', i.inErrors, labels);
     m.put('net_if_out_errors', i.outErrors, labels);
     m.put('net_if_in_discards', i.inDiscards, labels);

@@ -1,0 +1,74 @@
+import { Type } from '@sinclair/typebox';
+import { fromParis, parisDate, VigieError } from '@vigie/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assertClientVisible, requireUser } from '../auth/guard.js';
+import { parseTime } from '../devices/query-params.js';
+import type { TenantsRepository } from '../tenants/repository.js';
+import { type FlowReportData, renderFlowReport } from './report.js';
+import type { FlowService } from './service.js';
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/** 'YYYY-MM' → its bounds in UTC ms, from Paris midnight to Paris midnight. */
+export function parisMonth(month: string): { from: number; to: number } {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  return { from: fromParis(`${month}-01`, 0, 0), to: fromParis(next, 0, 0) };
+}
+
+export function registerFlowRoutes(app: FastifyInstance, deps: { flows: FlowService; tenants: TenantsRepository }): void {
+  const { flows, tenants } = deps;
+
+  app.get(
+    '/api/v1/sites/:id/flows',
+    {
+      schema: {
+        tags: ['network'],
+        description: 'Network flows of a site (site role): merged top talkers and applications, volume series, interfaces with peaks and saturation.',
+        params: IdParams,
+        querystring: Type.Object({ from: Type.String({ maxLength: 40 }), to: Type.Optional(Type.String({ maxLength: 40 })) }),
+      },
+    },
+    async (req: FastifyRequest<{ Params: { id: number }; Querystring: { from: string; to?: string } }>) => {
+      const user = requireUser(req);
+      const site = await tenants.getSite(req.params.id);
+      if (!site) throw new VigieError('NOT_FOUND');
+      assertClientVisible(user, site.client_id);
+      return flows.view(req.params.id, parseTime(req.query.from), req.query.to ? parseTime(req.query.to) : Date.now());
+    },
+  );
+
+  app.get(
+    '/api/v1/clients/:id/flow-report',
+    {
+      schema: {
+        tags: ['network'],
+        description: "The client's monthly network flow report (PDF), per site.",
+        params: IdParams,
+        querystring: Type.Object({
+          month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
+          lang: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])),
+        }),
+      },
+    },
+    async (req: FastifyRequest<{ Params: { id: number }; Querystring: { month: string; lang?: 'fr' | 'en' } }>, reply) => {
+      const user = requireUser(req);
+      assertClientVisible(user, req.params.id);
+      const pdf = await renderFlowReport(await flowReportData(deps, req.params.id, req.query.month), req.query.lang ?? 'fr');
+      reply.type('application/pdf').header('content-disposition', `inline; filename="flux-${req.query.month}.pdf"`);
+      return pdf;
+    },
+  );
+}
+
+/** What the monthly flow report of a client shows, per site. */
+export async function flowReportData(deps: { flows: FlowService; tenants: TenantsRepository }, clientId: number, month: string): Promise<FlowReportData> {
+  const client = await deps.tenants.getClient(clientId);
+  if (!client) throw new VigieError('NOT_FOUND');
+  const { from, to } = parisMonth(month);
+  const sites = [];
+  for (const s of await deps.tenants.listSites(clientId)) {
+    sites.push({ name: s.name, view: await deps.flows.view(s.id, from, to), daily: await deps.flows.daily(s.id, from, to, parisDate) });
+  }
+  return { clientName: client.name, month, generatedOn: parisDate(Date.now()), sites };
+}

@@ -1,0 +1,259 @@
+import { type FlowBucket, type FlowSummary, type InterfaceTotals, mergeSummaries, VigieError } from '@vigie/shared';
+import type { Database } from '../store/database.js';
+import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** Per-period detail kept this long; hourly merged summaries at least two years (issue 8). */
+export const FLOW_DETAIL_RETENTION_MS = 30 * DAY;
+export const FLOW_HOURLY_RETENTION_MS = (2 * 365 + 31) * DAY;
+
+interface BucketRow {
+  id: number;
+  site_id: number;
+  exporter: string;
+  start: number;
+  end: number;
+  bytes: number;
+  packets: number;
+  flows: number;
+  summary: string;
+}
+
+export interface InterfaceView {
+  exporter: string;
+  index: number;
+  /** The interface's name on the exporter when a site agent also polls it over SNMP. */
+  name: string | null;
+  speedBps: number | null;
+  inBytes: number;
+  outBytes: number;
+  inPackets: number;
+  outPackets: number;
+  /** Highest rate over one period (bit/s), each way, and its share of the link speed. */
+  peakInBps: number;
+  peakOutBps: number;
+  peakAt: number | null;
+  saturationPct: number | null;
+}
+
+export interface FlowView {
+  siteId: number;
+  from: number;
+  to: number;
+  resolution: 'detail' | 'hour';
+  summary: FlowSummary | null;
+  series: { t: number; bytes: number; packets: number; flows: number }[];
+  interfaces: InterfaceView[];
+  /** The busiest period. */
+  peak: { t: number; bytes: number; bps: number } | null;
+}
+
+/**
+ * Network flows of a site (site role): what site agents send (per exporter and period, with the
+ * exporter's interfaces), hourly merged rollups, retention, and the views the dashboard and the
+ * monthly flow report read.
+ */
+export class FlowService {
+  constructor(
+    private readonly db: Database,
+    private readonly metrics: SqliteMetricStore,
+  ) {}
+
+  private get sql() {
+    return this.db.sqlite;
+  }
+
+  /**
+   * Merges the detail of every hour that received data since the last pass into `flow_hourly`,
+   * and drops what is past retention. Idempotent; safe to run from several workers.
+   */
+  async maintain(now: number): Promise<{ hours: number }> {
+    return this.db.writeTransaction(() => {
+      const cursorRow = this.sql.prepare("SELECT value FROM kv WHERE key = 'flows.rollup.cursor'").get() as { value: string } | undefined;
+      const cursor = Number(cursorRow?.value ?? 0);
+      const maxId = (this.sql.prepare('SELECT MAX(id) AS id FROM flow_buckets').get() as { id: number | null }).id ?? 0;
+      const hours = this.sql
+        .prepare(`SELECT DISTINCT site_id, (start / ${HOUR}) * ${HOUR} AS hour FROM flow_buckets WHERE id > ? AND id <= ?`)
+        .all(cursor, maxId) as { site_id: number; hour: number }[];
+      const rows = this.sql.prepare('SELECT summary FROM flow_buckets WHERE site_id = ? AND start >= ? AND start < ?');
+      const upsert = this.sql.prepare(
+        `INSERT INTO flow_hourly (site_id, hour, bytes, packets, flows, summary, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (site_id, hour) DO UPDATE SET bytes = excluded.bytes, packets = excluded.packets, flows = excluded.flows, summary = excluded.summary, updated_at = excluded.updated_at`,
+      );
+      for (const h of hours) {
+        const buckets = (rows.all(h.site_id, h.hour, h.hour + HOUR) as { summary: string }[]).map((r) => JSON.parse(r.summary) as FlowBucket);
+        if (buckets.length === 0) continue;
+        const merged = {
+          ...mergeSummaries(
+            buckets.map((b) => b.summary),
+            50,
+          ),
+          start: h.hour,
+          end: h.hour + HOUR,
+        };
+        const stored = { summary: merged, interfaces: mergeInterfaces(buckets) };
+        upsert.run(h.site_id, h.hour, merged.total.bytes, merged.total.packets, merged.total.flows, JSON.stringify(stored), now);
+      }
+      this.sql
+        .prepare("INSERT INTO kv (key, value) VALUES ('flows.rollup.cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .run(String(maxId));
+      this.sql.prepare('DELETE FROM flow_buckets WHERE start < ? AND id <= ?').run(now - FLOW_DETAIL_RETENTION_MS, maxId);
+      this.sql.prepare('DELETE FROM flow_hourly WHERE hour < ?').run(now - FLOW_HOURLY_RETENTION_MS);
+      return { hours: hours.length };
+    });
+  }
+
+  /**
+   * A site's flows over [from, to): the merged summary (top 10), a time series, interfaces with
+   * their peaks and saturation. Detail rows when the range is short and recent, hourly otherwise.
+   */
+  async view(siteId: number, from: number, to: number, now = Date.now()): Promise<FlowView> {
+    if (!(to > from)) throw new VigieError('VALIDATION', '`to` must be after `from`');
+    if (to - from > 800 * DAY) throw new VigieError('VALIDATION', 'Range too long (at most 800 days)');
+    const detail = from >= now - FLOW_DETAIL_RETENTION_MS && to - from <= 3 * DAY;
+    await this.maintain(now);
+    return this.db.writeLock(() => {
+      const rows = detail
+        ? (this.sql
+            .prepare(
+              'SELECT id, site_id, exporter, start, "end", bytes, packets, flows, summary FROM flow_buckets WHERE site_id = ? AND start >= ? AND start < ? ORDER BY start',
+            )
+            .all(siteId, from, to) as BucketRow[])
+        : (
+            this.sql
+              .prepare(
+                'SELECT site_id, hour AS start, bytes, packets, flows, summary FROM flow_hourly WHERE site_id = ? AND hour >= ? AND hour < ? ORDER BY hour',
+              )
+              .all(siteId, Math.floor(from / HOUR) * HOUR, to) as BucketRow[]
+          ).map((r) => ({ ...r, end: r.start + HOUR, exporter: '' }));
+      const parsed = rows.map((r) => {
+        const stored = JSON.parse(r.summary) as FlowBucket | { summary: FlowSummary; interfaces: (InterfaceTotals & { exporter: string })[] };
+        const interfaces =
+          'exporter' in stored
+            ? stored.interfaces.map((i) => ({ ...i, exporter: stored.exporter }))
+            : (stored.interfaces as (InterfaceTotals & { exporter: string })[]);
+        return { row: r, summary: stored.summary, interfaces };
+      });
+      const series = new Map<number, { t: number; bytes: number; packets: number; flows: number; ms: number }>();
+      for (const p of parsed) {
+        const s = series.get(p.row.start) ?? { t: p.row.start, bytes: 0, packets: 0, flows: 0, ms: p.row.end - p.row.start };
+        s.bytes += p.summary.total.bytes;
+        s.packets += p.summary.total.packets;
+        s.flows += p.summary.total.flows;
+        series.set(p.row.start, s);
+      }
+      const points = [...series.values()].sort((a, b) => a.t - b.t);
+      const busiest = points.reduce<(typeof points)[number] | null>((m, p) => (!m || p.bytes / p.ms > m.bytes / m.ms ? p : m), null);
+      return {
+        siteId,
+        from,
+        to,
+        resolution: detail ? 'detail' : 'hour',
+        summary: parsed.length
+          ? mergeSummaries(
+              parsed.map((p) => p.summary),
+              10,
+            )
+          : null,
+        series: points.map(({ ms: _ms, ...p }) => p),
+        interfaces: this.interfaceViews(siteId, parsed),
+        peak: busiest ? { t: busiest.t, bytes: busiest.bytes, bps: Math.round((busiest.bytes * 8 * 1000) / busiest.ms) } : null,
+      };
+    });
+  }
+
+  private interfaceViews(siteId: number, parsed: { row: BucketRow; interfaces: (InterfaceTotals & { exporter: string })[] }[]): InterfaceView[] {
+    const out = new Map<string, InterfaceView>();
+    for (const p of parsed) {
+      const ms = p.row.end - p.row.start;
+      for (const i of p.interfaces) {
+        const key = `${i.exporter}#${i.index}`;
+        const v = out.get(key) ?? {
+          exporter: i.exporter,
+          index: i.index,
+          name: null,
+          speedBps: null,
+          inBytes: 0,
+          outBytes: 0,
+          inPackets: 0,
+          outPackets: 0,
+          peakInBps: 0,
+          peakOutBps: 0,
+          peakAt: null,
+          saturationPct: null,
+        };
+        v.inBytes += i.inBytes;
+        v.outBytes += i.outBytes;
+        v.inPackets += i.inPackets;
+        v.outPackets += i.outPackets;
+        const inBps = Math.round((i.inBytes * 8 * 1000) / ms);
+        const outBps = Math.round((i.outBytes * 8 * 1000) / ms);
+        if (Math.max(inBps, outBps) > Math.max(v.peakInBps, v.peakOutBps)) v.peakAt = p.row.start;
+        v.peakInBps = Math.max(v.peakInBps, inBps);
+        v.peakOutBps = Math.max(v.peakOutBps, outBps);
+        out.set(key, v);
+      }
+    }
+    // Names and speeds from the exporter's own SNMP metrics, when a site agent polls it.
+    const byExporter = new Map<string, Map<number, { name: string; speed: number | null }>>();
+    for (const v of out.values()) {
+      if (!byExporter.has(v.exporter)) byExporter.set(v.exporter, this.snmpInterfaces(siteId, v.exporter));
+      const known = byExporter.get(v.exporter)!.get(v.index);
+      if (!known) continue;
+      v.name = known.name;
+      v.speedBps = known.speed;
+      if (known.speed) v.saturationPct = Math.round((Math.max(v.peakInBps, v.peakOutBps) / known.speed) * 1000) / 10;
+    }
+    return [...out.values()].sort((a, b) => b.inBytes + b.outBytes - (a.inBytes + a.outBytes));
+  }
+
+  private snmpInterfaces(siteId: number, exporter: string): Map<number, { name: string; speed: number | null }> {
+    const out = new Map<number, { name: string; speed: number | null }>();
+    const dev = this.sql
+      .prepare("SELECT id FROM devices WHERE site_id = ? AND kind = 'agentless' AND (external_key = ? OR external_key LIKE ?)")
+      .get(siteId, `snmp:${exporter}`, `snmp:${exporter}:%`) as { id: number } | undefined;
+    if (!dev) return out;
+    const latest = this.metrics.latestSync(dev.id);
+    const speeds = new Map<string, number>();
+    for (const [key, v] of Object.entries(latest)) {
+      const m = /^net_if_(index|speed_bps)\{if=(.*)\}$/.exec(key);
+      if (!m) continue;
+      if (m[1] === 'speed_bps') speeds.set(m[2]!, v.value);
+      else out.set(v.value, { name: m[2]!, speed: null });
+    }
+    for (const [, e] of out) e.speed = speeds.get(e.name) ?? null;
+    return out;
+  }
+
+  /** Per day over a month, for the report: bytes per Paris day. */
+  async daily(siteId: number, from: number, to: number, dayOf: (ms: number) => string): Promise<{ day: string; bytes: number }[]> {
+    await this.maintain(Date.now());
+    return this.db.writeLock(() => {
+      const rows = this.sql.prepare('SELECT hour, bytes FROM flow_hourly WHERE site_id = ? AND hour >= ? AND hour < ? ORDER BY hour').all(siteId, from, to) as {
+        hour: number;
+        bytes: number;
+      }[];
+      const days = new Map<string, number>();
+      for (const r of rows) days.set(dayOf(r.hour), (days.get(dayOf(r.hour)) ?? 0) + r.bytes);
+      return [...days].map(([day, bytes]) => ({ day, bytes }));
+    });
+  }
+}
+
+/** Sums the interface counters of several buckets (keyed by exporter and index). */
+function mergeInterfaces(buckets: FlowBucket[]): (InterfaceTotals & { exporter: string })[] {
+  const out = new Map<string, InterfaceTotals & { exporter: string }>();
+  for (const b of buckets)
+    for (const i of b.interfaces) {
+      const key = `${b.exporter}#${i.index}`;
+      const v = out.get(key);
+      if (v) {
+        v.inBytes += i.inBytes;
+        v.inPackets += i.inPackets;
+        v.outBytes += i.outBytes;
+        v.outPackets += i.outPackets;
+      } else out.set(key, { ...i, exporter: b.exporter });
+    }
+  return [...out.values()];
+}
