@@ -50,7 +50,11 @@ describe('flows at the collector', () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
     try {
       await a.hello();
-      const buckets = [bucket(hour, 1_000_000, '192.168.10.10', 'https'), bucket(hour + 60_000, 3_000_000, '192.168.10.11', 'https'), bucket(hour + HOUR, 500_000, '192.168.10.10', 'dns')];
+      const buckets = [
+        bucket(hour, 1_000_000, '192.168.10.10', 'https'),
+        bucket(hour + 60_000, 3_000_000, '192.168.10.11', 'https'),
+        bucket(hour + HOUR, 500_000, '192.168.10.10', 'dns'),
+      ];
       await a.waitAck(a.send('flows', { buckets }));
     } finally {
       a.close();
@@ -110,7 +114,16 @@ describe('flows at the collector', () => {
         writeFileSync(join(dir, 'r.pdf'), Buffer.from(await r.arrayBuffer()));
         const text = execFileSync('pdftotext', ['-layout', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' }).replace(/[\s\u00a0\u202f]+/g, ' ');
         if (lang === 'fr') {
-          for (const s of ['Rapport mensuel des flux réseau', 'Acme SARL', 'Siège Lyon', 'Volume total : 4,5 Mo', '192.168.10.11', 'https', 'dns', '#2 (192.168.10.1)'])
+          for (const s of [
+            'Rapport mensuel des flux réseau',
+            'Acme SARL',
+            'Siège Lyon',
+            'Volume total : 4,5 Mo',
+            '192.168.10.11',
+            'https',
+            'dns',
+            '#2 (192.168.10.1)',
+          ])
             expect(text, s).toContain(s);
         } else {
           for (const s of ['Monthly network flow report', 'Total volume: 4.5 MB', 'Top 10 sources']) expect(text, s).toContain(s);

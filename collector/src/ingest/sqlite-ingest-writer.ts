@@ -93,7 +93,18 @@ export class SqliteIngestWriter implements IngestWriter {
           const site = this.s.siteOf!.get(f.deviceId) as { site_id: number };
           for (const b of m.body.buckets) {
             const t = b.summary.total;
-            this.s.insertFlowBucket!.run(site.site_id, f.deviceId, b.exporter, b.summary.start, b.summary.end, t.bytes, t.packets, t.flows, JSON.stringify(b), now);
+            this.s.insertFlowBucket!.run(
+              site.site_id,
+              f.deviceId,
+              b.exporter,
+              b.summary.start,
+              b.summary.end,
+              t.bytes,
+              t.packets,
+              t.flows,
+              JSON.stringify(b),
+              now,
+            );
           }
           break;
         }
