@@ -34,6 +34,8 @@ import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
+import { createReports, type Reports } from './reports/module.js';
+import { registerReportRoutes } from './reports/routes.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
@@ -67,6 +69,7 @@ export interface Collector {
   invoices: InvoiceService;
   live: LiveChannel;
   notifier: Notifier;
+  reports: Reports;
   /** The support mailbox's SMTP port, once listening (when configured). */
   mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
@@ -170,6 +173,17 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
+  const reports = createReports({
+    db,
+    settings: config.reports,
+    retention: config.retention,
+    notifications: config.notifications,
+    invoices,
+    log: app.log.child({ domain: 'reports' }),
+    workerId: bus.workerId,
+  });
+  registerReportRoutes(app, reports);
+  reports.start();
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
 
@@ -245,6 +259,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     invoices,
     live,
     notifier,
+    reports,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
@@ -260,6 +275,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       clearInterval(monthly);
       clearTimeout(firstInvoicing);
       await rules.stop();
+      await reports.close();
       await inbound?.close();
       live.close();
       await notifier.flush();

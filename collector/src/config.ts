@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './incidents/service.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
+import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './store/metric-store.js';
 
 export interface CollectorConfig {
@@ -21,6 +22,8 @@ export interface CollectorConfig {
   rulesIntervalMs: number;
   /** Issue last month's invoices automatically (month-end job, first worker). */
   invoicing: boolean;
+  /** Monthly activity reports: schedule (cron, Europe/Paris), retries, default language. */
+  reports: ReportSettings;
   /** Rollup pass period. */
   maintenanceIntervalMs: number;
   /** Folder of the agent installers offered for download (`installers/dist`). */
@@ -45,6 +48,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,
     invoicing: true,
+    reports: { ...DEFAULT_REPORT_SETTINGS },
     incidents: { ...DEFAULT_INCIDENT_SETTINGS },
     mail: { inboundHost: '127.0.0.1', supportAddress: 'support@vigie.local', maxMessageBytes: 10 * 1024 * 1024 },
     notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },

@@ -7,6 +7,7 @@ import { createUser } from '../auth/users-routes.js';
 import { IpcBus } from '../cluster/bus.js';
 import { runPrimary } from '../cluster/primary.js';
 import { type CollectorConfig, defaultConfig } from '../config.js';
+import { runReportCommand, summary } from '../reports/cli.js';
 
 const USAGE = `vigie-collector <command> [options]
 
@@ -16,6 +17,8 @@ Commands:
   site create           --client <id|name> --name <name>
   user create           --email <e-mail> --role admin|technician|client [--client <id|name>] [--name <name>] [--password <pw>]
   token create          --site <id> [--uses <n>] [--ttl-hours <h>] [--label <text>]
+  report                --month <YYYY-MM> [--client <id|name>] [--lang fr|en] [--send]   monthly activity reports, with progress
+                        (--send mails each client's report once per month, as the schedule does)
 
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
@@ -27,7 +30,8 @@ Serve options:
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
-  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications
+  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
+  --report-schedule <cron|off>  monthly reports run ('0 6 1 * *', Europe/Paris: 06:00 on the 1st)
 `;
 
 const { values, positionals } = parseArgs({
@@ -61,6 +65,10 @@ const { values, positionals } = parseArgs({
     uses: { type: 'string' },
     'ttl-hours': { type: 'string' },
     label: { type: 'string' },
+    month: { type: 'string' },
+    lang: { type: 'string' },
+    send: { type: 'boolean', default: false },
+    'report-schedule': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -96,6 +104,7 @@ function config(): CollectorConfig {
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
+  if (values['report-schedule']) c.reports.schedule = values['report-schedule'] === 'off' ? null : values['report-schedule'];
   c.notifications = {
     ...c.notifications,
     smtpUrl: values['smtp-relay'],
@@ -181,6 +190,17 @@ async function main(): Promise<number> {
         const t = await collector.enrollment.createToken(siteId, { label: values.label, maxUses: int('uses'), ttlMs: ttl ? ttl * 3600_000 : undefined });
         print(`enrollment token for site ${siteId} (expires ${new Date(t.expiresAt).toISOString()}, ${t.maxUses} uses):\n${t.token}`, { ...t });
         return 0;
+      }
+      case 'report': {
+        const lang = values.lang;
+        if (lang !== undefined && lang !== 'fr' && lang !== 'en') throw new VigieError('VALIDATION', '--lang must be fr or en');
+        const job = await runReportCommand(
+          collector.reports,
+          { month: need('month'), clientId: values.client ? await resolveClient(values.client) : undefined, lang, send: values.send ?? false },
+          (line) => console.error(line),
+        );
+        print(summary(job), job);
+        return job.failed > 0 ? 1 : 0;
       }
       default:
         console.error(`unknown command: ${cmd}\n\n${USAGE}`);

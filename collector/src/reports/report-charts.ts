@@ -96,7 +96,7 @@ export function groupedColumns(
   title: string,
   series: readonly ColumnSeries[],
   groups: readonly ColumnGroup[],
-  height = 110,
+  height = 90,
   format: (v: number) => string = String,
 ): void {
   const axisW = 34;

@@ -7,6 +7,8 @@ import { type Pen, S } from './report-pen.js';
 
 const OPENED_COLOR = '#5b7fa6';
 const RESOLVED_COLOR = '#23395b';
+/** Request channels in the contract's order (2.6), then monitoring; an unknown one last. */
+const CHANNELS = ['portal', 'email', 'phone', 'monitoring'];
 
 function responseTable(pen: Pen, acknowledge: Timing, resolve: Timing): void {
   const { m, f } = pen;
@@ -75,7 +77,10 @@ export function drawTickets(pen: Pen, r: MonthlyReport): void {
   if (t.opened === 0 && t.resolved === 0 && t.closed === 0) pen.none(m.noTickets);
   else {
     pen.text(m.ticketsLine(t.opened, t.resolved, t.closed, t.openAtEnd), S.bold);
-    const channels = Object.entries(t.openedByChannel).map(([c, n]) => `${m.channel[c] ?? c} ${n}`);
+    const rank = (c: string) => (CHANNELS.indexOf(c) + CHANNELS.length + 1) % (CHANNELS.length + 1);
+    const channels = Object.entries(t.openedByChannel)
+      .sort(([a], [b]) => rank(a) - rank(b))
+      .map(([c, n]) => `${m.channel[c] ?? c} ${n}`);
     if (channels.length > 0) pen.labelled(m.byChannel, channels.join(', '));
     pen.gap(4);
   }

@@ -18,6 +18,7 @@ import * as m002 from './migrations/002-policies.js';
 import * as m003 from './migrations/003-tickets.js';
 import * as m004 from './migrations/004-rules-incidents.js';
 import * as m005 from './migrations/005-billing.js';
+import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
 import type { DB } from './schema.js';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '003-tickets': m003,
   '004-rules-incidents': m004,
   '005-billing': m005,
+  '006-reports': m006,
   '007-site-role': m007,
 };
 
