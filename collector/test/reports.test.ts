@@ -22,7 +22,7 @@ import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent
  * with the clock); the month's report generated, its PDF read back with pdftotext and its first page
  * rendered with pdftoppm; the scheduled run of two collectors on the same database file delivering
  * each client's report to a real SMTP server on loopback exactly once; retries with a failing relay;
- * two CLI processes; tenant scoping.
+ * two CLI processes; tenant scoping; the two-year statistics.
  */
 
 const FIVE = 300_000;
@@ -686,4 +686,39 @@ describe('vigie-collector report (CLI)', () => {
     expect(sent.map((m) => m.pdfs[0]!.filename).sort()).toEqual([`activity-report-${month}-globex-sas.pdf`, `rapport-activite-${month}-acme-sarl.pdf`]);
     expect([...`${a.out}${b.out}`.matchAll(/mails: (\d+) sent/g)].reduce((n, m) => n + Number(m[1]), 0)).toBe(2);
   }, 60_000);
+});
+
+describe('statistics over two years', () => {
+  it('GET /api/v1/clients/:id/stats gives the monthly series, invoices included', async () => {
+    const inv = await admin.post('/api/v1/billing/invoices/generate', { month: M });
+    expect(inv.status, JSON.stringify(inv.body)).toBe(200);
+    const invoice = (await admin.get('/api/v1/billing/invoices')).body.invoices.find((i: any) => i.clientId === h.acme.clientId);
+    const started = performance.now();
+    const r = await acmeUser.get(`/api/v1/clients/${h.acme.clientId}/stats?months=24`);
+    console.info(`stats, 24 months (small data set): ${Math.round(performance.now() - started)} ms`);
+    expect(r.status).toBe(200);
+    expect(r.body.months).toHaveLength(24);
+    const current = parisDate(Date.now()).slice(0, 7);
+    expect(r.body.months.at(-1).month).toBe(current);
+    const hours = (P.to - P.from) / H;
+    const srvHours = (srvCut - P.from) / H;
+    const pcHours = (P.to - pcCreated) / H;
+    expect(r.body.months.find((m: any) => m.month === M)).toEqual({
+      month: M,
+      ticketsOpened: 5,
+      ticketsResolved: 4,
+      incidents: 3,
+      incidentsCritical: 1,
+      availabilityPct: Math.floor(((srvHours + pcHours) * 10_000) / (hours + pcHours)) / 100,
+      interventions: 3,
+      interventionMinutes: 270,
+      interventionAmountCents: 74800,
+      invoicedExclCents: 0,
+      invoicedInclCents: 0,
+    });
+    // Invoices count in the month they are issued (this one, today).
+    expect(r.body.months.at(-1)).toMatchObject({ invoicedExclCents: invoice.totalExclCents, invoicedInclCents: invoice.totalInclCents });
+    expect(r.body.months[0]).toMatchObject({ ticketsOpened: 0, availabilityPct: null, interventions: 0 });
+    expect((await tech.get(`/api/v1/clients/${h.acme.clientId}/stats?months=37`)).status).toBe(400);
+  });
 });

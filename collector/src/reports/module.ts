@@ -19,6 +19,7 @@ import { ReportRepository } from './report-repository.js';
 import { type ReportLog, ReportRunner } from './runner.js';
 import { ReportScheduler } from './scheduler.js';
 import type { ReportSettings } from './settings.js';
+import { StatisticsService } from './statistics.js';
 
 export interface ReportDeps {
   db: Database;
@@ -42,6 +43,7 @@ export interface Reports {
   builder: ReportBuilder;
   runner: ReportRunner;
   scheduler: ReportScheduler;
+  statistics: StatisticsService;
   /** Starts the monthly schedule and the retry poll. */
   start(): void;
   close(): Promise<void>;
@@ -69,6 +71,8 @@ export function createReports(d: ReportDeps): Reports {
     publicUrl: d.notifications.publicUrl,
   });
   const scheduler = new ReportScheduler(runner, jobs, d.settings, d.log);
+  // A monthly series is counted in hourly buckets whatever the month's age (no 5-minute retention).
+  const statistics = new StatisticsService(d.db, new AvailabilityService(stats, { ...d.retention, fiveMinMs: 0 }), d.invoices);
   return {
     db: d.db,
     settings: d.settings,
@@ -77,6 +81,7 @@ export function createReports(d: ReportDeps): Reports {
     builder,
     runner,
     scheduler,
+    statistics,
     start: () => scheduler.start(),
     async close() {
       await scheduler.stop();

@@ -10,6 +10,7 @@ import { type JobStatus, jobView } from './jobs.js';
 import type { Reports } from './module.js';
 import type { ReportLang } from './report-data.js';
 import { reportFilename } from './report-mail.js';
+import { MAX_STATISTICS_MONTHS } from './statistics.js';
 
 const strict = { additionalProperties: false } as const;
 const Id = Type.Integer({ minimum: 1 });
@@ -21,7 +22,7 @@ const tags = ['reports'];
 const currentYear = () => Number(parisDate(Date.now()).slice(0, 4));
 
 export function registerReportRoutes(app: FastifyInstance, reports: Reports): void {
-  const { archive, jobs, runner, db } = reports;
+  const { archive, jobs, runner, statistics, db } = reports;
   const staff = (req: FastifyRequest) => requireRole(req, 'admin', 'technician');
 
   /** A report the user may read: its client's, and for a client user from the current or previous year only (contract 3). */
@@ -188,6 +189,22 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
       await audit(db, actorOf(user), 'report.settings', `client:${req.params.id}`, req.body);
       const s = await archive.settings(req.params.id);
       return { clientId: req.params.id, ...s, lang: s.lang ?? reports.settings.defaultLang };
+    },
+  );
+
+  app.get(
+    '/api/v1/clients/:id/stats',
+    {
+      schema: {
+        tags: ['stats'],
+        description: 'Monthly statistics of the service (contract 3): tickets, incidents, availability, intervention time, invoiced amounts.',
+        params: IdParams,
+        querystring: Type.Object({ months: Type.Integer({ minimum: 1, maximum: MAX_STATISTICS_MONTHS, default: 24 }) }),
+      },
+    },
+    async (req: FastifyRequest<{ Params: { id: number }; Querystring: { months: number } }>) => {
+      assertClientVisible(requireUser(req), req.params.id);
+      return statistics.monthly(req.params.id, req.query.months);
     },
   );
 }
