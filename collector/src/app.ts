@@ -34,6 +34,7 @@ import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
+import { flowStoreSource } from './reports/flow-source.js';
 import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
 import { RuleEngine } from './rules/engine.js';
@@ -173,19 +174,20 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
+  const flows = new FlowService(db, metrics);
+  registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
     db,
     settings: config.reports,
     retention: config.retention,
     notifications: config.notifications,
     invoices,
+    flows: flowStoreSource(db, flows),
     log: app.log.child({ domain: 'reports' }),
     workerId: bus.workerId,
   });
   registerReportRoutes(app, reports);
   reports.start();
-  const flows = new FlowService(db, metrics);
-  registerFlowRoutes(app, { flows, tenants });
 
   registerDownloads(app, config.downloadsDir);
 

@@ -206,6 +206,35 @@ async function seedDevices(): Promise<void> {
     ],
   };
   await srv.waitAck(srv.send('inventory', inv2));
+  // Flows from the site's router, received by this agent (site role): two minutes on the 3rd and the 4th.
+  const zero = { bytes: 0, packets: 0, flows: 0 };
+  const minute = (start: number, bytes: number, src: string, service: string) => {
+    const t = { bytes, packets: bytes / 1000, flows: 2 };
+    return {
+      exporter: '192.168.1.1',
+      summary: {
+        start,
+        end: start + MIN,
+        total: t,
+        direction: { inbound: zero, outbound: t, internal: zero, transit: zero },
+        topSources: [{ host: src, ...t }],
+        otherSources: zero,
+        topDestinations: [{ host: '203.0.113.5', ...t }],
+        otherDestinations: zero,
+        topConversations: [{ a: src, b: '203.0.113.5', ...t }],
+        otherConversations: zero,
+        protocols: [{ protocol: 6, name: 'tcp', ...t }],
+        services: [{ service, ...t }],
+        clockAdjustedFlows: 0,
+      },
+      interfaces: [{ index: 2, inBytes: 0, inPackets: 0, outBytes: bytes, outPackets: t.packets }],
+    };
+  };
+  await srv.waitAck(
+    srv.send('flows', {
+      buckets: [minute(at(day(3), 10), 1_200_000_000, '192.168.1.20', 'https'), minute(at(day(4), 10), 300_000_000, '192.168.1.21', 'smtp')],
+    }),
+  );
   srv.close();
   await srv.closed;
   // The collector stamps inventory changes when it receives them: this one is moved into the month, as if received then.
@@ -458,13 +487,18 @@ describe('the monthly activity report (issue 9)', () => {
       'srv-fichiers Ajout ciel-compta 2026.1',
       'srv-fichiers Retrait firefox-esr',
       'Portable Dell Latitude 5440 SN-LAT-0001',
-      'Aucune donnée de flux réseau pour la période',
+      // Flows from the site role's store.
+      '1,5 Go échangés en 4 flux, 1 exportateur',
+      'https 1,2 Go',
+      'smtp 300 Mo',
     ])
       expect(t).toContain(s);
     expect(t).not.toContain('Onduleur APC 1500'); // its warranty runs for another year
     // Response times: incidents 20 and 60 min to acknowledge, 2 h 15 and 3 h 30 to resolve; all tickets
     // 30, 60, 30, 20, 60 min to acknowledge (mean 40, median 30), and 5 h, 99 h, 2 h 15, 3 h 30 to resolve.
     for (const s of [
+      '203.0.113.51,5Go0o', // host, received, sent
+      '192.168.1.200o1,2Go',
       'Délaidepriseencharge240min40min',
       'Délaiderésolution22h532h53',
       'Délaidepriseencharge540min30min',

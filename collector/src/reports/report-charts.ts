@@ -106,9 +106,9 @@ export function groupedColumns(
   const total = header.length * 11 + legendH + height + labelH + 10;
   flow.ensure(total);
   flow.paragraph(header);
-  // Legend: a swatch and a name per series.
+  // Legend: a swatch and a name per series (the title says it all for one).
   let lx = flow.frame.left + axisW;
-  for (const s of series) {
+  for (const s of series.length > 1 ? series : []) {
     flow.doc.rect(lx, flow.y + 2, 8, 7).fill(s.color);
     const [n] = flow.lines(s.name, label, 120);
     if (n) flow.drawLine(n, lx + 11, flow.y + 2, 120);
