@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { type Collector, createCollector } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { type CollectorConfig, defaultConfig } from '../src/config.js';
+import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -22,7 +23,17 @@ export interface Harness {
 /** A real collector on loopback with a temporary SQLite file, two clients and one user per role. */
 export async function startHarness(overrides: Partial<CollectorConfig> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-collector-'));
-  const collector = await createCollector(defaultConfig({ dataDir: dir, port: 0, logLevel: 'silent', synchronous: 'normal', ...overrides }));
+  const collector = await createCollector(
+    defaultConfig({
+      dataDir: dir,
+      port: 0,
+      logLevel: 'silent',
+      synchronous: 'normal',
+      // No monthly report run in the background of unrelated tests (the reports tests set their own).
+      reports: { ...DEFAULT_REPORT_SETTINGS, schedule: null },
+      ...overrides,
+    }),
+  );
   const url = await collector.listen();
   const { tenants, auth } = collector;
   const acmeId = await tenants.createClient('Acme SARL');

@@ -756,3 +756,21 @@ describe('statistics over two years', () => {
     expect((await tech.get(`/api/v1/clients/${h.acme.clientId}/stats?months=37`)).status).toBe(400);
   });
 });
+
+describe('a collector that was down when the monthly run was due', () => {
+  it('runs it when it comes back, once, and not before the scheduled moment', async () => {
+    const { ReportScheduler } = await import('../src/reports/scheduler.js');
+    const r = h.collector.reports;
+    const log = { info: () => {}, warn: () => {}, error: () => {} } as any;
+    const s = new ReportScheduler(r.runner, r.jobs, { ...r.settings, schedule: '0 6 1 * *', timeZone: 'Europe/Paris' }, log);
+    // 1 March 2027, 05:59 Paris: not due yet; 06:00: due; the 12th: still owed, but already done.
+    expect(await s.catchUp(fromParis('2027-03-01', 5, 59))).toBeUndefined();
+    expect(await r.jobs.byClaim('scheduled:2027-02')).toBeUndefined();
+    const job = await s.catchUp(fromParis('2027-03-01', 6, 0));
+    expect(job).toMatchObject({ kind: 'scheduled', month: '2027-02' });
+    expect(await s.catchUp(fromParis('2027-03-12', 9, 0))).toBeUndefined();
+    // A schedule it cannot reason about (every second, several days) is left to cron.
+    const odd = new ReportScheduler(r.runner, r.jobs, { ...r.settings, schedule: '0 6 1,15 * *' }, log);
+    expect(await odd.catchUp(fromParis('2027-04-20', 9, 0))).toBeUndefined();
+  }, 60_000);
+});

@@ -4,7 +4,7 @@
  * the first to insert it runs it — and a poll picks up jobs due for a retry or left behind by a
  * collector that stopped.
  */
-import { parisDate } from '@vigie/shared';
+import { parisDate, toParis } from '@vigie/shared';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { JobStore, JobView } from './jobs.js';
 import type { ReportLog, ReportRunner } from './runner.js';
@@ -60,10 +60,27 @@ export class ReportScheduler {
     return this.runner.run(id);
   }
 
-  /** Runs the jobs owed an attempt now (one poll at a time). */
+  /**
+   * Catch-up: a collector that was down when the monthly run was due (06:00 on the 1st by default)
+   * runs it when it comes back. Only for a plain "minute hour day * *" schedule in Paris time, whose
+   * moment of this month is known; the claim row keeps it to one run across collectors.
+   */
+  async catchUp(now = Date.now()): Promise<JobView | undefined> {
+    const m = /^(\d{1,2}) (\d{1,2}) (\d{1,2}) \* \*$/.exec(this.settings.schedule ?? '');
+    if (!m || this.settings.timeZone !== 'Europe/Paris') return undefined;
+    const [minute, hour, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const p = toParis(now);
+    const today = Number(p.date.slice(8, 10));
+    const due = today > day || (today === day && (p.hour > hour || (p.hour === hour && p.minute >= minute)));
+    if (!due) return undefined;
+    return this.runMonth(previousMonth(p.date));
+  }
+
+  /** Runs the jobs owed an attempt now (one poll at a time), after the catch-up of a missed monthly run. */
   pollDue(): Promise<void> {
     this.polling ??= (async () => {
       try {
+        await this.catchUp();
         for (const id of await this.jobs.due(this.settings.leaseMs)) await this.runner.run(id);
       } catch (err) {
         this.log.error({ err }, 'report job poll failed');
