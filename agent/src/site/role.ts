@@ -35,6 +35,7 @@ export class SiteRole {
   private flows: { close(): Promise<void> } | undefined;
   private snmpModule: Promise<SnmpModule> | undefined;
   private running: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private readonly identities = new Map<string, { hash: string; sentAt: number }>();
   private stopped = false;
   private snmpKey = '';
@@ -48,12 +49,20 @@ export class SiteRole {
   apply(policy: PolicyBody): void {
     if (this.stopped) return;
     this.applySnmp(policy.probes[snmpProbeSpec.id]);
-    void this.applyFlows(policy.probes[flowsProbeSpec.id]).catch((err: Error) => this.log.error('flow receiver failed to start', { err: err.message }));
+    this.starting = this.applyFlows(policy.probes[flowsProbeSpec.id]).catch((err: Error) =>
+      this.log.error('flow receiver failed to start', { err: err.message }),
+    );
+  }
+
+  /** Resolves once what the last policy asked for is started (the flow receiver listens). */
+  async settled(): Promise<void> {
+    await this.starting;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopSnmp();
+    await this.starting;
     await this.stopFlows();
     await this.running;
   }
