@@ -1,4 +1,4 @@
-import type { FlowBucket, FlowsProbeConfig, InterfaceTotals } from '@vigie/shared';
+import type { CheckResult, FlowBucket, FlowsProbeConfig, InterfaceTotals } from '@vigie/shared';
 import type { Log } from '../log.js';
 import { FlowAggregator, FlowReceiver, type FlowRecord, type FlowSink } from './flows/index.js';
 
@@ -97,6 +97,8 @@ export async function startFlowRole(
   config: FlowsProbeConfig,
   send: (body: { buckets: FlowBucket[] }) => Promise<void>,
   log: Log,
+  sendChecks: (body: { results: CheckResult[] }) => Promise<void> = async () => {},
+  reportEveryMs = 300_000,
 ): Promise<{ close(): Promise<void> }> {
   const folds = new ExporterFolds(config);
   const ipv6 = config.bind.includes(':');
@@ -108,6 +110,38 @@ export async function startFlowRole(
     for (let i = 0; i < buckets.length; i += 120) await send({ buckets: buckets.slice(i, i + 120) });
   };
   let sending = Promise.resolve();
+  let last = { datagrams: 0, refused: 0, errors: 0, at: Date.now() };
+  const target = `${config.bind}:${bound.port}`;
+  // Every 5 minutes (reportEveryMs), what the receiver took and dropped, as a check of the agent: refused senders
+  // and malformed datagrams are counted and dropped, and here they become visible.
+  const report = async () => {
+    const st = receiver.stats();
+    const minutes = Math.max(1, Math.round(reportEveryMs / 60_000));
+    const errors = st.exporters.reduce((n, e) => n + e.decodeErrors, 0) + st.overExporterLimit;
+    const d = { datagrams: st.datagrams - last.datagrams, refused: st.refused - last.refused, errors: errors - last.errors };
+    last = { datagrams: st.datagrams, refused: st.refused, errors, at: Date.now() };
+    const values = {
+      datagrams: d.datagrams,
+      refused: d.refused,
+      decodeErrors: d.errors,
+      flows: st.flows,
+      exporters: st.exporters.length,
+      recentlyRefused: st.recentlyRefused.join(', ').slice(0, 1000),
+    };
+    const [status, code, message]: [CheckResult['status'], string, string] =
+      d.refused > 0
+        ? [
+            'warning',
+            'FLOWS_REFUSED',
+            `Flux refusés de ${st.recentlyRefused.join(', ') || 'expéditeurs inconnus'} (${d.refused} datagrammes en ${minutes} min) : ajoutez-les aux exportateurs autorisés s’ils sont légitimes`,
+          ]
+        : d.errors > 0
+          ? ['warning', 'FLOWS_DECODE_ERRORS', `${d.errors} datagrammes illisibles en ${minutes} min (sur ${d.datagrams})`]
+          : d.datagrams === 0
+            ? ['warning', 'FLOWS_SILENT', `Aucun flux reçu depuis ${minutes} min sur ${target}`]
+            : ['ok', 'FLOWS_OK', `${d.datagrams} datagrammes reçus en ${minutes} min sur ${target}`];
+    await sendChecks({ results: [{ check: 'flow-receiver', target, status, code, message, values, observedAt: Date.now() }] });
+  };
   const timer = setInterval(
     () => {
       sending = sending.then(() => flush(false)).catch((err: Error) => log.error('flow summaries not sent', { err: err.message }));
@@ -115,9 +149,14 @@ export async function startFlowRole(
     Math.min(config.bucketSec * 1000, 60_000),
   );
   timer.unref();
+  const reportTimer = setInterval(() => {
+    sending = sending.then(report).catch((err: Error) => log.error('flow receiver state not sent', { err: err.message }));
+  }, reportEveryMs);
+  reportTimer.unref();
   return {
     async close() {
       clearInterval(timer);
+      clearInterval(reportTimer);
       await receiver.stop();
       await sending;
       await flush(true).catch((err: Error) => log.error('flow summaries not sent', { err: err.message }));

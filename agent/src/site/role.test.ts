@@ -138,3 +138,46 @@ describe('site role', () => {
     expect(b.interfaces.map((i: any) => i.index)).toEqual([1, 2]);
   }, 30_000);
 });
+
+describe('flow receiver state', () => {
+  it('reports refused exporters and silence as checks of the agent', async () => {
+    const { startFlowRole } = await import('./flows-role.js');
+    const checks: any[] = [];
+    const port = await freeUdpPort();
+    const role = await startFlowRole(
+      { enabled: true, port, bind: '0.0.0.0', exporters: ['127.0.0.1'], siteSubnets: [], bucketSec: 60, topN: 10 },
+      async () => {},
+      quiet,
+      async (b) => {
+        for (const r of b.results) {
+          expect(isValidAgentBody('checks', { results: [r] })).toBe(true);
+          checks.push(r);
+        }
+      },
+      300,
+    );
+    try {
+      // A router that is not in the allowlist (another loopback address).
+      const sock = createSocket('udp4');
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.2', () => r()));
+      await new Promise<void>((r) => sock.send(v5Datagram({ sysUptime: 1000, unixSecs: Math.floor(Date.now() / 1000) }, []), port, '127.0.0.1', () => r()));
+      sock.close();
+      const refused = await waitUntil(() => checks.find((c) => c.code === 'FLOWS_REFUSED'));
+      expect(refused).toMatchObject({ check: 'flow-receiver', status: 'warning', values: { refused: 1 } });
+      expect(refused.message).toContain('127.0.0.2');
+      expect(await waitUntil(() => checks.find((c) => c.code === 'FLOWS_SILENT'))).toMatchObject({ status: 'warning' });
+    } finally {
+      await role.close();
+    }
+  });
+});
+
+async function waitUntil<T>(fn: () => T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

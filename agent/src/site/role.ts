@@ -205,7 +205,12 @@ export class SiteRole {
     if (!r.config.enabled) return;
     const { startFlowRole } = await import('./flows-role.js');
     if (this.stopped || this.flowsKey !== key) return;
-    this.flows = await startFlowRole(r.config, (body) => this.emit('flows', body), this.log);
+    this.flows = await startFlowRole(
+      r.config,
+      (body) => this.emit('flows', body),
+      this.log,
+      (body) => this.emit('checks', body),
+    );
   }
 
   private async stopFlows(): Promise<void> {
