@@ -1,18 +1,27 @@
 #!/usr/bin/env node
 // `npm test`: install what is missing, check types and lint, then run every package's tests one
 // package at a time (the machine has 2 cores and several suites start real servers).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runPnpm } from './pnpm.mjs';
 import { installNodePackages, installSystemPackages } from './setup.mjs';
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 installNodePackages();
 installSystemPackages();
+// Every package's tests run, one package at a time, even after one fails (pnpm -r stops at the
+// first failing package): the summary then lists every failure, not the first.
+const workspace = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+const packages = [...workspace.split(/^allowBuilds:/m)[0].matchAll(/^\s+-\s+(\S+)\s*$/gm)].map((m) => m[1]);
+const order = ['shared', 'testkit', ...packages.filter((p) => p !== 'shared' && p !== 'testkit')].filter((p) => packages.includes(p));
 const steps = [
   ['typecheck', ['-r', '--workspace-concurrency=2', 'run', 'typecheck']],
   ['lint', ['exec', 'biome', 'check', '.']],
-  ['tests', ['-r', '--workspace-concurrency=1', '--no-bail', 'run', 'test']],
+  ...order
+    .filter((dir) => existsSync(join(root, dir, 'package.json')) && JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')).scripts?.test)
+    .map((dir) => [`tests (${dir})`, ['--filter', `./${dir}`, 'run', 'test']]),
 ];
 const reportDir = mkdtempSync(join(tmpdir(), 'vigie-test-report-'));
 process.env.VIGIE_TEST_REPORT_DIR = reportDir;
