@@ -32,6 +32,7 @@ import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
 import { LIVE_PATH, LiveChannel } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
+import { registerOverviewRoutes } from './overview/routes.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
 import { flowStoreSource } from './reports/flow-source.js';
@@ -103,7 +104,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   const policies = new PolicyService(db, config.channel);
-  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics));
+  // A new inventory refreshes what the device list searches (addresses, software).
+  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics), (effects) => {
+    if (effects.inventoryChanged.length > 0)
+      devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch((err) => app.log.error({ err }, 'device search refresh failed'));
+  });
   const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), bus, {
     policyFor: (deviceId) => policies.effective(deviceId),
     onHello: (agent, hello) => {
@@ -171,6 +176,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
+  registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);

@@ -54,6 +54,13 @@ export function registerUserRoutes(app: FastifyInstance, db: Database, auth: Aut
     return { users: await auth.listUsers() };
   });
 
+  // Staff may assign tickets to one another: names only, no e-mail or role details.
+  app.get('/api/v1/users/assignable', { schema: { tags: ['users'] } }, async (req) => {
+    requireRole(req, 'admin', 'technician');
+    const users = await auth.listUsers();
+    return { users: users.filter((u) => (u.role === 'admin' || u.role === 'technician') && u.disabled_at === null).map((u) => ({ id: u.id, name: u.name })) };
+  });
+
   app.post('/api/v1/users', { schema: { tags: ['users'], body: CreateUser } }, async (req: FastifyRequest<{ Body: CreateUserInput }>, reply) => {
     const admin = requireRole(req, 'admin');
     const id = await createUser(auth, tenants, req.body);

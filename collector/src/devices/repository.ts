@@ -1,10 +1,16 @@
 import { sql } from 'kysely';
+import { type DeviceState, deviceStateSql } from '../overview/repository.js';
 import type { Database } from '../store/database.js';
+import { DEVICE_SEARCH_SELECT } from '../store/migrations/008-device-search.js';
 
 export interface DeviceFilter {
   clientId?: number | undefined;
   siteId?: number | undefined;
   q?: string | undefined;
+  /** Only devices in this state (needs `offlineBefore`). */
+  state?: DeviceState | undefined;
+  /** Devices not heard from since this instant are offline; with it, each row carries its `state`. */
+  offlineBefore?: number | undefined;
   limit: number;
   offset: number;
 }
@@ -46,17 +52,41 @@ export class DevicesRepository {
     if (f.siteId !== undefined) q = q.where('d.site_id', '=', f.siteId);
     if (f.q) {
       const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      const pattern = sql<string>`${like} escape '\\'`;
+      // Name, serial and OS on the device; addresses and software names from its latest inventory.
       q = q.where((eb) =>
         eb.or([
-          eb('d.hostname', 'like', sql<string>`${like} escape '\\'`),
-          eb('d.serial', 'like', sql<string>`${like} escape '\\'`),
-          eb('d.os_name', 'like', sql<string>`${like} escape '\\'`),
+          eb('d.hostname', 'like', pattern),
+          eb('d.serial', 'like', pattern),
+          eb('d.os_name', 'like', pattern),
+          sql<boolean>`d.id IN (SELECT device_id FROM device_search WHERE ips LIKE ${like} ESCAPE '\\' OR software LIKE ${like} ESCAPE '\\')`,
         ]),
       );
     }
+    const stateExpr = f.offlineBefore === undefined ? undefined : sql<DeviceState>`(${sql.raw(deviceStateSql(f.offlineBefore))})`;
+    if (f.state && stateExpr) q = q.where(stateExpr, '=', f.state);
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    const rows = await q.select(deviceColumns).orderBy('c.name').orderBy('d.hostname').orderBy('d.id').limit(f.limit).offset(f.offset).execute();
+    const rows = await q
+      .select(deviceColumns)
+      .select(stateExpr ? stateExpr.as('state') : sql<DeviceState | null>`NULL`.as('state'))
+      .orderBy('c.name')
+      .orderBy('d.hostname')
+      .orderBy('d.id')
+      .limit(f.limit)
+      .offset(f.offset)
+      .execute();
     return { rows, total: Number(total?.n ?? 0) };
+  }
+
+  /** Re-reads the searchable text (addresses, software) of these devices from their latest inventory. */
+  async refreshSearch(deviceIds: number[]): Promise<void> {
+    if (deviceIds.length === 0) return;
+    const refresh = this.db.sqlite.prepare(
+      `INSERT OR REPLACE INTO device_search (device_id, ips, software) ${DEVICE_SEARCH_SELECT} WHERE s.id = (SELECT max(id) FROM inventory_snapshots WHERE device_id = ?)`,
+    );
+    await this.db.writeLock(() => {
+      for (const id of deviceIds) refresh.run(id);
+    });
   }
 
   async get(id: number) {

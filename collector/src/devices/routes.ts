@@ -7,6 +7,7 @@ import type { SessionUser } from '../auth/repository.js';
 import { worstStatus } from '../checks/routes.js';
 import type { EnrollmentService } from '../enroll/service.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
+import type { DeviceState } from '../overview/repository.js';
 import type { Database } from '../store/database.js';
 import type { Aggregation, MetricStore } from '../store/metric-store.js';
 import { parseDuration, parseTime } from './query-params.js';
@@ -72,18 +73,26 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
         querystring: Type.Object({
           clientId: Type.Optional(Type.Integer({ minimum: 1 })),
           siteId: Type.Optional(Type.Integer({ minimum: 1 })),
-          q: Type.Optional(Type.String({ maxLength: 200 })),
+          q: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the name, serial, OS, an IP address or a software name' })),
+          state: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('critical'), Type.Literal('offline')])),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           offset: Type.Integer({ minimum: 0, default: 0 }),
         }),
       },
     },
-    async (req: FastifyRequest<{ Querystring: { clientId?: number; siteId?: number; q?: string; limit: number; offset: number } }>) => {
+    async (req: FastifyRequest<{ Querystring: { clientId?: number; siteId?: number; q?: string; state?: DeviceState; limit: number; offset: number } }>) => {
       const user = requireUser(req);
       const scope = clientScope(user);
       if (scope !== undefined && req.query.clientId !== undefined && req.query.clientId !== scope) return { devices: [], total: 0 };
-      const { rows, total } = await devices.list({ ...req.query, clientId: scope ?? req.query.clientId });
-      return { devices: rows.map(view), total };
+      const { rows, total } = await devices.list({ ...req.query, clientId: scope ?? req.query.clientId, offlineBefore: Date.now() - deps.offlineAfterMs });
+      // The state (ok / warning / critical / offline) as the overview counts it; a connected agent is never offline.
+      return {
+        devices: rows.map((r) => {
+          const v = view(r);
+          return { ...v, state: r.state === 'offline' && v.status === 'online' ? 'ok' : r.state };
+        }),
+        total,
+      };
     },
   );
 

@@ -54,13 +54,20 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
     {
       schema: {
         tags: ['incidents'],
-        querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) }),
+        querystring: Type.Object({
+          status: Type.Optional(Type.String({ maxLength: 20 })),
+          deviceId: Type.Optional(Type.Integer({ minimum: 1 })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+        }),
       },
     },
-    async (req: FastifyRequest<{ Querystring: { status?: string; limit: number } }>) => {
+    async (req: FastifyRequest<{ Querystring: { status?: string; deviceId?: number; limit: number } }>) => {
       const scope = clientScope(requireUser(req));
-      const where = [scope !== undefined ? 'client_id = ?' : null, req.query.status ? 'status = ?' : null].filter(Boolean);
-      const args = [...(scope !== undefined ? [scope] : []), ...(req.query.status ? [req.query.status] : []), req.query.limit];
+      const { status, deviceId } = req.query;
+      const where = [scope !== undefined ? 'client_id = ?' : null, status ? 'status = ?' : null, deviceId !== undefined ? 'device_id = ?' : null].filter(
+        Boolean,
+      );
+      const args = [...(scope !== undefined ? [scope] : []), ...(status ? [status] : []), ...(deviceId !== undefined ? [deviceId] : []), req.query.limit];
       const rows = db.sqlite.prepare(`SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args);
       return { incidents: rows };
     },

@@ -20,6 +20,7 @@ import * as m004 from './migrations/004-rules-incidents.js';
 import * as m005 from './migrations/005-billing.js';
 import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
+import * as m008 from './migrations/008-device-search.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '005-billing': m005,
   '006-reports': m006,
   '007-site-role': m007,
+  '008-device-search': m008,
 };
 
 /**

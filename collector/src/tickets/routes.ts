@@ -54,12 +54,13 @@ export function registerTicketRoutes(app: FastifyInstance, tickets: TicketServic
         querystring: Type.Object({
           clientId: Type.Optional(Type.Integer({ minimum: 1 })),
           status: Type.Optional(Status),
+          deviceId: Type.Optional(Type.Integer({ minimum: 1, description: 'Tickets about this device (named on the ticket, or opened by its incidents)' })),
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
           offset: Type.Integer({ minimum: 0, default: 0 }),
         }),
       },
     },
-    async (req: FastifyRequest<{ Querystring: { clientId?: number; status?: TicketStatus; limit: number; offset: number } }>) => {
+    async (req: FastifyRequest<{ Querystring: { clientId?: number; status?: TicketStatus; deviceId?: number; limit: number; offset: number } }>) => {
       const user = requireUser(req);
       const scope = clientScope(user);
       if (scope !== undefined && req.query.clientId !== undefined && req.query.clientId !== scope) return { tickets: [] };

@@ -1,5 +1,5 @@
 import { acceptsRequest, parisDate, slaClockStart, slaDeadline, VigieError } from '@vigie/shared';
-import type { Selectable, Updateable } from 'kysely';
+import { type Selectable, sql, type Updateable } from 'kysely';
 import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
 import type { TicketStatus, TicketsTable } from '../store/schema.js';
@@ -201,10 +201,21 @@ export class TicketService {
     };
   }
 
-  async list(f: { clientId?: number | undefined; status?: TicketStatus | undefined; limit: number; offset: number }, now = Date.now()) {
+  async list(
+    f: { clientId?: number | undefined; status?: TicketStatus | undefined; deviceId?: number | undefined; limit: number; offset: number },
+    now = Date.now(),
+  ) {
     let q = this.db.kysely.selectFrom('tickets').selectAll();
     if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
     if (f.status) q = q.where('status', '=', f.status);
+    const deviceId = f.deviceId;
+    if (deviceId !== undefined)
+      q = q.where((eb) =>
+        eb.or([
+          eb('id', 'in', eb.selectFrom('ticket_devices').select('ticket_id').where('device_id', '=', deviceId)),
+          sql<boolean>`id IN (SELECT ticket_id FROM incidents WHERE device_id = ${deviceId} AND ticket_id IS NOT NULL)`,
+        ]),
+      );
     const rows = await q.orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
     return rows.map((t) => view(t, now));
   }
