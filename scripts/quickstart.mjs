@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runPnpm } from './pnpm.mjs';
 import { installNodePackages } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +21,8 @@ const agentBin = join(root, 'agent', 'bin', 'vigie-agent.mjs');
 const adminFile = join(state, 'first-admin.json');
 
 installNodePackages();
+// The dashboard is a Vite build (dashboard/dist/), well under a second: always from the current sources.
+if (runPnpm(['--silent', '--filter', '@vigie/dashboard', 'run', 'build']) !== 0) throw new Error('dashboard build failed');
 mkdirSync(state, { recursive: true, mode: 0o700 });
 
 const collectorCli = (...args) =>
@@ -71,7 +74,7 @@ run('collector', [
   '--port',
   String(port),
   '--dashboard-dir',
-  join(root, 'dashboard', 'public'),
+  join(root, 'dashboard', 'dist'),
   // Agent installers, once built with `npm run build:installers`, are offered on the enrollment page.
   '--downloads-dir',
   join(root, 'installers', 'dist'),

@@ -33,6 +33,7 @@ export const SYSTEM_PACKAGES = [
   'libc6-arm64-cross', // installers: arm64 C runtime for qemu-user
   'libstdc++6-arm64-cross', // installers: arm64 C++ runtime for qemu-user
   'poppler-utils', // invoice PDF tests: pdftotext and pdfinfo read the rendered invoices back
+  'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
 ];
 
 function lockStamp() {

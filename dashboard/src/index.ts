@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Folder of the dashboard's static files, for the collector to serve. */
-export const dashboardPublicDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'public');
+/** Folder of the built dashboard (`vite build`), for the collector to serve. */
+export const dashboardDistDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');

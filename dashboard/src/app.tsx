@@ -1,0 +1,60 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, onUnauthenticated, setCsrfToken } from './api.js';
+import { Layout } from './components/layout.js';
+import { Loading } from './components/ui.js';
+import { currentLang, onLangChange } from './i18n/i18n.js';
+import { startLive, stopLive } from './live.js';
+import { LoginPage } from './pages/login.js';
+import { PortalRoutes } from './pages/portal/routes.js';
+import { StaffRoutes } from './pages/tech/routes.js';
+import { useRoute } from './router.js';
+import { isStaff, type User } from './session.js';
+
+export function App() {
+  const [lang, setLangState] = useState(currentLang());
+  // undefined: still asking the collector whether a session exists.
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [expired, setExpired] = useState(false);
+  const route = useRoute();
+
+  useEffect(() => onLangChange(setLangState), []);
+  useEffect(() => {
+    onUnauthenticated(() => {
+      stopLive();
+      setCsrfToken('');
+      setUser((u) => {
+        if (u) setExpired(true);
+        return null;
+      });
+    });
+    api<{ user: User; csrfToken: string }>('/api/v1/auth/me').then(
+      (r) => signedIn(r.user, r.csrfToken),
+      () => setUser(null),
+    );
+  }, []);
+
+  const signedIn = (u: User, csrf: string) => {
+    setCsrfToken(csrf);
+    setExpired(false);
+    setUser(u);
+    startLive();
+  };
+  const logout = async () => {
+    try {
+      await api('/api/v1/auth/logout', { body: {} });
+    } catch {}
+    stopLive();
+    setCsrfToken('');
+    setUser(null);
+    location.hash = '/';
+  };
+
+  if (user === undefined) return <Loading />;
+  if (user === null) return <LoginPage key={lang} expired={expired} onLogin={signedIn} />;
+  // Keyed by language: a switch re-renders every page with the other catalogue.
+  return (
+    <Layout key={lang} user={user} route={route} onLogout={logout}>
+      {isStaff(user) ? <StaffRoutes route={route} user={user} /> : <PortalRoutes route={route} user={user} />}
+    </Layout>
+  );
+}

@@ -1,0 +1,78 @@
+import type { ComponentChildren } from 'preact';
+import { currentLang, type Lang, type MessageKey, setLang, t } from '../i18n/i18n.js';
+import { useLiveStatus } from '../live.js';
+import { href } from '../router.js';
+import type { User } from '../session.js';
+
+const STAFF_NAV: [string, MessageKey][] = [
+  ['/', 'nav.overview'],
+  ['/devices', 'nav.devices'],
+  ['/tickets', 'nav.tickets'],
+  ['/incidents', 'nav.incidents'],
+  ['/rules', 'nav.rules'],
+  ['/enrollment', 'nav.enrollment'],
+  ['/users', 'nav.users'],
+];
+const PORTAL_NAV: [string, MessageKey][] = [
+  ['/', 'nav.tickets'],
+  ['/inventory', 'nav.inventory'],
+  ['/invoices', 'nav.invoices'],
+  ['/finance', 'nav.finance'],
+  ['/reports', 'nav.reports'],
+];
+
+export function LangSwitch() {
+  return (
+    <label class="lang">
+      <span class="sr-only">{t('lang.label')}</span>
+      <select
+        aria-label={t('lang.label')}
+        data-testid="lang"
+        value={currentLang()}
+        onChange={(e) => setLang((e.currentTarget as HTMLSelectElement).value as Lang)}
+      >
+        <option value="fr">{t('lang.fr')}</option>
+        <option value="en">{t('lang.en')}</option>
+      </select>
+    </label>
+  );
+}
+
+export function Layout({ user, route, onLogout, children }: { user: User; route: string[]; onLogout: () => void; children: ComponentChildren }) {
+  const live = useLiveStatus();
+  const nav = user.role === 'client' ? PORTAL_NAV : STAFF_NAV;
+  const current = `/${route[0] ?? ''}`;
+  return (
+    <div class="shell">
+      <aside class="sidebar">
+        <a class="brand" href={href('/')}>
+          <span class="logo" aria-hidden="true" />
+          {t('app.name')}
+        </a>
+        <nav>
+          {nav.map(([path, key]) => (
+            <a href={href(path)} class={current === path || (path === '/' && current === '/tickets' && user.role === 'client') ? 'active' : ''}>
+              {t(key)}
+            </a>
+          ))}
+        </nav>
+      </aside>
+      <div class="main-col">
+        <header class="topbar">
+          <span class={`live ${live ? 'on' : 'off'}`} data-testid="live">
+            {live ? t('live.on') : t('live.off')}
+          </span>
+          <span class="spacer" />
+          <span class="who">
+            {user.name} · {t(`role.${user.role}` as MessageKey)}
+          </span>
+          <LangSwitch />
+          <button type="button" class="secondary small" onClick={onLogout}>
+            {t('logout')}
+          </button>
+        </header>
+        <main class="content">{children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { en } from './en.js';
+import { fr } from './fr.js';
+
+describe('message catalogues', () => {
+  it('has the same keys in French and English, none empty', () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(fr).sort());
+    for (const v of [...Object.values(fr), ...Object.values(en)]) expect(v.trim()).not.toBe('');
+  });
+
+  it('uses the same placeholders in both languages', () => {
+    const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const k of Object.keys(fr) as (keyof typeof fr)[]) expect(names(en[k]), k).toEqual(names(fr[k]));
+  });
+});
+
+describe('formats at the edge (convention 10)', () => {
+  it('shows money from integer cents in French euros and times in Paris', async () => {
+    // i18n.ts reads localStorage and document: give it a minimal browser.
+    (globalThis as any).localStorage = { getItem: () => null, setItem: () => {} };
+    (globalThis as any).document = { documentElement: {} };
+    const { fmt, parisToday, setLang, t } = await import('./i18n.js');
+    expect(fmt.money(327706)).toBe('3\u202f277,06\u00a0€');
+    expect(fmt.money(-1500)).toBe('-15,00\u00a0€');
+    // 2026-03-29 00:30 UTC is 01:30 in Paris (winter time), 2026-03-29 01:30 UTC is 03:30 (summer time).
+    expect(fmt.dateTime(Date.UTC(2026, 2, 29, 0, 30))).toBe('29/03/2026 01:30');
+    expect(fmt.dateTime(Date.UTC(2026, 2, 29, 1, 30))).toBe('29/03/2026 03:30');
+    expect(parisToday(Date.UTC(2026, 11, 31, 23, 30))).toBe('2027-01-01');
+    expect(fmt.day('2026-10-05')).toBe('5 oct. 2026');
+    expect(t('devices.count', { count: 12 })).toBe('12 équipements');
+    setLang('en');
+    expect(t('devices.count', { count: 12 })).toBe('12 devices');
+    expect(fmt.money(327706)).toBe('3\u202f277,06\u00a0€');
+    expect(fmt.dateTime(Date.UTC(2026, 6, 14, 10, 0))).toBe('14/07/2026, 12:00');
+    setLang('fr');
+  });
+});

@@ -1,0 +1,70 @@
+import { useState } from 'preact/hooks';
+import { ApiError, api } from '../api.js';
+import { LangSwitch } from '../components/layout.js';
+import { t } from '../i18n/i18n.js';
+import type { User } from '../session.js';
+
+export function LoginPage({ expired, onLogin }: { expired: boolean; onLogin: (user: User, csrf: string) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(expired ? t('login.expired') : null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const r = await api<{ user: User; csrfToken: string }>('/api/v1/auth/login', { body: { email, password } });
+      onLogin(r.user, r.csrfToken);
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 429 ? t('login.rateLimited') : t('login.failed'));
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="login-page">
+      <form class="login card" onSubmit={submit}>
+        <div class="login-brand">
+          <span class="logo" aria-hidden="true" />
+          <div>
+            <strong>{t('app.name')}</strong>
+            <small>{t('login.subtitle')}</small>
+          </div>
+        </div>
+        <h1>{t('login.title')}</h1>
+        <label>
+          {t('login.email')}
+          <input
+            type="email"
+            name="email"
+            required
+            autoComplete="username"
+            value={email}
+            onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <label>
+          {t('login.password')}
+          <input
+            type="password"
+            name="password"
+            required
+            autoComplete="current-password"
+            value={password}
+            onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {t('login.submit')}
+        </button>
+        <div class="login-foot">
+          <LangSwitch />
+        </div>
+      </form>
+    </div>
+  );
+}

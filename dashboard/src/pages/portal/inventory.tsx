@@ -1,0 +1,102 @@
+import { Async, Empty, Section, StateBadge } from '../../components/ui.js';
+import { fmt, parisToday, t } from '../../i18n/i18n.js';
+import { href } from '../../router.js';
+import type { User } from '../../session.js';
+import { useApi } from '../../use-api.js';
+import type { DeviceRow } from '../tech/devices.js';
+
+interface SuppliedItem {
+  id: number;
+  description: string;
+  serial: string | null;
+  delivered_on: string;
+  warranty_months: number;
+  warranty_end: string;
+  retired_on: string | null;
+  supplier: string | null;
+  device_id: number | null;
+}
+
+/** Contract 3: the exhaustive inventory of what was supplied (delivery, warranty, serial) and what is monitored. */
+export function InventoryPage({ user: _user }: { user: User }) {
+  const supplied = useApi<{ items: SuppliedItem[] }>('/api/v1/billing/supplied-items');
+  const devices = useApi<{ devices: DeviceRow[]; total: number }>('/api/v1/devices?limit=1000');
+  const today = parisToday();
+  return (
+    <>
+      <h1>{t('inventory.title')}</h1>
+      <Section title={t('inventory.supplied')}>
+        <Async state={supplied}>
+          {(r) =>
+            r.items.length === 0 ? (
+              <Empty text={t('inventory.noSupplied')} />
+            ) : (
+              <table class="table" data-testid="supplied">
+                <thead>
+                  <tr>
+                    <th>{t('supplied.description')}</th>
+                    <th>{t('supplied.serial')}</th>
+                    <th>{t('supplied.deliveredOn')}</th>
+                    <th>{t('supplied.warrantyEnd')}</th>
+                    <th>{t('supplied.supplier')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.items.map((s) => (
+                    <tr>
+                      <td>{s.device_id ? <a href={href(`/devices/${s.device_id}`)}>{s.description}</a> : s.description}</td>
+                      <td class="mono">{s.serial ?? ''}</td>
+                      <td>{fmt.day(s.delivered_on)}</td>
+                      <td class={s.warranty_end < today ? 'text-critical' : ''}>
+                        {fmt.day(s.warranty_end)} {s.warranty_end < today ? `(${t('supplied.expired')})` : ''}
+                      </td>
+                      <td>{s.supplier ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Async>
+      </Section>
+      <Section title={t('inventory.devices')}>
+        <Async state={devices}>
+          {(r) =>
+            r.devices.length === 0 ? (
+              <Empty />
+            ) : (
+              <table class="table" data-testid="portal-devices">
+                <thead>
+                  <tr>
+                    <th>{t('devices.hostname')}</th>
+                    <th>{t('devices.site')}</th>
+                    <th>{t('devices.os')}</th>
+                    <th>{t('devices.serial')}</th>
+                    <th>{t('devices.state')}</th>
+                    <th>{t('devices.lastSeen')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.devices.map((d) => (
+                    <tr>
+                      <td>
+                        <a href={href(`/devices/${d.id}`)}>{d.hostname}</a>
+                      </td>
+                      <td>{d.siteName}</td>
+                      <td>{d.osName ?? ''}</td>
+                      <td class="mono">{d.serial ?? ''}</td>
+                      <td>
+                        <StateBadge state={d.state ?? (d.status === 'online' ? 'ok' : 'offline')} />
+                      </td>
+                      <td class="muted">{fmt.dateTime(d.lastSeenAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Async>
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,142 @@
+import { useEffect, useRef } from 'preact/hooks';
+import { Async, Empty, Section } from '../../components/ui.js';
+import { fmt, t } from '../../i18n/i18n.js';
+import { useLive } from '../../live.js';
+import { href } from '../../router.js';
+import { useApi } from '../../use-api.js';
+
+interface Overview {
+  generatedAt: number;
+  clients: {
+    id: number;
+    name: string;
+    devices: { total: number; ok: number; warning: number; critical: number; offline: number };
+    openIncidents: number;
+    criticalIncidents: number;
+    openTickets: number;
+  }[];
+  slaAtRisk: { ticketId: number; clientId: number; clientName: string; title: string; deadlineAt: number; status: string; priority: string }[];
+}
+
+const STATES = ['ok', 'warning', 'critical', 'offline'] as const;
+
+/** Re-fetches at most every `ms` when something changes live, and every 30 s for device states. */
+export function useLiveReload(reload: () => void, accept: (type: string) => boolean, ms = 300): void {
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useLive((m) => {
+    if (!accept(m.type)) return;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(reload, ms);
+  });
+  useEffect(() => {
+    const every = setInterval(reload, 30_000);
+    return () => {
+      clearInterval(every);
+      clearTimeout(timer.current);
+    };
+  }, [reload]);
+}
+
+export function OverviewPage() {
+  const state = useApi<Overview>('/api/v1/overview');
+  useLiveReload(state.reload, (type) => type === 'ticket' || type === 'incident');
+  return (
+    <>
+      <h1>{t('overview.title')}</h1>
+      <Async state={state}>
+        {(o) => {
+          const sum = (f: (c: Overview['clients'][number]) => number) => o.clients.reduce((s, c) => s + f(c), 0);
+          return (
+            <>
+              <div class="tiles">
+                {STATES.map((s) => (
+                  <a class={`tile state-${s}`} href={href(`/devices?state=${s}`)} data-testid={`tile-${s}`}>
+                    <span class="tile-n">{sum((c) => c.devices[s])}</span>
+                    <span class="tile-l">{t(`state.${s}`)}</span>
+                  </a>
+                ))}
+                <a class="tile" href={href('/incidents')}>
+                  <span class="tile-n">{sum((c) => c.openIncidents)}</span>
+                  <span class="tile-l">{t('overview.incidents')}</span>
+                </a>
+                <a class="tile" href={href('/tickets')} data-testid="tile-tickets">
+                  <span class="tile-n">{sum((c) => c.openTickets)}</span>
+                  <span class="tile-l">{t('overview.tickets')}</span>
+                </a>
+              </div>
+              <div class="grid-2">
+                <Section title={t('overview.client')}>
+                  {o.clients.length === 0 ? (
+                    <Empty text={t('overview.noClients')} />
+                  ) : (
+                    <table class="table" data-testid="overview-clients">
+                      <thead>
+                        <tr>
+                          <th>{t('overview.client')}</th>
+                          <th>{t('overview.devices')}</th>
+                          <th class="num">{t('overview.incidents')}</th>
+                          <th class="num">{t('overview.tickets')}</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {o.clients.map((c) => (
+                          <tr data-client={c.id}>
+                            <td>
+                              <a href={href(`/devices?clientId=${c.id}`)}>{c.name}</a>
+                            </td>
+                            <td>
+                              <StateBar devices={c.devices} />
+                            </td>
+                            <td class={`num ${c.criticalIncidents > 0 ? 'text-critical' : ''}`}>{c.openIncidents}</td>
+                            <td class="num" data-testid="client-open-tickets">
+                              {c.openTickets}
+                            </td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  )}
+                </Section>
+                <Section title={t('overview.sla')}>
+                  {o.slaAtRisk.length === 0 ? (
+                    <Empty text={t('overview.slaNone')} />
+                  ) : (
+                    <ul class="sla-list" data-testid="sla-list">
+                      {o.slaAtRisk.map((s) => {
+                        const left = s.deadlineAt - o.generatedAt;
+                        return (
+                          <li class={left < 0 ? 'breached' : left < 4 * 3600_000 ? 'soon' : ''}>
+                            <a href={href(`/tickets/${s.ticketId}`)}>
+                              #{s.ticketId} {s.title}
+                            </a>
+                            <span class="muted">{s.clientName}</span>
+                            <span class="sla-when">
+                              {fmt.dateTime(s.deadlineAt)} · {left < 0 ? t('overview.breached') : t('overview.dueIn', { duration: fmt.duration(left) })}
+                            </span>
+                          </li>
+                        );
+                      })}
+                    </ul>
+                  )}
+                </Section>
+              </div>
+            </>
+          );
+        }}
+      </Async>
+    </>
+  );
+}
+
+function StateBar({ devices }: { devices: Overview['clients'][number]['devices'] }) {
+  return (
+    <span class="statebar" title={STATES.map((s) => `${t(`state.${s}`)} : ${devices[s]}`).join(' · ')}>
+      {STATES.filter((s) => devices[s] > 0).map((s) => (
+        <span class={`chip state-${s}`}>
+          {devices[s]} {t(`state.${s}`)}
+        </span>
+      ))}
+      {devices.total === 0 && <span class="muted">0</span>}
+    </span>
+  );
+}

@@ -1,0 +1,39 @@
+import { NotFound } from '../../components/ui.js';
+import { idParam } from '../../router.js';
+import type { User } from '../../session.js';
+import { DevicePage } from '../device/device-page.js';
+import { NewTicketPage } from '../tickets/new-ticket.js';
+import { TicketPage } from '../tickets/ticket-page.js';
+import { DevicesPage } from './devices.js';
+import { EnrollmentPage } from './enrollment.js';
+import { IncidentsPage } from './incidents.js';
+import { OverviewPage } from './overview.js';
+import { RulesPage } from './rules.js';
+import { TicketQueuePage } from './ticket-queue.js';
+import { UsersPage } from './users.js';
+
+/** The technician's pages, by hash route. */
+export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
+  const [page, arg] = route;
+  const id = idParam(arg);
+  switch (page) {
+    case undefined:
+      return <OverviewPage />;
+    case 'devices':
+      return arg === undefined ? <DevicesPage /> : id ? <DevicePage id={id} user={user} /> : <NotFound />;
+    case 'tickets':
+      if (arg === undefined) return <TicketQueuePage />;
+      if (arg === 'new') return <NewTicketPage user={user} />;
+      return id ? <TicketPage id={id} user={user} /> : <NotFound />;
+    case 'incidents':
+      return <IncidentsPage />;
+    case 'rules':
+      return <RulesPage />;
+    case 'enrollment':
+      return <EnrollmentPage />;
+    case 'users':
+      return <UsersPage user={user} />;
+    default:
+      return <NotFound />;
+  }
+}
