@@ -75,6 +75,8 @@ export function useLiveStatus(): boolean {
   const [v, setV] = useState(connected);
   useEffect(() => {
     statusListeners.add(setV);
+    // The socket may have opened between the first render and this subscription.
+    setV(connected);
     return () => void statusListeners.delete(setV);
   }, []);
   return v;

@@ -21,6 +21,7 @@ const AGENT_BIN = join(root, 'agent', 'bin', 'vigie-agent.mjs');
 let s: Seeded;
 let tb: TestBrowser;
 let billingTicket: number;
+let billingMonth: string;
 let tech: Page;
 let agent: Proc | undefined;
 let agentDir: string;
@@ -31,7 +32,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 beforeAll(async () => {
   const t0 = Date.now();
   s = await startSeededCollector(BULK);
-  billingTicket = (await seedBilling(s)).ticketId;
+  ({ ticketId: billingTicket, month: billingMonth } = await seedBilling(s));
   tb = await launch();
   tech = (await tb.page()).page;
   console.log(`[dashboard] collector seeded with ${s.devicesTotal} devices and Chromium started in ${Date.now() - t0} ms`);
@@ -207,6 +208,7 @@ describe('devices', () => {
 describe('tickets', () => {
   it('shows a ticket’s full timeline; comments, changes status, assigns, and records time after showing the quote', async () => {
     await tech.goto(`${s.url}/#/tickets/${billingTicket}`);
+    await expect.poll(() => text(tech, '[data-testid=live]')).toBe('En direct');
     const timeline = tech.getByTestId('timeline');
     await expect.poll(() => timeline.textContent()).toContain('Ticket créé (E-mail)');
     expect((await timeline.textContent())?.match(/Intervention enregistrée/g)?.length).toBe(2);
@@ -284,6 +286,18 @@ describe('client portal', () => {
     await client.goto(`${s.url}/#/finance`);
     await expect.poll(() => client.getByTestId('finance').locator('tbody tr').count()).toBe(3);
     await expect.poll(() => client.getByTestId('finance').textContent()).toMatch(/\d+,\d{2}\s€/);
+    // Contract 3: last month's activity report, and two years of statistics.
+    const staffApi = await apiSession(s.url, 'tech@vigie.test');
+    const job = await staffApi.post('/api/v1/reports/generate', { month: billingMonth, clientId: s.acme.clientId });
+    await waitFor('the monthly report', async () => (await staffApi.get(`/api/v1/reports/jobs/${job.id}`)).status === 'succeeded', 60_000);
+    await client.goto(`${s.url}/#/reports`);
+    await expect.poll(() => client.getByTestId('reports').textContent()).toMatch(/Télécharger/);
+    const reportPdf = await client.request.get(`${s.url}${await client.locator('[data-testid=reports] a').first().getAttribute('href')}`);
+    expect(reportPdf.headers()['content-type']).toBe('application/pdf');
+    await client.goto(`${s.url}/#/stats`);
+    await expect.poll(() => client.locator('[data-testid=stats] canvas').count()).toBe(5);
+    await screenshot(client, 'portal-stats');
+
     await client.goto(`${s.url}/#/`);
     await client.getByTestId('tickets').waitFor();
     await screenshot(client, 'portal-tickets');

@@ -19,6 +19,7 @@ const PORTAL_NAV: [string, MessageKey][] = [
   ['/invoices', 'nav.invoices'],
   ['/finance', 'nav.finance'],
   ['/reports', 'nav.reports'],
+  ['/stats', 'nav.stats'],
 ];
 
 export function LangSwitch() {

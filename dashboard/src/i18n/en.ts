@@ -16,7 +16,6 @@ export const en: Record<MessageKey, string> = {
   'app.all': 'All',
   'app.yes': 'Yes',
   'app.no': 'No',
-  'app.later': 'Coming soon',
 
   'lang.label': 'Language',
   'lang.fr': 'Français',
@@ -335,6 +334,15 @@ export const en: Record<MessageKey, string> = {
   'finance.interventions': 'Interventions',
 
   'reports.title': 'Monthly activity reports',
-  'reports.pending': 'Monthly reports and two-year statistics are coming to your space soon.',
   'stats.title': 'Statistics over two years',
+  'stats.ticketsOpened': 'Tickets opened',
+  'stats.ticketsResolved': 'Tickets resolved',
+  'stats.incidents': 'Incidents',
+  'stats.incidentsCritical': 'of which critical',
+  'stats.availability': 'Availability (%)',
+  'stats.interventionHours': 'Intervention hours',
+  'reports.none': 'No monthly report this year or last year.',
+  'reports.generated': 'Generated',
+  'reports.pages': 'Pages',
+  'reports.partial': 'partial',
 };

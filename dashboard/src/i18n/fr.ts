@@ -15,7 +15,6 @@ export const fr = {
   'app.all': 'Tous',
   'app.yes': 'Oui',
   'app.no': 'Non',
-  'app.later': 'Bientôt disponible',
 
   'lang.label': 'Langue',
   'lang.fr': 'Français',
@@ -334,8 +333,17 @@ export const fr = {
   'finance.interventions': 'Interventions',
 
   'reports.title': 'Rapports d’activité mensuels',
-  'reports.pending': 'Les rapports mensuels et les statistiques sur deux ans arrivent prochainement dans votre espace.',
   'stats.title': 'Statistiques sur deux ans',
+  'stats.ticketsOpened': 'Tickets ouverts',
+  'stats.ticketsResolved': 'Tickets résolus',
+  'stats.incidents': 'Incidents',
+  'stats.incidentsCritical': 'dont critiques',
+  'stats.availability': 'Disponibilité (%)',
+  'stats.interventionHours': 'Heures d’intervention',
+  'reports.none': 'Aucun rapport mensuel pour l’année en cours et l’année précédente.',
+  'reports.generated': 'Produit le',
+  'reports.pages': 'Pages',
+  'reports.partial': 'partiel',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -8,7 +8,7 @@ import { FinancePage } from './finance.js';
 import { InventoryPage } from './inventory.js';
 import { InvoicesPage } from './invoices.js';
 import { PortalTicketsPage } from './portal-tickets.js';
-import { ReportsPage } from './reports.js';
+import { ReportsPage, StatsPage } from './reports.js';
 
 /** The client's space: only its own company's data (the API answers "not found" for the rest). */
 export function PortalRoutes({ route, user }: { route: string[]; user: User }) {
@@ -30,7 +30,9 @@ export function PortalRoutes({ route, user }: { route: string[]; user: User }) {
     case 'finance':
       return <FinancePage user={user} />;
     case 'reports':
-      return <ReportsPage />;
+      return <ReportsPage user={user} />;
+    case 'stats':
+      return <StatsPage user={user} />;
     default:
       return <NotFound />;
   }
