@@ -305,6 +305,31 @@ describe('client portal', () => {
   });
 });
 
+describe('administration pages', () => {
+  it('creates an enrollment token with the install command to copy, lists rules and users, and shows the incident queue', async () => {
+    const { page: admin, context } = await tb.page();
+    await signIn(admin, s.url, 'admin@vigie.test', PASSWORD);
+    await admin.goto(`${s.url}/#/enrollment`);
+    await admin.getByLabel('Libellé').fill('Postes du siège');
+    await admin.getByRole('button', { name: 'Créer un jeton' }).click();
+    await expect.poll(() => text(admin, '[data-testid=token]')).toMatch(/^vgt_/);
+    // No installer built on this collector: the command for an agent run from the sources.
+    await expect.poll(() => text(admin, '[data-testid=command-generic]')).toContain(`enroll --url ${s.url}`);
+    expect(await text(admin, '[data-testid=command-generic]')).not.toContain('vgt_');
+    await expect.poll(() => admin.locator('main').textContent()).toContain('Postes du siège');
+    await screenshot(admin, 'enrollment');
+
+    await admin.goto(`${s.url}/#/rules`);
+    await expect.poll(() => admin.locator('main table').first().locator('tbody tr').count()).toBeGreaterThan(3);
+    await admin.goto(`${s.url}/#/users`);
+    await expect.poll(() => admin.locator('main table tbody tr').count()).toBe(4);
+    expect(await admin.locator('main').textContent()).toContain('dsi@acme.test');
+    await admin.goto(`${s.url}/#/incidents`);
+    await expect.poll(() => text(admin, 'h1')).toBe('Incidents');
+    await context.close();
+  });
+});
+
 describe('language, logout and session expiry', () => {
   it('switches to English and keeps the choice; money stays in French euros', async () => {
     await tech.goto(`${s.url}/#/`);

@@ -163,7 +163,7 @@ export function EnrollmentPage() {
                 <tbody>
                   {r.tokens.map((tk) => (
                     <tr>
-                      <td>{tk.label ?? `#${tk.id}`}</td>
+                      <td>{tk.label || `#${tk.id}`}</td>
                       <td>{fmt.dateTime(tk.expires_at)}</td>
                       <td>
                         {tk.uses} / {tk.max_uses}
