@@ -131,3 +131,38 @@ describe('site role ingest', () => {
     expect(after.n).toBe((before as { n: number }).n + 1); // the enrolled agent's own device only
   });
 });
+
+describe('site role by policy', () => {
+  it('set for a site, it goes to the site’s first agent only; set on a device, to that device; clients never see the secrets', async () => {
+    const site = await h.collector.tenants.createSite(h.acme.clientId, 'Agence Annecy');
+    const first = await enrollAgent(h, site, 'annecy-1');
+    const second = await enrollAgent(h, site, 'annecy-2');
+    const tech = await login(h.url, 'tech@vigie.test');
+    const snmp = {
+      targets: [
+        { address: '192.168.20.1', version: '2c', community: 'c0mmun1ty-secret' },
+        {
+          address: '192.168.20.2',
+          version: '3',
+          v3: { level: 'authPriv', user: 'vigie', authProtocol: 'sha', authKey: 'auth-secret-1', privProtocol: 'aes', privKey: 'priv-secret-1' },
+        },
+      ],
+    };
+    expect((await tech.put(`/api/v1/policies/site/${site}`, { probes: { snmp } })).status).toBe(200);
+    const eff = async (s: any, id: number) => (await s.get(`/api/v1/devices/${id}/policy`)).body.policy.probes;
+    expect((await eff(tech, first.deviceId)).snmp.targets).toHaveLength(2);
+    expect((await eff(tech, second.deviceId)).snmp).toBeUndefined();
+    // A device's own setting applies to it.
+    expect(
+      (await tech.put(`/api/v1/policies/device/${second.deviceId}`, { probes: { flows: { enabled: true, exporters: ['192.168.20.1'], bind: '0.0.0.0' } } }))
+        .status,
+    ).toBe(200);
+    expect((await eff(tech, second.deviceId)).flows).toMatchObject({ enabled: true });
+    expect((await eff(tech, second.deviceId)).snmp).toBeUndefined();
+    // The client sees that SNMP is set up, without the community or the keys.
+    const client = await login(h.url, 'dsi@acme.test');
+    const seen = JSON.stringify(await eff(client, first.deviceId));
+    expect(seen).toContain('192.168.20.1');
+    for (const secret of ['c0mmun1ty-secret', 'auth-secret-1', 'priv-secret-1']) expect(seen).not.toContain(secret);
+  });
+});

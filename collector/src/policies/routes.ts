@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { VigieError } from '@vigie/shared';
+import { type PolicyBody, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
-import { actorOf, assertClientVisible, requireRole, requireUser } from '../auth/guard.js';
+import { actorOf, assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { Database } from '../store/database.js';
 import type { PolicyOverrides, PolicyScope, PolicyService } from './service.js';
@@ -62,7 +62,31 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database;
       const scope = scopeExists('device', req.params.id);
       if (!scope) throw new VigieError('NOT_FOUND');
       assertClientVisible(user, scope.clientId);
-      return { deviceId: req.params.id, policy: policies.effective(req.params.id) };
+      const policy = policies.effective(req.params.id);
+      return { deviceId: req.params.id, policy: isStaff(user) ? policy : withoutSecrets(policy) };
     },
   );
+}
+
+/** SNMP communities and v3 keys are the provider's: a client user sees that they are set, not them. */
+export function withoutSecrets(policy: PolicyBody): PolicyBody {
+  const snmp = policy.probes.snmp as { targets?: Record<string, unknown>[]; scan?: Record<string, unknown> } | undefined;
+  if (!snmp) return policy;
+  const hide = (o: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...o };
+    if ('community' in out) out.community = '••••';
+    if (out.v3 && typeof out.v3 === 'object') {
+      const v3 = { ...(out.v3 as Record<string, unknown>) };
+      for (const k of ['authKey', 'privKey']) if (k in v3) v3[k] = '••••';
+      out.v3 = v3;
+    }
+    return out;
+  };
+  return {
+    ...policy,
+    probes: {
+      ...policy.probes,
+      snmp: { ...snmp, ...(snmp.targets ? { targets: snmp.targets.map(hide) } : {}), ...(snmp.scan ? { scan: hide(snmp.scan) } : {}) },
+    },
+  };
 }

@@ -4,6 +4,9 @@ import type { Database } from '../store/database.js';
 
 export type PolicyScope = 'client' | 'site' | 'device';
 
+/** Probes of the site role (SNMP polling, flow receiver): one agent per site runs them. */
+const SITE_ROLE_PROBES = new Set(['snmp', 'flows']);
+
 /** What a policy at one scope may set; everything is optional and overrides the wider scope. */
 export interface PolicyOverrides {
   metricsIntervalSec?: number;
@@ -60,17 +63,31 @@ export class PolicyService {
     const out: PolicyBody = defaultPolicy(this.settings);
     out.version = 0;
     const probes: Record<string, Record<string, unknown>> = {};
-    for (const layer of layers) {
+    const holder = dev ? this.siteRoleHolder(dev.site_id) : undefined;
+    for (const [i, layer] of layers.entries()) {
       if (!layer) continue;
       // The version changes whenever any layer does: the sum of versions and the newest update time.
       out.version += layer.version;
       const o = layer.overrides;
       if (o.metricsIntervalSec) out.metricsIntervalSec = o.metricsIntervalSec;
       if (o.inventoryIntervalSec) out.inventoryIntervalSec = o.inventoryIntervalSec;
-      for (const [id, cfg] of Object.entries(o.probes ?? {})) probes[id] = { ...probes[id], ...cfg };
+      for (const [id, cfg] of Object.entries(o.probes ?? {})) {
+        // Site role: set for a client or a site, it goes to one agent of each site (the site's first
+        // enrolled agent), not to every machine; set on a device, to that device.
+        if (SITE_ROLE_PROBES.has(id) && i < 2 && holder !== deviceId) continue;
+        probes[id] = { ...probes[id], ...cfg };
+      }
     }
     out.probes = probes;
     return out;
+  }
+
+  /** The agent of a site that takes the site role when it is set for the site or its client. */
+  siteRoleHolder(siteId: number): number | undefined {
+    const row = this.db.sqlite
+      .prepare('SELECT MIN(d.id) AS id FROM devices d JOIN agents a ON a.device_id = d.id AND a.revoked_at IS NULL WHERE d.site_id = ?')
+      .get(siteId) as { id: number | null } | undefined;
+    return row?.id ?? undefined;
   }
 
   /** Devices a change at this scope applies to. */
