@@ -6,6 +6,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   concurrency: () => import('./benchmarks/concurrency.js'),
   'agent-footprint': () => import('./benchmarks/agent-footprint.js'),
   queries: () => import('./benchmarks/queries.js'),
+  'dashboard-list': () => import('./benchmarks/dashboard-list.js'),
 };
 
 const { positionals } = parseArgs({ allowPositionals: true, strict: false });
