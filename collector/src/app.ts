@@ -104,16 +104,26 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   const policies = new PolicyService(db, config.channel);
+  const live = new LiveChannel(auth);
+  // The dashboards hear when a device's health or connection changes (each client its own devices).
+  const clientOfDevice = db.sqlite.prepare('SELECT client_id FROM devices WHERE id = ?');
+  const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
+    const owner = clientId ?? (clientOfDevice.get(deviceId) as { client_id: number } | undefined)?.client_id;
+    if (owner !== undefined) live.publish({ type: 'device', clientId: owner, data: { deviceId, change } });
+  };
   // A new inventory refreshes what the device list searches (addresses, software).
   const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics), (effects) => {
     if (effects.inventoryChanged.length > 0)
       devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch((err) => app.log.error({ err }, 'device search refresh failed'));
+    for (const id of effects.healthChanged) deviceChanged(id, 'health');
   });
   const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), bus, {
     policyFor: (deviceId) => policies.effective(deviceId),
     onHello: (agent, hello) => {
       devices.updateFromHello(agent.agentId, hello).catch((err) => app.log.error({ err }, 'hello update failed'));
+      deviceChanged(agent.deviceId, 'connected', agent.clientId);
     },
+    onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
   });
 
   await app.register(fastifyCookie);
@@ -149,7 +159,6 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db);
   registerTicketRoutes(app, tickets);
-  const live = new LiveChannel(auth);
   tickets.onChange((c) => {
     tickets.get(c.ticketId).then(
       (t) => t && live.publish({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } }),

@@ -5,7 +5,7 @@ import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Harness, login, startHarness } from './harness.js';
+import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
 
 // A real SMTP relay on loopback that receives the notifications, and a real HTTP webhook receiver.
 const relayed: { to: string[]; subject: string; text: string }[] = [];
@@ -143,6 +143,35 @@ describe('live channel', () => {
     expect(a.messages.find((m) => m.type === 'ticket').data.change).toBe('created');
     await new Promise((r) => setTimeout(r, 200));
     expect(g.messages.filter((m) => m.type === 'ticket')).toEqual([]);
+    for (const c of [t, a, g]) c.ws.close();
+  });
+
+  it('pushes a device’s connection and health changes to staff and to its own client only', async () => {
+    const tech = await login(h.url, 'tech@vigie.test');
+    const acme = await login(h.url, 'dsi@acme.test');
+    const globex = await login(h.url, 'it@globex.test');
+    const [t, a, g] = await Promise.all([connect(tech.cookie), connect(acme.cookie), connect(globex.cookie)]);
+    const cred = await enrollAgent(h, h.acme.siteId, 'acme-live-health');
+    const agent = await TestAgent.connect(h.wsUrl, cred);
+    await agent.hello();
+    const check = (status: string) => ({
+      check: 'backup',
+      target: 'restic NAS',
+      status,
+      code: status === 'ok' ? 'BACKUP_OK' : 'BACKUP_TOO_OLD',
+      message: 'x',
+      observedAt: Date.now(),
+    });
+    await agent.waitAck(agent.send('checks', { results: [check('ok')] }));
+    await agent.waitAck(agent.send('checks', { results: [check('ok')] }));
+    await agent.waitAck(agent.send('checks', { results: [check('critical')] }));
+    agent.close();
+    const of = (c: { messages: any[] }) => c.messages.filter((m) => m.type === 'device' && m.data.deviceId === cred.deviceId).map((m) => m.data.change);
+    await until(() => of(t).includes('disconnected') && of(a).includes('disconnected'));
+    // Connected, the first state, the same state again (nothing), critical, disconnected.
+    expect(of(t)).toEqual(['connected', 'health', 'health', 'disconnected']);
+    expect(of(a)).toEqual(['connected', 'health', 'health', 'disconnected']);
+    expect(of(g)).toEqual([]);
     for (const c of [t, a, g]) c.ws.close();
   });
 });

@@ -20,6 +20,8 @@ export interface FrameSink {
 export interface CommitEffects {
   inventoryChanged: { deviceId: number; changes: number }[];
   devicesSeen: Set<number>;
+  /** Devices whose check states changed status (or appeared): the live views' health. */
+  healthChanged: Set<number>;
 }
 
 /** Writes a batch of frames atomically; implemented per relational store. */

@@ -48,6 +48,7 @@ export class SqliteIngestWriter implements IngestWriter {
       insertEvent: p('INSERT INTO agent_events (device_id, seq, kind, severity, message, data, occurred_at, received_at) VALUES (?,?,?,?,?,?,?,?)'),
       insertCommandResult: p('INSERT INTO command_results (device_id, command_id, ok, output, error, received_at) VALUES (?,?,?,?,?,?)'),
       siteOf: p('SELECT site_id, client_id FROM devices WHERE id = ?'),
+      checkStatus: p('SELECT status FROM check_state WHERE device_id = ? AND "check" = ? AND target = ?'),
       insertFlowBucket: p(
         'INSERT INTO flow_buckets (site_id, reporter_device_id, exporter, start, "end", bytes, packets, flows, summary, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)',
       ),
@@ -67,7 +68,7 @@ export class SqliteIngestWriter implements IngestWriter {
   }
 
   private apply(frames: PendingFrame[], now: number): CommitEffects {
-    const effects: CommitEffects = { inventoryChanged: [], devicesSeen: new Set() };
+    const effects: CommitEffects = { inventoryChanged: [], devicesSeen: new Set(), healthChanged: new Set() };
     const seqs = new Map<string, { seq: number; deviceId: number }>();
     const samples: DeviceSamples[] = [];
     for (const f of frames) {
@@ -118,6 +119,8 @@ export class SqliteIngestWriter implements IngestWriter {
           const deviceId = m.body.device ? this.siteDeviceId(f.deviceId, m.body.device, now) : f.deviceId;
           for (const r of m.body.results) {
             const values = r.values ? JSON.stringify(r.values) : null;
+            const before = this.s.checkStatus!.get(deviceId, r.check, r.target) as { status: string } | undefined;
+            if (before?.status !== r.status) effects.healthChanged.add(deviceId);
             this.s.insertCheck!.run(deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt);
             this.s.upsertCheckState!.run(deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt, r.observedAt);
             targets.set(r.check, [...(targets.get(r.check) ?? []), r.target]);
