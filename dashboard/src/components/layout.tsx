@@ -9,6 +9,7 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/devices', 'nav.devices'],
   ['/tickets', 'nav.tickets'],
   ['/incidents', 'nav.incidents'],
+  ['/network', 'nav.network'],
   ['/rules', 'nav.rules'],
   ['/enrollment', 'nav.enrollment'],
   ['/users', 'nav.users'],
@@ -16,6 +17,7 @@ const STAFF_NAV: [string, MessageKey][] = [
 const PORTAL_NAV: [string, MessageKey][] = [
   ['/', 'nav.tickets'],
   ['/inventory', 'nav.inventory'],
+  ['/network', 'nav.network'],
   ['/invoices', 'nav.invoices'],
   ['/finance', 'nav.finance'],
   ['/reports', 'nav.reports'],

@@ -19,7 +19,7 @@ describe('formats at the edge (convention 10)', () => {
     // i18n.ts reads localStorage and document: give it a minimal browser.
     (globalThis as any).localStorage = { getItem: () => null, setItem: () => {} };
     (globalThis as any).document = { documentElement: {} };
-    const { fmt, parisToday, setLang, t } = await import('./i18n.js');
+    const { addMonths, fmt, parisMidnight, parisToday, setLang, t } = await import('./i18n.js');
     expect(fmt.money(327706)).toBe('3\u202f277,06\u00a0€');
     expect(fmt.money(-1500)).toBe('-15,00\u00a0€');
     // 2026-03-29 00:30 UTC is 01:30 in Paris (winter time), 2026-03-29 01:30 UTC is 03:30 (summer time).
@@ -27,6 +27,16 @@ describe('formats at the edge (convention 10)', () => {
     expect(fmt.dateTime(Date.UTC(2026, 2, 29, 1, 30))).toBe('29/03/2026 03:30');
     expect(parisToday(Date.UTC(2026, 11, 31, 23, 30))).toBe('2027-01-01');
     expect(fmt.day('2026-10-05')).toBe('5 oct. 2026');
+    // A chosen day starts at Paris midnight, winter (UTC+1) or summer (UTC+2), and the day clocks change.
+    expect(parisMidnight('2026-01-15')).toBe(Date.UTC(2026, 0, 14, 23));
+    expect(parisMidnight('2026-03-29')).toBe(Date.UTC(2026, 2, 28, 23));
+    expect(parisMidnight('2026-03-30')).toBe(Date.UTC(2026, 2, 29, 22));
+    expect(parisMidnight('2026-10-25')).toBe(Date.UTC(2026, 9, 24, 22));
+    expect(addMonths('2026-01', -1)).toBe('2025-12');
+    expect(addMonths('2026-11', 2)).toBe('2027-01');
+    // Link rates in decimal units, as they are sold.
+    expect(fmt.bps(45_200_000)).toBe('45,2 Mbit/s');
+    expect(fmt.bps(1_000_000_000)).toBe('1 Gbit/s');
     expect(t('devices.count', { count: 12 })).toBe('12 équipements');
     setLang('en');
     expect(t('devices.count', { count: 12 })).toBe('12 devices');

@@ -93,6 +93,20 @@ export const fmt = {
     }
     return `${formats.number.format(v)} ${units[i]}`;
   },
+  /** A rate in bit/s, in decimal units as network links are sold: "45,2 Mbit/s". */
+  bps: (n: number | null | undefined) => {
+    if (n == null) return '—';
+    const units = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s'];
+    let v = n;
+    let i = 0;
+    while (Math.abs(v) >= 1000 && i < units.length - 1) {
+      v /= 1000;
+      i++;
+    }
+    return `${formats.number.format(v)} ${units[i]}`;
+  },
+  /** A share of a whole, "42,5 %". */
+  pct: (n: number | null | undefined) => (n == null ? '—' : `${formats.number.format(n)} %`),
   /** A duration in ms as "3 h 20 min" / "2 j". */
   duration: (ms: number) => {
     const min = Math.round(Math.abs(ms) / 60_000);
@@ -107,4 +121,27 @@ const isoDay = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'nu
 /** Today's calendar date in Paris, 'YYYY-MM-DD'. */
 export function parisToday(now = Date.now()): string {
   return isoDay.format(now);
+}
+
+const parisHour = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', hourCycle: 'h23' });
+/** Midnight in Paris of a calendar date 'YYYY-MM-DD', as UTC ms (Paris is UTC+1 or UTC+2; clocks never change at midnight). */
+export function parisMidnight(day: string): number {
+  const naive = Date.parse(`${day}T00:00:00Z`);
+  for (const hours of [1, 2]) {
+    const t = naive - hours * 3600_000;
+    if (isoDay.format(t) === day && Number(parisHour.format(t)) === 0) return t;
+  }
+  return naive - 3600_000;
+}
+
+/** The calendar date `n` days after 'YYYY-MM-DD'. */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The month 'YYYY-MM' `n` months after `month`. */
+export function addMonths(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const i = y * 12 + (m - 1) + n;
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
 }

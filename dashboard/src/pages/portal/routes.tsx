@@ -2,6 +2,7 @@ import { NotFound } from '../../components/ui.js';
 import { idParam } from '../../router.js';
 import type { User } from '../../session.js';
 import { DevicePage } from '../device/device-page.js';
+import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
 import { FinancePage } from './finance.js';
@@ -12,7 +13,7 @@ import { ReportsPage, StatsPage } from './reports.js';
 
 /** The client's space: only its own company's data (the API answers "not found" for the rest). */
 export function PortalRoutes({ route, user }: { route: string[]; user: User }) {
-  const [page, arg] = route;
+  const [page, arg, arg2] = route;
   const id = idParam(arg);
   switch (page) {
     case undefined:
@@ -33,6 +34,9 @@ export function PortalRoutes({ route, user }: { route: string[]; user: User }) {
       return <ReportsPage user={user} />;
     case 'stats':
       return <StatsPage user={user} />;
+    case 'network':
+      if (arg === undefined) return <NetworkIndexPage user={user} />;
+      return id && idParam(arg2) ? <SiteNetworkPage clientId={id} siteId={idParam(arg2)!} /> : <NotFound />;
     default:
       return <NotFound />;
   }

@@ -2,6 +2,7 @@ import { NotFound } from '../../components/ui.js';
 import { idParam } from '../../router.js';
 import type { User } from '../../session.js';
 import { DevicePage } from '../device/device-page.js';
+import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
 import { DevicesPage } from './devices.js';
@@ -14,7 +15,7 @@ import { UsersPage } from './users.js';
 
 /** The technician's pages, by hash route. */
 export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
-  const [page, arg] = route;
+  const [page, arg, arg2] = route;
   const id = idParam(arg);
   switch (page) {
     case undefined:
@@ -33,6 +34,9 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
       return <EnrollmentPage />;
     case 'users':
       return <UsersPage user={user} />;
+    case 'network':
+      if (arg === undefined) return <NetworkIndexPage user={user} />;
+      return id && idParam(arg2) ? <SiteNetworkPage clientId={id} siteId={idParam(arg2)!} /> : <NotFound />;
     default:
       return <NotFound />;
   }
