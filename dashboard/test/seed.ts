@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Collector, createCollector, defaultConfig, hashPassword } from '@vigie/collector';
+import { type Collector, type CollectorConfig, createCollector, defaultConfig, hashPassword } from '@vigie/collector';
 import { dashboardDistDir } from '../src/index.js';
 
 export const PASSWORD = 'mot-de-passe-de-test-assez-long';
@@ -39,8 +39,9 @@ export interface Seeded {
  * A real collector (the same `createCollector` as `vigie-collector serve`) on loopback with a
  * temporary SQLite store, serving the built dashboard, with two named clients (Acme, Globex),
  * one user per role, and `bulk` more devices spread over other clients for the list benchmark.
+ * `overrides` change the collector's configuration (an SMTP relay for the reports).
  */
-export async function startSeededCollector(bulk: number): Promise<Seeded> {
+export async function startSeededCollector(bulk: number, overrides: Partial<CollectorConfig> = {}): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-dashboard-'));
   const collector = await createCollector(
     defaultConfig({
@@ -52,6 +53,7 @@ export async function startSeededCollector(bulk: number): Promise<Seeded> {
       invoicing: false,
       rulesIntervalMs: 0,
       channel: { ...defaultConfig().channel, metricsIntervalSec: 1 },
+      ...overrides,
     }),
   );
   const url = await collector.listen();

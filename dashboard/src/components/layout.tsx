@@ -10,6 +10,7 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/tickets', 'nav.tickets'],
   ['/incidents', 'nav.incidents'],
   ['/network', 'nav.network'],
+  ['/reports', 'nav.reports'],
   ['/rules', 'nav.rules'],
   ['/enrollment', 'nav.enrollment'],
   ['/users', 'nav.users'],

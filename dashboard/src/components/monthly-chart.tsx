@@ -62,7 +62,7 @@ export function MonthlyChart({
     };
   }, [months, series]);
   return (
-    <figure class="chart" data-chart={title}>
+    <figure class="chart" data-chart={title} data-months={months.length}>
       <div ref={box} class="chart-box" />
     </figure>
   );

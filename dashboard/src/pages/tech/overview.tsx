@@ -82,7 +82,7 @@ export function OverviewPage() {
                         {o.clients.map((c) => (
                           <tr data-client={c.id}>
                             <td>
-                              <a href={href(`/devices?clientId=${c.id}`)}>{c.name}</a>
+                              <a href={href(`/clients/${c.id}`)}>{c.name}</a>
                             </td>
                             <td>
                               <StateBar devices={c.devices} />

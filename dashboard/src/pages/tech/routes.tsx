@@ -5,10 +5,12 @@ import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
+import { ClientPage } from './client-page.js';
 import { DevicesPage } from './devices.js';
 import { EnrollmentPage } from './enrollment.js';
 import { IncidentsPage } from './incidents.js';
 import { OverviewPage } from './overview.js';
+import { ReportsAdminPage } from './reports.js';
 import { RulesPage } from './rules.js';
 import { TicketQueuePage } from './ticket-queue.js';
 import { UsersPage } from './users.js';
@@ -28,6 +30,10 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
       return id ? <TicketPage id={id} user={user} /> : <NotFound />;
     case 'incidents':
       return <IncidentsPage />;
+    case 'reports':
+      return <ReportsAdminPage />;
+    case 'clients':
+      return id ? <ClientPage id={id} /> : <NotFound />;
     case 'rules':
       return <RulesPage />;
     case 'enrollment':
