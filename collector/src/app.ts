@@ -237,6 +237,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     if (bus.workerId !== 1) return;
     metrics.maintain(Date.now(), { retention: true }).catch((err) => app.log.error({ err }, 'metrics retention failed'));
     auth.purgeExpiredSessions().catch((err) => app.log.error({ err }, 'session purge failed'));
+    devices.purgeHistory(Date.now()).catch((err) => app.log.error({ err }, 'check history purge failed'));
   }, 86_400_000);
   daily.unref();
   // Contract 5.1: invoices at month end. Hourly, the first worker issues last month's invoices that

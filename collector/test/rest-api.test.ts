@@ -205,3 +205,23 @@ describe('devices, inventory history and metrics through the API', () => {
     expect(prom).toMatch(/^process_resident_memory_bytes \d+$/m);
   });
 });
+
+describe('history retention', () => {
+  it('drops check results, events and command results older than 400 days, device by device, and keeps the rest', async () => {
+    const dev = await enrollAgent(h, h.acme.siteId, 'pc-retention');
+    const now = Date.now();
+    const old = now - 401 * 86_400_000;
+    const sql = h.collector.db.sqlite;
+    const ins = sql.prepare(
+      'INSERT INTO check_results (device_id, "check", target, status, code, message, "values", observed_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
+    );
+    ins.run(dev.deviceId, 'backup', 'nas', 'ok', 'BACKUP_OK', 'x', old);
+    ins.run(dev.deviceId, 'backup', 'nas', 'ok', 'BACKUP_OK', 'x', now - 10 * 86_400_000);
+    sql
+      .prepare('INSERT INTO agent_events (device_id, seq, kind, severity, message, data, occurred_at, received_at) VALUES (?, 1, ?, ?, ?, NULL, ?, ?)')
+      .run(dev.deviceId, 'x', 'info', 'x', old, old);
+    const removed = await h.collector.devices.purgeHistory(now);
+    expect(removed).toBe(2);
+    expect(sql.prepare('SELECT COUNT(*) AS n FROM check_results WHERE device_id = ?').get(dev.deviceId)).toEqual({ n: 1 });
+  });
+});

@@ -126,6 +126,31 @@ export class DevicesRepository {
     return this.db.kysely.selectFrom('check_state').selectAll().where('device_id', '=', deviceId).orderBy('check').orderBy('target').execute();
   }
 
+  /**
+   * Drops check results, agent events and command results older than `keepMs` (400 days by default:
+   * the reports of the current and previous year are archived as issued, and current states are
+   * kept apart). Device by device, through the (device, time) indexes, in short transactions.
+   */
+  async purgeHistory(now: number, keepMs = 400 * 86_400_000): Promise<number> {
+    const before = now - keepMs;
+    const ids = await this.db.writeLock(() => (this.db.sqlite.prepare('SELECT id FROM devices').raw(true).all() as [number][]).map((r) => r[0]));
+    let removed = 0;
+    const stmts = [
+      'DELETE FROM check_results WHERE device_id = ? AND observed_at < ?',
+      'DELETE FROM agent_events WHERE device_id = ? AND occurred_at < ?',
+      'DELETE FROM command_results WHERE device_id = ? AND received_at < ?',
+    ].map((q) => this.db.sqlite.prepare(q));
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      removed += await this.db.writeTransaction(() => {
+        let n = 0;
+        for (const id of chunk) for (const st of stmts) n += st.run(id, before).changes;
+        return n;
+      });
+    }
+    return removed;
+  }
+
   /** An agentless device's identity as its site agent reported it (without which agent, for clients). */
   async siteData(deviceId: number): Promise<Record<string, unknown> | null> {
     const row = await this.db.writeLock(
