@@ -152,7 +152,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     return payload;
   });
   registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies });
-  registerUserRoutes(app, db, auth, tenants);
+  // A disabled user's live sockets may be open on any collector process of the cluster.
+  bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
+  registerUserRoutes(app, db, auth, tenants, (userId) => bus.publish({ type: 'user-disabled', userId }));
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel });

@@ -21,6 +21,11 @@ export function onUnauthenticated(fn: () => void): void {
   onSessionLost = fn;
 }
 
+/** The collector closed this user's session some other way (its account was disabled: the live socket says so). */
+export function signalSessionLost(): void {
+  onSessionLost();
+}
+
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
   const headers: Record<string, string> = {};

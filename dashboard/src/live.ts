@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { signalSessionLost } from './api.js';
 
 /** A message pushed by the collector on `GET /api/v1/live` (see collector/src/live/live-channel.ts). */
 export interface LiveMessage {
@@ -40,9 +41,15 @@ function connect() {
     }
     for (const fn of listeners) fn(m);
   };
-  socket.onclose = () => {
+  socket.onclose = (e) => {
     if (ws === socket) ws = undefined;
     setConnected(false);
+    // 1008: the collector closed it because the account was disabled; its session is gone too.
+    if (e.code === 1008 && wanted) {
+      wanted = false;
+      signalSessionLost();
+      return;
+    }
     // Reconnect with backoff while signed in (the collector may be restarting).
     if (wanted) setTimeout(() => wanted && !ws && connect(), retryMs);
     retryMs = Math.min(retryMs * 2, 15_000);

@@ -80,6 +80,22 @@ export class AuthRepository {
     };
   }
 
+  /**
+   * Disables a user (or enables it again): a disabled user cannot sign in, and its open sessions
+   * are closed at once. False when there is no such user.
+   */
+  async setDisabled(userId: number, disabled: boolean, now = Date.now()): Promise<boolean> {
+    return this.db.writeTransaction(() => {
+      const sql = this.db.sqlite;
+      // Disabling twice keeps the first date.
+      const r = sql
+        .prepare('UPDATE users SET disabled_at = CASE WHEN ? THEN COALESCE(disabled_at, ?) ELSE NULL END WHERE id = ?')
+        .run(disabled ? 1 : 0, now, userId);
+      if (disabled) sql.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
+      return r.changes > 0;
+    });
+  }
+
   async deleteSession(idHash: string): Promise<void> {
     await this.db.kysely.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
   }

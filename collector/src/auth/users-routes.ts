@@ -48,7 +48,16 @@ export async function createUser(auth: AuthRepository, tenants: TenantsRepositor
   });
 }
 
-export function registerUserRoutes(app: FastifyInstance, db: Database, auth: AuthRepository, tenants: TenantsRepository): void {
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/** `onDisabled`: closes the user's live sockets in every collector process. */
+export function registerUserRoutes(
+  app: FastifyInstance,
+  db: Database,
+  auth: AuthRepository,
+  tenants: TenantsRepository,
+  onDisabled: (userId: number) => void = () => {},
+): void {
   app.get('/api/v1/users', { schema: { tags: ['users'] } }, async (req) => {
     requireRole(req, 'admin');
     return { users: await auth.listUsers() };
@@ -68,4 +77,32 @@ export function registerUserRoutes(app: FastifyInstance, db: Database, auth: Aut
     reply.code(201);
     return { id };
   });
+
+  // A user is disabled, never deleted: tickets, interventions and the audit trail keep its name.
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    app.post(
+      `/api/v1/users/:id/${action}`,
+      {
+        schema: {
+          tags: ['users'],
+          description: disabled
+            ? 'Disables a user: it can no longer sign in, and its sessions and live sockets are closed. Admin only.'
+            : 'Enables a disabled user again. Admin only.',
+          params: IdParams,
+        },
+      },
+      async (req: FastifyRequest<{ Params: { id: number } }>) => {
+        const admin = requireRole(req, 'admin');
+        if (disabled && req.params.id === admin.id) throw new VigieError('CONFLICT', 'You cannot disable your own account');
+        if (!(await auth.setDisabled(req.params.id, disabled))) throw new VigieError('NOT_FOUND');
+        if (disabled) onDisabled(req.params.id);
+        await audit(db, actorOf(admin), `user.${action}`, `user:${req.params.id}`);
+        const user = (await auth.listUsers()).find((u) => u.id === req.params.id)!;
+        return { id: user.id, disabledAt: user.disabled_at };
+      },
+    );
+  }
 }

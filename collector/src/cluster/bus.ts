@@ -3,7 +3,8 @@ export type ClusterMessage =
   | { type: 'agent-connected'; agentId: string; workerId: number }
   | { type: 'agent-disconnected'; agentId: string; workerId: number }
   | { type: 'agent-revoked'; agentId: string }
-  | { type: 'policy-changed'; deviceIds: number[] };
+  | { type: 'policy-changed'; deviceIds: number[] }
+  | { type: 'user-disabled'; userId: number };
 
 /**
  * Delivers a message to every collector process of the cluster, this one included. A single

@@ -32,6 +32,8 @@ const RuleBody = Type.Object(
         },
         strict,
       ),
+      // Warranty: supplied items whose warranty ends within this many days.
+      Type.Object({ days: Type.Integer({ minimum: 1, maximum: 3650 }) }, strict),
     ]),
   },
   strict,
@@ -47,6 +49,13 @@ const Window = Type.Object(
   strict,
 );
 type RuleInput = { name: string; type: string; severity: string; enabled?: boolean; params: Record<string, unknown> };
+
+/** The parameter each rule type reads (collector/src/rules/engine.ts): a rule whose params are another type's never fires. */
+const PARAMS_OF_TYPE: Record<string, string> = { threshold: 'metric', absence: 'minutes', check: 'minStatus', warranty: 'days' };
+function assertParamsFitType(b: RuleInput): void {
+  const key = PARAMS_OF_TYPE[b.type]!;
+  if (!(key in b.params)) throw new VigieError('VALIDATION', `A ${b.type} rule takes ${JSON.stringify(key)} in its params`);
+}
 
 export function registerIncidentRoutes(app: FastifyInstance, db: Database): void {
   app.get(
@@ -81,6 +90,7 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
   app.post('/api/v1/rules', { schema: { tags: ['rules'], body: RuleBody } }, async (req: FastifyRequest<{ Body: RuleInput }>, reply) => {
     const user = requireRole(req, 'admin', 'technician');
     const b = req.body;
+    assertParamsFitType(b);
     const r = db.sqlite
       .prepare('INSERT INTO rules (name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now());
@@ -95,6 +105,7 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
     async (req: FastifyRequest<{ Params: { id: number }; Body: RuleInput }>) => {
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
+      assertParamsFitType(b);
       const r = db.sqlite
         .prepare('UPDATE rules SET name = ?, type = ?, severity = ?, enabled = ?, params = ?, updated_at = ? WHERE id = ?')
         .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now(), req.params.id);

@@ -79,6 +79,15 @@ export class LiveChannel {
     }
   }
 
+  /** Closes a user's sockets (its account was disabled): it must not receive another event. */
+  disconnectUser(userId: number): void {
+    for (const [ws, user] of this.clients) {
+      if (user.id !== userId) continue;
+      this.clients.delete(ws);
+      ws.close(1008, 'account disabled');
+    }
+  }
+
   get size(): number {
     return this.clients.size;
   }

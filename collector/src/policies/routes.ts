@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { type PolicyBody, VigieError } from '@vigie/shared';
+import { type PolicyBody, PROBE_CONFIG_SPECS, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { Database } from '../store/database.js';
-import type { PolicyOverrides, PolicyScope, PolicyService } from './service.js';
+import { type PolicyOverrides, type PolicyScope, type PolicyService, SITE_ROLE_PROBES } from './service.js';
 
 const ScopeParams = Type.Object({
   scope: Type.Union([Type.Literal('client'), Type.Literal('site'), Type.Literal('device')]),
@@ -30,6 +30,24 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database;
     const row = db.sqlite.prepare(`SELECT ${col} AS client_id FROM ${table} WHERE id = ?`).get(id) as { client_id: number } | undefined;
     return row ? { clientId: row.client_id } : undefined;
   };
+
+  // Policy editors render each probe's settings from its schema (JSON Schema) and show its defaults.
+  app.get(
+    '/api/v1/probes',
+    { schema: { tags: ['policies'], description: 'Configuration schema and defaults of every probe a policy may set. Staff only.' } },
+    async (req) => {
+      requireRole(req, 'admin', 'technician');
+      return {
+        policy: policies.defaults(),
+        probes: Object.values(PROBE_CONFIG_SPECS).map((spec) => ({
+          id: spec.id,
+          siteRole: SITE_ROLE_PROBES.has(spec.id),
+          defaults: spec.defaults,
+          schema: spec.schema,
+        })),
+      };
+    },
+  );
 
   app.get('/api/v1/policies/:scope/:id', { schema: { tags: ['policies'], params: ScopeParams } }, async (req: ScopeReq) => {
     requireRole(req, 'admin', 'technician');

@@ -5,7 +5,7 @@ import type { Database } from '../store/database.js';
 export type PolicyScope = 'client' | 'site' | 'device';
 
 /** Probes of the site role (SNMP polling, flow receiver): one agent per site runs them. */
-const SITE_ROLE_PROBES = new Set(['snmp', 'flows']);
+export const SITE_ROLE_PROBES: ReadonlySet<string> = new Set(['snmp', 'flows']);
 
 /** What a policy at one scope may set; everything is optional and overrides the wider scope. */
 export interface PolicyOverrides {
@@ -52,6 +52,12 @@ export class PolicyService {
       .onConflict((oc) => oc.columns(['scope', 'scope_id']).doUpdateSet({ body: JSON.stringify(overrides), version, updated_at: now, updated_by: userId }))
       .execute();
     return version;
+  }
+
+  /** What applies where no policy sets anything (the collector's channel settings). */
+  defaults(): Pick<PolicyBody, 'metricsIntervalSec' | 'inventoryIntervalSec'> {
+    const d = defaultPolicy(this.settings);
+    return { metricsIntervalSec: d.metricsIntervalSec, inventoryIntervalSec: d.inventoryIntervalSec };
   }
 
   /** The merged policy of a device: defaults, then its client's, its site's and its own overrides. */

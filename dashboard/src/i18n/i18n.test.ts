@@ -19,7 +19,7 @@ describe('formats at the edge (convention 10)', () => {
     // i18n.ts reads localStorage and document: give it a minimal browser.
     (globalThis as any).localStorage = { getItem: () => null, setItem: () => {} };
     (globalThis as any).document = { documentElement: {} };
-    const { addMonths, fmt, parisMidnight, parisToday, setLang, t } = await import('./i18n.js');
+    const { addMonths, fmt, fromParisLocal, parisLocal, parisMidnight, parisToday, setLang, t } = await import('./i18n.js');
     expect(fmt.money(327706)).toBe('3\u202f277,06\u00a0€');
     expect(fmt.money(-1500)).toBe('-15,00\u00a0€');
     // 2026-03-29 00:30 UTC is 01:30 in Paris (winter time), 2026-03-29 01:30 UTC is 03:30 (summer time).
@@ -32,6 +32,9 @@ describe('formats at the edge (convention 10)', () => {
     expect(parisMidnight('2026-03-29')).toBe(Date.UTC(2026, 2, 28, 23));
     expect(parisMidnight('2026-03-30')).toBe(Date.UTC(2026, 2, 29, 22));
     expect(parisMidnight('2026-10-25')).toBe(Date.UTC(2026, 9, 24, 22));
+    expect(fromParisLocal('2026-07-14T22:30')).toBe(Date.UTC(2026, 6, 14, 20, 30));
+    expect(parisLocal(Date.UTC(2026, 0, 1, 7, 5))).toBe('2026-01-01T08:05');
+    expect(fromParisLocal('2026-07-14 22:30')).toBeUndefined();
     expect(addMonths('2026-01', -1)).toBe('2025-12');
     expect(addMonths('2026-11', 2)).toBe('2027-01');
     // Link rates in decimal units, as they are sold.

@@ -123,15 +123,35 @@ export function parisToday(now = Date.now()): string {
   return isoDay.format(now);
 }
 
-const parisHour = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', hourCycle: 'h23' });
-/** Midnight in Paris of a calendar date 'YYYY-MM-DD', as UTC ms (Paris is UTC+1 or UTC+2; clocks never change at midnight). */
-export function parisMidnight(day: string): number {
-  const naive = Date.parse(`${day}T00:00:00Z`);
-  for (const hours of [1, 2]) {
+const wallClock = new Intl.DateTimeFormat('en-CA', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+/** UTC ms as the Paris wall-clock time 'YYYY-MM-DDTHH:mm' (what a datetime-local input holds). */
+export function parisLocal(ms: number): string {
+  const p = Object.fromEntries(wallClock.formatToParts(ms).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** A Paris wall-clock time 'YYYY-MM-DDTHH:mm' as UTC ms (Paris is UTC+1 or UTC+2; a time the clocks skip is taken before the change). */
+export function fromParisLocal(local: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local)) return undefined;
+  const naive = Date.parse(`${local}:00Z`);
+  for (const hours of [2, 1]) {
     const t = naive - hours * 3600_000;
-    if (isoDay.format(t) === day && Number(parisHour.format(t)) === 0) return t;
+    if (parisLocal(t) === local) return t;
   }
   return naive - 3600_000;
+}
+
+/** Midnight in Paris of a calendar date 'YYYY-MM-DD', as UTC ms. */
+export function parisMidnight(day: string): number {
+  return fromParisLocal(`${day}T00:00`)!;
 }
 
 /** The calendar date `n` days after 'YYYY-MM-DD'. */

@@ -57,6 +57,12 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
         {d.device.clientName} · {d.device.siteName} · {d.device.osName ?? ''}{' '}
         {d.device.agentVersion ? `· ${t('device.agent', { version: d.device.agentVersion })}` : ''} ·{' '}
         {t('device.lastSeen', { date: fmt.dateTime(d.device.lastSeenAt) })}
+        {isStaff(user) && (
+          <>
+            {' · '}
+            <a href={href(`/policies?scope=device&id=${d.device.id}`)}>{t('device.policy')}</a>
+          </>
+        )}
       </p>
 
       <Section

@@ -3,6 +3,7 @@ import { idParam } from '../../router.js';
 import type { User } from '../../session.js';
 import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
+import { PoliciesPage } from '../policies/policy-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
 import { ClientPage } from './client-page.js';
@@ -36,6 +37,8 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
       return id ? <ClientPage id={id} /> : <NotFound />;
     case 'rules':
       return <RulesPage />;
+    case 'policies':
+      return <PoliciesPage />;
     case 'enrollment':
       return <EnrollmentPage />;
     case 'users':

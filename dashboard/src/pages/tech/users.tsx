@@ -18,20 +18,36 @@ interface UserRow {
 
 export function UsersPage({ user }: { user: User }) {
   if (user.role !== 'admin') return <Empty text={t('users.adminOnly')} />;
-  return <UsersAdmin />;
+  return <UsersAdmin user={user} />;
 }
 
-function UsersAdmin() {
+function UsersAdmin({ user }: { user: User }) {
   const users = useApi<{ users: UserRow[] }>('/api/v1/users');
   const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
   const [form, setForm] = useState({ email: '', name: '', role: 'technician', clientId: '', password: '', locale: 'fr' });
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  // A disabled user can no longer sign in; its sessions close at once. It stays listed: its name is on tickets and in the audit trail.
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+  const setDisabled = async (u: UserRow, disabled: boolean) => {
+    try {
+      await api(`/api/v1/users/${u.id}/${disabled ? 'disable' : 'enable'}`, { body: {} });
+      setNotice({ ok: true, text: disabled ? t('users.disabled', { name: u.name }) : t('users.enabled', { name: u.name }) });
+      users.reload();
+    } catch (err) {
+      setNotice({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+    }
+  };
   const clientName = (id: number | null) => (id === null ? '' : (clients.data?.clients.find((c) => c.id === id)?.name ?? `#${id}`));
   return (
     <>
       <h1>{t('users.title')}</h1>
       <Section title={t('users.title')}>
+        {notice && (
+          <p class={notice.ok ? 'success' : 'error'} data-testid="users-notice">
+            {notice.text}
+          </p>
+        )}
         <Async state={users}>
           {(r) => (
             <table class="table">
@@ -42,18 +58,27 @@ function UsersAdmin() {
                   <th>{t('users.role')}</th>
                   <th>{t('users.client')}</th>
                   <th>{t('users.locale')}</th>
-                  <th />
+                  <th>{t('users.createdOn')}</th>
+                  <th>{t('users.state')}</th>
                 </tr>
               </thead>
               <tbody>
                 {r.users.map((u) => (
-                  <tr class={u.disabled_at ? 'muted' : ''}>
+                  <tr class={u.disabled_at ? 'muted' : ''} data-user={u.email}>
                     <td>{u.name}</td>
                     <td>{u.email}</td>
                     <td>{t(`role.${u.role}` as MessageKey)}</td>
                     <td>{clientName(u.client_id)}</td>
                     <td>{u.locale}</td>
                     <td class="muted">{fmt.date(u.created_at)}</td>
+                    <td>
+                      <span data-testid="user-state">{u.disabled_at ? t('users.disabledOn', { date: fmt.date(u.disabled_at) }) : t('users.active')}</span>{' '}
+                      {u.id !== user.id && (
+                        <button type="button" class="secondary small" onClick={() => setDisabled(u, !u.disabled_at)}>
+                          {u.disabled_at ? t('users.enable') : t('users.disable')}
+                        </button>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
