@@ -11,6 +11,7 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/incidents', 'nav.incidents'],
   ['/network', 'nav.network'],
   ['/reports', 'nav.reports'],
+  ['/billing', 'nav.billing'],
   ['/policies', 'nav.policies'],
   ['/rules', 'nav.rules'],
   ['/enrollment', 'nav.enrollment'],

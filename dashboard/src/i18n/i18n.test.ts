@@ -19,7 +19,7 @@ describe('formats at the edge (convention 10)', () => {
     // i18n.ts reads localStorage and document: give it a minimal browser.
     (globalThis as any).localStorage = { getItem: () => null, setItem: () => {} };
     (globalThis as any).document = { documentElement: {} };
-    const { addMonths, fmt, fromParisLocal, parisLocal, parisMidnight, parisToday, setLang, t } = await import('./i18n.js');
+    const { addMonths, fmt, fromParisLocal, parisLocal, parisMidnight, parisToday, parseScaled, setLang, t } = await import('./i18n.js');
     expect(fmt.money(327706)).toBe('3\u202f277,06\u00a0€');
     expect(fmt.money(-1500)).toBe('-15,00\u00a0€');
     // 2026-03-29 00:30 UTC is 01:30 in Paris (winter time), 2026-03-29 01:30 UTC is 03:30 (summer time).
@@ -37,6 +37,13 @@ describe('formats at the edge (convention 10)', () => {
     expect(fromParisLocal('2026-07-14 22:30')).toBeUndefined();
     expect(addMonths('2026-01', -1)).toBe('2025-12');
     expect(addMonths('2026-11', 2)).toBe('2027-01');
+    // Amounts typed in euros become integer cents without floating point; weights in kg become grams.
+    expect(parseScaled('1 234,56 €', 2)).toBe(123456);
+    expect(parseScaled('0,29', 2)).toBe(29);
+    expect(parseScaled('45', 2)).toBe(4500);
+    expect(parseScaled('23,5', 3)).toBe(23500);
+    expect(parseScaled('1,234', 2)).toBeUndefined();
+    expect(parseScaled('douze', 2)).toBeUndefined();
     // Link rates in decimal units, as they are sold.
     expect(fmt.bps(45_200_000)).toBe('45,2 Mbit/s');
     expect(fmt.bps(1_000_000_000)).toBe('1 Gbit/s');

@@ -106,7 +106,10 @@ export const fmt = {
     return `${formats.number.format(v)} ${units[i]}`;
   },
   /** A share of a whole, "42,5 %". */
-  pct: (n: number | null | undefined) => (n == null ? '—' : `${formats.number.format(n)} %`),
+  pct: (n: number | null | undefined, digits = 1) =>
+    n == null
+      ? '—'
+      : `${(digits === 1 ? formats.number : new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'fr-FR', { maximumFractionDigits: digits })).format(n)} %`,
   /** A duration in ms as "3 h 20 min" / "2 j". */
   duration: (ms: number) => {
     const min = Math.round(Math.abs(ms) / 60_000);
@@ -116,6 +119,17 @@ export const fmt = {
     return `${Math.floor(h / 24)} ${lang === 'en' ? 'd' : 'j'}`;
   },
 };
+
+/**
+ * A decimal typed by a person ("1 234,56", "23.5", "45 €") as an integer of its `decimals`-th
+ * parts (euros → cents with 2, kg → grams with 3), without floating point; undefined if it is not one.
+ */
+export function parseScaled(text: string, decimals: number): number | undefined {
+  const m = /^(-?)(\d+)(?:[.,](\d+))?$/.exec(text.replace(/[\s\u00a0\u202f€]/g, ''));
+  if (!m || (m[3]?.length ?? 0) > decimals) return undefined;
+  const n = Number(m[2]) * 10 ** decimals + Number((m[3] ?? '').padEnd(decimals, '0') || 0);
+  return Number.isSafeInteger(n) ? (m[1] ? -n : n) : undefined;
+}
 
 const isoDay = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 /** Today's calendar date in Paris, 'YYYY-MM-DD'. */

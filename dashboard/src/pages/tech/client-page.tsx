@@ -24,6 +24,7 @@ export function ClientPage({ id }: { id: number }) {
           <a href={href(`/devices?clientId=${id}`)}>{t('nav.devices')}</a>
           <a href={href(`/reports?clientId=${id}`)}>{t('nav.reports')}</a>
           <a href={href(`/network?clientId=${id}`)}>{t('nav.network')}</a>
+          <a href={href(`/billing/clients/${id}`)}>{t('nav.billing')}</a>
         </nav>
       </div>
       <div class="grid-2">

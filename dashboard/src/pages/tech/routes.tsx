@@ -1,6 +1,8 @@
 import { NotFound } from '../../components/ui.js';
 import { idParam } from '../../router.js';
 import type { User } from '../../session.js';
+import { ClientBillingPage } from '../billing/contract-page.js';
+import { InvoicesAdminPage } from '../billing/invoices-page.js';
 import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
 import { PoliciesPage } from '../policies/policy-page.js';
@@ -39,6 +41,9 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
       return <RulesPage />;
     case 'policies':
       return <PoliciesPage />;
+    case 'billing':
+      if (arg === undefined) return <InvoicesAdminPage user={user} />;
+      return arg === 'clients' && idParam(arg2) ? <ClientBillingPage clientId={idParam(arg2)!} user={user} /> : <NotFound />;
     case 'enrollment':
       return <EnrollmentPage />;
     case 'users':

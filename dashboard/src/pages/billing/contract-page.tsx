@@ -1,0 +1,199 @@
+import { useState } from 'preact/hooks';
+import { ApiError, api } from '../../api.js';
+import { Async, Empty, KeyValues, NotFound, Section } from '../../components/ui.js';
+import { fmt, parisToday, t } from '../../i18n/i18n.js';
+import { href } from '../../router.js';
+import type { User } from '../../session.js';
+import { useApi } from '../../use-api.js';
+import { SupplyOrders } from './orders.js';
+import { Pickups } from './pickups.js';
+import { GridTable, type PriceGrid } from './price-grid.js';
+import { SyntecForm } from './rates.js';
+
+/** GET /api/v1/billing/clients/:id/contract (collector/src/billing/service.ts, getContract). */
+interface Contract {
+  startDate: string;
+  termMonths: number;
+  noticeMonths: number;
+  currentTerm: { index: number; start: string; end: string };
+  tacitRenewals: number;
+  vatRateBp: number;
+  paymentDays: number;
+  paymentMethod: string;
+  buyer: { name: string; address: string[]; siren?: string; vatNumber?: string };
+  recipients: string[];
+  notice: { receivedOn: string; from: 'client' | 'provider'; endDate: string } | null;
+  ended: boolean;
+  currentGrid: Grid | null;
+  grids: Grid[];
+}
+interface Grid {
+  id: number;
+  validFrom: string;
+  validTo: string | null;
+  reason: 'initial' | 'revision' | 'amendment';
+  syntecIndex: number;
+  grid: PriceGrid;
+}
+
+/** A client's billing as a technician follows it: the contract and its price grids, next year's revision, supply orders and DEEE pickups. */
+export function ClientBillingPage({ clientId, user }: { clientId: number; user: User }) {
+  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const contract = useApi<Contract>(`/api/v1/billing/clients/${clientId}/contract`);
+  const name = clients.data?.clients.find((c) => c.id === clientId)?.name;
+  if (clients.data && !name) return <NotFound />;
+  return (
+    <>
+      <p>
+        <a href={href(`/clients/${clientId}`)}>{t('app.back')}</a>
+      </p>
+      <div class="page-head">
+        <h1 data-testid="billing-client">{t('billing.clientTitle', { client: name ?? '' })}</h1>
+        <a href={href(`/billing?clientId=${clientId}`)}>{t('billing.clientInvoices')}</a>
+      </div>
+      {contract.error?.status === 404 ? (
+        <Section title={t('billing.contract')}>
+          <Empty text={t('billing.noContract')} />
+        </Section>
+      ) : (
+        <Async state={contract}>
+          {(c) => (
+            <>
+              <ContractView c={c} />
+              <Grids c={c} />
+              <Revision clientId={clientId} user={user} onApplied={contract.reload} />
+            </>
+          )}
+        </Async>
+      )}
+      <SupplyOrders clientId={clientId} />
+      <Pickups clientId={clientId} />
+    </>
+  );
+}
+
+/** Contract 6: a term of `termMonths`, renewed tacitly, ended by a notice of at least three months. */
+function ContractView({ c }: { c: Contract }) {
+  return (
+    <Section title={t('billing.contract')}>
+      <div class="grid-2">
+        <KeyValues
+          rows={[
+            ['billing.startDate', fmt.day(c.startDate)],
+            ['billing.term', t('billing.termValue', { months: c.termMonths })],
+            [
+              'billing.currentTerm',
+              <span data-testid="current-term">{t('billing.termDates', { from: fmt.day(c.currentTerm.start), to: fmt.day(c.currentTerm.end) })}</span>,
+            ],
+            ['billing.renewals', <span data-testid="renewals">{c.tacitRenewals}</span>],
+            ['billing.notice', t('billing.noticeMonths', { months: c.noticeMonths })],
+            [
+              'billing.noticeState',
+              c.notice
+                ? t('billing.noticeReceived', { date: fmt.day(c.notice.receivedOn), from: t(`billing.party.${c.notice.from}`), end: fmt.day(c.notice.endDate) })
+                : t('billing.noNotice'),
+            ],
+          ]}
+        />
+        <KeyValues
+          rows={[
+            ['billing.buyer', [c.buyer.name, ...c.buyer.address].join(', ')],
+            ['billing.siren', c.buyer.siren],
+            ['billing.vatNumber', c.buyer.vatNumber],
+            ['billing.vat', fmt.pct(c.vatRateBp / 100)],
+            ['billing.paymentTerms', t('billing.paymentDays', { days: c.paymentDays })],
+            ['billing.recipients', c.recipients.join(', ')],
+          ]}
+        />
+      </div>
+    </Section>
+  );
+}
+
+/** Every grid the contract has known, with the dates it applies between. */
+function Grids({ c }: { c: Contract }) {
+  return (
+    <Section title={t('billing.grids')}>
+      <div class="stack" data-testid="grids">
+        {[...c.grids].reverse().map((g) => (
+          <div class="grid-block" data-grid={g.validFrom}>
+            <p>
+              <strong>
+                {g.validTo
+                  ? t('billing.validBetween', { from: fmt.day(g.validFrom), to: fmt.day(g.validTo) })
+                  : t('billing.validSince', { from: fmt.day(g.validFrom) })}
+              </strong>{' '}
+              <span class="muted small">
+                {t(`billing.reason.${g.reason}`)} · {t('billing.syntecRef', { value: fmt.number(g.syntecIndex) })}
+                {c.currentGrid?.id === g.id ? ` · ${t('billing.inForce')}` : ''}
+              </span>
+            </p>
+            <GridTable grid={g.grid} />
+          </div>
+        ))}
+      </div>
+    </Section>
+  );
+}
+
+/** Contract 5.2: the grid proposed for the next 1 January, every price at its cap (Syntec S1/S0 + 1 point), and applying it. */
+function Revision({ clientId, user, onApplied }: { clientId: number; user: User; onApplied: () => void }) {
+  const validFrom = `${Number(parisToday().slice(0, 4)) + 1}-01-01`;
+  const proposal = useApi<{ validFrom: string; s0: number; s1: number; s1PublishedOn: string; ratio: number; currentGrid: PriceGrid; proposedGrid: PriceGrid }>(
+    `/api/v1/billing/clients/${clientId}/revision?validFrom=${validFrom}`,
+  );
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const admin = user.role === 'admin';
+  return (
+    <Section title={t('billing.revision', { date: fmt.day(validFrom) })}>
+      {proposal.error ? (
+        <>
+          <p class="muted" data-testid="revision-unavailable">
+            {proposal.error.message}
+          </p>
+          {admin && proposal.error.status !== 409 && <SyntecForm onDone={proposal.reload} />}
+        </>
+      ) : (
+        <Async state={proposal}>
+          {(p) => (
+            <div class="stack" data-testid="revision">
+              <p>
+                {t('billing.revisionBasis', {
+                  s0: fmt.number(p.s0),
+                  s1: fmt.number(p.s1),
+                  date: fmt.day(p.s1PublishedOn),
+                  ratio: fmt.pct(Math.round((p.ratio - 1) * 10000) / 100),
+                })}
+              </p>
+              <GridTable grid={p.proposedGrid} before={p.currentGrid} testId="proposed-grid" />
+              {admin && (
+                <div>
+                  <button
+                    type="button"
+                    onClick={async () => {
+                      try {
+                        await api(`/api/v1/billing/clients/${clientId}/revision`, { body: { validFrom: p.validFrom, grid: p.proposedGrid } });
+                        setMessage({ ok: true, text: t('billing.revisionApplied', { date: fmt.day(p.validFrom) }) });
+                        onApplied();
+                        proposal.reload();
+                      } catch (err) {
+                        setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+                      }
+                    }}
+                  >
+                    {t('billing.applyRevision')}
+                  </button>
+                </div>
+              )}
+            </div>
+          )}
+        </Async>
+      )}
+      {message && (
+        <p class={message.ok ? 'success' : 'error'} data-testid="revision-message">
+          {message.text}
+        </p>
+      )}
+    </Section>
+  );
+}
