@@ -138,6 +138,58 @@ describe('rules → incidents → tickets', () => {
     a.close();
   });
 
+  it('a check’s ticket reads in French from the catalogue; the API gives its text in French and English beside the agent’s message', async () => {
+    const cred = await enrollAgent(h, h.acme.siteId, 'pc-compta');
+    const a = await TestAgent.connect(h.wsUrl, cred);
+    await a.hello({ hostname: 'pc-compta' });
+    const now = Date.now();
+    const LAST_SUCCESS = Date.UTC(2025, 0, 6, 1, 30); // 02:30 in Paris
+    const backup = (status: string, code: string, message: string, ageHours: number) => ({
+      check: 'backup',
+      target: 'restic nas-acme',
+      status,
+      code,
+      message,
+      values: { ageHours, lastSuccessAt: LAST_SUCCESS },
+      observedAt: Date.now(),
+    });
+    const unknownCode = { check: 'backup', target: 'custom', status: 'ok', code: 'CUSTOM_FINDING', message: 'custom words', observedAt: now };
+    await a.waitAck(
+      a.send('checks', {
+        results: [backup('critical', 'BACKUP_TOO_OLD', 'restic nas-acme: last successful backup 30 h ago (critical from 26 h)', 30), unknownCode],
+      }),
+    );
+    await h.collector.rules.evaluate(now + MIN);
+    let [ticket] = await ticketsOf(cred.deviceId);
+    // Non-breaking spaces before the colon and inside the guillemets, as French typography wants.
+    expect(ticket.title).toBe(
+      '[Critique] Dépôt restic «\u00a0nas-acme\u00a0»\u00a0: aucune sauvegarde réussie depuis 30\u00a0h (la dernière le 6 janvier 2025 à 02:30) (pc-compta)',
+    );
+
+    const client = await login(h.url, 'dsi@acme.test');
+    const detail = (await client.get(`/api/v1/devices/${cred.deviceId}`)).body;
+    const state = detail.checks.find((c: any) => c.code === 'BACKUP_TOO_OLD');
+    expect(state.message).toBe('restic nas-acme: last successful backup 30 h ago (critical from 26 h)');
+    expect(state.text).toEqual({
+      fr: 'Dépôt restic «\u00a0nas-acme\u00a0»\u00a0: aucune sauvegarde réussie depuis 30\u00a0h (la dernière le 6 janvier 2025 à 02:30)',
+      en: 'restic repository “nas-acme”: no successful backup for 30\u00a0h (the last on 6 January 2025 at 02:30)',
+    });
+    // A code the catalogue does not know: the agent's own message, in both.
+    expect(detail.checks.find((c: any) => c.code === 'CUSTOM_FINDING').text).toEqual({ fr: 'custom words', en: 'custom words' });
+    const checks = (await client.get(`/api/v1/devices/${cred.deviceId}/checks?check=backup`)).body;
+    expect(checks.current.find((c: any) => c.code === 'BACKUP_TOO_OLD').text.fr).toMatch(/^Dépôt restic .+ aucune sauvegarde réussie depuis 30\u00a0h/);
+    expect(checks.history.find((c: any) => c.code === 'BACKUP_TOO_OLD').text.en).toMatch(/^restic repository “nas-acme”: no successful backup for 30\u00a0h/);
+
+    // Recovery: the note reads in French too.
+    await a.waitAck(a.send('checks', { results: [backup('ok', 'BACKUP_OK', 'restic nas-acme: last successful backup 1 h ago', 1), unknownCode] }));
+    await h.collector.rules.evaluate(now + 2 * MIN);
+    [ticket] = await ticketsOf(cred.deviceId);
+    expect(ticket.timeline.at(-1).text).toBe(
+      'Retour à la normale : Dépôt restic «\u00a0nas-acme\u00a0»\u00a0: dernière sauvegarde réussie il y a 1\u00a0h (pc-compta)',
+    );
+    a.close();
+  });
+
   it('a client sees only its own incidents; rules are for staff', async () => {
     const client = await login(h.url, 'it@globex.test');
     const inc = (await client.get('/api/v1/incidents?limit=1000')).body.incidents as any[];

@@ -84,7 +84,8 @@ describe('site role ingest', () => {
       const tickets = await tech.get(`/api/v1/tickets?clientId=${h.acme.clientId}`);
       const t = tickets.body.tickets.find((x: any) => /Black Toner/.test(x.title));
       expect(t).toMatchObject({ channel: 'monitoring' });
-      expect(t.title).toContain('IMP-COMPTA');
+      // The catalogue's French sentence (shared/src/checks/), then the device's name.
+      expect(t.title).toBe('[Alerte] Black Toner\u00a0: presque vide, reste 5\u00a0% (IMP-COMPTA)');
 
       // Another client sees nothing of it.
       const other = await login(h.url, 'it@globex.test');

@@ -189,6 +189,11 @@ describe('site role: SNMP and flows on a real agent', () => {
     );
     expect(checks.find((c) => c.check === 'snmp-supply')).toMatchObject({ status: 'critical', code: 'SUPPLY_CRITICAL' });
     expect(checks.find((c) => c.check === 'snmp-supply').message).toContain('5 %');
+    // What the dashboard shows, from the code and the values the real agent sent.
+    expect(checks.find((c) => c.check === 'snmp-supply').text).toEqual({
+      fr: 'Black Toner\u00a0: presque vide, reste 5\u00a0%',
+      en: 'Black Toner: nearly empty, 5% left',
+    });
     expect((await api(`/api/v1/devices/${watchedId}`)).body.latestMetrics['printer_supply_pct{supply=Black Toner}'].value).toBe(5);
     // The UPS, on battery.
     const ups = await waitFor(
@@ -217,6 +222,7 @@ describe('site role: SNMP and flows on a real agent', () => {
       30_000,
     );
     expect(t).toMatchObject({ channel: 'monitoring', status: 'new' });
+    expect(t.title).toMatch(/^\[Alerte\] Black Toner\u00a0: presque vide, reste 5\u00a0% \(.+\)$/);
   }, 40_000);
 
   it('the flow totals equal those of the capture softflowd exports as IPFIX', async () => {

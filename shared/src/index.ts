@@ -1,4 +1,5 @@
 export * from './calendar/index.js';
+export * from './checks/index.js';
 export * from './errors.js';
 export * from './probes/index.js';
 export * from './protocol/index.js';

@@ -3,6 +3,7 @@ import { VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
+import { withText } from './texts.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const SEVERITY: Record<string, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
@@ -32,21 +33,19 @@ export function registerCheckRoutes(app: FastifyInstance, deps: { db: Database }
       const dev = clientOfDevice.get(req.params.id) as { client_id: number } | undefined;
       if (!dev) throw new VigieError('NOT_FOUND');
       assertClientVisible(user, dev.client_id);
-      const parse = <T extends { values: string | null }>(r: T) => ({ ...r, values: r.values ? JSON.parse(r.values) : null });
+      type Row = { check: string; target: string; status: string; code: string; message: string; values: string | null; observed_at: number };
+      const parse = <T extends Row>(r: T) => withText({ ...r, values: r.values ? (JSON.parse(r.values) as Record<string, unknown>) : null });
       const current = (
         db.sqlite
           .prepare('SELECT "check", target, status, code, message, "values", observed_at, since FROM check_state WHERE device_id = ? ORDER BY "check", target')
-          .all(req.params.id) as {
-          status: string;
-          values: string | null;
-        }[]
+          .all(req.params.id) as (Row & { since: number })[]
       ).map(parse);
       const history = (
         db.sqlite
           .prepare(
             `SELECT "check", target, status, code, message, "values", observed_at FROM check_results WHERE device_id = ? ${req.query.check ? 'AND "check" = ?' : ''} ORDER BY observed_at DESC, id DESC LIMIT ?`,
           )
-          .all(...(req.query.check ? [req.params.id, req.query.check, req.query.history] : [req.params.id, req.query.history])) as { values: string | null }[]
+          .all(...(req.query.check ? [req.params.id, req.query.check, req.query.history] : [req.params.id, req.query.history])) as Row[]
       ).map(parse);
       return { deviceId: req.params.id, health: worstStatus(current.map((c) => c.status)), current, history };
     },

@@ -5,6 +5,7 @@ import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
 import { worstStatus } from '../checks/routes.js';
+import { withText } from '../checks/texts.js';
 import type { EnrollmentService } from '../enroll/service.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { DeviceState } from '../overview/repository.js';
@@ -106,7 +107,8 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
       inventoryCollectedAt: inv?.collected_at ?? null,
       inventoryReceivedAt: inv?.received_at ?? null,
       latestMetrics: await metrics.latest(d.id),
-      checks: checks.map((c) => ({ ...c, values: c.values ? JSON.parse(c.values) : null })),
+      // `text.fr` / `text.en`: what the dashboard shows in the reader's language; `message` stays the agent's own words.
+      checks: checks.map((c) => withText({ ...c, values: c.values ? (JSON.parse(c.values) as Record<string, unknown>) : null })),
       health: worstStatus(checks.map((c) => c.status)),
       events: (await devices.recentEvents(d.id, 20)).map((e) => ({ ...e, data: e.data ? JSON.parse(e.data) : null })),
       // Contract 2.4 / 3: hardware supplied by the provider whose serial matches this device.

@@ -1,4 +1,4 @@
-import { addDays, daysBetween, parisDate, parseSeriesKey } from '@vigie/shared';
+import { addDays, daysBetween, describeCheck, parisDate, parseSeriesKey } from '@vigie/shared';
 import type { IncidentService } from '../incidents/service.js';
 import type { Database } from '../store/database.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
@@ -197,7 +197,7 @@ export class RuleEngine {
         const codes = rule.params.codes as string[] | undefined;
         const min = STATUS_RANK[String(rule.params.minStatus ?? 'warning')] ?? 2;
         const rows = this.db.sqlite
-          .prepare(`SELECT device_id, "check", target, status, code, message FROM check_state ${check ? 'WHERE "check" = ?' : ''}`)
+          .prepare(`SELECT device_id, "check", target, status, code, message, "values" FROM check_state ${check ? 'WHERE "check" = ?' : ''}`)
           .all(...(check ? [check] : [])) as {
           device_id: number;
           check: string;
@@ -205,12 +205,15 @@ export class RuleEngine {
           status: string;
           code: string;
           message: string;
+          values: string | null;
         }[];
         for (const r of rows) {
           const d = byId.get(r.device_id);
           if (!d) continue;
           const condition = (STATUS_RANK[r.status] ?? 0) >= min && (!codes || codes.includes(r.code));
-          out.push({ rule, device: d, target: `${r.check}:${r.target}`, condition, message: `${r.message} (${d.hostname})` });
+          // Tickets are French (the provider's and the client's language): the catalogue's sentence, else the agent's words.
+          const text = describeCheck({ ...r, values: parseValues(r.values) }, 'fr') ?? r.message;
+          out.push({ rule, device: d, target: `${r.check}:${r.target}`, condition, message: `${text} (${d.hostname})` });
         }
       }
     }
@@ -298,3 +301,12 @@ export class RuleEngine {
 }
 
 const stateKey = (ruleId: number, deviceId: number, target: string) => `${ruleId}|${deviceId}|${target}`;
+
+function parseValues(json: string | null): Record<string, unknown> | null {
+  if (!json) return null;
+  try {
+    return JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}

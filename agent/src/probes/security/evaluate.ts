@@ -18,16 +18,29 @@ export const RULES: Rules = {
       ? { status: 'ok', code: 'FIREWALL_ENABLED', message: `Firewall active (${o.detail})` }
       : { status: cfg.requireFirewall ? 'critical' : 'warning', code: 'FIREWALL_DISABLED', message: `No active firewall (${o.detail})` },
   updates: (o, cfg) => {
+    // The counts as values too: the collector's texts (French, English) are written from them.
+    const values = { pending: o.pending, security: o.security };
     if (o.security !== null && o.security > cfg.maxPendingSecurityUpdates) {
-      return { status: 'warning', code: 'SECURITY_UPDATES_PENDING', message: `${o.security} security update(s) pending, ${o.pending} in all (${o.detail})` };
+      return {
+        status: 'warning',
+        code: 'SECURITY_UPDATES_PENDING',
+        message: `${o.security} security update(s) pending, ${o.pending} in all (${o.detail})`,
+        values,
+      };
     }
     if (cfg.maxPendingUpdates !== null && o.pending > cfg.maxPendingUpdates) {
-      return { status: 'warning', code: 'UPDATES_PENDING', message: `${o.pending} update(s) pending, more than ${cfg.maxPendingUpdates} (${o.detail})` };
+      return {
+        status: 'warning',
+        code: 'UPDATES_PENDING',
+        message: `${o.pending} update(s) pending, more than ${cfg.maxPendingUpdates} (${o.detail})`,
+        values,
+      };
     }
     return {
       status: 'ok',
       code: 'UPDATES_OK',
       message: `${o.pending} update(s) pending${o.security !== null ? `, ${o.security} for security` : ''} (${o.detail})`,
+      values,
     };
   },
   admins: (o, cfg) => {

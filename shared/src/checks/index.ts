@@ -1,0 +1,11 @@
+export { type CheckFormat, type CheckLocale, checkFormat } from './format.js';
+export {
+  CHECK_TEXTS,
+  CHECK_TEXTS_BY_SOURCE,
+  type CheckFacts,
+  type CheckPhrase,
+  type CheckText,
+  type CheckTexts,
+  type DescribableCheck,
+  describeCheck,
+} from './messages.js';
