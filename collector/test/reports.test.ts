@@ -258,7 +258,9 @@ async function seedDevices(): Promise<void> {
     pc.send('checks', {
       results: [
         check('antivirus', 'Microsoft Defender', 'ok', 'AV_OK', 'Microsoft Defender: up to date', at(day(20), 9)),
-        check('antivirus', 'Microsoft Defender', 'warning', 'AV_SIGNATURES_OUTDATED', 'Microsoft Defender: signatures 5 days old', at(day(27), 9)),
+        check('antivirus', 'Microsoft Defender', 'warning', 'AV_SIGNATURES_OUTDATED', 'Microsoft Defender: signatures 5 days old', at(day(27), 9), {
+          signatureAgeHours: 120,
+        }),
         check('security', 'firewall', 'ok', 'FIREWALL_ENABLED', 'Firewall active (Windows Defender Firewall)', at(day(20), 9)),
         check('security', 'updates', 'ok', 'UPDATES_OK', 'No update pending', at(day(20), 9)),
         check('security', 'disk-encryption', 'ok', 'DISK_ENCRYPTED', 'System volume encrypted (BitLocker)', at(day(20), 9)),
@@ -479,9 +481,10 @@ describe('the monthly activity report (issue 9)', () => {
       // Backups, antivirus, security, inventory, warranties, flows.
       `srv-fichiers restic nas ${fr(pctOf(Number(lastDay.slice(8)) - 3, Number(lastDay.slice(8))))}`,
       '1 équipement conforme sur 2 en fin de période ; 75 % des contrôles de la période conformes',
-      'pc-compta Microsoft Defender Alerte Microsoft Defender: signatures 5 days old',
+      // The findings in the report's language, from the check's code and values, not the agent's English.
+      'pc-compta Microsoft Defender Alerte Microsoft Defender : signatures non mises à jour depuis 5 j',
       'Chiffrement du disque 2 1 (50 %)',
-      'srv-fichiers Chiffrement du disque Alerte System volume not encrypted (LUKS: none)',
+      'srv-fichiers Chiffrement du disque Alerte Le volume système n’est pas chiffré',
       'srv-fichiers Ajout WD Red 4TB (WD-1234)',
       '1 ajout, 1 retrait, 1 modification (mises à jour)',
       'srv-fichiers Ajout ciel-compta 2026.1',
@@ -539,6 +542,7 @@ describe('the monthly activity report (issue 9)', () => {
       'Client: Acme SARL',
       '3 interventions: 4 h 30 worked, 6 h 45 billed, €748.00 excl. VAT',
       '3 incidents: 1 critical, 2 warnings',
+      'Microsoft Defender: signatures not updated for 5 d',
     ])
       expect(t).toContain(s);
   });

@@ -3,7 +3,7 @@
  * compliance, backup success and gaps from the check history, compliance at the period's end.
  * No SQL and no clock here, so each rule has a table-driven test.
  */
-import { addDays, dayOfWeek, parisDate } from '@vigie/shared';
+import { addDays, dayOfWeek, describeCheck, parisDate } from '@vigie/shared';
 import type { BackupFigure, ComplianceFinding, ComplianceSection, Timing, WeekFigure } from './report-data.js';
 
 export interface Period {
@@ -213,7 +213,13 @@ export function backupFigures(rows: readonly CheckRow[], hostnames: ReadonlyMap<
  * Compliance at the period's end (each device's last result per target before it ends) and over the
  * period (share of OK results). A device is compliant when all its targets were OK at the end.
  */
-export function compliance(rows: readonly CheckRow[], hostnames: ReadonlyMap<number, string>, period: Period, devicesTotal: number): ComplianceSection {
+export function compliance(
+  rows: readonly CheckRow[],
+  hostnames: ReadonlyMap<number, string>,
+  period: Period,
+  devicesTotal: number,
+  check = '',
+): ComplianceSection {
   const inPeriod = rows.filter((r) => r.observedAt >= period.from && r.observedAt < period.to);
   const last = new Map<string, CheckRow>();
   for (const r of inPeriod) {
@@ -239,6 +245,11 @@ export function compliance(rows: readonly CheckRow[], hostnames: ReadonlyMap<num
       status: r.status,
       code: r.code,
       message: r.message,
+      // The agent's message is its own (often English); the report speaks the reader's language.
+      text: {
+        fr: describeCheck({ check, target: r.target, code: r.code, status: r.status, values: r.values ?? undefined }, 'fr') ?? r.message,
+        en: describeCheck({ check, target: r.target, code: r.code, status: r.status, values: r.values ?? undefined }, 'en') ?? r.message,
+      },
     }))
     .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.target.localeCompare(b.target));
   const compliant = [...devices.values()].filter((rs) => rs.every((r) => r.status === 'ok')).length;

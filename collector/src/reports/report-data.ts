@@ -123,6 +123,8 @@ export interface ComplianceFinding {
   status: string;
   code: string;
   message: string;
+  /** The finding in each report language (reports archived before it have only `message`). */
+  text?: { fr: string; en: string };
 }
 
 export interface ComplianceSection {

@@ -275,6 +275,7 @@ export function formatters(lang: ReportLang) {
     return lang === 'fr' ? `${day}/${m}/${y}` : `${day} ${MONTHS_EN[Number(m) - 1]} ${y}`;
   };
   return {
+    lang,
     money: (cents: number) => money.format(cents / 100),
     number: (n: number) => number.format(n),
     integer: (n: number) => integer.format(n),

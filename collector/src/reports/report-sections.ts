@@ -220,7 +220,7 @@ function drawCompliance(pen: Pen, c: ComplianceSection, none: string, perTarget:
       { label: m.findingColumns[2]!, share: 0.1 },
       { label: m.findingColumns[3]!, share: 0.54 },
     ],
-    c.findings.map((x) => [x.hostname, m.target[x.target] ?? x.target, m.checkStatus[x.status] ?? x.status, x.message]),
+    c.findings.map((x) => [x.hostname, m.target[x.target] ?? x.target, m.checkStatus[x.status] ?? x.status, x.text?.[f.lang] ?? x.message]),
   );
 }
 
