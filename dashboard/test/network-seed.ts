@@ -138,7 +138,15 @@ export async function seedNetwork(s: Seeded): Promise<NetworkSeed> {
       samples: [{ ts: now, values: { ups_on_battery: 1, ups_charge_pct: 84, ups_runtime_min: 37, ups_seconds_on_battery: 240 } }],
     });
 
-    const check = (target: string, check: string, status: string, code: string, message: string) => ({ check, target, status, code, message, observedAt: now });
+    const check = (target: string, check: string, status: string, code: string, message: string, values?: Record<string, number | string>) => ({
+      check,
+      target,
+      status,
+      code,
+      message,
+      ...(values ? { values } : {}),
+      observedAt: now,
+    });
     await agent.send('checks', {
       device: `snmp:${ROUTER}`,
       results: [
@@ -151,13 +159,16 @@ export async function seedNetwork(s: Seeded): Promise<NetworkSeed> {
       device: 'snmp:192.168.10.20',
       results: [
         check('192.168.10.20:161', 'snmp-reachable', 'ok', 'SNMP_OK', 'répond en SNMP'),
-        check('192.168.10.20:161 supply Black Toner', 'snmp-supply', 'critical', 'SUPPLY_CRITICAL', 'Black Toner : reste 5 %'),
+        check('192.168.10.20:161 supply Black Toner', 'snmp-supply', 'critical', 'SUPPLY_CRITICAL', 'Black Toner: 5 % left', {
+          supply: 'Black Toner',
+          percent: 5,
+        }),
         check('192.168.10.20:161 supply Cyan Toner', 'snmp-supply', 'ok', 'SUPPLY_OK', 'Cyan Toner : 62 %'),
       ],
     });
     await agent.send('checks', {
       device: 'snmp:192.168.10.30',
-      results: [check('192.168.10.30:161 ups', 'snmp-ups', 'critical', 'UPS_ON_BATTERY', 'Onduleur sur batterie depuis 4 min')],
+      results: [check('192.168.10.30:161 ups', 'snmp-ups', 'critical', 'UPS_ON_BATTERY', 'UPS: on battery', { secondsOnBattery: 240 })],
     });
 
     // Flows: two hours of minute buckets (one busy minute), then hourly buckets two to four days ago.

@@ -2,7 +2,7 @@ import type { Inventory } from '@vigie/shared/protocol';
 import { useState } from 'preact/hooks';
 import { RANGES, type Range } from '../../components/metric-chart.js';
 import { Async, Empty, Section, StateBadge } from '../../components/ui.js';
-import { fmt, t } from '../../i18n/i18n.js';
+import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
@@ -28,7 +28,16 @@ export interface DeviceDetail {
   };
   inventory: Inventory | null;
   inventoryCollectedAt: number | null;
-  checks: { check: string; target: string; status: string; code: string | null; message: string | null; since: number; observed_at: number }[];
+  checks: {
+    check: string;
+    target: string;
+    status: string;
+    code: string | null;
+    message: string | null;
+    text?: { fr: string; en: string };
+    since: number;
+    observed_at: number;
+  }[];
   health: string | null;
   supplied: { id: number; description: string; serial: string; deliveredOn: string; warrantyEnd: string; supplier: string | null }[];
 }
@@ -103,7 +112,7 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
                     <td>
                       <StateBadge state={c.status} />
                     </td>
-                    <td>{c.message ?? c.code ?? ''}</td>
+                    <td>{c.text?.[currentLang()] ?? c.message ?? c.code ?? ''}</td>
                     <td class="muted">{fmt.dateTime(c.since)}</td>
                   </tr>
                 ))}

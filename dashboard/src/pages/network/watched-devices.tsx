@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { deviceLabels, useMetricSeries } from '../../components/metric-chart.js';
 import { TimeChart } from '../../components/time-chart.js';
 import { Async, Empty, StateBadge } from '../../components/ui.js';
-import { fmt, t, tOr } from '../../i18n/i18n.js';
+import { currentLang, fmt, t, tOr } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import type { DeviceDetail } from '../device/device-page.js';
@@ -165,7 +165,7 @@ function Supplies({ latest, checks }: { latest: Latest; checks: Check[] }) {
               <meter min={0} max={100} low={20} high={50} optimum={100} value={pct ?? 0} aria-label={n} />
               <span class="num">{pct === undefined ? '—' : fmt.pct(pct)}</span>
               {c ? <StateBadge state={c.status} /> : <span />}
-              {c && c.status !== 'ok' ? <span class="muted small">{c.message}</span> : null}
+              {c && c.status !== 'ok' ? <span class="muted small">{c.text?.[currentLang()] ?? c.message}</span> : null}
             </li>
           );
         })}
@@ -220,7 +220,7 @@ function CheckTable({ checks }: { checks: Check[] }) {
               <td>
                 <StateBadge state={c.status} />
               </td>
-              <td>{c.message ?? c.code ?? ''}</td>
+              <td>{c.text?.[currentLang()] ?? c.message ?? c.code ?? ''}</td>
               <td class="muted">{t('network.since', { date: fmt.dateTime(c.since) })}</td>
             </tr>
           ))}

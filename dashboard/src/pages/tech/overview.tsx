@@ -20,13 +20,16 @@ interface Overview {
 
 const STATES = ['ok', 'warning', 'critical', 'offline'] as const;
 
-/** Re-fetches at most every `ms` when something changes live, and every 30 s for device states. */
+/** Re-fetches at most every `ms` when something changes live (and every 30 s, should a push be missed). */
 export function useLiveReload(reload: () => void, accept: (type: string) => boolean, ms = 300): void {
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useLive((m) => {
-    if (!accept(m.type)) return;
-    clearTimeout(timer.current);
-    timer.current = setTimeout(reload, ms);
+    // At most one reload per `ms`, however many events arrive (thousands of agents reconnecting).
+    if (!accept(m.type) || timer.current !== undefined) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      reload();
+    }, ms);
   });
   useEffect(() => {
     const every = setInterval(reload, 30_000);
@@ -39,7 +42,8 @@ export function useLiveReload(reload: () => void, accept: (type: string) => bool
 
 export function OverviewPage() {
   const state = useApi<Overview>('/api/v1/overview');
-  useLiveReload(state.reload, (type) => type === 'ticket' || type === 'incident');
+  // Devices' health and connections are pushed too: the states update as they change.
+  useLiveReload(state.reload, (type) => type === 'ticket' || type === 'incident' || type === 'device', 1000);
   return (
     <>
       <h1>{t('overview.title')}</h1>
