@@ -60,6 +60,25 @@ beforeAll(async () => {
   token = (await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), '--uses', '50', ...common])).token;
   collector = startProcess(COLLECTOR_BIN, ['serve', '--port', String(port), '--workers', '2', ...common, '--log-level', 'warn']);
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  // Both workers listening (the primary only hands connections to workers that listen): on a loaded
+  // machine the second can come up seconds after the first.
+  const seen = new Set<string>();
+  await waitFor(
+    'both workers up',
+    async () => {
+      const text = await new Promise<string>((resolve, reject) =>
+        get(`${base}/metrics`, { agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve(body));
+        }).on('error', reject),
+      );
+      seen.add(/worker="(\d+)"/.exec(text)?.[1] ?? '?');
+      return seen.has('1') && seen.has('2');
+    },
+    30_000,
+    50,
+  );
 });
 
 afterAll(async () => {
