@@ -41,6 +41,19 @@ describe('network page of a site', () => {
     await expect.poll(() => text(tech, '[data-testid=network-title]')).toBe('Réseau — Siège Lyon');
   });
 
+  it('sends an agentless device’s page to its site’s network page instead of empty CPU and memory charts', async () => {
+    const printer = s.collector.db.sqlite.prepare("SELECT id FROM devices WHERE kind = 'agentless' AND hostname = 'IMP-COMPTA'").get() as
+      | { id: number }
+      | undefined;
+    expect(printer).toBeDefined();
+    await tech.goto(`${s.url}/#/devices/${printer!.id}`);
+    const link = tech.getByTestId('agentless-network').getByRole('link');
+    await expect.poll(() => link.textContent()).toBe('voir la page réseau du site');
+    expect(await tech.locator('figure[data-chart]').count()).toBe(0);
+    await link.click();
+    await expect.poll(() => text(tech, '[data-testid=network-title]')).toBe('Réseau — Siège Lyon');
+  });
+
   it('shows the watched router’s interfaces with their rates and bandwidth chart', async () => {
     const router = tech.locator('[data-watched="RTR-SIEGE"]');
     await expect.poll(() => router.getAttribute('data-kind')).toBe('network');

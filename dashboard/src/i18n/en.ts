@@ -356,6 +356,8 @@ export const en: Record<MessageKey, string> = {
   'period.to': 'To',
   'period.apply': 'Show',
 
+  'device.watchedBy': 'A device without an agent, watched by its site’s agent:',
+  'device.networkPage': 'see the site’s network page',
   'network.title': 'Site networks',
   'network.intro': 'Devices without an agent (routers, switches, printers, UPS) watched by the site’s agent, and the site’s network flows.',
   'network.sites': 'Sites',

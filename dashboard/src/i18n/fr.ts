@@ -355,6 +355,8 @@ export const fr = {
   'period.to': 'Au',
   'period.apply': 'Afficher',
 
+  'device.watchedBy': 'Équipement sans agent, surveillé par l’agent de son site :',
+  'device.networkPage': 'voir la page réseau du site',
   'network.title': 'Réseau des sites',
   'network.intro': 'Les équipements sans agent (routeurs, commutateurs, imprimantes, onduleurs) surveillés par l’agent du site, et les flux réseau du site.',
   'network.sites': 'Sites',

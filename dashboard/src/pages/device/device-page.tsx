@@ -18,6 +18,7 @@ export interface DeviceDetail {
     kind: string;
     clientId: number;
     clientName: string;
+    siteId: number;
     siteName: string;
     osName: string | null;
     serial: string | null;
@@ -74,20 +75,28 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
         )}
       </p>
 
-      <Section
-        title={t('device.metrics')}
-        actions={
-          <div class="tabs" role="tablist">
-            {(Object.keys(RANGES) as Range[]).map((r) => (
-              <button type="button" role="tab" aria-selected={r === range} class={r === range ? 'tab active' : 'tab'} onClick={() => setRange(r)}>
-                {t(`range.${r}`)}
-              </button>
-            ))}
-          </div>
-        }
-      >
-        <DeviceCharts deviceId={d.device.id} range={range} />
-      </Section>
+      {d.device.kind === 'agentless' ? (
+        // A device without an agent has no CPU or memory of its own here: its bandwidth, supplies
+        // and battery are on its site's network page.
+        <p data-testid="agentless-network">
+          {t('device.watchedBy')} <a href={href(`/network/${d.device.clientId}/${d.device.siteId}`)}>{t('device.networkPage')}</a>
+        </p>
+      ) : (
+        <Section
+          title={t('device.metrics')}
+          actions={
+            <div class="tabs" role="tablist">
+              {(Object.keys(RANGES) as Range[]).map((r) => (
+                <button type="button" role="tab" aria-selected={r === range} class={r === range ? 'tab active' : 'tab'} onClick={() => setRange(r)}>
+                  {t(`range.${r}`)}
+                </button>
+              ))}
+            </div>
+          }
+        >
+          <DeviceCharts deviceId={d.device.id} range={range} />
+        </Section>
+      )}
 
       <div class="grid-2">
         <Section title={t('device.checks')}>
