@@ -5,6 +5,9 @@ import { fmt, parisToday, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { ContractForm } from './contract-form.js';
+import type { LegalIdentity } from './identity-fields.js';
+import { AmendmentForm, NoticeForm } from './notice-amendment.js';
 import { SupplyOrders } from './orders.js';
 import { Pickups } from './pickups.js';
 import { GridTable, type PriceGrid } from './price-grid.js';
@@ -20,7 +23,7 @@ interface Contract {
   vatRateBp: number;
   paymentDays: number;
   paymentMethod: string;
-  buyer: { name: string; address: string[]; siren?: string; vatNumber?: string };
+  buyer: LegalIdentity;
   recipients: string[];
   notice: { receivedOn: string; from: 'client' | 'provider'; endDate: string } | null;
   ended: boolean;
@@ -41,6 +44,8 @@ export function ClientBillingPage({ clientId, user }: { clientId: number; user: 
   const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
   const contract = useApi<Contract>(`/api/v1/billing/clients/${clientId}/contract`);
   const name = clients.data?.clients.find((c) => c.id === clientId)?.name;
+  const [editing, setEditing] = useState(false);
+  const admin = user.role === 'admin';
   if (clients.data && !name) return <NotFound />;
   return (
     <>
@@ -54,13 +59,33 @@ export function ClientBillingPage({ clientId, user }: { clientId: number; user: 
       {contract.error?.status === 404 ? (
         <Section title={t('billing.contract')}>
           <Empty text={t('billing.noContract')} />
+          {admin && <ContractForm clientId={clientId} onDone={contract.reload} />}
         </Section>
       ) : (
         <Async state={contract}>
           {(c) => (
             <>
               <ContractView c={c} />
+              {admin && (
+                <div class="row">
+                  <button type="button" class="secondary small" onClick={() => setEditing(!editing)}>
+                    {t('billing.editContract')}
+                  </button>
+                </div>
+              )}
+              {editing && (
+                <ContractForm
+                  clientId={clientId}
+                  existing={c}
+                  onDone={() => {
+                    setEditing(false);
+                    contract.reload();
+                  }}
+                />
+              )}
+              {admin && !c.ended && <NoticeForm clientId={clientId} received={c.notice !== null} onDone={contract.reload} />}
               <Grids c={c} />
+              {admin && !c.ended && <AmendmentForm clientId={clientId} current={c.currentGrid?.grid ?? null} onDone={contract.reload} />}
               <Revision clientId={clientId} user={user} onApplied={contract.reload} />
             </>
           )}
@@ -89,20 +114,28 @@ function ContractView({ c }: { c: Contract }) {
             ['billing.notice', t('billing.noticeMonths', { months: c.noticeMonths })],
             [
               'billing.noticeState',
-              c.notice
-                ? t('billing.noticeReceived', { date: fmt.day(c.notice.receivedOn), from: t(`billing.party.${c.notice.from}`), end: fmt.day(c.notice.endDate) })
-                : t('billing.noNotice'),
+              c.notice ? (
+                <span data-testid="notice-state">
+                  {t('billing.noticeReceived', {
+                    date: fmt.day(c.notice.receivedOn),
+                    from: t(`billing.party.${c.notice.from}`),
+                    end: fmt.day(c.notice.endDate),
+                  })}
+                </span>
+              ) : (
+                t('billing.noNotice')
+              ),
             ],
           ]}
         />
         <KeyValues
           rows={[
-            ['billing.buyer', [c.buyer.name, ...c.buyer.address].join(', ')],
+            ['billing.buyer', <span data-testid="buyer">{[c.buyer.name, ...c.buyer.address].join(', ')}</span>],
             ['billing.siren', c.buyer.siren],
             ['billing.vatNumber', c.buyer.vatNumber],
             ['billing.vat', fmt.pct(c.vatRateBp / 100)],
             ['billing.paymentTerms', t('billing.paymentDays', { days: c.paymentDays })],
-            ['billing.recipients', c.recipients.join(', ')],
+            ['billing.recipients', <span data-testid="recipients">{c.recipients.join(', ')}</span>],
           ]}
         />
       </div>

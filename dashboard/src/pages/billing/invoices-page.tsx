@@ -5,7 +5,9 @@ import { addMonths, currentLang, fmt, parisToday, parseScaled, t, tOr } from '..
 import { href, useHashQuery } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { CreditNoteForm, type Dispute, SettleDisputeForm } from './credit-notes.js';
 import { RatesSection } from './rates.js';
+import { SellerSettings } from './seller-settings.js';
 
 /** GET /api/v1/billing/invoices, as staff see it (collector/src/billing/invoicing.ts, view). */
 interface Invoice {
@@ -25,7 +27,9 @@ interface Invoice {
   payments?: { paidOn: string; amountCents: number; method: string; reference: string }[];
   penalty?: { daysLate: number; annualRateBp: number | null; interestCents: number; indemnityCents: number; totalCents: number } | null;
   penaltyNote?: string;
+  disputes?: Dispute[];
 }
+type Action = 'payment' | 'credit' | 'settle';
 
 const UNPAID = new Set(['due', 'overdue', 'disputed']);
 const METHODS = ['transfer', 'direct_debit', 'cheque', 'card', 'other'] as const;
@@ -38,13 +42,19 @@ export function InvoicesAdminPage({ user }: { user: User }) {
   const [year, setYear] = useState('');
   const [filter, setFilter] = useState<'all' | 'unpaid' | 'overdue'>('all');
   const list = useApi<{ invoices: Invoice[] }>(`/api/v1/billing/invoices${qs({ clientId, year })}`);
-  const [paying, setPaying] = useState<number | null>(null);
+  const [acting, setActing] = useState<{ id: number; action: Action } | null>(null);
+  const toggle = (id: number, action: Action) => setActing(acting?.id === id && acting.action === action ? null : { id, action });
+  const done = () => {
+    setActing(null);
+    list.reload();
+  };
   const admin = user.role === 'admin';
   const thisYear = Number(parisToday().slice(0, 4));
   const clientName = (id: number) => clients.data?.clients.find((c) => c.id === id)?.name ?? `#${id}`;
   return (
     <>
       <h1>{t('billing.title')}</h1>
+      {admin && <SellerSettings />}
       {admin && (
         <Section title={t('billing.generate')}>
           <GenerateInvoices clients={clients.data?.clients ?? []} clientName={clientName} onDone={list.reload} />
@@ -135,10 +145,20 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                           <td class="num" data-testid="penalty">
                             <Penalty inv={inv} />
                           </td>
-                          <td>
+                          <td class="actions">
                             {admin && inv.kind === 'invoice' && (inv.balanceCents ?? 0) > 0 && (
-                              <button type="button" class="secondary small" onClick={() => setPaying(paying === inv.id ? null : inv.id)}>
+                              <button type="button" class="secondary small" onClick={() => toggle(inv.id, 'payment')}>
                                 {t('billing.recordPayment')}
+                              </button>
+                            )}
+                            {admin && inv.kind === 'invoice' && inv.status !== 'cancelled' && (
+                              <button type="button" class="secondary small" onClick={() => toggle(inv.id, 'credit')}>
+                                {t('billing.creditNote')}
+                              </button>
+                            )}
+                            {admin && openDispute(inv) && (
+                              <button type="button" class="secondary small" onClick={() => toggle(inv.id, 'settle')}>
+                                {t('billing.settle')}
                               </button>
                             )}
                           </td>
@@ -159,16 +179,12 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                             </td>
                           </tr>
                         )}
-                        {paying === inv.id && (
+                        {acting?.id === inv.id && (
                           <tr>
                             <td colSpan={9}>
-                              <PaymentForm
-                                inv={inv}
-                                onDone={() => {
-                                  setPaying(null);
-                                  list.reload();
-                                }}
-                              />
+                              {acting.action === 'payment' && <PaymentForm inv={inv} onDone={done} />}
+                              {acting.action === 'credit' && <CreditNoteForm invoiceId={inv.id} onDone={done} />}
+                              {acting.action === 'settle' && openDispute(inv) && <SettleDisputeForm dispute={openDispute(inv)!} onDone={done} />}
                             </td>
                           </tr>
                         )}
@@ -185,6 +201,8 @@ export function InvoicesAdminPage({ user }: { user: User }) {
     </>
   );
 }
+
+const openDispute = (inv: Invoice) => inv.disputes?.find((d) => d.settledOn === null);
 
 /** Contract 5.1: interest at the ECB rate + 10 points from the first late day, and the 40 € recovery indemnity. */
 function Penalty({ inv }: { inv: Invoice }) {

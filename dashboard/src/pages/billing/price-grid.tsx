@@ -6,13 +6,13 @@ export type Unit = 'day' | 'half_day' | 'hour' | 'quarter_hour';
 /** Contract 2.6: prices in cents (tax excluded) per kind, mode and billing unit (collector/src/billing/billing-units.ts). */
 export type PriceGrid = Record<Kind, Record<Mode, Partial<Record<Unit, number>>>>;
 
-const ROWS: [Kind, Mode][] = [
+export const ROWS: [Kind, Mode][] = [
   ['programmed', 'on_site'],
   ['programmed', 'remote'],
   ['urgent', 'on_site'],
   ['urgent', 'remote'],
 ];
-const UNITS: Unit[] = ['day', 'half_day', 'hour', 'quarter_hour'];
+export const UNITS: Unit[] = ['day', 'half_day', 'hour', 'quarter_hour'];
 
 /** A price grid, one row per kind and mode; with `before`, each price shows the one it replaces. */
 export function GridTable({ grid, before, testId }: { grid: PriceGrid; before?: PriceGrid; testId?: string }) {
