@@ -13,18 +13,20 @@ let tb: TestBrowser;
 let admin: Page;
 let api: Awaited<ReturnType<typeof apiSession>>;
 let initech: number;
+let acmeTicket: number;
 
 const clean = (v: string | null | undefined) => (v ?? '').replace(/[\u00a0\u202f]/g, ' ');
 const text = async (page: Page, sel: string) => clean(await page.locator(sel).first().textContent());
 const day = (d: string) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeZone: 'UTC' }).format(Date.parse(`${d}T12:00:00Z`));
 const today = () => parisDate(Date.now());
 const year = () => Number(today().slice(0, 4));
+const inDays = (n: number) => new Date(Date.parse(`${today()}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const invoices = async (clientId: number) => (await api.get(`/api/v1/billing/invoices?clientId=${clientId}`)).invoices as any[];
 
 beforeAll(async () => {
   const t0 = Date.now();
   s = await startSeededCollector(0);
-  await seedBilling(s);
+  acmeTicket = (await seedBilling(s)).ticketId;
   api = await apiSession(s.url, 'admin@vigie.test');
   initech = (await api.post('/api/v1/clients', { name: 'Initech SA' })).id;
   tb = await launch();
@@ -219,6 +221,73 @@ describe('credit notes and disputes', () => {
     expect(settled.disputes[0]).toMatchObject({ settledOn: today(), settlement: 'Réduction accordée sur le déplacement' });
     expect(settled.creditedCents).toBe(1800);
     await screenshot(admin, 'billing-credit-notes');
+  });
+});
+
+describe('recurring programmes (contract 2.6.1)', () => {
+  let scheduleId: number;
+
+  it('refuses a programme starting within 5 business days, then schedules a weekly one', async () => {
+    await admin.goto(`${s.url}/#/billing/clients/${s.acme.clientId}`);
+    await admin.getByRole('button', { name: 'Nouvelle programmation' }).click();
+    const form = admin.getByTestId('schedule-form');
+    await expect.poll(() => form.getByLabel('Ticket').inputValue()).toBe(String(acmeTicket));
+    await form.getByLabel('Intitulé').fill('Vérification hebdomadaire des sauvegardes');
+    await form.getByLabel('Première intervention').fill(inDays(1));
+    await form.getByLabel('Heure').fill('08:30');
+    await form.getByLabel('Durée réservée (min)').fill('90');
+    await form.getByRole('button', { name: 'Programmer' }).click();
+    await expect
+      .poll(() => text(admin, '[data-testid=schedule-form] .error'))
+      .toBe('Une programmation récurrente commence au moins 5 jours ouvrés après la demande (art. 2.6.1)');
+    expect((await api.get(`/api/v1/billing/recurring?clientId=${s.acme.clientId}`)).schedules).toEqual([]);
+
+    await form.getByLabel('Première intervention').fill(inDays(14));
+    await form.getByRole('button', { name: 'Programmer' }).click();
+    await expect.poll(() => admin.locator('[data-testid=occurrences] tbody tr').count()).toBeGreaterThan(1);
+    const [sch] = (await api.get(`/api/v1/billing/recurring?clientId=${s.acme.clientId}`)).schedules;
+    scheduleId = sch.id;
+    expect(sch).toMatchObject({
+      ticket_id: acmeTicket,
+      title: 'Vérification hebdomadaire des sauvegardes',
+      mode: 'remote',
+      period: 'weekly',
+      first_date: inDays(14),
+      start_time: '08:30',
+      reserved_minutes: 90,
+    });
+    const detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
+    expect(detail.occurrences.slice(0, 2).map((o: any) => o.date)).toEqual([inDays(14), inDays(21)]);
+    expect(await text(admin, `[data-schedule="${scheduleId}"] [data-testid=schedule-summary]`)).toBe(
+      `hebdomadaire · À distance · à partir du ${day(inDays(14))} à 08:30, 90 min réservées`,
+    );
+  });
+
+  it('refuses a change to a date within 5 business days with the reason, and accepts one made in time', async () => {
+    const first = (await api.get(`/api/v1/billing/recurring/${scheduleId}`)).occurrences[0];
+    const row = admin.locator(`tr[data-occurrence="${first.id}"]`);
+    await row.getByRole('button', { name: 'Demande de changement' }).click();
+    const form = admin.getByTestId('change-form');
+    await form.getByLabel('Nouvelle date').fill(inDays(1));
+    await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
+    await expect
+      .poll(() => text(admin, '[data-testid=change-result]'))
+      .toBe(`Refusée : La nouvelle date (${inDays(1)}) doit être à 5 jours ouvrés ou plus de la demande (art. 2.6.1)`);
+    let detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
+    expect(detail.changes).toMatchObject([{ occurrence_id: first.id, accepted: 0, requested_date: inDays(1) }]);
+    expect(detail.occurrences[0]).toMatchObject({ date: inDays(14), reserved_minutes: 90 });
+
+    await form.getByLabel('Nouvelle date').fill(inDays(15));
+    await form.getByLabel('Durée réservée (min)').fill('60');
+    await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
+    await expect
+      .poll(() => text(admin, '[data-testid=change-result]'))
+      .toBe('Acceptée : Reçue au moins 5 jours ouvrés avant la prochaine intervention (art. 2.6.1)');
+    detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
+    expect(detail.occurrences.find((o: any) => o.id === first.id)).toMatchObject({ date: inDays(15), reserved_minutes: 60, changed_by: 'client' });
+    await expect.poll(() => row.getByTestId('occurrence-status').textContent()).toBe('programmée · modifiée à la demande du client');
+    await expect.poll(() => admin.locator('[data-testid=changes] li').count()).toBe(2);
+    await screenshot(admin, 'billing-recurring');
   });
 });
 

@@ -12,6 +12,7 @@ import { SupplyOrders } from './orders.js';
 import { Pickups } from './pickups.js';
 import { GridTable, type PriceGrid } from './price-grid.js';
 import { SyntecForm } from './rates.js';
+import { RecurringSection } from './recurring.js';
 
 /** GET /api/v1/billing/clients/:id/contract (collector/src/billing/service.ts, getContract). */
 interface Contract {
@@ -91,6 +92,7 @@ export function ClientBillingPage({ clientId, user }: { clientId: number; user: 
           )}
         </Async>
       )}
+      {contract.data && <RecurringSection clientId={clientId} />}
       <SupplyOrders clientId={clientId} />
       <Pickups clientId={clientId} />
     </>
