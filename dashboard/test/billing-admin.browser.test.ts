@@ -289,6 +289,37 @@ describe('recurring programmes (contract 2.6.1)', () => {
     await expect.poll(() => admin.locator('[data-testid=changes] li').count()).toBe(2);
     await screenshot(admin, 'billing-recurring');
   });
+
+  it('lets the client ask in its portal: a move too close is refused with the reason, a cancellation in time is accepted', async () => {
+    const { page: client, context } = await tb.page();
+    await signIn(client, s.url, 'dsi@acme.test', PASSWORD);
+    await client.goto(`${s.url}/#/recurring`);
+    const second = (await api.get(`/api/v1/billing/recurring/${scheduleId}`)).occurrences.find((o: any) => o.date === inDays(21));
+    await client.locator(`[data-schedule="${scheduleId}"]`).getByRole('button', { name: 'Occurrences' }).click();
+    const row = client.locator(`tr[data-occurrence="${second.id}"]`);
+    expect(await client.getByRole('button', { name: 'Nouvelle programmation' }).count()).toBe(0);
+    await row.getByRole('button', { name: 'Demande de changement' }).click();
+    const form = client.getByTestId('change-form');
+    expect(await form.getByLabel('Demande reçue le').count()).toBe(0);
+    await form.getByLabel('Nouvelle date').fill(inDays(2));
+    await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
+    await expect
+      .poll(() => text(client, '[data-testid=change-result]'))
+      .toBe(`Refusée : La nouvelle date (${inDays(2)}) doit être à 5 jours ouvrés ou plus de la demande (art. 2.6.1)`);
+    await form.getByLabel('Annuler cette occurrence').check();
+    await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
+    await expect
+      .poll(() => text(client, '[data-testid=change-result]'))
+      .toBe('Acceptée : Reçue au moins 5 jours ouvrés avant la prochaine intervention (art. 2.6.1)');
+    await expect.poll(() => row.getByTestId('occurrence-status').textContent()).toBe('annulée · modifiée à la demande du client');
+    const detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
+    expect(detail.occurrences.find((o: any) => o.id === second.id)).toMatchObject({ status: 'cancelled', changed_by: 'client' });
+    expect(detail.changes.slice(-2)).toMatchObject([
+      { occurrence_id: second.id, accepted: 0, requested_date: inDays(2) },
+      { occurrence_id: second.id, accepted: 1, requested_minutes: 0 },
+    ]);
+    await context.close();
+  });
 });
 
 describe('content security', () => {

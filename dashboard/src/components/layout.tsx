@@ -21,6 +21,7 @@ const PORTAL_NAV: [string, MessageKey][] = [
   ['/', 'nav.tickets'],
   ['/inventory', 'nav.inventory'],
   ['/network', 'nav.network'],
+  ['/recurring', 'nav.recurring'],
   ['/invoices', 'nav.invoices'],
   ['/finance', 'nav.finance'],
   ['/reports', 'nav.reports'],

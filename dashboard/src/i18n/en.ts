@@ -42,6 +42,7 @@ export const en: Record<MessageKey, string> = {
   'nav.enrollment': 'Agent enrollment',
   'nav.users': 'Users',
   'nav.inventory': 'Inventory',
+  'nav.recurring': 'Recurring interventions',
   'nav.invoices': 'Invoices',
   'nav.finance': 'Financial follow-up',
   'nav.reports': 'Reports',
@@ -810,6 +811,8 @@ export const en: Record<MessageKey, string> = {
   'recurring.accepted': 'Accepted',
   'recurring.refused': 'Refused',
   'recurring.receivedAt': 'received {date}',
+  'recurring.portalHint':
+    'A change of date or duration is taken into account if it reaches us at least 5 business days before the programme’s next intervention (art. 2.6.1).',
   'orders.title': 'Supply orders',
   'orders.new': 'New order',
   'orders.none': 'No order.',

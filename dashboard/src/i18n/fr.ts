@@ -41,6 +41,7 @@ export const fr = {
   'nav.enrollment': 'Inscription d’agents',
   'nav.users': 'Utilisateurs',
   'nav.inventory': 'Inventaire',
+  'nav.recurring': 'Interventions récurrentes',
   'nav.invoices': 'Factures',
   'nav.finance': 'Suivi financier',
   'nav.reports': 'Rapports',
@@ -810,6 +811,8 @@ export const fr = {
   'recurring.accepted': 'Acceptée',
   'recurring.refused': 'Refusée',
   'recurring.receivedAt': 'reçue le {date}',
+  'recurring.portalHint':
+    'Un changement de date ou de durée est pris en compte s’il nous parvient au moins 5 jours ouvrés avant la prochaine intervention du programme (art. 2.6.1).',
   'orders.title': 'Commandes de fournitures',
   'orders.new': 'Nouvelle commande',
   'orders.none': 'Aucune commande.',

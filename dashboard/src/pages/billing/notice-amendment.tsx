@@ -85,10 +85,12 @@ export function AmendmentForm({ clientId, current, onDone }: { clientId: number;
           }
         }}
       >
-        <label>
-          {t('billing.validFrom')}
-          <input type="date" required value={validFrom} onInput={(e) => setValidFrom((e.currentTarget as HTMLInputElement).value)} />
-        </label>
+        <div class="row">
+          <label>
+            {t('billing.validFrom')}
+            <input type="date" required value={validFrom} onInput={(e) => setValidFrom((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+        </div>
         <GridEditor value={grid} onChange={setGrid} testId="amendment-grid" />
         <div>
           <button type="submit" disabled={parsed.unreadable.length > 0}>

@@ -39,8 +39,11 @@ interface ScheduleDetail {
 
 const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 
-/** Contract 2.6.1: programmed interventions that recur weekly or monthly, and the client's changes to an occurrence. */
-export function RecurringSection({ clientId }: { clientId: number }) {
+/**
+ * Contract 2.6.1: programmed interventions that recur weekly or monthly, and the client's changes to
+ * an occurrence — asked in the portal (`staff` false), or received by mail and recorded by staff.
+ */
+export function RecurringSection({ clientId, staff = true }: { clientId: number; staff?: boolean }) {
   const list = useApi<{ schedules: Schedule[] }>(`/api/v1/billing/recurring?clientId=${clientId}`);
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<number | null>(null);
@@ -48,9 +51,11 @@ export function RecurringSection({ clientId }: { clientId: number }) {
     <Section
       title={t('recurring.title')}
       actions={
-        <button type="button" class="small" onClick={() => setCreating(!creating)}>
-          {t('recurring.new')}
-        </button>
+        staff && (
+          <button type="button" class="small" onClick={() => setCreating(!creating)}>
+            {t('recurring.new')}
+          </button>
+        )
       }
     >
       {creating && (
@@ -82,7 +87,7 @@ export function RecurringSection({ clientId }: { clientId: number }) {
                       {t('recurring.occurrences')}
                     </button>
                   </p>
-                  {open === s.id && <Occurrences scheduleId={s.id} />}
+                  {open === s.id && <Occurrences scheduleId={s.id} staff={staff} />}
                 </div>
               ))}
             </div>
@@ -191,7 +196,7 @@ function ScheduleForm({ clientId, onDone }: { clientId: number; onDone: (id: num
 }
 
 /** The programme's occurrences; a change the client asked for is recorded with the time it was received. */
-function Occurrences({ scheduleId }: { scheduleId: number }) {
+function Occurrences({ scheduleId, staff }: { scheduleId: number; staff: boolean }) {
   const detail = useApi<ScheduleDetail>(`/api/v1/billing/recurring/${scheduleId}`);
   const [changing, setChanging] = useState<number | null>(null);
   const [result, setResult] = useState<{ accepted: boolean; text: string } | null>(null);
@@ -199,6 +204,21 @@ function Occurrences({ scheduleId }: { scheduleId: number }) {
     <Async state={detail}>
       {(d) => (
         <div class="stack">
+          {result && (
+            <p class={result.accepted ? 'success' : 'error'} data-testid="change-result">
+              {result.text}
+            </p>
+          )}
+          {d.changes.length > 0 && (
+            <ul class="plain small" data-testid="changes">
+              {d.changes.map((c) => (
+                <li>
+                  <Badge kind={c.accepted ? 'state-ok' : 'state-critical'}>{c.accepted ? t('recurring.accepted') : t('recurring.refused')}</Badge>{' '}
+                  {t('recurring.receivedAt', { date: fmt.dateTime(c.received_at) })} · {c.reason}
+                </li>
+              ))}
+            </ul>
+          )}
           <table class="table compact" data-testid="occurrences">
             <thead>
               <tr>
@@ -234,6 +254,7 @@ function Occurrences({ scheduleId }: { scheduleId: number }) {
                         <ChangeForm
                           scheduleId={scheduleId}
                           occurrence={o}
+                          staff={staff}
                           onResult={(r) => {
                             setResult(r);
                             if (r.accepted) setChanging(null);
@@ -247,21 +268,6 @@ function Occurrences({ scheduleId }: { scheduleId: number }) {
               ))}
             </tbody>
           </table>
-          {result && (
-            <p class={result.accepted ? 'success' : 'error'} data-testid="change-result">
-              {result.text}
-            </p>
-          )}
-          {d.changes.length > 0 && (
-            <ul class="plain small" data-testid="changes">
-              {d.changes.map((c) => (
-                <li>
-                  <Badge kind={c.accepted ? 'state-ok' : 'state-critical'}>{c.accepted ? t('recurring.accepted') : t('recurring.refused')}</Badge>{' '}
-                  {t('recurring.receivedAt', { date: fmt.dateTime(c.received_at) })} · {c.reason}
-                </li>
-              ))}
-            </ul>
-          )}
         </div>
       )}
     </Async>
@@ -271,10 +277,12 @@ function Occurrences({ scheduleId }: { scheduleId: number }) {
 function ChangeForm({
   scheduleId,
   occurrence,
+  staff,
   onResult,
 }: {
   scheduleId: number;
   occurrence: Occurrence;
+  staff: boolean;
   onResult: (r: { accepted: boolean; text: string }) => void;
 }) {
   const [f, setF] = useState({ date: occurrence.date, startTime: occurrence.start_time, minutes: String(occurrence.reserved_minutes), receivedAt: '' });
@@ -321,10 +329,12 @@ function ChangeForm({
         <input type="checkbox" checked={cancel} onChange={(e) => setCancel((e.currentTarget as HTMLInputElement).checked)} />
         {t('recurring.cancel')}
       </label>
-      <label>
-        {t('recurring.receivedAtLabel')}
-        <input type="datetime-local" value={f.receivedAt} onInput={set('receivedAt')} />
-      </label>
+      {staff && (
+        <label>
+          {t('recurring.receivedAtLabel')}
+          <input type="datetime-local" value={f.receivedAt} onInput={set('receivedAt')} />
+        </label>
+      )}
       <button type="submit">{t('recurring.submitChange')}</button>
     </form>
   );

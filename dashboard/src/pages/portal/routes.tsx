@@ -9,6 +9,7 @@ import { FinancePage } from './finance.js';
 import { InventoryPage } from './inventory.js';
 import { InvoicesPage } from './invoices.js';
 import { PortalTicketsPage } from './portal-tickets.js';
+import { RecurringPage } from './recurring.js';
 import { ReportsPage, StatsPage } from './reports.js';
 
 /** The client's space: only its own company's data (the API answers "not found" for the rest). */
@@ -28,6 +29,8 @@ export function PortalRoutes({ route, user }: { route: string[]; user: User }) {
       return id ? <DevicePage id={id} user={user} /> : <NotFound />;
     case 'invoices':
       return <InvoicesPage user={user} />;
+    case 'recurring':
+      return <RecurringPage user={user} />;
     case 'finance':
       return <FinancePage user={user} />;
     case 'reports':
