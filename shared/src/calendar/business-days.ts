@@ -45,22 +45,26 @@ export interface ParisTime {
   second: number;
 }
 
-const parisFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Paris',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
+// Made on first use, not at import: a time-zone formatter maps ICU's data (~8 MB of resident memory)
+// into every process that imports this package, the agent included, which never converts a date.
+let parisFormat: Intl.DateTimeFormat | undefined;
+const parisFormatter = () =>
+  (parisFormat ??= new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Paris',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }));
 
 /** Paris wall-clock time of a UTC instant (milliseconds are dropped). */
 export function toParis(utcMs: number): ParisTime {
   if (!Number.isFinite(utcMs)) throw new VigieError('VALIDATION', `Instant invalide : ${utcMs}`);
   const parts: Record<string, number> = {};
-  for (const p of parisFormat.formatToParts(utcMs)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  for (const p of parisFormatter().formatToParts(utcMs)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return {
     date: localDate(parts.year!, parts.month!, parts.day!),
     hour: parts.hour!,
