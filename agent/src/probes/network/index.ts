@@ -1,36 +1,31 @@
 import { type CheckResult, networkProbeSpec } from '@vigie/shared';
-import si from 'systeminformation';
 import type { ProbeDefinition } from '../probe.js';
 import { checkHttp } from './http-check.js';
 import { checkInterfaces, type ErrorMemory, type InterfaceReading } from './interface-check.js';
-import { checkPing, defaultGateway } from './ping-check.js';
+import { linuxDefaultGateway, readLinuxInterfaces } from './interfaces-linux.js';
+import { readSiInterfaces, siDefaultGateway } from './interfaces-portable.js';
+import { checkPing } from './ping-check.js';
 import { checkDns, checkTcp } from './tcp-dns-checks.js';
 
 const errorMemory: ErrorMemory = new Map();
 
-async function readInterfaces(): Promise<InterfaceReading[]> {
-  const [ifs, stats] = await Promise.all([si.networkInterfaces(), si.networkStats('*')]);
-  const byName = new Map(stats.map((s) => [s.iface, s]));
-  return (Array.isArray(ifs) ? ifs : [ifs])
-    .filter((i) => !i.internal && !i.virtual && i.type !== 'virtual')
-    .map((i) => {
-      const st = byName.get(i.iface);
-      return {
-        iface: i.iface,
-        operstate: st?.operstate ?? i.operstate,
-        speedMbps: typeof i.speed === 'number' && i.speed > 0 ? i.speed : null,
-        rxErrors: st?.rx_errors ?? 0,
-        txErrors: st?.tx_errors ?? 0,
-      };
-    });
+interface InterfaceSources {
+  interfaces: (previous: Iterable<string>) => Promise<InterfaceReading[]>;
+  gateway: () => Promise<string | undefined>;
 }
+
+const PORTABLE: InterfaceSources = { interfaces: readSiInterfaces, gateway: siDefaultGateway };
+const BY_PLATFORM: Partial<Record<NodeJS.Platform, InterfaceSources>> = {
+  linux: { interfaces: (previous) => readLinuxInterfaces({ previous }), gateway: () => linuxDefaultGateway() },
+};
 
 /** Network health: ping (gateway, hosts, an Internet target), HTTP(S) with certificate expiry, TCP ports, DNS resolution. */
 export const networkProbe: ProbeDefinition<typeof networkProbeSpec.schema> = {
   spec: networkProbeSpec,
   platforms: ['linux', 'win32', 'darwin'],
   async collect(ctx, cfg) {
-    const gateway = cfg.pingGateway ? await defaultGateway() : undefined;
+    const sources = BY_PLATFORM[ctx.platform] ?? PORTABLE;
+    const gateway = cfg.pingGateway ? await sources.gateway().catch(() => undefined) : undefined;
     const pings: [string, 'gateway' | 'host' | 'internet'][] = [
       ...(gateway ? [[gateway, 'gateway'] as [string, 'gateway']] : []),
       ...cfg.pingHosts.map((h) => [h, 'host'] as [string, 'host']),
@@ -42,7 +37,7 @@ export const networkProbe: ProbeDefinition<typeof networkProbeSpec.schema> = {
       ...cfg.tcp.map((t) => checkTcp(t, ctx.signal, ctx.now)),
       ...cfg.dns.map((d) => checkDns(d, ctx.now)),
     ];
-    if (cfg.interfaces) jobs.push(readInterfaces().then((r) => checkInterfaces(r, cfg, errorMemory, ctx.now())));
+    if (cfg.interfaces) jobs.push(sources.interfaces([...errorMemory.keys()]).then((r) => checkInterfaces(r, cfg, errorMemory, ctx.now())));
     return (await Promise.all(jobs)).flat();
   },
 };

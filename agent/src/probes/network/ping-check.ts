@@ -1,6 +1,5 @@
 import type { CheckResult, NetworkProbeConfig } from '@vigie/shared';
 import ping from 'ping';
-import si from 'systeminformation';
 
 const num = (v: unknown): number | null => {
   const n = typeof v === 'number' ? v : Number.parseFloat(String(v));
@@ -19,14 +18,4 @@ export async function checkPing(host: string, role: 'gateway' | 'host' | 'intern
   }
   if (loss >= cfg.lossWarningPct) return { ...base, status: 'warning', code: 'PING_LOSS', message: `${host}: ${loss} % packet loss`, values };
   return { ...base, status: 'ok', code: 'PING_OK', message: `${host}: ${loss} % loss, ${values.rttAvgMs ?? '?'} ms average`, values };
-}
-
-/** The default gateway's address, when the system has one. */
-export async function defaultGateway(): Promise<string | undefined> {
-  try {
-    const gw = await si.networkGatewayDefault();
-    return gw && gw !== '-' ? gw : undefined;
-  } catch {
-    return undefined;
-  }
 }
