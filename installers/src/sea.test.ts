@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCollector, type TestCollector } from '../test/collector.js';
 import { readExecutableHeader, seaFuseState } from '../test/executable-format.js';
 import { type Proc, run, startProcess, waitFor } from '../test/processes.js';
+import { AGENT_EXEC_ARGV } from './agent-exec-argv.js';
 import { fetchRuntime } from './node-runtime.js';
 import { SEA_FUSE } from './sea.js';
 import type { Target } from './targets.js';
@@ -39,6 +40,14 @@ describe('single executables on the Node 22 runtime from the npm registry', () =
     expect(out.trim()).toBe(VERSION_LINE);
     const sample = JSON.parse(execFileSync(exe('linux-x64'), ['metrics', '--json'], { env: {}, cwd: tmpdir(), encoding: 'utf8' }));
     expect(sample.values['mem.total_bytes']).toBeGreaterThan(0);
+  });
+
+  it('linux-x64 carries the agent’s Node options and starts without a warning (its code cache was written under them)', () => {
+    const bytes = readFileSync(exe('linux-x64'));
+    for (const flag of AGENT_EXEC_ARGV) expect(bytes.includes(flag), flag).toBe(true);
+    const r = spawnSync(exe('linux-x64'), ['--version'], { env: {}, cwd: tmpdir(), encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe(VERSION_LINE);
+    expect(r.stderr).toBe('');
   });
 
   it('linux-arm64 is an AArch64 ELF executable', () => {

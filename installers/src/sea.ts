@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writ
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_EXEC_ARGV } from './agent-exec-argv.js';
 import { AGENT_BUNDLE, bundleAgent } from './bundle-agent.js';
 import { fetchBlobBuilder, fetchRuntime } from './node-runtime.js';
 import { hostTarget, isTarget, NODE_RUNTIME_VERSION, TARGET_INFO, TARGETS, type Target } from './targets.js';
@@ -24,6 +25,22 @@ export interface SeaBuild {
 export const executableName = (target: Target) => `vigie-agent-${target}${TARGET_INFO[target].exeSuffix}`;
 
 /**
+ * The blob's configuration. The agent's Node options travel in the blob (`execArgv`, Node ≥ 22.20),
+ * so whatever starts the executable — a service manager, a user — runs it with them; NODE_OPTIONS
+ * may still add more.
+ */
+export function seaConfig(bundle: string, blob: string, native: boolean) {
+  return {
+    main: bundle,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: native,
+    useSnapshot: false,
+    execArgv: [...AGENT_EXEC_ARGV],
+  };
+}
+
+/**
  * Builds the agent as a single executable for one target: the bundle becomes a SEA blob written
  * by the host's twin of the target runtime, then the blob is injected into a copy of the runtime.
  */
@@ -40,9 +57,13 @@ export function buildSea(target: Target, options: { bundle?: string; outDir?: st
     const blob = join(work, 'sea.blob');
     // V8's code cache and startup snapshot are only valid on the very runtime that wrote them.
     const native = target === hostTarget();
-    const config = { main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: native, useSnapshot: false };
-    writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config));
-    execFileSync(builder, ['--experimental-sea-config', join(work, 'sea-config.json')], { cwd: work, stdio: 'pipe', env: { PATH: process.env.PATH ?? '' } });
+    writeFileSync(join(work, 'sea-config.json'), JSON.stringify(seaConfig(bundle, blob, native)));
+    // Under the flags the executable runs with: V8 rejects a code cache written under other flags (at every start, with a warning).
+    execFileSync(builder, [...AGENT_EXEC_ARGV, '--experimental-sea-config', join(work, 'sea-config.json')], {
+      cwd: work,
+      stdio: 'pipe',
+      env: { PATH: process.env.PATH ?? '' },
+    });
 
     const exe = join(work, executableName(target));
     if (TARGET_INFO[target].format === 'pe') {

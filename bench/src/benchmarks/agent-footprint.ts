@@ -1,13 +1,15 @@
 /**
- * Agent footprint: the real agent (the single bundled script that ships, run with plain `node`) at
- * its default intervals, side by side with a bare Node process and, when installed, Debian's
- * prometheus-node-exporter (one instance nobody scrapes, one scraped every 60 s — the agent's own
- * work rate). RSS and CPU % of each from /proc; then the full inventory's duration, through the CLI
+ * Agent footprint: the real agent (the single bundled script that ships, run by `node` with the
+ * Node options the single executable carries) at its default intervals, side by side with a bare
+ * Node process and, when installed, Debian's prometheus-node-exporter (one instance nobody scrapes,
+ * one scraped every 60 s — the agent's own work rate). RSS and CPU % of each from /proc; then the full inventory's duration, through the CLI
  * (process spawn included) and in-process.
  *
  * Targets: agent RSS ≤ bare Node + 20 MB; agent idle CPU ≤ node-exporter's; full inventory < 3 s.
  *
- *   npm run bench -- agent-footprint [--duration 300] [--install] [--inventory-runs 5] [--warmup 10]
+ *   npm run bench -- agent-footprint [--duration 300] [--install] [--inventory-runs 5] [--warmup 10] [--no-agent-flags]
+ *
+ * --no-agent-flags runs the bundle without those options, to measure what they change.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { AGENT_EXEC_ARGV } from '../../../installers/src/agent-exec-argv.js';
 import { bundleAgent } from '../../../installers/src/bundle-agent.js';
 import { type CollectorProcess, freePort, startCollectorProcess } from '../collector-process.js';
 import { ProcMonitor } from '../proc-stats.js';
@@ -160,8 +163,11 @@ export async function run(argv: string[]): Promise<void> {
       install: { type: 'boolean', default: false },
       'inventory-runs': { type: 'string', default: '5' },
       warmup: { type: 'string', default: '10' },
+      'no-agent-flags': { type: 'boolean', default: false },
     },
   });
+  // The agent runs as shipped: with the options its single executable carries (installers/src/agent-exec-argv.ts).
+  const agentFlags = values['no-agent-flags'] ? [] : [...AGENT_EXEC_ARGV];
   const durationSec = Number(values.duration);
   const warmupSec = Number(values.warmup);
   const inventoryRuns = Math.max(1, Math.floor(Number(values['inventory-runs'])));
@@ -214,7 +220,7 @@ export async function run(argv: string[]): Promise<void> {
     // ---- collector, enrollment ----
     const collector: CollectorProcess = await startCollectorProcess({ agents: 1 });
     cleanups.push(() => collector.stop());
-    await execFileAsync(process.execPath, [bundle, 'enroll', '--url', collector.url, '--state-dir', stateDir, '--log-level', 'warn'], {
+    await execFileAsync(process.execPath, [...agentFlags, bundle, 'enroll', '--url', collector.url, '--state-dir', stateDir, '--log-level', 'warn'], {
       env: plainNodeEnv({ VIGIE_ENROLL_TOKEN: collector.token }),
       encoding: 'utf8',
     });
@@ -226,7 +232,7 @@ export async function run(argv: string[]): Promise<void> {
       cleanups.push(() => p.stop());
       return p;
     };
-    const agent = launch(startProc('agent', process.execPath, [bundle, 'run', '--state-dir', stateDir, '--log-level', 'warn'], plainNodeEnv()));
+    const agent = launch(startProc('agent', process.execPath, [...agentFlags, bundle, 'run', '--state-dir', stateDir, '--log-level', 'warn'], plainNodeEnv()));
     const bare = launch(startProc('bare node', process.execPath, ['-e', 'setInterval(()=>{},1e3)'], plainNodeEnv()));
     let exporterIdle: Proc | undefined;
     let exporterScraped: Proc | undefined;
@@ -262,7 +268,9 @@ export async function run(argv: string[]): Promise<void> {
       cleanups.push(() => clearInterval(scrapeTimer));
     }
 
-    console.log(`agent bundle ${(bundleBytes / 2 ** 20).toFixed(2)} MB; warming up ${warmupSec} s, then measuring ${durationSec} s…`);
+    console.log(
+      `agent bundle ${(bundleBytes / 2 ** 20).toFixed(2)} MB, run with ${agentFlags.join(' ') || 'no Node options'}; warming up ${warmupSec} s, then measuring ${durationSec} s…`,
+    );
     await sleep(warmupSec * 1000);
     for (const p of procs) if (!alive(p)) throw new Error(`${p.name} exited during warm-up (code ${p.child.exitCode}):\n${p.output()}`);
     const warmup = new Map([...warmupMonitors].map(([p, m]) => [p, m.stop()]));
@@ -316,7 +324,7 @@ export async function run(argv: string[]): Promise<void> {
     let softwareCount: number | undefined;
     for (let i = 0; i < inventoryRuns; i++) {
       const t0 = performance.now();
-      const { stdout } = await execFileAsync(process.execPath, [bundle, 'inventory', '--json', '--log-level', 'error'], {
+      const { stdout } = await execFileAsync(process.execPath, [...agentFlags, bundle, 'inventory', '--json', '--log-level', 'error'], {
         env: plainNodeEnv(),
         encoding: 'utf8',
         maxBuffer: 256 * 2 ** 20,
@@ -388,7 +396,10 @@ export async function run(argv: string[]): Promise<void> {
       'CPU s': '',
       notes: `median ${round(median(inProcMs), 0)} ms, max ${round(Math.max(...inProcMs), 0)} ms, first ${round(inProcMs[0]!, 0)} ms${inventoryWarnings.length ? `; ${inventoryWarnings.length} warnings` : ''}`,
     });
-    printTable(`Agent footprint — ${round(windowSec, 0)} s window after ${warmupSec} s warm-up, default intervals (metrics 60 s)`, rows);
+    printTable(
+      `Agent footprint — ${round(windowSec, 0)} s window after ${warmupSec} s warm-up, default intervals (metrics 60 s), agent run with ${agentFlags.join(' ') || 'no Node options'}`,
+      rows,
+    );
 
     const rssOverBare = agentS.rssMedianMB - bareS.rssMedianMB;
     const inventoryMaxMs = Math.max(...cliMs, ...inProcMs);
@@ -434,7 +445,7 @@ export async function run(argv: string[]): Promise<void> {
     );
 
     const file = writeResult('agent-footprint', {
-      options: { durationSec, warmupSec, inventoryRuns, install: values.install },
+      options: { durationSec, warmupSec, inventoryRuns, install: values.install, agentFlags },
       bundle: { bytes: bundleBytes },
       exporter: exporterBin ? { bin: exporterBin, version: exporterVersion } : null,
       windowSec,
