@@ -29,7 +29,7 @@ import { IncidentService } from './incidents/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
-import { LIVE_PATH, LiveChannel } from './live/live-channel.js';
+import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
@@ -105,11 +105,14 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   const policies = new PolicyService(db, config.channel);
   const live = new LiveChannel(auth);
+  // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
+  bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
+  const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
   // The dashboards hear when a device's health or connection changes (each client its own devices).
   const clientOfDevice = db.sqlite.prepare('SELECT client_id FROM devices WHERE id = ?');
   const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
     const owner = clientId ?? (clientOfDevice.get(deviceId) as { client_id: number } | undefined)?.client_id;
-    if (owner !== undefined) live.publish({ type: 'device', clientId: owner, data: { deviceId, change } });
+    if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
   };
   // A new inventory refreshes what the device list searches (addresses, software).
   const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics), (effects) => {
@@ -163,7 +166,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerTicketRoutes(app, tickets);
   tickets.onChange((c) => {
     tickets.get(c.ticketId).then(
-      (t) => t && live.publish({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } }),
+      (t) => t && publishLive({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } }),
       () => {},
     );
   });
@@ -178,7 +181,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
         })
       : undefined;
   const incidents = new IncidentService(db, tickets, config.incidents, (change, incident) =>
-    live.publish({ type: 'incident', clientId: incident.client_id, data: { change, incident } }),
+    publishLive({ type: 'incident', clientId: incident.client_id, data: { change, incident } }),
   );
   const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
   rules.ensureDefaults();

@@ -132,4 +132,47 @@ describe('collector cluster mode (--workers 2)', () => {
     expect(conns[5]!.messages.find((m) => m.type === 'error')?.body.code).toBe('VIGIE_E_AGENT_REVOKED');
     for (const c of conns) c.ws.close();
   });
+
+  it('delivers live events to dashboards on every worker, whichever worker produced them', async () => {
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'tech@vigie.test', password: PASSWORD }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    // Four dashboards: new connections are handed to the workers in turn, so both workers hold some.
+    const dashboards = await Promise.all(
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<{ ws: WebSocket; messages: any[] }>((resolve, reject) => {
+            const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/live`, { headers: { cookie } });
+            const messages: any[] = [];
+            ws.on('message', (d) => messages.push(JSON.parse(String(d))));
+            ws.once('open', () => resolve({ ws, messages }));
+            ws.once('error', reject);
+          }),
+      ),
+    );
+    const clients = await httpJson(`${base}/api/v1/clients`, { headers: { cookie } });
+    const clientId = clients.body.clients[0].id;
+    // Tickets created through requests that may land on either worker.
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await httpJson(`${base}/api/v1/tickets`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId, title: `Demande ${i}`, description: 'x', channel: 'email' }),
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      ids.push(r.body.id);
+    }
+    await waitFor('every dashboard told of every ticket', async () =>
+      dashboards.every((d) => ids.every((id) => d.messages.some((m) => m.type === 'ticket' && m.data.ticket.id === id))),
+    );
+    // Each event once per dashboard, not once per worker.
+    for (const d of dashboards) expect(d.messages.filter((m) => m.type === 'ticket' && m.data.change === 'created')).toHaveLength(4);
+    for (const d of dashboards) d.ws.close();
+  });
 });

@@ -1,5 +1,9 @@
+import type { LiveEvent } from '../live/live-channel.js';
+
 /** What collector processes of one cluster tell each other. */
 export type ClusterMessage =
+  /** For every process's dashboards: a user may be connected to any of them. */
+  | { type: 'live'; event: LiveEvent }
   | { type: 'agent-connected'; agentId: string; workerId: number }
   | { type: 'agent-disconnected'; agentId: string; workerId: number }
   | { type: 'agent-revoked'; agentId: string }
