@@ -38,6 +38,7 @@ import { PolicyService } from './policies/service.js';
 import { flowStoreSource } from './reports/flow-source.js';
 import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
+import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
@@ -48,12 +49,6 @@ import { registerTicketRoutes } from './tickets/routes.js';
 import { TicketService } from './tickets/service.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
-
-/** 'YYYY-MM' of the month before a Paris date. */
-function previousMonth(date: string): string {
-  const [y, m] = date.split('-').map(Number) as [number, number];
-  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-}
 
 export interface Collector {
   app: FastifyInstance;

@@ -210,28 +210,27 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return { unit, count, unitPriceCents, amountCents, rule };
     },
   );
-  const InterventionBody = (required: boolean) =>
-    Type.Object(
-      {
-        technicianId: Type.Optional(Id),
-        date: Type.Optional(Date_),
-        startedAt: Type.Optional(Type.Integer({ minimum: 0 })),
-        endedAt: Type.Optional(Type.Integer({ minimum: 0 })),
-        minutes: Type.Optional(Type.Integer({ minimum: required ? -1e6 : -1e6, maximum: 1e6 })),
-        kind: Type.Optional(Kind),
-        mode: Type.Optional(Mode),
-        programmedMode: Type.Optional(Type.Union([Type.Literal('planned'), Type.Literal('recurring')])),
-        occurrenceId: Type.Optional(Id),
-        travelCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
-        mealCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
-        lodgingCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
-        notes: Type.Optional(Type.String({ maxLength: 5000 })),
-      },
-      strict,
-    );
+  const InterventionBody = Type.Object(
+    {
+      technicianId: Type.Optional(Id),
+      date: Type.Optional(Date_),
+      startedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+      endedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+      minutes: Type.Optional(Type.Integer({ minimum: -1e6, maximum: 1e6 })),
+      kind: Type.Optional(Kind),
+      mode: Type.Optional(Mode),
+      programmedMode: Type.Optional(Type.Union([Type.Literal('planned'), Type.Literal('recurring')])),
+      occurrenceId: Type.Optional(Id),
+      travelCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
+      mealCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
+      lodgingCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
+      notes: Type.Optional(Type.String({ maxLength: 5000 })),
+    },
+    strict,
+  );
   app.post(
     '/api/v1/tickets/:id/interventions',
-    { schema: { tags, params: IdParams, body: InterventionBody(true) } },
+    { schema: { tags, params: IdParams, body: InterventionBody } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: InterventionInput }>, reply) => {
       const user = staff(req);
       const row = await billing.recordIntervention(req.params.id, req.body, user);
@@ -266,7 +265,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   );
   app.patch(
     '/api/v1/billing/interventions/:id',
-    { schema: { tags, params: IdParams, body: InterventionBody(false) } },
+    { schema: { tags, params: IdParams, body: InterventionBody } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: InterventionInput }>) => {
       const user = staff(req);
       return billing.updateIntervention(req.params.id, req.body, user);

@@ -1,20 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import { fromParis, parisDate, VigieError } from '@vigie/shared';
+import { parisDate, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import { parseTime } from '../devices/query-params.js';
+import { monthPeriod } from '../stats/service.js';
 import type { TenantsRepository } from '../tenants/repository.js';
 import { type FlowReportData, renderFlowReport } from './report.js';
 import type { FlowService } from './service.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-
-/** 'YYYY-MM' → its bounds in UTC ms, from Paris midnight to Paris midnight. */
-export function parisMonth(month: string): { from: number; to: number } {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
-  return { from: fromParis(`${month}-01`, 0, 0), to: fromParis(next, 0, 0) };
-}
 
 export function registerFlowRoutes(app: FastifyInstance, deps: { flows: FlowService; tenants: TenantsRepository }): void {
   const { flows, tenants } = deps;
@@ -65,7 +59,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: { flows: FlowServ
 export async function flowReportData(deps: { flows: FlowService; tenants: TenantsRepository }, clientId: number, month: string): Promise<FlowReportData> {
   const client = await deps.tenants.getClient(clientId);
   if (!client) throw new VigieError('NOT_FOUND');
-  const { from, to } = parisMonth(month);
+  const { from, to } = monthPeriod(month);
   const sites = [];
   for (const s of await deps.tenants.listSites(clientId)) {
     sites.push({ name: s.name, view: await deps.flows.view(s.id, from, to), daily: await deps.flows.daily(s.id, from, to, parisDate) });

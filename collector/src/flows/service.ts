@@ -112,7 +112,8 @@ export class FlowService {
     if (!(to > from)) throw new VigieError('VALIDATION', '`to` must be after `from`');
     if (to - from > 800 * DAY) throw new VigieError('VALIDATION', 'Range too long (at most 800 days)');
     const detail = from >= now - FLOW_DETAIL_RETENTION_MS && to - from <= 3 * DAY;
-    await this.maintain(now);
+    // The detail is read as stored; only the hourly view needs the last minutes rolled up.
+    if (!detail) await this.maintain(now);
     return this.db.writeLock(() => {
       const rows = detail
         ? (this.sql
@@ -226,9 +227,8 @@ export class FlowService {
     return out;
   }
 
-  /** Per day over a month, for the report: bytes per Paris day. */
+  /** Per day over a month, for the report: bytes per Paris day, from the hourly rollups as they are (view() brings them up to date). */
   async daily(siteId: number, from: number, to: number, dayOf: (ms: number) => string): Promise<{ day: string; bytes: number }[]> {
-    await this.maintain(Date.now());
     return this.db.writeLock(() => {
       const rows = this.sql.prepare('SELECT hour, bytes FROM flow_hourly WHERE site_id = ? AND hour >= ? AND hour < ? ORDER BY hour').all(siteId, from, to) as {
         hour: number;
