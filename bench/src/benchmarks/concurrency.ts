@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startCollectorProcess } from '../collector-process.js';
-import { runLoad } from '../load/run-load.js';
+import { loadSummary, runLoad } from '../load/run-load.js';
 import { ProcMonitor } from '../proc-stats.js';
 import { printTable, type Row, writeResult } from '../report.js';
 
@@ -86,7 +86,7 @@ export async function run(argv: string[]): Promise<void> {
           .join(' '),
       };
       rows.push(row);
-      results.push({ scenario: sc, load: r, collector: p, collectorIdle: idleStats });
+      results.push({ scenario: sc, load: loadSummary(r), collector: p, collectorIdle: idleStats });
       printTable('Scenario', [row]);
       writeResult('concurrency', { options: a, results, complete: false });
     } finally {

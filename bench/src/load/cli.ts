@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { startCollectorProcess } from '../collector-process.js';
 import { ProcMonitor } from '../proc-stats.js';
 import { printTable, writeResult } from '../report.js';
-import { runLoad } from './run-load.js';
+import { loadSummary, runLoad } from './run-load.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -66,7 +66,7 @@ try {
       ...(proc ? { 'collector CPU %': proc.cpuPct, 'collector RSS MB': proc.rssMaxMB } : {}),
     },
   ]);
-  console.log(`results: ${writeResult('load', { options: a, report, collector: proc ?? null })}`);
+  console.log(`results: ${writeResult('load', { options: a, report: loadSummary(report), collector: proc ?? null })}`);
 } finally {
   await collector?.stop();
 }

@@ -25,5 +25,6 @@ export type ToWorker = { type: 'start'; config: WorkerConfig } | { type: 'go' } 
 export type FromWorker =
   | { type: 'ready'; counters: WorkerCounters; enrollMs: number; connectMs: number }
   | { type: 'tick'; counters: WorkerCounters }
-  | { type: 'done'; counters: WorkerCounters; latencies: number[] }
+  /** `latencyAt[i]`: when `latencies[i]` was measured, in ms since the measured phase began. */
+  | { type: 'done'; counters: WorkerCounters; latencies: number[]; latencyAt: number[] }
   | { type: 'failed'; error: string };

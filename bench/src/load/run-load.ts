@@ -39,8 +39,16 @@ export interface LoadReport {
   framesPerSec: number;
   valuesPerSec: number;
   ackLatencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  /** Every ack latency of the measured phase with the time it was measured (ms since the phase began). */
+  latencies: { ms: number[]; at: number[] };
   errors: Record<string, number>;
   allAcked: boolean;
+}
+
+/** The report without its per-frame latencies (for result files). */
+export function loadSummary(r: LoadReport): Omit<LoadReport, 'latencies'> {
+  const { latencies: _samples, ...rest } = r;
+  return rest;
 }
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
@@ -122,6 +130,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const finals = (await done) as Extract<FromWorker, { type: 'done' }>[];
     const total = sum(finals.map((f) => f.counters));
     const latencies = finals.flatMap((f) => f.latencies);
+    const latencyAt = finals.flatMap((f) => f.latencyAt);
     const framesSent = total.framesSent - startCounters.framesSent;
     const framesAcked = total.framesAcked - startCounters.framesAcked;
     const valuesAcked = total.valuesAcked - startCounters.valuesAcked;
@@ -144,6 +153,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         max: percentile(latencies, 100),
         samples: latencies.length,
       },
+      latencies: { ms: latencies, at: latencyAt },
       errors: total.errors,
       allAcked: total.unacked === 0 && total.framesAcked === total.framesSent,
     };

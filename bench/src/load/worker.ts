@@ -7,7 +7,9 @@ const send = (m: FromWorker) => process.send?.(m);
 const agents: SimAgent[] = [];
 const errors: Record<string, number> = {};
 let latencies: number[] = [];
+let latencyAt: number[] = [];
 let measuring = false;
+let goAt = 0;
 
 function counters(): WorkerCounters {
   let connected = 0;
@@ -62,7 +64,9 @@ async function start(c: WorkerConfig): Promise<void> {
         inventorySoftware: c.software,
         window: c.window,
         onLatency: (ms) => {
-          if (measuring) latencies.push(ms);
+          if (!measuring) return;
+          latencies.push(ms);
+          latencyAt.push(Date.now() - goAt);
         },
         onError,
       },
@@ -83,6 +87,8 @@ process.on('message', (m: ToWorker) => {
   if (m.type === 'start') start(m.config).catch((err: Error) => send({ type: 'failed', error: err.message }));
   if (m.type === 'go') {
     latencies = [];
+    latencyAt = [];
+    goAt = Date.now();
     measuring = true;
     for (const a of agents) a.run();
     tick = setInterval(() => send({ type: 'tick', counters: counters() }), 1000);
@@ -93,7 +99,7 @@ process.on('message', (m: ToWorker) => {
       measuring = false;
       for (const a of agents) a.close();
       // Exit only once the (possibly large) report has been handed to the IPC channel.
-      process.send?.({ type: 'done', counters: counters(), latencies } satisfies FromWorker, undefined, {}, () => process.exit(0));
+      process.send?.({ type: 'done', counters: counters(), latencies, latencyAt } satisfies FromWorker, undefined, {}, () => process.exit(0));
     });
   }
 });
