@@ -9,7 +9,8 @@ import { ProbeRunner } from './probes/runner.js';
 import { SiteRole } from './site/role.js';
 import { type AgentState, type Credential, loadState, saveState } from './state.js';
 import { CollectorConnection } from './transport/connection.js';
-import { Spool, type SpoolOptions } from './transport/spool.js';
+import { Spool, type SpoolOptions, SpoolWriteError } from './transport/spool.js';
+import { SpoolTrouble } from './transport/spool-trouble.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface RuntimeOptions {
@@ -47,10 +48,12 @@ export class AgentRuntime {
   private inventoryRunning: Promise<void> | undefined;
   private probes!: ProbeRunner;
   private site!: SiteRole;
+  private readonly spoolTrouble: SpoolTrouble;
 
   constructor(private readonly o: RuntimeOptions) {
     this.sampler = o.sampler ?? new MetricsSampler();
     this.inventory = o.inventory ?? (() => collectInventory());
+    this.spoolTrouble = new SpoolTrouble(o.log);
   }
 
   get stats() {
@@ -111,7 +114,7 @@ export class AgentRuntime {
       arch: process.arch,
       ...(this.state.lastInventoryHash ? { inventoryHash: this.state.lastInventoryHash } : {}),
       nextSeq: s.nextSeq,
-      spool: { pendingFrames: s.pendingFrames, pendingBytes: s.pendingBytes, droppedFrames: s.droppedFrames },
+      spool: this.spool.report(),
     };
   }
 
@@ -134,25 +137,22 @@ export class AgentRuntime {
     }
   }
 
-  /** Spools one message, reports any drop the size bound caused, and wakes the sender. */
+  /**
+   * Spools one message and wakes the sender. Never throws: a frame that cannot be written (disk
+   * full) is counted by the spool and reported to the collector, and the agent goes on.
+   */
   private async emit(type: string, body: unknown): Promise<void> {
-    const rec = await this.spool.append((seq) => encodeMessage({ type, seq, body }));
-    this.o.log.debug('spooled', { seq: rec.seq, type, ...(type === 'metrics' ? { ts: (body as { samples: { ts: number }[] }).samples[0]?.ts } : {}) });
-    for (const d of this.spool.takeDrops()) {
-      await this.spool.append((seq) =>
-        encodeMessage({
-          type: 'event',
-          seq,
-          body: {
-            kind: 'spool.dropped',
-            severity: 'warning',
-            message: `${d.frames} oldest frames (seq ${d.fromSeq}–${d.toSeq}) dropped: the spool reached its size limit while the collector was unreachable`,
-            data: { frames: d.frames, bytes: d.bytes, fromSeq: d.fromSeq, toSeq: d.toSeq },
-            occurredAt: Date.now(),
-          },
-        }),
-      );
+    try {
+      const rec = await this.spool.append((seq) => encodeMessage({ type, seq, body }));
+      this.o.log.debug('spooled', { seq: rec.seq, type, ...(type === 'metrics' ? { ts: (body as { samples: { ts: number }[] }).samples[0]?.ts } : {}) });
+      this.spoolTrouble.recovered();
+    } catch (err) {
+      if (err instanceof SpoolWriteError) {
+        this.o.log.debug('not spooled', { seq: err.seq, type, code: err.code });
+        this.spoolTrouble.failed(err);
+      } else this.o.log.error('could not spool a message', { type, err: (err as Error).message });
     }
+    this.connection.reportSpool();
     this.connection.kick();
   }
 

@@ -16,6 +16,16 @@ export const ErrorCodes = {
   SEQ_INVALID: { code: 'VIGIE_E_SEQ_INVALID', status: 400, message: 'Sequence number is invalid' },
   CONNECTION_REPLACED: { code: 'VIGIE_E_CONNECTION_REPLACED', status: 409, message: 'A newer connection of this agent replaced this one' },
   SHUTTING_DOWN: { code: 'VIGIE_E_SHUTTING_DOWN', status: 503, message: 'Collector is shutting down' },
+  STORE_FULL: {
+    code: 'VIGIE_E_STORE_FULL',
+    status: 507,
+    message: "The collector's disk is full: data is not accepted until space is freed; keep it and send it again after the next ack",
+  },
+  STORE_DAMAGED: {
+    code: 'VIGIE_E_STORE_DAMAGED',
+    status: 503,
+    message: "The collector's store is damaged and must be repaired: data is not accepted; keep it and send it again after the next ack",
+  },
 
   // agent identity and enrollment
   AGENT_AUTH_REQUIRED: { code: 'VIGIE_E_AGENT_AUTH_REQUIRED', status: 401, message: 'Agent credential required' },

@@ -1,4 +1,12 @@
-import { type CollectorMessage, type CommandBody, decodeCollectorFrame, formatAgentCredential, type HelloBody, type PolicyBody } from '@vigie/shared';
+import {
+  type CollectorMessage,
+  type CommandBody,
+  decodeCollectorFrame,
+  encodeMessage,
+  formatAgentCredential,
+  type HelloBody,
+  type PolicyBody,
+} from '@vigie/shared';
 import WebSocket from 'ws';
 import type { Log } from '../log.js';
 import { Backoff } from './backoff.js';
@@ -14,6 +22,8 @@ const POISON_CODES = new Set([
   'VIGIE_E_INVALID_ENVELOPE',
   'VIGIE_E_MALFORMED_FRAME',
 ]);
+/** A spool report is sent at most this often while its figures keep changing. */
+const SPOOL_REPORT_EVERY_MS = 1000;
 /** Refusals at the upgrade that retrying soon will not fix. */
 const CREDENTIAL_CODES = new Set(['VIGIE_E_AGENT_BAD_CREDENTIAL', 'VIGIE_E_AGENT_REVOKED', 'VIGIE_E_AGENT_AUTH_REQUIRED']);
 
@@ -50,6 +60,10 @@ export class CollectorConnection {
   private sentUpTo = 0;
   private inflight: number[] = [];
   private pumping = false;
+  /** The collector asked us to wait (its store is full or damaged) until its next ack. */
+  private paused = false;
+  private lastReport = '';
+  private reportTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private lastActivity = 0;
@@ -57,7 +71,7 @@ export class CollectorConnection {
   private readonly skip = new Set<number>();
   private readonly backoff: Backoff;
   private readonly window: number;
-  readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, lastError: '' };
+  readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, pauses: 0, rewinds: 0, lastError: '' };
 
   constructor(private readonly o: ConnectionOptions) {
     this.backoff = o.backoff ?? new Backoff();
@@ -83,6 +97,27 @@ export class CollectorConnection {
     void this.pump();
   }
 
+  /**
+   * Tells the collector the spool's figures when they changed (losses above all), outside the
+   * spool so the report cannot be dropped in turn; at most once a second. A report missed while
+   * disconnected goes in the next hello.
+   */
+  reportSpool(): void {
+    if (this.reportTimer || !this.ready) return;
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      const ws = this.ws;
+      if (!this.ready || ws?.readyState !== WebSocket.OPEN) return;
+      const spool = this.o.spool.report();
+      // Pending figures change with every frame: only losses and doubts are worth a message.
+      const key = JSON.stringify([spool.droppedFrames, spool.unspooledFrames, spool.inDoubtFrames, spool.drops?.at(-1)?.id]);
+      if (key === this.lastReport) return;
+      this.lastReport = key;
+      ws.send(encodeMessage({ type: 'spool-report', seq: 0, body: { nextSeq: this.o.spool.stats().nextSeq, spool } }));
+    }, SPOOL_REPORT_EVERY_MS);
+    this.reportTimer.unref();
+  }
+
   setHeartbeat(sec: number): void {
     this.heartbeatSec = sec;
   }
@@ -90,6 +125,7 @@ export class CollectorConnection {
   async stop(): Promise<void> {
     this.state = 'stopped';
     clearTimeout(this.timer);
+    clearTimeout(this.reportTimer);
     clearInterval(this.watchdog);
     const ws = this.ws;
     if (ws && ws.readyState !== WebSocket.CLOSED) {
@@ -135,7 +171,10 @@ export class CollectorConnection {
       this.stats.connects++;
       this.lastActivity = Date.now();
       this.inflight = [];
-      ws.send(JSON.stringify({ v: 1, type: 'hello', seq: 0, ts: Date.now(), body: this.o.hello() }));
+      this.paused = false;
+      const hello = this.o.hello();
+      this.lastReport = JSON.stringify([hello.spool.droppedFrames, hello.spool.unspooledFrames, hello.spool.inDoubtFrames, hello.spool.drops?.at(-1)?.id]);
+      ws.send(JSON.stringify({ v: 1, type: 'hello', seq: 0, ts: Date.now(), body: hello }));
       clearInterval(this.watchdog);
       // A few checks per heartbeat period: enough to notice a dead link, few wake-ups when idle.
       this.watchdog = setInterval(() => this.checkAlive(), Math.max(1000, (this.heartbeatSec * 1000) / 3));
@@ -194,13 +233,28 @@ export class CollectorConnection {
         const { nextSeq } = this.o.spool.stats();
         // The collector committed more than we ever produced: our state was reset. Never reuse seqs.
         if (seq >= nextSeq) await this.o.spool.bumpSeq(seq + 1);
-        if (seq > 0) await this.o.spool.ack(Math.min(seq, this.o.spool.stats().nextSeq - 1));
+        // The first ack of a connection comes once the collector committed all it had received
+        // before: it settles frames in doubt, and one below our last ack means its store lost frames.
+        const first = !this.ready;
+        const outcome = await this.o.spool.acknowledge(Math.min(seq, this.o.spool.stats().nextSeq - 1), { first });
+        if (outcome.rewound) {
+          this.stats.rewinds++;
+          this.o.log.warn('collector acknowledgement went backwards: resending from the acknowledged window', { ...outcome.rewound });
+        }
+        if (outcome.settled.lost > 0) this.o.log.warn('frames removed by the spool size limit did not reach the collector', { frames: outcome.settled.lost });
         this.inflight = this.inflight.filter((s) => s > seq);
-        if (!this.ready) {
+        if (first) {
           this.ready = true;
           this.backoff.reset();
-          this.sentUpTo = Math.max(seq, this.o.spool.stats().ackedSeq);
+          this.sentUpTo = this.o.spool.stats().ackedSeq;
         }
+        if (this.paused) {
+          // The collector can store again: resend what it could not take, after what it acknowledged.
+          this.paused = false;
+          this.sentUpTo = this.o.spool.stats().ackedSeq;
+          this.o.log.info('collector accepts data again', { ackedSeq: seq });
+        }
+        if (first || outcome.settled.arrived + outcome.settled.lost > 0) this.reportSpool();
         await this.pump();
         return;
       }
@@ -214,6 +268,16 @@ export class CollectorConnection {
       case 'error': {
         this.stats.refusals++;
         this.stats.lastError = msg.body.code;
+        if (msg.body.pause) {
+          // Its store cannot take data for now: what is in flight was not committed and is sent again after its next ack.
+          if (!this.paused)
+            this.o.log.warn('collector cannot store data for now: waiting for its next ack', { code: msg.body.code, message: msg.body.message });
+          this.stats.pauses++;
+          this.paused = true;
+          this.inflight = [];
+          this.sentUpTo = this.o.spool.stats().ackedSeq;
+          return;
+        }
         this.o.log.warn('collector refused a frame', { code: msg.body.code, message: msg.body.message, refSeq: msg.body.refSeq });
         if (msg.body.refSeq !== undefined && msg.body.refSeq > 0 && POISON_CODES.has(msg.body.code)) {
           this.skip.add(msg.body.refSeq);
@@ -229,13 +293,18 @@ export class CollectorConnection {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.ready && this.ws?.readyState === WebSocket.OPEN && this.inflight.length < this.window) {
+      const ws = this.ws;
+      // Each read is awaited: a pause, a close or a new connection may have come meanwhile.
+      const sending = () => this.ready && !this.paused && this.ws === ws && ws?.readyState === WebSocket.OPEN;
+      while (sending() && this.inflight.length < this.window) {
         const records = await this.o.spool.read(this.sentUpTo, this.window - this.inflight.length);
         if (records.length === 0) break;
         for (const r of records) {
+          if (!sending() || !ws) break;
           this.sentUpTo = r.seq;
           if (this.skip.has(r.seq)) continue;
-          this.ws.send(r.payload);
+          ws.send(r.payload);
+          this.o.spool.markSent(r.seq);
           this.inflight.push(r.seq);
           this.stats.framesSent++;
         }

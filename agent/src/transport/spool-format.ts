@@ -1,5 +1,6 @@
 /**
- * On-disk layout of the spool: records inside segment files, segment names, and the ledger.
+ * On-disk layout of the spool: records inside segment files and segment names (the ledger is in
+ * spool-ledger.ts).
  *
  * Record (big-endian):
  *   0..4   payload length in bytes (uint32)
@@ -9,14 +10,10 @@
  */
 
 import type { FileHandle } from 'node:fs/promises';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
-import type { SpoolDrop } from './spool.js';
 
 export const HEADER_BYTES = 16;
-export const LEDGER_FILE = 'ledger.json';
-const LEDGER_TMP = 'ledger.json.tmp';
 const TWO_32 = 2 ** 32;
 /** seq's high word must stay below 2^21 for the seq to be a safe integer. */
 const MAX_SEQ_HIGH = 2 ** 21;
@@ -177,79 +174,6 @@ export function parseSegmentFileName(name: string): number | null {
   if (!match?.[1]) return null;
   const seq = Number(match[1]);
   return Number.isSafeInteger(seq) ? seq : null;
-}
-
-// ---- ledger ----
-
-export interface LedgerState {
-  ackedSeq: number;
-  nextSeq: number;
-  /** Every seq up to here was dropped or acked: segments holding only such records are garbage. */
-  droppedThroughSeq: number;
-  droppedFrames: number;
-  drops: SpoolDrop[];
-}
-
-export function emptyLedger(): LedgerState {
-  return { ackedSeq: 0, nextSeq: 1, droppedThroughSeq: 0, droppedFrames: 0, drops: [] };
-}
-
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-
-function decodeLedger(text: string): LedgerState | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== 'object' || raw === null) return null;
-  const r = raw as Record<string, unknown>;
-  if (
-    r.version !== 1 ||
-    !isCount(r.ackedSeq) ||
-    !isCount(r.nextSeq) ||
-    r.nextSeq < 1 ||
-    !isCount(r.droppedThroughSeq) ||
-    !isCount(r.droppedFrames) ||
-    !Array.isArray(r.drops)
-  ) {
-    return null;
-  }
-  const drops: SpoolDrop[] = [];
-  for (const d of r.drops as unknown[]) {
-    const e = (typeof d === 'object' && d !== null ? d : {}) as Record<string, unknown>;
-    if (!isCount(e.frames) || !isCount(e.bytes) || !isCount(e.fromSeq) || !isCount(e.toSeq)) return null;
-    drops.push({ frames: e.frames, bytes: e.bytes, fromSeq: e.fromSeq, toSeq: e.toSeq });
-  }
-  return { ackedSeq: r.ackedSeq, nextSeq: r.nextSeq, droppedThroughSeq: r.droppedThroughSeq, droppedFrames: r.droppedFrames, drops };
-}
-
-/** `missing` on first start; `corrupt` when the file exists but cannot be trusted. */
-export async function readLedger(dir: string): Promise<LedgerState | 'missing' | 'corrupt'> {
-  await rm(join(dir, LEDGER_TMP), { force: true });
-  let text: string;
-  try {
-    text = await readFile(join(dir, LEDGER_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw err;
-  }
-  return decodeLedger(text) ?? 'corrupt';
-}
-
-/** Atomic replace: a crash leaves either the old ledger or the new one, never a mix. */
-export async function writeLedger(dir: string, state: LedgerState, durable: boolean): Promise<void> {
-  const tmp = join(dir, LEDGER_TMP);
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify({ version: 1, ...state }), 'utf8');
-    if (durable) await fh.datasync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, join(dir, LEDGER_FILE));
-  if (durable) await syncDir(dir);
 }
 
 /** Makes file creations, renames and removals in `dir` durable. */

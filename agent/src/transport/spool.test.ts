@@ -1,15 +1,17 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SpoolOptions } from './spool.js';
-import { Spool } from './spool.js';
+import { Spool, SpoolWriteError } from './spool.js';
 import { crc32Portable, encodeRecord, HEADER_BYTES, segmentFileName } from './spool-format.js';
 
+const run = (cmd: string, args: string[]) => promisify(execFile)(cmd, args);
 let root: string;
 let dir: string;
 let warnings: string[];
@@ -75,15 +77,25 @@ describe('Spool: append, read, ack', () => {
     expect(await s.read(0, 0)).toEqual([]);
   });
 
-  it('acknowledges cumulatively: acked records are no longer read, and fully acked segments are deleted', async () => {
-    const s = await openSpool({ segmentBytes: 500 });
+  it('acknowledges cumulatively: acked records are no longer read, and fully acked segments are deleted (no acknowledged window)', async () => {
+    const s = await openSpool({ segmentBytes: 500, ackWindowBytes: 0 });
     await appendMany(s, 30, fixed(84)); // 100 bytes a record, 5 a segment
     expect(await segmentFiles()).toHaveLength(6);
     await s.ack(12);
     expect(await seqsOf(s)).toEqual(range(13, 30));
     expect((await s.read(5, 2)).map((r) => r.seq)).toEqual([13, 14]);
     expect(await segmentFiles()).toEqual([segmentFileName(11), segmentFileName(16), segmentFileName(21), segmentFileName(26)]);
-    expect(s.stats()).toEqual({ pendingFrames: 18, pendingBytes: 1800, droppedFrames: 0, ackedSeq: 12, nextSeq: 31 });
+    expect(s.stats()).toEqual({
+      pendingFrames: 18,
+      pendingBytes: 1800,
+      droppedFrames: 0,
+      unspooledFrames: 0,
+      inDoubtFrames: 0,
+      ackedSeq: 12,
+      nextSeq: 31,
+      windowFrames: 2,
+      windowBytes: 200,
+    });
     await s.ack(5); // below the current ack: ignored
     expect(s.stats().ackedSeq).toBe(12);
     await s.ack(30);
@@ -171,7 +183,7 @@ describe('Spool: restart', () => {
   });
 
   it('never reuses a seq after everything was acked and every segment deleted', async () => {
-    let s = await openSpool();
+    let s = await openSpool({ ackWindowBytes: 0 });
     await appendMany(s, 5);
     await s.ack(5);
     expect(await segmentFiles()).toEqual([]);
@@ -184,7 +196,7 @@ describe('Spool: restart', () => {
     let s = await openSpool();
     await appendMany(s, 4);
     await s.close();
-    await writeFile(join(dir, 'ledger.json'), '{"version":1,"acke');
+    for (const slot of ['ledger-a.bin', 'ledger-b.bin']) await writeFile(join(dir, slot), randomBytes(64));
     s = await openSpool();
     expect(s.recovery.ledger).toBe('corrupt');
     expect(await seqsOf(s)).toEqual(range(1, 4));
@@ -292,47 +304,203 @@ describe('Spool: damaged files', () => {
 
 describe('Spool: size bound', () => {
   // 200-byte records, 5 a segment, 3 segments fit.
-  const opts = { segmentBytes: 1000, maxBytes: 3000 };
+  const opts = { segmentBytes: 1000, maxBytes: 3000, ackWindowBytes: 0, now: () => 1_000 };
   const build = fixed(184);
+  const lossesOf = (s: Spool) => s.report().drops?.map(({ reason, frames, fromSeq, toSeq }) => ({ reason, frames, fromSeq, toSeq }));
 
-  it('drops the oldest whole segment first and reports exactly the dropped seq range', async () => {
+  it('drops the oldest whole segment first and counts exactly the frames that were never sent', async () => {
     const s = await openSpool(opts);
     await appendMany(s, 15, build);
-    expect(s.takeDrops()).toEqual([]);
+    expect(s.report().drops).toEqual([]);
     expect((await s.append(build)).seq).toBe(16); // the record being appended is never the one dropped
-    expect(s.takeDrops()).toEqual([{ frames: 5, bytes: 1000, fromSeq: 1, toSeq: 5 }]);
-    expect(s.takeDrops()).toEqual([]);
+    expect(s.report().drops).toEqual([{ id: 1, reason: 'spool-full', frames: 5, fromSeq: 1, toSeq: 5, at: 1_000 }]);
     expect(await seqsOf(s)).toEqual(range(6, 16));
-    await s.ack(7); // partly acked segment: only the unacknowledged part counts as dropped
+    await s.acknowledge(7, { first: true }); // partly acked segment: only the unacknowledged part counts as dropped
     await appendMany(s, 5, build);
-    expect(s.takeDrops()).toEqual([{ frames: 3, bytes: 600, fromSeq: 8, toSeq: 10 }]);
-    expect(s.stats()).toMatchObject({ droppedFrames: 8, pendingFrames: 11, ackedSeq: 7 });
+    expect(lossesOf(s)?.at(-1)).toEqual({ reason: 'spool-full', frames: 3, fromSeq: 8, toSeq: 10 });
+    expect(s.stats()).toMatchObject({ droppedFrames: 8, inDoubtFrames: 0, pendingFrames: 11, ackedSeq: 7 });
     expect(await seqsOf(s)).toEqual(range(11, 21));
+    // Every frame produced is acknowledged (6 and 7), pending or counted as lost.
+    expect(2 + s.stats().pendingFrames + s.stats().droppedFrames).toBe(s.stats().nextSeq - 1);
   });
 
-  it('merges consecutive drops into one range until they are taken', async () => {
+  it('holds frames removed after being sent in doubt until the first ack of a connection settles them', async () => {
     const s = await openSpool(opts);
-    await appendMany(s, 21, build);
-    expect(s.takeDrops()).toEqual([{ frames: 10, bytes: 2000, fromSeq: 1, toSeq: 10 }]);
+    await appendMany(s, 10, build);
+    for (const seq of range(1, 8)) s.markSent(seq); // sent, then the connection broke before any ack
+    await appendMany(s, 11, build); // removes 1–5 (sent: in doubt), then 6–10 (6–8 sent: in doubt; 9, 10 never sent: lost)
+    expect(s.stats()).toMatchObject({ droppedFrames: 2, inDoubtFrames: 8 });
+    expect(lossesOf(s)).toEqual([{ reason: 'spool-full', frames: 2, fromSeq: 9, toSeq: 10 }]);
+    // A later ack on the same connection says what arrived; the rest may still be in flight.
+    expect((await s.ack(3)).settled).toEqual({ arrived: 3, lost: 0 });
+    expect(s.stats().inDoubtFrames).toBe(5);
+    // The collector committed up to 6 before the connection broke: 7 and 8 never arrived.
+    expect((await s.acknowledge(6, { first: true })).settled).toEqual({ arrived: 3, lost: 2 });
+    expect(s.stats()).toMatchObject({ droppedFrames: 4, inDoubtFrames: 0, ackedSeq: 6 });
+    expect(lossesOf(s)?.at(-1)).toEqual({ reason: 'spool-full', frames: 2, fromSeq: 7, toSeq: 8 });
   });
 
-  it('keeps pending drop reports across a restart, and forgets them once taken', async () => {
+  it('after a restart, holds every frame found at open in doubt (the last process may have sent it)', async () => {
     let s = await openSpool(opts);
-    await appendMany(s, 16, build);
+    await appendMany(s, 10, build);
     s = await reopen(s, opts);
-    expect(s.stats().droppedFrames).toBe(5);
-    expect(s.takeDrops()).toEqual([{ frames: 5, bytes: 1000, fromSeq: 1, toSeq: 5 }]);
+    await appendMany(s, 11, build);
+    expect(s.stats()).toMatchObject({ droppedFrames: 0, inDoubtFrames: 10 });
+    s = await reopen(s, opts); // doubts survive a restart
+    expect(s.stats().inDoubtFrames).toBe(10);
+    expect((await s.acknowledge(4, { first: true })).settled).toEqual({ arrived: 4, lost: 6 });
+    expect(s.stats()).toMatchObject({ droppedFrames: 6, inDoubtFrames: 0 });
+  });
+
+  it('keeps the loss counters and runs across a restart, with increasing ids', async () => {
+    let s = await openSpool(opts);
+    await appendMany(s, 21, build);
     s = await reopen(s, opts);
-    expect(s.takeDrops()).toEqual([]);
-    expect(await seqsOf(s)).toEqual(range(6, 16));
+    expect(s.stats().droppedFrames).toBe(10);
+    expect(s.report().drops?.map((d) => d.id)).toEqual([1, 2]);
+    await s.acknowledge(0, { first: true }); // nothing pending was sent: later removals are certain losses
+    await appendMany(s, 5, build);
+    expect(s.report().drops?.map((d) => d.id)).toEqual([1, 2, 3]);
+    expect(await seqsOf(s)).toEqual(range(16, 26));
   });
 
   it('keeps a single record larger than maxBytes rather than losing it', async () => {
     const s = await openSpool(opts);
     await appendMany(s, 3, build);
     const huge = await s.append(fixed(5000));
-    expect(s.takeDrops()).toEqual([{ frames: 3, bytes: 600, fromSeq: 1, toSeq: 3 }]);
+    expect(lossesOf(s)).toEqual([{ reason: 'spool-full', frames: 3, fromSeq: 1, toSeq: 3 }]);
     expect((await s.read(0, 10)).map((r) => r.seq)).toEqual([huge.seq]);
+  });
+
+  it('drops acknowledged frames of the window first, without counting them as lost', async () => {
+    const s = await openSpool({ ...opts, ackWindowBytes: 3000, ackWindowMs: 3_600_000 });
+    await appendMany(s, 15, build);
+    await s.ack(10);
+    expect(s.stats()).toMatchObject({ windowFrames: 10, pendingFrames: 5 });
+    await appendMany(s, 10, build);
+    expect(s.stats()).toMatchObject({ windowFrames: 0, pendingFrames: 15, droppedFrames: 0 });
+  });
+});
+
+describe('Spool: acknowledged window', () => {
+  let clock = 1_000_000;
+  const now = () => clock;
+  const opts = { segmentBytes: 1000, maxBytes: 100_000, ackWindowBytes: 3000, ackWindowMs: 600_000, now };
+  const build = fixed(184);
+
+  it('sends the kept window again when the first ack of a connection is below the last one (the store lost frames)', async () => {
+    let s = await openSpool(opts);
+    await appendMany(s, 20, build);
+    await s.ack(18);
+    expect(await seqsOf(s)).toEqual([19, 20]);
+    s = await reopen(s, opts); // the window survives a restart
+    const outcome = await s.acknowledge(12, { first: true });
+    expect(outcome.rewound).toEqual({ from: 18, to: 12, resendable: 6, notKept: 0 });
+    expect(await seqsOf(s)).toEqual(range(13, 20));
+    expect(warnings.some((w) => w.includes('lost acknowledged frames'))).toBe(true);
+    // A lower ack later in a connection is an old one overtaken: ignored.
+    await s.ack(19);
+    expect((await s.ack(15)).rewound).toBeUndefined();
+    expect(s.stats().ackedSeq).toBe(19);
+  });
+
+  it('keeps at most ackWindowBytes of acknowledged segments, and none older than ackWindowMs', async () => {
+    const s = await openSpool(opts);
+    await appendMany(s, 30, build); // 6 segments of 5
+    await s.ack(25);
+    expect(s.stats()).toMatchObject({ windowFrames: 15, windowBytes: 3000 }); // 3 segments (16–30 minus pending)
+    expect((await s.acknowledge(0, { first: true })).rewound).toMatchObject({ resendable: 15, notKept: 10 });
+    await s.ack(25);
+    clock += 600_001;
+    await s.ack(26);
+    expect(s.stats()).toMatchObject({ windowFrames: 1, pendingFrames: 4 }); // only the segment still being written remains
+  });
+});
+
+describe('Spool: ledger', () => {
+  it('survives a slot torn in the middle of a write: the other slot holds the previous state', async () => {
+    let s = await openSpool({ ackWindowBytes: 0 });
+    await appendMany(s, 10);
+    await s.ack(4);
+    await s.ack(6);
+    await s.close();
+    const slots = ['ledger-a.bin', 'ledger-b.bin'];
+    const sizes = await Promise.all(slots.map(async (f) => (await stat(join(dir, f))).size));
+    expect(sizes).toEqual([32 * 1024, 32 * 1024]);
+    // Spoil the newest slot (a crash during its write): the state falls back one write.
+    const newest = await Promise.all(slots.map(async (f) => (await readFile(join(dir, f))).readUInt32BE(8)));
+    const victim = newest[0]! > newest[1]! ? slots[0]! : slots[1]!;
+    const buf = await readFile(join(dir, victim));
+    buf[30] = buf[30]! ^ 0xff;
+    await writeFile(join(dir, victim), buf);
+    s = await openSpool({ ackWindowBytes: 0 });
+    expect(s.recovery.ledger).toBe('ok');
+    expect(s.stats()).toMatchObject({ ackedSeq: 6, nextSeq: 11 });
+  });
+
+  it('reads a version-1 ledger (ledger.json) and replaces it with the slots', async () => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'ledger.json'), JSON.stringify({ version: 1, ackedSeq: 7, nextSeq: 9, droppedThroughSeq: 3, droppedFrames: 3, drops: [] }));
+    const s = await openSpool();
+    expect(s.stats()).toMatchObject({ ackedSeq: 7, nextSeq: 9, droppedFrames: 3 });
+    await s.append(frame);
+    await s.close();
+    expect((await readdir(dir)).sort()).toEqual([segmentFileName(9), 'ledger-a.bin', 'ledger-b.bin']);
+  });
+});
+
+// A real full file system: a 2 MiB tmpfs (mounting one needs root, as in CI).
+describe.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('Spool: full disk', () => {
+  let disk: string;
+  beforeEach(async () => {
+    disk = join(root, 'disk');
+    await mkdir(disk);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
+    dir = join(disk, 'spool');
+  });
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+    await run('umount', [disk]);
+  });
+  /** Writes a file until the file system refuses with ENOSPC. */
+  async function fill(path: string): Promise<void> {
+    const fh = await open(path, 'w');
+    try {
+      for (;;) await fh.write(Buffer.alloc(4096, 1));
+    } catch (err) {
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  it('counts the frames it cannot write, frees the acknowledged window first, and writes again once space returns', async () => {
+    let s = await openSpool({ segmentBytes: 8192, fsync: 'always' });
+    const build = fixed(2000);
+    await appendMany(s, 12, build); // 4 records a segment: 3 segments
+    await s.ack(8); // two segments acknowledged, kept in the window
+    await fill(join(disk, 'filler'));
+    // The first frame fits once the window is given up; then nothing does.
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => s.append(build)));
+    const written = results.filter((r) => r.status === 'fulfilled').length;
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(failures.length).toBeGreaterThan(0);
+    for (const f of failures) expect(f).toBeInstanceOf(SpoolWriteError);
+    expect(failures[0].code).toBe('ENOSPC');
+    expect(written).toBeGreaterThan(0);
+    expect(s.stats()).toMatchObject({ windowFrames: 0, unspooledFrames: failures.length, nextSeq: 33 });
+    expect(s.report().drops?.every((d) => d.reason === 'disk-full')).toBe(true);
+    expect(s.report().drops?.reduce((n, d) => n + d.frames, 0)).toBe(failures.length);
+    // The count is on disk although the disk is full: the ledger is written in place.
+    s = await reopen(s, { segmentBytes: 8192, fsync: 'always' });
+    expect(s.stats()).toMatchObject({ unspooledFrames: failures.length, nextSeq: 33, pendingFrames: 4 + written });
+    // Space returns: the same spool writes again, with no restart.
+    await rm(join(disk, 'filler'));
+    expect((await s.append(build)).seq).toBe(33);
+    expect(await seqsOf(s)).toEqual([...range(9, 12), ...(await seqsOf(s)).filter((q) => q > 12)]);
+    expect((await seqsOf(s)).length).toBe(4 + written + 1);
+    // Produced = acknowledged + pending + not written.
+    expect(8 + s.stats().pendingFrames + s.stats().unspooledFrames).toBe(s.stats().nextSeq - 1);
   });
 });
 
@@ -343,7 +511,7 @@ describe.skipIf(process.platform === 'win32')('Spool: permissions', () => {
     await s.ack(2);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const files = await readdir(dir);
-    expect(files).toContain('ledger.json');
+    expect(files).toContain('ledger-a.bin');
     expect(files.filter((f) => f.endsWith('.seg')).length).toBeGreaterThan(1);
     for (const f of files) expect({ f, mode: (await stat(join(dir, f))).mode & 0o777 }).toEqual({ f, mode: 0o600 });
   });

@@ -1,26 +1,18 @@
 /**
  * Durable outbound spool, in the manner of Vector's and Fluent Bit's disk buffers: every frame is
- * written to an append-only segment file before it is sent, and deleted once the collector has
- * acknowledged it. Plain files only: the agent is a single executable and cannot load native code.
+ * written to an append-only segment file before it is sent. Acknowledged frames stay a while (the
+ * acknowledged window) so that a collector whose store lost committed frames can have them again;
+ * the oldest segments go first when the size bound is reached. What is lost is counted exactly
+ * (spool-losses.ts). Plain files only: the agent is a single executable and cannot load native code.
  */
 
 import type { FileHandle } from 'node:fs/promises';
-import { chmod, mkdir, open, readdir, readFile, truncate, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, stat, truncate, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { LedgerState } from './spool-format.js';
-import {
-  emptyLedger,
-  encodeRecord,
-  parseSegmentFileName,
-  payloadAt,
-  readLedger,
-  recordAt,
-  SegmentIndex,
-  scanSegment,
-  segmentFileName,
-  syncDir,
-  writeLedger,
-} from './spool-format.js';
+import type { SpoolReport } from '@vigie/shared';
+import { encodeRecord, parseSegmentFileName, payloadAt, recordAt, SegmentIndex, scanSegment, segmentFileName, syncDir } from './spool-format.js';
+import { emptyLedger, LedgerFile, type LedgerState, type SeqRun } from './spool-ledger.js';
+import { pushSeq, SpoolLosses } from './spool-losses.js';
 
 export interface SpoolOptions {
   dir: string;
@@ -34,25 +26,29 @@ export interface SpoolOptions {
    * of the machine). Default 'always'.
    */
   fsync?: 'always' | 'batch' | 'never';
+  /** Acknowledged frames kept to resend if the collector's acknowledgement goes backwards: at most this many bytes (default min(8 MiB, maxBytes / 4); 0 = none)… */
+  ackWindowBytes?: number;
+  /** …and for at most this long after they were written. Default 1 h. */
+  ackWindowMs?: number;
   /** Recovery and anomaly reports. Default: console.warn. */
   onWarn?: (message: string) => void;
+  now?: () => number;
 }
 export interface SpoolRecord {
   seq: number;
   payload: string;
 }
-export interface SpoolDrop {
-  frames: number;
-  bytes: number;
-  fromSeq: number;
-  toSeq: number;
-}
 export interface SpoolStats {
   pendingFrames: number;
   pendingBytes: number;
   droppedFrames: number;
+  unspooledFrames: number;
+  inDoubtFrames: number;
   ackedSeq: number;
   nextSeq: number;
+  /** Acknowledged frames still kept. */
+  windowFrames: number;
+  windowBytes: number;
 }
 /** What `open` found and repaired. */
 export interface SpoolRecovery {
@@ -62,9 +58,27 @@ export interface SpoolRecovery {
   removedSegments: number;
   ledger: 'ok' | 'missing' | 'corrupt';
 }
+/** What an acknowledgement changed. */
+export interface AckOutcome {
+  /** The collector acknowledged less than before: its store lost frames. */
+  rewound?: { from: number; to: number; resendable: number; notKept: number };
+  /** In-doubt frames settled by this acknowledgement. */
+  settled: { arrived: number; lost: number };
+}
+
+/** A frame the spool could not write; it is counted in `unspooledFrames` and reported. */
+export class SpoolWriteError extends Error {
+  constructor(
+    readonly seq: number,
+    readonly code: string,
+    cause: unknown,
+  ) {
+    super(`spool: frame ${seq} not written (${code}): ${String((cause as Error)?.message ?? cause)}`);
+    this.name = 'SpoolWriteError';
+  }
+}
 
 const MIB = 1024 * 1024;
-const MAX_PENDING_DROP_REPORTS = 1000;
 /** Directories open in this process: two Spools on one directory would corrupt each other. */
 const openDirs = new Set<string>();
 
@@ -72,6 +86,8 @@ interface Segment {
   path: string;
   size: number;
   index: SegmentIndex;
+  /** When its last record was written (file time for segments found at open). */
+  writtenAt: number;
 }
 interface PendingAppend {
   build: (seq: number) => string;
@@ -84,9 +100,9 @@ function positiveInt(name: string, value: number, min: number, max: number): num
   return value;
 }
 
-function closedError(): Error {
-  return new Error('spool: closed');
-}
+const closedError = () => new Error('spool: closed');
+const errCode = (err: unknown) => String((err as NodeJS.ErrnoException)?.code ?? 'EIO');
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 export class Spool {
   private readonly segments: Segment[] = [];
@@ -94,10 +110,15 @@ export class Spool {
   /** The last segment found at open, when it is clean and may take more records. */
   private reopenable: Segment | null = null;
   private state: LedgerState = emptyLedger();
+  private losses: SpoolLosses;
+  private ledgerSaveFailing = false;
   private diskBytes = 0;
+  /** Highest seq that may have reached the collector without our knowing (see spool-losses.ts). */
+  private maySentThrough = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private appendQueue: PendingAppend[] = [];
   private closing: Promise<void> | null = null;
+  private readonly ledger: LedgerFile;
   readonly recovery: SpoolRecovery = { truncatedBytes: 0, corruptRegions: 0, corruptBytes: 0, removedSegments: 0, ledger: 'ok' };
 
   private constructor(
@@ -105,30 +126,42 @@ export class Spool {
     private readonly maxBytes: number,
     private readonly segmentBytes: number,
     private readonly fsyncMode: 'always' | 'batch' | 'never',
+    private readonly window: { bytes: number; ms: number },
     private readonly warn: (message: string) => void,
-  ) {}
+    private readonly now: () => number,
+  ) {
+    this.ledger = new LedgerFile(dir, fsyncMode !== 'never');
+    this.losses = new SpoolLosses(this.state, warn);
+  }
 
   static async open(opts: SpoolOptions): Promise<Spool> {
     if (typeof opts.dir !== 'string' || opts.dir === '') throw new TypeError('spool: dir is required');
     const segmentBytes = positiveInt('segmentBytes', opts.segmentBytes ?? MIB, 64, 2 ** 31);
     const maxBytes = positiveInt('maxBytes', opts.maxBytes ?? 64 * MIB, segmentBytes, Number.MAX_SAFE_INTEGER);
+    const window = {
+      bytes: positiveInt('ackWindowBytes', opts.ackWindowBytes ?? Math.min(8 * MIB, Math.floor(maxBytes / 4)), 0, maxBytes),
+      ms: positiveInt('ackWindowMs', opts.ackWindowMs ?? 3_600_000, 0, Number.MAX_SAFE_INTEGER),
+    };
     const fsyncMode = opts.fsync ?? 'always';
     if (!['always', 'batch', 'never'].includes(fsyncMode)) throw new RangeError(`spool: unknown fsync mode ${String(fsyncMode)}`);
     const dir = resolve(opts.dir);
     if (openDirs.has(dir)) throw new Error(`spool: ${dir} is already open in this process`);
     openDirs.add(dir);
-    const spool = new Spool(dir, maxBytes, segmentBytes, fsyncMode, opts.onWarn ?? ((m) => console.warn(`vigie spool: ${m}`)));
+    const warn = opts.onWarn ?? ((m) => console.warn(`vigie spool: ${m}`));
+    const spool = new Spool(dir, maxBytes, segmentBytes, fsyncMode, window, warn, opts.now ?? Date.now);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await chmod(dir, 0o700); // frames may carry inventory details: owner only, even if the directory pre-existed
       await spool.recover();
     } catch (err) {
       openDirs.delete(dir);
+      await spool.ledger.close();
       throw err;
     }
     return spool;
   }
 
+  /** Writes one frame; rejects with SpoolWriteError (the frame counted as lost) when it cannot be written. */
   append(build: (seq: number) => string): Promise<SpoolRecord> {
     if (this.closing) return Promise.reject(closedError());
     return new Promise<SpoolRecord>((resolve, reject) => {
@@ -144,19 +177,39 @@ export class Spool {
     return this.run(() => this.readRecords(afterSeq, Math.max(0, Math.floor(limit))));
   }
 
-  ack(seq: number): Promise<void> {
+  /** The connection sent this record: if it is removed before being acknowledged, whether it arrived is in doubt. */
+  markSent(seq: number): void {
+    if (seq > this.maySentThrough) this.maySentThrough = seq;
+  }
+
+  ack(seq: number): Promise<AckOutcome> {
+    return this.acknowledge(seq, { first: false });
+  }
+
+  /**
+   * A cumulative acknowledgement. `first`: the first of a connection, which the collector sends once
+   * everything received before is committed: it settles every frame in doubt, and if it is below
+   * what was acknowledged before (the collector's store lost frames), the kept window is sent again.
+   */
+  acknowledge(seq: number, opts: { first: boolean }): Promise<AckOutcome> {
     if (this.closing) return Promise.reject(closedError());
     if (!Number.isFinite(seq)) return Promise.reject(new RangeError(`spool: ack seq must be a number, got ${seq}`));
     return this.run(async () => {
-      let target = Math.floor(seq);
+      let target = Math.max(0, Math.floor(seq));
       if (target >= this.state.nextSeq) {
         this.warn(`ack ${seq} is beyond the last assigned seq ${this.state.nextSeq - 1}; clamped`);
         target = this.state.nextSeq - 1;
       }
-      if (target <= this.state.ackedSeq) return;
-      this.state.ackedSeq = target;
-      await this.persistLedger(); // before deleting: a crash in between leaves garbage, never a lost ack
-      await this.removeHeadSegments(this.coveredHeadSegments());
+      const outcome: AckOutcome = { settled: { arrived: 0, lost: 0 } };
+      const before = this.state.ackedSeq;
+      if (target < before && opts.first) outcome.rewound = this.rewind(target);
+      else if (target > before) this.state.ackedSeq = target;
+      outcome.settled = this.losses.settle(target, opts.first, this.now());
+      if (opts.first) this.maySentThrough = target;
+      const changed = this.state.ackedSeq !== before || outcome.settled.arrived + outcome.settled.lost > 0;
+      if (changed) await this.saveLedger(); // before deleting: a crash in between leaves garbage, never a lost ack
+      if (this.state.ackedSeq > before) await this.pruneWindow();
+      return outcome;
     });
   }
 
@@ -166,41 +219,62 @@ export class Spool {
     return this.run(async () => {
       if (nextSeq <= this.state.nextSeq) return;
       this.state.nextSeq = nextSeq;
-      await this.persistLedger();
+      await this.saveLedger();
     });
-  }
-
-  /**
-   * Hands over the pending drop reports. Clearing them is persisted in the background: a crash
-   * right after this call may report the same drops again after restart (at least once).
-   */
-  takeDrops(): SpoolDrop[] {
-    const drops = this.state.drops;
-    if (drops.length === 0) return [];
-    this.state.drops = [];
-    if (!this.closing) this.run(() => this.persistLedger()).catch((err: unknown) => this.warn(`could not persist taken drops: ${String(err)}`));
-    return drops;
   }
 
   stats(): SpoolStats {
     const floor = this.floorSeq();
     let pendingFrames = 0;
     let pendingBytes = 0;
+    let windowFrames = 0;
+    let windowBytes = 0;
     for (const seg of this.segments) {
       const i = seg.index.firstAfter(floor);
       pendingFrames += seg.index.count - i;
-      for (let j = i; j < seg.index.count; j++) pendingBytes += seg.index.size(j);
+      for (let j = 0; j < seg.index.count; j++) {
+        if (j >= i) pendingBytes += seg.index.size(j);
+        else if (seg.index.seq(j) <= this.state.ackedSeq) {
+          windowFrames++;
+          windowBytes += seg.index.size(j);
+        }
+      }
     }
-    const { droppedFrames, ackedSeq, nextSeq } = this.state;
-    return { pendingFrames, pendingBytes, droppedFrames, ackedSeq, nextSeq };
+    const { droppedFrames, unspooledFrames, ackedSeq, nextSeq } = this.state;
+    return {
+      pendingFrames,
+      pendingBytes,
+      droppedFrames,
+      unspooledFrames,
+      inDoubtFrames: this.losses.inDoubtFrames,
+      ackedSeq,
+      nextSeq,
+      windowFrames,
+      windowBytes,
+    };
+  }
+
+  /** What the collector is told, in hello and spool-report. */
+  report(): SpoolReport {
+    const s = this.stats();
+    return {
+      pendingFrames: s.pendingFrames,
+      pendingBytes: s.pendingBytes,
+      droppedFrames: s.droppedFrames,
+      unspooledFrames: s.unspooledFrames,
+      inDoubtFrames: s.inDoubtFrames,
+      ackedSeq: s.ackedSeq,
+      drops: this.state.drops.map((d) => ({ ...d })),
+    };
   }
 
   close(): Promise<void> {
     this.closing ??= this.run(async () => {
       try {
         await this.closeWriter();
-        await this.persistLedger();
+        await this.saveLedger();
       } finally {
+        await this.ledger.close();
         openDirs.delete(this.dir);
       }
     });
@@ -216,22 +290,49 @@ export class Spool {
     return result;
   }
 
-  /** Every seq at or below this is gone for good: acknowledged or dropped. */
+  /** Every seq at or below this was acknowledged or dropped: nothing there is sent again. */
   private floorSeq(): number {
     return Math.max(this.state.ackedSeq, this.state.droppedThroughSeq);
   }
 
-  private persistLedger(): Promise<void> {
-    return writeLedger(this.dir, this.state, this.fsyncMode !== 'never');
+  /** Saves the ledger; a failure is reported once and retried at the next save, never thrown. */
+  private async saveLedger(): Promise<boolean> {
+    try {
+      await this.ledger.write(this.state);
+      if (this.ledgerSaveFailing) this.warn('ledger saved again');
+      this.ledgerSaveFailing = false;
+      return true;
+    } catch (err) {
+      if (!this.ledgerSaveFailing) this.warn(`could not save the ledger (${errCode(err)}); kept in memory and retried: ${String((err as Error).message)}`);
+      this.ledgerSaveFailing = true;
+      return false;
+    }
+  }
+
+  private rewind(to: number): NonNullable<AckOutcome['rewound']> {
+    const from = this.state.ackedSeq;
+    this.state.ackedSeq = to;
+    const floor = this.floorSeq();
+    let resendable = 0;
+    for (const seg of this.segments) {
+      for (let j = seg.index.firstAfter(floor); j < seg.index.count && seg.index.seq(j) <= from; j++) resendable++;
+    }
+    const notKept = from - to - resendable;
+    this.warn(
+      `the collector acknowledged only up to ${to} after ${from}: its store lost acknowledged frames; ${resendable} sent again from the acknowledged window` +
+        (notKept > 0 ? `, ${notKept} seqs in between no longer kept (dropped, never written, or older than the window)` : ''),
+    );
+    return { from, to, resendable, notKept };
   }
 
   private async recover(): Promise<void> {
-    const ledger = await readLedger(this.dir);
+    const ledger = await this.ledger.read();
     if (typeof ledger === 'string') {
       this.recovery.ledger = ledger;
-      if (ledger === 'corrupt') this.warn('ledger unreadable: acknowledgements forgotten, pending records will be resent');
+      if (ledger === 'corrupt') this.warn('ledger unreadable: acknowledgements and loss counters forgotten, pending records will be resent');
     } else {
       this.state = ledger;
+      this.losses = new SpoolLosses(this.state, this.warn);
     }
     const bases = (await readdir(this.dir))
       .map(parseSegmentFileName)
@@ -242,7 +343,7 @@ export class Spool {
     for (const [i, base] of bases.entries()) {
       const path = join(this.dir, segmentFileName(base));
       const buf = await readFile(path);
-      const seg: Segment = { path, size: buf.length, index: new SegmentIndex() };
+      const seg: Segment = { path, size: buf.length, index: new SegmentIndex(), writtenAt: (await stat(path)).mtimeMs };
       const scan = scanSegment(buf, lastSeq, (seq, offset, size) => seg.index.push(seq, offset, size));
       lastSeq = scan.lastSeq;
       // A segment's name is the seq of its first record, assigned even if the write never landed.
@@ -269,37 +370,51 @@ export class Spool {
       if (isLast && tail === 0 && seg.size < this.segmentBytes) this.reopenable = seg;
     }
     this.state.nextSeq = nextSeq;
-    // Acknowledged or dropped segments whose removal a crash interrupted, and empty or unreadable ones.
-    const garbage = this.coveredHeadSegments();
-    const unreadable = this.segments.slice(garbage).filter((s) => s.index.count === 0);
-    for (const seg of unreadable) this.warn(`${seg.path}: no readable record, removed`);
-    this.recovery.removedSegments = garbage + unreadable.length;
-    await this.removeHeadSegments(garbage);
-    for (const seg of unreadable) await this.removeSegment(seg);
+    // A previous process may have sent anything it had: until the first ack, all of it is in doubt.
+    this.maySentThrough = nextSeq - 1;
+    const unreadable = this.segments.filter((s) => s.index.count === 0);
+    for (const seg of unreadable) {
+      this.warn(`${seg.path}: no readable record, removed`);
+      await this.removeSegment(seg);
+    }
     if (unreadable.length > 0 && this.fsyncMode !== 'never') await syncDir(this.dir);
+    this.recovery.removedSegments = unreadable.length + (await this.pruneWindow());
+    // Both ledger slots exist from now on, so that recording a loss never needs new disk space.
+    try {
+      await this.ledger.ensureSlots(this.state);
+    } catch (err) {
+      this.ledgerSaveFailing = true;
+      this.warn(`could not prepare the ledger (${errCode(err)}); kept in memory and retried: ${String((err as Error).message)}`);
+    }
   }
 
   private async drainAppends(): Promise<void> {
     const batch = this.appendQueue;
     this.appendQueue = [];
     const written: Array<[PendingAppend, SpoolRecord]> = [];
+    let unspooled = false;
     for (const pending of batch) {
       try {
         const record = await this.appendOne(pending.build);
         if (this.fsyncMode === 'batch') written.push([pending, record]);
         else pending.resolve(record);
       } catch (err) {
+        if (err instanceof SpoolWriteError) unspooled = true;
         pending.reject(err);
       }
     }
-    if (written.length === 0) return;
-    try {
-      await this.writer?.fh.datasync();
-    } catch (err) {
-      for (const [pending] of written) pending.reject(err);
-      return;
-    }
+    if (unspooled) await this.saveLedger();
+    if (written.length > 0) await this.sync(this.writer?.fh);
     for (const [pending, record] of written) pending.resolve(record);
+  }
+
+  /** The record is written either way: a failed fsync makes it less durable, not lost. */
+  private async sync(fh: FileHandle | undefined): Promise<void> {
+    try {
+      await fh?.datasync();
+    } catch (err) {
+      this.warn(`fsync failed (${errCode(err)}): the last records are written but may not survive a power loss`);
+    }
   }
 
   private async appendOne(build: (seq: number) => string): Promise<SpoolRecord> {
@@ -308,9 +423,26 @@ export class Spool {
     if (typeof payload !== 'string') throw new TypeError('spool: build() must return a string');
     const record = encodeRecord(seq, payload);
     this.state.nextSeq = seq + 1; // consumed from here on, even if the write fails: a seq is never reused
-    await this.makeRoom(record.length);
-    const writer = await this.writerFor(seq, record.length);
-    const { seg, fh } = writer;
+    try {
+      await this.makeRoom(record.length);
+      await this.writeRecord(seq, record);
+    } catch (first) {
+      // Out of space: acknowledged frames kept for a collector that might lose some are the first to go.
+      const freed = NO_SPACE.has(errCode(first)) ? await this.removeWindowSegments() : 0;
+      try {
+        if (freed === 0) throw first;
+        await this.writeRecord(seq, record);
+      } catch (err) {
+        this.losses.unspooled([{ from: seq, to: seq }], this.now());
+        throw new SpoolWriteError(seq, errCode(err), err);
+      }
+    }
+    if (this.fsyncMode === 'always') await this.sync(this.writer?.fh);
+    return { seq, payload };
+  }
+
+  private async writeRecord(seq: number, record: Buffer): Promise<void> {
+    const { seg, fh } = await this.writerFor(seq, record.length);
     try {
       for (let done = 0; done < record.length; ) {
         const { bytesWritten } = await fh.write(record, done, record.length - done, seg.size + done);
@@ -323,18 +455,20 @@ export class Spool {
     }
     seg.index.push(seq, seg.size, record.length);
     seg.size += record.length;
+    seg.writtenAt = this.now();
     this.diskBytes += record.length;
-    if (this.fsyncMode === 'always') await fh.datasync();
-    return { seq, payload };
   }
 
   /** Undo a half-written record; if that fails too, seal the segment so the scan skips the debris later. */
   private async abandonPartialWrite(seg: Segment, fh: FileHandle): Promise<void> {
     try {
       await fh.truncate(seg.size);
-    } catch {
-      await this.closeWriter().catch(() => undefined);
+    } catch (err) {
+      this.warn(`could not truncate a half-written record in ${seg.path} (${errCode(err)}): segment sealed`);
+      await this.closeWriter().catch((e: unknown) => this.warn(`could not close ${seg.path}: ${String(e)}`));
     }
+    // A segment created for this record and left empty would look like a crash's debris at the next open.
+    if (seg.index.count === 0) await this.removeSegment(seg).catch((e: unknown) => this.warn(`could not remove ${seg.path}: ${String(e)}`));
   }
 
   /** Drops the oldest whole segments, acknowledged or not, until `incoming` more bytes fit. */
@@ -344,37 +478,14 @@ export class Spool {
     while (bytes + incoming > this.maxBytes && victims < this.segments.length) bytes -= this.segments[victims++]?.size ?? 0;
     if (victims === 0) return;
     const floor = this.floorSeq();
-    const drop: SpoolDrop = { frames: 0, bytes: 0, fromSeq: 0, toSeq: 0 };
+    const dropped: SeqRun[] = [];
     for (const seg of this.segments.slice(0, victims)) {
-      for (let j = seg.index.firstAfter(floor); j < seg.index.count; j++) {
-        if (drop.frames === 0) drop.fromSeq = seg.index.seq(j);
-        drop.toSeq = seg.index.seq(j);
-        drop.frames++;
-        drop.bytes += seg.index.size(j);
-      }
+      for (let j = seg.index.firstAfter(floor); j < seg.index.count; j++) pushSeq(dropped, seg.index.seq(j));
       this.state.droppedThroughSeq = Math.max(this.state.droppedThroughSeq, seg.index.lastSeq());
     }
-    if (drop.frames > 0) this.reportDrop(drop);
-    await this.persistLedger(); // the drop report is durable before the records disappear
+    this.losses.evicted(dropped, this.maySentThrough, this.now());
+    await this.saveLedger(); // the loss is recorded before the records disappear
     await this.removeHeadSegments(victims);
-  }
-
-  private reportDrop(drop: SpoolDrop): void {
-    const drops = this.state.drops;
-    this.state.droppedFrames += drop.frames;
-    const last = drops[drops.length - 1];
-    // Consecutive drops with no acknowledged record between them read better as one range.
-    if (last && this.state.ackedSeq <= last.toSeq) {
-      last.frames += drop.frames;
-      last.bytes += drop.bytes;
-      last.toSeq = drop.toSeq;
-    } else {
-      drops.push(drop);
-    }
-    const [first, second] = drops;
-    if (drops.length > MAX_PENDING_DROP_REPORTS && first && second) {
-      drops.splice(0, 2, { frames: first.frames + second.frames, bytes: first.bytes + second.bytes, fromSeq: first.fromSeq, toSeq: second.toSeq });
-    }
   }
 
   /** The segment to write `size` bytes into: the current one, the one found at open, or a new one named `seq`. */
@@ -388,7 +499,7 @@ export class Spool {
       this.writer = { seg: candidate, fh: await open(candidate.path, 'r+') };
       return this.writer;
     }
-    const seg: Segment = { path: join(this.dir, segmentFileName(seq)), size: 0, index: new SegmentIndex() };
+    const seg: Segment = { path: join(this.dir, segmentFileName(seq)), size: 0, index: new SegmentIndex(), writtenAt: this.now() };
     const fh = await open(seg.path, 'wx+', 0o600);
     if (this.fsyncMode !== 'never') await syncDir(this.dir);
     this.segments.push(seg);
@@ -401,22 +512,43 @@ export class Spool {
     if (!writer) return;
     this.writer = null;
     try {
-      if (this.fsyncMode !== 'never') await writer.fh.datasync();
+      if (this.fsyncMode !== 'never') await this.sync(writer.fh);
     } finally {
       await writer.fh.close();
     }
   }
 
-  /** How many leading segments hold nothing pending (all acked or dropped, or empty and not being written). */
-  private coveredHeadSegments(): number {
+  /** Leading segments holding nothing pending: acknowledged (the window) or empty and not being written. */
+  private acknowledgedHead(): Segment[] {
     const floor = this.floorSeq();
-    let n = 0;
+    const out: Segment[] = [];
     for (const seg of this.segments) {
       const covered = seg.index.count === 0 ? seg !== this.writer?.seg : seg.index.lastSeq() <= floor;
       if (!covered) break;
-      n++;
+      out.push(seg);
     }
-    return n;
+    return out;
+  }
+
+  /** Removes acknowledged segments beyond the window's size or age; returns how many. */
+  private async pruneWindow(): Promise<number> {
+    const head = this.acknowledgedHead();
+    let bytes = head.reduce((n, s) => n + s.size, 0);
+    const tooOld = this.now() - this.window.ms;
+    let count = 0;
+    for (const seg of head) {
+      if (bytes <= this.window.bytes && seg.writtenAt >= tooOld) break;
+      bytes -= seg.size;
+      count++;
+    }
+    await this.removeHeadSegments(count);
+    return count;
+  }
+
+  private async removeWindowSegments(): Promise<number> {
+    const count = this.acknowledgedHead().length;
+    await this.removeHeadSegments(count);
+    return count;
   }
 
   private async removeHeadSegments(count: number): Promise<void> {

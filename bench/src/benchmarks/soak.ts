@@ -22,7 +22,11 @@ export function slope(xs: number[], ys: number[]): number {
 /** p99 of the latencies measured in each window of `windowMs` (ms since the phase began). */
 export function p99ByWindow(ms: number[], at: number[], windowMs: number): number[] {
   const buckets: number[][] = [];
-  for (let i = 0; i < ms.length; i++) (buckets[Math.floor(at[i]! / windowMs)] ??= []).push(ms[i]!);
+  for (let i = 0; i < ms.length; i++) {
+    const w = Math.floor(at[i]! / windowMs);
+    buckets[w] ??= [];
+    buckets[w].push(ms[i]!);
+  }
   return Array.from(buckets, (b) => (b ? percentile(b, 99) : Number.NaN));
 }
 
@@ -125,7 +129,7 @@ export async function run(argv: string[]): Promise<void> {
       load: loadSummary(r),
       valuesStored: stored,
       collector: proc,
-      rss: samples.map((s, i) => ({ minute: Number(minutes[i]!.toFixed(3)), mb: Number(rssMB[i]!.toFixed(1)) })),
+      rss: samples.map((_s, i) => ({ minute: Number(minutes[i]!.toFixed(3)), mb: Number(rssMB[i]!.toFixed(1)) })),
       p99PerMinute: perMinute,
       slopeSecondHalfMBPerMin: slopeMBPerMin,
     });

@@ -11,6 +11,7 @@ import {
   type CollectorMessageType,
   Envelope,
   type MetricsBody,
+  UNSEQUENCED_AGENT_TYPES,
 } from './messages.js';
 import { isSeriesKey } from './series-key.js';
 
@@ -88,7 +89,8 @@ function decode<M>(raw: string | Buffer, own: Map<string, TypeCheck<TSchema>>, o
     if (keys.count > MAX_METRIC_VALUES_PER_FRAME) return fail('INVALID_BODY', `metrics holds more than ${MAX_METRIC_VALUES_PER_FRAME} values`, env.seq);
     values = keys.count;
   }
-  if (env.type !== 'hello' && env.seq < 1 && own === agentChecks) return fail('SEQ_INVALID', `${env.type} needs seq >= 1`, env.seq);
+  if (own === agentChecks && env.seq < 1 && !UNSEQUENCED_AGENT_TYPES.has(env.type as AgentMessageType))
+    return fail('SEQ_INVALID', `${env.type} needs seq >= 1`, env.seq);
   return { ok: true, msg: env as M, values };
 }
 

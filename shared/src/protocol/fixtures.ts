@@ -41,6 +41,24 @@ export const validAgentFrames: { name: string; frame: unknown }[] = [
       spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 },
     }),
   },
+  {
+    name: 'spool-report',
+    frame: env('spool-report', 0, {
+      nextSeq: 140,
+      spool: {
+        pendingFrames: 20,
+        pendingBytes: 40_960,
+        droppedFrames: 12,
+        unspooledFrames: 3,
+        inDoubtFrames: 0,
+        ackedSeq: 107,
+        drops: [
+          { id: 1, reason: 'spool-full', frames: 12, fromSeq: 96, toSeq: 107, at: 1_790_000_000_000 },
+          { id: 2, reason: 'disk-full', frames: 3, fromSeq: 130, toSeq: 132, at: 1_790_000_060_000 },
+        ],
+      },
+    }),
+  },
   { name: 'inventory', frame: env('inventory', 1, sampleInventory) },
   {
     name: 'metrics',

@@ -10,3 +10,5 @@ export const MAX_METRIC_VALUES_PER_FRAME = 20_000;
 export const MAX_CHECK_RESULTS_PER_FRAME = 2_000;
 /** Longest metric series key, e.g. `fs.used_pct{mount=/var/lib/docker}`. */
 export const MAX_SERIES_KEY = 256;
+/** Most loss runs one spool report carries (the counters stay exact beyond them). */
+export const MAX_SPOOL_DROPS_REPORTED = 32;

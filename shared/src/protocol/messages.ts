@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { FlowsBody } from './flows.js';
 import { InventoryBody } from './inventory.js';
-import { MAX_CHECK_RESULTS_PER_FRAME, MAX_METRIC_VALUES_PER_FRAME, MAX_STRING, PROTOCOL_VERSION } from './limits.js';
+import { MAX_CHECK_RESULTS_PER_FRAME, MAX_METRIC_VALUES_PER_FRAME, MAX_SPOOL_DROPS_REPORTED, MAX_STRING, PROTOCOL_VERSION } from './limits.js';
 
 const strict = { additionalProperties: false } as const;
 const Str = Type.String({ maxLength: MAX_STRING });
@@ -13,7 +13,7 @@ export const Envelope = Type.Object(
   {
     v: Type.Integer(),
     type: Type.String({ maxLength: 64 }),
-    /** Per-sender sequence. Agent messages that must be delivered (everything but hello) have seq ≥ 1. */
+    /** Per-sender sequence. Agent messages that must be delivered (all but UNSEQUENCED_AGENT_TYPES) have seq ≥ 1. */
     seq: Type.Integer({ minimum: 0 }),
     ts: Millis,
     body: Type.Unknown(),
@@ -23,6 +23,47 @@ export const Envelope = Type.Object(
 export type Envelope = Static<typeof Envelope>;
 
 // ---- agent → collector ----
+
+export const SpoolDropReason = Type.Union([Type.Literal('spool-full'), Type.Literal('disk-full')]);
+/** A run of frames lost for good: `spool-full` removed by the size limit, `disk-full` never written. */
+export const SpoolDrop = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1 }),
+    reason: SpoolDropReason,
+    frames: Type.Integer({ minimum: 1 }),
+    fromSeq: Type.Integer({ minimum: 1 }),
+    toSeq: Type.Integer({ minimum: 1 }),
+    at: Millis,
+  },
+  strict,
+);
+
+/**
+ * The spool's state and its cumulative losses, sent in `hello` and, while connected, in
+ * `spool-report` whenever they change. Never written into the bounded spool itself, so a report of
+ * a loss cannot be lost in turn. Every frame the agent produced (`nextSeq - 1`) is stored at the
+ * collector, still pending, in doubt, or counted in `droppedFrames` + `unspooledFrames`.
+ */
+export const SpoolReport = Type.Object(
+  {
+    pendingFrames: Type.Integer({ minimum: 0 }),
+    pendingBytes: Type.Integer({ minimum: 0 }),
+    /** Cumulative: frames removed unsent because the spool reached its size limit. */
+    droppedFrames: Type.Integer({ minimum: 0 }),
+    /** Cumulative: frames that could not be written to the spool at all (disk full, write error). */
+    unspooledFrames: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Frames removed by the size limit after being sent once: the next acknowledgement says whether they arrived. */
+    inDoubtFrames: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Highest seq the collector ever acknowledged: above the collector's own record, its store lost acknowledged frames. */
+    ackedSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** The latest losses, oldest first; `id` increases with each one so the collector records each once. */
+    drops: Type.Optional(Type.Array(SpoolDrop, { maxItems: MAX_SPOOL_DROPS_REPORTED })),
+  },
+  strict,
+);
+
+/** `spool-report` (seq 0, like hello: outside the spool): the current spool report. */
+export const SpoolReportBody = Type.Object({ nextSeq: Type.Integer({ minimum: 1 }), spool: SpoolReport }, strict);
 
 export const HelloBody = Type.Object(
   {
@@ -35,10 +76,7 @@ export const HelloBody = Type.Object(
     inventoryHash: Type.Optional(Type.String({ maxLength: 128 })),
     /** Next seq the agent will assign: lets the collector detect a wiped agent state. */
     nextSeq: Type.Integer({ minimum: 1 }),
-    spool: Type.Object(
-      { pendingFrames: Type.Integer({ minimum: 0 }), pendingBytes: Type.Integer({ minimum: 0 }), droppedFrames: Type.Integer({ minimum: 0 }) },
-      strict,
-    ),
+    spool: SpoolReport,
   },
   strict,
 );
@@ -169,12 +207,18 @@ export const ErrorBody = Type.Object(
     fatal: Type.Boolean(),
     /** The agent seq the error is about, when one frame was refused. */
     refSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+    /**
+     * Not fatal and about no one frame (e.g. VIGIE_E_STORE_FULL): the collector cannot store data for
+     * now; the agent keeps its frames and waits for the next `ack`, which says it may send again.
+     */
+    pause: Type.Optional(Type.Boolean()),
   },
   strict,
 );
 
 export const AgentMessageBodies = {
   hello: HelloBody,
+  'spool-report': SpoolReportBody,
   inventory: InventoryBody,
   metrics: MetricsBody,
   checks: ChecksBody,
@@ -192,6 +236,8 @@ export const CollectorMessageBodies = {
 } as const satisfies Record<string, TSchema>;
 
 export type AgentMessageType = keyof typeof AgentMessageBodies;
+/** Agent messages sent outside the spool with seq 0: never acknowledged, never stored as frames. */
+export const UNSEQUENCED_AGENT_TYPES: ReadonlySet<AgentMessageType> = new Set<AgentMessageType>(['hello', 'spool-report']);
 export type CollectorMessageType = keyof typeof CollectorMessageBodies;
 export type AgentBody<T extends AgentMessageType> = Static<(typeof AgentMessageBodies)[T]>;
 export type CollectorBody<T extends CollectorMessageType> = Static<(typeof CollectorMessageBodies)[T]>;
@@ -200,6 +246,9 @@ export type AgentMessage = { [T in AgentMessageType]: { v: 1; type: T; seq: numb
 export type CollectorMessage = { [T in CollectorMessageType]: { v: 1; type: T; seq: number; ts: number; body: CollectorBody<T> } }[CollectorMessageType];
 
 export type HelloBody = Static<typeof HelloBody>;
+export type SpoolReport = Static<typeof SpoolReport>;
+export type SpoolDrop = Static<typeof SpoolDrop>;
+export type SpoolReportBody = Static<typeof SpoolReportBody>;
 export type MetricsBody = Static<typeof MetricsBody>;
 export type SiteDevice = Static<typeof SiteDevice>;
 export type SiteDevicesBody = Static<typeof SiteDevicesBody>;
