@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -41,8 +41,12 @@ import { registerReportRoutes } from './reports/routes.js';
 import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
-import { Database } from './store/database.js';
+import type { Database } from './store/database.js';
+import { StoreHealth } from './store/health.js';
+import { describeStoreCheck, inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
+import { DiskReserve } from './store/reserve.js';
 import { SqliteMetricStore } from './store/sqlite-metric-store.js';
+import { migrateOrExplain, openStore, reportStoreCheck, timed } from './store/startup.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
@@ -67,6 +71,9 @@ export interface Collector {
   live: LiveChannel;
   notifier: Notifier;
   reports: Reports;
+  health: StoreHealth;
+  /** What the start-up check of the store found after an unclean stop (null after a clean one). */
+  storeCheck: StoreCheck | null;
   /** The support mailbox's SMTP port, once listening (when configured). */
   mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
@@ -75,10 +82,22 @@ export interface Collector {
 }
 
 /** Opens the store, runs migrations and assembles the collector (not listening yet). */
-export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus } = {}): Promise<Collector> {
+/** `serving`: this process serves agents (marks the store in use, checks it after an unclean stop). */
+export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus; serving?: boolean } = {}): Promise<Collector> {
   const bus = opts.bus ?? new LocalBus();
-  const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
-  await db.migrate();
+  const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
+  // After an unclean stop: what the write-ahead log's recovery will drop, read before opening.
+  // Only a serving process marks the store as in use: a CLI command run beside it must not take its mark.
+  const marker = opts.serving ? new RunMarker(dbPath, bus.workerId) : null;
+  const wal = marker?.foundAtStart ? inspectWalBeforeOpen(dbPath) : null;
+  // A serving collector keeps a reserve of disk space beside the store: on a disk found full, giving
+  // it up is what lets SQLite open the store at all (then reads are served, data refused).
+  const reserve = opts.serving && dbPath !== ':memory:' ? new DiskReserve(dirname(dbPath), config.storeReserveBytes) : null;
+  if (reserve) mkdirSync(dirname(dbPath), { recursive: true });
+  const startedFull = reserve ? !reserve.prepare() : false;
+  const db = openStore(dbPath, config.synchronous);
+  await migrateOrExplain(db);
+  const check: StoreCheck | null = marker?.foundAtStart ? { unclean: true, wal, ...timed(() => quickCheck(db.sqlite)) } : null;
   const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
@@ -98,6 +117,22 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
+  const health = new StoreHealth({
+    dataDir: dirname(dbPath),
+    log: app.log.child({ domain: 'store' }),
+    reserve,
+    probeWrite: () =>
+      db.writeTransaction(() => {
+        db.sqlite
+          .prepare("INSERT INTO kv (key, value) VALUES ('store.probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+          .run(String(Date.now()));
+      }),
+  });
+  reportStoreCheck(check, health, app.log, marker?.set() ?? null);
+  if (startedFull) health.enter('full', `less than ${config.storeReserveBytes} bytes free at start-up: the reserve was given up to open the store`);
+  // A store that cannot take a small write now (started on a full disk) says so from the start.
+  await health.probeNow();
+  auth.onWriteRefused = (err) => health.writeFailed(err, 'session refresh');
   const policies = new PolicyService(db, config.channel);
   const live = new LiveChannel(auth);
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
@@ -110,19 +145,36 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
   };
   // A new inventory refreshes what the device list searches (addresses, software).
-  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics), (effects) => {
-    if (effects.inventoryChanged.length > 0)
-      devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch((err) => app.log.error({ err }, 'device search refresh failed'));
-    for (const id of effects.healthChanged) deviceChanged(id, 'health');
-  });
-  const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), bus, {
-    policyFor: (deviceId) => policies.effective(deviceId),
-    onHello: (agent, hello) => {
-      devices.updateFromHello(agent.agentId, hello).catch((err) => app.log.error({ err }, 'hello update failed'));
-      deviceChanged(agent.deviceId, 'connected', agent.clientId);
+  // A write refused because the store is full or damaged is counted in the store's summaries, not logged each time.
+  const logWriteError = (what: string) => (err: unknown) => {
+    if (!health.writeFailed(err, what)) app.log.error({ err }, `${what} failed`);
+  };
+  const pipeline = new IngestPipeline(
+    new SqliteIngestWriter(db, metrics),
+    (effects) => {
+      if (effects.inventoryChanged.length > 0)
+        devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch(logWriteError('device search refresh'));
+      for (const id of effects.healthChanged) deviceChanged(id, 'health');
     },
-    onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
-  });
+    5000,
+    health,
+  );
+  const channel = new AgentChannel(
+    db,
+    pipeline,
+    config.channel,
+    app.log.child({ domain: 'agent-channel' }),
+    bus,
+    {
+      policyFor: (deviceId) => policies.effective(deviceId),
+      onHello: (agent, hello) => {
+        devices.updateFromHello(agent.agentId, hello).catch(logWriteError('hello update'));
+        deviceChanged(agent.deviceId, 'connected', agent.clientId);
+      },
+      onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
+    },
+    health,
+  );
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -138,7 +190,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       },
     },
   });
-  registerErrorHandling(app);
+  registerErrorHandling(app, (err, what) => (health.writeFailed(err, what) ? (health.classify(err) as 'full' | 'damaged') : null));
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -208,11 +260,19 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     db.sqlite.prepare('SELECT 1').get();
-    return { status: 'ok', version: COLLECTOR_VERSION, protocol: PROTOCOL_VERSION, agentsConnected: channel.stats.connections };
+    const store = health.condition;
+    // Reads are served whatever the store's state; `degraded` says agent data is not being accepted, and why.
+    return {
+      status: store.state === 'ok' ? 'ok' : 'degraded',
+      version: COLLECTOR_VERSION,
+      protocol: PROTOCOL_VERSION,
+      agentsConnected: channel.stats.connections,
+      store: { ...store, lostAcknowledgedFrames: channel.stats.storeLostFrames, lastCheck: check ? describeStoreCheck(check) : null },
+    };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, health.condition);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -228,8 +288,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
 
   const maintenance = setInterval(() => {
-    metrics.maintain(Date.now()).catch((err) => app.log.error({ err }, 'metrics maintenance failed'));
-    flows.maintain(Date.now()).catch((err) => app.log.error({ err }, 'flow rollups failed'));
+    if (!health.acceptsData) return; // rollups write: not while the store is full or damaged
+    metrics.maintain(Date.now()).catch(logWriteError('metrics maintenance'));
+    flows.maintain(Date.now()).catch(logWriteError('flow rollups'));
   }, config.maintenanceIntervalMs);
   maintenance.unref();
   const daily = setInterval(() => {
@@ -278,6 +339,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     live,
     notifier,
     reports,
+    health,
+    storeCheck: check,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
@@ -290,6 +353,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       closed = true;
       clearInterval(maintenance);
       clearInterval(daily);
+      health.close();
       clearInterval(monthly);
       clearTimeout(firstInvoicing);
       await rules.stop();
@@ -302,6 +366,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       await app.close();
       await metrics.close();
       await db.close();
+      // A store found damaged stays marked, so that the next start checks it again.
+      if (health.condition.state !== 'damaged') marker?.clear();
     },
   };
   return collector;

@@ -26,6 +26,8 @@ export interface CollectorConfig {
   reports: ReportSettings;
   /** Rollup pass period. */
   maintenanceIntervalMs: number;
+  /** Disk space kept in reserve beside the store (see store/reserve.ts); 0 = none. */
+  storeReserveBytes: number;
   /** Folder of the agent installers offered for download (`installers/dist`). */
   downloadsDir?: string | undefined;
   /** Folder of the dashboard's static files, if it should be served. */
@@ -46,6 +48,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     channel: { ...DEFAULT_CHANNEL_SETTINGS },
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
+    storeReserveBytes: 8 * 1024 * 1024,
     rulesIntervalMs: 15_000,
     invoicing: true,
     reports: { ...DEFAULT_REPORT_SETTINGS },

@@ -21,7 +21,8 @@ export interface Harness {
 }
 
 /** A real collector on loopback with a temporary SQLite file, two clients and one user per role. */
-export async function startHarness(overrides: Partial<CollectorConfig> = {}): Promise<Harness> {
+/** `serving`: as `vigie-collector serve` runs it (store marker, disk reserve). */
+export async function startHarness(overrides: Partial<CollectorConfig> = {}, opts: { serving?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-collector-'));
   const collector = await createCollector(
     defaultConfig({
@@ -33,6 +34,7 @@ export async function startHarness(overrides: Partial<CollectorConfig> = {}): Pr
       reports: { ...DEFAULT_REPORT_SETTINGS, schedule: null },
       ...overrides,
     }),
+    { serving: opts.serving ?? false },
   );
   const url = await collector.listen();
   const { tenants, auth } = collector;

@@ -34,7 +34,7 @@ export function p99ByWindow(ms: number[], at: number[], windowMs: number): numbe
  * Soak: many simulated agents for a long time against one collector process, its RSS sampled every
  * `--sample-sec`. Reports the peak RSS, the slope of the second half (a leak shows as a steady climb;
  * flat is under 1 MB/min), the ack latency p99 overall and per minute (a periodic stall shows as
- * minutes far above the median minute). `--node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"` passes
+ * minutes far above the median minute). `--node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"` passes
  * options to the collector's Node (profiles are written when it stops).
  */
 export async function run(argv: string[]): Promise<void> {

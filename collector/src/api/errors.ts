@@ -1,8 +1,13 @@
 import { ErrorCodes, VigieError } from '@vigie/shared';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
-/** Every error leaves as `{error: {code, message}}` with a catalogue code; 5xx details stay in the log. */
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * Every error leaves as `{error: {code, message}}` with a catalogue code; 5xx details stay in the log.
+ * `storeRefused` recognises a write the store refused (disk full, damaged store): the client is
+ * told why (VIGIE_E_STORE_FULL/DAMAGED) and the store's own summaries count it instead of one log
+ * line per request.
+ */
+export function registerErrorHandling(app: FastifyInstance, storeRefused?: (err: unknown, what: string) => 'full' | 'damaged' | null): void {
   app.setErrorHandler((err: FastifyError | VigieError, req, reply) => {
     if (err instanceof VigieError) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
@@ -24,6 +29,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.code(413).send({ error: { code: ErrorCodes.PAYLOAD_TOO_LARGE.code, message: ErrorCodes.PAYLOAD_TOO_LARGE.message } });
     if (fe.statusCode && fe.statusCode < 500) {
       return reply.code(fe.statusCode).send({ error: { code: ErrorCodes.VALIDATION.code, message: fe.message } });
+    }
+    const trouble = storeRefused?.(err, `${req.method} ${req.routeOptions.url ?? ''}`);
+    if (trouble) {
+      const e = ErrorCodes[trouble === 'full' ? 'STORE_FULL' : 'STORE_DAMAGED'];
+      return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: { code: ErrorCodes.INTERNAL.code, message: ErrorCodes.INTERNAL.message } });

@@ -1,5 +1,6 @@
 import type { ChannelStats } from '../ingest/agent-channel.js';
 import type { PipelineStats } from '../ingest/pipeline.js';
+import type { StoreCondition } from '../store/health.js';
 
 interface Gauge {
   name: string;
@@ -9,7 +10,7 @@ interface Gauge {
 }
 
 /** The collector's own health in Prometheus text exposition format 0.0.4. */
-export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1): string {
+export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1, store?: StoreCondition): string {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const rows: Gauge[] = [
@@ -23,6 +24,21 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
     { name: 'vigie_ingest_batches_total', help: 'Group-commit transactions', type: 'counter', value: pipeline.batches },
     { name: 'vigie_ingest_commit_errors_total', help: 'Batches that failed and were retried frame by frame', type: 'counter', value: pipeline.commitErrors },
     { name: 'vigie_ingest_pending_frames', help: 'Frames waiting for the next commit', type: 'gauge', value: pipeline.pendingFrames },
+    {
+      name: 'vigie_ingest_frames_refused_by_store_total',
+      help: 'Frames not committed because the store was full or damaged (agents keep them)',
+      type: 'counter',
+      value: pipeline.framesRefusedByStore,
+    },
+    { name: 'vigie_agent_pauses_total', help: 'Agent connections told to wait for the store', type: 'counter', value: channel.pauses },
+    {
+      name: 'vigie_store_lost_acknowledged_frames_total',
+      help: 'Acknowledged frames agents had that the store no longer had (resent from their window)',
+      type: 'counter',
+      value: channel.storeLostFrames,
+    },
+    { name: 'vigie_store_full', help: '1 while the store is full and agent data is refused', type: 'gauge', value: store?.state === 'full' ? 1 : 0 },
+    { name: 'vigie_store_damaged', help: '1 while the store is damaged and agent data is refused', type: 'gauge', value: store?.state === 'damaged' ? 1 : 0 },
     { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', type: 'gauge', value: mem.rss },
     { name: 'nodejs_heap_used_bytes', help: 'V8 heap used in bytes', type: 'gauge', value: mem.heapUsed },
     { name: 'process_cpu_seconds_total', help: 'User and system CPU time in seconds', type: 'counter', value: (cpu.user + cpu.system) / 1e6 },

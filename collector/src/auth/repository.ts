@@ -16,6 +16,9 @@ export const SESSION_IDLE_MS = 12 * 3600_000;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export class AuthRepository {
+  /** Recognises (and counts) a write the store refused (full, damaged): true when `err` is one. */
+  onWriteRefused?: (err: unknown) => boolean;
+
   constructor(private readonly db: Database) {}
 
   async createUser(u: { email: string; name: string; role: Role; clientId: number | null; passwordHash: string; locale?: string }): Promise<number> {
@@ -67,11 +70,15 @@ export class AuthRepository {
       .executeTakeFirst();
     if (!row || row.expires_at <= now || row.disabled_at !== null) return undefined;
     if (now - row.last_seen_at > 60_000) {
+      // Sliding expiry: a store that refuses writes (disk full) must not lock users out of reading.
       await this.db.kysely
         .updateTable('sessions')
         .set({ last_seen_at: now, expires_at: now + SESSION_IDLE_MS })
         .where('id_hash', '=', idHash)
-        .execute();
+        .execute()
+        .catch((err: unknown) => {
+          if (!this.onWriteRefused?.(err)) throw err;
+        });
     }
     return {
       idHash,

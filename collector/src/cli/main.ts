@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
 import { createCollector } from '../app.js';
@@ -8,6 +9,7 @@ import { IpcBus } from '../cluster/bus.js';
 import { runPrimary } from '../cluster/primary.js';
 import { type CollectorConfig, defaultConfig } from '../config.js';
 import { runReportCommand, summary } from '../reports/cli.js';
+import { checkStoreFile, describeStoreCheck } from '../store/integrity.js';
 
 const USAGE = `vigie-collector <command> [options]
 
@@ -19,6 +21,8 @@ Commands:
   token create          --site <id> [--uses <n>] [--ttl-hours <h>] [--label <text>]
   report                --month <YYYY-MM> [--client <id|name>] [--lang fr|en] [--send]   monthly activity reports, with progress
                         (--send mails each client's report once per month, as the schedule does)
+  store check           [--full]   check the store (quick_check, or integrity_check with --full) and its write-ahead log;
+                        exits 1 when damaged (read-only: the collector may be running)
 
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
@@ -29,6 +33,7 @@ Serve options:
   --workers <n>         run n collector processes on the port (each holds its own agent connections)
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
+  --store-reserve-mb <n> (8)  disk space kept beside the store and given up when the disk fills, so the collector still starts
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
   --report-schedule <cron|off>  monthly reports run ('0 6 1 * *', Europe/Paris: 06:00 on the 1st)
@@ -54,6 +59,7 @@ const { values, positionals } = parseArgs({
     webhook: { type: 'string', multiple: true },
     'public-url': { type: 'string' },
     'rules-interval': { type: 'string' },
+    'store-reserve-mb': { type: 'string' },
     'downloads-dir': { type: 'string' },
     'incident-quiet': { type: 'string' },
     name: { type: 'string' },
@@ -69,6 +75,7 @@ const { values, positionals } = parseArgs({
     lang: { type: 'string' },
     send: { type: 'boolean', default: false },
     'report-schedule': { type: 'string' },
+    full: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -101,6 +108,7 @@ function config(): CollectorConfig {
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
+  if (values['store-reserve-mb'] !== undefined) c.storeReserveBytes = (int('store-reserve-mb') ?? 8) * 1024 * 1024;
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
@@ -133,7 +141,7 @@ async function main(): Promise<number> {
       return -1;
     }
     const bus = cluster.isWorker ? new IpcBus(Number(process.env.VIGIE_WORKER_ID ?? cluster.worker?.id ?? 1)) : undefined;
-    const collector = await createCollector(config(), { bus });
+    const collector = await createCollector(config(), { bus, serving: true });
     const url = await collector.listen();
     collector.app.log.info({ url }, 'vigie collector listening');
     const stop = async () => {
@@ -143,6 +151,12 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return -1;
+  }
+  if (cmd === 'store check') {
+    const c = config();
+    const check = checkStoreFile(c.dbPath ?? join(c.dataDir, 'vigie.db'), values.full ?? false);
+    print(describeStoreCheck(check), { ...check });
+    return check.problems.length > 0 || (check.wal?.lostCommits ?? 0) > 0 ? 1 : 0;
   }
   const collector = await createCollector({ ...config(), logLevel: 'warn' });
   try {

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { join } from 'node:path';
 import type { CollectorConfig } from '../config.js';
 import { Database } from '../store/database.js';
+import { describeStoreCheck, inspectWalBeforeOpen, RunMarker } from '../store/integrity.js';
 import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { isRelayMessage } from './bus.js';
 
@@ -12,7 +13,14 @@ import { isRelayMessage } from './bus.js';
  * time) and tell each other about agent connections through the primary.
  */
 export async function runPrimary(config: CollectorConfig, workers: number, log: (msg: string) => void): Promise<void> {
-  const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
+  const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
+  // Opening the store replays its write-ahead log: say first what that replay will drop (the workers
+  // check the rest once they find their marker).
+  if (Array.from({ length: workers }, (_, i) => new RunMarker(dbPath, i + 1)).some((m) => m.foundAtStart)) {
+    const wal = inspectWalBeforeOpen(dbPath);
+    if (wal) log(`store check after an unclean stop: ${describeStoreCheck({ unclean: true, wal, problems: [], damagedTables: [], ms: 0 })}`);
+  }
+  const db = new Database({ path: dbPath, synchronous: config.synchronous });
   await db.migrate();
   await (await SqliteMetricStore.open(db, config.retention)).close();
   await db.close();

@@ -11,17 +11,21 @@ import {
   encodeMessage,
   type HelloBody,
   MAX_FRAME_BYTES,
+  type SpoolReportBody,
 } from '@vigie/shared';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ClusterBus } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
+import type { StoreHealth, StoreTrouble } from '../store/health.js';
 import { type AgentIdentity, authenticateAgent } from './agent-auth.js';
 import type { FrameSink } from './frame.js';
 import type { IngestPipeline } from './pipeline.js';
 import { type ChannelSettings, defaultPolicy } from './policy.js';
 
 export const AGENT_CHANNEL_PATH = '/api/v1/agent';
+/** An agent still sending while told to wait is told again at most this often. */
+const PAUSE_REMINDER_MS = 30_000;
 /** WebSocket close codes: 4000 + the HTTP-like status of the error. */
 const closeCodeFor = (status: number) => 4000 + status;
 
@@ -31,6 +35,10 @@ export interface ChannelStats {
   framesRefused: number;
   duplicates: number;
   authFailures: number;
+  /** Acknowledged frames agents said they had that the store no longer has (it lost committed data). */
+  storeLostFrames: number;
+  /** Connections told to wait because the store cannot take data. */
+  pauses: number;
 }
 
 export interface AgentChannelEvents {
@@ -51,7 +59,8 @@ export class AgentChannel {
   /** Which collector process holds each connected agent, cluster-wide. */
   private readonly online = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
-  readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0 };
+  private readonly lastSeqStmt;
+  readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0, storeLostFrames: 0, pauses: 0 };
   private closing = false;
 
   constructor(
@@ -61,7 +70,12 @@ export class AgentChannel {
     readonly log: Logger,
     readonly bus: ClusterBus,
     readonly events: AgentChannelEvents = {},
+    readonly health?: StoreHealth,
   ) {
+    // The store takes data again: every agent told to wait gets an ack, which resumes its sending.
+    health?.onChange((c) => {
+      if (c.state === 'ok') for (const conn of this.conns.values()) conn.resume();
+    });
     bus.subscribe((m) => {
       if (m.type === 'agent-connected') this.online.set(m.agentId, m.workerId);
       else if (m.type === 'agent-disconnected') {
@@ -72,6 +86,7 @@ export class AgentChannel {
         for (const c of this.conns.values()) if (ids.has(c.deviceId)) c.send('policy', this.policyFor(c.deviceId));
       }
     });
+    this.lastSeqStmt = db.sqlite.prepare('SELECT last_seq FROM agents WHERE id = ?');
     this.heartbeat = setInterval(() => this.beat(), settings.heartbeatSec * 1000);
     this.heartbeat.unref();
   }
@@ -107,6 +122,12 @@ export class AgentChannel {
       conn.closed = true;
       this.events.onDisconnect?.(agent);
     });
+  }
+
+  /** The agent's highest committed seq as stored now. */
+  committedSeqOf(agentId: string): number | undefined {
+    const row = this.lastSeqStmt.get(agentId) as { last_seq: number } | undefined;
+    return row ? Number(row.last_seq) : undefined;
   }
 
   /** Connected to this collector process or to another one of the cluster. */
@@ -159,9 +180,14 @@ class AgentConnection implements FrameSink {
   }
 
   private helloDone = false;
+  /** Hello is settled (its ack sent): data frames before that are refused. */
+  private acked = false;
   private committedSeq: number;
   private queuedSeq: number;
   private outSeq = 0;
+  /** Told to wait (store full or damaged) and not resumed yet; when it was last told. */
+  private pausedAt = 0;
+  generation = 0;
   private alive = true;
   private tokens: number;
   private lastRefill = Date.now();
@@ -246,6 +272,21 @@ class AgentConnection implements FrameSink {
       this.fail('HELLO_REQUIRED', undefined, msg.seq);
       return;
     }
+    if (msg.type === 'spool-report') {
+      this.storeSpoolReport(msg.body);
+      return;
+    }
+    const health = this.channel.health;
+    if (health && !health.acceptsData) {
+      // Not queued: the agent keeps the frame and sends it again after the ack that resumes it.
+      health.frameRefused();
+      if (this.pausedAt === 0 || Date.now() - this.pausedAt > PAUSE_REMINDER_MS) this.storeRefused(health.condition.state as StoreTrouble);
+      return;
+    }
+    if (this.pausedAt !== 0) {
+      // Sent before our pause reached the agent, or after it resumed on its own: it is resent after the resuming ack.
+      return;
+    }
     if (msg.seq <= this.queuedSeq) {
       // A replay after reconnect: already committed (ack again) or already queued (ack will follow).
       stats.duplicates++;
@@ -256,25 +297,90 @@ class AgentConnection implements FrameSink {
     this.channel.pipeline.enqueue({ agentId: this.agent.agentId, deviceId: this.agent.deviceId, msg, receivedAt: Date.now(), values: res.values }, this);
   }
 
+  /**
+   * Hello's ack waits until everything received before (from an earlier connection of this agent)
+   * is committed, and carries the agent's highest committed seq read then: the agent settles the
+   * frames it is in doubt about on it, and resends from it. Its spool report is stored in the same
+   * batch.
+   */
   private onHello(hello: HelloBody): void {
     this.helloDone = true;
     this.channel.events.onHello?.(this.agent, hello);
     this.send('policy', this.channel.policyFor(this.agent.deviceId));
-    this.send('ack', { seq: this.committedSeq });
-    if (!hello.inventoryHash || hello.inventoryHash !== this.agent.inventoryHash) {
-      this.send('command', { commandId: `inv-${Date.now().toString(36)}`, action: 'refresh-inventory' });
-    }
+    this.enqueueReport({ nextSeq: hello.nextSeq, spool: hello.spool }, () => {
+      if (this.closed) return;
+      const stored = this.channel.committedSeqOf(this.agent.agentId) ?? this.committedSeq;
+      this.committedSeq = stored;
+      this.queuedSeq = stored;
+      const acked = hello.spool.ackedSeq ?? 0;
+      if (acked > stored) {
+        this.channel.stats.storeLostFrames += acked - stored;
+        this.channel.log.error(
+          { agentId: this.agent.agentId, deviceId: this.agent.deviceId, ackedSeq: acked, storedSeq: stored, frames: acked - stored },
+          'the store lost frames it had acknowledged to this agent (damaged or rolled-back store): the agent resends them from its acknowledged window',
+        );
+      }
+      this.acked = true;
+      this.send('ack', { seq: this.committedSeq });
+      if (!hello.inventoryHash || hello.inventoryHash !== this.agent.inventoryHash) {
+        this.send('command', { commandId: `inv-${Date.now().toString(36)}`, action: 'refresh-inventory' });
+      }
+      const health = this.channel.health;
+      if (health && !health.acceptsData) this.storeRefused(health.condition.state as StoreTrouble);
+    });
+  }
+
+  private storeSpoolReport(body: SpoolReportBody): void {
+    if (this.channel.health && !this.channel.health.acceptsData) return; // the next report or hello carries the same totals
+    this.enqueueReport(body);
+  }
+
+  private enqueueReport(body: SpoolReportBody, then?: () => void): void {
+    this.channel.pipeline.enqueue({
+      agentId: this.agent.agentId,
+      deviceId: this.agent.deviceId,
+      msg: { v: 1, type: 'spool-report', seq: 0, ts: Date.now(), body },
+      receivedAt: Date.now(),
+      values: 0,
+      ...(then ? { onSettled: () => then() } : {}),
+    });
   }
 
   committed(seq: number): void {
     if (seq > this.committedSeq) this.committedSeq = seq;
-    this.send('ack', { seq: this.committedSeq });
+    if (this.pausedAt === 0) this.send('ack', { seq: this.committedSeq });
   }
 
   failed(seq: number, error: Error): void {
     this.channel.log.error({ agentId: this.agent.agentId, seq, err: error.message }, 'commit failed');
+    this.generation++;
     // Not committed: the agent keeps the frame in its spool and sends it again after reconnecting.
     this.fail('INTERNAL', 'could not store the frame; it will be retried', seq);
+  }
+
+  /**
+   * The store cannot take data: the agent is told once (not fatal, the connection stays) and waits
+   * for an ack; frames it had in flight are forgotten here and resent then.
+   */
+  storeRefused(trouble: StoreTrouble): void {
+    this.generation++;
+    this.queuedSeq = this.committedSeq;
+    if (this.pausedAt === 0) this.channel.stats.pauses++;
+    this.pausedAt = Date.now();
+    this.send('error', {
+      code: ErrorCodes[trouble === 'full' ? 'STORE_FULL' : 'STORE_DAMAGED'].code,
+      message: ErrorCodes[trouble === 'full' ? 'STORE_FULL' : 'STORE_DAMAGED'].message,
+      fatal: false,
+      pause: true,
+    });
+  }
+
+  /** The store takes data again: an ack tells the agent to resend what followed it. */
+  resume(): void {
+    if (this.pausedAt === 0 || !this.acked) return;
+    this.pausedAt = 0;
+    this.queuedSeq = this.committedSeq;
+    this.send('ack', { seq: this.committedSeq });
   }
 }
 

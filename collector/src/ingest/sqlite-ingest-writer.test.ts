@@ -28,17 +28,37 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const sink = (): FrameSink & { acks: number[] } => {
+/** A sender as the agent channel is one: a refusal bumps its generation (its queued frames are not committed). */
+const sink = (): FrameSink & { acks: number[]; failures: number[]; refusals: string[] } => {
   const acks: number[] = [];
-  return { acks, committed: (s) => acks.push(s), failed: () => {} };
+  const failures: number[] = [];
+  const refusals: string[] = [];
+  const s = {
+    acks,
+    failures,
+    refusals,
+    generation: 0,
+    committed: (seq: number) => acks.push(seq),
+    failed: (seq: number) => {
+      s.generation++;
+      failures.push(seq);
+    },
+    storeRefused: (t: string) => {
+      s.generation++;
+      refusals.push(t);
+    },
+  };
+  return s;
 };
-const event = (seq: number): PendingFrame => ({
+const event = (seq: number, kind = 'test'): PendingFrame => ({
   agentId: 'a1',
   deviceId,
   receivedAt: 0,
   values: 0,
-  msg: { v: 1, type: 'event', seq, ts: 1, body: { kind: 'test', severity: 'info', message: `event ${seq}`, occurredAt: 1 } },
+  msg: { v: 1, type: 'event', seq, ts: 1, body: { kind, severity: 'info', message: `event ${seq}`, occurredAt: 1 } },
 });
+const lastSeq = () => (db.sqlite.prepare("SELECT last_seq FROM agents WHERE id = 'a1'").get() as { last_seq: number }).last_seq;
+const storedSeqs = () => (db.sqlite.prepare('SELECT seq FROM agent_events ORDER BY seq').all() as { seq: number }[]).map((r) => r.seq);
 
 describe('SQLite ingest writer', () => {
   it('stores a frame replayed on a new connection once, even while the first copy is uncommitted', async () => {
@@ -64,5 +84,44 @@ describe('SQLite ingest writer', () => {
     await pipeline.drain();
     expect((db.sqlite.prepare('SELECT count(*) n FROM agent_events').get() as { n: number }).n).toBe(1);
     expect(s.acks).toEqual([1, 1]);
+  });
+
+  it('commits none of a sender’s frames queued after one it could not store: acks are cumulative, it would be acknowledged', async () => {
+    // A frame the store refuses (here a real trigger), in the first of two batches.
+    db.sqlite.exec("CREATE TRIGGER refuse_boom BEFORE INSERT ON agent_events WHEN NEW.kind = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+    pipeline = new IngestPipeline(new SqliteIngestWriter(db, await SqliteMetricStore.open(db)), () => {}, 2);
+    const s = sink();
+    pipeline.enqueue(event(1), s);
+    pipeline.enqueue(event(2, 'boom'), s);
+    pipeline.enqueue(event(3), s); // second batch, queued before the refusal
+    await pipeline.drain();
+    expect(s.failures).toEqual([2]);
+    expect(storedSeqs()).toEqual([1]);
+    expect(lastSeq()).toBe(1);
+    expect(s.acks).toEqual([1]);
+  });
+
+  it('on a store refusal (disk full), tells each sender once, commits nothing of theirs after it, and reports it as full', async () => {
+    // SQLITE_FULL for real: the file may not grow past its current size.
+    const pages = db.sqlite.pragma('page_count', { simple: true }) as number;
+    db.sqlite.pragma(`max_page_count = ${pages}`);
+    const refused: unknown[] = [];
+    const health = {
+      classify: (e: unknown) => ((e as { code?: string }).code === 'SQLITE_FULL' ? 'full' : 'other'),
+      writeFailed: (e: unknown) => refused.push(e),
+      frameRefused: () => {},
+    };
+    pipeline = new IngestPipeline(new SqliteIngestWriter(db, await SqliteMetricStore.open(db)), () => {}, 5000, health as never);
+    const s = sink();
+    const big = (seq: number): PendingFrame => ({
+      ...event(seq),
+      msg: { ...event(seq).msg, body: { kind: 'test', severity: 'info', message: 'x'.repeat(50_000), occurredAt: 1 } } as PendingFrame['msg'],
+    });
+    for (let i = 1; i <= 5; i++) pipeline.enqueue(big(i), s);
+    await pipeline.drain();
+    expect(s.refusals).toEqual(['full']);
+    expect(refused).toHaveLength(1);
+    expect(lastSeq()).toBe(0);
+    expect(pipeline.stats.framesRefusedByStore).toBe(5);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalInventory, type Inventory, type SiteDevice } from '@vigie/shared';
+import { canonicalInventory, type Inventory, type SiteDevice, type SpoolReportBody } from '@vigie/shared';
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples } from '../store/metric-store.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
@@ -26,7 +26,15 @@ export class SqliteIngestWriter implements IngestWriter {
     this.db = database.sqlite;
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
-      agentSeen: p('UPDATE agents SET last_seq = max(last_seq, ?), last_seen_at = ? WHERE id = ?'),
+      agentSeen: p('UPDATE agents SET last_seq = max(last_seq, ?), frames_stored = frames_stored + ?, last_seen_at = ? WHERE id = ?'),
+      spoolReport: p(
+        `UPDATE agents SET spool_next_seq = max(coalesce(spool_next_seq, 0), ?), spool_dropped_frames = max(spool_dropped_frames, ?),
+           spool_unspooled_frames = max(spool_unspooled_frames, ?), spool_in_doubt_frames = ?, spool_pending_frames = ?, spool_reported_at = ?
+         WHERE id = ? RETURNING spool_last_drop_id AS lastDropId`,
+      ),
+      spoolLastDrop: p('UPDATE agents SET spool_last_drop_id = max(spool_last_drop_id, ?) WHERE id = ?'),
+      dropEvent: p("SELECT id FROM agent_events WHERE device_id = ? AND kind = 'spool.dropped' AND json_extract(data, '$.id') = ? ORDER BY id DESC LIMIT 1"),
+      updateEvent: p('UPDATE agent_events SET message = ?, data = ? WHERE id = ?'),
       agentLastSeq: p('SELECT last_seq FROM agents WHERE id = ?'),
       deviceSeen: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
       lastSnapshot: p('SELECT data FROM inventory_snapshots WHERE device_id = ? ORDER BY id DESC LIMIT 1'),
@@ -69,19 +77,24 @@ export class SqliteIngestWriter implements IngestWriter {
 
   private apply(frames: PendingFrame[], now: number): CommitEffects {
     const effects: CommitEffects = { inventoryChanged: [], devicesSeen: new Set(), healthChanged: new Set() };
-    const seqs = new Map<string, { seq: number; deviceId: number }>();
+    const seqs = new Map<string, { seq: number; deviceId: number; stored: number }>();
     const samples: DeviceSamples[] = [];
     for (const f of frames) {
+      if (f.msg.type === 'spool-report') {
+        this.applySpoolReport(f.agentId, f.deviceId, f.msg.body, now);
+        continue;
+      }
       // The committed seq is checked inside the transaction: a frame replayed on a new connection
       // while the old connection's copy was still waiting to commit is stored only once.
       let state = seqs.get(f.agentId);
       if (!state) {
         const row = this.s.agentLastSeq!.get(f.agentId) as { last_seq: number } | undefined;
-        state = { seq: Number(row?.last_seq ?? 0), deviceId: f.deviceId };
+        state = { seq: Number(row?.last_seq ?? 0), deviceId: f.deviceId, stored: 0 };
         seqs.set(f.agentId, state);
       }
       if (f.msg.seq <= state.seq) continue;
       state.seq = f.msg.seq;
+      state.stored++;
       const m = f.msg;
       switch (m.type) {
         case 'metrics':
@@ -157,12 +170,39 @@ export class SqliteIngestWriter implements IngestWriter {
       }
     }
     if (samples.length > 0) this.metrics.write(samples);
-    for (const [agentId, { seq, deviceId }] of seqs) {
-      this.s.agentSeen!.run(seq, now, agentId);
+    for (const [agentId, { seq, deviceId, stored }] of seqs) {
+      this.s.agentSeen!.run(seq, stored, now, agentId);
       this.s.deviceSeen!.run(now, deviceId);
       effects.devicesSeen.add(deviceId);
     }
     return effects;
+  }
+
+  /**
+   * An agent's spool report: its cumulative loss counters (kept at their highest: a report may
+   * arrive late), and each loss run once as a `spool.dropped` event of the device (the latest run
+   * may grow while the agent keeps losing frames: its event is updated).
+   */
+  private applySpoolReport(agentId: string, deviceId: number, body: SpoolReportBody, now: number): void {
+    const r = body.spool;
+    const row = this.s.spoolReport!.get(body.nextSeq, r.droppedFrames, r.unspooledFrames ?? 0, r.inDoubtFrames ?? 0, r.pendingFrames, now, agentId) as
+      | { lastDropId: number }
+      | undefined;
+    if (!row) return;
+    let last = row.lastDropId;
+    for (const d of r.drops ?? []) {
+      if (d.id < row.lastDropId) continue;
+      const message =
+        d.reason === 'disk-full'
+          ? `${d.frames} trame(s) perdue(s) : disque de l’agent plein (seq ${d.fromSeq}–${d.toSeq})`
+          : `${d.frames} trame(s) perdue(s) : file d’attente de l’agent pleine pendant une coupure (seq ${d.fromSeq}–${d.toSeq})`;
+      const data = JSON.stringify({ id: d.id, reason: d.reason, frames: d.frames, fromSeq: d.fromSeq, toSeq: d.toSeq });
+      const existing = d.id === row.lastDropId ? (this.s.dropEvent!.get(deviceId, d.id) as { id: number } | undefined) : undefined;
+      if (existing) this.s.updateEvent!.run(message, data, existing.id);
+      else if (d.id > row.lastDropId) this.s.insertEvent!.run(deviceId, 0, 'spool.dropped', 'warning', message, data, d.at, now);
+      last = Math.max(last, d.id);
+    }
+    if (last > row.lastDropId) this.s.spoolLastDrop!.run(last, agentId);
   }
 
   /**

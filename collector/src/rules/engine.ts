@@ -3,7 +3,7 @@ import type { IncidentService } from '../incidents/service.js';
 import type { Database } from '../store/database.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { DEFAULT_RULES } from './defaults.js';
-import { initialState, type RuleState, step, type ThresholdParams, thresholdBreached } from './evaluate.js';
+import { initialState, isQuiet, type RuleState, step, type ThresholdParams, thresholdBreached } from './evaluate.js';
 
 interface Rule {
   id: number;
@@ -47,6 +47,7 @@ export interface EngineOptions {
  */
 export class RuleEngine {
   private readonly states = new Map<string, RuleState>();
+  private readonly keyTargets = new Map<string, { name: string; target: string }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -96,6 +97,24 @@ export class RuleEngine {
       .get(now, now, d.id, d.site_id, d.client_id);
   }
 
+  /**
+   * A series key's metric name and rule target (its labels), parsed once: every agent sends the
+   * same few dozen keys, and parsing them all each round was the bulk of what a round allocated.
+   */
+  private keyTarget(key: string): { name: string; target: string } {
+    let t = this.keyTargets.get(key);
+    if (!t) {
+      const sk = parseSeriesKey(key);
+      const labels = Object.entries(sk.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      t = { name: sk.name, target: labels || sk.name };
+      if (this.keyTargets.size >= 100_000) this.keyTargets.clear();
+      this.keyTargets.set(key, t);
+    }
+    return t;
+  }
+
   private observe(now: number): Observation[] {
     const rules = this.rules();
     const devices = this.db.sqlite
@@ -112,12 +131,14 @@ export class RuleEngine {
           if (!d.agent_id) continue;
           const last = d.last_seen_at ?? d.created_at;
           const silent = !this.opts.isConnected(d.agent_id) && now - last > minutes * 60_000;
+          // The message serves an opening or a closing only: not built for the thousands of quiet agents each round.
+          const needed = silent || this.states.get(stateKey(rule.id, d.id, 'agent'))?.firing;
           out.push({
             rule,
             device: d,
             target: 'agent',
             condition: silent,
-            message: `L'agent de ${d.hostname} ne répond plus depuis ${Math.round((now - last) / 60_000)} min`,
+            message: needed ? `L'agent de ${d.hostname} ne répond plus depuis ${Math.round((now - last) / 60_000)} min` : '',
           });
         }
       } else if (rule.type === 'threshold') {
@@ -125,15 +146,14 @@ export class RuleEngine {
         for (const [deviceId, sample] of this.metrics.newestSamples()) {
           const d = byId.get(deviceId);
           if (!d) continue;
-          for (const [key, value] of Object.entries(sample.values)) {
-            const sk = parseSeriesKey(key);
-            if (sk.name !== p.metric) continue;
-            const target =
-              Object.entries(sk.labels)
-                .map(([k, v]) => `${k}=${v}`)
-                .join(',') || p.metric;
+          for (const key in sample.values) {
+            const { name, target } = this.keyTarget(key);
+            if (name !== p.metric) continue;
+            const value = sample.values[key]!;
             const state = this.states.get(stateKey(rule.id, d.id, target));
             const condition = thresholdBreached(p, value, state?.firing ?? false);
+            // Not breached and nothing pending, firing or flapping: no transition can come of it.
+            if (!condition && (!state || isQuiet(state))) continue;
             out.push({
               rule,
               device: d,

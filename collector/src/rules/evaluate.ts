@@ -36,6 +36,9 @@ export interface RuleState {
 
 export const initialState = (): RuleState => ({ firing: false, pendingSince: null, transitions: [], flapping: false });
 
+/** Nothing pending, firing, flapping or remembered: a false condition leaves such a state as it is. */
+export const isQuiet = (s: RuleState): boolean => !s.firing && s.pendingSince === null && s.transitions.length === 0 && !s.flapping;
+
 /** Whether a threshold value is in the problem zone (entering) or still in it (staying, with hysteresis). */
 export function thresholdBreached(p: ThresholdParams, value: number, firing: boolean): boolean {
   const limit = firing ? (p.recoverValue ?? p.value) : p.value;
@@ -55,6 +58,8 @@ export function step(
   forMs: number,
   flap: FlapParams = DEFAULT_FLAP,
 ): { state: RuleState; transition: Transition } {
+  // The common case, every round for every healthy device: nothing changes, nothing is allocated.
+  if (!conditionTrue && isQuiet(state)) return { state, transition: null };
   const s: RuleState = { ...state, transitions: state.transitions.filter((t) => t > now - flap.windowSec * 1000) };
   let transition: Transition = null;
   if (conditionTrue && !s.firing) {

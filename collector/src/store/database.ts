@@ -21,6 +21,7 @@ import * as m005 from './migrations/005-billing.js';
 import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
+import * as m009 from './migrations/009-agent-accounting.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '006-reports': m006,
   '007-site-role': m007,
   '008-device-search': m008,
+  '009-agent-accounting': m009,
 };
 
 /**
@@ -79,8 +81,10 @@ export class Database {
   readonly sqlite: SqliteHandle;
   readonly kysely: Kysely<DB>;
   readonly dialect = 'sqlite' as const;
+  private readonly synchronous: 'full' | 'normal';
 
   constructor(opts: DatabaseOptions) {
+    this.synchronous = opts.synchronous === 'normal' ? 'normal' : 'full';
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.sqlite = new BetterSqlite3(opts.path);
     this.sqlite.pragma('journal_mode = WAL');
@@ -106,9 +110,21 @@ export class Database {
     return this.kysely.connection().execute(async () => fn());
   }
 
-  /** `fn` in one write transaction (BEGIN IMMEDIATE), under the write lock. */
-  writeTransaction<T>(fn: () => T): Promise<T> {
-    return this.writeLock(() => this.sqlite.transaction(fn).immediate());
+  /**
+   * `fn` in one write transaction (BEGIN IMMEDIATE), under the write lock. `durable: false` commits
+   * without waiting for the disk (for derived data that is recomputed if lost; the next durable
+   * commit makes it durable too, the write-ahead log being synced as a whole).
+   */
+  writeTransaction<T>(fn: () => T, opts: { durable?: boolean } = {}): Promise<T> {
+    if (opts.durable !== false || this.synchronous === 'normal') return this.writeLock(() => this.sqlite.transaction(fn).immediate());
+    return this.writeLock(() => {
+      this.sqlite.pragma('synchronous = NORMAL');
+      try {
+        return this.sqlite.transaction(fn).immediate();
+      } finally {
+        this.sqlite.pragma('synchronous = FULL');
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,9 @@ const DAY = 86_400_000;
 export const DEFAULT_RETENTION: RetentionPolicy = { rawMs: 30 * DAY, fiveMinMs: 366 * DAY, hourMs: 3 * 366 * DAY };
 
 export interface MaintenanceReport {
-  seriesRolledUp: number;
+  devicesRolledUp: number;
+  /** 5-minute and hourly rollup rows written. */
+  rollupRows: number;
   rawDeleted: number;
   fiveMinDeleted: number;
   hourDeleted: number;

@@ -69,6 +69,14 @@ export interface AgentsTable {
   revoked_at: number | null;
   last_seq: number;
   last_seen_at: number | null;
+  frames_stored: Generated<number>;
+  spool_next_seq: number | null;
+  spool_dropped_frames: Generated<number>;
+  spool_unspooled_frames: Generated<number>;
+  spool_in_doubt_frames: Generated<number>;
+  spool_pending_frames: Generated<number>;
+  spool_last_drop_id: Generated<number>;
+  spool_reported_at: number | null;
 }
 export interface InventorySnapshotsTable {
   id: Generated<number>;
