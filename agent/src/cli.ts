@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { enroll } from './enroll.js';
 import { createLog, type LogLevel } from './log.js';
@@ -6,6 +7,7 @@ import { collectInventoryDetailed } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
 import { AgentRuntime } from './runtime.js';
 import { defaultStateDir, loadCredential } from './state.js';
+import { Spool } from './transport/spool.js';
 import { VERSION_LINE } from './version.js';
 
 const USAGE = `${VERSION_LINE}
@@ -16,6 +18,8 @@ Usage: vigie-agent <command> [options]
   run                    run the agent (spool, metrics, inventory, connection)
   inventory --json       print the full inventory once and exit
   metrics --json         print one metrics sample set and exit
+  spool [--json]         what the spool holds and lost: frames produced, acknowledged, pending, dropped
+                         (size limit), not written (disk full), in doubt (only while the agent is stopped)
   --version              print the version and the protocol
 
 Options: --state-dir <dir> (default ${defaultStateDir()}), --log-level debug|info|warn|error,
@@ -88,6 +92,23 @@ export async function main(argv: string[]): Promise<number> {
       const { inventory, warnings } = await collectInventoryDetailed();
       for (const w of warnings) log.warn(w);
       console.log(values.json ? JSON.stringify(inventory, null, 2) : summary(inventory));
+      return 0;
+    }
+    case 'spool': {
+      const spool = await Spool.open({ dir: join(stateDir, 'spool'), onWarn: (m) => log.warn(m) });
+      const stats = spool.stats();
+      const drops = spool.report().drops ?? [];
+      await spool.close();
+      const produced = stats.nextSeq - 1;
+      console.log(
+        values.json
+          ? JSON.stringify({ produced, ...stats, drops })
+          : [
+              `frames produced: ${produced} (acknowledged up to seq ${stats.ackedSeq})`,
+              `pending: ${stats.pendingFrames} (${stats.pendingBytes} bytes); kept after acknowledgement: ${stats.windowFrames}`,
+              `lost: ${stats.droppedFrames} dropped by the size limit, ${stats.unspooledFrames} not written (disk full); in doubt: ${stats.inDoubtFrames}`,
+            ].join('\n'),
+      );
       return 0;
     }
     case 'metrics': {

@@ -1,3 +1,3 @@
 export { main } from './cli.js';
-export { AgentRuntime } from './runtime.js';
+export { AgentRuntime, type RuntimeOptions } from './runtime.js';
 export { AGENT_VERSION, VERSION_LINE } from './version.js';

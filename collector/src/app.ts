@@ -167,10 +167,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     bus,
     {
       policyFor: (deviceId) => policies.effective(deviceId),
-      onHello: (agent, hello) => {
-        devices.updateFromHello(agent.agentId, hello).catch(logWriteError('hello update'));
-        deviceChanged(agent.deviceId, 'connected', agent.clientId);
-      },
+      // The hello's own facts (host name, version) are stored with its spool report, in the ingest batch.
+      onHello: (agent) => deviceChanged(agent.deviceId, 'connected', agent.clientId),
       onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
     },
     health,

@@ -66,7 +66,7 @@ function connection(extra: { onPolicy?: (p: PolicyBody) => void; onRefused?: (se
       platform: 'linux',
       arch: 'x64',
       nextSeq: spool.stats().nextSeq,
-      spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 },
+      spool: spool.report(),
     }),
     onPolicy: extra.onPolicy ?? (() => {}),
     onCommand: () => {},
@@ -156,6 +156,103 @@ describe('agent connection to the collector', () => {
     first.terminate();
     await peer;
     await until(() => c.stats.connects === 2);
+    await c.stop();
+  });
+
+  it('waits when the collector cannot store (pause), keeps its frames, and resends what followed the ack that resumes it', async () => {
+    for (let i = 0; i < 6; i++) await spool.append(metricsFrame);
+    const c = connection();
+    c.start();
+    const ws = await peer;
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    await until(() => received.length === 5); // hello + a window of 4
+    ws.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 1 } }));
+    await until(() => received.length === 6);
+    ws.send(encodeMessage({ type: 'error', seq: 3, body: { code: 'VIGIE_E_STORE_FULL', message: 'full', fatal: false, pause: true } }));
+    await until(() => c.stats.pauses === 1);
+    for (let i = 0; i < 3; i++) await spool.append(metricsFrame);
+    c.kick();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).toHaveLength(6); // nothing sent while paused, and nothing dropped
+    expect(spool.stats()).toMatchObject({ ackedSeq: 1, pendingFrames: 8 });
+    expect(c.connectionState).toBe('open');
+    // The collector can store again: its ack says what it has; everything after is sent again.
+    received.length = 0;
+    ws.send(encodeMessage({ type: 'ack', seq: 4, body: { seq: 1 } }));
+    await until(() => received.length === 4);
+    expect(received.map((m) => (m as { seq: number }).seq)).toEqual([2, 3, 4, 5]);
+    ws.send(encodeMessage({ type: 'ack', seq: 5, body: { seq: 5 } }));
+    await until(() => received.length === 8);
+    expect(received.slice(4).map((m) => (m as { seq: number }).seq)).toEqual([6, 7, 8, 9]);
+    await c.stop();
+  });
+
+  it('resends the acknowledged window when a new connection is acknowledged below the last ack (the store lost frames)', async () => {
+    for (let i = 0; i < 8; i++) await spool.append(metricsFrame);
+    const c = connection();
+    c.start();
+    let ws = await peer;
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    await until(() => received.length === 5);
+    ws.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 8 } }));
+    await until(() => spool.stats().ackedSeq === 8);
+    // The collector restarts on a store that lost its last commits: it knows up to 3 only.
+    peer = new Promise((resolve) => wss.once('connection', resolve));
+    ws.terminate();
+    ws = await peer;
+    await until(() => received.filter((m) => (m as { type: string }).type === 'hello').length === 2);
+    const hello = received.at(-1) as { body: { spool: { ackedSeq: number } } };
+    expect(hello.body.spool.ackedSeq).toBe(8); // what lets the collector see its loss
+    received.length = 0;
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 3 } }));
+    await until(() => received.length === 4);
+    expect(received.map((m) => (m as { seq: number }).seq)).toEqual([4, 5, 6, 7]);
+    expect(c.stats.rewinds).toBe(1);
+    ws.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 7 } }));
+    await until(() => received.length === 5);
+    expect((received[4] as { seq: number }).seq).toBe(8);
+    await c.stop();
+  });
+
+  it('tells the collector of new losses at once, outside the spool (spool-report)', async () => {
+    await spool.close();
+    spool = await Spool.open({ dir, fsync: 'never', segmentBytes: 1000, maxBytes: 3000, ackWindowBytes: 0 });
+    const c = connection();
+    c.start();
+    const ws = await peer;
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    await until(() => received.length === 1);
+    // Frames the collector never acknowledges pile up beyond the size bound: the oldest unsent ones are lost.
+    const big = (seq: number) =>
+      encodeMessage({ type: 'metrics', seq, body: { samples: [{ ts: seq, values: { 'cpu.usage_pct': seq, pad: 0 } }] } }).padEnd(180, ' ');
+    for (let i = 0; i < 40; i++) await spool.append(big);
+    c.reportSpool();
+    await until(() => received.some((m) => (m as { type: string }).type === 'spool-report'));
+    const report = received.find((m) => (m as { type: string }).type === 'spool-report') as { seq: number; body: { nextSeq: number; spool: any } };
+    expect(report.seq).toBe(0);
+    expect(report.body.nextSeq).toBe(41);
+    expect(report.body.spool.droppedFrames + report.body.spool.inDoubtFrames).toBe(spool.stats().droppedFrames + spool.stats().inDoubtFrames);
+    expect(report.body.spool.droppedFrames).toBeGreaterThan(0);
+    expect(report.body.spool.drops[0]).toMatchObject({ id: 1, reason: 'spool-full' });
+    await c.stop();
+  });
+
+  it('takes a pause that follows its first ack at once as coming after it: frames sent meanwhile are resent after the resuming ack', async () => {
+    for (let i = 0; i < 6; i++) await spool.append(metricsFrame);
+    const c = connection();
+    c.start();
+    const ws = await peer;
+    await until(() => received.length === 1);
+    // A collector restarted on a full disk: its hello ack, then at once the request to wait.
+    ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    ws.send(encodeMessage({ type: 'error', seq: 2, body: { code: 'VIGIE_E_STORE_FULL', message: 'full', fatal: false, pause: true } }));
+    await until(() => c.stats.pauses === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    received.length = 0;
+    ws.send(encodeMessage({ type: 'ack', seq: 3, body: { seq: 0 } }));
+    await until(() => received.length === 4);
+    // Whatever went out before the pause was read is sent again from the first unacknowledged frame.
+    expect(received.map((m) => (m as { seq: number }).seq)).toEqual([1, 2, 3, 4]);
     await c.stop();
   });
 });

@@ -63,6 +63,7 @@ export class CollectorConnection {
   /** The collector asked us to wait (its store is full or damaged) until its next ack. */
   private paused = false;
   private lastReport = '';
+  private handling: Promise<void> = Promise.resolve();
   private reportTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -222,7 +223,13 @@ export class CollectorConnection {
       this.o.log.warn('invalid frame from collector', { code: res.code, message: res.message });
       return;
     }
-    void this.handle(res.msg).catch((err: Error) => this.o.log.error('handling collector message failed', { err: err.message }));
+    // One message at a time, in order: an ack's handling waits on the spool, and a pause that came
+    // after it must not be taken as having come before (it would be lifted at once, and frames sent
+    // into a paused collector be acknowledged later by a cumulative ack without being stored).
+    const msg = res.msg;
+    this.handling = this.handling
+      .then(() => this.handle(msg))
+      .catch((err: Error) => this.o.log.error('handling collector message failed', { err: err.message }));
   }
 
   private async handle(msg: CollectorMessage): Promise<void> {

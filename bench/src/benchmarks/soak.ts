@@ -30,6 +30,23 @@ export function p99ByWindow(ms: number[], at: number[], windowMs: number): numbe
   return Array.from(buckets, (b) => (b ? percentile(b, 99) : Number.NaN));
 }
 
+/** Waits until the collector has committed everything it received (the inventories of a fresh fleet) and stays so for 3 s. */
+async function collectorIdle(url: string): Promise<void> {
+  let quietSince = 0;
+  let last = -1;
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const pending = Number(/^vigie_ingest_pending_frames (\d+)$/m.exec(text)?.[1]);
+    const committed = Number(/^vigie_ingest_frames_committed_total (\d+)$/m.exec(text)?.[1]);
+    if (pending === 0 && committed === last) {
+      quietSince ||= Date.now();
+      if (Date.now() - quietSince >= 3000) return;
+    } else quietSince = 0;
+    last = committed;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /**
  * Soak: many simulated agents for a long time against one collector process, its RSS sampled every
  * `--sample-sec`. Reports the peak RSS, the slope of the second half (a leak shows as a steady climb;
@@ -78,6 +95,7 @@ export async function run(argv: string[]): Promise<void> {
       durationMs,
       graceMs: 15_000,
       connectRatePerSec: Number(a['connect-rate']),
+      settle: () => collectorIdle(collector.url),
       onReady: () => {
         monitor = new ProcMonitor(collector.pid, sampleMs);
         liveLog = setInterval(() => {

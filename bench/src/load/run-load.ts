@@ -24,6 +24,8 @@ export interface LoadOptions {
   onTick?: (c: WorkerCounters, elapsedMs: number) => void;
   /** Called when every agent is connected, just before the measured phase. */
   onReady?: () => void;
+  /** Awaited once every agent is connected, before the measured phase (e.g. until the collector has stored every inventory). */
+  settle?: () => Promise<void>;
 }
 
 export interface LoadReport {
@@ -117,6 +119,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const readies = (await ready) as Extract<FromWorker, { type: 'ready' }>[];
     // Let the inventories land before measuring.
     await new Promise((r) => setTimeout(r, 2000));
+    await o.settle?.();
     o.onReady?.();
     const startCounters = sum(latest);
     const started = Date.now();

@@ -33,6 +33,7 @@ Serve options:
   --workers <n>         run n collector processes on the port (each holds its own agent connections)
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
+  --heartbeat <s> (30)  agents ping and are pinged this often; silent for 3 heartbeats, a connection is dropped
   --store-reserve-mb <n> (8)  disk space kept beside the store and given up when the disk fills, so the collector still starts
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
@@ -60,6 +61,7 @@ const { values, positionals } = parseArgs({
     'public-url': { type: 'string' },
     'rules-interval': { type: 'string' },
     'store-reserve-mb': { type: 'string' },
+    heartbeat: { type: 'string' },
     'downloads-dir': { type: 'string' },
     'incident-quiet': { type: 'string' },
     name: { type: 'string' },
@@ -108,6 +110,7 @@ function config(): CollectorConfig {
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
+  if (values.heartbeat) c.channel.heartbeatSec = Math.max(5, int('heartbeat') ?? 30);
   if (values['store-reserve-mb'] !== undefined) c.storeReserveBytes = (int('store-reserve-mb') ?? 8) * 1024 * 1024;
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;

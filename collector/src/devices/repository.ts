@@ -84,7 +84,8 @@ export class DevicesRepository {
     const refresh = this.db.sqlite.prepare(
       `INSERT OR REPLACE INTO device_search (device_id, ips, software) ${DEVICE_SEARCH_SELECT} WHERE s.id = (SELECT max(id) FROM inventory_snapshots WHERE device_id = ?)`,
     );
-    await this.db.writeLock(() => {
+    // One transaction (one wait for the disk) for the whole batch, not one per device.
+    await this.db.writeTransaction(() => {
       for (const id of deviceIds) refresh.run(id);
     });
   }
@@ -192,15 +193,6 @@ export class DevicesRepository {
       .where('device_id', '=', deviceId)
       .orderBy('id', 'desc')
       .limit(limit)
-      .execute();
-  }
-
-  async updateFromHello(agentId: string, hello: { hostname: string; platform: string; arch: string; agentVersion: string }): Promise<void> {
-    await this.db.kysely.updateTable('agents').set({ agent_version: hello.agentVersion }).where('id', '=', agentId).execute();
-    await this.db.kysely
-      .updateTable('devices')
-      .set({ hostname: hello.hostname, platform: hello.platform, arch: hello.arch })
-      .where('id', '=', (eb) => eb.selectFrom('agents').select('device_id').where('id', '=', agentId))
       .execute();
   }
 }

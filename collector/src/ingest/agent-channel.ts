@@ -19,7 +19,7 @@ import type { ClusterBus } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
 import type { StoreHealth, StoreTrouble } from '../store/health.js';
 import { type AgentIdentity, authenticateAgent } from './agent-auth.js';
-import type { FrameSink } from './frame.js';
+import type { FrameSink, PendingFrame } from './frame.js';
 import type { IngestPipeline } from './pipeline.js';
 import { type ChannelSettings, defaultPolicy } from './policy.js';
 
@@ -307,7 +307,8 @@ class AgentConnection implements FrameSink {
     this.helloDone = true;
     this.channel.events.onHello?.(this.agent, hello);
     this.send('policy', this.channel.policyFor(this.agent.deviceId));
-    this.enqueueReport({ nextSeq: hello.nextSeq, spool: hello.spool }, () => {
+    const self = { hostname: hello.hostname, platform: hello.platform, arch: hello.arch, agentVersion: hello.agentVersion };
+    this.enqueueReport({ nextSeq: hello.nextSeq, spool: hello.spool }, self, () => {
       if (this.closed) return;
       const stored = this.channel.committedSeqOf(this.agent.agentId) ?? this.committedSeq;
       this.committedSeq = stored;
@@ -335,13 +336,14 @@ class AgentConnection implements FrameSink {
     this.enqueueReport(body);
   }
 
-  private enqueueReport(body: SpoolReportBody, then?: () => void): void {
+  private enqueueReport(body: SpoolReportBody, hello?: PendingFrame['hello'], then?: () => void): void {
     this.channel.pipeline.enqueue({
       agentId: this.agent.agentId,
       deviceId: this.agent.deviceId,
       msg: { v: 1, type: 'spool-report', seq: 0, ts: Date.now(), body },
       receivedAt: Date.now(),
       values: 0,
+      ...(hello ? { hello } : {}),
       ...(then ? { onSettled: () => then() } : {}),
     });
   }

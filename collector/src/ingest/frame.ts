@@ -9,6 +9,8 @@ export interface PendingFrame {
   receivedAt: number;
   /** Number of metric values, for batching and statistics. */
   values: number;
+  /** With a hello's spool report: what the agent says of itself, stored in the same batch (one commit for many reconnecting agents). */
+  hello?: { hostname: string; platform: string; arch: string; agentVersion: string };
   /**
    * Called once the batch holding this frame is settled, committed or not. Batches settle in
    * order, so this also says that everything enqueued before it is settled (hello's ack waits on it).

@@ -32,6 +32,9 @@ export class SqliteIngestWriter implements IngestWriter {
            spool_unspooled_frames = max(spool_unspooled_frames, ?), spool_in_doubt_frames = ?, spool_pending_frames = ?, spool_reported_at = ?
          WHERE id = ? RETURNING spool_last_drop_id AS lastDropId`,
       ),
+      // Written only when they changed: a reconnecting fleet rewrites nothing.
+      agentVersion: p('UPDATE agents SET agent_version = ? WHERE id = ? AND agent_version IS NOT ?'),
+      deviceFromHello: p('UPDATE devices SET hostname = ?, platform = ?, arch = ? WHERE id = ? AND (hostname IS NOT ? OR platform IS NOT ? OR arch IS NOT ?)'),
       spoolLastDrop: p('UPDATE agents SET spool_last_drop_id = max(spool_last_drop_id, ?) WHERE id = ?'),
       dropEvent: p("SELECT id FROM agent_events WHERE device_id = ? AND kind = 'spool.dropped' AND json_extract(data, '$.id') = ? ORDER BY id DESC LIMIT 1"),
       updateEvent: p('UPDATE agent_events SET message = ?, data = ? WHERE id = ?'),
@@ -82,6 +85,10 @@ export class SqliteIngestWriter implements IngestWriter {
     for (const f of frames) {
       if (f.msg.type === 'spool-report') {
         this.applySpoolReport(f.agentId, f.deviceId, f.msg.body, now);
+        if (f.hello) {
+          this.s.agentVersion!.run(f.hello.agentVersion, f.agentId, f.hello.agentVersion);
+          this.s.deviceFromHello!.run(f.hello.hostname, f.hello.platform, f.hello.arch, f.deviceId, f.hello.hostname, f.hello.platform, f.hello.arch);
+        }
         continue;
       }
       // The committed seq is checked inside the transaction: a frame replayed on a new connection

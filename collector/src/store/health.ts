@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { DiskReserve } from './reserve.js';
+import { type DiskReserve, roomToResume } from './reserve.js';
 
 export type StoreState = 'ok' | 'full' | 'damaged';
 export type StoreTrouble = Exclude<StoreState, 'ok'>;
@@ -23,10 +23,10 @@ export interface StoreHealthOptions {
   /** A write that proves the store takes data again (run while full, once there seems to be room). */
   probeWrite: () => Promise<void>;
   log: Logger;
-  /** Given up when the store fills (so the collector keeps working for reads); taken back before ingest resumes. */
+  /** Given up at start-up on a full disk (so the store opens); taken back before ingest resumes. */
   reserve?: DiskReserve | null;
   probeEveryMs?: number;
-  /** Free space needed before trying again: at least this, or 5 % of the file system if smaller. */
+  /** Free space needed before trying again (see roomToResume). */
   resumeFreeBytes?: number;
   summaryEveryMs?: number;
 }
@@ -101,9 +101,8 @@ export class StoreHealth {
       framesRefused: this.cond.framesRefused,
       writesRefused: this.cond.writesRefused,
     };
-    const releasedReserve = kind === 'full' && this.o.reserve?.release() ? this.o.reserve.bytes : 0;
     this.o.log.error(
-      { code: this.cond.code, reason, ...(releasedReserve ? { releasedReserveBytes: releasedReserve } : {}) },
+      { code: this.cond.code, reason },
       kind === 'full'
         ? 'store full: agent data is not accepted; agents keep it and are told to wait; ingest resumes by itself once the disk has room'
         : 'store damaged: agent data is not accepted (it would not be stored safely); repair the store, then restart the collector',
@@ -150,7 +149,7 @@ export class StoreHealth {
     try {
       const fs = await statfs(this.o.dataDir);
       const free = fs.bavail * fs.bsize;
-      const needed = Math.min(this.o.resumeFreeBytes ?? 64 * 1024 * 1024, Math.floor(fs.blocks * fs.bsize * 0.05)) + (this.o.reserve?.bytes ?? 0);
+      const needed = roomToResume(fs, this.o.resumeFreeBytes) + (this.o.reserve?.bytes ?? 0);
       if (free < needed) return;
       if (this.o.reserve && !this.o.reserve.ensure()) return;
       await this.o.probeWrite();

@@ -6,16 +6,25 @@ const CHUNK = Buffer.alloc(1024 * 1024);
 const MIN_FREE_BYTES = 1024 * 1024;
 
 /**
- * A file of a few MiB kept beside the store and given up when the disk fills. SQLite cannot even
- * open a database in WAL mode on a disk with no room for its shared-memory index, so without it a
- * collector restarted on a full disk could not start at all; with it, it starts, serves reads and
- * says why it refuses data. Ingest resumes only once the reserve could be taken back.
+ * Free space a store that was full needs before taking data again (beside the reserve): 64 MiB,
+ * or 5 % of a smaller file system. Without such a margin it would flap between full and not.
+ */
+export function roomToResume(fs: { blocks: number; bsize: number }, resumeFreeBytes = 64 * 1024 * 1024): number {
+  return Math.min(resumeFreeBytes, Math.floor(fs.blocks * fs.bsize * 0.05));
+}
+
+/**
+ * A file of a few MiB kept beside the store, given up by a collector that starts on a full disk.
+ * SQLite cannot even open a database in WAL mode on a disk with no room for its shared-memory
+ * index, so without it a collector restarted on a full disk could not start at all; with it, it
+ * starts, serves reads and says why it refuses data. A running collector keeps it when the disk
+ * fills (its store is open already), for the next start. Ingest resumes only once it is back.
  */
 export class DiskReserve {
   readonly path: string;
 
   constructor(
-    dir: string,
+    private readonly dir: string,
     readonly bytes: number,
   ) {
     this.path = join(dir, 'vigie.reserve');
@@ -42,28 +51,39 @@ export class DiskReserve {
   }
 
   /**
-   * At start-up: keeps the reserve if the disk has room beside it; otherwise gives it up (or finds
-   * none to make) and returns false: the disk is to be treated as full.
+   * At start-up: keeps the reserve held since the last run if the disk has room beside it; takes
+   * one (first start, or given up when the disk filled) only with room to spare. False: the disk
+   * is to be treated as full (and the reserve, if any, is given up so the store can open).
    */
   prepare(): boolean {
-    if (!this.ensure()) return false;
-    const fs = statfsSync(this.path);
-    if (fs.bavail * fs.bsize >= MIN_FREE_BYTES) return true;
+    if (this.bytes <= 0) return true;
+    const held = this.size() >= this.bytes;
+    const fs = statfsSync(this.dir);
+    const free = fs.bavail * fs.bsize;
+    if (held && free >= MIN_FREE_BYTES) return true;
+    if (!held && free >= this.bytes + roomToResume(fs) && this.ensure()) return true;
     this.release();
     return false;
   }
 
-  /** Gives the space back to the file system; true if there was a reserve to give. */
-  release(): boolean {
+  private size(): number {
     try {
       const fd = openSync(this.path, 'r');
-      const had = fstatSync(fd).size > 0;
-      closeSync(fd);
-      rmSync(this.path, { force: true });
-      return had;
+      try {
+        return fstatSync(fd).size;
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw err;
     }
+  }
+
+  /** Gives the space back to the file system; true if there was a reserve to give. */
+  release(): boolean {
+    const had = this.size() > 0;
+    rmSync(this.path, { force: true });
+    return had;
   }
 }

@@ -1,0 +1,158 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { PolicyBody } from '@vigie/shared';
+import { type Proc, startProcess, waitFor } from '@vigie/testkit';
+
+export { freePort, type Proc, waitFor } from '@vigie/testkit';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const COLLECTOR_BIN = join(root, 'collector', 'bin', 'vigie-collector.mjs');
+export const AGENT_BIN = join(root, 'agent', 'bin', 'vigie-agent.mjs');
+const execFileAsync = promisify(execFile);
+export const run = (cmd: string, args: string[]) => execFileAsync(cmd, args, { encoding: 'utf8' });
+
+export const PASSWORD = 'faults-password-long-enough';
+
+/**
+ * The policy of every agent of these tests: metrics every second and no probe at all, so nothing
+ * is sent beyond loopback (the default policy pings the machine's gateway). Seeded in the agents'
+ * state before their first start, and set on the collector for the client.
+ */
+export const QUIET_POLICY: PolicyBody = {
+  version: 0,
+  metricsIntervalSec: 1,
+  inventoryIntervalSec: 86_400,
+  heartbeatSec: 5,
+  probes: Object.fromEntries(['network', 'backup', 'antivirus', 'security', 'services', 'snmp', 'flows'].map((id) => [id, { enabled: false }])),
+};
+
+/** Written before an agent's first start: it applies this policy until the collector's arrives. */
+export async function seedQuietPolicy(stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(stateDir, 'state.json'), JSON.stringify({ policy: QUIET_POLICY }), { mode: 0o600 });
+}
+
+async function cliJson<T>(args: string[]): Promise<T> {
+  const { stdout } = await execFileAsync(process.execPath, [COLLECTOR_BIN, ...args, '--json'], { encoding: 'utf8' });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+/** What the collector's /healthz says (the parts the scenarios look at). */
+export interface Health {
+  status: 'ok' | 'degraded';
+  agentsConnected: number;
+  store: { state: 'ok' | 'full' | 'damaged'; code?: string; framesRefused: number; lostAcknowledgedFrames: number; lastCheck: string | null };
+}
+
+export interface Collector {
+  url: string;
+  port: number;
+  dataDir: string;
+  dbPath: string;
+  token: string;
+  clientId: number;
+  proc: Proc;
+  /** Every line it printed, across restarts. */
+  lines: string[];
+  start(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Its /healthz, or null while it does not answer. */
+  health(): Promise<Health | null>;
+}
+
+/**
+ * A real collector process (`vigie-collector serve`, from the sources) on loopback with a client,
+ * a site, a technician and an enrollment token for `agents` agents; the client's policy is the
+ * quiet one. Restarted on the same port, so agents find it again.
+ */
+export async function startCollector(o: { dataDir: string; port: number; agents: number; args?: string[] }): Promise<Collector> {
+  const common = ['--data-dir', o.dataDir];
+  const client = await cliJson<{ id: number }>(['client', 'create', '--name', 'Client des pannes', ...common]);
+  const site = await cliJson<{ id: number }>(['site', 'create', '--client', String(client.id), '--name', 'Site', ...common]);
+  await cliJson(['user', 'create', '--email', 'tech@faults.test', '--role', 'technician', '--password', PASSWORD, ...common]);
+  const token = await cliJson<{ token: string }>(['token', 'create', '--site', String(site.id), '--uses', String(o.agents), '--ttl-hours', '2', ...common]);
+  const url = `http://127.0.0.1:${o.port}`;
+  const lines: string[] = [];
+  const args = [
+    'serve',
+    '--port',
+    String(o.port),
+    ...common,
+    '--log-level',
+    'info',
+    '--metrics-interval',
+    '1',
+    '--heartbeat',
+    '5',
+    '--rules-interval',
+    '0',
+    '--report-schedule',
+    'off',
+    ...(o.args ?? []),
+  ];
+  const c: Collector = {
+    url,
+    port: o.port,
+    dataDir: o.dataDir,
+    dbPath: join(o.dataDir, 'vigie.db'),
+    token: token.token,
+    clientId: client.id,
+    proc: undefined as unknown as Proc,
+    lines,
+    async start() {
+      c.proc = startProcess(process.execPath, [COLLECTOR_BIN, ...args]);
+      // Lines are kept across restarts (the proc's own list starts empty each time).
+      const own = c.proc.lines;
+      const push = own.push.bind(own);
+      own.push = (...items: string[]) => {
+        lines.push(...items);
+        return push(...items);
+      };
+      await waitFor('collector up', async () => (await c.health()) !== null, 60_000);
+    },
+    async stop(signal = 'SIGTERM') {
+      await c.proc.stop(signal);
+    },
+    async health() {
+      try {
+        const r = await fetch(`${url}/healthz`);
+        return (await r.json()) as Health;
+      } catch {
+        return null;
+      }
+    },
+  };
+  await c.start();
+  await setClientPolicy(c, QUIET_POLICY);
+  return c;
+}
+
+/** Sets the client's policy through the REST API, as a technician would. */
+export async function setClientPolicy(c: Collector, p: Pick<PolicyBody, 'metricsIntervalSec' | 'probes'>): Promise<void> {
+  const res = await fetch(`${c.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'tech@faults.test', password: PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login: ${res.status}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  const put = await fetch(`${c.url}/api/v1/policies/client/${c.clientId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ metricsIntervalSec: p.metricsIntervalSec, probes: p.probes }),
+  });
+  if (put.status !== 200) throw new Error(`policy: ${put.status} ${await put.text()}`);
+}
+
+/** Asks every agent to stop producing (metrics once an hour) so that what they sent settles. */
+export const quiesce = (c: Collector) => setClientPolicy(c, { ...QUIET_POLICY, metricsIntervalSec: 3600 });
+
+/** Sends a signal to the collector process (SIGSTOP/SIGCONT to freeze it). */
+export function signal(c: Collector, sig: NodeJS.Signals): void {
+  c.proc.child.kill(sig);
+}
