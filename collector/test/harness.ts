@@ -184,7 +184,7 @@ export class TestAgent {
         platform: 'linux',
         arch: 'x64',
         nextSeq: 1,
-        spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 },
+        spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0, ackedSeq: 0 },
         ...extra,
       },
       0,

@@ -52,6 +52,11 @@ describe.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('colle
     const creds = await Promise.all([1, 2, 3].map((i) => enrollAgent(h!, h!.acme.siteId, `pc-full-${i}`)));
     const agents = await Promise.all(creds.map((c) => TestAgent.connect(h!.wsUrl, c)));
     for (const a of agents) await a.hello();
+    // An agent of the protocol before pauses (its hello reports no acknowledged seq).
+    const oldCred = await enrollAgent(h, h.acme.siteId, 'pc-full-old');
+    const old = await TestAgent.connect(h.wsUrl, oldCred);
+    await old.hello({ spool: { pendingFrames: 0, pendingBytes: 0, droppedFrames: 0 } });
+    await old.waitAck(old.send('metrics', bigFrame(Date.now())));
     for (const a of agents) await a.waitAck(a.send('metrics', bigFrame(Date.now())));
     await fill(join(disk, 'filler'));
 
@@ -69,6 +74,10 @@ describe.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('colle
       const err = await a.next((m) => m.type === 'error');
       expect(err.body).toMatchObject({ code: 'VIGIE_E_STORE_FULL', fatal: false, pause: true });
     }
+    // The older agent would not understand a pause: it is disconnected with the code, and resends after reconnecting.
+    old.send('metrics', bigFrame(t0 + 2_000_000));
+    expect((await old.next((m) => m.type === 'error')).body).toMatchObject({ code: 'VIGIE_E_STORE_FULL', fatal: true });
+    expect(await old.closed).toBe(4507);
     // Agents that keep sending are not told again and again, nor disconnected.
     for (const a of agents) for (let i = 0; i < 20; i++) a.send('metrics', bigFrame(t0 + 1_000_000 + i), a.seq + 1);
     await new Promise((r) => setTimeout(r, 500));

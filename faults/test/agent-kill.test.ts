@@ -53,7 +53,7 @@ it('agent SIGKILLed mid-write and mid-replay: what it spooled is delivered once,
   const row = account(collector.dbPath, 'agent (5 SIGKILLs)', [await realTruth(agent)]);
   printAccounts('agent SIGKILL ×3 mid-write, ×2 mid-replay', [row]);
   expect(row).toMatchObject({ lostUnreported: 0, duplicated: 0, metricsMissingUnreported: 0, metricsPhantom: 0, pending: 0, droppedReported: 0 });
-  expect(row.produced).toBeGreaterThan(40);
+  expect(row.produced).toBeGreaterThanOrEqual(20); // two backlogs of 10 at least
   // A SIGKILL at the wrong moment leaves a torn record or an empty segment: the agent says what it repaired.
   console.log(
     `  spool repairs seen: ${

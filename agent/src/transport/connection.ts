@@ -120,7 +120,17 @@ export class CollectorConnection {
   }
 
   setHeartbeat(sec: number): void {
+    if (sec === this.heartbeatSec) return;
     this.heartbeatSec = sec;
+    // The checks follow the new period (a shorter one set by the policy would otherwise be noticed late).
+    if (this.watchdog && this.ws?.readyState === WebSocket.OPEN) this.armWatchdog();
+  }
+
+  private armWatchdog(): void {
+    clearInterval(this.watchdog);
+    // A few checks per heartbeat period: enough to notice a dead link, few wake-ups when idle.
+    this.watchdog = setInterval(() => this.checkAlive(), Math.max(1000, (this.heartbeatSec * 1000) / 3));
+    this.watchdog.unref();
   }
 
   async stop(): Promise<void> {
@@ -176,10 +186,7 @@ export class CollectorConnection {
       const hello = this.o.hello();
       this.lastReport = JSON.stringify([hello.spool.droppedFrames, hello.spool.unspooledFrames, hello.spool.inDoubtFrames, hello.spool.drops?.at(-1)?.id]);
       ws.send(JSON.stringify({ v: 1, type: 'hello', seq: 0, ts: Date.now(), body: hello }));
-      clearInterval(this.watchdog);
-      // A few checks per heartbeat period: enough to notice a dead link, few wake-ups when idle.
-      this.watchdog = setInterval(() => this.checkAlive(), Math.max(1000, (this.heartbeatSec * 1000) / 3));
-      this.watchdog.unref();
+      this.armWatchdog();
     });
     ws.on('ping', () => {
       this.lastActivity = Date.now();
@@ -260,6 +267,8 @@ export class CollectorConnection {
           this.paused = false;
           this.sentUpTo = this.o.spool.stats().ackedSeq;
           this.o.log.info('collector accepts data again', { ackedSeq: seq });
+          this.lastReport = ''; // a report sent while it could not store was not kept
+          this.reportSpool();
         }
         if (first || outcome.settled.arrived + outcome.settled.lost > 0) this.reportSpool();
         await this.pump();

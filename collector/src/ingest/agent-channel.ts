@@ -187,6 +187,7 @@ class AgentConnection implements FrameSink {
   private outSeq = 0;
   /** Told to wait (store full or damaged) and not resumed yet; when it was last told. */
   private pausedAt = 0;
+  private pausable = false;
   generation = 0;
   private alive = true;
   private tokens: number;
@@ -305,6 +306,8 @@ class AgentConnection implements FrameSink {
    */
   private onHello(hello: HelloBody): void {
     this.helloDone = true;
+    // Agents that report their acknowledged seq (this protocol revision on) know how to wait when told to.
+    this.pausable = hello.spool.ackedSeq !== undefined;
     this.channel.events.onHello?.(this.agent, hello);
     this.send('policy', this.channel.policyFor(this.agent.deviceId));
     const self = { hostname: hello.hostname, platform: hello.platform, arch: hello.arch, agentVersion: hello.agentVersion };
@@ -367,6 +370,11 @@ class AgentConnection implements FrameSink {
   storeRefused(trouble: StoreTrouble): void {
     this.generation++;
     this.queuedSeq = this.committedSeq;
+    if (!this.pausable) {
+      // An older agent would not understand a pause: closed, it resends from its ack after its backoff.
+      this.fail(trouble === 'full' ? 'STORE_FULL' : 'STORE_DAMAGED');
+      return;
+    }
     if (this.pausedAt === 0) this.channel.stats.pauses++;
     this.pausedAt = Date.now();
     this.send('error', {
