@@ -40,7 +40,15 @@ export interface CollectorProcess {
  * and an enrollment token for `agents` agents. The process's own stdout/stderr go to ours on error only.
  */
 export async function startCollectorProcess(
-  opts: { agents: number; metricsIntervalSec?: number; extraArgs?: string[]; env?: Record<string, string>; nodeArgs?: string[] } = { agents: 10 },
+  opts: {
+    agents: number;
+    metricsIntervalSec?: number;
+    extraArgs?: string[];
+    env?: Record<string, string>;
+    nodeArgs?: string[];
+    /** Another build of the collector (e.g. an earlier commit's, to compare side by side); default: this tree's, bundled now. */
+    bundle?: string;
+  } = { agents: 10 },
 ): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-collector-'));
   const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client']);
@@ -51,7 +59,7 @@ export async function startCollectorProcess(
     process.execPath,
     [
       ...(opts.nodeArgs ?? []),
-      await collectorBundle(),
+      opts.bundle ?? (await collectorBundle()),
       'serve',
       '--port',
       String(port),

@@ -70,6 +70,13 @@ describe('agent accounting at the collector', () => {
     ]);
     expect((await events())[1].message).toContain('disque de l’agent plein');
     expect(agentRow(cred.agentId)).toMatchObject({ spool_next_seq: 45, spool_dropped_frames: 15, spool_unspooled_frames: 3, spool_last_drop_id: 2 });
+    expect((await tech.get(`/api/v1/devices/${cred.deviceId}`)).body.delivery).toMatchObject({
+      framesProduced: 44,
+      framesStored: 0,
+      droppedFrames: 15,
+      unspooledFrames: 3,
+      inDoubtFrames: 0,
+    });
     // A spool report is never acknowledged and never counts as a stored frame.
     expect(a.received.filter((m) => m.type === 'ack')).toHaveLength(1);
     expect(agentRow(cred.agentId).frames_stored).toBe(0);

@@ -6,13 +6,13 @@
  * (spool-losses.ts). Plain files only: the agent is a single executable and cannot load native code.
  */
 
-import type { FileHandle } from 'node:fs/promises';
-import { chmod, mkdir, open, readdir, readFile, stat, truncate, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { SpoolReport } from '@vigie/shared';
-import { encodeRecord, parseSegmentFileName, payloadAt, recordAt, SegmentIndex, scanSegment, segmentFileName, syncDir } from './spool-format.js';
+import { encodeRecord } from './spool-format.js';
 import { emptyLedger, LedgerFile, type LedgerState, type SeqRun } from './spool-ledger.js';
 import { pushSeq, SpoolLosses } from './spool-losses.js';
+import { errCode, SegmentFiles } from './spool-segments.js';
 
 export interface SpoolOptions {
   dir: string;
@@ -82,13 +82,6 @@ const MIB = 1024 * 1024;
 /** Directories open in this process: two Spools on one directory would corrupt each other. */
 const openDirs = new Set<string>();
 
-interface Segment {
-  path: string;
-  size: number;
-  index: SegmentIndex;
-  /** When its last record was written (file time for segments found at open). */
-  writtenAt: number;
-}
 interface PendingAppend {
   build: (seq: number) => string;
   resolve: (r: SpoolRecord) => void;
@@ -101,18 +94,13 @@ function positiveInt(name: string, value: number, min: number, max: number): num
 }
 
 const closedError = () => new Error('spool: closed');
-const errCode = (err: unknown) => String((err as NodeJS.ErrnoException)?.code ?? 'EIO');
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 export class Spool {
-  private readonly segments: Segment[] = [];
-  private writer: { seg: Segment; fh: FileHandle } | null = null;
-  /** The last segment found at open, when it is clean and may take more records. */
-  private reopenable: Segment | null = null;
+  private readonly files: SegmentFiles;
   private state: LedgerState = emptyLedger();
   private losses: SpoolLosses;
   private ledgerSaveFailing = false;
-  private diskBytes = 0;
   /** Highest seq that may have reached the collector without our knowing (see spool-losses.ts). */
   private maySentThrough = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -124,13 +112,14 @@ export class Spool {
   private constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
-    private readonly segmentBytes: number,
+    segmentBytes: number,
     private readonly fsyncMode: 'always' | 'batch' | 'never',
     private readonly window: { bytes: number; ms: number },
     private readonly warn: (message: string) => void,
     private readonly now: () => number,
   ) {
     this.ledger = new LedgerFile(dir, fsyncMode !== 'never');
+    this.files = new SegmentFiles(dir, segmentBytes, fsyncMode !== 'never', warn, now);
     this.losses = new SpoolLosses(this.state, warn);
   }
 
@@ -174,7 +163,7 @@ export class Spool {
   read(afterSeq: number, limit: number): Promise<SpoolRecord[]> {
     if (this.closing) return Promise.reject(closedError());
     if (!Number.isFinite(afterSeq)) return Promise.reject(new RangeError(`spool: afterSeq must be a number, got ${afterSeq}`));
-    return this.run(() => this.readRecords(afterSeq, Math.max(0, Math.floor(limit))));
+    return this.run(() => this.files.read(Math.max(afterSeq, this.floorSeq()), Math.max(0, Math.floor(limit))));
   }
 
   /** The connection sent this record: if it is removed before being acknowledged, whether it arrived is in doubt. */
@@ -229,7 +218,7 @@ export class Spool {
     let pendingBytes = 0;
     let windowFrames = 0;
     let windowBytes = 0;
-    for (const seg of this.segments) {
+    for (const seg of this.files.segments) {
       const i = seg.index.firstAfter(floor);
       pendingFrames += seg.index.count - i;
       for (let j = 0; j < seg.index.count; j++) {
@@ -271,7 +260,7 @@ export class Spool {
   close(): Promise<void> {
     this.closing ??= this.run(async () => {
       try {
-        await this.closeWriter();
+        await this.files.closeWriter();
         await this.saveLedger();
       } finally {
         await this.ledger.close();
@@ -314,7 +303,7 @@ export class Spool {
     this.state.ackedSeq = to;
     const floor = this.floorSeq();
     let resendable = 0;
-    for (const seg of this.segments) {
+    for (const seg of this.files.segments) {
       for (let j = seg.index.firstAfter(floor); j < seg.index.count && seg.index.seq(j) <= from; j++) resendable++;
     }
     const notKept = from - to - resendable;
@@ -334,51 +323,10 @@ export class Spool {
       this.state = ledger;
       this.losses = new SpoolLosses(this.state, this.warn);
     }
-    const bases = (await readdir(this.dir))
-      .map(parseSegmentFileName)
-      .filter((b): b is number => b !== null)
-      .sort((a, b) => a - b);
-    let lastSeq = 0;
-    let nextSeq = this.state.nextSeq;
-    for (const [i, base] of bases.entries()) {
-      const path = join(this.dir, segmentFileName(base));
-      const buf = await readFile(path);
-      const seg: Segment = { path, size: buf.length, index: new SegmentIndex(), writtenAt: (await stat(path)).mtimeMs };
-      const scan = scanSegment(buf, lastSeq, (seq, offset, size) => seg.index.push(seq, offset, size));
-      lastSeq = scan.lastSeq;
-      // A segment's name is the seq of its first record, assigned even if the write never landed.
-      nextSeq = Math.max(nextSeq, lastSeq + 1, buf.length > 0 ? base + 1 : base);
-      if (scan.corruptRegions > 0) {
-        this.recovery.corruptRegions += scan.corruptRegions;
-        this.recovery.corruptBytes += scan.corruptBytes;
-        this.warn(`${segmentFileName(base)}: skipped ${scan.corruptRegions} corrupt stretch(es), ${scan.corruptBytes} bytes`);
-      }
-      const tail = buf.length - scan.validEnd;
-      const isLast = i === bases.length - 1;
-      if (tail > 0 && isLast) {
-        await truncate(path, scan.validEnd); // a torn write from a crash: drop it so appends continue cleanly
-        seg.size = scan.validEnd;
-        this.recovery.truncatedBytes += tail;
-        this.warn(`${segmentFileName(base)}: truncated a torn tail of ${tail} bytes`);
-      } else if (tail > 0) {
-        this.recovery.corruptRegions++;
-        this.recovery.corruptBytes += tail;
-        this.warn(`${segmentFileName(base)}: skipped a corrupt tail of ${tail} bytes`);
-      }
-      this.segments.push(seg);
-      this.diskBytes += seg.size;
-      if (isLast && tail === 0 && seg.size < this.segmentBytes) this.reopenable = seg;
-    }
-    this.state.nextSeq = nextSeq;
+    this.state.nextSeq = await this.files.recover(this.recovery, this.state.nextSeq);
     // A previous process may have sent anything it had: until the first ack, all of it is in doubt.
-    this.maySentThrough = nextSeq - 1;
-    const unreadable = this.segments.filter((s) => s.index.count === 0);
-    for (const seg of unreadable) {
-      this.warn(`${seg.path}: no readable record, removed`);
-      await this.removeSegment(seg);
-    }
-    if (unreadable.length > 0 && this.fsyncMode !== 'never') await syncDir(this.dir);
-    this.recovery.removedSegments = unreadable.length + (await this.pruneWindow());
+    this.maySentThrough = this.state.nextSeq - 1;
+    this.recovery.removedSegments += await this.pruneWindow();
     // Both ledger slots exist from now on, so that recording a loss never needs new disk space.
     try {
       await this.ledger.ensureSlots(this.state);
@@ -404,17 +352,8 @@ export class Spool {
       }
     }
     if (unspooled) await this.saveLedger();
-    if (written.length > 0) await this.sync(this.writer?.fh);
+    if (written.length > 0) await this.files.sync();
     for (const [pending, record] of written) pending.resolve(record);
-  }
-
-  /** The record is written either way: a failed fsync makes it less durable, not lost. */
-  private async sync(fh: FileHandle | undefined): Promise<void> {
-    try {
-      await fh?.datasync();
-    } catch (err) {
-      this.warn(`fsync failed (${errCode(err)}): the last records are written but may not survive a power loss`);
-    }
   }
 
   private async appendOne(build: (seq: number) => string): Promise<SpoolRecord> {
@@ -425,109 +364,43 @@ export class Spool {
     this.state.nextSeq = seq + 1; // consumed from here on, even if the write fails: a seq is never reused
     try {
       await this.makeRoom(record.length);
-      await this.writeRecord(seq, record);
+      await this.files.append(seq, record);
     } catch (first) {
       // Out of space: acknowledged frames kept for a collector that might lose some are the first to go.
       const freed = NO_SPACE.has(errCode(first)) ? await this.removeWindowSegments() : 0;
       try {
         if (freed === 0) throw first;
-        await this.writeRecord(seq, record);
+        await this.files.append(seq, record);
       } catch (err) {
         this.losses.unspooled([{ from: seq, to: seq }], this.now());
         throw new SpoolWriteError(seq, errCode(err), err);
       }
     }
-    if (this.fsyncMode === 'always') await this.sync(this.writer?.fh);
+    if (this.fsyncMode === 'always') await this.files.sync();
     return { seq, payload };
-  }
-
-  private async writeRecord(seq: number, record: Buffer): Promise<void> {
-    const { seg, fh } = await this.writerFor(seq, record.length);
-    try {
-      for (let done = 0; done < record.length; ) {
-        const { bytesWritten } = await fh.write(record, done, record.length - done, seg.size + done);
-        if (bytesWritten <= 0) throw new Error('spool: short write');
-        done += bytesWritten;
-      }
-    } catch (err) {
-      await this.abandonPartialWrite(seg, fh);
-      throw err;
-    }
-    seg.index.push(seq, seg.size, record.length);
-    seg.size += record.length;
-    seg.writtenAt = this.now();
-    this.diskBytes += record.length;
-  }
-
-  /** Undo a half-written record; if that fails too, seal the segment so the scan skips the debris later. */
-  private async abandonPartialWrite(seg: Segment, fh: FileHandle): Promise<void> {
-    try {
-      await fh.truncate(seg.size);
-    } catch (err) {
-      this.warn(`could not truncate a half-written record in ${seg.path} (${errCode(err)}): segment sealed`);
-      await this.closeWriter().catch((e: unknown) => this.warn(`could not close ${seg.path}: ${String(e)}`));
-    }
-    // A segment created for this record and left empty would look like a crash's debris at the next open.
-    if (seg.index.count === 0) await this.removeSegment(seg).catch((e: unknown) => this.warn(`could not remove ${seg.path}: ${String(e)}`));
   }
 
   /** Drops the oldest whole segments, acknowledged or not, until `incoming` more bytes fit. */
   private async makeRoom(incoming: number): Promise<void> {
+    const segments = this.files.segments;
     let victims = 0;
-    let bytes = this.diskBytes;
-    while (bytes + incoming > this.maxBytes && victims < this.segments.length) bytes -= this.segments[victims++]?.size ?? 0;
+    let bytes = this.files.diskBytes;
+    while (bytes + incoming > this.maxBytes && victims < segments.length) bytes -= segments[victims++]?.size ?? 0;
     if (victims === 0) return;
     const floor = this.floorSeq();
     const dropped: SeqRun[] = [];
-    for (const seg of this.segments.slice(0, victims)) {
+    for (const seg of segments.slice(0, victims)) {
       for (let j = seg.index.firstAfter(floor); j < seg.index.count; j++) pushSeq(dropped, seg.index.seq(j));
       this.state.droppedThroughSeq = Math.max(this.state.droppedThroughSeq, seg.index.lastSeq());
     }
     this.losses.evicted(dropped, this.maySentThrough, this.now());
     await this.saveLedger(); // the loss is recorded before the records disappear
-    await this.removeHeadSegments(victims);
-  }
-
-  /** The segment to write `size` bytes into: the current one, the one found at open, or a new one named `seq`. */
-  private async writerFor(seq: number, size: number): Promise<{ seg: Segment; fh: FileHandle }> {
-    const fits = (seg: Segment): boolean => seg.size === 0 || seg.size + size <= this.segmentBytes;
-    if (this.writer && !fits(this.writer.seg)) await this.closeWriter();
-    if (this.writer) return this.writer;
-    const candidate = this.reopenable;
-    this.reopenable = null;
-    if (candidate && candidate === this.segments[this.segments.length - 1] && fits(candidate)) {
-      this.writer = { seg: candidate, fh: await open(candidate.path, 'r+') };
-      return this.writer;
-    }
-    const seg: Segment = { path: join(this.dir, segmentFileName(seq)), size: 0, index: new SegmentIndex(), writtenAt: this.now() };
-    const fh = await open(seg.path, 'wx+', 0o600);
-    if (this.fsyncMode !== 'never') await syncDir(this.dir);
-    this.segments.push(seg);
-    this.writer = { seg, fh };
-    return this.writer;
-  }
-
-  private async closeWriter(): Promise<void> {
-    const writer = this.writer;
-    if (!writer) return;
-    this.writer = null;
-    try {
-      if (this.fsyncMode !== 'never') await this.sync(writer.fh);
-    } finally {
-      await writer.fh.close();
-    }
+    await this.files.removeHead(victims);
   }
 
   /** Leading segments holding nothing pending: acknowledged (the window) or empty and not being written. */
-  private acknowledgedHead(): Segment[] {
-    const floor = this.floorSeq();
-    const out: Segment[] = [];
-    for (const seg of this.segments) {
-      const covered = seg.index.count === 0 ? seg !== this.writer?.seg : seg.index.lastSeq() <= floor;
-      if (!covered) break;
-      out.push(seg);
-    }
-    return out;
+  private acknowledgedHead() {
+    return this.files.headAtOrBelow(this.floorSeq());
   }
 
   /** Removes acknowledged segments beyond the window's size or age; returns how many. */
@@ -541,71 +414,13 @@ export class Spool {
       bytes -= seg.size;
       count++;
     }
-    await this.removeHeadSegments(count);
+    await this.files.removeHead(count);
     return count;
   }
 
   private async removeWindowSegments(): Promise<number> {
     const count = this.acknowledgedHead().length;
-    await this.removeHeadSegments(count);
+    await this.files.removeHead(count);
     return count;
-  }
-
-  private async removeHeadSegments(count: number): Promise<void> {
-    if (count === 0) return;
-    for (const seg of this.segments.slice(0, count)) await this.removeSegment(seg);
-    if (this.fsyncMode !== 'never') await syncDir(this.dir);
-  }
-
-  private async removeSegment(seg: Segment): Promise<void> {
-    if (this.writer?.seg === seg) await this.closeWriter();
-    if (this.reopenable === seg) this.reopenable = null;
-    await unlink(seg.path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
-    const i = this.segments.indexOf(seg);
-    if (i >= 0) this.segments.splice(i, 1);
-    this.diskBytes -= seg.size;
-  }
-
-  private async readRecords(afterSeq: number, limit: number): Promise<SpoolRecord[]> {
-    const from = Math.max(afterSeq, this.floorSeq());
-    const out: SpoolRecord[] = [];
-    for (const seg of this.segments) {
-      if (out.length >= limit) break;
-      const idx = seg.index;
-      if (idx.count === 0 || idx.lastSeq() <= from) continue;
-      const first = idx.firstAfter(from);
-      const end = Math.min(idx.count, first + (limit - out.length));
-      const start = idx.offset(first);
-      const buf = await this.readRange(seg, start, idx.offset(end - 1) + idx.size(end - 1) - start);
-      for (let j = first; j < end; j++) {
-        const pos = idx.offset(j) - start;
-        const seq = idx.seq(j);
-        if (recordAt(buf, pos, seq - 1)?.seq !== seq) {
-          this.warn(`${seg.path}: record ${seq} no longer matches its checksum, skipped`);
-          continue;
-        }
-        out.push({ seq, payload: payloadAt(buf, pos, idx.size(j)) });
-      }
-    }
-    return out;
-  }
-
-  private async readRange(seg: Segment, position: number, length: number): Promise<Buffer> {
-    const own = this.writer?.seg === seg ? null : await open(seg.path, 'r');
-    const fh = own ?? this.writer?.fh;
-    if (!fh) throw new Error('spool: no handle');
-    try {
-      const buf = Buffer.allocUnsafe(length);
-      for (let done = 0; done < length; ) {
-        const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-        if (bytesRead === 0) throw new Error(`spool: ${seg.path} is shorter than its index`);
-        done += bytesRead;
-      }
-      return buf;
-    } finally {
-      await own?.close();
-    }
   }
 }

@@ -66,6 +66,8 @@ export async function run(argv: string[]): Promise<void> {
       'sample-sec': { type: 'string', default: '10' },
       'connect-rate': { type: 'string', default: '1000' },
       'node-args': { type: 'string', default: '' },
+      /** A collector bundle to run instead of this tree's (e.g. an earlier commit's, built the same way). */
+      'collector-bundle': { type: 'string' },
       label: { type: 'string', default: '' },
     },
   });
@@ -77,6 +79,7 @@ export async function run(argv: string[]): Promise<void> {
     agents,
     metricsIntervalSec: intervalSec,
     nodeArgs: a['node-args'].split(' ').filter(Boolean),
+    ...(a['collector-bundle'] ? { bundle: a['collector-bundle'] } : {}),
   });
   let monitor: ProcMonitor | undefined;
   let liveLog: NodeJS.Timeout | undefined;

@@ -186,6 +186,39 @@ export class DevicesRepository {
     );
   }
 
+  /**
+   * What the device's agent produced and what became of it (issue 14): frames stored here, and the
+   * losses and backlog its spool last reported. Null for a device without an agent.
+   */
+  async delivery(deviceId: number) {
+    const row = await this.db.kysely
+      .selectFrom('agents')
+      .select([
+        'frames_stored',
+        'last_seq',
+        'spool_next_seq',
+        'spool_dropped_frames',
+        'spool_unspooled_frames',
+        'spool_in_doubt_frames',
+        'spool_pending_frames',
+        'spool_reported_at',
+      ])
+      .where('device_id', '=', deviceId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      framesProduced: row.spool_next_seq === null ? null : row.spool_next_seq - 1,
+      framesStored: row.frames_stored,
+      lastSeq: row.last_seq,
+      droppedFrames: row.spool_dropped_frames,
+      unspooledFrames: row.spool_unspooled_frames,
+      inDoubtFrames: row.spool_in_doubt_frames,
+      pendingFrames: row.spool_pending_frames,
+      reportedAt: row.spool_reported_at,
+    };
+  }
+
   async recentEvents(deviceId: number, limit: number) {
     return this.db.kysely
       .selectFrom('agent_events')

@@ -111,6 +111,8 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
       checks: checks.map((c) => withText({ ...c, values: c.values ? (JSON.parse(c.values) as Record<string, unknown>) : null })),
       health: worstStatus(checks.map((c) => c.status)),
       events: (await devices.recentEvents(d.id, 20)).map((e) => ({ ...e, data: e.data ? JSON.parse(e.data) : null })),
+      // Frames its agent produced, stored here, and lost (counted by the agent and reported).
+      delivery: await devices.delivery(d.id),
       // Contract 2.4 / 3: hardware supplied by the provider whose serial matches this device.
       supplied: await devices.suppliedItems(d.id),
       // Site role: what the watching agent last reported of a device without an agent (SNMP identity).
