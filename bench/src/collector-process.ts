@@ -20,8 +20,8 @@ function collectorBundle(): Promise<string> {
 }
 const execFileAsync = promisify(execFile);
 
-async function cliJson(dataDir: string, args: string[]): Promise<any> {
-  const { stdout } = await execFileAsync(process.execPath, [COLLECTOR_BIN, ...args, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
+async function cliJson(dataDir: string, args: string[], bin = COLLECTOR_BIN): Promise<any> {
+  const { stdout } = await execFileAsync(process.execPath, [bin, ...args, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
@@ -51,9 +51,11 @@ export async function startCollectorProcess(
   } = { agents: 10 },
 ): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-collector-'));
-  const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client']);
-  const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site']);
-  const token = await cliJson(dataDir, ['token', 'create', '--site', String(site.id), '--uses', String(Math.max(1, opts.agents)), '--ttl-hours', '24']);
+  // Another build prepares its own store (its migrations may differ from this tree's).
+  const bin = opts.bundle ?? COLLECTOR_BIN;
+  const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client'], bin);
+  const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site'], bin);
+  const token = await cliJson(dataDir, ['token', 'create', '--site', String(site.id), '--uses', String(Math.max(1, opts.agents)), '--ttl-hours', '24'], bin);
   const port = await freePort();
   const child = spawn(
     process.execPath,
