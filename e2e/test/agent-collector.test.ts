@@ -136,16 +136,15 @@ describe('a real agent process reporting to a real collector process', () => {
     expect(takenDuringOutage).toBeGreaterThanOrEqual(4);
     collector = startCollector();
     await waitFor('collector back', async () => (await httpJson(`${base}/healthz`)).status === 200);
-    // The agent reconnects after its backoff and drains its spool: wait until it has caught up.
-    const ledgerNow = () => JSON.parse(readFileSync(join(stateDir(), 'spool', 'ledger.json'), 'utf8')) as { ackedSeq: number; nextSeq: number };
+    // The agent reconnects after its backoff and drains its spool: wait until the collector has caught up.
+    const tech = await loginAs(base, 'tech@vigie.test', PASSWORD);
     const producedBeforeRestart = Math.max(...spooled().map((l) => l.seq as number));
-    await waitFor('spool drained', async () => ledgerNow().ackedSeq >= producedBeforeRestart, 90_000);
+    await waitFor('spool drained', async () => (await tech.get(`/api/v1/devices/${deviceId}`)).body.delivery.lastSeq >= producedBeforeRestart, 90_000);
     // Stop the agent so nothing new is produced, and compare what it produced with what was stored.
     await agent.stop();
-    const { ackedSeq } = ledgerNow();
+    const { ackedSeq } = await cliJson(AGENT_BIN, ['spool', '--state-dir', stateDir()]);
     const metricsFrames = spooled().filter((l) => l.type === 'metrics' && l.seq <= ackedSeq);
     expect(metricsFrames.length).toBeGreaterThan(takenDuringOutage);
-    const tech = await loginAs(base, 'tech@vigie.test', PASSWORD);
     const first = metricsFrames[0].ts as number;
     const last = metricsFrames[metricsFrames.length - 1].ts as number;
     const r = await tech.get(`/api/v1/devices/${deviceId}/metrics?name=mem.used_bytes&from=${first}&to=${last}&step=1s&agg=count`);
