@@ -72,6 +72,11 @@ describe('bounded spool', () => {
       },
       90_000,
     );
+    // The drop report travels in the agent's hello, before it replays what its spool kept: wait until
+    // the collector has committed (or been told of the loss of) every frame spooled so far, so the
+    // counts below do not race the replay.
+    const spooledSoFar = Math.max(...spooledMetrics().map((l) => l.seq as number));
+    await waitFor('spool drained', async () => (await tech2.get(`/api/v1/devices/${deviceId}`)).body.delivery.lastSeq >= spooledSoFar, 90_000);
     for (const e of events) {
       expect(e.severity).toBe('warning');
       expect(e.data.frames).toBeGreaterThan(0);
