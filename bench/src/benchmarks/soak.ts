@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startCollectorProcess } from '../collector-process.js';
 import { loadSummary, runLoad } from '../load/run-load.js';
@@ -83,6 +84,8 @@ export async function run(argv: string[]): Promise<void> {
   });
   let monitor: ProcMonitor | undefined;
   let liveLog: NodeJS.Timeout | undefined;
+  let loadSampler: NodeJS.Timeout | undefined;
+  const load1: number[] = [];
   try {
     console.log(`soak: ${agents} agents, one frame every ${intervalSec} s, ${a.minutes} min, collector RSS every ${sampleMs / 1000} s`);
     const r = await runLoad({
@@ -101,6 +104,8 @@ export async function run(argv: string[]): Promise<void> {
       settle: () => collectorIdle(collector.url),
       onReady: () => {
         monitor = new ProcMonitor(collector.pid, sampleMs);
+        // The machine is shared: its load average says how much of the latency is other work.
+        loadSampler = setInterval(() => load1.push(loadavg()[0]!), sampleMs);
         liveLog = setInterval(() => {
           const s = monitor?.samples.at(-1);
           if (s) console.log(`  RSS ${(s.rssBytes / 2 ** 20).toFixed(0)} MB`);
@@ -111,6 +116,7 @@ export async function run(argv: string[]): Promise<void> {
       },
     });
     clearInterval(liveLog);
+    clearInterval(loadSampler);
     const proc = monitor!.stop();
     const samples = monitor!.samples;
     const t0 = samples[0]!.at;
@@ -139,6 +145,7 @@ export async function run(argv: string[]): Promise<void> {
       'RSS median MB': Math.round(proc.rssMedianMB),
       'slope 2nd half MB/min': Number(slopeMBPerMin.toFixed(2)),
       'collector CPU %': proc.cpuPct,
+      'load avg (1 min) median / max': `${percentile(load1, 50).toFixed(1)} / ${Math.max(...load1).toFixed(1)}`,
       errors: Object.entries(r.errors)
         .map(([k, v]) => `${k}:${v}`)
         .join(' '),
@@ -153,10 +160,12 @@ export async function run(argv: string[]): Promise<void> {
       rss: samples.map((_s, i) => ({ minute: Number(minutes[i]!.toFixed(3)), mb: Number(rssMB[i]!.toFixed(1)) })),
       p99PerMinute: perMinute,
       slopeSecondHalfMBPerMin: slopeMBPerMin,
+      loadAverage1Min: load1,
     });
     console.log(`results: ${file}`);
   } finally {
     clearInterval(liveLog);
+    clearInterval(loadSampler);
     await collector.stop();
   }
 }
