@@ -93,7 +93,11 @@ function lineItem(doc: InvoiceDocument, l: InvoiceLine, index: number): XmlNode 
     node('ram:SpecifiedLineTradeAgreement', [node('ram:NetPriceProductTradePrice', [leaf('ram:ChargeAmount', amount(sign * l.unitPriceCents))])]),
     node('ram:SpecifiedLineTradeDelivery', [leaf('ram:BilledQuantity', quantity(l.quantity), { unitCode: unitCode(l.unit) })]),
     node('ram:SpecifiedLineTradeSettlement', [
-      node('ram:ApplicableTradeTax', [leaf('ram:TypeCode', 'VAT'), leaf('ram:CategoryCode', vat.code), leaf('ram:RateApplicablePercent', percent(doc.vatRateBp))]),
+      node('ram:ApplicableTradeTax', [
+        leaf('ram:TypeCode', 'VAT'),
+        leaf('ram:CategoryCode', vat.code),
+        leaf('ram:RateApplicablePercent', percent(doc.vatRateBp)),
+      ]),
       node('ram:BillingSpecifiedPeriod', [dateTime('ram:StartDateTime', period.start), dateTime('ram:EndDateTime', period.end)]), // BT-134/135
       node('ram:SpecifiedTradeSettlementLineMonetarySummation', [leaf('ram:LineTotalAmount', amount(sign * l.amountCents))]),
     ]),
@@ -164,7 +168,9 @@ export function invoiceCii(doc: InvoiceDocument): string {
             doc.correctsNumber
               ? node('ram:InvoiceReferencedDocument', [
                   leaf('ram:IssuerAssignedID', doc.correctsNumber), // BT-25
-                  doc.correctsIssuedOn ? node('ram:FormattedIssueDateTime', [leaf('qdt:DateTimeString', date102(doc.correctsIssuedOn), { format: '102' })]) : undefined, // BT-26
+                  doc.correctsIssuedOn
+                    ? node('ram:FormattedIssueDateTime', [leaf('qdt:DateTimeString', date102(doc.correctsIssuedOn), { format: '102' })])
+                    : undefined, // BT-26
                 ])
               : undefined,
           ]),
