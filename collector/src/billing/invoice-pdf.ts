@@ -8,7 +8,7 @@
 import { assertLocalDate, type LocalDate } from '@vigie/shared';
 import PDFDocument from 'pdfkit';
 import { invoiceCii } from './facturx/cii-xml.js';
-import { electronicAddress, linePeriod, type Nature, natureOf, vatOnDebits } from './facturx/mentions.js';
+import { DEBITS_TEXT, electronicAddress, linePeriod, type Nature, natureOf, vatOnDebits } from './facturx/mentions.js';
 import { attachFacturX, pdfaOptions, registerEmbeddedFonts } from './facturx/pdfa.js';
 import type { InvoiceDocument, InvoiceLine, LegalIdentity } from './invoice-document.js';
 import { type Column, Flow, type Frame, type Line, type TextStyle } from './pdf-layout.js';
@@ -25,7 +25,7 @@ const MESSAGES = {
     ofDate: (d: string) => ` du ${d}`,
     nature: 'Nature des opérations',
     natures: { services: 'prestations de services', goods: 'livraisons de biens', mixed: 'livraisons de biens et prestations de services' },
-    debits: "Option pour le paiement de la taxe d'après les débits",
+    debits: DEBITS_TEXT, // the same words as the XML's TXD note
     electronicAddress: 'Adresse de facturation électronique',
     issuedOn: "Date d'émission",
     period: 'Période facturée',
