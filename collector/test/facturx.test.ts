@@ -210,7 +210,7 @@ describe('the independent validator (../shared/validators/facturx, as in CI)', (
     for (let i = 0; i < issued.length; i += 2) {
       const batch = issued.slice(i, i + 2);
       const vs = await Promise.all(batch.map((f) => validate(f.pdf)));
-      batch.forEach((f, j) => verdicts.set(f.number, vs[j] as Verdict));
+      for (const [j, f] of batch.entries()) verdicts.set(f.number, vs[j] as Verdict);
     }
   }, 180_000);
 
