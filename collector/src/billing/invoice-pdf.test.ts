@@ -398,3 +398,17 @@ describe('determinism', () => {
     expect(info.CreationDate).toBe('Tue Mar 31 00:00:00 2026 UTC');
   });
 });
+
+describe('Factur-X (issue 19)', () => {
+  it('a document frozen before Factur-X (no indemnity text, nature, electronic address) still renders a file the validator passes', async () => {
+    const { validate } = await import('../../test/facturx-tools.js');
+    for (const doc of [march, { ...creditNote, correctsIssuedOn: '2026-03-31' }]) {
+      const v = await validate(save(await renderInvoicePdf(doc)));
+      expect(
+        v.findings.filter((f) => f.severity === 'error'),
+        doc.number,
+      ).toEqual([]);
+      expect(v.verdict).toBe('PASS');
+    }
+  }, 60_000);
+});

@@ -90,7 +90,8 @@ function lineItem(doc: InvoiceDocument, l: InvoiceLine, index: number): XmlNode 
       l.ticketRef ? node('ram:IncludedNote', [leaf('ram:Content', `Ticket ${l.ticketRef}`)]) : undefined,
     ]),
     node('ram:SpecifiedTradeProduct', [leaf('ram:Name', l.label), leaf('ram:Description', lineDescription(l))]),
-    node('ram:SpecifiedLineTradeAgreement', [node('ram:NetPriceProductTradePrice', [leaf('ram:ChargeAmount', amount(sign * l.unitPriceCents))])]),
+    // BR-27: a price is never negative; a credit note's sign is in its type (381), not in its prices.
+    node('ram:SpecifiedLineTradeAgreement', [node('ram:NetPriceProductTradePrice', [leaf('ram:ChargeAmount', amount(Math.abs(l.unitPriceCents)))])]),
     node('ram:SpecifiedLineTradeDelivery', [leaf('ram:BilledQuantity', quantity(l.quantity), { unitCode: unitCode(l.unit) })]),
     node('ram:SpecifiedLineTradeSettlement', [
       node('ram:ApplicableTradeTax', [

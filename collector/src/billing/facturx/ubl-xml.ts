@@ -80,7 +80,7 @@ function line(doc: InvoiceDocument, l: InvoiceLine, index: number, credit: boole
       leaf('cbc:Name', l.label),
       node('cac:ClassifiedTaxCategory', [leaf('cbc:ID', vat.code), leaf('cbc:Percent', percent(doc.vatRateBp)), vatScheme()]),
     ]),
-    node('cac:Price', [money('cbc:PriceAmount', sign * l.unitPriceCents)]),
+    node('cac:Price', [money('cbc:PriceAmount', Math.abs(l.unitPriceCents))]),
   ]);
 }
 
