@@ -76,7 +76,7 @@ export function invoiceMail(doc: InvoiceDocument, lang: 'fr' | 'en'): { subject:
             : `Veuillez trouver ci-jointe notre facture n° ${doc.number} du ${frDate(doc.issuedOn)}, d’un montant de ${total} TTC, échéance le ${frDate(doc.dueOn)}.`,
           `${doc.paymentTerms}.`,
           '',
-          'Le fichier joint est une facture électronique Factur-X (EN 16931) : un PDF lisible qui contient aussi la facture structurée (factur-x.xml), que votre logiciel comptable ou votre plateforme agréée peut importer.',
+          'Le fichier joint est une facture électronique Factur-X (EN 16931)\u00a0: un PDF lisible qui contient aussi la facture structurée (factur-x.xml), que votre logiciel comptable ou votre plateforme agréée peut importer.',
           '',
           'Cordialement,',
           seller,

@@ -42,8 +42,11 @@ export function InvoiceFiles({ id }: { id: number }) {
   );
 }
 
-/** Where the invoice's e-mail stands: sent (when, to how many), retrying, failed, not sent and why. */
-export function DeliveryState({ delivery }: { delivery: InvoiceDelivery | undefined }) {
+/**
+ * Where the invoice's e-mail stands: sent (when, to how many), retrying, failed, not sent; staff also
+ * see why (the relay's or the collector's own words, which are not for the client's portal).
+ */
+export function DeliveryState({ delivery, staff = false }: { delivery: InvoiceDelivery | undefined; staff?: boolean }) {
   if (!delivery) return <span class="muted small">{t('facturx.notSent')}</span>;
   const d = delivery;
   const detail =
@@ -53,14 +56,12 @@ export function DeliveryState({ delivery }: { delivery: InvoiceDelivery | undefi
         ? d.willRetry
           ? t('facturx.retrying', { attempt: d.attempts, max: d.maxAttempts })
           : t('facturx.failedDetail', { attempt: d.attempts })
-        : d.status === 'skipped'
-          ? (d.error ?? '')
-          : '';
+        : '';
   return (
     <span data-testid="delivery" data-status={d.status}>
       <Badge kind={d.status === 'sent' ? 'state-ok' : d.status === 'failed' ? 'state-critical' : 'state-warning'}>{t(`facturx.status.${d.status}`)}</Badge>
       {detail && <div class="muted small">{detail}</div>}
-      {d.status !== 'sent' && d.error && d.status !== 'skipped' && <div class="muted small">{d.error}</div>}
+      {staff && d.status !== 'sent' && d.error && <div class="muted small">{d.error}</div>}
     </span>
   );
 }

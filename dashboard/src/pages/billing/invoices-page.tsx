@@ -151,7 +151,7 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                             <Penalty inv={inv} />
                           </td>
                           <td data-testid="delivery-cell">
-                            <DeliveryState delivery={deliveries.byInvoice.get(inv.id)} />
+                            <DeliveryState delivery={deliveries.byInvoice.get(inv.id)} staff />
                             {admin && <SendInvoiceButton id={inv.id} delivery={deliveries.byInvoice.get(inv.id)} onDone={deliveries.reload} />}
                           </td>
                           <td class="actions">
