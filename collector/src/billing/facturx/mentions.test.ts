@@ -3,7 +3,19 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InvoiceDocument, LegalIdentity } from '../invoice-document.js';
-import { amount, businessProcess, documentTypeCode, electronicAddress, electronicAddressProblem, legalNotes, natureOfLines, percent, postalAddress, quantity, unitCode } from './mentions.js';
+import {
+  amount,
+  businessProcess,
+  documentTypeCode,
+  electronicAddress,
+  electronicAddressProblem,
+  legalNotes,
+  natureOfLines,
+  percent,
+  postalAddress,
+  quantity,
+  unitCode,
+} from './mentions.js';
 import { woffToSfnt } from './woff.js';
 import { escapeXml, leaf, node, xmlDocument } from './xml.js';
 
@@ -58,8 +70,16 @@ describe('the reform’s derived mentions', () => {
     expect(electronicAddressProblem(who({ electronicAddress: 'a b' }))).toMatch(/invalide/);
   });
   it('addresses: street lines, postcode and city from the last line; country from the VAT number', () => {
-    expect(postalAddress(who({ address: ['12 rue des Lilas', 'Bât. B', '69003 Lyon'] }))).toEqual({ lines: ['12 rue des Lilas', 'Bât. B'], postcode: '69003', city: 'Lyon', country: 'FR' });
-    expect(postalAddress(who({ address: ['Rue de la Loi 1', '1000 Bruxelles'], vatNumber: 'BE0123456789' }))).toMatchObject({ postcode: '1000', country: 'BE' });
+    expect(postalAddress(who({ address: ['12 rue des Lilas', 'Bât. B', '69003 Lyon'] }))).toEqual({
+      lines: ['12 rue des Lilas', 'Bât. B'],
+      postcode: '69003',
+      city: 'Lyon',
+      country: 'FR',
+    });
+    expect(postalAddress(who({ address: ['Rue de la Loi 1', '1000 Bruxelles'], vatNumber: 'BE0123456789' }))).toMatchObject({
+      postcode: '1000',
+      country: 'BE',
+    });
     expect(postalAddress(who({ address: ['Lyon'] }))).toEqual({ lines: [], city: 'Lyon', country: 'FR' });
   });
   it('BR-FR-05: PMD, PMT and AAB once each; TXD under the debits option; BAR B2B for a French business', () => {

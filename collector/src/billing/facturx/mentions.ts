@@ -65,9 +65,11 @@ const ADDRESS_ID = /^[A-Za-z0-9+\-_.]{1,125}$/;
 export function electronicAddressProblem(who: LegalIdentity): string | null {
   if (!who.electronicAddress) return null;
   const id = who.electronicAddress.trim();
-  if (!ADDRESS_ID.test(id)) return `Adresse de facturation électronique invalide\u00a0: «\u00a0${id}\u00a0» (lettres, chiffres, + - _ .\u00a0; 125 caractères au plus)`;
+  if (!ADDRESS_ID.test(id))
+    return `Adresse de facturation électronique invalide\u00a0: «\u00a0${id}\u00a0» (lettres, chiffres, + - _ .\u00a0; 125 caractères au plus)`;
   const siren = sirenOf(who);
-  if (siren && !id.startsWith(siren)) return `L’adresse de facturation électronique «\u00a0${id}\u00a0» doit commencer par le SIREN ${siren} (annuaire, schéma 0225)`;
+  if (siren && !id.startsWith(siren))
+    return `L’adresse de facturation électronique «\u00a0${id}\u00a0» doit commencer par le SIREN ${siren} (annuaire, schéma 0225)`;
   return null;
 }
 
