@@ -33,6 +33,8 @@ export const SYSTEM_PACKAGES = [
   'libc6-arm64-cross', // installers: arm64 C runtime for qemu-user
   'libstdc++6-arm64-cross', // installers: arm64 C++ runtime for qemu-user
   'poppler-utils', // invoice PDF tests: pdftotext and pdfinfo read the rendered invoices back
+  'qpdf', // Factur-X tests: the shared validator reads the PDF structure; the tests take factur-x.xml out of the PDF
+  'libxml2-utils', // Factur-X tests: xmllint checks the CII against its XSD (validator) and reads CII/UBL values back
   'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
 ];
 

@@ -12,6 +12,8 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
+import { InvoiceMailer } from './billing/facturx/invoice-mail.js';
+import { registerFacturXRoutes } from './billing/facturx/routes.js';
 import { InvoiceService } from './billing/invoicing.js';
 import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
@@ -35,6 +37,7 @@ import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
+import { smtpTransport } from './reports/delivery.js';
 import { flowStoreSource } from './reports/flow-source.js';
 import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
@@ -67,6 +70,7 @@ export interface Collector {
   live: LiveChannel;
   notifier: Notifier;
   reports: Reports;
+  invoiceMailer: InvoiceMailer;
   /** The support mailbox's SMTP port, once listening (when configured). */
   mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
@@ -203,6 +207,19 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   registerReportRoutes(app, reports);
   reports.start();
+  // Issued invoices go to the client's billing recipients once, with the reports' delivery policy.
+  const invoiceMailTransport = smtpTransport(config.notifications);
+  const invoiceMailer = new InvoiceMailer({
+    db,
+    invoices,
+    transport: invoiceMailTransport,
+    settings: config.reports,
+    log: app.log.child({ domain: 'invoice-mail' }),
+    workerId: bus.workerId,
+  });
+  invoices.onIssued = (id) => invoiceMailer.issued(id);
+  registerFacturXRoutes(app, { db, invoices, mailer: invoiceMailer });
+  invoiceMailer.start();
 
   registerDownloads(app, config.downloadsDir);
 
@@ -278,6 +295,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     live,
     notifier,
     reports,
+    invoiceMailer,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
@@ -294,6 +312,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       clearTimeout(firstInvoicing);
       await rules.stop();
       await reports.close();
+      invoices.onIssued = undefined;
+      await invoiceMailer.stop();
+      invoiceMailTransport.close();
       await inbound?.close();
       live.close();
       await notifier.flush();

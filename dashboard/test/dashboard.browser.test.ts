@@ -276,6 +276,15 @@ describe('client portal', () => {
     const pdf = await client.request.get(`${s.url}${href}`);
     expect(pdf.status()).toBe(200);
     expect(pdf.headers()['content-type']).toBe('application/pdf');
+    // Issue 19: the structured invoice alone (CII, the one inside the Factur-X PDF), its UBL, and whether it was mailed.
+    for (const kind of ['xml', 'ubl']) {
+      const file = await client.request.get(`${s.url}${await client.getByTestId(kind).first().getAttribute('href')}`);
+      expect(file.status(), kind).toBe(200);
+      expect(file.headers()['content-type'], kind).toBe('application/xml; charset=utf-8');
+      expect(await file.text(), kind).toMatch(/F\d{4}-0001/);
+    }
+    // The seeded collector has no SMTP relay: the portal says the invoice was not mailed.
+    await expect.poll(() => client.getByTestId('delivery').first().getAttribute('data-status')).toBe('skipped');
     await screenshot(client, 'portal-invoices');
     // Contract 5.1: a motivated dispute, from the portal, suspends the due date.
     await client.getByRole('button', { name: 'Contester' }).click();

@@ -4,6 +4,8 @@ import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
 import { type BillingUnit, KIND_LABEL, MODE_LABEL, UNIT_LABEL } from './billing-units.js';
 import { addMonths } from './contract-terms.js';
+import { invoiceCii } from './facturx/cii-xml.js';
+import { natureOfLines } from './facturx/mentions.js';
 import type { BankDetails, InvoiceDocument, InvoiceLine, LegalIdentity } from './invoice-document.js';
 import { renderInvoicePdf } from './invoice-pdf.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from './late-penalties.js';
@@ -64,8 +66,10 @@ export function vatOf(totalExclCents: number, rateBp: number): number {
   return Number(sign * ((abs * 2n + 10_000n) / 20_000n));
 }
 
+// Two mentions, two notes of the e-invoice (PMD and PMT, BR-FR-05).
 const LATE_TEXT =
-  'En cas de retard de paiement, pénalités exigibles dès le lendemain de l’échéance au taux de refinancement le plus récent de la Banque centrale européenne majoré de 10 points de pourcentage, au prorata des jours de retard, et indemnité forfaitaire pour frais de recouvrement de 40 € (art. L441-10 et D441-5 du Code de commerce ; contrat art. 5.1).';
+  'En cas de retard de paiement, pénalités exigibles dès le lendemain de l’échéance au taux de refinancement le plus récent de la Banque centrale européenne majoré de 10 points de pourcentage, au prorata des jours de retard (art. L441-10 du Code de commerce ; contrat art. 5.1).';
+const INDEMNITY_TEXT = 'Indemnité forfaitaire pour frais de recouvrement due en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce).';
 const DISCOUNT_TEXT = 'Pas d’escompte pour paiement anticipé.';
 
 /**
@@ -90,11 +94,20 @@ export class InvoiceService {
     return { seq, number: `${kind === 'invoice' ? 'F' : 'AV'}${year}-${String(seq).padStart(4, '0')}` };
   }
 
-  private seller(): { seller: LegalIdentity; bank: BankDetails | undefined } {
-    const r = this.sql.prepare('SELECT seller, bank FROM billing_settings WHERE id = 1').get() as { seller: string; bank: string | null } | undefined;
+  private seller(): { seller: LegalIdentity; bank: BankDetails | undefined; vatOnDebits: boolean } {
+    const r = this.sql.prepare('SELECT seller, bank, vat_on_debits FROM billing_settings WHERE id = 1').get() as
+      | { seller: string; bank: string | null; vat_on_debits: number }
+      | undefined;
     if (!r) fail('Identité du prestataire non renseignée (PUT /api/v1/billing/settings) : une facture ne peut pas être émise sans elle');
-    return { seller: JSON.parse(r.seller) as LegalIdentity, bank: r.bank ? (JSON.parse(r.bank) as BankDetails) : undefined };
+    return {
+      seller: JSON.parse(r.seller) as LegalIdentity,
+      bank: r.bank ? (JSON.parse(r.bank) as BankDetails) : undefined,
+      vatOnDebits: r.vat_on_debits === 1,
+    };
   }
+
+  /** Called once an issued invoice's Factur-X file is kept (the mailer sends it). */
+  onIssued: ((invoiceId: number) => void) | undefined;
 
   /**
    * Issues the invoice of `month` for a client, on the Paris date of `now` (after the month ended):
@@ -119,7 +132,7 @@ export class InvoiceService {
           ? this.sql.prepare("SELECT 1 FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note' AND releases_items = 1").get(existing.id)
           : undefined;
         if (existing && !cancelled) return existing.id;
-        const { seller, bank } = this.seller();
+        const { seller, bank, vatOnDebits } = this.seller();
         const lines: InvoiceLine[] = [];
 
         const interventions = this.sql
@@ -278,7 +291,7 @@ export class InvoiceService {
           dueOn,
           periodStart: start,
           periodEnd: end,
-          ...(existing ? { correctsNumber: existing.number } : {}),
+          ...(existing ? { correctsNumber: existing.number, correctsIssuedOn: existing.issued_on } : {}),
           seller,
           buyer: { ...(JSON.parse(contract.buyer) as LegalIdentity), clientId },
           ...(bank ? { bank } : {}),
@@ -291,8 +304,12 @@ export class InvoiceService {
             contract.payment_method === 'direct_debit'
               ? `Prélèvement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`
               : `Paiement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
+          paymentMethod: contract.payment_method,
           latePenaltyText: LATE_TEXT,
+          recoveryIndemnityText: INDEMNITY_TEXT,
           discountText: DISCOUNT_TEXT,
+          nature: natureOfLines(lines),
+          ...(vatOnDebits ? { vatOnDebits: true } : {}),
           ...(existing ? { note: `Facture rectificative : remplace la facture ${existing.number}, annulée par avoir.` } : {}),
         };
         const ins = this.sql
@@ -377,20 +394,43 @@ export class InvoiceService {
     return this.read(() => this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined);
   }
 
-  /** The issued PDF (French, as issued), rendered once and kept; `en` is rendered on demand. */
+  /**
+   * The issued PDF (French, as issued: the Factur-X file, its CII XML kept beside it, both written
+   * once in one transaction); `en` is rendered on demand around the same XML.
+   */
   async pdf(id: number, locale: 'fr' | 'en' = 'fr'): Promise<Buffer> {
     const inv = await this.row(id);
     if (!inv) throw new VigieError('NOT_FOUND');
     const doc = JSON.parse(inv.document) as InvoiceDocument;
-    if (locale === 'en') return renderInvoicePdf(doc, 'en');
+    if (locale === 'en') return renderInvoicePdf(doc, 'en', await this.xml(id));
     const kept = await this.read(() => this.sql.prepare('SELECT pdf FROM invoice_pdfs WHERE invoice_id = ?').get(id) as { pdf: Buffer } | undefined);
     if (kept) return kept.pdf;
-    const pdf = await renderInvoicePdf(doc, 'fr');
-    const sha = createHash('sha256').update(pdf).digest('hex');
-    await this.db.writeTransaction(() => {
-      this.sql.prepare('INSERT OR IGNORE INTO invoice_pdfs (invoice_id, pdf, sha256, created_at) VALUES (?, ?, ?, ?)').run(id, pdf, sha, Date.now());
+    const xml = invoiceCii(doc);
+    const pdf = await renderInvoicePdf(doc, 'fr', xml);
+    const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+    const now = Date.now();
+    const inserted = await this.db.writeTransaction(() => {
+      const r = this.sql.prepare('INSERT OR IGNORE INTO invoice_pdfs (invoice_id, pdf, sha256, created_at) VALUES (?, ?, ?, ?)').run(id, pdf, sha(pdf), now);
+      if (r.changes === 1) this.sql.prepare('INSERT INTO invoice_xml (invoice_id, xml, sha256, created_at) VALUES (?, ?, ?, ?)').run(id, xml, sha(xml), now);
+      return r.changes === 1;
     });
+    if (inserted) this.onIssued?.(id);
     return (await this.read(() => this.sql.prepare('SELECT pdf FROM invoice_pdfs WHERE invoice_id = ?').get(id) as { pdf: Buffer })).pdf;
+  }
+
+  /**
+   * The CII XML: the one embedded in the kept Factur-X PDF; for an invoice whose PDF predates
+   * Factur-X (no XML kept), the same derivation from its frozen document.
+   */
+  async xml(id: number): Promise<string> {
+    const r = await this.read(
+      () =>
+        this.sql.prepare('SELECT i.document, x.xml FROM invoices i LEFT JOIN invoice_xml x ON x.invoice_id = i.id WHERE i.id = ?').get(id) as
+          | { document: string; xml: string | null }
+          | undefined,
+    );
+    if (!r) throw new VigieError('NOT_FOUND');
+    return r.xml ?? invoiceCii(JSON.parse(r.document) as InvoiceDocument);
   }
 
   // ---- credit notes, payments, disputes ----------------------------------------------------------
@@ -439,6 +479,8 @@ export class InvoiceService {
                   type: 'credit',
                   date: issuedOn,
                   label: `Avoir sur la facture ${inv.number} — ${input.reason}`,
+                  periodStart: inv.period_start,
+                  periodEnd: inv.period_end,
                   quantity: 1,
                   unit: 'forfait',
                   unitPriceCents: -amount,
@@ -455,6 +497,7 @@ export class InvoiceService {
           issuedOn,
           dueOn: issuedOn,
           correctsNumber: inv.number,
+          correctsIssuedOn: inv.issued_on,
           seller,
           ...(bank ? { bank } : {}),
           lines,
