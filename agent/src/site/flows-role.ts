@@ -1,5 +1,6 @@
 import type { CheckResult, FlowBucket, FlowsProbeConfig, InterfaceTotals } from '@vigie/shared';
 import type { Log } from '../log.js';
+import { blockedReason, OPT_IN_REASONS } from '../outbound/index.js';
 import { FlowAggregator, FlowReceiver, type FlowRecord, type FlowSink } from './flows/index.js';
 
 interface IfCounters {
@@ -102,7 +103,16 @@ export async function startFlowRole(
 ): Promise<{ close(): Promise<void> }> {
   const folds = new ExporterFolds(config);
   const ipv6 = config.bind.includes(':');
-  const receiver = new FlowReceiver({ port: config.port, host: config.bind, ipv6, allowedExporters: config.exporters, sink: folds });
+  // The outbound guard's ranges: no router exports from a metadata, link-local or multicast address,
+  // and a UDP source is easily forged, so such an entry is dropped from the allowlist (its datagrams
+  // are then counted as refused) unless the policy opts in.
+  const guarded = config.exporters.filter((e) => {
+    const reason = blockedReason(e);
+    return !reason || (config.allowLinkLocal === true && OPT_IN_REASONS.has(reason));
+  });
+  if (guarded.length < config.exporters.length)
+    log.warn('flow exporters refused by the outbound guard', { exporters: config.exporters.filter((e) => !guarded.includes(e)) });
+  const receiver = new FlowReceiver({ port: config.port, host: config.bind, ipv6, allowedExporters: guarded, sink: folds });
   const bound = await receiver.start();
   log.info('site role: flow receiver listening', { address: bound.address, port: bound.port, exporters: config.exporters.length });
   const flush = async (all: boolean) => {
