@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,9 +11,14 @@ import { type AuthRepository, SESSION_IDLE_MS } from './repository.js';
 
 export const SESSION_COOKIE = 'vigie_session';
 export const CSRF_HEADER = 'x-csrf-token';
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Routes that change state without a session: they carry their own credential. */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Routes (as the router matched them) that change state without a session: they carry their own credential. */
 const NO_CSRF = new Set(['/api/v1/auth/login', '/api/v1/enroll']);
+
+function sameToken(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
 
 // A real hash of a random password: verifying it costs the same as for a real user.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -47,9 +53,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         req.session = { idHash: s.idHash, csrfToken: s.csrfToken };
       }
     }
-    const path = req.url.split('?')[0] ?? '';
-    if (UNSAFE.has(req.method) && path.startsWith('/api/') && !NO_CSRF.has(path) && req.session) {
-      if (req.headers[CSRF_HEADER] !== req.session.csrfToken) throw new VigieError('CSRF');
+    // Every state-changing request made with a session carries its token, whatever its path looks
+    // like: the exemptions are routes as the router matched them (after it decoded the path), never
+    // the raw URL (`/%61pi/…` is `/api/…` to the router). An unmatched path is checked too.
+    if (!SAFE.has(req.method) && req.session && !NO_CSRF.has(req.routeOptions.url ?? '')) {
+      if (!sameToken(req.headers[CSRF_HEADER], req.session.csrfToken)) throw new VigieError('CSRF');
     }
   });
 
