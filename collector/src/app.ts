@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION, parisDate, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
+import { loggerOptions } from './api/log-options.js';
 import { prometheusText } from './api/prometheus.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
@@ -92,13 +93,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
 
   const app = Fastify({
     ...(config.tls ? { https: readTls(config.tls) } : {}),
-    logger: {
-      level: config.logLevel,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.token', 'res.headers["set-cookie"]'],
-        censor: '[redacted]',
-      },
-    },
+    logger: loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimit,
     // X-Forwarded-For and -Proto only from the configured proxies (--trust-proxy): anyone else could forge them.
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,

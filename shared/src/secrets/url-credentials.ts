@@ -20,11 +20,11 @@ export function maskUrlCredentials(text: string): string {
   });
 }
 
-/** A copy of a JSON value with every string passed through maskUrlCredentials. */
+/** A copy of a JSON value with every string passed through maskUrlCredentials (other objects, such as errors, are kept as they are). */
 export function maskUrlCredentialsDeep<T>(value: T): T {
   if (typeof value === 'string') return maskUrlCredentials(value) as T;
   if (Array.isArray(value)) return value.map((v) => maskUrlCredentialsDeep(v)) as T;
-  if (value !== null && typeof value === 'object') {
+  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = maskUrlCredentialsDeep(v);
     return out as T;
