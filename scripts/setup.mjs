@@ -34,6 +34,7 @@ export const SYSTEM_PACKAGES = [
   'libstdc++6-arm64-cross', // installers: arm64 C++ runtime for qemu-user
   'poppler-utils', // invoice PDF tests: pdftotext and pdfinfo read the rendered invoices back
   'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
+  'iproute2', // security suite: its network namespace with only loopback (ip netns), metadata addresses on its lo
 ];
 
 function lockStamp() {
