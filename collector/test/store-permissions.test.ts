@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../src/app.js';
 import { defaultConfig } from '../src/config.js';
 import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
+import { writePrivateFile } from '../src/store/private-files.js';
 
 // Issue 13, point 4: the data folder was 755 and vigie.db with its WAL 644 — password hashes, every
 // client's data and SNMP secrets readable by any local user. Everything the collector writes: 0700/0600.
@@ -51,6 +52,14 @@ describe('the store is readable by the collector’s user only', () => {
     chmodSync(dir, 0o755);
     chmodSync(join(dir, 'vigie.db'), 0o644);
     await writeSome(dir);
+  });
+
+  it('any other file it writes (a key) is 0600, even over a file that was world-readable', () => {
+    const file = join(root, 'signing.key');
+    writePrivateFile(file, 'old');
+    chmodSync(file, 0o644);
+    writePrivateFile(file, 'secret');
+    expect(mode(file)).toBe('600');
   });
 
   it('the command line too (user create, with its password hash)', () => {

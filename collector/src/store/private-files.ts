@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 
 // The store holds password hashes, every client's data, SNMP secrets, invoices and reports: only
 // the collector's own user may read it (issue 13, point 4). Modes are set on creation and
@@ -22,4 +22,10 @@ export function ensurePrivateDatabaseFile(path: string, dir: string): void {
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   closeSync(openSync(path, 'a', PRIVATE_FILE));
   for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) if (existsSync(file)) chmodSync(file, PRIVATE_FILE);
+}
+
+/** Any other file the collector writes (a key, an export): 0600, also when it existed with a looser mode. */
+export function writePrivateFile(path: string, data: string | Uint8Array): void {
+  writeFileSync(path, data, { mode: PRIVATE_FILE });
+  chmodSync(path, PRIVATE_FILE);
 }
