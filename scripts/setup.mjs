@@ -36,6 +36,7 @@ export const SYSTEM_PACKAGES = [
   'qpdf', // Factur-X tests: the shared validator reads the PDF structure; the tests take factur-x.xml out of the PDF
   'libxml2-utils', // Factur-X tests: xmllint checks the CII against its XSD (validator) and reads CII/UBL values back
   'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
+  'iproute2', // security suite: its network namespace with only loopback (ip netns), metadata addresses on its lo
 ];
 
 function lockStamp() {

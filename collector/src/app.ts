@@ -1,12 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { PROTOCOL_VERSION, parisDate } from '@vigie/shared';
+import { PROTOCOL_VERSION, parisDate, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
+import { loggerOptions } from './api/log-options.js';
 import { prometheusText } from './api/prometheus.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
@@ -18,8 +19,8 @@ import { InvoiceService } from './billing/invoicing.js';
 import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
-import { type ClusterBus, LocalBus } from './cluster/bus.js';
-import type { CollectorConfig } from './config.js';
+import { type ClusterBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
+import { type CollectorConfig, servedOverHttps } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerEnrollRoutes } from './enroll/routes.js';
@@ -45,6 +46,7 @@ import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
+import { ensurePrivateDir } from './store/private-files.js';
 import { SqliteMetricStore } from './store/sqlite-metric-store.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
@@ -81,6 +83,7 @@ export interface Collector {
 /** Opens the store, runs migrations and assembles the collector (not listening yet). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus } = {}): Promise<Collector> {
   const bus = opts.bus ?? new LocalBus();
+  ensurePrivateDir(config.dataDir);
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
   const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
@@ -88,22 +91,25 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const tenants = new TenantsRepository(db);
   const enrollment = new EnrollmentService(db);
   const devices = new DevicesRepository(db);
-  const limiter = new LoginLimiter();
+  const limiter = new LoginLimiter(db);
+  const https = servedOverHttps(config);
+  const secureCookies = config.secureCookies || https;
 
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.token', 'res.headers["set-cookie"]'],
-        censor: '[redacted]',
-      },
-    },
+    ...(config.tls ? { https: readTls(config.tls) } : {}),
+    logger: loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // X-Forwarded-For and -Proto only from the configured proxies (--trust-proxy): anyone else could forge them.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   const policies = new PolicyService(db, config.channel);
-  const live = new LiveChannel(auth);
+  const publicOrigin = config.notifications.publicUrl ? new URL(config.notifications.publicUrl).origin : undefined;
+  const live = new LiveChannel(auth, {
+    recheckMs: config.liveRecheckMs,
+    allowedOrigins: publicOrigin ? [publicOrigin] : [],
+    onError: (err) => app.log.error({ err }, 'live session check failed'),
+  });
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
@@ -147,16 +153,24 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
+    // Browsers that reached us over HTTPS (directly or through the TLS proxy) never fall back to HTTP.
+    if (https) reply.header('strict-transport-security', 'max-age=31536000');
     reply.header(
       'content-security-policy',
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     return payload;
   });
-  registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies });
+  // Ended sessions close their live sockets on every process (the socket may be held by another worker).
+  bus.subscribe((m) => m.type === 'sessions-ended' && live.endSessions({ userId: m.userId, idHash: m.idHash }, m.reason));
+  const sessionsEnded = (e: { userId: number; idHash?: string; reason: SessionEndReason }) => bus.publish({ type: 'sessions-ended', ...e });
+  registerAuth(app, { db, auth, limiter, secureCookies, sessionsEnded });
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
-  registerUserRoutes(app, db, auth, tenants, (userId) => bus.publish({ type: 'user-disabled', userId }));
+  registerUserRoutes(app, db, auth, tenants, {
+    onDisabled: (userId) => bus.publish({ type: 'user-disabled', userId }),
+    sessionsEnded,
+  });
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel });
@@ -301,7 +315,12 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (!https && !isLoopback(config.host))
+        app.log.warn(
+          { host: config.host },
+          'serving plain HTTP on a network address: passwords and session cookies cross the network in clear; use --tls-cert/--tls-key, or a TLS proxy with --public-url https://… and --trust-proxy',
+        );
+      return `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     },
     async close() {
       if (closed) return;
@@ -326,4 +345,20 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   };
   return collector;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The PEM files of --tls-cert/--tls-key, with an error that names the file that could not be read. */
+function readTls(tls: NonNullable<CollectorConfig['tls']>): { cert: Buffer; key: Buffer } {
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new VigieError('VALIDATION', `cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: read('certificate', tls.certFile), key: read('key', tls.keyFile) };
 }

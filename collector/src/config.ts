@@ -30,7 +30,17 @@ export interface CollectorConfig {
   downloadsDir?: string | undefined;
   /** Folder of the dashboard's static files, if it should be served. */
   dashboardDir?: string | undefined;
+  /** Session cookies marked Secure (also when TLS is served or the public URL is https). */
   secureCookies: boolean;
+  /** Serve HTTPS (and WSS) directly: PEM files, read at start. */
+  tls?: { certFile: string; keyFile: string } | undefined;
+  /**
+   * Proxies (addresses or CIDR blocks, or proxy-addr's `loopback`, `linklocal`, `uniquelocal`) whose
+   * X-Forwarded-For / -Proto are believed; from anyone else they are ignored. Empty: none.
+   */
+  trustProxy: string[];
+  /** How often each live socket's session is checked again (expiry). */
+  liveRecheckMs: number;
   logLevel: string;
   /** Bytes accepted in a REST body. */
   bodyLimit: number;
@@ -53,8 +63,15 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     mail: { inboundHost: '127.0.0.1', supportAddress: 'support@vigie.local', maxMessageBytes: 10 * 1024 * 1024 },
     notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },
     secureCookies: false,
+    trustProxy: [],
+    liveRecheckMs: 15_000,
     logLevel: 'info',
     bodyLimit: 1024 * 1024,
     ...overrides,
   };
+}
+
+/** Whether the browser reaches the collector over HTTPS: TLS served here, or an https public URL (a TLS proxy in front). */
+export function servedOverHttps(config: Pick<CollectorConfig, 'tls' | 'notifications'>): boolean {
+  return config.tls !== undefined || (config.notifications.publicUrl?.startsWith('https://') ?? false);
 }

@@ -141,7 +141,7 @@ export class SiteRole {
         try {
           let poller = s.pollers.get(key) as InstanceType<SnmpModule['SnmpPoller']> | undefined;
           if (!poller) {
-            poller = new mod.SnmpPoller(target);
+            poller = new mod.SnmpPoller(target, { allowLinkLocal: s.config.allowLinkLocal ?? false });
             s.pollers.set(key, poller);
           }
           const result = await poller.poll(Date.now());

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
 import { createCollector } from '../app.js';
@@ -30,7 +31,11 @@ Serve options:
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
-  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
+  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable)   notifications (and report mails)
+  --tls-cert <pem> --tls-key <pem>   serve HTTPS and WSS directly (Secure cookies, HSTS)
+  --public-url <url>    the address users and mails use; https://… behind a TLS proxy gives Secure cookies and HSTS
+  --trust-proxy <list>  proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR blocks, comma-separated
+                        (or loopback, linklocal, uniquelocal); without it the headers are ignored
   --report-schedule <cron|off>  monthly reports run ('0 6 1 * *', Europe/Paris: 06:00 on the 1st)
 `;
 
@@ -53,6 +58,9 @@ const { values, positionals } = parseArgs({
     'mail-from': { type: 'string' },
     webhook: { type: 'string', multiple: true },
     'public-url': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'trust-proxy': { type: 'string' },
     'rules-interval': { type: 'string' },
     'downloads-dir': { type: 'string' },
     'incident-quiet': { type: 'string' },
@@ -105,6 +113,10 @@ function config(): CollectorConfig {
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
   if (values['report-schedule']) c.reports.schedule = values['report-schedule'] === 'off' ? null : values['report-schedule'];
+  if (values['tls-cert'] || values['tls-key']) c.tls = { certFile: need('tls-cert'), keyFile: need('tls-key') };
+  if (values['trust-proxy']) c.trustProxy = parseTrustProxy(values['trust-proxy']);
+  if (values['public-url'] && !/^https?:\/\/[^/]/.test(values['public-url']))
+    throw new VigieError('VALIDATION', '--public-url must be an http:// or https:// URL');
   c.notifications = {
     ...c.notifications,
     smtpUrl: values['smtp-relay'],
@@ -116,11 +128,31 @@ function config(): CollectorConfig {
   return c;
 }
 
+/** `10.0.0.1, 10.1.0.0/16, loopback`: what proxy-addr accepts, checked here so a typo fails at start. */
+function parseTrustProxy(list: string): string[] {
+  const entries = list
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const e of entries) {
+    const [addr = '', bits, ...rest] = e.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(e);
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr) === 6 ? 128 : 32));
+    if (!named && (isIP(addr) === 0 || !bitsOk || rest.length > 0))
+      throw new VigieError('VALIDATION', `--trust-proxy: ${JSON.stringify(e)} is not an address, a CIDR block, loopback, linklocal or uniquelocal`);
+  }
+  if (entries.length === 0) throw new VigieError('VALIDATION', '--trust-proxy needs at least one address');
+  return entries;
+}
+
 function print(human: string, data: Record<string, unknown>): void {
   console.log(values.json ? JSON.stringify(data) : human);
 }
 
 async function main(): Promise<number> {
+  // Whatever this process writes (the store, and anything added later: keys, exports) is the
+  // collector user's alone.
+  process.umask(0o077);
   const cmd = positionals.join(' ');
   if (values.help || cmd === '' || cmd === 'help') {
     console.log(USAGE);

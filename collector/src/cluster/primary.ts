@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { join } from 'node:path';
 import type { CollectorConfig } from '../config.js';
 import { Database } from '../store/database.js';
+import { ensurePrivateDir } from '../store/private-files.js';
 import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { isRelayMessage } from './bus.js';
 
@@ -12,6 +13,7 @@ import { isRelayMessage } from './bus.js';
  * time) and tell each other about agent connections through the primary.
  */
 export async function runPrimary(config: CollectorConfig, workers: number, log: (msg: string) => void): Promise<void> {
+  ensurePrivateDir(config.dataDir);
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
   await (await SqliteMetricStore.open(db, config.retention)).close();

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { type PolicyBody, PROBE_CONFIG_SPECS, VigieError } from '@vigie/shared';
+import { maskUrlCredentialsDeep, type PolicyBody, PROBE_CONFIG_SPECS, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
@@ -86,8 +86,13 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database;
   );
 }
 
-/** SNMP communities and v3 keys are the provider's: a client user sees that they are set, not them. */
-export function withoutSecrets(policy: PolicyBody): PolicyBody {
+/**
+ * SNMP communities and v3 keys, and passwords written inside URLs (an HTTP check's
+ * `http://user:pw@…`, a restic `rest:https://user:pw@…` repository), are the provider's: a client
+ * user sees that they are set, not them.
+ */
+export function withoutSecrets(given: PolicyBody): PolicyBody {
+  const policy = maskUrlCredentialsDeep(given);
   const snmp = policy.probes.snmp as { targets?: Record<string, unknown>[]; scan?: Record<string, unknown> } | undefined;
   if (!snmp) return policy;
   const hide = (o: Record<string, unknown>): Record<string, unknown> => {

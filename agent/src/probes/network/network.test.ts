@@ -10,7 +10,6 @@ import { type NetworkProbeConfig, networkProbeSpec, resolveProbeConfig } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLog } from '../../log.js';
 import { ProbeRunner } from '../runner.js';
-import { isLinkLocalOrMetadata } from './address-guard.js';
 import { networkProbe } from './index.js';
 import { checkInterfaces } from './interface-check.js';
 
@@ -151,9 +150,27 @@ describe('network probe against real servers on loopback', () => {
     expect(at(2, 'up', 100)).toBe('INTERFACE_SLOW_LINK');
   });
 
-  it('classifies addresses', () => {
-    expect(['169.254.1.1', 'fe80::1', 'FEBF::1', '::ffff:169.254.0.1', '::ffff:a9fe:a9fe', 'fd00:ec2::254'].every(isLinkLocalOrMetadata)).toBe(true);
-    expect(['127.0.0.1', '10.0.0.1', '::1', '2001:db8::1', '169.255.0.1'].some(isLinkLocalOrMetadata)).toBe(false);
+  // Issue 13, point 6: TCP, DNS and ping had no guard. Refused before any packet (the security
+  // suite proves it with listeners on these addresses in a network namespace).
+  it.each([
+    [{ tcp: [{ host: '169.254.169.254', port: 80 }] }, 'tcp 169.254.169.254:80'],
+    [{ tcp: [{ host: '100.100.100.200', port: 80 }] }, 'tcp 100.100.100.200:80'],
+    [{ tcp: [{ host: '2852039166', port: 80 }] }, 'tcp 2852039166:80'],
+    [{ tcp: [{ host: 'fd00:ec2::254', port: 80 }] }, 'tcp fd00:ec2::254:80'],
+    [{ dns: [{ name: 'acme.fr', resolver: '168.63.129.16' }] }, 'dns acme.fr @168.63.129.16'],
+    [{ pingHosts: ['169.254.169.254'] }, 'ping 169.254.169.254'],
+    [{ pingHosts: ['0xa9fea9fe'] }, 'ping 0xa9fea9fe'],
+    [{ internetHost: '0' }, 'ping 0'],
+  ])('refuses %j without contacting it', async (over, target) => {
+    const res = await run(config(over as Partial<NetworkProbeConfig>));
+    expect(res).toHaveLength(1);
+    expect(res[0]).toMatchObject({ target, status: 'unknown', code: 'TARGET_REFUSED' });
+  });
+
+  it('reaches a refused range when the policy opts in (a TCP port on loopback stays allowed either way)', async () => {
+    const port = Number(new URL(httpUrl).port);
+    const res = await run(config({ allowLinkLocal: true, tcp: [{ host: '127.0.0.1', port }] }));
+    expect(res[0]!.code).toBe('TCP_OPEN');
   });
 });
 

@@ -1,15 +1,33 @@
 import type { CheckResult, NetworkProbeConfig } from '@vigie/shared';
-import ping from 'ping';
+import { OutboundRefusedError, resolveOutbound, systemPing } from '../../outbound/index.js';
+import { refusedResult } from './tcp-dns-checks.js';
 
 const num = (v: unknown): number | null => {
   const n = typeof v === 'number' ? v : Number.parseFloat(String(v));
   return Number.isFinite(n) ? n : null;
 };
 
-/** Pings a host (system ping through the `ping` package): loss and RTT min/avg/max. */
+/**
+ * Pings a host: loss and RTT min/avg/max. A host from the policy goes through the outbound guard
+ * and ping gets the checked address; the default gateway comes from this machine's routing table.
+ */
 export async function checkPing(host: string, role: 'gateway' | 'host' | 'internet', cfg: NetworkProbeConfig, now: () => number): Promise<CheckResult> {
   const base = { check: 'network', target: `ping ${host}`, observedAt: now() };
-  const res = await ping.promise.probe(host, { min_reply: cfg.pingCount, timeout: 2, deadline: cfg.pingCount + 2 });
+  let address: string;
+  try {
+    address = (await resolveOutbound(host, { allowLinkLocal: cfg.allowLinkLocal || role === 'gateway' })).address;
+  } catch (err) {
+    if (err instanceof OutboundRefusedError) return refusedResult(base, err);
+    const values = { role, lossPct: 100, rttMinMs: null, rttAvgMs: null, rttMaxMs: null };
+    return {
+      ...base,
+      status: 'critical',
+      code: 'HOST_UNREACHABLE',
+      message: `${host} does not resolve: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      values,
+    };
+  }
+  const res = await systemPing(address, { count: cfg.pingCount, timeoutSec: 2, deadlineSec: cfg.pingCount + 2 });
   const loss = num(res.packetLoss) ?? (res.alive ? 0 : 100);
   const values = { role, lossPct: loss, rttMinMs: num(res.min), rttAvgMs: num(res.avg), rttMaxMs: num(res.max) };
   if (!res.alive || loss >= cfg.lossCriticalPct) {

@@ -127,6 +127,8 @@ function reachableCheck(r: SnmpPollResult, base: Omit<CheckResult, 'status' | 'c
     return { ...base, status: 'ok', code: 'SNMP_OK', message: `${r.target}${name} répond en SNMP`, values };
   }
   const pinged = r.ping === null ? '' : r.ping.alive ? ' ; il répond au ping' : ' ; il ne répond pas non plus au ping';
+  if (r.error?.refused)
+    return { ...base, status: 'unknown', code: 'SNMP_TARGET_REFUSED', message: `${r.target} : ${r.error.message}`, values: { ...values, ...r.error.refused } };
   const code = r.error?.kind === 'timeout' ? 'SNMP_TIMEOUT' : r.error?.kind === 'auth' ? 'SNMP_AUTH_FAILED' : 'SNMP_ERROR';
   return { ...base, status: 'critical', code, message: `${r.target} : ${short(r.error?.message ?? 'pas de réponse SNMP', 1024)}${pinged}`, values };
 }

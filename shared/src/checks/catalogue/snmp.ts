@@ -1,6 +1,7 @@
 import type { CheckFormat } from '../format.js';
 import type { CheckFacts, CheckTexts } from '../messages.js';
 import { own, when } from '../phrase.js';
+import { refusedAddress } from './network.js';
 
 // agent/src/site/snmp/checks.ts, devices without an agent watched by a site agent.
 // snmp-reachable: target `<address>:<port>`, values sysName, pingAlive (null: not pinged).
@@ -69,6 +70,10 @@ export const SNMP_TEXTS: CheckTexts = {
   SNMP_AUTH_FAILED: {
     fr: (c, f) => `${device(c)} refuse l’accès SNMP (communauté ou identifiants refusés)${ping(c, f)}`,
     en: (c, f) => `${device(c)} refuses SNMP access (community or credentials rejected)${ping(c, f)}`,
+  },
+  SNMP_TARGET_REFUSED: {
+    fr: (c, f) => `${c.target} n’est pas interrogé : ${refusedAddress(c, f)}`,
+    en: (c, f) => `${c.target} is not polled: ${refusedAddress(c, f)}`,
   },
   SNMP_ERROR: {
     fr: (c, f) => `${device(c)} : échec de la requête SNMP${ping(c, f)}`,
