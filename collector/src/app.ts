@@ -46,8 +46,10 @@ import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
+import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
+import type { MetricStore } from './store/metric-store.js';
+import { openMetricStore } from './store/open-metric-store.js';
 import { ensurePrivateDir } from './store/private-files.js';
-import { SqliteMetricStore } from './store/sqlite-metric-store.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
@@ -58,7 +60,7 @@ export const COLLECTOR_VERSION = '0.1.0';
 export interface Collector {
   app: FastifyInstance;
   db: Database;
-  metrics: SqliteMetricStore;
+  metrics: MetricStore;
   channel: AgentChannel;
   pipeline: IngestPipeline;
   auth: AuthRepository;
@@ -83,10 +85,14 @@ export interface Collector {
 /** Opens the store, runs migrations and assembles the collector (not listening yet). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus } = {}): Promise<Collector> {
   const bus = opts.bus ?? new LocalBus();
+  const startupLog: string[] = [];
   ensurePrivateDir(config.dataDir);
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
-  const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
+  const metrics = await openMetricStore(db, config.metrics, config.retention, bus.workerId, (msg) => startupLog.push(msg)).catch(async (err) => {
+    await db.close();
+    throw err;
+  });
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
   const enrollment = new EnrollmentService(db);
@@ -149,6 +155,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   });
   registerErrorHandling(app);
+  for (const msg of startupLog) app.log.info(msg);
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -202,7 +209,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
-  registerStatsRoutes(app, { db, retention: config.retention });
+  registerStatsRoutes(app, { db, metrics, retention: config.retention });
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
@@ -211,6 +218,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
     db,
+    metrics,
     settings: config.reports,
     retention: config.retention,
     notifications: config.notifications,
@@ -243,7 +251,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, metrics instanceof InfluxMetricStore ? metrics.stats : undefined);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

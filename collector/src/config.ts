@@ -3,6 +3,7 @@ import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './incidents/se
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './store/metric-store.js';
+import type { MetricsSettings } from './store/open-metric-store.js';
 
 export interface CollectorConfig {
   host: string;
@@ -13,6 +14,8 @@ export interface CollectorConfig {
   dbPath?: string;
   synchronous: 'full' | 'normal';
   channel: ChannelSettings;
+  /** The metric store: SQLite (default) or InfluxDB (`--metrics`, VIGIE_METRICS_URL). */
+  metrics: MetricsSettings;
   retention: RetentionPolicy;
   /** The support mailbox (inbound SMTP) — off unless a port is given. */
   mail: { inboundHost: string; inboundPort?: number | undefined; supportAddress: string; maxMessageBytes: number };
@@ -54,6 +57,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     dataDir,
     synchronous: 'full',
     channel: { ...DEFAULT_CHANNEL_SETTINGS },
+    metrics: {},
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,

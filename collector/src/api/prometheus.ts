@@ -1,5 +1,6 @@
 import type { ChannelStats } from '../ingest/agent-channel.js';
 import type { PipelineStats } from '../ingest/pipeline.js';
+import type { InfluxStoreStats } from '../store/influx/influx-metric-store.js';
 
 interface Gauge {
   name: string;
@@ -9,7 +10,7 @@ interface Gauge {
 }
 
 /** The collector's own health in Prometheus text exposition format 0.0.4. */
-export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1): string {
+export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1, influx?: InfluxStoreStats): string {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const rows: Gauge[] = [
@@ -23,6 +24,34 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
     { name: 'vigie_ingest_batches_total', help: 'Group-commit transactions', type: 'counter', value: pipeline.batches },
     { name: 'vigie_ingest_commit_errors_total', help: 'Batches that failed and were retried frame by frame', type: 'counter', value: pipeline.commitErrors },
     { name: 'vigie_ingest_pending_frames', help: 'Frames waiting for the next commit', type: 'gauge', value: pipeline.pendingFrames },
+    ...(influx
+      ? ([
+          {
+            name: 'vigie_influx_points_written_total',
+            help: 'Points written to InfluxDB (samples and late marks)',
+            type: 'counter',
+            value: influx.pointsWritten,
+          },
+          {
+            name: 'vigie_influx_late_samples_total',
+            help: 'Samples older than the continuous queries window when written, folded in by maintenance',
+            type: 'counter',
+            value: influx.lateSamples,
+          },
+          {
+            name: 'vigie_influx_expired_on_arrival_total',
+            help: 'Values older than the raw retention when received, refused by InfluxDB and not stored',
+            type: 'counter',
+            value: influx.expiredOnArrival,
+          },
+          {
+            name: 'vigie_influx_queries_recreated_total',
+            help: 'Continuous queries found missing and created again',
+            type: 'counter',
+            value: influx.queriesRecreated,
+          },
+        ] satisfies Gauge[])
+      : []),
     { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', type: 'gauge', value: mem.rss },
     { name: 'nodejs_heap_used_bytes', help: 'V8 heap used in bytes', type: 'gauge', value: mem.heapUsed },
     { name: 'process_cpu_seconds_total', help: 'User and system CPU time in seconds', type: 'counter', value: (cpu.user + cpu.system) / 1e6 },
