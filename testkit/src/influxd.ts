@@ -13,6 +13,8 @@ export interface InfluxSeries {
 export interface Influxd {
   /** HTTP port on 127.0.0.1. */
   port: number;
+  /** The running influxd's process id (for CPU and memory figures). */
+  pid(): number | undefined;
   /** `influx://127.0.0.1:<port>/<database>`, the collector's --metrics value. */
   url(database: string): string;
   /** `POST /query` (InfluxQL), epoch milliseconds; throws on an error result. */
@@ -76,6 +78,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   await up();
   return {
     port,
+    pid: () => proc?.child.pid,
     url: (database) => `influx://127.0.0.1:${port}/${database}`,
     async query(statement, database) {
       const body = new URLSearchParams({ q: statement, epoch: 'ms', ...(database ? { db: database } : {}) });
