@@ -58,3 +58,4 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export { IsolatedNetwork } from './isolated-network.js';
+export { assertLoopbackOnly, beyondLoopback, isLoopbackHost, LOOPBACK_ONLY_POLICY } from './test-policy.js';

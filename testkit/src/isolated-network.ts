@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type Proc, startProcess } from './index.js';
 
 const FORWARDER = join(dirname(fileURLToPath(import.meta.url)), 'loopback-forwarder.mjs');
@@ -39,9 +40,19 @@ export class IsolatedNetwork {
     return net;
   }
 
-  /** Runs a command inside, to completion. */
+  /** Runs a command inside, to completion (blocking: not while a `forward` must relay). */
   exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): string {
     return execFileSync('ip', ['netns', 'exec', this.name, cmd, ...args], { encoding: 'utf8', env: opts.env ?? process.env, cwd: opts.cwd });
+  }
+
+  /** Runs a command inside without blocking this process (which may be relaying its traffic: see `forward`). */
+  async run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
+    const { stdout } = await promisify(execFile)('ip', ['netns', 'exec', this.name, cmd, ...args], {
+      encoding: 'utf8',
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+    });
+    return stdout;
   }
 
   /** The command line that runs `cmd` inside (for a long-running program). */

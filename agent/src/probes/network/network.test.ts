@@ -93,21 +93,21 @@ describe('network probe against real servers on loopback', () => {
     expect(warnOnly.find((r) => r.target.startsWith('tls '))!.status).toBe('warning');
   });
 
-  it('pings a host that answers, and reports one that never does as critical (in a namespace with only lo)', () => {
+  it('pings a host that answers, and reports one that never does as critical (in a namespace with only lo)', async () => {
     // The probe runs as a process inside a network namespace of the test, where nftables drops
     // what goes to SILENT_HOST: a host that never answers, without a packet leaving the machine.
     const net = IsolatedNetwork.create('ping');
     try {
       expect(net.links()).toEqual(['lo']);
       const cfg = { pingGateway: false, interfaces: false, pingHosts: ['127.0.0.1', IsolatedNetwork.SILENT_HOST], pingCount: 2 };
-      const res = JSON.parse(net.exec(process.execPath, ['--import', 'tsx', COLLECT_ONCE, JSON.stringify(cfg)], { cwd: AGENT_DIR })) as CheckResult[];
+      const res = JSON.parse(await net.run(process.execPath, ['--import', 'tsx', COLLECT_ONCE, JSON.stringify(cfg)], { cwd: AGENT_DIR })) as CheckResult[];
       expect(res[0]).toMatchObject({ target: 'ping 127.0.0.1', status: 'ok', code: 'PING_OK' });
       expect(res[0]!.values?.lossPct).toBe(0);
       expect(res[0]!.values?.rttAvgMs).toBeGreaterThanOrEqual(0);
       expect(res[1]).toMatchObject({ target: `ping ${IsolatedNetwork.SILENT_HOST}`, status: 'critical', code: 'HOST_UNREACHABLE' });
       expect(res[1]!.values?.lossPct).toBe(100);
     } finally {
-      void net.destroy();
+      await net.destroy();
     }
   });
 
