@@ -102,8 +102,12 @@ describe('a real agent, a real filesystem, the rules and tickets', () => {
         },
         60_000,
       );
-      await new Promise((r) => setTimeout(r, 4000));
-      expect(await deviceTickets(about)).toHaveLength(1); // still exactly one, several evaluations later
+      // Three more evaluations of the rules (counted on /metrics), each of which would have opened a
+      // second ticket: still exactly one.
+      const evaluations = async () => Number(/^vigie_rules_evaluations_total\{worker="1"\} (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+      const before = await evaluations();
+      await waitFor('three more rule evaluations', async () => (await evaluations()) >= before + 3, 30_000);
+      expect(await deviceTickets(about)).toHaveLength(1);
       expect(opened[0]).toMatchObject({ channel: 'monitoring', kind: 'urgent', status: 'new' });
       expect(opened[0].title).toContain(`mount=${mount}`);
       expect(opened[0].slaDeadlineAt).toBeGreaterThan(opened[0].receivedAt);
