@@ -196,8 +196,13 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const incidents = new IncidentService(db, tickets, config.incidents, (change, incident) =>
     publishLive({ type: 'incident', clientId: incident.client_id, data: { change, incident } }),
   );
-  const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
-  rules.ensureDefaults();
+  const rules = new RuleEngine(db, metrics, incidents, {
+    siteOutageMinAgents: 3,
+    siteOutageMinShare: 0.5,
+    isConnected: (id) => channel.isConnected(id),
+    log: app.log.child({ domain: 'rules' }),
+  });
+  await rules.ensureDefaults();
   // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
   if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
@@ -243,7 +248,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, rules.stats);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
+import { exitAfterOutput } from '@vigie/shared/cli';
 import { createCollector } from '../app.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
@@ -15,6 +16,7 @@ const USAGE = `vigie-collector <command> [options]
 Commands:
   serve                 run the collector (REST API, agent channel, dashboard)
   client create         --name <name>
+  client list           every client with its sites
   site create           --client <id|name> --name <name>
   user create           --email <e-mail> --role admin|technician|client [--client <id|name>] [--name <name>] [--password <pw>]
   token create          --site <id> [--uses <n>] [--ttl-hours <h>] [--label <text>]
@@ -170,7 +172,7 @@ async function main(): Promise<number> {
     collector.app.log.info({ url }, 'vigie collector listening');
     const stop = async () => {
       await collector.close();
-      process.exit(0);
+      exitAfterOutput(0);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -191,6 +193,16 @@ async function main(): Promise<number> {
         if (existing) throw new VigieError('CONFLICT', `Client ${JSON.stringify(name)} exists (id ${existing.id})`);
         const id = await collector.tenants.createClient(name);
         print(`client ${id} created: ${name}`, { id, name });
+        return 0;
+      }
+      case 'client list': {
+        const sites = await collector.tenants.listAllSites();
+        const withSites = (await collector.tenants.listClients()).map((c) => ({
+          id: c.id,
+          name: c.name,
+          sites: sites.filter((s) => s.client_id === c.id).map((s) => ({ id: s.id, name: s.name })),
+        }));
+        print(withSites.map((c) => `${c.id}\t${c.name}\t${c.sites.map((s) => `${s.id} ${s.name}`).join(', ')}`).join('\n'), { clients: withSites });
         return 0;
       }
       case 'site create': {
@@ -245,11 +257,11 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code >= 0) exitAfterOutput(code);
   },
   (err: unknown) => {
     if (err instanceof VigieError) console.error(`error ${err.code}: ${err.message}`);
     else console.error(err);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );
