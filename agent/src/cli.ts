@@ -4,6 +4,7 @@ import { enroll } from './enroll.js';
 import { createLog, type LogLevel } from './log.js';
 import { collectInventoryDetailed } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
+import { remotePlatform } from './remote/platform.js';
 import { AgentRuntime } from './runtime.js';
 import { defaultStateDir, loadCredential } from './state.js';
 import { VERSION_LINE } from './version.js';
@@ -19,7 +20,8 @@ Usage: vigie-agent <command> [options]
   --version              print the version and the protocol
 
 Options: --state-dir <dir> (default ${defaultStateDir()}), --log-level debug|info|warn|error,
-         --spool-max-bytes <n> (default 64 MiB), --spool-segment-bytes <n> (default 1 MiB)
+         --spool-max-bytes <n> (default 64 MiB), --spool-segment-bytes <n> (default 1 MiB),
+         --ceiling-file <file> (remote intervention's local ceiling, default ${remotePlatform().defaultCeilingFile()})
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       'spool-max-bytes': { type: 'string' },
       'spool-segment-bytes': { type: 'string' },
+      'ceiling-file': { type: 'string' },
       version: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -74,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
         ...(values['spool-max-bytes'] ? { maxBytes: Number(values['spool-max-bytes']) } : {}),
         ...(values['spool-segment-bytes'] ? { segmentBytes: Number(values['spool-segment-bytes']) } : {}),
       };
-      const runtime = new AgentRuntime({ stateDir, credential, log, spool });
+      const ceilingFile = values['ceiling-file'];
+      const runtime = new AgentRuntime({ stateDir, credential, log, spool, ...(ceilingFile ? { ceilingFile } : {}) });
       await runtime.start();
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
