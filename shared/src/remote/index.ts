@@ -1,3 +1,4 @@
+export * from './api.js';
 export * from './ceiling.js';
 export * from './envelope.js';
 export * from './limits.js';
