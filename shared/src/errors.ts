@@ -70,7 +70,7 @@ export const ErrorCodes = {
 
   // staff authentication and the command library (collector)
   TOTP_REQUIRED: { code: 'VIGIE_E_TOTP_REQUIRED', status: 401, message: 'Code from your authenticator app required' },
-  TOTP_INVALID: { code: 'VIGIE_E_TOTP_INVALID', status: 401, message: 'Wrong or already used authenticator code' },
+  TOTP_INVALID: { code: 'VIGIE_E_TOTP_INVALID', status: 403, message: 'Wrong or already used authenticator code' },
   TOTP_ENROLMENT_REQUIRED: { code: 'VIGIE_E_TOTP_ENROLMENT_REQUIRED', status: 403, message: 'Set up two-factor authentication first' },
   STEP_UP_REQUIRED: { code: 'VIGIE_E_STEP_UP_REQUIRED', status: 403, message: 'Confirm with a fresh authenticator code (valid 5 minutes)' },
   REMOTE_PERMISSION_REQUIRED: { code: 'VIGIE_E_REMOTE_PERMISSION_REQUIRED', status: 403, message: 'No remote-intervention permission for this client' },

@@ -162,7 +162,7 @@ async function main(): Promise<number> {
       print(
         r.ok
           ? `audit log intact: ${r.entries} entries, hash chain verified`
-          : `AUDIT LOG TAMPERED WITH (${r.problems.length} problems in ${r.entries} entries):\n${lines.join('\n')}`,
+          : `AUDIT LOG TAMPERED WITH (${r.problems.length} problem${r.problems.length > 1 ? 's' : ''} in ${r.entries} entries):\n${lines.join('\n')}`,
         {
           ...r,
         },

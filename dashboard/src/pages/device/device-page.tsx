@@ -6,6 +6,7 @@ import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { Intervene } from '../remote/intervene.js';
 import { type Incident, IncidentTable } from '../tech/incidents.js';
 import { type TicketSummary, TicketTable } from '../tickets/ticket-table.js';
 import { DeviceCharts } from './device-charts.js';
@@ -97,6 +98,8 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
           <DeviceCharts deviceId={d.device.id} range={range} />
         </Section>
       )}
+
+      {isStaff(user) && d.device.kind === 'agent' && <Intervene deviceId={d.device.id} online={d.device.status === 'online'} />}
 
       <div class="grid-2">
         <Section title={t('device.checks')}>
