@@ -17,7 +17,8 @@ export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
   // An admin, or a technician allowed to act on clients' machines, enrols TOTP before anything else.
-  const [mustEnrol, setMustEnrol] = useState(false);
+  // undefined: not known yet (no page asks the API before, it would be refused).
+  const [mustEnrol, setMustEnrol] = useState<boolean | undefined>(undefined);
   const route = useRoute();
 
   useEffect(() => onLangChange(setLangState), []);
@@ -41,6 +42,7 @@ export function App() {
     setExpired(false);
     setUser(u);
     startLive();
+    setMustEnrol(isStaff(u) ? undefined : false);
     if (isStaff(u))
       api<TotpStatus>('/api/v1/auth/totp').then(
         (s) => setMustEnrol(s.required && !s.enabled),
@@ -57,7 +59,7 @@ export function App() {
     location.hash = '/';
   };
 
-  if (user === undefined) return <Loading />;
+  if (user === undefined || (user !== null && mustEnrol === undefined)) return <Loading />;
   if (user === null) return <LoginPage key={lang} expired={expired} onLogin={signedIn} />;
   // Keyed by language: a switch re-renders every page with the other catalogue.
   return (

@@ -50,6 +50,7 @@ export function createRemote(o: {
   const commands = new CommandService(db, keys, scripts, permissions, totp, notify);
   let channel: AgentChannel | undefined;
   let delivery: CommandDelivery | undefined;
+  let sessions: RemoteSessions | undefined;
   const fail = (what: string) => (err: Error) => o.log.error({ err }, what);
 
   const deliverLocal = (agentIds: string[], resend: boolean) => {
@@ -81,6 +82,10 @@ export function createRemote(o: {
     commands,
     get delivery() {
       return delivery;
+    },
+    /** Remote sessions from tickets (set once the routes are registered). */
+    get sessions() {
+      return sessions;
     },
     /** For the ingest writer: agent answers about commands, inside its transaction. */
     frameSink: {
@@ -131,10 +136,9 @@ export function createRemote(o: {
     },
     expire: () => commands.expire(),
     registerRoutes(app: FastifyInstance, deps: { billing: BillingService }) {
-      const sessions = new RemoteSessions(db, deps.billing, permissions);
+      sessions = new RemoteSessions(db, deps.billing, permissions);
       registerCommandRoutes(app, { db, keys, scripts, commands, totp, notify });
       registerRemoteSessionRoutes(app, { db, sessions });
-      return sessions;
     },
     /** Hooks that must see every route: TOTP enrolment enforcement, billing audit. */
     registerEarly(app: FastifyInstance) {

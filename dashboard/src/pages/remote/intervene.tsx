@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
+import { useLive } from '../../live.js';
 import { useApi } from '../../use-api.js';
 import { CommandTable } from './command-table.js';
 import { CommandConsole } from './console.js';
@@ -24,6 +25,11 @@ export function Intervene({ deviceId, online }: { deviceId: number; online: bool
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const history = useApi<{ commands: CommandView[] }>(`/api/v1/devices/${deviceId}/commands`);
   const { run, prompt } = useStepUp();
+  // The history follows the device's commands as they change state (pushed over /api/v1/live).
+  useLive((m) => {
+    const d = m.data as { deviceId?: number; state?: string } | null;
+    if (m.type === 'command' && d?.deviceId === deviceId && d.state !== 'sent') history.reload();
+  });
   const launch = (body: Record<string, unknown>) =>
     run(async () => {
       const r = await api<{ commands: CommandView[] }>('/api/v1/commands', { body: { target: { kind: 'device', id: deviceId }, ...body } });
