@@ -4,6 +4,7 @@ import { enroll } from './enroll.js';
 import { createLog, type LogLevel } from './log.js';
 import { collectInventoryDetailed } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
+import { writeCeilingFile } from './remote/ceiling.js';
 import { remotePlatform } from './remote/platform.js';
 import { AgentRuntime } from './runtime.js';
 import { defaultStateDir, loadCredential } from './state.js';
@@ -15,6 +16,9 @@ Usage: vigie-agent <command> [options]
   enroll --url <collector URL> (--token-file <file> | env VIGIE_ENROLL_TOKEN | --token <token>)
                          exchange a site enrollment token for this agent's credential
   run                    run the agent (spool, metrics, inventory, connection)
+  remote-ceiling [off|actions|scripts]
+                         write this machine's local ceiling of remote intervention (installers run
+                         it as root/Administrator); with no level, write the default only if none is set
   inventory --json       print the full inventory once and exit
   metrics --json         print one metrics sample set and exit
   --version              print the version and the protocol
@@ -86,6 +90,12 @@ export async function main(argv: string[]): Promise<number> {
         process.once('SIGTERM', stop);
       });
       await runtime.stop();
+      return 0;
+    }
+    case 'remote-ceiling': {
+      const file = values['ceiling-file'] ?? remotePlatform().defaultCeilingFile();
+      const r = await writeCeilingFile(file, positionals[1]);
+      console.log(r.written ? `local ceiling "${r.ceiling}" written to ${file}` : `local ceiling kept as it is in ${file}`);
       return 0;
     }
     case 'inventory': {

@@ -102,7 +102,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
-  const live = new LiveChannel(auth);
+  // A user who must enrol TOTP first hears nothing live until then (as the API answers nothing else).
+  const live = new LiveChannel(auth, (user) => !remote.totp.required(user) || remote.totp.enabled(user.id));
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });

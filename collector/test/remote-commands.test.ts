@@ -1,5 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 
 // A TOTP code is accepted once: past three sign-ins or step-ups in 30 s, the next waits for a new step.
 vi.setConfig({ testTimeout: 120_000 });
@@ -64,6 +65,17 @@ describe('TOTP second factor', () => {
     const fresh = await login(h.url, 'root2@vigie.test', 'another-long-password');
     expect((await fresh.get('/api/v1/clients')).body.error.code).toBe('VIGIE_E_TOTP_ENROLMENT_REQUIRED');
     expect((await fresh.get('/api/v1/auth/totp')).body).toMatchObject({ enabled: false, required: true });
+    // Nor does it hear anything live before it enrolled.
+    const liveStatus = () =>
+      new Promise<number | string>((resolve) => {
+        const ws = new WebSocket(`${h.url.replace('http', 'ws')}/api/v1/live`, { headers: { cookie: fresh.cookie } });
+        ws.once('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.once('unexpected-response', (_req, res) => resolve(String(res.headers['x-vigie-error'] ?? res.statusCode)));
+      });
+    expect(await liveStatus()).toBe('VIGIE_E_TOTP_ENROLMENT_REQUIRED');
     const setup = await fresh.post('/api/v1/auth/totp/setup');
     expect(setup.body.qrSvg).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(Buffer.from(setup.body.qrSvg.split(',')[1], 'base64').toString()).toContain('<svg');
@@ -77,6 +89,7 @@ describe('TOTP second factor', () => {
     // The seed is sealed at rest, not in clear in the database.
     expect(JSON.stringify(h.collector.db.sqlite.prepare('SELECT * FROM user_totp').all())).not.toContain(setup.body.secret);
     expect((await fresh.get('/api/v1/clients')).status).toBe(200);
+    expect(await liveStatus()).toBe('open');
 
     const signIn = (body: object) =>
       fetch(`${h.url}/api/v1/auth/login`, {

@@ -65,7 +65,14 @@ export function App() {
   return (
     <Layout key={lang} user={user} route={route} onLogout={logout}>
       {mustEnrol ? (
-        <TotpPage onEnabled={() => setMustEnrol(false)} />
+        <TotpPage
+          onEnabled={() => {
+            setMustEnrol(false);
+            // The live socket was refused until now: connect at once rather than at the next retry.
+            stopLive();
+            startLive();
+          }}
+        />
       ) : isStaff(user) ? (
         <StaffRoutes route={route} user={user} />
       ) : (

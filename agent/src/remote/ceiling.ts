@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { DEFAULT_REMOTE_CEILING, parseCeilingFile, type RemoteCeiling } from '@vigie/shared';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { DEFAULT_REMOTE_CEILING, parseCeilingFile, REMOTE_CEILINGS, type RemoteCeiling, VigieError } from '@vigie/shared';
 import type { RemotePlatform } from './platform.js';
 
 export interface CeilingReading {
@@ -32,4 +32,26 @@ export async function readCeiling(path: string, platform: RemotePlatform): Promi
   const parsed = parseCeilingFile(text);
   if (!parsed.ok) return { ceiling: 'off', problem: `${path}: ${parsed.error}`, source: 'file' };
   return { ceiling: parsed.ceiling, source: 'file' };
+}
+
+/**
+ * For installers, run as root/Administrator: writes the ceiling file (0644, in a folder only the
+ * administrator can write). No level: the default, only where none is set (an upgrade keeps the
+ * machine's choice).
+ */
+export async function writeCeilingFile(path: string, level: string | undefined): Promise<{ written: boolean; ceiling?: RemoteCeiling }> {
+  if (level === undefined || level === '') {
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return { written: false };
+    level = DEFAULT_REMOTE_CEILING;
+  }
+  if (!(REMOTE_CEILINGS as readonly string[]).includes(level))
+    throw new VigieError('VALIDATION', `the local ceiling is off, actions or scripts (got ${JSON.stringify(level)})`);
+  const text = `# Vigie agent: what the provider may do on this machine (off | actions | scripts).\n# Only the administrator can change it; the agent reads it before every remote command.\nremote: ${level}\n`;
+  await writeFile(`${path}.tmp`, text, { mode: 0o644 });
+  await rename(`${path}.tmp`, path);
+  return { written: true, ceiling: level as RemoteCeiling };
 }

@@ -3,7 +3,8 @@ import type { RemotePlatform } from './platform.js';
 import { posixBaseEnv, posixCeilingFileProblem, posixInterpreter, posixKillTree, posixReboot, scriptExtension } from './platform-posix.js';
 
 export const linuxRemote: RemotePlatform = {
-  defaultCeilingFile: () => '/etc/vigie-agent/remote.conf',
+  // Beside /etc/vigie-agent (0700, root's enrollment file): the agent's account must read it.
+  defaultCeilingFile: () => '/etc/vigie-agent-remote.conf',
   ceilingFileProblem: posixCeilingFileProblem,
   scriptExtension,
   interpreter: posixInterpreter,

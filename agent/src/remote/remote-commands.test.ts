@@ -312,3 +312,17 @@ describe('key rotation', () => {
     expect((await a.next('command-ack', 'cmd_newkey')).state).toBe('accepted');
   });
 });
+
+describe('the installers’ `vigie-agent remote-ceiling`', () => {
+  it('writes a level the agent reads back, keeps an existing choice when none is given, and refuses an unknown level', async () => {
+    const { writeCeilingFile, readCeiling } = await import('./ceiling.js');
+    const file = join(root, 'ceiling-cli', 'remote.conf');
+    mkdirSync(join(root, 'ceiling-cli'), { mode: 0o755 });
+    expect(await writeCeilingFile(file, undefined)).toEqual({ written: true, ceiling: 'actions' });
+    expect(await writeCeilingFile(file, 'scripts')).toEqual({ written: true, ceiling: 'scripts' });
+    expect(await writeCeilingFile(file, '')).toEqual({ written: false });
+    expect(await readCeiling(file, linuxRemote)).toEqual({ ceiling: 'scripts', source: 'file' });
+    await expect(writeCeilingFile(file, 'everything')).rejects.toThrow(/off, actions or scripts/);
+    expect((await readCeiling(file, linuxRemote)).ceiling).toBe('scripts');
+  });
+});

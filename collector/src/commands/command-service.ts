@@ -241,6 +241,7 @@ export class CommandService {
 
   /** Command history, newest first; `clientId` restricts to one client (a client user's own). */
   list(f: {
+    id?: string;
     clientId?: number;
     deviceId?: number;
     runId?: number;
@@ -257,6 +258,7 @@ export class CommandService {
       where.push(cond);
       args.push(v);
     };
+    if (f.id !== undefined) add('c.id = ?', f.id);
     if (f.clientId !== undefined) add('c.client_id = ?', f.clientId);
     if (f.deviceId !== undefined) add('c.device_id = ?', f.deviceId);
     if (f.runId !== undefined) add('c.run_id = ?', f.runId);
@@ -301,11 +303,11 @@ export class CommandService {
     }));
   }
 
+  /** One command with its kept output. */
   get(commandId: string) {
-    const row = this.sql.prepare('SELECT client_id, output FROM commands WHERE id = ?').get(commandId) as { client_id: number; output: string } | undefined;
-    if (!row) return undefined;
-    const c = this.sql.prepare('SELECT created_at FROM commands WHERE id = ?').get(commandId) as { created_at: number };
-    const [view] = this.list({ clientId: row.client_id, from: c.created_at, to: c.created_at + 1, limit: 1000 }).filter((x) => x.id === commandId);
-    return { ...view!, output: row.output };
+    const [view] = this.list({ id: commandId, limit: 1 });
+    if (!view) return undefined;
+    const { output } = this.sql.prepare('SELECT output FROM commands WHERE id = ?').get(commandId) as { output: string };
+    return { ...view, output };
   }
 }
