@@ -133,4 +133,12 @@ export const enRemote = {
   'rsession.state.discarded': 'Discarded',
   'ticket.ev.remote_session_started': 'Remote session opened on {host}',
   'ticket.ev.remote_session_ended': 'Remote session ended ({minutes} min)',
+  'rights.title': 'Remote intervention',
+  'rights.intro': 'A technician acts remotely only on the ticked clients, and must then use two-factor authentication. An administrator may on every client.',
+  'rights.technician': 'Technician',
+  'rights.clients': 'Allowed clients',
+  'rights.saved': 'Rights saved.',
+  'rights.resetTitle': 'Two-factor authentication',
+  'rights.resetTotp': 'Reset (lost phone)',
+  'rights.totpReset': 'Two-factor authentication reset: they will set it up at their next sign-in.',
 } as const;
