@@ -22,7 +22,8 @@ export const frRemote = {
   'totp.code': 'Code à 6 chiffres',
   'totp.confirm': 'Activer',
   'totp.recoveryTitle': 'Codes de secours',
-  'totp.recoveryWarning': 'Conservez ces codes en lieu sûr : chacun remplace une fois l’application si vous perdez votre téléphone. Ils ne seront plus affichés.',
+  'totp.recoveryWarning':
+    'Conservez ces codes en lieu sûr : chacun remplace une fois l’application si vous perdez votre téléphone. Ils ne seront plus affichés.',
   'totp.continue': 'J’ai noté mes codes',
   'stepup.title': 'Confirmation requise',
   'stepup.text': 'Un script ou un redémarrage demande un nouveau code de votre application (valable 5 minutes, pour cette session).',
@@ -116,10 +117,12 @@ export const frRemote = {
   'scripts.saved': 'Version {version} enregistrée.',
   'history.title': 'Actions à distance',
   'portal.remote.title': 'Actions à distance',
-  'portal.remote.intro': 'Tout ce que votre prestataire a fait ou tenté sur vos machines, avec son auteur et son résultat, tel que l’inscrit le journal d’audit chaîné.',
+  'portal.remote.intro':
+    'Tout ce que votre prestataire a fait ou tenté sur vos machines, avec son auteur et son résultat, tel que l’inscrit le journal d’audit chaîné.',
   'portal.remote.none': 'Aucune action à distance sur vos machines.',
   'rsession.title': 'Sessions à distance',
-  'rsession.intro': 'Ouvrez une session avant d’intervenir : son début et sa fin deviennent un brouillon d’intervention à distance, chiffré selon le contrat, à confirmer.',
+  'rsession.intro':
+    'Ouvrez une session avant d’intervenir : son début et sa fin deviennent un brouillon d’intervention à distance, chiffré selon le contrat, à confirmer.',
   'rsession.device': 'Équipement',
   'rsession.start': 'Ouvrir une session',
   'rsession.end': 'Terminer',
@@ -134,7 +137,8 @@ export const frRemote = {
   'ticket.ev.remote_session_started': 'Session à distance ouverte sur {host}',
   'ticket.ev.remote_session_ended': 'Session à distance terminée ({minutes} min)',
   'rights.title': 'Intervention à distance',
-  'rights.intro': 'Un technicien n’agit à distance que sur les clients cochés, et doit alors utiliser la double authentification. Un administrateur le peut sur tous les clients.',
+  'rights.intro':
+    'Un technicien n’agit à distance que sur les clients cochés, et doit alors utiliser la double authentification. Un administrateur le peut sur tous les clients.',
   'rights.technician': 'Technicien',
   'rights.clients': 'Clients autorisés',
   'rights.saved': 'Droits enregistrés.',
