@@ -21,7 +21,7 @@ import * as m005 from './migrations/005-billing.js';
 import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
-import * as m009 from './migrations/009-remote.js';
+import * as m010 from './migrations/010-remote.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -42,7 +42,7 @@ const migrations: Record<string, Migration> = {
   '006-reports': m006,
   '007-site-role': m007,
   '008-device-search': m008,
-  '009-remote': m009,
+  '010-remote': m010,
 };
 
 /**
