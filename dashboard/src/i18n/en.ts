@@ -1,3 +1,5 @@
+import { enRemote } from './en-remote.js';
+
 import type { MessageKey } from './fr.js';
 
 export const en: Record<MessageKey, string> = {
@@ -877,4 +879,5 @@ export const en: Record<MessageKey, string> = {
   'pickups.weightKg': 'Weight (kg)',
   'pickups.ratePerKg': 'Recycling (€ / kg)',
   'pickups.create': 'Record the pickup',
+  ...enRemote,
 };

@@ -1,3 +1,5 @@
+import { frRemote } from './fr-remote.js';
+
 // French is the reference catalogue: every key exists here first, and en.ts must have the same keys.
 export const fr = {
   'app.name': 'Vigie',
@@ -878,6 +880,7 @@ export const fr = {
   'pickups.weightKg': 'Poids (kg)',
   'pickups.ratePerKg': 'Recyclage (€ / kg)',
   'pickups.create': 'Enregistrer l’enlèvement',
+  ...frRemote,
 } as const;
 
 export type MessageKey = keyof typeof fr;
