@@ -3,6 +3,12 @@ import { canonicalInventory, type Inventory, type SiteDevice } from '@vigie/shar
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples, MetricStore } from '../store/metric-store.js';
 import type { CommitEffects, IngestWriter, PendingFrame } from './frame.js';
+
+/** Records what agents answer about signed commands, inside the same transaction (commands domain). */
+export interface RemoteFrameSink {
+  applyFrame(f: PendingFrame, now: number, effect: NonNullable<CommitEffects['remote']>): void;
+}
+
 import { diffInventory } from './inventory-diff.js';
 
 export function inventoryHash(inv: Inventory): string {
@@ -21,6 +27,7 @@ export class SqliteIngestWriter implements IngestWriter {
   constructor(
     private readonly database: Database,
     private readonly metrics: MetricStore,
+    private readonly remote?: RemoteFrameSink,
   ) {
     this.db = database.sqlite;
     const p = (sql: string) => this.db.prepare(sql);
@@ -176,7 +183,12 @@ export class SqliteIngestWriter implements IngestWriter {
             now,
           );
           break;
+        case 'command-ack':
+        case 'command-output':
+          this.remote?.applyFrame(f, now, remoteEffect(effects));
+          break;
         case 'command-result':
+          this.remote?.applyFrame(f, now, remoteEffect(effects));
           this.s.insertCommandResult!.run(
             f.deviceId,
             m.body.commandId,
@@ -261,6 +273,11 @@ export class SqliteIngestWriter implements IngestWriter {
     );
     return count;
   }
+}
+
+function remoteEffect(effects: CommitEffects): NonNullable<CommitEffects['remote']> {
+  if (!effects.remote) effects.remote = { live: [], queued: [], regrant: [] };
+  return effects.remote;
 }
 
 function json(v: unknown): string | null {

@@ -1,3 +1,5 @@
+import { enRemote } from './en-remote.js';
+
 import type { MessageKey } from './fr.js';
 
 export const en: Record<MessageKey, string> = {
@@ -382,6 +384,8 @@ export const en: Record<MessageKey, string> = {
   'device.watchedBy': 'A device without an agent, watched by its site’s agent:',
   'device.networkPage': 'see the site’s network page',
   'network.title': 'Site networks',
+  'network.location': 'Location:',
+  'network.contact': 'Contact:',
   'network.intro': 'Devices without an agent (routers, switches, printers, UPS) watched by the site’s agent, and the site’s network flows.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Network — {site}',
@@ -875,4 +879,5 @@ export const en: Record<MessageKey, string> = {
   'pickups.weightKg': 'Weight (kg)',
   'pickups.ratePerKg': 'Recycling (€ / kg)',
   'pickups.create': 'Record the pickup',
+  ...enRemote,
 };

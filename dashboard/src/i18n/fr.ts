@@ -1,3 +1,5 @@
+import { frRemote } from './fr-remote.js';
+
 // French is the reference catalogue: every key exists here first, and en.ts must have the same keys.
 export const fr = {
   'app.name': 'Vigie',
@@ -382,6 +384,8 @@ export const fr = {
   'device.watchedBy': 'Équipement sans agent, surveillé par l’agent de son site :',
   'device.networkPage': 'voir la page réseau du site',
   'network.title': 'Réseau des sites',
+  'network.location': 'Emplacement\u00a0:',
+  'network.contact': 'Contact\u00a0:',
   'network.intro': 'Les équipements sans agent (routeurs, commutateurs, imprimantes, onduleurs) surveillés par l’agent du site, et les flux réseau du site.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Réseau — {site}',
@@ -876,6 +880,7 @@ export const fr = {
   'pickups.weightKg': 'Poids (kg)',
   'pickups.ratePerKg': 'Recyclage (€ / kg)',
   'pickups.create': 'Enregistrer l’enlèvement',
+  ...frRemote,
 } as const;
 
 export type MessageKey = keyof typeof fr;
