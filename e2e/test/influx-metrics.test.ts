@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Influxd, startInfluxd } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, loginAs, type Proc, startProcess, waitFor } from './processes.js';
+import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, keepOnLoopback, loginAs, type Proc, startProcess, waitFor } from './processes.js';
 
 const PASSWORD = 'e2e-password-long-enough';
 let dir: string;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const common = ['--data-dir', join(dir, 'collector')];
-  await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common]);
+  const acme = await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common]);
   const site = await cliJson(COLLECTOR_BIN, ['site', 'create', '--client', 'Acme SARL', '--name', 'Siège', ...common]);
   await cliJson(COLLECTOR_BIN, ['user', 'create', '--email', 'tech@vigie.test', '--role', 'technician', '--password', PASSWORD, ...common]);
   const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), '--uses', '1', ...common]);
@@ -35,6 +35,7 @@ beforeAll(async () => {
     VIGIE_METRICS_URL: influxd.url('vigie_e2e'),
   });
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  await keepOnLoopback(await loginAs(base, 'tech@vigie.test', PASSWORD), acme.id);
   const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', stateDir()], { VIGIE_ENROLL_TOKEN: token.token });
   deviceId = Number(/device (\d+)/.exec(out)?.[1]);
   agent = startProcess(AGENT_BIN, ['run', '--state-dir', stateDir(), '--log-level', 'debug']);
