@@ -173,6 +173,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   registerErrorHandling(app);
   for (const msg of startupLog) app.log.info(msg);
+  if (metrics instanceof InfluxMetricStore)
+    metrics.onExpired = (deviceId, values, oldestTs) =>
+      app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');

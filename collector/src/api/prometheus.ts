@@ -49,7 +49,12 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
       : []),
     ...(influx
       ? ([
-          { name: 'vigie_influx_points_written_total', help: 'Points written to InfluxDB (samples and late marks)', type: 'counter', value: influx.pointsWritten },
+          {
+            name: 'vigie_influx_points_written_total',
+            help: 'Points written to InfluxDB (samples and late marks)',
+            type: 'counter',
+            value: influx.pointsWritten,
+          },
           {
             name: 'vigie_influx_late_samples_total',
             help: 'Samples older than the continuous queries window when written, folded in by maintenance',
@@ -62,7 +67,12 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
             type: 'counter',
             value: influx.expiredOnArrival,
           },
-          { name: 'vigie_influx_queries_recreated_total', help: 'Continuous queries found missing and created again', type: 'counter', value: influx.queriesRecreated },
+          {
+            name: 'vigie_influx_queries_recreated_total',
+            help: 'Continuous queries found missing and created again',
+            type: 'counter',
+            value: influx.queriesRecreated,
+          },
         ] satisfies Gauge[])
       : []),
     { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', type: 'gauge', value: mem.rss },

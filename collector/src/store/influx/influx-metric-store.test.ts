@@ -78,6 +78,8 @@ describe('InfluxDB store: schema on the server', () => {
 describe('InfluxDB store: limits', () => {
   it('does not send samples older than the raw retention (InfluxDB would refuse the whole request) and counts them', async () => {
     const { store } = await InfluxMetricStore.open(parseInfluxUrl(influxd.url('limits_a')));
+    const told: [number, number, number][] = [];
+    store.onExpired = (deviceId, values, oldestTs) => told.push([deviceId, values, oldestTs]);
     const now = Date.now();
     await store.write([
       {
@@ -89,6 +91,7 @@ describe('InfluxDB store: limits', () => {
       },
     ]);
     expect(store.stats.expiredOnArrival).toBe(2);
+    expect(told).toEqual([[7, 2, now - 31 * DAY]]);
     expect(await store.latest(7)).toEqual({ 'cpu.usage_pct': { ts: now - 1000, value: 3 } });
     // The newest sample still reaches the rules engine, like the embedded store's.
     expect([...store.newestSamples()].map(([d, s]) => [d, s.ts])).toEqual([[7, now - 1000]]);

@@ -57,6 +57,8 @@ export class InfluxMetricStore implements MetricStore {
   readonly kind = 'influx';
   readonly sharesTransaction = false;
   readonly stats: InfluxStoreStats = { writes: 0, pointsWritten: 0, expiredOnArrival: 0, lateSamples: 0, queriesRecreated: 0 };
+  /** Told of each device's samples not sent because already past the raw retention (the collector logs them). */
+  onExpired: ((deviceId: number, values: number, oldestTs: number) => void) | undefined;
   private readonly newest = new NewestSamples();
   private readonly late: LateRollups;
   private readonly layout: InfluxLayout;
@@ -106,10 +108,12 @@ export class InfluxMetricStore implements MetricStore {
     const late = new Map<number, { min: number; max: number }>();
     for (const { deviceId, samples } of batch) {
       const device = String(deviceId);
+      const expired = { values: 0, oldest: Number.POSITIVE_INFINITY };
       for (const sample of samples) {
         this.newest.offer(deviceId, sample);
         if (sample.ts < oldest) {
-          this.stats.expiredOnArrival += Object.keys(sample.values).length;
+          expired.values += Object.keys(sample.values).length;
+          expired.oldest = Math.min(expired.oldest, sample.ts);
           continue;
         }
         if (LateRollups.isLate(sample.ts, now)) {
@@ -127,6 +131,10 @@ export class InfluxMetricStore implements MetricStore {
             timestamp: sample.ts,
           });
         }
+      }
+      if (expired.values > 0) {
+        this.stats.expiredOnArrival += expired.values;
+        this.onExpired?.(deviceId, expired.values, expired.oldest);
       }
     }
     // The marks go with the first request: whenever any of these samples is stored, so is its mark.
