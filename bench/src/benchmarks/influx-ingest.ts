@@ -1,3 +1,4 @@
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Influxd, startInfluxd } from '@vigie/testkit';
 import { startCollectorProcess } from '../collector-process.js';
@@ -36,7 +37,8 @@ export async function run(argv: string[]): Promise<void> {
     await baseline();
     const e2e: { valuesPerSec: number; p50: number; p99: number; cpu: number; rss: number; influxCpu: number; influxRss: number; allAcked: boolean }[] = [];
     for (let i = 0; i < runs; i++) {
-      const collector = await startCollectorProcess({ agents, env: { VIGIE_METRICS_URL: influxd.url(`bench_e2e_${++db}`) } });
+      const database = `bench_e2e_${++db}`;
+      const collector = await startCollectorProcess({ agents, env: { VIGIE_METRICS_URL: influxd.url(database) } });
       let monitor: ProcMonitor | undefined;
       let influxMonitor: ProcMonitor | undefined;
       try {
@@ -73,6 +75,8 @@ export async function run(argv: string[]): Promise<void> {
       } finally {
         await collector.stop();
       }
+      // Each measurement starts from the same empty server, as the baseline's databases do.
+      await influxd.query(`DROP DATABASE "${database}"`);
       await baseline();
     }
     const rawMedian = median(raw.map((r) => r.pointsPerSec));
@@ -99,7 +103,12 @@ export async function run(argv: string[]): Promise<void> {
     printTable('InfluxDB ingest ratio (medians)', [
       { 'raw points/s': Math.round(rawMedian), 'through the collector values/s': Math.round(e2eMedian), ratio: Number(ratio.toFixed(3)) },
     ]);
-    console.log(`results: ${writeResult('influx-ingest', { options: a, raw, e2e, rawMedian, e2eMedian, ratio })}`);
+    console.log(
+      `load average (1, 5, 15 min): ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')} on ${cpus().length} cores`,
+    );
+    console.log(`results: ${writeResult('influx-ingest', { options: a, raw, e2e, rawMedian, e2eMedian, ratio, loadavg: loadavg() })}`);
   } finally {
     await influxd.stop();
   }

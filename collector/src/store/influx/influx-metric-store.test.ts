@@ -97,6 +97,17 @@ describe('InfluxDB store: limits', () => {
     expect([...store.newestSamples()].map(([d, s]) => [d, s.ts])).toEqual([[7, now - 1000]]);
   });
 
+  it("reads names holding quotes and backslashes as names (InfluxQL string literals)", async () => {
+    const { store } = await InfluxMetricStore.open(parseInfluxUrl(influxd.url('limits_b')));
+    const now = Date.now();
+    await store.write([{ deviceId: 3, samples: [{ ts: now - 1000, values: { 'cpu.usage_pct': 1 } }] }]);
+    for (const name of ["cpu.usage_pct' OR 'a'='a", 'cpu.usage_pct\\', "\\' OR device != '"]) {
+      expect(await store.query({ deviceId: 3, name, from: now - 60_000, to: now })).toEqual([]);
+      expect(await store.countBuckets({ deviceId: 3, names: [name], resolution: '5m', from: now - 3_600_000, to: now })).toBe(0);
+    }
+    expect((await store.query({ deviceId: 3, name: 'cpu.usage_pct', from: now - 60_000, to: now }))[0]!.points).toHaveLength(1);
+  });
+
   it('refuses an unreachable server at start with a clear error', async () => {
     const closed = parseInfluxUrl('influx://127.0.0.1:1/vigie');
     await expect(InfluxMetricStore.open(closed)).rejects.toMatchObject({

@@ -60,6 +60,8 @@ export class InfluxMetricStore implements MetricStore {
   /** Told of each device's samples not sent because already past the raw retention (the collector logs them). */
   onExpired: ((deviceId: number, values: number, oldestTs: number) => void) | undefined;
   private readonly newest = new NewestSamples();
+  /** Metric name of each series key seen (keys are few: the same names and labels on every device). */
+  private readonly names = new Map<string, string>();
   private readonly late: LateRollups;
   private readonly layout: InfluxLayout;
   private maintaining: Promise<MaintenanceReport> | undefined;
@@ -126,7 +128,7 @@ export class InfluxMetricStore implements MetricStore {
           if (!Number.isFinite(value)) continue;
           points.push({
             measurement: MEASUREMENT.raw,
-            tags: { device, name: parseSeriesKey(key).name, key: encodeTag(key) },
+            tags: { device, name: this.nameOf(key), key: encodeTag(key) },
             fields: { value },
             timestamp: sample.ts,
           });
@@ -150,6 +152,15 @@ export class InfluxMetricStore implements MetricStore {
       this.stats.writes++;
       this.stats.pointsWritten += chunk.length;
     }
+  }
+
+  private nameOf(key: string): string {
+    let name = this.names.get(key);
+    if (name === undefined) {
+      name = parseSeriesKey(key).name;
+      this.names.set(key, name);
+    }
+    return name;
   }
 
   newestSamples(): IterableIterator<[number, MetricSample]> {

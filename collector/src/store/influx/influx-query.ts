@@ -1,5 +1,5 @@
 import { VigieError } from '@vigie/shared';
-import { type InfluxDB, escape as influxEscape } from 'influx';
+import type { InfluxDB } from 'influx';
 import type { Aggregation, Resolution } from '../metric-store.js';
 import { MEASUREMENT, q, RP } from './influx-schema.js';
 
@@ -23,7 +23,8 @@ export function decodeTag(value: string): string {
   return value.replace(/%([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
-export const str = (s: string) => influxEscape.stringLit(s);
+/** An InfluxQL string literal (the `influx` package's stringLit leaves a backslash unescaped). */
+export const str = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Runs one statement and returns its series; an error of the statement or of the server is thrown. */
 export async function select(influx: InfluxDB, database: string, statement: string, method: 'GET' | 'POST' = 'GET'): Promise<InfluxSeries[]> {
