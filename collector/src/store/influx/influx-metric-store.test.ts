@@ -97,7 +97,7 @@ describe('InfluxDB store: limits', () => {
     expect([...store.newestSamples()].map(([d, s]) => [d, s.ts])).toEqual([[7, now - 1000]]);
   });
 
-  it("reads names holding quotes and backslashes as names (InfluxQL string literals)", async () => {
+  it('reads names holding quotes and backslashes as names (InfluxQL string literals)', async () => {
     const { store } = await InfluxMetricStore.open(parseInfluxUrl(influxd.url('limits_b')));
     const now = Date.now();
     await store.write([{ deviceId: 3, samples: [{ ts: now - 1000, values: { 'cpu.usage_pct': 1 } }] }]);

@@ -60,8 +60,8 @@ export class InfluxMetricStore implements MetricStore {
   /** Told of each device's samples not sent because already past the raw retention (the collector logs them). */
   onExpired: ((deviceId: number, values: number, oldestTs: number) => void) | undefined;
   private readonly newest = new NewestSamples();
-  /** Metric name of each series key seen (keys are few: the same names and labels on every device). */
-  private readonly names = new Map<string, string>();
+  /** The name and key tags of each series key seen (keys are few: the same names and labels on every device). */
+  private readonly keyTags = new Map<string, { name: string; key: string }>();
   private readonly late: LateRollups;
   private readonly layout: InfluxLayout;
   private maintaining: Promise<MaintenanceReport> | undefined;
@@ -128,7 +128,7 @@ export class InfluxMetricStore implements MetricStore {
           if (!Number.isFinite(value)) continue;
           points.push({
             measurement: MEASUREMENT.raw,
-            tags: { device, name: this.nameOf(key), key: encodeTag(key) },
+            tags: { device, ...this.tagsOf(key) },
             fields: { value },
             timestamp: sample.ts,
           });
@@ -154,13 +154,13 @@ export class InfluxMetricStore implements MetricStore {
     }
   }
 
-  private nameOf(key: string): string {
-    let name = this.names.get(key);
-    if (name === undefined) {
-      name = parseSeriesKey(key).name;
-      this.names.set(key, name);
+  private tagsOf(key: string): { name: string; key: string } {
+    let tags = this.keyTags.get(key);
+    if (!tags) {
+      tags = { name: parseSeriesKey(key).name, key: encodeTag(key) };
+      this.keyTags.set(key, tags);
     }
-    return name;
+    return tags;
   }
 
   newestSamples(): IterableIterator<[number, MetricSample]> {
