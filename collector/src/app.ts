@@ -1,23 +1,27 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { PROTOCOL_VERSION, parisDate } from '@vigie/shared';
+import { PROTOCOL_VERSION, parisDate, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
+import { loggerOptions } from './api/log-options.js';
 import { prometheusText } from './api/prometheus.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
+import { InvoiceMailer } from './billing/facturx/invoice-mail.js';
+import { registerFacturXRoutes } from './billing/facturx/routes.js';
 import { InvoiceService } from './billing/invoicing.js';
 import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
-import { type ClusterBus, LocalBus } from './cluster/bus.js';
-import type { CollectorConfig } from './config.js';
+import { type ClusterBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
+import { createRemote, type Remote } from './commands/module.js';
+import { type CollectorConfig, servedOverHttps } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerEnrollRoutes } from './enroll/routes.js';
@@ -35,6 +39,7 @@ import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
+import { smtpTransport } from './reports/delivery.js';
 import { flowStoreSource } from './reports/flow-source.js';
 import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
@@ -43,9 +48,12 @@ import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import type { Database } from './store/database.js';
 import { StoreHealth } from './store/health.js';
+import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
 import { describeStoreCheck, inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
+import type { MetricStore } from './store/metric-store.js';
+import { openMetricStore } from './store/open-metric-store.js';
+import { ensurePrivateDir } from './store/private-files.js';
 import { DiskReserve } from './store/reserve.js';
-import { SqliteMetricStore } from './store/sqlite-metric-store.js';
 import { migrateOrExplain, openStore, reportStoreCheck, timed } from './store/startup.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
@@ -57,7 +65,7 @@ export const COLLECTOR_VERSION = '0.1.0';
 export interface Collector {
   app: FastifyInstance;
   db: Database;
-  metrics: SqliteMetricStore;
+  metrics: MetricStore;
   channel: AgentChannel;
   pipeline: IngestPipeline;
   auth: AuthRepository;
@@ -74,6 +82,9 @@ export interface Collector {
   health: StoreHealth;
   /** What the start-up check of the store found after an unclean stop (null after a clean one). */
   storeCheck: StoreCheck | null;
+  invoiceMailer: InvoiceMailer;
+  /** Remote intervention: signing keys, TOTP, script library, commands, sessions. */
+  remote: Remote;
   /** The support mailbox's SMTP port, once listening (when configured). */
   mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
@@ -85,7 +96,9 @@ export interface Collector {
 /** `serving`: this process serves agents (marks the store in use, checks it after an unclean stop). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus; serving?: boolean } = {}): Promise<Collector> {
   const bus = opts.bus ?? new LocalBus();
+  const startupLog: string[] = [];
   const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
+  ensurePrivateDir(config.dataDir);
   // After an unclean stop: what the write-ahead log's recovery will drop, read before opening.
   // Only a serving process marks the store as in use: a CLI command run beside it must not take its mark.
   const marker = opts.serving ? new RunMarker(dbPath, bus.workerId) : null;
@@ -98,23 +111,25 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const db = openStore(dbPath, config.synchronous);
   await migrateOrExplain(db);
   const check: StoreCheck | null = marker?.foundAtStart ? { unclean: true, wal, ...timed(() => quickCheck(db.sqlite)) } : null;
-  const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
+  const metrics = await openMetricStore(db, config.metrics, config.retention, bus.workerId, (msg) => startupLog.push(msg)).catch(async (err) => {
+    await db.close();
+    throw err;
+  });
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
-  const enrollment = new EnrollmentService(db);
+  // New agents pin the provider's current command-signing key (remote intervention, created below).
+  const enrollment = new EnrollmentService(db, () => remote.keys.current());
   const devices = new DevicesRepository(db);
-  const limiter = new LoginLimiter();
+  const limiter = new LoginLimiter(db);
+  const https = servedOverHttps(config);
+  const secureCookies = config.secureCookies || https;
 
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.token', 'res.headers["set-cookie"]'],
-        censor: '[redacted]',
-      },
-    },
+    ...(config.tls ? { https: readTls(config.tls) } : {}),
+    logger: loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // X-Forwarded-For and -Proto only from the configured proxies (--trust-proxy): anyone else could forge them.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   const health = new StoreHealth({
@@ -133,8 +148,14 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // A store that cannot take a small write now (started on a full disk) says so from the start.
   await health.probeNow();
   auth.onWriteRefused = (err) => health.writeFailed(err, 'session refresh');
-  const policies = new PolicyService(db, config.channel);
-  const live = new LiveChannel(auth);
+  const publicOrigin = config.notifications.publicUrl ? new URL(config.notifications.publicUrl).origin : undefined;
+  const live = new LiveChannel(auth, {
+    recheckMs: config.liveRecheckMs,
+    allowedOrigins: publicOrigin ? [publicOrigin] : [],
+    onError: (err) => app.log.error({ err }, 'live session check failed'),
+    // A user who must enrol TOTP first hears nothing live until then (as the API answers nothing else).
+    admit: (user) => !remote.totp.required(user) || remote.totp.enabled(user.id),
+  });
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
@@ -144,14 +165,24 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     const owner = clientId ?? (clientOfDevice.get(deviceId) as { client_id: number } | undefined)?.client_id;
     if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
   };
+  const remote = createRemote({
+    db,
+    dataDir: config.dataDir,
+    bus,
+    log: app.log.child({ domain: 'remote' }),
+    publishLive,
+    policyFor: (id) => policies.effective(id),
+  });
+  const policies = new PolicyService(db, config.channel, (o) => remote.checkPolicyScripts(o));
   // A new inventory refreshes what the device list searches (addresses, software).
   // A write refused because the store is full or damaged is counted in the store's summaries, not logged each time.
   const logWriteError = (what: string) => (err: unknown) => {
     if (!health.writeFailed(err, what)) app.log.error({ err }, `${what} failed`);
   };
   const pipeline = new IngestPipeline(
-    new SqliteIngestWriter(db, metrics),
+    new SqliteIngestWriter(db, metrics, remote.frameSink),
     (effects) => {
+      remote.afterCommit(effects);
       if (effects.inventoryChanged.length > 0)
         devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch(logWriteError('device search refresh'));
       for (const id of effects.healthChanged) deviceChanged(id, 'health');
@@ -168,11 +199,15 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     {
       policyFor: (deviceId) => policies.effective(deviceId),
       // The hello's own facts (host name, version) are stored with its spool report, in the ingest batch.
-      onHello: (agent) => deviceChanged(agent.deviceId, 'connected', agent.clientId),
+      onHello: (agent) => {
+        remote.onAgentHello(agent);
+        deviceChanged(agent.deviceId, 'connected', agent.clientId);
+      },
       onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
     },
     health,
   );
+  remote.attach(channel);
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -189,23 +224,43 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   });
   registerErrorHandling(app, (err, what) => (health.writeFailed(err, what) ? (health.classify(err) as 'full' | 'damaged') : null));
+  for (const msg of startupLog) app.log.info(msg);
+  if (metrics instanceof InfluxMetricStore)
+    metrics.onExpired = (deviceId, values, oldestTs) =>
+      app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
+    // Browsers that reached us over HTTPS (directly or through the TLS proxy) never fall back to HTTP.
+    if (https) reply.header('strict-transport-security', 'max-age=31536000');
     reply.header(
       'content-security-policy',
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     return payload;
   });
-  registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies });
+  // Ended sessions close their live sockets on every process (the socket may be held by another worker).
+  bus.subscribe((m) => m.type === 'sessions-ended' && live.endSessions({ userId: m.userId, idHash: m.idHash }, m.reason));
+  const sessionsEnded = (e: { userId: number; idHash?: string; reason: SessionEndReason }) => bus.publish({ type: 'sessions-ended', ...e });
+  registerAuth(app, {
+    db,
+    auth,
+    limiter,
+    secureCookies,
+    sessionsEnded,
+    secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input),
+  });
+  remote.registerEarly(app);
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
-  registerUserRoutes(app, db, auth, tenants, (userId) => bus.publish({ type: 'user-disabled', userId }));
+  registerUserRoutes(app, db, auth, tenants, {
+    onDisabled: (userId) => bus.publish({ type: 'user-disabled', userId }),
+    sessionsEnded,
+  });
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
-  registerPolicyRoutes(app, { db, policies, channel });
+  registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db);
   registerTicketRoutes(app, tickets);
@@ -228,21 +283,28 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const incidents = new IncidentService(db, tickets, config.incidents, (change, incident) =>
     publishLive({ type: 'incident', clientId: incident.client_id, data: { change, incident } }),
   );
-  const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
-  rules.ensureDefaults();
+  const rules = new RuleEngine(db, metrics, incidents, {
+    siteOutageMinAgents: 3,
+    siteOutageMinShare: 0.5,
+    isConnected: (id) => channel.isConnected(id),
+    log: app.log.child({ domain: 'rules' }),
+  });
+  await rules.ensureDefaults();
   // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
   if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
-  registerStatsRoutes(app, { db, retention: config.retention });
+  registerStatsRoutes(app, { db, metrics, retention: config.retention });
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
+  remote.registerRoutes(app, { billing });
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
     db,
+    metrics,
     settings: config.reports,
     retention: config.retention,
     notifications: config.notifications,
@@ -253,6 +315,19 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   registerReportRoutes(app, reports);
   reports.start();
+  // Issued invoices go to the client's billing recipients once, with the reports' delivery policy.
+  const invoiceMailTransport = smtpTransport(config.notifications);
+  const invoiceMailer = new InvoiceMailer({
+    db,
+    invoices,
+    transport: invoiceMailTransport,
+    settings: config.reports,
+    log: app.log.child({ domain: 'invoice-mail' }),
+    workerId: bus.workerId,
+  });
+  invoices.onIssued = (id) => invoiceMailer.issued(id);
+  registerFacturXRoutes(app, { db, invoices, mailer: invoiceMailer });
+  invoiceMailer.start();
 
   registerDownloads(app, config.downloadsDir);
 
@@ -270,7 +345,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId, health.condition);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, {
+      store: health.condition,
+      rules: rules.stats,
+      ...(metrics instanceof InfluxMetricStore ? { influx: metrics.stats } : {}),
+    });
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -291,6 +370,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     flows.maintain(Date.now()).catch(logWriteError('flow rollups'));
   }, config.maintenanceIntervalMs);
   maintenance.unref();
+  // Queued commands past their expiry are marked expired (never sent), once a minute.
+  const expiry = setInterval(() => {
+    if (bus.workerId === 1) remote.expire().catch((err) => app.log.error({ err }, 'command expiry failed'));
+  }, 60_000);
+  expiry.unref();
   const daily = setInterval(() => {
     // In a cluster, the first worker does the daily clean-up for all.
     if (bus.workerId !== 1) return;
@@ -339,12 +423,19 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     reports,
     health,
     storeCheck: check,
+    invoiceMailer,
+    remote,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (!https && !isLoopback(config.host))
+        app.log.warn(
+          { host: config.host },
+          'serving plain HTTP on a network address: passwords and session cookies cross the network in clear; use --tls-cert/--tls-key, or a TLS proxy with --public-url https://… and --trust-proxy',
+        );
+      return `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     },
     async close() {
       if (closed) return;
@@ -352,10 +443,14 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       clearInterval(maintenance);
       clearInterval(daily);
       health.close();
+      clearInterval(expiry);
       clearInterval(monthly);
       clearTimeout(firstInvoicing);
       await rules.stop();
       await reports.close();
+      invoices.onIssued = undefined;
+      await invoiceMailer.stop();
+      invoiceMailTransport.close();
       await inbound?.close();
       live.close();
       await notifier.flush();
@@ -369,4 +464,20 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   };
   return collector;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The PEM files of --tls-cert/--tls-key, with an error that names the file that could not be read. */
+function readTls(tls: NonNullable<CollectorConfig['tls']>): { cert: Buffer; key: Buffer } {
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new VigieError('VALIDATION', `cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: read('certificate', tls.certFile), key: read('key', tls.keyFile) };
 }

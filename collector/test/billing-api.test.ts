@@ -54,12 +54,12 @@ const prevMonth = () => {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 };
 const frDate = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
-/** pdftotext output with every kind of space folded into one plain space. */
+/** pdftotext output in drawing order (a label wrapped in its column reads back whole), every kind of space folded into one. */
 function pdfText(pdf: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-pdf-'));
   try {
     writeFileSync(join(dir, 'f.pdf'), pdf);
-    return execFileSync('pdftotext', ['-layout', join(dir, 'f.pdf'), '-'], { encoding: 'utf8' }).replace(/[\s\u00a0\u202f]+/g, ' ');
+    return execFileSync('pdftotext', ['-raw', join(dir, 'f.pdf'), '-'], { encoding: 'utf8' }).replace(/[\s\u00a0\u202f]+/g, ' ');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

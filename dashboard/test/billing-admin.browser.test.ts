@@ -52,7 +52,7 @@ describe('the provider’s identity, required on every invoice', () => {
     expect((await api.get('/api/v1/billing/settings')).seller.siren).toBe('812345678');
 
     await form.getByLabel('SIREN', { exact: true }).fill('812 345 678');
-    await form.getByLabel('Adresse').fill('40 quai Rambaud\n69002 Lyon');
+    await form.getByLabel('Adresse (une ligne par ligne)').fill('40 quai Rambaud\n69002 Lyon');
     await form.getByLabel('IBAN').fill('fr76 3000 4000 0312 3456 7890 143');
     await form.getByLabel('BIC').fill('BNPAFRPP');
     await form.getByRole('button', { name: 'Enregistrer' }).click();
@@ -72,7 +72,7 @@ describe('a new client’s contract', () => {
     const form = admin.getByTestId('contract-form');
     await form.getByLabel('Date de signature').fill(`${year() - 1}-01-01`);
     await form.getByLabel('Raison sociale').fill('Initech SA');
-    await form.getByLabel('Adresse').fill('5 rue de la Paix\n75002 Paris');
+    await form.getByLabel('Adresse (une ligne par ligne)').fill('5 rue de la Paix\n75002 Paris');
     await form.getByLabel('SIREN', { exact: true }).fill('612345678');
     await form.getByLabel('N° de TVA').fill('FR22612345678');
     await form.getByLabel('Délai de paiement (jours)').fill('45');
@@ -107,14 +107,24 @@ describe('a new client’s contract', () => {
     await admin.getByRole('button', { name: 'Modifier le client facturé' }).click();
     const form = admin.getByTestId('contract-form');
     expect(await form.getByLabel('Date de signature').isDisabled()).toBe(true);
-    await form.getByLabel('Adresse').fill('12 avenue de l’Opéra\n75001 Paris');
+    await form.getByLabel('Adresse (une ligne par ligne)').fill('12 avenue de l’Opéra\n75001 Paris');
     await form.getByLabel('Destinataires des factures').fill('factures@initech.test');
     await form.getByLabel('TVA (%)').fill('5,5');
+    // Issue 19: an e-invoicing address that is not the client's SIREN is refused with the collector's reason, in French.
+    await form.getByLabel('Adresse de facturation électronique').fill('999999999_AP');
+    await form.getByRole('button', { name: 'Enregistrer' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('doit commencer par le SIREN 612345678');
+    await form.getByLabel('Adresse de facturation électronique').fill('612345678_AP');
     await form.getByRole('button', { name: 'Enregistrer' }).click();
     await expect.poll(() => text(admin, '[data-testid=buyer]')).toBe('Initech SA, 12 avenue de l’Opéra, 75001 Paris');
     expect(await text(admin, '[data-testid=recipients]')).toBe('factures@initech.test');
     const c = await api.get(`/api/v1/billing/clients/${initech}/contract`);
-    expect(c).toMatchObject({ vatRateBp: 550, paymentDays: 45, recipients: ['factures@initech.test'], buyer: { siren: '612345678' } });
+    expect(c).toMatchObject({
+      vatRateBp: 550,
+      paymentDays: 45,
+      recipients: ['factures@initech.test'],
+      buyer: { siren: '612345678', electronicAddress: '612345678_AP' },
+    });
     expect(c.grids).toHaveLength(1);
     await screenshot(admin, 'billing-contract-created');
   });

@@ -109,6 +109,26 @@ describe('invoices of every client', () => {
     await expect.poll(() => text(admin, '[data-testid=payment-form] .error')).toMatch(/^Règlement supérieur au solde dû/);
   });
 
+  it('offers each invoice as Factur-X PDF, XML and UBL, with its e-mail delivery; an admin asks for a sending (issue 19)', async () => {
+    await admin.goto(`${s.url}/#/billing`);
+    const row = admin.locator(`tr[data-invoice="${overdueNumber}"]`);
+    await row.waitFor();
+    for (const kind of ['pdf', 'xml', 'ubl']) {
+      const file = await admin.request.get(`${s.url}${await row.getByTestId(kind).getAttribute('href')}`);
+      expect(file.status(), kind).toBe(200);
+      expect(file.headers()['content-type'], kind).toBe(kind === 'pdf' ? 'application/pdf' : 'application/xml; charset=utf-8');
+    }
+    // No SMTP relay in this collector: the sending is shown skipped, with the reason, and asking again says the same.
+    await expect.poll(() => row.getByTestId('delivery').getAttribute('data-status')).toBe('skipped');
+    expect(await text(admin, `tr[data-invoice="${overdueNumber}"] [data-testid=delivery]`)).toContain('Non envoyée');
+    expect(await text(admin, `tr[data-invoice="${overdueNumber}"] [data-testid=delivery]`)).toContain('no SMTP relay configured');
+    const before = (await api.get(`/api/v1/billing/invoices/${(await invoiceOf(overdueNumber)).id}/deliveries`)).deliveries[0].attempts;
+    await row.getByTestId('send-invoice').click();
+    await expect
+      .poll(async () => (await api.get(`/api/v1/billing/invoices/${(await invoiceOf(overdueNumber)).id}/deliveries`)).deliveries[0].attempts)
+      .toBe(before + 1);
+  });
+
   it('invoices a month for every client under contract', async () => {
     const month = monthsAgo(2);
     const form = admin.getByTestId('generate-invoices');

@@ -19,6 +19,13 @@ export interface LegalIdentity {
   rcs?: string;
   email?: string;
   phone?: string;
+  /**
+   * Electronic invoicing address in the French directory (scheme 0225): the SIREN, optionally with
+   * a suffix ("812345678_COMPTA"). When absent, the SIREN itself is the address.
+   */
+  electronicAddress?: string;
+  /** ISO 3166-1 alpha-2 country of the address; France when absent. */
+  country?: string;
 }
 
 export interface BankDetails {
@@ -48,6 +55,9 @@ export interface InvoiceLine {
   unitPriceCents: number;
   /** quantity × unitPriceCents, rounded to the cent (negative on a credit note). */
   amountCents: number;
+  /** Period the line bills when it is not the single day `date` (a credit on a whole invoice's month). */
+  periodStart?: LocalDate;
+  periodEnd?: LocalDate;
 }
 
 export interface InvoiceDocument {
@@ -59,8 +69,9 @@ export interface InvoiceDocument {
   /** Billed period (the month), inclusive. */
   periodStart: LocalDate;
   periodEnd: LocalDate;
-  /** For a credit note: the invoice number it corrects. */
+  /** For a credit note (or a rectifying invoice): the invoice number it corrects, and its issue date. */
   correctsNumber?: string;
+  correctsIssuedOn?: LocalDate;
   seller: LegalIdentity;
   buyer: LegalIdentity & { clientId: number };
   bank?: BankDetails;
@@ -72,8 +83,16 @@ export interface InvoiceDocument {
   totalInclTaxCents: number;
   /** "Prélèvement à 30 jours nets". */
   paymentTerms: string;
-  /** Late-payment mention (art. L441-10 C. com.): rate text and the 40 € indemnity. */
+  /** The contract's payment method (invoices issued before it was recorded say it in `paymentTerms` only). */
+  paymentMethod?: string;
+  /** Late-payment penalties (art. L441-10 C. com.); on invoices issued before `recoveryIndemnityText`, also the 40 € indemnity. */
   latePenaltyText: string;
+  /** The 40 € fixed recovery indemnity (art. D441-5 C. com.). */
+  recoveryIndemnityText?: string;
+  /** What the lines are: services, goods (supplied items) or both; frozen at issue, a credit note keeps its invoice's. */
+  nature?: 'services' | 'goods' | 'mixed';
+  /** The provider opted for paying VAT on debits (CGI art. 269-2-c): printed, and VAT point code 5 in the XML. */
+  vatOnDebits?: boolean;
   /** "Pas d'escompte pour paiement anticipé." */
   discountText: string;
   /** Free note printed at the bottom (e.g. the reason of a credit note). */

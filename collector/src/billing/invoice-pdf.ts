@@ -1,10 +1,15 @@
 /**
- * The PDF of an invoice or a credit note, drawn from the frozen InvoiceDocument and nothing else.
- * It carries the mentions of C. com. L441-9 and CGI art. 242 nonies A. The same document renders
- * the same bytes: the PDF creation date is the issue date, never the clock.
+ * The PDF of an invoice or a credit note, drawn from the frozen InvoiceDocument and nothing else:
+ * a Factur-X EN 16931 file (PDF/A-3b, the CII XML of the same document attached). It carries the
+ * mentions of C. com. L441-9 and CGI art. 242 nonies A, and those of the 2026 e-invoicing reform
+ * (nature of the operations, debits option, electronic addresses, each line's period). The same
+ * document renders the same bytes: the PDF creation date is the issue date, never the clock.
  */
 import { assertLocalDate, type LocalDate } from '@vigie/shared';
 import PDFDocument from 'pdfkit';
+import { invoiceCii } from './facturx/cii-xml.js';
+import { DEBITS_TEXT, electronicAddress, linePeriod, type Nature, natureOf, vatOnDebits } from './facturx/mentions.js';
+import { attachFacturX, pdfaOptions, registerEmbeddedFonts } from './facturx/pdfa.js';
 import type { InvoiceDocument, InvoiceLine, LegalIdentity } from './invoice-document.js';
 import { type Column, Flow, type Frame, type Line, type TextStyle } from './pdf-layout.js';
 
@@ -16,6 +21,12 @@ const MESSAGES = {
     creditNote: 'Avoir',
     number: 'N°',
     correcting: (n: string) => `Avoir sur la facture ${n}`,
+    rectifying: (n: string) => `Facture rectificative de la facture ${n}`,
+    ofDate: (d: string) => ` du ${d}`,
+    nature: 'Nature des opérations',
+    natures: { services: 'prestations de services', goods: 'livraisons de biens', mixed: 'livraisons de biens et prestations de services' },
+    debits: DEBITS_TEXT, // the same words as the XML's TXD note
+    electronicAddress: 'Adresse de facturation électronique',
     issuedOn: "Date d'émission",
     period: 'Période facturée',
     periodRange: (from: string, to: string) => `du ${from} au ${to}`,
@@ -44,6 +55,12 @@ const MESSAGES = {
     creditNote: 'Credit note',
     number: 'No.',
     correcting: (n: string) => `Credit note on invoice ${n}`,
+    rectifying: (n: string) => `Corrected invoice replacing invoice ${n}`,
+    ofDate: (d: string) => ` of ${d}`,
+    nature: 'Nature of the operations',
+    natures: { services: 'services', goods: 'supply of goods', mixed: 'supply of goods and services' },
+    debits: 'VAT paid on debits (option)',
+    electronicAddress: 'E-invoicing address',
     issuedOn: 'Issue date',
     period: 'Billing period',
     periodRange: (from: string, to: string) => `${from} to ${to}`,
@@ -125,53 +142,62 @@ const FOOTER_HEIGHT = 22;
 const FRAME: Frame = { left: MARGIN, right: A4.width - MARGIN, top: MARGIN, bottom: A4.height - MARGIN - FOOTER_HEIGHT };
 
 const style = (font: TextStyle['font'], size: number, color = '#222222'): TextStyle => ({ font, size, color });
+// PDF/A embeds every font: DejaVu Sans (facturx/pdfa.ts), not the standard Helvetica.
 const S = {
-  body: style('Helvetica', 9),
-  bold: style('Helvetica-Bold', 9),
-  small: style('Helvetica', 8, '#444444'),
-  caption: style('Helvetica-Bold', 8, '#666666'),
-  title: style('Helvetica-Bold', 18, '#111111'),
-  number: style('Helvetica-Bold', 11, '#111111'),
-  partyName: style('Helvetica-Bold', 11),
-  cell: style('Helvetica', 8),
-  cellDetail: style('Helvetica-Oblique', 7, '#555555'),
-  header: style('Helvetica-Bold', 7.5),
-  total: style('Helvetica-Bold', 10),
-  footer: style('Helvetica', 7, '#666666'),
+  body: style('DejaVuSans', 9),
+  bold: style('DejaVuSans-Bold', 9),
+  small: style('DejaVuSans', 8, '#444444'),
+  caption: style('DejaVuSans-Bold', 8, '#666666'),
+  title: style('DejaVuSans-Bold', 18, '#111111'),
+  number: style('DejaVuSans-Bold', 11, '#111111'),
+  partyName: style('DejaVuSans-Bold', 11),
+  cell: style('DejaVuSans', 7.5),
+  cellDetail: style('DejaVuSans-Oblique', 6.5, '#555555'),
+  header: style('DejaVuSans-Bold', 7),
+  total: style('DejaVuSans-Bold', 10),
+  footer: style('DejaVuSans', 7, '#666666'),
 };
 
 /** The line table, in the order of `columns` in MESSAGES; the label column takes the width left. */
-const FIXED_COLUMNS_WIDTH = 52 + 36 + 38 + 34 + 48 + 58 + 62;
+const FIXED_COLUMNS_WIDTH = 58 + 34 + 44 + 32 + 44 + 58 + 62;
 const COLUMNS: Column[] = [
-  { width: 52, align: 'left' }, // date
-  { width: 36, align: 'left' }, // ticket
+  { width: 58, align: 'left' }, // date ("05 Mar 2026" fits on one line)
+  { width: 34, align: 'left' }, // ticket
   { width: FRAME.right - FRAME.left - FIXED_COLUMNS_WIDTH, align: 'left' }, // label and detail
-  { width: 38, align: 'right' }, // duration
-  { width: 34, align: 'right' }, // quantity
-  { width: 48, align: 'left' }, // unit
+  { width: 44, align: 'right' }, // duration
+  { width: 32, align: 'right' }, // quantity
+  { width: 44, align: 'left' }, // unit
   { width: 58, align: 'right' }, // unit price
   { width: 62, align: 'right' }, // amount
 ];
 
-export async function renderInvoicePdf(doc: InvoiceDocument, locale: InvoiceLocale = 'fr'): Promise<Buffer> {
+/**
+ * The Factur-X PDF of a document. `xml` is the CII to embed, by default the document's own
+ * (`invoiceCii(doc)`): pass it when it is also kept, so that both are the same bytes.
+ */
+export async function renderInvoicePdf(doc: InvoiceDocument, locale: InvoiceLocale = 'fr', xml = invoiceCii(doc)): Promise<Buffer> {
   const m = MESSAGES[locale];
   const f = formatters(locale);
   assertLocalDate(doc.issuedOn);
+  const issued = new Date(`${doc.issuedOn}T00:00:00Z`);
   const pdf = new PDFDocument({
+    ...pdfaOptions(),
     size: 'A4',
     margin: MARGIN,
     bufferPages: true,
     lang: INTL_LOCALE[locale],
     displayTitle: true,
+    // No Author here: pdfkit would copy it unescaped into the XMP (attachFacturX writes it). No ModDate: PDF/A wants it mirrored too.
     info: {
       Title: doc.number,
       Subject: `${doc.kind === 'invoice' ? m.invoice : m.creditNote} ${doc.number}`,
-      Author: doc.seller.name,
       Creator: 'Vigie',
       Producer: 'Vigie',
-      CreationDate: new Date(`${doc.issuedOn}T00:00:00Z`),
+      CreationDate: issued,
     },
   });
+  registerEmbeddedFonts(pdf);
+  attachFacturX(pdf, xml, { date: issued, author: doc.seller.name });
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     pdf.on('data', (c: Buffer) => chunks.push(c));
@@ -207,7 +233,14 @@ function identityLines(flow: Flow, who: LegalIdentity, m: Messages, width: numbe
     ...(who.rcs ? text(who.rcs, S.small) : []),
     ...(who.email ? text(labelled(m, m.email, who.email), S.small) : []),
     ...(who.phone ? text(labelled(m, m.phone, who.phone), S.small) : []),
+    ...electronicAddressLines(who, m, (t) => text(t, S.small)),
   ];
+}
+
+/** BT-34 / BT-49: the address the invoice is sent to and from on the e-invoicing network. */
+function electronicAddressLines(who: LegalIdentity, m: Messages, text: (t: string) => Line[]): Line[] {
+  const a = electronicAddress(who);
+  return a ? text(labelled(m, m.electronicAddress, a.id)) : [];
 }
 
 /** Seller on the left, title and dates on the right, then the buyer under them. */
@@ -219,10 +252,18 @@ function drawHeading(flow: Flow, doc: InvoiceDocument, m: Messages, f: Formatter
   const titleBlock = [
     ...flow.lines(doc.kind === 'invoice' ? m.invoice : m.creditNote, S.title, rightWidth),
     ...flow.lines(`${m.number} ${doc.number}`, S.number, rightWidth),
-    ...(doc.correctsNumber ? flow.lines(m.correcting(doc.correctsNumber), S.bold, rightWidth) : []),
+    ...(doc.correctsNumber
+      ? flow.lines(
+          `${doc.kind === 'invoice' ? m.rectifying(doc.correctsNumber) : m.correcting(doc.correctsNumber)}${doc.correctsIssuedOn ? m.ofDate(f.date(doc.correctsIssuedOn)) : ''}`,
+          S.bold,
+          rightWidth,
+        )
+      : []),
     ...meta(m.issuedOn, f.date(doc.issuedOn)),
     ...meta(m.period, m.periodRange(f.date(doc.periodStart), f.date(doc.periodEnd))),
     ...meta(m.dueOn, f.date(doc.dueOn)),
+    ...meta(m.nature, m.natures[natureOf(doc) as Nature]),
+    ...(vatOnDebits(doc) ? flow.lines(m.debits, S.bold, rightWidth) : []),
   ];
   flow.columns([
     { x: flow.frame.left, width: leftWidth, lines: identityLines(flow, doc.seller, m, leftWidth) },
@@ -242,7 +283,7 @@ function drawLines(flow: Flow, lines: readonly InvoiceLine[], m: Messages, f: Fo
   const cell = (i: number, text: string, s = S.cell) => flow.lines(text, s, Flow.cellWidth(COLUMNS[i] as Column));
   const header = m.columns.map((label, i) => cell(i, label, S.header));
   const rows = lines.map((l) => [
-    cell(0, f.date(l.date)),
+    cell(0, lineDate(l, m, f)),
     cell(1, l.ticketRef ?? ''),
     [...cell(2, l.label), ...cell(2, l.detail ?? '', S.cellDetail)],
     cell(3, l.minutes === undefined ? '' : f.duration(l.minutes)),
@@ -254,6 +295,12 @@ function drawLines(flow: Flow, lines: readonly InvoiceLine[], m: Messages, f: Fo
   if (rows.length === 0) rows.push(COLUMNS.map((_, i) => (i === 2 ? cell(2, m.noLines, S.cellDetail) : [])));
   flow.table(COLUMNS, header, rows);
   flow.y += 10;
+}
+
+/** BT-134/135 as printed: the day, or the period when the line bills more than one day. */
+function lineDate(l: InvoiceLine, m: Messages, f: Formatters): string {
+  const p = linePeriod(l);
+  return p.start === p.end ? f.date(p.start) : m.periodRange(f.date(p.start), f.date(p.end));
 }
 
 function drawTotals(flow: Flow, doc: InvoiceDocument, m: Messages, f: Formatters): void {
@@ -297,6 +344,7 @@ function drawPaymentAndNote(flow: Flow, doc: InvoiceDocument, m: Messages, f: Fo
     ...text(labelled(m, m.dueOn, f.date(doc.dueOn))),
     ...text(doc.discountText),
     ...text(doc.latePenaltyText),
+    ...(doc.recoveryIndemnityText ? text(doc.recoveryIndemnityText) : []),
   ]);
   if (doc.bank) {
     section(m.bankDetails, [
@@ -312,7 +360,8 @@ function drawPaymentAndNote(flow: Flow, doc: InvoiceDocument, m: Messages, f: Fo
 function drawFooters(flow: Flow, number: string, m: Messages): void {
   const { doc, frame } = flow;
   const range = doc.bufferedPageRange();
-  const y = frame.bottom + FOOTER_HEIGHT - S.footer.size;
+  // The line's full height (ascender to descender, no gap) ends on the bottom margin.
+  const y = frame.bottom + FOOTER_HEIGHT - doc.font(S.footer.font).fontSize(S.footer.size).currentLineHeight(false);
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
     const [ref] = flow.lines(number, S.footer, flow.width / 2);

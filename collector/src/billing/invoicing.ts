@@ -4,6 +4,8 @@ import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
 import { type BillingUnit, KIND_LABEL, MODE_LABEL, UNIT_LABEL } from './billing-units.js';
 import { addMonths } from './contract-terms.js';
+import { invoiceCii } from './facturx/cii-xml.js';
+import { natureOfLines } from './facturx/mentions.js';
 import type { BankDetails, InvoiceDocument, InvoiceLine, LegalIdentity } from './invoice-document.js';
 import { renderInvoicePdf } from './invoice-pdf.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from './late-penalties.js';
@@ -46,6 +48,20 @@ interface DisputeRow {
   created_at: number;
 }
 
+/** A credit note asked for: without an amount it cancels the whole invoice (releasing its items if asked). */
+export interface CreditInput {
+  reason: string;
+  amountExclCents?: number;
+  release?: boolean;
+}
+
+function checkCreditInput(input: CreditInput): void {
+  if (!input.reason.trim()) fail('Motif de l’avoir requis');
+  if (input.amountExclCents !== undefined && (!Number.isSafeInteger(input.amountExclCents) || input.amountExclCents <= 0))
+    fail('Montant de l’avoir invalide (centimes HT > 0)');
+  if (input.release && input.amountExclCents !== undefined) fail('Un avoir partiel ne libère pas les éléments facturés');
+}
+
 export type PaymentMethod = 'direct_debit' | 'transfer' | 'cheque' | 'card' | 'other';
 
 /** `YYYY-MM` → its first and last days. */
@@ -64,8 +80,10 @@ export function vatOf(totalExclCents: number, rateBp: number): number {
   return Number(sign * ((abs * 2n + 10_000n) / 20_000n));
 }
 
+// Two mentions, two notes of the e-invoice (PMD and PMT, BR-FR-05).
 const LATE_TEXT =
-  'En cas de retard de paiement, pénalités exigibles dès le lendemain de l’échéance au taux de refinancement le plus récent de la Banque centrale européenne majoré de 10 points de pourcentage, au prorata des jours de retard, et indemnité forfaitaire pour frais de recouvrement de 40 € (art. L441-10 et D441-5 du Code de commerce ; contrat art. 5.1).';
+  'En cas de retard de paiement, pénalités exigibles dès le lendemain de l’échéance au taux de refinancement le plus récent de la Banque centrale européenne majoré de 10 points de pourcentage, au prorata des jours de retard (art. L441-10 du Code de commerce ; contrat art. 5.1).';
+const INDEMNITY_TEXT = 'Indemnité forfaitaire pour frais de recouvrement due en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce).';
 const DISCOUNT_TEXT = 'Pas d’escompte pour paiement anticipé.';
 
 /**
@@ -90,11 +108,20 @@ export class InvoiceService {
     return { seq, number: `${kind === 'invoice' ? 'F' : 'AV'}${year}-${String(seq).padStart(4, '0')}` };
   }
 
-  private seller(): { seller: LegalIdentity; bank: BankDetails | undefined } {
-    const r = this.sql.prepare('SELECT seller, bank FROM billing_settings WHERE id = 1').get() as { seller: string; bank: string | null } | undefined;
+  private seller(): { seller: LegalIdentity; bank: BankDetails | undefined; vatOnDebits: boolean } {
+    const r = this.sql.prepare('SELECT seller, bank, vat_on_debits FROM billing_settings WHERE id = 1').get() as
+      | { seller: string; bank: string | null; vat_on_debits: number }
+      | undefined;
     if (!r) fail('Identité du prestataire non renseignée (PUT /api/v1/billing/settings) : une facture ne peut pas être émise sans elle');
-    return { seller: JSON.parse(r.seller) as LegalIdentity, bank: r.bank ? (JSON.parse(r.bank) as BankDetails) : undefined };
+    return {
+      seller: JSON.parse(r.seller) as LegalIdentity,
+      bank: r.bank ? (JSON.parse(r.bank) as BankDetails) : undefined,
+      vatOnDebits: r.vat_on_debits === 1,
+    };
   }
+
+  /** Called once an issued invoice's Factur-X file is kept (the mailer sends it). */
+  onIssued: ((invoiceId: number) => void) | undefined;
 
   /**
    * Issues the invoice of `month` for a client, on the Paris date of `now` (after the month ended):
@@ -119,7 +146,7 @@ export class InvoiceService {
           ? this.sql.prepare("SELECT 1 FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note' AND releases_items = 1").get(existing.id)
           : undefined;
         if (existing && !cancelled) return existing.id;
-        const { seller, bank } = this.seller();
+        const { seller, bank, vatOnDebits } = this.seller();
         const lines: InvoiceLine[] = [];
 
         const interventions = this.sql
@@ -278,7 +305,7 @@ export class InvoiceService {
           dueOn,
           periodStart: start,
           periodEnd: end,
-          ...(existing ? { correctsNumber: existing.number } : {}),
+          ...(existing ? { correctsNumber: existing.number, correctsIssuedOn: existing.issued_on } : {}),
           seller,
           buyer: { ...(JSON.parse(contract.buyer) as LegalIdentity), clientId },
           ...(bank ? { bank } : {}),
@@ -291,8 +318,12 @@ export class InvoiceService {
             contract.payment_method === 'direct_debit'
               ? `Prélèvement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`
               : `Paiement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
+          paymentMethod: contract.payment_method,
           latePenaltyText: LATE_TEXT,
+          recoveryIndemnityText: INDEMNITY_TEXT,
           discountText: DISCOUNT_TEXT,
+          nature: natureOfLines(lines),
+          ...(vatOnDebits ? { vatOnDebits: true } : {}),
           ...(existing ? { note: `Facture rectificative : remplace la facture ${existing.number}, annulée par avoir.` } : {}),
         };
         const ins = this.sql
@@ -377,20 +408,43 @@ export class InvoiceService {
     return this.read(() => this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined);
   }
 
-  /** The issued PDF (French, as issued), rendered once and kept; `en` is rendered on demand. */
+  /**
+   * The issued PDF (French, as issued: the Factur-X file, its CII XML kept beside it, both written
+   * once in one transaction); `en` is rendered on demand around the same XML.
+   */
   async pdf(id: number, locale: 'fr' | 'en' = 'fr'): Promise<Buffer> {
     const inv = await this.row(id);
     if (!inv) throw new VigieError('NOT_FOUND');
     const doc = JSON.parse(inv.document) as InvoiceDocument;
-    if (locale === 'en') return renderInvoicePdf(doc, 'en');
+    if (locale === 'en') return renderInvoicePdf(doc, 'en', await this.xml(id));
     const kept = await this.read(() => this.sql.prepare('SELECT pdf FROM invoice_pdfs WHERE invoice_id = ?').get(id) as { pdf: Buffer } | undefined);
     if (kept) return kept.pdf;
-    const pdf = await renderInvoicePdf(doc, 'fr');
-    const sha = createHash('sha256').update(pdf).digest('hex');
-    await this.db.writeTransaction(() => {
-      this.sql.prepare('INSERT OR IGNORE INTO invoice_pdfs (invoice_id, pdf, sha256, created_at) VALUES (?, ?, ?, ?)').run(id, pdf, sha, Date.now());
+    const xml = invoiceCii(doc);
+    const pdf = await renderInvoicePdf(doc, 'fr', xml);
+    const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+    const now = Date.now();
+    const inserted = await this.db.writeTransaction(() => {
+      const r = this.sql.prepare('INSERT OR IGNORE INTO invoice_pdfs (invoice_id, pdf, sha256, created_at) VALUES (?, ?, ?, ?)').run(id, pdf, sha(pdf), now);
+      if (r.changes === 1) this.sql.prepare('INSERT INTO invoice_xml (invoice_id, xml, sha256, created_at) VALUES (?, ?, ?, ?)').run(id, xml, sha(xml), now);
+      return r.changes === 1;
     });
+    if (inserted) this.onIssued?.(id);
     return (await this.read(() => this.sql.prepare('SELECT pdf FROM invoice_pdfs WHERE invoice_id = ?').get(id) as { pdf: Buffer })).pdf;
+  }
+
+  /**
+   * The CII XML: the one embedded in the kept Factur-X PDF; for an invoice whose PDF predates
+   * Factur-X (no XML kept), the same derivation from its frozen document.
+   */
+  async xml(id: number): Promise<string> {
+    const r = await this.read(
+      () =>
+        this.sql.prepare('SELECT i.document, x.xml FROM invoices i LEFT JOIN invoice_xml x ON x.invoice_id = i.id WHERE i.id = ?').get(id) as
+          | { document: string; xml: string | null }
+          | undefined,
+    );
+    if (!r) throw new VigieError('NOT_FOUND');
+    return r.xml ?? invoiceCii(JSON.parse(r.document) as InvoiceDocument);
   }
 
   // ---- credit notes, payments, disputes ----------------------------------------------------------
@@ -401,105 +455,100 @@ export class InvoiceService {
    * on a rectifying invoice. With an amount (excluding tax), a partial credit (e.g. a dispute's
    * settlement), never more than what is left to credit.
    */
-  async creditNote(
-    invoiceId: number,
-    input: { reason: string; amountExclCents?: number; release?: boolean },
-    user: SessionUser,
-    now = Date.now(),
-  ): Promise<InvoiceRow> {
-    if (!input.reason.trim()) fail('Motif de l’avoir requis');
-    if (input.amountExclCents !== undefined && (!Number.isSafeInteger(input.amountExclCents) || input.amountExclCents <= 0))
-      fail('Montant de l’avoir invalide (centimes HT > 0)');
-    if (input.release && input.amountExclCents !== undefined) fail('Un avoir partiel ne libère pas les éléments facturés');
-    return this.db
-      .writeTransaction(() => {
-        const inv = this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(invoiceId) as InvoiceRow | undefined;
-        if (!inv) throw new VigieError('NOT_FOUND');
-        if (inv.kind !== 'invoice') fail('Un avoir ne se corrige pas par un avoir');
-        const credited = -(
-          this.sql
-            .prepare("SELECT COALESCE(SUM(total_excl_cents), 0) AS s FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note'")
-            .get(invoiceId) as { s: number }
-        ).s;
-        const left = inv.total_excl_cents - credited;
-        const amount = input.amountExclCents ?? inv.total_excl_cents;
-        if (input.amountExclCents === undefined && credited > 0) fail(`Facture déjà partiellement créditée (${credited} c HT) : avoir partiel seulement`);
-        if (amount > left) fail(`Avoir supérieur au montant restant à créditer (${left} c HT)`);
-        const paid = (this.sql.prepare('SELECT COALESCE(SUM(amount_cents), 0) AS s FROM payments WHERE invoice_id = ?').get(invoiceId) as { s: number }).s;
-        const doc = JSON.parse(inv.document) as InvoiceDocument;
-        const issuedOn = parisDate(now);
-        if (issuedOn < inv.issued_on) fail('Un avoir ne peut précéder sa facture');
-        const year = Number(issuedOn.slice(0, 4));
-        const { seq, number } = this.nextNumber('credit_note', year);
-        const lines: InvoiceLine[] =
-          input.amountExclCents === undefined
-            ? doc.lines.map((l) => ({ ...l, type: 'credit' as const, unitPriceCents: -l.unitPriceCents, amountCents: -l.amountCents }))
-            : [
-                {
-                  type: 'credit',
-                  date: issuedOn,
-                  label: `Avoir sur la facture ${inv.number} — ${input.reason}`,
-                  quantity: 1,
-                  unit: 'forfait',
-                  unitPriceCents: -amount,
-                  amountCents: -amount,
-                },
-              ];
-        const totalExcl = -amount;
-        const vat = input.amountExclCents === undefined && credited === 0 ? -inv.vat_cents : vatOf(totalExcl, inv.vat_rate_bp);
-        const { seller, bank } = this.seller();
-        const credit: InvoiceDocument = {
-          ...doc,
-          kind: 'credit_note',
-          number,
-          issuedOn,
-          dueOn: issuedOn,
-          correctsNumber: inv.number,
-          seller,
-          ...(bank ? { bank } : {}),
-          lines,
-          totalExclTaxCents: totalExcl,
-          vatCents: vat,
-          totalInclTaxCents: totalExcl + vat,
-          paymentTerms: paid > 0 ? 'Montant remboursé ou imputé sur la prochaine facture' : `Vient en déduction de la facture ${inv.number}`,
-          note: `Motif : ${input.reason}`,
-        };
-        const ins = this.sql
-          .prepare(
-            `INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on, corrects_invoice_id, releases_items, total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_by, created_at)
-             VALUES (?, 'credit_note', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            inv.client_id,
-            year,
-            seq,
-            number,
-            inv.period_start,
-            inv.period_end,
-            issuedOn,
-            issuedOn,
-            invoiceId,
-            input.release ? 1 : 0,
-            totalExcl,
-            inv.vat_rate_bp,
-            vat,
-            totalExcl + vat,
-            JSON.stringify(credit),
-            user.id,
-            now,
-          );
-        if (input.release) {
-          this.sql.prepare('UPDATE interventions SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
-          this.sql.prepare('UPDATE recycling_pickups SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
-          this.sql.prepare('UPDATE supply_orders SET fee_invoice_id = NULL WHERE fee_invoice_id = ?').run(invoiceId);
-          this.sql.prepare('UPDATE supply_orders SET goods_invoice_id = NULL WHERE goods_invoice_id = ?').run(invoiceId);
-        }
-        return Number(ins.lastInsertRowid);
-      })
-      .then(async (id) => {
-        await this.pdf(id);
-        return (await this.row(id))!;
-      });
+  async creditNote(invoiceId: number, input: CreditInput, user: SessionUser, now = Date.now()): Promise<InvoiceRow> {
+    checkCreditInput(input);
+    const id = await this.db.writeTransaction(() => this.issueCreditNote(invoiceId, input, user, now));
+    await this.pdf(id);
+    return (await this.row(id))!;
+  }
+
+  /** Writes a credit note (checked by `checkCreditInput`): synchronous, inside the caller's write transaction. */
+  private issueCreditNote(invoiceId: number, input: CreditInput, user: SessionUser, now: number): number {
+    const inv = this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(invoiceId) as InvoiceRow | undefined;
+    if (!inv) throw new VigieError('NOT_FOUND');
+    if (inv.kind !== 'invoice') fail('Un avoir ne se corrige pas par un avoir');
+    const credited = -(
+      this.sql
+        .prepare("SELECT COALESCE(SUM(total_excl_cents), 0) AS s FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note'")
+        .get(invoiceId) as { s: number }
+    ).s;
+    const left = inv.total_excl_cents - credited;
+    const amount = input.amountExclCents ?? inv.total_excl_cents;
+    if (input.amountExclCents === undefined && credited > 0) fail(`Facture déjà partiellement créditée (${credited} c HT) : avoir partiel seulement`);
+    if (amount > left) fail(`Avoir supérieur au montant restant à créditer (${left} c HT)`);
+    const paid = (this.sql.prepare('SELECT COALESCE(SUM(amount_cents), 0) AS s FROM payments WHERE invoice_id = ?').get(invoiceId) as { s: number }).s;
+    const doc = JSON.parse(inv.document) as InvoiceDocument;
+    const issuedOn = parisDate(now);
+    if (issuedOn < inv.issued_on) fail('Un avoir ne peut précéder sa facture');
+    const year = Number(issuedOn.slice(0, 4));
+    const { seq, number } = this.nextNumber('credit_note', year);
+    const lines: InvoiceLine[] =
+      input.amountExclCents === undefined
+        ? doc.lines.map((l) => ({ ...l, type: 'credit' as const, unitPriceCents: -l.unitPriceCents, amountCents: -l.amountCents }))
+        : [
+            {
+              type: 'credit',
+              date: issuedOn,
+              label: `Avoir sur la facture ${inv.number} — ${input.reason}`,
+              periodStart: inv.period_start,
+              periodEnd: inv.period_end,
+              quantity: 1,
+              unit: 'forfait',
+              unitPriceCents: -amount,
+              amountCents: -amount,
+            },
+          ];
+    const totalExcl = -amount;
+    const vat = input.amountExclCents === undefined && credited === 0 ? -inv.vat_cents : vatOf(totalExcl, inv.vat_rate_bp);
+    const { seller, bank } = this.seller();
+    const credit: InvoiceDocument = {
+      ...doc,
+      kind: 'credit_note',
+      number,
+      issuedOn,
+      dueOn: issuedOn,
+      correctsNumber: inv.number,
+      correctsIssuedOn: inv.issued_on,
+      seller,
+      ...(bank ? { bank } : {}),
+      lines,
+      totalExclTaxCents: totalExcl,
+      vatCents: vat,
+      totalInclTaxCents: totalExcl + vat,
+      paymentTerms: paid > 0 ? 'Montant remboursé ou imputé sur la prochaine facture' : `Vient en déduction de la facture ${inv.number}`,
+      note: `Motif : ${input.reason}`,
+    };
+    const ins = this.sql
+      .prepare(
+        `INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on, corrects_invoice_id, releases_items, total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_by, created_at)
+         VALUES (?, 'credit_note', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        inv.client_id,
+        year,
+        seq,
+        number,
+        inv.period_start,
+        inv.period_end,
+        issuedOn,
+        issuedOn,
+        invoiceId,
+        input.release ? 1 : 0,
+        totalExcl,
+        inv.vat_rate_bp,
+        vat,
+        totalExcl + vat,
+        JSON.stringify(credit),
+        user.id,
+        now,
+      );
+    if (input.release) {
+      this.sql.prepare('UPDATE interventions SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
+      this.sql.prepare('UPDATE recycling_pickups SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
+      this.sql.prepare('UPDATE supply_orders SET fee_invoice_id = NULL WHERE fee_invoice_id = ?').run(invoiceId);
+      this.sql.prepare('UPDATE supply_orders SET goods_invoice_id = NULL WHERE goods_invoice_id = ?').run(invoiceId);
+    }
+    return Number(ins.lastInsertRowid);
   }
 
   async addPayment(
@@ -562,23 +611,30 @@ export class InvoiceService {
     });
   }
 
-  /** Settles a dispute (staff): the term resumes; an agreed reduction is a partial credit note. */
+  /**
+   * Settles a dispute (staff): the term resumes; an agreed reduction is a partial credit note. The
+   * dispute is read, the credit note issued and the dispute closed in one transaction: two
+   * settlements at once (two workers, a double click) make one credit note, the other is refused.
+   */
   async settleDispute(disputeId: number, input: { settledOn?: LocalDate; settlement: string; creditExclCents?: number }, user: SessionUser, now = Date.now()) {
     const settledOn = input.settledOn ?? parisDate(now);
     assertLocalDate(settledOn);
-    if (!input.settlement.trim()) fail('Décrivez l’issue du litige');
-    const d = await this.read(() => this.sql.prepare('SELECT * FROM disputes WHERE id = ?').get(disputeId) as DisputeRow | undefined);
-    if (!d) throw new VigieError('NOT_FOUND');
-    if (d.settled_on !== null) throw new VigieError('CONFLICT', 'Litige déjà clos');
-    if (settledOn < d.opened_on) fail('Clôture antérieure à l’ouverture du litige');
-    if (input.creditExclCents !== undefined)
-      await this.creditNote(d.invoice_id, { reason: `règlement du litige : ${input.settlement}`, amountExclCents: input.creditExclCents }, user, now);
-    await this.db.writeTransaction(() => {
-      this.sql
-        .prepare('UPDATE disputes SET settled_on = ?, settlement = ? WHERE id = ? AND settled_on IS NULL')
-        .run(settledOn, input.settlement.trim(), disputeId);
+    const settlement = input.settlement.trim();
+    if (!settlement) fail('Décrivez l’issue du litige');
+    const credit = input.creditExclCents === undefined ? undefined : { reason: `règlement du litige : ${settlement}`, amountExclCents: input.creditExclCents };
+    if (credit) checkCreditInput(credit);
+    const { invoiceId, creditNoteId } = await this.db.writeTransaction(() => {
+      const d = this.sql.prepare('SELECT * FROM disputes WHERE id = ?').get(disputeId) as DisputeRow | undefined;
+      if (!d) throw new VigieError('NOT_FOUND');
+      if (d.settled_on !== null) throw new VigieError('CONFLICT', 'Litige déjà clos');
+      if (settledOn < d.opened_on) fail('Clôture antérieure à l’ouverture du litige');
+      const creditNoteId = credit ? this.issueCreditNote(d.invoice_id, credit, user, now) : undefined;
+      this.sql.prepare('UPDATE disputes SET settled_on = ?, settlement = ? WHERE id = ?').run(settledOn, settlement, disputeId);
+      return { invoiceId: d.invoice_id, creditNoteId };
     });
-    return d.invoice_id;
+    // The credit note's PDF, kept as issued (rendered outside the transaction; `pdf` renders it on demand otherwise).
+    if (creditNoteId !== undefined) await this.pdf(creditNoteId);
+    return invoiceId;
   }
 
   async disputeInvoice(disputeId: number): Promise<{ invoiceId: number; clientId: number } | undefined> {

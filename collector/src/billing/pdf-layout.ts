@@ -4,9 +4,11 @@
  * table repeats its header on each page and splits a row taller than a page instead of
  * overflowing it.
  */
+import type { EmbeddedFontName } from './facturx/pdfa.js';
 import { toWinAnsi, wrapText } from './pdf-text.js';
 
-export type FontName = 'Helvetica' | 'Helvetica-Bold' | 'Helvetica-Oblique';
+/** The standard Helvetica (reports), or the fonts a PDF/A invoice embeds (registered under these names). */
+export type FontName = 'Helvetica' | 'Helvetica-Bold' | 'Helvetica-Oblique' | EmbeddedFontName;
 
 export interface TextStyle {
   font: FontName;

@@ -3,6 +3,8 @@ import { type LocalDate, parisDate, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
+import { electronicAddressProblem } from './facturx/mentions.js';
+import type { LegalIdentity } from './invoice-document.js';
 import type { InvoiceService, PaymentMethod } from './invoicing.js';
 import type { BillingService, ChangeRequest, ContractInput, DeliveryInput, InterventionInput, OrderInput, PickupInput, ScheduleInput } from './service.js';
 
@@ -34,9 +36,17 @@ const Identity = Type.Object(
     rcs: Type.Optional(Text(100)),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 200 })),
     phone: Type.Optional(Text(40)),
+    // E-invoicing address in the French directory (scheme 0225): the SIREN, optionally with a suffix.
+    electronicAddress: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+\\-_.]{1,125}$' })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
   },
   strict,
 );
+/** An electronic address must start with its party's SIREN (BR-FR-21): said in the user's words before anything is saved. */
+const assertElectronicAddress = (who: LegalIdentity) => {
+  const problem = electronicAddressProblem(who);
+  if (problem) throw new VigieError('VALIDATION', problem);
+};
 const Bank = Type.Object(
   {
     iban: Type.String({ pattern: '^[A-Z]{2}\\d{2}[A-Z0-9 ]{10,40}$' }),
@@ -77,6 +87,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
     { schema: { tags, body: Type.Object({ seller: Identity, bank: Type.Optional(Type.Union([Bank, Type.Null()])) }, strict) } },
     async (req: FastifyRequest<{ Body: { seller: ContractInput['buyer']; bank?: { iban: string; bic: string } | null } }>) => {
       admin(req);
+      assertElectronicAddress(req.body.seller);
       await billing.putSettings(req.body.seller, req.body.bank ?? null);
       return billing.getSettings();
     },
@@ -112,6 +123,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: ContractInput }>) => {
       const user = admin(req);
+      assertElectronicAddress(req.body.buyer);
       await billing.putContract(req.params.id, req.body, user);
       return billing.getContract(req.params.id, today());
     },

@@ -1,14 +1,20 @@
 import cluster from 'node:cluster';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
+import { exitAfterOutput } from '@vigie/shared/cli';
 import { createCollector } from '../app.js';
+import { verifyAuditChain } from '../audit/verify.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
 import { IpcBus } from '../cluster/bus.js';
 import { runPrimary } from '../cluster/primary.js';
+import { rotateSigningKey } from '../commands/key-rotation.js';
+import { auditHeadPath } from '../commands/module.js';
 import { type CollectorConfig, defaultConfig } from '../config.js';
 import { runReportCommand, summary } from '../reports/cli.js';
+import { Database } from '../store/database.js';
 import { checkStoreFile, describeStoreCheck } from '../store/integrity.js';
 
 const USAGE = `vigie-collector <command> [options]
@@ -16,9 +22,13 @@ const USAGE = `vigie-collector <command> [options]
 Commands:
   serve                 run the collector (REST API, agent channel, dashboard)
   client create         --name <name>
+  client list           every client with its sites
   site create           --client <id|name> --name <name>
   user create           --email <e-mail> --role admin|technician|client [--client <id|name>] [--name <name>] [--password <pw>]
   token create          --site <id> [--uses <n>] [--ttl-hours <h>] [--label <text>]
+  audit verify          recompute the audit log's hash chain: exit 1 and name each entry edited or removed
+  keys list             the provider's command-signing keys (public parts)
+  keys rotate           a new signing key, announced to every agent signed by the old one
   report                --month <YYYY-MM> [--client <id|name>] [--lang fr|en] [--send]   monthly activity reports, with progress
                         (--send mails each client's report once per month, as the schedule does)
   store check           [--full]   check the store (quick_check, or integrity_check with --full) and its write-ahead log;
@@ -27,6 +37,8 @@ Commands:
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
   --db <file>           database file (default <data-dir>/vigie.db)
+  --metrics <url>       metric store: influx://[user@]host:port/database for InfluxDB 1.x (influxs:// over HTTPS),
+                        or VIGIE_METRICS_URL (password: in the URL or VIGIE_INFLUX_PASSWORD); default: the SQLite file
   --json                machine-readable output
 Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
@@ -36,7 +48,11 @@ Serve options:
   --heartbeat <s> (30)  agents ping and are pinged this often; silent for 3 heartbeats, a connection is dropped
   --store-reserve-mb <n> (8)  disk space kept beside the store and given up when the disk fills, so the collector still starts
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
-  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
+  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable)   notifications (and report mails)
+  --tls-cert <pem> --tls-key <pem>   serve HTTPS and WSS directly (Secure cookies, HSTS)
+  --public-url <url>    the address users and mails use; https://… behind a TLS proxy gives Secure cookies and HSTS
+  --trust-proxy <list>  proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR blocks, comma-separated
+                        (or loopback, linklocal, uniquelocal); without it the headers are ignored
   --report-schedule <cron|off>  monthly reports run ('0 6 1 * *', Europe/Paris: 06:00 on the 1st)
 `;
 
@@ -45,6 +61,7 @@ const { values, positionals } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
     db: { type: 'string' },
+    metrics: { type: 'string' },
     json: { type: 'boolean', default: false },
     host: { type: 'string' },
     port: { type: 'string' },
@@ -59,6 +76,9 @@ const { values, positionals } = parseArgs({
     'mail-from': { type: 'string' },
     webhook: { type: 'string', multiple: true },
     'public-url': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'trust-proxy': { type: 'string' },
     'rules-interval': { type: 'string' },
     'store-reserve-mb': { type: 'string' },
     heartbeat: { type: 'string' },
@@ -107,6 +127,8 @@ function config(): CollectorConfig {
     dashboardDir: values['dashboard-dir'],
     downloadsDir: values['downloads-dir'],
   });
+  const metricsUrl = values.metrics ?? process.env.VIGIE_METRICS_URL;
+  if (metricsUrl) c.metrics = { url: metricsUrl };
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
@@ -116,6 +138,10 @@ function config(): CollectorConfig {
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
   if (values['report-schedule']) c.reports.schedule = values['report-schedule'] === 'off' ? null : values['report-schedule'];
+  if (values['tls-cert'] || values['tls-key']) c.tls = { certFile: need('tls-cert'), keyFile: need('tls-key') };
+  if (values['trust-proxy']) c.trustProxy = parseTrustProxy(values['trust-proxy']);
+  if (values['public-url'] && !/^https?:\/\/[^/]/.test(values['public-url']))
+    throw new VigieError('VALIDATION', '--public-url must be an http:// or https:// URL');
   c.notifications = {
     ...c.notifications,
     smtpUrl: values['smtp-relay'],
@@ -127,11 +153,31 @@ function config(): CollectorConfig {
   return c;
 }
 
+/** `10.0.0.1, 10.1.0.0/16, loopback`: what proxy-addr accepts, checked here so a typo fails at start. */
+function parseTrustProxy(list: string): string[] {
+  const entries = list
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const e of entries) {
+    const [addr = '', bits, ...rest] = e.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(e);
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr) === 6 ? 128 : 32));
+    if (!named && (isIP(addr) === 0 || !bitsOk || rest.length > 0))
+      throw new VigieError('VALIDATION', `--trust-proxy: ${JSON.stringify(e)} is not an address, a CIDR block, loopback, linklocal or uniquelocal`);
+  }
+  if (entries.length === 0) throw new VigieError('VALIDATION', '--trust-proxy needs at least one address');
+  return entries;
+}
+
 function print(human: string, data: Record<string, unknown>): void {
   console.log(values.json ? JSON.stringify(data) : human);
 }
 
 async function main(): Promise<number> {
+  // Whatever this process writes (the store, and anything added later: keys, exports) is the
+  // collector user's alone.
+  process.umask(0o077);
   const cmd = positionals.join(' ');
   if (values.help || cmd === '' || cmd === 'help') {
     console.log(USAGE);
@@ -149,7 +195,7 @@ async function main(): Promise<number> {
     collector.app.log.info({ url }, 'vigie collector listening');
     const stop = async () => {
       await collector.close();
-      process.exit(0);
+      exitAfterOutput(0);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -160,6 +206,26 @@ async function main(): Promise<number> {
     const check = checkStoreFile(c.dbPath ?? join(c.dataDir, 'vigie.db'), values.full ?? false);
     print(describeStoreCheck(check), { ...check });
     return check.problems.length > 0 || (check.wal?.lostCommits ?? 0) > 0 ? 1 : 0;
+  }
+  if (cmd === 'audit verify') {
+    // Read only: the store is opened as it is (no migration, no key created).
+    const c = config();
+    const db = new Database({ path: c.dbPath ?? join(c.dataDir, 'vigie.db') });
+    try {
+      const r = verifyAuditChain(db.sqlite, auditHeadPath(c.dataDir));
+      const lines = r.problems.map((p) => `  entry ${p.id ?? '?'}: ${p.problem}`);
+      print(
+        r.ok
+          ? `audit log intact: ${r.entries} entries, hash chain verified`
+          : `AUDIT LOG TAMPERED WITH (${r.problems.length} problem${r.problems.length > 1 ? 's' : ''} in ${r.entries} entries):\n${lines.join('\n')}`,
+        {
+          ...r,
+        },
+      );
+      return r.ok ? 0 : 1;
+    } finally {
+      await db.close();
+    }
   }
   const collector = await createCollector({ ...config(), logLevel: 'warn' });
   try {
@@ -176,6 +242,16 @@ async function main(): Promise<number> {
         if (existing) throw new VigieError('CONFLICT', `Client ${JSON.stringify(name)} exists (id ${existing.id})`);
         const id = await collector.tenants.createClient(name);
         print(`client ${id} created: ${name}`, { id, name });
+        return 0;
+      }
+      case 'client list': {
+        const sites = await collector.tenants.listAllSites();
+        const withSites = (await collector.tenants.listClients()).map((c) => ({
+          id: c.id,
+          name: c.name,
+          sites: sites.filter((s) => s.client_id === c.id).map((s) => ({ id: s.id, name: s.name })),
+        }));
+        print(withSites.map((c) => `${c.id}\t${c.name}\t${c.sites.map((s) => `${s.id} ${s.name}`).join(', ')}`).join('\n'), { clients: withSites });
         return 0;
       }
       case 'site create': {
@@ -208,6 +284,20 @@ async function main(): Promise<number> {
         print(`enrollment token for site ${siteId} (expires ${new Date(t.expiresAt).toISOString()}, ${t.maxUses} uses):\n${t.token}`, { ...t });
         return 0;
       }
+      case 'keys list': {
+        const keys = collector.remote.keys.all();
+        print(keys.map((k) => `${k.keyId} ${k.retiredAt ? `retired ${new Date(k.retiredAt).toISOString()}` : 'current'} ${k.publicKey}`).join('\n'), { keys });
+        return 0;
+      }
+      case 'keys rotate': {
+        const r = await rotateSigningKey(collector.db, collector.remote.keys, { userId: null, name: 'vigie-collector keys rotate' });
+        print(`signing key ${r.previous.keyId} → ${r.next.keyId}; ${r.agents.length} agents will receive the new key, signed by the old one`, {
+          previous: r.previous.keyId,
+          next: r.next.keyId,
+          agents: r.agents.length,
+        });
+        return 0;
+      }
       case 'report': {
         const lang = values.lang;
         if (lang !== undefined && lang !== 'fr' && lang !== 'en') throw new VigieError('VALIDATION', '--lang must be fr or en');
@@ -230,11 +320,11 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code >= 0) exitAfterOutput(code);
   },
   (err: unknown) => {
     if (err instanceof VigieError) console.error(`error ${err.code}: ${err.message}`);
     else console.error(err);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );

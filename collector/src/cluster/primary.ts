@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { CollectorConfig } from '../config.js';
 import { Database } from '../store/database.js';
 import { describeStoreCheck, inspectWalBeforeOpen, RunMarker } from '../store/integrity.js';
-import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import { openMetricStore } from '../store/open-metric-store.js';
+import { ensurePrivateDir } from '../store/private-files.js';
 import { isRelayMessage } from './bus.js';
 
 /**
@@ -14,6 +15,7 @@ import { isRelayMessage } from './bus.js';
  */
 export async function runPrimary(config: CollectorConfig, workers: number, log: (msg: string) => void): Promise<void> {
   const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
+  ensurePrivateDir(config.dataDir);
   // Opening the store replays its write-ahead log: say first what that replay will drop (the workers
   // check the rest once they find their marker).
   if (Array.from({ length: workers }, (_, i) => new RunMarker(dbPath, i + 1)).some((m) => m.foundAtStart)) {
@@ -22,7 +24,8 @@ export async function runPrimary(config: CollectorConfig, workers: number, log: 
   }
   const db = new Database({ path: dbPath, synchronous: config.synchronous });
   await db.migrate();
-  await (await SqliteMetricStore.open(db, config.retention)).close();
+  // Tables (SQLite) or database, retention policies and continuous queries (InfluxDB), once before the workers start.
+  await (await openMetricStore(db, config.metrics, config.retention, 1, log)).close();
   await db.close();
 
   let stopping = false;

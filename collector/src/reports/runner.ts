@@ -80,7 +80,7 @@ export class ReportRunner {
     o: { claim: string; kind: 'scheduled' | 'resend'; jobId: number | null; lang?: ReportLang | null },
   ): Promise<{ delivery: NonNullable<ClientResult['delivery']>; recipients: string[] }> {
     const { recipients } = await this.d.archive.settings(row.client_id);
-    const c = await this.d.claims.claim({ reportId: row.id, claim: o.claim, kind: o.kind, jobId: o.jobId });
+    const c = await this.d.claims.claim({ subjectId: row.id, claim: o.claim, kind: o.kind, jobId: o.jobId });
     if (!c.claimed) return { delivery: c.reason === 'sent' ? 'already-sent' : 'in-progress-elsewhere', recipients: JSON.parse(c.row.recipients) };
     const skip = !this.d.transport.configured ? 'no SMTP relay configured (--smtp-relay)' : recipients.length === 0 ? 'no recipients for this client' : null;
     if (skip) {

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -21,7 +20,11 @@ import * as m005 from './migrations/005-billing.js';
 import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
-import * as m009 from './migrations/009-agent-accounting.js';
+import * as m009facturx from './migrations/009-facturx.js';
+import * as m009logins from './migrations/009-login-limits.js';
+import * as m010remote from './migrations/010-remote.js';
+import * as m011accounting from './migrations/011-agent-accounting.js';
+import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -42,7 +45,10 @@ const migrations: Record<string, Migration> = {
   '006-reports': m006,
   '007-site-role': m007,
   '008-device-search': m008,
-  '009-agent-accounting': m009,
+  '009-facturx': m009facturx,
+  '009-login-limits': m009logins,
+  '010-remote': m010remote,
+  '011-agent-accounting': m011accounting,
 };
 
 /**
@@ -85,7 +91,7 @@ export class Database {
 
   constructor(opts: DatabaseOptions) {
     this.synchronous = opts.synchronous === 'normal' ? 'normal' : 'full';
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    if (opts.path !== ':memory:') ensurePrivateDatabaseFile(opts.path, dirname(opts.path));
     this.sqlite = new BetterSqlite3(opts.path);
     this.sqlite.pragma('journal_mode = WAL');
     this.sqlite.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);

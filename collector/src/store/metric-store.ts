@@ -48,30 +48,105 @@ const DAY = 86_400_000;
 export const DEFAULT_RETENTION: RetentionPolicy = { rawMs: 30 * DAY, fiveMinMs: 366 * DAY, hourMs: 3 * 366 * DAY };
 
 export interface MaintenanceReport {
-  devicesRolledUp: number;
-  /** 5-minute and hourly rollup rows written. */
-  rollupRows: number;
+  /**
+   * (device, time range) windows rolled up by this pass: one per device with new samples (SQLite,
+   * all its series in one statement) or per late window (InfluxDB).
+   */
+  windowsRolledUp: number;
+  /** 5-minute and hourly rollup rows written (SQLite; InfluxDB's continuous queries write their own). */
+  rollupRows?: number;
   rawDeleted: number;
   fiveMinDeleted: number;
   hourDeleted: number;
   ms: number;
 }
 
+/** Buckets of a rollup resolution holding data of some series of a device (availability). */
+export interface BucketCountQuery {
+  deviceId: number;
+  /** Series names counted; every series of the device when absent. */
+  names?: readonly string[];
+  resolution: '5m' | '1h';
+  /** [from, to), bucket starts. */
+  from: number;
+  to: number;
+}
+
 /**
  * Where metric samples live. The embedded implementation is SQLite (`SqliteMetricStore`);
- * InfluxDB can take its place for large providers.
+ * InfluxDB 1.x (`InfluxMetricStore`) takes its place for large providers. Everything that reads
+ * metrics (charts, device pages, rules, availability, reports, flows) goes through this interface.
  */
 export interface MetricStore {
   readonly kind: string;
+  /**
+   * True when `write` is synchronous and part of the relational ingest transaction (SQLite). An
+   * external store (InfluxDB) is written, and awaited, before the relational commit instead.
+   */
+  readonly sharesTransaction: boolean;
   /** Stores samples; for stores that share the relational transaction this is synchronous. */
   write(batch: DeviceSamples[]): void | Promise<void>;
   query(q: MetricQuery): Promise<SeriesPoints[]>;
   listSeries(deviceId: number): Promise<SeriesInfo[]>;
   /** Latest value of every series of a device. */
   latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>>;
+  /** The newest sample of every device that sent one since this process started (rules engine). */
+  newestSamples(): IterableIterator<[number, MetricSample]>;
+  /** How many buckets in [from, to) hold at least one rollup of the device's (named) series. */
+  countBuckets(q: BucketCountQuery): Promise<number>;
   /** Rollups (raw → 5 min → 1 h) and retention; safe to call often. */
   maintain(now: number, opts?: { retention?: boolean }): Promise<MaintenanceReport>;
+  /** Forgets cached state of a deleted device. */
+  forgetDevice(deviceId: number): void;
   close(): Promise<void>;
+}
+
+/**
+ * The newest sample of each device: what the threshold rules read, whichever store holds the history.
+ */
+export class NewestSamples {
+  private readonly byDevice = new Map<number, MetricSample>();
+
+  /**
+   * Copies a device's newest values into the object kept for it when the series are the same (the
+   * usual case): keeping each received frame instead for its ~10 s made every frame outlive the
+   * young generation, ~60 MB a minute of old-generation garbage at 10,000 agents.
+   */
+  offer(deviceId: number, sample: MetricSample): void {
+    const kept = this.byDevice.get(deviceId);
+    if (kept && kept.ts > sample.ts) return;
+    let same = kept !== undefined;
+    let count = 0;
+    if (kept) {
+      for (const key in sample.values) {
+        count++;
+        if (!(key in kept.values)) {
+          same = false;
+          break;
+        }
+      }
+    }
+    let keptCount = 0;
+    if (kept && same) for (const _ in kept.values) keptCount++;
+    if (!kept || !same || count !== keptCount) {
+      this.byDevice.set(deviceId, { ts: sample.ts, values: { ...sample.values } });
+      return;
+    }
+    kept.ts = sample.ts;
+    for (const key in sample.values) kept.values[key] = sample.values[key]!;
+  }
+
+  get(deviceId: number): MetricSample | undefined {
+    return this.byDevice.get(deviceId);
+  }
+
+  entries(): IterableIterator<[number, MetricSample]> {
+    return this.byDevice.entries();
+  }
+
+  forget(deviceId: number): void {
+    this.byDevice.delete(deviceId);
+  }
 }
 
 export function chooseResolution(q: MetricQuery, now: number, retention: RetentionPolicy): { resolution: Resolution; stepMs: number } {

@@ -48,7 +48,7 @@ describe('SQLite metric store', () => {
     }));
     await write(samples);
     const rep = await store.maintain(now);
-    expect(rep).toMatchObject({ devicesRolledUp: 1, rollupRows: 2 * 24 + 2 * 2 });
+    expect(rep).toMatchObject({ windowsRolledUp: 1, rollupRows: 2 * 24 + 2 * 2 });
     const five = db.sqlite.prepare('SELECT count(*) n, sum(count) c FROM rollup_5m').get() as { n: number; c: number };
     expect(five).toEqual({ n: 2 * 24, c: 2 * 720 });
     const hours = db.sqlite

@@ -20,6 +20,10 @@ export const INGEST_TABLES = new Set([
   'command_results',
   'flow_buckets',
   'kv',
+  // Remote intervention: what agents answer about signed commands is recorded in the ingest batch.
+  'commands',
+  'policy_grants',
+  'audit_log',
 ]);
 
 export function timed<T extends object>(fn: () => T): T & { ms: number } {

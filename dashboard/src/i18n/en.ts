@@ -1,3 +1,5 @@
+import { enRemote } from './en-remote.js';
+
 import type { MessageKey } from './fr.js';
 
 export const en: Record<MessageKey, string> = {
@@ -326,6 +328,28 @@ export const en: Record<MessageKey, string> = {
   'invoices.unpaid': 'Due',
   'invoices.overdue': 'Overdue',
   'invoices.inDispute': 'Disputed',
+  'facturx.pdf': 'Factur-X (PDF)',
+  'facturx.pdfTitle': 'The Factur-X electronic invoice: the readable PDF, with the structured invoice (XML) inside',
+  'facturx.xmlTitle': 'The structured invoice alone (CII, EN 16931), the one inside the PDF',
+  'facturx.ublTitle': 'The same invoice as UBL, for platforms that prefer it',
+  'facturx.files': 'Files',
+  'facturx.delivery': 'E-mail delivery',
+  'facturx.notSent': 'Not sent yet',
+  'facturx.sentDetail': 'on {date}, to {count} recipient(s)',
+  'facturx.retrying': 'attempt {attempt} of {max}, will retry',
+  'facturx.failedDetail': 'gave up after {attempt} attempts',
+  'facturx.status.sent': 'Sent',
+  'facturx.status.failed': 'Failed',
+  'facturx.status.skipped': 'Not sent',
+  'facturx.status.sending': 'Sending',
+  'facturx.send': 'Send',
+  'facturx.sendAgain': 'Send again',
+  'facturx.debits': 'VAT paid on debits (option)',
+  'facturx.debitsHelp': 'Printed on invoices issued while it is ticked; without it, payments received for services must be reported (e-reporting).',
+  'facturx.debitsSaved': 'Option saved.',
+  'facturx.electronicAddress': 'E-invoicing address',
+  'facturx.eReporting': 'Payments to report (e-reporting)',
+  'facturx.eReportingCsv': 'Download the month’s CSV',
 
   'finance.title': 'Financial follow-up of the last 3 months',
   'finance.month': 'Month',
@@ -360,6 +384,8 @@ export const en: Record<MessageKey, string> = {
   'device.watchedBy': 'A device without an agent, watched by its site’s agent:',
   'device.networkPage': 'see the site’s network page',
   'network.title': 'Site networks',
+  'network.location': 'Location:',
+  'network.contact': 'Contact:',
   'network.intro': 'Devices without an agent (routers, switches, printers, UPS) watched by the site’s agent, and the site’s network flows.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Network — {site}',
@@ -853,4 +879,5 @@ export const en: Record<MessageKey, string> = {
   'pickups.weightKg': 'Weight (kg)',
   'pickups.ratePerKg': 'Recycling (€ / kg)',
   'pickups.create': 'Record the pickup',
+  ...enRemote,
 };

@@ -1,3 +1,5 @@
+import { frRemote } from './fr-remote.js';
+
 // French is the reference catalogue: every key exists here first, and en.ts must have the same keys.
 export const fr = {
   'app.name': 'Vigie',
@@ -325,6 +327,29 @@ export const fr = {
   'invoices.unpaid': 'À payer',
   'invoices.overdue': 'En retard',
   'invoices.inDispute': 'Contestée',
+  'facturx.pdf': 'Factur-X (PDF)',
+  'facturx.pdfTitle': 'La facture électronique Factur-X : le PDF lisible, avec la facture structurée (XML) à l’intérieur',
+  'facturx.xmlTitle': 'La facture structurée seule (CII, EN 16931), celle contenue dans le PDF',
+  'facturx.ublTitle': 'La même facture au format UBL, pour les plateformes qui le préfèrent',
+  'facturx.files': 'Fichiers',
+  'facturx.delivery': 'Envoi par e-mail',
+  'facturx.notSent': 'Pas encore envoyée',
+  'facturx.sentDetail': 'le {date}, à {count} destinataire(s)',
+  'facturx.retrying': 'tentative {attempt} sur {max}, nouvel essai prévu',
+  'facturx.failedDetail': 'abandon après {attempt} tentatives',
+  'facturx.status.sent': 'Envoyée',
+  'facturx.status.failed': 'Échec',
+  'facturx.status.skipped': 'Non envoyée',
+  'facturx.status.sending': 'Envoi en cours',
+  'facturx.send': 'Envoyer',
+  'facturx.sendAgain': 'Renvoyer',
+  'facturx.debits': 'Option pour le paiement de la TVA d’après les débits',
+  'facturx.debitsHelp':
+    'Imprimée sur les factures émises tant qu’elle est cochée ; sans elle, les encaissements des prestations de services sont à déclarer (e-reporting).',
+  'facturx.debitsSaved': 'Option enregistrée.',
+  'facturx.electronicAddress': 'Adresse de facturation électronique',
+  'facturx.eReporting': 'Paiements à déclarer (e-reporting)',
+  'facturx.eReportingCsv': 'Télécharger le CSV du mois',
 
   'finance.title': 'Suivi financier des 3 derniers mois',
   'finance.month': 'Mois',
@@ -359,6 +384,8 @@ export const fr = {
   'device.watchedBy': 'Équipement sans agent, surveillé par l’agent de son site :',
   'device.networkPage': 'voir la page réseau du site',
   'network.title': 'Réseau des sites',
+  'network.location': 'Emplacement\u00a0:',
+  'network.contact': 'Contact\u00a0:',
   'network.intro': 'Les équipements sans agent (routeurs, commutateurs, imprimantes, onduleurs) surveillés par l’agent du site, et les flux réseau du site.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Réseau — {site}',
@@ -853,6 +880,7 @@ export const fr = {
   'pickups.weightKg': 'Poids (kg)',
   'pickups.ratePerKg': 'Recyclage (€ / kg)',
   'pickups.create': 'Enregistrer l’enlèvement',
+  ...frRemote,
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -9,10 +9,21 @@ export interface LegalIdentity {
   siret?: string;
   vatNumber?: string;
   email?: string;
+  /** The e-invoicing directory address (scheme 0225); the SIREN when left empty. */
+  electronicAddress?: string;
 }
 
 /** The form's text for each field; the address one line per line. */
-export type IdentityInputs = { name: string; legalForm: string; address: string; siren: string; siret: string; vatNumber: string; email: string };
+export type IdentityInputs = {
+  name: string;
+  legalForm: string;
+  address: string;
+  siren: string;
+  siret: string;
+  vatNumber: string;
+  email: string;
+  electronicAddress: string;
+};
 
 export function identityInputs(id?: LegalIdentity | null): IdentityInputs {
   return {
@@ -23,6 +34,7 @@ export function identityInputs(id?: LegalIdentity | null): IdentityInputs {
     siret: id?.siret ?? '',
     vatNumber: id?.vatNumber ?? '',
     email: id?.email ?? '',
+    electronicAddress: id?.electronicAddress ?? '',
   };
 }
 
@@ -40,6 +52,7 @@ export function identityBody(f: IdentityInputs): LegalIdentity {
     ...opt('siret'),
     ...opt('vatNumber'),
     ...opt('email'),
+    ...opt('electronicAddress'),
   };
 }
 
@@ -75,6 +88,10 @@ export function IdentityFields({ value, onChange, seller }: { value: IdentityInp
       <label>
         {t('billing.vatNumber')}
         <input type="text" maxLength={15} value={value.vatNumber} onInput={set('vatNumber')} />
+      </label>
+      <label>
+        {t('facturx.electronicAddress')}
+        <input type="text" maxLength={125} placeholder={value.siren.replace(/\s/g, '')} value={value.electronicAddress} onInput={set('electronicAddress')} />
       </label>
       {seller && (
         <label>

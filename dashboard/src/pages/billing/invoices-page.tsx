@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, qs } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
-import { addMonths, currentLang, fmt, parisToday, parseScaled, t, tOr } from '../../i18n/i18n.js';
+import { addMonths, fmt, parisToday, parseScaled, t, tOr } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { CreditNoteForm, type Dispute, SettleDisputeForm } from './credit-notes.js';
+import { DeliveryState, InvoiceFiles, SendInvoiceButton, useInvoiceDeliveries } from './invoice-files.js';
 import { RatesSection } from './rates.js';
 import { SellerSettings } from './seller-settings.js';
 
@@ -42,11 +43,13 @@ export function InvoicesAdminPage({ user }: { user: User }) {
   const [year, setYear] = useState('');
   const [filter, setFilter] = useState<'all' | 'unpaid' | 'overdue'>('all');
   const list = useApi<{ invoices: Invoice[] }>(`/api/v1/billing/invoices${qs({ clientId, year })}`);
+  const deliveries = useInvoiceDeliveries(clientId);
   const [acting, setActing] = useState<{ id: number; action: Action } | null>(null);
   const toggle = (id: number, action: Action) => setActing(acting?.id === id && acting.action === action ? null : { id, action });
   const done = () => {
     setActing(null);
     list.reload();
+    deliveries.reload();
   };
   const admin = user.role === 'admin';
   const thisYear = Number(parisToday().slice(0, 4));
@@ -115,6 +118,7 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                       <th class="num">{t('billing.balance')}</th>
                       <th>{t('invoices.status')}</th>
                       <th class="num">{t('billing.penalties')}</th>
+                      <th>{t('facturx.delivery')}</th>
                       <th />
                     </tr>
                   </thead>
@@ -123,9 +127,10 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                       <>
                         <tr data-invoice={inv.number}>
                           <td class="mono">
-                            <a href={`/api/v1/billing/invoices/${inv.id}/pdf?lang=${currentLang()}`} target="_blank" rel="noopener">
-                              {inv.number}
-                            </a>
+                            {inv.number}
+                            <div>
+                              <InvoiceFiles id={inv.id} />
+                            </div>
                           </td>
                           <td>
                             <a href={href(`/billing/clients/${inv.clientId}`)}>{clientName(inv.clientId)}</a>
@@ -144,6 +149,10 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                           </td>
                           <td class="num" data-testid="penalty">
                             <Penalty inv={inv} />
+                          </td>
+                          <td data-testid="delivery-cell">
+                            <DeliveryState delivery={deliveries.byInvoice.get(inv.id)} staff />
+                            {admin && <SendInvoiceButton id={inv.id} delivery={deliveries.byInvoice.get(inv.id)} onDone={deliveries.reload} />}
                           </td>
                           <td class="actions">
                             {admin && inv.kind === 'invoice' && (inv.balanceCents ?? 0) > 0 && (
@@ -165,7 +174,7 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                         </tr>
                         {(inv.payments?.length ?? 0) > 0 && (
                           <tr class="sub">
-                            <td colSpan={9} class="muted small" data-testid="payments">
+                            <td colSpan={10} class="muted small" data-testid="payments">
                               {inv.payments!.map((p) => (
                                 <span class="chip">
                                   {t('billing.paymentLine', {
@@ -181,7 +190,7 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                         )}
                         {acting?.id === inv.id && (
                           <tr>
-                            <td colSpan={9}>
+                            <td colSpan={10}>
                               {acting.action === 'payment' && <PaymentForm inv={inv} onDone={done} />}
                               {acting.action === 'credit' && <CreditNoteForm invoiceId={inv.id} onDone={done} />}
                               {acting.action === 'settle' && openDispute(inv) && <SettleDisputeForm dispute={openDispute(inv)!} onDone={done} />}

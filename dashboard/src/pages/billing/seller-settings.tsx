@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
-import { t } from '../../i18n/i18n.js';
+import { addMonths, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import { IdentityFields, identityBody, identityInputs, type LegalIdentity } from './identity-fields.js';
 
@@ -16,7 +16,56 @@ export function SellerSettings() {
   return (
     <Section title={t('billing.seller')}>
       <Async state={settings}>{(s) => <SellerForm settings={s} onDone={settings.reload} />}</Async>
+      <EInvoicingSettings />
     </Section>
+  );
+}
+
+/** PUT /api/v1/billing/settings/e-invoicing: the VAT-on-debits option; and the month's payments for e-reporting. */
+function EInvoicingSettings() {
+  const settings = useApi<{ vatOnDebits: boolean }>('/api/v1/billing/settings/e-invoicing');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [month, setMonth] = useState(addMonths(parisToday().slice(0, 7), -1));
+  return (
+    <div class="stack" data-testid="e-invoicing">
+      <Async state={settings}>
+        {(s) => (
+          <label class="row">
+            <input
+              type="checkbox"
+              checked={s.vatOnDebits}
+              data-testid="vat-on-debits"
+              onChange={async (e) => {
+                setMessage(null);
+                try {
+                  await api('/api/v1/billing/settings/e-invoicing', { method: 'PUT', body: { vatOnDebits: (e.currentTarget as HTMLInputElement).checked } });
+                  setMessage({ ok: true, text: t('facturx.debitsSaved') });
+                } catch (err) {
+                  setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+                }
+                settings.reload();
+              }}
+            />
+            {t('facturx.debits')}
+          </label>
+        )}
+      </Async>
+      <p class="muted small">{t('facturx.debitsHelp')}</p>
+      {message && (
+        <p class={message.ok ? 'success' : 'error'} role={message.ok ? undefined : 'alert'}>
+          {message.text}
+        </p>
+      )}
+      <div class="row wrap">
+        <label>
+          {t('facturx.eReporting')}
+          <input type="month" value={month} onInput={(e) => setMonth((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <a href={`/api/v1/billing/e-reporting/payments?month=${month}&format=csv`} data-testid="e-reporting-csv">
+          {t('facturx.eReportingCsv')}
+        </a>
+      </div>
+    </div>
   );
 }
 

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
-import { currentLang, fmt, type MessageKey, t } from '../../i18n/i18n.js';
+import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { DeliveryState, InvoiceFiles, useInvoiceDeliveries } from '../billing/invoice-files.js';
 
 interface Invoice {
   id: number;
@@ -25,6 +26,7 @@ const STATUS_KEY: Record<string, MessageKey> = { paid: 'invoices.paid', due: 'in
 export function InvoicesPage({ user }: { user: User }) {
   const list = useApi<{ invoices: Invoice[] }>('/api/v1/billing/invoices');
   const [disputing, setDisputing] = useState<number | null>(null);
+  const deliveries = useInvoiceDeliveries();
   return (
     <>
       <h1>{t('invoices.title')}</h1>
@@ -43,7 +45,8 @@ export function InvoicesPage({ user }: { user: User }) {
                     <th class="num">{t('invoices.total')}</th>
                     <th>{t('invoices.due')}</th>
                     <th>{t('invoices.status')}</th>
-                    <th>{t('invoices.pdf')}</th>
+                    <th>{t('facturx.files')}</th>
+                    <th>{t('facturx.delivery')}</th>
                     <th />
                   </tr>
                 </thead>
@@ -58,9 +61,10 @@ export function InvoicesPage({ user }: { user: User }) {
                         <td>{inv.kind === 'invoice' ? fmt.day(inv.effectiveDueOn ?? inv.dueOn) : ''}</td>
                         <td>{STATUS_KEY[inv.status] ? <Badge kind={`inv-${inv.status}`}>{t(STATUS_KEY[inv.status]!)}</Badge> : inv.status}</td>
                         <td>
-                          <a href={`/api/v1/billing/invoices/${inv.id}/pdf?lang=${currentLang()}`} target="_blank" rel="noopener" data-testid="pdf">
-                            {t('invoices.download')}
-                          </a>
+                          <InvoiceFiles id={inv.id} />
+                        </td>
+                        <td>
+                          <DeliveryState delivery={deliveries.byInvoice.get(inv.id)} />
                         </td>
                         <td>
                           {user.role === 'client' && inv.kind === 'invoice' && inv.status !== 'paid' && inv.status !== 'disputed' && (
@@ -72,7 +76,7 @@ export function InvoicesPage({ user }: { user: User }) {
                       </tr>
                       {disputing === inv.id && (
                         <tr>
-                          <td colSpan={8}>
+                          <td colSpan={9}>
                             <DisputeForm
                               invoiceId={inv.id}
                               onDone={() => {

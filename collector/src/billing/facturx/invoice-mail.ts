@@ -1,0 +1,267 @@
+/**
+ * Invoices e-mailed to the client's billing recipients (the contract's), with the kept Factur-X PDF
+ * attached: once per invoice across every collector on the database, through the same claim rows
+ * as report mails (reports/delivery.ts, table invoice_deliveries). A failed sending is retried with
+ * the reports' backoff until its last attempt; every collector polls for what is due, so a sending
+ * interrupted by a stopped collector is taken over once its lease expires.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { audit } from '../../audit/repository.js';
+import { DeliveryClaims, type ReportTransport } from '../../reports/delivery.js';
+import type { ReportLog } from '../../reports/runner.js';
+import { type ReportSettings, retryDelay } from '../../reports/settings.js';
+import type { Database } from '../../store/database.js';
+import type { InvoiceDocument } from '../invoice-document.js';
+import type { InvoiceService } from '../invoicing.js';
+
+export interface InvoiceDeliveryRow {
+  id: number;
+  invoice_id: number;
+  claim: string;
+  kind: 'scheduled' | 'resend';
+  status: 'sending' | 'sent' | 'failed' | 'skipped';
+  worker: string;
+  lease_until: number;
+  attempts: number;
+  recipients: string;
+  revision: number | null;
+  message_id: string | null;
+  error: string | null;
+  job_id: number | null;
+  requested_by: number | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export type DeliveryOutcome = 'sent' | 'already-sent' | 'in-progress-elsewhere' | 'skipped' | 'failed';
+
+/** The claim of an invoice's one automatic sending. */
+export const issueClaim = (invoiceId: number) => `invoice:${invoiceId}`;
+
+export function invoiceDeliveryView(d: InvoiceDeliveryRow, maxAttempts: number) {
+  return {
+    id: d.id,
+    kind: d.kind,
+    status: d.status,
+    attempts: d.attempts,
+    maxAttempts,
+    willRetry: d.status === 'failed' && d.attempts < maxAttempts,
+    recipients: JSON.parse(d.recipients) as string[],
+    messageId: d.message_id,
+    error: d.error,
+    createdAt: d.created_at,
+    updatedAt: d.updated_at,
+    sentAt: d.sent_at,
+  };
+}
+
+const frDate = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
+const enDate = (d: string) => new Date(`${d}T12:00:00Z`).toLocaleDateString('en-GB', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** The covering mail, in the client's language; the attached PDF is the legal original (French). */
+export function invoiceMail(doc: InvoiceDocument, lang: 'fr' | 'en'): { subject: string; text: string; filename: string } {
+  const credit = doc.kind === 'credit_note';
+  const money = new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { style: 'currency', currency: 'EUR' });
+  const total = money.format(Math.abs(doc.totalInclTaxCents) / 100);
+  const seller = doc.seller.name;
+  const text =
+    lang === 'fr'
+      ? [
+          'Bonjour,',
+          '',
+          credit
+            ? `Veuillez trouver ci-joint notre avoir n° ${doc.number} du ${frDate(doc.issuedOn)}, d’un montant de ${total} TTC, sur la facture n° ${doc.correctsNumber ?? ''}.`
+            : `Veuillez trouver ci-jointe notre facture n° ${doc.number} du ${frDate(doc.issuedOn)}, d’un montant de ${total} TTC, échéance le ${frDate(doc.dueOn)}.`,
+          `${doc.paymentTerms}.`,
+          '',
+          'Le fichier joint est une facture électronique Factur-X (EN 16931)\u00a0: un PDF lisible qui contient aussi la facture structurée (factur-x.xml), que votre logiciel comptable ou votre plateforme agréée peut importer.',
+          '',
+          'Cordialement,',
+          seller,
+        ]
+      : [
+          'Hello,',
+          '',
+          credit
+            ? `Please find attached our credit note ${doc.number} of ${enDate(doc.issuedOn)}, for ${total} including VAT, on invoice ${doc.correctsNumber ?? ''}.`
+            : `Please find attached our invoice ${doc.number} of ${enDate(doc.issuedOn)}, for ${total} including VAT, due on ${enDate(doc.dueOn)}.`,
+          '',
+          'The attachment is a Factur-X electronic invoice (EN 16931): a readable PDF that also holds the structured invoice (factur-x.xml) for your accounting software or e-invoicing platform.',
+          '',
+          'Best regards,',
+          seller,
+        ];
+  const title = lang === 'fr' ? (credit ? 'Avoir' : 'Facture') : credit ? 'Credit note' : 'Invoice';
+  return { subject: `${title} ${doc.number} \u2014 ${seller}`, text: text.join('\n'), filename: `${doc.number}.pdf` };
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+
+export interface InvoiceMailerDeps {
+  db: Database;
+  invoices: InvoiceService;
+  transport: ReportTransport;
+  /** The reports' delivery policy: attempts, backoff, poll period, lease. */
+  settings: ReportSettings;
+  log: ReportLog;
+  workerId?: number;
+}
+
+export class InvoiceMailer {
+  readonly worker: string;
+  private readonly claims: DeliveryClaims<InvoiceDeliveryRow>;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private poll: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(private readonly d: InvoiceMailerDeps) {
+    this.worker = `${hostname()}:${process.pid}:w${d.workerId ?? 1}:${randomUUID().slice(0, 8)}`;
+    this.claims = new DeliveryClaims<InvoiceDeliveryRow>(d.db, this.worker, d.settings.leaseMs, { table: 'invoice_deliveries', subject: 'invoice_id' });
+  }
+
+  get maxAttempts(): number {
+    return this.d.settings.maxAttempts;
+  }
+
+  private read<T>(fn: () => T): Promise<T> {
+    return this.d.db.writeLock(fn);
+  }
+
+  /** An invoice was issued (its Factur-X file kept): send it now, in the background. */
+  issued(invoiceId: number): void {
+    if (this.stopping) return;
+    this.track(this.deliver(invoiceId, { claim: issueClaim(invoiceId), kind: 'scheduled' }));
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err) => this.d.log.error({ err: message(err) }, 'invoice mail crashed'));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  /** Mails the kept PDF under `claim`; never twice for one claim, whichever collector tries. */
+  async deliver(invoiceId: number, o: { claim: string; kind: 'scheduled' | 'resend' }): Promise<{ delivery: DeliveryOutcome; error?: string }> {
+    const info = await this.read(
+      () =>
+        this.d.db.sqlite
+          .prepare(
+            `SELECT i.document, c.recipients, s.lang FROM invoices i LEFT JOIN billing_contracts c ON c.client_id = i.client_id
+             LEFT JOIN report_settings s ON s.client_id = i.client_id WHERE i.id = ?`,
+          )
+          .get(invoiceId) as { document: string; recipients: string | null; lang: 'fr' | 'en' | null } | undefined,
+    );
+    if (!info) return { delivery: 'failed', error: 'no such invoice' };
+    const recipients = JSON.parse(info.recipients ?? '[]') as string[];
+    const c = await this.claims.claim({ subjectId: invoiceId, claim: o.claim, kind: o.kind, jobId: null });
+    if (!c.claimed) return { delivery: c.reason === 'sent' ? 'already-sent' : 'in-progress-elsewhere' };
+    const skip = !this.d.transport.configured
+      ? 'no SMTP relay configured (--smtp-relay)'
+      : recipients.length === 0
+        ? 'no billing recipients for this client'
+        : null;
+    if (skip) {
+      await this.claims.finish(c.id, { status: 'skipped', recipients, revision: 1, error: skip });
+      await audit(this.d.db, 'system:billing', 'invoice.mail', `invoice:${invoiceId}`, { status: 'skipped', reason: skip, attempt: c.attempts });
+      return { delivery: 'skipped', error: skip };
+    }
+    try {
+      const doc = JSON.parse(info.document) as InvoiceDocument;
+      const mail = invoiceMail(doc, info.lang ?? 'fr');
+      const pdf = await this.d.invoices.pdf(invoiceId);
+      const sent = await this.d.transport.send({ to: recipients, subject: mail.subject, text: mail.text, filename: mail.filename, pdf });
+      await this.claims.finish(c.id, { status: 'sent', recipients, revision: 1, messageId: sent.messageId });
+      await audit(this.d.db, 'system:billing', 'invoice.mail', `invoice:${invoiceId}`, { status: 'sent', recipients, attempt: c.attempts });
+      this.d.log.info({ invoiceId, recipients: recipients.length, attempt: c.attempts }, 'invoice mailed');
+      return { delivery: 'sent' };
+    } catch (err) {
+      const error = message(err);
+      await this.claims.finish(c.id, { status: 'failed', recipients, revision: 1, error });
+      await audit(this.d.db, 'system:billing', 'invoice.mail', `invoice:${invoiceId}`, { status: 'failed', error, attempt: c.attempts });
+      const last = c.attempts >= this.maxAttempts;
+      this.d.log[last ? 'error' : 'warn'](
+        { invoiceId, attempt: c.attempts, err: error },
+        last ? 'invoice mail failed after its last attempt' : 'invoice mail failed, will be retried',
+      );
+      return { delivery: 'failed', error };
+    }
+  }
+
+  /**
+   * A staff request: the invoice's automatic sending now (when it failed, was skipped or never
+   * happened), or with `again`, one more sending of an invoice already sent (a new claim).
+   */
+  async send(invoiceId: number, again: boolean): Promise<{ delivery: DeliveryOutcome; error?: string }> {
+    if (!again) return this.deliver(invoiceId, { claim: issueClaim(invoiceId), kind: 'scheduled' });
+    return this.deliver(invoiceId, { claim: `resend:${invoiceId}:${randomUUID()}`, kind: 'resend' });
+  }
+
+  async deliveries(invoiceIds: readonly number[]): Promise<InvoiceDeliveryRow[]> {
+    return this.read(
+      () =>
+        this.d.db.sqlite
+          .prepare('SELECT * FROM invoice_deliveries WHERE invoice_id IN (SELECT value FROM json_each(?)) ORDER BY id')
+          .all(JSON.stringify(invoiceIds)) as InvoiceDeliveryRow[],
+    );
+  }
+
+  /**
+   * What is owed an attempt now: issued Factur-X invoices never claimed (their collector stopped
+   * before sending), failed sendings whose backoff has elapsed, sendings whose lease expired.
+   */
+  async due(now = Date.now()): Promise<{ invoiceId: number; claim: string; kind: 'scheduled' | 'resend' }[]> {
+    const { settings } = this.d;
+    return this.read(() => {
+      const sql = this.d.db.sqlite;
+      const fresh = sql
+        .prepare(
+          `SELECT x.invoice_id FROM invoice_xml x WHERE NOT EXISTS (SELECT 1 FROM invoice_deliveries d WHERE d.claim = 'invoice:' || x.invoice_id)
+           ORDER BY x.invoice_id LIMIT 20`,
+        )
+        .all() as { invoice_id: number }[];
+      const rows = sql
+        .prepare(
+          `SELECT * FROM invoice_deliveries WHERE (status = 'failed' AND attempts < ?) OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT 100`,
+        )
+        .all(settings.maxAttempts, now) as InvoiceDeliveryRow[];
+      // Jitter from the row's id: stable between polls, different between rows.
+      const jitter = (id: number) => () => ((id * 2654435761) % 1000) / 1000;
+      const retries = rows.filter((r) => r.status === 'sending' || r.updated_at + retryDelay(r.attempts, settings, jitter(r.id)) <= now);
+      return [
+        ...fresh.map((f) => ({ invoiceId: f.invoice_id, claim: issueClaim(f.invoice_id), kind: 'scheduled' as const })),
+        ...retries.map((r) => ({ invoiceId: r.invoice_id, claim: r.claim, kind: r.kind })),
+      ];
+    });
+  }
+
+  /** One poll at a time: every due attempt, one after the other. */
+  pollDue(now = Date.now()): Promise<void> {
+    this.polling ??= (async () => {
+      try {
+        for (const d of await this.due(now)) {
+          if (this.stopping) break;
+          await this.deliver(d.invoiceId, d);
+        }
+      } catch (err) {
+        this.d.log.error({ err: message(err) }, 'invoice mail poll failed');
+      } finally {
+        this.polling = undefined;
+      }
+    })();
+    return this.polling;
+  }
+
+  start(): void {
+    this.poll = setInterval(() => void this.pollDue(), this.d.settings.pollMs);
+    this.poll.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.poll) clearInterval(this.poll);
+    await this.polling;
+    await Promise.allSettled([...this.inFlight]);
+  }
+}
