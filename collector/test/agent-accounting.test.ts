@@ -97,7 +97,7 @@ describe('agent accounting at the collector', () => {
     expect((await b.next((m) => m.type === 'ack')).body.seq).toBe(1);
     expect(h.collector.channel.stats.storeLostFrames - before).toBe(24);
     const prom = await (await fetch(`${h.url}/metrics`)).text();
-    expect(prom).toMatch(/^vigie_store_lost_acknowledged_frames_total [1-9]\d*$/m);
+    expect(prom).toMatch(/^vigie_store_lost_acknowledged_frames_total\{worker="1"\} [1-9]\d*$/m);
     b.close();
   });
 });

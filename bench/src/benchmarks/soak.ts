@@ -37,8 +37,8 @@ async function collectorIdle(url: string): Promise<void> {
   let last = -1;
   for (;;) {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const pending = Number(/^vigie_ingest_pending_frames (\d+)$/m.exec(text)?.[1]);
-    const committed = Number(/^vigie_ingest_frames_committed_total (\d+)$/m.exec(text)?.[1]);
+    const pending = Number(/^vigie_ingest_pending_frames\{worker="\d+"\} (\d+)$/m.exec(text)?.[1]);
+    const committed = Number(/^vigie_ingest_frames_committed_total\{worker="\d+"\} (\d+)$/m.exec(text)?.[1]);
     if (pending === 0 && committed === last) {
       quietSince ||= Date.now();
       if (Date.now() - quietSince >= 3000) return;
@@ -129,7 +129,7 @@ export async function run(argv: string[]): Promise<void> {
       second.map(([, v]) => v),
     );
     const perMinute = p99ByWindow(r.latencies.ms, r.latencies.at, 60_000);
-    const stored = Number(/^vigie_ingest_values_committed_total (\d+)$/m.exec(await (await fetch(`${collector.url}/metrics`)).text())?.[1]);
+    const stored = Number(/^vigie_ingest_values_committed_total\{worker="\d+"\} (\d+)$/m.exec(await (await fetch(`${collector.url}/metrics`)).text())?.[1]);
     const row: Row = {
       agents,
       'interval s': intervalSec,
