@@ -41,6 +41,10 @@ export async function framesCommitted(c: Collector): Promise<number> {
 export async function settle(c: Collector, fleet: Fleet | undefined, agents: RealAgent[], timeoutMs = 120_000): Promise<void> {
   await quiesce(c);
   await sleep(2000); // a frame due within the second may still come
+  // An agent whose reconnect backoff grew during an outage may come back a minute after the
+  // collector: until every running agent is connected, a quiet collector proves nothing.
+  const expected = (fleet ? (await fleet.status()).length : 0) + agents.filter((a) => a.running).length;
+  await waitFor('every running agent connected', async () => ((await c.health())?.agentsConnected ?? 0) >= expected, timeoutMs, 500);
   if (fleet) {
     await waitFor(
       'every fleet agent delivered what it holds',
