@@ -19,6 +19,7 @@ import { RemotePermissions } from './permissions.js';
 import { RemoteSessions } from './remote-sessions.js';
 import { registerCommandRoutes } from './routes.js';
 import { ScriptsRepository } from './scripts-repository.js';
+import { DeviceSelections } from './selections.js';
 import { registerRemoteSessionRoutes } from './session-routes.js';
 import { SigningKeys } from './signing-keys.js';
 
@@ -137,8 +138,8 @@ export function createRemote(o: {
     expire: () => commands.expire(),
     registerRoutes(app: FastifyInstance, deps: { billing: BillingService }) {
       sessions = new RemoteSessions(db, deps.billing, permissions);
-      registerCommandRoutes(app, { db, keys, scripts, commands, totp, notify });
-      registerRemoteSessionRoutes(app, { db, sessions });
+      registerCommandRoutes(app, { db, keys, scripts, commands, totp, selections: new DeviceSelections(db), notify });
+      registerRemoteSessionRoutes(app, { sessions });
     },
     /** Hooks that must see every route: TOTP enrolment enforcement, billing audit. */
     registerEarly(app: FastifyInstance) {

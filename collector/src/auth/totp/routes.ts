@@ -64,7 +64,6 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
   app.post('/api/v1/users/:id/totp/reset', { schema: { tags: ['users'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
     const admin = requireRole(req, 'admin');
     totp.assertSteppedUp(req.session?.idHash);
-    if (!db.sqlite.prepare('SELECT 1 FROM users WHERE id = ?').get(req.params.id)) throw new VigieError('NOT_FOUND');
     await totp.reset(admin.id, req.params.id);
     refreshAuditHead(db);
     return { ok: true };
@@ -75,7 +74,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
     { schema: { tags: ['users'], params: IdParams } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       requireRole(req, 'admin');
-      return { clientIds: permissions.clientsOf(req.params.id) };
+      return { clientIds: await permissions.grantedClients(req.params.id) };
     },
   );
   app.put(

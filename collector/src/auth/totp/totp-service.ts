@@ -187,6 +187,7 @@ export class TotpService {
   /** An admin resets someone's second factor (lost phone): they must enrol again at next sign-in. */
   async reset(adminId: number, userId: number, now = Date.now()): Promise<void> {
     await this.db.writeTransaction(() => {
+      if (!this.sql.prepare('SELECT 1 FROM users WHERE id = ?').get(userId)) throw new VigieError('NOT_FOUND');
       this.sql.prepare('DELETE FROM user_totp WHERE user_id = ?').run(userId);
       this.sql.prepare('DELETE FROM user_recovery_codes WHERE user_id = ?').run(userId);
       this.sql.prepare('DELETE FROM session_step_ups WHERE session_id_hash IN (SELECT id_hash FROM sessions WHERE user_id = ?)').run(userId);
