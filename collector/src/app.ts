@@ -95,7 +95,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // New agents pin the provider's current command-signing key (remote intervention, created below).
   const enrollment = new EnrollmentService(db, () => remote.keys.current());
   const devices = new DevicesRepository(db);
-  const limiter = new LoginLimiter(db);
+  const limiter = new LoginLimiter(db, { limits: config.loginLimits });
   const https = servedOverHttps(config);
   const secureCookies = config.secureCookies || https;
 
