@@ -200,13 +200,12 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
-  const tickets = new TicketService(db);
+  const tickets = new TicketService(db, app.log);
   registerTicketRoutes(app, tickets);
-  tickets.onChange((c) => {
-    tickets.get(c.ticketId).then(
-      (t) => t && publishLive({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } }),
-      () => {},
-    );
+  // A failure here (the ticket unreadable) is logged and counted by the ticket service (/metrics).
+  tickets.onChange('live', async (c) => {
+    const t = await tickets.get(c.ticketId);
+    if (t) publishLive({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } });
   });
   const notifier = new Notifier(db, tickets, config.notifications, app.log);
   const inbound =
@@ -274,7 +273,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId, rules.stats);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, rules.stats, tickets.stats);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

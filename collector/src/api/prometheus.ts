@@ -1,6 +1,7 @@
 import type { ChannelStats } from '../ingest/agent-channel.js';
 import type { PipelineStats } from '../ingest/pipeline.js';
 import type { RuleEngineStats } from '../rules/engine.js';
+import type { TicketStats } from '../tickets/service.js';
 
 interface Gauge {
   name: string;
@@ -14,7 +15,7 @@ interface Gauge {
  * worker process answers for itself: every series carries its `worker` label, so that scrapes
  * landing on different workers are different series, not one counter going up and down.
  */
-export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1, rules?: RuleEngineStats): string {
+export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1, rules?: RuleEngineStats, tickets?: TicketStats): string {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const rows: Gauge[] = [
@@ -43,6 +44,16 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
             help: 'Incident writes that failed (each is retried at the next evaluation)',
             type: 'counter',
             value: rules.incidentWriteFailures,
+          },
+        ] satisfies Gauge[])
+      : []),
+    ...(tickets
+      ? ([
+          {
+            name: 'vigie_ticket_listener_failures_total',
+            help: 'Committed ticket changes the live view or the notifications failed to handle (logged)',
+            type: 'counter',
+            value: tickets.listenerFailures,
           },
         ] satisfies Gauge[])
       : []),
