@@ -7,7 +7,7 @@ import { registerTotpRoutes } from '../auth/totp/routes.js';
 import { SecretBox } from '../auth/totp/secret-box.js';
 import { TotpService } from '../auth/totp/totp-service.js';
 import type { BillingService } from '../billing/service.js';
-import type { ClusterBus } from '../cluster/bus.js';
+import type { ClusterBus, SessionEndReason } from '../cluster/bus.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { CommitEffects, PendingFrame } from '../ingest/frame.js';
 import type { LiveEvent } from '../live/live-channel.js';
@@ -142,8 +142,8 @@ export function createRemote(o: {
       registerRemoteSessionRoutes(app, { sessions });
     },
     /** Hooks that must see every route: TOTP enrolment enforcement, billing audit. */
-    registerEarly(app: FastifyInstance) {
-      registerTotpRoutes(app, { db, totp, permissions });
+    registerEarly(app: FastifyInstance, hooks: { sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void }) {
+      registerTotpRoutes(app, { db, totp, permissions, sessionsEnded: hooks.sessionsEnded });
       registerAuditRoutes(app, { db, headFile: auditHeadPath(o.dataDir) });
     },
   };

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { RemotePermissionsBody, TotpCodeBody, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { refreshAuditHead } from '../../audit/repository.js';
+import type { SessionEndReason } from '../../cluster/bus.js';
 import type { RemotePermissions } from '../../commands/permissions.js';
 import type { Database } from '../../store/database.js';
 import { requireRole, requireUser } from '../guard.js';
@@ -12,7 +13,15 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 /** What a user who must enrol may still reach: who am I, sign out, and enrolment itself. */
 const ENROLMENT_PATHS = ['/api/v1/auth/'];
 
-export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; totp: TotpService; permissions: RemotePermissions }): void {
+export interface TotpRouteDeps {
+  db: Database;
+  totp: TotpService;
+  permissions: RemotePermissions;
+  /** Closes the live sockets of a user whose sessions ended or who must now enrol, on every collector process. */
+  sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void;
+}
+
+export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): void {
   const { db, totp, permissions } = deps;
 
   // Mandatory second factor: an admin, or anyone allowed to act on a client's machines, reaches
@@ -66,6 +75,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
     totp.assertSteppedUp(req.session?.idHash);
     await totp.reset(admin.id, req.params.id);
     refreshAuditHead(db);
+    deps.sessionsEnded({ userId: req.params.id, reason: 'second-factor-reset' });
     return { ok: true };
   });
 
@@ -84,6 +94,8 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
       const admin = requireRole(req, 'admin');
       const clientIds = await permissions.set(admin, req.params.id, req.body.clientIds);
       refreshAuditHead(db);
+      // Allowed to act on machines now, without a second factor yet: it hears nothing live until it enrolled.
+      if (!(await totp.mayProceed(req.params.id))) deps.sessionsEnded({ userId: req.params.id, reason: 'second-factor-required' });
       return { clientIds };
     },
   );
