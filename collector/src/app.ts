@@ -189,7 +189,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     sessionsEnded,
     secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input),
   });
-  remote.registerEarly(app, { sessionsEnded });
+  remote.registerEarly(app, { limiter, sessionsEnded });
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
   registerUserRoutes(app, db, auth, tenants, {

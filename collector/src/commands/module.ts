@@ -3,6 +3,7 @@ import { type PolicyBody, scriptParamsError, VigieError } from '@vigie/shared';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { refreshAuditHead, setAuditHeadFile } from '../audit/repository.js';
 import { registerAuditRoutes } from '../audit/routes.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
 import { registerTotpRoutes } from '../auth/totp/routes.js';
 import { SecretBox } from '../auth/totp/secret-box.js';
 import { TotpService } from '../auth/totp/totp-service.js';
@@ -142,8 +143,8 @@ export function createRemote(o: {
       registerRemoteSessionRoutes(app, { sessions });
     },
     /** Hooks that must see every route: TOTP enrolment enforcement, billing audit. */
-    registerEarly(app: FastifyInstance, hooks: { sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void }) {
-      registerTotpRoutes(app, { db, totp, permissions, sessionsEnded: hooks.sessionsEnded });
+    registerEarly(app: FastifyInstance, hooks: { limiter: LoginLimiter; sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void }) {
+      registerTotpRoutes(app, { db, totp, permissions, limiter: hooks.limiter, sessionsEnded: hooks.sessionsEnded });
       registerAuditRoutes(app, { db, headFile: auditHeadPath(o.dataDir) });
     },
   };

@@ -6,6 +6,7 @@ import type { SessionEndReason } from '../../cluster/bus.js';
 import type { RemotePermissions } from '../../commands/permissions.js';
 import type { Database } from '../../store/database.js';
 import { requireRole, requireUser } from '../guard.js';
+import { accountKeys, type LoginLimiter } from '../login-limiter.js';
 import type { TotpService } from './totp-service.js';
 
 const tags = ['auth'];
@@ -17,6 +18,8 @@ export interface TotpRouteDeps {
   db: Database;
   totp: TotpService;
   permissions: RemotePermissions;
+  /** A wrong step-up code counts like a wrong password (a stolen session must not guess codes forever). */
+  limiter: LoginLimiter;
   /** Closes the live sockets of a user whose sessions ended or who must now enrol, on every collector process. */
   sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void;
 }
@@ -26,11 +29,13 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
 
   // Mandatory second factor: an admin, or anyone allowed to act on a client's machines, reaches
   // nothing but enrolment until TOTP is set up. There is no credential that skips it.
+  // The route as the router matched it (after it decoded the path), never the raw URL: `/%61pi/v1/users`
+  // is `/api/v1/users` to the router, and must not slip past as something else.
   app.addHook('preHandler', async (req) => {
     const user = req.user;
     if (!user) return;
-    const path = req.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/') || ENROLMENT_PATHS.some((p) => path.startsWith(p))) return;
+    const route = req.routeOptions.url;
+    if (route === undefined || !route.startsWith('/api/') || ENROLMENT_PATHS.some((p) => route.startsWith(p))) return;
     if (totp.required(user) && !totp.enabled(user.id))
       throw new VigieError('TOTP_ENROLMENT_REQUIRED', 'Configurez d’abord la double authentification (application TOTP)');
   });
@@ -63,8 +68,13 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
     async (req: FastifyRequest<{ Body: { code: string } }>) => {
       const user = requireRole(req, 'admin', 'technician');
       if (!req.session) throw new VigieError('UNAUTHENTICATED');
+      const keys = accountKeys(user.email, deps.limiter.limits);
+      if (await deps.limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
       try {
         return { stepUpUntil: await totp.stepUp(user, req.session.idHash, req.body.code) };
+      } catch (err) {
+        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') await deps.limiter.fail(keys);
+        throw err;
       } finally {
         refreshAuditHead(db);
       }
