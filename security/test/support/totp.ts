@@ -1,8 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { totpCode } from '@vigie/collector';
-
-const STEP_MS = 30_000;
+import { freshTotpCode, type UsedTotpSteps } from '@vigie/collector';
 
 /**
  * Where the last time step used per seed is kept. The collector accepts a code once (and none of an
@@ -14,27 +12,20 @@ function usedStepsFile(): string {
   if (!dir) throw new Error('VIGIE_SEC_TALLY is not set: run the suite with npm run test:security');
   return join(dir, 'totp-steps.json');
 }
+const read = (file: string): Record<string, number> => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {});
+const usedBySuite: UsedTotpSteps = {
+  get: (secret) => read(usedStepsFile())[secret],
+  set: (secret, step) => {
+    const file = usedStepsFile();
+    writeFileSync(file, JSON.stringify({ ...read(file), [secret]: step }), { mode: 0o600 });
+  },
+};
 
 /**
  * A code from the authenticator app of the user whose seed this is, in a time step no process of
- * the suite used before — as a person would type the next code their phone shows. The collector
- * accepts the step before and after the current one: up to three codes per 30 s, then this waits
- * for the next step.
+ * the suite used before — as a person would type the next code their phone shows (the collector's
+ * harness picks the step; past three codes in 30 s it waits for the next one).
  */
-export async function freshCode(secret: string): Promise<string> {
-  const file = usedStepsFile();
-  for (;;) {
-    const used = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
-    const now = Date.now();
-    const step = Math.floor(now / STEP_MS);
-    // The earlier step only while it is not about to fall out of the collector's window.
-    const earliest = now % STEP_MS < 25_000 ? step - 1 : step;
-    const next = Math.max((used[secret] ?? -1) + 1, earliest);
-    if (next <= step + 1) {
-      used[secret] = next;
-      writeFileSync(file, JSON.stringify(used), { mode: 0o600 });
-      return totpCode(secret, next * STEP_MS + STEP_MS / 2);
-    }
-    await new Promise((r) => setTimeout(r, STEP_MS - (now % STEP_MS) + 50));
-  }
+export function freshCode(secret: string): Promise<string> {
+  return freshTotpCode(secret, usedBySuite);
 }
