@@ -222,12 +222,19 @@ describe('script approval', () => {
 describe('the client portal’s remote actions', () => {
   it('shows a client its own machines’ actions without their parameters, and nothing of another client’s', async () => {
     const own = ok<{ commands: Record<string, unknown>[] }>(await client.get(`/api/v1/clients/${w.acme.client}/remote-actions`), 'own actions').commands;
-    // The control: its own command is there, as the portal shows it.
+    const ofDevice = ok<{ commands: Record<string, unknown>[] }>(await client.get(`/api/v1/devices/${w.acme.device}/commands`), 'device actions').commands;
+    // The control: its own command is there, as the portal shows it (and staff see its parameters).
     expect(own.map((c) => c.id)).toContain(w.acme.command);
-    tally.add(
-      own.every((c) => !('args' in c)),
-      `parameters shown to the client: ${JSON.stringify(own.find((c) => 'args' in c))}`,
-    );
+    expect(ofDevice.map((c) => c.id)).toContain(w.acme.command);
+    expect(ok(await staffSession('admin').get(`/api/v1/devices/${w.acme.device}/commands`), 'staff view').commands[0]).toHaveProperty('args');
+    for (const [where, list] of [
+      ['remote actions', own],
+      ['device commands', ofDevice],
+    ] as const)
+      tally.add(
+        list.every((c) => !('args' in c)),
+        `parameters shown to the client in its ${where}: ${JSON.stringify(list.find((c) => 'args' in c))}`,
+      );
     const globexIds = new RegExp(`${w.globex.command}|${GLOBEX_MARKER}`);
     tally.add(!globexIds.test(JSON.stringify(own)), 'Globex in Acme’s remote actions');
     for (const path of [

@@ -28,6 +28,19 @@ const said = (res: Answer) => `${res.status} ${res.text.slice(0, 160)}`;
 let nextAddress = 1;
 const from = () => `127.0.3.${nextAddress++}`;
 
+/** The live socket's answer to a session: 101 when it opened (then closed at once), else the HTTP status. */
+function liveSocket(s: Session): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const ws = new WebSocket(`${w.url.replace('http', 'ws')}/api/v1/live`, { headers: { cookie: s.cookie, origin: w.url } });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', () => resolve(0));
+  });
+}
+
 beforeAll(async () => {
   admin = staffSession('admin');
   routes = await routeTable(w.url);
@@ -54,18 +67,13 @@ describe('mandatory enrolment', () => {
         );
       }
     }
-    const live = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${w.url.replace('http', 'ws')}/api/v1/live`, { headers: { cookie: fresh.cookie, origin: w.url } });
-      ws.once('open', () => {
-        ws.close();
-        resolve(101);
-      });
-      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    });
+    const live = await liveSocket(fresh);
     tally.add(live === 403, `live socket of an admin without TOTP → ${live}`);
-    // The controls: enrolment is reachable, and an enrolled admin reads the same route under a spelling.
+    // The controls: enrolment is reachable, and an enrolled admin reads the same route under a
+    // spelling and opens the same live socket.
     expect(ok(await fresh.get('/api/v1/auth/totp'), 'totp status')).toMatchObject({ required: true, enabled: false });
     expect((await admin.get('/%61pi/v1/users')).status).toBe(200);
+    expect(await liveSocket(admin)).toBe(101);
     expect(tally.takeLetThrough()).toEqual([]);
   });
 });
