@@ -23,7 +23,8 @@ import * as m008 from './migrations/008-device-search.js';
 import * as m009facturx from './migrations/009-facturx.js';
 import * as m009logins from './migrations/009-login-limits.js';
 import * as m010remote from './migrations/010-remote.js';
-import * as m011accounting from './migrations/011-agent-accounting.js';
+import * as m011programTargets from './migrations/011-policy-program-targets.js';
+import * as m012accounting from './migrations/012-agent-accounting.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
@@ -48,7 +49,8 @@ const migrations: Record<string, Migration> = {
   '009-facturx': m009facturx,
   '009-login-limits': m009logins,
   '010-remote': m010remote,
-  '011-agent-accounting': m011accounting,
+  '011-policy-program-targets': m011programTargets,
+  '012-agent-accounting': m012accounting,
 };
 
 /**
