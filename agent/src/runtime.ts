@@ -79,7 +79,15 @@ export class AgentRuntime {
           occurredAt: Date.now(),
         }),
     });
-    this.probes = new ProbeRunner(PROBES, (results) => this.emit('checks', { results }), this.o.log);
+    this.probes = new ProbeRunner(
+      PROBES,
+      async (results, reports) => {
+        // A report (the pending-updates list) goes first: the check that follows sums it up.
+        for (const r of reports) await this.emit(r.type, r.body);
+        if (results.length > 0) await this.emit('checks', { results });
+      },
+      this.o.log,
+    );
     this.probes.apply(this.policy);
     this.site = new SiteRole((type, body) => this.emit(type, body), this.o.log);
     this.site.apply(this.policy);

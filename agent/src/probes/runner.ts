@@ -1,6 +1,6 @@
 import { type CheckResult, type PolicyBody, resolveProbeConfig } from '@vigie/shared';
 import type { Log } from '../log.js';
-import { type ProbeContext, type ProbeDefinition, runCommand } from './probe.js';
+import { type ProbeContext, type ProbeDefinition, type ProbeReport, runCommand } from './probe.js';
 
 /** ±10 % of the interval, so agents and probes do not run in lockstep. */
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
@@ -16,7 +16,7 @@ export class ProbeRunner {
 
   constructor(
     private readonly probes: readonly ProbeDefinition[],
-    private readonly emit: (results: CheckResult[]) => Promise<void>,
+    private readonly emit: (results: CheckResult[], reports: ProbeReport[]) => Promise<void>,
     private readonly log: Log,
     private readonly platform: NodeJS.Platform = process.platform,
   ) {}
@@ -55,6 +55,8 @@ export class ProbeRunner {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), config.timeoutSec * 1000);
     const ctx: ProbeContext = { now: () => Date.now(), signal: ac.signal, platform: this.platform, run: (f, a, o) => runCommand(f, a, ac.signal, o) };
+    const reports: ProbeReport[] = [];
+    ctx.report = (r) => reports.push(r);
     let results: CheckResult[];
     try {
       results = await Promise.race([
@@ -63,6 +65,7 @@ export class ProbeRunner {
       ]);
     } catch (err) {
       this.log.warn('probe failed', { probe: probe.spec.id, err: (err as Error).message });
+      reports.length = 0;
       results = [
         {
           check: probe.spec.id,
@@ -76,7 +79,7 @@ export class ProbeRunner {
     } finally {
       clearTimeout(timer);
     }
-    if (results.length > 0) await this.emit(results);
+    if (results.length > 0 || reports.length > 0) await this.emit(results, reports);
     return results;
   }
 

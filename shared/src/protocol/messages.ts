@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { PatchesBody } from '../patches/wire.js';
 import { FlowsBody } from './flows.js';
 import { InventoryBody } from './inventory.js';
 import { MAX_CHECK_RESULTS_PER_FRAME, MAX_METRIC_VALUES_PER_FRAME, MAX_STRING, PROTOCOL_VERSION } from './limits.js';
@@ -180,6 +181,7 @@ export const AgentMessageBodies = {
   checks: ChecksBody,
   'site-devices': SiteDevicesBody,
   flows: FlowsBody,
+  patches: PatchesBody,
   event: EventBody,
   'command-result': CommandResultBody,
 } as const satisfies Record<string, TSchema>;
