@@ -35,6 +35,8 @@ import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
+import { PatchRepository } from './patches/repository.js';
+import { registerPatchRoutes } from './patches/routes.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
 import { smtpTransport } from './reports/delivery.js';
@@ -71,6 +73,7 @@ export interface Collector {
   notifier: Notifier;
   reports: Reports;
   invoiceMailer: InvoiceMailer;
+  patches: PatchRepository;
   /** The support mailbox's SMTP port, once listening (when configured). */
   mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
@@ -189,6 +192,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
+  const patches = new PatchRepository(db);
+  registerPatchRoutes(app, { db, patches });
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
@@ -296,6 +301,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     notifier,
     reports,
     invoiceMailer,
+    patches,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();

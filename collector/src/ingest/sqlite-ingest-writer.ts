@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalInventory, type Inventory, type SiteDevice } from '@vigie/shared';
+import { PatchIngest } from '../patches/ingest.js';
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples } from '../store/metric-store.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
@@ -18,12 +19,14 @@ export function inventoryHash(inv: Inventory): string {
 export class SqliteIngestWriter implements IngestWriter {
   private readonly s: Record<string, Stmt>;
   private readonly db: SqliteHandle;
+  private readonly patches: PatchIngest;
 
   constructor(
     private readonly database: Database,
     private readonly metrics: SqliteMetricStore,
   ) {
     this.db = database.sqlite;
+    this.patches = new PatchIngest(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       agentSeen: p('UPDATE agents SET last_seq = max(last_seq, ?), last_seen_at = ? WHERE id = ?'),
@@ -132,6 +135,9 @@ export class SqliteIngestWriter implements IngestWriter {
           }
           break;
         }
+        case 'patches':
+          this.patches.apply(f.deviceId, m.body, now);
+          break;
         case 'event':
           this.s.insertEvent!.run(
             f.deviceId,
