@@ -155,3 +155,29 @@ describe('compliance view', () => {
     expect(before.map((d) => d.hostname)).toEqual(['srv-old']);
   });
 });
+
+describe('the monthly report’s updates section', () => {
+  it('is built from the same dated history: the month’s end state, what was applied in the month', async () => {
+    const { parisDate } = await import('@vigie/shared');
+    const month = parisDate(Date.now()).slice(0, 7);
+    // A minute ahead: the reports above were dated up to a few seconds in the future.
+    const r = await h.collector.reports.builder.build(h.acme.clientId, month, Date.now() + 60_000);
+    expect(r.patches).toMatchObject({
+      days: 30,
+      devices: 3,
+      upToDate: 0,
+      pending: 1,
+      overdue: 1,
+      unknown: 1,
+      rebootPending: 1,
+      withSecurity: 1,
+      more: 0,
+    });
+    expect(r.patches?.behind.map((d) => d.hostname)).toEqual(['srv-old', 'pc-recent']);
+    // vim on pc-recent was resolved this month (unless the month began in the last few seconds).
+    expect(r.patches?.applied).toMatchObject({ updates: 1, security: 0, devices: 1 });
+    const { renderReportPdf } = await import('../src/reports/report-pdf.js');
+    const { pdf } = await renderReportPdf(r, 'en');
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+});

@@ -9,6 +9,7 @@ import { tiles } from './report-charts.js';
 import type { MonthlyReport, ReportLang } from './report-data.js';
 import { formatters, MESSAGES } from './report-messages.js';
 import { Pen, S } from './report-pen.js';
+import { drawPatches } from './report-section-patches.js';
 import {
   drawAntivirusAndSecurity,
   drawBackups,
@@ -63,6 +64,7 @@ export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 
       drawInterventions(pen, report);
       drawBackups(pen, report);
       drawAntivirusAndSecurity(pen, report);
+      drawPatches(pen, report);
       drawInventory(pen, report);
       drawWarranties(pen, report);
       drawFlows(pen, report.flows);
