@@ -6,6 +6,7 @@ import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { DevicePatches } from '../patches/device-patches.js';
 import { type Incident, IncidentTable } from '../tech/incidents.js';
 import { type TicketSummary, TicketTable } from '../tickets/ticket-table.js';
 import { DeviceCharts } from './device-charts.js';
@@ -170,6 +171,9 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
         </Section>
       </div>
 
+      <Section title={t('patches.deviceTitle')}>
+        <DevicePatches deviceId={d.device.id} />
+      </Section>
       <Section title={t('device.inventory')}>
         {d.inventory ? <InventoryView inv={d.inventory} serial={d.device.serial} /> : <Empty text={t('device.noInventory')} />}
       </Section>

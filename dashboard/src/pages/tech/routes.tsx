@@ -5,6 +5,7 @@ import { ClientBillingPage } from '../billing/contract-page.js';
 import { InvoicesAdminPage } from '../billing/invoices-page.js';
 import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
+import { PatchCompliancePage } from '../patches/compliance-page.js';
 import { PoliciesPage } from '../policies/policy-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
@@ -33,6 +34,8 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
       return id ? <TicketPage id={id} user={user} /> : <NotFound />;
     case 'incidents':
       return <IncidentsPage />;
+    case 'patches':
+      return <PatchCompliancePage user={user} />;
     case 'reports':
       return <ReportsAdminPage />;
     case 'clients':
