@@ -1,0 +1,119 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDeb, ChrootMachine, cachedDebianRoot, debianRootUnavailable, type Proc, writeFlatRepo } from '@vigie/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_BIN, COLLECTOR_BIN, cliJson, freePort, httpJson, startProcess, waitFor } from './processes.js';
+
+// Issue 17, done-when 1: a real agent inside a Debian root made with debootstrap (cached; mounted
+// through an overlay, entered with chroot, in a network namespace that has only `lo`) lists its
+// pending updates from local apt repositories this test builds — vigie-test-pkg 1.0 installed and
+// 1.1 published, vigie-test-excluded 1.0 installed and 1.1 published as a security update.
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const skip = debianRootUnavailable();
+const PASSWORD = 'e2e-password-long-enough';
+let dir: string;
+let machine: ChrootMachine;
+let collector: Proc;
+let agent: Proc;
+let base: string;
+let clientId: number;
+let deviceId: number;
+let cookie: string;
+let csrf: string;
+
+const api = async (method: string, path: string, body?: unknown) =>
+  httpJson(`${base}${path}`, {
+    method,
+    headers: { cookie, 'x-csrf-token': csrf, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  if (skip) return;
+  const t0 = Date.now();
+  const root = cachedDebianRoot();
+  console.log(`[patches-debian-root] Debian root ${root.built ? `built in ${root.ms} ms` : 'from the cache'}: ${root.dir}`);
+  machine = new ChrootMachine(root.dir, [
+    { host: process.execPath, inside: '/usr/local/bin/node', file: true },
+    { host: repo, inside: repo },
+  ]);
+  dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-patches-'));
+  // The packages and the two repositories, inside the machine (file: sources: no network at all).
+  const debs = join(dir, 'debs');
+  const pkg10 = buildDeb(debs, { name: 'vigie-test-pkg', version: '1.0' });
+  const excluded10 = buildDeb(debs, { name: 'vigie-test-excluded', version: '1.0' });
+  writeFlatRepo(join(machine.root, 'srv/repo-main'), { origin: 'Vigie', label: 'Vigie', suite: 'vigie', codename: 'vigie', version: '1' }, [
+    buildDeb(debs, { name: 'vigie-test-pkg', version: '1.1' }),
+  ]);
+  writeFlatRepo(
+    join(machine.root, 'srv/repo-security'),
+    { origin: 'Vigie', label: 'Vigie-Security', suite: 'vigie-security', codename: 'vigie-security', version: '1' },
+    [buildDeb(debs, { name: 'vigie-test-excluded', version: '1.1' })],
+  );
+  mkdirSync(join(machine.root, 'srv/debs'), { recursive: true });
+  machine.write('srv/debs/vigie-test-pkg_1.0_all.deb', readFileSync(pkg10));
+  machine.write('srv/debs/vigie-test-excluded_1.0_all.deb', readFileSync(excluded10));
+  await machine.exec('dpkg', ['-i', '/srv/debs/vigie-test-pkg_1.0_all.deb', '/srv/debs/vigie-test-excluded_1.0_all.deb']);
+  machine.write('etc/apt/sources.list', 'deb [trusted=yes] file:/srv/repo-main ./\ndeb [trusted=yes] file:/srv/repo-security ./\n');
+  await machine.exec('apt-get', ['update', '-q']);
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const common = ['--data-dir', join(dir, 'collector')];
+  clientId = (await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common])).id;
+  const site = await cliJson(COLLECTOR_BIN, ['site', 'create', '--client', 'Acme SARL', '--name', 'Siège', ...common]);
+  await cliJson(COLLECTOR_BIN, ['user', 'create', '--email', 'tech@vigie.test', '--role', 'technician', '--password', PASSWORD, ...common]);
+  const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), ...common]);
+  collector = startProcess(COLLECTOR_BIN, ['serve', '--port', String(port), ...common, '--log-level', 'warn']);
+  await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'tech@vigie.test', password: PASSWORD }),
+  });
+  cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+  // Only the patches probe, soon and often: the others have their own tests.
+  const off = { enabled: false };
+  const put = await api('PUT', `/api/v1/policies/client/${clientId}`, {
+    probes: { patches: { intervalSec: 60 }, network: off, backup: off, antivirus: off, services: off, security: off },
+  });
+  expect(put.status).toBe(200);
+
+  await machine.forward(port);
+  const out = await machine.exec('node', [AGENT_BIN, 'enroll', '--url', base, '--state-dir', '/var/lib/vigie-agent'], { VIGIE_ENROLL_TOKEN: token.token });
+  deviceId = Number(/device (\d+)/.exec(out)?.[1]);
+  agent = machine.spawn('node', [AGENT_BIN, 'run', '--state-dir', '/var/lib/vigie-agent', '--log-level', 'info']);
+  console.log(`[patches-debian-root] machine, repositories, collector and agent ready in ${Date.now() - t0} ms`);
+}, 600_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await collector?.stop();
+  await machine?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('the real agent lists the pending updates of its own root: installed and candidate versions, the security one', async () => {
+    const patches = await waitFor(
+      'the agent’s list',
+      async () => {
+        const r = await api('GET', `/api/v1/devices/${deviceId}/patches`);
+        return r.body?.pending?.length === 2 ? r.body : undefined;
+      },
+      90_000,
+      500,
+    );
+    expect(patches).toMatchObject({ source: 'apt', rebootPending: false });
+    const byName = Object.fromEntries(patches.pending.map((p: { name: string }) => [p.name, p]));
+    expect(byName['vigie-test-pkg']).toMatchObject({ arch: 'all', installedVersion: '1.0', candidateVersion: '1.1', security: false, origin: 'Vigie:1/vigie' });
+    expect(byName['vigie-test-excluded']).toMatchObject({ installedVersion: '1.0', candidateVersion: '1.1', security: true });
+    const compliance = await api('GET', `/api/v1/patches/compliance?clientId=${clientId}`);
+    expect(compliance.body.devices).toEqual([expect.objectContaining({ deviceId, state: 'pending', pending: 2, security: 1 })]);
+    // What the agent saw is the root's, not this machine's: dpkg inside says 1.0.
+    expect(await machine.exec('dpkg-query', ['-W', '-f=${Version}', 'vigie-test-pkg'])).toBe('1.0');
+  });
+});
