@@ -114,6 +114,7 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
     const compliance = await api('GET', `/api/v1/patches/compliance?clientId=${clientId}`);
     expect(compliance.body.devices).toEqual([expect.objectContaining({ deviceId, state: 'pending', pending: 2, security: 1 })]);
     // What the agent saw is the root's, not this machine's: dpkg inside says 1.0.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
     expect(await machine.exec('dpkg-query', ['-W', '-f=${Version}', 'vigie-test-pkg'])).toBe('1.0');
   });
 });
