@@ -27,6 +27,7 @@ const NOT_CODES: Record<string, string> = {
   CLK_TCK: 'services/collect-linux.ts: a getconf variable',
   PASS_MIN_LEN: 'security/parse-linux.ts: a login.defs key',
   PASS_MAX_DAYS: 'security/parse-linux.ts: a login.defs key',
+  REMOTE_NOT_GRANTED: 'probe.ts: an error-catalogue key (VigieError) a probe throws, reported as the probe’s own error code',
 };
 
 function sources(dir: string): string[] {

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isValidCollectorBody, type PolicyBody } from '@vigie/shared';
+import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isValidCollectorBody, type PolicyBody, type SignedCommandBody } from '@vigie/shared';
 import type { Log } from './log.js';
 import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
 import { PROBES } from './probes/registry.js';
 import { ProbeRunner } from './probes/runner.js';
+import { RemoteCommands } from './remote/remote-commands.js';
 import { SiteRole } from './site/role.js';
 import { type AgentState, type Credential, loadState, saveState } from './state.js';
 import { CollectorConnection } from './transport/connection.js';
@@ -20,6 +21,8 @@ export interface RuntimeOptions {
   /** Replaceable for tests; default: the real probes. */
   sampler?: { prime(): Promise<void>; sample(): Promise<Record<string, number>> };
   inventory?: () => Promise<Inventory>;
+  /** The local ceiling file for remote intervention (default: the platform's, written by the installer). */
+  ceilingFile?: string;
 }
 
 /** Until the collector's first policy arrives. */
@@ -47,6 +50,7 @@ export class AgentRuntime {
   private inventoryRunning: Promise<void> | undefined;
   private probes!: ProbeRunner;
   private site!: SiteRole;
+  private remote!: RemoteCommands;
 
   constructor(private readonly o: RuntimeOptions) {
     this.sampler = o.sampler ?? new MetricsSampler();
@@ -60,6 +64,14 @@ export class AgentRuntime {
   async start(): Promise<void> {
     this.state = await loadState(this.o.stateDir);
     if (this.state.policy && isValidCollectorBody('policy', this.state.policy)) this.policy = this.state.policy;
+    this.remote = new RemoteCommands({
+      stateDir: this.o.stateDir,
+      me: { agentId: this.o.credential.agentId, deviceId: this.o.credential.deviceId },
+      log: this.o.log,
+      emit: (type, body) => this.emit(type, body),
+      ...(this.o.ceilingFile ? { ceilingFile: this.o.ceilingFile } : {}),
+    });
+    await this.remote.open();
     this.spool = await Spool.open({ dir: join(this.o.stateDir, 'spool'), ...this.o.spool, onWarn: (msg) => this.o.log.warn(msg) });
     this.connection = new CollectorConnection({
       url: this.o.credential.url,
@@ -87,6 +99,8 @@ export class AgentRuntime {
         if (results.length > 0) await this.emit('checks', { results });
       },
       this.o.log,
+      process.platform,
+      (sha, params, timeoutMs) => this.remote.runGrantedScript(sha, params, timeoutMs),
     );
     this.probes.apply(this.policy);
     this.site = new SiteRole((type, body) => this.emit(type, body), this.o.log);
@@ -105,6 +119,7 @@ export class AgentRuntime {
     clearTimeout(this.metricsTimer);
     clearTimeout(this.inventoryTimer);
     await this.inventoryRunning;
+    await this.remote.idle();
     await this.connection.stop();
     await this.spool.close();
   }
@@ -210,6 +225,10 @@ export class AgentRuntime {
   }
 
   private async onCommand(c: CommandBody): Promise<void> {
+    if ('envelope' in c) {
+      await this.remote.handle(c as SignedCommandBody);
+      return;
+    }
     if (c.action === 'refresh-inventory') {
       await this.inventoryRunning;
       await this.collectInventory(true);

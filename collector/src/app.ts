@@ -19,6 +19,7 @@ import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
 import { type ClusterBus, LocalBus } from './cluster/bus.js';
+import { createRemote, type Remote } from './commands/module.js';
 import type { CollectorConfig } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
@@ -74,6 +75,8 @@ export interface Collector {
   reports: Reports;
   invoiceMailer: InvoiceMailer;
   patches: PatchRepository;
+  /** Remote intervention: signing keys, TOTP, script library, commands, sessions. */
+  remote: Remote;
   /** The support mailbox's SMTP port, once listening (when configured). */
   mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
@@ -89,7 +92,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
-  const enrollment = new EnrollmentService(db);
+  // New agents pin the provider's current command-signing key (remote intervention, created below).
+  const enrollment = new EnrollmentService(db, () => remote.keys.current());
   const devices = new DevicesRepository(db);
   const limiter = new LoginLimiter();
 
@@ -105,8 +109,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
-  const policies = new PolicyService(db, config.channel);
-  const live = new LiveChannel(auth);
+  // A user who must enrol TOTP first hears nothing live until then (as the API answers nothing else).
+  const live = new LiveChannel(auth, (user) => !remote.totp.required(user) || remote.totp.enabled(user.id));
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
@@ -116,8 +120,18 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     const owner = clientId ?? (clientOfDevice.get(deviceId) as { client_id: number } | undefined)?.client_id;
     if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
   };
+  const remote = createRemote({
+    db,
+    dataDir: config.dataDir,
+    bus,
+    log: app.log.child({ domain: 'remote' }),
+    publishLive,
+    policyFor: (id) => policies.effective(id),
+  });
+  const policies = new PolicyService(db, config.channel, (o) => remote.checkPolicyScripts(o));
   // A new inventory refreshes what the device list searches (addresses, software).
-  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics), (effects) => {
+  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics, remote.frameSink), (effects) => {
+    remote.afterCommit(effects);
     if (effects.inventoryChanged.length > 0)
       devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch((err) => app.log.error({ err }, 'device search refresh failed'));
     for (const id of effects.healthChanged) deviceChanged(id, 'health');
@@ -125,11 +139,13 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), bus, {
     policyFor: (deviceId) => policies.effective(deviceId),
     onHello: (agent, hello) => {
+      remote.onAgentHello(agent);
       devices.updateFromHello(agent.agentId, hello).catch((err) => app.log.error({ err }, 'hello update failed'));
       deviceChanged(agent.deviceId, 'connected', agent.clientId);
     },
     onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
   });
+  remote.attach(channel);
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -156,13 +172,14 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     );
     return payload;
   });
-  registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies });
+  registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies, secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input) });
+  remote.registerEarly(app);
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
   registerUserRoutes(app, db, auth, tenants, (userId) => bus.publish({ type: 'user-disabled', userId }));
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
-  registerPolicyRoutes(app, { db, policies, channel });
+  registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db);
   registerTicketRoutes(app, tickets);
@@ -198,6 +215,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
+  remote.registerRoutes(app, { billing });
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
@@ -254,6 +272,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     flows.maintain(Date.now()).catch((err) => app.log.error({ err }, 'flow rollups failed'));
   }, config.maintenanceIntervalMs);
   maintenance.unref();
+  // Queued commands past their expiry are marked expired (never sent), once a minute.
+  const expiry = setInterval(() => {
+    if (bus.workerId === 1) remote.expire().catch((err) => app.log.error({ err }, 'command expiry failed'));
+  }, 60_000);
+  expiry.unref();
   const daily = setInterval(() => {
     // In a cluster, the first worker does the daily clean-up for all.
     if (bus.workerId !== 1) return;
@@ -302,6 +325,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     reports,
     invoiceMailer,
     patches,
+    remote,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
@@ -314,6 +338,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       closed = true;
       clearInterval(maintenance);
       clearInterval(daily);
+      clearInterval(expiry);
       clearInterval(monthly);
       clearTimeout(firstInvoicing);
       await rules.stop();

@@ -27,7 +27,7 @@ describe('login and sessions', () => {
     const res = await fetch(`${h.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@vigie.test', password: PASSWORD }),
+      body: JSON.stringify({ email: 'tech@vigie.test', password: PASSWORD }),
     });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);

@@ -6,6 +6,7 @@ import { currentLang, onLangChange } from './i18n/i18n.js';
 import { startLive, stopLive } from './live.js';
 import { LoginPage } from './pages/login.js';
 import { PortalRoutes } from './pages/portal/routes.js';
+import { TotpPage, type TotpStatus } from './pages/remote/totp-page.js';
 import { StaffRoutes } from './pages/tech/routes.js';
 import { useRoute } from './router.js';
 import { isStaff, type User } from './session.js';
@@ -15,6 +16,9 @@ export function App() {
   // undefined: still asking the collector whether a session exists.
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
+  // An admin, or a technician allowed to act on clients' machines, enrols TOTP before anything else.
+  // undefined: not known yet (no page asks the API before, it would be refused).
+  const [mustEnrol, setMustEnrol] = useState<boolean | undefined>(undefined);
   const route = useRoute();
 
   useEffect(() => onLangChange(setLangState), []);
@@ -38,6 +42,12 @@ export function App() {
     setExpired(false);
     setUser(u);
     startLive();
+    setMustEnrol(isStaff(u) ? undefined : false);
+    if (isStaff(u))
+      api<TotpStatus>('/api/v1/auth/totp').then(
+        (s) => setMustEnrol(s.required && !s.enabled),
+        () => setMustEnrol(false),
+      );
   };
   const logout = async () => {
     try {
@@ -49,12 +59,25 @@ export function App() {
     location.hash = '/';
   };
 
-  if (user === undefined) return <Loading />;
+  if (user === undefined || (user !== null && mustEnrol === undefined)) return <Loading />;
   if (user === null) return <LoginPage key={lang} expired={expired} onLogin={signedIn} />;
   // Keyed by language: a switch re-renders every page with the other catalogue.
   return (
     <Layout key={lang} user={user} route={route} onLogout={logout}>
-      {isStaff(user) ? <StaffRoutes route={route} user={user} /> : <PortalRoutes route={route} user={user} />}
+      {mustEnrol ? (
+        <TotpPage
+          onEnabled={() => {
+            setMustEnrol(false);
+            // The live socket was refused until now: connect at once rather than at the next retry.
+            stopLive();
+            startLive();
+          }}
+        />
+      ) : isStaff(user) ? (
+        <StaffRoutes route={route} user={user} />
+      ) : (
+        <PortalRoutes route={route} user={user} />
+      )}
     </Layout>
   );
 }

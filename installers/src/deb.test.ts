@@ -123,6 +123,10 @@ describe.skipIf(!isRoot)('installing into a throw-away root (dpkg --root, mainta
     expect([cred.mode & 0o777, cred.uid]).toEqual([0o600, agent.uid]);
     expect(existsSync(envFile)).toBe(false);
     expect(statSync(join(root, 'etc/vigie-agent')).mode & 0o777).toBe(0o700);
+    // The local ceiling of remote intervention, set at install: the default, root's, 0644.
+    const ceiling = statSync(join(root, 'etc/vigie-agent-remote.conf'));
+    expect([ceiling.mode & 0o777, ceiling.uid]).toEqual([0o644, 0]);
+    expect(readFileSync(join(root, 'etc/vigie-agent-remote.conf'), 'utf8')).toMatch(/^remote: actions$/m);
     expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigie-agent.service'))).toBe(`/${UNIT}`);
     // The collector knows the device.
     const { deviceId } = JSON.parse(readFileSync(join(root, 'var/lib/vigie-agent/credential.json'), 'utf8'));
@@ -138,15 +142,18 @@ describe.skipIf(!isRoot)('installing into a throw-away root (dpkg --root, mainta
     expect((await dpkg(root, ['-P', 'vigie-agent'])).code).toBe(0);
     expect(existsSync(join(root, 'var/lib/vigie-agent'))).toBe(false);
     expect(existsSync(join(root, 'etc/vigie-agent'))).toBe(false);
+    expect(existsSync(join(root, 'etc/vigie-agent-remote.conf'))).toBe(false);
     expect(accountIds(root, 'vigie-agent')).toBeUndefined();
     expect(readFileSync(join(root, 'etc/group'), 'utf8')).not.toContain('vigie-agent');
   });
 
   it('enrolls from the environment when there is no enroll.env', async () => {
     const r2 = newRoot();
-    const r = await dpkg(r2, ['-i', deb.path], { VIGIE_URL: collector.base, VIGIE_ENROLL_TOKEN: collector.tokens[1]! });
+    const r = await dpkg(r2, ['-i', deb.path], { VIGIE_URL: collector.base, VIGIE_ENROLL_TOKEN: collector.tokens[1]!, VIGIE_REMOTE: 'scripts' });
     expect(r.code).toBe(0);
     expect(existsSync(join(r2, 'var/lib/vigie-agent/credential.json'))).toBe(true);
+    // The administrator chose a wider ceiling at install time.
+    expect(readFileSync(join(r2, 'etc/vigie-agent-remote.conf'), 'utf8')).toMatch(/^remote: scripts$/m);
   });
 
   it('without a token, installs anyway and says how to enroll; a refused token leaves enroll.env for a retry', async () => {

@@ -95,6 +95,9 @@ describe('install.sh, for distributions without dpkg', () => {
     expect(readFileSync(join(prefix, 'etc/systemd/system/vigie-agent.service'), 'utf8')).toContain('ExecStart=/usr/local/bin/vigie-agent run');
     expect(readlinkSync(join(prefix, 'etc/systemd/system/multi-user.target.wants/vigie-agent.service'))).toBe('/etc/systemd/system/vigie-agent.service');
 
+    expect(readFileSync(join(prefix, 'etc/vigie-agent-remote.conf'), 'utf8')).toMatch(/^remote: actions$/m);
+    expect(statSync(join(prefix, 'etc/vigie-agent-remote.conf')).mode & 0o777).toBe(0o644);
+
     // Run again: an update keeps the enrollment.
     const again = await installSh([], { VIGIE_PREFIX: prefix, VIGIE_DOWNLOAD_URL: `${downloadBase}/vigie-agent-linux-x64` });
     expect(again.code).toBe(0);
@@ -102,7 +105,13 @@ describe('install.sh, for distributions without dpkg', () => {
 
     const purge = await installSh(['purge'], { VIGIE_PREFIX: prefix });
     expect(purge.code).toBe(0);
-    for (const p of ['usr/local/bin/vigie-agent', 'etc/systemd/system/vigie-agent.service', 'var/lib/vigie-agent', 'etc/vigie-agent']) {
+    for (const p of [
+      'usr/local/bin/vigie-agent',
+      'etc/systemd/system/vigie-agent.service',
+      'var/lib/vigie-agent',
+      'etc/vigie-agent',
+      'etc/vigie-agent-remote.conf',
+    ]) {
       expect(existsSync(join(prefix, p)), p).toBe(false);
     }
     expect(accountIds(prefix, 'vigie-agent')).toBeUndefined();

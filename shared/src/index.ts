@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './patches/index.js';
 export * from './probes/index.js';
 export * from './protocol/index.js';
+export * from './remote/index.js';

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { TObject } from '@sinclair/typebox';
-import type { CheckResult, PatchesBody, ProbeConfigSpec } from '@vigie/shared';
+import { type CheckResult, type PatchesBody, type ProbeConfigSpec, type ScriptParamValues, VigieError } from '@vigie/shared';
 
 export interface CommandResult {
   stdout: string;
@@ -17,6 +17,11 @@ export interface ProbeContext {
   run(file: string, args: readonly string[], opts?: { timeoutMs?: number; maxBuffer?: number }): Promise<CommandResult>;
   /** Hands over data the probe reports beside its findings; sent after the run, only if the run succeeded. */
   report?(r: ProbeReport): void;
+  /**
+   * Runs a library script a policy names by its SHA-256, only under a valid grant the provider
+   * signed for this device (and within the machine's local ceiling); throws otherwise.
+   */
+  runGrantedScript?(sha256: string, params: ScriptParamValues, timeoutMs: number): Promise<CommandResult>;
 }
 
 /** Data a probe reports beside its check results (a list, not a verdict), sent as its own message type. */
@@ -28,6 +33,13 @@ export interface ProbeDefinition<S extends TObject = TObject> {
   platforms: readonly NodeJS.Platform[];
   collect(ctx: ProbeContext, config: import('@sinclair/typebox').Static<S>): Promise<CheckResult[]>;
 }
+
+export type RunGrantedScript = NonNullable<ProbeContext['runGrantedScript']>;
+
+/** Where no remote module is wired (a probe run from the CLI): no grant exists. */
+export const noGrantedScripts: RunGrantedScript = async (sha256) => {
+  throw new VigieError('REMOTE_NOT_GRANTED', `no signed grant for script ${sha256.slice(0, 12)}…`);
+};
 
 export function runCommand(
   file: string,

@@ -31,6 +31,8 @@ export interface AuthDeps {
   auth: AuthRepository;
   limiter: LoginLimiter;
   secureCookies: boolean;
+  /** The second factor of a user who enabled TOTP; throws TOTP_REQUIRED or TOTP_INVALID. */
+  secondFactor?: (userId: number, input: { totp?: string; recoveryCode?: string }) => Promise<void>;
 }
 
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
@@ -61,13 +63,18 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       schema: {
         tags: ['auth'],
         body: Type.Object(
-          { email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+          {
+            email: Type.String({ minLength: 3, maxLength: 254 }),
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+            totp: Type.Optional(Type.String({ maxLength: 16 })),
+            recoveryCode: Type.Optional(Type.String({ maxLength: 32 })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ user: UserView, csrfToken: Type.String() }) },
       },
     },
-    async (req: FastifyRequest<{ Body: { email: string; password: string } }>, reply: FastifyReply) => {
+    async (req: FastifyRequest<{ Body: { email: string; password: string; totp?: string; recoveryCode?: string } }>, reply: FastifyReply) => {
       const email = req.body.email.toLowerCase();
       const keys = loginKeys(req.ip, email);
       if (limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
@@ -77,6 +84,13 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         limiter.fail(keys);
         req.log.info({ email: email.slice(0, 254) }, 'login failed');
         throw new VigieError('LOGIN_FAILED');
+      }
+      try {
+        await deps.secondFactor?.(user.id, req.body);
+      } catch (err) {
+        // A wrong second factor counts like a wrong password; a missing one is the first step.
+        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') limiter.fail(keys);
+        throw err;
       }
       limiter.succeed(keys.slice(0, 1));
       const s = await auth.createSession(user.id);

@@ -8,7 +8,11 @@ export type ClusterMessage =
   | { type: 'agent-disconnected'; agentId: string; workerId: number }
   | { type: 'agent-revoked'; agentId: string }
   | { type: 'policy-changed'; deviceIds: number[] }
-  | { type: 'user-disabled'; userId: number };
+  | { type: 'user-disabled'; userId: number }
+  /** Remote intervention: commands wait for these agents; the signing key changed; grants were re-signed. */
+  | { type: 'commands-queued'; agentIds: string[] }
+  | { type: 'signing-keys-rotated' }
+  | { type: 'grants-changed'; devices: { deviceId: number; agentId: string }[] };
 
 /**
  * Delivers a message to every collector process of the cluster, this one included. A single

@@ -29,7 +29,11 @@ export class LiveChannel {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   private readonly clients = new Map<WebSocket, SessionUser>();
 
-  constructor(private readonly auth: AuthRepository) {}
+  constructor(
+    private readonly auth: AuthRepository,
+    /** Whether a signed-in user may listen now (one who must enrol TOTP first may not). */
+    private readonly admit: (user: SessionUser) => boolean = () => true,
+  ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: number, code: string) => {
@@ -57,6 +61,10 @@ export class LiveChannel {
       (s) => {
         if (!s) {
           refuse(401, 'VIGIE_E_UNAUTHENTICATED');
+          return;
+        }
+        if (!this.admit(s.user)) {
+          refuse(403, 'VIGIE_E_TOTP_ENROLMENT_REQUIRED');
           return;
         }
         this.wss.handleUpgrade(req, socket, head, (ws) => {

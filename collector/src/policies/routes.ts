@@ -21,7 +21,10 @@ const Overrides = Type.Object(
 );
 type ScopeReq = FastifyRequest<{ Params: { scope: PolicyScope; id: number } }>;
 
-export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database; policies: PolicyService; channel: AgentChannel }): void {
+export function registerPolicyRoutes(
+  app: FastifyInstance,
+  deps: { db: Database; policies: PolicyService; channel: AgentChannel; beforePush?: (deviceIds: number[]) => Promise<void> },
+): void {
   const { db, policies, channel } = deps;
 
   const scopeExists = (scope: PolicyScope, id: number): { clientId: number } | undefined => {
@@ -67,6 +70,8 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database;
       await audit(db, actorOf(user), 'policy.update', `${scope}:${id}`, { version });
       // Connected agents get their new merged policy now, and apply it without restarting.
       const devices = policies.devicesInScope(scope, id);
+      // Signed grants for the scripts the policy names go first: the probes look for them.
+      await deps.beforePush?.(devices);
       channel.pushPolicy(devices);
       return { scope, id, version, devices: devices.length };
     },

@@ -23,6 +23,8 @@ export class PolicyService {
   constructor(
     private readonly db: Database,
     private readonly settings: ChannelSettings,
+    /** Remote intervention: a program a policy names must be an approved library script. */
+    private readonly checkScripts: (o: PolicyOverrides) => void = () => {},
   ) {}
 
   validate(o: PolicyOverrides): void {
@@ -32,6 +34,7 @@ export class PolicyService {
       const r = resolveProbeConfig(spec, cfg);
       if (!r.ok) throw new VigieError('VALIDATION', r.error);
     }
+    this.checkScripts(o);
   }
 
   get(scope: PolicyScope, id: number): { overrides: PolicyOverrides; version: number; updatedAt: number } | undefined {

@@ -16,6 +16,7 @@ import {
   drawFlows,
   drawInterventions,
   drawInventory,
+  drawRemoteActions,
   drawSupervision,
   drawTickets,
   drawWarranties,
@@ -62,6 +63,7 @@ export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 
       drawSupervision(pen, report);
       drawTickets(pen, report);
       drawInterventions(pen, report);
+      drawRemoteActions(pen, report);
       drawBackups(pen, report);
       drawAntivirusAndSecurity(pen, report);
       drawPatches(pen, report);

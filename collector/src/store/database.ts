@@ -22,6 +22,7 @@ import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
 import * as m009 from './migrations/009-facturx.js';
+import * as m009r from './migrations/009-remote.js';
 import * as m010 from './migrations/010-patches.js';
 import type { DB } from './schema.js';
 
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '008-device-search': m008,
   '009-facturx': m009,
   '010-patches': m010,
+  '009-remote': m009r,
 };
 
 /**

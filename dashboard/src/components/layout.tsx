@@ -15,8 +15,11 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/billing', 'nav.billing'],
   ['/policies', 'nav.policies'],
   ['/rules', 'nav.rules'],
+  ['/scripts', 'nav.scripts'],
+  ['/commands', 'nav.commands'],
   ['/enrollment', 'nav.enrollment'],
   ['/users', 'nav.users'],
+  ['/security', 'nav.security'],
 ];
 const PORTAL_NAV: [string, MessageKey][] = [
   ['/', 'nav.tickets'],
@@ -28,6 +31,7 @@ const PORTAL_NAV: [string, MessageKey][] = [
   ['/finance', 'nav.finance'],
   ['/reports', 'nav.reports'],
   ['/stats', 'nav.stats'],
+  ['/remote-actions', 'nav.remoteActions'],
 ];
 
 export function LangSwitch() {

@@ -1,3 +1,5 @@
+import { enRemote } from './en-remote.js';
+
 import type { MessageKey } from './fr.js';
 
 export const en: Record<MessageKey, string> = {
@@ -917,4 +919,5 @@ export const en: Record<MessageKey, string> = {
   'patches.resolvedAt': 'Resolved on',
   'patches.securityBadge': 'Security',
   'patches.rebootBadge': 'Restart',
+  ...enRemote,
 };

@@ -1,3 +1,5 @@
+import { frRemote } from './fr-remote.js';
+
 // French is the reference catalogue: every key exists here first, and en.ts must have the same keys.
 export const fr = {
   'app.name': 'Vigie',
@@ -918,6 +920,7 @@ export const fr = {
   'patches.resolvedAt': 'Résolue le',
   'patches.securityBadge': 'Sécurité',
   'patches.rebootBadge': 'Redémarrage',
+  ...frRemote,
 } as const;
 
 export type MessageKey = keyof typeof fr;

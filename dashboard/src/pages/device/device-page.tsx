@@ -7,6 +7,7 @@ import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { DevicePatches } from '../patches/device-patches.js';
+import { Intervene } from '../remote/intervene.js';
 import { type Incident, IncidentTable } from '../tech/incidents.js';
 import { type TicketSummary, TicketTable } from '../tickets/ticket-table.js';
 import { DeviceCharts } from './device-charts.js';
@@ -98,6 +99,8 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
           <DeviceCharts deviceId={d.device.id} range={range} />
         </Section>
       )}
+
+      {isStaff(user) && d.device.kind === 'agent' && <Intervene deviceId={d.device.id} online={d.device.status === 'online'} />}
 
       <div class="grid-2">
         <Section title={t('device.checks')}>

@@ -4,6 +4,7 @@ import { Async, Empty, Section } from '../../components/ui.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { RemoteRights } from '../remote/remote-rights.js';
 
 interface UserRow {
   id: number;
@@ -86,6 +87,7 @@ function UsersAdmin({ user }: { user: User }) {
           )}
         </Async>
       </Section>
+      <RemoteRights users={users.data?.users ?? []} clients={clients.data?.clients ?? []} />
       <Section title={t('users.create')}>
         <form
           class="row wrap"

@@ -6,6 +6,7 @@ import { liveTicketId, useLive } from '../../live.js';
 import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { RemoteSessionsPanel } from '../remote/remote-sessions.js';
 import { InterventionForm } from './intervention-form.js';
 import { statusLabel, type TicketSummary } from './ticket-table.js';
 import { Timeline, type TimelineEvent } from './timeline.js';
@@ -82,6 +83,7 @@ function TicketView({ tk, user, reload }: { tk: TicketDetail; user: User; reload
             />
           </Section>
           {staff && <StaffActions tk={tk} onDone={reload} />}
+          {staff && <RemoteSessionsPanel ticketId={tk.id} deviceIds={tk.deviceIds} onChange={reload} />}
           {staff && <InterventionForm tk={tk} onDone={reload} />}
         </div>
       </div>

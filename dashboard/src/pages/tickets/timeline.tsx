@@ -22,6 +22,9 @@ export interface TimelineEvent {
   unitPriceCents?: number;
   amountCents?: number;
   supplier?: string;
+  /** remote_session: started or ended, on which device. */
+  change?: string;
+  hostname?: string;
 }
 
 function describe(e: TimelineEvent, userName: (id: number) => string | undefined): string {
@@ -47,6 +50,10 @@ function describe(e: TimelineEvent, userName: (id: number) => string | undefined
       return t('ticket.ev.supply_order', { supplier: e.supplier ?? '' });
     case 'recurring':
       return t('ticket.ev.recurring');
+    case 'remote_session':
+      return e.change === 'started'
+        ? t('ticket.ev.remote_session_started', { host: e.hostname ?? '' })
+        : t('ticket.ev.remote_session_ended', { minutes: e.minutes ?? 0 });
     default:
       return t('ticket.ev.other', { type: e.type });
   }
