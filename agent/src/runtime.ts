@@ -1,6 +1,15 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isValidCollectorBody, type PolicyBody, type SignedCommandBody } from '@vigie/shared';
+import {
+  type CommandBody,
+  encodeMessage,
+  type HelloBody,
+  type Inventory,
+  isValidCollectorBody,
+  type PolicyBody,
+  resolveProbeConfig,
+  type SignedCommandBody,
+} from '@vigie/shared';
 import type { Log } from './log.js';
 import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
@@ -11,6 +20,7 @@ import { SiteRole } from './site/role.js';
 import { type AgentState, type Credential, loadState, saveState } from './state.js';
 import { CollectorConnection } from './transport/connection.js';
 import { Spool, type SpoolOptions } from './transport/spool.js';
+import { AgentUpdater } from './update/updater.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface RuntimeOptions {
@@ -51,6 +61,13 @@ export class AgentRuntime {
   private probes!: ProbeRunner;
   private site!: SiteRole;
   private remote!: RemoteCommands;
+  private updater!: AgentUpdater;
+  private accepted = false;
+  private askRestart!: () => void;
+  /** Resolves when a self-update asks the agent to stop and exit, for its service manager to start the new executable. */
+  readonly restartRequested: Promise<void> = new Promise((resolve) => {
+    this.askRestart = resolve;
+  });
 
   constructor(private readonly o: RuntimeOptions) {
     this.sampler = o.sampler ?? new MetricsSampler();
@@ -64,15 +81,26 @@ export class AgentRuntime {
   async start(): Promise<void> {
     this.state = await loadState(this.o.stateDir);
     if (this.state.policy && isValidCollectorBody('policy', this.state.policy)) this.policy = this.state.policy;
+    this.updater = new AgentUpdater({
+      stateDir: this.o.stateDir,
+      log: this.o.log,
+      emit: (type, body) => this.emit(type, body),
+      credential: this.o.credential,
+      restart: () => this.askRestart(),
+    });
     this.remote = new RemoteCommands({
       stateDir: this.o.stateDir,
       me: { agentId: this.o.credential.agentId, deviceId: this.o.credential.deviceId },
       log: this.o.log,
       emit: (type, body) => this.emit(type, body),
       ...(this.o.ceilingFile ? { ceilingFile: this.o.ceilingFile } : {}),
+      updater: this.updater,
+      afterPatches: () => this.listPatchesNow(),
     });
     await this.remote.open();
     this.spool = await Spool.open({ dir: join(this.o.stateDir, 'spool'), ...this.o.spool, onWarn: (msg) => this.o.log.warn(msg) });
+    // An update this process ends (the new version, or the previous one put back): before connecting.
+    await this.updater.onStart();
     this.connection = new CollectorConnection({
       url: this.o.credential.url,
       agentId: this.o.credential.agentId,
@@ -138,7 +166,22 @@ export class AgentRuntime {
     };
   }
 
+  /** After patches were installed: the patches probe runs now, its list goes to the collector. */
+  private async listPatchesNow(): Promise<{ rebootPending: boolean | null }> {
+    const probe = PROBES.find((p) => p.spec.id === 'patches');
+    const cfg = probe && resolveProbeConfig(probe.spec, this.policy.probes.patches);
+    if (!probe || !cfg?.ok) return { rebootPending: null };
+    const results = await this.probes.runOnce(probe, cfg.config as { timeoutSec: number });
+    const r = results.find((x) => x.check === 'patches')?.values?.rebootPending;
+    return { rebootPending: typeof r === 'boolean' ? r : null };
+  }
+
   private applyPolicy(p: PolicyBody): void {
+    // The collector answered hello with a policy: it accepted this agent (and this version).
+    if (!this.accepted) {
+      this.accepted = true;
+      this.updater.healthy().catch((err: Error) => this.o.log.error('reporting the update healthy failed', { err: err.message }));
+    }
     const changed = p.metricsIntervalSec !== this.policy.metricsIntervalSec || p.inventoryIntervalSec !== this.policy.inventoryIntervalSec;
     const probesChanged = JSON.stringify(p.probes) !== JSON.stringify(this.policy.probes);
     this.policy = p;

@@ -36,8 +36,7 @@ import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
-import { PatchRepository } from './patches/repository.js';
-import { registerPatchRoutes } from './patches/routes.js';
+import { createPatches, type Patches } from './patches/module.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
 import { smtpTransport } from './reports/delivery.js';
@@ -74,7 +73,8 @@ export interface Collector {
   notifier: Notifier;
   reports: Reports;
   invoiceMailer: InvoiceMailer;
-  patches: PatchRepository;
+  /** Patch management: compliance, policies, approvals, installs. */
+  patches: Patches;
   /** Remote intervention: signing keys, TOTP, script library, commands, sessions. */
   remote: Remote;
   /** The support mailbox's SMTP port, once listening (when configured). */
@@ -209,8 +209,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
-  const patches = new PatchRepository(db);
-  registerPatchRoutes(app, { db, patches });
+  const patches = createPatches({ db, remote, log: app.log.child({ domain: 'patches' }) });
+  patches.registerRoutes(app);
+  if (bus.workerId === 1) patches.start(config.patchIntervalMs);
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
@@ -340,6 +341,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       clearInterval(daily);
       clearInterval(expiry);
       clearInterval(monthly);
+      patches.stop();
       clearTimeout(firstInvoicing);
       await rules.stop();
       await reports.close();

@@ -20,6 +20,8 @@ export interface CollectorConfig {
   incidents: IncidentSettings;
   /** Rules evaluation period (0 = only when called). */
   rulesIntervalMs: number;
+  /** Patch schedule period: security updates in maintenance windows, approved updates (0 = only on approval). */
+  patchIntervalMs: number;
   /** Issue last month's invoices automatically (month-end job, first worker). */
   invoicing: boolean;
   /** Monthly activity reports: schedule (cron, Europe/Paris), retries, default language. */
@@ -47,6 +49,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,
+    patchIntervalMs: 60_000,
     invoicing: true,
     reports: { ...DEFAULT_REPORT_SETTINGS },
     incidents: { ...DEFAULT_INCIDENT_SETTINGS },

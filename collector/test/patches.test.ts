@@ -147,7 +147,7 @@ describe('compliance view', () => {
 
   it('the state at an earlier moment comes from the dated history (what the monthly report reads)', () => {
     const now = Date.now();
-    const before = h.collector.patches.complianceAt(now - 20 * DAY, 30, { clientId: h.acme.clientId });
+    const before = h.collector.patches.repository.complianceAt(now - 20 * DAY, 30, { clientId: h.acme.clientId });
     const old = before.find((d) => d.hostname === 'srv-old')!;
     // 20 days ago only openssl was pending (first seen 40 days ago: not yet 30 days then), no restart
     // was; the devices enrolled since and silent then were not there yet.

@@ -37,6 +37,7 @@ Serve options:
   --workers <n>         run n collector processes on the port (each holds its own agent connections)
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
+  --patch-interval <s> (60: security updates installed in maintenance windows, approved ones)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
   --report-schedule <cron|off>  monthly reports run ('0 6 1 * *', Europe/Paris: 06:00 on the 1st)
@@ -52,6 +53,7 @@ const { values, positionals } = parseArgs({
     port: { type: 'string' },
     'dashboard-dir': { type: 'string' },
     'metrics-interval': { type: 'string' },
+    'patch-interval': { type: 'string' },
     'log-level': { type: 'string' },
     sync: { type: 'string' },
     workers: { type: 'string' },
@@ -110,6 +112,7 @@ function config(): CollectorConfig {
   if (interval) c.channel.metricsIntervalSec = interval;
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
+  if (values['patch-interval']) c.patchIntervalMs = (int('patch-interval') ?? 60) * 1000;
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
   if (values['report-schedule']) c.reports.schedule = values['report-schedule'] === 'off' ? null : values['report-schedule'];

@@ -163,6 +163,8 @@ export class SqliteIngestWriter implements IngestWriter {
           break;
         case 'command-result':
           this.remote?.applyFrame(f, now, remoteEffect(effects));
+          // patch-install: each package's outcome (after the commands domain recorded the command's).
+          this.patches.applyInstallResult(f.deviceId, f.agentId, m.body, now);
           this.s.insertCommandResult!.run(
             f.deviceId,
             m.body.commandId,

@@ -1,4 +1,5 @@
-import { type PatchesBody, updateKey } from '@vigie/shared';
+import { type AgentBody, type PatchesBody, updateKey } from '@vigie/shared';
+import { appendAudit } from '../audit/repository.js';
 import type { SqliteHandle, Stmt } from '../store/database.js';
 
 /**
@@ -33,7 +34,43 @@ export class PatchIngest {
       openReboot: p('SELECT id FROM device_reboot_pending WHERE device_id = ? AND until IS NULL'),
       startReboot: p('INSERT INTO device_reboot_pending (device_id, since) VALUES (?, ?)'),
       endReboot: p('UPDATE device_reboot_pending SET until = ? WHERE id = ?'),
+      command: p("SELECT client_id, args FROM commands WHERE id = ? AND device_id = ? AND action = 'patch-install'"),
+      insertResult: p(
+        'INSERT INTO patch_install_results (command_id, device_id, name, arch, version, state, attempts, error, finished_at) VALUES (?,?,?,?,?,?,?,?,?)',
+      ),
+      approvalDone: p(
+        "UPDATE patch_approvals SET state = ?, note = ?, updated_at = ? WHERE command_id = ? AND device_id = ? AND name = ? AND arch = ? AND state = 'queued'",
+      ),
+      approvalsOf: p("UPDATE patch_approvals SET state = 'failed', note = ?, updated_at = ? WHERE command_id = ? AND device_id = ? AND state = 'queued'"),
     };
+    this.db = db;
+  }
+
+  private readonly db: SqliteHandle;
+
+  /**
+   * A patch-install command's result, inside the ingest transaction: each package's outcome kept and
+   * audited, its approval closed. Only a command of the sending device counts.
+   */
+  applyInstallResult(deviceId: number, agentId: string, r: AgentBody<'command-result'>, now: number): void {
+    const cmd = this.s.command!.get(r.commandId, deviceId) as { client_id: number; args: string } | undefined;
+    if (!cmd) return;
+    const where = { clientId: cmd.client_id, deviceId };
+    for (const p of r.packages ?? []) {
+      this.s.insertResult!.run(r.commandId, deviceId, p.name, p.arch ?? '', p.version, p.state, p.attempts, p.error ?? null, now);
+      this.s.approvalDone!.run(p.state, p.error ?? null, now, r.commandId, deviceId, p.name, p.arch ?? '');
+      appendAudit(
+        this.db,
+        `agent:${agentId}`,
+        p.state === 'installed' ? 'patch.package.installed' : 'patch.package.failed',
+        `device:${deviceId}`,
+        { commandId: r.commandId, name: p.name, arch: p.arch ?? null, version: p.version, attempts: p.attempts, error: p.error ?? null },
+        { ...where, result: p.state === 'installed' ? 'ok' : `failed after ${p.attempts} attempt(s)` },
+        now,
+      );
+    }
+    // Nothing was tried (no privilege, the agent could not start): the approvals end with the reason.
+    if ((r.packages ?? []).length === 0 && !r.ok) this.s.approvalsOf!.run(r.error?.message ?? 'failed', now, r.commandId, deviceId);
   }
 
   /** Returns false when the report was older than the stored one and ignored. */

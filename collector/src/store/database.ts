@@ -24,6 +24,7 @@ import * as m008 from './migrations/008-device-search.js';
 import * as m009 from './migrations/009-facturx.js';
 import * as m009r from './migrations/009-remote.js';
 import * as m010 from './migrations/010-patches.js';
+import * as m011 from './migrations/011-patch-management.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '008-device-search': m008,
   '009-facturx': m009,
   '010-patches': m010,
+  '011-patch-management': m011,
   '009-remote': m009r,
 };
 

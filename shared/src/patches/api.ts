@@ -107,3 +107,41 @@ export const DevicePatchesResponse = Type.Object(
   strict,
 );
 export type DevicePatchesResponse = Static<typeof DevicePatchesResponse>;
+
+/**
+ * A patch policy for a client, a site or a device; each level sets what it wants and the narrower
+ * one wins key by key — except `excluded`, which adds up (a device cannot take back a package its
+ * client excluded). Security updates go in automatically during a maintenance window; every other
+ * update needs a technician's approval; an excluded package is never installed, approved or not.
+ */
+export const PatchPolicy = Type.Object(
+  {
+    /** Install pending security updates automatically while a maintenance window is open. */
+    securityInWindow: Type.Optional(Type.Boolean()),
+    /** Package names never installed (`*` at the end matches a prefix: `linux-image-*`). */
+    excluded: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9][A-Za-z0-9+._:~-]*\\*?$' }), { maxItems: 200 })),
+    /** never: the machine is not restarted by Vigie; ask: a restart pending is shown for a technician to order; window: restarted after updates installed in a maintenance window. */
+    reboot: Type.Optional(Type.Union([Type.Literal('never'), Type.Literal('ask'), Type.Literal('window')])),
+    rebootDelayMin: Type.Optional(Type.Integer({ minimum: 0, maximum: 120 })),
+  },
+  strict,
+);
+export type PatchPolicy = Static<typeof PatchPolicy>;
+export type EffectivePatchPolicy = Required<PatchPolicy>;
+export const DEFAULT_PATCH_POLICY: EffectivePatchPolicy = { securityInWindow: true, excluded: [], reboot: 'ask', rebootDelayMin: 5 };
+
+/** Whether a package name is excluded by one of the patterns. */
+export function isExcluded(name: string, excluded: readonly string[]): boolean {
+  return excluded.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+}
+
+export const ApprovePatchesBody = Type.Object(
+  {
+    packages: Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }), arch: Type.Optional(Type.String({ maxLength: 64 })) }, strict), {
+      minItems: 1,
+      maxItems: 500,
+    }),
+  },
+  strict,
+);
+export type ApprovePatchesBody = Static<typeof ApprovePatchesBody>;
