@@ -5,11 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { buildDeb, ChrootMachine, cachedDebianRoot, debianRootUnavailable, type Proc, writeFlatRepo } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BIN, COLLECTOR_BIN, cliJson, freePort, httpJson, startProcess, waitFor } from './processes.js';
+import { enrolStaff, type Staff } from './remote-fixtures.js';
 
-// Issue 17, done-when 1: a real agent inside a Debian root made with debootstrap (cached; mounted
-// through an overlay, entered with chroot, in a network namespace that has only `lo`) lists its
-// pending updates from local apt repositories this test builds — vigie-test-pkg 1.0 installed and
-// 1.1 published, vigie-test-excluded 1.0 installed and 1.1 published as a security update.
+// Issue 17, done-when 1 and 3: a real agent inside a Debian root made with debootstrap (cached;
+// mounted through an overlay, entered with chroot, in a network namespace that has only `lo`) lists
+// its pending updates from local apt repositories this test builds — vigie-test-pkg 1.0 installed
+// and 1.1 published; vigie-test-sec and vigie-test-excluded 1.0 installed and 1.1 published as
+// security updates — installs vigie-test-pkg once approved (not while its local ceiling is `off`),
+// vigie-test-sec in a maintenance window, and never vigie-test-excluded; every step is audited.
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const skip = debianRootUnavailable();
 const PASSWORD = 'e2e-password-long-enough';
@@ -22,6 +25,7 @@ let clientId: number;
 let deviceId: number;
 let cookie: string;
 let csrf: string;
+let admin: Staff;
 
 const api = async (method: string, path: string, body?: unknown) =>
   httpJson(`${base}${path}`, {
@@ -44,18 +48,25 @@ beforeAll(async () => {
   const debs = join(dir, 'debs');
   const pkg10 = buildDeb(debs, { name: 'vigie-test-pkg', version: '1.0' });
   const excluded10 = buildDeb(debs, { name: 'vigie-test-excluded', version: '1.0' });
+  const sec10 = buildDeb(debs, { name: 'vigie-test-sec', version: '1.0' });
   writeFlatRepo(join(machine.root, 'srv/repo-main'), { origin: 'Vigie', label: 'Vigie', suite: 'vigie', codename: 'vigie', version: '1' }, [
     buildDeb(debs, { name: 'vigie-test-pkg', version: '1.1' }),
   ]);
   writeFlatRepo(
     join(machine.root, 'srv/repo-security'),
     { origin: 'Vigie', label: 'Vigie-Security', suite: 'vigie-security', codename: 'vigie-security', version: '1' },
-    [buildDeb(debs, { name: 'vigie-test-excluded', version: '1.1' })],
+    [buildDeb(debs, { name: 'vigie-test-excluded', version: '1.1' }), buildDeb(debs, { name: 'vigie-test-sec', version: '1.1' })],
   );
   mkdirSync(join(machine.root, 'srv/debs'), { recursive: true });
   machine.write('srv/debs/vigie-test-pkg_1.0_all.deb', readFileSync(pkg10));
   machine.write('srv/debs/vigie-test-excluded_1.0_all.deb', readFileSync(excluded10));
-  await machine.exec('dpkg', ['-i', '/srv/debs/vigie-test-pkg_1.0_all.deb', '/srv/debs/vigie-test-excluded_1.0_all.deb']);
+  machine.write('srv/debs/vigie-test-sec_1.0_all.deb', readFileSync(sec10));
+  await machine.exec('dpkg', [
+    '-i',
+    '/srv/debs/vigie-test-pkg_1.0_all.deb',
+    '/srv/debs/vigie-test-excluded_1.0_all.deb',
+    '/srv/debs/vigie-test-sec_1.0_all.deb',
+  ]);
   machine.write('etc/apt/sources.list', 'deb [trusted=yes] file:/srv/repo-main ./\ndeb [trusted=yes] file:/srv/repo-security ./\n');
   await machine.exec('apt-get', ['update', '-q']);
 
@@ -65,8 +76,10 @@ beforeAll(async () => {
   clientId = (await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common])).id;
   const site = await cliJson(COLLECTOR_BIN, ['site', 'create', '--client', 'Acme SARL', '--name', 'Siège', ...common]);
   await cliJson(COLLECTOR_BIN, ['user', 'create', '--email', 'tech@vigie.test', '--role', 'technician', '--password', PASSWORD, ...common]);
+  await cliJson(COLLECTOR_BIN, ['user', 'create', '--email', 'admin@vigie.test', '--role', 'admin', '--password', PASSWORD, ...common]);
   const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), ...common]);
-  collector = startProcess(COLLECTOR_BIN, ['serve', '--port', String(port), ...common, '--log-level', 'warn']);
+  // The patch schedule every 2 s (60 s by default), for the maintenance window's turn to come soon.
+  collector = startProcess(COLLECTOR_BIN, ['serve', '--port', String(port), ...common, '--log-level', 'warn', '--patch-interval', '2']);
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
   const login = await fetch(`${base}/api/v1/auth/login`, {
     method: 'POST',
@@ -82,6 +95,7 @@ beforeAll(async () => {
   });
   expect(put.status).toBe(200);
 
+  admin = await enrolStaff(base, 'admin@vigie.test', PASSWORD);
   await machine.forward(port);
   const out = await machine.exec('node', [AGENT_BIN, 'enroll', '--url', base, '--state-dir', '/var/lib/vigie-agent'], { VIGIE_ENROLL_TOKEN: token.token });
   deviceId = Number(/device (\d+)/.exec(out)?.[1]);
@@ -102,7 +116,7 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
       'the agent’s list',
       async () => {
         const r = await api('GET', `/api/v1/devices/${deviceId}/patches`);
-        return r.body?.pending?.length === 2 ? r.body : undefined;
+        return r.body?.pending?.length === 3 ? r.body : undefined;
       },
       90_000,
       500,
@@ -110,11 +124,107 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
     expect(patches).toMatchObject({ source: 'apt', rebootPending: false });
     const byName = Object.fromEntries(patches.pending.map((p: { name: string }) => [p.name, p]));
     expect(byName['vigie-test-pkg']).toMatchObject({ arch: 'all', installedVersion: '1.0', candidateVersion: '1.1', security: false, origin: 'Vigie:1/vigie' });
-    expect(byName['vigie-test-excluded']).toMatchObject({ installedVersion: '1.0', candidateVersion: '1.1', security: true });
+    expect(byName['vigie-test-excluded']).toMatchObject({
+      installedVersion: '1.0',
+      candidateVersion: '1.1',
+      security: true,
+      origin: 'Vigie-Security:1/vigie-security',
+    });
+    expect(byName['vigie-test-sec']).toMatchObject({ installedVersion: '1.0', candidateVersion: '1.1', security: true });
     const compliance = await api('GET', `/api/v1/patches/compliance?clientId=${clientId}`);
-    expect(compliance.body.devices).toEqual([expect.objectContaining({ deviceId, state: 'pending', pending: 2, security: 1 })]);
+    expect(compliance.body.devices).toEqual([expect.objectContaining({ deviceId, state: 'pending', pending: 3, security: 2 })]);
     // What the agent saw is the root's, not this machine's: dpkg inside says 1.0.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
     expect(await machine.exec('dpkg-query', ['-W', '-f=${Version}', 'vigie-test-pkg'])).toBe('1.0');
+  });
+
+  const dpkgVersion = (name: string) =>
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
+    machine.exec('dpkg-query', ['-W', '-f=${Version}', name]);
+  const commandOf = async (id: string) => (await admin.get(`/api/v1/commands/${id}`)).body;
+  const auditActions = async () => {
+    const r = await admin.get(`/api/v1/audit?clientId=${clientId}&limit=1000`);
+    return (r.body.entries ?? r.body.audit ?? []) as { action: string; result: string | null; details: string | null }[];
+  };
+
+  it('installs an approved update only within the local ceiling, and never an excluded one', async () => {
+    const policy = await admin.put(`/api/v1/patch-policies/client/${clientId}`, { excluded: ['vigie-test-excluded'], reboot: 'never' });
+    expect(policy.status, JSON.stringify(policy.body)).toBe(200);
+
+    // The machine's administrator set remote intervention off: the signed install is refused by the agent.
+    machine.write('etc/vigie-agent-remote.conf', 'remote: off\n', 0o644);
+    await admin.stepUp();
+    const refused = await admin.post(`/api/v1/devices/${deviceId}/patches/approve`, { packages: [{ name: 'vigie-test-pkg' }] });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(200);
+    const refusedId = refused.body.commands[0].commandId as string;
+    const r1 = await waitFor('the agent’s refusal', async () => {
+      const c = await commandOf(refusedId);
+      return c?.state === 'refused' ? c : undefined;
+    });
+    expect(r1.error.code).toBe('VIGIE_E_REMOTE_CEILING');
+    expect(await dpkgVersion('vigie-test-pkg')).toBe('1.0');
+
+    // Allowed again: approved, installed, confirmed, listed again by the agent.
+    machine.write('etc/vigie-agent-remote.conf', 'remote: actions\n', 0o644);
+    await admin.stepUp();
+    const approved = await admin.post(`/api/v1/devices/${deviceId}/patches/approve`, { packages: [{ name: 'vigie-test-pkg' }] });
+    expect(approved.body.approved).toEqual([{ name: 'vigie-test-pkg', arch: 'all', version: '1.1' }]);
+    const installed = await waitFor(
+      'the install’s result',
+      async () => {
+        const c = await commandOf(approved.body.commands[0].commandId);
+        return c?.state === 'succeeded' || c?.state === 'failed' ? c : undefined;
+      },
+      120_000,
+    );
+    expect(installed.state, installed.output).toBe('succeeded');
+    expect(installed.output).toContain('vigie-test-pkg=1.1');
+    expect(await dpkgVersion('vigie-test-pkg')).toBe('1.1');
+    await waitFor('vigie-test-pkg no longer pending', async () => {
+      const r = await api('GET', `/api/v1/devices/${deviceId}/patches`);
+      return (
+        !r.body.pending.some((p: { name: string }) => p.name === 'vigie-test-pkg') && r.body.recent.some((p: { name: string }) => p.name === 'vigie-test-pkg')
+      );
+    });
+    const results = await admin.get(`/api/v1/devices/${deviceId}/patch-installs`);
+    expect(results.body.results).toEqual([expect.objectContaining({ name: 'vigie-test-pkg', version: '1.1', state: 'installed', attempts: 1 })]);
+
+    // The excluded package cannot be approved…
+    await admin.stepUp();
+    const excluded = await admin.post(`/api/v1/devices/${deviceId}/patches/approve`, { packages: [{ name: 'vigie-test-excluded' }] });
+    expect(excluded.body.error.code).toBe('VIGIE_E_PATCH_EXCLUDED');
+    // …nor goes in with the security updates of a maintenance window, which vigie-test-sec does.
+    const now = Date.now();
+    const w = await admin.post('/api/v1/maintenance-windows', {
+      scope: 'device',
+      scopeId: deviceId,
+      startsAt: now - 60_000,
+      endsAt: now + 3_600_000,
+      reason: 'Patch Tuesday',
+    });
+    expect(w.status, JSON.stringify(w.body)).toBe(201);
+    await waitFor('vigie-test-sec installed in the window', async () => (await dpkgVersion('vigie-test-sec')) === '1.1', 120_000, 1000);
+    await waitFor('the agent’s list after it', async () => {
+      const r = await api('GET', `/api/v1/devices/${deviceId}/patches`);
+      return r.body.pending.length === 1 ? r.body : undefined;
+    });
+    expect(await dpkgVersion('vigie-test-excluded')).toBe('1.0');
+    const after = await api('GET', `/api/v1/devices/${deviceId}/patches`);
+    expect(after.body.pending.map((p: { name: string }) => p.name)).toEqual(['vigie-test-excluded']);
+    const sent = (await admin.get(`/api/v1/commands?deviceId=${deviceId}&action=patch-install`)).body.commands as { args: { packages: { name: string }[] } }[];
+    expect(sent.flatMap((c) => c.args.packages.map((p) => p.name))).not.toContain('vigie-test-excluded');
+
+    // Every step is in the audit log.
+    const actions = (await auditActions()).map((e) => `${e.action} ${e.result ?? ''}`.trim());
+    for (const a of [
+      'patch.approve ok',
+      'patch.approve refused: excluded',
+      'command.create queued',
+      'command.refused refused: VIGIE_E_REMOTE_CEILING',
+      'command.finished ok',
+      'patch.package.installed ok',
+    ])
+      expect(actions, a).toContain(a);
+    expect(actions.filter((a) => a === 'patch.package.installed ok')).toHaveLength(2);
   });
 });

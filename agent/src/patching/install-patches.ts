@@ -65,7 +65,7 @@ async function attempt(p: PackageRequest, source: EnvelopeOf<'patch-install'>['a
 export async function installPatches(env: EnvelopeOf<'patch-install'>, c: PatchContext): Promise<PackageOutcome[]> {
   const out: PackageOutcome[] = [];
   for (const p of env.args.packages) {
-    const label = `${p.name}${p.arch ? `:${p.arch}` : ''}=${p.version}`;
+    const label = `${p.name}${p.arch && p.arch !== 'all' ? `:${p.arch}` : ''}=${p.version}`;
     c.out.write('stdout', `--- ${label}\n`);
     let error = await attempt(p, env.args.source, c);
     let attempts: 1 | 2 = 1;

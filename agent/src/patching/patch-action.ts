@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type { EnvelopeOf } from '@vigie/shared';
 import type { RemotePlatform } from '../remote/platform.js';
 import { runProgram } from '../remote/script-runner.js';
@@ -31,6 +32,8 @@ export async function patchInstallAction(
       packages: [],
       refused: { code: 'PATCH_NEEDS_PRIVILEGE', message: `this agent runs as uid ${process.getuid?.()}: package managers need root or SYSTEM` },
     };
+  // The programs run from the agent's private work folder (it may not exist yet).
+  await mkdir(c.workDir, { recursive: true, mode: 0o700 });
   const packages = await installPatches(env, c);
   let rebootPending: boolean | null = null;
   try {

@@ -172,7 +172,7 @@ export class AgentUpdater {
   /** The collector accepted this version (its policy arrived after hello): the update, if any, is over. */
   async healthy(): Promise<void> {
     const m = this.marker;
-    if (!m || m.state !== 'installed' || m.to !== this.version) return;
+    if (m?.state !== 'installed' || m.to !== this.version) return;
     m.state = 'healthy';
     await writeMarker(this.o.stateDir, m);
     await this.o.emit('command-result', {

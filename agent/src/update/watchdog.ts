@@ -23,7 +23,7 @@ export async function watchUpdate(stateDir: string, log: Log, o: { platform?: Up
   const poll = o.pollMs ?? 500;
   for (;;) {
     const m = await readMarker(stateDir);
-    if (!m || m.state !== 'installed') return 0;
+    if (m?.state !== 'installed') return 0;
     if (Date.now() > m.deadline) {
       await platform.restore(m.executable, m.previous, `${m.executable}.failed`);
       m.state = 'rolled-back';

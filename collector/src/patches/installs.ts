@@ -49,6 +49,7 @@ export class PatchInstalls {
     const dev = this.sql.prepare('SELECT client_id FROM devices WHERE id = ?').get(deviceId) as { client_id: number } | undefined;
     if (!dev) throw new VigieError('NOT_FOUND');
     const policy = this.policies.effective(deviceId);
+    await this.db.writeTransaction(() => this.closeStaleApprovals(deviceId, now));
     // Checked before anything is written: a refusal is audited in a transaction of its own (it must survive the refusal).
     const rows = packages.map((p) => {
       const found = (
@@ -134,7 +135,20 @@ export class PatchInstalls {
     return out;
   }
 
+  /** Approvals whose command ended without a package result (refused by the agent, expired, cancelled) are closed with why. */
+  private closeStaleApprovals(deviceId: number, now: number): void {
+    this.sql
+      .prepare(
+        `UPDATE patch_approvals SET state = 'failed', updated_at = ?,
+           note = (SELECT 'command ' || c.state || COALESCE(': ' || c.error_code, '') FROM commands c WHERE c.id = patch_approvals.command_id)
+         WHERE device_id = ? AND state = 'queued'
+           AND command_id IN (SELECT id FROM commands WHERE device_id = ? AND state IN ('refused', 'expired', 'cancelled', 'failed', 'succeeded'))`,
+      )
+      .run(now, deviceId, deviceId);
+  }
+
   private scheduleDevice(d: DeviceRow, policy: EffectivePatchPolicy, now: number): { commandId: string; packages: number } | undefined {
+    this.closeStaleApprovals(d.id, now);
     const pending = this.sql
       .prepare('SELECT name, arch, candidate_version, security, update_id FROM device_patches WHERE device_id = ? AND resolved_at IS NULL')
       .all(d.id) as PendingRow[];
