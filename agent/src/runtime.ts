@@ -219,7 +219,8 @@ export class AgentRuntime {
         }),
       );
     }
-    this.connection.kick();
+    // Before the connection exists (an update reported at start), the frame waits in the spool.
+    this.connection?.kick();
   }
 
   private scheduleMetrics(delayMs: number): void {

@@ -52,6 +52,7 @@ import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
 import { TicketService } from './tickets/service.js';
+import { createUpdates, type Updates } from './updates/module.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -75,6 +76,8 @@ export interface Collector {
   invoiceMailer: InvoiceMailer;
   /** Patch management: compliance, policies, approvals, installs. */
   patches: Patches;
+  /** Signed agent self-update: releases, rollout, pins. */
+  updates: Updates;
   /** Remote intervention: signing keys, TOTP, script library, commands, sessions. */
   remote: Remote;
   /** The support mailbox's SMTP port, once listening (when configured). */
@@ -212,6 +215,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const patches = createPatches({ db, remote, log: app.log.child({ domain: 'patches' }) });
   patches.registerRoutes(app);
   if (bus.workerId === 1) patches.start(config.patchIntervalMs);
+  const updates = createUpdates({ db, dataDir: config.dataDir, remote, log: app.log.child({ domain: 'updates' }) });
+  updates.registerRoutes(app);
+  if (bus.workerId === 1) updates.start(config.rolloutIntervalMs);
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
@@ -326,6 +332,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     reports,
     invoiceMailer,
     patches,
+    updates,
     remote,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
@@ -342,6 +349,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       clearInterval(expiry);
       clearInterval(monthly);
       patches.stop();
+      updates.stop();
       clearTimeout(firstInvoicing);
       await rules.stop();
       await reports.close();

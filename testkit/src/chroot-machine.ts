@@ -1,12 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Proc, startProcess, waitFor } from './index.js';
+import { type Proc, startProcess } from './index.js';
+import { LoopbackNamespace } from './netns.js';
 
-const RELAY_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'tcp-to-unix-relay.mjs');
 const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** A host folder or file seen inside the machine, read-only. */
@@ -26,9 +24,8 @@ export interface Bind {
  */
 export class ChrootMachine {
   readonly root: string;
-  readonly netns: string;
   private readonly tmp: string;
-  private readonly relays: { server: Server; proc: Proc }[] = [];
+  private ns: LoopbackNamespace | undefined;
   private closed = false;
 
   constructor(
@@ -46,10 +43,8 @@ export class ChrootMachine {
       `lowerdir=${base},upperdir=${join(this.tmp, 'upper')},workdir=${join(this.tmp, 'work')}`,
       this.root,
     ]);
-    this.netns = `vigie-m-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     try {
-      execFileSync('ip', ['netns', 'add', this.netns]);
-      execFileSync('ip', ['netns', 'exec', this.netns, 'ip', 'link', 'set', 'lo', 'up']);
+      this.ns = new LoopbackNamespace();
       for (const b of binds) {
         const target = join(this.root, b.inside);
         if (b.file) {
@@ -58,9 +53,13 @@ export class ChrootMachine {
         } else mkdirSync(target, { recursive: true });
       }
     } catch (err) {
-      this.closeSync();
+      void this.close();
       throw err;
     }
+  }
+
+  get netns(): string {
+    return this.ns!.name;
   }
 
   /** The shell line run before chroot, in the command's own mount namespace. */
@@ -122,50 +121,26 @@ export class ChrootMachine {
   }
 
   /** Makes `127.0.0.1:<port>` inside the machine reach `127.0.0.1:<port>` of the host. */
-  async forward(port: number): Promise<void> {
-    const sock = join(this.tmp, `relay-${port}.sock`);
-    const server = createServer((inbound) => {
-      const outbound = connect(port, '127.0.0.1');
-      inbound.pipe(outbound).pipe(inbound);
-      const end = () => {
-        inbound.destroy();
-        outbound.destroy();
-      };
-      inbound.on('error', end);
-      outbound.on('error', end);
-      inbound.on('close', end);
-      outbound.on('close', end);
-    });
-    await new Promise<void>((resolve) => server.listen(sock, resolve));
-    const proc = startProcess('ip', ['netns', 'exec', this.netns, process.execPath, RELAY_SCRIPT, String(port), sock]);
-    this.relays.push({ server, proc });
-    await waitFor(`relay to port ${port}`, async () => proc.lines.some((l) => l.includes('relay listening')), 15_000, 50);
+  forward(port: number): Promise<void> {
+    return this.ns!.forward(port);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const r of this.relays) {
-      await r.proc.stop();
-      await new Promise((resolve) => r.server.close(resolve));
-    }
-    this.closeSync();
-  }
-
-  private closeSync(): void {
     this.closed = true;
-    const attempts: [string, string[]][] = [
-      ['umount', ['--lazy', this.root]],
-      ['ip', ['netns', 'del', this.netns]],
-    ];
     const failures: string[] = [];
-    for (const [cmd, args] of attempts) {
-      try {
-        execFileSync(cmd, args, { stdio: 'pipe' });
-      } catch (err) {
-        failures.push(`${cmd} ${args.join(' ')}: ${(err as { stderr?: Buffer }).stderr?.toString().trim() ?? (err as Error).message}`);
-      }
+    try {
+      execFileSync('umount', ['--lazy', this.root], { stdio: 'pipe' });
+    } catch (err) {
+      const m = (err as { stderr?: Buffer }).stderr?.toString().trim() ?? (err as Error).message;
+      if (!/not mounted|No such file/.test(m)) failures.push(`umount ${this.root}: ${m}`);
+    }
+    try {
+      await this.ns?.close();
+    } catch (err) {
+      failures.push((err as Error).message);
     }
     rmSync(this.tmp, { recursive: true, force: true });
-    if (failures.some((f) => !/not mounted|No such file|Cannot remove namespace file/.test(f))) throw new Error(`machine clean-up: ${failures.join('; ')}`);
+    if (failures.length > 0) throw new Error(`machine clean-up: ${failures.join('; ')}`);
   }
 }

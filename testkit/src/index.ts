@@ -60,3 +60,5 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 export * from './apt-repo.js';
 export * from './chroot-machine.js';
 export * from './debian-root.js';
+export * from './netns.js';
+export * from './supervisor.js';

@@ -27,7 +27,7 @@ export async function watchUpdate(stateDir: string, log: Log, o: { platform?: Up
     if (Date.now() > m.deadline) {
       await platform.restore(m.executable, m.previous, `${m.executable}.failed`);
       m.state = 'rolled-back';
-      m.reason = `${m.to} did not connect and report healthy within ${m.graceSec} s${alive(m.pid) ? ' (it was running, stopped)' : m.pid ? ' (it had started, then ended)' : ' (it never started)'}`;
+      m.reason = `${m.to} did not connect and report healthy within ${m.graceSec} s${alive(m.pid) ? ' (it was running, stopped)' : m.pid ? ' (it had started, then ended)' : ' (it never ran as an agent: it exited or hung at start)'}`;
       await writeMarker(stateDir, m);
       log.warn('agent update rolled back', { to: m.to, reason: m.reason });
       if (alive(m.pid)) process.kill(m.pid!, 'SIGTERM');

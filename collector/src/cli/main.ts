@@ -25,6 +25,8 @@ Commands:
   audit verify          recompute the audit log's hash chain: exit 1 and name each entry edited or removed
   keys list             the provider's command-signing keys (public parts)
   keys rotate           a new signing key, announced to every agent signed by the old one
+  release add           --file <executable> --version <N.N.N> --platform <linux-x64|win32-x64|darwin-x64|…>   an agent version offered for self-update
+  release list          the agent versions offered
   report                --month <YYYY-MM> [--client <id|name>] [--lang fr|en] [--send]   monthly activity reports, with progress
                         (--send mails each client's report once per month, as the schedule does)
 
@@ -38,6 +40,7 @@ Serve options:
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
   --patch-interval <s> (60: security updates installed in maintenance windows, approved ones)
+  --rollout-interval <s> (60: agents whose turn it is in the rollout get a signed update manifest)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
   --report-schedule <cron|off>  monthly reports run ('0 6 1 * *', Europe/Paris: 06:00 on the 1st)
@@ -54,6 +57,10 @@ const { values, positionals } = parseArgs({
     'dashboard-dir': { type: 'string' },
     'metrics-interval': { type: 'string' },
     'patch-interval': { type: 'string' },
+    'rollout-interval': { type: 'string' },
+    file: { type: 'string' },
+    version: { type: 'string' },
+    platform: { type: 'string' },
     'log-level': { type: 'string' },
     sync: { type: 'string' },
     workers: { type: 'string' },
@@ -113,6 +120,7 @@ function config(): CollectorConfig {
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
   if (values['patch-interval']) c.patchIntervalMs = (int('patch-interval') ?? 60) * 1000;
+  if (values['rollout-interval']) c.rolloutIntervalMs = (int('rollout-interval') ?? 60) * 1000;
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
   if (values['report-schedule']) c.reports.schedule = values['report-schedule'] === 'off' ? null : values['report-schedule'];
@@ -220,6 +228,16 @@ async function main(): Promise<number> {
         const ttl = int('ttl-hours');
         const t = await collector.enrollment.createToken(siteId, { label: values.label, maxUses: int('uses'), ttlMs: ttl ? ttl * 3600_000 : undefined });
         print(`enrollment token for site ${siteId} (expires ${new Date(t.expiresAt).toISOString()}, ${t.maxUses} uses):\n${t.token}`, { ...t });
+        return 0;
+      }
+      case 'release add': {
+        const r = await collector.updates.releases.add({ file: need('file'), version: need('version'), platform: need('platform'), by: 'cli' });
+        print(`agent ${r.version} for ${r.platform} added: ${r.size} bytes, SHA-256 ${r.sha256}`, { ...r });
+        return 0;
+      }
+      case 'release list': {
+        const list = collector.updates.releases.list();
+        print(list.map((r) => `${r.version} ${r.platform} ${r.size} ${r.sha256}`).join('\n') || 'no release', { releases: list });
         return 0;
       }
       case 'keys list': {

@@ -25,6 +25,7 @@ import * as m009 from './migrations/009-facturx.js';
 import * as m009r from './migrations/009-remote.js';
 import * as m010 from './migrations/010-patches.js';
 import * as m011 from './migrations/011-patch-management.js';
+import * as m012 from './migrations/012-agent-updates.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '009-facturx': m009,
   '010-patches': m010,
   '011-patch-management': m011,
+  '012-agent-updates': m012,
   '009-remote': m009r,
 };
 
