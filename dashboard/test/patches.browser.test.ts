@@ -1,9 +1,10 @@
+import { freshTotpCode } from '@vigie/collector';
 import { encodeMessage, type PatchesBody } from '@vigie/shared';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { launch, screenshot, signIn, type TestBrowser } from './browser.js';
-import { PASSWORD, type Seeded, startSeededCollector } from './seed.js';
+import { PASSWORD, type Seeded, startSeededCollector, TOTP_SECRETS } from './seed.js';
 
 // Issue 17, compliance view: pending updates reported by agents over the real channel, shown to a
 // technician across clients (filters, threshold, the device's list) and to a client user for its
@@ -152,6 +153,69 @@ describe('compliance view (technician)', () => {
   });
 });
 
+describe('approvals and agent versions (admin)', () => {
+  it('an admin approves an update after a step-up: signed for the agent, shown as on its way; an excluded one cannot be chosen', async () => {
+    const { page } = await tb.page();
+    await signIn(page, s.url, 'admin@vigie.test', PASSWORD);
+    // The client's policy, from the compliance page: tzdata excluded.
+    await page.goto(`${s.url}/#/patches`);
+    await page.locator('select[aria-label="Client"]').selectOption({ label: 'Acme SARL' });
+    const form = page.getByTestId('patch-policy');
+    await form.locator('textarea').fill('tzdata');
+    await form.getByRole('button', { name: 'Enregistrer' }).click();
+    await expect.poll(() => form.locator('[role=status]').textContent()).toBe('Politique enregistrée.');
+    await page.goto(`${s.url}/#/devices/${ids.old}`);
+    const pending = page.getByTestId('patches-pending');
+    await expect.poll(() => pending.locator('tr[data-package="tzdata"] input').isDisabled()).toBe(true);
+    expect(await pending.locator('tr[data-package="tzdata"] .badge').last().textContent()).toBe('Exclu');
+    await pending.getByLabel('Choisir openssl').check();
+    await page.getByTestId('approve-patches').click();
+    await page.getByTestId('step-up').waitFor();
+    await page
+      .getByTestId('step-up')
+      .getByLabel('Code à 6 chiffres')
+      .fill(await freshTotpCode(TOTP_SECRETS.get('admin@vigie.test')!));
+    await page.getByTestId('step-up').getByRole('button', { name: 'Confirmer' }).click();
+    await expect.poll(() => page.getByTestId('device-patches').locator('[role=status]').textContent()).toContain('1 mise(s) à jour approuvée(s)');
+    const cmd = s.collector.db.sqlite.prepare("SELECT args FROM commands WHERE device_id = ? AND action = 'patch-install'").get(ids.old) as { args: string };
+    expect(JSON.parse(cmd.args).packages).toEqual([{ name: 'openssl', arch: 'amd64', version: '3.0.17-1~deb12u2' }]);
+    await screenshot(page, 'device-patches-approve');
+  });
+
+  it('the versions page shows each agent’s version and its last update with why it failed', async () => {
+    // As the agent reports a rollback (the self-update's own test runs that for real: installers/src/self-update.test.ts).
+    const now = Date.now();
+    const agent = s.collector.db.sqlite.prepare('SELECT id FROM agents WHERE device_id = ?').get(ids.old) as { id: string };
+    s.collector.db.sqlite
+      .prepare(
+        `INSERT INTO commands (id, client_id, device_id, agent_id, action, args, key_id, envelope, signature, nonce, state, created_at, not_before, expires_at, finished_at, error_code, error_message)
+         VALUES ('cmd_seededrollback01', ?, ?, ?, 'agent-update', ?, 'seed', 'seed', 'seed', 'seed', 'failed', ?, ?, ?, ?, 'VIGIE_E_UPDATE_ROLLED_BACK', ?)`,
+      )
+      .run(
+        s.acme.clientId,
+        ids.old,
+        agent.id,
+        JSON.stringify({ version: '0.1.1' }),
+        now,
+        now,
+        now + 3_600_000,
+        now,
+        '0.1.1 rolled back to 0.1.0-test: 0.1.1 did not connect and report healthy within 300 s',
+      );
+    const { page } = await tb.page();
+    await signIn(page, s.url, 'admin@vigie.test', PASSWORD);
+    await page.goto(`${s.url}/#/agent-versions`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Versions des agents');
+    expect(await page.locator('[data-testid=version-tiles] [data-version="0.1.0-test"] .tile-n').textContent()).toBe('3');
+    expect(await page.locator('tr[data-device="SRV-ACME-PATCH"] [data-testid=agent-version]').textContent()).toBe('0.1.0-test');
+    const last = page.locator('tr[data-device="SRV-ACME-PATCH"] [data-testid=last-update]');
+    expect(await last.locator('.badge').textContent()).toBe('0.1.1 · échouée');
+    expect(await last.textContent()).toContain('Nouvelle version non saine à temps : version précédente remise');
+    expect(await last.textContent()).toContain('did not connect and report healthy within 300 s');
+    await screenshot(page, 'agent-versions');
+  });
+});
+
 describe('compliance view (client portal)', () => {
   it('a client user sees its own devices only, and another client’s device page is not found', async () => {
     const { page } = await tb.page();
@@ -169,7 +233,8 @@ describe('compliance view (client portal)', () => {
   });
 
   it('raised no console error nor CSP violation', () => {
-    const real = tb.problems.list.filter((p) => !/^console: Failed to load resource: the server responded with a status of (401|404)/.test(p));
+    // 401 before sign-in, 403 the approval's first answer (a step-up is needed: the prompt comes from it), 404 the other client's device.
+    const real = tb.problems.list.filter((p) => !/^console: Failed to load resource: the server responded with a status of (401|403|404)/.test(p));
     expect(real).toEqual([]);
   });
 });

@@ -75,14 +75,17 @@ export const windowsUpdatePlatform: UpdatePlatform = {
 };
 
 /**
- * systemd ends every process of a service's cgroup when its main process exits: the watchdog is a
- * unit of its own (vigie-agent-update-watch.service, shipped with the package, started through
- * systemctl, which polkit lets the agent's account do for that unit only).
+ * systemd ends every process of a service's cgroup when its main process exits: the watchdog runs
+ * as a transient unit of its own (`systemd-run`), outside the agent's service, and is collected
+ * once it ends.
  */
 export const systemdUpdatePlatform: UpdatePlatform = {
   ...posixUpdatePlatform,
-  startWatchdog() {
-    const child = spawn('systemctl', ['start', '--no-block', 'vigie-agent-update-watch.service'], { stdio: 'ignore' });
+  startWatchdog(previous, args) {
+    const child = spawn('systemd-run', ['--quiet', '--collect', `--unit=vigie-agent-update-watch-${process.pid}`, '--', previous, ...args], {
+      stdio: 'ignore',
+      detached: true,
+    });
     child.unref();
   },
 };

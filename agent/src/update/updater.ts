@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type AgentBody, type EnvelopeOf, ErrorCodes, type ErrorKey } from '@vigie/shared';
 import type { Log } from '../log.js';
@@ -82,6 +83,17 @@ export class AgentUpdater {
     try {
       const executable = this.o.executable === undefined ? await seaExecutable() : this.o.executable;
       if (!executable) return await fail('UPDATE_NOT_PACKAGED', `running from ${process.execPath} ${process.argv[1] ?? ''}`);
+      // The Debian package's sandboxed service account cannot write /usr/bin: there, the agent is
+      // updated as a package (a signed patch-install of vigie-agent from the provider's repository).
+      const writable = await access(dirname(executable), constants.W_OK).then(
+        () => true,
+        () => false,
+      );
+      if (!writable)
+        return await fail(
+          'UPDATE_NOT_PACKAGED',
+          `${dirname(executable)} is not writable by this account (uid ${process.getuid?.() ?? '?'}): this installation is updated by its package manager`,
+        );
       const fresh = join(dirname(executable), `.vigie-agent-${a.version}.download`);
       const url = `${this.o.credential.url.replace(/\/+$/, '')}/api/v1/agent/releases/${encodeURIComponent(a.version)}/${encodeURIComponent(a.platform)}`;
       let got: { sha256: string; size: number };

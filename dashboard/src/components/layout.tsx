@@ -10,6 +10,7 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/tickets', 'nav.tickets'],
   ['/incidents', 'nav.incidents'],
   ['/patches', 'nav.patches'],
+  ['/agent-versions', 'nav.versions'],
   ['/network', 'nav.network'],
   ['/reports', 'nav.reports'],
   ['/billing', 'nav.billing'],

@@ -7,6 +7,7 @@ import { href } from '../../router.js';
 import type { User } from '../../session.js';
 import { isStaff } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { ClientPatchPolicy } from './policy-form.js';
 
 const DAYS = [7, 14, 30, 60, 90] as const;
 const STATES: PatchState[] = ['up-to-date', 'pending', 'overdue', 'unknown'];
@@ -83,6 +84,7 @@ export function PatchCompliancePage({ user }: { user: User }) {
             <Section title={t('patches.devices', { count: r.devices.length })}>
               {r.devices.length === 0 ? <Empty text={t('patches.none')} /> : <ComplianceTable devices={r.devices} staff={staff} days={r.days} />}
             </Section>
+            {staff && clientId && <ClientPatchPolicy key={clientId} clientId={Number(clientId)} />}
           </>
         )}
       </Async>

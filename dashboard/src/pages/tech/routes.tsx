@@ -12,6 +12,7 @@ import { ScriptLibraryPage } from '../remote/script-library.js';
 import { TotpPage } from '../remote/totp-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
+import { AgentVersionsPage } from '../updates/versions-page.js';
 import { ClientPage } from './client-page.js';
 import { DevicesPage } from './devices.js';
 import { EnrollmentPage } from './enrollment.js';
@@ -39,6 +40,8 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
       return <IncidentsPage />;
     case 'patches':
       return <PatchCompliancePage user={user} />;
+    case 'agent-versions':
+      return <AgentVersionsPage />;
     case 'reports':
       return <ReportsAdminPage />;
     case 'clients':
