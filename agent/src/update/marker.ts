@@ -1,5 +1,5 @@
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeDurable } from '../remote/durable-file.js';
 
 /**
@@ -35,6 +35,9 @@ export async function readMarker(stateDir: string): Promise<UpdateMarker | undef
   }
 }
 
-export const writeMarker = (stateDir: string, m: UpdateMarker) => writeDurable(markerPath(stateDir), `${JSON.stringify(m, null, 2)}\n`);
+export async function writeMarker(stateDir: string, m: UpdateMarker): Promise<void> {
+  await mkdir(dirname(markerPath(stateDir)), { recursive: true, mode: 0o700 });
+  await writeDurable(markerPath(stateDir), `${JSON.stringify(m, null, 2)}\n`);
+}
 
 export const removeMarker = (stateDir: string) => rm(markerPath(stateDir), { force: true });

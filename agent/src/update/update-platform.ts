@@ -13,7 +13,7 @@ export interface UpdatePlatform {
   /** The previous executable back in place (the failed one kept beside it, for a look). */
   restore(executable: string, previous: string, failed: string): Promise<void>;
   /** Starts the watchdog (the previous, known-good executable) outside the agent's process tree. */
-  startWatchdog(previous: string, args: string[]): void;
+  startWatchdog(previous: string, args: string[], onError: (err: Error) => void): void;
 }
 
 async function fsyncFile(path: string): Promise<void> {
@@ -46,10 +46,11 @@ export const posixUpdatePlatform: UpdatePlatform = {
     await fsyncFile(`${executable}.restore`);
     await rename(`${executable}.restore`, executable);
   },
-  startWatchdog(previous, args) {
+  startWatchdog(previous, args, onError) {
     // Its own session (setsid): it outlives the agent's exit and is not in its process group. Under
     // systemd, see updatePlatform(): a process of the service's cgroup would be ended with it.
     const child = spawn(previous, args, { detached: true, stdio: 'ignore' });
+    child.on('error', onError);
     child.unref();
   },
 };
@@ -68,8 +69,9 @@ export const windowsUpdatePlatform: UpdatePlatform = {
     await rename(executable, failed).catch(() => undefined);
     await copyFile(previous, executable);
   },
-  startWatchdog(previous, args) {
+  startWatchdog(previous, args, onError) {
     const child = spawn(previous, args, { detached: true, stdio: 'ignore', windowsHide: true });
+    child.on('error', onError);
     child.unref();
   },
 };
@@ -81,11 +83,12 @@ export const windowsUpdatePlatform: UpdatePlatform = {
  */
 export const systemdUpdatePlatform: UpdatePlatform = {
   ...posixUpdatePlatform,
-  startWatchdog(previous, args) {
+  startWatchdog(previous, args, onError) {
     const child = spawn('systemd-run', ['--quiet', '--collect', `--unit=vigie-agent-update-watch-${process.pid}`, '--', previous, ...args], {
       stdio: 'ignore',
       detached: true,
     });
+    child.on('error', onError);
     child.unref();
   },
 };

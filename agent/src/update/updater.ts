@@ -130,7 +130,10 @@ export class AgentUpdater {
         return await fail('UPDATE_DOWNLOAD_FAILED', `the executable could not be replaced: ${(err as Error).message}`);
       }
       this.marker = marker;
-      this.platform.startWatchdog(previous, ['update-watch', '--state-dir', this.o.stateDir]);
+      this.platform.startWatchdog(previous, ['update-watch', '--state-dir', this.o.stateDir], (err) =>
+        // Without its watchdog the new version is still judged: healthy, or the service manager's own fallback.
+        this.o.log.error('the update watchdog could not start', { err: err.message, previous }),
+      );
       await say(`vigie-agent ${a.version} verified (SHA-256 ${a.sha256}, ${a.size} bytes) and installed; ${this.version} kept as ${previous}; restarting`);
       this.o.log.info('agent update installed: restarting', { from: this.version, to: a.version });
       this.o.restart();
