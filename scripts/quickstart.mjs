@@ -109,6 +109,7 @@ console.log(`
     Dashboard : ${url}/
     Login     : ${admin.email}
     Password  : ${admin.password}      (kept in .vigie/first-admin.json)
+                then an authenticator app (TOTP): the dashboard shows its QR code at the first sign-in
     API       : ${url}/api/v1/openapi.json   ·  health ${url}/healthz  ·  Prometheus ${url}/metrics
   This machine's agent is enrolled and reporting (metrics every 15 s). Ctrl+C stops everything.
 `);

@@ -41,13 +41,24 @@ export function App() {
     setCsrfToken(csrf);
     setExpired(false);
     setUser(u);
-    startLive();
-    setMustEnrol(isStaff(u) ? undefined : false);
-    if (isStaff(u))
-      api<TotpStatus>('/api/v1/auth/totp').then(
-        (s) => setMustEnrol(s.required && !s.enabled),
-        () => setMustEnrol(false),
-      );
+    if (!isStaff(u)) {
+      setMustEnrol(false);
+      startLive();
+      return;
+    }
+    // Staff who must enrol TOTP first reach nothing else, the live socket included.
+    setMustEnrol(undefined);
+    api<TotpStatus>('/api/v1/auth/totp').then(
+      (s) => {
+        const must = s.required && !s.enabled;
+        setMustEnrol(must);
+        if (!must) startLive();
+      },
+      () => {
+        setMustEnrol(false);
+        startLive();
+      },
+    );
   };
   const logout = async () => {
     try {
@@ -68,8 +79,6 @@ export function App() {
         <TotpPage
           onEnabled={() => {
             setMustEnrol(false);
-            // The live socket was refused until now: connect at once rather than at the next retry.
-            stopLive();
             startLive();
           }}
         />

@@ -50,6 +50,12 @@ beforeAll(async () => {
     env: { ...process.env, VIGIE_ENROLL_TOKEN: token.token },
   });
   deviceId = Number(/device (\d+)/.exec(stdout)?.[1]);
+  // Loopback only from the first second: the agent starts with this policy, no default gateway ping.
+  writeFileSync(
+    join(dir, 'agent', 'state.json'),
+    JSON.stringify({ policy: { version: 0, metricsIntervalSec: 60, inventoryIntervalSec: 3600, heartbeatSec: 30, probes: { network: { enabled: false } } } }),
+    { mode: 0o600 },
+  );
   agent = startProcess(process.execPath, [
     AGENT_BIN,
     'run',

@@ -23,6 +23,7 @@ let acmeId: number;
 let globexId: number;
 let scriptVersion: number;
 const marker = () => join(dir, 'ran.log');
+const LOOPBACK_POLICY = { version: 0, metricsIntervalSec: 60, inventoryIntervalSec: 3600, heartbeatSec: 30, probes: { network: { enabled: false } } };
 const dataDir = () => join(dir, 'collector');
 const SCRIPT = [
   'echo "début $VIGIE_PARAM_LABEL"',
@@ -128,6 +129,9 @@ beforeAll(async () => {
     writeFileSync(ceilingFile, `# local ceiling, set at install\nremote: ${ceiling}\n`, { mode: 0o644 });
     const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', stateDir], { VIGIE_ENROLL_TOKEN: token.token });
     agents[name] = { deviceId: Number(/device (\d+)/.exec(out)?.[1]), stateDir, ceilingFile };
+    // Loopback only from the first second: the agent starts with this policy (as if received before),
+    // so no default network check (the gateway's ping) can run before the collector's policy arrives.
+    writeFileSync(join(stateDir, 'state.json'), JSON.stringify({ policy: LOOPBACK_POLICY }), { mode: 0o600 });
     expect(JSON.parse(readFileSync(join(stateDir, 'remote-trust.json'), 'utf8')).current.keyId).toBe(
       (await admin.get('/api/v1/remote/key')).body.current.keyId,
     );

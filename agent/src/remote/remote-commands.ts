@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import {
+  ACTION_NEEDS,
   type AgentBody,
   type CommandEnvelope,
+  ceilingAllows,
   DEFAULT_SCRIPT_TIMEOUT_SEC,
   ErrorCodes,
   type ErrorKey,
@@ -195,7 +197,8 @@ export class RemoteCommands {
     const grant = this.grants.find(sha256, params);
     if (!grant) throw new VigieError('REMOTE_NOT_GRANTED', `no valid signed grant for script ${sha256.slice(0, 12)}… with these parameters`);
     const c = await this.ceiling();
-    if (c.ceiling !== 'scripts') throw new VigieError('REMOTE_CEILING', `this machine's local ceiling is "${c.ceiling}"${c.problem ? ` (${c.problem})` : ''}`);
+    if (!ceilingAllows(c.ceiling, ACTION_NEEDS['policy-script']))
+      throw new VigieError('REMOTE_CEILING', `this machine's local ceiling is "${c.ceiling}"${c.problem ? ` (${c.problem})` : ''}`);
     let stdout = '';
     let stderr = '';
     const out = new OutputStream(async (stream, _i, data) => {

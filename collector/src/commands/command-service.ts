@@ -190,10 +190,13 @@ export class CommandService {
     return { runId: result.runId, commands: this.list({ runId: result.runId }) };
   }
 
-  /** Queued commands past their expiry never run: marked expired (and audited). */
+  /**
+   * Commands past their expiry never run: queued ones, and sent ones the agent never answered (it
+   * would refuse them as expired; they no longer hold a slot of their run). Marked expired, audited.
+   */
   async expire(now = Date.now()): Promise<number> {
     const n = await this.db.writeTransaction(() => {
-      const rows = this.sql.prepare("SELECT id, client_id, device_id FROM commands WHERE state = 'queued' AND expires_at < ?").all(now) as {
+      const rows = this.sql.prepare("SELECT id, client_id, device_id FROM commands WHERE state IN ('queued', 'sent') AND expires_at < ?").all(now) as {
         id: string;
         client_id: number;
         device_id: number;

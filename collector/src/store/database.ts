@@ -22,10 +22,10 @@ import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
 import * as m009 from './migrations/009-facturx.js';
-import * as m009r from './migrations/009-remote.js';
-import * as m010 from './migrations/010-patches.js';
-import * as m011 from './migrations/011-patch-management.js';
-import * as m012 from './migrations/012-agent-updates.js';
+import * as m010 from './migrations/010-remote.js';
+import * as m011 from './migrations/011-patches.js';
+import * as m012 from './migrations/012-patch-management.js';
+import * as m013 from './migrations/013-agent-updates.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -47,10 +47,10 @@ const migrations: Record<string, Migration> = {
   '007-site-role': m007,
   '008-device-search': m008,
   '009-facturx': m009,
-  '010-patches': m010,
-  '011-patch-management': m011,
-  '012-agent-updates': m012,
-  '009-remote': m009r,
+  '010-remote': m010,
+  '011-patches': m011,
+  '012-patch-management': m012,
+  '013-agent-updates': m013,
 };
 
 /**
