@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLog } from '../log.js';
 import { markerPath, readMarker, type UpdateMarker, writeMarker } from './marker.js';
 import { compareVersions } from './semver.js';
-import { posixUpdatePlatform, type UpdatePlatform } from './update-platform.js';
+import type { UpdatePlatform } from './update-platform.js';
+import { posixUpdatePlatform } from './update-platform-posix.js';
 import { AgentUpdater, thisPlatform } from './updater.js';
 import { watchUpdate } from './watchdog.js';
 
