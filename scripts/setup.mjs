@@ -36,6 +36,8 @@ export const SYSTEM_PACKAGES = [
   'qpdf', // Factur-X tests: the shared validator reads the PDF structure; the tests take factur-x.xml out of the PDF
   'libxml2-utils', // Factur-X tests: xmllint checks the CII against its XSD (validator) and reads CII/UBL values back
   'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
+  'debootstrap', // e2e patches-debian-root: a Debian root made once from the host's own mirror (cached under /var/cache/vigie-test)
+  'debian-archive-keyring', // idem: debootstrap checks the mirror's Release signature with it (only recommended by debootstrap)
 ];
 
 function lockStamp() {

@@ -12,7 +12,13 @@ import { enrolStaff, type Staff } from './remote-fixtures.js';
 // its pending updates from local apt repositories this test builds — vigie-test-pkg 1.0 installed
 // and 1.1 published; vigie-test-sec and vigie-test-excluded 1.0 installed and 1.1 published as
 // security updates — installs vigie-test-pkg once approved (not while its local ceiling is `off`),
-// vigie-test-sec in a maintenance window, and never vigie-test-excluded; every step is audited.
+// vigie-test-sec in a maintenance window (whose postinst asks for a restart, which the policy's
+// 'window' reboot then orders), and never vigie-test-excluded; vigie-test-flaky, whose upgrade fails
+// once, is installed at its second attempt, vigie-test-broken, which always fails, is tried twice and
+// reported failed; every step is audited.
+//
+// The machine cannot really restart (it is this test machine's kernel): /usr/sbin/shutdown inside
+// the root (absent from a minbase root) is a stand-in that writes down how it was called.
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const skip = debianRootUnavailable();
 const PASSWORD = 'e2e-password-long-enough';
@@ -49,24 +55,43 @@ beforeAll(async () => {
   const pkg10 = buildDeb(debs, { name: 'vigie-test-pkg', version: '1.0' });
   const excluded10 = buildDeb(debs, { name: 'vigie-test-excluded', version: '1.0' });
   const sec10 = buildDeb(debs, { name: 'vigie-test-sec', version: '1.0' });
+  const flaky10 = buildDeb(debs, { name: 'vigie-test-flaky', version: '1.0' });
+  const broken10 = buildDeb(debs, { name: 'vigie-test-broken', version: '1.0' });
   writeFlatRepo(join(machine.root, 'srv/repo-main'), { origin: 'Vigie', label: 'Vigie', suite: 'vigie', codename: 'vigie', version: '1' }, [
     buildDeb(debs, { name: 'vigie-test-pkg', version: '1.1' }),
+    // Refuses its first upgrade (as a package whose preinst meets a lock or a full disk), not the second.
+    buildDeb(debs, {
+      name: 'vigie-test-flaky',
+      version: '1.1',
+      preinst:
+        'if [ ! -e /var/lib/vigie-test-flaky.tried ]; then touch /var/lib/vigie-test-flaky.tried; echo "vigie-test-flaky: first attempt refused" >&2; exit 1; fi',
+    }),
+    buildDeb(debs, { name: 'vigie-test-broken', version: '1.1', preinst: 'echo "vigie-test-broken: always refused" >&2; exit 1' }),
   ]);
   writeFlatRepo(
     join(machine.root, 'srv/repo-security'),
     { origin: 'Vigie', label: 'Vigie-Security', suite: 'vigie-security', codename: 'vigie-security', version: '1' },
-    [buildDeb(debs, { name: 'vigie-test-excluded', version: '1.1' }), buildDeb(debs, { name: 'vigie-test-sec', version: '1.1' })],
+    [
+      buildDeb(debs, { name: 'vigie-test-excluded', version: '1.1' }),
+      // As kernel and libc packages do on Debian: ask for a restart.
+      buildDeb(debs, { name: 'vigie-test-sec', version: '1.1', postinst: 'touch /run/reboot-required' }),
+    ],
   );
   mkdirSync(join(machine.root, 'srv/debs'), { recursive: true });
   machine.write('srv/debs/vigie-test-pkg_1.0_all.deb', readFileSync(pkg10));
   machine.write('srv/debs/vigie-test-excluded_1.0_all.deb', readFileSync(excluded10));
   machine.write('srv/debs/vigie-test-sec_1.0_all.deb', readFileSync(sec10));
+  machine.write('srv/debs/vigie-test-flaky_1.0_all.deb', readFileSync(flaky10));
+  machine.write('srv/debs/vigie-test-broken_1.0_all.deb', readFileSync(broken10));
   await machine.exec('dpkg', [
     '-i',
     '/srv/debs/vigie-test-pkg_1.0_all.deb',
     '/srv/debs/vigie-test-excluded_1.0_all.deb',
     '/srv/debs/vigie-test-sec_1.0_all.deb',
+    '/srv/debs/vigie-test-flaky_1.0_all.deb',
+    '/srv/debs/vigie-test-broken_1.0_all.deb',
   ]);
+  machine.write('usr/sbin/shutdown', '#!/bin/sh\necho "$*" >> /var/log/vigie-test-shutdown.log\n', 0o755);
   machine.write('etc/apt/sources.list', 'deb [trusted=yes] file:/srv/repo-main ./\ndeb [trusted=yes] file:/srv/repo-security ./\n');
   await machine.exec('apt-get', ['update', '-q']);
 
@@ -116,7 +141,7 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
       'the agent’s list',
       async () => {
         const r = await api('GET', `/api/v1/devices/${deviceId}/patches`);
-        return r.body?.pending?.length === 3 ? r.body : undefined;
+        return r.body?.pending?.length === 5 ? r.body : undefined;
       },
       90_000,
       500,
@@ -132,7 +157,7 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
     });
     expect(byName['vigie-test-sec']).toMatchObject({ installedVersion: '1.0', candidateVersion: '1.1', security: true });
     const compliance = await api('GET', `/api/v1/patches/compliance?clientId=${clientId}`);
-    expect(compliance.body.devices).toEqual([expect.objectContaining({ deviceId, state: 'pending', pending: 3, security: 2 })]);
+    expect(compliance.body.devices).toEqual([expect.objectContaining({ deviceId, state: 'pending', pending: 5, security: 2, rebootPending: false })]);
     // What the agent saw is the root's, not this machine's: dpkg inside says 1.0.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
     expect(await machine.exec('dpkg-query', ['-W', '-f=${Version}', 'vigie-test-pkg'])).toBe('1.0');
@@ -148,7 +173,8 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
   };
 
   it('installs an approved update only within the local ceiling, and never an excluded one', async () => {
-    const policy = await admin.put(`/api/v1/patch-policies/client/${clientId}`, { excluded: ['vigie-test-excluded'], reboot: 'never' });
+    // Restarts in maintenance windows only: the approved install outside one does not restart.
+    const policy = await admin.put(`/api/v1/patch-policies/client/${clientId}`, { excluded: ['vigie-test-excluded'], reboot: 'window' });
     expect(policy.status, JSON.stringify(policy.body)).toBe(200);
 
     // The machine's administrator set remote intervention off: the signed install is refused by the agent.
@@ -206,11 +232,20 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
     await waitFor('vigie-test-sec installed in the window', async () => (await dpkgVersion('vigie-test-sec')) === '1.1', 120_000, 1000);
     await waitFor('the agent’s list after it', async () => {
       const r = await api('GET', `/api/v1/devices/${deviceId}/patches`);
-      return r.body.pending.length === 1 ? r.body : undefined;
+      return r.body.pending.length === 3 && r.body.rebootPending === true ? r.body : undefined;
     });
     expect(await dpkgVersion('vigie-test-excluded')).toBe('1.0');
     const after = await api('GET', `/api/v1/devices/${deviceId}/patches`);
-    expect(after.body.pending.map((p: { name: string }) => p.name)).toEqual(['vigie-test-excluded']);
+    expect(after.body.pending.map((p: { name: string }) => p.name).sort()).toEqual(['vigie-test-broken', 'vigie-test-excluded', 'vigie-test-flaky']);
+    // The package asked for a restart, the policy allows one in the window: ordered, with the policy's delay.
+    const shutdowns = await waitFor('the restart ordered', async () => {
+      const log = await machine.exec('cat', ['/var/log/vigie-test-shutdown.log']).catch(() => '');
+      return log.trim() ? log.trim().split('\n') : undefined;
+    });
+    expect(shutdowns).toHaveLength(1);
+    expect(shutdowns[0]).toMatch(/^-r \+5 Vigie/);
+    const compliance = await api('GET', `/api/v1/patches/compliance?clientId=${clientId}`);
+    expect(compliance.body.devices).toEqual([expect.objectContaining({ deviceId, rebootPending: true })]);
     const sent = (await admin.get(`/api/v1/commands?deviceId=${deviceId}&action=patch-install`)).body.commands as { args: { packages: { name: string }[] } }[];
     expect(sent.flatMap((c) => c.args.packages.map((p) => p.name))).not.toContain('vigie-test-excluded');
 
@@ -226,5 +261,48 @@ describe.skipIf(skip)(`patch management in a debootstrapped Debian root${skip ? 
     ])
       expect(actions, a).toContain(a);
     expect(actions.filter((a) => a === 'patch.package.installed ok')).toHaveLength(2);
+  });
+
+  it('a failed package is tried once more: installed at its second attempt, or reported failed after two; no restart when the policy says ask', async () => {
+    const policy = await admin.put(`/api/v1/patch-policies/client/${clientId}`, { excluded: ['vigie-test-excluded'], reboot: 'ask' });
+    expect(policy.status, JSON.stringify(policy.body)).toBe(200);
+    await admin.stepUp();
+    const approved = await admin.post(`/api/v1/devices/${deviceId}/patches/approve`, {
+      packages: [{ name: 'vigie-test-flaky' }, { name: 'vigie-test-broken' }],
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    const done = await waitFor(
+      'the install’s result',
+      async () => {
+        const c = await commandOf(approved.body.commands[0].commandId);
+        return c?.state === 'succeeded' || c?.state === 'failed' ? c : undefined;
+      },
+      180_000,
+    );
+    // One package failed: the command failed, each package's outcome kept.
+    expect(done.state, done.output).toBe('failed');
+    expect(done.output).toContain('vigie-test-flaky: first attempt refused');
+    expect(done.output).toMatch(/vigie-test-flaky=1\.1: .*trying once more/);
+    expect(done.output.match(/vigie-test-broken: always refused/g)).toHaveLength(2);
+    expect(await dpkgVersion('vigie-test-flaky')).toBe('1.1');
+    expect(await dpkgVersion('vigie-test-broken')).toBe('1.0');
+    const results = (await admin.get(`/api/v1/devices/${deviceId}/patch-installs`)).body.results as { name: string; state: string; attempts: number }[];
+    expect(
+      results
+        .filter((r) => r.name !== 'vigie-test-pkg' && r.name !== 'vigie-test-sec')
+        .map((r) => [r.name, r.state, r.attempts])
+        .sort(),
+    ).toEqual([
+      ['vigie-test-broken', 'failed', 2],
+      ['vigie-test-flaky', 'installed', 2],
+    ]);
+    // A restart is still pending, but 'ask' leaves it to a technician: still the one restart of the window.
+    await waitFor('the agent’s list after it', async () => {
+      const r = await api('GET', `/api/v1/devices/${deviceId}/patches`);
+      return r.body.pending.length === 2 ? r.body : undefined;
+    });
+    expect((await machine.exec('cat', ['/var/log/vigie-test-shutdown.log'])).trim().split('\n')).toHaveLength(1);
+    const actions = (await auditActions()).map((e) => `${e.action} ${e.result ?? ''}`.trim());
+    expect(actions).toContain('patch.package.failed failed after 2 attempt(s)');
   });
 });

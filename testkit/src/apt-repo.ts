@@ -8,6 +8,9 @@ export interface DebSpec {
   name: string;
   version: string;
   description?: string;
+  /** Maintainer scripts (shell), as packages carry them: a preinst that fails aborts the upgrade, a postinst may ask for a restart. */
+  preinst?: string;
+  postinst?: string;
 }
 
 /**
@@ -32,6 +35,10 @@ export function buildDeb(outDir: string, spec: DebSpec): string {
       '',
     ].join('\n'),
   );
+  for (const script of ['preinst', 'postinst'] as const) {
+    const body = spec[script];
+    if (body !== undefined) writeFileSync(join(work, 'DEBIAN', script), `#!/bin/sh\nset -e\n${body}\n`, { mode: 0o755 });
+  }
   mkdirSync(outDir, { recursive: true });
   const deb = join(outDir, `${spec.name}_${spec.version}_all.deb`);
   execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', work, deb], { stdio: 'ignore' });

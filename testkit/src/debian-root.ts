@@ -14,7 +14,7 @@ import { join } from 'node:path';
  */
 
 /** The mirror and release this machine's apt uses for Debian itself (deb822 `debian.sources` or `sources.list`). */
-export function hostDebianMirror(): { mirror: string; suite: string } {
+export function hostDebianMirror(): { mirror: string; suite: string; keyring?: string } {
   const release = readFileSync('/etc/os-release', 'utf8');
   const suite = /^VERSION_CODENAME=(\S+)$/m.exec(release)?.[1];
   if (!suite) throw new Error('/etc/os-release names no VERSION_CODENAME: not a Debian release');
@@ -23,7 +23,9 @@ export function hostDebianMirror(): { mirror: string; suite: string } {
     for (const stanza of readFileSync(deb822, 'utf8').split(/\n\s*\n/)) {
       const uri = /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
       const suites = /^Suites:\s*(.+)$/m.exec(stanza)?.[1]?.split(/\s+/) ?? [];
-      if (uri && suites.includes(suite)) return { mirror: uri, suite };
+      // The keyring apt checks this mirror with, when the source names one: debootstrap checks with the same.
+      const keyring = /^Signed-By:\s*(\/\S+)\s*$/m.exec(stanza)?.[1];
+      if (uri && suites.includes(suite)) return { mirror: uri, suite, ...(keyring && existsSync(keyring) ? { keyring } : {}) };
     }
   }
   if (existsSync('/etc/apt/sources.list')) {
@@ -41,7 +43,7 @@ export const DEBIAN_ROOT_CACHE = process.env.VIGIE_TEST_CACHE ?? '/var/cache/vig
  * was interrupted is never taken for a root, and two builds at once just race to the same result.
  */
 export function cachedDebianRoot(opts: { include?: string[]; cacheDir?: string } = {}): { dir: string; built: boolean; ms: number } {
-  const { mirror, suite } = hostDebianMirror();
+  const { mirror, suite, keyring } = hostDebianMirror();
   const include = [...(opts.include ?? [])].sort();
   const version = execFileSync('debootstrap', ['--version'], { encoding: 'utf8' }).trim();
   const key = createHash('sha256').update(JSON.stringify({ mirror, suite, include, version })).digest('hex').slice(0, 12);
@@ -53,7 +55,8 @@ export function cachedDebianRoot(opts: { include?: string[]; cacheDir?: string }
   rmSync(tmp, { recursive: true, force: true });
   const started = Date.now();
   try {
-    execFileSync('debootstrap', ['--variant=minbase', ...(include.length > 0 ? [`--include=${include.join(',')}`] : []), suite, tmp, mirror], {
+    const options = ['--variant=minbase', ...(keyring ? [`--keyring=${keyring}`] : []), ...(include.length > 0 ? [`--include=${include.join(',')}`] : [])];
+    execFileSync('debootstrap', [...options, suite, tmp, mirror], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 15 * 60_000,
     });
