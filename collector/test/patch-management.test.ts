@@ -168,3 +168,18 @@ describe('approvals and the schedule', () => {
     expect((await acmeUser.get(`/api/v1/devices/${globexDevice}/patch-installs`)).status).toBe(404);
   });
 });
+
+describe('patch policies by level', () => {
+  it('a site’s and a device’s policy override the client’s key by key (the narrowest wins), exclusions add up', async () => {
+    const site = await admin.put(`/api/v1/patch-policies/site/${h.acme.siteId}`, { excluded: ['linux-image-*'], reboot: 'never' });
+    expect(site.status, JSON.stringify(site.body)).toBe(200);
+    const device = await admin.put(`/api/v1/patch-policies/device/${cred.deviceId}`, { securityInWindow: false, reboot: 'ask', rebootDelayMin: 15 });
+    expect(device.status, JSON.stringify(device.body)).toBe(200);
+    const effective = await acmeUser.get(`/api/v1/devices/${cred.deviceId}/patch-policy`);
+    expect(effective.body.policy).toEqual({ securityInWindow: false, excluded: ['linux-image-*', 'vigie-test-excl*'], reboot: 'ask', rebootDelayMin: 15 });
+    expect(audit('patch.policy.update').map((a) => a.target)).toEqual([`client:${h.acme.clientId}`, `site:${h.acme.siteId}`, `device:${cred.deviceId}`]);
+    // Another client's device keeps the defaults: nothing leaks across clients.
+    const other = await admin.get(`/api/v1/devices/${globexDevice}/patch-policy`);
+    expect(other.body.policy).toEqual({ securityInWindow: true, excluded: [], reboot: 'ask', rebootDelayMin: 5 });
+  });
+});
