@@ -10,9 +10,14 @@ import { runPnpm } from './pnpm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+// Debian packages the agent itself needs to run here (`npm start`); the .deb declares the same Depends.
+export const RUNTIME_PACKAGES = [
+  'iputils-ping', // network probe: ping through the `ping` package
+];
+
 // Debian packages the test suites use (real components, started by the tests themselves).
 export const SYSTEM_PACKAGES = [
-  'iputils-ping', // network probe: ping through the `ping` package
+  ...RUNTIME_PACKAGES,
   'openssl', // network probe tests: a short-lived TLS certificate
   'snmpd', // site role SNMP poller tests: a real agent on loopback
   'snmp', // idem: snmpget/snmpwalk to look at what it serves
@@ -36,6 +41,8 @@ export const SYSTEM_PACKAGES = [
   'qpdf', // Factur-X tests: the shared validator reads the PDF structure; the tests take factur-x.xml out of the PDF
   'libxml2-utils', // Factur-X tests: xmllint checks the CII against its XSD (validator) and reads CII/UBL values back
   'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
+  'iproute2', // security suite: its network namespace with only loopback (ip netns), metadata addresses on its lo
+  'influxdb', // InfluxDB 1.6 metric store: contract and collector tests, e2e influx-metrics, bench influx-ingest (influxd started by each)
   'debootstrap', // e2e patches-debian-root: a Debian root made once from the host's own mirror (cached under /var/cache/vigie-test)
   'debian-archive-keyring', // idem: debootstrap checks the mirror's Release signature with it (only recommended by debootstrap)
 ];

@@ -13,6 +13,7 @@ import {
 import type { Log } from './log.js';
 import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
+import type { ProbeDefinition } from './probes/probe.js';
 import { PROBES } from './probes/registry.js';
 import { ProbeRunner } from './probes/runner.js';
 import { RemoteCommands } from './remote/remote-commands.js';
@@ -31,6 +32,8 @@ export interface RuntimeOptions {
   /** Replaceable for tests; default: the real probes. */
   sampler?: { prime(): Promise<void>; sample(): Promise<Record<string, number>> };
   inventory?: () => Promise<Inventory>;
+  /** Replaceable for tests; default: the registry's probes. */
+  probes?: readonly ProbeDefinition[];
   /** The local ceiling file for remote intervention (default: the platform's, written by the installer). */
   ceilingFile?: string;
 }
@@ -50,6 +53,7 @@ export class AgentRuntime {
   private connection!: CollectorConnection;
   private state: AgentState = {};
   private policy: PolicyBody = DEFAULT_POLICY;
+  private probesStarted = false;
   private metricsTimer: NodeJS.Timeout | undefined;
   private metricsDueAt = 0;
   private inventoryTimer: NodeJS.Timeout | undefined;
@@ -80,7 +84,8 @@ export class AgentRuntime {
 
   async start(): Promise<void> {
     this.state = await loadState(this.o.stateDir);
-    if (this.state.policy && isValidCollectorBody('policy', this.state.policy)) this.policy = this.state.policy;
+    const saved = this.state.policy !== undefined && isValidCollectorBody('policy', this.state.policy);
+    if (saved) this.policy = this.state.policy!;
     this.updater = new AgentUpdater({
       stateDir: this.o.stateDir,
       log: this.o.log,
@@ -120,7 +125,7 @@ export class AgentRuntime {
         }),
     });
     this.probes = new ProbeRunner(
-      PROBES,
+      this.o.probes ?? PROBES,
       async (results, reports) => {
         // A report (the pending-updates list) goes first: the check that follows sums it up.
         for (const r of reports) await this.emit(r.type, r.body);
@@ -130,9 +135,11 @@ export class AgentRuntime {
       process.platform,
       (sha, params, timeoutMs) => this.remote.runGrantedScript(sha, params, timeoutMs),
     );
-    this.probes.apply(this.policy);
     this.site = new SiteRole((type, body) => this.emit(type, body), this.o.log);
-    this.site.apply(this.policy);
+    // Probes run with the provider's policy, never with the built-in defaults: the one saved from
+    // an earlier contact now, else the collector's first (a probe it disables, or a gateway it must
+    // not ping, is then never run before it arrives).
+    if (saved) this.startProbes(this.policy);
     await this.sampler.prime();
     this.connection.start();
     this.scheduleMetrics(Math.min(1000, this.policy.metricsIntervalSec * 1000));
@@ -168,12 +175,18 @@ export class AgentRuntime {
 
   /** After patches were installed: the patches probe runs now, its list goes to the collector. */
   private async listPatchesNow(): Promise<{ rebootPending: boolean | null }> {
-    const probe = PROBES.find((p) => p.spec.id === 'patches');
+    const probe = (this.o.probes ?? PROBES).find((p) => p.spec.id === 'patches');
     const cfg = probe && resolveProbeConfig(probe.spec, this.policy.probes.patches);
     if (!probe || !cfg?.ok) return { rebootPending: null };
     const results = await this.probes.runOnce(probe, cfg.config as { timeoutSec: number });
     const r = results.find((x) => x.check === 'patches')?.values?.rebootPending;
     return { rebootPending: typeof r === 'boolean' ? r : null };
+  }
+
+  private startProbes(p: PolicyBody): void {
+    this.probesStarted = true;
+    this.probes.apply(p);
+    this.site.apply(p);
   }
 
   private applyPolicy(p: PolicyBody): void {
@@ -186,10 +199,7 @@ export class AgentRuntime {
     const probesChanged = JSON.stringify(p.probes) !== JSON.stringify(this.policy.probes);
     this.policy = p;
     this.state.policy = p;
-    if (probesChanged && !this.stopped) {
-      this.probes.apply(p);
-      this.site.apply(p);
-    }
+    if ((probesChanged || !this.probesStarted) && !this.stopped) this.startProbes(p);
     saveState(this.o.stateDir, this.state).catch((err: Error) => this.o.log.warn('could not save the policy', { err: err.message }));
     if (changed && !this.stopped) {
       this.o.log.info('policy applied', { version: p.version, metricsIntervalSec: p.metricsIntervalSec, inventoryIntervalSec: p.inventoryIntervalSec });

@@ -1,12 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { PROTOCOL_VERSION, parisDate } from '@vigie/shared';
+import { PROTOCOL_VERSION, parisDate, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
+import { loggerOptions } from './api/log-options.js';
 import { prometheusText } from './api/prometheus.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { AuthRepository } from './auth/repository.js';
@@ -18,9 +19,9 @@ import { InvoiceService } from './billing/invoicing.js';
 import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
-import { type ClusterBus, LocalBus } from './cluster/bus.js';
+import { type ClusterBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
 import { createRemote, type Remote } from './commands/module.js';
-import type { CollectorConfig } from './config.js';
+import { type CollectorConfig, servedOverHttps } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerEnrollRoutes } from './enroll/routes.js';
@@ -47,7 +48,10 @@ import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
-import { SqliteMetricStore } from './store/sqlite-metric-store.js';
+import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
+import type { MetricStore } from './store/metric-store.js';
+import { openMetricStore } from './store/open-metric-store.js';
+import { ensurePrivateDir } from './store/private-files.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
@@ -59,7 +63,7 @@ export const COLLECTOR_VERSION = '0.1.0';
 export interface Collector {
   app: FastifyInstance;
   db: Database;
-  metrics: SqliteMetricStore;
+  metrics: MetricStore;
   channel: AgentChannel;
   pipeline: IngestPipeline;
   auth: AuthRepository;
@@ -90,30 +94,39 @@ export interface Collector {
 /** Opens the store, runs migrations and assembles the collector (not listening yet). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus } = {}): Promise<Collector> {
   const bus = opts.bus ?? new LocalBus();
+  const startupLog: string[] = [];
+  ensurePrivateDir(config.dataDir);
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
-  const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
+  const metrics = await openMetricStore(db, config.metrics, config.retention, bus.workerId, (msg) => startupLog.push(msg)).catch(async (err) => {
+    await db.close();
+    throw err;
+  });
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
   // New agents pin the provider's current command-signing key (remote intervention, created below).
   const enrollment = new EnrollmentService(db, () => remote.keys.current());
   const devices = new DevicesRepository(db);
-  const limiter = new LoginLimiter();
+  const limiter = new LoginLimiter(db);
+  const https = servedOverHttps(config);
+  const secureCookies = config.secureCookies || https;
 
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.token', 'res.headers["set-cookie"]'],
-        censor: '[redacted]',
-      },
-    },
+    ...(config.tls ? { https: readTls(config.tls) } : {}),
+    logger: loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    // X-Forwarded-For and -Proto only from the configured proxies (--trust-proxy): anyone else could forge them.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
-  // A user who must enrol TOTP first hears nothing live until then (as the API answers nothing else).
-  const live = new LiveChannel(auth, (user) => !remote.totp.required(user) || remote.totp.enabled(user.id));
+  const publicOrigin = config.notifications.publicUrl ? new URL(config.notifications.publicUrl).origin : undefined;
+  const live = new LiveChannel(auth, {
+    recheckMs: config.liveRecheckMs,
+    allowedOrigins: publicOrigin ? [publicOrigin] : [],
+    onError: (err) => app.log.error({ err }, 'live session check failed'),
+    // A user who must enrol TOTP first hears nothing live until then (as the API answers nothing else).
+    admit: (user) => !remote.totp.required(user) || remote.totp.enabled(user.id),
+  });
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
@@ -165,21 +178,40 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   });
   registerErrorHandling(app);
+  for (const msg of startupLog) app.log.info(msg);
+  if (metrics instanceof InfluxMetricStore)
+    metrics.onExpired = (deviceId, values, oldestTs) =>
+      app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
+    // Browsers that reached us over HTTPS (directly or through the TLS proxy) never fall back to HTTP.
+    if (https) reply.header('strict-transport-security', 'max-age=31536000');
     reply.header(
       'content-security-policy',
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     return payload;
   });
-  registerAuth(app, { db, auth, limiter, secureCookies: config.secureCookies, secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input) });
+  // Ended sessions close their live sockets on every process (the socket may be held by another worker).
+  bus.subscribe((m) => m.type === 'sessions-ended' && live.endSessions({ userId: m.userId, idHash: m.idHash }, m.reason));
+  const sessionsEnded = (e: { userId: number; idHash?: string; reason: SessionEndReason }) => bus.publish({ type: 'sessions-ended', ...e });
+  registerAuth(app, {
+    db,
+    auth,
+    limiter,
+    secureCookies,
+    sessionsEnded,
+    secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input),
+  });
   remote.registerEarly(app);
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
-  registerUserRoutes(app, db, auth, tenants, (userId) => bus.publish({ type: 'user-disabled', userId }));
+  registerUserRoutes(app, db, auth, tenants, {
+    onDisabled: (userId) => bus.publish({ type: 'user-disabled', userId }),
+    sessionsEnded,
+  });
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
@@ -205,13 +237,18 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const incidents = new IncidentService(db, tickets, config.incidents, (change, incident) =>
     publishLive({ type: 'incident', clientId: incident.client_id, data: { change, incident } }),
   );
-  const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
-  rules.ensureDefaults();
+  const rules = new RuleEngine(db, metrics, incidents, {
+    siteOutageMinAgents: 3,
+    siteOutageMinShare: 0.5,
+    isConnected: (id) => channel.isConnected(id),
+    log: app.log.child({ domain: 'rules' }),
+  });
+  await rules.ensureDefaults();
   // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
   if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
-  registerStatsRoutes(app, { db, retention: config.retention });
+  registerStatsRoutes(app, { db, metrics, retention: config.retention });
   const patches = createPatches({ db, remote, log: app.log.child({ domain: 'patches' }) });
   patches.registerRoutes(app);
   if (bus.workerId === 1) patches.start(config.patchIntervalMs);
@@ -227,6 +264,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
     db,
+    metrics,
     settings: config.reports,
     retention: config.retention,
     notifications: config.notifications,
@@ -259,7 +297,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, rules.stats, metrics instanceof InfluxMetricStore ? metrics.stats : undefined);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -339,7 +377,12 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (!https && !isLoopback(config.host))
+        app.log.warn(
+          { host: config.host },
+          'serving plain HTTP on a network address: passwords and session cookies cross the network in clear; use --tls-cert/--tls-key, or a TLS proxy with --public-url https://… and --trust-proxy',
+        );
+      return `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     },
     async close() {
       if (closed) return;
@@ -367,4 +410,20 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   };
   return collector;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The PEM files of --tls-cert/--tls-key, with an error that names the file that could not be read. */
+function readTls(tls: NonNullable<CollectorConfig['tls']>): { cert: Buffer; key: Buffer } {
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new VigieError('VALIDATION', `cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: read('certificate', tls.certFile), key: read('key', tls.keyFile) };
 }

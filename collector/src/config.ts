@@ -3,6 +3,7 @@ import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './incidents/se
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './store/metric-store.js';
+import type { MetricsSettings } from './store/open-metric-store.js';
 
 export interface CollectorConfig {
   host: string;
@@ -13,6 +14,8 @@ export interface CollectorConfig {
   dbPath?: string;
   synchronous: 'full' | 'normal';
   channel: ChannelSettings;
+  /** The metric store: SQLite (default) or InfluxDB (`--metrics`, VIGIE_METRICS_URL). */
+  metrics: MetricsSettings;
   retention: RetentionPolicy;
   /** The support mailbox (inbound SMTP) — off unless a port is given. */
   mail: { inboundHost: string; inboundPort?: number | undefined; supportAddress: string; maxMessageBytes: number };
@@ -34,7 +37,17 @@ export interface CollectorConfig {
   downloadsDir?: string | undefined;
   /** Folder of the dashboard's static files, if it should be served. */
   dashboardDir?: string | undefined;
+  /** Session cookies marked Secure (also when TLS is served or the public URL is https). */
   secureCookies: boolean;
+  /** Serve HTTPS (and WSS) directly: PEM files, read at start. */
+  tls?: { certFile: string; keyFile: string } | undefined;
+  /**
+   * Proxies (addresses or CIDR blocks, or proxy-addr's `loopback`, `linklocal`, `uniquelocal`) whose
+   * X-Forwarded-For / -Proto are believed; from anyone else they are ignored. Empty: none.
+   */
+  trustProxy: string[];
+  /** How often each live socket's session is checked again (expiry). */
+  liveRecheckMs: number;
   logLevel: string;
   /** Bytes accepted in a REST body. */
   bodyLimit: number;
@@ -48,6 +61,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     dataDir,
     synchronous: 'full',
     channel: { ...DEFAULT_CHANNEL_SETTINGS },
+    metrics: {},
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,
@@ -59,8 +73,15 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     mail: { inboundHost: '127.0.0.1', supportAddress: 'support@vigie.local', maxMessageBytes: 10 * 1024 * 1024 },
     notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },
     secureCookies: false,
+    trustProxy: [],
+    liveRecheckMs: 15_000,
     logLevel: 'info',
     bodyLimit: 1024 * 1024,
     ...overrides,
   };
+}
+
+/** Whether the browser reaches the collector over HTTPS: TLS served here, or an https public URL (a TLS proxy in front). */
+export function servedOverHttps(config: Pick<CollectorConfig, 'tls' | 'notifications'>): boolean {
+  return config.tls !== undefined || (config.notifications.publicUrl?.startsWith('https://') ?? false);
 }

@@ -25,8 +25,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A real collector on loopback with a temporary SQLite file, two clients and one user per role. */
-export async function startHarness(overrides: Partial<CollectorConfig> = {}): Promise<Harness> {
+/**
+ * A real collector on loopback with a temporary SQLite file, two clients and one user per role.
+ * `beforeListen` may add Fastify hooks (which must be added before the server listens).
+ */
+export async function startHarness(overrides: Partial<CollectorConfig> = {}, beforeListen?: (c: Collector) => void): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-collector-'));
   const collector = await createCollector(
     defaultConfig({
@@ -39,6 +42,7 @@ export async function startHarness(overrides: Partial<CollectorConfig> = {}): Pr
       ...overrides,
     }),
   );
+  beforeListen?.(collector);
   const url = await collector.listen();
   const { tenants, auth } = collector;
   const acmeId = await tenants.createClient('Acme SARL');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCollector, type TestCollector } from '../test/collector.js';
-import { accountIds, addSystemdUnits, dpkg, makeDpkgRoot } from '../test/dpkg-root.js';
+import { accountIds, addSystemdUnits, dpkg, makeDpkgRoot, recordInstalled } from '../test/dpkg-root.js';
 import { AGENT_VERSION, buildDeb, type DebBuild } from './deb.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -14,9 +14,11 @@ let outDir: string;
 let collector: TestCollector;
 const roots: string[] = [];
 
-function newRoot(): string {
+/** A throw-away root where the agent's dependencies are installed (unless `bare`). */
+function newRoot(bare = false): string {
   const r = makeDpkgRoot();
   roots.push(r);
+  if (!bare) recordInstalled(r, 'iputils-ping');
   return r;
 }
 
@@ -44,6 +46,8 @@ describe('the .deb package (dpkg-deb)', () => {
     expect(deb.path.endsWith(`vigie-agent_${AGENT_VERSION}_amd64.deb`)).toBe(true);
     const field = (f: string) => execFileSync('dpkg-deb', ['--field', deb.path, f], { encoding: 'utf8' }).trim();
     expect([field('Package'), field('Version'), field('Architecture'), field('Section')]).toEqual(['vigie-agent', AGENT_VERSION, 'amd64', 'admin']);
+    // The network probe pings through the system's ping program.
+    expect(field('Depends')).toBe('iputils-ping');
     const info = execFileSync('dpkg-deb', ['--info', deb.path], { encoding: 'utf8' });
     for (const s of ['postinst', 'prerm', 'postrm']) expect(info).toMatch(new RegExp(`\\d+ bytes,\\s+\\d+ lines\\s+\\*\\s+${s}\\s+#!/bin/sh`));
   });
@@ -106,6 +110,14 @@ describe('the systemd unit', () => {
 
 describe.skipIf(!isRoot)('installing into a throw-away root (dpkg --root, maintainer scripts chrootless)', () => {
   let root: string;
+  it('is not installed where iputils-ping is not', async () => {
+    const bare = newRoot(true);
+    const r = await dpkg(bare, ['-i', deb.path]);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/vigie-agent depends on iputils-ping; however:\s+Package iputils-ping is not installed/);
+    expect(existsSync(join(bare, 'var/lib/vigie-agent'))).toBe(false);
+  });
+
   it('creates the user and the 0700 state folder, enrolls from enroll.env and deletes it, and enables the service', async () => {
     root = newRoot();
     const envFile = writeEnrollEnv(root, collector.base, collector.tokens[0]!);

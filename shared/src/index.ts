@@ -5,3 +5,4 @@ export * from './patches/index.js';
 export * from './probes/index.js';
 export * from './protocol/index.js';
 export * from './remote/index.js';
+export * from './secrets/url-credentials.js';

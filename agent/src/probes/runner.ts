@@ -1,4 +1,4 @@
-import { type CheckResult, type PolicyBody, resolveProbeConfig } from '@vigie/shared';
+import { type CheckResult, maskUrlCredentials, maskUrlCredentialsDeep, type PolicyBody, resolveProbeConfig } from '@vigie/shared';
 import type { Log } from '../log.js';
 import { noGrantedScripts, type ProbeContext, type ProbeDefinition, type ProbeReport, type RunGrantedScript, runCommand } from './probe.js';
 
@@ -86,6 +86,14 @@ export class ProbeRunner {
     } finally {
       clearTimeout(timer);
     }
+    // A URL in a policy may carry a password (`http://user:pw@…`, restic's `rest:https://…`): results
+    // name their target and what a tool said, and reach client users, so the password is masked here.
+    results = results.map((r) => ({
+      ...r,
+      target: maskUrlCredentials(r.target),
+      message: maskUrlCredentials(r.message),
+      ...(r.values ? { values: maskUrlCredentialsDeep(r.values) } : {}),
+    }));
     if (results.length > 0 || reports.length > 0) await this.emit(results, reports);
     return results;
   }

@@ -1,5 +1,6 @@
 import type { CheckResult, FlowBucket, FlowsProbeConfig, InterfaceTotals } from '@vigie/shared';
 import type { Log } from '../log.js';
+import { blockedReason, OPT_IN_REASONS } from '../outbound/index.js';
 import { FlowAggregator, FlowReceiver, type FlowRecord, type FlowSink } from './flows/index.js';
 
 interface IfCounters {
@@ -90,6 +91,19 @@ class ExporterFolds implements FlowSink {
 }
 
 /**
+ * The exporters the receiver accepts. The outbound guard's ranges apply: no router exports from a
+ * metadata, link-local or multicast address, and a UDP source is easily forged, so such an entry is
+ * dropped from the allowlist (its datagrams are then counted as refused) unless the policy opts in.
+ */
+export function guardExporters(config: Pick<FlowsProbeConfig, 'exporters' | 'allowLinkLocal'>): { allowed: string[]; refused: string[] } {
+  const refused = config.exporters.filter((e) => {
+    const reason = blockedReason(e);
+    return reason !== undefined && !(config.allowLinkLocal === true && OPT_IN_REASONS.has(reason));
+  });
+  return { allowed: config.exporters.filter((e) => !refused.includes(e)), refused };
+}
+
+/**
  * Starts the flow receiver of the site role: NetFlow v5/v9 and IPFIX from the allowed exporters,
  * folded per exporter and period, sent as `flows` messages every period (whole buckets only).
  */
@@ -102,7 +116,9 @@ export async function startFlowRole(
 ): Promise<{ close(): Promise<void> }> {
   const folds = new ExporterFolds(config);
   const ipv6 = config.bind.includes(':');
-  const receiver = new FlowReceiver({ port: config.port, host: config.bind, ipv6, allowedExporters: config.exporters, sink: folds });
+  const { allowed, refused } = guardExporters(config);
+  if (refused.length > 0) log.warn('flow exporters refused by the outbound guard', { exporters: refused });
+  const receiver = new FlowReceiver({ port: config.port, host: config.bind, ipv6, allowedExporters: allowed, sink: folds });
   const bound = await receiver.start();
   log.info('site role: flow receiver listening', { address: bound.address, port: bound.port, exporters: config.exporters.length });
   const flush = async (all: boolean) => {

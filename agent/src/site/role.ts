@@ -141,7 +141,7 @@ export class SiteRole {
         try {
           let poller = s.pollers.get(key) as InstanceType<SnmpModule['SnmpPoller']> | undefined;
           if (!poller) {
-            poller = new mod.SnmpPoller(target);
+            poller = new mod.SnmpPoller(target, { allowLinkLocal: s.config.allowLinkLocal ?? false });
             s.pollers.set(key, poller);
           }
           const result = await poller.poll(Date.now());
@@ -158,6 +158,8 @@ export class SiteRole {
                   description: result.identity.sysDescr.slice(0, 4096),
                   objectId: result.identity.sysObjectID.slice(0, 256),
                   uptimeSec: result.identity.sysUpTime,
+                  ...(result.identity.sysLocation ? { location: result.identity.sysLocation.slice(0, 256) } : {}),
+                  ...(result.identity.sysContact ? { contact: result.identity.sysContact.slice(0, 256) } : {}),
                 }
               : {}),
             serials: (result.identity?.serials ?? [])

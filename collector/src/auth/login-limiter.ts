@@ -1,44 +1,90 @@
+import type { Database } from '../store/database.js';
+
 /** A key with the number of failures it may reach within the window before being refused. */
 export interface LimitKey {
   key: string;
   max: number;
 }
 
+export interface LoginLimiterOptions {
+  /** Failures count for this long (sliding window). */
+  windowMs: number;
+  /** The table never holds more rows than this: the oldest failures go first. */
+  maxRows: number;
+}
+
+const DEFAULTS: LoginLimiterOptions = { windowMs: 15 * 60_000, maxRows: 200_000 };
+
 /**
- * Counts failed attempts per key in a sliding window; once a key reaches its limit, further
- * attempts are refused until old failures leave the window. Logins use three keys: the address
- * with the account (tight), the account alone, and the address alone (loose, against spraying).
+ * Counts failed attempts per key in a sliding window, in the store: every collector process of a
+ * cluster sees the same counts (with N workers an attacker does not get N times the attempts).
+ * Failures older than the window are pruned as new ones come; past `maxRows` the oldest go, never
+ * all of them at once.
  */
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
+  private readonly opts: LoginLimiterOptions;
+  private writes = 0;
 
-  constructor(private readonly windowMs = 15 * 60_000) {}
-
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
+  constructor(
+    private readonly db: Database,
+    opts: Partial<LoginLimiterOptions> = {},
+  ) {
+    this.opts = { ...DEFAULTS, ...opts };
   }
 
-  blocked(keys: LimitKey[], now = Date.now()): boolean {
-    return keys.some((k) => this.recent(k.key, now).length >= k.max);
+  /** True when one of the keys reached its limit. */
+  blocked(keys: readonly LimitKey[], now = Date.now()): Promise<boolean> {
+    if (keys.length === 0) return Promise.resolve(false);
+    return this.db.writeLock(() => {
+      const rows = this.db.sqlite
+        .prepare('SELECT key, count(*) AS n FROM login_failures WHERE key IN (SELECT value FROM json_each(?)) AND at > ? GROUP BY key')
+        .all(JSON.stringify(keys.map((k) => k.key)), now - this.opts.windowMs) as { key: string; n: number }[];
+      const counts = new Map(rows.map((r) => [r.key, r.n]));
+      return keys.some((k) => (counts.get(k.key) ?? 0) >= k.max);
+    });
   }
 
-  fail(keys: LimitKey[], now = Date.now()): void {
-    if (this.failures.size > 100_000) this.failures.clear(); // bounded memory under a spray attack
-    for (const k of keys) this.failures.set(k.key, [...this.recent(k.key, now), now]);
+  fail(keys: readonly LimitKey[], now = Date.now()): Promise<void> {
+    return this.db.writeTransaction(() => {
+      const insert = this.db.sqlite.prepare('INSERT INTO login_failures (key, at) VALUES (?, ?)');
+      for (const k of keys) insert.run(k.key, now);
+      this.db.sqlite.prepare('DELETE FROM login_failures WHERE at <= ?').run(now - this.opts.windowMs);
+      // Counting the table costs a scan: done every few hundred writes, enough to keep it bounded.
+      if (++this.writes % 256 === 0 || this.opts.maxRows < 1000) {
+        const { n } = this.db.sqlite.prepare('SELECT count(*) AS n FROM login_failures').get() as { n: number };
+        if (n > this.opts.maxRows)
+          this.db.sqlite.prepare('DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures ORDER BY at LIMIT ?)').run(n - this.opts.maxRows);
+      }
+    });
   }
 
-  succeed(keys: LimitKey[]): void {
-    for (const k of keys) this.failures.delete(k.key);
+  /** Forgets the failures of these keys (a trusted browser that signed in). */
+  succeed(keys: readonly LimitKey[]): Promise<void> {
+    return this.db.writeTransaction(() => {
+      const del = this.db.sqlite.prepare('DELETE FROM login_failures WHERE key = ?');
+      for (const k of keys) del.run(k.key);
+    });
   }
 }
 
-export function loginKeys(ip: string, email: string): LimitKey[] {
-  return [
-    { key: `ip-email:${ip}:${email}`, max: 10 },
-    { key: `email:${email}`, max: 30 },
-    { key: `ip:${ip}`, max: 100 },
-  ];
+/**
+ * Logins from a browser the account has not signed in from: limited per account (from anywhere:
+ * guessing one password) and per address (spraying many accounts). Separately: a spray from one
+ * address blocks that address for strangers, not the account elsewhere.
+ */
+export function loginKeys(address: string, email: string): LimitKey[] {
+  return [...accountKeys(email), { key: `address:${address}`, max: 100 }];
+}
+
+export function accountKeys(email: string): LimitKey[] {
+  return [{ key: `account:${email.toLowerCase()}`, max: 10 }];
+}
+
+/** A browser where the account signed in before: only its own failures count (OWASP's device cookies). */
+export function trustedDeviceKeys(tokenHash: string): LimitKey[] {
+  return [{ key: `device:${tokenHash}`, max: 10 }];
+}
+
+export function enrollKeys(address: string): LimitKey[] {
+  return [{ key: `enroll-address:${address}`, max: 20 }];
 }

@@ -96,6 +96,43 @@ export class AuthRepository {
     });
   }
 
+  /**
+   * Whether a session still stands as it stood when a live socket opened on it: not closed, not
+   * expired, its user enabled and with the same role and client. False otherwise.
+   */
+  async sessionStillValid(idHash: string, user: Pick<SessionUser, 'role' | 'clientId'>, now = Date.now()): Promise<boolean> {
+    const row = await this.db.kysely
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(['s.expires_at', 'u.role', 'u.client_id', 'u.disabled_at'])
+      .where('s.id_hash', '=', idHash)
+      .executeTakeFirst();
+    return !!row && row.expires_at > now && row.disabled_at === null && row.role === user.role && row.client_id === user.clientId;
+  }
+
+  async passwordHash(userId: number): Promise<string | undefined> {
+    const row = await this.db.kysely.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+    return row?.password_hash;
+  }
+
+  /** A new password closes every session of the user and forgets the browsers it trusted (theirs to open again with it). */
+  async changePassword(userId: number, passwordHash: string): Promise<void> {
+    await this.db.writeTransaction(() => {
+      this.db.sqlite.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
+      this.db.sqlite.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
+      this.db.sqlite.prepare('DELETE FROM login_devices WHERE user_id = ?').run(userId);
+    });
+  }
+
+  /** A new role (and client binding) closes every session of the user: what it may see changed. False when there is no such user. */
+  async setRole(userId: number, role: Role, clientId: number | null): Promise<boolean> {
+    return this.db.writeTransaction(() => {
+      const r = this.db.sqlite.prepare('UPDATE users SET role = ?, client_id = ? WHERE id = ?').run(role, clientId, userId);
+      this.db.sqlite.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
+      return r.changes > 0;
+    });
+  }
+
   async deleteSession(idHash: string): Promise<void> {
     await this.db.kysely.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
   }

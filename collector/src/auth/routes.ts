@@ -1,18 +1,26 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
+import type { SessionEndReason } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
 import { requireUser } from './guard.js';
-import { type LoginLimiter, loginKeys } from './login-limiter.js';
-import { verifyPassword } from './passwords.js';
+import { accountKeys, type LoginLimiter, loginKeys, trustedDeviceKeys } from './login-limiter.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import { type AuthRepository, SESSION_IDLE_MS } from './repository.js';
+import { DEVICE_COOKIE, DEVICE_COOKIE_PATH, DEVICE_TRUST_MS, TrustedDevices } from './trusted-devices.js';
 
 export const SESSION_COOKIE = 'vigie_session';
 export const CSRF_HEADER = 'x-csrf-token';
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Routes that change state without a session: they carry their own credential. */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Routes (as the router matched them) that change state without a session: they carry their own credential. */
 const NO_CSRF = new Set(['/api/v1/auth/login', '/api/v1/enroll']);
+
+function sameToken(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
 
 // A real hash of a random password: verifying it costs the same as for a real user.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -31,12 +39,15 @@ export interface AuthDeps {
   auth: AuthRepository;
   limiter: LoginLimiter;
   secureCookies: boolean;
+  /** Closes the live sockets of ended sessions, on every collector process. */
+  sessionsEnded: (e: { userId: number; idHash?: string; reason: SessionEndReason }) => void;
   /** The second factor of a user who enabled TOTP; throws TOTP_REQUIRED or TOTP_INVALID. */
   secondFactor?: (userId: number, input: { totp?: string; recoveryCode?: string }) => Promise<void>;
 }
 
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   const { auth, limiter } = deps;
+  const devices = new TrustedDevices(deps.db);
   app.decorateRequest('user', null);
   app.decorateRequest('session', null);
 
@@ -49,9 +60,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         req.session = { idHash: s.idHash, csrfToken: s.csrfToken };
       }
     }
-    const path = req.url.split('?')[0] ?? '';
-    if (UNSAFE.has(req.method) && path.startsWith('/api/') && !NO_CSRF.has(path) && req.session) {
-      if (req.headers[CSRF_HEADER] !== req.session.csrfToken) throw new VigieError('CSRF');
+    // Every state-changing request made with a session carries its token, whatever its path looks
+    // like: the exemptions are routes as the router matched them (after it decoded the path), never
+    // the raw URL (`/%61pi/…` is `/api/…` to the router). An unmatched path is checked too.
+    if (!SAFE.has(req.method) && req.session && !NO_CSRF.has(req.routeOptions.url ?? '')) {
+      if (!sameToken(req.headers[CSRF_HEADER], req.session.csrfToken)) throw new VigieError('CSRF');
     }
   });
 
@@ -76,12 +89,14 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     },
     async (req: FastifyRequest<{ Body: { email: string; password: string; totp?: string; recoveryCode?: string } }>, reply: FastifyReply) => {
       const email = req.body.email.toLowerCase();
-      const keys = loginKeys(req.ip, email);
-      if (limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
+      // req.ip is the client's address: X-Forwarded-For counts only from the proxies of --trust-proxy.
+      const trusted = await devices.find(req.cookies[DEVICE_COOKIE], email);
+      const keys = trusted ? trustedDeviceKeys(trusted) : loginKeys(req.ip, email);
+      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
       const user = await auth.findUserByEmail(email);
       const ok = await verifyPassword(req.body.password, user?.password_hash ?? DUMMY_HASH);
       if (!user || !ok) {
-        limiter.fail(keys);
+        await limiter.fail(keys);
         req.log.info({ email: email.slice(0, 254) }, 'login failed');
         throw new VigieError('LOGIN_FAILED');
       }
@@ -89,13 +104,18 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         await deps.secondFactor?.(user.id, req.body);
       } catch (err) {
         // A wrong second factor counts like a wrong password; a missing one is the first step.
-        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') limiter.fail(keys);
+        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') await limiter.fail(keys);
         throw err;
       }
-      limiter.succeed(keys.slice(0, 1));
       const s = await auth.createSession(user.id);
       await audit(deps.db, `user:${user.id}`, 'auth.login', `user:${user.id}`, { ip: req.ip });
+      // The session cookie first: scripts that read the first Set-Cookie keep working.
       reply.setCookie(SESSION_COOKIE, s.token, { ...cookieOptions, maxAge: Math.floor(SESSION_IDLE_MS / 1000) });
+      if (trusted) await limiter.succeed(keys);
+      else {
+        const token = await devices.issue(user.id);
+        reply.setCookie(DEVICE_COOKIE, token, { ...cookieOptions, path: DEVICE_COOKIE_PATH, maxAge: Math.floor(DEVICE_TRUST_MS / 1000) });
+      }
       return {
         user: { id: user.id, email: user.email, name: user.name, role: user.role, clientId: user.client_id, locale: user.locale },
         csrfToken: s.csrfToken,
@@ -105,11 +125,44 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
 
   app.post('/api/v1/auth/logout', { schema: { tags: ['auth'] } }, async (req, reply) => {
     const user = requireUser(req);
-    if (req.session) await auth.deleteSession(req.session.idHash);
+    if (req.session) {
+      await auth.deleteSession(req.session.idHash);
+      deps.sessionsEnded({ userId: user.id, idHash: req.session.idHash, reason: 'logout' });
+    }
     await audit(deps.db, `user:${user.id}`, 'auth.logout', `user:${user.id}`);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return { ok: true };
   });
+
+  // One's own password: the current one first (a session left open is not enough to take the
+  // account), then every session of the account closes, this one included — sign in again.
+  app.post(
+    '/api/v1/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        description: 'Changes one’s own password; every session of the account (and its live sockets) is closed.',
+        body: Type.Object(
+          { currentPassword: Type.String({ minLength: 1, maxLength: 1024 }), newPassword: Type.String({ minLength: 12, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req: FastifyRequest<{ Body: { currentPassword: string; newPassword: string } }>, reply: FastifyReply) => {
+      const user = requireUser(req);
+      const keys = accountKeys(user.email);
+      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
+      if (!(await verifyPassword(req.body.currentPassword, (await auth.passwordHash(user.id)) ?? DUMMY_HASH))) {
+        await limiter.fail(keys);
+        throw new VigieError('LOGIN_FAILED', 'Wrong current password');
+      }
+      await auth.changePassword(user.id, await hashPassword(req.body.newPassword));
+      deps.sessionsEnded({ userId: user.id, reason: 'password-changed' });
+      await audit(deps.db, `user:${user.id}`, 'auth.password', `user:${user.id}`);
+      reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      return { ok: true };
+    },
+  );
 
   app.get('/api/v1/auth/me', { schema: { tags: ['auth'], response: { 200: Type.Object({ user: UserView, csrfToken: Type.String() }) } } }, async (req) => {
     const user = requireUser(req);

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
+import type { SessionEndReason } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
 import type { Role } from '../store/schema.js';
 import type { TenantsRepository } from '../tenants/repository.js';
@@ -30,12 +31,17 @@ export interface CreateUserInput {
   locale?: 'fr' | 'en' | undefined;
 }
 
-/** Shared by the API and the CLI: a client user is bound to exactly one existing client. */
+/** A client user is bound to exactly one existing client; staff to none. */
+async function checkClientBinding(tenants: TenantsRepository, role: Role, clientId: number | undefined): Promise<void> {
+  if (role === 'client') {
+    if (!clientId) throw new VigieError('VALIDATION', 'A client user needs a clientId');
+    if (!(await tenants.getClient(clientId))) throw new VigieError('NOT_FOUND', 'No such client');
+  } else if (clientId) throw new VigieError('VALIDATION', 'Only client users are bound to a client');
+}
+
+/** Shared by the API and the CLI. */
 export async function createUser(auth: AuthRepository, tenants: TenantsRepository, input: CreateUserInput): Promise<number> {
-  if (input.role === 'client') {
-    if (!input.clientId) throw new VigieError('VALIDATION', 'A client user needs a clientId');
-    if (!(await tenants.getClient(input.clientId))) throw new VigieError('NOT_FOUND', 'No such client');
-  } else if (input.clientId) throw new VigieError('VALIDATION', 'Only client users are bound to a client');
+  await checkClientBinding(tenants, input.role, input.clientId);
   if (input.password.length < 12) throw new VigieError('VALIDATION', 'Password must have at least 12 characters');
   if (await auth.findUserByEmail(input.email)) throw new VigieError('CONFLICT', 'A user with this e-mail exists');
   return auth.createUser({
@@ -49,15 +55,23 @@ export async function createUser(auth: AuthRepository, tenants: TenantsRepositor
 }
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const RoleBody = Type.Object(
+  {
+    role: Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('client')]),
+    clientId: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
 
-/** `onDisabled`: closes the user's live sockets in every collector process. */
-export function registerUserRoutes(
-  app: FastifyInstance,
-  db: Database,
-  auth: AuthRepository,
-  tenants: TenantsRepository,
-  onDisabled: (userId: number) => void = () => {},
-): void {
+export interface UserRouteHooks {
+  /** Closes the disabled user's live sockets in every collector process. */
+  onDisabled: (userId: number) => void;
+  /** Closes the live sockets of a user whose sessions ended, in every collector process. */
+  sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void;
+}
+
+export function registerUserRoutes(app: FastifyInstance, db: Database, auth: AuthRepository, tenants: TenantsRepository, hooks: UserRouteHooks): void {
+  const { onDisabled } = hooks;
   app.get('/api/v1/users', { schema: { tags: ['users'] } }, async (req) => {
     requireRole(req, 'admin');
     return { users: await auth.listUsers() };
@@ -105,4 +119,32 @@ export function registerUserRoutes(
       },
     );
   }
+
+  // What a user may see follows its role: a change closes its sessions and live sockets at once.
+  app.put(
+    '/api/v1/users/:id/role',
+    {
+      schema: {
+        tags: ['users'],
+        description: 'Changes a user’s role (and client, for a client user); its sessions and live sockets are closed. Admin only, never one’s own.',
+        params: IdParams,
+        body: RoleBody,
+      },
+    },
+    async (req: FastifyRequest<{ Params: { id: number }; Body: { role: Role; clientId?: number } }>) => {
+      const admin = requireRole(req, 'admin');
+      if (req.params.id === admin.id) throw new VigieError('CONFLICT', 'You cannot change your own role');
+      const before = (await auth.listUsers()).find((u) => u.id === req.params.id);
+      if (!before) throw new VigieError('NOT_FOUND');
+      await checkClientBinding(tenants, req.body.role, req.body.clientId);
+      const clientId = req.body.role === 'client' ? (req.body.clientId ?? null) : null;
+      await auth.setRole(req.params.id, req.body.role, clientId);
+      hooks.sessionsEnded({ userId: req.params.id, reason: 'role-changed' });
+      await audit(db, actorOf(admin), 'user.role', `user:${req.params.id}`, {
+        from: { role: before.role, clientId: before.client_id },
+        to: { role: req.body.role, clientId },
+      });
+      return { id: req.params.id, role: req.body.role, clientId };
+    },
+  );
 }

@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
+import { exitAfterOutput } from '@vigie/shared/cli';
 import { createCollector } from '../app.js';
 import { verifyAuditChain } from '../audit/verify.js';
 import { generatePassword } from '../auth/passwords.js';
@@ -19,6 +21,7 @@ const USAGE = `vigie-collector <command> [options]
 Commands:
   serve                 run the collector (REST API, agent channel, dashboard)
   client create         --name <name>
+  client list           every client with its sites
   site create           --client <id|name> --name <name>
   user create           --email <e-mail> --role admin|technician|client [--client <id|name>] [--name <name>] [--password <pw>]
   token create          --site <id> [--uses <n>] [--ttl-hours <h>] [--label <text>]
@@ -33,6 +36,8 @@ Commands:
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
   --db <file>           database file (default <data-dir>/vigie.db)
+  --metrics <url>       metric store: influx://[user@]host:port/database for InfluxDB 1.x (influxs:// over HTTPS),
+                        or VIGIE_METRICS_URL (password: in the URL or VIGIE_INFLUX_PASSWORD); default: the SQLite file
   --json                machine-readable output
 Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
@@ -42,7 +47,11 @@ Serve options:
   --patch-interval <s> (60: security updates installed in maintenance windows, approved ones)
   --rollout-interval <s> (60: agents whose turn it is in the rollout get a signed update manifest)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
-  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable) --public-url <url>   notifications (and report mails)
+  --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable)   notifications (and report mails)
+  --tls-cert <pem> --tls-key <pem>   serve HTTPS and WSS directly (Secure cookies, HSTS)
+  --public-url <url>    the address users and mails use; https://… behind a TLS proxy gives Secure cookies and HSTS
+  --trust-proxy <list>  proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR blocks, comma-separated
+                        (or loopback, linklocal, uniquelocal); without it the headers are ignored
   --report-schedule <cron|off>  monthly reports run ('0 6 1 * *', Europe/Paris: 06:00 on the 1st)
 `;
 
@@ -51,6 +60,7 @@ const { values, positionals } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
     db: { type: 'string' },
+    metrics: { type: 'string' },
     json: { type: 'boolean', default: false },
     host: { type: 'string' },
     port: { type: 'string' },
@@ -70,6 +80,9 @@ const { values, positionals } = parseArgs({
     'mail-from': { type: 'string' },
     webhook: { type: 'string', multiple: true },
     'public-url': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'trust-proxy': { type: 'string' },
     'rules-interval': { type: 'string' },
     'downloads-dir': { type: 'string' },
     'incident-quiet': { type: 'string' },
@@ -115,6 +128,8 @@ function config(): CollectorConfig {
     dashboardDir: values['dashboard-dir'],
     downloadsDir: values['downloads-dir'],
   });
+  const metricsUrl = values.metrics ?? process.env.VIGIE_METRICS_URL;
+  if (metricsUrl) c.metrics = { url: metricsUrl };
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
@@ -124,6 +139,10 @@ function config(): CollectorConfig {
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
   if (values['report-schedule']) c.reports.schedule = values['report-schedule'] === 'off' ? null : values['report-schedule'];
+  if (values['tls-cert'] || values['tls-key']) c.tls = { certFile: need('tls-cert'), keyFile: need('tls-key') };
+  if (values['trust-proxy']) c.trustProxy = parseTrustProxy(values['trust-proxy']);
+  if (values['public-url'] && !/^https?:\/\/[^/]/.test(values['public-url']))
+    throw new VigieError('VALIDATION', '--public-url must be an http:// or https:// URL');
   c.notifications = {
     ...c.notifications,
     smtpUrl: values['smtp-relay'],
@@ -135,11 +154,31 @@ function config(): CollectorConfig {
   return c;
 }
 
+/** `10.0.0.1, 10.1.0.0/16, loopback`: what proxy-addr accepts, checked here so a typo fails at start. */
+function parseTrustProxy(list: string): string[] {
+  const entries = list
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const e of entries) {
+    const [addr = '', bits, ...rest] = e.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(e);
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr) === 6 ? 128 : 32));
+    if (!named && (isIP(addr) === 0 || !bitsOk || rest.length > 0))
+      throw new VigieError('VALIDATION', `--trust-proxy: ${JSON.stringify(e)} is not an address, a CIDR block, loopback, linklocal or uniquelocal`);
+  }
+  if (entries.length === 0) throw new VigieError('VALIDATION', '--trust-proxy needs at least one address');
+  return entries;
+}
+
 function print(human: string, data: Record<string, unknown>): void {
   console.log(values.json ? JSON.stringify(data) : human);
 }
 
 async function main(): Promise<number> {
+  // Whatever this process writes (the store, and anything added later: keys, exports) is the
+  // collector user's alone.
+  process.umask(0o077);
   const cmd = positionals.join(' ');
   if (values.help || cmd === '' || cmd === 'help') {
     console.log(USAGE);
@@ -157,7 +196,7 @@ async function main(): Promise<number> {
     collector.app.log.info({ url }, 'vigie collector listening');
     const stop = async () => {
       await collector.close();
-      process.exit(0);
+      exitAfterOutput(0);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -198,6 +237,16 @@ async function main(): Promise<number> {
         if (existing) throw new VigieError('CONFLICT', `Client ${JSON.stringify(name)} exists (id ${existing.id})`);
         const id = await collector.tenants.createClient(name);
         print(`client ${id} created: ${name}`, { id, name });
+        return 0;
+      }
+      case 'client list': {
+        const sites = await collector.tenants.listAllSites();
+        const withSites = (await collector.tenants.listClients()).map((c) => ({
+          id: c.id,
+          name: c.name,
+          sites: sites.filter((s) => s.client_id === c.id).map((s) => ({ id: s.id, name: s.name })),
+        }));
+        print(withSites.map((c) => `${c.id}\t${c.name}\t${c.sites.map((s) => `${s.id} ${s.name}`).join(', ')}`).join('\n'), { clients: withSites });
         return 0;
       }
       case 'site create': {
@@ -276,11 +325,11 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code >= 0) exitAfterOutput(code);
   },
   (err: unknown) => {
     if (err instanceof VigieError) console.error(`error ${err.code}: ${err.message}`);
     else console.error(err);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );

@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { join } from 'node:path';
 import type { CollectorConfig } from '../config.js';
 import { Database } from '../store/database.js';
-import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import { openMetricStore } from '../store/open-metric-store.js';
+import { ensurePrivateDir } from '../store/private-files.js';
 import { isRelayMessage } from './bus.js';
 
 /**
@@ -12,9 +13,11 @@ import { isRelayMessage } from './bus.js';
  * time) and tell each other about agent connections through the primary.
  */
 export async function runPrimary(config: CollectorConfig, workers: number, log: (msg: string) => void): Promise<void> {
+  ensurePrivateDir(config.dataDir);
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
-  await (await SqliteMetricStore.open(db, config.retention)).close();
+  // Tables (SQLite) or database, retention policies and continuous queries (InfluxDB), once before the workers start.
+  await (await openMetricStore(db, config.metrics, config.retention, 1, log)).close();
   await db.close();
 
   let stopping = false;

@@ -3,7 +3,7 @@ import { EnrollRequest, EnrollResponse, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, requireRole } from '../auth/guard.js';
-import type { LoginLimiter } from '../auth/login-limiter.js';
+import { enrollKeys, type LoginLimiter } from '../auth/login-limiter.js';
 import type { Database } from '../store/database.js';
 import type { TenantsRepository } from '../tenants/repository.js';
 import type { EnrollmentService } from './service.js';
@@ -30,14 +30,14 @@ export function registerEnrollRoutes(
     { schema: { tags: ['agents'], body: EnrollRequest, response: { 201: EnrollResponse } } },
     async (req: FastifyRequest<{ Body: EnrollRequest }>, reply) => {
       // Failed enrollments count like failed logins: a token cannot be guessed by brute force.
-      const keys = [{ key: `enroll-ip:${req.ip}`, max: 20 }];
-      if (limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
+      const keys = enrollKeys(req.ip);
+      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
       try {
         const res = await enrollment.enroll(req.body, req.ip);
         reply.code(201);
         return res;
       } catch (err) {
-        if (err instanceof VigieError && err.code.startsWith('VIGIE_E_ENROLL_TOKEN')) limiter.fail(keys);
+        if (err instanceof VigieError && err.code.startsWith('VIGIE_E_ENROLL_TOKEN')) await limiter.fail(keys);
         throw err;
       }
     },

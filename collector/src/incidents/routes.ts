@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
+import { IncidentsRepository, type RuleInput, type WindowInput } from './repository.js';
 
 const strict = { additionalProperties: false } as const;
 const RuleBody = Type.Object(
@@ -48,7 +49,6 @@ const Window = Type.Object(
   },
   strict,
 );
-type RuleInput = { name: string; type: string; severity: string; enabled?: boolean; params: Record<string, unknown> };
 
 /** The parameter each rule type reads (collector/src/rules/engine.ts): a rule whose params are another type's never fires. */
 const PARAMS_OF_TYPE: Record<string, string> = { threshold: 'metric', absence: 'minutes', check: 'minStatus', warranty: 'days' };
@@ -58,6 +58,7 @@ function assertParamsFitType(b: RuleInput): void {
 }
 
 export function registerIncidentRoutes(app: FastifyInstance, db: Database): void {
+  const repo = new IncidentsRepository(db);
   app.get(
     '/api/v1/incidents',
     {
@@ -72,31 +73,31 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
     },
     async (req: FastifyRequest<{ Querystring: { status?: string; deviceId?: number; limit: number } }>) => {
       const scope = clientScope(requireUser(req));
-      const { status, deviceId } = req.query;
-      const where = [scope !== undefined ? 'client_id = ?' : null, status ? 'status = ?' : null, deviceId !== undefined ? 'device_id = ?' : null].filter(
-        Boolean,
-      );
-      const args = [...(scope !== undefined ? [scope] : []), ...(status ? [status] : []), ...(deviceId !== undefined ? [deviceId] : []), req.query.limit];
-      const rows = db.sqlite.prepare(`SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args);
-      return { incidents: rows };
+      const { status, deviceId, limit } = req.query;
+      return {
+        incidents: await repo.incidents({
+          ...(scope !== undefined ? { clientId: scope } : {}),
+          ...(status ? { status } : {}),
+          ...(deviceId !== undefined ? { deviceId } : {}),
+          limit,
+        }),
+      };
     },
   );
 
   app.get('/api/v1/rules', { schema: { tags: ['rules'] } }, async (req) => {
     requireRole(req, 'admin', 'technician');
-    return { rules: (db.sqlite.prepare('SELECT * FROM rules ORDER BY id').all() as { params: string }[]).map((r) => ({ ...r, params: JSON.parse(r.params) })) };
+    return { rules: await repo.rules() };
   });
 
   app.post('/api/v1/rules', { schema: { tags: ['rules'], body: RuleBody } }, async (req: FastifyRequest<{ Body: RuleInput }>, reply) => {
     const user = requireRole(req, 'admin', 'technician');
     const b = req.body;
     assertParamsFitType(b);
-    const r = db.sqlite
-      .prepare('INSERT INTO rules (name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now());
-    await audit(db, actorOf(user), 'rule.create', `rule:${r.lastInsertRowid}`, { name: b.name });
+    const id = await repo.createRule(b);
+    await audit(db, actorOf(user), 'rule.create', `rule:${id}`, { name: b.name });
     reply.code(201);
-    return { id: Number(r.lastInsertRowid) };
+    return { id };
   });
 
   app.put(
@@ -106,10 +107,7 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
       assertParamsFitType(b);
-      const r = db.sqlite
-        .prepare('UPDATE rules SET name = ?, type = ?, severity = ?, enabled = ?, params = ?, updated_at = ? WHERE id = ?')
-        .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now(), req.params.id);
-      if (r.changes === 0) throw new VigieError('NOT_FOUND');
+      await repo.updateRule(req.params.id, b);
       await audit(db, actorOf(user), 'rule.update', `rule:${req.params.id}`, { name: b.name, enabled: b.enabled !== false });
       return { id: req.params.id };
     },
@@ -117,33 +115,25 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
 
   app.get('/api/v1/maintenance-windows', { schema: { tags: ['rules'] } }, async (req) => {
     requireRole(req, 'admin', 'technician');
-    return { windows: db.sqlite.prepare('SELECT * FROM maintenance_windows ORDER BY starts_at DESC LIMIT 500').all() };
+    return { windows: await repo.windows() };
   });
 
-  app.post(
-    '/api/v1/maintenance-windows',
-    { schema: { tags: ['rules'], body: Window } },
-    async (req: FastifyRequest<{ Body: { scope: string; scopeId: number; startsAt: number; endsAt: number; reason: string } }>, reply) => {
-      const user = requireRole(req, 'admin', 'technician');
-      const b = req.body;
-      if (b.endsAt <= b.startsAt) throw new VigieError('VALIDATION', 'endsAt must be after startsAt');
-      const table = b.scope === 'client' ? 'clients' : b.scope === 'site' ? 'sites' : 'devices';
-      if (!db.sqlite.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(b.scopeId)) throw new VigieError('NOT_FOUND');
-      const r = db.sqlite
-        .prepare('INSERT INTO maintenance_windows (scope, scope_id, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(b.scope, b.scopeId, b.startsAt, b.endsAt, b.reason, user.id, Date.now());
-      await audit(db, actorOf(user), 'maintenance.create', `${b.scope}:${b.scopeId}`, { startsAt: b.startsAt, endsAt: b.endsAt });
-      reply.code(201);
-      return { id: Number(r.lastInsertRowid) };
-    },
-  );
+  app.post('/api/v1/maintenance-windows', { schema: { tags: ['rules'], body: Window } }, async (req: FastifyRequest<{ Body: WindowInput }>, reply) => {
+    const user = requireRole(req, 'admin', 'technician');
+    const b = req.body;
+    if (b.endsAt <= b.startsAt) throw new VigieError('VALIDATION', 'endsAt must be after startsAt');
+    const id = await repo.createWindow(b, user.id);
+    await audit(db, actorOf(user), 'maintenance.create', `${b.scope}:${b.scopeId}`, { startsAt: b.startsAt, endsAt: b.endsAt });
+    reply.code(201);
+    return { id };
+  });
 
   app.delete(
     '/api/v1/maintenance-windows/:id',
     { schema: { tags: ['rules'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireRole(req, 'admin', 'technician');
-      if (db.sqlite.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(req.params.id).changes === 0) throw new VigieError('NOT_FOUND');
+      await repo.deleteWindow(req.params.id);
       await audit(db, actorOf(user), 'maintenance.delete', `maintenance:${req.params.id}`);
       return { ok: true };
     },

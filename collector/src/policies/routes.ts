@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { type PolicyBody, PROBE_CONFIG_SPECS, VigieError } from '@vigie/shared';
+import { maskUrlCredentialsDeep, type PolicyBody, PROBE_CONFIG_SPECS, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
@@ -27,11 +27,9 @@ export function registerPolicyRoutes(
 ): void {
   const { db, policies, channel } = deps;
 
-  const scopeExists = (scope: PolicyScope, id: number): { clientId: number } | undefined => {
-    const table = scope === 'client' ? 'clients' : scope === 'site' ? 'sites' : 'devices';
-    const col = scope === 'client' ? 'id' : 'client_id';
-    const row = db.sqlite.prepare(`SELECT ${col} AS client_id FROM ${table} WHERE id = ?`).get(id) as { client_id: number } | undefined;
-    return row ? { clientId: row.client_id } : undefined;
+  const scopeExists = async (scope: PolicyScope, id: number): Promise<{ clientId: number } | undefined> => {
+    const clientId = await policies.scopeClient(scope, id);
+    return clientId === undefined ? undefined : { clientId };
   };
 
   // Policy editors render each probe's settings from its schema (JSON Schema) and show its defaults.
@@ -54,8 +52,8 @@ export function registerPolicyRoutes(
 
   app.get('/api/v1/policies/:scope/:id', { schema: { tags: ['policies'], params: ScopeParams } }, async (req: ScopeReq) => {
     requireRole(req, 'admin', 'technician');
-    if (!scopeExists(req.params.scope, req.params.id)) throw new VigieError('NOT_FOUND');
-    const p = policies.get(req.params.scope, req.params.id);
+    if (!(await scopeExists(req.params.scope, req.params.id))) throw new VigieError('NOT_FOUND');
+    const p = await policies.get(req.params.scope, req.params.id);
     return { scope: req.params.scope, id: req.params.id, overrides: p?.overrides ?? {}, version: p?.version ?? 0, updatedAt: p?.updatedAt ?? null };
   });
 
@@ -65,11 +63,11 @@ export function registerPolicyRoutes(
     async (req: FastifyRequest<{ Params: { scope: PolicyScope; id: number }; Body: PolicyOverrides }>) => {
       const user = requireRole(req, 'admin', 'technician');
       const { scope, id } = req.params;
-      if (!scopeExists(scope, id)) throw new VigieError('NOT_FOUND');
+      if (!(await scopeExists(scope, id))) throw new VigieError('NOT_FOUND');
       const version = await policies.put(scope, id, req.body, user.id);
       await audit(db, actorOf(user), 'policy.update', `${scope}:${id}`, { version });
       // Connected agents get their new merged policy now, and apply it without restarting.
-      const devices = policies.devicesInScope(scope, id);
+      const devices = await policies.devicesInScope(scope, id);
       // Signed grants for the scripts the policy names go first: the probes look for them.
       await deps.beforePush?.(devices);
       channel.pushPolicy(devices);
@@ -82,17 +80,22 @@ export function registerPolicyRoutes(
     { schema: { tags: ['policies'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireUser(req);
-      const scope = scopeExists('device', req.params.id);
+      const scope = await scopeExists('device', req.params.id);
       if (!scope) throw new VigieError('NOT_FOUND');
       assertClientVisible(user, scope.clientId);
-      const policy = policies.effective(req.params.id);
+      const policy = await policies.effectiveOf(req.params.id);
       return { deviceId: req.params.id, policy: isStaff(user) ? policy : withoutSecrets(policy) };
     },
   );
 }
 
-/** SNMP communities and v3 keys are the provider's: a client user sees that they are set, not them. */
-export function withoutSecrets(policy: PolicyBody): PolicyBody {
+/**
+ * SNMP communities and v3 keys, and passwords written inside URLs (an HTTP check's
+ * `http://user:pw@…`, a restic `rest:https://user:pw@…` repository), are the provider's: a client
+ * user sees that they are set, not them.
+ */
+export function withoutSecrets(given: PolicyBody): PolicyBody {
+  const policy = maskUrlCredentialsDeep(given);
   const snmp = policy.probes.snmp as { targets?: Record<string, unknown>[]; scan?: Record<string, unknown> } | undefined;
   if (!snmp) return policy;
   const hide = (o: Record<string, unknown>): Record<string, unknown> => {

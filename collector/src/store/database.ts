@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -21,11 +20,13 @@ import * as m005 from './migrations/005-billing.js';
 import * as m006 from './migrations/006-reports.js';
 import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
-import * as m009 from './migrations/009-facturx.js';
-import * as m010 from './migrations/010-remote.js';
-import * as m011 from './migrations/011-patches.js';
-import * as m012 from './migrations/012-patch-management.js';
-import * as m013 from './migrations/013-agent-updates.js';
+import * as m009facturx from './migrations/009-facturx.js';
+import * as m009logins from './migrations/009-login-limits.js';
+import * as m010remote from './migrations/010-remote.js';
+import * as m011patches from './migrations/011-patches.js';
+import * as m012patchManagement from './migrations/012-patch-management.js';
+import * as m013agentUpdates from './migrations/013-agent-updates.js';
+import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -46,11 +47,12 @@ const migrations: Record<string, Migration> = {
   '006-reports': m006,
   '007-site-role': m007,
   '008-device-search': m008,
-  '009-facturx': m009,
-  '010-remote': m010,
-  '011-patches': m011,
-  '012-patch-management': m012,
-  '013-agent-updates': m013,
+  '009-facturx': m009facturx,
+  '009-login-limits': m009logins,
+  '010-remote': m010remote,
+  '011-patches': m011patches,
+  '012-patch-management': m012patchManagement,
+  '013-agent-updates': m013agentUpdates,
 };
 
 /**
@@ -91,7 +93,7 @@ export class Database {
   readonly dialect = 'sqlite' as const;
 
   constructor(opts: DatabaseOptions) {
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    if (opts.path !== ':memory:') ensurePrivateDatabaseFile(opts.path, dirname(opts.path));
     this.sqlite = new BetterSqlite3(opts.path);
     this.sqlite.pragma('journal_mode = WAL');
     this.sqlite.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);

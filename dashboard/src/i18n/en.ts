@@ -384,6 +384,8 @@ export const en: Record<MessageKey, string> = {
   'device.watchedBy': 'A device without an agent, watched by its site’s agent:',
   'device.networkPage': 'see the site’s network page',
   'network.title': 'Site networks',
+  'network.location': 'Location:',
+  'network.contact': 'Contact:',
   'network.intro': 'Devices without an agent (routers, switches, printers, UPS) watched by the site’s agent, and the site’s network flows.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Network — {site}',

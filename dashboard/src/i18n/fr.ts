@@ -384,6 +384,8 @@ export const fr = {
   'device.watchedBy': 'Équipement sans agent, surveillé par l’agent de son site :',
   'device.networkPage': 'voir la page réseau du site',
   'network.title': 'Réseau des sites',
+  'network.location': 'Emplacement\u00a0:',
+  'network.contact': 'Contact\u00a0:',
   'network.intro': 'Les équipements sans agent (routeurs, commutateurs, imprimantes, onduleurs) surveillés par l’agent du site, et les flux réseau du site.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Réseau — {site}',

@@ -202,6 +202,8 @@ install_agent() {
   else
     say "no systemd here: start '$BIN run' with your init system, as user $USER_NAME"
   fi
+  # The network probe pings through the system's ping program (the .deb depends on iputils-ping).
+  command -v ping >/dev/null 2>&1 || say "the ping program is missing: the network probe cannot ping until it is installed (package iputils-ping, or iputils on RPM-based systems)"
   say "installed $("$P$BIN" --version)"
 }
 

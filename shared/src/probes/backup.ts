@@ -1,11 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Sha256Hex } from '../remote/envelope.js';
 import { ScriptParamValues } from '../remote/scripts.js';
-import { type ProbeConfigSpec, ProbeScheduling } from './common.js';
+import { type ProbeConfigSpec, ProbeScheduling, ProgramOperand } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const Name = Type.String({ minLength: 1, maxLength: 128 });
-const Path = Type.String({ minLength: 1, maxLength: 4096 });
+const Path = ProgramOperand({ maxLength: 4096 });
 /** Per-target age thresholds, in hours, over the probe-wide ones. */
 const AgeOverrides = {
   warningAgeHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 366 })),
@@ -17,11 +17,11 @@ export const ResticTarget = Type.Object(
     kind: Type.Literal('restic'),
     name: Type.Optional(Name),
     /** What restic's `-r` takes: a path, `sftp:…`, `s3:…`, `rest:…`. */
-    repository: Type.String({ minLength: 1, maxLength: 2048 }),
+    repository: ProgramOperand({ maxLength: 2048 }),
     /** A file on the agent holding the repository password (the password never travels in a policy). */
     passwordFile: Path,
     /** Only snapshots of this host (restic `--host`). */
-    host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    host: Type.Optional(ProgramOperand({ maxLength: 253 })),
     ...AgeOverrides,
   },
   strict,
@@ -32,7 +32,7 @@ export const BorgTarget = Type.Object(
     kind: Type.Literal('borg'),
     name: Type.Optional(Name),
     /** A path or `ssh://…` URL. Encrypted repositories need `BORG_PASSCOMMAND` in the agent's environment. */
-    repository: Type.String({ minLength: 1, maxLength: 2048 }),
+    repository: ProgramOperand({ maxLength: 2048 }),
     ...AgeOverrides,
   },
   strict,

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { ProbeConfigSpec } from './common.js';
+import { AllowLinkLocal, type ProbeConfigSpec } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const Ip = Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9A-Fa-f:.]+$' });
@@ -24,6 +24,8 @@ export const FlowsProbeConfig = Type.Object(
     bucketSec: Type.Integer({ minimum: 60, maximum: 3600, default: 60 }),
     /** Talkers, conversations and applications kept per period (the rest is summed as "other"). */
     topN: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    /** Accept exporters on link-local or cloud-metadata addresses (refused otherwise). */
+    allowLinkLocal: Type.Optional(AllowLinkLocal),
   },
   strict,
 );

@@ -1,8 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { type ProbeConfigSpec, ProbeScheduling } from './common.js';
+import { AllowLinkLocal, HostAddress, type ProbeConfigSpec, ProbeScheduling } from './common.js';
 
 const strict = { additionalProperties: false } as const;
-const Host = Type.String({ minLength: 1, maxLength: 253 });
+/** A name to resolve (not given to a program, may hold `_` as SRV-style names do). */
+const DnsName = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_]' });
 
 export const NetworkProbeConfig = Type.Object(
   {
@@ -10,14 +11,14 @@ export const NetworkProbeConfig = Type.Object(
     /** Ping the default gateway, when the machine has one. */
     pingGateway: Type.Boolean({ default: true }),
     /** Hosts to ping. */
-    pingHosts: Type.Array(Host, { maxItems: 32, default: [] }),
+    pingHosts: Type.Array(HostAddress, { maxItems: 32, default: [] }),
     /** An Internet target, pinged to tell a LAN problem from an Internet outage. */
-    internetHost: Type.Union([Host, Type.Null()], { default: null }),
+    internetHost: Type.Union([HostAddress, Type.Null()], { default: null }),
     pingCount: Type.Integer({ minimum: 1, maximum: 20, default: 4 }),
     /** Loss (%) from which a ping target is warning / critical. */
     lossWarningPct: Type.Number({ minimum: 0, maximum: 100, default: 20 }),
     lossCriticalPct: Type.Number({ minimum: 0, maximum: 100, default: 100 }),
-    dns: Type.Array(Type.Object({ name: Host, resolver: Type.Optional(Host) }, strict), { maxItems: 16, default: [] }),
+    dns: Type.Array(Type.Object({ name: DnsName, resolver: Type.Optional(HostAddress) }, strict), { maxItems: 16, default: [] }),
     http: Type.Array(
       Type.Object(
         {
@@ -31,7 +32,7 @@ export const NetworkProbeConfig = Type.Object(
       ),
       { maxItems: 32, default: [] },
     ),
-    tcp: Type.Array(Type.Object({ host: Host, port: Type.Integer({ minimum: 1, maximum: 65535 }) }, strict), { maxItems: 64, default: [] }),
+    tcp: Type.Array(Type.Object({ host: HostAddress, port: Type.Integer({ minimum: 1, maximum: 65535 }) }, strict), { maxItems: 64, default: [] }),
     /** Days before a TLS certificate's expiry from which it is warning / critical. */
     certWarningDays: Type.Integer({ minimum: 0, maximum: 365, default: 30 }),
     certCriticalDays: Type.Integer({ minimum: 0, maximum: 365, default: 14 }),
@@ -41,8 +42,8 @@ export const NetworkProbeConfig = Type.Object(
     interfaceErrorsWarning: Type.Integer({ minimum: 0, default: 0 }),
     /** A link slower than this (Mb/s) is a warning; null = any speed. */
     minLinkSpeedMbps: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
-    /** HTTP checks refuse link-local and cloud metadata addresses unless this is set. */
-    allowLinkLocal: Type.Boolean({ default: false }),
+    /** Every check (ping, HTTP, TCP, DNS resolver) refuses link-local and cloud-metadata addresses unless this is set. */
+    allowLinkLocal: AllowLinkLocal,
   },
   strict,
 );

@@ -1,16 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { type ProbeConfigSpec, ProbeScheduling } from './common.js';
+import { AllowLinkLocal, HostAddress, type ProbeConfigSpec, ProbeScheduling } from './common.js';
 
 // The SNMP part of the agent's site role: devices without an agent (switches, printers, firewalls,
 // UPS) polled by an agent of the same site. The collector validates policies with these schemas.
 
 const strict = { additionalProperties: false } as const;
 
-/**
- * A host name or an IP literal. No leading `-`: the address also reaches the system `ping` as an
- * argument, where it must never be read as an option.
- */
-const Address = Type.String({ minLength: 1, maxLength: 253, pattern: '^(?:[A-Za-z0-9][A-Za-z0-9.-]*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$' });
+/** A host name or an IP literal; it also reaches the system `ping`, so it never starts with `-`. */
+const Address = HostAddress;
 /** RFC 3414 passphrases: net-snmp and snmpd both refuse fewer than 8 characters. */
 const Passphrase = Type.String({ minLength: 8, maxLength: 128 });
 
@@ -85,6 +82,8 @@ export const SnmpProbeConfig = Type.Object(
       ),
     ),
     thresholds: Type.Optional(CheckThresholds),
+    /** Poll targets on link-local or cloud-metadata addresses (refused otherwise). */
+    allowLinkLocal: Type.Optional(AllowLinkLocal),
   },
   strict,
 );

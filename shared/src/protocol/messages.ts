@@ -101,6 +101,9 @@ export const SiteDevice = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 4096 })),
     objectId: Type.Optional(Type.String({ maxLength: 256 })),
     uptimeSec: Type.Optional(Type.Number({ minimum: 0 })),
+    /** sysLocation and sysContact, when the device's administrator set them. */
+    location: Type.Optional(Type.String({ maxLength: 256 })),
+    contact: Type.Optional(Type.String({ maxLength: 256 })),
     serials: Type.Array(
       Type.Object(
         {

@@ -34,7 +34,8 @@ export function parseBorgArchives(stdout: string): BorgArchive[] {
 
 export async function observeBorg(ctx: ProbeContext, t: Static<typeof BorgTarget>): Promise<BackupObservation> {
   // `info` rather than `list`: same archive list, plus the size. --bypass-lock: never wait for a running `borg create`.
-  const res = await ctx.run('borg', ['info', '--json', '--last', '1', '--bypass-lock', t.repository], { timeoutMs: 110_000 });
+  // `--` before the repository: a policy value is never read as an option (`--rsh=…` runs a program).
+  const res = await ctx.run('borg', ['info', '--json', '--last', '1', '--bypass-lock', '--', t.repository], { timeoutMs: 110_000 });
   const base = { target: `borg ${t.name ?? t.repository}`, warningAgeHours: t.warningAgeHours, criticalAgeHours: t.criticalAgeHours };
   if (res.code !== 0) return { ...base, outcome: 'unreadable', detail: firstLine(res.stderr) || `borg exited with ${res.code}` };
   const newest = parseBorgArchives(res.stdout).sort((a, b) => b.at - a.at)[0];

@@ -35,18 +35,19 @@ export function parseResticSnapshots(stdout: string): ResticSnapshot[] {
 }
 
 export async function observeRestic(ctx: ProbeContext, t: Static<typeof ResticTarget>): Promise<BackupObservation> {
-  // --no-lock: reading the list must neither wait for nor block a backup that is running.
+  // --no-lock: reading the list must neither wait for nor block a backup that is running. Policy
+  // values ride inside their option (`--repo=…`), never as an argument of their own, and `--` ends
+  // the options: none can be read as an option such as `-o sftp.command=…`.
   const args = [
-    '-r',
-    t.repository,
-    '--password-file',
-    t.passwordFile,
+    `--repo=${t.repository}`,
+    `--password-file=${t.passwordFile}`,
     '--no-lock',
     'snapshots',
     '--json',
     '--latest',
     '1',
-    ...(t.host ? ['--host', t.host] : []),
+    ...(t.host ? [`--host=${t.host}`] : []),
+    '--',
   ];
   const res = await ctx.run('restic', args, { timeoutMs: 110_000 });
   const base = { target: `restic ${t.name ?? t.repository}`, warningAgeHours: t.warningAgeHours, criticalAgeHours: t.criticalAgeHours };

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { CheckResult, NetworkProbeConfig } from '@vigie/shared';
-import { isLinkLocalOrMetadata, resolveUrlHost } from './address-guard.js';
+import { type OutboundAddress, OutboundRefusedError, resolveOutbound } from '../../outbound/index.js';
 
 type HttpTarget = NetworkProbeConfig['http'][number];
 const MAX_BODY = 1024 * 1024;
@@ -24,7 +24,7 @@ function fetchOnce(url: URL, address: string, insecure: boolean, signal: AbortSi
       {
         method: 'GET',
         signal,
-        // Connect to the address that was checked, so a second DNS answer cannot point elsewhere.
+        // Connect to the address the guard checked, so a second DNS answer cannot point elsewhere.
         lookup: (_h, _o, cb) => cb(null, [{ address, family: address.includes(':') ? 6 : 4 }] as never, undefined as never),
         rejectUnauthorized: !insecure,
         headers: { 'user-agent': 'vigie-agent network probe', accept: '*/*' },
@@ -65,26 +65,26 @@ export async function checkHttp(target: HttpTarget, cfg: NetworkProbeConfig, sig
   } catch {
     return [{ ...base, status: 'unknown', code: 'HTTP_BAD_URL', message: `Not a URL: ${target.url}` }];
   }
-  let addresses: string[];
+  let pinned: OutboundAddress;
   try {
-    addresses = await resolveUrlHost(url);
+    pinned = await resolveOutbound(url.hostname, { allowLinkLocal: cfg.allowLinkLocal });
   } catch (err) {
+    if (err instanceof OutboundRefusedError)
+      return [
+        {
+          ...base,
+          status: 'unknown',
+          code: 'HTTP_TARGET_REFUSED',
+          message: `${target.url}: ${err.message}`,
+          values: { address: err.address, reason: err.reason },
+        },
+      ];
     return [{ ...base, status: 'critical', code: 'HTTP_DNS_FAILED', message: `${url.hostname} does not resolve: ${(err as Error).message}` }];
   }
-  if (!cfg.allowLinkLocal && addresses.some(isLinkLocalOrMetadata)) {
-    return [
-      {
-        ...base,
-        status: 'unknown',
-        code: 'HTTP_TARGET_REFUSED',
-        message: `${url.hostname} is a link-local or metadata address; allow it in the policy to check it`,
-        values: { address: addresses[0] ?? null },
-      },
-    ];
-  }
+  // Redirects are not followed: a 3xx is the answer (a redirect to a metadata address leads nowhere).
   let out: HttpOutcome;
   try {
-    out = await fetchOnce(url, addresses[0]!, target.insecure ?? false, signal);
+    out = await fetchOnce(url, pinned.address, target.insecure ?? false, signal);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const code =

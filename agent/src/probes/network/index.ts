@@ -34,8 +34,8 @@ export const networkProbe: ProbeDefinition<typeof networkProbeSpec.schema> = {
     const jobs: Promise<CheckResult | CheckResult[]>[] = [
       ...pings.map(([host, role]) => checkPing(host, role, cfg, ctx.now)),
       ...cfg.http.map((t) => checkHttp(t, cfg, ctx.signal, ctx.now)),
-      ...cfg.tcp.map((t) => checkTcp(t, ctx.signal, ctx.now)),
-      ...cfg.dns.map((d) => checkDns(d, ctx.now)),
+      ...cfg.tcp.map((t) => checkTcp(t, cfg, ctx.signal, ctx.now)),
+      ...cfg.dns.map((d) => checkDns(d, cfg, ctx.now)),
     ];
     if (cfg.interfaces) jobs.push(sources.interfaces([...errorMemory.keys()]).then((r) => checkInterfaces(r, cfg, errorMemory, ctx.now())));
     return (await Promise.all(jobs)).flat();

@@ -5,14 +5,18 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type NetworkProbeConfig, networkProbeSpec, resolveProbeConfig } from '@vigie/shared';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CheckResult, describeCheck, type NetworkProbeConfig, networkProbeSpec, resolveProbeConfig } from '@vigie/shared';
+import { IsolatedNetwork } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLog } from '../../log.js';
 import { ProbeRunner } from '../runner.js';
-import { isLinkLocalOrMetadata } from './address-guard.js';
 import { networkProbe } from './index.js';
 import { checkInterfaces } from './interface-check.js';
+
+const AGENT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const COLLECT_ONCE = join(AGENT_DIR, 'src', 'probes', 'network', 'test-support', 'collect-once.ts');
 
 // Real servers on loopback: plain HTTP, HTTPS with a certificate that expires in 5 days (made by
 // openssl for this run), and a closed TCP port.
@@ -88,13 +92,43 @@ describe('network probe against real servers on loopback', () => {
     expect(warnOnly.find((r) => r.target.startsWith('tls '))!.status).toBe('warning');
   });
 
-  it('pings a host that answers, and reports an unreachable one (TEST-NET-3) as critical', async () => {
-    const res = await run(config({ pingGateway: false, pingHosts: ['127.0.0.1', '203.0.113.1'], pingCount: 2 }));
-    expect(res[0]).toMatchObject({ target: 'ping 127.0.0.1', status: 'ok', code: 'PING_OK' });
-    expect(res[0]!.values?.lossPct).toBe(0);
-    expect(res[0]!.values?.rttAvgMs).toBeGreaterThanOrEqual(0);
-    expect(res[1]).toMatchObject({ target: 'ping 203.0.113.1', status: 'critical', code: 'HOST_UNREACHABLE' });
-    expect(res[1]!.values?.lossPct).toBe(100);
+  it('pings a host that answers, and reports one that never does as critical (in a namespace with only lo)', async () => {
+    // The probe runs as a process inside a network namespace of the test, where nftables drops
+    // what goes to SILENT_HOST: a host that never answers, without a packet leaving the machine.
+    const net = IsolatedNetwork.create('ping');
+    try {
+      expect(net.links()).toEqual(['lo']);
+      const cfg = { pingGateway: false, interfaces: false, pingHosts: ['127.0.0.1', IsolatedNetwork.SILENT_HOST], pingCount: 2 };
+      const res = JSON.parse(await net.run(process.execPath, ['--import', 'tsx', COLLECT_ONCE, JSON.stringify(cfg)], { cwd: AGENT_DIR })) as CheckResult[];
+      expect(res[0]).toMatchObject({ target: 'ping 127.0.0.1', status: 'ok', code: 'PING_OK' });
+      expect(res[0]!.values?.lossPct).toBe(0);
+      expect(res[0]!.values?.rttAvgMs).toBeGreaterThanOrEqual(0);
+      expect(res[1]).toMatchObject({ target: `ping ${IsolatedNetwork.SILENT_HOST}`, status: 'critical', code: 'HOST_UNREACHABLE' });
+      expect(res[1]!.values?.lossPct).toBe(100);
+    } finally {
+      await net.destroy();
+    }
+  });
+
+  it('says that the ping program is missing, in its own words, and still runs the other checks', async () => {
+    // A PATH without ping, as on a machine where iputils-ping is not installed.
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'vigie-no-ping-'));
+    let res: CheckResult[];
+    try {
+      res = await run(config({ pingHosts: ['127.0.0.1'], http: [{ url: `${httpUrl}/`, expectText: 'Intranet Acme' }] }));
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(res.map((r) => [r.target, r.status, r.code])).toEqual([
+      ['ping 127.0.0.1', 'unknown', 'PING_UNAVAILABLE'],
+      [`http ${httpUrl}/`, 'ok', 'HTTP_OK'],
+    ]);
+    // French typography: a no-break space before the colons.
+    expect(describeCheck(res[0]!, 'fr')).toBe(
+      '127.0.0.1 n’a pas pu être pingé\u00a0: le programme ping est absent de cette machine ou ne peut pas être lancé (sous Debian ou Ubuntu\u00a0: paquet iputils-ping)',
+    );
+    expect(describeCheck(res[0]!, 'en')).toMatch(/^127\.0\.0\.1 could not be pinged: the ping program is missing/);
   });
 
   it('reports open and closed TCP ports', async () => {
@@ -151,9 +185,27 @@ describe('network probe against real servers on loopback', () => {
     expect(at(2, 'up', 100)).toBe('INTERFACE_SLOW_LINK');
   });
 
-  it('classifies addresses', () => {
-    expect(['169.254.1.1', 'fe80::1', 'FEBF::1', '::ffff:169.254.0.1', '::ffff:a9fe:a9fe', 'fd00:ec2::254'].every(isLinkLocalOrMetadata)).toBe(true);
-    expect(['127.0.0.1', '10.0.0.1', '::1', '2001:db8::1', '169.255.0.1'].some(isLinkLocalOrMetadata)).toBe(false);
+  // Issue 13, point 6: TCP, DNS and ping had no guard. Refused before any packet (the security
+  // suite proves it with listeners on these addresses in a network namespace).
+  it.each([
+    [{ tcp: [{ host: '169.254.169.254', port: 80 }] }, 'tcp 169.254.169.254:80'],
+    [{ tcp: [{ host: '100.100.100.200', port: 80 }] }, 'tcp 100.100.100.200:80'],
+    [{ tcp: [{ host: '2852039166', port: 80 }] }, 'tcp 2852039166:80'],
+    [{ tcp: [{ host: 'fd00:ec2::254', port: 80 }] }, 'tcp fd00:ec2::254:80'],
+    [{ dns: [{ name: 'acme.fr', resolver: '168.63.129.16' }] }, 'dns acme.fr @168.63.129.16'],
+    [{ pingHosts: ['169.254.169.254'] }, 'ping 169.254.169.254'],
+    [{ pingHosts: ['0xa9fea9fe'] }, 'ping 0xa9fea9fe'],
+    [{ internetHost: '0' }, 'ping 0'],
+  ])('refuses %j without contacting it', async (over, target) => {
+    const res = await run(config(over as Partial<NetworkProbeConfig>));
+    expect(res).toHaveLength(1);
+    expect(res[0]).toMatchObject({ target, status: 'unknown', code: 'TARGET_REFUSED' });
+  });
+
+  it('reaches a refused range when the policy opts in (a TCP port on loopback stays allowed either way)', async () => {
+    const port = Number(new URL(httpUrl).port);
+    const res = await run(config({ allowLinkLocal: true, tcp: [{ host: '127.0.0.1', port }] }));
+    expect(res[0]!.code).toBe('TCP_OPEN');
   });
 });
 

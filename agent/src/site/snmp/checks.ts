@@ -65,6 +65,31 @@ function interfaceCheck(i: SnmpInterface, t: SnmpCheckThresholds, base: Omit<Che
   };
 }
 
+/**
+ * The other supplies (drum, fuser, developer, waste receptacles…): reported whatever the printer
+ * says of them — a level, "some remaining" or nothing — but never an alert (status ok): the
+ * printer itself asks for those parts, and their levels vary too much between models to judge.
+ */
+function otherSupplyCheck(supply: PrinterSupply, base: Omit<CheckResult, 'status' | 'code' | 'message'>): CheckResult {
+  const s = { ...supply, description: short(supply.description) };
+  const values = {
+    description: s.description,
+    type: s.type,
+    class: s.class,
+    levelState: s.levelState,
+    level: s.level,
+    maxCapacity: s.maxCapacity,
+    percent: s.percent,
+  };
+  const ok = { ...base, status: 'ok' as const, values };
+  if (s.levelState === 'some-remaining')
+    return { ...ok, code: 'SUPPLY_SOME_REMAINING', message: `${s.description} : il en reste (niveau non fourni par l’imprimante)` };
+  if (s.percent === null) return { ...ok, code: 'SUPPLY_LEVEL_UNKNOWN', message: `${s.description} : niveau inconnu de l’imprimante` };
+  // A receptacle (waste toner) fills up: its level is how full it is, not what is left.
+  if (s.class === 'filled') return { ...ok, code: 'SUPPLY_FILL_LEVEL', message: `${s.description} : rempli à ${fmtPct(s.percent)}` };
+  return { ...ok, code: 'SUPPLY_OK', message: `${s.description} : reste ${fmtPct(s.percent)}` };
+}
+
 function supplyCheck(supply: PrinterSupply, t: SnmpCheckThresholds, base: Omit<CheckResult, 'status' | 'code' | 'message'>): CheckResult {
   const s = { ...supply, description: short(supply.description) };
   const values = { description: s.description, type: s.type, levelState: s.levelState, level: s.level, maxCapacity: s.maxCapacity, percent: s.percent };
@@ -127,6 +152,8 @@ function reachableCheck(r: SnmpPollResult, base: Omit<CheckResult, 'status' | 'c
     return { ...base, status: 'ok', code: 'SNMP_OK', message: `${r.target}${name} répond en SNMP`, values };
   }
   const pinged = r.ping === null ? '' : r.ping.alive ? ' ; il répond au ping' : ' ; il ne répond pas non plus au ping';
+  if (r.error?.refused)
+    return { ...base, status: 'unknown', code: 'SNMP_TARGET_REFUSED', message: `${r.target} : ${r.error.message}`, values: { ...values, ...r.error.refused } };
   const code = r.error?.kind === 'timeout' ? 'SNMP_TIMEOUT' : r.error?.kind === 'auth' ? 'SNMP_AUTH_FAILED' : 'SNMP_ERROR';
   return { ...base, status: 'critical', code, message: `${r.target} : ${short(r.error?.message ?? 'pas de réponse SNMP', 1024)}${pinged}`, values };
 }
@@ -171,7 +198,8 @@ export function toChecksAndMetrics(r: SnmpPollResult, thresholds: Partial<SnmpCh
     for (const s of r.printer.supplies) {
       const supply = supplyLabels.take(s.description, s.index);
       m.put('printer_supply_pct', s.percent, { supply });
-      if (s.class !== 'filled' && MARKING_SUPPLY_TYPES.has(s.type)) checks.push(supplyCheck(s, t, base(SNMP_CHECKS.supply, `${r.target} supply ${supply}`)));
+      const target = base(SNMP_CHECKS.supply, `${r.target} supply ${supply}`);
+      checks.push(s.class !== 'filled' && MARKING_SUPPLY_TYPES.has(s.type) ? supplyCheck(s, t, target) : otherSupplyCheck(s, target));
     }
   }
 

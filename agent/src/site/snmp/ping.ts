@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import ping from 'ping';
+import { systemPing as outboundPing } from '../../outbound/index.js';
 
 export interface PingResult {
   alive: boolean;
@@ -15,12 +14,11 @@ const num = (v: unknown): number | null => {
 };
 
 /**
- * ICMP echo through the system ping (the `ping` package, as the network probe uses it), apart from
- * SNMP: a device may drop pings and answer SNMP, or the reverse. The address was validated by the
- * target schema (no leading `-`), so it cannot be read as an option.
+ * ICMP echo through the system ping (as the network probe uses it), apart from SNMP: a device may
+ * drop pings and answer SNMP, or the reverse. Gets the address the outbound guard checked.
  */
 export const systemPing: Pinger = async (address) => {
-  const res = await ping.promise.probe(address, { min_reply: 2, timeout: 1, deadline: 3, v6: isIP(address) === 6 });
+  const res = await outboundPing(address, { count: 2, timeoutSec: 1, deadlineSec: 3 });
   const lossPct = num(res.packetLoss) ?? (res.alive ? 0 : 100);
   return { alive: Boolean(res.alive), lossPct, rttAvgMs: res.alive ? num(res.avg) : null };
 };

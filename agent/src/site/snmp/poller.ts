@@ -1,3 +1,4 @@
+import { OutboundRefusedError, resolveOutbound } from '../../outbound/index.js';
 import { describeTarget, parseSnmpTarget, type SnmpTarget, type SnmpTargetConfig } from './config.js';
 import { type DeviceClock, type InterfaceCounters, interfaceRates } from './counters.js';
 import { readSerials, readSystem, type SnmpIdentity } from './identity.js';
@@ -16,12 +17,12 @@ export interface SnmpPollResult {
   observedAt: number;
   /** Whether the device answered SNMP (the system group). */
   reachable: boolean;
-  /** Why it did not, when it did not. */
-  error: { kind: SnmpErrorKind; message: string } | null;
+  /** Why it did not, when it did not (`refused`: the outbound guard kept the agent from contacting it). */
+  error: { kind: SnmpErrorKind; message: string; refused?: { address: string; reason: string } } | null;
   /** ICMP echo, apart from SNMP; null when the target has `ping: false`. */
   ping: PingResult | null;
   identity: SnmpIdentity | null;
-  /** printer if the Printer-MIB answers, ups if the UPS-MIB answers, else network. */
+  /** printer if the Printer-MIB answers, ups if the UPS-MIB answers, else network. A printer may have a UPS-MIB too: both are read. */
   kind: DeviceKind | null;
   interfaces: SnmpInterface[];
   printer: PrinterStatus | null;
@@ -37,6 +38,8 @@ export interface SnmpPollerOptions {
   maxTableRows?: number;
   /** ICMP echo (default: the system ping); tests may inject their own. */
   pinger?: Pinger;
+  /** The policy's opt-in to link-local and cloud-metadata addresses (refused otherwise). */
+  allowLinkLocal?: boolean;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -60,6 +63,7 @@ export class SnmpPoller {
   readonly #maxInterfaces: number;
   readonly #maxTableRows: number;
   readonly #pinger: Pinger;
+  readonly #allowLinkLocal: boolean;
   #state: CounterState | undefined;
   #running: Promise<unknown> = Promise.resolve();
 
@@ -68,6 +72,7 @@ export class SnmpPoller {
     this.#maxInterfaces = positiveInteger('maxInterfaces', options.maxInterfaces, 1024);
     this.#maxTableRows = positiveInteger('maxTableRows', options.maxTableRows, 256);
     this.#pinger = options.pinger ?? systemPing;
+    this.#allowLinkLocal = options.allowLinkLocal ?? false;
   }
 
   /** `address:port`. */
@@ -84,9 +89,6 @@ export class SnmpPoller {
 
   async #poll(now: number): Promise<SnmpPollResult> {
     const t = this.#target;
-    const pinging: Promise<PingResult | null> = t.ping
-      ? this.#pinger(t.address).catch(() => ({ alive: false, lossPct: null, rttAvgMs: null }))
-      : Promise.resolve(null);
     const result: SnmpPollResult = {
       target: describeTarget(t),
       address: t.address,
@@ -101,8 +103,22 @@ export class SnmpPoller {
       ups: null,
       warnings: [],
     };
+    // The outbound guard, then SNMP and ping to the address it checked and no other.
+    let address: string;
     try {
-      await this.#read(result, now);
+      address = (await resolveOutbound(t.address, { allowLinkLocal: this.#allowLinkLocal })).address;
+    } catch (err) {
+      result.error =
+        err instanceof OutboundRefusedError
+          ? { kind: 'refused', message: err.message, refused: { address: err.address, reason: err.reason } }
+          : { kind: 'network', message: `${t.address} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+      return result;
+    }
+    const pinging: Promise<PingResult | null> = t.ping
+      ? this.#pinger(address).catch(() => ({ alive: false, lossPct: null, rttAvgMs: null }))
+      : Promise.resolve(null);
+    try {
+      await this.#read(result, now, address);
     } catch (err) {
       const e = classifyError(err, t);
       result.error = { kind: e.kind, message: e.message };
@@ -111,8 +127,8 @@ export class SnmpPoller {
     return result;
   }
 
-  async #read(result: SnmpPollResult, now: number): Promise<void> {
-    const client = openSnmpClient(this.#target);
+  async #read(result: SnmpPollResult, now: number, address: string): Promise<void> {
+    const client = openSnmpClient({ ...this.#target, address });
     try {
       const system = await readSystem(client);
       result.reachable = true;
@@ -132,7 +148,8 @@ export class SnmpPoller {
       const readings = await part('IF-MIB', () => readInterfaces(client, this.#maxInterfaces));
       const serials = await part('ENTITY-MIB', () => readSerials(client, this.#maxTableRows));
       const printer = await part('Printer-MIB', () => readPrinter(client, this.#maxTableRows));
-      const ups = printer ? undefined : await part('UPS-MIB', () => readUps(client, now, system.sysUpTimeCs));
+      // Read whatever the device is: a printer (or a switch) with a UPS inside answers both MIBs.
+      const ups = await part('UPS-MIB', () => readUps(client, now, system.sysUpTimeCs));
 
       result.identity = { ...system.identity, serials: serials ?? [] };
       result.printer = printer ?? null;

@@ -7,7 +7,7 @@ export type SnmpValue = number | bigint | string | Buffer | boolean | null;
 /** Row index (`7`, or `1.2` for a two-part index) → column number → value. */
 export type SnmpTable = Map<string, Map<number, SnmpValue>>;
 
-export type SnmpErrorKind = 'timeout' | 'auth' | 'protocol' | 'unsupported' | 'network';
+export type SnmpErrorKind = 'timeout' | 'auth' | 'protocol' | 'unsupported' | 'network' | 'refused';
 
 /**
  * A request that got no usable answer. Its message is written here from the kind of failure, never

@@ -6,6 +6,7 @@ import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { type WatchedDetail, WatchedPlace } from '../network/watched-devices.js';
 import { DevicePatches } from '../patches/device-patches.js';
 import { Intervene } from '../remote/intervene.js';
 import { type Incident, IncidentTable } from '../tech/incidents.js';
@@ -42,6 +43,8 @@ export interface DeviceDetail {
     observed_at: number;
   }[];
   health: string | null;
+  /** A device without an agent: what its site agent reported of it (collector/src/devices/routes.ts). */
+  watched?: WatchedDetail['watched'];
   supplied: { id: number; description: string; serial: string; deliveredOn: string; warrantyEnd: string; supplier: string | null }[];
 }
 
@@ -80,9 +83,12 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
       {d.device.kind === 'agentless' ? (
         // A device without an agent has no CPU or memory of its own here: its bandwidth, supplies
         // and battery are on its site's network page.
-        <p data-testid="agentless-network">
-          {t('device.watchedBy')} <a href={href(`/network/${d.device.clientId}/${d.device.siteId}`)}>{t('device.networkPage')}</a>
-        </p>
+        <>
+          <p data-testid="agentless-network">
+            {t('device.watchedBy')} <a href={href(`/network/${d.device.clientId}/${d.device.siteId}`)}>{t('device.networkPage')}</a>
+          </p>
+          <WatchedPlace watched={d.watched ?? null} />
+        </>
       ) : (
         <Section
           title={t('device.metrics')}

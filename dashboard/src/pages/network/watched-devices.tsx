@@ -11,7 +11,17 @@ import type { Period } from './period.js';
 /** What a site agent reported of a device it watches (SNMP identity); see collector/src/devices/routes.ts. */
 export interface WatchedDetail extends DeviceDetail {
   latestMetrics: Record<string, { ts: number; value: number }>;
-  watched: { kind: string; address: string; name?: string; description?: string; objectId?: string; uptimeSec?: number; reachable?: boolean } | null;
+  watched: {
+    kind: string;
+    address: string;
+    name?: string;
+    description?: string;
+    objectId?: string;
+    uptimeSec?: number;
+    location?: string;
+    contact?: string;
+    reachable?: boolean;
+  } | null;
 }
 type Check = DeviceDetail['checks'][number];
 type Latest = WatchedDetail['latestMetrics'];
@@ -65,8 +75,10 @@ function WatchedDevice({ id, period }: { id: number; period: Period }) {
               {uptime !== undefined ? ` · ${t('network.uptime', { duration: fmt.duration(uptime * 1000) })}` : ''}
               {` · ${t('device.lastSeen', { date: fmt.dateTime(d.device.lastSeenAt) })}`}
             </p>
+            <WatchedPlace watched={d.watched} />
             {kind === 'printer' && <Supplies latest={d.latestMetrics} checks={d.checks} />}
-            {kind === 'ups' && <UpsState latest={d.latestMetrics} />}
+            {/* A UPS, or a device with a UPS inside (a printer answering the UPS-MIB too). */}
+            {(kind === 'ups' || value(d.latestMetrics, 'ups_on_battery') !== undefined) && <UpsState latest={d.latestMetrics} />}
             {byLabel(d.latestMetrics, 'net_if_in_bps').size > 0 && (
               <Interfaces deviceId={d.device.id} latest={d.latestMetrics} checks={d.checks} period={period} />
             )}
@@ -79,6 +91,26 @@ function WatchedDevice({ id, period }: { id: number; period: Period }) {
 }
 
 /** The check of a target named after `suffix` (the agent's targets are `addr:port if <name>`, `addr:port supply <name>`). */
+/** Where the device is and whom to call, as its administrator set them (sysLocation, sysContact). */
+export function WatchedPlace({ watched }: { watched: WatchedDetail['watched'] }) {
+  if (!watched?.location && !watched?.contact) return null;
+  return (
+    <p class="small" data-testid="watched-place">
+      {watched.location ? (
+        <span data-testid="watched-location">
+          {t('network.location')} {watched.location}
+        </span>
+      ) : null}
+      {watched.location && watched.contact ? ' · ' : ''}
+      {watched.contact ? (
+        <span data-testid="watched-contact">
+          {t('network.contact')} {watched.contact}
+        </span>
+      ) : null}
+    </p>
+  );
+}
+
 function checkFor(checks: Check[], check: string, suffix: string): Check | undefined {
   return checks.find((c) => c.check === check && c.target.endsWith(suffix));
 }
@@ -165,7 +197,8 @@ function Supplies({ latest, checks }: { latest: Latest; checks: Check[] }) {
               <meter min={0} max={100} low={20} high={50} optimum={100} value={pct ?? 0} aria-label={n} />
               <span class="num">{pct === undefined ? '—' : fmt.pct(pct)}</span>
               {c ? <StateBadge state={c.status} /> : <span />}
-              {c && c.status !== 'ok' ? <span class="muted small">{c.text?.[currentLang()] ?? c.message}</span> : null}
+              {/* A problem, or a level the printer does not give (some remaining, unknown): said in words. */}
+              {c && (c.status !== 'ok' || pct === undefined) ? <span class="muted small">{c.text?.[currentLang()] ?? c.message}</span> : null}
             </li>
           );
         })}

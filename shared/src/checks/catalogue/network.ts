@@ -51,6 +51,29 @@ function httpStatus(c: CheckFacts, f: CheckFormat): string {
 
 const certDate = (c: CheckFacts) => c.str('validTo');
 
+/** Why the agent's outbound guard refused an address (agent/src/outbound, value `reason`). */
+const REFUSED: Record<string, { fr: string; en: string }> = {
+  metadata: { fr: 'une adresse de métadonnées cloud', en: 'a cloud metadata address' },
+  'link-local': { fr: 'une adresse locale au lien', en: 'a link-local address' },
+  unspecified: { fr: 'une adresse non spécifiée (la machine elle-même)', en: 'an unspecified address (the machine itself)' },
+  multicast: { fr: 'une adresse multicast', en: 'a multicast address' },
+  reserved: { fr: 'une adresse réservée ou de diffusion', en: 'a reserved or broadcast address' },
+};
+const OPT_IN = new Set(['metadata', 'link-local']);
+/** `169.254.169.254 est une adresse de métadonnées cloud : autorisez …` — shared with the SNMP texts. */
+export function refusedAddress(c: CheckFacts, f: CheckFormat): string {
+  const fr = f.locale === 'fr';
+  const reason = c.str('reason');
+  const what = own(REFUSED, reason)?.[f.locale] ?? (fr ? 'une adresse refusée' : 'a refused address');
+  const hint =
+    reason && OPT_IN.has(reason)
+      ? fr
+        ? ' : autorisez les adresses locales au lien dans la politique pour l’atteindre'
+        : ': allow link-local addresses in the policy to reach it'
+      : '';
+  return `${c.str('address') ?? (fr ? 'l’adresse' : 'the address')} ${fr ? 'est' : 'is'} ${what}${hint}`;
+}
+
 export const NETWORK_TEXTS: CheckTexts = {
   PING_OK: {
     fr: (c, f) => {
@@ -69,6 +92,12 @@ export const NETWORK_TEXTS: CheckTexts = {
   HOST_UNREACHABLE: {
     fr: (c, f) => `${pinged(c, f)} ne répond pas au ping${when(lossPct(c), (l) => ` (${f.pct(l)} de perte)`)}`,
     en: (c, f) => `${pinged(c, f)} does not answer ping${when(lossPct(c), (l) => ` (${f.pct(l)} loss)`)}`,
+  },
+  // The system's ping program is missing (or may not be run): nothing is known of the host.
+  PING_UNAVAILABLE: {
+    fr: (c) =>
+      `${subject(c)} n’a pas pu être pingé : le programme ping est absent de cette machine ou ne peut pas être lancé (sous Debian ou Ubuntu : paquet iputils-ping)`,
+    en: (c) => `${subject(c)} could not be pinged: the ping program is missing on this machine or cannot be run (on Debian or Ubuntu: package iputils-ping)`,
   },
   HTTP_OK: {
     fr: (c, f) => `${subject(c)} répond${when(c.num('status'), (s) => ` (HTTP ${s})`)}${when(c.num('responseMs'), (ms) => ` en ${f.ms(ms)}`)}`,
@@ -97,6 +126,10 @@ export const NETWORK_TEXTS: CheckTexts = {
   HTTP_BAD_URL: {
     fr: (c) => `Adresse à vérifier invalide : ${subject(c)}`,
     en: (c) => `Not a valid address to check: ${subject(c)}`,
+  },
+  TARGET_REFUSED: {
+    fr: (c, f) => `${subject(c)} n’est pas vérifié : ${refusedAddress(c, f)}`,
+    en: (c, f) => `${subject(c)} is not checked: ${refusedAddress(c, f)}`,
   },
   HTTP_TARGET_REFUSED: {
     fr: (c) =>

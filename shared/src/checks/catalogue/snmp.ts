@@ -1,6 +1,7 @@
 import type { CheckFormat } from '../format.js';
 import type { CheckFacts, CheckTexts } from '../messages.js';
 import { own, when } from '../phrase.js';
+import { refusedAddress } from './network.js';
 
 // agent/src/site/snmp/checks.ts, devices without an agent watched by a site agent.
 // snmp-reachable: target `<address>:<port>`, values sysName, pingAlive (null: not pinged).
@@ -70,6 +71,10 @@ export const SNMP_TEXTS: CheckTexts = {
     fr: (c, f) => `${device(c)} refuse l’accès SNMP (communauté ou identifiants refusés)${ping(c, f)}`,
     en: (c, f) => `${device(c)} refuses SNMP access (community or credentials rejected)${ping(c, f)}`,
   },
+  SNMP_TARGET_REFUSED: {
+    fr: (c, f) => `${c.target} n’est pas interrogé : ${refusedAddress(c, f)}`,
+    en: (c, f) => `${c.target} is not polled: ${refusedAddress(c, f)}`,
+  },
   SNMP_ERROR: {
     fr: (c, f) => `${device(c)} : échec de la requête SNMP${ping(c, f)}`,
     en: (c, f) => `${device(c)}: SNMP request failed${ping(c, f)}`,
@@ -89,6 +94,10 @@ export const SNMP_TEXTS: CheckTexts = {
     en: (c, f) => `${supply(c)}: nearly empty${when(left(c, f), (l) => `, ${l}`)}`,
   },
   SUPPLY_EMPTY: { fr: (c) => `${supply(c)} : vide`, en: (c) => `${supply(c)}: empty` },
+  SUPPLY_FILL_LEVEL: {
+    fr: (c, f) => `${supply(c)} : rempli${when(c.num('percent'), (p) => ` à ${f.pct(p)}`)}`,
+    en: (c, f) => `${supply(c)}: ${when(c.num('percent'), (p) => `${f.pct(p)} full`, 'filling up')}`,
+  },
   SUPPLY_LEVEL_UNKNOWN: { fr: (c) => `${supply(c)} : niveau inconnu de l’imprimante`, en: (c) => `${supply(c)}: level unknown to the printer` },
   SUPPLY_SOME_REMAINING: {
     fr: (c) => `${supply(c)} : il en reste (l’imprimante ne donne pas le niveau)`,

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { world } from './support/context.js';
+import { call, type Session, signIn } from './support/http.js';
+import { bodyFor, pathsFor, REFUSED, type Route, routeTable, SAFE } from './support/routes.js';
+import { Tally } from './support/tally.js';
+
+// Roles, generated from the route table: anonymous callers reach nothing but the login and the
+// enrollment; a client user reaches only the routes of the portal (with its own ids); a technician
+// none of the admin's. A new route is refused to clients until it is added to the portal's list here.
+const w = world();
+const tally = new Tally('roles');
+let routes: Route[];
+let client: Session;
+let tech: Session;
+
+/** What a client user may call (with its own ids): the portal. Everything else is refused to it. */
+const PORTAL = new Set([
+  'POST /api/v1/auth/logout',
+  'POST /api/v1/auth/password',
+  'GET /api/v1/auth/me',
+  'GET /api/v1/clients',
+  'GET /api/v1/clients/{id}/sites',
+  'GET /api/v1/devices',
+  'GET /api/v1/devices/{id}',
+  'GET /api/v1/devices/{id}/policy',
+  'GET /api/v1/devices/{id}/checks',
+  'GET /api/v1/devices/{id}/inventory/history',
+  'GET /api/v1/devices/{id}/series',
+  'GET /api/v1/devices/{id}/metrics',
+  'GET /api/v1/clients/{id}/checks/summary',
+  'GET /api/v1/clients/{id}/availability',
+  'GET /api/v1/clients/{id}/stats',
+  'GET /api/v1/clients/{id}/flow-report',
+  'GET /api/v1/sites/{id}/flows',
+  'GET /api/v1/overview',
+  'GET /api/v1/tickets',
+  'POST /api/v1/tickets',
+  'GET /api/v1/tickets/{id}',
+  'POST /api/v1/tickets/{id}/events',
+  'GET /api/v1/tickets/{id}/interventions',
+  'GET /api/v1/incidents',
+  'POST /api/v1/billing/quote',
+  'GET /api/v1/billing/interventions',
+  'GET /api/v1/billing/recurring',
+  'GET /api/v1/billing/recurring/{id}',
+  'POST /api/v1/billing/recurring/{id}/occurrences/{occurrenceId}/change',
+  'GET /api/v1/billing/orders',
+  'GET /api/v1/billing/supplied-items',
+  'GET /api/v1/billing/pickups',
+  'GET /api/v1/billing/invoices',
+  'GET /api/v1/billing/invoices/{id}',
+  'GET /api/v1/billing/invoices/{id}/pdf',
+  'POST /api/v1/billing/invoices/{id}/disputes',
+  'GET /api/v1/billing/clients/{id}/finance',
+  'GET /api/v1/billing/clients/{id}/contract',
+  'GET /api/v1/reports',
+  'GET /api/v1/reports/{id}',
+  'GET /api/v1/reports/{id}/pdf',
+  'GET /api/v1/reports/jobs',
+  'GET /api/v1/reports/jobs/{id}',
+  'GET /api/v1/clients/{id}/report-settings',
+]);
+/** Routes without a session: they carry their own credential (or none is needed to read them). */
+const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/enroll']);
+/** What a technician may not do: the admin's. (An issued invoice is changed by nobody: PUT/PATCH/DELETE answer 409 to all.) */
+const ADMIN_ONLY = new Set([
+  'GET /api/v1/users',
+  'POST /api/v1/users',
+  'POST /api/v1/users/{id}/disable',
+  'POST /api/v1/users/{id}/enable',
+  'PUT /api/v1/users/{id}/role',
+  'PUT /api/v1/billing/settings',
+  'PUT /api/v1/billing/clients/{id}/contract',
+  'POST /api/v1/billing/clients/{id}/contract/notice',
+  'POST /api/v1/billing/clients/{id}/grids',
+  'POST /api/v1/billing/clients/{id}/revision',
+  'POST /api/v1/billing/invoices/generate',
+  'POST /api/v1/billing/invoices/{id}/credit-notes',
+  'POST /api/v1/billing/invoices/{id}/payments',
+  'POST /api/v1/billing/disputes/{id}/settle',
+  'POST /api/v1/billing/ecb-rates',
+  'POST /api/v1/billing/syntec',
+]);
+const key = (r: Route) => `${r.method} ${r.path}`;
+
+beforeAll(async () => {
+  routes = await routeTable(w.url);
+  client = await signIn(w.url, w.emails.acme, w.password);
+  tech = await signIn(w.url, w.emails.tech, w.password);
+});
+afterAll(() => tally.flush());
+
+describe('roles (route table × methods × roles)', () => {
+  it('refuses every route but login and enrollment to an anonymous caller', async () => {
+    for (const route of routes.filter((r) => !PUBLIC.has(key(r)))) {
+      for (const path of pathsFor(route, w.acme)!) {
+        const res = await call(w.url, route.method, path, SAFE.has(route.method) ? {} : { body: bodyFor(route, w.acme, w.month) });
+        tally.add(REFUSED.has(res.status), `anonymous ${route.method} ${path} → ${res.status}`);
+      }
+    }
+    expect(tally.takeLetThrough()).toEqual([]);
+  });
+
+  it('refuses a client user every route outside the portal, even with its own ids', async () => {
+    for (const route of routes.filter((r) => !PORTAL.has(key(r)) && !PUBLIC.has(key(r)))) {
+      for (const path of pathsFor(route, w.acme)!) {
+        const res = await client.call(route.method, path, SAFE.has(route.method) ? {} : { body: bodyFor(route, w.acme, w.month) });
+        tally.add(REFUSED.has(res.status), `client ${route.method} ${path} → ${res.status} ${res.text.slice(0, 160)}`);
+      }
+    }
+    expect(tally.takeLetThrough()).toEqual([]);
+  });
+
+  it('refuses a technician the admin’s routes', async () => {
+    for (const route of routes.filter((r) => ADMIN_ONLY.has(key(r)))) {
+      for (const path of pathsFor(route, w.acme)!) {
+        const res = await tech.call(route.method, path, SAFE.has(route.method) ? {} : { body: bodyFor(route, w.acme, w.month) });
+        tally.add(res.status === 403 || res.status === 400, `technician ${route.method} ${path} → ${res.status} ${res.text.slice(0, 160)}`);
+      }
+    }
+    expect(tally.takeLetThrough()).toEqual([]);
+  });
+
+  it('lists only routes that exist (a renamed route cannot slip out of these lists)', () => {
+    const known = new Set(routes.map(key));
+    expect([...PORTAL, ...ADMIN_ONLY, ...PUBLIC].filter((k) => !known.has(k))).toEqual([]);
+  });
+});

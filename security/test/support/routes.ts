@@ -1,0 +1,105 @@
+import { call, ok } from './http.js';
+import type { TenantIds } from './world.js';
+
+export interface Route {
+  method: string;
+  /** OpenAPI form: `/api/v1/tickets/{id}`. */
+  path: string;
+}
+
+/** The collector's route table, from its own OpenAPI document (every route it registered). */
+export async function routeTable(url: string): Promise<Route[]> {
+  const doc = ok<{ paths: Record<string, Record<string, unknown>> }>(await call(url, 'GET', '/api/v1/openapi.json'), 'openapi');
+  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })));
+}
+
+export const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Which of a client's objects each `{id}` of a route names, by the segment before it. A route whose
+ * id is not here makes the matrix fail: whoever adds a route says whose object its id is.
+ */
+const ID_KINDS: [RegExp, keyof TenantIds | 'global'][] = [
+  [/^\/api\/v1\/users\/\{id\}/, 'user'],
+  [/^\/api\/v1\/(billing\/)?clients\/\{id\}/, 'client'],
+  [/^\/api\/v1\/sites\/\{id\}/, 'site'],
+  [/^\/api\/v1\/enrollment-tokens\/\{id\}/, 'enrollmentToken'],
+  [/^\/api\/v1\/devices\/\{id\}/, 'device'],
+  [/^\/api\/v1\/tickets\/\{id\}/, 'ticket'],
+  [/^\/api\/v1\/billing\/interventions\/\{id\}/, 'intervention'],
+  [/^\/api\/v1\/billing\/recurring\/\{id\}/, 'recurring'],
+  [/^\/api\/v1\/billing\/orders\/\{id\}/, 'order'],
+  [/^\/api\/v1\/billing\/pickups\/\{id\}/, 'pickup'],
+  [/^\/api\/v1\/billing\/invoices\/\{id\}/, 'invoice'],
+  [/^\/api\/v1\/billing\/disputes\/\{id\}/, 'dispute'],
+  [/^\/api\/v1\/reports\/jobs\/\{id\}/, 'reportJob'],
+  [/^\/api\/v1\/reports\/\{id\}/, 'report'],
+  // Provider-wide objects: no client owns them (staff only).
+  [/^\/api\/v1\/(rules|maintenance-windows)\/\{id\}/, 'global'],
+];
+
+/** The concrete paths that name `ids`' objects (a policy route once per scope). Undefined when the route's ids are unknown. */
+export function pathsFor(route: Route, ids: TenantIds): string[] | undefined {
+  if (!route.path.includes('{')) return [route.path];
+  if (route.path.startsWith('/api/v1/policies/{scope}/{id}'))
+    return (['client', 'site', 'device'] as const).map((scope) => route.path.replace('{scope}', scope).replace('{id}', String(ids[scope])));
+  const kind = ID_KINDS.find(([re]) => re.test(route.path))?.[1];
+  if (!kind) return undefined;
+  const id = kind === 'global' ? 1 : ids[kind];
+  return [route.path.replace('{id}', String(id)).replace('{occurrenceId}', String(ids.occurrence))];
+}
+
+/**
+ * A valid body for the routes that change something, so that an attack reaches the route's own
+ * checks (an invalid body stops at validation, before them). Other routes get `{}`.
+ */
+export function bodyFor(route: Route, ids: TenantIds, month: string): unknown {
+  const day = `${month}-10`;
+  const key = `${route.method} ${route.path}`;
+  const bodies: Record<string, unknown> = {
+    'POST /api/v1/tickets/{id}/events': { type: 'comment', text: 'attaque' },
+    'POST /api/v1/tickets/{id}/interventions': { date: day, minutes: 30, kind: 'urgent', mode: 'remote' },
+    'POST /api/v1/billing/invoices/{id}/disputes': { reason: 'attaque' },
+    'POST /api/v1/billing/invoices/{id}/payments': { paidOn: day, amountCents: 100, method: 'transfer' },
+    'POST /api/v1/billing/invoices/{id}/credit-notes': { reason: 'attaque', amountCents: 100 },
+    'POST /api/v1/billing/recurring/{id}/occurrences/{occurrenceId}/change': { cancel: true },
+    'POST /api/v1/billing/clients/{id}/recurring': {
+      ticketId: ids.ticket,
+      title: 'attaque',
+      mode: 'remote',
+      period: 'monthly',
+      firstDate: day,
+      startTime: '09:00',
+      reservedMinutes: 30,
+    },
+    'POST /api/v1/billing/clients/{id}/orders': {
+      supplier: 'x',
+      reference: 'x',
+      orderedOn: day,
+      lines: [{ description: 'x', unitPriceCents: 1, quantity: 1 }],
+    },
+    'POST /api/v1/billing/clients/{id}/pickups': {
+      pickedUpOn: day,
+      description: 'x',
+      weightGrams: 1,
+      transportCents: 0,
+      handlingCents: 0,
+      recyclingRateCentsPerKg: 0,
+    },
+    'POST /api/v1/billing/orders/{id}/cancel': {},
+    'PUT /api/v1/billing/pickups/{id}/bsd': { reference: 'BSD-ATTAQUE' },
+    'PATCH /api/v1/billing/interventions/{id}': { minutes: 1 },
+    'PUT /api/v1/clients/{id}/report-settings': { recipients: ['attaque@evil.test'], lang: 'fr' },
+    'POST /api/v1/reports/{id}/resend': {},
+    'POST /api/v1/clients/{id}/sites': { name: 'attaque' },
+    'POST /api/v1/sites/{id}/enrollment-tokens': { label: 'attaque' },
+    'PUT /api/v1/policies/{scope}/{id}': { metricsIntervalSec: 3600 },
+    'PUT /api/v1/users/{id}/role': { role: 'admin' },
+    'POST /api/v1/billing/clients/{id}/contract/notice': {},
+    'PUT /api/v1/billing/clients/{id}/contract': { startDate: day, buyer: { name: 'x', address: ['x'] }, grid: {} },
+  };
+  return bodies[key] ?? {};
+}
+
+/** Status codes that mean the request did not act: not signed in, not allowed, no such object (for this user), invalid. */
+export const REFUSED = new Set([400, 401, 403, 404, 405, 409, 413, 415, 422, 429]);
