@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type PatchesBody, patchesProbeSpec, resolveProbeConfig } from '@vigie/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeGoldenIfUpdating } from '../golden-update.js';
 import type { ProbeContext, ProbeReport } from '../probe.js';
 import { forgetAptAnswer } from './apt.js';
 import { WINDOWS_UPDATE_SCRIPT } from './collect-windows.js';
@@ -12,7 +13,7 @@ import { parseCheckUpdate, parseNeedsRestarting, rpmVersionCompare } from './par
 
 // Each testdata folder is one machine: the commands the probe ran there and what they answered
 // (answers.json; provenance in testdata/README.md), and the list the probe reports (expected.json).
-// UPDATE_GOLDEN=1 rewrites the expected files: review the diff.
+// UPDATE_GOLDEN=1 rewrites the expected files outside CI (golden-update.ts): review the diff.
 const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), 'testdata');
 const roots: string[] = [];
 afterAll(() => {
@@ -67,7 +68,7 @@ describe('pending updates, machine by machine (golden)', () => {
       // Every recorded answer was asked for: a case cannot pass by falling back to another tool.
       for (const a of c.answers) expect(ran, a.command).toContain(a.command);
       const expectedFile = join(dir, 'expected.json');
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedFile, `${JSON.stringify(body, null, 2)}\n`);
+      writeGoldenIfUpdating(expectedFile, body);
       expect(body).toEqual(JSON.parse(readFileSync(expectedFile, 'utf8')));
       expect(results[0]).toMatchObject({
         check: 'patches',
