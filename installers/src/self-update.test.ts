@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshTotpCode } from '@vigie/collector';
 import { canonicalJson } from '@vigie/shared';
-import { freePort, LoopbackNamespace, type Proc, Supervisor, startProcess, waitFor } from '@vigie/testkit';
+import { assertLoopbackOnly, freePort, LOOPBACK_ONLY_POLICY, LoopbackNamespace, type Proc, Supervisor, startProcess, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../test/processes.js';
 import { bundleAgent } from './bundle-agent.js';
@@ -173,6 +173,10 @@ beforeAll(async () => {
   csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
   totpSecret = (await api('POST', '/api/v1/auth/totp/setup')).body.secret;
   expect((await api('POST', '/api/v1/auth/totp/confirm', { code: await freshTotpCode(totpSecret) })).status).toBe(200);
+  // The agents' probes on loopback only before any starts (besides the namespace having nothing else).
+  assertLoopbackOnly(LOOPBACK_ONLY_POLICY);
+  const policy = await api('PUT', `/api/v1/policies/client/${clientId}`, LOOPBACK_ONLY_POLICY);
+  expect(policy.status, JSON.stringify(policy.body)).toBe(200);
 
   // Version N, installed as the service would have it, enrolled, run under the "service manager".
   mkdirSync(join(dir, 'opt'));

@@ -4,9 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
 import type { RemotePermissions } from '../commands/permissions.js';
-import type { Database } from '../store/database.js';
 import type { PatchInstalls } from './installs.js';
 import type { PatchPolicies, PatchScope } from './policy.js';
+import type { PatchRepository } from './repository.js';
 
 const ScopeParams = Type.Object({
   scope: Type.Union([Type.Literal('client'), Type.Literal('site'), Type.Literal('device')]),
@@ -22,18 +22,14 @@ type ScopeReq = { Params: { scope: PatchScope; id: number } };
  */
 export function registerPatchManagementRoutes(
   app: FastifyInstance,
-  deps: { db: Database; policies: PatchPolicies; installs: PatchInstalls; permissions: RemotePermissions; totp: TotpService },
+  deps: { patches: PatchRepository; policies: PatchPolicies; installs: PatchInstalls; permissions: RemotePermissions; totp: TotpService },
 ): void {
-  const { db, policies, installs, permissions, totp } = deps;
-  const clientOf = (scope: PatchScope, id: number): number | undefined => {
-    const table = scope === 'client' ? 'clients' : scope === 'site' ? 'sites' : 'devices';
-    const col = scope === 'client' ? 'id' : 'client_id';
-    return (db.sqlite.prepare(`SELECT ${col} AS c FROM ${table} WHERE id = ?`).get(id) as { c: number } | undefined)?.c;
-  };
+  const { patches, policies, installs, permissions, totp } = deps;
+  const clientOf = (scope: PatchScope, id: number) => patches.clientOf(scope, id);
 
   app.get('/api/v1/patch-policies/:scope/:id', { schema: { tags: ['patches'], params: ScopeParams } }, async (req: FastifyRequest<ScopeReq>) => {
     requireRole(req, 'admin', 'technician');
-    if (clientOf(req.params.scope, req.params.id) === undefined) throw new VigieError('NOT_FOUND');
+    if ((await clientOf(req.params.scope, req.params.id)) === undefined) throw new VigieError('NOT_FOUND');
     const p = policies.get(req.params.scope, req.params.id);
     return { scope: req.params.scope, id: req.params.id, policy: p?.policy ?? {}, version: p?.version ?? 0, updatedAt: p?.updatedAt ?? null };
   });
@@ -43,7 +39,7 @@ export function registerPatchManagementRoutes(
     { schema: { tags: ['patches'], params: ScopeParams, body: PatchPolicy } },
     async (req: FastifyRequest<ScopeReq & { Body: Policy }>) => {
       const user = requireRole(req, 'admin', 'technician');
-      const clientId = clientOf(req.params.scope, req.params.id);
+      const clientId = await clientOf(req.params.scope, req.params.id);
       if (clientId === undefined) throw new VigieError('NOT_FOUND');
       permissions.assertCanAct(user, [clientId]);
       const version = await policies.put(req.params.scope, req.params.id, req.body, user, clientId);
@@ -53,7 +49,7 @@ export function registerPatchManagementRoutes(
 
   app.get('/api/v1/devices/:id/patch-policy', { schema: { tags: ['patches'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
     const user = requireUser(req);
-    const clientId = clientOf('device', req.params.id);
+    const clientId = await clientOf('device', req.params.id);
     if (clientId === undefined) throw new VigieError('NOT_FOUND');
     assertClientVisible(user, clientId);
     return { deviceId: req.params.id, policy: policies.effective(req.params.id), canApprove: isStaff(user) && permissions.canAct(user, clientId) };
@@ -64,21 +60,10 @@ export function registerPatchManagementRoutes(
     { schema: { tags: ['patches'], params: IdParams } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireUser(req);
-      const clientId = clientOf('device', req.params.id);
+      const clientId = await clientOf('device', req.params.id);
       if (clientId === undefined) throw new VigieError('NOT_FOUND');
       assertClientVisible(user, clientId);
-      const results = db.sqlite
-        .prepare(
-          'SELECT command_id AS commandId, name, arch, version, state, attempts, error, finished_at AS finishedAt FROM patch_install_results WHERE device_id = ? ORDER BY finished_at DESC, id DESC LIMIT 500',
-        )
-        .all(req.params.id);
-      const approvals = db.sqlite
-        .prepare(
-          `SELECT a.name, a.arch, a.version, a.state, a.note, a.approved_at AS approvedAt, u.name AS approvedBy, a.command_id AS commandId
-         FROM patch_approvals a LEFT JOIN users u ON u.id = a.approved_by WHERE a.device_id = ? ORDER BY a.approved_at DESC, a.id DESC LIMIT 500`,
-        )
-        .all(req.params.id);
-      return { deviceId: req.params.id, results, approvals };
+      return { deviceId: req.params.id, ...(await patches.installHistory(req.params.id)) };
     },
   );
 
@@ -87,7 +72,7 @@ export function registerPatchManagementRoutes(
     { schema: { tags: ['patches'], params: IdParams, body: ApprovePatchesBody } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: Approve }>) => {
       const user = requireRole(req, 'admin', 'technician');
-      const clientId = clientOf('device', req.params.id);
+      const clientId = await clientOf('device', req.params.id);
       if (clientId === undefined) throw new VigieError('NOT_FOUND');
       permissions.assertCanAct(user, [clientId]);
       totp.assertSteppedUp(req.session?.idHash);

@@ -18,8 +18,8 @@ export function createPatches(o: { db: Database; remote: Remote; log: FastifyBas
     policies,
     installs,
     registerRoutes(app: FastifyInstance) {
-      registerPatchRoutes(app, { db: o.db, patches: repository });
-      registerPatchManagementRoutes(app, { db: o.db, policies, installs, permissions: o.remote.permissions, totp: o.remote.totp });
+      registerPatchRoutes(app, { patches: repository });
+      registerPatchManagementRoutes(app, { patches: repository, policies, installs, permissions: o.remote.permissions, totp: o.remote.totp });
     },
     /** The schedule (one collector process of a cluster runs it). */
     start(intervalMs: number) {

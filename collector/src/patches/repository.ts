@@ -136,4 +136,42 @@ export class PatchRepository {
         .all(clientId, from, to) as { device_id: number; count: number; security: number }[]
     ).map((r) => ({ deviceId: r.device_id, count: r.count, security: r.security }));
   }
+
+  // What the routes read: under the write lock, so a read never lands inside a transaction another
+  // request has open on the shared connection (the store's rule for routes).
+
+  /** The client owning a client, site or device; undefined when there is no such object. */
+  clientOf(scope: 'client' | 'site' | 'device', id: number): Promise<number | undefined> {
+    const query = {
+      client: 'SELECT id AS c FROM clients WHERE id = ?',
+      site: 'SELECT client_id AS c FROM sites WHERE id = ?',
+      device: 'SELECT client_id AS c FROM devices WHERE id = ?',
+    }[scope];
+    return this.db.writeLock(() => (this.db.sqlite.prepare(query).get(id) as { c: number } | undefined)?.c);
+  }
+
+  complianceNow(at: number, days: number, filter: { clientId?: number } = {}): Promise<DeviceCompliance[]> {
+    return this.db.writeLock(() => this.complianceAt(at, days, filter));
+  }
+
+  devicePatchesNow(deviceId: number, now: number) {
+    return this.db.writeLock(() => this.devicePatches(deviceId, now));
+  }
+
+  /** A device's install results, package by package, and its approvals with who gave them. */
+  installHistory(deviceId: number) {
+    return this.db.writeLock(() => ({
+      results: this.db.sqlite
+        .prepare(
+          'SELECT command_id AS commandId, name, arch, version, state, attempts, error, finished_at AS finishedAt FROM patch_install_results WHERE device_id = ? ORDER BY finished_at DESC, id DESC LIMIT 500',
+        )
+        .all(deviceId),
+      approvals: this.db.sqlite
+        .prepare(
+          `SELECT a.name, a.arch, a.version, a.state, a.note, a.approved_at AS approvedAt, u.name AS approvedBy, a.command_id AS commandId
+           FROM patch_approvals a LEFT JOIN users u ON u.id = a.approved_by WHERE a.device_id = ? ORDER BY a.approved_at DESC, a.id DESC LIMIT 500`,
+        )
+        .all(deviceId),
+    }));
+  }
 }

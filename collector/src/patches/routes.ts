@@ -9,7 +9,6 @@ import {
 } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, isStaff, requireUser } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
 import { summarize } from './compliance.js';
 import type { PatchRepository } from './repository.js';
 
@@ -19,9 +18,8 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
  * The compliance view: every device's patch state (staff across clients, a client user its own
  * devices; another client's id answers 404), and one device's pending updates with their dates.
  */
-export function registerPatchRoutes(app: FastifyInstance, deps: { db: Database; patches: PatchRepository }): void {
-  const { db, patches } = deps;
-  const clientOfDevice = db.sqlite.prepare('SELECT client_id FROM devices WHERE id = ?');
+export function registerPatchRoutes(app: FastifyInstance, deps: { patches: PatchRepository }): void {
+  const { patches } = deps;
 
   app.get(
     '/api/v1/patches/compliance',
@@ -40,7 +38,7 @@ export function registerPatchRoutes(app: FastifyInstance, deps: { db: Database; 
       const clientId = isStaff(user) ? q.clientId : (user.clientId ?? -1);
       const days = q.days ?? DEFAULT_PATCH_OVERDUE_DAYS;
       const now = Date.now();
-      const all = patches.complianceAt(now, days, clientId === undefined ? {} : { clientId });
+      const all = await patches.complianceNow(now, days, clientId === undefined ? {} : { clientId });
       const devices = all.filter(
         (d) => (q.state === undefined || d.state === q.state) && (q.rebootPending === undefined || (d.rebootPending === true) === q.rebootPending),
       );
@@ -53,10 +51,10 @@ export function registerPatchRoutes(app: FastifyInstance, deps: { db: Database; 
     { schema: { tags: ['patches'], params: IdParams, response: { 200: DevicePatchesResponse } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireUser(req);
-      const dev = clientOfDevice.get(req.params.id) as { client_id: number } | undefined;
-      if (!dev) throw new VigieError('NOT_FOUND');
-      assertClientVisible(user, dev.client_id);
-      return patches.devicePatches(req.params.id, Date.now());
+      const clientId = await patches.clientOf('device', req.params.id);
+      if (clientId === undefined) throw new VigieError('NOT_FOUND');
+      assertClientVisible(user, clientId);
+      return patches.devicePatchesNow(req.params.id, Date.now());
     },
   );
 }

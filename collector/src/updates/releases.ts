@@ -3,6 +3,7 @@ import { copyFileSync, createReadStream, mkdirSync, readFileSync, statSync } fro
 import { join } from 'node:path';
 import { VigieError } from '@vigie/shared';
 import { appendAudit, refreshAuditHead } from '../audit/repository.js';
+import { type AgentAuthResult, authenticateAgent } from '../ingest/agent-auth.js';
 import type { Database } from '../store/database.js';
 
 export interface Release {
@@ -61,6 +62,11 @@ export class Releases {
         'createdAt' | 'file'
       > & { created_at: number })[]
     ).map((r) => ({ id: r.id, version: r.version, platform: r.platform, sha256: r.sha256, size: r.size, createdAt: r.created_at }));
+  }
+
+  /** The agent asking for a release, from its channel's credential (read under the write lock, as routes' reads are). */
+  authenticate(header: string | undefined): Promise<AgentAuthResult> {
+    return this.db.writeLock(() => authenticateAgent(this.db.sqlite, header));
   }
 
   /** The file as it is on disk now (a tampered file is served as it is: the agent's hash check is what refuses it). */

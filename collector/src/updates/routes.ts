@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { requireRole } from '../auth/guard.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
-import { authenticateAgent } from '../ingest/agent-auth.js';
 import type { Database } from '../store/database.js';
 import type { Releases } from './releases.js';
 import type { RolloutService } from './rollout.js';
@@ -21,7 +20,7 @@ export function registerUpdateRoutes(app: FastifyInstance, deps: { db: Database;
     '/api/v1/agent/releases/:version/:platform',
     { schema: { hide: true, params: Type.Object({ version: Type.String({ maxLength: 64 }), platform: Type.String({ maxLength: 32 }) }) } },
     async (req: FastifyRequest<{ Params: { version: string; platform: string } }>, reply: FastifyReply) => {
-      const auth = authenticateAgent(db.sqlite, req.headers.authorization);
+      const auth = await releases.authenticate(req.headers.authorization);
       if (!auth.ok) {
         const e = ErrorCodes[auth.key];
         return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
