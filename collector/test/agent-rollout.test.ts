@@ -140,6 +140,18 @@ describe('agent rollout in rings', () => {
     ).toEqual({ n: 4 });
   });
 
+  it('serves a release’s bytes to an authenticated agent only (not to a session, a wrong secret or no credential)', async () => {
+    const path = `${h.url}/api/v1/agent/releases/1.1.0/linux-x64`;
+    const { agentId, secret } = agents.get('acme-a')!.cred;
+    const good = await fetch(path, { headers: { authorization: `Bearer ${agentId}.${secret}` } });
+    expect(good.status).toBe(200);
+    expect(await good.text()).toBe('vigie-agent 1.1.0\n');
+    expect((await fetch(path)).status).toBe(401);
+    expect((await fetch(path, { headers: { authorization: `Bearer ${agentId}.${'0'.repeat(secret.length)}` } })).status).toBe(401);
+    expect((await fetch(path, { headers: { cookie: admin.cookie } })).status).toBe(401);
+    expect(audit('agent.update.download')).toEqual([expect.objectContaining({ actor: `agent:${agentId}`, target: 'release:1.1.0/linux-x64', result: 'ok' })]);
+  });
+
   it('a client user cannot read the fleet', async () => {
     const client = await login(h.url, 'dsi@acme.test');
     expect((await client.get('/api/v1/agent-versions')).status).toBe(403);
