@@ -107,7 +107,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // New agents pin the provider's current command-signing key (remote intervention, created below).
   const enrollment = new EnrollmentService(db, () => remote.keys.current());
   const devices = new DevicesRepository(db);
-  const limiter = new LoginLimiter(db);
+  const limiter = new LoginLimiter(db, { limits: config.loginLimits });
   const https = servedOverHttps(config);
   const secureCookies = config.secureCookies || https;
 
@@ -205,7 +205,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     sessionsEnded,
     secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input),
   });
-  remote.registerEarly(app);
+  remote.registerEarly(app, { limiter, sessionsEnded });
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
   registerUserRoutes(app, db, auth, tenants, {
@@ -216,13 +216,12 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
-  const tickets = new TicketService(db);
+  const tickets = new TicketService(db, app.log);
   registerTicketRoutes(app, tickets);
-  tickets.onChange((c) => {
-    tickets.get(c.ticketId).then(
-      (t) => t && publishLive({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } }),
-      () => {},
-    );
+  // A failure here (the ticket unreadable) is logged and counted by the ticket service (/metrics).
+  tickets.onChange('live', async (c) => {
+    const t = await tickets.get(c.ticketId);
+    if (t) publishLive({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } });
   });
   const notifier = new Notifier(db, tickets, config.notifications, app.log);
   const inbound =
@@ -297,7 +296,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId, rules.stats, metrics instanceof InfluxMetricStore ? metrics.stats : undefined);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, {
+      rules: rules.stats,
+      influx: metrics instanceof InfluxMetricStore ? metrics.stats : undefined,
+      tickets: tickets.stats,
+    });
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

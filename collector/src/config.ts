@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-limiter.js';
 import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './incidents/service.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
@@ -46,6 +47,8 @@ export interface CollectorConfig {
    * X-Forwarded-For / -Proto are believed; from anyone else they are ignored. Empty: none.
    */
   trustProxy: string[];
+  /** Failed sign-ins (and enrolments) allowed per account, address and trusted browser within 15 minutes. */
+  loginLimits: LoginLimits;
   /** How often each live socket's session is checked again (expiry). */
   liveRecheckMs: number;
   logLevel: string;
@@ -74,6 +77,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },
     secureCookies: false,
     trustProxy: [],
+    loginLimits: { ...DEFAULT_LOGIN_LIMITS },
     liveRecheckMs: 15_000,
     logLevel: 'info',
     bodyLimit: 1024 * 1024,

@@ -23,9 +23,10 @@ import * as m008 from './migrations/008-device-search.js';
 import * as m009facturx from './migrations/009-facturx.js';
 import * as m009logins from './migrations/009-login-limits.js';
 import * as m010remote from './migrations/010-remote.js';
-import * as m011patches from './migrations/011-patches.js';
-import * as m012patchManagement from './migrations/012-patch-management.js';
-import * as m013agentUpdates from './migrations/013-agent-updates.js';
+import * as m011programTargets from './migrations/011-policy-program-targets.js';
+import * as m012patches from './migrations/012-patches.js';
+import * as m013patchManagement from './migrations/013-patch-management.js';
+import * as m014agentUpdates from './migrations/014-agent-updates.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
@@ -50,9 +51,10 @@ const migrations: Record<string, Migration> = {
   '009-facturx': m009facturx,
   '009-login-limits': m009logins,
   '010-remote': m010remote,
-  '011-patches': m011patches,
-  '012-patch-management': m012patchManagement,
-  '013-agent-updates': m013agentUpdates,
+  '011-policy-program-targets': m011programTargets,
+  '012-patches': m012patches,
+  '013-patch-management': m013patchManagement,
+  '014-agent-updates': m014agentUpdates,
 };
 
 /**
