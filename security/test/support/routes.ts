@@ -101,7 +101,7 @@ export function bodyFor(route: Route, ids: TenantIds, month: string): unknown {
     'POST /api/v1/clients/{id}/sites': { name: 'attaque' },
     'POST /api/v1/sites/{id}/enrollment-tokens': { label: 'attaque' },
     'PUT /api/v1/policies/{scope}/{id}': { metricsIntervalSec: 3600 },
-    'PUT /api/v1/patch-policies/{scope}/{id}': { excluded: ['*'], reboot: 'window' },
+    'PUT /api/v1/patch-policies/{scope}/{id}': { excluded: ['vigie-*'], reboot: 'window' },
     'POST /api/v1/devices/{id}/patches/approve': { packages: [{ name: 'vigie-test-pkg' }] },
     'PUT /api/v1/agent-rollout': { targetVersion: null, stage: 'all', paused: true },
     'PUT /api/v1/clients/{id}/agent-pin': { version: null },
