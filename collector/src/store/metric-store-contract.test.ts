@@ -198,18 +198,23 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
   });
 
   it('retention per resolution: the same points deleted, the same answers after', async () => {
-    const retention = { rawMs: 2 * H, fiveMinMs: 26 * H, hourMs: 3 * 24 * H };
+    // The 5-minute retention ends 3 hours before the test's real now: InfluxDB's hourly continuous
+    // query keeps recomputing the hours of its 2-hour window from the 5-minute rollups, so a trim
+    // inside that window (which only a clock moved by a day can make) would change them under it.
+    const retention = { rawMs: 5 * H, fiveMinMs: 28 * H, hourMs: 3 * 24 * H };
     const s = await both(retention);
     const now = Date.now();
-    await s.write(samples(now - 100 * MIN, now - 11 * MIN, 60_000));
+    await s.write(samples(now - 4 * H, now - 11 * MIN, 60_000));
     await s.sqlite.maintain(Date.now());
     await s.influx.maintain(Date.now());
-    // A day later: every raw sample and the 5-minute rollups older than 26 hours have to go.
+    // A day later: every raw sample and the 5-minute rollups older than 28 hours have to go.
     const later = now + 25 * H;
     const [a, b] = [await s.sqlite.maintain(later, { retention: true }), await s.influx.maintain(later, { retention: true })];
-    expect(a.rawDeleted).toBe(89 * KEYS.length);
+    expect(a.rawDeleted).toBe(229 * KEYS.length);
     expect(a.fiveMinDeleted).toBeGreaterThan(0);
     expect({ ...b, seriesRolledUp: 0, ms: 0 }).toEqual({ ...a, seriesRolledUp: 0, ms: 0 });
+    // The same answers once the continuous queries have run again over what is left.
+    await continuousQueriesRan();
     await compareQueries(s, { from: now - 2 * H, to: now, stepMs: 300_000 }, '5m');
     await compareQueries(s, { from: now - 3 * H, to: now, stepMs: H }, '1h');
     for (const agg of AGGS) {
@@ -223,8 +228,8 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     const rps = await influxd.query(`SHOW RETENTION POLICIES ON "${s.name}"`);
     expect(rps[0]!.values.map((v) => [v[0], v[1]])).toEqual(
       expect.arrayContaining([
-        ['vigie_raw', '2h0m0s'],
-        ['vigie_5m', '26h0m0s'],
+        ['vigie_raw', '5h0m0s'],
+        ['vigie_5m', '28h0m0s'],
         ['vigie_1h', '72h0m0s'],
         ['vigie_meta', '0s'],
       ]),
