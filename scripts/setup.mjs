@@ -43,6 +43,8 @@ export const SYSTEM_PACKAGES = [
   'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
   'iproute2', // security suite: its network namespace with only loopback (ip netns), metadata addresses on its lo
   'influxdb', // InfluxDB 1.6 metric store: contract and collector tests, e2e influx-metrics, bench influx-ingest (influxd started by each)
+  'debootstrap', // e2e patches-debian-root: a Debian root made once from the host's own mirror (cached under /var/cache/vigie-test)
+  'debian-archive-keyring', // idem: debootstrap checks the mirror's Release signature with it (only recommended by debootstrap)
 ];
 
 function lockStamp() {

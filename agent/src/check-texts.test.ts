@@ -150,7 +150,7 @@ describe('the sentences of what the probes really produce (their golden files an
     const answers: [RegExp, string][] = [
       [/^manage-bde -status$/, fixture('windows-11-en-manage-bde-encrypting')],
       [/Get-NetFirewallProfile/, readFileSync(join(TESTDATA('security'), 'windows-10-ps5.1-firewall-profiles', 'input.json'), 'utf8')],
-      [/Microsoft\.Update\.Session/, '12 3\r\n'],
+      [/Microsoft\.Update\.Session/, readFileSync(join(TESTDATA('patches'), 'windows-11-fr-update-search', 'input.json'), 'utf8')],
       [/Get-LocalGroupMember/, readFileSync(join(TESTDATA('security'), 'windows-11-fr-ps5.1-local-admins', 'input.json'), 'utf8')],
       [/USBSTOR/, '3\r\n'],
       [/^net accounts$/, fixture('windows-fr-net-accounts')],
@@ -170,8 +170,8 @@ describe('the sentences of what the probes really produce (their golden files an
     const results = await securityProbe.collect(ctx, cfg.config);
     for (const r of results) expectReadable(r);
     const updates = results.find((r) => r.target === 'updates')!;
-    expect(describeCheck(updates, 'fr')).toBe('3 mises à jour de sécurité en attente (12 au total)');
-    expect(describeCheck(updates, 'en')).toBe('3 security updates pending (12 in all)');
+    expect(describeCheck(updates, 'fr')).toBe('2 mises à jour de sécurité en attente (4 au total)');
+    expect(describeCheck(updates, 'en')).toBe('2 security updates pending (4 in all)');
   });
 
   it('services: a stopped service and the top processes (services/testdata/macos-14-ps)', () => {

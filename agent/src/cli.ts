@@ -10,6 +10,7 @@ import { remotePlatform } from './remote/platform.js';
 import { AgentRuntime } from './runtime.js';
 import { defaultStateDir, loadCredential } from './state.js';
 import { Spool } from './transport/spool.js';
+import { watchUpdate } from './update/watchdog.js';
 import { VERSION_LINE } from './version.js';
 
 const USAGE = `${VERSION_LINE}
@@ -18,6 +19,8 @@ Usage: vigie-agent <command> [options]
   enroll --url <collector URL> (--token-file <file> | env VIGIE_ENROLL_TOKEN | --token <token>)
                          exchange a site enrollment token for this agent's credential
   run                    run the agent (spool, metrics, inventory, connection)
+  update-watch           watch a self-update in progress; put the previous executable back if the
+                         new one is not healthy in time (started by the agent itself)
   remote-ceiling [off|actions|scripts]
                          write this machine's local ceiling of remote intervention (installers run
                          it as root/Administrator); with no level, write the default only if none is set
@@ -88,13 +91,20 @@ export async function main(argv: string[]): Promise<number> {
       const ceilingFile = values['ceiling-file'];
       const runtime = new AgentRuntime({ stateDir, credential, log, spool, ...(ceilingFile ? { ceilingFile } : {}) });
       await runtime.start();
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
+      const restart = await new Promise<boolean>((resolve) => {
+        const stop = () => resolve(false);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        void runtime.restartRequested.then(() => resolve(true));
       });
       await runtime.stop();
+      // A self-update: the service manager starts the executable again, which is now the new one.
+      if (restart) log.info('exiting for the new version to start');
       return 0;
+    }
+    case 'update-watch': {
+      // Run from the previous executable, outside the agent's process tree (see update/watchdog.ts).
+      return watchUpdate(stateDir, log);
     }
     case 'remote-ceiling': {
       const file = values['ceiling-file'] ?? remotePlatform().defaultCeilingFile();

@@ -1,6 +1,15 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isValidCollectorBody, type PolicyBody, type SignedCommandBody } from '@vigie/shared';
+import {
+  type CommandBody,
+  encodeMessage,
+  type HelloBody,
+  type Inventory,
+  isValidCollectorBody,
+  type PolicyBody,
+  resolveProbeConfig,
+  type SignedCommandBody,
+} from '@vigie/shared';
 import type { Log } from './log.js';
 import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
@@ -13,6 +22,7 @@ import { type AgentState, type Credential, loadState, saveState } from './state.
 import { CollectorConnection } from './transport/connection.js';
 import { Spool, type SpoolOptions, SpoolWriteError } from './transport/spool.js';
 import { SpoolTrouble } from './transport/spool-trouble.js';
+import { AgentUpdater } from './update/updater.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface RuntimeOptions {
@@ -57,6 +67,13 @@ export class AgentRuntime {
   private site!: SiteRole;
   private readonly spoolTrouble: SpoolTrouble;
   private remote!: RemoteCommands;
+  private updater!: AgentUpdater;
+  private accepted = false;
+  private askRestart!: () => void;
+  /** Resolves when a self-update asks the agent to stop and exit, for its service manager to start the new executable. */
+  readonly restartRequested: Promise<void> = new Promise((resolve) => {
+    this.askRestart = resolve;
+  });
 
   constructor(private readonly o: RuntimeOptions) {
     this.sampler = o.sampler ?? new MetricsSampler();
@@ -72,15 +89,26 @@ export class AgentRuntime {
     this.state = await loadState(this.o.stateDir);
     const saved = this.state.policy !== undefined && isValidCollectorBody('policy', this.state.policy);
     if (saved) this.policy = this.state.policy!;
+    this.updater = new AgentUpdater({
+      stateDir: this.o.stateDir,
+      log: this.o.log,
+      emit: (type, body) => this.emit(type, body),
+      credential: this.o.credential,
+      restart: () => this.askRestart(),
+    });
     this.remote = new RemoteCommands({
       stateDir: this.o.stateDir,
       me: { agentId: this.o.credential.agentId, deviceId: this.o.credential.deviceId },
       log: this.o.log,
       emit: (type, body) => this.emit(type, body),
       ...(this.o.ceilingFile ? { ceilingFile: this.o.ceilingFile } : {}),
+      updater: this.updater,
+      afterPatches: () => this.listPatchesNow(),
     });
     await this.remote.open();
     this.spool = await Spool.open({ dir: join(this.o.stateDir, 'spool'), ...this.o.spool, onWarn: (msg) => this.o.log.warn(msg) });
+    // An update this process ends (the new version, or the previous one put back): before connecting.
+    await this.updater.onStart();
     this.connection = new CollectorConnection({
       url: this.o.credential.url,
       agentId: this.o.credential.agentId,
@@ -101,7 +129,11 @@ export class AgentRuntime {
     });
     this.probes = new ProbeRunner(
       this.o.probes ?? PROBES,
-      (results) => this.emit('checks', { results }),
+      async (results, reports) => {
+        // A report (the pending-updates list) goes first: the check that follows sums it up.
+        for (const r of reports) await this.emit(r.type, r.body);
+        if (results.length > 0) await this.emit('checks', { results });
+      },
       this.o.log,
       process.platform,
       (sha, params, timeoutMs) => this.remote.runGrantedScript(sha, params, timeoutMs),
@@ -144,6 +176,16 @@ export class AgentRuntime {
     };
   }
 
+  /** After patches were installed: the patches probe runs now, its list goes to the collector. */
+  private async listPatchesNow(): Promise<{ rebootPending: boolean | null }> {
+    const probe = (this.o.probes ?? PROBES).find((p) => p.spec.id === 'patches');
+    const cfg = probe && resolveProbeConfig(probe.spec, this.policy.probes.patches);
+    if (!probe || !cfg?.ok) return { rebootPending: null };
+    const results = await this.probes.runOnce(probe, cfg.config as { timeoutSec: number });
+    const r = results.find((x) => x.check === 'patches')?.values?.rebootPending;
+    return { rebootPending: typeof r === 'boolean' ? r : null };
+  }
+
   private startProbes(p: PolicyBody): void {
     this.probesStarted = true;
     this.probes.apply(p);
@@ -151,6 +193,11 @@ export class AgentRuntime {
   }
 
   private applyPolicy(p: PolicyBody): void {
+    // The collector answered hello with a policy: it accepted this agent (and this version).
+    if (!this.accepted) {
+      this.accepted = true;
+      this.updater.healthy().catch((err: Error) => this.o.log.error('reporting the update healthy failed', { err: err.message }));
+    }
     const changed = p.metricsIntervalSec !== this.policy.metricsIntervalSec || p.inventoryIntervalSec !== this.policy.inventoryIntervalSec;
     const probesChanged = JSON.stringify(p.probes) !== JSON.stringify(this.policy.probes);
     this.policy = p;
@@ -181,8 +228,9 @@ export class AgentRuntime {
         this.spoolTrouble.failed(err);
       } else this.o.log.error('could not spool a message', { type, err: (err as Error).message });
     }
-    this.connection.reportSpool();
-    this.connection.kick();
+    // Before the connection exists (an update reported at start), the frame waits in the spool.
+    this.connection?.reportSpool();
+    this.connection?.kick();
   }
 
   private scheduleMetrics(delayMs: number): void {

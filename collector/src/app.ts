@@ -37,6 +37,7 @@ import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
+import { createPatches, type Patches } from './patches/module.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
 import { smtpTransport } from './reports/delivery.js';
@@ -59,6 +60,7 @@ import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
 import { TicketService } from './tickets/service.js';
+import { createUpdates, type Updates } from './updates/module.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -83,6 +85,10 @@ export interface Collector {
   /** What the start-up check of the store found after an unclean stop (null after a clean one). */
   storeCheck: StoreCheck | null;
   invoiceMailer: InvoiceMailer;
+  /** Patch management: compliance, policies, approvals, installs. */
+  patches: Patches;
+  /** Signed agent self-update: releases, rollout, pins. */
+  updates: Updates;
   /** Remote intervention: signing keys, TOTP, script library, commands, sessions. */
   remote: Remote;
   /** The support mailbox's SMTP port, once listening (when configured). */
@@ -294,6 +300,12 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerIncidentRoutes(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, metrics, retention: config.retention });
+  const patches = createPatches({ db, remote, log: app.log.child({ domain: 'patches' }) });
+  patches.registerRoutes(app);
+  if (bus.workerId === 1) patches.start(config.patchIntervalMs);
+  const updates = createUpdates({ db, dataDir: config.dataDir, remote, log: app.log.child({ domain: 'updates' }) });
+  updates.registerRoutes(app);
+  if (bus.workerId === 1) updates.start(config.rolloutIntervalMs);
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
@@ -424,6 +436,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     health,
     storeCheck: check,
     invoiceMailer,
+    patches,
+    updates,
     remote,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
@@ -445,6 +459,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       health.close();
       clearInterval(expiry);
       clearInterval(monthly);
+      patches.stop();
+      updates.stop();
       clearTimeout(firstInvoicing);
       await rules.stop();
       await reports.close();

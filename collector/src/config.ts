@@ -24,6 +24,10 @@ export interface CollectorConfig {
   incidents: IncidentSettings;
   /** Rules evaluation period (0 = only when called). */
   rulesIntervalMs: number;
+  /** Patch schedule period: security updates in maintenance windows, approved updates (0 = only on approval). */
+  patchIntervalMs: number;
+  /** Agent rollout period: update manifests signed for the agents whose turn it is (0 = never). */
+  rolloutIntervalMs: number;
   /** Issue last month's invoices automatically (month-end job, first worker). */
   invoicing: boolean;
   /** Monthly activity reports: schedule (cron, Europe/Paris), retries, default language. */
@@ -67,6 +71,8 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     maintenanceIntervalMs: 60_000,
     storeReserveBytes: 8 * 1024 * 1024,
     rulesIntervalMs: 15_000,
+    patchIntervalMs: 60_000,
+    rolloutIntervalMs: 60_000,
     invoicing: true,
     reports: { ...DEFAULT_REPORT_SETTINGS },
     incidents: { ...DEFAULT_INCIDENT_SETTINGS },

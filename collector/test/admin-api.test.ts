@@ -68,7 +68,7 @@ describe('probes for the policy editor', () => {
     const res = await tech.get('/api/v1/probes');
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.body.probes.map((p: any) => [p.id, p]));
-    expect(Object.keys(byId).sort()).toEqual(['antivirus', 'backup', 'flows', 'network', 'security', 'services', 'snmp']);
+    expect(Object.keys(byId).sort()).toEqual(['antivirus', 'backup', 'flows', 'network', 'patches', 'security', 'services', 'snmp']);
     expect(byId.network.defaults).toMatchObject({ pingGateway: true, pingHosts: [], certWarningDays: 30 });
     expect(byId.network.schema.properties.pingCount).toMatchObject({ type: 'integer', minimum: 1, maximum: 20, default: 4 });
     expect(byId.backup.schema.properties.targets.items.anyOf.map((v: any) => v.properties.kind.const)).toEqual(['restic', 'borg', 'folder', 'command']);

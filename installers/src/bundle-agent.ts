@@ -11,7 +11,8 @@ export const AGENT_BUNDLE = join(root, 'dist', 'vigie-agent.cjs');
  * single-executable build. ws's optional native helpers are disabled so nothing is `require`d
  * from outside the bundle.
  */
-export async function bundleAgent(outfile = AGENT_BUNDLE): Promise<string> {
+export async function bundleAgent(outfile = AGENT_BUNDLE, opts: { version?: string } = {}): Promise<string> {
+  if (opts.version !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(opts.version)) throw new Error(`not a version: ${opts.version}`);
   mkdirSync(dirname(outfile), { recursive: true });
   const result = await build({
     entryPoints: [join(root, '..', 'agent', 'src', 'main.ts')],
@@ -26,7 +27,12 @@ export async function bundleAgent(outfile = AGENT_BUNDLE): Promise<string> {
     charset: 'ascii',
     sourcemap: false,
     legalComments: 'none',
-    define: { 'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"' },
+    define: {
+      'process.env.WS_NO_BUFFER_UTIL': '"1"',
+      'process.env.WS_NO_UTF_8_VALIDATE': '"1"',
+      // The version this build says it is (self-update compares it); the sources' own otherwise.
+      ...(opts.version ? { __VIGIE_AGENT_VERSION__: JSON.stringify(opts.version) } : {}),
+    },
     logLevel: 'warning',
     write: false,
   });

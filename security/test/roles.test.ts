@@ -69,6 +69,11 @@ const PORTAL = new Set([
   'GET /api/v1/devices/{id}/commands',
   'GET /api/v1/clients/{id}/remote-actions',
   'GET /api/v1/tickets/{id}/remote-sessions',
+  // Patch management: its devices' compliance, pending updates, effective policy and install results.
+  'GET /api/v1/patches/compliance',
+  'GET /api/v1/devices/{id}/patches',
+  'GET /api/v1/devices/{id}/patch-policy',
+  'GET /api/v1/devices/{id}/patch-installs',
 ]);
 /** Routes without a session: they carry their own credential (or none is needed to read them). */
 const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/enroll']);
@@ -100,6 +105,10 @@ const ADMIN_ONLY = new Set([
   'POST /api/v1/script-versions/{id}/approve',
   'GET /api/v1/audit',
   'GET /api/v1/audit/verify',
+  // Agent self-update: the rollout, per-client pins and a retry make machines run new agent code.
+  'PUT /api/v1/agent-rollout',
+  'PUT /api/v1/clients/{id}/agent-pin',
+  'POST /api/v1/devices/{id}/agent-update',
 ]);
 /** What acts on a client's machines: a technician needs the `remote` permission on that client (the world's `tech` has none). */
 const REMOTE_ACTS = new Set([
@@ -109,6 +118,9 @@ const REMOTE_ACTS = new Set([
   'POST /api/v1/remote-sessions/{id}/end',
   'POST /api/v1/remote-sessions/{id}/confirm',
   'POST /api/v1/remote-sessions/{id}/discard',
+  // Patch policies and approvals decide what gets installed on the client's machines.
+  'PUT /api/v1/patch-policies/{scope}/{id}',
+  'POST /api/v1/devices/{id}/patches/approve',
 ]);
 const key = (r: Route) => `${r.method} ${r.path}`;
 

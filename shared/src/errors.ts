@@ -86,6 +86,31 @@ export const ErrorCodes = {
   STEP_UP_REQUIRED: { code: 'VIGIE_E_STEP_UP_REQUIRED', status: 403, message: 'Confirm with a fresh authenticator code (valid 5 minutes)' },
   REMOTE_PERMISSION_REQUIRED: { code: 'VIGIE_E_REMOTE_PERMISSION_REQUIRED', status: 403, message: 'No remote-intervention permission for this client' },
   SCRIPT_NOT_APPROVED: { code: 'VIGIE_E_SCRIPT_NOT_APPROVED', status: 409, message: 'This script version is not approved by an administrator' },
+
+  // patch management (issue 17)
+  PATCH_EXCLUDED: { code: 'VIGIE_E_PATCH_EXCLUDED', status: 409, message: 'This package is excluded by the patch policy' },
+  PATCH_NOT_PENDING: { code: 'VIGIE_E_PATCH_NOT_PENDING', status: 409, message: 'This update is not pending on the device' },
+  PATCH_INSTALL_FAILED: { code: 'VIGIE_E_PATCH_INSTALL_FAILED', status: 500, message: 'The update could not be installed' },
+  PATCH_WRONG_SOURCE: { code: 'VIGIE_E_PATCH_WRONG_SOURCE', status: 400, message: 'The device does not use this package manager' },
+  PATCH_NEEDS_PRIVILEGE: { code: 'VIGIE_E_PATCH_NEEDS_PRIVILEGE', status: 403, message: 'Installing updates needs the administrator account' },
+
+  // signed agent self-update (issue 17)
+  UPDATE_DOWNGRADE: { code: 'VIGIE_E_UPDATE_DOWNGRADE', status: 409, message: 'The offered version is not newer than the running one' },
+  UPDATE_WRONG_PLATFORM: { code: 'VIGIE_E_UPDATE_WRONG_PLATFORM', status: 400, message: 'The offered executable is for another platform' },
+  UPDATE_HASH_MISMATCH: { code: 'VIGIE_E_UPDATE_HASH_MISMATCH', status: 403, message: 'The downloaded executable differs from the signed SHA-256 or size' },
+  UPDATE_DOWNLOAD_FAILED: { code: 'VIGIE_E_UPDATE_DOWNLOAD_FAILED', status: 502, message: 'The new executable could not be downloaded' },
+  UPDATE_NOT_PACKAGED: {
+    code: 'VIGIE_E_UPDATE_NOT_PACKAGED',
+    status: 400,
+    message: 'This agent does not run as a single executable: it cannot replace itself',
+  },
+  UPDATE_IN_PROGRESS: { code: 'VIGIE_E_UPDATE_IN_PROGRESS', status: 409, message: 'An update of this agent is already under way' },
+  UPDATE_ROLLED_BACK: {
+    code: 'VIGIE_E_UPDATE_ROLLED_BACK',
+    status: 500,
+    message: 'The new version did not report healthy in time: the previous one was put back',
+  },
+  UPDATE_NO_RELEASE: { code: 'VIGIE_E_UPDATE_NO_RELEASE', status: 404, message: 'No such agent release' },
 } as const;
 
 export type ErrorKey = keyof typeof ErrorCodes;

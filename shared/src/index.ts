@@ -1,6 +1,7 @@
 export * from './calendar/index.js';
 export * from './checks/index.js';
 export * from './errors.js';
+export * from './patches/index.js';
 export * from './probes/index.js';
 export * from './protocol/index.js';
 export * from './remote/index.js';

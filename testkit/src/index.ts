@@ -57,6 +57,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+export * from './apt-repo.js';
+export * from './chroot-machine.js';
+export * from './debian-root.js';
 export { type Influxd, type InfluxSeries, startInfluxd } from './influxd.js';
 export { IsolatedNetwork } from './isolated-network.js';
+export * from './netns.js';
+export * from './supervisor.js';
 export { assertLoopbackOnly, beyondLoopback, isLoopbackHost, LOOPBACK_ONLY_POLICY } from './test-policy.js';

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { TObject } from '@sinclair/typebox';
-import { type CheckResult, type ProbeConfigSpec, type ScriptParamValues, VigieError } from '@vigie/shared';
+import { type CheckResult, type PatchesBody, type ProbeConfigSpec, type ScriptParamValues, VigieError } from '@vigie/shared';
 
 export interface CommandResult {
   stdout: string;
@@ -15,12 +15,17 @@ export interface ProbeContext {
   platform: NodeJS.Platform;
   /** Runs a program with an argument list — never through a shell, so no parameter can inject a command. */
   run(file: string, args: readonly string[], opts?: { timeoutMs?: number; maxBuffer?: number }): Promise<CommandResult>;
+  /** Hands over data the probe reports beside its findings; sent after the run, only if the run succeeded. */
+  report?(r: ProbeReport): void;
   /**
    * Runs a library script a policy names by its SHA-256, only under a valid grant the provider
    * signed for this device (and within the machine's local ceiling); throws otherwise.
    */
   runGrantedScript?(sha256: string, params: ScriptParamValues, timeoutMs: number): Promise<CommandResult>;
 }
+
+/** Data a probe reports beside its check results (a list, not a verdict), sent as its own message type. */
+export type ProbeReport = { type: 'patches'; body: PatchesBody };
 
 /** A probe: one folder, one definition. A finding is a result; a failure to run is a thrown error. */
 export interface ProbeDefinition<S extends TObject = TObject> {

@@ -1,6 +1,7 @@
 import { antivirusProbe } from './antivirus/index.js';
 import { backupProbe } from './backup/index.js';
 import { networkProbe } from './network/index.js';
+import { patchesProbe } from './patches/index.js';
 import type { ProbeDefinition } from './probe.js';
 import { securityProbe } from './security/index.js';
 import { servicesProbe } from './services/index.js';
@@ -12,4 +13,5 @@ export const PROBES: readonly ProbeDefinition[] = [
   backupProbe as unknown as ProbeDefinition,
   servicesProbe as unknown as ProbeDefinition,
   securityProbe as unknown as ProbeDefinition,
+  patchesProbe as unknown as ProbeDefinition,
 ];

@@ -1,6 +1,6 @@
 import { type CheckResult, maskUrlCredentials, maskUrlCredentialsDeep, type PolicyBody, resolveProbeConfig } from '@vigie/shared';
 import type { Log } from '../log.js';
-import { noGrantedScripts, type ProbeContext, type ProbeDefinition, type RunGrantedScript, runCommand } from './probe.js';
+import { noGrantedScripts, type ProbeContext, type ProbeDefinition, type ProbeReport, type RunGrantedScript, runCommand } from './probe.js';
 
 /** ±10 % of the interval, so agents and probes do not run in lockstep. */
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
@@ -16,7 +16,7 @@ export class ProbeRunner {
 
   constructor(
     private readonly probes: readonly ProbeDefinition[],
-    private readonly emit: (results: CheckResult[]) => Promise<void>,
+    private readonly emit: (results: CheckResult[], reports: ProbeReport[]) => Promise<void>,
     private readonly log: Log,
     private readonly platform: NodeJS.Platform = process.platform,
     private readonly runGrantedScript: RunGrantedScript = noGrantedScripts,
@@ -62,6 +62,8 @@ export class ProbeRunner {
       run: (f, a, o) => runCommand(f, a, ac.signal, o),
       runGrantedScript: this.runGrantedScript,
     };
+    const reports: ProbeReport[] = [];
+    ctx.report = (r) => reports.push(r);
     let results: CheckResult[];
     try {
       results = await Promise.race([
@@ -70,6 +72,7 @@ export class ProbeRunner {
       ]);
     } catch (err) {
       this.log.warn('probe failed', { probe: probe.spec.id, err: (err as Error).message });
+      reports.length = 0;
       results = [
         {
           check: probe.spec.id,
@@ -91,7 +94,7 @@ export class ProbeRunner {
       message: maskUrlCredentials(r.message),
       ...(r.values ? { values: maskUrlCredentialsDeep(r.values) } : {}),
     }));
-    if (results.length > 0) await this.emit(results);
+    if (results.length > 0 || reports.length > 0) await this.emit(results, reports);
     return results;
   }
 

@@ -13,7 +13,9 @@ import {
   VigieError,
 } from '@vigie/shared';
 import type { Log } from '../log.js';
+import { type AfterPatches, type PatchActionResult, patchInstallAction } from '../patching/patch-action.js';
 import type { CommandResult } from '../probes/probe.js';
+import type { AgentUpdater } from '../update/updater.js';
 import { type ActionResult, fetchLog, killProcess, reboot, restartService } from './actions.js';
 import { readCeiling } from './ceiling.js';
 import { GrantStore } from './grants.js';
@@ -34,6 +36,12 @@ export interface RemoteOptions {
   /** The local ceiling file; default: the platform's (set by the installer). */
   ceilingFile?: string;
   platform?: RemotePlatform;
+  /** patch-install: the patches probe lists again once the packages are in. */
+  afterPatches?: AfterPatches;
+  /** Whether package managers may be run (root, SYSTEM); default: uid 0 or Windows. */
+  isPrivileged?: () => boolean;
+  /** agent-update: the signed self-update (absent: refused as unsupported). */
+  updater?: AgentUpdater;
 }
 
 /**
@@ -107,6 +115,11 @@ export class RemoteCommands {
       return;
     }
     const env = v.envelope;
+    if (env.action === 'agent-update') {
+      if (!this.o.updater) return this.refuse(body.commandId, 'REMOTE_UNSUPPORTED', 'this agent cannot update itself', v.ceiling);
+      const no = this.o.updater.precheck(env);
+      if (no) return this.refuse(body.commandId, no.reason, no.detail, v.ceiling);
+    }
     // On disk before it runs: a crash right after cannot make it run a second time.
     await this.nonces.remember(env.nonce, env.commandId, env.expiresAt);
     await this.o.emit('command-ack', { commandId: env.commandId, state: 'accepted', ceiling: v.ceiling, at: Date.now() });
@@ -121,14 +134,14 @@ export class RemoteCommands {
       await this.grants.add({ envelope: env, script: body.script! });
       return;
     }
-    const job = this.execute(env, body.script).catch((err: Error) =>
+    const job = (env.action === 'agent-update' ? this.o.updater!.install(env) : this.execute(env, body.script)).catch((err: Error) =>
       this.o.log.error('signed command crashed', { commandId: env.commandId, err: err.message }),
     );
     this.running.add(job);
     void job.finally(() => this.running.delete(job));
   }
 
-  private async execute(env: Exclude<CommandEnvelope, { action: 'key-rotate' | 'policy-script' }>, script: string | undefined): Promise<void> {
+  private async execute(env: Exclude<CommandEnvelope, { action: 'key-rotate' | 'policy-script' | 'agent-update' }>, script: string | undefined): Promise<void> {
     const commandId = env.commandId;
     const out = new OutputStream((stream, index, data) => this.o.emit('command-output', { commandId, stream, index, data, at: Date.now() }));
     const ctx = {
@@ -137,7 +150,17 @@ export class RemoteCommands {
       out,
       onError: (err: Error) => this.o.log.warn('ending a command failed', { commandId, err: err.message }),
     };
-    let result: ActionResult;
+    if (env.action === 'patch-install') {
+      const r = await patchInstallAction(env, {
+        ...ctx,
+        isPrivileged: this.o.isPrivileged ?? (() => process.platform === 'win32' || process.getuid?.() === 0),
+        afterPatches: this.o.afterPatches ?? (async () => ({ rebootPending: null })),
+      });
+      await out.end();
+      await this.o.emit('command-result', patchResultBody(commandId, r, out));
+      return;
+    }
+    let result!: ActionResult;
     try {
       switch (env.action) {
         case 'script':
@@ -203,6 +226,32 @@ export class RemoteCommands {
     if (outcome.timedOut) throw new Error(`script ${e.args.scriptName} timed out`);
     return { stdout, stderr, code: outcome.exitCode ?? -1 };
   }
+}
+
+function patchResultBody(commandId: string, r: PatchActionResult, out: OutputStream): AgentBody<'command-result'> {
+  const failed = r.packages.filter((p) => p.state === 'failed');
+  return {
+    commandId,
+    ok: r.exitCode === 0 && !r.refused,
+    exitCode: r.exitCode,
+    durationMs: r.durationMs,
+    outputBytes: out.producedBytes,
+    truncated: out.truncated,
+    packages: r.packages,
+    ...(r.refused
+      ? { error: { code: ErrorCodes[r.refused.code].code, message: r.refused.message } }
+      : failed.length > 0
+        ? {
+            error: {
+              code: ErrorCodes.PATCH_INSTALL_FAILED.code,
+              message: failed
+                .map((p) => `${p.name}: ${p.error ?? 'failed'}`)
+                .join('; ')
+                .slice(0, 2000),
+            },
+          }
+        : {}),
+  };
 }
 
 function resultBody(commandId: string, r: ActionResult, out: OutputStream): AgentBody<'command-result'> {

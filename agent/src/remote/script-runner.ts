@@ -23,7 +23,7 @@ const KILL_GRACE_MS = 5000;
  */
 export function runProgram(
   call: ProgramCall,
-  o: { platform: RemotePlatform; cwd: string; env: Record<string, string>; timeoutMs: number; out: OutputStream; onError: (err: Error) => void },
+  o: { platform: RemotePlatform; cwd: string; env: Record<string, string>; timeoutMs: number; out: Pick<OutputStream, 'write'>; onError: (err: Error) => void },
 ): Promise<RunOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {

@@ -29,6 +29,8 @@ Commands:
   audit verify          recompute the audit log's hash chain: exit 1 and name each entry edited or removed
   keys list             the provider's command-signing keys (public parts)
   keys rotate           a new signing key, announced to every agent signed by the old one
+  release add           --file <executable> --version <N.N.N> --platform <linux-x64|win32-x64|darwin-x64|…>   an agent version offered for self-update
+  release list          the agent versions offered
   report                --month <YYYY-MM> [--client <id|name>] [--lang fr|en] [--send]   monthly activity reports, with progress
                         (--send mails each client's report once per month, as the schedule does)
   store check           [--full]   check the store (quick_check, or integrity_check with --full) and its write-ahead log;
@@ -47,6 +49,8 @@ Serve options:
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
   --heartbeat <s> (30)  agents ping and are pinged this often; silent for 3 heartbeats, a connection is dropped
   --store-reserve-mb <n> (8)  disk space kept beside the store and given up when the disk fills, so the collector still starts
+  --patch-interval <s> (60: security updates installed in maintenance windows, approved ones)
+  --rollout-interval <s> (60: agents whose turn it is in the rollout get a signed update manifest)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable)   notifications (and report mails)
   --tls-cert <pem> --tls-key <pem>   serve HTTPS and WSS directly (Secure cookies, HSTS)
@@ -67,6 +71,11 @@ const { values, positionals } = parseArgs({
     port: { type: 'string' },
     'dashboard-dir': { type: 'string' },
     'metrics-interval': { type: 'string' },
+    'patch-interval': { type: 'string' },
+    'rollout-interval': { type: 'string' },
+    file: { type: 'string' },
+    version: { type: 'string' },
+    platform: { type: 'string' },
     'log-level': { type: 'string' },
     sync: { type: 'string' },
     workers: { type: 'string' },
@@ -135,6 +144,8 @@ function config(): CollectorConfig {
   if (values.heartbeat) c.channel.heartbeatSec = Math.max(5, int('heartbeat') ?? 30);
   if (values['store-reserve-mb'] !== undefined) c.storeReserveBytes = (int('store-reserve-mb') ?? 8) * 1024 * 1024;
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
+  if (values['patch-interval']) c.patchIntervalMs = (int('patch-interval') ?? 60) * 1000;
+  if (values['rollout-interval']) c.rolloutIntervalMs = (int('rollout-interval') ?? 60) * 1000;
   if (values['incident-quiet']) c.incidents.quietPeriodMs = (int('incident-quiet') ?? 600) * 1000;
   if (values['support-address']) c.mail.supportAddress = values['support-address'];
   if (values['report-schedule']) c.reports.schedule = values['report-schedule'] === 'off' ? null : values['report-schedule'];
@@ -282,6 +293,16 @@ async function main(): Promise<number> {
         const ttl = int('ttl-hours');
         const t = await collector.enrollment.createToken(siteId, { label: values.label, maxUses: int('uses'), ttlMs: ttl ? ttl * 3600_000 : undefined });
         print(`enrollment token for site ${siteId} (expires ${new Date(t.expiresAt).toISOString()}, ${t.maxUses} uses):\n${t.token}`, { ...t });
+        return 0;
+      }
+      case 'release add': {
+        const r = await collector.updates.releases.add({ file: need('file'), version: need('version'), platform: need('platform'), by: 'cli' });
+        print(`agent ${r.version} for ${r.platform} added: ${r.size} bytes, SHA-256 ${r.sha256}`, { ...r });
+        return 0;
+      }
+      case 'release list': {
+        const list = collector.updates.releases.list();
+        print(list.map((r) => `${r.version} ${r.platform} ${r.size} ${r.sha256}`).join('\n') || 'no release', { releases: list });
         return 0;
       }
       case 'keys list': {

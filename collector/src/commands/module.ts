@@ -82,6 +82,8 @@ export function createRemote(o: {
     permissions,
     scripts,
     commands,
+    /** Agents that have new commands queued by another domain (patches, updates), once its transaction committed. */
+    queued: (agentIds: string[]) => notify.queued(agentIds),
     get delivery() {
       return delivery;
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalInventory, type Inventory, type SiteDevice, type SpoolReportBody } from '@vigie/shared';
+import { PatchIngest } from '../patches/ingest.js';
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples, MetricStore } from '../store/metric-store.js';
 import type { CommitEffects, IngestWriter, PendingFrame } from './frame.js';
@@ -30,6 +31,7 @@ export function inventoryHash(inv: Inventory): string {
 export class SqliteIngestWriter implements IngestWriter {
   private readonly s: Record<string, Stmt>;
   private readonly db: SqliteHandle;
+  private readonly patches: PatchIngest;
 
   constructor(
     private readonly database: Database,
@@ -37,6 +39,7 @@ export class SqliteIngestWriter implements IngestWriter {
     private readonly remote?: RemoteFrameSink,
   ) {
     this.db = database.sqlite;
+    this.patches = new PatchIngest(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       agentSeen: p('UPDATE agents SET last_seq = max(last_seq, ?), frames_stored = frames_stored + ?, last_seen_at = ? WHERE id = ?'),
@@ -199,6 +202,9 @@ export class SqliteIngestWriter implements IngestWriter {
           }
           break;
         }
+        case 'patches':
+          this.patches.apply(f.deviceId, m.body, now);
+          break;
         case 'event':
           this.s.insertEvent!.run(
             f.deviceId,
@@ -217,6 +223,8 @@ export class SqliteIngestWriter implements IngestWriter {
           break;
         case 'command-result':
           this.remote?.applyFrame(f, now, remoteEffect(effects));
+          // patch-install: each package's outcome (after the commands domain recorded the command's).
+          this.patches.applyInstallResult(f.deviceId, f.agentId, m.body, now);
           this.s.insertCommandResult!.run(
             f.deviceId,
             m.body.commandId,

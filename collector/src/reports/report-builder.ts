@@ -14,6 +14,7 @@ import {
   type SupervisionSection,
   type TicketsSection,
 } from './report-data.js';
+import { patchesSection } from './report-patches.js';
 import type { ReportQueries, ReportRepository, ReportTicketRow } from './report-repository.js';
 
 /** Rows a list shows in the PDF before "… and N more". */
@@ -90,6 +91,7 @@ export class ReportBuilder {
         inventory: inventory(q, clientId, p),
         warranties: warranties(q, clientId, firstDay, lastDay),
         flows,
+        patches: patchesSection(q, clientId, p),
       };
     });
   }

@@ -199,6 +199,26 @@ export interface FlowSource {
 
 export const NO_FLOWS: FlowSource = { summarize: async () => null };
 
+/** Pending updates at the period's end (the patches domain's dated history) and what stopped being pending during it. */
+export interface PatchesSection {
+  /** The "pending for more than N days" threshold. */
+  days: number;
+  devices: number;
+  upToDate: number;
+  pending: number;
+  overdue: number;
+  /** Devices that never reported a list by the period's end. */
+  unknown: number;
+  rebootPending: number;
+  withSecurity: number;
+  /** Updates no longer pending at the end that were at some point in the period (installed, mostly). */
+  applied: { updates: number; security: number; devices: number };
+  /** The devices behind, the most overdue first. */
+  behind: { hostname: string; pending: number; security: number; overdue: number; oldestPendingSince: number | null; rebootPending: boolean | null }[];
+  /** Behind devices not listed. */
+  more: number;
+}
+
 /** Remote actions on the client's machines in the period (issue 16): what, where, by whom, how it ended. */
 export interface RemoteActionsSection {
   total: number;
@@ -230,4 +250,6 @@ export interface MonthlyReport {
   inventory: InventorySection;
   warranties: WarrantiesSection;
   flows: FlowSummary | null;
+  /** Absent from reports archived before patch management existed. */
+  patches?: PatchesSection;
 }

@@ -53,6 +53,11 @@ describe('monthly report PDF', () => {
       '2 ajouts, 1 retrait, 14 modifications (mises à jour)',
       '19/10/2026 (échue)',
       'Aucune donnée de flux réseau pour la période',
+      '1 équipement à jour sur 3 en fin de période',
+      '1 avec des mises à jour en attente depuis moins de 30 jours, 1 en attente depuis plus de 30 jours',
+      '1 équipement en attente de redémarrage pour terminer des mises à jour',
+      '42 mises à jour appliquées pendant la période, dont 7 de sécurité, sur 2 équipements',
+      'srv-fichiers 12 3 2 22/08/2026 oui',
       'Page 1 / ',
     ])
       expect(t).toContain(s);
@@ -70,6 +75,9 @@ describe('monthly report PDF', () => {
       '€748.00',
       'Time to acknowledge',
       'No network flow data for the period',
+      '1 of 3 devices up to date at the end of the period',
+      '42 updates applied during the period, 7 of them for security, on 2 devices',
+      'Over 30 days',
     ])
       expect(t).toContain(s);
   });
@@ -117,6 +125,19 @@ describe('monthly report PDF', () => {
         software: { added: 0, removed: 0, changed: 0, items: [], more: 0 },
       },
       warranties: { from: '2026-10-01', to: '2027-01-29', items: [] },
+      patches: {
+        days: 30,
+        devices: 0,
+        upToDate: 0,
+        pending: 0,
+        overdue: 0,
+        unknown: 0,
+        rebootPending: 0,
+        withSecurity: 0,
+        applied: { updates: 0, security: 0, devices: 0 },
+        behind: [],
+        more: 0,
+      },
     });
     const { pdf, pages } = await renderReportPdf(empty);
     expect(pages).toBe(1);
@@ -133,6 +154,7 @@ describe('monthly report PDF', () => {
       "Aucune évolution de l'inventaire",
       'Aucune garantie de matériel fourni ne prend fin entre le 01/10/2026 et le 29/01/2027',
       'Aucune donnée de flux réseau',
+      "Aucun équipement n'a transmis la liste de ses mises à jour en attente",
     ])
       expect(t).toContain(s);
     expect(t).toContain('n.d.');

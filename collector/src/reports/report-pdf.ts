@@ -9,6 +9,7 @@ import { tiles } from './report-charts.js';
 import type { MonthlyReport, ReportLang } from './report-data.js';
 import { formatters, MESSAGES } from './report-messages.js';
 import { Pen, S } from './report-pen.js';
+import { drawPatches } from './report-section-patches.js';
 import {
   drawAntivirusAndSecurity,
   drawBackups,
@@ -65,6 +66,7 @@ export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 
       drawRemoteActions(pen, report);
       drawBackups(pen, report);
       drawAntivirusAndSecurity(pen, report);
+      drawPatches(pen, report);
       drawInventory(pen, report);
       drawWarranties(pen, report);
       drawFlows(pen, report.flows);

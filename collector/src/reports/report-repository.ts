@@ -1,3 +1,5 @@
+import type { DeviceCompliance } from '@vigie/shared';
+import { PatchRepository } from '../patches/repository.js';
 import type { Database } from '../store/database.js';
 import type { CheckRow, TicketEvent } from './figures.js';
 
@@ -93,7 +95,20 @@ export class ReportRepository {
 }
 
 export class ReportQueries {
-  constructor(private readonly db: Database) {}
+  private readonly patchRepo: PatchRepository;
+
+  constructor(private readonly db: Database) {
+    this.patchRepo = new PatchRepository(db);
+  }
+
+  /** Each device's patch state at `at` (the compliance view's own query). */
+  patchCompliance(clientId: number, at: number, days: number): DeviceCompliance[] {
+    return this.patchRepo.complianceAt(at, days, { clientId });
+  }
+
+  patchesResolved(clientId: number, from: number, to: number) {
+    return this.patchRepo.resolvedBetween(clientId, from, to);
+  }
 
   private all<T>(sql: string, ...args: unknown[]): T[] {
     return this.db.sqlite.prepare(sql).all(...args) as T[];

@@ -1,4 +1,5 @@
 import { addDays, daysBetween, describeCheck, parisDate, parseSeriesKey } from '@vigie/shared';
+import { openMaintenanceWindow } from '../incidents/maintenance.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { Database } from '../store/database.js';
 import type { MetricStore } from '../store/metric-store.js';
@@ -109,14 +110,7 @@ export class RuleEngine {
   }
 
   private inMaintenance(d: DeviceRow, now: number): Promise<boolean> {
-    return this.db.writeLock(
-      () =>
-        !!this.db.sqlite
-          .prepare(
-            `SELECT 1 FROM maintenance_windows WHERE starts_at <= ? AND ends_at > ? AND ((scope = 'device' AND scope_id = ?) OR (scope = 'site' AND scope_id = ?) OR (scope = 'client' AND scope_id = ?)) LIMIT 1`,
-          )
-          .get(now, now, d.id, d.site_id, d.client_id),
-    );
+    return this.db.writeLock(() => openMaintenanceWindow(this.db.sqlite, d, now) !== undefined);
   }
 
   /**

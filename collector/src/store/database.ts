@@ -25,6 +25,9 @@ import * as m009logins from './migrations/009-login-limits.js';
 import * as m010remote from './migrations/010-remote.js';
 import * as m011programTargets from './migrations/011-policy-program-targets.js';
 import * as m012accounting from './migrations/012-agent-accounting.js';
+import * as m013patches from './migrations/013-patches.js';
+import * as m014patchManagement from './migrations/014-patch-management.js';
+import * as m015agentUpdates from './migrations/015-agent-updates.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
@@ -51,6 +54,9 @@ const migrations: Record<string, Migration> = {
   '010-remote': m010remote,
   '011-policy-program-targets': m011programTargets,
   '012-agent-accounting': m012accounting,
+  '013-patches': m013patches,
+  '014-patch-management': m014patchManagement,
+  '015-agent-updates': m015agentUpdates,
 };
 
 /**

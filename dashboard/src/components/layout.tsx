@@ -9,6 +9,8 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/devices', 'nav.devices'],
   ['/tickets', 'nav.tickets'],
   ['/incidents', 'nav.incidents'],
+  ['/patches', 'nav.patches'],
+  ['/agent-versions', 'nav.versions'],
   ['/network', 'nav.network'],
   ['/reports', 'nav.reports'],
   ['/billing', 'nav.billing'],
@@ -23,6 +25,7 @@ const STAFF_NAV: [string, MessageKey][] = [
 const PORTAL_NAV: [string, MessageKey][] = [
   ['/', 'nav.tickets'],
   ['/inventory', 'nav.inventory'],
+  ['/patches', 'nav.patches'],
   ['/network', 'nav.network'],
   ['/recurring', 'nav.recurring'],
   ['/invoices', 'nav.invoices'],

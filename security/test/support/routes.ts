@@ -48,7 +48,7 @@ const ID_KINDS: [RegExp, keyof TenantIds | 'global'][] = [
 /** The concrete paths that name `ids`' objects (a policy route once per scope). Undefined when the route's ids are unknown. */
 export function pathsFor(route: Route, ids: TenantIds): string[] | undefined {
   if (!route.path.includes('{')) return [route.path];
-  if (route.path.startsWith('/api/v1/policies/{scope}/{id}'))
+  if (route.path.startsWith('/api/v1/policies/{scope}/{id}') || route.path.startsWith('/api/v1/patch-policies/{scope}/{id}'))
     return (['client', 'site', 'device'] as const).map((scope) => route.path.replace('{scope}', scope).replace('{id}', String(ids[scope])));
   const kind = ID_KINDS.find(([re]) => re.test(route.path))?.[1];
   if (!kind) return undefined;
@@ -101,6 +101,10 @@ export function bodyFor(route: Route, ids: TenantIds, month: string): unknown {
     'POST /api/v1/clients/{id}/sites': { name: 'attaque' },
     'POST /api/v1/sites/{id}/enrollment-tokens': { label: 'attaque' },
     'PUT /api/v1/policies/{scope}/{id}': { metricsIntervalSec: 3600 },
+    'PUT /api/v1/patch-policies/{scope}/{id}': { excluded: ['vigie-*'], reboot: 'window' },
+    'POST /api/v1/devices/{id}/patches/approve': { packages: [{ name: 'vigie-test-pkg' }] },
+    'PUT /api/v1/agent-rollout': { targetVersion: null, stage: 'all', paused: true },
+    'PUT /api/v1/clients/{id}/agent-pin': { version: null },
     'PUT /api/v1/users/{id}/role': { role: 'admin' },
     'POST /api/v1/billing/clients/{id}/contract/notice': {},
     'PUT /api/v1/billing/clients/{id}/contract': { startDate: day, buyer: { name: 'x', address: ['x'] }, grid: {} },

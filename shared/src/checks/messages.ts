@@ -2,6 +2,7 @@ import { ANTIVIRUS_TEXTS } from './catalogue/antivirus.js';
 import { BACKUP_TEXTS } from './catalogue/backup.js';
 import { FLOW_RECEIVER_TEXTS } from './catalogue/flow-receiver.js';
 import { NETWORK_TEXTS } from './catalogue/network.js';
+import { PATCHES_TEXTS } from './catalogue/patches.js';
 import { PROBE_RUNNER_TEXTS } from './catalogue/probe-runner.js';
 import { SECURITY_TEXTS } from './catalogue/security.js';
 import { SERVICES_TEXTS } from './catalogue/services.js';
@@ -51,6 +52,7 @@ export const CHECK_TEXTS_BY_SOURCE: Readonly<Record<string, CheckTexts>> = {
   network: NETWORK_TEXTS,
   services: SERVICES_TEXTS,
   security: SECURITY_TEXTS,
+  patches: PATCHES_TEXTS,
   snmp: SNMP_TEXTS,
   'flow-receiver': FLOW_RECEIVER_TEXTS,
   'probe-runner': PROBE_RUNNER_TEXTS,

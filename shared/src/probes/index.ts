@@ -3,6 +3,7 @@ import { backupProbeSpec } from './backup.js';
 import type { ProbeConfigSpec } from './common.js';
 import { flowsProbeSpec } from './flows.js';
 import { networkProbeSpec } from './network.js';
+import { patchesProbeSpec } from './patches.js';
 import { securityProbeSpec } from './security.js';
 import { servicesProbeSpec } from './services.js';
 import { snmpProbeSpec } from './snmp.js';
@@ -12,6 +13,7 @@ export * from './backup.js';
 export * from './common.js';
 export * from './flows.js';
 export * from './network.js';
+export * from './patches.js';
 export * from './security.js';
 export * from './services.js';
 export * from './snmp.js';
@@ -23,6 +25,7 @@ export const PROBE_CONFIG_SPECS: Record<string, ProbeConfigSpec> = {
   [backupProbeSpec.id]: backupProbeSpec as unknown as ProbeConfigSpec,
   [servicesProbeSpec.id]: servicesProbeSpec as unknown as ProbeConfigSpec,
   [securityProbeSpec.id]: securityProbeSpec as unknown as ProbeConfigSpec,
+  [patchesProbeSpec.id]: patchesProbeSpec as unknown as ProbeConfigSpec,
   [snmpProbeSpec.id]: snmpProbeSpec as unknown as ProbeConfigSpec,
   [flowsProbeSpec.id]: flowsProbeSpec as unknown as ProbeConfigSpec,
 };

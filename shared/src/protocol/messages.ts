@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { PatchesBody } from '../patches/wire.js';
 import { CommandId, KeyId, SignatureB64 } from '../remote/envelope.js';
 import { COMMAND_OUTPUT_CHUNK_BYTES, MAX_SCRIPT_BYTES } from '../remote/limits.js';
 import { FlowsBody } from './flows.js';
@@ -186,6 +187,25 @@ export const CommandResultBody = Type.Object(
     /** Output bytes the command produced, and whether the agent cut what it sent. */
     outputBytes: Type.Optional(Type.Integer({ minimum: 0 })),
     truncated: Type.Optional(Type.Boolean()),
+    /** patch-install: how each named package ended (installed at the version, failed after its retry). */
+    packages: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 256 }),
+            arch: Type.Optional(Type.String({ maxLength: 64 })),
+            version: Type.String({ minLength: 1, maxLength: 256 }),
+            state: Type.Union([Type.Literal('installed'), Type.Literal('failed')]),
+            attempts: Type.Integer({ minimum: 1, maximum: 2 }),
+            error: Type.Optional(Type.String({ maxLength: 2000 })),
+          },
+          strict,
+        ),
+        { maxItems: 500 },
+      ),
+    ),
+    /** agent-update: the version the agent runs now that the update is over (the new one, or the previous one after a rollback). */
+    agentVersion: Type.Optional(Type.String({ maxLength: 64 })),
   },
   strict,
 );
@@ -282,6 +302,7 @@ export const AgentMessageBodies = {
   checks: ChecksBody,
   'site-devices': SiteDevicesBody,
   flows: FlowsBody,
+  patches: PatchesBody,
   event: EventBody,
   'command-result': CommandResultBody,
   'command-ack': CommandAckBody,

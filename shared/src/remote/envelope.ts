@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { PATCH_SOURCES, PackageName, PackageVersion } from '../patches/wire.js';
 import type { CeilingNeed } from './ceiling.js';
 import { MAX_LOG_FETCH_BYTES, MAX_REBOOT_DELAY_MIN, MAX_SCRIPT_TIMEOUT_SEC } from './limits.js';
 import { ScriptLanguage, ScriptParamValues } from './scripts.js';
@@ -102,6 +103,74 @@ export const KeyRotateEnvelope = Type.Object(
   strict,
 );
 
+/** Most packages one patch-install envelope names. */
+export const MAX_PATCH_PACKAGES = 500;
+
+/**
+ * Install exactly these updates, at exactly these versions, from the package sources the machine
+ * already trusts (its apt/dnf/zypper repositories, Windows Update, Apple): nothing the provider
+ * writes runs, which is why it needs the `actions` level, as a reboot does. A package that fails is
+ * tried once more; `reboot: if-required` restarts the machine afterwards when an installed update
+ * asks for it.
+ */
+export const PatchInstallEnvelope = Type.Object(
+  {
+    ...common,
+    action: Type.Literal('patch-install'),
+    args: Type.Object(
+      {
+        source: Type.Union(PATCH_SOURCES.map((s) => Type.Literal(s))),
+        packages: Type.Array(
+          Type.Object(
+            {
+              name: PackageName,
+              arch: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.+-]+$' })),
+              version: PackageVersion,
+              /** Windows UpdateID / macOS label, when the name is not what the installer takes. */
+              id: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s-][^\\x00-\\x1f\\x7f]*$' })),
+            },
+            strict,
+          ),
+          { minItems: 1, maxItems: MAX_PATCH_PACKAGES },
+        ),
+        reboot: Type.Union([Type.Literal('never'), Type.Literal('if-required')]),
+        rebootDelayMin: Type.Integer({ minimum: 0, maximum: MAX_REBOOT_DELAY_MIN }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
+/** Agent platforms a release is built for (process.platform-process.arch). */
+export const AgentPlatform = Type.String({ pattern: '^(linux|win32|darwin)-(x64|arm64)$' });
+/** Semantic version (with an optional pre-release): what the agent compares to refuse older ones. */
+export const AgentVersion = Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$', maxLength: 64 });
+
+/**
+ * The update manifest, signed for one agent: which version, for which platform, the SHA-256 and
+ * size of its executable; the envelope's `expiresAt` is the manifest's expiry. The agent downloads
+ * the executable from the collector with its own credential, refuses anything else, and gives the
+ * new version `graceSec` to reconnect and report healthy before it puts the previous one back.
+ */
+export const AgentUpdateEnvelope = Type.Object(
+  {
+    ...common,
+    action: Type.Literal('agent-update'),
+    args: Type.Object(
+      {
+        version: AgentVersion,
+        platform: AgentPlatform,
+        sha256: Sha256Hex,
+        size: Type.Integer({ minimum: 1, maximum: 512 * 1024 * 1024 }),
+        graceSec: Type.Integer({ minimum: 10, maximum: 3600 }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
 export const CommandEnvelope = Type.Union([
   ScriptEnvelope,
   PolicyScriptEnvelope,
@@ -110,12 +179,24 @@ export const CommandEnvelope = Type.Union([
   ProcessKillEnvelope,
   LogFetchEnvelope,
   KeyRotateEnvelope,
+  PatchInstallEnvelope,
+  AgentUpdateEnvelope,
 ]);
 export type CommandEnvelope = Static<typeof CommandEnvelope>;
 export type RemoteAction = CommandEnvelope['action'];
 export type EnvelopeOf<A extends RemoteAction> = Extract<CommandEnvelope, { action: A }>;
 
-export const REMOTE_ACTIONS: readonly RemoteAction[] = ['script', 'policy-script', 'reboot', 'service-restart', 'process-kill', 'log-fetch', 'key-rotate'];
+export const REMOTE_ACTIONS: readonly RemoteAction[] = [
+  'script',
+  'policy-script',
+  'reboot',
+  'service-restart',
+  'process-kill',
+  'log-fetch',
+  'key-rotate',
+  'patch-install',
+  'agent-update',
+];
 
 /** The ceiling level each action needs. */
 export const ACTION_NEEDS: Record<RemoteAction, CeilingNeed> = {
@@ -126,4 +207,8 @@ export const ACTION_NEEDS: Record<RemoteAction, CeilingNeed> = {
   'process-kill': 'actions',
   'log-fetch': 'actions',
   'key-rotate': 'trust',
+  // Vendor packages at named versions from sources the machine already trusts: no provider code runs.
+  'patch-install': 'actions',
+  // The provider's own agent, signed, hash-checked, rolled back if unhealthy: refused where remote is off.
+  'agent-update': 'actions',
 };

@@ -3,3 +3,4 @@ export * from './ceiling.js';
 export * from './envelope.js';
 export * from './limits.js';
 export * from './scripts.js';
+export * from './updates.js';

@@ -1,5 +1,6 @@
-import { type PlatformCollectors, stdoutOf } from './model.js';
-import { parseDsclMembership, parseFdesetup, parseSocketFilterState, parseSoftwareUpdateList } from './parse-darwin.js';
+import { softwareUpdateList } from '../patches/collect-darwin.js';
+import { type PlatformCollectors, stdoutOf, updatesFrom } from './model.js';
+import { parseDsclMembership, parseFdesetup, parseSocketFilterState } from './parse-darwin.js';
 
 /** macOS: FileVault, the application firewall, softwareupdate, the admin group. USB storage, password policy and quotas are not checked on macOS yet. */
 export const darwinCollectors: PlatformCollectors = {
@@ -16,18 +17,8 @@ export const darwinCollectors: PlatformCollectors = {
     const state = parseSocketFilterState(await stdoutOf(ctx, '/usr/libexec/ApplicationFirewall/socketfilterfw', ['--getglobalstate']));
     return { enabled: state > 0, detail: `application firewall state ${state}`, values: { method: 'socketfilterfw', state } };
   },
-  async updates(ctx) {
-    // softwareupdate asks Apple's servers: slow, and its "nothing" goes to stderr.
-    const r = await ctx.run('softwareupdate', ['-l'], { timeoutMs: 170_000 });
-    if (r.code !== 0) throw new Error(`softwareupdate exited with ${r.code}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
-    const u = parseSoftwareUpdateList(`${r.stdout}\n${r.stderr}`);
-    return {
-      pending: u.pending,
-      security: u.security,
-      detail: 'softwareupdate',
-      values: { method: 'softwareupdate', labels: u.labels.slice(0, 10).join('; ') },
-    };
-  },
+  // The patches probe's softwareupdate listing.
+  updates: async (ctx) => updatesFrom({ source: 'softwareupdate', updates: await softwareUpdateList(ctx), rebootPending: null }),
   async admins(ctx) {
     const admins = parseDsclMembership(await stdoutOf(ctx, 'dscl', ['.', '-read', '/Groups/admin', 'GroupMembership']));
     return { admins, values: { method: 'dscl' } };

@@ -1,15 +1,13 @@
-import { statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { linuxLister } from '../patches/collect-linux.js';
 import type { ProbeContext } from '../probe.js';
-import { type Firewall, type PlatformCollectors, stdoutOf, type Updates } from './model.js';
+import { type Firewall, type PlatformCollectors, stdoutOf, updatesFrom } from './model.js';
 import {
   iptablesFiltersInput,
   linuxAdmins,
   linuxPasswordPolicy,
   nftFiltersInput,
-  parseAptSimulation,
-  parseDnfCheckUpdate,
   quotaMounts,
   repquotaOverLimit,
   rootEncryption,
@@ -29,44 +27,6 @@ const firstOf = async (root: string, paths: string[]) => {
 };
 
 /** A command that may not be installed: undefined then, so the next tool is tried. */
-/** What `apt-get -s upgrade` answers from: while none of these changed, its last answer still holds. */
-export const APT_STATE = ['/var/lib/dpkg/status', '/var/cache/apt/pkgcache.bin', '/var/lib/apt/lists', '/etc/apt/sources.list', '/etc/apt/sources.list.d'];
-let aptLast: { key: string; result: Updates } | undefined;
-
-function stateKey(paths: readonly string[]): string {
-  return paths
-    .map((p) => {
-      try {
-        const s = statSync(p);
-        return `${p}:${s.mtimeMs}:${s.size}`;
-      } catch {
-        return `${p}:-`;
-      }
-    })
-    .join('|');
-}
-
-/**
- * Pending updates from apt's simulation (a second or two of CPU on a small machine), computed again
- * only when the installed packages, the package lists or the sources changed. Undefined without apt.
- */
-export async function aptUpdates(ctx: ProbeContext, statePaths: readonly string[] = APT_STATE): Promise<Updates | undefined> {
-  const key = stateKey(statePaths);
-  if (aptLast?.key === key) return aptLast.result;
-  const apt = await tryRun(ctx, 'apt-get', ['-s', '-o', 'Debug::NoLocking=1', 'upgrade']);
-  if (!apt) return undefined;
-  if (apt.code !== 0) throw new Error(`apt-get -s exited with ${apt.code}: ${apt.stderr.trim().split('\n')[0] ?? ''}`);
-  const a = parseAptSimulation(apt.stdout);
-  const result: Updates = {
-    pending: a.pending,
-    security: a.security,
-    detail: 'apt',
-    values: { method: 'apt', securityPackages: a.securityPackages.slice(0, 20).join(' ') },
-  };
-  aptLast = { key, result };
-  return result;
-}
-
 async function tryRun(ctx: ProbeContext, file: string, args: string[]) {
   try {
     return await ctx.run(file, args, { timeoutMs: 60_000 });
@@ -114,19 +74,9 @@ export const linuxCollectors: PlatformCollectors = {
     throw new Error('no firewall tool installed (ufw, nft, iptables)');
   },
 
-  async updates(ctx): Promise<Updates> {
-    // Reads the package lists as they are: refreshing them is apt's timer's job, not the probe's.
-    const apt = await aptUpdates(ctx);
-    if (apt) return apt;
-    const dnf = await tryRun(ctx, 'dnf', ['-q', 'check-update']);
-    if (dnf) {
-      if (dnf.code !== 0 && dnf.code !== 100) throw new Error(`dnf check-update exited with ${dnf.code}`);
-      const security = await tryRun(ctx, 'dnf', ['-q', 'updateinfo', 'list', '--security']);
-      const secCount = security && security.code === 0 ? security.stdout.split(/\r?\n/).filter((l) => l.trim()).length : null;
-      return { pending: dnf.code === 100 ? parseDnfCheckUpdate(dnf.stdout) : 0, security: secCount, detail: 'dnf', values: { method: 'dnf' } };
-    }
-    throw new Error('no package manager found (apt-get, dnf)');
-  },
+  // The patches probe's listing (one apt simulation for both probes, computed again only when apt's state changed).
+  updates: async (ctx, cfg) =>
+    updatesFrom(await linuxLister(ctx, { enabled: true, intervalSec: cfg.intervalSec, timeoutSec: cfg.timeoutSec, fileRoot: cfg.fileRoot })),
 
   async admins(_ctx, cfg) {
     const a = linuxAdmins(await read(cfg.fileRoot, 'etc/group'), await read(cfg.fileRoot, 'etc/passwd'));

@@ -1,23 +1,11 @@
+import { windowsUpdateSearch } from '../patches/collect-windows.js';
 import type { ProbeContext } from '../probe.js';
-import { type DiskEncryption, type PlatformCollectors, stdoutOf } from './model.js';
-import {
-  conversionInProgress,
-  parseFirewallProfiles,
-  parseLocalGroupMembers,
-  parseManageBde,
-  parseNetAccounts,
-  parseUpdateCounts,
-  parseUsbStorStart,
-} from './parse-windows.js';
+import { type DiskEncryption, type PlatformCollectors, stdoutOf, updatesFrom } from './model.js';
+import { conversionInProgress, parseFirewallProfiles, parseLocalGroupMembers, parseManageBde, parseNetAccounts, parseUsbStorStart } from './parse-windows.js';
 
 /** Fixed scripts: no policy value is ever spliced into them. */
 export const SCRIPTS = {
   firewall: 'Get-NetFirewallProfile | Select-Object Name,Enabled | ConvertTo-Json -Depth 2',
-  // The CategoryID of "Security Updates" is the same in every language.
-  updates:
-    "$r = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher().Search('IsInstalled=0 and IsHidden=0'); " +
-    "$s = @($r.Updates | Where-Object { @($_.Categories | Where-Object { $_.CategoryID -eq '0fa1201d-4330-4fa8-8ae9-b877473b6441' }).Count -gt 0 }).Count; " +
-    '"$($r.Updates.Count) $s"',
   admins: 'Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,ObjectClass,PrincipalSource | ConvertTo-Json -Depth 2',
   usb: "Get-ItemPropertyValue -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR' -Name Start",
 } as const;
@@ -47,10 +35,8 @@ export const windowsCollectors: PlatformCollectors = {
       values: { method: 'netsecurity', ...values },
     };
   },
-  async updates(ctx) {
-    const u = parseUpdateCounts(await powershell(ctx, SCRIPTS.updates, 170_000));
-    return { pending: u.pending, security: u.security, detail: 'Windows Update', values: { method: 'windows-update' } };
-  },
+  // The patches probe's Windows Update search (security = category "Security Updates", definitions, or an MSRC severity).
+  updates: async (ctx) => updatesFrom({ source: 'windows-update', ...(await windowsUpdateSearch(ctx)) }),
   async admins(ctx) {
     const members = parseLocalGroupMembers(await powershell(ctx, SCRIPTS.admins));
     return {

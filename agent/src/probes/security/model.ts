@@ -1,4 +1,5 @@
 import type { SecurityAspect, SecurityProbeConfig } from '@vigie/shared';
+import type { PendingList } from '../patches/model.js';
 import type { ProbeContext } from '../probe.js';
 
 /** What one platform saw for each aspect, before thresholds make it a status. */
@@ -75,4 +76,21 @@ export async function stdoutOf(
   const r = await ctx.run(file, args, { timeoutMs });
   if (!okCodes.includes(r.code)) throw new Error(`${file} exited with ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]?.slice(0, 300)}` : ''}`);
   return r.stdout;
+}
+
+/** The counts of the patches probe's list (one parser per tool, for both probes). */
+export function updatesFrom(list: PendingList): Updates {
+  const security = list.updates.filter((u) => u.security);
+  return {
+    pending: list.updates.length,
+    security: security.length,
+    detail: list.source,
+    values: {
+      method: list.source,
+      securityPackages: security
+        .slice(0, 20)
+        .map((u) => u.name)
+        .join(' '),
+    },
+  };
 }

@@ -20,24 +20,6 @@ export function parseSocketFilterState(text: string): number {
   throw new Error(`unexpected socketfilterfw answer: ${text.trim().slice(0, 200)}`);
 }
 
-/** `softwareupdate -l` (stdout and stderr together: "No new software available." goes to stderr). */
-export function parseSoftwareUpdateList(text: string): { pending: number; security: number; labels: string[] } {
-  if (/No new software available/i.test(text)) return { pending: 0, security: 0, labels: [] };
-  const labels: string[] = [];
-  let security = 0;
-  const lines = text.split(/\r?\n/);
-  lines.forEach((line, i) => {
-    const m = /^\s*\*\s+(?:Label:\s*)?(.+?)\s*$/.exec(line);
-    if (!m?.[1]) return;
-    labels.push(m[1]);
-    const title = lines[i + 1] ?? '';
-    if (/security/i.test(m[1]) || /Title:[^,]*Security/i.test(title)) security++;
-  });
-  if (labels.length === 0 && !/Software Update Tool|Finding available software/i.test(text))
-    throw new Error(`unexpected softwareupdate answer: ${text.trim().slice(0, 200)}`);
-  return { pending: labels.length, security, labels };
-}
-
 /** `dscl . -read /Groups/admin GroupMembership` → "GroupMembership: root alice". */
 export function parseDsclMembership(text: string): string[] {
   const m = /GroupMembership:\s*(.*)/s.exec(text);

@@ -30,24 +30,6 @@ export function rootEncryption(json: string): { chain: string[]; encrypted: bool
   return { chain: path.map((n) => `${n.name ?? '?'}(${n.type ?? '?'})`), encrypted: layer !== undefined, layer: layer?.name ?? null };
 }
 
-/** `apt-get -s upgrade`: one `Inst pkg [old] (new origin, origin [arch])` line per package; security ones come from a `-security` archive. */
-export function parseAptSimulation(text: string): { pending: number; security: number; securityPackages: string[] } {
-  const inst = text.split(/\r?\n/).filter((l) => l.startsWith('Inst '));
-  const sec = inst.filter((l) => /\([^)]*-security\b[^)]*\)/i.test(l));
-  return { pending: inst.length, security: sec.length, securityPackages: sec.map((l) => l.split(' ')[1] ?? '?') };
-}
-
-/** `dnf check-update` (exit 100 when updates exist): one `name.arch  version  repo` line per package after a blank line. */
-export function parseDnfCheckUpdate(text: string): number {
-  const lines = text.split(/\r?\n/);
-  let count = 0;
-  for (const l of lines) {
-    if (/^(Obsoleting|Security:|Last metadata)/i.test(l)) continue;
-    if (/^\S+\.\S+\s+\S+\s+\S+\s*$/.test(l)) count++;
-  }
-  return count;
-}
-
 /** Administrators: members of sudo/wheel/admin (listed, or by primary group in passwd) and every uid-0 account. */
 export function linuxAdmins(groupFile: string, passwdFile: string, adminGroups = ['sudo', 'wheel', 'admin']): { admins: string[]; groups: string[] } {
   const admins = new Set<string>();

@@ -67,13 +67,6 @@ export function parseFirewallProfiles(text: string): { name: string; enabled: bo
   }));
 }
 
-/** Our Windows Update script prints `<pending> <security>`. */
-export function parseUpdateCounts(text: string): { pending: number; security: number } {
-  const m = /^\s*(\d+)\s+(\d+)\s*$/m.exec(text);
-  if (!m) throw new Error(`unexpected Windows Update answer: ${text.trim().slice(0, 200)}`);
-  return { pending: Number(m[1]), security: Number(m[2]) };
-}
-
 const PRINCIPAL_SOURCE: Record<number, string> = { 0: 'Unknown', 1: 'Local', 2: 'ActiveDirectory', 3: 'AzureAD', 4: 'MicrosoftAccount' };
 
 /** `Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,ObjectClass,PrincipalSource | ConvertTo-Json` (ObjectClass is localised: User/Utilisateur, Group/Groupe). */

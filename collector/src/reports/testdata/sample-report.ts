@@ -119,6 +119,22 @@ export function sampleReport(over: Partial<MonthlyReport> = {}): MonthlyReport {
       ],
     },
     flows: null,
+    patches: {
+      days: 30,
+      devices: 3,
+      upToDate: 1,
+      pending: 1,
+      overdue: 1,
+      unknown: 0,
+      rebootPending: 1,
+      withSecurity: 1,
+      applied: { updates: 42, security: 7, devices: 2 },
+      behind: [
+        { hostname: 'srv-fichiers', pending: 12, security: 3, overdue: 2, oldestPendingSince: from - 40 * 24 * H, rebootPending: true },
+        { hostname: 'pc-accueil', pending: 4, security: 0, overdue: 0, oldestPendingSince: from + 600 * H, rebootPending: false },
+      ],
+      more: 0,
+    },
     ...over,
   };
 }

@@ -7,6 +7,7 @@ import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { type WatchedDetail, WatchedPlace } from '../network/watched-devices.js';
+import { DevicePatches } from '../patches/device-patches.js';
 import { Intervene } from '../remote/intervene.js';
 import { type Incident, IncidentTable } from '../tech/incidents.js';
 import { type TicketSummary, TicketTable } from '../tickets/ticket-table.js';
@@ -179,6 +180,9 @@ function DeviceView({ d, user }: { d: DeviceDetail; user: User }) {
         </Section>
       </div>
 
+      <Section title={t('patches.deviceTitle')}>
+        <DevicePatches deviceId={d.device.id} />
+      </Section>
       <Section title={t('device.inventory')}>
         {d.inventory ? <InventoryView inv={d.inventory} serial={d.device.serial} /> : <Empty text={t('device.noInventory')} />}
       </Section>

@@ -3,6 +3,7 @@ import { idParam } from '../../router.js';
 import type { User } from '../../session.js';
 import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
+import { PatchCompliancePage } from '../patches/compliance-page.js';
 import { PortalRemoteActionsPage } from '../remote/history-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
@@ -26,6 +27,8 @@ export function PortalRoutes({ route, user }: { route: string[]; user: User }) {
       return id ? <TicketPage id={id} user={user} /> : <NotFound />;
     case 'inventory':
       return <InventoryPage user={user} />;
+    case 'patches':
+      return <PatchCompliancePage user={user} />;
     case 'devices':
       return id ? <DevicePage id={id} user={user} /> : <NotFound />;
     case 'invoices':

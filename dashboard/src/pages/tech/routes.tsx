@@ -5,12 +5,14 @@ import { ClientBillingPage } from '../billing/contract-page.js';
 import { InvoicesAdminPage } from '../billing/invoices-page.js';
 import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
+import { PatchCompliancePage } from '../patches/compliance-page.js';
 import { PoliciesPage } from '../policies/policy-page.js';
 import { CommandHistoryPage } from '../remote/history-page.js';
 import { ScriptLibraryPage } from '../remote/script-library.js';
 import { TotpPage } from '../remote/totp-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
+import { AgentVersionsPage } from '../updates/versions-page.js';
 import { ClientPage } from './client-page.js';
 import { DevicesPage } from './devices.js';
 import { EnrollmentPage } from './enrollment.js';
@@ -36,6 +38,10 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
       return id ? <TicketPage id={id} user={user} /> : <NotFound />;
     case 'incidents':
       return <IncidentsPage />;
+    case 'patches':
+      return <PatchCompliancePage user={user} />;
+    case 'agent-versions':
+      return <AgentVersionsPage />;
     case 'reports':
       return <ReportsAdminPage />;
     case 'clients':

@@ -10,6 +10,7 @@ const PROBES: Record<string, { fr: string; en: string }> = {
   network: { fr: 'réseau', en: 'network' },
   services: { fr: 'services', en: 'services' },
   security: { fr: 'sécurité', en: 'security' },
+  patches: { fr: 'mises à jour', en: 'updates' },
   inventory: { fr: 'inventaire', en: 'inventory' },
 };
 

@@ -1,0 +1,38 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Remote } from '../commands/module.js';
+import type { Database } from '../store/database.js';
+import { PatchInstalls } from './installs.js';
+import { registerPatchManagementRoutes } from './management-routes.js';
+import { PatchPolicies } from './policy.js';
+import { PatchRepository } from './repository.js';
+import { registerPatchRoutes } from './routes.js';
+
+/** Patch management, assembled: the compliance view, policies, approvals and the install schedule. */
+export function createPatches(o: { db: Database; remote: Remote; log: FastifyBaseLogger }) {
+  const repository = new PatchRepository(o.db);
+  const policies = new PatchPolicies(o.db);
+  const installs = new PatchInstalls(o.db, o.remote.keys, policies, (agentIds) => o.remote.queued(agentIds));
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    repository,
+    policies,
+    installs,
+    registerRoutes(app: FastifyInstance) {
+      registerPatchRoutes(app, { patches: repository });
+      registerPatchManagementRoutes(app, { patches: repository, policies, installs, permissions: o.remote.permissions, totp: o.remote.totp });
+    },
+    /** The schedule (one collector process of a cluster runs it). */
+    start(intervalMs: number) {
+      if (intervalMs <= 0) return;
+      timer = setInterval(() => {
+        installs.schedule().catch((err) => o.log.error({ err }, 'patch schedule failed'));
+      }, intervalMs);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
+export type Patches = ReturnType<typeof createPatches>;
