@@ -9,13 +9,16 @@ import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
 import { loggerOptions } from './api/log-options.js';
 import { prometheusText } from './api/prometheus.js';
+import { registerResponseCheck } from './api/response-check.js';
 import { LoginLimiter } from './auth/login-limiter.js';
+import { registerPasswordReset } from './auth/password-reset.js';
 import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
 import { InvoiceMailer } from './billing/facturx/invoice-mail.js';
 import { registerFacturXRoutes } from './billing/facturx/routes.js';
 import { InvoiceService } from './billing/invoicing.js';
+import { registerLogoRoutes } from './billing/logo-routes.js';
 import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
@@ -27,6 +30,7 @@ import { registerEnrollRoutes } from './enroll/routes.js';
 import { EnrollmentService } from './enroll/service.js';
 import { registerFlowRoutes } from './flows/routes.js';
 import { FlowService } from './flows/service.js';
+import { registerIncidentAcknowledge } from './incidents/acknowledge.js';
 import { registerIncidentRoutes } from './incidents/routes.js';
 import { IncidentService } from './incidents/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
@@ -44,6 +48,7 @@ import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
 import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
+import { registerRuleVocabulary } from './rules/vocabulary.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
 import { ensurePrivateDir } from './store/private-files.js';
@@ -149,6 +154,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   });
   registerErrorHandling(app);
+  if (process.env.VIGIE_CHECK_RESPONSES === '1') registerResponseCheck(app);
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -165,6 +171,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   bus.subscribe((m) => m.type === 'sessions-ended' && live.endSessions({ userId: m.userId, idHash: m.idHash }, m.reason));
   const sessionsEnded = (e: { userId: number; idHash?: string; reason: SessionEndReason }) => bus.publish({ type: 'sessions-ended', ...e });
   registerAuth(app, { db, auth, limiter, secureCookies, sessionsEnded });
+  const passwordReset = registerPasswordReset(app, { db, auth, limiter, mail: config.notifications, sessionsEnded });
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
   registerUserRoutes(app, db, auth, tenants, {
@@ -176,11 +183,18 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerPolicyRoutes(app, { db, policies, channel });
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db);
-  registerTicketRoutes(app, tickets);
+  registerTicketRoutes(app, tickets, db);
   tickets.onChange((c) => {
     tickets.get(c.ticketId).then(
-      (t) => t && publishLive({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } }),
-      () => {},
+      // An internal monitoring ticket goes to staff only (clientId null) until it is published.
+      (t) =>
+        t &&
+        publishLive({
+          type: 'ticket',
+          clientId: t.clientVisible ? c.clientId : null,
+          data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1), attachments: [], links: [] } },
+        }),
+      (err) => app.log.error({ err, ticketId: c.ticketId }, 'live ticket update failed'),
     );
   });
   const notifier = new Notifier(db, tickets, config.notifications, app.log);
@@ -201,12 +215,19 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
   if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
+  registerIncidentAcknowledge(app, {
+    db,
+    tickets,
+    onChange: (incident) => publishLive({ type: 'incident', clientId: incident.client_id, data: { change: 'acknowledged', incident } }),
+  });
+  registerRuleVocabulary(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, retention: config.retention });
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
+  registerLogoRoutes(app, { db, billing });
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
@@ -334,6 +355,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       invoices.onIssued = undefined;
       await invoiceMailer.stop();
       invoiceMailTransport.close();
+      passwordReset.close();
       await inbound?.close();
       live.close();
       await notifier.flush();

@@ -43,7 +43,11 @@ beforeAll(async () => {
   clientUser = user('dsi@acme.test');
   clientId = h.acme.clientId;
   await h.collector.billing.putSettings(SELLER, null);
-  await h.collector.billing.putContract(clientId, { startDate: '2025-01-01', buyer: { name: 'Acme SARL', address: ['Lyon'] }, grid: GRID }, adminUser);
+  await h.collector.billing.putContract(
+    clientId,
+    { startDate: '2025-01-01', buyer: { name: 'Acme SARL', address: ['Lyon'] }, grid: GRID, syntecIndex: 274.7, syntecIndexDate: '2019-10-31' },
+    adminUser,
+  );
 });
 afterAll(async () => h.close());
 
@@ -78,7 +82,11 @@ describe('contract term and notice (art. 6)', () => {
 
   it('6 a notice through the API sets the end; a second one conflicts; nothing is billed after the end', async () => {
     const c2 = await h.collector.tenants.createClient('Initech');
-    await h.collector.billing.putContract(c2, { startDate: '2025-06-01', buyer: { name: 'Initech', address: ['Paris'] }, grid: GRID }, adminUser);
+    await h.collector.billing.putContract(
+      c2,
+      { startDate: '2025-06-01', buyer: { name: 'Initech', address: ['Paris'] }, grid: GRID, syntecIndex: 274.7, syntecIndexDate: '2019-10-31' },
+      adminUser,
+    );
     const r = await admin.post(`/api/v1/billing/clients/${c2}/contract/notice`, { receivedOn: '2026-09-10', from: 'client' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toEqual({ receivedOn: '2026-09-10', from: 'client', endDate: '2026-12-10' });
@@ -259,7 +267,11 @@ describe('invoices, credit notes, payments, disputes and penalties (art. 5.1)', 
   beforeAll(async () => {
     // A client of its own, so that the other tests' interventions are not on its invoices.
     cid = await h.collector.tenants.createClient('Hooli');
-    await h.collector.billing.putContract(cid, { startDate: '2025-01-01', buyer: { name: 'Hooli', address: ['Lyon'] }, grid: GRID }, adminUser);
+    await h.collector.billing.putContract(
+      cid,
+      { startDate: '2025-01-01', buyer: { name: 'Hooli', address: ['Lyon'] }, grid: GRID, syntecIndex: 274.7, syntecIndexDate: '2019-10-31' },
+      adminUser,
+    );
     await h.collector.auth.createUser({ email: 'compta@hooli.test', name: 'Compta Hooli', role: 'client', clientId: cid, passwordHash: 'x' });
     hooliUser = user('compta@hooli.test');
     ticketId = await h.collector.tickets.create(

@@ -371,12 +371,21 @@ beforeAll(async () => {
     startDate: '2024-01-01',
     buyer: buyer('Acme SARL', '401234567'),
     grid: GRID,
+    syntecIndex: 274.7,
+    syntecIndexDate: '2019-10-31',
     recipients: ['direction@acme.test', 'compta@acme.test'],
   });
   expect(contract.status, JSON.stringify(contract.body)).toBe(200);
   expect(
-    (await admin.put(`/api/v1/billing/clients/${h.globex.clientId}/contract`, { startDate: '2024-01-01', buyer: buyer('Globex SAS', '502345678'), grid: GRID }))
-      .status,
+    (
+      await admin.put(`/api/v1/billing/clients/${h.globex.clientId}/contract`, {
+        startDate: '2024-01-01',
+        buyer: buyer('Globex SAS', '502345678'),
+        grid: GRID,
+        syntecIndex: 274.7,
+        syntecIndexDate: '2019-10-31',
+      })
+    ).status,
   ).toBe(200);
   // Globex gets its reports in English at an address of its own (the contract has none).
   const settings = await tech.put(`/api/v1/clients/${h.globex.clientId}/report-settings`, { recipients: ['it-manager@globex.test'], lang: 'en' });

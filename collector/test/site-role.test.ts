@@ -59,14 +59,13 @@ describe('site role ingest', () => {
       const tech = await login(h.url, 'tech@vigie.test');
       const list = await tech.get(`/api/v1/devices?clientId=${h.acme.clientId}`);
       const dev = list.body.devices.find((d: any) => d.hostname === 'IMP-COMPTA');
-      expect(dev).toMatchObject({ kind: 'agentless', siteId: h.acme.siteId, platform: 'printer', serial: 'PHBQL12345', status: 'online' });
+      // Issue 18: its state is its watcher's polls' — online, and critical for its toner, never "offline".
+      expect(dev).toMatchObject({ kind: 'agentless', siteId: h.acme.siteId, platform: 'printer', serial: 'PHBQL12345', status: 'online', state: 'critical' });
       const detail = await tech.get(`/api/v1/devices/${dev.id}`);
-      expect(detail.body.watched).toMatchObject({
-        kind: 'printer',
-        address: '192.168.10.20',
-        objectId: '1.3.6.1.4.1.11.2.3.9.1',
-        reporterDeviceId: cred.deviceId,
-      });
+      expect(detail.status, JSON.stringify(detail.body)).toBe(200);
+      expect(detail.body.device.watcherId).toBe(cred.deviceId);
+      expect(detail.body.state).toBe('critical');
+      expect(detail.body.watched).toMatchObject({ kind: 'printer', address: '192.168.10.20', objectId: '1.3.6.1.4.1.11.2.3.9.1' });
       expect(detail.body.checks.map((c: any) => [c.check, c.status])).toEqual(
         expect.arrayContaining([
           ['snmp-supply', 'critical'],

@@ -37,6 +37,7 @@ export const ErrorCodes = {
   CONFLICT: { code: 'VIGIE_E_CONFLICT', status: 409, message: 'Conflicts with existing data' },
   PAYLOAD_TOO_LARGE: { code: 'VIGIE_E_PAYLOAD_TOO_LARGE', status: 413, message: 'Request body is too large' },
   INTERNAL: { code: 'VIGIE_E_INTERNAL', status: 500, message: 'Internal error' },
+  UNAVAILABLE: { code: 'VIGIE_E_UNAVAILABLE', status: 503, message: 'Something the request needs is not configured or not reachable' },
 
   // agent side
   COMMAND_UNSUPPORTED: { code: 'VIGIE_E_COMMAND_UNSUPPORTED', status: 400, message: 'This agent cannot run that command yet' },

@@ -1,11 +1,10 @@
-import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
+import { ChecksQuery, ChecksSummary, DeviceChecks, IdParams } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
 import { withText } from './texts.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const SEVERITY: Record<string, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
 
 /** The worst of a device's current check states: its health. */
@@ -25,7 +24,8 @@ export function registerCheckRoutes(app: FastifyInstance, deps: { db: Database }
       schema: {
         tags: ['checks'],
         params: IdParams,
-        querystring: Type.Object({ history: Type.Integer({ minimum: 0, maximum: 5000, default: 100 }), check: Type.Optional(Type.String({ maxLength: 64 })) }),
+        querystring: ChecksQuery,
+        response: { 200: DeviceChecks },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { history: number; check?: string } }>) => {
@@ -51,30 +51,34 @@ export function registerCheckRoutes(app: FastifyInstance, deps: { db: Database }
     },
   );
 
-  app.get('/api/v1/clients/:id/checks/summary', { schema: { tags: ['checks'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    const user = requireUser(req);
-    assertClientVisible(user, req.params.id);
-    if (!db.sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(req.params.id)) throw new VigieError('NOT_FOUND');
-    // Per check and finding: how many devices are in that state now (e.g. 3 devices with an expiring certificate).
-    const findings = db.sqlite
-      .prepare(
-        `SELECT cs."check" AS "check", cs.code AS code, cs.status AS status, count(DISTINCT cs.device_id) AS devices
+  app.get(
+    '/api/v1/clients/:id/checks/summary',
+    { schema: { tags: ['checks'], params: IdParams, response: { 200: ChecksSummary } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireUser(req);
+      assertClientVisible(user, req.params.id);
+      if (!db.sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(req.params.id)) throw new VigieError('NOT_FOUND');
+      // Per check and finding: how many devices are in that state now (e.g. 3 devices with an expiring certificate).
+      const findings = db.sqlite
+        .prepare(
+          `SELECT cs."check" AS "check", cs.code AS code, cs.status AS status, count(DISTINCT cs.device_id) AS devices
          FROM check_state cs JOIN devices d ON d.id = cs.device_id WHERE d.client_id = ? GROUP BY cs."check", cs.code, cs.status ORDER BY cs."check", cs.code`,
-      )
-      .all(req.params.id);
-    const health = db.sqlite
-      .prepare(
-        `SELECT worst, count(*) AS devices FROM (
+        )
+        .all(req.params.id);
+      const health = db.sqlite
+        .prepare(
+          `SELECT worst, count(*) AS devices FROM (
            SELECT d.id, max(CASE cs.status WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'unknown' THEN 1 WHEN 'ok' THEN 0 END) AS worst
            FROM devices d LEFT JOIN check_state cs ON cs.device_id = d.id WHERE d.client_id = ? GROUP BY d.id)
          GROUP BY worst`,
-      )
-      .all(req.params.id) as { worst: number | null; devices: number }[];
-    const names = ['ok', 'unknown', 'warning', 'critical'];
-    return {
-      clientId: req.params.id,
-      devicesByHealth: Object.fromEntries(health.map((h) => [h.worst === null ? 'no checks' : names[h.worst], h.devices])),
-      findings,
-    };
-  });
+        )
+        .all(req.params.id) as { worst: number | null; devices: number }[];
+      const names = ['ok', 'unknown', 'warning', 'critical'];
+      return {
+        clientId: req.params.id,
+        devicesByHealth: Object.fromEntries(health.map((h) => [h.worst === null ? 'no checks' : names[h.worst], h.devices])),
+        findings,
+      };
+    },
+  );
 }

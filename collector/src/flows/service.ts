@@ -46,7 +46,7 @@ export interface FlowView {
   series: { t: number; bytes: number; packets: number; flows: number }[];
   interfaces: InterfaceView[];
   /** The busiest period. */
-  peak: { t: number; bytes: number; bps: number } | null;
+  peak: { t: number; bytes: number; bps: number; packets: number; pps: number } | null;
 }
 
 /**
@@ -159,7 +159,15 @@ export class FlowService {
           : null,
         series: points.map(({ ms: _ms, ...p }) => p),
         interfaces: this.interfaceViews(siteId, parsed),
-        peak: busiest ? { t: busiest.t, bytes: busiest.bytes, bps: Math.round((busiest.bytes * 8 * 1000) / busiest.ms) } : null,
+        peak: busiest
+          ? {
+              t: busiest.t,
+              bytes: busiest.bytes,
+              bps: Math.round((busiest.bytes * 8 * 1000) / busiest.ms),
+              packets: busiest.packets,
+              pps: Math.round((busiest.packets * 1000 * 10) / busiest.ms) / 10,
+            }
+          : null,
       };
     });
   }

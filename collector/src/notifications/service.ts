@@ -54,10 +54,11 @@ export class Notifier {
   private async notify(c: TicketChange): Promise<void> {
     const t = await this.tickets.get(c.ticketId);
     if (!t) return;
+    // The client's users hear of a ticket once it is shared with them (a monitoring ticket is internal until published).
     const recipients = (
       this.db.sqlite
-        .prepare("SELECT email FROM users WHERE disabled_at IS NULL AND ((role = 'client' AND client_id = ?) OR id = ?)")
-        .all(t.clientId, t.assigneeId ?? -1) as { email: string }[]
+        .prepare("SELECT email FROM users WHERE disabled_at IS NULL AND ((role = 'client' AND client_id = ? AND ?) OR id = ?)")
+        .all(t.clientId, t.clientVisible ? 1 : 0, t.assigneeId ?? -1) as { email: string }[]
     ).map((r) => r.email);
     const last = t.timeline.at(-1) as Record<string, unknown> | undefined;
     const detail = c.type === 'comment' ? String(last?.text ?? '') : c.type === 'status' ? `Statut : ${String(last?.to ?? t.status)}` : '';
@@ -77,7 +78,15 @@ export class Notifier {
     for (const url of this.o.webhooks) {
       const body = JSON.stringify({
         event: `ticket.${c.type}`,
-        ticket: { id: t.id, clientId: t.clientId, title: t.title, status: t.status, priority: t.priority, slaDeadlineAt: t.slaDeadlineAt },
+        ticket: {
+          id: t.id,
+          clientId: t.clientId,
+          title: t.title,
+          status: t.status,
+          priority: t.priority,
+          slaDeadlineAt: t.slaDeadlineAt,
+          clientVisible: t.clientVisible,
+        },
         at: Date.now(),
       });
       const signature = this.o.webhookSecret ? createHmac('sha256', this.o.webhookSecret).update(body).digest('hex') : undefined;

@@ -22,6 +22,11 @@ import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
 import * as m009facturx from './migrations/009-facturx.js';
 import * as m009logins from './migrations/009-login-limits.js';
+import * as mUxAgentless from './migrations/ux-agentless-watcher.js';
+import * as mUxContract from './migrations/ux-contract-data.js';
+import * as mUxIncidents from './migrations/ux-incidents-acknowledged.js';
+import * as mUxPasswordResets from './migrations/ux-password-resets.js';
+import * as mUxTickets from './migrations/ux-tickets-contract.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
@@ -45,6 +50,11 @@ const migrations: Record<string, Migration> = {
   '008-device-search': m008,
   '009-facturx': m009facturx,
   '009-login-limits': m009logins,
+  'ux-agentless-watcher': mUxAgentless,
+  'ux-contract-data': mUxContract,
+  'ux-incidents-acknowledged': mUxIncidents,
+  'ux-password-resets': mUxPasswordResets,
+  'ux-tickets-contract': mUxTickets,
 };
 
 /**

@@ -5,6 +5,8 @@ export interface ClientsTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  /** Monitoring tickets shown to the client as soon as they open (else internal until published). */
+  publish_monitoring_tickets: Generated<number>;
 }
 export interface SitesTable {
   id: Generated<number>;
@@ -58,6 +60,8 @@ export interface DevicesTable {
   inventory_hash: string | null;
   created_at: number;
   last_seen_at: number | null;
+  /** An agentless device: the device whose agent polls it (site role). */
+  watcher_id: number | null;
 }
 export interface AgentsTable {
   id: string;
@@ -174,6 +178,8 @@ export interface TicketsTable {
   resolved_at: number | null;
   closed_at: number | null;
   fingerprint: string | null;
+  /** 0: an internal monitoring ticket the client does not see (yet). */
+  client_visible: Generated<number>;
   created_by: number | null;
   created_at: number;
   updated_at: number;
@@ -190,6 +196,23 @@ export interface TicketEventsTable {
   author: string;
   type: string;
   body: string;
+}
+export interface TicketAttachmentsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  created_by: number | null;
+  created_at: number;
+}
+export interface TicketLinksTable {
+  ticket_id: number;
+  linked_id: number;
+  created_by: number | null;
+  created_at: number;
 }
 export interface KvTable {
   key: string;
@@ -217,4 +240,6 @@ export interface DB {
   tickets: TicketsTable;
   ticket_devices: TicketDevicesTable;
   ticket_events: TicketEventsTable;
+  ticket_attachments: TicketAttachmentsTable;
+  ticket_links: TicketLinksTable;
 }

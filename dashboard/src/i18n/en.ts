@@ -1,3 +1,5 @@
+import { enErrors } from './en-errors.js';
+import { enUx } from './en-ux.js';
 import type { MessageKey } from './fr.js';
 
 export const en: Record<MessageKey, string> = {
@@ -875,4 +877,6 @@ export const en: Record<MessageKey, string> = {
   'pickups.weightKg': 'Weight (kg)',
   'pickups.ratePerKg': 'Recycling (€ / kg)',
   'pickups.create': 'Record the pickup',
+  ...enErrors,
+  ...enUx,
 };

@@ -258,6 +258,8 @@ async function seedBilling(
       startDate: `${startYear}-01-01`,
       buyer: { name: t.name, address: ['1 place Bellecour', '69002 Lyon'], siren: '401234567', vatNumber: 'FR11401234567' },
       grid: GRID,
+      syntecIndex: 274.7,
+      syntecIndexDate: '2019-10-31',
     }),
     'contract',
   );

@@ -1,17 +1,10 @@
+import type { ContractView } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { parisToday, parseScaled, t } from '../../i18n/i18n.js';
 import { GridEditor, gridInputs, parseGrid } from './grid-editor.js';
-import { IdentityFields, identityBody, identityInputs, type LegalIdentity } from './identity-fields.js';
-
-/** What the form edits of an existing contract (GET …/contract). */
-export interface ContractTerms {
-  startDate: string;
-  vatRateBp: number;
-  paymentDays: number;
-  buyer: LegalIdentity;
-  recipients: string[];
-}
+import { IdentityFields, identityBody, identityInputs } from './identity-fields.js';
+export type ContractTerms = ContractView;
 
 const percent = (bp: number) => `${Math.trunc(bp / 100)}${bp % 100 ? `,${String(bp % 100).padStart(2, '0')}` : ''}`;
 

@@ -1,3 +1,4 @@
+import type { ContractView as ContractData } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Empty, KeyValues, NotFound, Section } from '../../components/ui.js';
@@ -6,7 +7,6 @@ import { href } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { ContractForm } from './contract-form.js';
-import type { LegalIdentity } from './identity-fields.js';
 import { AmendmentForm, NoticeForm } from './notice-amendment.js';
 import { SupplyOrders } from './orders.js';
 import { Pickups } from './pickups.js';
@@ -14,31 +14,7 @@ import { GridTable, type PriceGrid } from './price-grid.js';
 import { SyntecForm } from './rates.js';
 import { RecurringSection } from './recurring.js';
 
-/** GET /api/v1/billing/clients/:id/contract (collector/src/billing/service.ts, getContract). */
-interface Contract {
-  startDate: string;
-  termMonths: number;
-  noticeMonths: number;
-  currentTerm: { index: number; start: string; end: string };
-  tacitRenewals: number;
-  vatRateBp: number;
-  paymentDays: number;
-  paymentMethod: string;
-  buyer: LegalIdentity;
-  recipients: string[];
-  notice: { receivedOn: string; from: 'client' | 'provider'; endDate: string } | null;
-  ended: boolean;
-  currentGrid: Grid | null;
-  grids: Grid[];
-}
-interface Grid {
-  id: number;
-  validFrom: string;
-  validTo: string | null;
-  reason: 'initial' | 'revision' | 'amendment';
-  syntecIndex: number;
-  grid: PriceGrid;
-}
+type Contract = ContractData;
 
 /** A client's billing as a technician follows it: the contract and its price grids, next year's revision, supply orders and DEEE pickups. */
 export function ClientBillingPage({ clientId, user }: { clientId: number; user: User }) {

@@ -1,15 +1,9 @@
+import type { Dispute } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 
-/** An invoice's dispute as GET /api/v1/billing/invoices lists it. */
-export interface Dispute {
-  id: number;
-  openedOn: string;
-  reason: string;
-  settledOn: string | null;
-  settlement: string | null;
-}
+export type { Dispute };
 
 function Refusal({ text }: { text: string | null }) {
   return text ? (

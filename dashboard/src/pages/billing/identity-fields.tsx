@@ -1,17 +1,7 @@
+import type { LegalIdentity } from '@vigie/shared/api';
 import { t } from '../../i18n/i18n.js';
 
-/** A legal identity as an invoice prints it (collector/src/billing/routes.ts, Identity). */
-export interface LegalIdentity {
-  name: string;
-  legalForm?: string;
-  address: string[];
-  siren?: string;
-  siret?: string;
-  vatNumber?: string;
-  email?: string;
-  /** The e-invoicing directory address (scheme 0225); the SIREN when left empty. */
-  electronicAddress?: string;
-}
+export type { LegalIdentity };
 
 /** The form's text for each field; the address one line per line. */
 export type IdentityInputs = {

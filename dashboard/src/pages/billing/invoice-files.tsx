@@ -1,22 +1,10 @@
+import type { InvoiceDeliveryOf } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api, qs } from '../../api.js';
 import { Badge } from '../../components/ui.js';
 import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
-
-/** GET /api/v1/billing/invoice-deliveries (collector/src/billing/facturx/invoice-mail.ts, invoiceDeliveryView). */
-export interface InvoiceDelivery {
-  invoiceId: number;
-  kind: 'scheduled' | 'resend';
-  status: 'sending' | 'sent' | 'failed' | 'skipped';
-  attempts: number;
-  maxAttempts: number;
-  willRetry: boolean;
-  recipients: string[];
-  error: string | null;
-  updatedAt: number;
-  sentAt: number | null;
-}
+export type InvoiceDelivery = InvoiceDeliveryOf;
 
 /** The latest e-mail delivery of each invoice the user may see, by invoice id. */
 export function useInvoiceDeliveries(clientId?: string) {

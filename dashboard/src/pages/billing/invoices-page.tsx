@@ -1,3 +1,4 @@
+import type { InvoiceView } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api, qs } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
@@ -5,31 +6,13 @@ import { addMonths, fmt, parisToday, parseScaled, t, tOr } from '../../i18n/i18n
 import { href, useHashQuery } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
-import { CreditNoteForm, type Dispute, SettleDisputeForm } from './credit-notes.js';
+import { CreditNoteForm, SettleDisputeForm } from './credit-notes.js';
 import { DeliveryState, InvoiceFiles, SendInvoiceButton, useInvoiceDeliveries } from './invoice-files.js';
 import { RatesSection } from './rates.js';
 import { SellerSettings } from './seller-settings.js';
 
-/** GET /api/v1/billing/invoices, as staff see it (collector/src/billing/invoicing.ts, view). */
-interface Invoice {
-  id: number;
-  clientId: number;
-  kind: 'invoice' | 'credit_note';
-  number: string;
-  periodStart: string;
-  issuedOn: string;
-  dueOn: string;
-  effectiveDueOn?: string | null;
-  totalInclCents: number;
-  paidCents?: number;
-  creditedCents?: number;
-  balanceCents?: number;
-  status: 'paid' | 'due' | 'overdue' | 'disputed' | 'cancelled' | 'credit_note';
-  payments?: { paidOn: string; amountCents: number; method: string; reference: string }[];
-  penalty?: { daysLate: number; annualRateBp: number | null; interestCents: number; indemnityCents: number; totalCents: number } | null;
-  penaltyNote?: string;
-  disputes?: Dispute[];
-}
+type Invoice = InvoiceView;
+
 type Action = 'payment' | 'credit' | 'settle';
 
 const UNPAID = new Set(['due', 'overdue', 'disputed']);

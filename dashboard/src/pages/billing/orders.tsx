@@ -1,29 +1,11 @@
+import type { Order, SuppliedItem } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
-/** GET /api/v1/billing/orders (supply_orders with their lines). */
-interface Order {
-  id: number;
-  supplier: string;
-  reference: string;
-  ordered_on: string;
-  status: 'ordered' | 'delivered' | 'cancelled';
-  delivered_on: string | null;
-  fee_amount_cents: number;
-  fee_rule: string;
-  lines: { id: number; description: string; unit_price_cents: number; quantity: number; warranty_months: number }[];
-}
-interface Item {
-  id: number;
-  order_id: number | null;
-  description: string;
-  serial: string | null;
-  delivered_on: string;
-  warranty_end: string;
-}
+type Item = SuppliedItem;
 
 /** Contract 2.4: supply orders (with their handling fee), their delivery with each item's serial, which puts them in the inventory. */
 export function SupplyOrders({ clientId }: { clientId: number }) {

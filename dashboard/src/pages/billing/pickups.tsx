@@ -1,22 +1,9 @@
+import type { Pickup } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
-
-/** GET /api/v1/billing/pickups (recycling_pickups). */
-interface Pickup {
-  id: number;
-  picked_up_on: string;
-  description: string;
-  weight_grams: number;
-  transport_cents: number;
-  handling_cents: number;
-  recycling_rate_cents_per_kg: number;
-  recycling_cents: number;
-  bsd_reference: string | null;
-  invoice_id: number | null;
-}
 
 /** Contract 2.5: DEEE pickups billed at cost (transport, handling, recycling by weight), and the waste tracking form (BSD) that follows. */
 export function Pickups({ clientId }: { clientId: number }) {

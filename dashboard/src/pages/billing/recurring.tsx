@@ -1,41 +1,10 @@
+import type { Occurrence, Schedule, ScheduleDetail } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
 import { addDays, fmt, fromParisLocal, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
-/** GET /api/v1/billing/recurring/:id (collector/src/billing/service.ts, schedule). */
-interface Schedule {
-  id: number;
-  ticket_id: number;
-  title: string;
-  mode: 'on_site' | 'remote';
-  period: 'weekly' | 'monthly';
-  first_date: string;
-  until_date: string | null;
-  start_time: string;
-  reserved_minutes: number;
-}
-interface Occurrence {
-  id: number;
-  date: string;
-  start_time: string;
-  reserved_minutes: number;
-  status: 'scheduled' | 'done' | 'cancelled';
-  changed_by: 'client' | 'adjustment' | null;
-}
-interface Change {
-  id: number;
-  occurrence_id: number;
-  received_at: number;
-  accepted: number;
-  reason: string;
-}
-interface ScheduleDetail {
-  schedule: Schedule;
-  occurrences: Occurrence[];
-  changes: Change[];
-}
 
 const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 

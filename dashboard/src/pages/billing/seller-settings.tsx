@@ -1,14 +1,12 @@
+import type { SellerSettings as SellerSettingsData } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
 import { addMonths, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
-import { IdentityFields, identityBody, identityInputs, type LegalIdentity } from './identity-fields.js';
+import { IdentityFields, identityBody, identityInputs } from './identity-fields.js';
 
-interface Settings {
-  seller: LegalIdentity | null;
-  bank: { iban: string; bic: string; bank?: string } | null;
-}
+type Settings = SellerSettingsData;
 
 /** GET/PUT /api/v1/billing/settings: the provider's identity and bank details, printed on every invoice. */
 export function SellerSettings() {

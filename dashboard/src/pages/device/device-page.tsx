@@ -1,4 +1,4 @@
-import type { Inventory } from '@vigie/shared/protocol';
+import type { DeviceDetail } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { RANGES, type Range } from '../../components/metric-chart.js';
 import { Async, Empty, Section, StateBadge } from '../../components/ui.js';
@@ -11,37 +11,7 @@ import { type TicketSummary, TicketTable } from '../tickets/ticket-table.js';
 import { DeviceCharts } from './device-charts.js';
 import { HistoryTable, InventoryView } from './inventory-view.js';
 
-export interface DeviceDetail {
-  device: {
-    id: number;
-    hostname: string;
-    kind: string;
-    clientId: number;
-    clientName: string;
-    siteId: number;
-    siteName: string;
-    osName: string | null;
-    serial: string | null;
-    agentVersion: string | null;
-    lastSeenAt: number | null;
-    status: string;
-    state?: string;
-  };
-  inventory: Inventory | null;
-  inventoryCollectedAt: number | null;
-  checks: {
-    check: string;
-    target: string;
-    status: string;
-    code: string | null;
-    message: string | null;
-    text?: { fr: string; en: string };
-    since: number;
-    observed_at: number;
-  }[];
-  health: string | null;
-  supplied: { id: number; description: string; serial: string; deliveredOn: string; warrantyEnd: string; supplier: string | null }[];
-}
+export type { DeviceDetail };
 
 export function DevicePage({ id, user }: { id: number; user: User }) {
   const detail = useApi<DeviceDetail>(`/api/v1/devices/${id}`);

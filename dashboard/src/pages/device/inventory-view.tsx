@@ -1,8 +1,11 @@
+import type { InventoryChange } from '@vigie/shared/api';
 import type { Inventory } from '@vigie/shared/protocol';
 import { useState } from 'preact/hooks';
 import { Async, Empty, KeyValues } from '../../components/ui.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
+
+type Change = InventoryChange;
 
 const SOFTWARE_SHOWN = 300;
 
@@ -80,14 +83,6 @@ export function InventoryView({ inv, serial }: { inv: Inventory; serial: string 
       </div>
     </div>
   );
-}
-
-interface Change {
-  id: number;
-  changedAt: number;
-  section: string;
-  change: string;
-  key: string;
 }
 
 export function HistoryTable({ deviceId }: { deviceId: number }) {

@@ -1,3 +1,4 @@
+import type { FlowView } from '@vigie/shared/api';
 import { useMemo, useState } from 'preact/hooks';
 import { TimeChart } from '../../components/time-chart.js';
 import { Async, Empty, Section } from '../../components/ui.js';
@@ -5,38 +6,8 @@ import { addMonths, currentLang, fmt, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import type { Period } from './period.js';
 
-interface Totals {
-  bytes: number;
-  packets: number;
-  flows: number;
-}
-/** GET /api/v1/sites/:id/flows (collector/src/flows/service.ts, FlowView). */
-interface FlowView {
-  resolution: 'detail' | 'hour';
-  summary: {
-    total: Totals;
-    direction: { inbound: Totals; outbound: Totals; internal: Totals; transit: Totals };
-    topSources: (Totals & { host: string })[];
-    topDestinations: (Totals & { host: string })[];
-    topConversations: (Totals & { a: string; b: string })[];
-    services: (Totals & { service: string })[];
-    protocols: (Totals & { protocol: number; name: string })[];
-  } | null;
-  series: { t: number; bytes: number; packets: number; flows: number }[];
-  interfaces: {
-    exporter: string;
-    index: number;
-    name: string | null;
-    speedBps: number | null;
-    inBytes: number;
-    outBytes: number;
-    peakInBps: number;
-    peakOutBps: number;
-    peakAt: number | null;
-    saturationPct: number | null;
-  }[];
-  peak: { t: number; bytes: number; bps: number } | null;
-}
+/** Bytes, packets and flows of a row. */
+type Totals = { bytes: number; packets: number; flows: number };
 
 const DIRECTIONS = ['inbound', 'outbound', 'internal', 'transit'] as const;
 

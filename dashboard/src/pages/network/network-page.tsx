@@ -1,3 +1,4 @@
+import type { Client, Site } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { Async, Empty, NotFound, Section } from '../../components/ui.js';
 import { t } from '../../i18n/i18n.js';
@@ -7,15 +8,6 @@ import { useApi } from '../../use-api.js';
 import { FlowsView } from './flows-view.js';
 import { type Period, PeriodPicker, presetPeriod } from './period.js';
 import { WatchedDevices } from './watched-devices.js';
-
-interface Client {
-  id: number;
-  name: string;
-}
-interface Site {
-  id: number;
-  name: string;
-}
 
 /** The sites whose network page one can open: a client's own, or those of the client a technician picks. */
 export function NetworkIndexPage({ user }: { user: User }) {

@@ -1,3 +1,4 @@
+import type { DeviceDetail } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { deviceLabels, useMetricSeries } from '../../components/metric-chart.js';
 import { TimeChart } from '../../components/time-chart.js';
@@ -5,14 +6,9 @@ import { Async, Empty, StateBadge } from '../../components/ui.js';
 import { currentLang, fmt, t, tOr } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
-import type { DeviceDetail } from '../device/device-page.js';
 import type { Period } from './period.js';
+export type WatchedDetail = DeviceDetail;
 
-/** What a site agent reported of a device it watches (SNMP identity); see collector/src/devices/routes.ts. */
-export interface WatchedDetail extends DeviceDetail {
-  latestMetrics: Record<string, { ts: number; value: number }>;
-  watched: { kind: string; address: string; name?: string; description?: string; objectId?: string; uptimeSec?: number; reachable?: boolean } | null;
-}
 type Check = DeviceDetail['checks'][number];
 type Latest = WatchedDetail['latestMetrics'];
 

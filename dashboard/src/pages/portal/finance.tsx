@@ -1,16 +1,8 @@
+import type { FinanceMonth } from '@vigie/shared/api';
 import { Async, Section } from '../../components/ui.js';
 import { fmt, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
-
-interface FinanceMonth {
-  month: string;
-  invoicedInclCents: number;
-  paidCents: number;
-  outstandingCents: number;
-  overdueCents: number;
-  disputedCents: number;
-}
 
 /** Contract 3: the financial follow-up of the last three months. */
 export function FinancePage({ user }: { user: User }) {

@@ -1,21 +1,10 @@
+import type { SuppliedItem } from '@vigie/shared/api';
 import { Async, Empty, Section, StateBadge } from '../../components/ui.js';
 import { fmt, parisToday, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import type { DeviceRow } from '../tech/devices.js';
-
-interface SuppliedItem {
-  id: number;
-  description: string;
-  serial: string | null;
-  delivered_on: string;
-  warranty_months: number;
-  warranty_end: string;
-  retired_on: string | null;
-  supplier: string | null;
-  device_id: number | null;
-}
 
 /** Contract 3: the exhaustive inventory of what was supplied (delivery, warranty, serial) and what is monitored. */
 export function InventoryPage({ user: _user }: { user: User }) {

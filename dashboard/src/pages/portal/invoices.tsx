@@ -1,3 +1,4 @@
+import type { InvoiceView } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
@@ -6,19 +7,7 @@ import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { DeliveryState, InvoiceFiles, useInvoiceDeliveries } from '../billing/invoice-files.js';
 
-interface Invoice {
-  id: number;
-  kind: 'invoice' | 'credit_note';
-  number: string;
-  periodStart: string;
-  periodEnd: string;
-  issuedOn: string;
-  dueOn: string;
-  effectiveDueOn?: string | null;
-  totalInclCents: number;
-  balanceCents?: number;
-  status: 'paid' | 'due' | 'overdue' | 'disputed' | 'cancelled' | 'credit_note';
-}
+type Invoice = InvoiceView;
 
 const STATUS_KEY: Record<string, MessageKey> = { paid: 'invoices.paid', due: 'invoices.unpaid', overdue: 'invoices.overdue', disputed: 'invoices.inDispute' };
 

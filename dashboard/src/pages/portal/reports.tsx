@@ -1,17 +1,11 @@
+import type { ArchivedReport } from '@vigie/shared/api';
 import { Async, Empty, Section } from '../../components/ui.js';
 import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { type MonthStatistics, StatsCharts } from '../reports/stats-charts.js';
 
-interface Report {
-  id: number;
-  month: string;
-  pages: number;
-  size: number;
-  partial: boolean;
-  generatedAt: number;
-}
+type Report = ArchivedReport;
 
 /** Contract 3: the monthly activity reports of the current and previous year, downloadable. */
 export function ReportsPage({ user: _user }: { user: User }) {

@@ -1,39 +1,12 @@
+import type { ReportJob } from '@vigie/shared/api';
 import { useEffect } from 'preact/hooks';
 import { Badge, Empty } from '../../components/ui.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
-export type JobStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
+export type { ReportJob };
 
-/** GET /api/v1/reports/jobs/:id (collector/src/reports/jobs.ts, jobView). */
-export interface ReportJob {
-  id: number;
-  kind: 'scheduled' | 'manual' | 'cli' | 'resend';
-  month: string;
-  clientId: number | null;
-  reportId: number | null;
-  send: boolean;
-  status: JobStatus;
-  attempt: number;
-  maxAttempts: number;
-  nextAttemptAt: number | null;
-  total: number;
-  done: number;
-  failed: number;
-  results: {
-    clientId: number;
-    clientName: string;
-    status: 'pending' | 'done' | 'failed';
-    pages?: number;
-    delivery?: string;
-    recipients?: string[];
-    error?: string;
-  }[];
-  error: string | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-}
+export type JobStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
 
 export const jobActive = (j: { status: JobStatus }) => j.status === 'queued' || j.status === 'running' || j.status === 'retrying';
 

@@ -1,3 +1,4 @@
+import type { DeviceRow } from '@vigie/shared/api';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, qs } from '../../api.js';
 import { StateBadge } from '../../components/ui.js';
@@ -6,18 +7,7 @@ import { fmt, t } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
 
-export interface DeviceRow {
-  id: number;
-  hostname: string;
-  clientId: number;
-  clientName: string;
-  siteName: string;
-  osName: string | null;
-  serial: string | null;
-  lastSeenAt: number | null;
-  status: 'online' | 'offline' | 'revoked';
-  state: 'ok' | 'warning' | 'critical' | 'offline';
-}
+export type { DeviceRow };
 
 const PAGE = 200;
 const ROW_HEIGHT = 36;

@@ -1,22 +1,9 @@
+import type { Installer, TokenRow } from '@vigie/shared/api';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, CopyButton, Empty, Section } from '../../components/ui.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
-
-interface Installer {
-  file: string;
-  os: 'debian' | 'linux' | 'windows' | 'macos';
-  url: string;
-}
-interface TokenRow {
-  id: number;
-  label: string | null;
-  expires_at: number;
-  max_uses: number;
-  uses: number;
-  revoked_at: number | null;
-}
 
 /** The install command per OS; the token travels in enroll.env, never on a Unix command line. */
 export function installCommand(os: string, file: string | null, origin: string, token: string): string {

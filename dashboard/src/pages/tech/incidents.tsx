@@ -1,3 +1,4 @@
+import type { Incident } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { qs } from '../../api.js';
 import { Async, Empty, StateBadge } from '../../components/ui.js';
@@ -6,17 +7,7 @@ import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { useLiveReload } from './overview.js';
 
-export interface Incident {
-  id: number;
-  client_id: number;
-  device_id: number | null;
-  target: string;
-  severity: string;
-  status: string;
-  message: string;
-  opened_at: number;
-  ticket_id: number | null;
-}
+export type { Incident };
 
 export function IncidentTable({ incidents, compact }: { incidents: Incident[]; compact?: boolean }) {
   if (incidents.length === 0) return <Empty text={t('incidents.none')} />;

@@ -1,3 +1,4 @@
+import type { MaintenanceWindow } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api, qs } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
@@ -5,14 +6,7 @@ import { fmt, fromParisLocal, parisLocal, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
 
-interface Window {
-  id: number;
-  scope: 'client' | 'site' | 'device';
-  scope_id: number;
-  starts_at: number;
-  ends_at: number;
-  reason: string;
-}
+type Window = MaintenanceWindow;
 
 /** Maintenance windows (no incident opens during one), and a form to plan one for a client, a site or a device, in Paris time. */
 export function MaintenanceWindows() {

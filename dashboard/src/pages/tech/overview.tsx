@@ -1,22 +1,10 @@
+import type { Overview } from '@vigie/shared/api';
 import { useEffect, useRef } from 'preact/hooks';
 import { Async, Empty, Section } from '../../components/ui.js';
 import { fmt, t } from '../../i18n/i18n.js';
 import { useLive } from '../../live.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
-
-interface Overview {
-  generatedAt: number;
-  clients: {
-    id: number;
-    name: string;
-    devices: { total: number; ok: number; warning: number; critical: number; offline: number };
-    openIncidents: number;
-    criticalIncidents: number;
-    openTickets: number;
-  }[];
-  slaAtRisk: { ticketId: number; clientId: number; clientName: string; title: string; deadlineAt: number; status: string; priority: string }[];
-}
 
 const STATES = ['ok', 'warning', 'critical', 'offline'] as const;
 

@@ -1,3 +1,4 @@
+import type { ArchivedReport } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api, qs } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
@@ -5,20 +6,6 @@ import { addMonths, currentLang, fmt, parisToday, t, tOr } from '../../i18n/i18n
 import { useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { JobProgress, JobsTable, type ReportJob } from '../reports/report-jobs.js';
-
-/** GET /api/v1/reports (collector/src/reports/archive.ts, reportView with its deliveries). */
-interface ArchivedReport {
-  id: number;
-  clientId: number;
-  month: string;
-  lang: string;
-  pages: number;
-  size: number;
-  partial: boolean;
-  revision: number;
-  generatedAt: number;
-  deliveries: { id: number; kind: string; status: string; recipients: string[]; error: string | null; createdAt: number; sentAt: number | null }[];
-}
 
 /**
  * Issue 9, point 4: every client's monthly reports by year, their PDF, regenerate and resend, and

@@ -1,3 +1,4 @@
+import type { Rule, RuleBody } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Section, StateBadge } from '../../components/ui.js';
@@ -5,16 +6,9 @@ import { t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import { MaintenanceWindows } from './maintenance.js';
 
+export type { Rule };
+
 type RuleType = 'threshold' | 'absence' | 'check' | 'warranty';
-export interface Rule {
-  id: number;
-  key?: string | null;
-  name: string;
-  type: RuleType;
-  severity: 'warning' | 'critical';
-  enabled: number;
-  params: Record<string, unknown>;
-}
 
 /** What each rule type reads in its params (collector/src/rules/engine.ts), with a starting value. */
 const PARAM_DEFAULTS: Record<RuleType, Record<string, unknown>> = {
@@ -29,14 +23,14 @@ export function RulesPage() {
   const rules = useApi<{ rules: Rule[] }>('/api/v1/rules');
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const save = async (r: Omit<Rule, 'id' | 'enabled'> & { enabled: boolean }, id?: number) => {
+  const save = async (r: RuleBody, id?: number) => {
     await api(id ? `/api/v1/rules/${id}` : '/api/v1/rules', { method: id ? 'PUT' : 'POST', body: r });
     rules.reload();
   };
   const toggle = async (r: Rule) => {
     setError(null);
     try {
-      await save({ name: r.name, type: r.type, severity: r.severity, enabled: !r.enabled, params: r.params }, r.id);
+      await save({ name: r.name, type: r.type, severity: r.severity, enabled: !r.enabled, params: r.params as RuleBody['params'] }, r.id);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     }
@@ -115,15 +109,7 @@ function paramsText(params: Record<string, unknown>): string {
 }
 
 /** A rule's name, type, severity and the parameters its type reads. */
-function RuleForm({
-  rule,
-  onSave,
-  onDone,
-}: {
-  rule?: Rule;
-  onSave: (r: Omit<Rule, 'id' | 'enabled'> & { enabled: boolean }) => Promise<void>;
-  onDone: () => void;
-}) {
+function RuleForm({ rule, onSave, onDone }: { rule?: Rule; onSave: (r: RuleBody) => Promise<void>; onDone: () => void }) {
   const [name, setName] = useState(rule?.name ?? '');
   const [type, setType] = useState<RuleType>(rule?.type ?? 'threshold');
   const [severity, setSeverity] = useState<'warning' | 'critical'>(rule?.severity ?? 'warning');
@@ -160,7 +146,7 @@ function RuleForm({
         e.preventDefault();
         setError(null);
         try {
-          await onSave({ name, type, severity, enabled, params });
+          await onSave({ name, type, severity, enabled, params: params as RuleBody['params'] });
           onDone();
         } catch (err) {
           setError(err instanceof ApiError ? err.message : String(err));

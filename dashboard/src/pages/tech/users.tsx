@@ -1,20 +1,10 @@
+import type { UserRow } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
-
-interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  client_id: number | null;
-  locale: string;
-  created_at: number;
-  disabled_at: number | null;
-}
 
 export function UsersPage({ user }: { user: User }) {
   if (user.role !== 'admin') return <Empty text={t('users.adminOnly')} />;

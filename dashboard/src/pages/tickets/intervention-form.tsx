@@ -1,17 +1,10 @@
+import type { Quote } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
 import { fmt, type MessageKey, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import type { TicketDetail } from './ticket-page.js';
-
-interface Quote {
-  unit: string;
-  count: number;
-  unitPriceCents: number;
-  amountCents: number;
-  rule: string;
-}
 
 /**
  * Recording intervention time: the billing quote (contract 2.6, least cost for the client) is
@@ -81,7 +74,7 @@ export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () 
         <div class="row">
           <label>
             {t('time.kind')}
-            <select value={kind} onChange={(e) => change(() => setKind((e.currentTarget as HTMLSelectElement).value))}>
+            <select value={kind} onChange={(e) => change(() => setKind((e.currentTarget as HTMLSelectElement).value as typeof kind))}>
               {['urgent', 'programmed'].map((k) => (
                 <option value={k}>{t(`ticket.kind.${k}` as MessageKey)}</option>
               ))}
@@ -89,7 +82,7 @@ export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () 
           </label>
           <label>
             {t('time.mode')}
-            <select value={mode} onChange={(e) => change(() => setMode((e.currentTarget as HTMLSelectElement).value))}>
+            <select value={mode} onChange={(e) => change(() => setMode((e.currentTarget as HTMLSelectElement).value as typeof mode))}>
               {['remote', 'on_site'].map((m) => (
                 <option value={m}>{t(`ticket.mode.${m}` as MessageKey)}</option>
               ))}

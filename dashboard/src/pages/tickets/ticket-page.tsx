@@ -1,3 +1,4 @@
+import type { TicketDetail } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Badge, KeyValues, Section } from '../../components/ui.js';
@@ -7,15 +8,10 @@ import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { InterventionForm } from './intervention-form.js';
-import { statusLabel, type TicketSummary } from './ticket-table.js';
-import { Timeline, type TimelineEvent } from './timeline.js';
+import { statusLabel } from './ticket-table.js';
+import { Timeline } from './timeline.js';
 
-export interface TicketDetail extends TicketSummary {
-  description: string;
-  plannedDate: string | null;
-  deviceIds: number[];
-  timeline: TimelineEvent[];
-}
+export type { TicketDetail };
 
 // Mirrors collector/src/tickets/lifecycle.ts: the moves the collector accepts from each status.
 const NEXT: Record<string, string[]> = {

@@ -1,22 +1,9 @@
+import type { TicketSummary } from '@vigie/shared/api';
 import { Badge, Empty } from '../../components/ui.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 
-export interface TicketSummary {
-  id: number;
-  clientId: number;
-  title: string;
-  channel: string;
-  kind: string;
-  mode: string;
-  priority: string;
-  status: string;
-  assigneeId: number | null;
-  receivedAt: number;
-  slaDeadlineAt: number | null;
-  sla: 'none' | 'met' | 'missed' | 'running' | 'breached';
-  updatedAt: number;
-}
+export type { TicketSummary };
 
 export const statusLabel = (s: string) => t(`ticket.status.${s}` as MessageKey);
 

@@ -1,28 +1,8 @@
+import type { TimelineEvent } from '@vigie/shared/api';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import { statusLabel } from './ticket-table.js';
 
-export interface TimelineEvent {
-  id: number;
-  at: number;
-  author: string;
-  authorName: string | null;
-  type: string;
-  // The event's body, by type (collector/src/tickets/service.ts, billing's interventions).
-  channel?: string;
-  text?: string;
-  note?: string;
-  from?: string | number | null;
-  to?: string | number | null;
-  reopened?: boolean;
-  minutes?: number;
-  kind?: string;
-  mode?: string;
-  unit?: string;
-  count?: number;
-  unitPriceCents?: number;
-  amountCents?: number;
-  supplier?: string;
-}
+export type { TimelineEvent };
 
 function describe(e: TimelineEvent, userName: (id: number) => string | undefined): string {
   switch (e.type) {
