@@ -19,6 +19,7 @@ import { InvoiceMailer } from './billing/facturx/invoice-mail.js';
 import { registerFacturXRoutes } from './billing/facturx/routes.js';
 import { InvoiceService } from './billing/invoicing.js';
 import { registerLogoRoutes } from './billing/logo-routes.js';
+import { registerNoticePreview } from './billing/notice-preview.js';
 import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
@@ -228,6 +229,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
   registerLogoRoutes(app, { db, billing });
+  registerNoticePreview(app, billing);
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({

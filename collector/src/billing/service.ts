@@ -1,8 +1,10 @@
 import {
   addDays,
   assertLocalDate,
+  businessDayOnOrAfter,
   type InterventionKind,
   type InterventionMode,
+  isBusinessDay,
   isProgrammed,
   type LocalDate,
   parisDate,
@@ -860,13 +862,15 @@ export class BillingService {
       this.sql.prepare('SELECT COUNT(*) AS n FROM recurring_occurrences WHERE schedule_id = ? AND date >= ?').get(scheduleId, today) as { n: number }
     ).n;
     const ins = this.sql.prepare(
-      "INSERT OR IGNORE INTO recurring_occurrences (schedule_id, slot, date, start_time, reserved_minutes, status) VALUES (?, ?, ?, ?, ?, 'scheduled')",
+      "INSERT OR IGNORE INTO recurring_occurrences (schedule_id, slot, date, moved_from, start_time, reserved_minutes, status) VALUES (?, ?, ?, ?, ?, ?, 'scheduled')",
     );
     let slot = (last.slot ?? -1) + 1;
     for (let n = ahead; n < OCCURRENCES_AHEAD; slot++) {
-      const date = this.slotDate(s, slot);
-      if (s.until_date && date > s.until_date) break;
-      ins.run(scheduleId, slot, date, s.start_time, s.reserved_minutes);
+      const nominal = this.slotDate(s, slot);
+      if (s.until_date && nominal > s.until_date) break;
+      // A Saturday, a Sunday or a public holiday: the next business day (the list says it moved).
+      const date = businessDayOnOrAfter(nominal);
+      ins.run(scheduleId, slot, date, date === nominal ? null : nominal, s.start_time, s.reserved_minutes);
       if (date >= today) n++;
     }
   }
@@ -907,7 +911,10 @@ export class BillingService {
    * requests are kept, with their reason, and answered with an error.
    */
   async requestChange(scheduleId: number, occurrenceId: number, change: ChangeRequest, receivedAt: number, user: SessionUser) {
-    if (change.date !== undefined) assertLocalDate(change.date);
+    if (change.date !== undefined) {
+      assertLocalDate(change.date);
+      if (!isBusinessDay(change.date)) throw refusal('VALIDATION', 'recurring_weekend', `${change.date} is not a business day`, { date: change.date }, '/date');
+    }
     if (change.startTime !== undefined && !TIME.test(change.startTime)) fail(`Heure invalide (HH:MM) : ${change.startTime}`);
     if (change.minutes !== undefined && (!Number.isSafeInteger(change.minutes) || change.minutes <= 0 || change.minutes > 480))
       fail('Durée invalide (1 à 480 min)');

@@ -24,8 +24,10 @@ import * as m009facturx from './migrations/009-facturx.js';
 import * as m009logins from './migrations/009-login-limits.js';
 import * as mUxAgentless from './migrations/ux-agentless-watcher.js';
 import * as mUxContract from './migrations/ux-contract-data.js';
+import * as mUxFlowPeaks from './migrations/ux-flow-peaks.js';
 import * as mUxIncidents from './migrations/ux-incidents-acknowledged.js';
 import * as mUxPasswordResets from './migrations/ux-password-resets.js';
+import * as mUxRecurring from './migrations/ux-recurring-business-days.js';
 import * as mUxTickets from './migrations/ux-tickets-contract.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
@@ -52,8 +54,10 @@ const migrations: Record<string, Migration> = {
   '009-login-limits': m009logins,
   'ux-agentless-watcher': mUxAgentless,
   'ux-contract-data': mUxContract,
+  'ux-flow-peaks': mUxFlowPeaks,
   'ux-incidents-acknowledged': mUxIncidents,
   'ux-password-resets': mUxPasswordResets,
+  'ux-recurring-business-days': mUxRecurring,
   'ux-tickets-contract': mUxTickets,
 };
 

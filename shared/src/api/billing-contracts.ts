@@ -204,3 +204,18 @@ export const InterventionQuery = Type.Object({
   to: Type.Optional(LocalDateText),
   limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
 });
+
+export type LogoInfo = Static<typeof LogoInfo>;
+export type SyntecValue = Static<typeof SyntecValue>;
+export type NoticeBody = Static<typeof NoticeBody>;
+export type NoticeView = Static<typeof NoticeView>;
+export type GridBody = Static<typeof GridBody>;
+export type RevisionQuery = Static<typeof RevisionQuery>;
+export type RevisionApplied = Static<typeof RevisionApplied>;
+export type EcbRateBody = Static<typeof EcbRateBody>;
+export type EcbRates = Static<typeof EcbRates>;
+export type SyntecBody = Static<typeof SyntecBody>;
+export type SyntecIndices = Static<typeof SyntecIndices>;
+export type QuoteBody = Static<typeof QuoteBody>;
+export type InterventionList = Static<typeof InterventionList>;
+export type InterventionQuery = Static<typeof InterventionQuery>;

@@ -170,3 +170,26 @@ export const EReporting = Type.Object({
   ),
   excluded: Type.Object({ vatOnDebits: Type.Integer(), goodsOnly: Type.Integer() }),
 });
+
+export type GenerateInvoicesBody = Static<typeof GenerateInvoicesBody>;
+export type GenerateInvoicesResult = Static<typeof GenerateInvoicesResult>;
+export type InvoiceQuery = Static<typeof InvoiceQuery>;
+export type InvoiceStatus = Static<typeof InvoiceStatus>;
+export type Penalty = Static<typeof Penalty>;
+export type InvoiceList = Static<typeof InvoiceList>;
+export type InvoiceDetail = Static<typeof InvoiceDetail>;
+export type CreditNoteBody = Static<typeof CreditNoteBody>;
+export type PaymentBody = Static<typeof PaymentBody>;
+export type DisputeBody = Static<typeof DisputeBody>;
+export type SettleBody = Static<typeof SettleBody>;
+export type FinanceQuery = Static<typeof FinanceQuery>;
+export type Finance = Static<typeof Finance>;
+export type InvoiceDelivery = Static<typeof InvoiceDelivery>;
+export type InvoiceDeliveries = Static<typeof InvoiceDeliveries>;
+export type LatestInvoiceDeliveries = Static<typeof LatestInvoiceDeliveries>;
+export type SendInvoiceBody = Static<typeof SendInvoiceBody>;
+export type SendInvoiceResult = Static<typeof SendInvoiceResult>;
+export type EInvoicingSettings = Static<typeof EInvoicingSettings>;
+export type EInvoicingBody = Static<typeof EInvoicingBody>;
+export type EReportingQuery = Static<typeof EReportingQuery>;
+export type EReporting = Static<typeof EReporting>;

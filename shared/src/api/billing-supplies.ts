@@ -198,3 +198,14 @@ export const Pickup = Type.Object({
 export type Pickup = Static<typeof Pickup>;
 export const PickupList = Type.Object({ pickups: Type.Array(Pickup) });
 export const BsdBody = Type.Object({ reference: Text(100) }, strict);
+
+export type ScheduleList = Static<typeof ScheduleList>;
+export type ChangeRequestBody = Static<typeof ChangeRequestBody>;
+export type ChangeAnswer = Static<typeof ChangeAnswer>;
+export type OrderLine = Static<typeof OrderLine>;
+export type OrderList = Static<typeof OrderList>;
+export type DeliveryBody = Static<typeof DeliveryBody>;
+export type SuppliedItemList = Static<typeof SuppliedItemList>;
+export type Cancelled = Static<typeof Cancelled>;
+export type PickupList = Static<typeof PickupList>;
+export type BsdBody = Static<typeof BsdBody>;

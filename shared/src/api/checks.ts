@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 
 export const ChecksQuery = Type.Object({
   history: Type.Integer({ minimum: 0, maximum: 5000, default: 100 }),
@@ -10,3 +10,6 @@ export const ChecksSummary = Type.Object({
   devicesByHealth: Type.Record(Type.String(), Type.Integer()),
   findings: Type.Array(Type.Object({ check: Type.String(), code: Type.String(), status: Type.String(), devices: Type.Integer() })),
 });
+
+export type ChecksQuery = Static<typeof ChecksQuery>;
+export type ChecksSummary = Static<typeof ChecksSummary>;

@@ -167,3 +167,18 @@ export const SeriesList = Type.Object({
   series: Type.Array(Type.Object({ key: Type.String(), name: Type.String(), labels: Type.Record(Type.String(), Type.String()) })),
 });
 export const MetricNames = Type.Object({ names: Type.Array(Type.Object({ name: Type.String(), devices: Type.Integer() })) });
+
+export type DeviceStatus = Static<typeof DeviceStatus>;
+export type DeviceQuery = Static<typeof DeviceQuery>;
+export type DeviceList = Static<typeof DeviceList>;
+export type CheckText = Static<typeof CheckText>;
+export type CheckValues = Static<typeof CheckValues>;
+export type CheckResultView = Static<typeof CheckResultView>;
+export type SuppliedOnDevice = Static<typeof SuppliedOnDevice>;
+export type DeviceEvent = Static<typeof DeviceEvent>;
+export type DeviceChecks = Static<typeof DeviceChecks>;
+export type InventoryHistory = Static<typeof InventoryHistory>;
+export type MetricQuery = Static<typeof MetricQuery>;
+export type MetricSeries = Static<typeof MetricSeries>;
+export type SeriesList = Static<typeof SeriesList>;
+export type MetricNames = Static<typeof MetricNames>;

@@ -32,3 +32,8 @@ export const Installer = Type.Object({
 });
 export type Installer = Static<typeof Installer>;
 export const InstallerList = Type.Object({ installers: Type.Array(Installer) });
+
+export type CreateTokenBody = Static<typeof CreateTokenBody>;
+export type NewToken = Static<typeof NewToken>;
+export type TokenList = Static<typeof TokenList>;
+export type InstallerList = Static<typeof InstallerList>;

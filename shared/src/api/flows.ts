@@ -63,3 +63,7 @@ export type FlowView = Static<typeof FlowView>;
 export const FlowQuery = Type.Object({ from: Type.String({ maxLength: 40 }), to: Type.Optional(Type.String({ maxLength: 40 })) });
 export const FlowReportQuery = Type.Object({ month: MonthText, lang: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])) });
 export const SiteParams = Type.Object({ id: Id });
+
+export type FlowQuery = Static<typeof FlowQuery>;
+export type FlowReportQuery = Static<typeof FlowReportQuery>;
+export type SiteParams = Static<typeof SiteParams>;

@@ -105,3 +105,14 @@ export const MaintenanceWindow = Type.Object({
 export type MaintenanceWindow = Static<typeof MaintenanceWindow>;
 export const WindowList = Type.Object({ windows: Type.Array(MaintenanceWindow) });
 export const Created = Type.Object({ id: Type.Integer() });
+
+export type IncidentStatus = Static<typeof IncidentStatus>;
+export type IncidentQuery = Static<typeof IncidentQuery>;
+export type IncidentList = Static<typeof IncidentList>;
+export type ThresholdParams = Static<typeof ThresholdParams>;
+export type AbsenceParams = Static<typeof AbsenceParams>;
+export type CheckRuleParams = Static<typeof CheckRuleParams>;
+export type WarrantyParams = Static<typeof WarrantyParams>;
+export type RuleList = Static<typeof RuleList>;
+export type WindowList = Static<typeof WindowList>;
+export type Created = Static<typeof Created>;

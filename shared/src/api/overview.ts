@@ -58,3 +58,6 @@ export const Overview = Type.Object({
   slaAtRisk: Type.Array(SlaAtRisk),
 });
 export type Overview = Static<typeof Overview>;
+
+export type ClientOverview = Static<typeof ClientOverview>;
+export type SlaAtRisk = Static<typeof SlaAtRisk>;

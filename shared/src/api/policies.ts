@@ -37,3 +37,9 @@ export const PolicyAtScope = Type.Object({
 });
 export const PolicySaved = Type.Object({ scope: PolicyScope, id: Type.Integer(), version: Type.Integer(), devices: Type.Integer() });
 export const EffectivePolicy = Type.Object({ deviceId: Type.Integer(), policy: Type.Unknown() });
+
+export type ScopeParams = Static<typeof ScopeParams>;
+export type ProbeCatalogue = Static<typeof ProbeCatalogue>;
+export type PolicyAtScope = Static<typeof PolicyAtScope>;
+export type PolicySaved = Static<typeof PolicySaved>;
+export type EffectivePolicy = Static<typeof EffectivePolicy>;

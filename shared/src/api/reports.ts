@@ -150,3 +150,17 @@ export const Availability = Type.Object({
   ),
   clientAvailabilityPct: Pct,
 });
+
+export type ReportList = Static<typeof ReportList>;
+export type ReportQuery = Static<typeof ReportQuery>;
+export type JobClientResult = Static<typeof JobClientResult>;
+export type JobList = Static<typeof JobList>;
+export type JobQuery = Static<typeof JobQuery>;
+export type GenerateReportBody = Static<typeof GenerateReportBody>;
+export type ResendReportBody = Static<typeof ResendReportBody>;
+export type ReportSettingsBody = Static<typeof ReportSettingsBody>;
+export type ReportCommentBody = Static<typeof ReportCommentBody>;
+export type ReportCommentParams = Static<typeof ReportCommentParams>;
+export type Statistics = Static<typeof Statistics>;
+export type StatisticsQuery = Static<typeof StatisticsQuery>;
+export type Availability = Static<typeof Availability>;

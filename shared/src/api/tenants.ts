@@ -15,3 +15,9 @@ export const CreatedSite = Type.Object({ id: Type.Integer(), clientId: Type.Inte
 /** How a client's tickets are shared with it: monitoring tickets are internal unless this is on. */
 export const ClientSettings = Type.Object({ publishMonitoringTickets: Type.Boolean() }, strict);
 export type ClientSettings = Static<typeof ClientSettings>;
+
+export type ClientBody = Static<typeof ClientBody>;
+export type ClientList = Static<typeof ClientList>;
+export type SiteList = Static<typeof SiteList>;
+export type CreatedClient = Static<typeof CreatedClient>;
+export type CreatedSite = Static<typeof CreatedSite>;

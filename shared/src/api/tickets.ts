@@ -128,3 +128,11 @@ export type TicketDetail = Static<typeof TicketDetail>;
 export const TicketList = Type.Object({ tickets: Type.Array(TicketSummary) });
 export const LinkTicketBody = Type.Object({ ticketId: Id }, strict);
 export const AttachmentQuery = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export type TicketChannel = Static<typeof TicketChannel>;
+export type TicketPriority = Static<typeof TicketPriority>;
+export type SlaState = Static<typeof SlaState>;
+export type TicketQuery = Static<typeof TicketQuery>;
+export type TicketList = Static<typeof TicketList>;
+export type LinkTicketBody = Static<typeof LinkTicketBody>;
+export type AttachmentQuery = Static<typeof AttachmentQuery>;

@@ -61,3 +61,13 @@ export const UserList = Type.Object({ users: Type.Array(UserRow) });
 export const AssignableUsers = Type.Object({ users: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })) });
 export const UserDisabled = Type.Object({ id: Type.Integer(), disabledAt: Nullable(Ms) });
 export const RoleChanged = Type.Object({ id: Type.Integer(), role: Role, clientId: Nullable(Type.Integer()) });
+
+export type LoginBody = Static<typeof LoginBody>;
+export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
+export type PasswordResetRequestBody = Static<typeof PasswordResetRequestBody>;
+export type PasswordResetBody = Static<typeof PasswordResetBody>;
+export type RoleBody = Static<typeof RoleBody>;
+export type UserList = Static<typeof UserList>;
+export type AssignableUsers = Static<typeof AssignableUsers>;
+export type UserDisabled = Static<typeof UserDisabled>;
+export type RoleChanged = Static<typeof RoleChanged>;
