@@ -1,13 +1,14 @@
-import type { Pickup } from '@vigie/shared/api';
+import type { PickupList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
 /** Contract 2.5: DEEE pickups billed at cost (transport, handling, recycling by weight), and the waste tracking form (BSD) that follows. */
 export function Pickups({ clientId }: { clientId: number }) {
-  const pickups = useApi<{ pickups: Pickup[] }>(`/api/v1/billing/pickups?clientId=${clientId}`);
+  const pickups = useApi<PickupList>(`/api/v1/billing/pickups?clientId=${clientId}`);
   const [creating, setCreating] = useState(false);
   return (
     <Section
@@ -83,7 +84,7 @@ function BsdForm({ pickupId, onDone }: { pickupId: number; onDone: () => void })
           await api(`/api/v1/billing/pickups/${pickupId}/bsd`, { method: 'PUT', body: { reference } });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >
@@ -129,7 +130,7 @@ function PickupForm({ clientId, onDone }: { clientId: number; onDone: () => void
           await api(`/api/v1/billing/clients/${clientId}/pickups`, { body });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >

@@ -1,11 +1,10 @@
-import type { InventoryChange } from '@vigie/shared/api';
+import type { InventoryHistory } from '@vigie/shared/api';
 import type { Inventory } from '@vigie/shared/protocol';
 import { useState } from 'preact/hooks';
 import { Async, Empty, KeyValues } from '../../components/ui.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
+import { changeItemName, sectionName } from '../../labels.js';
 import { useApi } from '../../use-api.js';
-
-type Change = InventoryChange;
 
 const SOFTWARE_SHOWN = 300;
 
@@ -86,7 +85,7 @@ export function InventoryView({ inv, serial }: { inv: Inventory; serial: string 
 }
 
 export function HistoryTable({ deviceId }: { deviceId: number }) {
-  const h = useApi<{ changes: Change[] }>(`/api/v1/devices/${deviceId}/inventory/history?limit=200`);
+  const h = useApi<InventoryHistory>(`/api/v1/devices/${deviceId}/inventory/history?limit=200`);
   return (
     <Async state={h}>
       {(r) =>
@@ -107,9 +106,9 @@ export function HistoryTable({ deviceId }: { deviceId: number }) {
                 {r.changes.map((c) => (
                   <tr>
                     <td class="muted">{fmt.dateTime(c.changedAt)}</td>
-                    <td>{c.section}</td>
+                    <td>{sectionName(c.section)}</td>
                     <td>{tOr(`history.${c.change}`, c.change)}</td>
-                    <td>{c.key}</td>
+                    <td>{changeItemName(c.key)}</td>
                   </tr>
                 ))}
               </tbody>

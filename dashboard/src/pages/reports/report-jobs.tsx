@@ -1,4 +1,4 @@
-import type { ReportJob } from '@vigie/shared/api';
+import type { JobList, ReportJob } from '@vigie/shared/api';
 import { useEffect } from 'preact/hooks';
 import { Badge, Empty } from '../../components/ui.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
@@ -80,7 +80,7 @@ export function JobProgress({ job: started, onFinished }: { job: ReportJob; onFi
 
 /** The latest report jobs of every client (or of the user's own company), refreshed while one runs. */
 export function JobsTable({ clientName, refreshKey }: { clientName: (id: number | null) => string; refreshKey: number }) {
-  const jobs = useApi<{ jobs: ReportJob[] }>('/api/v1/reports/jobs?limit=20');
+  const jobs = useApi<JobList>('/api/v1/reports/jobs?limit=20');
   useEffect(() => {
     if (refreshKey) jobs.reload();
   }, [refreshKey]);

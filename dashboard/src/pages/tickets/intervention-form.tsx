@@ -1,8 +1,9 @@
-import type { Quote } from '@vigie/shared/api';
+import type { InterventionList, Quote } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
-import { fmt, type MessageKey, parisToday, t } from '../../i18n/i18n.js';
+import { errorText } from '../../error-text.js';
+import { fmt, fromParisLocal, type MessageKey, parisLocal, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import type { TicketDetail } from './ticket-page.js';
 
@@ -13,22 +14,22 @@ import type { TicketDetail } from './ticket-page.js';
 export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () => void }) {
   const [minutes, setMinutes] = useState('30');
   const [date, setDate] = useState(parisToday());
+  // When it began: a recorded start before the SLA deadline takes the ticket in charge in time (contract 2.6.2).
+  const [start, setStart] = useState(parisLocal(Date.now()).slice(11, 16));
   const [kind, setKind] = useState(tk.kind);
   const [mode, setMode] = useState(tk.mode);
   const [notes, setNotes] = useState('');
   const [quote, setQuote] = useState<Quote | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const list = useApi<{ interventions: { id: number; date: string; minutes: number; unit: string; unit_count: number; amount_cents: number }[] }>(
-    `/api/v1/tickets/${tk.id}/interventions`,
-  );
+  const list = useApi<InterventionList>(`/api/v1/tickets/${tk.id}/interventions`);
   const body = () => ({ clientId: tk.clientId, kind, mode, minutes: Number(minutes), date });
   const change = (fn: () => void) => {
     fn();
     setQuote(null);
     setDone(false);
   };
-  const fail = (err: unknown) => setError(err instanceof ApiError ? err.message : String(err));
+  const fail = (err: unknown) => setError(errorText(err));
 
   return (
     <Section title={t('time.title')}>
@@ -43,7 +44,16 @@ export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () 
               setQuote(await api<Quote>('/api/v1/billing/quote', { body: body() }));
               return;
             }
-            await api(`/api/v1/tickets/${tk.id}/interventions`, { body: { minutes: Number(minutes), date, kind, mode, ...(notes.trim() ? { notes } : {}) } });
+            const startedAt = fromParisLocal(`${date}T${start}`);
+            await api(`/api/v1/tickets/${tk.id}/interventions`, {
+              body: {
+                date,
+                ...(startedAt !== undefined ? { startedAt, endedAt: startedAt + Number(minutes) * 60_000 } : { minutes: Number(minutes) }),
+                kind,
+                mode,
+                ...(notes.trim() ? { notes } : {}),
+              },
+            });
             setQuote(null);
             setDone(true);
             list.reload();
@@ -69,6 +79,16 @@ export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () 
           <label>
             {t('time.date')}
             <input type="date" required value={date} onInput={(e) => change(() => setDate((e.currentTarget as HTMLInputElement).value))} />
+          </label>
+          <label>
+            {t('time.start')}
+            <input
+              type="time"
+              required
+              value={start}
+              data-testid="start"
+              onInput={(e) => change(() => setStart((e.currentTarget as HTMLInputElement).value))}
+            />
           </label>
         </div>
         <div class="row">

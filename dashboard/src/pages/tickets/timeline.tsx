@@ -27,6 +27,12 @@ function describe(e: TimelineEvent, userName: (id: number) => string | undefined
       return t('ticket.ev.supply_order', { supplier: e.supplier ?? '' });
     case 'recurring':
       return t('ticket.ev.recurring');
+    case 'attachment':
+      return t('ticket.ev.attachment', { name: String(e.name ?? '') });
+    case 'linked':
+      return t('ticket.ev.linked', { id: String(e.ticketId ?? '') });
+    case 'published':
+      return t('ticket.ev.published');
     default:
       return t('ticket.ev.other', { type: e.type });
   }
