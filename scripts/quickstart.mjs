@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPnpm } from './pnpm.mjs';
-import { installNodePackages } from './setup.mjs';
+import { installNodePackages, installSystemPackages, RUNTIME_PACKAGES } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const state = join(root, '.vigie');
@@ -21,6 +21,8 @@ const agentBin = join(root, 'agent', 'bin', 'vigie-agent.mjs');
 const adminFile = join(state, 'first-admin.json');
 
 installNodePackages();
+// What the agent needs on this machine (its network probe pings): installed as the tests' set-up does.
+installSystemPackages(RUNTIME_PACKAGES);
 // The dashboard is a Vite build (dashboard/dist/), well under a second: always from the current sources.
 if (runPnpm(['--silent', '--filter', '@vigie/dashboard', 'run', 'build']) !== 0) throw new Error('dashboard build failed');
 mkdirSync(state, { recursive: true, mode: 0o700 });
@@ -109,6 +111,7 @@ console.log(`
     Dashboard : ${url}/
     Login     : ${admin.email}
     Password  : ${admin.password}      (kept in .vigie/first-admin.json)
+                then an authenticator app (TOTP): the dashboard shows its QR code at the first sign-in
     API       : ${url}/api/v1/openapi.json   ·  health ${url}/healthz  ·  Prometheus ${url}/metrics
   This machine's agent is enrolled and reporting (metrics every 15 s). Ctrl+C stops everything.
 `);

@@ -10,9 +10,14 @@ import { runPnpm } from './pnpm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+// Debian packages the agent itself needs to run here (`npm start`); the .deb declares the same Depends.
+export const RUNTIME_PACKAGES = [
+  'iputils-ping', // network probe: ping through the `ping` package
+];
+
 // Debian packages the test suites use (real components, started by the tests themselves).
 export const SYSTEM_PACKAGES = [
-  'iputils-ping', // network probe: ping through the `ping` package
+  ...RUNTIME_PACKAGES,
   'openssl', // network probe tests: a short-lived TLS certificate
   'snmpd', // site role SNMP poller tests: a real agent on loopback
   'snmp', // idem: snmpget/snmpwalk to look at what it serves

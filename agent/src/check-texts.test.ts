@@ -27,6 +27,7 @@ const NOT_CODES: Record<string, string> = {
   CLK_TCK: 'services/collect-linux.ts: a getconf variable',
   PASS_MIN_LEN: 'security/parse-linux.ts: a login.defs key',
   PASS_MAX_DAYS: 'security/parse-linux.ts: a login.defs key',
+  REMOTE_NOT_GRANTED: 'probe.ts: an error-catalogue key (VigieError) a probe throws, reported as the probe’s own error code',
 };
 
 function sources(dir: string): string[] {
@@ -191,7 +192,15 @@ describe('the sentences of what the probes really produce (their golden files an
       reachable: true,
       error: null,
       ping: { alive: true, lossPct: 0, rttAvgMs: 0.8 },
-      identity: { sysName: 'IMP-COMPTA', sysDescr: 'HP LaserJet', sysObjectID: '1.3.6.1.4.1.11.2.3.9.1', sysUpTime: 86_400, serials: [] },
+      identity: {
+        sysName: 'IMP-COMPTA',
+        sysDescr: 'HP LaserJet',
+        sysObjectID: '1.3.6.1.4.1.11.2.3.9.1',
+        sysLocation: 'Bureau compta',
+        sysContact: 'it@acme.test',
+        sysUpTime: 86_400,
+        serials: [],
+      },
       kind: 'printer' as const,
       interfaces: [],
       printer: null,

@@ -4,6 +4,8 @@ import { enroll } from './enroll.js';
 import { createLog, type LogLevel } from './log.js';
 import { collectInventoryDetailed } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
+import { writeCeilingFile } from './remote/ceiling.js';
+import { remotePlatform } from './remote/platform.js';
 import { AgentRuntime } from './runtime.js';
 import { defaultStateDir, loadCredential } from './state.js';
 import { VERSION_LINE } from './version.js';
@@ -14,12 +16,16 @@ Usage: vigie-agent <command> [options]
   enroll --url <collector URL> (--token-file <file> | env VIGIE_ENROLL_TOKEN | --token <token>)
                          exchange a site enrollment token for this agent's credential
   run                    run the agent (spool, metrics, inventory, connection)
+  remote-ceiling [off|actions|scripts]
+                         write this machine's local ceiling of remote intervention (installers run
+                         it as root/Administrator); with no level, write the default only if none is set
   inventory --json       print the full inventory once and exit
   metrics --json         print one metrics sample set and exit
   --version              print the version and the protocol
 
 Options: --state-dir <dir> (default ${defaultStateDir()}), --log-level debug|info|warn|error,
-         --spool-max-bytes <n> (default 64 MiB), --spool-segment-bytes <n> (default 1 MiB)
+         --spool-max-bytes <n> (default 64 MiB), --spool-segment-bytes <n> (default 1 MiB),
+         --ceiling-file <file> (remote intervention's local ceiling, default ${remotePlatform().defaultCeilingFile()})
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       'spool-max-bytes': { type: 'string' },
       'spool-segment-bytes': { type: 'string' },
+      'ceiling-file': { type: 'string' },
       version: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -74,7 +81,8 @@ export async function main(argv: string[]): Promise<number> {
         ...(values['spool-max-bytes'] ? { maxBytes: Number(values['spool-max-bytes']) } : {}),
         ...(values['spool-segment-bytes'] ? { segmentBytes: Number(values['spool-segment-bytes']) } : {}),
       };
-      const runtime = new AgentRuntime({ stateDir, credential, log, spool });
+      const ceilingFile = values['ceiling-file'];
+      const runtime = new AgentRuntime({ stateDir, credential, log, spool, ...(ceilingFile ? { ceilingFile } : {}) });
       await runtime.start();
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -82,6 +90,12 @@ export async function main(argv: string[]): Promise<number> {
         process.once('SIGTERM', stop);
       });
       await runtime.stop();
+      return 0;
+    }
+    case 'remote-ceiling': {
+      const file = values['ceiling-file'] ?? remotePlatform().defaultCeilingFile();
+      const r = await writeCeilingFile(file, positionals[1]);
+      console.log(r.written ? `local ceiling "${r.ceiling}" written to ${file}` : `local ceiling kept as it is in ${file}`);
       return 0;
     }
     case 'inventory': {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { type EnrollResponse, VigieError } from '@vigie/shared';
-import { type Credential, saveCredential } from './state.js';
+import { pinKey } from './remote/trust-store.js';
+import { type Credential, ensureStateDir, saveCredential } from './state.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface EnrollOptions {
@@ -10,7 +11,10 @@ export interface EnrollOptions {
   facts?: { hostname?: string; serial?: string; machineUuid?: string };
 }
 
-/** Exchanges a site enrollment token for this agent's own credential, stored readable by its user only. */
+/**
+ * Exchanges a site enrollment token for this agent's own credential, stored readable by its user
+ * only, and pins the provider's command-signing key (the only key whose envelopes it will obey).
+ */
 export async function enroll(opts: EnrollOptions): Promise<Credential> {
   const base = opts.url.replace(/\/+$/, '');
   const body = {
@@ -35,6 +39,9 @@ export async function enroll(opts: EnrollOptions): Promise<Credential> {
     deviceId: payload.deviceId ?? 0,
     enrolledAt: new Date().toISOString(),
   };
+  // The provider key is pinned before the credential is saved: an enrolled agent always knows whom it obeys.
+  await ensureStateDir(opts.stateDir);
+  if (payload.commandKey) await pinKey(opts.stateDir, payload.commandKey);
   await saveCredential(opts.stateDir, cred);
   return cred;
 }

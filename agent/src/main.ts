@@ -1,9 +1,10 @@
+import { exitAfterOutput } from '@vigie/shared/cli';
 import { main } from './cli.js';
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (err: unknown) => {
     console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );

@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isValidCollectorBody, type PolicyBody } from '@vigie/shared';
+import { type CommandBody, encodeMessage, type HelloBody, type Inventory, isValidCollectorBody, type PolicyBody, type SignedCommandBody } from '@vigie/shared';
 import type { Log } from './log.js';
 import { collectInventory, inventoryHash } from './probes/inventory/index.js';
 import { MetricsSampler } from './probes/metrics/index.js';
+import type { ProbeDefinition } from './probes/probe.js';
 import { PROBES } from './probes/registry.js';
 import { ProbeRunner } from './probes/runner.js';
+import { RemoteCommands } from './remote/remote-commands.js';
 import { SiteRole } from './site/role.js';
 import { type AgentState, type Credential, loadState, saveState } from './state.js';
 import { CollectorConnection } from './transport/connection.js';
@@ -20,6 +22,10 @@ export interface RuntimeOptions {
   /** Replaceable for tests; default: the real probes. */
   sampler?: { prime(): Promise<void>; sample(): Promise<Record<string, number>> };
   inventory?: () => Promise<Inventory>;
+  /** Replaceable for tests; default: the registry's probes. */
+  probes?: readonly ProbeDefinition[];
+  /** The local ceiling file for remote intervention (default: the platform's, written by the installer). */
+  ceilingFile?: string;
 }
 
 /** Until the collector's first policy arrives. */
@@ -37,6 +43,7 @@ export class AgentRuntime {
   private connection!: CollectorConnection;
   private state: AgentState = {};
   private policy: PolicyBody = DEFAULT_POLICY;
+  private probesStarted = false;
   private metricsTimer: NodeJS.Timeout | undefined;
   private metricsDueAt = 0;
   private inventoryTimer: NodeJS.Timeout | undefined;
@@ -47,6 +54,7 @@ export class AgentRuntime {
   private inventoryRunning: Promise<void> | undefined;
   private probes!: ProbeRunner;
   private site!: SiteRole;
+  private remote!: RemoteCommands;
 
   constructor(private readonly o: RuntimeOptions) {
     this.sampler = o.sampler ?? new MetricsSampler();
@@ -59,7 +67,16 @@ export class AgentRuntime {
 
   async start(): Promise<void> {
     this.state = await loadState(this.o.stateDir);
-    if (this.state.policy && isValidCollectorBody('policy', this.state.policy)) this.policy = this.state.policy;
+    const saved = this.state.policy !== undefined && isValidCollectorBody('policy', this.state.policy);
+    if (saved) this.policy = this.state.policy!;
+    this.remote = new RemoteCommands({
+      stateDir: this.o.stateDir,
+      me: { agentId: this.o.credential.agentId, deviceId: this.o.credential.deviceId },
+      log: this.o.log,
+      emit: (type, body) => this.emit(type, body),
+      ...(this.o.ceilingFile ? { ceilingFile: this.o.ceilingFile } : {}),
+    });
+    await this.remote.open();
     this.spool = await Spool.open({ dir: join(this.o.stateDir, 'spool'), ...this.o.spool, onWarn: (msg) => this.o.log.warn(msg) });
     this.connection = new CollectorConnection({
       url: this.o.credential.url,
@@ -79,10 +96,18 @@ export class AgentRuntime {
           occurredAt: Date.now(),
         }),
     });
-    this.probes = new ProbeRunner(PROBES, (results) => this.emit('checks', { results }), this.o.log);
-    this.probes.apply(this.policy);
+    this.probes = new ProbeRunner(
+      this.o.probes ?? PROBES,
+      (results) => this.emit('checks', { results }),
+      this.o.log,
+      process.platform,
+      (sha, params, timeoutMs) => this.remote.runGrantedScript(sha, params, timeoutMs),
+    );
     this.site = new SiteRole((type, body) => this.emit(type, body), this.o.log);
-    this.site.apply(this.policy);
+    // Probes run with the provider's policy, never with the built-in defaults: the one saved from
+    // an earlier contact now, else the collector's first (a probe it disables, or a gateway it must
+    // not ping, is then never run before it arrives).
+    if (saved) this.startProbes(this.policy);
     await this.sampler.prime();
     this.connection.start();
     this.scheduleMetrics(Math.min(1000, this.policy.metricsIntervalSec * 1000));
@@ -97,6 +122,7 @@ export class AgentRuntime {
     clearTimeout(this.metricsTimer);
     clearTimeout(this.inventoryTimer);
     await this.inventoryRunning;
+    await this.remote.idle();
     await this.connection.stop();
     await this.spool.close();
   }
@@ -115,15 +141,18 @@ export class AgentRuntime {
     };
   }
 
+  private startProbes(p: PolicyBody): void {
+    this.probesStarted = true;
+    this.probes.apply(p);
+    this.site.apply(p);
+  }
+
   private applyPolicy(p: PolicyBody): void {
     const changed = p.metricsIntervalSec !== this.policy.metricsIntervalSec || p.inventoryIntervalSec !== this.policy.inventoryIntervalSec;
     const probesChanged = JSON.stringify(p.probes) !== JSON.stringify(this.policy.probes);
     this.policy = p;
     this.state.policy = p;
-    if (probesChanged && !this.stopped) {
-      this.probes.apply(p);
-      this.site.apply(p);
-    }
+    if ((probesChanged || !this.probesStarted) && !this.stopped) this.startProbes(p);
     saveState(this.o.stateDir, this.state).catch((err: Error) => this.o.log.warn('could not save the policy', { err: err.message }));
     if (changed && !this.stopped) {
       this.o.log.info('policy applied', { version: p.version, metricsIntervalSec: p.metricsIntervalSec, inventoryIntervalSec: p.inventoryIntervalSec });
@@ -202,6 +231,10 @@ export class AgentRuntime {
   }
 
   private async onCommand(c: CommandBody): Promise<void> {
+    if ('envelope' in c) {
+      await this.remote.handle(c as SignedCommandBody);
+      return;
+    }
     if (c.action === 'refresh-inventory') {
       await this.inventoryRunning;
       await this.collectInventory(true);

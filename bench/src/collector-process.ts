@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from '@vigie/testkit';
+import { assertLoopbackOnly, freePort, LOOPBACK_ONLY_POLICY } from '@vigie/testkit';
 import { bundleCollector } from '../../collector/scripts/bundle.js';
 
 export { freePort };
@@ -23,6 +23,31 @@ const execFileAsync = promisify(execFile);
 async function cliJson(dataDir: string, args: string[]): Promise<any> {
   const { stdout } = await execFileAsync(process.execPath, [COLLECTOR_BIN, ...args, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
   return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+const BENCH_EMAIL = 'bench@vigie.test';
+const BENCH_PASSWORD = 'bench-password-long-enough';
+
+/**
+ * Real agents benchmarked here run on this machine: their network probe stays on loopback (the
+ * default policy would ping the machine's gateway), set before any agent connects.
+ */
+async function keepAgentsOnLoopback(url: string, clientId: number): Promise<void> {
+  assertLoopbackOnly(LOOPBACK_ONLY_POLICY);
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: BENCH_EMAIL, password: BENCH_PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`bench login: ${login.status}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const put = await fetch(`${url}/api/v1/policies/client/${clientId}`, {
+    method: 'PUT',
+    headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+    body: JSON.stringify(LOOPBACK_ONLY_POLICY),
+  });
+  if (put.status !== 200) throw new Error(`loopback-only policy: ${put.status} ${await put.text()}`);
 }
 
 export interface CollectorProcess {
@@ -46,6 +71,7 @@ export async function startCollectorProcess(
   const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client']);
   const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site']);
   const token = await cliJson(dataDir, ['token', 'create', '--site', String(site.id), '--uses', String(Math.max(1, opts.agents)), '--ttl-hours', '24']);
+  await cliJson(dataDir, ['user', 'create', '--email', BENCH_EMAIL, '--role', 'technician', '--password', BENCH_PASSWORD]);
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -73,6 +99,7 @@ export async function startCollectorProcess(
     if (i > 200) throw new Error('collector did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
+  await keepAgentsOnLoopback(url, client.id);
   return {
     url,
     pid: child.pid!,

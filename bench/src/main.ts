@@ -7,6 +7,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   'agent-footprint': () => import('./benchmarks/agent-footprint.js'),
   queries: () => import('./benchmarks/queries.js'),
   'dashboard-list': () => import('./benchmarks/dashboard-list.js'),
+  'agent-timings': () => import('./benchmarks/agent-timings.js'),
 };
 
 const { positionals } = parseArgs({ allowPositionals: true, strict: false });

@@ -24,6 +24,7 @@ import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
 import { type ClusterBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
+import { createRemote, type Remote } from './commands/module.js';
 import { type CollectorConfig, servedOverHttps } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
 import { registerDeviceRoutes } from './devices/routes.js';
@@ -79,6 +80,8 @@ export interface Collector {
   notifier: Notifier;
   reports: Reports;
   invoiceMailer: InvoiceMailer;
+  /** Remote intervention: signing keys, TOTP, script library, commands, sessions. */
+  remote: Remote;
   /** The support mailbox's SMTP port, once listening (when configured). */
   mailPort?: number;
   /** Listens on the configured host and port; resolves to the base URL. */
@@ -95,7 +98,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
-  const enrollment = new EnrollmentService(db);
+  // New agents pin the provider's current command-signing key (remote intervention, created below).
+  const enrollment = new EnrollmentService(db, () => remote.keys.current());
   const devices = new DevicesRepository(db);
   const limiter = new LoginLimiter(db);
   const https = servedOverHttps(config);
@@ -109,12 +113,13 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
-  const policies = new PolicyService(db, config.channel);
   const publicOrigin = config.notifications.publicUrl ? new URL(config.notifications.publicUrl).origin : undefined;
   const live = new LiveChannel(auth, {
     recheckMs: config.liveRecheckMs,
     allowedOrigins: publicOrigin ? [publicOrigin] : [],
     onError: (err) => app.log.error({ err }, 'live session check failed'),
+    // A user who must enrol TOTP first hears nothing live until then (as the API answers nothing else).
+    admit: (user) => !remote.totp.required(user) || remote.totp.enabled(user.id),
   });
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
@@ -125,8 +130,18 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     const owner = clientId ?? (clientOfDevice.get(deviceId) as { client_id: number } | undefined)?.client_id;
     if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
   };
+  const remote = createRemote({
+    db,
+    dataDir: config.dataDir,
+    bus,
+    log: app.log.child({ domain: 'remote' }),
+    publishLive,
+    policyFor: (id) => policies.effective(id),
+  });
+  const policies = new PolicyService(db, config.channel, (o) => remote.checkPolicyScripts(o));
   // A new inventory refreshes what the device list searches (addresses, software).
-  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics), (effects) => {
+  const pipeline = new IngestPipeline(new SqliteIngestWriter(db, metrics, remote.frameSink), (effects) => {
+    remote.afterCommit(effects);
     if (effects.inventoryChanged.length > 0)
       devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch((err) => app.log.error({ err }, 'device search refresh failed'));
     for (const id of effects.healthChanged) deviceChanged(id, 'health');
@@ -134,11 +149,13 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const channel = new AgentChannel(db, pipeline, config.channel, app.log.child({ domain: 'agent-channel' }), bus, {
     policyFor: (deviceId) => policies.effective(deviceId),
     onHello: (agent, hello) => {
+      remote.onAgentHello(agent);
       devices.updateFromHello(agent.agentId, hello).catch((err) => app.log.error({ err }, 'hello update failed'));
       deviceChanged(agent.deviceId, 'connected', agent.clientId);
     },
     onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
   });
+  remote.attach(channel);
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -171,7 +188,15 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // Ended sessions close their live sockets on every process (the socket may be held by another worker).
   bus.subscribe((m) => m.type === 'sessions-ended' && live.endSessions({ userId: m.userId, idHash: m.idHash }, m.reason));
   const sessionsEnded = (e: { userId: number; idHash?: string; reason: SessionEndReason }) => bus.publish({ type: 'sessions-ended', ...e });
-  registerAuth(app, { db, auth, limiter, secureCookies, sessionsEnded });
+  registerAuth(app, {
+    db,
+    auth,
+    limiter,
+    secureCookies,
+    sessionsEnded,
+    secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input),
+  });
+  remote.registerEarly(app);
   const passwordReset = registerPasswordReset(app, { db, auth, limiter, mail: config.notifications, sessionsEnded });
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
@@ -181,7 +206,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   registerTenantRoutes(app, db, tenants);
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
-  registerPolicyRoutes(app, { db, policies, channel });
+  registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db);
   registerTicketRoutes(app, tickets, db);
@@ -211,8 +236,13 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const incidents = new IncidentService(db, tickets, config.incidents, (change, incident) =>
     publishLive({ type: 'incident', clientId: incident.client_id, data: { change, incident } }),
   );
-  const rules = new RuleEngine(db, metrics, incidents, { siteOutageMinAgents: 3, siteOutageMinShare: 0.5, isConnected: (id) => channel.isConnected(id) });
-  rules.ensureDefaults();
+  const rules = new RuleEngine(db, metrics, incidents, {
+    siteOutageMinAgents: 3,
+    siteOutageMinShare: 0.5,
+    isConnected: (id) => channel.isConnected(id),
+    log: app.log.child({ domain: 'rules' }),
+  });
+  await rules.ensureDefaults();
   // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
   if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
@@ -230,6 +260,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerBillingRoutes(app, billing, invoices);
   registerLogoRoutes(app, { db, billing });
   registerNoticePreview(app, billing);
+  remote.registerRoutes(app, { billing });
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
@@ -266,7 +297,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, rules.stats);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -286,6 +317,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     flows.maintain(Date.now()).catch((err) => app.log.error({ err }, 'flow rollups failed'));
   }, config.maintenanceIntervalMs);
   maintenance.unref();
+  // Queued commands past their expiry are marked expired (never sent), once a minute.
+  const expiry = setInterval(() => {
+    if (bus.workerId === 1) remote.expire().catch((err) => app.log.error({ err }, 'command expiry failed'));
+  }, 60_000);
+  expiry.unref();
   const daily = setInterval(() => {
     // In a cluster, the first worker does the daily clean-up for all.
     if (bus.workerId !== 1) return;
@@ -333,6 +369,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     notifier,
     reports,
     invoiceMailer,
+    remote,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
@@ -350,6 +387,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       closed = true;
       clearInterval(maintenance);
       clearInterval(daily);
+      clearInterval(expiry);
       clearInterval(monthly);
       clearTimeout(firstInvoicing);
       await rules.stop();

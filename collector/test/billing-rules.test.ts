@@ -128,7 +128,14 @@ describe('recurring interventions (art. 2.6.1)', () => {
       now,
     );
     const s = await b.schedule(scheduleId, now);
-    expect(s!.occurrences.slice(0, 5).map((o) => o.date)).toEqual(['2026-01-15', '2026-02-15', '2026-03-15', '2026-04-15', '2026-05-15']);
+    // Issue 18, point 6: 15 February and 15 March 2026 are Sundays, held on the Monday after.
+    expect(s!.occurrences.slice(0, 5).map((o) => [o.date, o.moved_from])).toEqual([
+      ['2026-01-15', null],
+      ['2026-02-16', '2026-02-15'],
+      ['2026-03-16', '2026-03-15'],
+      ['2026-04-15', null],
+      ['2026-05-15', null],
+    ]);
     expect(s!.occurrences).toHaveLength(12);
   });
 

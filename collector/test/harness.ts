@@ -5,10 +5,15 @@ import { encodeMessage, type HelloBody } from '@vigie/shared';
 import WebSocket from 'ws';
 import { type Collector, createCollector } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
+import { enrolTotp, freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { type CollectorConfig, defaultConfig } from '../src/config.js';
 import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
 
 export const PASSWORD = 'correct horse battery staple';
+/** TOTP seeds of the users enrolled by the harness, by e-mail. */
+export const TOTP_SECRETS = new Map<string, string>();
+/** Sessions of TOTP users, one per collector and user: each new sign-in would wait for a fresh code. */
+const totpSessions = new Map<string, Session>();
 
 export interface Harness {
   collector: Collector;
@@ -20,8 +25,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A real collector on loopback with a temporary SQLite file, two clients and one user per role. */
-export async function startHarness(overrides: Partial<CollectorConfig> = {}): Promise<Harness> {
+/**
+ * A real collector on loopback with a temporary SQLite file, two clients and one user per role.
+ * `beforeListen` may add Fastify hooks (which must be added before the server listens).
+ */
+export async function startHarness(overrides: Partial<CollectorConfig> = {}, beforeListen?: (c: Collector) => void): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-collector-'));
   const collector = await createCollector(
     defaultConfig({
@@ -34,6 +42,7 @@ export async function startHarness(overrides: Partial<CollectorConfig> = {}): Pr
       ...overrides,
     }),
   );
+  beforeListen?.(collector);
   const url = await collector.listen();
   const { tenants, auth } = collector;
   const acmeId = await tenants.createClient('Acme SARL');
@@ -41,7 +50,9 @@ export async function startHarness(overrides: Partial<CollectorConfig> = {}): Pr
   const acme = { clientId: acmeId, siteId: await tenants.createSite(acmeId, 'Siège Lyon') };
   const globex = { clientId: globexId, siteId: await tenants.createSite(globexId, 'Paris') };
   const hash = await hashPassword(PASSWORD);
-  await auth.createUser({ email: 'admin@vigie.test', name: 'Admin', role: 'admin', clientId: null, passwordHash: hash });
+  const adminId = await auth.createUser({ email: 'admin@vigie.test', name: 'Admin', role: 'admin', clientId: null, passwordHash: hash });
+  // An admin must have a second factor (issue 16): enrolled as the dashboard would.
+  TOTP_SECRETS.set('admin@vigie.test', (await enrolTotp(collector, { id: adminId, email: 'admin@vigie.test' })).secret);
   await auth.createUser({ email: 'tech@vigie.test', name: 'Technicienne', role: 'technician', clientId: null, passwordHash: hash });
   await auth.createUser({ email: 'dsi@acme.test', name: 'DSI Acme', role: 'client', clientId: acmeId, passwordHash: hash });
   await auth.createUser({ email: 'it@globex.test', name: 'IT Globex', role: 'client', clientId: globexId, passwordHash: hash });
@@ -67,11 +78,14 @@ export interface Session {
   put(path: string, body: unknown): Promise<{ status: number; body: any }>;
 }
 
-export async function login(url: string, email: string, password = PASSWORD): Promise<Session> {
+export async function login(url: string, email: string, password = PASSWORD, opts: { fresh?: boolean } = {}): Promise<Session> {
+  const secret = TOTP_SECRETS.get(email);
+  const cached = secret && !opts.fresh ? totpSessions.get(`${url} ${email}`) : undefined;
+  if (cached && (await cached.get('/api/v1/auth/me')).status === 200) return cached;
   const res = await fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
+    body: JSON.stringify({ email, password, ...(secret ? { totp: await freshTotpCode(secret) } : {}) }),
   });
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
@@ -84,13 +98,15 @@ export async function login(url: string, email: string, password = PASSWORD): Pr
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : null };
   };
-  return {
+  const session: Session = {
     cookie,
     csrf: csrfToken,
     get: (p) => call('GET', p),
     post: (p, b, o) => call('POST', p, b ?? {}, o?.csrf === undefined ? csrfToken : o.csrf),
     put: (p, b) => call('PUT', p, b),
   };
+  if (secret) totpSessions.set(`${url} ${email}`, session);
+  return session;
 }
 
 export async function enrollAgent(h: Harness, siteId: number, hostname = 'pc-test'): Promise<{ agentId: string; secret: string; deviceId: number }> {

@@ -141,8 +141,13 @@ describe('live channel', () => {
     await until(() => t.messages.some((m) => m.type === 'ticket') && a.messages.some((m) => m.type === 'ticket'));
     expect(t.messages.find((m) => m.type === 'ticket').data.ticket.id).toBe(id);
     expect(a.messages.find((m) => m.type === 'ticket').data.change).toBe('created');
-    await new Promise((r) => setTimeout(r, 200));
+    const quiet = () => new Promise((r) => setTimeout(r, 200));
+    await quiet();
     expect(g.messages.filter((m) => m.type === 'ticket')).toEqual([]);
+    // The same wait sees Globex's own ticket arrive: the silence above was not a slow socket.
+    const own = await globex.post('/api/v1/tickets', { title: 'Portail : messagerie', description: 'x' });
+    await quiet();
+    expect(g.messages.filter((m) => m.type === 'ticket').map((m) => m.data.ticket.id)).toEqual([own.body.id]);
     for (const c of [t, a, g]) c.ws.close();
   });
 
@@ -172,6 +177,16 @@ describe('live channel', () => {
     expect(of(t)).toEqual(['connected', 'health', 'health', 'disconnected']);
     expect(of(a)).toEqual(['connected', 'health', 'health', 'disconnected']);
     expect(of(g)).toEqual([]);
+    // Globex's socket does hear its own devices: the silence above is the wall, not a deaf socket.
+    const globexCred = await enrollAgent(h, h.globex.siteId, 'globex-live-health');
+    const globexAgent = await TestAgent.connect(h.wsUrl, globexCred);
+    await globexAgent.hello();
+    const ofGlobex = (c: { messages: any[] }) =>
+      c.messages.filter((m) => m.type === 'device' && m.data.deviceId === globexCred.deviceId).map((m) => m.data.change);
+    await until(() => ofGlobex(t).includes('connected') && ofGlobex(g).includes('connected'));
+    expect(ofGlobex(g)).toEqual(['connected']);
+    expect(ofGlobex(a)).toEqual([]);
+    globexAgent.close();
     for (const c of [t, a, g]) c.ws.close();
   });
 });

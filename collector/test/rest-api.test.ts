@@ -27,7 +27,7 @@ describe('login and sessions', () => {
     const res = await fetch(`${h.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@vigie.test', password: PASSWORD }),
+      body: JSON.stringify({ email: 'tech@vigie.test', password: PASSWORD }),
     });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
@@ -201,8 +201,12 @@ describe('devices, inventory history and metrics through the API', () => {
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{id}/metrics', '/api/v1/enroll']));
     expect(((await (await fetch(`${h.url}/healthz`)).json()) as any).status).toBe('ok');
     const prom = await (await fetch(`${h.url}/metrics`)).text();
-    expect(prom).toMatch(/^vigie_ingest_frames_committed_total \d+$/m);
-    expect(prom).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(prom).toMatch(/^vigie_ingest_frames_committed_total\{worker="1"\} \d+$/m);
+    expect(prom).toMatch(/^process_resident_memory_bytes\{worker="1"\} \d+$/m);
+    // Every series carries the worker that answered (cluster mode: scrapes of two workers are two series).
+    const samples = prom.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(samples.length).toBeGreaterThan(10);
+    expect(samples.filter((l) => !/^[a-z_]+\{worker="1"\} \d+(\.\d+)?(e[+-]?\d+)?$/.test(l))).toEqual([]);
   });
 });
 

@@ -21,6 +21,8 @@ const printer = (reachable = true) => ({
   description: 'HP LaserJet M507',
   objectId: '1.3.6.1.4.1.11.2.3.9.1',
   uptimeSec: 86_400,
+  location: 'Bureau comptabilité, 1er étage',
+  contact: 'Jeanne Martin <compta@acme.test>',
   serials: [{ serial: 'PHBQL12345', description: 'HP LaserJet M507', class: 'chassis' }],
   reachable,
   observedAt: now(),
@@ -65,7 +67,14 @@ describe('site role ingest', () => {
       expect(detail.status, JSON.stringify(detail.body)).toBe(200);
       expect(detail.body.device.watcherId).toBe(cred.deviceId);
       expect(detail.body.state).toBe('critical');
-      expect(detail.body.watched).toMatchObject({ kind: 'printer', address: '192.168.10.20', objectId: '1.3.6.1.4.1.11.2.3.9.1' });
+      expect(detail.body.watched).toMatchObject({
+        kind: 'printer',
+        address: '192.168.10.20',
+        objectId: '1.3.6.1.4.1.11.2.3.9.1',
+        location: 'Bureau comptabilité, 1er étage',
+        contact: 'Jeanne Martin <compta@acme.test>',
+        reporterDeviceId: cred.deviceId,
+      });
       expect(detail.body.checks.map((c: any) => [c.check, c.status])).toEqual(
         expect.arrayContaining([
           ['snmp-supply', 'critical'],

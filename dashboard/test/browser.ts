@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { freshTotpCode } from '@vigie/collector';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { TOTP_SECRETS } from './seed.js';
 
 /** Debian's Chromium (scripts/setup.mjs installs it); playwright-core never downloads a browser here. */
 export const CHROMIUM = process.env.VIGIE_CHROMIUM ?? '/usr/bin/chromium';
@@ -65,6 +67,12 @@ export async function signIn(page: Page, url: string, email: string, password: s
   await page.getByLabel(/Adresse e-mail|E-mail address/).fill(email);
   await page.getByLabel(/Mot de passe|Password/).fill(password);
   await page.getByRole('button', { name: /Se connecter|Sign in/ }).click();
+  // Staff with a second factor: the form then asks for the app's code.
+  const secret = TOTP_SECRETS.get(email);
+  if (secret) {
+    await page.getByLabel(/Code de l’application|Authenticator app code/).fill(await freshTotpCode(secret));
+    await page.getByRole('button', { name: /Se connecter|Sign in/ }).click();
+  }
   await page.locator('.topbar').waitFor();
 }
 

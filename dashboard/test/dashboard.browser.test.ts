@@ -1,22 +1,17 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { type Proc, startProcess, waitFor } from '@vigie/testkit';
+import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { type Proc, waitFor } from '@vigie/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBilling } from './billing-seed.js';
 import { launch, screenshot, signIn, type TestBrowser } from './browser.js';
+import { startRealAgent } from './real-agent.js';
 import { apiSession, HOSTILE_HOSTNAME, PASSWORD, type Seeded, startSeededCollector } from './seed.js';
 
 // The dashboard in Debian's Chromium against a real collector: French by default, live updates over
 // the WebSocket, 10,000 devices, a real agent's chart, the ticket workflow with the billing quote,
 // the client portal's walls, English, and no CSP violation or console error anywhere.
 const BULK = 10_000;
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const AGENT_BIN = join(root, 'agent', 'bin', 'vigie-agent.mjs');
 
 let s: Seeded;
 let tb: TestBrowser;
@@ -93,7 +88,7 @@ describe('sign-in and live overview', () => {
 });
 
 describe('devices', () => {
-  it('lists 10,000 devices, interactive in under a second, with a bounded DOM while scrolling', async () => {
+  it('lists 10,000 devices, with a bounded DOM while scrolling', async () => {
     const t0 = Date.now();
     await tech.goto(`${s.url}/#/devices`);
     await tech.locator('.vrow [data-device] a').first().waitFor();
@@ -125,7 +120,7 @@ describe('devices', () => {
         `p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${Math.max(...r.frames).toFixed(1)} ms per frame; at most ${r.maxRows} rows in the DOM`,
     );
     expect(r.maxRows).toBeLessThan(80);
-    expect(interactiveMs).toBeLessThan(5000);
+    // How soon the list is interactive is measured by `npm run bench -- dashboard-list` (target: 1 s).
   });
 
   it('searches by serial number, IP address and software on the server, and filters by state', async () => {
@@ -172,13 +167,7 @@ describe('devices', () => {
   });
 
   it('shows a real agent’s device appear and its chart grow as samples arrive', async () => {
-    agentDir = mkdtempSync(join(tmpdir(), 'vigie-dashboard-agent-'));
-    const token = await s.collector.enrollment.createToken(s.acme.siteId);
-    // Asynchronously: the collector answers from this very process.
-    await promisify(execFile)(process.execPath, [AGENT_BIN, 'enroll', '--url', s.url, '--state-dir', agentDir], {
-      env: { ...process.env, VIGIE_ENROLL_TOKEN: token.token },
-    });
-    agent = startProcess(process.execPath, [AGENT_BIN, 'run', '--state-dir', agentDir, '--log-level', 'warn']);
+    ({ proc: agent, dir: agentDir } = await startRealAgent(s, s.acme));
     await tech.goto(`${s.url}/#/devices?clientId=${s.acme.clientId}&q=${encodeURIComponent(hostname())}`);
     const row = tech.locator('.vrow [data-device]', { hasText: hostname() }).first();
     // Enrolled, it is listed offline until its first frame arrives; then it reports (the list is read again).

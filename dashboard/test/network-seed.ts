@@ -78,6 +78,8 @@ export async function seedNetwork(s: Seeded): Promise<NetworkSeed> {
           kind: 'printer',
           name: 'IMP-COMPTA',
           description: 'HP LaserJet M507',
+          location: 'Bureau comptabilité, 1er étage',
+          contact: 'Jeanne Martin <compta@acme.test>',
           serials: [{ serial: 'PHBQL12345', class: 'chassis' }],
           reachable: true,
           observedAt: now,

@@ -50,6 +50,9 @@ describe('network page of a site', () => {
     const link = tech.getByTestId('agentless-network').getByRole('link');
     await expect.poll(() => link.textContent()).toBe('voir la page réseau du site');
     expect(await tech.locator('figure[data-chart]').count()).toBe(0);
+    // Where it is and whom to call, as the printer's administrator set them (sysLocation, sysContact).
+    expect(await tech.getByTestId('watched-location').textContent()).toBe('Emplacement\u00a0: Bureau comptabilité, 1er étage');
+    expect(await tech.getByTestId('watched-contact').textContent()).toBe('Contact\u00a0: Jeanne Martin <compta@acme.test>');
     await link.click();
     await expect.poll(() => text(tech, '[data-testid=network-title]')).toBe('Réseau — Siège Lyon');
   });
@@ -86,6 +89,7 @@ describe('network page of a site', () => {
     expect(norm(await printer.locator('[data-supply="Cyan Toner"]').textContent())).toContain('62 %OK');
     expect(norm(await printer.textContent())).toContain('120 345 pages imprimées');
     expect(await printer.textContent()).toContain('PHBQL12345');
+    expect(await printer.getByTestId('watched-location').textContent()).toBe('Emplacement\u00a0: Bureau comptabilité, 1er étage');
 
     const ups = tech.locator('[data-watched="ONDULEUR-BAIE"]');
     await expect.poll(() => ups.getByTestId('ups-source').textContent()).toContain('Sur batterie');

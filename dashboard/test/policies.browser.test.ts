@@ -35,6 +35,9 @@ afterAll(async () => {
 
 describe('policy editor', () => {
   it('sets a client’s network targets, backup target, required services, antivirus and security from structured forms', async () => {
+    // The addresses typed here (a LAN, an Internet target) are what a provider types; no agent is
+    // connected to this collector, so none is ever sent them (real agents: real-agent.ts, loopback only).
+    expect(s.collector.channel.stats.connections).toBe(0);
     await tech.goto(`${s.url}/#/policies?clientId=${s.acme.clientId}`);
     await expect.poll(() => text(tech, 'h1')).toBe('Politiques de collecte');
     await expect.poll(() => text(tech, '[data-testid=policy-version]')).toBe('Rien n’est encore réglé à ce niveau : tout est hérité.');

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Collector, type CollectorConfig, createCollector, defaultConfig, hashPassword } from '@vigie/collector';
+import { type Collector, type CollectorConfig, createCollector, defaultConfig, enrolTotp, freshTotpCode, hashPassword } from '@vigie/collector';
 import { dashboardDistDir } from '../src/index.js';
 
 export const PASSWORD = 'mot-de-passe-de-test-assez-long';
 export const HOSTILE_HOSTNAME = '<img src=x onerror=alert(1)>';
+/** TOTP seeds of the seeded staff who have a second factor (every admin must), by e-mail. */
+export const TOTP_SECRETS = new Map<string, string>();
 
 const CLIENTS = [
   'Boulangerie Martin',
@@ -63,7 +65,9 @@ export async function startSeededCollector(bulk: number, overrides: Partial<Coll
   const acme = { clientId: acmeId, siteId: await tenants.createSite(acmeId, 'Siège Lyon') };
   const globex = { clientId: globexId, siteId: await tenants.createSite(globexId, 'Paris La Défense') };
   const hash = await hashPassword(PASSWORD);
-  await auth.createUser({ email: 'admin@vigie.test', name: 'Alice Admin', role: 'admin', clientId: null, passwordHash: hash });
+  const adminId = await auth.createUser({ email: 'admin@vigie.test', name: 'Alice Admin', role: 'admin', clientId: null, passwordHash: hash });
+  // An admin must have a second factor (issue 16): enrolled as the dashboard would.
+  TOTP_SECRETS.set('admin@vigie.test', (await enrolTotp(collector, { id: adminId, email: 'admin@vigie.test' })).secret);
   await auth.createUser({ email: 'tech@vigie.test', name: 'Thomas Technicien', role: 'technician', clientId: null, passwordHash: hash });
   await auth.createUser({ email: 'dsi@acme.test', name: 'Claire Dubois', role: 'client', clientId: acmeId, passwordHash: hash });
   await auth.createUser({ email: 'it@globex.test', name: 'Paul Girard', role: 'client', clientId: globexId, passwordHash: hash });
@@ -158,10 +162,11 @@ export async function startSeededCollector(bulk: number, overrides: Partial<Coll
 
 /** A signed-in API client (cookie + CSRF), as the dashboard itself is. */
 export async function apiSession(url: string, email: string) {
+  const secret = TOTP_SECRETS.get(email);
   const res = await fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
+    body: JSON.stringify({ email, password: PASSWORD, ...(secret ? { totp: await freshTotpCode(secret) } : {}) }),
   });
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, loginAs, type Proc, startProcess, waitFor } from './processes.js';
+import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, keepOnLoopback, loginAs, type Proc, startProcess, waitFor } from './processes.js';
 
 const PASSWORD = 'e2e-password-long-enough';
 let dir: string;
@@ -57,6 +57,7 @@ beforeAll(async () => {
   const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), '--uses', '1', ...common]);
   collector = startCollector();
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  await keepOnLoopback(await loginAs(base, 'tech@vigie.test', PASSWORD), acme.id);
   const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', stateDir()], { VIGIE_ENROLL_TOKEN: token.token });
   deviceId = Number(/device (\d+)/.exec(out)?.[1]);
   agent = startProcess(AGENT_BIN, ['run', '--state-dir', stateDir(), '--log-level', 'debug']);
@@ -90,7 +91,6 @@ describe('a real agent process reporting to a real collector process', () => {
     expect(inv.system.serial).toBe(real.system.serial);
     expect(inv.disks.map((d: any) => d.device)).toEqual(real.disks.map((d: any) => d.device));
     expect(inv.software.length).toBe(real.software.length);
-    expect(inv.software.length).toBeGreaterThan(50);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
     const dpkgCount = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}\n'], { encoding: 'utf8' })
       .split('\n')

@@ -107,7 +107,7 @@ describe('collector cluster mode (--workers 2)', () => {
           res.on('end', () => resolve(body));
         }).on('error', reject),
       );
-      perWorker.set(/worker="(\d+)"/.exec(text)![1]!, Number(/^vigie_agents_connected (\d+)$/m.exec(text)![1]));
+      perWorker.set(/worker="(\d+)"/.exec(text)![1]!, Number(/^vigie_agents_connected\{worker="\d+"\} (\d+)$/m.exec(text)![1]));
     }
     expect([...perWorker.keys()].sort()).toEqual(['1', '2']);
     expect([...perWorker.values()].reduce((a, b) => a + b, 0)).toBe(8);

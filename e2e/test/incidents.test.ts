@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, type Proc, startProcess, waitFor } from './processes.js';
+import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, keepOnLoopback, loginAs, type Proc, startProcess, waitFor } from './processes.js';
 
 const PASSWORD = 'e2e-password-long-enough';
 let dir: string;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const common = ['--data-dir', join(dir, 'collector')];
-  await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common]);
+  const acme = await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common]);
   const site = await cliJson(COLLECTOR_BIN, ['site', 'create', '--client', 'Acme SARL', '--name', 'Siège', ...common]);
   await cliJson(COLLECTOR_BIN, ['user', 'create', '--email', 'tech@vigie.test', '--role', 'technician', '--password', PASSWORD, ...common]);
   const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), ...common]);
@@ -45,6 +45,7 @@ beforeAll(async () => {
     'warn',
   ]);
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  await keepOnLoopback(await loginAs(base, 'tech@vigie.test', PASSWORD), acme.id);
   const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', join(dir, 'agent')], { VIGIE_ENROLL_TOKEN: token.token });
   deviceId = Number(/device (\d+)/.exec(out)?.[1]);
   agent = startProcess(AGENT_BIN, ['run', '--state-dir', join(dir, 'agent'), '--log-level', 'warn']);
@@ -101,8 +102,12 @@ describe('a real agent, a real filesystem, the rules and tickets', () => {
         },
         60_000,
       );
-      await new Promise((r) => setTimeout(r, 4000));
-      expect(await deviceTickets(about)).toHaveLength(1); // still exactly one, several evaluations later
+      // Three more evaluations of the rules (counted on /metrics), each of which would have opened a
+      // second ticket: still exactly one.
+      const evaluations = async () => Number(/^vigie_rules_evaluations_total\{worker="1"\} (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+      const before = await evaluations();
+      await waitFor('three more rule evaluations', async () => (await evaluations()) >= before + 3, 30_000);
+      expect(await deviceTickets(about)).toHaveLength(1);
       expect(opened[0]).toMatchObject({ channel: 'monitoring', kind: 'urgent', status: 'new' });
       expect(opened[0].title).toContain(`mount=${mount}`);
       expect(opened[0].slaDeadlineAt).toBeGreaterThan(opened[0].receivedAt);

@@ -6,7 +6,22 @@ import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, type Proc, startProcess, waitFor } from './processes.js';
+import {
+  AGENT_BIN,
+  COLLECTOR_BIN,
+  cli,
+  cliJson,
+  freePort,
+  httpJson,
+  IsolatedNetwork,
+  keepOnLoopback,
+  loginAs,
+  type Proc,
+  putTestPolicy,
+  type Session,
+  startProcess,
+  waitFor,
+} from './processes.js';
 
 const PASSWORD = 'e2e-password-long-enough';
 let dir: string;
@@ -18,6 +33,9 @@ let httpsPort: number;
 let closedPort: number;
 let deviceId: number;
 let clientId: number;
+let net: IsolatedNetwork;
+let tech: Session;
+const SILENT = IsolatedNetwork.SILENT_HOST;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-probes-'));
@@ -46,13 +64,22 @@ beforeAll(async () => {
   const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), ...common]);
   collector = startProcess(COLLECTOR_BIN, ['serve', '--port', String(port), ...common, '--metrics-interval', '5', '--log-level', 'warn']);
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  tech = await loginAs(base, 'tech@vigie.test', PASSWORD);
+  await keepOnLoopback(tech, clientId);
   const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', join(dir, 'agent')], { VIGIE_ENROLL_TOKEN: token.token });
   deviceId = Number(/device (\d+)/.exec(out)?.[1]);
-  agent = startProcess(AGENT_BIN, ['run', '--state-dir', join(dir, 'agent'), '--log-level', 'warn']);
+  // The agent runs in a network namespace of the test with only lo: it reaches the collector and the
+  // HTTPS server through forwarded loopback ports, and a host that never answers (SILENT, whose
+  // packets nftables drops there) plays the unreachable one. Nothing it sends can leave.
+  net = IsolatedNetwork.create('e2e-probes');
+  await net.forward(port);
+  await net.forward(httpsPort);
+  agent = net.start(process.execPath, [AGENT_BIN, 'run', '--state-dir', join(dir, 'agent'), '--log-level', 'warn']);
 });
 
 afterAll(async () => {
   await agent?.stop();
+  await net?.destroy();
   await collector?.stop();
   https?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -60,42 +87,31 @@ afterAll(async () => {
 
 describe('probes configured by policy, on a real agent', () => {
   it('a technician sets backup, antivirus and network checks for the client; the running agent applies them and the API shows each finding', async () => {
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'tech@vigie.test', password: PASSWORD }),
-    });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    await waitFor('agent online', async () => (await httpJson(`${base}/api/v1/devices/${deviceId}`, { headers: { cookie } })).body?.device?.connected);
-    const put = await httpJson(`${base}/api/v1/policies/client/${clientId}`, {
-      method: 'PUT',
-      headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        probes: {
-          network: {
-            intervalSec: 10,
-            pingGateway: false,
-            pingHosts: ['203.0.113.1'],
-            pingCount: 2,
-            http: [{ url: `https://localhost:${httpsPort}/`, insecure: true }],
-            tcp: [{ host: '127.0.0.1', port: closedPort }],
-          },
-          backup: {
-            intervalSec: 10,
-            targets: [{ kind: 'restic', name: 'NAS', repository: join(dir, 'restic-repo'), passwordFile: join(dir, 'restic-password') }],
-          },
-          antivirus: { intervalSec: 10, clamavDatabaseDir: join(dir, 'clamav-db') },
+    const cookie = tech.cookie;
+    await waitFor('agent online', async () => (await tech.get(`/api/v1/devices/${deviceId}`)).body?.device?.connected);
+    await putTestPolicy(tech, 'client', clientId, {
+      probes: {
+        network: {
+          intervalSec: 10,
+          pingGateway: false,
+          pingHosts: [SILENT],
+          pingCount: 2,
+          http: [{ url: `https://localhost:${httpsPort}/`, insecure: true }],
+          tcp: [{ host: '127.0.0.1', port: closedPort }],
         },
-      }),
+        backup: {
+          intervalSec: 10,
+          targets: [{ kind: 'restic', name: 'NAS', repository: join(dir, 'restic-repo'), passwordFile: join(dir, 'restic-password') }],
+        },
+        antivirus: { intervalSec: 10, clamavDatabaseDir: join(dir, 'clamav-db') },
+      },
     });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
     const checks = await waitFor(
       'network findings',
       async () => {
         const r = await httpJson(`${base}/api/v1/devices/${deviceId}/checks`, { headers: { cookie } });
         const targets = new Set(r.body.current.map((c: any) => c.target));
-        return ['ping 203.0.113.1', 'restic NAS', `tcp 127.0.0.1:${closedPort}`].every((t) => targets.has(t)) &&
+        return [`ping ${SILENT}`, 'restic NAS', `tcp 127.0.0.1:${closedPort}`].every((t) => targets.has(t)) &&
           r.body.current.some((c: any) => c.check === 'antivirus' && c.code !== 'AV_NOT_INSTALLED')
           ? r.body
           : undefined;
@@ -107,7 +123,9 @@ describe('probes configured by policy, on a real agent', () => {
     expect(byTarget[`tls localhost:${httpsPort}`]).toMatchObject({ status: 'critical', code: 'TLS_CERT_EXPIRING' });
     expect(byTarget[`tls localhost:${httpsPort}`].values.daysLeft).toBeLessThanOrEqual(7);
     expect(byTarget[`tcp 127.0.0.1:${closedPort}`]).toMatchObject({ status: 'critical', code: 'TCP_CLOSED' });
-    expect(byTarget['ping 203.0.113.1']).toMatchObject({ status: 'critical', code: 'HOST_UNREACHABLE' });
+    expect(byTarget[`ping ${SILENT}`]).toMatchObject({ status: 'critical', code: 'HOST_UNREACHABLE' });
+    // The gateway is not pinged: there is none in the namespace, and the policy says not to.
+    expect(checks.current.filter((c: any) => c.values?.role === 'gateway')).toEqual([]);
     const backup = byTarget['restic NAS'];
     expect(backup).toMatchObject({ status: 'ok', code: 'BACKUP_OK' });
     expect(backup.values.ageHours).toBeLessThan(1);

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Proc, startProcess as startProgram } from '@vigie/testkit';
+import { assertLoopbackOnly, LOOPBACK_ONLY_POLICY, type Proc, startProcess as startProgram } from '@vigie/testkit';
 
-export { freePort, type Proc, waitFor } from '@vigie/testkit';
+export { freePort, IsolatedNetwork, type Proc, waitFor } from '@vigie/testkit';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const COLLECTOR_BIN = join(root, 'collector', 'bin', 'vigie-collector.mjs');
@@ -41,5 +41,42 @@ export async function loginAs(base: string, email: string, password: string) {
   });
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  return { get: (path: string) => httpJson(`${base}${path}`, { headers: { cookie } }) };
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  return {
+    cookie,
+    csrf: csrfToken,
+    get: (path: string) => httpJson(`${base}${path}`, { headers: { cookie } }),
+    put: (path: string, body: unknown) =>
+      httpJson(`${base}${path}`, {
+        method: 'PUT',
+        headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+  };
+}
+
+export type Session = Awaited<ReturnType<typeof loginAs>>;
+
+/**
+ * Sets a scope's policy for the test's agents; refuses (throws) one that would make a real agent
+ * send anything beyond loopback (testkit's assertLoopbackOnly).
+ */
+export async function putTestPolicy(
+  s: Session,
+  scope: 'client' | 'site' | 'device',
+  id: number,
+  overrides: unknown,
+): Promise<{ version: number; devices: number }> {
+  assertLoopbackOnly(overrides);
+  const r = await s.put(`/api/v1/policies/${scope}/${id}`, overrides);
+  if (r.status !== 200) throw new Error(`policy ${scope} ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/**
+ * Before a real agent of this client starts: its network probe on loopback only (the collector's
+ * default policy pings the machine's gateway), the agent running no probe until it has it.
+ */
+export async function keepOnLoopback(s: Session, clientId: number): Promise<void> {
+  await putTestPolicy(s, 'client', clientId, LOOPBACK_ONLY_POLICY);
 }

@@ -7,7 +7,20 @@ import { startProcess as startProgram } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipLayerBytes, type PacketSpec, TCP_ACK, TCP_PSH, TCP_SYN, writePcap } from '../../agent/src/site/flows/test-support/pcap-writer.js';
 import { freeUdpPort, type MibValues, SNMPD_COMMUNITY, type Snmpd, startSnmpd } from '../../agent/src/site/snmp/snmpd-fixture.js';
-import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, type Proc, startProcess, waitFor } from './processes.js';
+import {
+  AGENT_BIN,
+  COLLECTOR_BIN,
+  cli,
+  cliJson,
+  freePort,
+  httpJson,
+  keepOnLoopback,
+  loginAs,
+  type Proc,
+  putTestPolicy,
+  startProcess,
+  waitFor,
+} from './processes.js';
 
 /**
  * Issue 8 end to end: a real agent process takes the site role by policy, polls a real snmpd
@@ -113,6 +126,8 @@ beforeAll(async () => {
   const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), ...common]);
   collector = startProcess(COLLECTOR_BIN, ['serve', '--port', String(port), ...common, '--rules-interval', '2', '--log-level', 'warn']);
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  const tech = await loginAs(base, 'tech@vigie.test', PASSWORD);
+  await keepOnLoopback(tech, clientId);
   const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', join(dir, 'agent')], { VIGIE_ENROLL_TOKEN: token.token });
   deviceId = Number(/device (\d+)/.exec(out)?.[1]);
   agent = startAgent();
@@ -125,22 +140,18 @@ beforeAll(async () => {
   csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
   await waitFor('agent online', async () => (await api(`/api/v1/devices/${deviceId}`)).body?.device?.connected);
   // The site role goes to this one agent, by a policy on its device.
-  const put = await api(`/api/v1/policies/device/${deviceId}`, {
-    method: 'PUT',
-    body: {
-      probes: {
-        snmp: {
-          intervalSec: 10,
-          targets: [
-            { address: '127.0.0.1', port: snmpd.port, version: '2c', community: SNMPD_COMMUNITY, ping: false },
-            { address: '127.0.0.1', port: upsd.port, version: '2c', community: SNMPD_COMMUNITY, ping: false },
-          ],
-        },
-        flows: { enabled: true, port: flowPort, bind: '127.0.0.1', exporters: ['127.0.0.1'], siteSubnets: ['192.168.10.0/24'] },
+  await putTestPolicy(tech, 'device', deviceId, {
+    probes: {
+      snmp: {
+        intervalSec: 10,
+        targets: [
+          { address: '127.0.0.1', port: snmpd.port, version: '2c', community: SNMPD_COMMUNITY, ping: false },
+          { address: '127.0.0.1', port: upsd.port, version: '2c', community: SNMPD_COMMUNITY, ping: false },
+        ],
       },
+      flows: { enabled: true, port: flowPort, bind: '127.0.0.1', exporters: ['127.0.0.1'], siteSubnets: ['192.168.10.0/24'] },
     },
   });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
 }, 60_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, loginAs, type Proc, startProcess, waitFor } from './processes.js';
+import { AGENT_BIN, COLLECTOR_BIN, cli, cliJson, freePort, httpJson, keepOnLoopback, loginAs, type Proc, startProcess, waitFor } from './processes.js';
 
 const PASSWORD = 'e2e-password-long-enough';
 let dir: string;
@@ -20,12 +20,13 @@ beforeAll(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const common = ['--data-dir', join(dir, 'collector')];
-  await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common]);
+  const acme = await cliJson(COLLECTOR_BIN, ['client', 'create', '--name', 'Acme SARL', ...common]);
   const site = await cliJson(COLLECTOR_BIN, ['site', 'create', '--client', 'Acme SARL', '--name', 'Siège', ...common]);
   await cliJson(COLLECTOR_BIN, ['user', 'create', '--email', 'tech@vigie.test', '--role', 'technician', '--password', PASSWORD, ...common]);
   const token = await cliJson(COLLECTOR_BIN, ['token', 'create', '--site', String(site.id), ...common]);
   collector = startCollector();
   await waitFor('collector up', async () => (await httpJson(`${base}/healthz`)).status === 200);
+  await keepOnLoopback(await loginAs(base, 'tech@vigie.test', PASSWORD), acme.id);
   const out = await cli(AGENT_BIN, ['enroll', '--url', base, '--state-dir', join(dir, 'agent')], { VIGIE_ENROLL_TOKEN: token.token });
   deviceId = Number(/device (\d+)/.exec(out)?.[1]);
   // A tiny spool (4 KiB in 1 KiB segments) so an outage of a few seconds overflows it.

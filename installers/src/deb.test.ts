@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCollector, type TestCollector } from '../test/collector.js';
-import { accountIds, addSystemdUnits, dpkg, makeDpkgRoot } from '../test/dpkg-root.js';
+import { accountIds, addSystemdUnits, dpkg, makeDpkgRoot, recordInstalled } from '../test/dpkg-root.js';
 import { AGENT_VERSION, buildDeb, type DebBuild } from './deb.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -14,9 +14,11 @@ let outDir: string;
 let collector: TestCollector;
 const roots: string[] = [];
 
-function newRoot(): string {
+/** A throw-away root where the agent's dependencies are installed (unless `bare`). */
+function newRoot(bare = false): string {
   const r = makeDpkgRoot();
   roots.push(r);
+  if (!bare) recordInstalled(r, 'iputils-ping');
   return r;
 }
 
@@ -44,6 +46,8 @@ describe('the .deb package (dpkg-deb)', () => {
     expect(deb.path.endsWith(`vigie-agent_${AGENT_VERSION}_amd64.deb`)).toBe(true);
     const field = (f: string) => execFileSync('dpkg-deb', ['--field', deb.path, f], { encoding: 'utf8' }).trim();
     expect([field('Package'), field('Version'), field('Architecture'), field('Section')]).toEqual(['vigie-agent', AGENT_VERSION, 'amd64', 'admin']);
+    // The network probe pings through the system's ping program.
+    expect(field('Depends')).toBe('iputils-ping');
     const info = execFileSync('dpkg-deb', ['--info', deb.path], { encoding: 'utf8' });
     for (const s of ['postinst', 'prerm', 'postrm']) expect(info).toMatch(new RegExp(`\\d+ bytes,\\s+\\d+ lines\\s+\\*\\s+${s}\\s+#!/bin/sh`));
   });
@@ -106,6 +110,14 @@ describe('the systemd unit', () => {
 
 describe.skipIf(!isRoot)('installing into a throw-away root (dpkg --root, maintainer scripts chrootless)', () => {
   let root: string;
+  it('is not installed where iputils-ping is not', async () => {
+    const bare = newRoot(true);
+    const r = await dpkg(bare, ['-i', deb.path]);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/vigie-agent depends on iputils-ping; however:\s+Package iputils-ping is not installed/);
+    expect(existsSync(join(bare, 'var/lib/vigie-agent'))).toBe(false);
+  });
+
   it('creates the user and the 0700 state folder, enrolls from enroll.env and deletes it, and enables the service', async () => {
     root = newRoot();
     const envFile = writeEnrollEnv(root, collector.base, collector.tokens[0]!);
@@ -123,6 +135,10 @@ describe.skipIf(!isRoot)('installing into a throw-away root (dpkg --root, mainta
     expect([cred.mode & 0o777, cred.uid]).toEqual([0o600, agent.uid]);
     expect(existsSync(envFile)).toBe(false);
     expect(statSync(join(root, 'etc/vigie-agent')).mode & 0o777).toBe(0o700);
+    // The local ceiling of remote intervention, set at install: the default, root's, 0644.
+    const ceiling = statSync(join(root, 'etc/vigie-agent-remote.conf'));
+    expect([ceiling.mode & 0o777, ceiling.uid]).toEqual([0o644, 0]);
+    expect(readFileSync(join(root, 'etc/vigie-agent-remote.conf'), 'utf8')).toMatch(/^remote: actions$/m);
     expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigie-agent.service'))).toBe(`/${UNIT}`);
     // The collector knows the device.
     const { deviceId } = JSON.parse(readFileSync(join(root, 'var/lib/vigie-agent/credential.json'), 'utf8'));
@@ -138,15 +154,18 @@ describe.skipIf(!isRoot)('installing into a throw-away root (dpkg --root, mainta
     expect((await dpkg(root, ['-P', 'vigie-agent'])).code).toBe(0);
     expect(existsSync(join(root, 'var/lib/vigie-agent'))).toBe(false);
     expect(existsSync(join(root, 'etc/vigie-agent'))).toBe(false);
+    expect(existsSync(join(root, 'etc/vigie-agent-remote.conf'))).toBe(false);
     expect(accountIds(root, 'vigie-agent')).toBeUndefined();
     expect(readFileSync(join(root, 'etc/group'), 'utf8')).not.toContain('vigie-agent');
   });
 
   it('enrolls from the environment when there is no enroll.env', async () => {
     const r2 = newRoot();
-    const r = await dpkg(r2, ['-i', deb.path], { VIGIE_URL: collector.base, VIGIE_ENROLL_TOKEN: collector.tokens[1]! });
+    const r = await dpkg(r2, ['-i', deb.path], { VIGIE_URL: collector.base, VIGIE_ENROLL_TOKEN: collector.tokens[1]!, VIGIE_REMOTE: 'scripts' });
     expect(r.code).toBe(0);
     expect(existsSync(join(r2, 'var/lib/vigie-agent/credential.json'))).toBe(true);
+    // The administrator chose a wider ceiling at install time.
+    expect(readFileSync(join(r2, 'etc/vigie-agent-remote.conf'), 'utf8')).toMatch(/^remote: scripts$/m);
   });
 
   it('without a token, installs anyway and says how to enroll; a refused token leaves enroll.env for a retry', async () => {

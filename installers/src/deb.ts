@@ -22,13 +22,15 @@ Version: ${AGENT_VERSION}
 Architecture: ${arch}
 Maintainer: Vigie developers <dev@vigie.invalid>
 Installed-Size: ${installedKiB}
+Depends: iputils-ping
 Section: admin
 Priority: optional
 Homepage: https://github.com/vigie-rmm/vigie
 Description: Vigie RMM agent
  Reports this machine's inventory, metrics and checks to a Vigie collector.
  A single executable carrying its own Node.js runtime, run by systemd as the
- unprivileged vigie-agent user.
+ unprivileged vigie-agent user. Its network probe pings with the system's
+ ping program (iputils-ping).
 `;
 }
 

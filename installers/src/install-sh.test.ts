@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCollector, type TestCollector } from '../test/collector.js';
@@ -72,6 +73,22 @@ describe('install.sh, for distributions without dpkg', () => {
     expect(existsSync(join(prefix, 'usr/local/bin/vigie-agent'))).toBe(false);
   });
 
+  it.skipIf(!isRoot)('says when the ping program the network probe needs is missing', async () => {
+    // This machine's programs, but no ping: links to everything else on PATH.
+    const bin = mkdtempSync(join(tmpdir(), 'vigie-path-without-ping-'));
+    prefixes.push(bin);
+    for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+      if (!existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) {
+        if (/^ping[46]?$/.test(name) || existsSync(join(bin, name))) continue;
+        symlinkSync(join(dir, name), join(bin, name));
+      }
+    }
+    const r = await installSh([], { VIGIE_PREFIX: newPrefix(), VIGIE_DOWNLOAD_URL: `${downloadBase}/vigie-agent-linux-x64`, PATH: bin });
+    expect(r.code).toBe(0);
+    expect(r.output).toContain('vigie-agent: the ping program is missing: the network probe cannot ping until it is installed (package iputils-ping');
+  });
+
   it.skipIf(!isRoot)('downloads, checks, installs, enrolls from the environment, writes and enables the unit; purge removes it all', async () => {
     const prefix = newPrefix();
     const sha256 = createHash('sha256').update(readFileSync(exe)).digest('hex');
@@ -83,6 +100,7 @@ describe('install.sh, for distributions without dpkg', () => {
       VIGIE_SHA256: sha256,
     });
     expect(r.output).toContain('installed vigie-agent 0.1.0 (protocol v1)');
+    expect(r.output).not.toContain('ping program is missing');
     expect(r.code).toBe(0);
     expect(served).toContain('/downloads/vigie-agent-linux-x64');
     const bin = statSync(join(prefix, 'usr/local/bin/vigie-agent'));
@@ -95,6 +113,9 @@ describe('install.sh, for distributions without dpkg', () => {
     expect(readFileSync(join(prefix, 'etc/systemd/system/vigie-agent.service'), 'utf8')).toContain('ExecStart=/usr/local/bin/vigie-agent run');
     expect(readlinkSync(join(prefix, 'etc/systemd/system/multi-user.target.wants/vigie-agent.service'))).toBe('/etc/systemd/system/vigie-agent.service');
 
+    expect(readFileSync(join(prefix, 'etc/vigie-agent-remote.conf'), 'utf8')).toMatch(/^remote: actions$/m);
+    expect(statSync(join(prefix, 'etc/vigie-agent-remote.conf')).mode & 0o777).toBe(0o644);
+
     // Run again: an update keeps the enrollment.
     const again = await installSh([], { VIGIE_PREFIX: prefix, VIGIE_DOWNLOAD_URL: `${downloadBase}/vigie-agent-linux-x64` });
     expect(again.code).toBe(0);
@@ -102,7 +123,13 @@ describe('install.sh, for distributions without dpkg', () => {
 
     const purge = await installSh(['purge'], { VIGIE_PREFIX: prefix });
     expect(purge.code).toBe(0);
-    for (const p of ['usr/local/bin/vigie-agent', 'etc/systemd/system/vigie-agent.service', 'var/lib/vigie-agent', 'etc/vigie-agent']) {
+    for (const p of [
+      'usr/local/bin/vigie-agent',
+      'etc/systemd/system/vigie-agent.service',
+      'var/lib/vigie-agent',
+      'etc/vigie-agent',
+      'etc/vigie-agent-remote.conf',
+    ]) {
       expect(existsSync(join(prefix, p)), p).toBe(false);
     }
     expect(accountIds(prefix, 'vigie-agent')).toBeUndefined();

@@ -83,6 +83,9 @@ describe('the macOS archive (tar.gz with install and uninstall scripts)', () => 
     expect(statSync(state).mode & 0o777).toBe(0o700);
     expect(statSync(join(state, 'credential.json')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(folder, 'enroll.env'))).toBe(false);
+    const ceiling = join(prefix, 'Library/Application Support/Vigie/remote.conf');
+    expect([statSync(ceiling).mode & 0o777, statSync(ceiling).uid]).toEqual([0o644, 0]);
+    expect(readFileSync(ceiling, 'utf8')).toMatch(/^remote: actions$/m);
     const { deviceId } = JSON.parse(readFileSync(join(state, 'credential.json'), 'utf8'));
     expect((await collector.techGet(`/api/v1/devices/${deviceId}`)).status).toBe(200);
 

@@ -76,6 +76,16 @@ describe('the Windows installer (wixl), read back with msiinfo', () => {
     expect(seq.Enroll!.cond).toBe('NOT REMOVE AND URL AND TOKEN');
   });
 
+  it('writes the local ceiling of remote intervention (REMOTE=off|actions|scripts) before enrolling, through the agent itself', () => {
+    const set = row('CustomAction', 'SetCeiling');
+    expect([Number(set[1]) & 0x3f, Number(set[1]) & 0x400, Number(set[1]) & 0x800]).toEqual([34, 0x400, 0x800]);
+    expect(set[3]).toContain('"[INSTALLDIR]vigie-agent.exe" remote-ceiling "[REMOTE]"');
+    const seq = Object.fromEntries(table('InstallExecuteSequence').map((r) => [r[0], { cond: r[1], at: Number(r[2]) }]));
+    expect(seq.LockStateDir!.at).toBeLessThan(seq.SetCeiling!.at);
+    expect(seq.SetCeiling!.at).toBeLessThan(seq.Enroll!.at);
+    expect(seq.SetCeiling!.cond).toBe('NOT REMOVE');
+  });
+
   it('locks the state folder to SYSTEM and Administrators, and removes it on uninstall (not on upgrade)', () => {
     const lock = row('CustomAction', 'LockStateDir');
     expect(Number(lock[1]) & 0x3f).toBe(34);

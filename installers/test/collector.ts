@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertLoopbackOnly, LOOPBACK_ONLY_POLICY } from '@vigie/testkit';
 import { freePort, type Proc, run, startProcess, waitFor } from './processes.js';
 
 const COLLECTOR_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'collector', 'bin', 'vigie-collector.mjs');
@@ -27,7 +28,7 @@ async function cliJson(args: string[]): Promise<any> {
 export async function startCollector(tokenCount = 1): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-installers-collector-'));
   const data = ['--data-dir', dir];
-  await cliJson(['client', 'create', '--name', 'Installers SARL', ...data]);
+  const client = await cliJson(['client', 'create', '--name', 'Installers SARL', ...data]);
   const site = await cliJson(['site', 'create', '--client', 'Installers SARL', '--name', 'Atelier', ...data]);
   await cliJson(['user', 'create', '--email', TECH_EMAIL, '--role', 'technician', '--password', TECH_PASSWORD, ...data]);
   const tokens: string[] = [];
@@ -36,21 +37,28 @@ export async function startCollector(tokenCount = 1): Promise<TestCollector> {
   const base = `http://127.0.0.1:${port}`;
   const proc = startProcess(process.execPath, [COLLECTOR_BIN, 'serve', '--port', String(port), ...data, '--metrics-interval', '1', '--log-level', 'warn']);
   await waitFor('collector up', async () => (await fetch(`${base}/healthz`)).status === 200);
-  let cookie: string | undefined;
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: TECH_EMAIL, password: TECH_PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`technician login: ${login.status}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  // The agents these tests run report from this machine: their network probe stays on loopback
+  // (the default policy would ping the machine's gateway); they run no probe before this policy.
+  assertLoopbackOnly(LOOPBACK_ONLY_POLICY);
+  const put = await fetch(`${base}/api/v1/policies/client/${client.id}`, {
+    method: 'PUT',
+    headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+    body: JSON.stringify(LOOPBACK_ONLY_POLICY),
+  });
+  if (put.status !== 200) throw new Error(`loopback-only policy: ${put.status} ${await put.text()}`);
   return {
     base,
     tokens,
     proc,
     async techGet(path) {
-      if (!cookie) {
-        const res = await fetch(`${base}/api/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: TECH_EMAIL, password: TECH_PASSWORD }),
-        });
-        if (res.status !== 200) throw new Error(`technician login: ${res.status}`);
-        cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-      }
       const res = await fetch(`${base}${path}`, { headers: { cookie } });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null };

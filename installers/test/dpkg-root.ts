@@ -1,7 +1,7 @@
 // A throw-away root for `dpkg --root`: an empty dpkg database, and account files holding only root
 // (what useradd --prefix edits). The maintainer scripts run chrootless with DPKG_ROOT set.
-import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,6 +24,15 @@ export function makeDpkgRoot(): string {
     chmodSync(join(root, 'etc', f), 0o600);
   }
   return root;
+}
+
+/**
+ * Records `pkg` as installed in the throw-away root, with this machine's own dpkg record of it (the
+ * test set-up installs the Debian packages the tests need): what the agent's Depends asks for.
+ */
+export function recordInstalled(root: string, pkg: string): void {
+  const stanza = execFileSync('dpkg-query', ['--status', pkg], { encoding: 'utf8' });
+  appendFileSync(join(root, 'var/lib/dpkg/status'), `${stanza.trimEnd()}\n\n`);
 }
 
 /** The targets and slices of this machine's systemd, as a systemd-based system has them. */

@@ -43,6 +43,39 @@ export const ErrorCodes = {
   COMMAND_UNSUPPORTED: { code: 'VIGIE_E_COMMAND_UNSUPPORTED', status: 400, message: 'This agent cannot run that command yet' },
   AGENT_NOT_ENROLLED: { code: 'VIGIE_E_AGENT_NOT_ENROLLED', status: 400, message: 'This agent is not enrolled: run `vigie-agent enroll` first' },
   SPOOL_CLOSED: { code: 'VIGIE_E_SPOOL_CLOSED', status: 500, message: 'The agent spool is closed' },
+
+  // signed commands, refused by the agent (reported back and audited)
+  REMOTE_NO_TRUSTED_KEY: { code: 'VIGIE_E_REMOTE_NO_TRUSTED_KEY', status: 403, message: 'The agent pinned no provider key at enrollment' },
+  REMOTE_UNKNOWN_KEY: { code: 'VIGIE_E_REMOTE_UNKNOWN_KEY', status: 403, message: 'Signed by a key the agent does not trust' },
+  REMOTE_BAD_SIGNATURE: { code: 'VIGIE_E_REMOTE_BAD_SIGNATURE', status: 403, message: 'The envelope signature is not valid' },
+  REMOTE_MALFORMED_ENVELOPE: { code: 'VIGIE_E_REMOTE_MALFORMED_ENVELOPE', status: 400, message: 'The signed envelope does not match its schema' },
+  REMOTE_WRONG_DEVICE: { code: 'VIGIE_E_REMOTE_WRONG_DEVICE', status: 403, message: 'The envelope is for another device or agent' },
+  REMOTE_NOT_YET_VALID: { code: 'VIGIE_E_REMOTE_NOT_YET_VALID', status: 403, message: 'The envelope is not valid yet' },
+  REMOTE_EXPIRED: { code: 'VIGIE_E_REMOTE_EXPIRED', status: 403, message: 'The envelope has expired' },
+  REMOTE_LIFETIME_TOO_LONG: { code: 'VIGIE_E_REMOTE_LIFETIME_TOO_LONG', status: 403, message: 'The envelope is valid for longer than allowed' },
+  REMOTE_REPLAYED: { code: 'VIGIE_E_REMOTE_REPLAYED', status: 403, message: 'This envelope was already received (replay)' },
+  REMOTE_ID_MISMATCH: { code: 'VIGIE_E_REMOTE_ID_MISMATCH', status: 403, message: 'The command id differs from the signed one' },
+  REMOTE_CEILING: { code: 'VIGIE_E_REMOTE_CEILING', status: 403, message: 'The machine’s local ceiling does not allow this' },
+  REMOTE_CEILING_FILE_UNSAFE: {
+    code: 'VIGIE_E_REMOTE_CEILING_FILE_UNSAFE',
+    status: 403,
+    message: 'The local ceiling file can be changed by others than the administrator: nothing is allowed',
+  },
+  REMOTE_SCRIPT_HASH_MISMATCH: { code: 'VIGIE_E_REMOTE_SCRIPT_HASH_MISMATCH', status: 403, message: 'The script differs from the signed SHA-256' },
+  REMOTE_BAD_PARAMS: { code: 'VIGIE_E_REMOTE_BAD_PARAMS', status: 400, message: 'Script parameters are not valid' },
+  REMOTE_ACTION_FAILED: { code: 'VIGIE_E_REMOTE_ACTION_FAILED', status: 500, message: 'The action failed on the agent' },
+  REMOTE_PATH_REFUSED: { code: 'VIGIE_E_REMOTE_PATH_REFUSED', status: 403, message: 'This file may not be fetched' },
+  REMOTE_INTERPRETER_MISSING: { code: 'VIGIE_E_REMOTE_INTERPRETER_MISSING', status: 400, message: 'The script’s interpreter is not on this machine' },
+  REMOTE_NOT_GRANTED: { code: 'VIGIE_E_REMOTE_NOT_GRANTED', status: 403, message: 'No valid signed grant for the program this policy names' },
+  REMOTE_UNSUPPORTED: { code: 'VIGIE_E_REMOTE_UNSUPPORTED', status: 400, message: 'This action is not available on this platform' },
+
+  // staff authentication and the command library (collector)
+  TOTP_REQUIRED: { code: 'VIGIE_E_TOTP_REQUIRED', status: 401, message: 'Code from your authenticator app required' },
+  TOTP_INVALID: { code: 'VIGIE_E_TOTP_INVALID', status: 403, message: 'Wrong or already used authenticator code' },
+  TOTP_ENROLMENT_REQUIRED: { code: 'VIGIE_E_TOTP_ENROLMENT_REQUIRED', status: 403, message: 'Set up two-factor authentication first' },
+  STEP_UP_REQUIRED: { code: 'VIGIE_E_STEP_UP_REQUIRED', status: 403, message: 'Confirm with a fresh authenticator code (valid 5 minutes)' },
+  REMOTE_PERMISSION_REQUIRED: { code: 'VIGIE_E_REMOTE_PERMISSION_REQUIRED', status: 403, message: 'No remote-intervention permission for this client' },
+  SCRIPT_NOT_APPROVED: { code: 'VIGIE_E_SCRIPT_NOT_APPROVED', status: 409, message: 'This script version is not approved by an administrator' },
 } as const;
 
 export type ErrorKey = keyof typeof ErrorCodes;

@@ -4,4 +4,5 @@ export * from './error-reasons.js';
 export * from './errors.js';
 export * from './probes/index.js';
 export * from './protocol/index.js';
+export * from './remote/index.js';
 export * from './secrets/url-credentials.js';

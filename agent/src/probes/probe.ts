@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { TObject } from '@sinclair/typebox';
-import type { CheckResult, ProbeConfigSpec } from '@vigie/shared';
+import { type CheckResult, type ProbeConfigSpec, type ScriptParamValues, VigieError } from '@vigie/shared';
 
 export interface CommandResult {
   stdout: string;
@@ -15,6 +15,11 @@ export interface ProbeContext {
   platform: NodeJS.Platform;
   /** Runs a program with an argument list — never through a shell, so no parameter can inject a command. */
   run(file: string, args: readonly string[], opts?: { timeoutMs?: number; maxBuffer?: number }): Promise<CommandResult>;
+  /**
+   * Runs a library script a policy names by its SHA-256, only under a valid grant the provider
+   * signed for this device (and within the machine's local ceiling); throws otherwise.
+   */
+  runGrantedScript?(sha256: string, params: ScriptParamValues, timeoutMs: number): Promise<CommandResult>;
 }
 
 /** A probe: one folder, one definition. A finding is a result; a failure to run is a thrown error. */
@@ -23,6 +28,13 @@ export interface ProbeDefinition<S extends TObject = TObject> {
   platforms: readonly NodeJS.Platform[];
   collect(ctx: ProbeContext, config: import('@sinclair/typebox').Static<S>): Promise<CheckResult[]>;
 }
+
+export type RunGrantedScript = NonNullable<ProbeContext['runGrantedScript']>;
+
+/** Where no remote module is wired (a probe run from the CLI): no grant exists. */
+export const noGrantedScripts: RunGrantedScript = async (sha256) => {
+  throw new VigieError('REMOTE_NOT_GRANTED', `no signed grant for script ${sha256.slice(0, 12)}…`);
+};
 
 export function runCommand(
   file: string,

@@ -1,6 +1,6 @@
 import { type CheckResult, maskUrlCredentials, maskUrlCredentialsDeep, type PolicyBody, resolveProbeConfig } from '@vigie/shared';
 import type { Log } from '../log.js';
-import { type ProbeContext, type ProbeDefinition, runCommand } from './probe.js';
+import { noGrantedScripts, type ProbeContext, type ProbeDefinition, type RunGrantedScript, runCommand } from './probe.js';
 
 /** ±10 % of the interval, so agents and probes do not run in lockstep. */
 const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
@@ -19,6 +19,7 @@ export class ProbeRunner {
     private readonly emit: (results: CheckResult[]) => Promise<void>,
     private readonly log: Log,
     private readonly platform: NodeJS.Platform = process.platform,
+    private readonly runGrantedScript: RunGrantedScript = noGrantedScripts,
   ) {}
 
   /** Applies a policy: (re)schedules each probe; the first run comes soon, at a random point. */
@@ -54,7 +55,13 @@ export class ProbeRunner {
   async runOnce(probe: ProbeDefinition, config: { timeoutSec: number }): Promise<CheckResult[]> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), config.timeoutSec * 1000);
-    const ctx: ProbeContext = { now: () => Date.now(), signal: ac.signal, platform: this.platform, run: (f, a, o) => runCommand(f, a, ac.signal, o) };
+    const ctx: ProbeContext = {
+      now: () => Date.now(),
+      signal: ac.signal,
+      platform: this.platform,
+      run: (f, a, o) => runCommand(f, a, ac.signal, o),
+      runGrantedScript: this.runGrantedScript,
+    };
     let results: CheckResult[];
     try {
       results = await Promise.race([

@@ -158,6 +158,8 @@ export class SiteRole {
                   description: result.identity.sysDescr.slice(0, 4096),
                   objectId: result.identity.sysObjectID.slice(0, 256),
                   uptimeSec: result.identity.sysUpTime,
+                  ...(result.identity.sysLocation ? { location: result.identity.sysLocation.slice(0, 256) } : {}),
+                  ...(result.identity.sysContact ? { contact: result.identity.sysContact.slice(0, 256) } : {}),
                 }
               : {}),
             serials: (result.identity?.serials ?? [])

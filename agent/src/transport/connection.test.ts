@@ -88,10 +88,13 @@ describe('agent connection to the collector', () => {
     expect((received[0] as { type: string }).type).toBe('hello');
     ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
     await until(() => received.length === 5);
-    await new Promise((r) => setTimeout(r, 100));
+    const settle = () => new Promise((r) => setTimeout(r, 500));
+    await settle();
     expect(received).toHaveLength(5); // window of 4 frames in flight
     ws.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 4 } }));
-    await until(() => received.length === 9);
+    // The same wait sees the next frames come once acknowledged: the pause above was the window.
+    await settle();
+    expect(received).toHaveLength(9);
     expect(spool.stats().ackedSeq).toBe(4);
     ws.send(encodeMessage({ type: 'ack', seq: 3, body: { seq: 8 } }));
     await until(() => received.length === 11);

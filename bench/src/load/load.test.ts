@@ -33,7 +33,7 @@ describe('load generator smoke run', () => {
     expect(r.valuesAcked / 40).toBeGreaterThan(r.framesAcked - 200);
     // What was acknowledged is in the store: the collector's own counter agrees.
     const prom = await (await fetch(`${collector.url}/metrics`)).text();
-    const committed = Number(/^vigie_ingest_values_committed_total (\d+)$/m.exec(prom)?.[1]);
+    const committed = Number(/^vigie_ingest_values_committed_total\{worker="\d+"\} (\d+)$/m.exec(prom)?.[1]);
     expect(committed).toBeGreaterThanOrEqual(r.valuesAcked);
   });
 });

@@ -1,9 +1,76 @@
-import type { Database } from '../store/database.js';
+import { writeFileSync } from 'node:fs';
+import type { Database, SqliteHandle } from '../store/database.js';
+import { AUDIT_GENESIS, type AuditContent, auditHash } from './chain.js';
 
-/** Every state change is written here: who, what, on which target. */
-export async function audit(db: Database, actor: string, action: string, target: string, details?: Record<string, unknown>): Promise<void> {
-  await db.kysely
-    .insertInto('audit_log')
-    .values({ at: Date.now(), actor, action, target, details: details ? JSON.stringify(details) : null })
-    .execute();
+export interface AuditExtra {
+  /** The client whose data or machines this is about: the client reads its own entries. */
+  clientId?: number | null;
+  deviceId?: number | null;
+  /** How it ended: `ok`, `refused: <code>`, `failed`… */
+  result?: string | null;
+}
+
+/** Where the newest entry's id and hash are also written, outside the database (a deleted tail shows). */
+const heads = new WeakMap<SqliteHandle, string>();
+
+export function setAuditHeadFile(db: Database, path: string): void {
+  heads.set(db.sqlite, path);
+}
+
+/**
+ * Appends one entry to the hash-chained audit log, synchronously, inside the caller's transaction
+ * (the ingest writer's, a service's): it reads the last hash and inserts after it in the same
+ * transaction, so two writers can never fork the chain. A trigger refuses any other insert, and any
+ * UPDATE or DELETE.
+ */
+export function appendAudit(
+  sqlite: SqliteHandle,
+  actor: string,
+  action: string,
+  target: string,
+  details?: Record<string, unknown> | null,
+  extra: AuditExtra = {},
+  at = Date.now(),
+): number {
+  const last = sqlite.prepare('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
+  const prev = last?.hash ?? AUDIT_GENESIS;
+  const c: AuditContent = {
+    at,
+    actor,
+    action,
+    target,
+    details: details ? JSON.stringify(details) : null,
+    clientId: extra.clientId ?? null,
+    deviceId: extra.deviceId ?? null,
+    result: extra.result ?? null,
+  };
+  const hash = auditHash(prev, c);
+  const r = sqlite
+    .prepare('INSERT INTO audit_log (at, actor, action, target, details, client_id, device_id, result, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(c.at, c.actor, c.action, c.target, c.details, c.clientId, c.deviceId, c.result, prev, hash);
+  return Number(r.lastInsertRowid);
+}
+
+/**
+ * Copies the newest entry's id and hash to the head file, after a commit: `audit verify` then sees
+ * a log whose tail was deleted (with the triggers dropped) even though the chain itself still holds.
+ */
+export function refreshAuditHead(db: Database): void {
+  const head = heads.get(db.sqlite);
+  if (!head) return;
+  const last = db.sqlite.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
+  if (last) writeFileSync(head, `${JSON.stringify(last)}\n`, { mode: 0o600 });
+}
+
+/** Every state change is written here: who, what, on which target (and for which client, with what result). */
+export async function audit(
+  db: Database,
+  actor: string,
+  action: string,
+  target: string,
+  details?: Record<string, unknown>,
+  extra: AuditExtra = {},
+): Promise<void> {
+  await db.writeTransaction(() => appendAudit(db.sqlite, actor, action, target, details, extra));
+  refreshAuditHead(db);
 }

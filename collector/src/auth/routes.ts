@@ -32,6 +32,8 @@ export interface AuthDeps {
   secureCookies: boolean;
   /** Closes the live sockets of ended sessions, on every collector process. */
   sessionsEnded: (e: { userId: number; idHash?: string; reason: SessionEndReason }) => void;
+  /** The second factor of a user who enabled TOTP; throws TOTP_REQUIRED or TOTP_INVALID. */
+  secondFactor?: (userId: number, input: { totp?: string; recoveryCode?: string }) => Promise<void>;
 }
 
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
@@ -68,7 +70,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         response: { 200: SignedIn },
       },
     },
-    async (req: FastifyRequest<{ Body: { email: string; password: string } }>, reply: FastifyReply) => {
+    async (req: FastifyRequest<{ Body: { email: string; password: string; totp?: string; recoveryCode?: string } }>, reply: FastifyReply) => {
       const email = req.body.email.toLowerCase();
       // req.ip is the client's address: X-Forwarded-For counts only from the proxies of --trust-proxy.
       const trusted = await devices.find(req.cookies[DEVICE_COOKIE], email);
@@ -80,6 +82,13 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         await limiter.fail(keys);
         req.log.info({ email: email.slice(0, 254) }, 'login failed');
         throw new VigieError('LOGIN_FAILED');
+      }
+      try {
+        await deps.secondFactor?.(user.id, req.body);
+      } catch (err) {
+        // A wrong second factor counts like a wrong password; a missing one is the first step.
+        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') await limiter.fail(keys);
+        throw err;
       }
       const s = await auth.createSession(user.id);
       await audit(deps.db, `user:${user.id}`, 'auth.login', `user:${user.id}`, { ip: req.ip });

@@ -48,6 +48,20 @@ interface DisputeRow {
   created_at: number;
 }
 
+/** A credit note asked for: without an amount it cancels the whole invoice (releasing its items if asked). */
+export interface CreditInput {
+  reason: string;
+  amountExclCents?: number;
+  release?: boolean;
+}
+
+function checkCreditInput(input: CreditInput): void {
+  if (!input.reason.trim()) fail('Motif de l’avoir requis');
+  if (input.amountExclCents !== undefined && (!Number.isSafeInteger(input.amountExclCents) || input.amountExclCents <= 0))
+    fail('Montant de l’avoir invalide (centimes HT > 0)');
+  if (input.release && input.amountExclCents !== undefined) fail('Un avoir partiel ne libère pas les éléments facturés');
+}
+
 export type PaymentMethod = 'direct_debit' | 'transfer' | 'cheque' | 'card' | 'other';
 
 /** `YYYY-MM` → its first and last days. */
@@ -441,108 +455,100 @@ export class InvoiceService {
    * on a rectifying invoice. With an amount (excluding tax), a partial credit (e.g. a dispute's
    * settlement), never more than what is left to credit.
    */
-  async creditNote(
-    invoiceId: number,
-    input: { reason: string; amountExclCents?: number; release?: boolean },
-    user: SessionUser,
-    now = Date.now(),
-  ): Promise<InvoiceRow> {
-    if (!input.reason.trim()) fail('Motif de l’avoir requis');
-    if (input.amountExclCents !== undefined && (!Number.isSafeInteger(input.amountExclCents) || input.amountExclCents <= 0))
-      fail('Montant de l’avoir invalide (centimes HT > 0)');
-    if (input.release && input.amountExclCents !== undefined) fail('Un avoir partiel ne libère pas les éléments facturés');
-    return this.db
-      .writeTransaction(() => {
-        const inv = this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(invoiceId) as InvoiceRow | undefined;
-        if (!inv) throw new VigieError('NOT_FOUND');
-        if (inv.kind !== 'invoice') fail('Un avoir ne se corrige pas par un avoir');
-        const credited = -(
-          this.sql
-            .prepare("SELECT COALESCE(SUM(total_excl_cents), 0) AS s FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note'")
-            .get(invoiceId) as { s: number }
-        ).s;
-        const left = inv.total_excl_cents - credited;
-        const amount = input.amountExclCents ?? inv.total_excl_cents;
-        if (input.amountExclCents === undefined && credited > 0) fail(`Facture déjà partiellement créditée (${credited} c HT) : avoir partiel seulement`);
-        if (amount > left) fail(`Avoir supérieur au montant restant à créditer (${left} c HT)`);
-        const paid = (this.sql.prepare('SELECT COALESCE(SUM(amount_cents), 0) AS s FROM payments WHERE invoice_id = ?').get(invoiceId) as { s: number }).s;
-        const doc = JSON.parse(inv.document) as InvoiceDocument;
-        const issuedOn = parisDate(now);
-        if (issuedOn < inv.issued_on) fail('Un avoir ne peut précéder sa facture');
-        const year = Number(issuedOn.slice(0, 4));
-        const { seq, number } = this.nextNumber('credit_note', year);
-        const lines: InvoiceLine[] =
-          input.amountExclCents === undefined
-            ? doc.lines.map((l) => ({ ...l, type: 'credit' as const, unitPriceCents: -l.unitPriceCents, amountCents: -l.amountCents }))
-            : [
-                {
-                  type: 'credit',
-                  date: issuedOn,
-                  label: `Avoir sur la facture ${inv.number} — ${input.reason}`,
-                  periodStart: inv.period_start,
-                  periodEnd: inv.period_end,
-                  quantity: 1,
-                  unit: 'forfait',
-                  unitPriceCents: -amount,
-                  amountCents: -amount,
-                },
-              ];
-        const totalExcl = -amount;
-        const vat = input.amountExclCents === undefined && credited === 0 ? -inv.vat_cents : vatOf(totalExcl, inv.vat_rate_bp);
-        const { seller, bank } = this.seller();
-        const credit: InvoiceDocument = {
-          ...doc,
-          kind: 'credit_note',
-          number,
-          issuedOn,
-          dueOn: issuedOn,
-          correctsNumber: inv.number,
-          correctsIssuedOn: inv.issued_on,
-          seller,
-          ...(bank ? { bank } : {}),
-          lines,
-          totalExclTaxCents: totalExcl,
-          vatCents: vat,
-          totalInclTaxCents: totalExcl + vat,
-          paymentTerms: paid > 0 ? 'Montant remboursé ou imputé sur la prochaine facture' : `Vient en déduction de la facture ${inv.number}`,
-          note: `Motif : ${input.reason}`,
-        };
-        const ins = this.sql
-          .prepare(
-            `INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on, corrects_invoice_id, releases_items, total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_by, created_at)
-             VALUES (?, 'credit_note', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            inv.client_id,
-            year,
-            seq,
-            number,
-            inv.period_start,
-            inv.period_end,
-            issuedOn,
-            issuedOn,
-            invoiceId,
-            input.release ? 1 : 0,
-            totalExcl,
-            inv.vat_rate_bp,
-            vat,
-            totalExcl + vat,
-            JSON.stringify(credit),
-            user.id,
-            now,
-          );
-        if (input.release) {
-          this.sql.prepare('UPDATE interventions SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
-          this.sql.prepare('UPDATE recycling_pickups SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
-          this.sql.prepare('UPDATE supply_orders SET fee_invoice_id = NULL WHERE fee_invoice_id = ?').run(invoiceId);
-          this.sql.prepare('UPDATE supply_orders SET goods_invoice_id = NULL WHERE goods_invoice_id = ?').run(invoiceId);
-        }
-        return Number(ins.lastInsertRowid);
-      })
-      .then(async (id) => {
-        await this.pdf(id);
-        return (await this.row(id))!;
-      });
+  async creditNote(invoiceId: number, input: CreditInput, user: SessionUser, now = Date.now()): Promise<InvoiceRow> {
+    checkCreditInput(input);
+    const id = await this.db.writeTransaction(() => this.issueCreditNote(invoiceId, input, user, now));
+    await this.pdf(id);
+    return (await this.row(id))!;
+  }
+
+  /** Writes a credit note (checked by `checkCreditInput`): synchronous, inside the caller's write transaction. */
+  private issueCreditNote(invoiceId: number, input: CreditInput, user: SessionUser, now: number): number {
+    const inv = this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(invoiceId) as InvoiceRow | undefined;
+    if (!inv) throw new VigieError('NOT_FOUND');
+    if (inv.kind !== 'invoice') fail('Un avoir ne se corrige pas par un avoir');
+    const credited = -(
+      this.sql
+        .prepare("SELECT COALESCE(SUM(total_excl_cents), 0) AS s FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note'")
+        .get(invoiceId) as { s: number }
+    ).s;
+    const left = inv.total_excl_cents - credited;
+    const amount = input.amountExclCents ?? inv.total_excl_cents;
+    if (input.amountExclCents === undefined && credited > 0) fail(`Facture déjà partiellement créditée (${credited} c HT) : avoir partiel seulement`);
+    if (amount > left) fail(`Avoir supérieur au montant restant à créditer (${left} c HT)`);
+    const paid = (this.sql.prepare('SELECT COALESCE(SUM(amount_cents), 0) AS s FROM payments WHERE invoice_id = ?').get(invoiceId) as { s: number }).s;
+    const doc = JSON.parse(inv.document) as InvoiceDocument;
+    const issuedOn = parisDate(now);
+    if (issuedOn < inv.issued_on) fail('Un avoir ne peut précéder sa facture');
+    const year = Number(issuedOn.slice(0, 4));
+    const { seq, number } = this.nextNumber('credit_note', year);
+    const lines: InvoiceLine[] =
+      input.amountExclCents === undefined
+        ? doc.lines.map((l) => ({ ...l, type: 'credit' as const, unitPriceCents: -l.unitPriceCents, amountCents: -l.amountCents }))
+        : [
+            {
+              type: 'credit',
+              date: issuedOn,
+              label: `Avoir sur la facture ${inv.number} — ${input.reason}`,
+              periodStart: inv.period_start,
+              periodEnd: inv.period_end,
+              quantity: 1,
+              unit: 'forfait',
+              unitPriceCents: -amount,
+              amountCents: -amount,
+            },
+          ];
+    const totalExcl = -amount;
+    const vat = input.amountExclCents === undefined && credited === 0 ? -inv.vat_cents : vatOf(totalExcl, inv.vat_rate_bp);
+    const { seller, bank } = this.seller();
+    const credit: InvoiceDocument = {
+      ...doc,
+      kind: 'credit_note',
+      number,
+      issuedOn,
+      dueOn: issuedOn,
+      correctsNumber: inv.number,
+      correctsIssuedOn: inv.issued_on,
+      seller,
+      ...(bank ? { bank } : {}),
+      lines,
+      totalExclTaxCents: totalExcl,
+      vatCents: vat,
+      totalInclTaxCents: totalExcl + vat,
+      paymentTerms: paid > 0 ? 'Montant remboursé ou imputé sur la prochaine facture' : `Vient en déduction de la facture ${inv.number}`,
+      note: `Motif : ${input.reason}`,
+    };
+    const ins = this.sql
+      .prepare(
+        `INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on, corrects_invoice_id, releases_items, total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_by, created_at)
+         VALUES (?, 'credit_note', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        inv.client_id,
+        year,
+        seq,
+        number,
+        inv.period_start,
+        inv.period_end,
+        issuedOn,
+        issuedOn,
+        invoiceId,
+        input.release ? 1 : 0,
+        totalExcl,
+        inv.vat_rate_bp,
+        vat,
+        totalExcl + vat,
+        JSON.stringify(credit),
+        user.id,
+        now,
+      );
+    if (input.release) {
+      this.sql.prepare('UPDATE interventions SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
+      this.sql.prepare('UPDATE recycling_pickups SET invoice_id = NULL WHERE invoice_id = ?').run(invoiceId);
+      this.sql.prepare('UPDATE supply_orders SET fee_invoice_id = NULL WHERE fee_invoice_id = ?').run(invoiceId);
+      this.sql.prepare('UPDATE supply_orders SET goods_invoice_id = NULL WHERE goods_invoice_id = ?').run(invoiceId);
+    }
+    return Number(ins.lastInsertRowid);
   }
 
   async addPayment(
@@ -605,23 +611,30 @@ export class InvoiceService {
     });
   }
 
-  /** Settles a dispute (staff): the term resumes; an agreed reduction is a partial credit note. */
+  /**
+   * Settles a dispute (staff): the term resumes; an agreed reduction is a partial credit note. The
+   * dispute is read, the credit note issued and the dispute closed in one transaction: two
+   * settlements at once (two workers, a double click) make one credit note, the other is refused.
+   */
   async settleDispute(disputeId: number, input: { settledOn?: LocalDate; settlement: string; creditExclCents?: number }, user: SessionUser, now = Date.now()) {
     const settledOn = input.settledOn ?? parisDate(now);
     assertLocalDate(settledOn);
-    if (!input.settlement.trim()) fail('Décrivez l’issue du litige');
-    const d = await this.read(() => this.sql.prepare('SELECT * FROM disputes WHERE id = ?').get(disputeId) as DisputeRow | undefined);
-    if (!d) throw new VigieError('NOT_FOUND');
-    if (d.settled_on !== null) throw new VigieError('CONFLICT', 'Litige déjà clos');
-    if (settledOn < d.opened_on) fail('Clôture antérieure à l’ouverture du litige');
-    if (input.creditExclCents !== undefined)
-      await this.creditNote(d.invoice_id, { reason: `règlement du litige : ${input.settlement}`, amountExclCents: input.creditExclCents }, user, now);
-    await this.db.writeTransaction(() => {
-      this.sql
-        .prepare('UPDATE disputes SET settled_on = ?, settlement = ? WHERE id = ? AND settled_on IS NULL')
-        .run(settledOn, input.settlement.trim(), disputeId);
+    const settlement = input.settlement.trim();
+    if (!settlement) fail('Décrivez l’issue du litige');
+    const credit = input.creditExclCents === undefined ? undefined : { reason: `règlement du litige : ${settlement}`, amountExclCents: input.creditExclCents };
+    if (credit) checkCreditInput(credit);
+    const { invoiceId, creditNoteId } = await this.db.writeTransaction(() => {
+      const d = this.sql.prepare('SELECT * FROM disputes WHERE id = ?').get(disputeId) as DisputeRow | undefined;
+      if (!d) throw new VigieError('NOT_FOUND');
+      if (d.settled_on !== null) throw new VigieError('CONFLICT', 'Litige déjà clos');
+      if (settledOn < d.opened_on) fail('Clôture antérieure à l’ouverture du litige');
+      const creditNoteId = credit ? this.issueCreditNote(d.invoice_id, credit, user, now) : undefined;
+      this.sql.prepare('UPDATE disputes SET settled_on = ?, settlement = ? WHERE id = ?').run(settledOn, settlement, disputeId);
+      return { invoiceId: d.invoice_id, creditNoteId };
     });
-    return d.invoice_id;
+    // The credit note's PDF, kept as issued (rendered outside the transaction; `pdf` renders it on demand otherwise).
+    if (creditNoteId !== undefined) await this.pdf(creditNoteId);
+    return invoiceId;
   }
 
   async disputeInvoice(disputeId: number): Promise<{ invoiceId: number; clientId: number } | undefined> {

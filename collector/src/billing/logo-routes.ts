@@ -5,20 +5,12 @@ import { audit } from '../audit/repository.js';
 import { actorOf, requireRole } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
 import { sniffType } from '../tickets/attachments.js';
+import { clearLogo, readLogo, writeLogo } from './logo.js';
 import type { BillingService } from './service.js';
 
 const LOGO_TYPES = new Set(['image/png', 'image/jpeg']);
 
 /** The provider's logo, printed on its monthly reports: a PNG or JPEG of 512 KiB at most, read from its bytes. */
-export async function readLogo(db: Database): Promise<{ type: string; data: Buffer } | undefined> {
-  return db.writeLock(() => {
-    const r = db.sqlite.prepare('SELECT logo, logo_type FROM billing_settings WHERE id = 1').get() as
-      | { logo: Buffer | null; logo_type: string | null }
-      | undefined;
-    return r?.logo && r.logo_type ? { type: r.logo_type, data: r.logo } : undefined;
-  });
-}
-
 export function registerLogoRoutes(app: FastifyInstance, deps: { db: Database; billing: BillingService }): void {
   const { db, billing } = deps;
   app.register(async (scope) => {
@@ -41,11 +33,8 @@ export function registerLogoRoutes(app: FastifyInstance, deps: { db: Database; b
           throw refusal('PAYLOAD_TOO_LARGE', 'logo_too_large', 'The logo holds at most 512 KiB', { maxKiB: LOGO_MAX_BYTES / 1024 });
         const type = sniffType(data);
         if (!type || !LOGO_TYPES.has(type)) throw refusal('VALIDATION', 'logo_type', 'The logo must be a PNG or JPEG picture');
-        const now = Date.now();
-        const changed = await db.writeTransaction(
-          () => db.sqlite.prepare('UPDATE billing_settings SET logo = ?, logo_type = ?, logo_updated_at = ? WHERE id = 1').run(data, type, now).changes,
-        );
-        if (changed === 0) throw refusal('VALIDATION', 'seller_siren_required', 'Enter the provider’s identity first', {}, '/seller/siren');
+        if (!(await writeLogo(db, data, type)))
+          throw refusal('VALIDATION', 'seller_siren_required', 'Enter the provider’s identity first', {}, '/seller/siren');
         await audit(db, actorOf(user), 'billing.logo', 'billing:settings', { type, size: data.length });
         reply.code(200);
         return billing.getSettings();
@@ -61,7 +50,7 @@ export function registerLogoRoutes(app: FastifyInstance, deps: { db: Database; b
   });
   app.delete('/api/v1/billing/settings/logo', { schema: { tags: ['billing'], response: { 200: SellerSettings } } }, async (req) => {
     const user = requireRole(req, 'admin');
-    await db.writeTransaction(() => db.sqlite.prepare('UPDATE billing_settings SET logo = NULL, logo_type = NULL, logo_updated_at = NULL WHERE id = 1').run());
+    await clearLogo(db);
     await audit(db, actorOf(user), 'billing.logo.delete', 'billing:settings');
     return billing.getSettings();
   });

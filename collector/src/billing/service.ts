@@ -578,10 +578,16 @@ export class BillingService {
     minutes: number,
     date: LocalDate,
     occurrence: OccurrenceRow | undefined,
+    interventionId = Number.MAX_SAFE_INTEGER,
   ): { q: Quote; gridId: number } {
     const g = this.gridRowOn(clientId, date);
     const grid = JSON.parse(g.grid) as PriceGrid;
-    if (occurrence && occurrence.reserved_minutes > minutes) {
+    // The reservation is billed once per occurrence, on its first intervention; a further one on the
+    // same occurrence (a second visit, a request sent twice) is billed on its own time.
+    const firstOnOccurrence =
+      occurrence !== undefined &&
+      !this.sql.prepare('SELECT 1 FROM interventions WHERE occurrence_id = ? AND id < ? LIMIT 1').get(occurrence.id, interventionId);
+    if (occurrence && firstOnOccurrence && occurrence.reserved_minutes > minutes) {
       // 2.6.1: the reserved time of a recurring occurrence is billed in full, which is why the
       // provider shortens the reservation when it proves out of proportion.
       const q = quote(grid, kind, mode, occurrence.reserved_minutes);
@@ -681,11 +687,14 @@ export class BillingService {
           mode: r.mode,
           ...quoteBody(q),
         });
-        return { id, clientId: t.client_id, scheduleId: occurrence?.schedule_id };
+        // 2.6.1: the programme's adjustment, if this occurrence completes a run of disproportionate
+        // reservations, is part of the same write.
+        const adjusted = occurrence ? this.adjustSchedule(occurrence.schedule_id, now) : undefined;
+        return { id, clientId: t.client_id, adjusted };
       })
-      .then(async ({ id, clientId, scheduleId }) => {
+      .then(async ({ id, clientId, adjusted }) => {
         this.tickets.announce({ ticketId, clientId, type: 'time', actor: `user:${user.id}` });
-        if (scheduleId !== undefined) await this.adjustSchedule(scheduleId, now);
+        if (adjusted) this.tickets.announce({ ticketId: adjusted.ticketId, clientId: adjusted.clientId, type: 'comment', actor: SYSTEM.system });
         return (await this.intervention(id))!;
       });
   }
@@ -748,7 +757,7 @@ export class BillingService {
         const occurrence = cur.occurrence_id
           ? (this.sql.prepare('SELECT * FROM recurring_occurrences WHERE id = ?').get(cur.occurrence_id) as OccurrenceRow)
           : undefined;
-        const { q, gridId } = this.billedQuote(cur.client_id, r.kind, r.mode, r.minutes, r.date, occurrence);
+        const { q, gridId } = this.billedQuote(cur.client_id, r.kind, r.mode, r.minutes, r.date, occurrence, id);
         this.sql
           .prepare(
             `UPDATE interventions SET technician_id = ?, date = ?, started_at = ?, ended_at = ?, minutes = ?, kind = ?, mode = ?, programmed_mode = ?,
@@ -802,7 +811,13 @@ export class BillingService {
       if (cur.invoice_id !== null)
         throw new VigieError('CONFLICT', 'Intervention déjà facturée : une facture émise ne se modifie pas, corrigez-la par un avoir');
       this.sql.prepare('DELETE FROM interventions WHERE id = ?').run(id);
-      if (cur.occurrence_id) this.sql.prepare("UPDATE recurring_occurrences SET status = 'scheduled' WHERE id = ? AND status = 'done'").run(cur.occurrence_id);
+      // The occurrence is to be done again only when no other intervention on it remains.
+      if (cur.occurrence_id)
+        this.sql
+          .prepare(
+            "UPDATE recurring_occurrences SET status = 'scheduled' WHERE id = ? AND status = 'done' AND NOT EXISTS (SELECT 1 FROM interventions WHERE occurrence_id = ?)",
+          )
+          .run(cur.occurrence_id, cur.occurrence_id);
       this.timelineEvent(cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_deleted', { interventionId: id, date: cur.date, minutes: cur.minutes });
     });
   }
@@ -984,42 +999,38 @@ export class BillingService {
    * ADJUST_MAX_SHARE of their reservation, the following occurrences are shortened to the longest
    * time recorded plus a quarter (to the next quarter-hour), and the client is told in the ticket.
    * Occurrences the client changed keep their requested duration.
+   * Runs inside the transaction that records the intervention completing the run.
    */
-  async adjustSchedule(scheduleId: number, now = Date.now()): Promise<{ from: number; to: number } | undefined> {
-    const r = await this.db.writeTransaction(() => {
-      const s = this.sql.prepare('SELECT * FROM recurring_schedules WHERE id = ?').get(scheduleId) as ScheduleRow | undefined;
-      if (!s) return undefined;
-      const done = this.sql
-        .prepare(
-          `SELECT o.id, o.date, o.reserved_minutes, (SELECT COALESCE(SUM(minutes), 0) FROM interventions i WHERE i.occurrence_id = o.id) AS recorded
-           FROM recurring_occurrences o WHERE o.schedule_id = ? AND o.status = 'done' ORDER BY o.date DESC, o.slot DESC LIMIT ?`,
-        )
-        .all(scheduleId, ADJUST_AFTER_OCCURRENCES) as { id: number; date: LocalDate; reserved_minutes: number; recorded: number }[];
-      if (done.length < ADJUST_AFTER_OCCURRENCES) return undefined;
-      if (!done.every((o) => o.recorded <= o.reserved_minutes * ADJUST_MAX_SHARE)) return undefined;
-      const target = Math.max(15, ceilQuarter(Math.max(...done.map((o) => o.recorded)) * 1.25));
-      if (target >= s.reserved_minutes) return undefined;
-      const after = done[0]!.date;
-      this.sql.prepare('UPDATE recurring_schedules SET reserved_minutes = ? WHERE id = ?').run(target, scheduleId);
-      const changed = this.sql
-        .prepare(
-          "UPDATE recurring_occurrences SET reserved_minutes = ?, changed_by = 'adjustment' WHERE schedule_id = ? AND status = 'scheduled' AND date > ? AND (changed_by IS NULL OR changed_by = 'adjustment') AND reserved_minutes > ?",
-        )
-        .run(target, scheduleId, after, target).changes;
-      const list = done
-        .slice()
-        .reverse()
-        .map((o) => `${o.date} : ${o.recorded} min sur ${o.reserved_minutes}`)
-        .join(', ');
-      this.timelineEvent(s.ticket_id, now, 'system:billing', null, 'recurring', {
-        scheduleId,
-        text: `Ajustement automatique de la programmation (art. 2.6.1) : les ${done.length} dernières interventions ont consommé bien moins que le temps réservé (${list}). Les prochaines occurrences (${changed}) sont réservées pour ${target} min au lieu de ${s.reserved_minutes} min.`,
-      });
-      return { from: s.reserved_minutes, to: target, clientId: s.client_id, ticketId: s.ticket_id };
+  private adjustSchedule(scheduleId: number, now: number): { from: number; to: number; clientId: number; ticketId: number } | undefined {
+    const s = this.sql.prepare('SELECT * FROM recurring_schedules WHERE id = ?').get(scheduleId) as ScheduleRow | undefined;
+    if (!s) return undefined;
+    const done = this.sql
+      .prepare(
+        `SELECT o.id, o.date, o.reserved_minutes, (SELECT COALESCE(SUM(minutes), 0) FROM interventions i WHERE i.occurrence_id = o.id) AS recorded
+         FROM recurring_occurrences o WHERE o.schedule_id = ? AND o.status = 'done' ORDER BY o.date DESC, o.slot DESC LIMIT ?`,
+      )
+      .all(scheduleId, ADJUST_AFTER_OCCURRENCES) as { id: number; date: LocalDate; reserved_minutes: number; recorded: number }[];
+    if (done.length < ADJUST_AFTER_OCCURRENCES) return undefined;
+    if (!done.every((o) => o.recorded <= o.reserved_minutes * ADJUST_MAX_SHARE)) return undefined;
+    const target = Math.max(15, ceilQuarter(Math.max(...done.map((o) => o.recorded)) * 1.25));
+    if (target >= s.reserved_minutes) return undefined;
+    const after = done[0]!.date;
+    this.sql.prepare('UPDATE recurring_schedules SET reserved_minutes = ? WHERE id = ?').run(target, scheduleId);
+    const changed = this.sql
+      .prepare(
+        "UPDATE recurring_occurrences SET reserved_minutes = ?, changed_by = 'adjustment' WHERE schedule_id = ? AND status = 'scheduled' AND date > ? AND (changed_by IS NULL OR changed_by = 'adjustment') AND reserved_minutes > ?",
+      )
+      .run(target, scheduleId, after, target).changes;
+    const list = done
+      .slice()
+      .reverse()
+      .map((o) => `${o.date} : ${o.recorded} min sur ${o.reserved_minutes}`)
+      .join(', ');
+    this.timelineEvent(s.ticket_id, now, 'system:billing', null, 'recurring', {
+      scheduleId,
+      text: `Ajustement automatique de la programmation (art. 2.6.1) : les ${done.length} dernières interventions ont consommé bien moins que le temps réservé (${list}). Les prochaines occurrences (${changed}) sont réservées pour ${target} min au lieu de ${s.reserved_minutes} min.`,
     });
-    if (!r) return undefined;
-    this.tickets.announce({ ticketId: r.ticketId, clientId: r.clientId, type: 'comment', actor: SYSTEM.system });
-    return { from: r.from, to: r.to };
+    return { from: s.reserved_minutes, to: target, clientId: s.client_id, ticketId: s.ticket_id };
   }
 
   // ---- supply orders (2.4) and supplied items ------------------------------------------------------

@@ -1,23 +1,33 @@
 import cluster from 'node:cluster';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
+import { exitAfterOutput } from '@vigie/shared/cli';
 import { createCollector } from '../app.js';
+import { verifyAuditChain } from '../audit/verify.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
 import { IpcBus } from '../cluster/bus.js';
 import { runPrimary } from '../cluster/primary.js';
+import { rotateSigningKey } from '../commands/key-rotation.js';
+import { auditHeadPath } from '../commands/module.js';
 import { type CollectorConfig, defaultConfig } from '../config.js';
 import { runReportCommand, summary } from '../reports/cli.js';
+import { Database } from '../store/database.js';
 
 const USAGE = `vigie-collector <command> [options]
 
 Commands:
   serve                 run the collector (REST API, agent channel, dashboard)
   client create         --name <name>
+  client list           every client with its sites
   site create           --client <id|name> --name <name>
   user create           --email <e-mail> --role admin|technician|client [--client <id|name>] [--name <name>] [--password <pw>]
   token create          --site <id> [--uses <n>] [--ttl-hours <h>] [--label <text>]
+  audit verify          recompute the audit log's hash chain: exit 1 and name each entry edited or removed
+  keys list             the provider's command-signing keys (public parts)
+  keys rotate           a new signing key, announced to every agent signed by the old one
   report                --month <YYYY-MM> [--client <id|name>] [--lang fr|en] [--send]   monthly activity reports, with progress
                         (--send mails each client's report once per month, as the schedule does)
 
@@ -170,11 +180,31 @@ async function main(): Promise<number> {
     collector.app.log.info({ url }, 'vigie collector listening');
     const stop = async () => {
       await collector.close();
-      process.exit(0);
+      exitAfterOutput(0);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return -1;
+  }
+  if (cmd === 'audit verify') {
+    // Read only: the store is opened as it is (no migration, no key created).
+    const c = config();
+    const db = new Database({ path: c.dbPath ?? join(c.dataDir, 'vigie.db') });
+    try {
+      const r = verifyAuditChain(db.sqlite, auditHeadPath(c.dataDir));
+      const lines = r.problems.map((p) => `  entry ${p.id ?? '?'}: ${p.problem}`);
+      print(
+        r.ok
+          ? `audit log intact: ${r.entries} entries, hash chain verified`
+          : `AUDIT LOG TAMPERED WITH (${r.problems.length} problem${r.problems.length > 1 ? 's' : ''} in ${r.entries} entries):\n${lines.join('\n')}`,
+        {
+          ...r,
+        },
+      );
+      return r.ok ? 0 : 1;
+    } finally {
+      await db.close();
+    }
   }
   const collector = await createCollector({ ...config(), logLevel: 'warn' });
   try {
@@ -191,6 +221,16 @@ async function main(): Promise<number> {
         if (existing) throw new VigieError('CONFLICT', `Client ${JSON.stringify(name)} exists (id ${existing.id})`);
         const id = await collector.tenants.createClient(name);
         print(`client ${id} created: ${name}`, { id, name });
+        return 0;
+      }
+      case 'client list': {
+        const sites = await collector.tenants.listAllSites();
+        const withSites = (await collector.tenants.listClients()).map((c) => ({
+          id: c.id,
+          name: c.name,
+          sites: sites.filter((s) => s.client_id === c.id).map((s) => ({ id: s.id, name: s.name })),
+        }));
+        print(withSites.map((c) => `${c.id}\t${c.name}\t${c.sites.map((s) => `${s.id} ${s.name}`).join(', ')}`).join('\n'), { clients: withSites });
         return 0;
       }
       case 'site create': {
@@ -223,6 +263,20 @@ async function main(): Promise<number> {
         print(`enrollment token for site ${siteId} (expires ${new Date(t.expiresAt).toISOString()}, ${t.maxUses} uses):\n${t.token}`, { ...t });
         return 0;
       }
+      case 'keys list': {
+        const keys = collector.remote.keys.all();
+        print(keys.map((k) => `${k.keyId} ${k.retiredAt ? `retired ${new Date(k.retiredAt).toISOString()}` : 'current'} ${k.publicKey}`).join('\n'), { keys });
+        return 0;
+      }
+      case 'keys rotate': {
+        const r = await rotateSigningKey(collector.db, collector.remote.keys, { userId: null, name: 'vigie-collector keys rotate' });
+        print(`signing key ${r.previous.keyId} → ${r.next.keyId}; ${r.agents.length} agents will receive the new key, signed by the old one`, {
+          previous: r.previous.keyId,
+          next: r.next.keyId,
+          agents: r.agents.length,
+        });
+        return 0;
+      }
       case 'report': {
         const lang = values.lang;
         if (lang !== undefined && lang !== 'fr' && lang !== 'en') throw new VigieError('VALIDATION', '--lang must be fr or en');
@@ -245,11 +299,11 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code >= 0) exitAfterOutput(code);
   },
   (err: unknown) => {
     if (err instanceof VigieError) console.error(`error ${err.code}: ${err.message}`);
     else console.error(err);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );

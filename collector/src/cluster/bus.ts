@@ -10,7 +10,11 @@ export type ClusterMessage =
   | { type: 'policy-changed'; deviceIds: number[] }
   | { type: 'user-disabled'; userId: number }
   /** Sessions closed (one, or all of a user's): their live sockets close on every process. */
-  | { type: 'sessions-ended'; userId: number; idHash?: string; reason: SessionEndReason };
+  | { type: 'sessions-ended'; userId: number; idHash?: string; reason: SessionEndReason }
+  /** Remote intervention: commands wait for these agents; the signing key changed; grants were re-signed. */
+  | { type: 'commands-queued'; agentIds: string[] }
+  | { type: 'signing-keys-rotated' }
+  | { type: 'grants-changed'; devices: { deviceId: number; agentId: string }[] };
 
 export type SessionEndReason = 'logout' | 'password-changed' | 'role-changed' | 'expired';
 

@@ -17,7 +17,11 @@ export interface NewToken {
 
 /** Enrollment tokens (per site, expiring, limited in uses, revocable) and their exchange for an agent credential. */
 export class EnrollmentService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** The provider's command-signing key, handed to each new agent to pin (remote intervention). */
+    private readonly commandKey?: () => { keyId: string; publicKey: string },
+  ) {}
 
   async createToken(siteId: number, opts: { label?: string; maxUses?: number; ttlMs?: number; createdBy?: number | null } = {}): Promise<NewToken> {
     const token = `vgt_${randomBytes(24).toString('base64url')}`;
@@ -117,7 +121,8 @@ export class EnrollmentService {
       return { deviceId: device.id, tokenId: tok.id };
     });
     await audit(this.db, `enrollment-token:${result.tokenId}`, 'agent.enroll', `device:${result.deviceId}`, { agentId, hostname: req.hostname, ip });
-    return { agentId, secret, deviceId: result.deviceId };
+    const key = this.commandKey?.();
+    return { agentId, secret, deviceId: result.deviceId, ...(key ? { commandKey: { keyId: key.keyId, publicKey: key.publicKey } } : {}) };
   }
 
   async revokeAgentOfDevice(deviceId: number): Promise<string | undefined> {

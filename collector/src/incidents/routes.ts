@@ -5,8 +5,7 @@ import { audit } from '../audit/repository.js';
 import { actorOf, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
 import { listIncidents } from './list.js';
-
-type RuleInput = { name: string; type: string; severity: string; enabled?: boolean; params: Record<string, unknown> };
+import { IncidentsRepository, type RuleInput, type WindowInput } from './repository.js';
 
 /** The parameter each rule type reads (collector/src/rules/engine.ts): a rule whose params are another type's never fires. */
 const PARAMS_OF_TYPE: Record<string, string> = { threshold: 'metric', absence: 'minutes', check: 'minStatus', warranty: 'days' };
@@ -17,6 +16,7 @@ function assertParamsFitType(b: RuleInput): void {
 }
 
 export function registerIncidentRoutes(app: FastifyInstance, db: Database): void {
+  const repo = new IncidentsRepository(db);
   app.get(
     '/api/v1/incidents',
     { schema: { tags: ['incidents'], querystring: IncidentQuery, response: { 200: IncidentList } } },
@@ -29,7 +29,7 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
 
   app.get('/api/v1/rules', { schema: { tags: ['rules'], response: { 200: RuleList } } }, async (req) => {
     requireRole(req, 'admin', 'technician');
-    return { rules: (db.sqlite.prepare('SELECT * FROM rules ORDER BY id').all() as { params: string }[]).map((r) => ({ ...r, params: JSON.parse(r.params) })) };
+    return { rules: await repo.rules() };
   });
 
   app.post(
@@ -39,12 +39,10 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
       assertParamsFitType(b);
-      const r = db.sqlite
-        .prepare('INSERT INTO rules (name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now());
-      await audit(db, actorOf(user), 'rule.create', `rule:${r.lastInsertRowid}`, { name: b.name });
+      const id = await repo.createRule(b);
+      await audit(db, actorOf(user), 'rule.create', `rule:${id}`, { name: b.name });
       reply.code(201);
-      return { id: Number(r.lastInsertRowid) };
+      return { id };
     },
   );
 
@@ -55,10 +53,7 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
       assertParamsFitType(b);
-      const r = db.sqlite
-        .prepare('UPDATE rules SET name = ?, type = ?, severity = ?, enabled = ?, params = ?, updated_at = ? WHERE id = ?')
-        .run(b.name, b.type, b.severity, b.enabled === false ? 0 : 1, JSON.stringify(b.params), Date.now(), req.params.id);
-      if (r.changes === 0) throw new VigieError('NOT_FOUND');
+      await repo.updateRule(req.params.id, b);
       await audit(db, actorOf(user), 'rule.update', `rule:${req.params.id}`, { name: b.name, enabled: b.enabled !== false });
       return { id: req.params.id };
     },
@@ -66,24 +61,20 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
 
   app.get('/api/v1/maintenance-windows', { schema: { tags: ['rules'], response: { 200: WindowList } } }, async (req) => {
     requireRole(req, 'admin', 'technician');
-    return { windows: db.sqlite.prepare('SELECT * FROM maintenance_windows ORDER BY starts_at DESC LIMIT 500').all() };
+    return { windows: await repo.windows() };
   });
 
   app.post(
     '/api/v1/maintenance-windows',
     { schema: { tags: ['rules'], body: WindowBody, response: { 201: Created } } },
-    async (req: FastifyRequest<{ Body: { scope: string; scopeId: number; startsAt: number; endsAt: number; reason: string } }>, reply) => {
+    async (req: FastifyRequest<{ Body: WindowInput }>, reply) => {
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
       if (b.endsAt <= b.startsAt) throw new VigieError('VALIDATION', 'endsAt must be after startsAt');
-      const table = b.scope === 'client' ? 'clients' : b.scope === 'site' ? 'sites' : 'devices';
-      if (!db.sqlite.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(b.scopeId)) throw new VigieError('NOT_FOUND');
-      const r = db.sqlite
-        .prepare('INSERT INTO maintenance_windows (scope, scope_id, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(b.scope, b.scopeId, b.startsAt, b.endsAt, b.reason, user.id, Date.now());
+      const id = await repo.createWindow(b, user.id);
       await audit(db, actorOf(user), 'maintenance.create', `${b.scope}:${b.scopeId}`, { startsAt: b.startsAt, endsAt: b.endsAt });
       reply.code(201);
-      return { id: Number(r.lastInsertRowid) };
+      return { id };
     },
   );
 
@@ -92,7 +83,7 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
     { schema: { tags: ['rules'], params: IdParams, response: { 200: Ok } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireRole(req, 'admin', 'technician');
-      if (db.sqlite.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(req.params.id).changes === 0) throw new VigieError('NOT_FOUND');
+      await repo.deleteWindow(req.params.id);
       await audit(db, actorOf(user), 'maintenance.delete', `maintenance:${req.params.id}`);
       return { ok: true };
     },

@@ -114,6 +114,11 @@ export class AgentChannel {
     return this.conns.has(agentId) || this.online.has(agentId);
   }
 
+  /** Connected to this very process (a message can be sent to it from here). */
+  holds(agentId: string): boolean {
+    return this.conns.has(agentId);
+  }
+
   connectedAgents(): string[] {
     return [...this.conns.keys()];
   }

@@ -22,6 +22,8 @@ export interface CommitEffects {
   devicesSeen: Set<number>;
   /** Devices whose check states changed status (or appeared): the live views' health. */
   healthChanged: Set<number>;
+  /** Signed commands the agents answered (remote intervention), for dashboards and dispatch. */
+  remote?: { live: { type: string; clientId: number | null; data: unknown }[]; queued: string[]; regrant: number[] };
 }
 
 /** Writes a batch of frames atomically; implemented per relational store. */

@@ -4,6 +4,12 @@ import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples } from '../store/metric-store.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import type { CommitEffects, IngestWriter, PendingFrame } from './frame.js';
+
+/** Records what agents answer about signed commands, inside the same transaction (commands domain). */
+export interface RemoteFrameSink {
+  applyFrame(f: PendingFrame, now: number, effect: NonNullable<CommitEffects['remote']>): void;
+}
+
 import { diffInventory } from './inventory-diff.js';
 
 export function inventoryHash(inv: Inventory): string {
@@ -22,6 +28,7 @@ export class SqliteIngestWriter implements IngestWriter {
   constructor(
     private readonly database: Database,
     private readonly metrics: SqliteMetricStore,
+    private readonly remote?: RemoteFrameSink,
   ) {
     this.db = database.sqlite;
     const p = (sql: string) => this.db.prepare(sql);
@@ -147,7 +154,12 @@ export class SqliteIngestWriter implements IngestWriter {
             now,
           );
           break;
+        case 'command-ack':
+        case 'command-output':
+          this.remote?.applyFrame(f, now, remoteEffect(effects));
+          break;
         case 'command-result':
+          this.remote?.applyFrame(f, now, remoteEffect(effects));
           this.s.insertCommandResult!.run(
             f.deviceId,
             m.body.commandId,
@@ -241,6 +253,11 @@ export class SqliteIngestWriter implements IngestWriter {
     );
     return count;
   }
+}
+
+function remoteEffect(effects: CommitEffects): NonNullable<CommitEffects['remote']> {
+  if (!effects.remote) effects.remote = { live: [], queued: [], regrant: [] };
+  return effects.remote;
 }
 
 function json(v: unknown): string | null {

@@ -34,6 +34,8 @@ export interface LiveChannelOptions {
   /** Origins allowed besides the request's own host (the public URL behind a proxy). */
   allowedOrigins?: readonly string[];
   onError?: (err: unknown) => void;
+  /** Whether a signed-in user may listen now (one who must enrol TOTP first may not). */
+  admit?: (user: SessionUser) => boolean;
 }
 
 /**
@@ -82,6 +84,10 @@ export class LiveChannel {
       (s) => {
         if (!s) {
           refuse(401, 'VIGIE_E_UNAUTHENTICATED');
+          return;
+        }
+        if (!(this.opts.admit ?? (() => true))(s.user)) {
+          refuse(403, 'VIGIE_E_TOTP_ENROLMENT_REQUIRED');
           return;
         }
         this.wss.handleUpgrade(req, socket, head, (ws) => {

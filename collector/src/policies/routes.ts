@@ -9,14 +9,15 @@ import { type PolicyOverrides as PolicyOverridesInput, type PolicyScope, type Po
 
 type ScopeReq = FastifyRequest<{ Params: { scope: PolicyScope; id: number } }>;
 
-export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database; policies: PolicyService; channel: AgentChannel }): void {
+export function registerPolicyRoutes(
+  app: FastifyInstance,
+  deps: { db: Database; policies: PolicyService; channel: AgentChannel; beforePush?: (deviceIds: number[]) => Promise<void> },
+): void {
   const { db, policies, channel } = deps;
 
-  const scopeExists = (scope: PolicyScope, id: number): { clientId: number } | undefined => {
-    const table = scope === 'client' ? 'clients' : scope === 'site' ? 'sites' : 'devices';
-    const col = scope === 'client' ? 'id' : 'client_id';
-    const row = db.sqlite.prepare(`SELECT ${col} AS client_id FROM ${table} WHERE id = ?`).get(id) as { client_id: number } | undefined;
-    return row ? { clientId: row.client_id } : undefined;
+  const scopeExists = async (scope: PolicyScope, id: number): Promise<{ clientId: number } | undefined> => {
+    const clientId = await policies.scopeClient(scope, id);
+    return clientId === undefined ? undefined : { clientId };
   };
 
   // Policy editors render each probe's settings from its schema (JSON Schema) and show its defaults.
@@ -45,8 +46,8 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database;
 
   app.get('/api/v1/policies/:scope/:id', { schema: { tags: ['policies'], params: ScopeParams, response: { 200: PolicyAtScope } } }, async (req: ScopeReq) => {
     requireRole(req, 'admin', 'technician');
-    if (!scopeExists(req.params.scope, req.params.id)) throw new VigieError('NOT_FOUND');
-    const p = policies.get(req.params.scope, req.params.id);
+    if (!(await scopeExists(req.params.scope, req.params.id))) throw new VigieError('NOT_FOUND');
+    const p = await policies.get(req.params.scope, req.params.id);
     return { scope: req.params.scope, id: req.params.id, overrides: p?.overrides ?? {}, version: p?.version ?? 0, updatedAt: p?.updatedAt ?? null };
   });
 
@@ -56,11 +57,13 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database;
     async (req: FastifyRequest<{ Params: { scope: PolicyScope; id: number }; Body: PolicyOverridesInput }>) => {
       const user = requireRole(req, 'admin', 'technician');
       const { scope, id } = req.params;
-      if (!scopeExists(scope, id)) throw new VigieError('NOT_FOUND');
+      if (!(await scopeExists(scope, id))) throw new VigieError('NOT_FOUND');
       const version = await policies.put(scope, id, req.body, user.id);
       await audit(db, actorOf(user), 'policy.update', `${scope}:${id}`, { version });
       // Connected agents get their new merged policy now, and apply it without restarting.
-      const devices = policies.devicesInScope(scope, id);
+      const devices = await policies.devicesInScope(scope, id);
+      // Signed grants for the scripts the policy names go first: the probes look for them.
+      await deps.beforePush?.(devices);
       channel.pushPolicy(devices);
       return { scope, id, version, devices: devices.length };
     },
@@ -71,10 +74,10 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Database;
     { schema: { tags: ['policies'], params: IdParams, response: { 200: EffectivePolicy } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireUser(req);
-      const scope = scopeExists('device', req.params.id);
+      const scope = await scopeExists('device', req.params.id);
       if (!scope) throw new VigieError('NOT_FOUND');
       assertClientVisible(user, scope.clientId);
-      const policy = policies.effective(req.params.id);
+      const policy = await policies.effectiveOf(req.params.id);
       return { deviceId: req.params.id, policy: isStaff(user) ? policy : withoutSecrets(policy) };
     },
   );

@@ -23,6 +23,8 @@ export class PolicyService {
   constructor(
     private readonly db: Database,
     private readonly settings: ChannelSettings,
+    /** Remote intervention: a program a policy names must be an approved library script. */
+    private readonly checkScripts: (o: PolicyOverrides) => void = () => {},
   ) {}
 
   validate(o: PolicyOverrides): void {
@@ -32,26 +34,44 @@ export class PolicyService {
       const r = resolveProbeConfig(spec, cfg);
       if (!r.ok) throw new VigieError('VALIDATION', r.error);
     }
+    this.checkScripts(o);
   }
 
-  get(scope: PolicyScope, id: number): { overrides: PolicyOverrides; version: number; updatedAt: number } | undefined {
+  /** The policy set at a scope (synchronous: under the lock, or on the agent channel's path). */
+  private stored(scope: PolicyScope, id: number): { overrides: PolicyOverrides; version: number; updatedAt: number } | undefined {
     const row = this.db.sqlite.prepare('SELECT body, version, updated_at FROM policies WHERE scope = ? AND scope_id = ?').get(scope, id) as
       | { body: string; version: number; updated_at: number }
       | undefined;
     return row ? { overrides: JSON.parse(row.body) as PolicyOverrides, version: row.version, updatedAt: row.updated_at } : undefined;
   }
 
+  async get(scope: PolicyScope, id: number): Promise<{ overrides: PolicyOverrides; version: number; updatedAt: number } | undefined> {
+    return this.db.writeLock(() => this.stored(scope, id));
+  }
+
+  /** The client a client, site or device belongs to; undefined when it does not exist. */
+  async scopeClient(scope: PolicyScope, id: number): Promise<number | undefined> {
+    const table = scope === 'client' ? 'clients' : scope === 'site' ? 'sites' : 'devices';
+    const col = scope === 'client' ? 'id' : 'client_id';
+    return this.db.writeLock(
+      () => (this.db.sqlite.prepare(`SELECT ${col} AS client_id FROM ${table} WHERE id = ?`).get(id) as { client_id: number } | undefined)?.client_id,
+    );
+  }
+
+  /** Stores a scope's overrides; the version read and the one written in one transaction, so two edits at once are two versions. */
   async put(scope: PolicyScope, id: number, overrides: PolicyOverrides, userId: number | null): Promise<number> {
     this.validate(overrides);
     const now = Date.now();
-    const prev = this.get(scope, id);
-    const version = (prev?.version ?? 0) + 1;
-    await this.db.kysely
-      .insertInto('policies')
-      .values({ scope, scope_id: id, body: JSON.stringify(overrides), version, updated_at: now, updated_by: userId })
-      .onConflict((oc) => oc.columns(['scope', 'scope_id']).doUpdateSet({ body: JSON.stringify(overrides), version, updated_at: now, updated_by: userId }))
-      .execute();
-    return version;
+    return this.db.writeTransaction(() => {
+      const version = (this.stored(scope, id)?.version ?? 0) + 1;
+      this.db.sqlite
+        .prepare(
+          `INSERT INTO policies (scope, scope_id, body, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (scope, scope_id) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+        )
+        .run(scope, id, JSON.stringify(overrides), version, now, userId);
+      return version;
+    });
   }
 
   /** What applies where no policy sets anything (the collector's channel settings). */
@@ -65,7 +85,7 @@ export class PolicyService {
     const dev = this.db.sqlite.prepare('SELECT client_id, site_id FROM devices WHERE id = ?').get(deviceId) as
       | { client_id: number; site_id: number }
       | undefined;
-    const layers = dev ? [this.get('client', dev.client_id), this.get('site', dev.site_id), this.get('device', deviceId)] : [];
+    const layers = dev ? [this.stored('client', dev.client_id), this.stored('site', dev.site_id), this.stored('device', deviceId)] : [];
     const out: PolicyBody = defaultPolicy(this.settings);
     out.version = 0;
     const probes: Record<string, Record<string, unknown>> = {};
@@ -96,9 +116,14 @@ export class PolicyService {
     return row?.id ?? undefined;
   }
 
+  /** A device's merged policy, read under the lock (for the REST API). */
+  async effectiveOf(deviceId: number): Promise<PolicyBody> {
+    return this.db.writeLock(() => this.effective(deviceId));
+  }
+
   /** Devices a change at this scope applies to. */
-  devicesInScope(scope: PolicyScope, id: number): number[] {
+  async devicesInScope(scope: PolicyScope, id: number): Promise<number[]> {
     const col = scope === 'client' ? 'client_id' : scope === 'site' ? 'site_id' : 'id';
-    return (this.db.sqlite.prepare(`SELECT id FROM devices WHERE ${col} = ?`).raw(true).all(id) as [number][]).map((r) => r[0]);
+    return this.db.writeLock(() => (this.db.sqlite.prepare(`SELECT id FROM devices WHERE ${col} = ?`).raw(true).all(id) as [number][]).map((r) => r[0]));
   }
 }

@@ -143,6 +143,11 @@ export class ReportArchive {
     );
   }
 
+  /** A client's name, for a report's file name; undefined when there is no such client. */
+  clientName(clientId: number): Promise<string | undefined> {
+    return this.read(() => (this.db.sqlite.prepare('SELECT name FROM clients WHERE id = ?').get(clientId) as { name: string } | undefined)?.name);
+  }
+
   /** Per-client report settings; recipients fall back to the billing contract's. */
   settings(clientId: number): Promise<{ recipients: string[]; ownRecipients: boolean; lang: ReportLang | null }> {
     return this.read(() => {

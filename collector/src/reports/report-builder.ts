@@ -9,6 +9,7 @@ import {
   type InventorySection,
   type MonthlyReport,
   REPORT_DATA_VERSION,
+  type RemoteActionsSection,
   type SiteAvailabilityFigure,
   type SupervisionSection,
   type TicketsSection,
@@ -82,6 +83,7 @@ export class ReportBuilder {
             expensesCents: interventions.reduce((s, i) => s + i.expenses_cents, 0),
           },
         },
+        remoteActions: remoteActions(q.remoteActions(clientId, p.from, p.to)),
         backups: backupFigures(q.checkResults(clientId, 'backup', p.from, p.to), hostnames, p),
         antivirus: compliance(q.checkResults(clientId, 'antivirus', p.from, p.to), hostnames, p, devices.length, 'antivirus'),
         security: compliance(q.checkResults(clientId, 'security', p.from, p.to), hostnames, p, devices.length, 'security'),
@@ -94,6 +96,27 @@ export class ReportBuilder {
 }
 
 type Avail = Awaited<ReturnType<AvailabilityService['monthly']>>;
+
+/** At most a page of rows in the PDF; the portal lists them all. */
+const REMOTE_LIST_MAX = 40;
+
+function remoteActions(rows: ReturnType<ReportQueries['remoteActions']>): RemoteActionsSection {
+  return {
+    total: rows.length,
+    refused: rows.filter((r) => r.state === 'refused').length,
+    rows: rows.slice(0, REMOTE_LIST_MAX).map((r) => ({
+      at: r.created_at,
+      hostname: r.hostname,
+      action: r.action,
+      script: r.script,
+      by: r.by ?? '—',
+      state: r.state,
+      exitCode: r.exit_code,
+      errorCode: r.error_code,
+    })),
+    more: Math.max(0, rows.length - REMOTE_LIST_MAX),
+  };
+}
 
 function supervision(
   q: ReportQueries,

@@ -199,6 +199,14 @@ export interface FlowSource {
 
 export const NO_FLOWS: FlowSource = { summarize: async () => null };
 
+/** Remote actions on the client's machines in the period (issue 16): what, where, by whom, how it ended. */
+export interface RemoteActionsSection {
+  total: number;
+  refused: number;
+  rows: { at: number; hostname: string; action: string; script: string | null; by: string; state: string; exitCode: number | null; errorCode: string | null }[];
+  more: number;
+}
+
 export interface MonthlyReport {
   version: typeof REPORT_DATA_VERSION;
   clientId: number;
@@ -214,6 +222,8 @@ export interface MonthlyReport {
   supervision: SupervisionSection;
   tickets: TicketsSection;
   interventions: InterventionsSection;
+  /** Absent from reports archived before remote intervention existed. */
+  remoteActions?: RemoteActionsSection;
   backups: BackupFigure[];
   antivirus: ComplianceSection;
   security: ComplianceSection;

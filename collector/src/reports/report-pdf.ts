@@ -15,6 +15,7 @@ import {
   drawFlows,
   drawInterventions,
   drawInventory,
+  drawRemoteActions,
   drawSupervision,
   drawTickets,
   drawWarranties,
@@ -61,6 +62,7 @@ export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 
       drawSupervision(pen, report);
       drawTickets(pen, report);
       drawInterventions(pen, report);
+      drawRemoteActions(pen, report);
       drawBackups(pen, report);
       drawAntivirusAndSecurity(pen, report);
       drawInventory(pen, report);

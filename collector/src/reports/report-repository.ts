@@ -207,6 +207,29 @@ export class ReportQueries {
     );
   }
 
+  /** Remote actions on the client's machines created in the period (key rotations left out: they run nothing). */
+  remoteActions(clientId: number, from: number, to: number) {
+    return this.all<{
+      created_at: number;
+      hostname: string;
+      action: string;
+      script: string | null;
+      by: string | null;
+      state: string;
+      exit_code: number | null;
+      error_code: string | null;
+    }>(
+      `SELECT c.created_at, d.hostname, c.action, CASE WHEN s.name IS NULL THEN NULL ELSE s.name || ' v' || v.version END AS script, u.name AS by,
+         c.state, c.exit_code, c.error_code
+       FROM commands c JOIN devices d ON d.id = c.device_id LEFT JOIN users u ON u.id = c.issued_by
+       LEFT JOIN script_versions v ON v.id = c.script_version_id LEFT JOIN scripts s ON s.id = v.script_id
+       WHERE c.client_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.action != 'key-rotate' ORDER BY c.created_at, c.rowid`,
+      clientId,
+      from,
+      to,
+    );
+  }
+
   checkResults(clientId: number, check: string, from: number, to: number): CheckRow[] {
     return this.all<{ device_id: number; target: string; status: string; code: string; message: string; values: string | null; observed_at: number }>(
       `SELECT r.device_id, r.target, r.status, r.code, r.message, r."values", r.observed_at FROM check_results r JOIN devices d ON d.id = r.device_id

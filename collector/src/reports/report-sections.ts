@@ -161,6 +161,36 @@ export function drawInterventions(pen: Pen, r: MonthlyReport): void {
   pen.gap();
 }
 
+export function drawRemoteActions(pen: Pen, r: MonthlyReport): void {
+  const { m, f } = pen;
+  const ra = r.remoteActions;
+  if (!ra) return;
+  pen.heading(m.remoteTitle);
+  if (ra.total === 0) {
+    pen.none(m.noRemote);
+    return;
+  }
+  pen.text(m.remoteLine(ra.total, ra.refused));
+  pen.table(
+    [
+      { label: m.remoteColumns[0]!, share: 0.18 },
+      { label: m.remoteColumns[1]!, share: 0.18 },
+      { label: m.remoteColumns[2]!, share: 0.28 },
+      { label: m.remoteColumns[3]!, share: 0.16 },
+      { label: m.remoteColumns[4]!, share: 0.2 },
+    ],
+    ra.rows.map((x) => [
+      f.dateTime(x.at),
+      x.hostname,
+      x.script ? `${m.remoteAction.script ?? 'Script'} ${x.script}` : (m.remoteAction[x.action] ?? x.action),
+      x.by,
+      `${m.remoteState[x.state] ?? x.state}${x.exitCode !== null && x.state !== 'succeeded' ? ` (${x.exitCode})` : ''}`,
+    ]),
+  );
+  if (ra.more > 0) pen.text(m.andMore(ra.more), S.small);
+  pen.gap();
+}
+
 export function drawBackups(pen: Pen, r: MonthlyReport): void {
   const { m, f } = pen;
   pen.heading(m.sections.backups);

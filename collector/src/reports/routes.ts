@@ -120,7 +120,7 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
       const user = staff(req);
       const { month, clientId, send, lang } = req.body;
       if (monthPeriod(month).from > Date.now()) throw refusal('VALIDATION', 'month_not_started', `Month ${month} has not started yet`, { month }, '/month');
-      if (clientId !== undefined && !db.sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId)) throw new VigieError('NOT_FOUND', 'No such client');
+      if (clientId !== undefined && (await archive.clientName(clientId)) === undefined) throw new VigieError('NOT_FOUND', 'No such client');
       const id = (await jobs.create({
         kind: 'manual',
         month,
@@ -154,8 +154,8 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { lang?: ReportLang } }>, reply) => {
       const r = await visibleReport(requireUser(req), req.params.id);
       const pdf = await runner.pdf(r.id, req.query.lang);
-      const client = db.sqlite.prepare('SELECT name FROM clients WHERE id = ?').get(r.client_id) as { name: string } | undefined;
-      const name = reportFilename({ clientName: client?.name ?? String(r.client_id), month: r.month }, req.query.lang ?? r.lang);
+      const clientName = await archive.clientName(r.client_id);
+      const name = reportFilename({ clientName: clientName ?? String(r.client_id), month: r.month }, req.query.lang ?? r.lang);
       reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`);
       return pdf;
     },
@@ -198,7 +198,7 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
     { schema: { tags, params: IdParams, response: { 200: ReportSettings } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       assertClientVisible(requireUser(req), req.params.id);
-      if (!db.sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(req.params.id)) throw new VigieError('NOT_FOUND');
+      if ((await archive.clientName(req.params.id)) === undefined) throw new VigieError('NOT_FOUND');
       const s = await archive.settings(req.params.id);
       return { clientId: req.params.id, ...s, lang: s.lang ?? reports.settings.defaultLang };
     },

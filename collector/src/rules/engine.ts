@@ -3,7 +3,7 @@ import type { IncidentService } from '../incidents/service.js';
 import type { Database } from '../store/database.js';
 import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { DEFAULT_RULES } from './defaults.js';
-import { initialState, type RuleState, step, type ThresholdParams, thresholdBreached } from './evaluate.js';
+import { initialState, type RuleState, step, type ThresholdParams, type Transition, thresholdBreached } from './evaluate.js';
 
 interface Rule {
   id: number;
@@ -39,14 +39,28 @@ export interface EngineOptions {
   siteOutageMinAgents: number;
   siteOutageMinShare: number;
   isConnected: (agentId: string) => boolean;
+  /** Where failed evaluations and incident writes are reported. */
+  log: { error(details: Record<string, unknown>, message: string): void };
+}
+
+/** Counters for `/metrics`. */
+export interface RuleEngineStats {
+  evaluations: number;
+  /** Rounds that could not run at all (the store could not be read). */
+  evaluationFailures: number;
+  /** Incident writes (open, recovery, flapping) that failed; each is retried at the next evaluation. */
+  incidentWriteFailures: number;
 }
 
 /**
  * Evaluates the rules over what the collector knows now (newest samples, check states, agents'
  * last contact), keeps each (rule, device, target)'s state, and turns transitions into incidents.
+ * A state changes only once the incident write it stands for has committed: a write that fails is
+ * logged, counted, and attempted again at the next evaluation (the state still says it is due).
  */
 export class RuleEngine {
   private readonly states = new Map<string, RuleState>();
+  readonly stats: RuleEngineStats = { evaluations: 0, evaluationFailures: 0, incidentWriteFailures: 0 };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -58,15 +72,20 @@ export class RuleEngine {
   ) {}
 
   /** Creates the default rules that do not exist yet (by key), enabled. */
-  ensureDefaults(): void {
-    const ins = this.db.sqlite.prepare('INSERT OR IGNORE INTO rules (key, name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)');
-    for (const r of DEFAULT_RULES) ins.run(r.key, r.name, r.type, r.severity, JSON.stringify(r.params), Date.now());
+  async ensureDefaults(): Promise<void> {
+    await this.db.writeTransaction(() => {
+      const ins = this.db.sqlite.prepare('INSERT OR IGNORE INTO rules (key, name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)');
+      for (const r of DEFAULT_RULES) ins.run(r.key, r.name, r.type, r.severity, JSON.stringify(r.params), Date.now());
+    });
   }
 
   start(everyMs: number): void {
     this.timer = setInterval(() => {
       this.running ??= this.evaluate(Date.now())
-        .catch(() => {})
+        .catch((err: unknown) => {
+          this.stats.evaluationFailures++;
+          this.opts.log.error({ err }, 'rules evaluation failed; next round in the next interval');
+        })
         .finally(() => {
           this.running = undefined;
         });
@@ -88,12 +107,15 @@ export class RuleEngine {
     }));
   }
 
-  private inMaintenance(d: DeviceRow, now: number): boolean {
-    return !!this.db.sqlite
-      .prepare(
-        `SELECT 1 FROM maintenance_windows WHERE starts_at <= ? AND ends_at > ? AND ((scope = 'device' AND scope_id = ?) OR (scope = 'site' AND scope_id = ?) OR (scope = 'client' AND scope_id = ?)) LIMIT 1`,
-      )
-      .get(now, now, d.id, d.site_id, d.client_id);
+  private inMaintenance(d: DeviceRow, now: number): Promise<boolean> {
+    return this.db.writeLock(
+      () =>
+        !!this.db.sqlite
+          .prepare(
+            `SELECT 1 FROM maintenance_windows WHERE starts_at <= ? AND ends_at > ? AND ((scope = 'device' AND scope_id = ?) OR (scope = 'site' AND scope_id = ?) OR (scope = 'client' AND scope_id = ?)) LIMIT 1`,
+          )
+          .get(now, now, d.id, d.site_id, d.client_id),
+    );
   }
 
   private observe(now: number): Observation[] {
@@ -220,45 +242,49 @@ export class RuleEngine {
     return out;
   }
 
-  /** One evaluation round at `now`. */
+  /**
+   * One evaluation round at `now`. Throws only when the store cannot be read at all; a failed
+   * incident write is logged and counted and its state left as it was, to be retried next round.
+   */
   async evaluate(now: number): Promise<void> {
-    const obs = this.observe(now);
+    this.stats.evaluations++;
+    // Read under the write lock: never in the middle of another request's transaction.
+    const obs = await this.db.writeLock(() => this.observe(now));
     // A site losing many agents at once (its Internet link): one site incident, not one per machine.
     const outageSites = this.siteOutages(obs);
     for (const o of obs) {
       const key = stateKey(o.rule.id, o.device.id, o.target);
       const forMs = o.rule.type === 'threshold' ? Number(o.rule.params.forSec ?? 0) * 1000 : 0;
       const { state, transition } = step(this.states.get(key) ?? initialState(), o.condition, now, forMs);
-      this.states.set(key, state);
-      if (!transition) continue;
       const fingerprint = `${o.device.client_id}:${o.device.id}:${o.rule.id}:${o.target}`;
-      if (transition === 'open') {
-        const siteWide = o.rule.type === 'absence' && outageSites.has(o.device.site_id);
-        const suppressed = this.inMaintenance(o.device, now) ? 'maintenance' : siteWide ? 'site-outage' : undefined;
-        await this.incidents.opened(
-          {
-            fingerprint,
-            clientId: o.device.client_id,
-            siteId: o.device.site_id,
-            deviceId: o.device.id > 0 ? o.device.id : null,
-            ruleId: o.rule.id,
-            target: o.target,
-            severity: o.rule.severity,
-            message: o.message,
-          },
-          now,
-          suppressed,
-        );
-      } else if (transition === 'close') await this.incidents.recovered(fingerprint, o.message, now);
-      else await this.incidents.flapping(fingerprint, now, transition === 'flapping');
+      await this.advance(key, state, transition, fingerprint, async () => {
+        if (transition === 'open') {
+          const siteWide = o.rule.type === 'absence' && outageSites.has(o.device.site_id);
+          const suppressed = (await this.inMaintenance(o.device, now)) ? 'maintenance' : siteWide ? 'site-outage' : undefined;
+          await this.incidents.opened(
+            {
+              fingerprint,
+              clientId: o.device.client_id,
+              siteId: o.device.site_id,
+              deviceId: o.device.id > 0 ? o.device.id : null,
+              ruleId: o.rule.id,
+              target: o.target,
+              severity: o.rule.severity,
+              message: o.message,
+            },
+            now,
+            suppressed,
+          );
+        } else if (transition === 'close') await this.incidents.recovered(fingerprint, o.message, now);
+        else await this.incidents.flapping(fingerprint, now, transition === 'flapping');
+      });
     }
     for (const [siteId, info] of outageSites) {
       const fingerprint = `${info.clientId}:site-${siteId}:${info.ruleId}:site`;
       const key = `site|${siteId}|${info.ruleId}`;
       const { state, transition } = step(this.states.get(key) ?? initialState(), true, now, 0);
-      this.states.set(key, state);
-      if (transition === 'open') {
-        await this.incidents.opened(
+      await this.advance(key, state, transition === 'open' ? transition : null, fingerprint, () =>
+        this.incidents.opened(
           {
             fingerprint,
             clientId: info.clientId,
@@ -270,20 +296,47 @@ export class RuleEngine {
             message: `Site injoignable : ${info.down} agents sur ${info.total} ne répondent plus (lien Internet ?)`,
           },
           now,
-        );
-      }
+        ),
+      );
     }
-    for (const [key, state] of this.states) {
-      if (!key.startsWith('site|') || !state.firing) continue;
+    for (const [key, current] of this.states) {
+      if (!key.startsWith('site|') || !current.firing) continue;
       const [, siteId, ruleId] = key.split('|');
       if (outageSites.has(Number(siteId))) continue;
-      const { state: s, transition } = step(state, false, now, 0);
-      this.states.set(key, s);
-      const clientId = (this.db.sqlite.prepare('SELECT client_id FROM sites WHERE id = ?').get(Number(siteId)) as { client_id: number } | undefined)?.client_id;
-      if (transition === 'close' && clientId !== undefined)
-        await this.incidents.recovered(`${clientId}:site-${siteId}:${ruleId}:site`, 'les agents du site répondent de nouveau', now);
+      const { state, transition } = step(current, false, now, 0);
+      const clientId = await this.db.writeLock(
+        () => (this.db.sqlite.prepare('SELECT client_id FROM sites WHERE id = ?').get(Number(siteId)) as { client_id: number } | undefined)?.client_id,
+      );
+      const fingerprint = `${clientId}:site-${siteId}:${ruleId}:site`;
+      await this.advance(key, state, transition === 'close' && clientId !== undefined ? transition : null, fingerprint, () =>
+        this.incidents.recovered(fingerprint, 'les agents du site répondent de nouveau', now),
+      );
     }
-    await this.incidents.settle(now);
+    try {
+      await this.incidents.settle(now);
+    } catch (err) {
+      this.stats.incidentWriteFailures++;
+      this.opts.log.error({ err }, 'resolving the incidents past their quiet period failed; retried at the next evaluation');
+    }
+  }
+
+  /**
+   * Keeps `state` for `key` once `write` (the transition's incident write) has committed, or at once
+   * when there is nothing to write. A failed write leaves the previous state: the same transition
+   * comes again at the next evaluation.
+   */
+  private async advance(key: string, state: RuleState, transition: Transition, fingerprint: string, write: () => Promise<void>): Promise<void> {
+    if (transition === null) {
+      this.states.set(key, state);
+      return;
+    }
+    try {
+      await write();
+      this.states.set(key, state);
+    } catch (err) {
+      this.stats.incidentWriteFailures++;
+      this.opts.log.error({ err, fingerprint, transition }, 'incident not written; retried at the next evaluation');
+    }
   }
 
   private siteOutages(obs: Observation[]): Map<number, { clientId: number; ruleId: number; down: number; total: number }> {

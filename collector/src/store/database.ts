@@ -22,6 +22,7 @@ import * as m007 from './migrations/007-site-role.js';
 import * as m008 from './migrations/008-device-search.js';
 import * as m009facturx from './migrations/009-facturx.js';
 import * as m009logins from './migrations/009-login-limits.js';
+import * as m010remote from './migrations/010-remote.js';
 import * as mUxAgentless from './migrations/ux-agentless-watcher.js';
 import * as mUxContract from './migrations/ux-contract-data.js';
 import * as mUxFlowPeaks from './migrations/ux-flow-peaks.js';
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '008-device-search': m008,
   '009-facturx': m009facturx,
   '009-login-limits': m009logins,
+  '010-remote': m010remote,
   'ux-agentless-watcher': mUxAgentless,
   'ux-contract-data': mUxContract,
   'ux-flow-peaks': mUxFlowPeaks,

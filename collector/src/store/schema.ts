@@ -142,6 +142,11 @@ export interface AuditLogTable {
   action: string;
   target: string;
   details: string | null;
+  client_id: number | null;
+  device_id: number | null;
+  result: string | null;
+  prev_hash: string;
+  hash: string;
 }
 export interface SeriesTable {
   id: Generated<number>;

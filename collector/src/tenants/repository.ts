@@ -31,6 +31,10 @@ export class TenantsRepository {
     return this.db.kysely.selectFrom('sites').select(['id', 'client_id', 'name', 'created_at']).where('client_id', '=', clientId).orderBy('name').execute();
   }
 
+  async listAllSites() {
+    return this.db.kysely.selectFrom('sites').select(['id', 'client_id', 'name']).orderBy('name').execute();
+  }
+
   async getSite(id: number) {
     return this.db.kysely.selectFrom('sites').select(['id', 'client_id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst();
   }

@@ -9,10 +9,10 @@ import {
   slaDeadline,
   VigieError,
 } from '@vigie/shared';
-import { type Selectable, sql, type Updateable } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
-import type { TicketStatus, TicketsTable } from '../store/schema.js';
+import type { DB, TicketStatus, TicketsTable } from '../store/schema.js';
 import { canMove, isReopening, slaState, startsIntervention } from './lifecycle.js';
 import { linkedTickets, linkTickets, openMonitoringTickets } from './links.js';
 
@@ -75,10 +75,20 @@ export class TicketService {
   }
 
   async create(input: NewTicket, actor: Actor, now = Date.now()): Promise<number> {
+    const { ticketId, change } = await this.db.kysely.transaction().execute((trx) => this.createIn(trx, input, actor, now));
+    this.changed(change);
+    return ticketId;
+  }
+
+  /**
+   * `create` inside the caller's transaction (an incident and its ticket are written together); the
+   * caller announces the change once its transaction committed.
+   */
+  async createIn(trx: Kysely<DB>, input: NewTicket, actor: Actor, now: number): Promise<{ ticketId: number; change: TicketChange }> {
     const user = 'user' in actor ? actor.user : undefined;
     const clientId = user && user.role === 'client' ? user.clientId! : input.clientId;
     if (!clientId) throw refusal('VALIDATION', 'client_required', 'clientId is required', {}, '/clientId');
-    const client = await this.db.kysely.selectFrom('clients').select(['id', 'publish_monitoring_tickets']).where('id', '=', clientId).executeTakeFirst();
+    const client = await trx.selectFrom('clients').select(['id', 'publish_monitoring_tickets']).where('id', '=', clientId).executeTakeFirst();
     if (!client) throw refusal('NOT_FOUND', 'client_not_found', 'No such client', {}, '/clientId');
     // A client files from its portal; staff record phone calls and forwarded mails with their reception time.
     const via = 'user' in actor ? actor.via : undefined;
@@ -110,118 +120,116 @@ export class TicketService {
       );
     const deviceIds = [...new Set(input.deviceIds ?? [])];
     if (deviceIds.length > 0) {
-      const found = await this.db.kysely.selectFrom('devices').select('id').where('id', 'in', deviceIds).where('client_id', '=', clientId).execute();
+      const found = await trx.selectFrom('devices').select('id').where('id', 'in', deviceIds).where('client_id', '=', clientId).execute();
       if (found.length !== deviceIds.length) throw refusal('NOT_FOUND', 'device_not_of_client', 'A device is not one of this client\u2019s', {}, '/deviceIds');
     }
     // Monitoring tickets are the provider's until published, unless the client asked to see them all.
     const clientVisible = channel !== 'monitoring' || client.publish_monitoring_tickets === 1 ? 1 : 0;
     const slaStart = slaClockStart(receivedAt);
     const deadline = slaDeadline(receivedAt, kind, mode);
-    const ticketId = await this.db.kysely.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('tickets')
-        .values({
-          client_id: clientId,
-          title: input.title,
-          description: input.description,
-          channel,
-          kind,
-          mode,
-          priority: input.priority ?? (kind === 'urgent' ? 'high' : 'normal'),
-          status: 'new',
-          assignee_id: null,
-          received_at: receivedAt,
-          sla_start_at: slaStart,
-          sla_deadline_at: deadline,
-          planned_date: input.plannedDate ?? null,
-          intervention_started_at: null,
-          resolved_at: null,
-          closed_at: null,
-          fingerprint: null,
-          client_visible: clientVisible,
-          created_by: user?.id ?? null,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      if (deviceIds.length > 0)
-        await trx
-          .insertInto('ticket_devices')
-          .values(deviceIds.map((d) => ({ ticket_id: row.id, device_id: d })))
-          .execute();
+    const row = await trx
+      .insertInto('tickets')
+      .values({
+        client_id: clientId,
+        title: input.title,
+        description: input.description,
+        channel,
+        kind,
+        mode,
+        priority: input.priority ?? (kind === 'urgent' ? 'high' : 'normal'),
+        status: 'new',
+        assignee_id: null,
+        received_at: receivedAt,
+        sla_start_at: slaStart,
+        sla_deadline_at: deadline,
+        planned_date: input.plannedDate ?? null,
+        intervention_started_at: null,
+        resolved_at: null,
+        closed_at: null,
+        fingerprint: null,
+        client_visible: clientVisible,
+        created_by: user?.id ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (deviceIds.length > 0)
       await trx
-        .insertInto('ticket_events')
-        .values({
-          ticket_id: row.id,
-          at: now,
-          ...authorOf(actor),
-          type: 'created',
-          body: JSON.stringify({ channel, kind, mode, receivedAt, slaStartAt: slaStart, slaDeadlineAt: deadline, receivedOn: parisDate(receivedAt) }),
-        })
+        .insertInto('ticket_devices')
+        .values(deviceIds.map((d) => ({ ticket_id: row.id, device_id: d })))
         .execute();
-      // A person's request about a device whose problem monitoring already caught: the two tickets are linked.
-      if (channel !== 'monitoring')
-        for (const other of await openMonitoringTickets(trx, clientId, deviceIds))
-          if (await linkTickets(trx, row.id, other, user?.id ?? null, now))
-            await trx
-              .insertInto('ticket_events')
-              .values({ ticket_id: other, at: now, ...authorOf(actor), type: 'linked', body: JSON.stringify({ ticketId: row.id }) })
-              .execute();
-      return row.id;
-    });
-    this.changed({ ticketId, clientId, type: 'created', actor: authorOf(actor).author });
-    return ticketId;
+    await trx
+      .insertInto('ticket_events')
+      .values({
+        ticket_id: row.id,
+        at: now,
+        ...authorOf(actor),
+        type: 'created',
+        body: JSON.stringify({ channel, kind, mode, receivedAt, slaStartAt: slaStart, slaDeadlineAt: deadline, receivedOn: parisDate(receivedAt) }),
+      })
+      .execute();
+    // A person's request about a device whose problem monitoring already caught: the two tickets are linked.
+    if (channel !== 'monitoring')
+      for (const other of await openMonitoringTickets(trx, clientId, deviceIds))
+        if (await linkTickets(trx, row.id, other, user?.id ?? null, now))
+          await trx
+            .insertInto('ticket_events')
+            .values({ ticket_id: other, at: now, ...authorOf(actor), type: 'linked', body: JSON.stringify({ ticketId: row.id }) })
+            .execute();
+    return { ticketId: row.id, change: { ticketId: row.id, clientId, type: 'created', actor: authorOf(actor).author } };
   }
 
   async addEvent(ticketId: number, ev: TicketEventInput, actor: Actor, now = Date.now()): Promise<void> {
+    const change = await this.db.kysely.transaction().execute((trx) => this.addEventIn(trx, ticketId, ev, actor, now));
+    this.changed(change);
+  }
+
+  /** `addEvent` inside the caller's transaction; the caller announces the change once committed. */
+  async addEventIn(trx: Kysely<DB>, ticketId: number, ev: TicketEventInput, actor: Actor, now: number): Promise<TicketChange> {
     const user = 'user' in actor ? actor.user : undefined;
     if (user?.role === 'client' && ev.type !== 'comment') throw refusal('FORBIDDEN', 'client_only_comments', 'A client may only comment');
-    const clientId = await this.db.kysely.transaction().execute(async (trx) => {
-      const t = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
-      if (!t) throw new VigieError('NOT_FOUND');
-      const update: Updateable<TicketsTable> = { updated_at: now };
-      let body: Record<string, unknown>;
-      switch (ev.type) {
-        case 'comment':
-          body = { text: ev.text };
-          break;
-        case 'status': {
-          if (!canMove(t.status, ev.status))
-            throw refusal('CONFLICT', 'status_move', `A ticket cannot go from ${t.status} to ${ev.status}`, { from: t.status, to: ev.status }, '/status');
-          update.status = ev.status;
-          if (startsIntervention(ev.status) && t.intervention_started_at === null) update.intervention_started_at = now;
-          if (ev.status === 'resolved') update.resolved_at = now;
-          if (ev.status === 'closed') update.closed_at = now;
-          if (isReopening(t.status, ev.status)) {
-            update.resolved_at = null;
-            update.closed_at = null;
-          }
-          body = { from: t.status, to: ev.status, reopened: isReopening(t.status, ev.status), ...(ev.note ? { note: ev.note } : {}) };
-          break;
+    const t = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
+    if (!t) throw new VigieError('NOT_FOUND');
+    const update: Updateable<TicketsTable> = { updated_at: now };
+    let body: Record<string, unknown>;
+    switch (ev.type) {
+      case 'comment':
+        body = { text: ev.text };
+        break;
+      case 'status': {
+        if (!canMove(t.status, ev.status))
+          throw refusal('CONFLICT', 'status_move', `A ticket cannot go from ${t.status} to ${ev.status}`, { from: t.status, to: ev.status }, '/status');
+        update.status = ev.status;
+        if (startsIntervention(ev.status) && t.intervention_started_at === null) update.intervention_started_at = now;
+        if (ev.status === 'resolved') update.resolved_at = now;
+        if (ev.status === 'closed') update.closed_at = now;
+        if (isReopening(t.status, ev.status)) {
+          update.resolved_at = null;
+          update.closed_at = null;
         }
-        case 'assign': {
-          if (ev.assigneeId !== null) {
-            const a = await trx.selectFrom('users').select(['id', 'role']).where('id', '=', ev.assigneeId).executeTakeFirst();
-            if (!a || a.role === 'client')
-              throw refusal('VALIDATION', 'assignee_not_staff', 'The assignee must be a technician or an admin', {}, '/assigneeId');
-          }
-          update.assignee_id = ev.assigneeId;
-          body = { from: t.assignee_id, to: ev.assigneeId };
-          break;
-        }
-        case 'time':
-          body = { minutes: ev.minutes, ...(ev.note ? { note: ev.note } : {}) };
-          break;
+        body = { from: t.status, to: ev.status, reopened: isReopening(t.status, ev.status), ...(ev.note ? { note: ev.note } : {}) };
+        break;
       }
-      await trx.updateTable('tickets').set(update).where('id', '=', ticketId).execute();
-      await trx
-        .insertInto('ticket_events')
-        .values({ ticket_id: ticketId, at: now, ...authorOf(actor), type: ev.type, body: JSON.stringify(body) })
-        .execute();
-      return t.client_id;
-    });
-    this.changed({ ticketId, clientId, type: ev.type, actor: authorOf(actor).author });
+      case 'assign': {
+        if (ev.assigneeId !== null) {
+          const a = await trx.selectFrom('users').select(['id', 'role']).where('id', '=', ev.assigneeId).executeTakeFirst();
+          if (!a || a.role === 'client') throw refusal('VALIDATION', 'assignee_not_staff', 'The assignee must be a technician or an admin', {}, '/assigneeId');
+        }
+        update.assignee_id = ev.assigneeId;
+        body = { from: t.assignee_id, to: ev.assigneeId };
+        break;
+      }
+      case 'time':
+        body = { minutes: ev.minutes, ...(ev.note ? { note: ev.note } : {}) };
+        break;
+    }
+    await trx.updateTable('tickets').set(update).where('id', '=', ticketId).execute();
+    await trx
+      .insertInto('ticket_events')
+      .values({ ticket_id: ticketId, at: now, ...authorOf(actor), type: ev.type, body: JSON.stringify(body) })
+      .execute();
+    return { ticketId, clientId: t.client_id, type: ev.type, actor: authorOf(actor).author };
   }
 
   async get(ticketId: number, now = Date.now()) {

@@ -16,11 +16,14 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/billing', 'nav.billing'],
   ['/policies', 'nav.policies'],
   ['/rules', 'nav.rules'],
+  ['/scripts', 'nav.scripts'],
+  ['/commands', 'nav.commands'],
   ['/enrollment', 'nav.enrollment'],
 ];
 const ADMIN_NAV: [string, MessageKey][] = [
   ['/clients', 'nav.clients'],
   ['/users', 'nav.users'],
+  ['/security', 'nav.security'],
 ];
 const PORTAL_NAV: [string, MessageKey][] = [
   ['/', 'nav.tickets'],
@@ -31,6 +34,7 @@ const PORTAL_NAV: [string, MessageKey][] = [
   ['/finance', 'nav.finance'],
   ['/reports', 'nav.reports'],
   ['/stats', 'nav.stats'],
+  ['/remote-actions', 'nav.remoteActions'],
 ];
 
 export function LangSwitch() {

@@ -1,5 +1,7 @@
 import { enErrors } from './en-errors.js';
 import { enUx } from './en-ux.js';
+import { enRemote } from './en-remote.js';
+
 import type { MessageKey } from './fr.js';
 
 export const en: Record<MessageKey, string> = {
@@ -384,6 +386,8 @@ export const en: Record<MessageKey, string> = {
   'device.watchedBy': 'A device without an agent, watched by its site’s agent:',
   'device.networkPage': 'see the site’s network page',
   'network.title': 'Site networks',
+  'network.location': 'Location:',
+  'network.contact': 'Contact:',
   'network.intro': 'Devices without an agent (routers, switches, printers, UPS) watched by the site’s agent, and the site’s network flows.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Network — {site}',
@@ -879,4 +883,5 @@ export const en: Record<MessageKey, string> = {
   'pickups.create': 'Record the pickup',
   ...enErrors,
   ...enUx,
+  ...enRemote,
 };

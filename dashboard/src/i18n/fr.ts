@@ -1,5 +1,6 @@
 import { frErrors } from './fr-errors.js';
 import { frUx } from './fr-ux.js';
+import { frRemote } from './fr-remote.js';
 
 // French is the reference catalogue: every key exists here first, and en.ts must have the same keys.
 export const fr = {
@@ -385,6 +386,8 @@ export const fr = {
   'device.watchedBy': 'Équipement sans agent, surveillé par l’agent de son site :',
   'device.networkPage': 'voir la page réseau du site',
   'network.title': 'Réseau des sites',
+  'network.location': 'Emplacement\u00a0:',
+  'network.contact': 'Contact\u00a0:',
   'network.intro': 'Les équipements sans agent (routeurs, commutateurs, imprimantes, onduleurs) surveillés par l’agent du site, et les flux réseau du site.',
   'network.sites': 'Sites',
   'network.siteTitle': 'Réseau — {site}',
@@ -881,6 +884,7 @@ export const fr = {
   'pickups.create': 'Enregistrer l’enlèvement',
   ...frErrors,
   ...frUx,
+  ...frRemote,
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -12,14 +12,23 @@ export function LoginPage({ expired, onLogin }: { expired: boolean; onLogin: (us
   const [error, setError] = useState<string | null>(expired ? t('login.expired') : null);
   const [busy, setBusy] = useState(false);
   const [forgotten, setForgotten] = useState(false);
+  // Second step for staff with TOTP: the app's code, or one of the recovery codes.
+  const [second, setSecond] = useState<'totp' | 'recovery' | null>(null);
+  const [code, setCode] = useState('');
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     try {
-      const r = await api<SignedIn>('/api/v1/auth/login', { body: { email, password } });
+      const factor = second === 'totp' ? { totp: code.trim() } : second === 'recovery' ? { recoveryCode: code.trim() } : {};
+      const r = await api<SignedIn>('/api/v1/auth/login', { body: { email, password, ...factor } });
       onLogin(r.user, r.csrfToken);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 429 ? t('login.rateLimited') : t('login.failed'));
+      const code = err instanceof ApiError ? err.code : undefined;
+      if (code === 'VIGIE_E_TOTP_REQUIRED') {
+        setSecond('totp');
+        setError(null);
+      } else if (code === 'VIGIE_E_TOTP_INVALID') setError(t('login.totpInvalid'));
+      else setError(err instanceof ApiError && err.status === 429 ? t('login.rateLimited') : t('login.failed'));
       setBusy(false);
     }
   };
@@ -67,6 +76,32 @@ export function LoginPage({ expired, onLogin }: { expired: boolean; onLogin: (us
             onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
           />
         </label>
+        {second && (
+          <>
+            <p class="muted">{second === 'totp' ? t('login.totpAsk') : ''}</p>
+            <label>
+              {second === 'totp' ? t('login.totp') : t('login.recovery')}
+              <input
+                name="second-factor"
+                required
+                autoComplete="one-time-code"
+                inputMode={second === 'totp' ? 'numeric' : 'text'}
+                value={code}
+                onInput={(e) => setCode((e.currentTarget as HTMLInputElement).value)}
+              />
+            </label>
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                setSecond(second === 'totp' ? 'recovery' : 'totp');
+                setCode('');
+              }}
+            >
+              {second === 'totp' ? t('login.useRecovery') : t('login.useTotp')}
+            </button>
+          </>
+        )}
         {error && (
           <p class="error" role="alert">
             {error}

@@ -6,6 +6,7 @@
 # The enrollment token is read from /etc/vigie-agent/enroll.env (VIGIE_URL=…,
 # VIGIE_ENROLL_TOKEN=…, mode 0600; downloadable from the dashboard) or from the environment,
 # never from the command line. Other settings, from the environment:
+#   VIGIE_REMOTE        the local ceiling of remote intervention: off | actions (default) | scripts
 #   VIGIE_DOWNLOAD_URL  where to fetch the executable (default $VIGIE_URL/downloads/vigie-agent-linux-<arch>)
 #   VIGIE_SHA256        expected SHA-256 of the executable
 #   VIGIE_PREFIX        install under another root (images, tests); nothing is started then
@@ -96,6 +97,49 @@ UNIT
   chmod 0644 "$P$UNIT_FILE"
 }
 
+CEILING_FILE=/etc/vigie-agent-remote.conf
+POLKIT_RULE=/etc/polkit-1/rules.d/50-vigie-agent.rules
+
+# The local ceiling of remote intervention (off | actions | scripts, default actions): what this
+# machine lets the provider do, whatever its collector says. Root's file, 0644; VIGIE_REMOTE (in
+# enroll.env or the environment) sets it, and an existing file is kept when VIGIE_REMOTE is not given.
+write_ceiling() {
+  remote="${VIGIE_REMOTE:-}"
+  if [ -z "$remote" ] && [ -f "$ENROLL_ENV" ]; then
+    remote=$(sed -n 's/^VIGIE_REMOTE=["'\'']\{0,1\}\([a-z]*\)["'\'']\{0,1\}$/\1/p' "$ENROLL_ENV" | tail -n 1)
+  fi
+  case "$remote" in
+    off|actions|scripts|'') ;;
+    *) echo "vigie-agent: VIGIE_REMOTE must be off, actions or scripts (got \"$remote\"); keeping the ceiling as it is" >&2; remote='' ;;
+  esac
+  if [ -n "$remote" ] || [ ! -f "$P$CEILING_FILE" ]; then
+    umask 022
+    printf '# Vigie agent: what the provider may do on this machine (off | actions | scripts).\n# Only root can change it; the agent reads it before every remote command.\nremote: %s\n' "${remote:-actions}" > "$P$CEILING_FILE.tmp"
+    chown 0:0 "$P$CEILING_FILE.tmp" 2>/dev/null || true
+    chmod 0644 "$P$CEILING_FILE.tmp"
+    mv "$P$CEILING_FILE.tmp" "$P$CEILING_FILE"
+  fi
+  # The service account may reboot and restart services (polkit) only when the ceiling allows actions.
+  level=$(sed -n 's/^remote:[[:space:]]*\([a-z]*\)$/\1/p' "$P$CEILING_FILE")
+  if [ "$level" = off ]; then
+    rm -f "$P$POLKIT_RULE"
+  elif [ -d "$P/etc/polkit-1/rules.d" ]; then
+    cat > "$P$POLKIT_RULE" <<'RULE'
+// Vigie agent (remote intervention, local ceiling "actions" or "scripts"): the vigie-agent service
+// account may reboot the machine (with a delay and a message) and restart services.
+polkit.addRule(function (action, subject) {
+  if (subject.user == "vigie-agent" && (action.id == "org.freedesktop.login1.reboot" ||
+      action.id == "org.freedesktop.login1.reboot-multiple-sessions" ||
+      action.id == "org.freedesktop.login1.set-wall-message" ||
+      action.id == "org.freedesktop.systemd1.manage-units")) {
+    return polkit.Result.YES;
+  }
+});
+RULE
+    chmod 0644 "$P$POLKIT_RULE"
+  fi
+}
+
 install_agent() {
   case "$(uname -m)" in
     x86_64 | amd64) arch=x64 ;;
@@ -132,6 +176,8 @@ install_agent() {
   gid=$(awk -F: -v u="$USER_NAME" '$1 == u { print $4 }' "$P/etc/passwd")
   mkdir -p "$P$STATE_DIR" "$P$CONF_DIR"
   chmod 0700 "$P$CONF_DIR"
+  ENROLL_ENV="$P$CONF_DIR/enroll.env"
+  write_ceiling
 
   if [ -f "$P$STATE_DIR/credential.json" ]; then
     say "already enrolled; executable updated"
@@ -156,6 +202,8 @@ install_agent() {
   else
     say "no systemd here: start '$BIN run' with your init system, as user $USER_NAME"
   fi
+  # The network probe pings through the system's ping program (the .deb depends on iputils-ping).
+  command -v ping >/dev/null 2>&1 || say "the ping program is missing: the network probe cannot ping until it is installed (package iputils-ping, or iputils on RPM-based systems)"
   say "installed $("$P$BIN" --version)"
 }
 
@@ -168,7 +216,7 @@ uninstall_agent() {
   rm -f "$P$BIN" "$P$UNIT_FILE"
   systemd_running && systemctl daemon-reload || true
   if [ "$1" = purge ]; then
-    rm -rf "$P$STATE_DIR" "$P$CONF_DIR"
+    rm -rf "$P$STATE_DIR" "$P$CONF_DIR" "$P$CEILING_FILE" "$P$POLKIT_RULE"
     if grep -q "^$USER_NAME:" "$P/etc/passwd"; then userdel ${P:+--prefix "$P"} "$USER_NAME" || true; fi
     if grep -q "^$USER_NAME:" "$P/etc/group"; then groupdel ${P:+--prefix "$P"} "$USER_NAME" || true; fi
   fi

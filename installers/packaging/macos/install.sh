@@ -26,6 +26,7 @@ read_enroll_env() {
     case "$line" in
       VIGIE_URL=*) VIGIE_URL=$(strip_quotes "${line#VIGIE_URL=}") ;;
       VIGIE_ENROLL_TOKEN=*) VIGIE_ENROLL_TOKEN=$(strip_quotes "${line#VIGIE_ENROLL_TOKEN=}") ;;
+      VIGIE_REMOTE=*) VIGIE_REMOTE=$(strip_quotes "${line#VIGIE_REMOTE=}") ;;
     esac
   done < "$1"
 }
@@ -33,6 +34,9 @@ read_enroll_env() {
 [ -n "$P" ] || [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 VIGIE_URL="${VIGIE_URL:-}"
 VIGIE_ENROLL_TOKEN="${VIGIE_ENROLL_TOKEN:-}"
+# The local ceiling of remote intervention: off | actions (default) | scripts.
+VIGIE_REMOTE="${VIGIE_REMOTE:-}"
+CEILING="/Library/Application Support/Vigie/remote.conf"
 read_enroll_env "$HERE/enroll.env"
 read_enroll_env "$P$AGENT_DIR/enroll.env"
 
@@ -48,6 +52,19 @@ command -v xattr >/dev/null 2>&1 && xattr -d com.apple.quarantine "$P$BIN" 2>/de
 command -v codesign >/dev/null 2>&1 && codesign --force --sign - "$P$BIN" 2>/dev/null || true
 chmod 0700 "$P$STATE_DIR"
 chmod 0755 "$P$LOG_DIR"
+
+# What the provider may do on this Mac, whatever its collector says: root's file, 0644, kept as it
+# is on an update unless VIGIE_REMOTE is given.
+case "$VIGIE_REMOTE" in
+  off | actions | scripts | '') ;;
+  *) die "VIGIE_REMOTE must be off, actions or scripts (got \"$VIGIE_REMOTE\")" ;;
+esac
+if [ -n "$VIGIE_REMOTE" ] || [ ! -f "$P$CEILING" ]; then
+  printf '# Vigie agent: what the provider may do on this Mac (off | actions | scripts).\n# Only root can change it; the agent reads it before every remote command.\nremote: %s\n' "${VIGIE_REMOTE:-actions}" > "$P$CEILING.tmp"
+  chown 0:0 "$P$CEILING.tmp"
+  chmod 0644 "$P$CEILING.tmp"
+  mv -f "$P$CEILING.tmp" "$P$CEILING"
+fi
 
 if [ -f "$P$STATE_DIR/credential.json" ]; then
   say "already enrolled; executable updated"

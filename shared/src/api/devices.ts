@@ -85,8 +85,10 @@ export const WatchedIdentity = Type.Object(
     contact: Type.Optional(Type.String()),
     reachable: Type.Optional(Type.Boolean()),
     observedAt: Type.Optional(Type.Number()),
+    /** The site agent's device that reported it (its watcher). */
+    reporterDeviceId: Type.Optional(Type.Integer()),
   },
-  // Not strict: what the site agent sent beyond these (its key, serials, reporter) is left out, not refused.
+  // Not strict: what the site agent sent beyond these (its key, serials) is left out, not refused.
 );
 export type WatchedIdentity = Static<typeof WatchedIdentity>;
 

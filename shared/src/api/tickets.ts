@@ -96,6 +96,9 @@ export const TimelineEvent = Type.Object(
     supplier: Type.Optional(Type.String()),
     ticketId: Type.Optional(Type.Integer()),
     name: Type.Optional(Type.String()),
+    /** remote_session: started or ended, on which device. */
+    change: Type.Optional(Type.String()),
+    hostname: Type.Optional(Type.String()),
   },
   { additionalProperties: true },
 );

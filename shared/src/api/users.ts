@@ -18,7 +18,12 @@ export const SignedIn = Type.Object({ user: SessionUserView, csrfToken: Type.Str
 export type SignedIn = Static<typeof SignedIn>;
 
 export const LoginBody = Type.Object(
-  { email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  {
+    email: Type.String({ minLength: 3, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    totp: Type.Optional(Type.String({ maxLength: 16 })),
+    recoveryCode: Type.Optional(Type.String({ maxLength: 32 })),
+  },
   strict,
 );
 export const PasswordChangeBody = Type.Object(

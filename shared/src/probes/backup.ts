@@ -1,4 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { Sha256Hex } from '../remote/envelope.js';
+import { ScriptParamValues } from '../remote/scripts.js';
 import { type ProbeConfigSpec, ProbeScheduling, ProgramOperand } from './common.js';
 
 const strict = { additionalProperties: false } as const;
@@ -51,13 +53,18 @@ export const FolderTarget = Type.Object(
   strict,
 );
 
+/**
+ * A vendor's status check (exit 0 = the last backup is good), as a script of the provider's library
+ * named by its SHA-256: the agent runs it only under a grant the provider signed for the device
+ * (an admin approved that exact text), never a program a policy names.
+ */
 export const CommandTarget = Type.Object(
   {
     kind: Type.Literal('command'),
     name: Name,
-    /** Absolute path of a program; run with `args` as an argument list, never through a shell. */
-    command: Type.String({ minLength: 2, maxLength: 1024, pattern: '^(/|[A-Za-z]:\\\\)' }),
-    args: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 32 })),
+    script: Sha256Hex,
+    /** The script's typed parameters (environment variables `VIGIE_PARAM_<NAME>` on the agent). */
+    params: Type.Optional(ScriptParamValues),
   },
   strict,
 );

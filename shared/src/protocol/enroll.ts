@@ -18,7 +18,18 @@ export const EnrollRequest = Type.Object(
 export type EnrollRequest = Static<typeof EnrollRequest>;
 
 /** The agent's own credential; the secret is shown once and stored only as a hash by the collector. */
-export const EnrollResponse = Type.Object({ agentId: Type.String(), secret: Type.String(), deviceId: Type.Integer() }, strict);
+export const EnrollResponse = Type.Object(
+  {
+    agentId: Type.String(),
+    secret: Type.String(),
+    deviceId: Type.Integer(),
+    /** The provider's Ed25519 key for signed commands, which the agent pins (raw key, base64url). */
+    commandKey: Type.Optional(
+      Type.Object({ keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }), publicKey: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) }, strict),
+    ),
+  },
+  strict,
+);
 export type EnrollResponse = Static<typeof EnrollResponse>;
 
 /** How an agent presents its credential on the channel: `Authorization: Bearer <agentId>.<secret>`. */

@@ -1,4 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { CommandId, KeyId, SignatureB64 } from '../remote/envelope.js';
+import { COMMAND_OUTPUT_CHUNK_BYTES, MAX_SCRIPT_BYTES } from '../remote/limits.js';
 import { FlowsBody } from './flows.js';
 import { InventoryBody } from './inventory.js';
 import { MAX_CHECK_RESULTS_PER_FRAME, MAX_METRIC_VALUES_PER_FRAME, MAX_STRING, PROTOCOL_VERSION } from './limits.js';
@@ -98,6 +100,9 @@ export const SiteDevice = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 4096 })),
     objectId: Type.Optional(Type.String({ maxLength: 256 })),
     uptimeSec: Type.Optional(Type.Number({ minimum: 0 })),
+    /** sysLocation and sysContact, when the device's administrator set them. */
+    location: Type.Optional(Type.String({ maxLength: 256 })),
+    contact: Type.Optional(Type.String({ maxLength: 256 })),
     serials: Type.Array(
       Type.Object(
         {
@@ -136,6 +141,43 @@ export const CommandResultBody = Type.Object(
     ok: Type.Boolean(),
     output: Type.Optional(Str),
     error: Type.Optional(Type.Object({ code: ShortStr, message: Str }, strict)),
+    // Signed commands: how the run ended (the output itself came in command-output frames).
+    exitCode: Type.Optional(Type.Integer()),
+    durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    timedOut: Type.Optional(Type.Boolean()),
+    /** Output bytes the command produced, and whether the agent cut what it sent. */
+    outputBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    truncated: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
+/**
+ * The agent's answer to a signed command before it runs anything: accepted, refused (with the
+ * reason's code: bad signature, another device's, expired, replayed, beyond the local ceiling…),
+ * or a duplicate of a command it already received (delivered again after a reconnect: not re-run).
+ */
+export const CommandAckBody = Type.Object(
+  {
+    commandId: ShortStr,
+    state: Type.Union([Type.Literal('accepted'), Type.Literal('refused'), Type.Literal('duplicate')]),
+    code: Type.Optional(Type.String({ pattern: '^VIGIE_E_[A-Z0-9_]+$' })),
+    message: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** The local ceiling the agent applied. */
+    ceiling: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('actions'), Type.Literal('scripts')])),
+    at: Millis,
+  },
+  strict,
+);
+
+/** A piece of a running command's output, in order (`index` from 0 per command). */
+export const CommandOutputBody = Type.Object(
+  {
+    commandId: ShortStr,
+    stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+    index: Type.Integer({ minimum: 0 }),
+    data: Type.String({ maxLength: COMMAND_OUTPUT_CHUNK_BYTES }),
+    at: Millis,
   },
   strict,
 );
@@ -157,10 +199,26 @@ export const PolicyBody = Type.Object(
 );
 
 export const CommandAction = Type.Union([Type.Literal('refresh-inventory'), Type.Literal('run-probe'), Type.Literal('update')]);
-export const CommandBody = Type.Object(
+/** Collection requests that make the agent run nothing but its own probes: no signature needed. */
+export const CollectionCommandBody = Type.Object(
   { commandId: ShortStr, action: CommandAction, args: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())) },
   strict,
 );
+/**
+ * Anything that makes the agent act: the envelope's canonical JSON bytes (base64url) exactly as
+ * signed, the Ed25519 signature over them, and for a script its text (the envelope holds its SHA-256).
+ */
+export const SignedCommandBody = Type.Object(
+  {
+    commandId: CommandId,
+    keyId: KeyId,
+    envelope: Type.String({ minLength: 4, maxLength: 32 * 1024, pattern: '^[A-Za-z0-9_-]+$' }),
+    signature: SignatureB64,
+    script: Type.Optional(Type.String({ maxLength: MAX_SCRIPT_BYTES })),
+  },
+  strict,
+);
+export const CommandBody = Type.Union([CollectionCommandBody, SignedCommandBody]);
 
 export const ErrorBody = Type.Object(
   {
@@ -182,6 +240,8 @@ export const AgentMessageBodies = {
   flows: FlowsBody,
   event: EventBody,
   'command-result': CommandResultBody,
+  'command-ack': CommandAckBody,
+  'command-output': CommandOutputBody,
 } as const satisfies Record<string, TSchema>;
 
 export const CollectorMessageBodies = {
@@ -211,4 +271,8 @@ export type CommandResultBody = Static<typeof CommandResultBody>;
 export type AckBody = Static<typeof AckBody>;
 export type PolicyBody = Static<typeof PolicyBody>;
 export type CommandBody = Static<typeof CommandBody>;
+export type CollectionCommandBody = Static<typeof CollectionCommandBody>;
+export type SignedCommandBody = Static<typeof SignedCommandBody>;
+export type CommandAckBody = Static<typeof CommandAckBody>;
+export type CommandOutputBody = Static<typeof CommandOutputBody>;
 export type ErrorBody = Static<typeof ErrorBody>;

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AntivirusProbeConfig, antivirusProbeSpec, type CheckResult } from '@vigie/shared';
+import { writeGoldenIfUpdating } from '../golden-update.js';
 
 /** Test support: testdata/<case>/ holds recorded command outputs, case.json ({now}) and expected.json. */
 export const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), 'testdata');
-export const updatingGolden = process.env.UPDATE_GOLDEN === '1';
 
 export interface GoldenCase {
   name: string;
@@ -31,8 +31,7 @@ export function goldenCases(prefix: string, expect: (actual: unknown, expected: 
         expected,
         check(actual: unknown) {
           const plain = JSON.parse(JSON.stringify(actual));
-          if (updatingGolden) writeFileSync(expectedFile, `${JSON.stringify(plain, null, 2)}\n`);
-          else expect(plain, expected);
+          if (!writeGoldenIfUpdating(expectedFile, plain)) expect(plain, expected);
         },
       };
     });

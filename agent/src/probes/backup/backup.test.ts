@@ -1,10 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BackupProbeConfig, backupProbeSpec, resolveProbeConfig } from '@vigie/shared';
+import { type BackupProbeConfig, backupProbeSpec, type EnvelopeOf, resolveProbeConfig } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLog } from '../../log.js';
+import { RemoteCommands } from '../../remote/remote-commands.js';
+import { TestSigner } from '../../remote/test-signer.js';
+import { pinKey } from '../../remote/trust-store.js';
+import { sha256Hex } from '../../remote/verify.js';
 import { type ProbeContext, runCommand } from '../probe.js';
 import { ProbeRunner } from '../runner.js';
 import { backupProbe } from './index.js';
@@ -152,45 +156,89 @@ describe('newest file in a folder', () => {
   });
 });
 
-describe('exit status of a command', () => {
-  it('is ok on 0, critical on anything else with what the program said', async () => {
+describe('exit status of a library script the provider granted (the `command` kind)', () => {
+  // A real agent remote module with a pinned provider key, a signed grant, a ceiling file that
+  // allows scripts, and real /bin/sh runs.
+  const provider = new TestSigner();
+  const me = { agentId: 'agent-backup', deviceId: 4 };
+  const ok = 'echo "Veeam: last job Success"\n';
+  const ko = 'echo "last job: $VIGIE_PARAM_JOB failed" >&2\nexit 2\n';
+  let remote: RemoteCommands;
+  const grant = async (text: string, params: Record<string, string>, id: string) => {
+    const env = provider.envelope<EnvelopeOf<'policy-script'>>({
+      commandId: id,
+      clientId: 1,
+      deviceId: me.deviceId,
+      agentId: me.agentId,
+      notBefore: Date.now() - 1000,
+      expiresAt: Date.now() + 86_400_000,
+      action: 'policy-script',
+      scriptSha256: sha256Hex(text),
+      args: { language: 'sh', scriptName: id, scriptVersion: 1, params, timeoutSec: 30 },
+    });
+    await remote.handle(provider.sign(env, { script: text }));
+  };
+  const grantedCtx = (): ProbeContext => ({ ...ctx(), runGrantedScript: (sha, params, t) => remote.runGrantedScript(sha, params, t) });
+
+  beforeAll(async () => {
+    const stateDir = join(dir, 'agent-state');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(stateDir, 'remote.conf'), 'remote: scripts\n', { mode: 0o644 });
+    await pinKey(stateDir, { keyId: provider.keyId, publicKey: provider.publicKey });
+    remote = new RemoteCommands({ stateDir, me, log: createLog('error'), ceilingFile: join(stateDir, 'remote.conf'), emit: async () => {} });
+    await remote.open();
+    await grant(ok, {}, 'grant_ok_1');
+    await grant(ko, { job: 'nightly' }, 'grant_ko_1');
+  });
+
+  it('is ok on 0, critical on anything else with what the script said', async () => {
     const res = await backupProbe.collect(
-      ctx(),
+      grantedCtx(),
       config({
         targets: [
-          { kind: 'command', name: 'vendor-ok', command: '/usr/bin/true' },
-          { kind: 'command', name: 'vendor-ko', command: '/usr/bin/stat', args: [join(dir, 'last-job.ok')] },
+          { kind: 'command', name: 'vendor-ok', script: sha256Hex(ok) },
+          { kind: 'command', name: 'vendor-ko', script: sha256Hex(ko), params: { job: 'nightly' } },
         ],
       }),
     );
     expect(res.map((r) => `${r.target} ${r.status} ${r.code}`)).toEqual(['command vendor-ok ok BACKUP_OK', 'command vendor-ko critical BACKUP_FAILED']);
-    expect(res[1]!.values?.exitCode).toBe(1);
-    expect(res[1]!.message).toContain('No such file');
+    expect(res[0]!.message).toContain('Veeam: last job Success');
+    expect(res[1]!.values?.exitCode).toBe(2);
+    expect(res[1]!.message).toContain('last job: nightly failed');
   });
 
-  it('passes arguments as a list: shell syntax in a policy is never interpreted', async () => {
-    const marker = join(dir, 'injected');
-    const [r] = await backupProbe.collect(
-      ctx(),
-      config({ targets: [{ kind: 'command', name: 'echo', command: '/bin/echo', args: [`$(touch ${marker})`, ';', 'touch', marker] }] }),
+  it('runs nothing a policy names without a grant: another script, or the granted one with other parameters', async () => {
+    const res = await backupProbe.collect(
+      grantedCtx(),
+      config({
+        targets: [
+          { kind: 'command', name: 'unknown', script: sha256Hex('id > /tmp/x\n') },
+          { kind: 'command', name: 'other-params', script: sha256Hex(ko), params: { job: '$(id)' } },
+        ],
+      }),
     );
-    expect(r!.code).toBe('BACKUP_OK');
-    expect(r!.message).toContain(`$(touch ${marker})`);
-    expect(existsSync(marker)).toBe(false);
+    expect(res.map((r) => `${r.status} ${r.code}`)).toEqual(['unknown BACKUP_CHECK_ERROR', 'unknown BACKUP_CHECK_ERROR']);
+    expect(res[0]!.message).toContain('no valid signed grant');
   });
 
-  it('reports a target whose tool is missing as unknown, while the other targets still report', async () => {
+  it('refuses the attack of issue 16: a policy naming /bin/sh with arguments no longer validates', () => {
+    const attack = { targets: [{ kind: 'command', name: 'x', command: '/bin/sh', args: ['-c', 'id > /tmp/x'] }] };
+    expect(resolveProbeConfig(backupProbeSpec, attack).ok).toBe(false);
+    expect(resolveProbeConfig(backupProbeSpec, { targets: [{ kind: 'command', name: 'x', script: 'not-a-hash' }] }).ok).toBe(false);
+  });
+
+  it('reports a script target as unknown when the probe runs with no remote module, while the other targets still report', async () => {
     const res = await backupProbe.collect(
       ctx(),
       config({
         targets: [
-          { kind: 'command', name: 'veeam-cli', command: '/opt/veeam/bin/veeamconfig-absent' },
+          { kind: 'command', name: 'veeam-cli', script: sha256Hex(ok) },
           { kind: 'restic', name: 'nas', repository: join(dir, 'restic-nas'), passwordFile: join(dir, 'pw') },
         ],
       }),
     );
     expect(res.map((r) => `${r.status} ${r.code}`)).toEqual(['unknown BACKUP_CHECK_ERROR', 'ok BACKUP_OK']);
-    expect(res[0]!.message).toContain('is not installed');
+    expect(res[0]!.message).toContain('no signed grant');
   });
 });
 
@@ -199,10 +247,8 @@ describe('configuration and runner', () => {
     expect(await backupProbe.collect(ctx(), backupProbeSpec.defaults)).toEqual([]);
   });
 
-  it('refuses a command that is not an absolute path, an unknown kind and an unknown mode', () => {
-    expect(resolveProbeConfig(backupProbeSpec, { targets: [{ kind: 'command', name: 'x', command: 'restic' }] }).ok).toBe(false);
+  it('refuses an unknown kind and an unknown mode', () => {
     expect(resolveProbeConfig(backupProbeSpec, { targets: [{ kind: 'tape', path: '/dev/st0' }] }).ok).toBe(false);
-    expect(resolveProbeConfig(backupProbeSpec, { targets: [{ kind: 'command', name: 'x', command: 'C:\\Tools\\check.exe' }] }).ok).toBe(true);
     expect(resolveProbeConfig(backupProbeSpec, { timeMachine: 'always' }).ok).toBe(false);
   });
 

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backupProbeSpec, resolveProbeConfig } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
+import { writeGoldenIfUpdating } from '../golden-update.js';
 import type { ProbeContext } from '../probe.js';
 import { backupProbe } from './index.js';
 import { parseTmutilLatest } from './parse-darwin.js';
@@ -69,7 +70,7 @@ describe('golden files: recorded outputs of Windows and macOS commands', () => {
       actual.push({ mode, results: results.map(({ observedAt: _, check: __, ...rest }) => rest) });
     }
     const file = join(dir, 'expected.json');
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+    writeGoldenIfUpdating(file, actual);
     expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
   });
 });

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeGoldenIfUpdating } from '../golden-update.js';
 
 /** Test support: testdata/<case>/input.{txt,json} + expected.json. `UPDATE_GOLDEN=1` rewrites expected.json. */
 export const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -9,7 +10,8 @@ export interface GoldenCase {
   name: string;
   input: string;
   expected: unknown;
-  write(actual: unknown): void;
+  /** Rewrites expected.json when this run updates golden files (never in CI); returns whether it did. */
+  write(actual: unknown): boolean;
 }
 
 export function goldenCases(prefix: string): GoldenCase[] {
@@ -24,9 +26,7 @@ export function goldenCases(prefix: string): GoldenCase[] {
         name: entry.name,
         input: readFileSync(inputFile, 'utf8'),
         expected: existsSync(expectedFile) ? JSON.parse(readFileSync(expectedFile, 'utf8')) : undefined,
-        write: (actual: unknown) => writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`),
+        write: (actual: unknown) => writeGoldenIfUpdating(expectedFile, actual),
       };
     });
 }
-
-export const updatingGolden = process.env.UPDATE_GOLDEN === '1';

@@ -1,22 +1,39 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { hostname, networkInterfaces } from 'node:os';
 import { agentBodyError } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
 import { collectInventory, collectInventoryDetailed, inventoryHash } from './index.js';
 
-// Live: runs on the machine under test (the Debian 12 development VM: no physical disk, empty BIOS).
+// Live: runs on the machine under test, and checks what it finds against what the system itself says.
+const hasDpkg = !spawnSync('dpkg-query', ['--version']).error;
+const systemMacs = () =>
+  new Set(
+    Object.values(networkInterfaces())
+      .flat()
+      .map((a) => a?.mac.toLowerCase())
+      .filter((m): m is string => !!m && m !== '00:00:00:00:00:00'),
+  );
 describe.runIf(process.platform === 'linux')('collectInventory on this machine', () => {
-  it('returns a valid inventory with a hostname, dpkg packages and MACs in under 3 s', async () => {
-    const started = performance.now();
+  it('returns a valid inventory with this machine’s hostname, every installed dpkg package and its MAC addresses', async () => {
+    const macsBefore = systemMacs();
     const inv = await collectInventory({ now: 1_700_000_000_000 });
-    const elapsed = performance.now() - started;
-
+    const macsAfter = systemMacs();
     expect(agentBodyError('inventory', inv)).toBeUndefined();
     expect(inv.collectedAt).toBe(1_700_000_000_000);
-    expect(inv.os.hostname.length).toBeGreaterThan(0);
-    const dpkg = inv.software.filter((s) => s.source === 'dpkg' && s.version);
-    expect(dpkg.length).toBeGreaterThan(50);
-    expect(inv.network.some((n) => n.mac !== undefined && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(n.mac))).toBe(true);
-    expect(elapsed).toBeLessThan(3_000);
-    console.info(`inventory: ${Math.round(elapsed)} ms, ${inv.software.length} packages, ${JSON.stringify(inv).length} bytes`);
+    expect(inv.os.hostname).toBe(hostname());
+    // What dpkg itself lists as installed (installed, or with triggers pending), however many that is here.
+    if (hasDpkg) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
+      const listed = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}\t${Package}\n'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => /^.[iWt]/.test(l))
+        .map((l) => l.split('\t')[1]);
+      expect(new Set(inv.software.filter((s) => s.source === 'dpkg').map((s) => s.name))).toEqual(new Set(listed));
+    }
+    // The MAC of every addressed interface the system reports (none on a machine with only lo), of
+    // those there before and after: other tests may add and remove interfaces meanwhile.
+    for (const mac of macsBefore) if (macsAfter.has(mac)) expect(inv.network.map((n) => n.mac)).toContain(mac);
+    // How long a collection takes is measured by `npm run bench -- agent-timings`, not asserted here.
   });
 
   it('hashes two collections of an unchanged machine the same', async () => {

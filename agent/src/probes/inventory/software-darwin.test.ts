@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { goldenCases, updatingGolden } from './golden-files.js';
+import { goldenCases } from './golden-files.js';
 import { parseSystemProfilerApplications } from './software-darwin.js';
 
 describe('golden macOS cases', () => {
   it.each(goldenCases('macos-').map((c) => [c.name, c] as const))('%s', (_name, golden) => {
     const actual = parseSystemProfilerApplications(golden.input);
-    if (updatingGolden) golden.write(actual);
+    golden.write(actual);
     expect(actual).toEqual(golden.expected);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentBodyError, type Inventory } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
-import { goldenCases, updatingGolden } from './golden-files.js';
+import { goldenCases } from './golden-files.js';
 import { fillDpkgInstallDates, parseDpkgQuery, parseRpmQa } from './software-linux.js';
 
 const emptyInventory = (software: Inventory['software']): Inventory => ({
@@ -28,7 +28,7 @@ describe.each([
 ])('golden %s cases', (prefix, parse) => {
   it.each(goldenCases(prefix).map((c) => [c.name, c] as const))('%s', (_name, golden) => {
     const actual = parse(golden.input);
-    if (updatingGolden) golden.write(actual);
+    golden.write(actual);
     expect(actual).toEqual(golden.expected);
     expect(agentBodyError('inventory', emptyInventory(actual))).toBeUndefined();
   });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { goldenCases, updatingGolden } from './golden-files.js';
+import { goldenCases } from './golden-files.js';
 import { parseInstallDate, parseWindowsUninstallJson, UNINSTALL_SCRIPT } from './software-windows.js';
 
 describe('golden windows cases', () => {
   it.each(goldenCases('windows-').map((c) => [c.name, c] as const))('%s', (_name, golden) => {
     const actual = parseWindowsUninstallJson(golden.input);
-    if (updatingGolden) golden.write(actual);
+    golden.write(actual);
     expect(actual).toEqual(golden.expected);
   });
 });

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { isSeriesKey } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
 import type { NetCounters, RawCounters } from './counters.js';
-import { MetricsSampler } from './index.js';
+import { DEFAULT_MAX_INTERFACES, MetricsSampler } from './index.js';
 
 const eth0 = (over: Partial<NetCounters> = {}): NetCounters => ({
   iface: 'eth0',
@@ -130,20 +131,30 @@ describe('MetricsSampler with injected readings', () => {
   });
 });
 
+/** The interface names the kernel lists in /proc/net/dev (read here on its own, not by the code under test). */
+function procNetDevInterfaces(): Set<string> {
+  if (process.platform !== 'linux') return new Set();
+  return new Set(
+    readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter(Boolean),
+  );
+}
+
 describe('MetricsSampler on this machine', () => {
-  it('produces the expected keys on two samples in a row, in range, each under 100 ms', async () => {
+  it('produces the expected keys on two samples in a row, in range, for the interfaces this machine has', async () => {
+    const ifacesBefore = procNetDevInterfaces();
     const sampler = new MetricsSampler();
     await sampler.prime();
-    const durations: number[] = [];
     let m: Record<string, number> = {};
     for (let i = 0; i < 2; i++) {
       // CPU times tick every 10 ms (USER_HZ): back-to-back samples would see no CPU time pass.
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const started = performance.now();
       m = await sampler.sample();
-      durations.push(performance.now() - started);
     }
-    console.info(`metrics sample: ${durations.map((d) => d.toFixed(1)).join(' ms, ')} ms, ${Object.keys(m).length} values`);
+    const ifacesAfter = procNetDevInterfaces();
 
     for (const key of [
       'cpu.usage_pct',
@@ -163,7 +174,12 @@ describe('MetricsSampler on this machine', () => {
     expect(Object.keys(m).some((k) => k.startsWith('fs.used_pct{mount='))).toBe(true);
     if (process.platform === 'linux') {
       expect(m).toHaveProperty(['fs.used_pct{mount=/}']);
-      expect(m).toHaveProperty(['net.rx_bps{iface=eth0}']);
+      // Every interface the kernel lists, whatever its name (eth0, ens3, enp0s31f6…), but lo; of
+      // those there before and after: other tests may add and remove interfaces meanwhile.
+      const stable = [...ifacesBefore].filter((i) => i !== 'lo' && ifacesAfter.has(i));
+      const rates = Object.keys(m).filter((k) => k.startsWith('net.rx_bps{'));
+      if (stable.length <= DEFAULT_MAX_INTERFACES) for (const iface of stable) expect(rates).toContain(`net.rx_bps{iface=${iface}}`);
+      else expect(rates).toHaveLength(DEFAULT_MAX_INTERFACES);
       expect(Object.keys(m).some((k) => k.includes('iface=lo}'))).toBe(false);
     }
     for (const [key, value] of Object.entries(m)) {
@@ -173,6 +189,6 @@ describe('MetricsSampler on this machine', () => {
       if (key.includes('_pct')) expect(value, key).toBeLessThanOrEqual(100);
     }
     expect(sampler.lastWarnings).toEqual([]);
-    expect(Math.max(...durations)).toBeLessThan(100);
+    // How long a sample takes is measured by `npm run bench -- agent-timings`, not asserted here.
   });
 });

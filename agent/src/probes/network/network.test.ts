@@ -5,13 +5,18 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type NetworkProbeConfig, networkProbeSpec, resolveProbeConfig } from '@vigie/shared';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CheckResult, describeCheck, type NetworkProbeConfig, networkProbeSpec, resolveProbeConfig } from '@vigie/shared';
+import { IsolatedNetwork } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLog } from '../../log.js';
 import { ProbeRunner } from '../runner.js';
 import { networkProbe } from './index.js';
 import { checkInterfaces } from './interface-check.js';
+
+const AGENT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const COLLECT_ONCE = join(AGENT_DIR, 'src', 'probes', 'network', 'test-support', 'collect-once.ts');
 
 // Real servers on loopback: plain HTTP, HTTPS with a certificate that expires in 5 days (made by
 // openssl for this run), and a closed TCP port.
@@ -87,13 +92,43 @@ describe('network probe against real servers on loopback', () => {
     expect(warnOnly.find((r) => r.target.startsWith('tls '))!.status).toBe('warning');
   });
 
-  it('pings a host that answers, and reports an unreachable one (TEST-NET-3) as critical', async () => {
-    const res = await run(config({ pingGateway: false, pingHosts: ['127.0.0.1', '203.0.113.1'], pingCount: 2 }));
-    expect(res[0]).toMatchObject({ target: 'ping 127.0.0.1', status: 'ok', code: 'PING_OK' });
-    expect(res[0]!.values?.lossPct).toBe(0);
-    expect(res[0]!.values?.rttAvgMs).toBeGreaterThanOrEqual(0);
-    expect(res[1]).toMatchObject({ target: 'ping 203.0.113.1', status: 'critical', code: 'HOST_UNREACHABLE' });
-    expect(res[1]!.values?.lossPct).toBe(100);
+  it('pings a host that answers, and reports one that never does as critical (in a namespace with only lo)', async () => {
+    // The probe runs as a process inside a network namespace of the test, where nftables drops
+    // what goes to SILENT_HOST: a host that never answers, without a packet leaving the machine.
+    const net = IsolatedNetwork.create('ping');
+    try {
+      expect(net.links()).toEqual(['lo']);
+      const cfg = { pingGateway: false, interfaces: false, pingHosts: ['127.0.0.1', IsolatedNetwork.SILENT_HOST], pingCount: 2 };
+      const res = JSON.parse(await net.run(process.execPath, ['--import', 'tsx', COLLECT_ONCE, JSON.stringify(cfg)], { cwd: AGENT_DIR })) as CheckResult[];
+      expect(res[0]).toMatchObject({ target: 'ping 127.0.0.1', status: 'ok', code: 'PING_OK' });
+      expect(res[0]!.values?.lossPct).toBe(0);
+      expect(res[0]!.values?.rttAvgMs).toBeGreaterThanOrEqual(0);
+      expect(res[1]).toMatchObject({ target: `ping ${IsolatedNetwork.SILENT_HOST}`, status: 'critical', code: 'HOST_UNREACHABLE' });
+      expect(res[1]!.values?.lossPct).toBe(100);
+    } finally {
+      await net.destroy();
+    }
+  });
+
+  it('says that the ping program is missing, in its own words, and still runs the other checks', async () => {
+    // A PATH without ping, as on a machine where iputils-ping is not installed.
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'vigie-no-ping-'));
+    let res: CheckResult[];
+    try {
+      res = await run(config({ pingHosts: ['127.0.0.1'], http: [{ url: `${httpUrl}/`, expectText: 'Intranet Acme' }] }));
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(res.map((r) => [r.target, r.status, r.code])).toEqual([
+      ['ping 127.0.0.1', 'unknown', 'PING_UNAVAILABLE'],
+      [`http ${httpUrl}/`, 'ok', 'HTTP_OK'],
+    ]);
+    // French typography: a no-break space before the colons.
+    expect(describeCheck(res[0]!, 'fr')).toBe(
+      '127.0.0.1 n’a pas pu être pingé\u00a0: le programme ping est absent de cette machine ou ne peut pas être lancé (sous Debian ou Ubuntu\u00a0: paquet iputils-ping)',
+    );
+    expect(describeCheck(res[0]!, 'en')).toMatch(/^127\.0\.0\.1 could not be pinged: the ping program is missing/);
   });
 
   it('reports open and closed TCP ports', async () => {

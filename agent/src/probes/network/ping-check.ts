@@ -1,5 +1,5 @@
 import type { CheckResult, NetworkProbeConfig } from '@vigie/shared';
-import { OutboundRefusedError, resolveOutbound, systemPing } from '../../outbound/index.js';
+import { OutboundRefusedError, type PingResponse, resolveOutbound, systemPing } from '../../outbound/index.js';
 import { refusedResult } from './tcp-dns-checks.js';
 
 const num = (v: unknown): number | null => {
@@ -8,8 +8,11 @@ const num = (v: unknown): number | null => {
 };
 
 /**
+/**
  * Pings a host: loss and RTT min/avg/max. A host from the policy goes through the outbound guard
  * and ping gets the checked address; the default gateway comes from this machine's routing table.
+ * When the ping program cannot be started (not installed, or not permitted) the result says so,
+ * with its own code, instead of failing the whole probe: the other targets are still checked.
  */
 export async function checkPing(host: string, role: 'gateway' | 'host' | 'internet', cfg: NetworkProbeConfig, now: () => number): Promise<CheckResult> {
   const base = { check: 'network', target: `ping ${host}`, observedAt: now() };
@@ -27,7 +30,20 @@ export async function checkPing(host: string, role: 'gateway' | 'host' | 'intern
       values,
     };
   }
-  const res = await systemPing(address, { count: cfg.pingCount, timeoutSec: 2, deadlineSec: cfg.pingCount + 2 });
+  let res: PingResponse;
+  try {
+    res = await systemPing(address, { count: cfg.pingCount, timeoutSec: 2, deadlineSec: cfg.pingCount + 2 });
+  } catch (err) {
+    // The package's words when the program could not be spawned (ENOENT, EACCES); anything else is the probe's error.
+    if (!/error while executing the ping program/.test((err as Error).message)) throw err;
+    return {
+      ...base,
+      status: 'unknown',
+      code: 'PING_UNAVAILABLE',
+      message: `${host}: the ping program could not be run (${(err as Error).message.trim()}); install it (Debian/Ubuntu: iputils-ping)`,
+      values: { role },
+    };
+  }
   const loss = num(res.packetLoss) ?? (res.alive ? 0 : 100);
   const values = { role, lossPct: loss, rttMinMs: num(res.min), rttAvgMs: num(res.avg), rttMaxMs: num(res.max) };
   if (!res.alive || loss >= cfg.lossCriticalPct) {

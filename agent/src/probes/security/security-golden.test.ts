@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveProbeConfig, securityProbeSpec } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
+import { writeGoldenIfUpdating } from '../golden-update.js';
 import type { ProbeContext } from '../probe.js';
 import { evaluate } from './evaluate.js';
 import { securityProbe } from './index.js';
@@ -38,7 +39,7 @@ describe('golden outputs', () => {
       const input = ['input.txt', 'input.json'].map((f) => join(TESTDATA, name, f)).find((f) => existsSync(f));
       const actual = parse(readFileSync(input ?? '', 'utf8'));
       const expectedFile = join(TESTDATA, name, 'expected.json');
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
+      writeGoldenIfUpdating(expectedFile, actual);
       expect(actual).toEqual(JSON.parse(readFileSync(expectedFile, 'utf8')));
     });
   }

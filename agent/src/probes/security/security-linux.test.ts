@@ -1,13 +1,16 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveProbeConfig, type SecurityProbeConfig, securityProbeSpec } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProbeContext, runCommand } from '../probe.js';
 import { securityProbe } from './index.js';
 
-// Real Debian tools (lsblk, apt-get -s, nft, iptables, repquota) and temp copies of this machine's /etc files.
+// Real Debian tools (lsblk, apt-get -s, nft, iptables, repquota), and a recorded Debian 12 system's
+// /etc and /proc files (testdata-files/debian-12, see its README) under a temp root: nothing depends
+// on this machine's own configuration.
 const config = (over: Partial<SecurityProbeConfig>): SecurityProbeConfig => {
   const r = resolveProbeConfig(securityProbeSpec, over);
   if (!r.ok) throw new Error(r.error);
@@ -30,14 +33,33 @@ function fakeRoot(files: Record<string, string>): string {
   }
   return root;
 }
-const real = (path: string) => readFileSync(path, 'utf8');
+/** A file of the recorded Debian 12 system: `recorded('/etc/login.defs')`. */
+const recorded = (path: string) => readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'testdata-files', 'debian-12', path), 'utf8');
+
+/**
+ * Whether this machine's root file system sits on a dm-crypt mapping, asked another way than the
+ * probe does: findmnt gives the device under `/`, `lsblk --inverse` its ancestors. undefined when `/`
+ * is not on a block device (a container's overlay).
+ */
+function rootOnCrypt(): boolean | undefined {
+  const source = spawnSync('findmnt', ['-n', '-o', 'SOURCE', '/'], { encoding: 'utf8' }).stdout.trim();
+  const types = spawnSync('lsblk', ['-s', '-n', '-o', 'TYPE', source], { encoding: 'utf8' });
+  if (!source.startsWith('/dev/') || types.status !== 0) return undefined;
+  return types.stdout.split('\n').some((t) => t.trim() === 'crypt');
+}
 
 describe('disk-encryption (real lsblk)', () => {
-  it('reports this VM, whose root is a plain virtio disk, as not encrypted: critical by default, warning when not required', async () => {
+  it('reports this machine’s root as findmnt and lsblk --inverse see it; an unencrypted one is critical, or a warning when not required', async () => {
     const r = await only('disk-encryption');
-    expect(r).toMatchObject({ check: 'security', target: 'disk-encryption', status: 'critical', code: 'DISK_NOT_ENCRYPTED' });
-    expect(String(r.values?.chain)).toMatch(/\(disk\)|\(part\)/);
-    expect((await only('disk-encryption', { requireDiskEncryption: false })).status).toBe('warning');
+    const crypt = rootOnCrypt();
+    if (crypt === undefined) {
+      expect(r).toMatchObject({ status: 'unknown', code: 'SECURITY_CHECK_FAILED' });
+      return;
+    }
+    expect(r).toMatchObject({ check: 'security', target: 'disk-encryption', code: crypt ? 'DISK_ENCRYPTED' : 'DISK_NOT_ENCRYPTED' });
+    expect(r.status).toBe(crypt ? 'ok' : 'critical');
+    expect(String(r.values?.chain)).toMatch(/\((disk|part|crypt|lvm|raid\d*)\)/);
+    if (!crypt) expect((await only('disk-encryption', { requireDiskEncryption: false })).status).toBe('warning');
   });
 });
 
@@ -87,10 +109,10 @@ describe('updates (real apt-get -s on this machine)', () => {
   });
 });
 
-describe('admins (copies of /etc/group and /etc/passwd)', () => {
+describe('admins (recorded /etc/group and /etc/passwd, with accounts added)', () => {
   const root = fakeRoot({
-    'etc/group': `${real('/etc/group').replace(/^sudo:x:27:.*$/m, 'sudo:x:27:alice,bob')}wheel:x:64999:\n`,
-    'etc/passwd': `${real('/etc/passwd')}alice:x:1001:1001::/home/alice:/bin/bash\nbob:x:1002:1002::/home/bob:/bin/bash\ntoor:x:0:0::/root:/bin/sh\ncarol:x:1003:27::/home/carol:/bin/bash\n`,
+    'etc/group': `${recorded('/etc/group').replace(/^sudo:x:27:.*$/m, 'sudo:x:27:alice,bob')}wheel:x:64999:\n`,
+    'etc/passwd': `${recorded('/etc/passwd')}alice:x:1001:1001::/home/alice:/bin/bash\nbob:x:1002:1002::/home/bob:/bin/bash\ntoor:x:0:0::/root:/bin/sh\ncarol:x:1003:27::/home/carol:/bin/bash\n`,
   });
 
   it('lists sudo members, members by primary group and every uid 0 account', async () => {
@@ -116,12 +138,12 @@ describe('usb-storage (modprobe.d under a temp root)', () => {
   });
 });
 
-describe('password-policy (copies of login.defs and the PAM stacks)', () => {
+describe('password-policy (recorded login.defs and PAM stacks)', () => {
   it("Debian 12's defaults: no minimum length, no lockout, no expiry — weak", async () => {
     const root = fakeRoot({
-      'etc/login.defs': real('/etc/login.defs'),
-      'etc/pam.d/common-password': real('/etc/pam.d/common-password'),
-      'etc/pam.d/common-auth': real('/etc/pam.d/common-auth'),
+      'etc/login.defs': recorded('/etc/login.defs'),
+      'etc/pam.d/common-password': recorded('/etc/pam.d/common-password'),
+      'etc/pam.d/common-auth': recorded('/etc/pam.d/common-auth'),
     });
     const r = await only('password-policy', { fileRoot: root });
     expect(r).toMatchObject({ status: 'warning', code: 'PASSWORD_POLICY_WEAK', values: { minLength: null, lockoutThreshold: null, maxAgeDays: null } });
@@ -130,9 +152,9 @@ describe('password-policy (copies of login.defs and the PAM stacks)', () => {
 
   it('pam_pwquality minlen from pwquality.conf, pam_faillock deny from its arguments, PASS_MAX_DAYS 90', async () => {
     const root = fakeRoot({
-      'etc/login.defs': real('/etc/login.defs').replace(/^PASS_MAX_DAYS.*$/m, 'PASS_MAX_DAYS\t90'),
-      'etc/pam.d/common-password': `password\trequisite\t\t\tpam_pwquality.so retry=3\n${real('/etc/pam.d/common-password')}`,
-      'etc/pam.d/common-auth': `auth\trequired\tpam_faillock.so preauth deny=5 unlock_time=900\n${real('/etc/pam.d/common-auth')}`,
+      'etc/login.defs': recorded('/etc/login.defs').replace(/^PASS_MAX_DAYS.*$/m, 'PASS_MAX_DAYS\t90'),
+      'etc/pam.d/common-password': `password\trequisite\t\t\tpam_pwquality.so retry=3\n${recorded('/etc/pam.d/common-password')}`,
+      'etc/pam.d/common-auth': `auth\trequired\tpam_faillock.so preauth deny=5 unlock_time=900\n${recorded('/etc/pam.d/common-auth')}`,
       'etc/security/pwquality.conf': '# minlen = 8\nminlen = 14\n',
     });
     const r = await only('password-policy', { fileRoot: root, maxPasswordAgeDays: 365 });
@@ -144,13 +166,13 @@ describe('password-policy (copies of login.defs and the PAM stacks)', () => {
   });
 });
 
-describe('quotas (a copy of /proc/mounts; real repquota)', () => {
-  it('none on this machine', async () => {
-    const root = fakeRoot({ 'proc/mounts': real('/proc/mounts') });
+describe('quotas (a recorded /proc/mounts; real repquota)', () => {
+  it('none on a machine mounting nothing with quotas', async () => {
+    const root = fakeRoot({ 'proc/mounts': recorded('/proc/mounts') });
     expect(await only('quotas', { fileRoot: root })).toMatchObject({ status: 'ok', code: 'QUOTAS_NONE' });
   });
   it('a file system mounted with usrquota,grpquota', async () => {
-    const root = fakeRoot({ 'proc/mounts': `${real('/proc/mounts')}/dev/sdb1 /srv/partages ext4 rw,relatime,quota,usrquota,grpquota 0 0\n` });
+    const root = fakeRoot({ 'proc/mounts': `${recorded('/proc/mounts')}/dev/sdb1 /srv/partages ext4 rw,relatime,quota,usrquota,grpquota 0 0\n` });
     const r = await only('quotas', { fileRoot: root });
     expect(r).toMatchObject({ status: 'ok', code: 'QUOTAS_CONFIGURED', values: { filesystems: '/srv/partages', method: 'repquota' } });
   });
@@ -158,17 +180,18 @@ describe('quotas (a copy of /proc/mounts; real repquota)', () => {
 
 describe('each aspect stands alone', () => {
   it('a missing /etc/group makes admins unknown; the others still report', async () => {
-    const root = fakeRoot({ 'etc/login.defs': real('/etc/login.defs'), 'proc/mounts': real('/proc/mounts') });
+    const root = fakeRoot({ 'etc/login.defs': recorded('/etc/login.defs'), 'proc/mounts': recorded('/proc/mounts') });
     const results = await securityProbe.collect(
       ctxWith(realRun),
       config({ fileRoot: root, aspects: ['admins', 'usb-storage', 'password-policy', 'quotas', 'disk-encryption'] }),
     );
+    const crypt = rootOnCrypt();
     expect(results.map((r) => [r.target, r.code])).toEqual([
       ['admins', 'SECURITY_CHECK_FAILED'],
       ['usb-storage', 'USB_STORAGE_ALLOWED'],
       ['password-policy', 'PASSWORD_POLICY_WEAK'],
       ['quotas', 'QUOTAS_NONE'],
-      ['disk-encryption', 'DISK_NOT_ENCRYPTED'],
+      ['disk-encryption', crypt === undefined ? 'SECURITY_CHECK_FAILED' : crypt ? 'DISK_ENCRYPTED' : 'DISK_NOT_ENCRYPTED'],
     ]);
     expect(results[0]).toMatchObject({ status: 'unknown', message: expect.stringMatching(/^admins: ENOENT.*etc\/group/) });
   });

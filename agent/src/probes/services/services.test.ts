@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveProbeConfig, type ServicesProbeConfig, servicesProbeSpec } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeGoldenIfUpdating } from '../golden-update.js';
 import { type ProbeContext, runCommand } from '../probe.js';
 import { servicesProbe } from './index.js';
 import { launchdObservation, parseLaunchctlList, parsePs } from './parse-darwin.js';
@@ -113,7 +114,7 @@ describe('golden outputs of the platforms this machine is not', () => {
       const input = ['input.txt', 'input.json'].map((f) => join(caseDir, f)).find((f) => existsSync(f));
       const actual = parse(readFileSync(input ?? '', 'utf8'));
       const expectedFile = join(caseDir, 'expected.json');
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
+      writeGoldenIfUpdating(expectedFile, actual);
       expect(actual).toEqual(JSON.parse(readFileSync(expectedFile, 'utf8')));
     });
   }

@@ -18,7 +18,15 @@ const result = (over: Partial<SnmpPollResult> = {}): SnmpPollResult => ({
   reachable: true,
   error: null,
   ping: { alive: true, lossPct: 0, rttAvgMs: 0.8 },
-  identity: { sysName: 'sw-accueil', sysDescr: 'Cisco IOS', sysObjectID: '1.3.6.1.4.1.9.1.1208', sysUpTime: 86_400, serials: [] },
+  identity: {
+    sysName: 'sw-accueil',
+    sysDescr: 'Cisco IOS',
+    sysObjectID: '1.3.6.1.4.1.9.1.1208',
+    sysLocation: '',
+    sysContact: '',
+    sysUpTime: 86_400,
+    serials: [],
+  },
   kind: 'network',
   interfaces: [],
   printer: null,
@@ -194,7 +202,7 @@ describe('snmp-supply', () => {
     expect(out.metrics.printer_page_count).toBe(1234);
   });
 
-  it('gives a percent metric only for measured supplies, and no check for drums or waste receptacles', () => {
+  it('gives a percent metric only for measured supplies, and reports drums and waste receptacles without alerting', () => {
     const out = toChecksAndMetrics(
       result({
         kind: 'printer',
@@ -213,7 +221,13 @@ describe('snmp-supply', () => {
     expect(out.metrics).toMatchObject({ 'printer_supply_pct{supply=Black Toner}': 15, 'printer_supply_pct{supply=Imaging Drum}': 3 });
     expect(out.metrics['printer_supply_pct{supply=Cyan Toner}']).toBeUndefined();
     expect(out.metrics.printer_page_count).toBeUndefined();
-    expect(find(out, 'snmp-supply').map((c) => c.target)).toEqual(['192.168.10.2:161 supply Black Toner', '192.168.10.2:161 supply Cyan Toner']);
+    expect(find(out, 'snmp-supply').map((c) => [c.target, c.status, c.code])).toEqual([
+      ['192.168.10.2:161 supply Black Toner', 'warning', 'SUPPLY_LOW'],
+      ['192.168.10.2:161 supply Cyan Toner', 'ok', 'SUPPLY_SOME_REMAINING'],
+      // 3 % of a drum is not an alert: the printer asks for its parts itself.
+      ['192.168.10.2:161 supply Imaging Drum', 'ok', 'SUPPLY_OK'],
+      ['192.168.10.2:161 supply Waste Toner Box', 'ok', 'SUPPLY_FILL_LEVEL'],
+    ]);
   });
 });
 

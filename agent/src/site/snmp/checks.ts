@@ -65,6 +65,31 @@ function interfaceCheck(i: SnmpInterface, t: SnmpCheckThresholds, base: Omit<Che
   };
 }
 
+/**
+ * The other supplies (drum, fuser, developer, waste receptacles…): reported whatever the printer
+ * says of them — a level, "some remaining" or nothing — but never an alert (status ok): the
+ * printer itself asks for those parts, and their levels vary too much between models to judge.
+ */
+function otherSupplyCheck(supply: PrinterSupply, base: Omit<CheckResult, 'status' | 'code' | 'message'>): CheckResult {
+  const s = { ...supply, description: short(supply.description) };
+  const values = {
+    description: s.description,
+    type: s.type,
+    class: s.class,
+    levelState: s.levelState,
+    level: s.level,
+    maxCapacity: s.maxCapacity,
+    percent: s.percent,
+  };
+  const ok = { ...base, status: 'ok' as const, values };
+  if (s.levelState === 'some-remaining')
+    return { ...ok, code: 'SUPPLY_SOME_REMAINING', message: `${s.description} : il en reste (niveau non fourni par l’imprimante)` };
+  if (s.percent === null) return { ...ok, code: 'SUPPLY_LEVEL_UNKNOWN', message: `${s.description} : niveau inconnu de l’imprimante` };
+  // A receptacle (waste toner) fills up: its level is how full it is, not what is left.
+  if (s.class === 'filled') return { ...ok, code: 'SUPPLY_FILL_LEVEL', message: `${s.description} : rempli à ${fmtPct(s.percent)}` };
+  return { ...ok, code: 'SUPPLY_OK', message: `${s.description} : reste ${fmtPct(s.percent)}` };
+}
+
 function supplyCheck(supply: PrinterSupply, t: SnmpCheckThresholds, base: Omit<CheckResult, 'status' | 'code' | 'message'>): CheckResult {
   const s = { ...supply, description: short(supply.description) };
   const values = { description: s.description, type: s.type, levelState: s.levelState, level: s.level, maxCapacity: s.maxCapacity, percent: s.percent };
@@ -173,7 +198,8 @@ export function toChecksAndMetrics(r: SnmpPollResult, thresholds: Partial<SnmpCh
     for (const s of r.printer.supplies) {
       const supply = supplyLabels.take(s.description, s.index);
       m.put('printer_supply_pct', s.percent, { supply });
-      if (s.class !== 'filled' && MARKING_SUPPLY_TYPES.has(s.type)) checks.push(supplyCheck(s, t, base(SNMP_CHECKS.supply, `${r.target} supply ${supply}`)));
+      const target = base(SNMP_CHECKS.supply, `${r.target} supply ${supply}`);
+      checks.push(s.class !== 'filled' && MARKING_SUPPLY_TYPES.has(s.type) ? supplyCheck(s, t, target) : otherSupplyCheck(s, target));
     }
   }
 

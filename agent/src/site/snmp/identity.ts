@@ -16,6 +16,9 @@ export interface SnmpIdentity {
   sysName: string;
   sysDescr: string;
   sysObjectID: string;
+  /** Where the device is and whom to call about it, as its administrator set them ('' when unset). */
+  sysLocation: string;
+  sysContact: string;
   /** Seconds since the SNMP agent (re)started: sysUpTime / 100. */
   sysUpTime: number;
   /** Non-empty entPhysicalSerialNum entries of ENTITY-MIB, when the device has them. */
@@ -33,6 +36,8 @@ export async function readSystem(client: SnmpClient): Promise<{ identity: Omit<S
       sysName: deviceText(v.get(SYSTEM.sysName)),
       sysDescr: deviceText(v.get(SYSTEM.sysDescr), 1024),
       sysObjectID: typeof oid === 'string' && /^[0-9.]{1,512}$/.test(oid) ? oid : '',
+      sysLocation: deviceText(v.get(SYSTEM.sysLocation), 256),
+      sysContact: deviceText(v.get(SYSTEM.sysContact), 256),
       sysUpTime: Math.floor(upCs / 100),
     },
     sysUpTimeCs: upCs,

@@ -5,7 +5,9 @@ export const SYSTEM = {
   sysDescr: '1.3.6.1.2.1.1.1.0',
   sysObjectID: '1.3.6.1.2.1.1.2.0',
   sysUpTime: '1.3.6.1.2.1.1.3.0',
+  sysContact: '1.3.6.1.2.1.1.4.0',
   sysName: '1.3.6.1.2.1.1.5.0',
+  sysLocation: '1.3.6.1.2.1.1.6.0',
 } as const;
 
 /** IF-MIB (RFC 2863): ifEntry and ifXEntry, with the column numbers read. */

@@ -6,7 +6,7 @@ import { joinInterfaceTables } from './interfaces.js';
 import { IF_COLUMNS, IFX_COLUMNS } from './oids.js';
 import { SnmpPoller } from './poller.js';
 import type { SnmpValue } from './session.js';
-import { SNMPD_COMMUNITY, type Snmpd, startSnmpd } from './snmpd-fixture.js';
+import { SNMPD_COMMUNITY, SNMPD_SYSTEM, type Snmpd, startSnmpd } from './snmpd-fixture.js';
 
 // Identity and IF-MIB of the host snmpd runs on, and rates over two polls with traffic made on
 // loopback between them. snmpd 5.9 caches the interface table for about 3 s, so the second poll
@@ -37,12 +37,14 @@ async function loopbackTraffic(bytes: number): Promise<void> {
 }
 
 describe('identity of the snmpd host', () => {
-  it('sysName, sysDescr, sysObjectID, sysUpTime; no ENTITY-MIB there, so no serials; kind network', async () => {
+  it('sysName, sysDescr, sysObjectID, sysLocation, sysContact, sysUpTime; no ENTITY-MIB there, so no serials; kind network', async () => {
     const r = await new SnmpPoller({ address: '127.0.0.1', port: snmpd.port, version: '2c', community: SNMPD_COMMUNITY, ping: false }).poll(Date.now());
     expect(r.identity).toEqual({
       sysName: hostname(),
       sysDescr: expect.stringMatching(/^Linux /),
       sysObjectID: '1.3.6.1.4.1.8072.3.2.10', // NET-SNMP-TC netSnmpAgentOIDs.linux
+      sysLocation: SNMPD_SYSTEM.location,
+      sysContact: SNMPD_SYSTEM.contact,
       sysUpTime: expect.any(Number),
       serials: [],
     });

@@ -1,9 +1,9 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { CheckResult, isSeriesKey } from '@vigie/shared';
+import { CheckResult, describeCheck, isSeriesKey } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toChecksAndMetrics } from './checks.js';
 import { SnmpPoller } from './poller.js';
-import { type MibValues, SNMPD_COMMUNITY, type Snmpd, startSnmpd } from './snmpd-fixture.js';
+import { type MibValues, SNMPD_COMMUNITY, SNMPD_SYSTEM, type Snmpd, startSnmpd } from './snmpd-fixture.js';
 
 // A Linux host has no Printer-MIB, UPS-MIB or ENTITY-MIB: snmpd serves them here through
 // pass_persist (testdata/pass-persist-mib.mjs) from files this test rewrites, so one snmpd plays a
@@ -28,7 +28,9 @@ const printer: MibValues = {
   ...supply('1.3', 3, 3, ['string', 'Magenta Toner'], -2, -2), // unknown
   ...supply('1.4', 3, 3, ['octet', '4A 61 75 6E 65 20 E9 74 E9'], 7_000, 350), // "Jaune été" in Latin-1, 5 %: critical
   ...supply('1.5', 4, 4, ['string', 'Waste Toner Box'], 100, 95), // a receptacle filling up: no alert
-  ...supply('1.6', 3, 9, ['string', 'Imaging Drum'], 30_000, 27_000), // not toner: no alert
+  ...supply('1.6', 3, 9, ['string', 'Imaging Drum'], 30_000, 27_000), // not toner: reported, no alert
+  ...supply('1.7', 3, 15, ['string', 'Fuser Kit'], 150_000, -3), // "some remaining": reported, no alert
+  ...supply('1.8', 4, 8, ['string', 'Waste Ink Pad'], -2, -2), // unknown: reported, no alert
   [`${PRINTER}.10.2.1.4.1.1`]: ['counter', 48_213],
 };
 const ups = (source: number, charge: number, test: number, battery = 2): MibValues => ({
@@ -88,6 +90,17 @@ describe('a printer (Printer-MIB through pass_persist)', () => {
       { index: '1.4', description: 'Jaune été', type: 'toner', class: 'consumed', levelState: 'measured', level: 350, maxCapacity: 7000, percent: 5 },
       { index: '1.5', description: 'Waste Toner Box', type: 'wasteToner', class: 'filled', levelState: 'measured', level: 95, maxCapacity: 100, percent: 95 },
       { index: '1.6', description: 'Imaging Drum', type: 'opc', class: 'consumed', levelState: 'measured', level: 27_000, maxCapacity: 30_000, percent: 90 },
+      {
+        index: '1.7',
+        description: 'Fuser Kit',
+        type: 'fuser',
+        class: 'consumed',
+        levelState: 'some-remaining',
+        level: null,
+        maxCapacity: 150_000,
+        percent: null,
+      },
+      { index: '1.8', description: 'Waste Ink Pad', type: 'wasteInk', class: 'filled', levelState: 'unknown', level: null, maxCapacity: null, percent: null },
     ]);
 
     const { checks, metrics } = toChecksAndMetrics(r);
@@ -97,10 +110,19 @@ describe('a printer (Printer-MIB through pass_persist)', () => {
       'Cyan Toner': ['ok', 'SUPPLY_SOME_REMAINING'],
       'Magenta Toner': ['unknown', 'SUPPLY_LEVEL_UNKNOWN'],
       'Jaune été': ['critical', 'SUPPLY_CRITICAL'],
+      // Drum, fuser and waste receptacles: every one reported, whatever the printer says of it, none alerting.
+      'Waste Toner Box': ['ok', 'SUPPLY_FILL_LEVEL'],
+      'Imaging Drum': ['ok', 'SUPPLY_OK'],
+      'Fuser Kit': ['ok', 'SUPPLY_SOME_REMAINING'],
+      'Waste Ink Pad': ['ok', 'SUPPLY_LEVEL_UNKNOWN'],
     });
+    expect(describeCheck(checks.find((c) => c.target.endsWith('supply Waste Toner Box'))!, 'fr')).toBe('Waste Toner Box\u00a0: rempli à 95\u00a0%');
+    expect(describeCheck(checks.find((c) => c.target.endsWith('supply Fuser Kit'))!, 'en')).toBe(
+      'Fuser Kit: some remaining (the printer does not give the level)',
+    );
     expect(metrics).toMatchObject({ 'printer_supply_pct{supply=Black Toner}': 15, 'printer_supply_pct{supply=Jaune été}': 5, printer_page_count: 48_213 });
     // "Some remaining" and "unknown" never become a number.
-    expect(Object.keys(metrics).filter((k) => k.includes('Cyan') || k.includes('Magenta'))).toEqual([]);
+    expect(Object.keys(metrics).filter((k) => /Cyan|Magenta|Fuser|Waste Ink/.test(k))).toEqual([]);
   });
 
   it('reads ENTITY-MIB serial numbers, leaving out the entries without one', async () => {
@@ -157,8 +179,30 @@ describe('a UPS (UPS-MIB through pass_persist)', () => {
   });
 });
 
+describe('a printer with a UPS inside (Printer-MIB and UPS-MIB both answer)', () => {
+  it('is a printer whose UPS is read too: on battery, it is critical like any UPS', async () => {
+    snmpd.serve(PRINTER, printer);
+    snmpd.serve(UPS, ups(5, 64, 1));
+    const r = await poller.poll(Date.now());
+    expect(r.kind).toBe('printer');
+    expect(r.printer?.supplies).toHaveLength(8);
+    expect(r.ups).toMatchObject({ manufacturer: 'APC', onBattery: true, chargePct: 64, minutesRemaining: 42 });
+    const { checks, metrics } = toChecksAndMetrics(r);
+    expect(checks.find((c) => c.check === 'snmp-ups')).toMatchObject({ status: 'critical', code: 'UPS_ON_BATTERY' });
+    expect(checks.filter((c) => c.check === 'snmp-supply')).toHaveLength(8);
+    expect(metrics).toMatchObject({ ups_on_battery: 1, ups_charge_pct: 64, printer_page_count: 48_213 });
+    for (const c of checks) expect(validCheck.Check(c), [...validCheck.Errors(c)].map((e) => e.path).join()).toBe(true);
+  });
+
+  it('reads sysLocation and sysContact, as the device’s administrator set them', async () => {
+    const r = await poller.poll(Date.now());
+    expect(r.identity).toMatchObject({ sysLocation: SNMPD_SYSTEM.location, sysContact: SNMPD_SYSTEM.contact });
+  });
+});
+
 describe('hostile interface names from the device', () => {
   it('ifName with separators, line breaks, NUL, invalid UTF-8 and 300 characters: valid keys and checks, one series each', async () => {
+    snmpd.serve(PRINTER, {});
     snmpd.serve(UPS, {});
     const indexes = (await poller.poll(Date.now())).interfaces.map((i) => i.index);
     const hostile: [string, string][] = [

@@ -6,7 +6,7 @@ import { SnmpPoller } from './poller.js';
 import { freeUdpPort, SNMPD_COMMUNITY, SNMPD_V3, type Snmpd, startSnmpd } from './snmpd-fixture.js';
 
 // SNMP v1, v2c and v3 (SHA/AES authPriv) against Debian's snmpd on loopback, and the ways a target
-// can fail to answer: each must end as a clean `reachable: false`, quickly, with no secret in sight.
+// can fail to answer: each must end as a clean `reachable: false`, with no secret in sight.
 
 let snmpd: Snmpd;
 beforeAll(async () => {
@@ -64,9 +64,8 @@ describe('a target that does not answer is a result, not a crash nor a hang', ()
     ['DES privacy, which Node 17+ OpenSSL no longer has', () => v3Target({ privProtocol: 'des' }), 'unsupported', 'SNMP_ERROR'],
   ] as const)('%s', async (_case, make, kind, code) => {
     const config = make();
-    const started = Date.now();
+    // A hang would fail the test on its timeout; how long the poll takes is the agent-timings benchmark's.
     const r = await new SnmpPoller(config).poll(Date.now());
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(r).toMatchObject({ reachable: false, error: { kind }, identity: null, interfaces: [] });
     const out = toChecksAndMetrics(r);
     expect(out.checks).toMatchObject([{ check: 'snmp-reachable', status: 'critical', code }]);

@@ -22,7 +22,7 @@ export interface SnmpPollResult {
   /** ICMP echo, apart from SNMP; null when the target has `ping: false`. */
   ping: PingResult | null;
   identity: SnmpIdentity | null;
-  /** printer if the Printer-MIB answers, ups if the UPS-MIB answers, else network. */
+  /** printer if the Printer-MIB answers, ups if the UPS-MIB answers, else network. A printer may have a UPS-MIB too: both are read. */
   kind: DeviceKind | null;
   interfaces: SnmpInterface[];
   printer: PrinterStatus | null;
@@ -148,7 +148,8 @@ export class SnmpPoller {
       const readings = await part('IF-MIB', () => readInterfaces(client, this.#maxInterfaces));
       const serials = await part('ENTITY-MIB', () => readSerials(client, this.#maxTableRows));
       const printer = await part('Printer-MIB', () => readPrinter(client, this.#maxTableRows));
-      const ups = printer ? undefined : await part('UPS-MIB', () => readUps(client, now, system.sysUpTimeCs));
+      // Read whatever the device is: a printer (or a switch) with a UPS inside answers both MIBs.
+      const ups = await part('UPS-MIB', () => readUps(client, now, system.sysUpTimeCs));
 
       result.identity = { ...system.identity, serials: serials ?? [] };
       result.printer = printer ?? null;

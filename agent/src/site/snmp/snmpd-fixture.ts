@@ -58,6 +58,9 @@ async function stopProcess(proc: Proc): Promise<void> {
   clearTimeout(timer);
 }
 
+/** sysLocation and sysContact of the snmpd made here, set in its configuration as an administrator would. */
+export const SNMPD_SYSTEM = { location: 'Baie réseau, salle serveur (2e étage)', contact: 'Service informatique <it@acme.test>' } as const;
+
 /**
  * Starts snmpd answering v1/v2c to SNMPD_COMMUNITY and v3 (SHA/AES authPriv) to SNMPD_V3, with
  * `mibs` (subtree → values) served through pass_persist. Always call stop(), in afterAll.
@@ -81,6 +84,8 @@ export async function startSnmpd(mibs: Record<string, MibValues> = {}): Promise<
         `rocommunity ${SNMPD_COMMUNITY} 127.0.0.1`,
         `createUser ${SNMPD_V3.user} SHA ${SNMPD_V3.authKey} AES ${SNMPD_V3.privKey}`,
         `rouser ${SNMPD_V3.user} priv`,
+        `sysLocation ${SNMPD_SYSTEM.location}`,
+        `sysContact ${SNMPD_SYSTEM.contact}`,
         ...Object.keys(mibs).map((subtree) => `pass_persist .${subtree} ${process.execPath} ${PASS_PERSIST_SCRIPT} ${fileOf(subtree)} ${subtree}`),
         '',
       ].join('\n'),

@@ -9,6 +9,8 @@ import { checkName, severityRank, targetName } from '../../labels.js';
 import { href } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { WatchedPlace } from '../network/watched-devices.js';
+import { Intervene } from '../remote/intervene.js';
 import { IncidentTable } from '../tech/incidents.js';
 import { TicketTable } from '../tickets/ticket-table.js';
 import { DeviceCharts } from './device-charts.js';
@@ -54,15 +56,18 @@ function DeviceView({ d, user, reload }: { d: DeviceDetail; user: User; reload: 
       {d.device.kind === 'agentless' ? (
         // A device without an agent has no CPU or memory of its own here: its bandwidth, supplies
         // and battery are on its site's network page.
-        <p data-testid="agentless-network">
-          {t('device.watchedBy')} <a href={href(`/network/${d.device.clientId}/${d.device.siteId}`)}>{t('device.networkPage')}</a>
-          {d.device.watcherId ? (
-            <>
-              {' · '}
-              <a href={href(`/devices/${d.device.watcherId}`)}>{t('device.watcher')}</a>
-            </>
-          ) : null}
-        </p>
+        <>
+          <p data-testid="agentless-network">
+            {t('device.watchedBy')} <a href={href(`/network/${d.device.clientId}/${d.device.siteId}`)}>{t('device.networkPage')}</a>
+            {d.device.watcherId ? (
+              <>
+                {' · '}
+                <a href={href(`/devices/${d.device.watcherId}`)}>{t('device.watcher')}</a>
+              </>
+            ) : null}
+          </p>
+          <WatchedPlace watched={d.watched ?? null} />
+        </>
       ) : (
         <Section title={t('device.metrics')}>
           <DeviceCharts deviceId={d.device.id} />
@@ -72,6 +77,9 @@ function DeviceView({ d, user, reload }: { d: DeviceDetail; user: User; reload: 
       <Section title={t('device.checks')}>
         <CheckTable checks={d.checks} />
       </Section>
+
+      {isStaff(user) && d.device.kind === 'agent' && <Intervene deviceId={d.device.id} online={d.device.status === 'online'} />}
+
       <div class="grid-2">
         <Section title={t('device.incidents')}>
           <Async state={incidents}>{(r) => <IncidentTable incidents={r.incidents} compact canAcknowledge={staff} onChange={incidents.reload} />}</Async>

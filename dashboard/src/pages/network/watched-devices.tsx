@@ -70,8 +70,10 @@ function WatchedDevice({ id, period, onZoom }: { id: number; period: Period; onZ
               {uptime !== undefined ? ` · ${t('network.uptime', { duration: fmt.duration(uptime * 1000) })}` : ''}
               {` · ${t('device.lastPolled', { date: fmt.dateTime(d.device.lastSeenAt) })}`}
             </p>
+            <WatchedPlace watched={d.watched} />
             {kind === 'printer' && <Supplies latest={d.latestMetrics} checks={d.checks} />}
-            {kind === 'ups' && <UpsState latest={d.latestMetrics} />}
+            {/* A UPS, or a device with a UPS inside (a printer answering the UPS-MIB too). */}
+            {(kind === 'ups' || value(d.latestMetrics, 'ups_on_battery') !== undefined) && <UpsState latest={d.latestMetrics} />}
             {byLabel(d.latestMetrics, 'net_if_in_bps').size > 0 && (
               <Interfaces deviceId={d.device.id} latest={d.latestMetrics} checks={d.checks} period={period} onZoom={onZoom} />
             )}
@@ -80,6 +82,26 @@ function WatchedDevice({ id, period, onZoom }: { id: number; period: Period; onZ
         );
       }}
     </Async>
+  );
+}
+
+/** Where the device is and whom to call, as its administrator set them (sysLocation, sysContact). */
+export function WatchedPlace({ watched }: { watched: WatchedDetail['watched'] }) {
+  if (!watched?.location && !watched?.contact) return null;
+  return (
+    <p class="small" data-testid="watched-place">
+      {watched.location ? (
+        <span data-testid="watched-location">
+          {t('network.location')} {watched.location}
+        </span>
+      ) : null}
+      {watched.location && watched.contact ? ' · ' : ''}
+      {watched.contact ? (
+        <span data-testid="watched-contact">
+          {t('network.contact')} {watched.contact}
+        </span>
+      ) : null}
+    </p>
   );
 }
 
@@ -193,7 +215,8 @@ function Supplies({ latest, checks }: { latest: Latest; checks: Check[] }) {
               <meter min={0} max={100} low={20} high={50} optimum={100} value={pct ?? 0} aria-label={n} />
               <span class="num">{pct === undefined ? '—' : fmt.pct(pct)}</span>
               {c ? <StateBadge state={c.status} /> : <span />}
-              {c && c.status !== 'ok' ? <span class="muted small">{c.text?.[currentLang()] ?? c.message}</span> : null}
+              {/* A problem, or a level the printer does not give (some remaining, unknown): said in words. */}
+              {c && (c.status !== 'ok' || pct === undefined) ? <span class="muted small">{c.text?.[currentLang()] ?? c.message}</span> : null}
             </li>
           );
         })}

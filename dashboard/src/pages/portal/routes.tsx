@@ -3,6 +3,7 @@ import { idParam } from '../../router.js';
 import type { User } from '../../session.js';
 import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
+import { PortalRemoteActionsPage } from '../remote/history-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
 import { FinancePage } from './finance.js';
@@ -40,6 +41,8 @@ export function PortalRoutes({ route, user }: { route: string[]; user: User }) {
     case 'network':
       if (arg === undefined) return <NetworkIndexPage user={user} />;
       return id && idParam(arg2) ? <SiteNetworkPage clientId={id} siteId={idParam(arg2)!} /> : <NotFound />;
+    case 'remote-actions':
+      return user.clientId ? <PortalRemoteActionsPage clientId={user.clientId} /> : <NotFound />;
     default:
       return <NotFound />;
   }

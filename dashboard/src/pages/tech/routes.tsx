@@ -6,6 +6,9 @@ import { InvoicesAdminPage } from '../billing/invoices-page.js';
 import { DevicePage } from '../device/device-page.js';
 import { NetworkIndexPage, SiteNetworkPage } from '../network/network-page.js';
 import { PoliciesPage } from '../policies/policy-page.js';
+import { CommandHistoryPage } from '../remote/history-page.js';
+import { ScriptLibraryPage } from '../remote/script-library.js';
+import { TotpPage } from '../remote/totp-page.js';
 import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
 import { ClientPage } from './client-page.js';
@@ -53,6 +56,12 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
     case 'network':
       if (arg === undefined) return <NetworkIndexPage user={user} />;
       return id && idParam(arg2) ? <SiteNetworkPage clientId={id} siteId={idParam(arg2)!} /> : <NotFound />;
+    case 'scripts':
+      return <ScriptLibraryPage user={user} />;
+    case 'commands':
+      return <CommandHistoryPage />;
+    case 'security':
+      return <TotpPage />;
     default:
       return <NotFound />;
   }

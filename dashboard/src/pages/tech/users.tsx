@@ -6,6 +6,7 @@ import { errorText } from '../../error-text.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { RemoteRights } from '../remote/remote-rights.js';
 
 export function UsersPage({ user }: { user: User }) {
   if (user.role !== 'admin') return <Empty text={t('users.adminOnly')} />;
@@ -77,6 +78,7 @@ function UsersAdmin({ user }: { user: User }) {
           )}
         </Async>
       </Section>
+      <RemoteRights users={users.data?.users ?? []} clients={clients.data?.clients ?? []} />
       <Section title={t('users.create')}>
         <form
           class="row wrap"

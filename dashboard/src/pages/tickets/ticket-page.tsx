@@ -9,6 +9,7 @@ import { liveTicketId, useLive } from '../../live.js';
 import { href, useHashQuery } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
+import { RemoteSessionsPanel } from '../remote/remote-sessions.js';
 import { TicketAttachments } from './attachments.js';
 import { InterventionForm } from './intervention-form.js';
 import { statusLabel } from './ticket-table.js';
@@ -125,6 +126,7 @@ function TicketView({ tk, user, reload }: { tk: TicketDetail; user: User; reload
           {staff && !tk.clientVisible && <PublishTicket tk={tk} onDone={reload} />}
           {staff && <StaffActions tk={tk} onDone={reload} />}
           {staff && <LinkForm tk={tk} onDone={reload} />}
+          {staff && <RemoteSessionsPanel ticketId={tk.id} deviceIds={tk.deviceIds} onChange={reload} />}
           {staff && <InterventionForm tk={tk} onDone={reload} />}
         </div>
       </div>

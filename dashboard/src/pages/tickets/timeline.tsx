@@ -33,6 +33,10 @@ function describe(e: TimelineEvent, userName: (id: number) => string | undefined
       return t('ticket.ev.linked', { id: String(e.ticketId ?? '') });
     case 'published':
       return t('ticket.ev.published');
+    case 'remote_session':
+      return e.change === 'started'
+        ? t('ticket.ev.remote_session_started', { host: e.hostname ?? '' })
+        : t('ticket.ev.remote_session_ended', { minutes: e.minutes ?? 0 });
     default:
       return t('ticket.ev.other', { type: e.type });
   }

@@ -93,6 +93,12 @@ export const NETWORK_TEXTS: CheckTexts = {
     fr: (c, f) => `${pinged(c, f)} ne répond pas au ping${when(lossPct(c), (l) => ` (${f.pct(l)} de perte)`)}`,
     en: (c, f) => `${pinged(c, f)} does not answer ping${when(lossPct(c), (l) => ` (${f.pct(l)} loss)`)}`,
   },
+  // The system's ping program is missing (or may not be run): nothing is known of the host.
+  PING_UNAVAILABLE: {
+    fr: (c) =>
+      `${subject(c)} n’a pas pu être pingé : le programme ping est absent de cette machine ou ne peut pas être lancé (sous Debian ou Ubuntu : paquet iputils-ping)`,
+    en: (c) => `${subject(c)} could not be pinged: the ping program is missing on this machine or cannot be run (on Debian or Ubuntu: package iputils-ping)`,
+  },
   HTTP_OK: {
     fr: (c, f) => `${subject(c)} répond${when(c.num('status'), (s) => ` (HTTP ${s})`)}${when(c.num('responseMs'), (ms) => ` en ${f.ms(ms)}`)}`,
     en: (c, f) => `${subject(c)} answered${when(c.num('status'), (s) => ` (HTTP ${s})`)}${when(c.num('responseMs'), (ms) => ` in ${f.ms(ms)}`)}`,

@@ -94,6 +94,10 @@ export const SNMP_TEXTS: CheckTexts = {
     en: (c, f) => `${supply(c)}: nearly empty${when(left(c, f), (l) => `, ${l}`)}`,
   },
   SUPPLY_EMPTY: { fr: (c) => `${supply(c)} : vide`, en: (c) => `${supply(c)}: empty` },
+  SUPPLY_FILL_LEVEL: {
+    fr: (c, f) => `${supply(c)} : rempli${when(c.num('percent'), (p) => ` à ${f.pct(p)}`)}`,
+    en: (c, f) => `${supply(c)}: ${when(c.num('percent'), (p) => `${f.pct(p)} full`, 'filling up')}`,
+  },
   SUPPLY_LEVEL_UNKNOWN: { fr: (c) => `${supply(c)} : niveau inconnu de l’imprimante`, en: (c) => `${supply(c)}: level unknown to the printer` },
   SUPPLY_SOME_REMAINING: {
     fr: (c) => `${supply(c)} : il en reste (l’imprimante ne donne pas le niveau)`,

@@ -1,0 +1,226 @@
+import { Type } from '@sinclair/typebox';
+import {
+  CreateRunBody,
+  type CreateRunBody as CreateRunBodyT,
+  CreateScriptBody,
+  type CreateScriptBody as CreateScriptBodyT,
+  DeviceSelectionBody,
+  NewScriptVersionBody,
+  type NewScriptVersionBody as NewScriptVersionBodyT,
+  VigieError,
+} from '@vigie/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { appendAudit, refreshAuditHead } from '../audit/repository.js';
+import { assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
+import type { TotpService } from '../auth/totp/totp-service.js';
+import type { Database } from '../store/database.js';
+import type { CommandNotifier, CommandService } from './command-service.js';
+import { rotateSigningKey } from './key-rotation.js';
+import type { ScriptsRepository } from './scripts-repository.js';
+import type { SigningKeys } from './signing-keys.js';
+
+const tags = ['remote'];
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const CommandParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) });
+const HistoryQuery = Type.Object({
+  clientId: Type.Optional(Type.Integer({ minimum: 1 })),
+  deviceId: Type.Optional(Type.Integer({ minimum: 1 })),
+  runId: Type.Optional(Type.Integer({ minimum: 1 })),
+  state: Type.Optional(Type.String({ maxLength: 20 })),
+  action: Type.Optional(Type.String({ maxLength: 40 })),
+  userId: Type.Optional(Type.Integer({ minimum: 1 })),
+  from: Type.Optional(Type.Integer({ minimum: 0 })),
+  to: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+type History = {
+  clientId?: number;
+  deviceId?: number;
+  runId?: number;
+  state?: string;
+  action?: string;
+  userId?: number;
+  from?: number;
+  to?: number;
+  limit?: number;
+};
+
+export interface CommandRoutesDeps {
+  db: Database;
+  keys: SigningKeys;
+  scripts: ScriptsRepository;
+  commands: CommandService;
+  totp: TotpService;
+  notify: CommandNotifier & { keysRotated(): void };
+}
+
+/** What a client user sees of a command: what was done, by whom, when, and how it ended — not the parameters. */
+function forClient<T extends { args: unknown }>(c: T): Omit<T, 'args'> {
+  const { args: _args, ...rest } = c;
+  return rest;
+}
+
+export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesDeps): void {
+  const { db, keys, scripts, commands, totp } = deps;
+  const staff = (req: FastifyRequest) => requireRole(req, 'admin', 'technician');
+
+  // ---- provider key -----------------------------------------------------------------------------
+  app.get(
+    '/api/v1/remote/key',
+    { schema: { tags, description: 'The provider’s public command-signing keys (never a private key). Staff only.' } },
+    async (req) => {
+      staff(req);
+      return { current: keys.current(), keys: keys.all() };
+    },
+  );
+  app.post(
+    '/api/v1/remote/key/rotate',
+    { schema: { tags, description: 'A new signing key, announced to every agent in an envelope signed by the old one. Admin, with a fresh step-up.' } },
+    async (req) => {
+      const admin = requireRole(req, 'admin');
+      totp.assertSteppedUp(req.session?.idHash);
+      const r = await rotateSigningKey(db, keys, { userId: admin.id, name: admin.name });
+      deps.notify.keysRotated();
+      deps.notify.queued(r.agents);
+      return { previous: r.previous, next: r.next, agents: r.agents.length };
+    },
+  );
+
+  // ---- script library ---------------------------------------------------------------------------
+  app.get('/api/v1/scripts', { schema: { tags } }, async (req) => {
+    staff(req);
+    return { scripts: scripts.list() };
+  });
+  app.post('/api/v1/scripts', { schema: { tags, body: CreateScriptBody } }, async (req: FastifyRequest<{ Body: CreateScriptBodyT }>, reply) => {
+    const user = staff(req);
+    const v = await scripts.create(req.body, user);
+    refreshAuditHead(db);
+    reply.code(201);
+    return v;
+  });
+  app.post(
+    '/api/v1/scripts/:id/versions',
+    { schema: { tags, params: IdParams, body: NewScriptVersionBody } },
+    async (req: FastifyRequest<{ Params: { id: number }; Body: NewScriptVersionBodyT }>, reply) => {
+      const user = staff(req);
+      const v = await scripts.addVersion(req.params.id, req.body, user);
+      refreshAuditHead(db);
+      reply.code(201);
+      return v;
+    },
+  );
+  app.post(
+    '/api/v1/script-versions/:id/approve',
+    { schema: { tags, params: IdParams, description: 'An admin approves a version (with a fresh step-up): it may then run on agents.' } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const admin = requireRole(req, 'admin');
+      totp.assertSteppedUp(req.session?.idHash);
+      const v = await scripts.approve(req.params.id, admin);
+      refreshAuditHead(db);
+      return v;
+    },
+  );
+
+  // ---- saved selections -------------------------------------------------------------------------
+  app.get('/api/v1/device-selections', { schema: { tags } }, async (req) => {
+    staff(req);
+    const rows = db.sqlite.prepare('SELECT id, name, device_ids, created_at FROM device_selections ORDER BY name').all() as {
+      id: number;
+      name: string;
+      device_ids: string;
+      created_at: number;
+    }[];
+    return { selections: rows.map((r) => ({ id: r.id, name: r.name, deviceIds: JSON.parse(r.device_ids) as number[], createdAt: r.created_at })) };
+  });
+  app.post(
+    '/api/v1/device-selections',
+    { schema: { tags, body: DeviceSelectionBody } },
+    async (req: FastifyRequest<{ Body: { name: string; deviceIds: number[] } }>, reply) => {
+      const user = staff(req);
+      const id = await db.writeTransaction(() => {
+        const ids = [...new Set(req.body.deviceIds)];
+        const found = (
+          db.sqlite.prepare('SELECT COUNT(*) AS n FROM devices WHERE id IN (SELECT value FROM json_each(?))').get(JSON.stringify(ids)) as { n: number }
+        ).n;
+        if (found !== ids.length) throw new VigieError('NOT_FOUND', 'Équipement inconnu dans la sélection');
+        const r = db.sqlite
+          .prepare('INSERT INTO device_selections (name, device_ids, created_by, created_at) VALUES (?, ?, ?, ?)')
+          .run(req.body.name, JSON.stringify(ids), user.id, Date.now());
+        appendAudit(
+          db.sqlite,
+          `user:${user.id}`,
+          'device-selection.create',
+          `device-selection:${r.lastInsertRowid}`,
+          { name: req.body.name, devices: ids.length },
+          { result: 'ok' },
+        );
+        return Number(r.lastInsertRowid);
+      });
+      refreshAuditHead(db);
+      reply.code(201);
+      return { id };
+    },
+  );
+
+  // ---- commands ---------------------------------------------------------------------------------
+  app.post(
+    '/api/v1/commands',
+    {
+      schema: {
+        tags,
+        body: CreateRunBody,
+        description:
+          'Runs a library script or a built-in action on a device, site, client or saved selection. Needs the `remote` permission on every client concerned; scripts and reboots need a step-up (fresh TOTP within 5 minutes, this session).',
+      },
+    },
+    async (req: FastifyRequest<{ Body: CreateRunBodyT }>, reply) => {
+      const user = staff(req);
+      const r = await commands.createRun(user, req.session?.idHash, req.body);
+      reply.code(201);
+      return r;
+    },
+  );
+  app.get('/api/v1/commands', { schema: { tags, querystring: HistoryQuery } }, async (req: FastifyRequest<{ Querystring: History }>) => {
+    staff(req);
+    return { commands: commands.list(req.query) };
+  });
+  app.get('/api/v1/commands/:id', { schema: { tags, params: CommandParams } }, async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    staff(req);
+    const c = commands.get(req.params.id);
+    if (!c) throw new VigieError('NOT_FOUND');
+    return c;
+  });
+  app.post('/api/v1/commands/:id/cancel', { schema: { tags, params: CommandParams } }, async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    const user = staff(req);
+    await commands.cancel(user, req.params.id);
+    return commands.get(req.params.id);
+  });
+
+  // A device's remote actions: staff, and the device's own client (nothing of another client's).
+  app.get('/api/v1/devices/:id/commands', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
+    const user = requireUser(req);
+    const d = db.sqlite.prepare('SELECT client_id FROM devices WHERE id = ?').get(req.params.id) as { client_id: number } | undefined;
+    if (!d) throw new VigieError('NOT_FOUND');
+    assertClientVisible(user, d.client_id);
+    const list = commands.list({ deviceId: req.params.id });
+    return { commands: isStaff(user) ? list : list.map(forClient) };
+  });
+  // The client portal's "actions à distance": every remote action on the client's machines.
+  app.get(
+    '/api/v1/clients/:id/remote-actions',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        querystring: Type.Object({ from: Type.Optional(Type.Integer({ minimum: 0 })), to: Type.Optional(Type.Integer({ minimum: 0 })) }),
+      },
+    },
+    async (req: FastifyRequest<{ Params: { id: number }; Querystring: { from?: number; to?: number } }>) => {
+      const user = requireUser(req);
+      if (!db.sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(req.params.id)) throw new VigieError('NOT_FOUND');
+      assertClientVisible(user, req.params.id);
+      const list = commands.list({ clientId: req.params.id, from: req.query.from, to: req.query.to, limit: 1000 }).filter((c) => c.action !== 'key-rotate');
+      return { commands: isStaff(user) ? list : list.map(forClient) };
+    },
+  );
+}
