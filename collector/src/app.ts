@@ -44,6 +44,8 @@ import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
+import { registerReportCommentRoutes } from './reports/comment-routes.js';
+import { ReportComments } from './reports/comments.js';
 import { smtpTransport } from './reports/delivery.js';
 import { flowStoreSource } from './reports/flow-source.js';
 import { createReports, type Reports } from './reports/module.js';
@@ -274,6 +276,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     workerId: bus.workerId,
   });
   registerReportRoutes(app, reports);
+  registerReportCommentRoutes(app, { comments: new ReportComments(db), archive: reports.archive });
   reports.start();
   // Issued invoices go to the client's billing recipients once, with the reports' delivery policy.
   const invoiceMailTransport = smtpTransport(config.notifications);

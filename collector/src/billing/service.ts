@@ -167,6 +167,8 @@ export interface OccurrenceRow {
   reserved_minutes: number;
   status: 'scheduled' | 'done' | 'cancelled';
   changed_by: 'client' | 'adjustment' | null;
+  /** The date the programme's rule gave, when it fell on a weekend or public holiday (held on the next business day). */
+  moved_from: LocalDate | null;
 }
 
 interface ScheduleRow {

@@ -85,4 +85,15 @@ describe('resolution and counted series', () => {
       ]),
     );
   });
+
+  it('counts a device without an agent by its answered polls alone (issue 18, point 4)', () => {
+    const series = [
+      { id: 5, device_id: 30, name: 'snmp_up' },
+      { id: 6, device_id: 30, name: 'snmp_uptime_s' },
+      { id: 7, device_id: 30, name: 'net_if_in_bps{if=Gi0/1}' },
+    ];
+    expect(heartbeatSeries(series, new Set([30]))).toEqual(new Map([[30, [5]]]));
+    // Counted as an agent's device, any series would have stood in for a heartbeat.
+    expect(heartbeatSeries(series)).toEqual(new Map([[30, [5, 6, 7]]]));
+  });
 });

@@ -6,6 +6,11 @@ import type { DeviceSeriesRow, RollupTable, StatsRepository } from './repository
 export const REPORT_TIME_ZONE = 'Europe/Paris';
 /** The series whose samples prove an agent was alive; any series stands in when a device has none. */
 export const HEARTBEAT_SERIES = 'uptime_s';
+/**
+ * A device without an agent is up in a bucket when its site agent's poll got an answer there: its
+ * `snmp_up` series (1 answered, 0 not) reached 1. A poll that went unanswered is not a heartbeat.
+ */
+export const POLL_SERIES = 'snmp_up';
 
 const FIVE_MINUTES = 300_000;
 const HOUR = 3_600_000;
@@ -22,6 +27,8 @@ export interface DeviceAvailability {
   deviceId: number;
   hostname: string;
   siteId: number;
+  /** 'agentless': counted from its site agent's answered polls. */
+  kind: string;
   /** Null when no whole bucket of the month was expected (device created after it ended). */
   availabilityPct: number | null;
   expectedBuckets: number;
@@ -107,11 +114,21 @@ export function availabilityPct(seen: number, expected: number): number | null {
   return Math.floor((seen * 10_000) / expected) / 100;
 }
 
-/** The series counted for each device: its uptime series, else all of its series. */
-export function heartbeatSeries(series: readonly DeviceSeriesRow[]): Map<number, number[]> {
+/**
+ * The series counted for each device: its uptime series, else all of its series; for a device
+ * without an agent (`agentless`), its poll series alone (counted where it reached 1).
+ */
+export function heartbeatSeries(series: readonly DeviceSeriesRow[], agentless: ReadonlySet<number> = new Set()): Map<number, number[]> {
   const uptime = new Map<number, number[]>();
   const any = new Map<number, number[]>();
   for (const s of series) {
+    if (agentless.has(s.device_id)) {
+      if (s.name !== POLL_SERIES) continue;
+      const ids = uptime.get(s.device_id);
+      if (ids) ids.push(s.id);
+      else uptime.set(s.device_id, [s.id]);
+      continue;
+    }
     const into = s.name === HEARTBEAT_SERIES ? uptime : any;
     const ids = into.get(s.device_id);
     if (ids) ids.push(s.id);
@@ -133,18 +150,20 @@ export class AvailabilityService {
     if (!(await this.repo.clientExists(clientId))) throw new VigieError('NOT_FOUND');
     const { table, resolution, bucketMs } = bucketFor(period, now, this.retention);
     const rows = await this.repo.devicesCreatedBefore(clientId, period.to);
-    const seriesByDevice = heartbeatSeries(await this.repo.seriesOfClient(clientId));
+    const agentless = new Set(rows.filter((d) => d.kind === 'agentless').map((d) => d.id));
+    const seriesByDevice = heartbeatSeries(await this.repo.seriesOfClient(clientId), agentless);
     let seenTotal = 0;
     let expectedTotal = 0;
     const devices = rows.map((d): DeviceAvailability => {
       const w = expectedWindow(period, d.created_at, now, bucketMs);
-      const seen = this.repo.countBuckets(table, seriesByDevice.get(d.id) ?? [], w.from, w.to);
+      const seen = this.repo.countBuckets(table, seriesByDevice.get(d.id) ?? [], w.from, w.to, agentless.has(d.id));
       seenTotal += seen;
       expectedTotal += w.expected;
       return {
         deviceId: d.id,
         hostname: d.hostname,
         siteId: d.site_id,
+        kind: d.kind,
         availabilityPct: availabilityPct(seen, w.expected),
         expectedBuckets: w.expected,
         seenBuckets: seen,

@@ -29,6 +29,7 @@ import * as mUxFlowPeaks from './migrations/ux-flow-peaks.js';
 import * as mUxIncidents from './migrations/ux-incidents-acknowledged.js';
 import * as mUxPasswordResets from './migrations/ux-password-resets.js';
 import * as mUxRecurring from './migrations/ux-recurring-business-days.js';
+import * as mUxReportComments from './migrations/ux-report-comments.js';
 import * as mUxTickets from './migrations/ux-tickets-contract.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   'ux-incidents-acknowledged': mUxIncidents,
   'ux-password-resets': mUxPasswordResets,
   'ux-recurring-business-days': mUxRecurring,
+  'ux-report-comments': mUxReportComments,
   'ux-tickets-contract': mUxTickets,
 };
 

@@ -224,7 +224,16 @@ export interface KvTable {
   value: string;
 }
 
+export interface ReportCommentsTable {
+  client_id: number;
+  month: string;
+  text: string;
+  author_id: number | null;
+  updated_at: number;
+}
+
 export interface DB {
+  report_comments: ReportCommentsTable;
   clients: ClientsTable;
   sites: SitesTable;
   users: UsersTable;
