@@ -69,6 +69,8 @@ describe('sign-in and live overview', () => {
       title: 'Serveur de messagerie injoignable',
       description: 'Signalé par e-mail',
       channel: 'email',
+      // A week ago: its deadline has passed whatever today's weekday (a weekend would push a fresh one's past 48 h).
+      receivedAt: Date.now() - 7 * 86_400_000,
     });
     const t0 = Date.now();
     await expect.poll(() => text(tech, cell), { timeout: 5000, interval: 50 }).toBe(String(before + 1));
@@ -159,7 +161,7 @@ describe('devices', () => {
     await expect.poll(async () => Number(await cpu.getAttribute('data-points'))).toBeGreaterThan(5);
     await expect.poll(() => tech.locator('[data-testid=warranty]').textContent()).toContain('CN0ACME001');
     expect(await tech.locator('main').textContent()).toContain('Dernière sauvegarde il y a 30 h');
-    await tech.getByRole('tab', { name: 'Jour' }).click();
+    await tech.getByRole('tab', { name: 'Jour', exact: true }).click();
     await expect.poll(async () => Number(await cpu.getAttribute('data-points'))).toBeGreaterThan(200);
     await screenshot(tech, 'device');
     await tech.getByRole('tab', { name: 'Deux ans' }).click();
@@ -208,7 +210,7 @@ describe('tickets', () => {
 
     await tech.getByTestId('status-select').selectOption('in_progress');
     await tech.getByRole('button', { name: 'Appliquer' }).click();
-    await expect.poll(() => timeline.textContent()).toContain('Statut : Nouveau → En cours');
+    await expect.poll(() => timeline.textContent()).toContain('Statut\u00a0: Nouveau → En cours');
 
     await tech.getByTestId('assignee').selectOption({ label: 'Thomas Technicien' });
     await expect.poll(() => timeline.textContent()).toMatch(/Assigné à/);
@@ -216,7 +218,7 @@ describe('tickets', () => {
     await tech.getByTestId('minutes').fill('50');
     await tech.getByTestId('get-quote').click();
     // 2.6: 50 min urgent remote is billed one hour, the least cost for the client.
-    await expect.poll(() => text(tech, '[data-testid=quote]')).toMatch(/Facturé : 1 × heure à 110,00\s€ = 110,00\s€ HT/);
+    await expect.poll(() => text(tech, '[data-testid=quote]')).toMatch(/Facturé\s: 1 × heure à 110,00\s€ = 110,00\s€ HT/);
     await screenshot(tech, 'ticket');
     await tech.getByTestId('record').click();
     await expect.poll(() => text(tech, '.success')).toBe('Intervention enregistrée.');
@@ -357,7 +359,7 @@ describe('language, logout and session expiry', () => {
     await signIn(tech, s.url, 'tech@vigie.test', PASSWORD);
     s.collector.db.sqlite.prepare('DELETE FROM sessions').run();
     await tech.goto(`${s.url}/#/devices`);
-    await expect.poll(() => text(tech, '.error')).toBe('Votre session a expiré : reconnectez-vous.');
+    await expect.poll(() => text(tech, '.error')).toBe('Votre session a expiré\u00a0: reconnectez-vous.');
   });
 });
 
