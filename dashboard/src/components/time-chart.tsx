@@ -98,6 +98,9 @@ export function TimeChart({
   const plot = useRef<uPlot | null>(null);
   const zoom = useRef(onZoom);
   zoom.current = onZoom;
+  // Read when the axis is drawn: a plot kept across periods (new data, same series) labels its ticks for the period shown now.
+  const span = useRef(spanMs);
+  span.current = spanMs;
   const data = series ? alignSeries(series) : undefined;
   const n = data ? data[0].length : 0;
 
@@ -115,6 +118,8 @@ export function TimeChart({
       {
         width: box.current.clientWidth || 480,
         height: 200,
+        // Ticks fall on Paris hours and midnights whatever the browser's zone (their labels are Paris time).
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Europe/Paris'),
         scales: unit === 'pct' ? { y: { range: [0, 100] } } : {},
         // Dragging selects a stretch; the page loads it (its own step) instead of stretching what it has.
         cursor: { drag: { x: true, y: false, setScale: false } },
@@ -150,7 +155,7 @@ export function TimeChart({
             values: (_u, vals) => {
               const text = timeTicks(
                 vals.map((v) => v * 1000),
-                spanMs,
+                span.current,
               );
               figure.current?.setAttribute('data-x-ticks', text.join(' | '));
               return text;

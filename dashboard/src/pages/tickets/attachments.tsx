@@ -23,7 +23,9 @@ export async function uploadAll(ticketId: number, files: File[]): Promise<string
     try {
       await upload(`/api/v1/tickets/${ticketId}/attachments?name=${encodeURIComponent(f.name)}`, f);
     } catch (err) {
-      failed.push(t('error.withField', { field: f.name, sentence: errorText(err) }));
+      // The refusal names the file already (its type), or it is said about it.
+      const why = errorText(err);
+      failed.push(why.includes(f.name) ? why : t('error.withField', { field: f.name, sentence: why }));
     }
   }
   return failed;
