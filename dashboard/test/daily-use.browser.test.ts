@@ -46,6 +46,7 @@ function startRelay(): Promise<string> {
  * no straight apostrophe between letters. Times (12:30), URLs and e-mail addresses are not sentences.
  */
 async function typographyFaults(page: Page): Promise<string[]> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText keeps the rendered lines, one sentence per line here
   const body = await page.locator('main, .login-page').first().innerText();
   const faults: string[] = [];
   for (const line of body.split('\n')) {
