@@ -98,6 +98,32 @@ describe('site role ingest', () => {
       // Another client sees nothing of it.
       const other = await login(h.url, 'it@globex.test');
       expect((await other.get(`/api/v1/devices/${dev.id}`)).status).toBe(404);
+
+      // Issue 18, point 4: it stops answering its watcher's polls — offline, though its watcher is up.
+      const reachable = (status: 'ok' | 'critical') =>
+        a.waitAck(
+          a.send('checks', {
+            device: 'snmp:192.168.10.20',
+            results: [
+              {
+                check: 'snmp-reachable',
+                target: '192.168.10.20:161',
+                status,
+                code: status === 'ok' ? 'SNMP_OK' : 'SNMP_TIMEOUT',
+                message: status === 'ok' ? 'répond en SNMP' : 'pas de réponse SNMP',
+                observedAt: now(),
+              },
+            ],
+          }),
+        );
+      await reachable('critical');
+      expect((await tech.get(`/api/v1/devices/${dev.id}`)).body).toMatchObject({ device: { status: 'offline' }, state: 'offline' });
+      await reachable('ok');
+      expect((await tech.get(`/api/v1/devices/${dev.id}`)).body).toMatchObject({ device: { status: 'online' }, state: 'critical' });
+      // Its watcher revoked: nobody polls it any more, so nothing vouches for it.
+      const admin = await login(h.url, 'admin@vigie.test');
+      expect((await admin.post(`/api/v1/devices/${cred.deviceId}/revoke`)).status).toBe(200);
+      expect((await tech.get(`/api/v1/devices/${dev.id}`)).body).toMatchObject({ device: { status: 'offline' }, state: 'offline' });
     } finally {
       a.close();
     }

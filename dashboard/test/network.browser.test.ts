@@ -47,7 +47,10 @@ describe('network page of a site', () => {
       | undefined;
     expect(printer).toBeDefined();
     await tech.goto(`${s.url}/#/devices/${printer!.id}`);
-    const link = tech.getByTestId('agentless-network').getByRole('link');
+    // Issue 18, point 4: its state is its watcher's polls' — it answers, and its toner is critical, never "Hors ligne".
+    await expect.poll(() => text(tech, '[data-testid=device-state]')).toBe('Critique');
+    expect(norm(await tech.locator('main').textContent())).toMatch(/Dernière réponse à la supervision : \d{2}\/\d{2}\/\d{4}/);
+    const link = tech.getByTestId('agentless-network').getByRole('link', { name: 'voir la page réseau du site' });
     await expect.poll(() => link.textContent()).toBe('voir la page réseau du site');
     expect(await tech.locator('figure[data-chart]').count()).toBe(0);
     // Where it is and whom to call, as the printer's administrator set them (sysLocation, sysContact).
@@ -96,7 +99,7 @@ describe('network page of a site', () => {
     expect(norm(await ups.getByTestId('ups-charge').textContent())).toBe('84 %');
     expect(await ups.getByTestId('ups-runtime').textContent()).toBe('37 min');
     const checks = norm(await ups.getByTestId('watched-checks').textContent());
-    expect(checks).toContain('État de l’onduleur');
+    expect(checks).toContain('Onduleur'); // the check's label (shared/src/checks/labels.ts), not its identifier
     expect(checks).toContain('Critique');
     expect(checks?.replace(/\s+/g, ' ')).toContain('sur batterie depuis 4 min');
     await tech.evaluate(() => window.scrollTo(0, 0));
