@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
+import { MESSAGES } from '../reports/report-messages.js';
 import type { Database } from '../store/database.js';
 import type { TicketChange, TicketService } from '../tickets/service.js';
 
@@ -61,7 +62,9 @@ export class Notifier {
         .all(t.clientId, t.clientVisible ? 1 : 0, t.assigneeId ?? -1) as { email: string }[]
     ).map((r) => r.email);
     const last = t.timeline.at(-1) as Record<string, unknown> | undefined;
-    const detail = c.type === 'comment' ? String(last?.text ?? '') : c.type === 'status' ? `Statut : ${String(last?.to ?? t.status)}` : '';
+    // Statuses by their French name (the reports' words), never the identifier (issue 18): « Statut : Nouveau ».
+    const status = (s: string) => MESSAGES.fr.status[s] ?? s;
+    const detail = c.type === 'comment' ? String(last?.text ?? '') : c.type === 'status' ? `Statut\u00a0: ${status(String(last?.to ?? t.status))}` : '';
     const jobs: Promise<unknown>[] = [];
     if (this.transport && recipients.length > 0) {
       jobs.push(
@@ -70,7 +73,7 @@ export class Notifier {
             from: this.o.from,
             to: recipients,
             subject: `[#${t.id}] ${SUBJECT[c.type]} — ${t.title}`,
-            text: `${SUBJECT[c.type]} sur le ticket #${t.id} « ${t.title} ».\n${detail}\n\nStatut : ${t.status}${t.slaDeadlineAt ? `\nÉchéance : ${new Date(t.slaDeadlineAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}` : ''}${this.o.publicUrl ? `\n\n${this.o.publicUrl}/#/tickets/${t.id}` : ''}\n\nRépondez à ce message en gardant [#${t.id}] dans l'objet pour ajouter un commentaire.`,
+            text: `${SUBJECT[c.type]} sur le ticket #${t.id} «\u00a0${t.title}\u00a0».\n${detail}\n\nStatut\u00a0: ${status(t.status)}${t.slaDeadlineAt ? `\nÉchéance\u00a0: ${new Date(t.slaDeadlineAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}` : ''}${this.o.publicUrl ? `\n\n${this.o.publicUrl}/#/tickets/${t.id}` : ''}\n\nRépondez à ce message en gardant [#${t.id}] dans l’objet pour ajouter un commentaire.`,
           })
           .then(() => void this.stats.mails++),
       );
