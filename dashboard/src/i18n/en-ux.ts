@@ -158,4 +158,12 @@ export const enUx: Record<keyof typeof frUx, string> = {
   'inventory.section.os': 'Operating system',
   'inventory.section.users': 'Sessions',
   'inventory.section.device': 'Device',
+  'reports.comment.title': 'A word from the technician',
+  'reports.comment.month': 'Report of the month',
+  'reports.comment.text': 'Comment',
+  'reports.comment.hint': 'Printed on the summary page of that month’s report, with your name. Write it before the report is produced or sent.',
+  'reports.comment.save': 'Save the comment',
+  'reports.comment.saved': 'Comment saved: it will be in the report of {month}.',
+  'reports.comment.removed': 'Comment removed from the report of {month}.',
+  'reports.comment.by': 'Written by {name} on {date}.',
 };

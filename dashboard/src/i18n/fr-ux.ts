@@ -160,4 +160,12 @@ export const frUx = {
   'inventory.section.os': 'Système d’exploitation',
   'inventory.section.users': 'Sessions',
   'inventory.section.device': 'Équipement',
+  'reports.comment.title': 'Le mot du technicien',
+  'reports.comment.month': 'Rapport du mois',
+  'reports.comment.text': 'Commentaire',
+  'reports.comment.hint': 'Imprimé sur la page de synthèse du rapport de ce mois, avec votre nom. Écrivez-le avant de produire ou d’envoyer le rapport.',
+  'reports.comment.save': 'Enregistrer le commentaire',
+  'reports.comment.saved': 'Commentaire enregistré\u00a0: il figurera dans le rapport de {month}.',
+  'reports.comment.removed': 'Commentaire retiré du rapport de {month}.',
+  'reports.comment.by': 'Écrit par {name} le {date}.',
 } as const;

@@ -7,8 +7,9 @@ import { t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { StatsCharts } from '../reports/stats-charts.js';
+import { ReportCommentForm } from './report-comment.js';
 
-/** A client as a technician follows it: its sites and their network, who receives its reports, and two years of statistics. */
+/** A client as a technician follows it: its sites and their network, who receives its reports and the word on its month, and two years of statistics. */
 export function ClientPage({ id }: { id: number }) {
   const clients = useApi<ClientList>('/api/v1/clients');
   const sites = useApi<SiteList>(`/api/v1/clients/${id}/sites`);
@@ -45,6 +46,7 @@ export function ClientPage({ id }: { id: number }) {
         </Section>
         <ReportSettings clientId={id} />
       </div>
+      <ReportCommentForm clientId={id} />
       <h2 class="section-title">{t('stats.title')}</h2>
       <Async state={stats}>{(s) => <StatsCharts months={s.months} />}</Async>
     </>
