@@ -214,7 +214,7 @@ describe('disputes, credit notes and payments (art. 5.1)', () => {
     const { invoiceId, totalIncl } = await invoicedClient();
     const rs = await burst(admin, 'POST', `/api/v1/billing/invoices/${invoiceId}/payments`, { paidOn: today(), amountCents: totalIncl, method: 'transfer' });
     expect(statuses(rs)).toEqual(onceThen(201, 400));
-    expect(rs.find((r) => r.status === 400)!.body.error.message).toMatch(/Règlement supérieur au solde dû \(0 c\)/);
+    expect(rs.find((r) => r.status === 400)!.body.error.details).toMatchObject({ reason: 'payment_above_balance', balanceCents: 0 });
     const inv = await admin.get(`/api/v1/billing/invoices/${invoiceId}`);
     expect(inv.body).toMatchObject({ paidCents: totalIncl, balanceCents: 0, status: 'paid' });
   });

@@ -337,9 +337,11 @@ describe('invoices, credit notes, payments, disputes and penalties (art. 5.1)', 
     const after = await getInv(rect!.id, '2027-01-30');
     const expected = Math.round((12600 * 1215 * 10) / 3_650_000) + Math.round((12600 * 1215 * 28) / 3_650_000);
     expect(after!.penalty).toMatchObject({ interestCents: expected, indemnityCents: 4000 });
-    await expect(inv().addPayment(rect!.id, { paidOn: '2027-01-30', amountCents: 12601, method: 'transfer' }, adminUser, at('2027-01-30'))).rejects.toThrow(
-      /supérieur au solde/,
-    );
+    await expect(
+      inv().addPayment(rect!.id, { paidOn: '2027-01-30', amountCents: 12601, method: 'transfer' }, adminUser, at('2027-01-30')),
+    ).rejects.toMatchObject({
+      details: { reason: 'payment_above_balance', balanceCents: 12600 },
+    });
     await inv().addPayment(rect!.id, { paidOn: '2027-01-30', amountCents: 12600, method: 'direct_debit' }, adminUser, at('2027-01-30'));
     expect(await getInv(rect!.id, '2027-01-30')).toMatchObject({ status: 'paid', balanceCents: 0 });
   });

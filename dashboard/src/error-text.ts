@@ -11,6 +11,14 @@ import { fmt, type MessageKey, t, tOr } from './i18n/i18n.js';
 
 /** A field's label from its JSON pointer: `/buyer/siren` → « SIREN ». */
 export function fieldLabel(pointer: string): string {
+  // A price of a grid is named as its cell is in the form: « Programmée · Sur site — journée ».
+  const cell = /\/grid\/(programmed|urgent)\/(on_site|remote)\/(day|half_day|hour|quarter_hour)$/.exec(pointer);
+  if (cell)
+    return t('billing.priceOf', {
+      kind: t(`ticket.kind.${cell[1]}` as MessageKey),
+      mode: t(`ticket.mode.${cell[2]}` as MessageKey),
+      unit: t(`unit.${cell[3]}` as MessageKey),
+    });
   const name = fieldName(pointer);
   for (const key of [`field.${name}`, `probe.field.${name}`, `probe.policy.${name}`]) {
     const label = tOr(key, '');
@@ -44,6 +52,8 @@ export function problemText(p: FieldProblem): string {
 /** A reason's values as a reader reads them: dates in the reader's format, ticket statuses by their name. */
 function shown(name: string, v: unknown): string {
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return fmt.day(v);
+  // Money travels as integer cents (`…Cents`), shown in euros the French way.
+  if (name.endsWith('Cents') && typeof v === 'number') return fmt.money(v);
   if (typeof v === 'string' && /^\d{4}-\d{2}$/.test(v)) return fmt.month(v);
   if ((name === 'from' || name === 'to') && typeof v === 'string') return tOr(`ticket.status.${v}`, v);
   return String(v ?? '');

@@ -104,7 +104,7 @@ describe('what to fix first (issue 18, point 3)', () => {
     // Labels, not identifiers.
     const all = await tech.getByTestId('attention').textContent();
     expect(all).not.toMatch(/\bbackup\b|\bdisk\b/);
-    await screenshot(tech, 'overview');
+    await screenshot(tech, 'attention');
     await incident.getByRole('button', { name: 'Prendre en compte' }).click();
     await expect.poll(async () => norm(await incident.textContent())).toContain('pris en compte');
     expect(await typographyFaults(tech)).toEqual([]);
@@ -194,7 +194,7 @@ describe('charts people can read (issue 18, point 9)', () => {
     expect(await tech.getByTestId('zoomed').textContent()).toMatch(/^Zoom du \d{2}\/\d{2}\/\d{4}/);
     await tech.getByTestId('zoom-out').click();
     await expect.poll(() => period.getAttribute('data-key')).toBe('custom');
-    await screenshot(tech, 'device');
+    await screenshot(tech, 'device-zoom');
   });
 });
 

@@ -46,6 +46,8 @@ export const ERROR_REASONS = [
   'notice_before_start',
   'no_contract',
   'invoice_immutable',
+  'payment_above_balance',
+  'contract_rule',
   'recurring_weekend',
   // reports and mail
   'smtp_not_configured',
@@ -65,4 +67,13 @@ export type ErrorReason = (typeof ERROR_REASONS)[number];
  */
 export function refusal(key: ErrorKey, reason: ErrorReason, message: string, values: Record<string, string | number> = {}, field?: string): VigieError {
   return new VigieError(key, message, { reason, ...values, ...(field ? { field } : {}) });
+}
+
+/**
+ * A refusal under one of the service contract's rules, whose sentence the billing service writes in
+ * French from the contract itself (« Avoir supérieur au montant restant à créditer… »): the reader
+ * gets that sentence as it is (`rule`), not a generic "value refused" around it.
+ */
+export function contractRefusal(message: string): VigieError {
+  return refusal('VALIDATION', 'contract_rule', message, { rule: message });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addDays, assertLocalDate, type LocalDate, parisDate, VigieError } from '@vigie/shared';
+import { addDays, assertLocalDate, contractRefusal, type LocalDate, parisDate, refusal, VigieError } from '@vigie/shared';
 import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
 import { type BillingUnit, KIND_LABEL, MODE_LABEL, UNIT_LABEL } from './billing-units.js';
@@ -11,8 +11,9 @@ import { renderInvoicePdf } from './invoice-pdf.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from './late-penalties.js';
 import type { InterventionRow } from './service.js';
 
-function fail(message: string, details?: unknown): never {
-  throw new VigieError('VALIDATION', message, details);
+/** A refusal under the contract's rules, said in French as the contract says it. */
+function fail(message: string): never {
+  throw contractRefusal(message);
 }
 
 export interface InvoiceRow {
@@ -566,7 +567,14 @@ export class InvoiceService {
       if (input.paidOn < inv.issued_on) fail('Règlement antérieur à l’émission de la facture');
       if (input.paidOn > parisDate(now)) fail('Règlement daté dans le futur');
       const balance = this.balanceAt(inv, '9999-12-31');
-      if (input.amountCents > balance) fail(`Règlement supérieur au solde dû (${balance} c)`);
+      if (input.amountCents > balance)
+        throw refusal(
+          'VALIDATION',
+          'payment_above_balance',
+          `The payment exceeds the balance due (${balance} cents)`,
+          { balanceCents: balance },
+          '/amountCents',
+        );
       const r = this.sql
         .prepare(
           'INSERT INTO payments (invoice_id, client_id, paid_on, amount_cents, method, reference, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',

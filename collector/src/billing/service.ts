@@ -2,6 +2,7 @@ import {
   addDays,
   assertLocalDate,
   businessDayOnOrAfter,
+  contractRefusal,
   type InterventionKind,
   type InterventionMode,
   isBusinessDay,
@@ -24,8 +25,9 @@ import { syntecReferenceAt } from './syntec-reference.js';
 const KINDS = ['programmed', 'urgent'] as const;
 const MODES = ['on_site', 'remote'] as const;
 
-function fail(message: string, details?: unknown): never {
-  throw new VigieError('VALIDATION', message, details);
+/** A refusal under the contract's rules, said in French as the contract says it. */
+function fail(message: string): never {
+  throw contractRefusal(message);
 }
 
 /** A grid as stored: only known cells, integer cents ≥ 0; at least one price. */

@@ -107,6 +107,8 @@ export const enErrors: Record<keyof typeof frErrors, string> = {
   'error.reason.notice_already': 'A notice was already received on {receivedOn}: the contract ends on {endDate}.',
   'error.reason.notice_before_start': 'The notice cannot precede the contract’s signature ({startDate}).',
   'error.reason.no_contract': 'This client has no contract.',
+  'error.reason.contract_rule': 'Refused under the contract’s rules (in French): {rule}',
+  'error.reason.payment_above_balance': 'The payment exceeds the balance due: {balanceCents} is left to pay on this invoice.',
   'error.reason.invoice_immutable': 'An issued invoice is never changed nor deleted: correct it with a credit note.',
   'error.reason.recurring_weekend': '{date} is not a business day: choose a day from Monday to Friday, public holidays excepted.',
   'error.reason.smtp_not_configured': 'No SMTP relay is configured on the collector (--smtp-relay option): mails cannot go out. Contact the administrator.',

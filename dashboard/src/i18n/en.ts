@@ -1,6 +1,6 @@
 import { enErrors } from './en-errors.js';
-import { enUx } from './en-ux.js';
 import { enRemote } from './en-remote.js';
+import { enUx } from './en-ux.js';
 
 import type { MessageKey } from './fr.js';
 

@@ -108,6 +108,8 @@ export const frErrors = {
   'error.reason.notice_already': 'Un préavis a déjà été reçu le {receivedOn}\u00a0: le contrat prend fin le {endDate}.',
   'error.reason.notice_before_start': 'Le préavis ne peut pas précéder la signature du contrat ({startDate}).',
   'error.reason.no_contract': 'Ce client n’a pas de contrat.',
+  'error.reason.contract_rule': '{rule}',
+  'error.reason.payment_above_balance': 'Règlement supérieur au solde dû\u00a0: il reste {balanceCents} à régler sur cette facture.',
   'error.reason.invoice_immutable': 'Une facture émise ne se modifie pas et ne se supprime pas\u00a0: corrigez-la par un avoir.',
   'error.reason.recurring_weekend': 'Le {date} n’est pas un jour ouvré\u00a0: choisissez un jour du lundi au vendredi hors jours fériés.',
   'error.reason.smtp_not_configured':

@@ -1,6 +1,6 @@
 import { frErrors } from './fr-errors.js';
-import { frUx } from './fr-ux.js';
 import { frRemote } from './fr-remote.js';
+import { frUx } from './fr-ux.js';
 
 // French is the reference catalogue: every key exists here first, and en.ts must have the same keys.
 export const fr = {

@@ -53,12 +53,13 @@ export function IdentityFields({ value, onChange }: { value: IdentityInputs; onC
       {IDENTITY_FIELDS.map((k) =>
         k === 'address' ? (
           <label class="grow">
-            {t('field.address')}
+            {t('billing.address')}
             <textarea rows={3} value={value.address} onInput={set('address')} data-field="address" />
           </label>
         ) : (
           <label class={k === 'name' || k === 'legalForm' ? 'grow' : ''}>
-            {t(`field.${k}`)}
+            {/* A company's name is its « raison sociale » on a form; errors still say the field's short name. */}
+            {k === 'name' ? t('billing.legalName') : t(`field.${k}`)}
             <input
               type={(INPUT[k]?.type ?? 'text') as 'text'}
               inputMode={INPUT[k]?.inputMode}
