@@ -1,4 +1,4 @@
-import { contractRefusal, type InterventionKind, type InterventionMode, VigieError } from '@vigie/shared';
+import { contractRefusal, type InterventionKind, type InterventionMode } from '@vigie/shared';
 
 export type BillingUnit = 'day' | 'half_day' | 'hour' | 'quarter_hour';
 

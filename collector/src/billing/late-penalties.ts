@@ -1,4 +1,4 @@
-import { addDays, assertLocalDate, contractRefusal, daysBetween, type LocalDate, VigieError } from '@vigie/shared';
+import { addDays, assertLocalDate, contractRefusal, daysBetween, type LocalDate } from '@vigie/shared';
 
 /** Contract 5.1 (décret 2012-1115): flat recovery indemnity, once per overdue invoice. */
 export const RECOVERY_INDEMNITY_CENTS = 4000;
