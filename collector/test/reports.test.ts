@@ -26,6 +26,11 @@ import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent
  */
 
 const FIVE = 300_000;
+// A 1×1 PNG (signature, IHDR, IDAT, IEND).
+const LOGO_PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082',
+  'hex',
+);
 const H = 3_600_000;
 const MIN = 60_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -464,6 +469,14 @@ beforeAll(async () => {
     items: [{ lineId: printerOrder.body.lines[0].id, serial: 'PRN-0050' }],
   });
   expect(printerDelivered.status, JSON.stringify(printerDelivered.body)).toBe(200);
+  // The provider's logo (a 1×1 PNG), uploaded in the billing settings, drawn in the report's header.
+  const logo = await fetch(`${h.url}/api/v1/billing/settings/logo`, {
+    method: 'PUT',
+    headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/octet-stream' },
+    body: LOGO_PNG,
+  });
+  expect(logo.status, await logo.clone().text()).toBe(200);
+  expect((await logo.json()).logo).toMatchObject({ type: 'image/png' });
   // The technician's word on the month, printed on the summary page.
   const comment = await tech.put(`/api/v1/clients/${h.acme.clientId}/reports/${M}/comment`, {
     text: 'Mois chargé : la migration du serveur de fichiers avance.\nL’imprimante de l’accueil ne répond plus depuis le 15 ; nous passons la voir.',
@@ -586,6 +599,20 @@ describe('the monthly activity report (issue 9)', () => {
     ])
       expect(squeezed).toContain(s);
 
+    // The provider's logo is drawn on the first page (pdfimages lists the pictures a PDF holds, page by page).
+    {
+      const dir = mkdtempSync(join(tmpdir(), 'vigie-report-img-'));
+      try {
+        writeFileSync(join(dir, 'r.pdf'), pdf);
+        const images = execFileSync('pdfimages', ['-list', join(dir, 'r.pdf')], { encoding: 'utf8' })
+          .split('\n')
+          .slice(2)
+          .filter(Boolean);
+        expect(images.map((l) => l.trim().split(/\s+/).slice(0, 5))).toContainEqual(['1', '0', 'image', '1', '1']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     // The first page as a provider would send it: rendered at 60 dpi, kept for the README.
     const dir = mkdtempSync(join(tmpdir(), 'vigie-report-png-'));
     try {
