@@ -42,6 +42,7 @@ export const SYSTEM_PACKAGES = [
   'libxml2-utils', // Factur-X tests: xmllint checks the CII against its XSD (validator) and reads CII/UBL values back
   'chromium', // dashboard browser tests, driven by playwright-core (never `playwright install`)
   'iproute2', // security suite: its network namespace with only loopback (ip netns), metadata addresses on its lo
+  'influxdb', // InfluxDB 1.6 metric store: contract and collector tests, e2e influx-metrics, bench influx-ingest (influxd started by each)
 ];
 
 function lockStamp() {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 /** `npm run bench -- <name> [options]`: each benchmark prints a table and writes a JSON result file. */
 const BENCHMARKS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   ingest: () => import('./benchmarks/ingest-ceiling.js'),
+  'influx-ingest': () => import('./benchmarks/influx-ingest.js'),
   concurrency: () => import('./benchmarks/concurrency.js'),
   'agent-footprint': () => import('./benchmarks/agent-footprint.js'),
   queries: () => import('./benchmarks/queries.js'),

@@ -55,8 +55,10 @@ import { RuleEngine } from './rules/engine.js';
 import { registerRuleVocabulary } from './rules/vocabulary.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
+import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
+import type { MetricStore } from './store/metric-store.js';
+import { openMetricStore } from './store/open-metric-store.js';
 import { ensurePrivateDir } from './store/private-files.js';
-import { SqliteMetricStore } from './store/sqlite-metric-store.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
@@ -67,7 +69,7 @@ export const COLLECTOR_VERSION = '0.1.0';
 export interface Collector {
   app: FastifyInstance;
   db: Database;
-  metrics: SqliteMetricStore;
+  metrics: MetricStore;
   channel: AgentChannel;
   pipeline: IngestPipeline;
   auth: AuthRepository;
@@ -94,16 +96,20 @@ export interface Collector {
 /** Opens the store, runs migrations and assembles the collector (not listening yet). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus } = {}): Promise<Collector> {
   const bus = opts.bus ?? new LocalBus();
+  const startupLog: string[] = [];
   ensurePrivateDir(config.dataDir);
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
-  const metrics = await SqliteMetricStore.open(db, config.retention, bus.workerId);
+  const metrics = await openMetricStore(db, config.metrics, config.retention, bus.workerId, (msg) => startupLog.push(msg)).catch(async (err) => {
+    await db.close();
+    throw err;
+  });
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
   // New agents pin the provider's current command-signing key (remote intervention, created below).
   const enrollment = new EnrollmentService(db, () => remote.keys.current());
   const devices = new DevicesRepository(db);
-  const limiter = new LoginLimiter(db);
+  const limiter = new LoginLimiter(db, { limits: config.loginLimits });
   const https = servedOverHttps(config);
   const secureCookies = config.secureCookies || https;
 
@@ -175,6 +181,10 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   registerErrorHandling(app);
   if (process.env.VIGIE_CHECK_RESPONSES === '1') registerResponseCheck(app);
+  for (const msg of startupLog) app.log.info(msg);
+  if (metrics instanceof InfluxMetricStore)
+    metrics.onExpired = (deviceId, values, oldestTs) =>
+      app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -198,7 +208,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     sessionsEnded,
     secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input),
   });
-  remote.registerEarly(app);
+  remote.registerEarly(app, { limiter, sessionsEnded });
   const passwordReset = registerPasswordReset(app, { db, auth, limiter, mail: config.notifications, sessionsEnded });
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
@@ -210,20 +220,18 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerEnrollRoutes(app, db, enrollment, tenants, limiter);
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
-  const tickets = new TicketService(db);
+  const tickets = new TicketService(db, app.log);
   registerTicketRoutes(app, tickets, db);
-  tickets.onChange((c) => {
-    tickets.get(c.ticketId).then(
-      // An internal monitoring ticket goes to staff only (clientId null) until it is published.
-      (t) =>
-        t &&
-        publishLive({
-          type: 'ticket',
-          clientId: t.clientVisible ? c.clientId : null,
-          data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1), attachments: [], links: [] } },
-        }),
-      (err) => app.log.error({ err, ticketId: c.ticketId }, 'live ticket update failed'),
-    );
+  // A failure here (the ticket unreadable) is logged and counted by the ticket service (/metrics).
+  tickets.onChange('live', async (c) => {
+    const t = await tickets.get(c.ticketId);
+    // An internal monitoring ticket goes to staff only (clientId null) until it is published.
+    if (t)
+      publishLive({
+        type: 'ticket',
+        clientId: t.clientVisible ? c.clientId : null,
+        data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1), attachments: [], links: [] } },
+      });
   });
   const notifier = new Notifier(db, tickets, config.notifications, app.log);
   const inbound =
@@ -255,7 +263,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   registerRuleVocabulary(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
-  registerStatsRoutes(app, { db, retention: config.retention });
+  registerStatsRoutes(app, { db, metrics, retention: config.retention });
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
@@ -267,6 +275,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerFlowRoutes(app, { flows, tenants });
   const reports = createReports({
     db,
+    metrics,
     settings: config.reports,
     retention: config.retention,
     notifications: config.notifications,
@@ -300,7 +309,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId, rules.stats);
+    return prometheusText(channel.stats, pipeline.stats, bus.workerId, {
+      rules: rules.stats,
+      influx: metrics instanceof InfluxMetricStore ? metrics.stats : undefined,
+      tickets: tickets.stats,
+    });
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-limiter.js';
 import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './incidents/service.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './store/metric-store.js';
+import type { MetricsSettings } from './store/open-metric-store.js';
 
 export interface CollectorConfig {
   host: string;
@@ -13,6 +15,8 @@ export interface CollectorConfig {
   dbPath?: string;
   synchronous: 'full' | 'normal';
   channel: ChannelSettings;
+  /** The metric store: SQLite (default) or InfluxDB (`--metrics`, VIGIE_METRICS_URL). */
+  metrics: MetricsSettings;
   retention: RetentionPolicy;
   /** The support mailbox (inbound SMTP) — off unless a port is given. */
   mail: { inboundHost: string; inboundPort?: number | undefined; supportAddress: string; maxMessageBytes: number };
@@ -39,6 +43,8 @@ export interface CollectorConfig {
    * X-Forwarded-For / -Proto are believed; from anyone else they are ignored. Empty: none.
    */
   trustProxy: string[];
+  /** Failed sign-ins (and enrolments) allowed per account, address and trusted browser within 15 minutes. */
+  loginLimits: LoginLimits;
   /** How often each live socket's session is checked again (expiry). */
   liveRecheckMs: number;
   logLevel: string;
@@ -54,6 +60,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     dataDir,
     synchronous: 'full',
     channel: { ...DEFAULT_CHANNEL_SETTINGS },
+    metrics: {},
     retention: { ...DEFAULT_RETENTION },
     maintenanceIntervalMs: 60_000,
     rulesIntervalMs: 15_000,
@@ -64,6 +71,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     notifications: { from: 'Vigie <noreply@vigie.local>', webhooks: [] },
     secureCookies: false,
     trustProxy: [],
+    loginLimits: { ...DEFAULT_LOGIN_LIMITS },
     liveRecheckMs: 15_000,
     logLevel: 'info',
     bodyLimit: 1024 * 1024,

@@ -10,7 +10,7 @@ import { freePort, type Proc, startProcess, waitFor } from '@vigie/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quote } from '../src/billing/billing-units.js';
-import { login, type Session } from './harness.js';
+import { enrolTotpOverHttp, login, type Session } from './harness.js';
 
 /**
  * Every billing mutation of the REST API, fired N times at once (identical requests, as a double
@@ -171,7 +171,8 @@ beforeAll(async () => {
   // Both workers answer (each /healthz is served by one of them, in turn).
   await waitFor('two workers up', async () => (await fetch(`${url}/healthz`)).ok && (await fetch(`${url}/healthz`)).ok, 60_000);
   db = new Database(join(dir, 'vigie.db'), { readonly: true });
-  admin = await login(url, 'admin@vigie.test');
+  // An admin must enrol TOTP before anything else (issue 16): its first sign-in does, as in the dashboard.
+  admin = await enrolTotpOverHttp(url, 'admin@vigie.test');
   tech = await login(url, 'tech@vigie.test');
   expect((await admin.put('/api/v1/billing/settings', { seller: SELLER })).status).toBe(200);
 }, 90_000);
@@ -530,5 +531,36 @@ describe('supply orders and DEEE pickups (art. 2.4, 2.5)', () => {
     const pickupId = rs[0]!.body.id as number;
     expect(statuses(await burst(tech, 'PUT', `/api/v1/billing/pickups/${pickupId}/bsd`, { reference: 'BSD-2026-0042' }))).toEqual(Array(N).fill(200));
     expect(db.prepare('SELECT bsd_reference FROM recycling_pickups WHERE id = ?').get(pickupId)).toEqual({ bsd_reference: 'BSD-2026-0042' });
+  });
+});
+
+describe('the audit log', () => {
+  it('holds one entry per accepted billing change, appended by both workers at once, and its hash chain verifies', async () => {
+    const clientId = await clientUnderContract();
+    // This burst's entries only: the hook audits after the answer is sent, so the contract just set
+    // may be audited at any moment during the burst (counting every billing entry raced with it).
+    const audited = () =>
+      (
+        db
+          .prepare(
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'billing.post clients/:id/pickups' AND CAST(json_extract(details, '$.params.id') AS INTEGER) = ?",
+          )
+          .get(clientId) as { n: number }
+      ).n;
+    const rs = await burst(tech, 'POST', `/api/v1/billing/clients/${clientId}/pickups`, {
+      pickedUpOn: '2026-02-04',
+      description: '2 écrans',
+      weightGrams: 9_000,
+      transportCents: 2000,
+      handlingCents: 500,
+      recyclingRateCentsPerKg: 35,
+    });
+    expect(statuses(rs)).toEqual(Array(N).fill(201));
+    await waitFor('the burst audited', async () => audited() >= N, 10_000, 50);
+    expect(audited()).toBe(N);
+    const { stdout } = await promisify(execFile)(process.execPath, [COLLECTOR_BIN, 'audit', 'verify', '--data-dir', dir, '--json']);
+    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(r).toMatchObject({ ok: true, problems: [] });
+    expect(r.entries).toBeGreaterThan(N);
   });
 });

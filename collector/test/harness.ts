@@ -109,6 +109,24 @@ export async function login(url: string, email: string, password = PASSWORD, opt
   return session;
 }
 
+/**
+ * First sign-in of a staff member created by the CLI in a collector process: TOTP enrolment over
+ * HTTP as the dashboard does it (set-up, a first code). The session is kept for later `login`s,
+ * which give fresh codes from then on.
+ */
+export async function enrolTotpOverHttp(url: string, email: string, password = PASSWORD): Promise<Session> {
+  TOTP_SECRETS.delete(email);
+  const s = await login(url, email, password);
+  const setup = await s.post('/api/v1/auth/totp/setup');
+  if (setup.status !== 200) throw new Error(`TOTP set-up of ${email}: ${setup.status} ${JSON.stringify(setup.body)}`);
+  const secret = setup.body.secret as string;
+  const confirm = await s.post('/api/v1/auth/totp/confirm', { code: await freshTotpCode(secret) });
+  if (confirm.status !== 200) throw new Error(`TOTP confirmation of ${email}: ${confirm.status} ${JSON.stringify(confirm.body)}`);
+  TOTP_SECRETS.set(email, secret);
+  totpSessions.set(`${url} ${email}`, s);
+  return s;
+}
+
 export async function enrollAgent(h: Harness, siteId: number, hostname = 'pc-test'): Promise<{ agentId: string; secret: string; deviceId: number }> {
   const t = await h.collector.enrollment.createToken(siteId);
   const res = await fetch(`${h.url}/api/v1/enroll`, {

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Harness, login, PASSWORD, startHarness } from './harness.js';
+import { freshTotpCode } from '../src/auth/totp/test-codes.js';
+import { type Harness, login, PASSWORD, startHarness, TOTP_SECRETS } from './harness.js';
+
+/** The admin's sign-in: password and a fresh code of its authenticator (admins must have TOTP). */
+const adminCredentials = async () => ({ email: 'admin@vigie.test', password: PASSWORD, totp: await freshTotpCode(TOTP_SECRETS.get('admin@vigie.test')!) });
 
 // Issue 13, point 5: no way to run the collector safely over HTTPS — the session cookie was never
 // Secure. Now: TLS served directly (--tls-cert/--tls-key), or behind a TLS proxy (--public-url
@@ -59,9 +63,10 @@ describe('TLS served by the collector', () => {
 
   it('answers over HTTPS with Secure cookies and HSTS, and the live socket over WSS', async () => {
     expect(h.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const res = await httpsPost(h.url, '/api/v1/auth/login', { email: 'admin@vigie.test', password: PASSWORD });
+    const res = await httpsPost(h.url, '/api/v1/auth/login', await adminCredentials());
     expect(res.status).toBe(200);
     const cookies = res.headers['set-cookie'] as string[];
+    expect(cookies.length).toBeGreaterThan(0);
     expect(cookies.every((c) => /; Secure/i.test(c) && /HttpOnly/i.test(c))).toBe(true);
     expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
     const cookie = cookies[0]!.split(';')[0]!;
@@ -95,8 +100,10 @@ describe('behind a TLS proxy (--public-url https://…, --trust-proxy)', () => {
     const res = await fetch(`${h.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
-      body: JSON.stringify({ email: 'admin@vigie.test', password: PASSWORD }),
+      body: JSON.stringify(await adminCredentials()),
     });
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie().length).toBeGreaterThan(0);
     expect(res.headers.getSetCookie().every((c) => /; Secure/i.test(c))).toBe(true);
     expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000');
     const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
@@ -128,8 +135,11 @@ describe('plain HTTP on loopback (development)', () => {
     const login2 = await fetch(`${h.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@vigie.test', password: PASSWORD }),
+      body: JSON.stringify(await adminCredentials()),
     });
+    // A sign-in that set its cookies (without them, "no Secure flag" would say nothing).
+    expect(login2.status).toBe(200);
+    expect(login2.headers.getSetCookie().length).toBeGreaterThan(0);
     expect(login2.headers.getSetCookie().some((c) => /; Secure/i.test(c))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Harness, login, PASSWORD, startHarness } from './harness.js';
+import { freshTotpCode } from '../src/auth/totp/test-codes.js';
+import { type Harness, login, PASSWORD, startHarness, TOTP_SECRETS } from './harness.js';
 
 // Issue 13, point 2: after logout (and /auth/me → 401) an open /api/v1/live kept receiving ticket
 // events. A live socket lives as long as its session: logout, expiry, a new password or role end it.
@@ -95,5 +96,49 @@ describe('a live socket ends with its session', () => {
       details: string;
     };
     expect(JSON.parse(audit.details)).toEqual({ from: { role: 'client', clientId: h.acme.clientId }, to: { role: 'client', clientId: h.globex.clientId } });
+  });
+
+  // Remote intervention (issue 16) makes TOTP mandatory for admins and for a technician allowed to
+  // act on a client's machines: the live socket hears nothing before the second factor is set up,
+  // including when the obligation comes (or comes back) while a socket is open.
+  it('a technician given the remote permission hears nothing more live until it enrolled; a TOTP reset ends its sessions and sockets', async () => {
+    const admin = await login(h.url, 'admin@vigie.test');
+    const created = await admin.post('/api/v1/users', { email: 'intervenant@vigie.test', name: 'Intervenant', role: 'technician', password: PASSWORD });
+    expect(created.status).toBe(201);
+    const id = created.body.id as number;
+    const tech = await login(h.url, 'intervenant@vigie.test');
+    const before = await openLive(tech.cookie);
+    expect((await admin.put(`/api/v1/users/${id}/remote-permissions`, { clientIds: [h.acme.clientId] })).status).toBe(200);
+    expect(await before.closed).toEqual({ code: 1008, reason: 'session ended: second-factor-required' });
+    // Its session may still enrol (and nothing else); the socket is refused until it did.
+    await expect(openLive(tech.cookie)).rejects.toThrow(/403/);
+    expect((await tech.get('/api/v1/tickets')).body.error.code).toBe('VIGIE_E_TOTP_ENROLMENT_REQUIRED');
+    const setup = await tech.post('/api/v1/auth/totp/setup');
+    expect((await tech.post('/api/v1/auth/totp/confirm', { code: await freshTotpCode(setup.body.secret) })).status).toBe(200);
+    const enrolled = await openLive(tech.cookie);
+    expect(stillOpen(enrolled)).toBe(true);
+
+    // Lost phone: an admin resets its TOTP (with a step-up). Every session ends — one left open could
+    // otherwise enrol a new authenticator without the password — and the sockets with them.
+    expect((await admin.post('/api/v1/auth/step-up', { code: await freshTotpCode(TOTP_SECRETS.get('admin@vigie.test')!) })).status).toBe(200);
+    expect((await admin.post(`/api/v1/users/${id}/totp/reset`)).status).toBe(200);
+    expect(await enrolled.closed).toEqual({ code: 1008, reason: 'session ended: second-factor-reset' });
+    expect((await tech.get('/api/v1/auth/me')).status).toBe(401);
+    expect((await tech.post('/api/v1/auth/totp/setup')).status).toBe(401);
+    // Signing in again with the password, it enrols anew.
+    const again = await login(h.url, 'intervenant@vigie.test');
+    expect((await again.post('/api/v1/auth/totp/setup')).status).toBe(200);
+  });
+
+  it('the periodic check closes a socket whose user must now enrol, should the cluster message be lost', async () => {
+    const admin = await login(h.url, 'admin@vigie.test');
+    const created = await admin.post('/api/v1/users', { email: 'second@vigie.test', name: 'Second', role: 'technician', password: PASSWORD });
+    const tech = await login(h.url, 'second@vigie.test');
+    const live = await openLive(tech.cookie);
+    // As the CLI or another tool would: the permission written in the store, no message on the bus.
+    h.collector.db.sqlite
+      .prepare('INSERT INTO remote_permissions (user_id, client_id, granted_by, granted_at) VALUES (?, ?, NULL, ?)')
+      .run(created.body.id, h.acme.clientId, Date.now());
+    expect(await live.closed).toEqual({ code: 1008, reason: 'session ended: second-factor-required' });
   });
 });

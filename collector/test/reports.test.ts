@@ -476,7 +476,7 @@ beforeAll(async () => {
     body: LOGO_PNG,
   });
   expect(logo.status, await logo.clone().text()).toBe(200);
-  expect((await logo.json()).logo).toMatchObject({ type: 'image/png' });
+  expect(((await logo.json()) as { logo: unknown }).logo).toMatchObject({ type: 'image/png' });
   // The technician's word on the month, printed on the summary page.
   const comment = await tech.put(`/api/v1/clients/${h.acme.clientId}/reports/${M}/comment`, {
     text: 'Mois chargé : la migration du serveur de fichiers avance.\nL’imprimante de l’accueil ne répond plus depuis le 15 ; nous passons la voir.',

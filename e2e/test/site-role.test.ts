@@ -152,7 +152,9 @@ beforeAll(async () => {
       flows: { enabled: true, port: flowPort, bind: '127.0.0.1', exporters: ['127.0.0.1'], siteSubnets: ['192.168.10.0/24'] },
     },
   });
-}, 60_000);
+  // Generous: five CLI runs, a collector and an agent starting, on a shared 2-core machine (a hook
+  // timeout bounds a hang; it is no timing assertion).
+}, 180_000);
 
 afterAll(async () => {
   await agent?.stop();
@@ -230,11 +232,11 @@ describe('site role: SNMP and flows on a real agent', () => {
     const t = await waitFor(
       'toner ticket',
       async () => (await api(`/api/v1/tickets?clientId=${clientId}`)).body.tickets.find((x: any) => /Black Toner/.test(x.title)),
-      30_000,
+      60_000,
     );
     expect(t).toMatchObject({ channel: 'monitoring', status: 'new' });
     expect(t.title).toMatch(/^\[Alerte\] Black Toner\u00a0: presque vide, reste 5\u00a0% \(.+\)$/);
-  }, 40_000);
+  }, 120_000);
 
   it('the flow totals equal those of the capture softflowd exports as IPFIX', async () => {
     const packets = capture(Date.now() - 20_000);

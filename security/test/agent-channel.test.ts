@@ -3,7 +3,7 @@ import { MAX_FRAME_BYTES } from '@vigie/shared';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPeer, type Outcome } from './support/agent-peer.js';
-import { world } from './support/context.js';
+import { staffSession, world } from './support/context.js';
 import { call, ok, type Session, signIn } from './support/http.js';
 import { Tally } from './support/tally.js';
 
@@ -42,7 +42,7 @@ describe('impersonation', () => {
       ['an empty bearer', { authorization: 'Bearer ' }],
       ['a basic credential', { authorization: `Basic ${Buffer.from(`${stolen.agentId}:${stolen.secret}`).toString('base64')}` }],
       ['a 16 kB token', { authorization: `Bearer ${'a'.repeat(8000)}.${'b'.repeat(8000)}` }],
-      ['an admin’s session cookie', { cookie: (await signIn(w.url, w.emails.admin, w.password)).cookie }],
+      ['an admin’s session cookie', { cookie: staffSession('admin').cookie }],
       ['the secret in lower case', { authorization: `bearer ${stolen.agentId}.${stolen.secret.toUpperCase()}` }],
     ];
     for (const [what, headers] of attempts) {
@@ -226,7 +226,7 @@ describe('malformed and oversized frames', () => {
 
   it('keeps serving the real agents and both collector processes', async () => {
     for (let i = 0; i < 4; i++) expect((await call(w.url, 'GET', '/healthz')).status).toBe(200);
-    const admin = await signIn(w.url, w.emails.admin, w.password);
+    const admin = staffSession('admin');
     const devices = ok(await admin.get('/api/v1/devices'), 'devices').devices as { id: number; connected: boolean }[];
     expect(devices.find((d) => d.id === w.acme.device)?.connected).toBe(true);
   });

@@ -1,48 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from './support/context.js';
+import { staffSession, world } from './support/context.js';
 import { ok, type Session, signIn } from './support/http.js';
 import { bodyFor, pathsFor, type Route, routeTable, SAFE } from './support/routes.js';
+import { spellings } from './support/spellings.js';
+import { stepUp } from './support/staff.js';
 import { Tally } from './support/tally.js';
 
 // CSRF, generated from the route table: every state-changing route, under every spelling of its
 // path the router may still read as that route (percent-encoding, double slashes, case, trailing
 // dots and slashes, dot segments, parameters), with the admin's cookie and no token, or another
-// session's token, must be refused before it acts.
+// session's token, must be refused before it acts. The admin's session is stepped up (a fresh TOTP):
+// scripts, reboots and approvals would be allowed from it — only the missing token stops them.
 const w = world();
 const tally = new Tally('csrf');
 let routes: Route[];
 let admin: Session;
 let tech: Session;
-
-/** `/api/v1/users/2/disable` written the ways an attacker would try. */
-export function spellings(path: string): string[] {
-  const [bare, query] = path.split('?');
-  const segs = bare!.split('/').slice(1);
-  const enc = (s: string, i = 0) => (s.length > i ? `${s.slice(0, i)}%${s.charCodeAt(i).toString(16)}${s.slice(i + 1)}` : s);
-  const join = (parts: string[]) => `/${parts.join('/')}`;
-  const last = segs.length - 1;
-  const out = [
-    path,
-    join([enc(segs[0]!), ...segs.slice(1)]),
-    join([enc(segs[0]!), enc(segs[1]!), ...segs.slice(2).map((s) => enc(s))]),
-    join(segs.map((s, i) => (i === last ? enc(s, s.length - 1) : s))),
-    `/${bare}`,
-    join(segs).replace('/v1/', '/v1//'),
-    join(segs.map((s, i) => (i === 0 ? s.toUpperCase() : s))),
-    `${bare}.`,
-    `${bare}/`,
-    join([...segs.slice(0, 2), '.', ...segs.slice(2)]),
-    join([...segs.slice(0, 2), 'x', '..', ...segs.slice(2)]),
-    `${bare};jsessionid=1`,
-    `${bare}%20`,
-    `${bare}?_method=GET`,
-  ];
-  return [...new Set(out.map((p) => (query ? `${p}${p.includes('?') ? '&' : '?'}${query}` : p)))];
-}
+let steppedUpUntil = 0;
+/** The step-up lasts 5 minutes: renewed when less than one is left, so that every attack meets a stepped-up session. */
+const keepSteppedUp = async () => {
+  if (steppedUpUntil - Date.now() < 60_000) steppedUpUntil = await stepUp(admin, w.totp.admin);
+};
 
 beforeAll(async () => {
   routes = await routeTable(w.url);
-  admin = await signIn(w.url, w.emails.admin, w.password);
+  admin = staffSession('admin');
+  steppedUpUntil = await stepUp(admin, w.totp.admin);
   tech = await signIn(w.url, w.emails.tech, w.password);
 });
 afterAll(() => tally.flush());
@@ -51,6 +34,7 @@ describe('CSRF (route table × path spellings)', () => {
   it('refuses every state-changing request made with the admin’s cookie alone, however its path is written', async () => {
     const before = ok(await admin.get('/api/v1/users'), 'users');
     for (const route of routes.filter((r) => !SAFE.has(r.method) && r.path !== '/api/v1/auth/login' && r.path !== '/api/v1/enroll')) {
+      await keepSteppedUp();
       for (const path of pathsFor(route, w.acme)!) {
         for (const spelled of spellings(path)) {
           const body = bodyFor(route, w.acme, w.month);
@@ -71,5 +55,11 @@ describe('CSRF (route table × path spellings)', () => {
   it('lets the same request through with the session’s own token (the control)', async () => {
     const res = await admin.call('POST', `/%61pi/v1/users/${w.globex.user}/enable`);
     expect(res.status).toBe(200);
+    // And the session was stepped up: a script run (which needs it) goes through with the token.
+    await keepSteppedUp();
+    const run = await admin.call('POST', '/%61pi/v1/commands', {
+      body: { target: { kind: 'device', id: w.acme.device }, action: 'script', scriptVersionId: w.script.approved },
+    });
+    expect(run.status, run.text).toBe(201);
   });
 });

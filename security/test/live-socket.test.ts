@@ -3,7 +3,7 @@ import { waitFor } from '@vigie/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { world } from './support/context.js';
+import { staffSession, world } from './support/context.js';
 import { type Session, signIn } from './support/http.js';
 import { Tally } from './support/tally.js';
 
@@ -119,7 +119,7 @@ describe('a live socket ends with its session, on every collector process', () =
   });
 
   it('a new role closes every socket of the user', async () => {
-    const admin = await signIn(w.url, w.emails.admin, w.password);
+    const admin = staffSession('admin');
     const s = await signIn(w.url, w.emails.acme, w.password);
     const lives = await many(s.cookie);
     expect((await admin.put(`/api/v1/users/${w.acme.user}/role`, { role: 'client', clientId: w.acme.client })).status).toBe(200);

@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from './support/context.js';
-import { call, ok, signIn } from './support/http.js';
+import { staffSession, world } from './support/context.js';
+import { call, ok } from './support/http.js';
 import { Tally } from './support/tally.js';
+import { freshCode } from './support/totp.js';
 
 // Logins behind a reverse proxy (the collector runs with --trust-proxy 127.0.0.1 and two worker
 // processes): a real proxy on 127.0.0.1 passes each client's address in X-Forwarded-For, clients
@@ -48,11 +49,15 @@ afterAll(async () => {
   await new Promise((r) => proxy.close(r));
 });
 
-async function login(email: string, password: string, o: { from: string; device?: string; via?: string; forged?: string }) {
+async function login(email: string, password: string, o: { from: string; device?: string; via?: string; forged?: string; totp?: string }) {
   const headers: Record<string, string> = {};
   if (o.device) headers.cookie = o.device;
   if (o.forged) headers['x-forwarded-for'] = o.forged;
-  const res = await call(o.via ?? proxyUrl, 'POST', '/api/v1/auth/login', { from: o.from, headers, body: { email, password } });
+  const res = await call(o.via ?? proxyUrl, 'POST', '/api/v1/auth/login', {
+    from: o.from,
+    headers,
+    body: { email, password, ...(o.totp ? { totp: o.totp } : {}) },
+  });
   const device = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('vigie_device='));
   return { status: res.status, device: device?.split(';')[0] };
 }
@@ -60,7 +65,8 @@ async function login(email: string, password: string, o: { from: string; device?
 describe('login limits behind a proxy, across two collector processes', () => {
   it('a spray of 110 failures from an office address locks out strangers there, not its users nor other addresses', async () => {
     const office = '127.0.0.10';
-    const before = await login(w.emails.admin, w.password, { from: office });
+    // The admin signs in with its app's code (admins must have a second factor).
+    const before = await login(w.emails.admin, w.password, { from: office, totp: await freshCode(w.totp.admin.secret) });
     expect(before.status).toBe(200);
     // Four at a time, as a script would: both collector processes take their share.
     for (let i = 0; i < 110; i += 4) {
@@ -68,14 +74,14 @@ describe('login limits behind a proxy, across two collector processes', () => {
       for (const r of batch) tally.add(r.status === 401 || r.status === 429, `spray attempt → ${r.status}`);
     }
     tally.add((await login(w.emails.tech, w.password, { from: office })).status === 429, 'a new browser at the spraying address got in');
-    expect((await login(w.emails.admin, w.password, { from: office, device: before.device })).status).toBe(200);
+    expect((await login(w.emails.admin, w.password, { from: office, device: before.device, totp: await freshCode(w.totp.admin.secret) })).status).toBe(200);
     expect((await login(w.emails.tech, w.password, { from: '127.0.0.11' })).status).toBe(200);
     expect(tally.takeLetThrough()).toEqual([]);
   });
 
   it('guessing one account’s password stops after 10 failures, whichever process and address the guesses reach', async () => {
     // An account of its own: the other files sign in with the seeded ones.
-    const admin = await signIn(w.url, w.emails.admin, w.password);
+    const admin = staffSession('admin');
     const victim = 'victime@acme.test';
     ok(await admin.post('/api/v1/users', { email: victim, name: 'Victime', role: 'client', clientId: w.acme.client, password: w.password }), 'victim');
     for (let i = 0; i < 10; i++) await login(victim, 'devine', { from: `127.0.1.${i + 1}` });

@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { waitFor } from '@vigie/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from './support/context.js';
-import { ok, type Session, signIn } from './support/http.js';
+import { staffSession, world } from './support/context.js';
+import { ok, type Session } from './support/http.js';
 import { Tally } from './support/tally.js';
 
 // Option injection in every probe that runs a program: values a policy gives ping, borg, restic or
@@ -18,7 +18,7 @@ const tally = new Tally('option injection');
 const run = promisify(execFile);
 let admin: Session;
 beforeAll(async () => {
-  admin = await signIn(w.url, w.emails.admin, w.password);
+  admin = staffSession('admin');
 });
 afterAll(async () => {
   ok(await admin.put(`/api/v1/policies/device/${w.acme.device}`, {}), 'reset');
@@ -87,6 +87,28 @@ describe('option injection', () => {
       !recent.some((c) => c.target === 'ping -f' || c.target.startsWith('backup')),
       `the agent ran a refused probe: ${JSON.stringify(recent.slice(0, 3))}`,
     );
+    expect(tally.takeLetThrough()).toEqual([]);
+    await waitFor('device policy reset', async () => (await admin.put(`/api/v1/policies/device/${w.acme.device}`, {})).status === 200);
+  }, 60_000);
+
+  it('the former backup target that named a program (issue 16: /bin/sh ran as root) is refused, and never run when written into the store', async () => {
+    const marker = `${w.injectionMarker}-command`;
+    rmSync(marker, { force: true });
+    const target = { kind: 'command', name: 'veeam', command: '/bin/sh', args: ['-c', `touch ${marker}`] };
+    const res = await admin.put(`/api/v1/policies/device/${w.acme.device}`, { probes: { backup: { intervalSec: 10, targets: [target] } } });
+    tally.add(res.status === 400, `a policy naming a program → ${res.status} ${res.text.slice(0, 160)}`);
+    const db = new Database(join(w.dataDir, 'vigie.db'));
+    db.pragma('busy_timeout = 5000');
+    db.prepare(
+      `INSERT INTO policies (scope, scope_id, body, version, updated_at, updated_by) VALUES ('device', ?, ?, 2000, ?, NULL)
+       ON CONFLICT (scope, scope_id) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at`,
+    ).run(w.acme.device, JSON.stringify({ probes: { backup: { intervalSec: 10, targets: [target] } } }), Date.now());
+    db.close();
+    ok(await admin.put(`/api/v1/policies/client/${w.acme.client}`, { metricsIntervalSec: 6 }), 'push');
+    expect(ok(await admin.get(`/api/v1/devices/${w.acme.device}/policy`), 'policy').policy.probes.backup.targets[0].command).toBe('/bin/sh');
+    // The probe runs every 10 s when it accepts its configuration: 15 s without the marker.
+    await new Promise((r) => setTimeout(r, 15_000));
+    tally.add(!existsSync(marker), 'the agent ran the program a policy named: the marker file exists');
     expect(tally.takeLetThrough()).toEqual([]);
     await waitFor('device policy reset', async () => (await admin.put(`/api/v1/policies/device/${w.acme.device}`, {})).status === 200);
   }, 60_000);

@@ -59,6 +59,16 @@ const PORTAL = new Set([
   'GET /api/v1/reports/jobs',
   'GET /api/v1/reports/jobs/{id}',
   'GET /api/v1/clients/{id}/report-settings',
+  // Factur-X: its own invoices' XML, UBL and e-mail deliveries.
+  'GET /api/v1/billing/invoices/{id}/xml',
+  'GET /api/v1/billing/invoices/{id}/ubl',
+  'GET /api/v1/billing/invoices/{id}/deliveries',
+  'GET /api/v1/billing/invoice-deliveries',
+  // Remote intervention: whether TOTP concerns it (it never does), and what was done on its machines.
+  'GET /api/v1/auth/totp',
+  'GET /api/v1/devices/{id}/commands',
+  'GET /api/v1/clients/{id}/remote-actions',
+  'GET /api/v1/tickets/{id}/remote-sessions',
 ]);
 /** Routes without a session: they carry their own credential (or none is needed to read them). */
 const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/enroll']);
@@ -80,6 +90,25 @@ const ADMIN_ONLY = new Set([
   'POST /api/v1/billing/disputes/{id}/settle',
   'POST /api/v1/billing/ecb-rates',
   'POST /api/v1/billing/syntec',
+  'POST /api/v1/billing/invoices/{id}/send',
+  'PUT /api/v1/billing/settings/e-invoicing',
+  // Remote intervention: second factors, permissions, the signing key, approvals, the audit log.
+  'POST /api/v1/users/{id}/totp/reset',
+  'GET /api/v1/users/{id}/remote-permissions',
+  'PUT /api/v1/users/{id}/remote-permissions',
+  'POST /api/v1/remote/key/rotate',
+  'POST /api/v1/script-versions/{id}/approve',
+  'GET /api/v1/audit',
+  'GET /api/v1/audit/verify',
+]);
+/** What acts on a client's machines: a technician needs the `remote` permission on that client (the world's `tech` has none). */
+const REMOTE_ACTS = new Set([
+  'POST /api/v1/commands',
+  'POST /api/v1/commands/{id}/cancel',
+  'POST /api/v1/tickets/{id}/remote-sessions',
+  'POST /api/v1/remote-sessions/{id}/end',
+  'POST /api/v1/remote-sessions/{id}/confirm',
+  'POST /api/v1/remote-sessions/{id}/discard',
 ]);
 const key = (r: Route) => `${r.method} ${r.path}`;
 
@@ -121,8 +150,23 @@ describe('roles (route table × methods × roles)', () => {
     expect(tally.takeLetThrough()).toEqual([]);
   });
 
+  it('refuses a technician without the remote permission everything that acts on a client’s machines', async () => {
+    for (const route of routes.filter((r) => REMOTE_ACTS.has(key(r)))) {
+      for (const ids of [w.acme, w.globex]) {
+        for (const path of pathsFor(route, ids)!) {
+          const res = await tech.call(route.method, path, { body: bodyFor(route, ids, w.month) });
+          tally.add(
+            res.status === 403 && res.body?.error?.code === 'VIGIE_E_REMOTE_PERMISSION_REQUIRED',
+            `technician without permission ${route.method} ${path} → ${res.status} ${res.text.slice(0, 160)}`,
+          );
+        }
+      }
+    }
+    expect(tally.takeLetThrough()).toEqual([]);
+  });
+
   it('lists only routes that exist (a renamed route cannot slip out of these lists)', () => {
     const known = new Set(routes.map(key));
-    expect([...PORTAL, ...ADMIN_ONLY, ...PUBLIC].filter((k) => !known.has(k))).toEqual([]);
+    expect([...PORTAL, ...ADMIN_ONLY, ...PUBLIC, ...REMOTE_ACTS].filter((k) => !known.has(k))).toEqual([]);
   });
 });

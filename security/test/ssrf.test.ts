@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { waitFor } from '@vigie/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from './support/context.js';
-import { ok, type Session, signIn } from './support/http.js';
+import { staffSession, world } from './support/context.js';
+import { ok, type Session } from './support/http.js';
 import { MetadataTrap, RebindingDns } from './support/outbound-trap.js';
 import { Tally } from './support/tally.js';
 
@@ -69,7 +69,7 @@ async function putDevicePolicy(probes: Record<string, unknown>): Promise<number>
 }
 
 beforeAll(async () => {
-  admin = await signIn(w.url, w.emails.admin, w.password);
+  admin = staffSession('admin');
   await trap.start();
   await dns.start();
   redirector = createServer((req, res) => {

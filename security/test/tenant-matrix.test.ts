@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from './support/context.js';
+import { staffSession, world } from './support/context.js';
 import { ok, type Session, signIn } from './support/http.js';
 import { bodyFor, pathsFor, REFUSED, type Route, routeTable, SAFE } from './support/routes.js';
 import { Tally } from './support/tally.js';
@@ -32,6 +32,10 @@ async function snapshot(ids: TenantIds): Promise<string> {
     `/api/v1/policies/site/${ids.site}`,
     `/api/v1/policies/device/${ids.device}`,
     `/api/v1/reports?clientId=${ids.client}`,
+    `/api/v1/tickets/${ids.ticket}/remote-sessions`,
+    `/api/v1/devices/${ids.device}/commands`,
+    `/api/v1/clients/${ids.client}/remote-actions`,
+    `/api/v1/commands/${ids.command}`,
   ];
   const parts = await Promise.all(paths.map(async (p) => [p, ok(await admin.get(p), p)] as const));
   const users = ok(await admin.get('/api/v1/users'), 'users').users.filter((u: { id: number }) => u.id === ids.user);
@@ -46,7 +50,7 @@ beforeAll(async () => {
   routes = await routeTable(w.url);
   acme = await signIn(w.url, w.emails.acme, w.password);
   globex = await signIn(w.url, w.emails.globex, w.password);
-  admin = await signIn(w.url, w.emails.admin, w.password);
+  admin = staffSession('admin');
 });
 afterAll(() => tally.flush());
 

@@ -57,5 +57,6 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+export { type Influxd, type InfluxSeries, startInfluxd } from './influxd.js';
 export { IsolatedNetwork } from './isolated-network.js';
 export { assertLoopbackOnly, beyondLoopback, isLoopbackHost, LOOPBACK_ONLY_POLICY } from './test-policy.js';

@@ -165,7 +165,7 @@ export async function run(argv: string[]): Promise<void> {
     // The same work in-process: the store's query and the availability service, no HTTP, no JSON.
     const db = new Database({ path: dbPath });
     const store = await SqliteMetricStore.open(db, DEFAULT_RETENTION);
-    const availability = new AvailabilityService(new StatsRepository(db), DEFAULT_RETENTION);
+    const availability = new AvailabilityService(new StatsRepository(db), store, DEFAULT_RETENTION);
     const chartQuery = { deviceId, name: 'cpu.usage_pct', from: qNow - TWO_YEARS, to: qNow };
     const inProcess = {
       chart: await timed(runs, warmup, () => store.query(chartQuery)),

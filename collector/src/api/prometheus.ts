@@ -1,6 +1,8 @@
 import type { ChannelStats } from '../ingest/agent-channel.js';
 import type { PipelineStats } from '../ingest/pipeline.js';
 import type { RuleEngineStats } from '../rules/engine.js';
+import type { InfluxStoreStats } from '../store/influx/influx-metric-store.js';
+import type { TicketStats } from '../tickets/service.js';
 
 interface Gauge {
   name: string;
@@ -14,7 +16,15 @@ interface Gauge {
  * worker process answers for itself: every series carries its `worker` label, so that scrapes
  * landing on different workers are different series, not one counter going up and down.
  */
-export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1, rules?: RuleEngineStats): string {
+/** Counters of the parts a collector may or may not run (an InfluxDB store only when configured). */
+export interface OptionalStats {
+  rules?: RuleEngineStats;
+  influx?: InfluxStoreStats;
+  tickets?: TicketStats;
+}
+
+export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1, optional: OptionalStats = {}): string {
+  const { rules, influx, tickets } = optional;
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const rows: Gauge[] = [
@@ -43,6 +53,44 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
             help: 'Incident writes that failed (each is retried at the next evaluation)',
             type: 'counter',
             value: rules.incidentWriteFailures,
+          },
+        ] satisfies Gauge[])
+      : []),
+    ...(influx
+      ? ([
+          {
+            name: 'vigie_influx_points_written_total',
+            help: 'Points written to InfluxDB (samples and late marks)',
+            type: 'counter',
+            value: influx.pointsWritten,
+          },
+          {
+            name: 'vigie_influx_late_samples_total',
+            help: 'Samples older than the continuous queries window when written, folded in by maintenance',
+            type: 'counter',
+            value: influx.lateSamples,
+          },
+          {
+            name: 'vigie_influx_expired_on_arrival_total',
+            help: 'Values older than the raw retention when received, refused by InfluxDB and not stored',
+            type: 'counter',
+            value: influx.expiredOnArrival,
+          },
+          {
+            name: 'vigie_influx_queries_recreated_total',
+            help: 'Continuous queries found missing and created again',
+            type: 'counter',
+            value: influx.queriesRecreated,
+          },
+        ] satisfies Gauge[])
+      : []),
+    ...(tickets
+      ? ([
+          {
+            name: 'vigie_ticket_listener_failures_total',
+            help: 'Committed ticket changes the live view or the notifications failed to handle (logged)',
+            type: 'counter',
+            value: tickets.listenerFailures,
           },
         ] satisfies Gauge[])
       : []),

@@ -74,3 +74,29 @@ export async function audit(
   await db.writeTransaction(() => appendAudit(db.sqlite, actor, action, target, details, extra));
   refreshAuditHead(db);
 }
+
+export interface AuditFilter {
+  clientId?: number;
+  /** A prefix of the action (`command.` lists every command entry). */
+  action?: string;
+  actor?: string;
+  beforeId?: number;
+  limit?: number;
+}
+
+/** The newest entries first, filtered, with their details parsed (read under the write lock: never inside another's transaction). */
+export function listAudit(db: Database, f: AuditFilter): Promise<Record<string, unknown>[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
+  if (f.action !== undefined) where.push('action LIKE ?') && args.push(`${f.action}%`);
+  if (f.actor !== undefined) where.push('actor = ?') && args.push(f.actor);
+  if (f.beforeId !== undefined) where.push('id < ?') && args.push(f.beforeId);
+  return db.writeLock(() =>
+    (
+      db.sqlite
+        .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
+        .all(...args, f.limit ?? 200) as Record<string, unknown>[]
+    ).map((r) => ({ ...r, details: r.details ? JSON.parse(r.details as string) : null })),
+  );
+}

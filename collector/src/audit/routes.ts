@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireRole } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
-import { appendAudit, refreshAuditHead } from './repository.js';
-import { verifyAuditChain } from './verify.js';
+import { type AuditFilter, audit, listAudit } from './repository.js';
+import { verifyAuditLog } from './verify.js';
 
 const Query = Type.Object({
   clientId: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -29,34 +29,19 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; 
     const params = (req.params ?? {}) as Record<string, unknown>;
     const action = `billing.${req.method.toLowerCase()} ${route.slice(BILLING_PREFIX.length)}`;
     try {
-      await db.writeTransaction(() => appendAudit(db.sqlite, `user:${req.user!.id}`, action, route, { params }, { result: String(reply.statusCode) }));
-      refreshAuditHead(db);
+      await audit(db, `user:${req.user!.id}`, action, route, { params }, { result: String(reply.statusCode) });
     } catch (err) {
       req.log.error({ err, route }, 'audit entry for a billing change could not be written');
     }
   });
 
-  app.get(
-    '/api/v1/audit',
-    { schema: { tags: ['audit'], querystring: Query } },
-    async (req: FastifyRequest<{ Querystring: Record<string, string | number | undefined> }>) => {
-      requireRole(req, 'admin');
-      const q = req.query;
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (q.clientId !== undefined) where.push('client_id = ?') && args.push(q.clientId);
-      if (q.action !== undefined) where.push('action LIKE ?') && args.push(`${q.action}%`);
-      if (q.actor !== undefined) where.push('actor = ?') && args.push(q.actor);
-      if (q.beforeId !== undefined) where.push('id < ?') && args.push(q.beforeId);
-      const rows = db.sqlite
-        .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
-        .all(...args, Number(q.limit ?? 200)) as Record<string, unknown>[];
-      return { entries: rows.map((r) => ({ ...r, details: r.details ? JSON.parse(r.details as string) : null })) };
-    },
-  );
+  app.get('/api/v1/audit', { schema: { tags: ['audit'], querystring: Query } }, async (req: FastifyRequest<{ Querystring: AuditFilter }>) => {
+    requireRole(req, 'admin');
+    return { entries: await listAudit(db, req.query) };
+  });
 
   app.get('/api/v1/audit/verify', { schema: { tags: ['audit'], description: 'Recomputes the whole hash chain. Admin only.' } }, async (req) => {
     requireRole(req, 'admin');
-    return verifyAuditChain(db.sqlite, deps.headFile);
+    return verifyAuditLog(db, deps.headFile);
   });
 }

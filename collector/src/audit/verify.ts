@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { SqliteHandle } from '../store/database.js';
+import type { Database, SqliteHandle } from '../store/database.js';
 import { AUDIT_GENESIS, auditHash } from './chain.js';
 
 export interface AuditVerification {
@@ -65,4 +65,9 @@ export function verifyAuditChain(sqlite: SqliteHandle, headFile?: string): Audit
       problems.push({ id: head.id, problem: `the head file names entry ${head.id}, which the log no longer holds as written` });
   }
   return { ok: problems.length === 0, entries, problems };
+}
+
+/** The same check on a running collector's store, under its write lock (no half-written transaction seen). */
+export function verifyAuditLog(db: Database, headFile?: string): Promise<AuditVerification> {
+  return db.writeLock(() => verifyAuditChain(db.sqlite, headFile));
 }

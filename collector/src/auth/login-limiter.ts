@@ -6,14 +6,29 @@ export interface LimitKey {
   max: number;
 }
 
+/** How many failures each kind of key may reach within the window. */
+export interface LoginLimits {
+  /** Guessing one account's password, from anywhere. */
+  perAccount: number;
+  /** Spraying accounts from one address (behind a NAT, many people share it: trusted browsers are not counted here). */
+  perAddress: number;
+  /** A browser where the account signed in before. */
+  perDevice: number;
+  /** Enrolment attempts from one address. */
+  perEnrollAddress: number;
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 10, perAddress: 100, perDevice: 10, perEnrollAddress: 20 };
+
 export interface LoginLimiterOptions {
   /** Failures count for this long (sliding window). */
   windowMs: number;
   /** The table never holds more rows than this: the oldest failures go first. */
   maxRows: number;
+  limits: LoginLimits;
 }
 
-const DEFAULTS: LoginLimiterOptions = { windowMs: 15 * 60_000, maxRows: 200_000 };
+const DEFAULTS: LoginLimiterOptions = { windowMs: 15 * 60_000, maxRows: 200_000, limits: DEFAULT_LOGIN_LIMITS };
 
 /**
  * Counts failed attempts per key in a sliding window, in the store: every collector process of a
@@ -30,6 +45,10 @@ export class LoginLimiter {
     opts: Partial<LoginLimiterOptions> = {},
   ) {
     this.opts = { ...DEFAULTS, ...opts };
+  }
+
+  get limits(): LoginLimits {
+    return this.opts.limits;
   }
 
   /** True when one of the keys reached its limit. */
@@ -72,19 +91,19 @@ export class LoginLimiter {
  * guessing one password) and per address (spraying many accounts). Separately: a spray from one
  * address blocks that address for strangers, not the account elsewhere.
  */
-export function loginKeys(address: string, email: string): LimitKey[] {
-  return [...accountKeys(email), { key: `address:${address}`, max: 100 }];
+export function loginKeys(address: string, email: string, limits = DEFAULT_LOGIN_LIMITS): LimitKey[] {
+  return [...accountKeys(email, limits), { key: `address:${address}`, max: limits.perAddress }];
 }
 
-export function accountKeys(email: string): LimitKey[] {
-  return [{ key: `account:${email.toLowerCase()}`, max: 10 }];
+export function accountKeys(email: string, limits = DEFAULT_LOGIN_LIMITS): LimitKey[] {
+  return [{ key: `account:${email.toLowerCase()}`, max: limits.perAccount }];
 }
 
 /** A browser where the account signed in before: only its own failures count (OWASP's device cookies). */
-export function trustedDeviceKeys(tokenHash: string): LimitKey[] {
-  return [{ key: `device:${tokenHash}`, max: 10 }];
+export function trustedDeviceKeys(tokenHash: string, limits = DEFAULT_LOGIN_LIMITS): LimitKey[] {
+  return [{ key: `device:${tokenHash}`, max: limits.perDevice }];
 }
 
-export function enrollKeys(address: string): LimitKey[] {
-  return [{ key: `enroll-address:${address}`, max: 20 }];
+export function enrollKeys(address: string, limits = DEFAULT_LOGIN_LIMITS): LimitKey[] {
+  return [{ key: `enroll-address:${address}`, max: limits.perEnrollAddress }];
 }

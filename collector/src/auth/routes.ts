@@ -74,7 +74,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       const email = req.body.email.toLowerCase();
       // req.ip is the client's address: X-Forwarded-For counts only from the proxies of --trust-proxy.
       const trusted = await devices.find(req.cookies[DEVICE_COOKIE], email);
-      const keys = trusted ? trustedDeviceKeys(trusted) : loginKeys(req.ip, email);
+      const keys = trusted ? trustedDeviceKeys(trusted, limiter.limits) : loginKeys(req.ip, email, limiter.limits);
       if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
       const user = await auth.findUserByEmail(email);
       const ok = await verifyPassword(req.body.password, user?.password_hash ?? DUMMY_HASH);
@@ -131,7 +131,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     },
     async (req: FastifyRequest<{ Body: { currentPassword: string; newPassword: string } }>, reply: FastifyReply) => {
       const user = requireUser(req);
-      const keys = accountKeys(user.email);
+      const keys = accountKeys(user.email, limiter.limits);
       if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
       if (!(await verifyPassword(req.body.currentPassword, (await auth.passwordHash(user.id)) ?? DUMMY_HASH))) {
         await limiter.fail(keys);

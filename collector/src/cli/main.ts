@@ -34,6 +34,8 @@ Commands:
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
   --db <file>           database file (default <data-dir>/vigie.db)
+  --metrics <url>       metric store: influx://[user@]host:port/database for InfluxDB 1.x (influxs:// over HTTPS),
+                        or VIGIE_METRICS_URL (password: in the URL or VIGIE_INFLUX_PASSWORD); default: the SQLite file
   --json                machine-readable output
 Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
@@ -54,6 +56,7 @@ const { values, positionals } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
     db: { type: 'string' },
+    metrics: { type: 'string' },
     json: { type: 'boolean', default: false },
     host: { type: 'string' },
     port: { type: 'string' },
@@ -116,6 +119,8 @@ function config(): CollectorConfig {
     dashboardDir: values['dashboard-dir'],
     downloadsDir: values['downloads-dir'],
   });
+  const metricsUrl = values.metrics ?? process.env.VIGIE_METRICS_URL;
+  if (metricsUrl) c.metrics = { url: metricsUrl };
   const interval = int('metrics-interval');
   if (interval) c.channel.metricsIntervalSec = interval;
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');

@@ -16,7 +16,12 @@ export type ClusterMessage =
   | { type: 'signing-keys-rotated' }
   | { type: 'grants-changed'; devices: { deviceId: number; agentId: string }[] };
 
-export type SessionEndReason = 'logout' | 'password-changed' | 'role-changed' | 'expired';
+/**
+ * Why sessions ended. `second-factor-reset`: an admin reset the user's TOTP (the sessions are gone:
+ * enrolling again takes the password). `second-factor-required`: the user must now enrol TOTP (a
+ * technician given the remote permission): its sessions may still enrol, its live sockets close.
+ */
+export type SessionEndReason = 'logout' | 'password-changed' | 'role-changed' | 'expired' | 'second-factor-reset' | 'second-factor-required';
 
 /**
  * Delivers a message to every collector process of the cluster, this one included. A single

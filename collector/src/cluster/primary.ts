@@ -2,8 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { join } from 'node:path';
 import type { CollectorConfig } from '../config.js';
 import { Database } from '../store/database.js';
+import { openMetricStore } from '../store/open-metric-store.js';
 import { ensurePrivateDir } from '../store/private-files.js';
-import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { isRelayMessage } from './bus.js';
 
 /**
@@ -16,7 +16,8 @@ export async function runPrimary(config: CollectorConfig, workers: number, log: 
   ensurePrivateDir(config.dataDir);
   const db = new Database({ path: config.dbPath ?? join(config.dataDir, 'vigie.db'), synchronous: config.synchronous });
   await db.migrate();
-  await (await SqliteMetricStore.open(db, config.retention)).close();
+  // Tables (SQLite) or database, retention policies and continuous queries (InfluxDB), once before the workers start.
+  await (await openMetricStore(db, config.metrics, config.retention, 1, log)).close();
   await db.close();
 
   let stopping = false;

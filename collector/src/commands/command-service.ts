@@ -306,6 +306,27 @@ export class CommandService {
     }));
   }
 
+  /** `list` for a route: read under the write lock (never inside another request's open transaction). */
+  history(f: Parameters<CommandService['list']>[0]): Promise<ReturnType<CommandService['list']>> {
+    return this.db.writeLock(() => this.list(f));
+  }
+
+  /** `get` for a route, under the write lock. */
+  find(commandId: string): Promise<ReturnType<CommandService['get']>> {
+    return this.db.writeLock(() => this.get(commandId));
+  }
+
+  /** The client a device belongs to (undefined: no such device): what a route checks the user may see. */
+  clientOfDevice(deviceId: number): Promise<number | undefined> {
+    return this.db.writeLock(
+      () => (this.sql.prepare('SELECT client_id FROM devices WHERE id = ?').get(deviceId) as { client_id: number } | undefined)?.client_id,
+    );
+  }
+
+  clientExists(clientId: number): Promise<boolean> {
+    return this.db.writeLock(() => this.sql.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId) !== undefined);
+  }
+
   /** One command with its kept output. */
   get(commandId: string) {
     const [view] = this.list({ id: commandId, limit: 1 });

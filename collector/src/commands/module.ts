@@ -3,11 +3,12 @@ import { type PolicyBody, scriptParamsError, VigieError } from '@vigie/shared';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { refreshAuditHead, setAuditHeadFile } from '../audit/repository.js';
 import { registerAuditRoutes } from '../audit/routes.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
 import { registerTotpRoutes } from '../auth/totp/routes.js';
 import { SecretBox } from '../auth/totp/secret-box.js';
 import { TotpService } from '../auth/totp/totp-service.js';
 import type { BillingService } from '../billing/service.js';
-import type { ClusterBus } from '../cluster/bus.js';
+import type { ClusterBus, SessionEndReason } from '../cluster/bus.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { CommitEffects, PendingFrame } from '../ingest/frame.js';
 import type { LiveEvent } from '../live/live-channel.js';
@@ -19,6 +20,7 @@ import { RemotePermissions } from './permissions.js';
 import { RemoteSessions } from './remote-sessions.js';
 import { registerCommandRoutes } from './routes.js';
 import { ScriptsRepository } from './scripts-repository.js';
+import { DeviceSelections } from './selections.js';
 import { registerRemoteSessionRoutes } from './session-routes.js';
 import { SigningKeys } from './signing-keys.js';
 
@@ -137,12 +139,12 @@ export function createRemote(o: {
     expire: () => commands.expire(),
     registerRoutes(app: FastifyInstance, deps: { billing: BillingService }) {
       sessions = new RemoteSessions(db, deps.billing, permissions);
-      registerCommandRoutes(app, { db, keys, scripts, commands, totp, notify });
-      registerRemoteSessionRoutes(app, { db, sessions });
+      registerCommandRoutes(app, { db, keys, scripts, commands, totp, selections: new DeviceSelections(db), notify });
+      registerRemoteSessionRoutes(app, { sessions });
     },
     /** Hooks that must see every route: TOTP enrolment enforcement, billing audit. */
-    registerEarly(app: FastifyInstance) {
-      registerTotpRoutes(app, { db, totp, permissions });
+    registerEarly(app: FastifyInstance, hooks: { limiter: LoginLimiter; sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void }) {
+      registerTotpRoutes(app, { db, totp, permissions, limiter: hooks.limiter, sessionsEnded: hooks.sessionsEnded });
       registerAuditRoutes(app, { db, headFile: auditHeadPath(o.dataDir) });
     },
   };

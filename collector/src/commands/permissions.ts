@@ -21,6 +21,11 @@ export class RemotePermissions {
       if (!this.canAct(user, c)) throw new VigieError('REMOTE_PERMISSION_REQUIRED', `Vous n’avez pas le droit d’intervention à distance sur le client ${c}`);
   }
 
+  /** `clientsOf` for a route, under the write lock. */
+  grantedClients(userId: number): Promise<number[]> {
+    return this.db.writeLock(() => this.clientsOf(userId));
+  }
+
   clientsOf(userId: number): number[] {
     return (this.db.sqlite.prepare('SELECT client_id FROM remote_permissions WHERE user_id = ? ORDER BY client_id').raw(true).all(userId) as [number][]).map(
       (r) => r[0],
@@ -49,6 +54,6 @@ export class RemotePermissions {
         now,
       );
     });
-    return this.clientsOf(userId);
+    return this.grantedClients(userId);
   }
 }

@@ -67,6 +67,14 @@ export class RemoteSessions {
     return this.row(id);
   }
 
+  /** A ticket's client and its remote sessions, under the write lock (undefined: no such ticket). */
+  ofTicketWithClient(ticketId: number): Promise<{ clientId: number; sessions: RemoteSessionView[] } | undefined> {
+    return this.db.writeLock(() => {
+      const t = this.sql.prepare('SELECT client_id FROM tickets WHERE id = ?').get(ticketId) as { client_id: number } | undefined;
+      return t ? { clientId: t.client_id, sessions: this.ofTicket(ticketId) } : undefined;
+    });
+  }
+
   ofTicket(ticketId: number): RemoteSessionView[] {
     return (this.sql.prepare('SELECT id FROM remote_sessions WHERE ticket_id = ? ORDER BY id').raw(true).all(ticketId) as [number][]).map(
       (r) => this.row(r[0])!,

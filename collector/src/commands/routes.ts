@@ -10,13 +10,14 @@ import {
   VigieError,
 } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { appendAudit, refreshAuditHead } from '../audit/repository.js';
+import { refreshAuditHead } from '../audit/repository.js';
 import { assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
 import type { Database } from '../store/database.js';
 import type { CommandNotifier, CommandService } from './command-service.js';
 import { rotateSigningKey } from './key-rotation.js';
 import type { ScriptsRepository } from './scripts-repository.js';
+import type { DeviceSelections } from './selections.js';
 import type { SigningKeys } from './signing-keys.js';
 
 const tags = ['remote'];
@@ -51,6 +52,7 @@ export interface CommandRoutesDeps {
   scripts: ScriptsRepository;
   commands: CommandService;
   totp: TotpService;
+  selections: DeviceSelections;
   notify: CommandNotifier & { keysRotated(): void };
 }
 
@@ -61,7 +63,7 @@ function forClient<T extends { args: unknown }>(c: T): Omit<T, 'args'> {
 }
 
 export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesDeps): void {
-  const { db, keys, scripts, commands, totp } = deps;
+  const { db, keys, scripts, commands, totp, selections } = deps;
   const staff = (req: FastifyRequest) => requireRole(req, 'admin', 'technician');
 
   // ---- provider key -----------------------------------------------------------------------------
@@ -89,7 +91,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
   // ---- script library ---------------------------------------------------------------------------
   app.get('/api/v1/scripts', { schema: { tags } }, async (req) => {
     staff(req);
-    return { scripts: scripts.list() };
+    return { scripts: await scripts.listed() };
   });
   app.post('/api/v1/scripts', { schema: { tags, body: CreateScriptBody } }, async (req: FastifyRequest<{ Body: CreateScriptBodyT }>, reply) => {
     const user = staff(req);
@@ -124,39 +126,14 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
   // ---- saved selections -------------------------------------------------------------------------
   app.get('/api/v1/device-selections', { schema: { tags } }, async (req) => {
     staff(req);
-    const rows = db.sqlite.prepare('SELECT id, name, device_ids, created_at FROM device_selections ORDER BY name').all() as {
-      id: number;
-      name: string;
-      device_ids: string;
-      created_at: number;
-    }[];
-    return { selections: rows.map((r) => ({ id: r.id, name: r.name, deviceIds: JSON.parse(r.device_ids) as number[], createdAt: r.created_at })) };
+    return { selections: await selections.list() };
   });
   app.post(
     '/api/v1/device-selections',
     { schema: { tags, body: DeviceSelectionBody } },
     async (req: FastifyRequest<{ Body: { name: string; deviceIds: number[] } }>, reply) => {
       const user = staff(req);
-      const id = await db.writeTransaction(() => {
-        const ids = [...new Set(req.body.deviceIds)];
-        const found = (
-          db.sqlite.prepare('SELECT COUNT(*) AS n FROM devices WHERE id IN (SELECT value FROM json_each(?))').get(JSON.stringify(ids)) as { n: number }
-        ).n;
-        if (found !== ids.length) throw new VigieError('NOT_FOUND', 'Équipement inconnu dans la sélection');
-        const r = db.sqlite
-          .prepare('INSERT INTO device_selections (name, device_ids, created_by, created_at) VALUES (?, ?, ?, ?)')
-          .run(req.body.name, JSON.stringify(ids), user.id, Date.now());
-        appendAudit(
-          db.sqlite,
-          `user:${user.id}`,
-          'device-selection.create',
-          `device-selection:${r.lastInsertRowid}`,
-          { name: req.body.name, devices: ids.length },
-          { result: 'ok' },
-        );
-        return Number(r.lastInsertRowid);
-      });
-      refreshAuditHead(db);
+      const id = await selections.create(user, req.body.name, req.body.deviceIds);
       reply.code(201);
       return { id };
     },
@@ -182,27 +159,27 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
   );
   app.get('/api/v1/commands', { schema: { tags, querystring: HistoryQuery } }, async (req: FastifyRequest<{ Querystring: History }>) => {
     staff(req);
-    return { commands: commands.list(req.query) };
+    return { commands: await commands.history(req.query) };
   });
   app.get('/api/v1/commands/:id', { schema: { tags, params: CommandParams } }, async (req: FastifyRequest<{ Params: { id: string } }>) => {
     staff(req);
-    const c = commands.get(req.params.id);
+    const c = await commands.find(req.params.id);
     if (!c) throw new VigieError('NOT_FOUND');
     return c;
   });
   app.post('/api/v1/commands/:id/cancel', { schema: { tags, params: CommandParams } }, async (req: FastifyRequest<{ Params: { id: string } }>) => {
     const user = staff(req);
     await commands.cancel(user, req.params.id);
-    return commands.get(req.params.id);
+    return commands.find(req.params.id);
   });
 
   // A device's remote actions: staff, and the device's own client (nothing of another client's).
   app.get('/api/v1/devices/:id/commands', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
     const user = requireUser(req);
-    const d = db.sqlite.prepare('SELECT client_id FROM devices WHERE id = ?').get(req.params.id) as { client_id: number } | undefined;
-    if (!d) throw new VigieError('NOT_FOUND');
-    assertClientVisible(user, d.client_id);
-    const list = commands.list({ deviceId: req.params.id });
+    const clientId = await commands.clientOfDevice(req.params.id);
+    if (clientId === undefined) throw new VigieError('NOT_FOUND');
+    assertClientVisible(user, clientId);
+    const list = await commands.history({ deviceId: req.params.id });
     return { commands: isStaff(user) ? list : list.map(forClient) };
   });
   // The client portal's "actions à distance": every remote action on the client's machines.
@@ -217,9 +194,11 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { from?: number; to?: number } }>) => {
       const user = requireUser(req);
-      if (!db.sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(req.params.id)) throw new VigieError('NOT_FOUND');
+      if (!(await commands.clientExists(req.params.id))) throw new VigieError('NOT_FOUND');
       assertClientVisible(user, req.params.id);
-      const list = commands.list({ clientId: req.params.id, from: req.query.from, to: req.query.to, limit: 1000 }).filter((c) => c.action !== 'key-rotate');
+      const list = (await commands.history({ clientId: req.params.id, from: req.query.from, to: req.query.to, limit: 1000 })).filter(
+        (c) => c.action !== 'key-rotate',
+      );
       return { commands: isStaff(user) ? list : list.map(forClient) };
     },
   );

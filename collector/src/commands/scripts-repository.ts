@@ -179,6 +179,11 @@ export class ScriptsRepository {
     return r ? this.view(r) : undefined;
   }
 
+  /** `list` for a route, under the write lock. */
+  listed(): Promise<ReturnType<ScriptsRepository['list']>> {
+    return this.db.writeLock(() => this.list());
+  }
+
   list(): { id: number; name: string; description: string; versions: ScriptVersionView[] }[] {
     const scripts = this.sql.prepare('SELECT id, name, description FROM scripts ORDER BY name').all() as { id: number; name: string; description: string }[];
     const versions = (this.sql.prepare(`${this.select} ORDER BY v.version DESC`).all() as Parameters<ScriptsRepository['view']>[0][]).map((r) => this.view(r));

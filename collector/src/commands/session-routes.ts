@@ -2,23 +2,22 @@ import { Type } from '@sinclair/typebox';
 import { ConfirmRemoteSessionBody, StartRemoteSessionBody, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireRole, requireUser } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
 import type { RemoteSessions } from './remote-sessions.js';
 
 const tags = ['remote'];
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 /** Remote sessions from a ticket: start, end (draft intervention with its quote), confirm or discard. */
-export function registerRemoteSessionRoutes(app: FastifyInstance, deps: { db: Database; sessions: RemoteSessions }): void {
-  const { db, sessions } = deps;
+export function registerRemoteSessionRoutes(app: FastifyInstance, deps: { sessions: RemoteSessions }): void {
+  const { sessions } = deps;
   const staff = (req: FastifyRequest) => requireRole(req, 'admin', 'technician');
 
   app.get('/api/v1/tickets/:id/remote-sessions', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
     const user = requireUser(req);
-    const t = db.sqlite.prepare('SELECT client_id FROM tickets WHERE id = ?').get(req.params.id) as { client_id: number } | undefined;
+    const t = await sessions.ofTicketWithClient(req.params.id);
     if (!t) throw new VigieError('NOT_FOUND');
-    assertClientVisible(user, t.client_id);
-    return { sessions: sessions.ofTicket(req.params.id) };
+    assertClientVisible(user, t.clientId);
+    return { sessions: t.sessions };
   });
   app.post(
     '/api/v1/tickets/:id/remote-sessions',

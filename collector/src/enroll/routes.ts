@@ -20,7 +20,7 @@ export function registerEnrollRoutes(
     { schema: { tags: ['agents'], body: EnrollRequest, response: { 201: EnrollResponse } } },
     async (req: FastifyRequest<{ Body: EnrollRequest }>, reply) => {
       // Failed enrollments count like failed logins: a token cannot be guessed by brute force.
-      const keys = enrollKeys(req.ip);
+      const keys = enrollKeys(req.ip, limiter.limits);
       if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
       try {
         const res = await enrollment.enroll(req.body, req.ip);

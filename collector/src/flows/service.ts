@@ -1,6 +1,6 @@
 import { type FlowBucket, type FlowSummary, type InterfaceTotals, mergeSummaries, VigieError } from '@vigie/shared';
 import type { Database } from '../store/database.js';
-import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import type { MetricStore } from '../store/metric-store.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -81,7 +81,7 @@ export interface FlowView {
 export class FlowService {
   constructor(
     private readonly db: Database,
-    private readonly metrics: SqliteMetricStore,
+    private readonly metrics: MetricStore,
   ) {}
 
   private get sql() {
@@ -155,7 +155,7 @@ export class FlowService {
     const detail = from >= now - FLOW_DETAIL_RETENTION_MS && to - from <= 3 * DAY;
     // The detail is read as stored; only the hourly view needs the last minutes rolled up.
     if (!detail) await this.maintain(now);
-    return this.db.writeLock(() => {
+    const { view, snmpDevices } = await this.db.writeLock(() => {
       const rows = detail
         ? (this.sql
             .prepare(
@@ -196,7 +196,8 @@ export class FlowService {
                 : { t: r.start, bytes: r.bytes, packets: r.packets, ms: r.end - r.start };
             return !m || c.bytes / c.ms > m.bytes / m.ms ? c : m;
           }, null);
-      return {
+      const interfaces = this.interfaceViews(parsed);
+      const view: FlowView = {
         siteId,
         from,
         to,
@@ -211,7 +212,7 @@ export class FlowService {
             )
           : null,
         series: points.map(({ ms: _ms, ...p }) => p),
-        interfaces: this.interfaceViews(siteId, parsed),
+        interfaces,
         peak: busiest
           ? {
               t: busiest.t,
@@ -222,7 +223,25 @@ export class FlowService {
             }
           : null,
       };
+      const snmpDevices = new Map<string, number>();
+      for (const exporter of new Set(interfaces.map((i) => i.exporter))) {
+        const deviceId = this.snmpDevice(siteId, exporter);
+        if (deviceId !== undefined) snmpDevices.set(exporter, deviceId);
+      }
+      return { view, snmpDevices };
     });
+    // Names and speeds from the exporter's own SNMP metrics, when a site agent polls it (read from the metric store).
+    for (const [exporter, deviceId] of snmpDevices) {
+      const known = await this.snmpInterfaces(deviceId);
+      for (const v of view.interfaces) {
+        const k = v.exporter === exporter ? known.get(v.index) : undefined;
+        if (!k) continue;
+        v.name = k.name;
+        v.speedBps = k.speed;
+        if (k.speed) v.saturationPct = Math.round((Math.max(v.peakInBps, v.peakOutBps) / k.speed) * 1000) / 10;
+      }
+    }
+    return view;
   }
 
   /**
@@ -255,7 +274,7 @@ export class FlowService {
     };
   }
 
-  private interfaceViews(siteId: number, parsed: { row: BucketRow; interfaces: StoredInterface[] }[]): InterfaceView[] {
+  private interfaceViews(parsed: { row: BucketRow; interfaces: StoredInterface[] }[]): InterfaceView[] {
     const out = new Map<string, InterfaceView>();
     for (const p of parsed) {
       const ms = p.row.end - p.row.start;
@@ -290,26 +309,20 @@ export class FlowService {
         out.set(key, v);
       }
     }
-    // Names and speeds from the exporter's own SNMP metrics, when a site agent polls it.
-    const byExporter = new Map<string, Map<number, { name: string; speed: number | null }>>();
-    for (const v of out.values()) {
-      if (!byExporter.has(v.exporter)) byExporter.set(v.exporter, this.snmpInterfaces(siteId, v.exporter));
-      const known = byExporter.get(v.exporter)!.get(v.index);
-      if (!known) continue;
-      v.name = known.name;
-      v.speedBps = known.speed;
-      if (known.speed) v.saturationPct = Math.round((Math.max(v.peakInBps, v.peakOutBps) / known.speed) * 1000) / 10;
-    }
     return [...out.values()].sort((a, b) => b.inBytes + b.outBytes - (a.inBytes + a.outBytes));
   }
 
-  private snmpInterfaces(siteId: number, exporter: string): Map<number, { name: string; speed: number | null }> {
-    const out = new Map<number, { name: string; speed: number | null }>();
+  /** The agentless device a site agent polls over SNMP at the exporter's address, if any. */
+  private snmpDevice(siteId: number, exporter: string): number | undefined {
     const dev = this.sql
       .prepare("SELECT id FROM devices WHERE site_id = ? AND kind = 'agentless' AND (external_key = ? OR external_key LIKE ?)")
       .get(siteId, `snmp:${exporter}`, `snmp:${exporter}:%`) as { id: number } | undefined;
-    if (!dev) return out;
-    const latest = this.metrics.latestSync(dev.id);
+    return dev?.id;
+  }
+
+  private async snmpInterfaces(deviceId: number): Promise<Map<number, { name: string; speed: number | null }>> {
+    const out = new Map<number, { name: string; speed: number | null }>();
+    const latest = await this.metrics.latest(deviceId);
     const speeds = new Map<string, number>();
     for (const [key, v] of Object.entries(latest)) {
       const m = /^net_if_(index|speed_bps)\{if=(.*)\}$/.exec(key);

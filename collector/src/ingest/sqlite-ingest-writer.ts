@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalInventory, type Inventory, type SiteDevice } from '@vigie/shared';
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
-import type { DeviceSamples } from '../store/metric-store.js';
-import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import type { DeviceSamples, MetricStore } from '../store/metric-store.js';
 import type { CommitEffects, IngestWriter, PendingFrame } from './frame.js';
 
 /** Records what agents answer about signed commands, inside the same transaction (commands domain). */
@@ -27,7 +26,7 @@ export class SqliteIngestWriter implements IngestWriter {
 
   constructor(
     private readonly database: Database,
-    private readonly metrics: SqliteMetricStore,
+    private readonly metrics: MetricStore,
     private readonly remote?: RemoteFrameSink,
   ) {
     this.db = database.sqlite;
@@ -73,7 +72,49 @@ export class SqliteIngestWriter implements IngestWriter {
   }
 
   commit(frames: PendingFrame[], now: number): Promise<CommitEffects> {
+    if (!this.metrics.sharesTransaction) return this.commitWithExternalMetrics(frames, now);
     return this.database.writeTransaction(() => this.apply(frames, now));
+  }
+
+  /**
+   * An external metric store (InfluxDB) cannot join the SQLite transaction: its samples are written
+   * and confirmed first, then the relational commit records each agent's seq, and only then is the
+   * frame acknowledged. In this order a failure anywhere leaves the frame unacknowledged with its seq
+   * uncommitted, so the agent sends it again; the other way round, a failed Influx write after the
+   * seq was committed would make the resend look like a duplicate and its samples would never be
+   * stored. The resend writes the same points again, which Influx stores once: a point is identified
+   * by its measurement, tags and time, and writing it again replaces it with the same value.
+   */
+  private async commitWithExternalMetrics(frames: PendingFrame[], now: number): Promise<CommitEffects> {
+    const samples = await this.database.writeTransaction(() => {
+      const seqs = new Map<string, { seq: number; deviceId: number }>();
+      const out: DeviceSamples[] = [];
+      for (const f of frames) {
+        if (!this.fresh(seqs, f) || f.msg.type !== 'metrics') continue;
+        // A site agent's first mention of an agentless device creates it here, before its samples are written.
+        out.push({ deviceId: f.msg.body.device ? this.siteDeviceId(f.deviceId, f.msg.body.device, now) : f.deviceId, samples: f.msg.body.samples });
+      }
+      return out;
+    });
+    if (samples.length > 0) await this.metrics.write(samples);
+    return this.database.writeTransaction(() => this.apply(frames, now));
+  }
+
+  /**
+   * Whether a frame is past its agent's committed seq (tracked across the batch in `seqs`). Checked
+   * inside the transaction: a frame replayed on a new connection while the old connection's copy
+   * was still waiting to commit is stored only once.
+   */
+  private fresh(seqs: Map<string, { seq: number; deviceId: number }>, f: PendingFrame): boolean {
+    let state = seqs.get(f.agentId);
+    if (!state) {
+      const row = this.s.agentLastSeq!.get(f.agentId) as { last_seq: number } | undefined;
+      state = { seq: Number(row?.last_seq ?? 0), deviceId: f.deviceId };
+      seqs.set(f.agentId, state);
+    }
+    if (f.msg.seq <= state.seq) return false;
+    state.seq = f.msg.seq;
+    return true;
   }
 
   private apply(frames: PendingFrame[], now: number): CommitEffects {
@@ -81,16 +122,7 @@ export class SqliteIngestWriter implements IngestWriter {
     const seqs = new Map<string, { seq: number; deviceId: number }>();
     const samples: DeviceSamples[] = [];
     for (const f of frames) {
-      // The committed seq is checked inside the transaction: a frame replayed on a new connection
-      // while the old connection's copy was still waiting to commit is stored only once.
-      let state = seqs.get(f.agentId);
-      if (!state) {
-        const row = this.s.agentLastSeq!.get(f.agentId) as { last_seq: number } | undefined;
-        state = { seq: Number(row?.last_seq ?? 0), deviceId: f.deviceId };
-        seqs.set(f.agentId, state);
-      }
-      if (f.msg.seq <= state.seq) continue;
-      state.seq = f.msg.seq;
+      if (!this.fresh(seqs, f)) continue;
       const m = f.msg;
       switch (m.type) {
         case 'metrics':
@@ -171,7 +203,9 @@ export class SqliteIngestWriter implements IngestWriter {
           break;
       }
     }
-    if (samples.length > 0) this.metrics.write(samples);
+    // An external store's samples were written before this transaction (commitWithExternalMetrics).
+    if (samples.length > 0 && this.metrics.sharesTransaction && this.metrics.write(samples) !== undefined)
+      throw new Error(`metric store ${this.metrics.kind} claims to share the transaction but writes asynchronously`);
     for (const [agentId, { seq, deviceId }] of seqs) {
       this.s.agentSeen!.run(seq, now, agentId);
       this.s.deviceSeen!.run(now, deviceId);

@@ -136,9 +136,12 @@ export class LiveChannel {
           valid = await this.auth.sessionStillValid(c.idHash, c.user, now);
           verdicts.set(c.idHash, valid);
         }
-        if (valid || !this.clients.has(ws)) continue;
+        // A backstop for a change told on the bus (a lost message, a change made by the CLI): a user
+        // who must now enrol TOTP hears nothing more, as the API answers it nothing more.
+        const admitted = valid && (this.opts.admit ?? (() => true))(c.user);
+        if (admitted || !this.clients.has(ws)) continue;
         this.clients.delete(ws);
-        ws.close(1008, 'session ended: expired');
+        ws.close(1008, `session ended: ${valid ? 'second-factor-required' : 'expired'}`);
       }
     } catch (err) {
       this.opts.onError?.(err);

@@ -39,17 +39,20 @@ export class Notifier {
     private readonly log: { warn(obj: unknown, msg: string): void },
   ) {
     this.transport = o.smtpUrl ? createTransport(o.smtpUrl) : undefined;
-    tickets.onChange((c) => this.track(this.notify(c)));
+    // A failure to read the ticket rejects the returned promise: the ticket service logs and counts it.
+    tickets.onChange('notifications', (c) => this.track(this.notify(c)));
   }
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<void>): Promise<void> {
     this.pending.add(p);
-    p.finally(() => this.pending.delete(p));
+    const forget = () => this.pending.delete(p);
+    p.then(forget, forget);
+    return p;
   }
 
-  /** Resolves when every notification started so far is sent (or failed). */
+  /** Resolves when every notification started so far is sent (or failed: the ticket service reported it). */
   async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
+    await Promise.allSettled([...this.pending]);
   }
 
   private async notify(c: TicketChange): Promise<void> {

@@ -48,7 +48,15 @@ export function registerPolicyRoutes(
     requireRole(req, 'admin', 'technician');
     if (!(await scopeExists(req.params.scope, req.params.id))) throw new VigieError('NOT_FOUND');
     const p = await policies.get(req.params.scope, req.params.id);
-    return { scope: req.params.scope, id: req.params.id, overrides: p?.overrides ?? {}, version: p?.version ?? 0, updatedAt: p?.updatedAt ?? null };
+    return {
+      scope: req.params.scope,
+      id: req.params.id,
+      overrides: p?.overrides ?? {},
+      version: p?.version ?? 0,
+      updatedAt: p?.updatedAt ?? null,
+      // What the collector changed itself (a migration that took targets out), for staff to read.
+      notices: await policies.notices(req.params.scope, req.params.id),
+    };
   });
 
   app.put(

@@ -1,6 +1,7 @@
 import { type PolicyBody, PROBE_CONFIG_SPECS, resolveProbeConfig, VigieError } from '@vigie/shared';
 import { type ChannelSettings, defaultPolicy } from '../ingest/policy.js';
 import type { Database } from '../store/database.js';
+import { type PolicyNotice, PROGRAM_TARGET_REMOVED } from './program-targets.js';
 
 export type PolicyScope = 'client' | 'site' | 'device';
 
@@ -47,6 +48,20 @@ export class PolicyService {
 
   async get(scope: PolicyScope, id: number): Promise<{ overrides: PolicyOverrides; version: number; updatedAt: number } | undefined> {
     return this.db.writeLock(() => this.stored(scope, id));
+  }
+
+  /**
+   * What the collector itself changed in this scope's policy and staff must know (targets taken out
+   * by a migration), newest first: read from the audit log, where each change is recorded.
+   */
+  async notices(scope: PolicyScope, id: number): Promise<(PolicyNotice & { at: number })[]> {
+    return this.db.writeLock(() =>
+      (
+        this.db.sqlite
+          .prepare('SELECT at, details FROM audit_log WHERE action = ? AND target = ? ORDER BY id DESC')
+          .all(PROGRAM_TARGET_REMOVED, `${scope}:${id}`) as { at: number; details: string }[]
+      ).map((r) => ({ at: r.at, ...(JSON.parse(r.details) as { notice: PolicyNotice }).notice })),
+    );
   }
 
   /** The client a client, site or device belongs to; undefined when it does not exist. */

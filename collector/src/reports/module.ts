@@ -10,7 +10,7 @@ import type { NotificationOptions } from '../notifications/service.js';
 import { StatsRepository } from '../stats/repository.js';
 import { AvailabilityService } from '../stats/service.js';
 import type { Database } from '../store/database.js';
-import type { RetentionPolicy } from '../store/metric-store.js';
+import type { MetricStore, RetentionPolicy } from '../store/metric-store.js';
 import { ReportArchive } from './archive.js';
 import { DeliveryClaims, type ReportTransport, smtpTransport } from './delivery.js';
 import { JobStore } from './jobs.js';
@@ -24,6 +24,8 @@ import { StatisticsService } from './statistics.js';
 
 export interface ReportDeps {
   db: Database;
+  /** Where the availability figures' rollups are read (SQLite or InfluxDB). */
+  metrics: MetricStore;
   settings: ReportSettings;
   retention: RetentionPolicy;
   notifications: Pick<NotificationOptions, 'smtpUrl' | 'from' | 'publicUrl'>;
@@ -57,7 +59,7 @@ export function createReports(d: ReportDeps): Reports {
   const repo = new ReportRepository(d.db);
   const archive = new ReportArchive(d.db);
   const jobs = new JobStore(d.db);
-  const builder = new ReportBuilder(repo, new AvailabilityService(stats, d.retention), d.flows ?? NO_FLOWS);
+  const builder = new ReportBuilder(repo, new AvailabilityService(stats, d.metrics, d.retention), d.flows ?? NO_FLOWS);
   const transport = d.transport ?? smtpTransport(d.notifications);
   const runner = new ReportRunner({
     repo,
@@ -74,7 +76,7 @@ export function createReports(d: ReportDeps): Reports {
   });
   const scheduler = new ReportScheduler(runner, jobs, d.settings, d.log);
   // A monthly series is counted in hourly buckets whatever the month's age (no 5-minute retention).
-  const statistics = new StatisticsService(d.db, new AvailabilityService(stats, { ...d.retention, fiveMinMs: 0 }), d.invoices);
+  const statistics = new StatisticsService(d.db, new AvailabilityService(stats, d.metrics, { ...d.retention, fiveMinMs: 0 }), d.invoices);
   return {
     db: d.db,
     settings: d.settings,

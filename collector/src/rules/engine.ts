@@ -1,7 +1,7 @@
 import { addDays, daysBetween, describeCheck, parisDate, parseSeriesKey } from '@vigie/shared';
 import type { IncidentService } from '../incidents/service.js';
 import type { Database } from '../store/database.js';
-import type { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import type { MetricStore } from '../store/metric-store.js';
 import { DEFAULT_RULES } from './defaults.js';
 import { initialState, type RuleState, step, type ThresholdParams, type Transition, thresholdBreached } from './evaluate.js';
 
@@ -66,7 +66,7 @@ export class RuleEngine {
 
   constructor(
     private readonly db: Database,
-    private readonly metrics: SqliteMetricStore,
+    private readonly metrics: MetricStore,
     private readonly incidents: IncidentService,
     private readonly opts: EngineOptions,
   ) {}

@@ -66,34 +66,22 @@ describe('availability percentage', () => {
 describe('resolution and counted series', () => {
   it('uses 5-minute buckets within their retention and hourly ones beyond', () => {
     const now = utc('2026-11-26T03:00:00Z');
-    expect(bucketFor(monthPeriod('2026-10'), now, DEFAULT_RETENTION)).toMatchObject({ table: 'rollup_5m', bucketMs: 300_000 });
-    expect(bucketFor(monthPeriod('2025-12'), now, DEFAULT_RETENTION)).toMatchObject({ table: 'rollup_5m', resolution: '5m' });
-    expect(bucketFor(monthPeriod('2025-09'), now, DEFAULT_RETENTION)).toMatchObject({ table: 'rollup_1h', bucketMs: H });
+    expect(bucketFor(monthPeriod('2026-10'), now, DEFAULT_RETENTION)).toMatchObject({ resolution: '5m', bucketMs: 300_000 });
+    expect(bucketFor(monthPeriod('2025-12'), now, DEFAULT_RETENTION)).toMatchObject({ resolution: '5m' });
+    expect(bucketFor(monthPeriod('2025-09'), now, DEFAULT_RETENTION)).toMatchObject({ resolution: '1h', bucketMs: H });
   });
 
   it("counts a device's uptime series, or all its series when it has none", () => {
-    const series = [
-      { id: 1, device_id: 10, name: 'cpu.usage_pct' },
-      { id: 2, device_id: 10, name: 'uptime_s' },
-      { id: 3, device_id: 20, name: 'cpu.usage_pct' },
-      { id: 4, device_id: 20, name: 'fs.used_pct' },
-    ];
-    expect(heartbeatSeries(series)).toEqual(
-      new Map([
-        [10, [2]],
-        [20, [3, 4]],
-      ]),
-    );
+    const info = (name: string) => ({ key: name, name, labels: {} });
+    expect(heartbeatSeries([info('cpu.usage_pct'), info('uptime_s')])).toEqual(['uptime_s']);
+    expect(heartbeatSeries([info('cpu.usage_pct'), info('fs.used_pct')])).toBeUndefined();
   });
 
   it('counts a device without an agent by its answered polls alone (issue 18, point 4)', () => {
-    const series = [
-      { id: 5, device_id: 30, name: 'snmp_up' },
-      { id: 6, device_id: 30, name: 'snmp_uptime_s' },
-      { id: 7, device_id: 30, name: 'net_if_in_bps{if=Gi0/1}' },
-    ];
-    expect(heartbeatSeries(series, new Set([30]))).toEqual(new Map([[30, [5]]]));
+    const info = (name: string) => ({ key: name, name, labels: {} });
+    const series = [info('snmp_up'), info('snmp_uptime_s'), info('net_if_in_bps{if=Gi0/1}')];
+    expect(heartbeatSeries(series, true)).toEqual(['snmp_up']);
     // Counted as an agent's device, any series would have stood in for a heartbeat.
-    expect(heartbeatSeries(series)).toEqual(new Map([[30, [5, 6, 7]]]));
+    expect(heartbeatSeries(series)).toBeUndefined();
   });
 });

@@ -3,17 +3,18 @@ import { Availability } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
-import type { RetentionPolicy } from '../store/metric-store.js';
+import type { MetricStore, RetentionPolicy } from '../store/metric-store.js';
 import { StatsRepository } from './repository.js';
 import { AvailabilityService } from './service.js';
 
 export interface StatsRouteDeps {
   db: Database;
+  metrics: MetricStore;
   retention: RetentionPolicy;
 }
 
 export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps): void {
-  const availability = new AvailabilityService(new StatsRepository(deps.db), deps.retention);
+  const availability = new AvailabilityService(new StatsRepository(deps.db), deps.metrics, deps.retention);
 
   app.get(
     '/api/v1/clients/:id/availability',

@@ -1,6 +1,6 @@
 import { VigieError } from '@vigie/shared';
-import type { RetentionPolicy } from '../store/metric-store.js';
-import type { DeviceSeriesRow, RollupTable, StatsRepository } from './repository.js';
+import type { MetricStore, RetentionPolicy, SeriesInfo } from '../store/metric-store.js';
+import type { StatsRepository } from './repository.js';
 
 /** Reports speak the clients' calendar: a month starts at local midnight in Paris. */
 export const REPORT_TIME_ZONE = 'Europe/Paris';
@@ -91,10 +91,8 @@ export function monthPeriod(month: string, timeZone = REPORT_TIME_ZONE): MonthPe
 }
 
 /** 5-minute rollups while the month is still within their retention, hourly ones after. */
-export function bucketFor(period: MonthPeriod, now: number, retention: RetentionPolicy): { table: RollupTable; resolution: '5m' | '1h'; bucketMs: number } {
-  return period.from >= now - retention.fiveMinMs
-    ? { table: 'rollup_5m', resolution: '5m', bucketMs: FIVE_MINUTES }
-    : { table: 'rollup_1h', resolution: '1h', bucketMs: HOUR };
+export function bucketFor(period: MonthPeriod, now: number, retention: RetentionPolicy): { resolution: '5m' | '1h'; bucketMs: number } {
+  return period.from >= now - retention.fiveMinMs ? { resolution: '5m', bucketMs: FIVE_MINUTES } : { resolution: '1h', bucketMs: HOUR };
 }
 
 /**
@@ -115,32 +113,20 @@ export function availabilityPct(seen: number, expected: number): number | null {
 }
 
 /**
- * The series counted for each device: its uptime series, else all of its series; for a device
- * without an agent (`agentless`), its poll series alone (counted where it reached 1).
+ * The series names counted for a device: its uptime series, else all of its series (undefined);
+ * for a device without an agent (`agentless`), its poll series alone (counted where it reached 1,
+ * see `countedBuckets`).
  */
-export function heartbeatSeries(series: readonly DeviceSeriesRow[], agentless: ReadonlySet<number> = new Set()): Map<number, number[]> {
-  const uptime = new Map<number, number[]>();
-  const any = new Map<number, number[]>();
-  for (const s of series) {
-    if (agentless.has(s.device_id)) {
-      if (s.name !== POLL_SERIES) continue;
-      const ids = uptime.get(s.device_id);
-      if (ids) ids.push(s.id);
-      else uptime.set(s.device_id, [s.id]);
-      continue;
-    }
-    const into = s.name === HEARTBEAT_SERIES ? uptime : any;
-    const ids = into.get(s.device_id);
-    if (ids) ids.push(s.id);
-    else into.set(s.device_id, [s.id]);
-  }
-  for (const [deviceId, ids] of any) if (!uptime.has(deviceId)) uptime.set(deviceId, ids);
-  return uptime;
+export function heartbeatSeries(series: readonly SeriesInfo[], agentless = false): string[] | undefined {
+  if (agentless) return [POLL_SERIES];
+  return series.some((s) => s.name === HEARTBEAT_SERIES) ? [HEARTBEAT_SERIES] : undefined;
 }
 
 export class AvailabilityService {
   constructor(
     private readonly repo: StatsRepository,
+    /** The rollups are read through the metric store, whichever engine holds them (SQLite or InfluxDB). */
+    private readonly metrics: MetricStore,
     private readonly retention: RetentionPolicy,
   ) {}
 
@@ -148,18 +134,20 @@ export class AvailabilityService {
     const period = monthPeriod(month);
     if (period.from > now) throw new VigieError('VALIDATION', `Month ${month} has not started yet`);
     if (!(await this.repo.clientExists(clientId))) throw new VigieError('NOT_FOUND');
-    const { table, resolution, bucketMs } = bucketFor(period, now, this.retention);
+    const { resolution, bucketMs } = bucketFor(period, now, this.retention);
     const rows = await this.repo.devicesCreatedBefore(clientId, period.to);
     const agentless = new Set(rows.filter((d) => d.kind === 'agentless').map((d) => d.id));
-    const seriesByDevice = heartbeatSeries(await this.repo.seriesOfClient(clientId), agentless);
     let seenTotal = 0;
     let expectedTotal = 0;
-    const devices = rows.map((d): DeviceAvailability => {
+    const devices: DeviceAvailability[] = [];
+    for (const d of rows) {
       const w = expectedWindow(period, d.created_at, now, bucketMs);
-      const seen = this.repo.countBuckets(table, seriesByDevice.get(d.id) ?? [], w.from, w.to, agentless.has(d.id));
+      const isAgentless = agentless.has(d.id);
+      const names = heartbeatSeries(isAgentless ? [] : await this.metrics.listSeries(d.id), isAgentless);
+      const seen = await this.metrics.countBuckets({ deviceId: d.id, names, resolution, from: w.from, to: w.to, positive: isAgentless });
       seenTotal += seen;
       expectedTotal += w.expected;
-      return {
+      devices.push({
         deviceId: d.id,
         hostname: d.hostname,
         siteId: d.site_id,
@@ -167,8 +155,8 @@ export class AvailabilityService {
         availabilityPct: availabilityPct(seen, w.expected),
         expectedBuckets: w.expected,
         seenBuckets: seen,
-      };
-    });
+      });
+    }
     const to = Math.max(period.from, Math.floor(Math.min(period.to, now) / bucketMs) * bucketMs);
     return { clientId, month, from: period.from, to, resolution, devices, clientAvailabilityPct: availabilityPct(seenTotal, expectedTotal) };
   }

@@ -23,14 +23,15 @@ import * as m008 from './migrations/008-device-search.js';
 import * as m009facturx from './migrations/009-facturx.js';
 import * as m009logins from './migrations/009-login-limits.js';
 import * as m010remote from './migrations/010-remote.js';
-import * as mUxAgentless from './migrations/ux-agentless-watcher.js';
-import * as mUxContract from './migrations/ux-contract-data.js';
-import * as mUxFlowPeaks from './migrations/ux-flow-peaks.js';
-import * as mUxIncidents from './migrations/ux-incidents-acknowledged.js';
-import * as mUxPasswordResets from './migrations/ux-password-resets.js';
-import * as mUxRecurring from './migrations/ux-recurring-business-days.js';
-import * as mUxReportComments from './migrations/ux-report-comments.js';
-import * as mUxTickets from './migrations/ux-tickets-contract.js';
+import * as m011programTargets from './migrations/011-policy-program-targets.js';
+import * as mUxAgentless from './migrations/012-ux-agentless-watcher.js';
+import * as mUxContract from './migrations/012-ux-contract-data.js';
+import * as mUxFlowPeaks from './migrations/012-ux-flow-peaks.js';
+import * as mUxIncidents from './migrations/012-ux-incidents-acknowledged.js';
+import * as mUxPasswordResets from './migrations/012-ux-password-resets.js';
+import * as mUxRecurring from './migrations/012-ux-recurring-business-days.js';
+import * as mUxReportComments from './migrations/012-ux-report-comments.js';
+import * as mUxTickets from './migrations/012-ux-tickets-contract.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
@@ -55,14 +56,15 @@ const migrations: Record<string, Migration> = {
   '009-facturx': m009facturx,
   '009-login-limits': m009logins,
   '010-remote': m010remote,
-  'ux-agentless-watcher': mUxAgentless,
-  'ux-contract-data': mUxContract,
-  'ux-flow-peaks': mUxFlowPeaks,
-  'ux-incidents-acknowledged': mUxIncidents,
-  'ux-password-resets': mUxPasswordResets,
-  'ux-recurring-business-days': mUxRecurring,
-  'ux-report-comments': mUxReportComments,
-  'ux-tickets-contract': mUxTickets,
+  '011-policy-program-targets': m011programTargets,
+  '012-ux-agentless-watcher': mUxAgentless,
+  '012-ux-contract-data': mUxContract,
+  '012-ux-flow-peaks': mUxFlowPeaks,
+  '012-ux-incidents-acknowledged': mUxIncidents,
+  '012-ux-password-resets': mUxPasswordResets,
+  '012-ux-recurring-business-days': mUxRecurring,
+  '012-ux-report-comments': mUxReportComments,
+  '012-ux-tickets-contract': mUxTickets,
 };
 
 /**

@@ -2,12 +2,14 @@ import { type MetricSample, parseSeriesKey } from '@vigie/shared';
 import type { Database, SqliteHandle, Stmt } from './database.js';
 import {
   type Aggregation,
+  type BucketCountQuery,
   chooseResolution,
   DEFAULT_RETENTION,
   type DeviceSamples,
   type MaintenanceReport,
   type MetricQuery,
   type MetricStore,
+  NewestSamples,
   type RetentionPolicy,
   type SeriesInfo,
   type SeriesPoints,
@@ -41,12 +43,12 @@ export const sampleInsertSql = (rows: number) =>
  */
 export class SqliteMetricStore implements MetricStore {
   readonly kind = 'sqlite';
+  readonly sharesTransaction = true;
   private readonly db: SqliteHandle;
   private readonly seriesIds = new Map<number, Map<string, number>>();
   /** Devices with samples since the last rollup pass, and the oldest sample time among them. */
   private readonly dirty = new Map<number, number>();
-  /** The newest sample of each device, kept by reference (no copy per value on the ingest path). */
-  private readonly latestByDevice = new Map<number, MetricSample>();
+  private readonly latestByDevice = new NewestSamples();
   private readonly insertMany: Stmt;
   private readonly insertOne: Stmt;
   private readonly insertSeries: Stmt;
@@ -121,8 +123,7 @@ export class SqliteMetricStore implements MetricStore {
     for (const { deviceId, samples } of batch) {
       for (const sample of samples) {
         const ts = sample.ts;
-        const newest = this.latestByDevice.get(deviceId);
-        if (!newest || newest.ts <= ts) this.latestByDevice.set(deviceId, sample);
+        this.latestByDevice.offer(deviceId, sample);
         const d = this.dirty.get(deviceId);
         if (d === undefined || ts < d) this.dirty.set(deviceId, ts);
         if (ts < lateBefore) this.markLate.run(deviceId, ts);
@@ -143,6 +144,26 @@ export class SqliteMetricStore implements MetricStore {
   /** The newest sample of every device that sent one since start-up (for the rules engine). */
   newestSamples(): IterableIterator<[number, MetricSample]> {
     return this.latestByDevice.entries();
+  }
+
+  async countBuckets(q: BucketCountQuery): Promise<number> {
+    if (q.to <= q.from) return 0;
+    const table = q.resolution === '5m' ? 'rollup_5m' : 'rollup_1h';
+    const rows = this.db.prepare('SELECT id, name FROM series WHERE device_id = ?').all(q.deviceId) as { id: number; name: string }[];
+    const ids = rows.filter((r) => !q.names || q.names.includes(r.name)).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const positive = q.positive ? ' AND max > 0' : '';
+    // Rollup rows are one per series and bucket: a single series needs no DISTINCT (a range count on the primary key).
+    const sql =
+      ids.length === 1
+        ? `SELECT count(*) FROM ${table} WHERE series_id = ? AND ts >= ? AND ts < ?${positive}`
+        : `SELECT count(DISTINCT ts) FROM ${table} WHERE series_id IN (${ids.map(() => '?').join(',')}) AND ts >= ? AND ts < ?${positive}`;
+    return (
+      this.db
+        .prepare(sql)
+        .raw(true)
+        .get(...ids, q.from, q.to) as [number]
+    )[0];
   }
 
   async listSeries(deviceId: number): Promise<SeriesInfo[]> {
@@ -294,7 +315,7 @@ export class SqliteMetricStore implements MetricStore {
   forgetDevice(deviceId: number): void {
     this.dirty.delete(deviceId);
     this.seriesIds.delete(deviceId);
-    this.latestByDevice.delete(deviceId);
+    this.latestByDevice.forget(deviceId);
   }
 
   async close(): Promise<void> {

@@ -49,14 +49,34 @@ const authorOf = (a: Actor) => ('user' in a ? { author_id: a.user.id, author: `u
  */
 export type TicketChange = { ticketId: number; clientId: number; type: 'created' | TicketEventInput['type']; actor: string };
 
+/** What /metrics shows of ticket changes. */
+export interface TicketStats {
+  /** Changes a listener (live view, notifications) failed to handle: the change itself stays committed. */
+  listenerFailures: number;
+}
+
+/** Where a listener's failure is written (the collector's logger). */
+export interface TicketLog {
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+type Listener = { name: string; fn: (c: TicketChange) => unknown };
+
 export class TicketService {
-  private readonly listeners: ((c: TicketChange) => void)[] = [];
+  private readonly listeners: Listener[] = [];
+  readonly stats: TicketStats = { listenerFailures: 0 };
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly log?: TicketLog,
+  ) {}
 
-  /** Called after every committed change (live view, notifications). */
-  onChange(listener: (c: TicketChange) => void): void {
-    this.listeners.push(listener);
+  /**
+   * Called after every committed change (live view, notifications). A listener that throws or whose
+   * promise rejects is logged under its name and counted; it never undoes the change.
+   */
+  onChange(name: string, listener: (c: TicketChange) => unknown): void {
+    this.listeners.push({ name, fn: listener });
   }
 
   /** For other domains that write a ticket's timeline in their own transaction (billing). */
@@ -67,11 +87,17 @@ export class TicketService {
   private changed(c: TicketChange): void {
     for (const l of this.listeners) {
       try {
-        l(c);
-      } catch {
-        // a listener's failure never undoes a committed change
+        const r = l.fn(c);
+        if (r instanceof Promise) r.catch((err) => this.listenerFailed(l.name, c, err));
+      } catch (err) {
+        this.listenerFailed(l.name, c, err);
       }
     }
+  }
+
+  private listenerFailed(listener: string, c: TicketChange, err: unknown): void {
+    this.stats.listenerFailures++;
+    this.log?.error({ err, listener, ticketId: c.ticketId, change: c.type }, 'a ticket change was committed but one of its listeners failed');
   }
 
   async create(input: NewTicket, actor: Actor, now = Date.now()): Promise<number> {

@@ -69,6 +69,7 @@ export const enErrors: Record<keyof typeof frErrors, string> = {
   'error.code.VIGIE_E_PAYLOAD_TOO_LARGE': 'Too large: send a smaller file or text.',
   'error.code.VIGIE_E_INTERNAL': 'The collector hit an internal error (it is logged). Try again later.',
   'error.code.VIGIE_E_UNAVAILABLE': 'Something this needs is not configured or not answering.',
+  'error.code.VIGIE_E_METRICS_UNAVAILABLE': 'The metrics store (InfluxDB) is not answering: charts and availability cannot be read for now.',
   'error.code.VIGIE_E_MALFORMED_FRAME': 'Unreadable message (invalid JSON).',
   'error.code.VIGIE_E_FRAME_TOO_LARGE': 'Message too large.',
   'error.code.VIGIE_E_UNSUPPORTED_VERSION': 'Unsupported protocol version.',

@@ -70,6 +70,7 @@ export const frErrors = {
   'error.code.VIGIE_E_PAYLOAD_TOO_LARGE': 'Trop volumineux\u00a0: envoyez un fichier ou un texte plus petit.',
   'error.code.VIGIE_E_INTERNAL': 'Le collecteur a rencontré une erreur interne (elle est journalisée). Réessayez plus tard.',
   'error.code.VIGIE_E_UNAVAILABLE': 'Un service nécessaire n’est pas configuré ou ne répond pas.',
+  'error.code.VIGIE_E_METRICS_UNAVAILABLE': 'La base de métriques (InfluxDB) ne répond pas : graphiques et disponibilité sont illisibles pour le moment.',
   'error.code.VIGIE_E_MALFORMED_FRAME': 'Message illisible (JSON invalide).',
   'error.code.VIGIE_E_FRAME_TOO_LARGE': 'Message trop volumineux.',
   'error.code.VIGIE_E_UNSUPPORTED_VERSION': 'Version du protocole non prise en charge.',

@@ -49,29 +49,50 @@ export function call(base: string, method: string, path: string, o: CallOptions 
   });
 }
 
-export interface Session {
+/** What identifies a signed-in session: enough to call with it from another process of the suite. */
+export interface SessionCredentials {
   email: string;
   cookie: string;
   csrf: string;
   deviceCookie: string | undefined;
+}
+
+export interface Session extends SessionCredentials {
   call(method: string, path: string, o?: CallOptions & { csrf?: boolean }): Promise<Answer>;
   get(path: string): Promise<Answer>;
   post(path: string, body?: unknown): Promise<Answer>;
   put(path: string, body?: unknown): Promise<Answer>;
 }
 
-export async function signIn(base: string, email: string, password: string, o: CallOptions = {}): Promise<Session> {
-  const res = await call(base, 'POST', '/api/v1/auth/login', { ...o, body: { email, password } });
+/** The second step of a staff sign-in: a code of the authenticator app, or a recovery code. */
+export interface SecondFactor {
+  totp?: string;
+  recoveryCode?: string;
+}
+
+/** The sign-in's answer, whatever it was (for attacks on it). */
+export function attemptSignIn(base: string, email: string, password: string, o: CallOptions & SecondFactor = {}): Promise<Answer> {
+  const { totp, recoveryCode, ...co } = o;
+  return call(base, 'POST', '/api/v1/auth/login', {
+    ...co,
+    body: { email, password, ...(totp !== undefined ? { totp } : {}), ...(recoveryCode !== undefined ? { recoveryCode } : {}) },
+  });
+}
+
+export async function signIn(base: string, email: string, password: string, o: CallOptions & SecondFactor = {}): Promise<Session> {
+  const res = await attemptSignIn(base, email, password, o);
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${res.text}`);
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   const cookie = cookies.find((c) => c.startsWith('vigie_session='))!.split(';')[0]!;
   const deviceCookie = cookies.find((c) => c.startsWith('vigie_device='))?.split(';')[0];
-  const csrf = res.body.csrfToken as string;
+  return sessionOf(base, { email, cookie, csrf: res.body.csrfToken as string, deviceCookie });
+}
+
+/** A session from its credentials (signed in by another process of the suite: the global set-up). */
+export function sessionOf(base: string, c: SessionCredentials): Session {
+  const { cookie, csrf } = c;
   const session: Session = {
-    email,
-    cookie,
-    csrf,
-    deviceCookie,
+    ...c,
     call: (method, path, co = {}) =>
       call(base, method, path, { ...co, headers: { cookie, ...(co.csrf === false ? {} : { 'x-csrf-token': csrf }), ...co.headers } }),
     get: (path) => session.call('GET', path),
@@ -80,6 +101,9 @@ export async function signIn(base: string, email: string, password: string, o: C
   };
   return session;
 }
+
+/** The credentials alone (what `provide` can pass to the test files). */
+export const credentialsOf = (s: Session): SessionCredentials => ({ email: s.email, cookie: s.cookie, csrf: s.csrf, deviceCookie: s.deviceCookie });
 
 /** The answer's JSON, or an error saying what came back instead. */
 export function ok<T = any>(a: Answer, what: string): T {

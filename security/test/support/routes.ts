@@ -1,4 +1,5 @@
 import { call, ok } from './http.js';
+import { HARMLESS_SCRIPT, LOG_FETCH } from './remote-world.js';
 import type { TenantIds } from './world.js';
 
 export interface Route {
@@ -34,6 +35,12 @@ const ID_KINDS: [RegExp, keyof TenantIds | 'global'][] = [
   [/^\/api\/v1\/billing\/disputes\/\{id\}/, 'dispute'],
   [/^\/api\/v1\/reports\/jobs\/\{id\}/, 'reportJob'],
   [/^\/api\/v1\/reports\/\{id\}/, 'report'],
+  [/^\/api\/v1\/commands\/\{id\}/, 'command'],
+  [/^\/api\/v1\/remote-sessions\/\{id\}/, 'remoteSession'],
+  // The script library is the provider's (staff only): the attacks name its real script and the
+  // version no admin approved (an approval let through would show).
+  [/^\/api\/v1\/scripts\/\{id\}/, 'script'],
+  [/^\/api\/v1\/script-versions\/\{id\}/, 'scriptVersion'],
   // Provider-wide objects: no client owns them (staff only).
   [/^\/api\/v1\/(rules|maintenance-windows)\/\{id\}/, 'global'],
 ];
@@ -97,6 +104,18 @@ export function bodyFor(route: Route, ids: TenantIds, month: string): unknown {
     'PUT /api/v1/users/{id}/role': { role: 'admin' },
     'POST /api/v1/billing/clients/{id}/contract/notice': {},
     'PUT /api/v1/billing/clients/{id}/contract': { startDate: day, buyer: { name: 'x', address: ['x'] }, grid: {} },
+    'POST /api/v1/billing/invoices/{id}/send': { again: true },
+    'PUT /api/v1/billing/settings/e-invoicing': { vatOnDebits: true },
+    // Remote intervention: what a technician would send (a log fetch needs no step-up; the permission decides).
+    'POST /api/v1/commands': { target: { kind: 'device', id: ids.device }, action: 'log-fetch', args: LOG_FETCH },
+    'POST /api/v1/tickets/{id}/remote-sessions': { deviceId: ids.device },
+    'POST /api/v1/remote-sessions/{id}/confirm': { notes: 'attaque' },
+    'PUT /api/v1/users/{id}/remote-permissions': { clientIds: [ids.client] },
+    'POST /api/v1/scripts': { name: 'attaque', ...HARMLESS_SCRIPT },
+    'POST /api/v1/scripts/{id}/versions': { ...HARMLESS_SCRIPT, content: 'id\n' },
+    'POST /api/v1/device-selections': { name: 'attaque', deviceIds: [ids.device] },
+    'POST /api/v1/auth/step-up': { code: '000000' },
+    'POST /api/v1/auth/totp/confirm': { code: '000000' },
   };
   return bodies[key] ?? {};
 }

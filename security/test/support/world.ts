@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parisDate } from '@vigie/shared';
 import { freePort, type Proc, startProcess, waitFor } from '@vigie/testkit';
-import { call, ok, type Session, signIn } from './http.js';
+import { call, credentialsOf, ok, type Session, type SessionCredentials, signIn } from './http.js';
+import { seedRemote, seedRemoteOfTenant } from './remote-world.js';
+import { enrolStaff, type SecondFactorSeed } from './staff.js';
 
 const run = promisify(execFile);
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -34,15 +36,32 @@ export interface TenantIds {
   report: number;
   reportJob: number;
   enrollmentToken: number;
+  /** A command on the client's device (a log fetch its agent refused: every agent's ceiling is off). */
+  command: string;
+  /** A remote session started from the client's ticket, ended, not confirmed. */
+  remoteSession: number;
+  /** Provider-wide, the same for both clients: the library script, and its version no admin approved. */
+  script: number;
+  scriptVersion: number;
 }
 
 export interface World {
   url: string;
   dataDir: string;
   password: string;
-  emails: { admin: string; tech: string; acme: string; globex: string };
+  /** `tech` has no remote permission (no TOTP needed); `remote` may act on Acme's machines only (TOTP enrolled). */
+  emails: { admin: string; tech: string; remote: string; acme: string; globex: string };
   adminId: number;
   techId: number;
+  remoteTechId: number;
+  /** The second factors of the staff who enrolled (the admin, the remote technician), through the HTTP API. */
+  totp: { admin: SecondFactorSeed; remote: SecondFactorSeed };
+  /** Signed-in sessions to reuse (each new sign-in costs a one-time code): not stepped up, not to be ended. */
+  sessions: { admin: SessionCredentials; remote: SessionCredentials };
+  /** A library script: `approved` may run, `draft` (its next version) was never approved. */
+  script: { id: number; approved: number; draft: number };
+  /** The agents' local ceiling of remote intervention: `off`, whatever reaches them. */
+  ceilingFile: string;
   acme: TenantIds;
   globex: TenantIds;
   month: string;
@@ -87,7 +106,7 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const emails = { admin: 'admin@vigie.test', tech: 'tech@vigie.test', acme: 'dsi@acme.test', globex: 'it@globex.test' };
+    const emails = { admin: 'admin@vigie.test', tech: 'tech@vigie.test', remote: 'intervenant@vigie.test', acme: 'dsi@acme.test', globex: 'it@globex.test' };
     const acmeClient = await cliJson(['client', 'create', '--name', 'Acme SARL', ...common]);
     const globexClient = await cliJson(['client', 'create', '--name', `Globex SAS ${GLOBEX_MARKER}`, ...common]);
     const acmeSite = await cliJson(['site', 'create', '--client', String(acmeClient.id), '--name', 'Siège Lyon', ...common]);
@@ -109,6 +128,7 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
       ]);
     const adminId = (await user(emails.admin, 'admin')).id as number;
     const techId = (await user(emails.tech, 'technician')).id as number;
+    const remoteTechId = (await user(emails.remote, 'technician')).id as number;
     const acmeUser = (await user(emails.acme, 'client', acmeClient.id)).id as number;
     const globexUser = (await user(emails.globex, 'client', globexClient.id)).id as number;
     const acmeToken = await cliJson(['token', 'create', '--site', String(acmeSite.id), '--uses', '5', ...common]);
@@ -164,6 +184,10 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
       BORG_BASE_DIR: join(dir, 'borg-home'),
       RESTIC_CACHE_DIR: join(dir, 'restic-cache'),
     };
+    // Remote intervention's local ceiling: off. The suite sends commands on purpose (and a reboot let
+    // through by a hole must not reboot this machine); the collector's refusals are what it tests.
+    const ceilingFile = join(dir, 'remote-ceiling.conf');
+    await run(process.execPath, [AGENT_BIN, 'remote-ceiling', 'off', '--ceiling-file', ceilingFile]);
     const enroll = async (name: string, token: string) => {
       const stateDir = join(dir, `agent-${name}`);
       mkdirSync(stateDir, { recursive: true });
@@ -172,13 +196,15 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
         env: { ...agentEnv, VIGIE_ENROLL_TOKEN: token },
       });
       const deviceId = Number(/device (\d+)/.exec(stdout)?.[1]);
-      procs.push(startProcess(process.execPath, [AGENT_BIN, 'run', '--state-dir', stateDir, '--log-level', 'info'], agentEnv));
+      procs.push(startProcess(process.execPath, [AGENT_BIN, 'run', '--state-dir', stateDir, '--ceiling-file', ceilingFile, '--log-level', 'info'], agentEnv));
       return { stateDir, deviceId };
     };
     const acmeAgent = await enroll('acme', acmeToken.token);
     const globexAgent = await enroll('globex', globexToken.token);
 
-    const admin = await signIn(url, emails.admin, PASSWORD);
+    // Admins must have a second factor: the first sign-in enrols it, as in the dashboard.
+    const adminEnrolled = await enrolStaff(url, emails.admin, PASSWORD);
+    const admin = adminEnrolled.session;
     const tech = await signIn(url, emails.tech, PASSWORD);
     const month = previousMonth();
     ok(
@@ -202,7 +228,7 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
     });
     const seedTenant = async (t: { client: number; site: number; device: number; user: number; email: string; name: string; label: string }) =>
       seedBilling(admin, tech, await signIn(url, t.email, PASSWORD), month, t);
-    const acme = await seedTenant({
+    const acmeBilling = await seedTenant({
       client: acmeClient.id,
       site: acmeSite.id,
       device: acmeAgent.deviceId,
@@ -211,7 +237,7 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
       name: 'Acme SARL',
       label: 'Acme',
     });
-    const globex = await seedTenant({
+    const globexBilling = await seedTenant({
       client: globexClient.id,
       site: globexSite.id,
       device: globexAgent.deviceId,
@@ -220,6 +246,18 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
       name: `Globex SAS ${GLOBEX_MARKER}`,
       label: GLOBEX_MARKER,
     });
+    // Remote intervention: the technician may act on Acme's machines (and so enrols TOTP), a script
+    // approved and its next version not, and on each client a command and a remote session.
+    const remote = await seedRemote(
+      url,
+      admin,
+      { secret: adminEnrolled.secret },
+      { email: emails.remote, id: remoteTechId, password: PASSWORD },
+      acmeBilling.client,
+    );
+    const library = { script: remote.script.id, scriptVersion: remote.script.draft };
+    const acme = { ...acmeBilling, ...(await seedRemoteOfTenant(admin, acmeBilling)), ...library };
+    const globex = { ...globexBilling, ...(await seedRemoteOfTenant(admin, globexBilling)), ...library };
     return {
       world: {
         url,
@@ -228,6 +266,11 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
         emails,
         adminId,
         techId,
+        remoteTechId,
+        totp: { admin: { secret: adminEnrolled.secret, recoveryCodes: adminEnrolled.recoveryCodes }, remote: remote.seed },
+        sessions: { admin: credentialsOf(admin), remote: credentialsOf(remote.session) },
+        script: remote.script,
+        ceilingFile,
         acme,
         globex,
         month,
@@ -250,7 +293,7 @@ async function seedBilling(
   client: Session,
   month: string,
   t: { client: number; site: number; device: number; user: number; name: string; label: string },
-): Promise<TenantIds> {
+): Promise<Omit<TenantIds, 'command' | 'remoteSession' | 'script' | 'scriptVersion'>> {
   const d = (day: number) => `${month}-${String(day).padStart(2, '0')}`;
   const startYear = Number(month.slice(0, 4)) - 2;
   ok(

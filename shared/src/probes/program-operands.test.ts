@@ -21,6 +21,9 @@ const refused = [
   ['snmp', snmpProbeSpec, { targets: [{ version: '2c', address: '-f' }] }],
 ] as const;
 
+// The former backup `command` kind named a program and its arguments: a policy can no longer do that.
+const programNamed = { targets: [{ kind: 'command', name: 'veeam', command: '/usr/bin/veeamconfig', args: ['--job', 'nightly'] }] };
+
 describe('policy values that a probe gives to a program', () => {
   it.each(refused.map(([id, spec, given]) => [id, JSON.stringify(given), spec, given] as const))('%s refuses %s', (_id, _shown, spec, given) => {
     const r = resolveProbeConfig(spec as never, given);
@@ -34,13 +37,19 @@ describe('policy values that a probe gives to a program', () => {
     expect(r).toEqual({ ok: false, error: 'backup/targets/0/repository: must not start with "-" (the program it is given to would read it as an option)' });
   });
 
+  it('refuses a program named by a policy (the former backup `command` kind)', () => {
+    expect(resolveProbeConfig(backupProbeSpec, programNamed).ok).toBe(false);
+  });
+
   it('keeps the values administrators write', () => {
     const ok = [
       resolveProbeConfig(backupProbeSpec, {
         targets: [
           { kind: 'borg', repository: 'ssh://borg@nas.acme.fr/./srv' },
           { kind: 'restic', repository: 'rest:https://acme:pw@backup.acme.fr/x', passwordFile: '/etc/restic/pw', host: 'srv-acme' },
-          { kind: 'command', name: 'veeam', command: '/usr/bin/veeamconfig', args: ['--job', 'nightly'] },
+          // A vendor's check is an approved script named by its hash (issue 16); its parameters reach it as
+          // environment variables, never as options, so a value may start with a dash.
+          { kind: 'command', name: 'veeam', script: 'a'.repeat(64), params: { JOB: '--nightly', RETRIES: 2 } },
         ],
       }),
       resolveProbeConfig(networkProbeSpec, {

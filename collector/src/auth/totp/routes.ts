@@ -2,9 +2,11 @@ import { Type } from '@sinclair/typebox';
 import { RemotePermissionsBody, TotpCodeBody, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { refreshAuditHead } from '../../audit/repository.js';
+import type { SessionEndReason } from '../../cluster/bus.js';
 import type { RemotePermissions } from '../../commands/permissions.js';
 import type { Database } from '../../store/database.js';
 import { requireRole, requireUser } from '../guard.js';
+import { accountKeys, type LoginLimiter } from '../login-limiter.js';
 import type { TotpService } from './totp-service.js';
 
 const tags = ['auth'];
@@ -12,16 +14,28 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 /** What a user who must enrol may still reach: who am I, sign out, and enrolment itself. */
 const ENROLMENT_PATHS = ['/api/v1/auth/'];
 
-export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; totp: TotpService; permissions: RemotePermissions }): void {
+export interface TotpRouteDeps {
+  db: Database;
+  totp: TotpService;
+  permissions: RemotePermissions;
+  /** A wrong step-up code counts like a wrong password (a stolen session must not guess codes forever). */
+  limiter: LoginLimiter;
+  /** Closes the live sockets of a user whose sessions ended or who must now enrol, on every collector process. */
+  sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void;
+}
+
+export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): void {
   const { db, totp, permissions } = deps;
 
   // Mandatory second factor: an admin, or anyone allowed to act on a client's machines, reaches
   // nothing but enrolment until TOTP is set up. There is no credential that skips it.
+  // The route as the router matched it (after it decoded the path), never the raw URL: `/%61pi/v1/users`
+  // is `/api/v1/users` to the router, and must not slip past as something else.
   app.addHook('preHandler', async (req) => {
     const user = req.user;
     if (!user) return;
-    const path = req.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/') || ENROLMENT_PATHS.some((p) => path.startsWith(p))) return;
+    const route = req.routeOptions.url;
+    if (route === undefined || !route.startsWith('/api/') || ENROLMENT_PATHS.some((p) => route.startsWith(p))) return;
     if (totp.required(user) && !totp.enabled(user.id))
       throw new VigieError('TOTP_ENROLMENT_REQUIRED', 'Configurez d’abord la double authentification (application TOTP)');
   });
@@ -54,8 +68,13 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
     async (req: FastifyRequest<{ Body: { code: string } }>) => {
       const user = requireRole(req, 'admin', 'technician');
       if (!req.session) throw new VigieError('UNAUTHENTICATED');
+      const keys = accountKeys(user.email, deps.limiter.limits);
+      if (await deps.limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
       try {
         return { stepUpUntil: await totp.stepUp(user, req.session.idHash, req.body.code) };
+      } catch (err) {
+        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') await deps.limiter.fail(keys);
+        throw err;
       } finally {
         refreshAuditHead(db);
       }
@@ -64,9 +83,9 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
   app.post('/api/v1/users/:id/totp/reset', { schema: { tags: ['users'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
     const admin = requireRole(req, 'admin');
     totp.assertSteppedUp(req.session?.idHash);
-    if (!db.sqlite.prepare('SELECT 1 FROM users WHERE id = ?').get(req.params.id)) throw new VigieError('NOT_FOUND');
     await totp.reset(admin.id, req.params.id);
     refreshAuditHead(db);
+    deps.sessionsEnded({ userId: req.params.id, reason: 'second-factor-reset' });
     return { ok: true };
   });
 
@@ -75,7 +94,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
     { schema: { tags: ['users'], params: IdParams } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       requireRole(req, 'admin');
-      return { clientIds: permissions.clientsOf(req.params.id) };
+      return { clientIds: await permissions.grantedClients(req.params.id) };
     },
   );
   app.put(
@@ -85,6 +104,8 @@ export function registerTotpRoutes(app: FastifyInstance, deps: { db: Database; t
       const admin = requireRole(req, 'admin');
       const clientIds = await permissions.set(admin, req.params.id, req.body.clientIds);
       refreshAuditHead(db);
+      // Allowed to act on machines now, without a second factor yet: it hears nothing live until it enrolled.
+      if (!(await totp.mayProceed(req.params.id))) deps.sessionsEnded({ userId: req.params.id, reason: 'second-factor-required' });
       return { clientIds };
     },
   );

@@ -58,6 +58,14 @@ export class TotpService {
     return this.sql.prepare('SELECT 1 FROM remote_permissions WHERE user_id = ? LIMIT 1').get(user.id) !== undefined;
   }
 
+  /** Whether a user (by id) may use the API beyond enrolment: TOTP not required, or enabled. Under the write lock. */
+  mayProceed(userId: number): Promise<boolean> {
+    return this.db.writeLock(() => {
+      const u = this.sql.prepare('SELECT id, role FROM users WHERE id = ?').get(userId) as { id: number; role: string } | undefined;
+      return !u || !this.required(u) || this.enabled(u.id);
+    });
+  }
+
   enabled(userId: number): boolean {
     return this.sql.prepare('SELECT 1 FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL').get(userId) !== undefined;
   }
@@ -187,9 +195,13 @@ export class TotpService {
   /** An admin resets someone's second factor (lost phone): they must enrol again at next sign-in. */
   async reset(adminId: number, userId: number, now = Date.now()): Promise<void> {
     await this.db.writeTransaction(() => {
+      if (!this.sql.prepare('SELECT 1 FROM users WHERE id = ?').get(userId)) throw new VigieError('NOT_FOUND');
       this.sql.prepare('DELETE FROM user_totp WHERE user_id = ?').run(userId);
       this.sql.prepare('DELETE FROM user_recovery_codes WHERE user_id = ?').run(userId);
       this.sql.prepare('DELETE FROM session_step_ups WHERE session_id_hash IN (SELECT id_hash FROM sessions WHERE user_id = ?)').run(userId);
+      // Every session ends: one left open (on a stolen laptop, with the lost phone) could otherwise
+      // enrol a new authenticator without the password.
+      this.sql.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
       appendAudit(this.sql, `user:${adminId}`, 'auth.totp.reset', `user:${userId}`, null, { result: 'ok' }, now);
     });
   }

@@ -207,6 +207,18 @@ export class InvoiceMailer {
     );
   }
 
+  /** Every delivery of the invoices of one client (of every client when `clientId` is undefined), oldest first. */
+  async deliveriesOfClient(clientId: number | undefined): Promise<InvoiceDeliveryRow[]> {
+    return this.read(
+      () =>
+        this.d.db.sqlite
+          .prepare(
+            `SELECT d.* FROM invoice_deliveries d JOIN invoices i ON i.id = d.invoice_id ${clientId === undefined ? '' : 'WHERE i.client_id = ?'} ORDER BY d.id`,
+          )
+          .all(...(clientId === undefined ? [] : [clientId])) as InvoiceDeliveryRow[],
+    );
+  }
+
   /**
    * What is owed an attempt now: issued Factur-X invoices never claimed (their collector stopped
    * before sending), failed sendings whose backoff has elapsed, sendings whose lease expired.

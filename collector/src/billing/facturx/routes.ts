@@ -90,15 +90,9 @@ export function registerFacturXRoutes(app: FastifyInstance, { db, invoices, mail
       const user = requireUser(req);
       if (req.query.clientId !== undefined) assertClientVisible(user, req.query.clientId);
       const clientId = clientScope(user) ?? req.query.clientId;
-      const ids = await db.writeLock(() =>
-        (
-          db.sqlite
-            .prepare(`SELECT id FROM invoices ${clientId === undefined ? '' : 'WHERE client_id = ?'}`)
-            .all(...(clientId === undefined ? [] : [clientId])) as { id: number }[]
-        ).map((r) => r.id),
-      );
       const latest = new Map<number, ReturnType<typeof invoiceDeliveryView> & { invoiceId: number }>();
-      for (const d of await mailer.deliveries(ids)) latest.set(d.invoice_id, { invoiceId: d.invoice_id, ...invoiceDeliveryView(d, mailer.maxAttempts) });
+      for (const d of await mailer.deliveriesOfClient(clientId))
+        latest.set(d.invoice_id, { invoiceId: d.invoice_id, ...invoiceDeliveryView(d, mailer.maxAttempts) });
       return { deliveries: [...latest.values()] };
     },
   );

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
 import { errorText } from '../../error-text.js';
-import { fmt, t } from '../../i18n/i18n.js';
+import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { ProbeSettings } from './probe-settings.js';
@@ -141,7 +141,8 @@ function ScopePicker({ target, clients, onChange }: { target: Target; clients: {
   );
 }
 
-type PolicyRow = { overrides: Overrides; version: number; updatedAt: number | null };
+/** `notices`: what the collector changed in this policy itself (a migration), in both languages. */
+type PolicyRow = { overrides: Overrides; version: number; updatedAt: number | null; notices?: { at: number; fr: string; en: string }[] };
 
 /** The overrides of one scope as a form (or raw JSON), over what the wider scopes and the defaults give. */
 function PolicyEditor({ catalogue, target, id }: { catalogue: Catalogue; target: Target; id: number }) {
@@ -198,6 +199,11 @@ function PolicyEditor({ catalogue, target, id }: { catalogue: Catalogue; target:
 
   return (
     <>
+      {policy.data.notices?.map((n) => (
+        <p class="warning" role="status" data-testid="policy-notice">
+          {fmt.dateTime(n.at)} — {currentLang() === 'en' ? n.en : n.fr}
+        </p>
+      ))}
       <div class="row policy-head">
         <p class="muted grow" data-testid="policy-version">
           {policy.data.version ? t('policy.version', { version: policy.data.version, date: fmt.dateTime(policy.data.updatedAt) }) : t('policy.noneYet')}

@@ -1,0 +1,266 @@
+/**
+ * The same cases against the embedded SQLite store and the InfluxDB 1.x store (a real influxd from
+ * Debian's `influxdb` package, started here): same inputs, same answers — queries at each
+ * resolution and aggregation, labels, latest values, series lists, availability buckets, rollups
+ * (through the continuous queries and through the late-data backfill) and retention.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MetricSample } from '@vigie/shared';
+import { type Influxd, startInfluxd } from '@vigie/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from './database.js';
+import { InfluxMetricStore } from './influx/influx-metric-store.js';
+import { parseInfluxUrl } from './influx/influx-target.js';
+import { type Aggregation, DEFAULT_RETENTION, type MetricQuery, type RetentionPolicy, type SeriesPoints } from './metric-store.js';
+import { SqliteMetricStore } from './sqlite-metric-store.js';
+
+const MIN = 60_000;
+const H = 3_600_000;
+const AGGS: Aggregation[] = ['avg', 'min', 'max', 'last', 'sum', 'count'];
+/** Label values that line protocol has to escape: a Windows drive (trailing backslash), spaces, quotes, `%`, accents. */
+const KEYS = ['cpu.usage_pct', 'fs.used_pct{mount=/}', 'fs.used_pct{mount=C:\\}', 'fs.used_pct{mount=/mnt/mes données "prod" 100%}', 'uptime_s'];
+
+let influxd: Influxd;
+let dir: string;
+let cases = 0;
+const opened: { db: Database; sqlite: SqliteMetricStore; influx: InfluxMetricStore; name: string }[] = [];
+
+beforeAll(async () => {
+  influxd = await startInfluxd();
+  dir = mkdtempSync(join(tmpdir(), 'vigie-contract-'));
+});
+afterAll(async () => {
+  await influxd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    await o.sqlite.close();
+    await o.db.close();
+    await o.influx.close();
+    // Each case has its own database; dropping it also drops its continuous queries.
+    await influxd.query(`DROP DATABASE "${o.name}"`);
+  }
+});
+
+/** Both stores, empty, with one device (id 1 in SQLite; the same id in InfluxDB's tags). */
+async function both(retention: RetentionPolicy = DEFAULT_RETENTION) {
+  const name = `contract_${++cases}`;
+  const db = new Database({ path: join(dir, `${name}.db`), synchronous: 'normal' });
+  await db.migrate();
+  const sqlite = await SqliteMetricStore.open(db, retention);
+  db.sqlite.exec(`INSERT INTO clients (name, created_at) VALUES ('c', 0); INSERT INTO sites (client_id, name, created_at) VALUES (1, 's', 0);
+    INSERT INTO devices (site_id, client_id, kind, hostname, created_at) VALUES (1, 1, 'agent', 'h', 0)`);
+  const { store: influx } = await InfluxMetricStore.open(parseInfluxUrl(influxd.url(name)), { retention, cqEvery: '1s', lateLagMs: 0 });
+  opened.push({ db, sqlite, influx, name });
+  const deviceId = 1;
+  const write = async (samples: MetricSample[]) => {
+    await db.writeLock(() => db.sqlite.transaction(() => sqlite.write([{ deviceId, samples }]))());
+    await influx.write([{ deviceId, samples }]);
+  };
+  return { db, sqlite, influx, deviceId, write, name };
+}
+
+/** Samples every `everyMs` over [from, to), values varying per key so that every aggregation differs. */
+function samples(from: number, to: number, everyMs: number, keys = KEYS): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (let ts = from, i = 0; ts < to; ts += everyMs, i++) {
+    const values: Record<string, number> = {};
+    keys.forEach((k, j) => {
+      values[k] = k === 'uptime_s' ? i * (everyMs / 1000) : ((i * 37 + j * 11) % 101) + (j + 1) / 8;
+    });
+    out.push({ ts, values });
+  }
+  return out;
+}
+
+function expectSame(a: SeriesPoints[], b: SeriesPoints[], what: string): void {
+  const shape = (s: SeriesPoints[]) => s.map(({ points, ...rest }) => ({ ...rest, buckets: points.map((p) => p[0]) }));
+  expect(shape(b), `${what}: series and buckets`).toEqual(shape(a));
+  a.forEach((s, i) => {
+    s.points.forEach(([t, v], j) => {
+      const w = b[i]!.points[j]![1];
+      // avg and sum may differ in the last bits: SQLite sums with compensation, InfluxDB does not.
+      expect(Math.abs(v - w), `${what} ${s.key} at ${t}: ${v} vs ${w}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
+    });
+  });
+}
+
+async function compareQueries(s: Awaited<ReturnType<typeof both>>, base: Omit<MetricQuery, 'deviceId' | 'name'>, expected: SeriesPoints['resolution']) {
+  let points = 0;
+  for (const name of ['cpu.usage_pct', 'fs.used_pct', 'uptime_s', 'no.such_metric']) {
+    for (const agg of AGGS) {
+      const q = { ...base, deviceId: s.deviceId, name, agg };
+      const a = await s.sqlite.query(q);
+      const b = await s.influx.query(q);
+      expectSame(a, b, `${name} ${agg} step ${base.stepMs}`);
+      for (const series of a) {
+        expect(series.resolution).toBe(expected);
+        points += series.points.length;
+      }
+    }
+  }
+  expect(points, 'the comparison covered data').toBeGreaterThan(0);
+}
+
+/** Until each continuous query has run at least twice since now (queryOk counts every CQ run of the server). */
+async function continuousQueriesRan(): Promise<void> {
+  const stat = async () => Number((await influxd.query("SHOW STATS FOR 'cq'"))[0]?.values[0]?.[1] ?? 0);
+  const all = await influxd.query('SHOW CONTINUOUS QUERIES');
+  const count = all.reduce((n, s) => n + (s.values?.length ?? 0), 0);
+  const start = await stat();
+  const until = Date.now() + 30_000;
+  while ((await stat()) < start + 3 * count) {
+    if (Date.now() > until) throw new Error('continuous queries did not run');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('MetricStore contract: SQLite and InfluxDB give the same answers', () => {
+  it('raw queries: every aggregation, step and label set', async () => {
+    const s = await both();
+    const now = Date.now();
+    await s.write(samples(now - 50 * MIN, now - MIN, 10_000));
+    for (const stepMs of [1000, 10_000, 60_000, 120_000]) await compareQueries(s, { from: now - 55 * MIN, to: now, stepMs }, 'raw');
+    // A range starting off a bucket boundary, and maxPoints raising the step.
+    await compareQueries(s, { from: now - 37 * MIN - 4321, to: now - 3 * MIN, maxPoints: 50 }, 'raw');
+    const labels = (await s.influx.query({ deviceId: s.deviceId, name: 'fs.used_pct', from: now - H, to: now })).map((x) => x.labels.mount);
+    expect(labels.sort()).toEqual(['/', '/mnt/mes données "prod" 100%', 'C:\\']);
+  });
+
+  it('latest values, series lists and the newest samples for the rules', async () => {
+    const s = await both();
+    const now = Date.now();
+    await s.write(samples(now - 20 * MIN, now - MIN, 30_000));
+    await s.write([{ ts: now - 30 * MIN, values: { 'mem.used_pct': 12.5 } }]); // a series only in an older sample
+    expect(await s.influx.latest(s.deviceId)).toEqual(await s.sqlite.latest(s.deviceId));
+    expect(await s.influx.listSeries(s.deviceId)).toEqual(await s.sqlite.listSeries(s.deviceId));
+    expect([...s.influx.newestSamples()]).toEqual([...s.sqlite.newestSamples()]);
+    expect(await s.influx.latest(999)).toEqual({});
+    expect(await s.influx.listSeries(999)).toEqual([]);
+  });
+
+  it('rollups of on-time samples by the continuous queries: 5-minute and hourly answers', async () => {
+    const s = await both();
+    const now = Date.now();
+    // Within the last 10 minutes: on time, no late mark; only the continuous queries roll these up.
+    await s.write(samples(now - 9 * MIN, now - 1000, 5000));
+    expect(s.influx.stats.lateSamples).toBe(0);
+    await s.sqlite.maintain(Date.now());
+    await continuousQueriesRan();
+    await compareQueries(s, { from: now - 2 * H, to: now, stepMs: 300_000 }, '5m');
+    await compareQueries(s, { from: now - 3 * H, to: now, stepMs: H }, '1h');
+  });
+
+  it('rollups of late samples (an agent back after two days) by maintain(), also into buckets already rolled up', async () => {
+    const s = await both();
+    const now = Date.now();
+    const t0 = Math.floor((now - 2 * 24 * H) / H) * H;
+    await s.write(samples(t0, t0 + 3 * H, 20_000));
+    expect(s.influx.stats.lateSamples).toBeGreaterThan(0);
+    const before = await s.influx.query({ deviceId: s.deviceId, name: 'cpu.usage_pct', from: t0, to: t0 + 3 * H, stepMs: 300_000 });
+    expect(before[0]!.points, 'no rollup before maintain: the continuous queries do not reach two days back').toEqual([]);
+    const [a, b] = [await s.sqlite.maintain(Date.now()), await s.influx.maintain(Date.now())];
+    expect(a.seriesRolledUp).toBe(KEYS.length);
+    expect(b.seriesRolledUp).toBe(1); // one device's late window
+    await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: 300_000 }, '5m');
+    await compareQueries(s, { from: t0 - H, to: t0 + 4 * H, stepMs: H }, '1h');
+    await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: 2 * H }, '1h');
+    // More samples into the same hours, after their rollups exist.
+    await s.write(samples(t0 + 10_000, t0 + H, 20_000, ['cpu.usage_pct']));
+    await s.sqlite.maintain(Date.now());
+    expect((await s.influx.maintain(Date.now())).seriesRolledUp).toBe(1);
+    await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: 300_000 }, '5m');
+    await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: H }, '1h');
+    // Nothing left to fold: the cursor moved past the marks.
+    expect((await s.influx.maintain(Date.now())).seriesRolledUp).toBe(0);
+  });
+
+  it('availability buckets: the uptime series, any series, at 5 minutes and one hour', async () => {
+    const s = await both();
+    const now = Date.now();
+    const t0 = Math.floor((now - 26 * H) / H) * H;
+    // Gaps: the device is silent 40 minutes of every two hours.
+    const all = samples(t0, t0 + 12 * H, 60_000).filter((x) => (x.ts - t0) % (2 * H) < 80 * MIN);
+    await s.write(all);
+    await s.sqlite.maintain(Date.now());
+    await s.influx.maintain(Date.now());
+    for (const resolution of ['5m', '1h'] as const) {
+      for (const names of [['uptime_s'], undefined, ['cpu.usage_pct', 'fs.used_pct'], ['no.such_metric'], []]) {
+        const bq = { deviceId: s.deviceId, names, resolution, from: t0 - H, to: t0 + 13 * H };
+        const want = await s.sqlite.countBuckets(bq);
+        expect(await s.influx.countBuckets(bq), `${resolution} ${names}`).toBe(want);
+      }
+    }
+    expect(await s.sqlite.countBuckets({ deviceId: s.deviceId, resolution: '5m', from: t0, to: t0 + 12 * H })).toBe(6 * 16);
+  });
+
+  it('availability buckets of an agentless device: only where its poll series reached above 0', async () => {
+    const s = await both();
+    const now = Date.now();
+    const t0 = Math.floor((now - 26 * H) / H) * H;
+    // A watcher polls every minute; the device answers (1) only the first 40 minutes of each hour, then 0.
+    const polls: MetricSample[] = [];
+    for (let ts = t0; ts < t0 + 6 * H; ts += MIN) polls.push({ ts, values: { snmp_up: (ts - t0) % H < 40 * MIN ? 1 : 0 } });
+    await s.write(polls);
+    await s.sqlite.maintain(Date.now());
+    await s.influx.maintain(Date.now());
+    const q = { deviceId: s.deviceId, names: ['snmp_up'], from: t0, to: t0 + 6 * H };
+    // Every 5-minute bucket holds a poll; 8 of 12 per hour were answered.
+    expect(await s.sqlite.countBuckets({ ...q, resolution: '5m' })).toBe(72);
+    expect(await s.sqlite.countBuckets({ ...q, resolution: '5m', positive: true })).toBe(48);
+    for (const resolution of ['5m', '1h'] as const)
+      for (const positive of [false, true])
+        expect(await s.influx.countBuckets({ ...q, resolution, positive }), `${resolution} positive=${positive}`).toBe(
+          await s.sqlite.countBuckets({ ...q, resolution, positive }),
+        );
+  });
+
+  it('retention per resolution: the same points deleted, the same answers after', async () => {
+    const retention = { rawMs: 2 * H, fiveMinMs: 26 * H, hourMs: 3 * 24 * H };
+    const s = await both(retention);
+    const now = Date.now();
+    await s.write(samples(now - 100 * MIN, now - 11 * MIN, 60_000));
+    await s.sqlite.maintain(Date.now());
+    await s.influx.maintain(Date.now());
+    // A day later: every raw sample and the 5-minute rollups older than 26 hours have to go.
+    const later = now + 25 * H;
+    const [a, b] = [await s.sqlite.maintain(later, { retention: true }), await s.influx.maintain(later, { retention: true })];
+    expect(a.rawDeleted).toBe(89 * KEYS.length);
+    expect(a.fiveMinDeleted).toBeGreaterThan(0);
+    expect({ ...b, seriesRolledUp: 0, ms: 0 }).toEqual({ ...a, seriesRolledUp: 0, ms: 0 });
+    await compareQueries(s, { from: now - 2 * H, to: now, stepMs: 300_000 }, '5m');
+    await compareQueries(s, { from: now - 3 * H, to: now, stepMs: H }, '1h');
+    for (const agg of AGGS) {
+      const q = { deviceId: s.deviceId, name: 'fs.used_pct', from: now - 100 * MIN, to: now, stepMs: 1000, agg };
+      const [x, y] = [await s.sqlite.query(q), await s.influx.query(q)];
+      expect(x.map((r) => r.resolution)).toEqual(['raw', 'raw', 'raw']);
+      expect(y.flatMap((r) => r.points)).toEqual([]);
+      expectSame(x, y, `raw after retention, ${agg}`);
+    }
+    // Retention policies on the server: the configured ages, rounded up to hours.
+    const rps = await influxd.query(`SHOW RETENTION POLICIES ON "${s.name}"`);
+    expect(rps[0]!.values.map((v) => [v[0], v[1]])).toEqual(
+      expect.arrayContaining([
+        ['vigie_raw', '2h0m0s'],
+        ['vigie_5m', '26h0m0s'],
+        ['vigie_1h', '72h0m0s'],
+        ['vigie_meta', '0s'],
+      ]),
+    );
+  });
+
+  it('stores a resent frame once', async () => {
+    const s = await both();
+    const now = Date.now();
+    const batch = samples(now - 5 * MIN, now, 10_000);
+    await s.write(batch);
+    await s.write(batch); // the ack was lost: the agent sends the same frame again
+    const raw = { deviceId: s.deviceId, name: 'cpu.usage_pct', from: now - 10 * MIN, to: now, stepMs: 1000, agg: 'count' as const };
+    expectSame(await s.sqlite.query(raw), await s.influx.query(raw), 'resend');
+    const counted = await influxd.query('SELECT count("value") FROM "vigie_raw"."samples"', s.name);
+    expect(counted[0]!.values[0]![1]).toBe(batch.length * KEYS.length);
+  });
+});
