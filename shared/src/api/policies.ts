@@ -34,6 +34,8 @@ export const PolicyAtScope = Type.Object({
   overrides: loose(PolicyOverrides),
   version: Type.Integer(),
   updatedAt: Nullable(Ms),
+  /** What the collector changed in this policy itself (a migration that took targets out), in both languages. */
+  notices: Type.Array(Type.Object({ at: Ms, fr: Type.String(), en: Type.String() })),
 });
 export const PolicySaved = Type.Object({ scope: PolicyScope, id: Type.Integer(), version: Type.Integer(), devices: Type.Integer() });
 export const EffectivePolicy = Type.Object({ deviceId: Type.Integer(), policy: Type.Unknown() });

@@ -1,4 +1,4 @@
-import type { ClientList, DeviceDetail, DeviceList, EffectivePolicy, PolicySaved, SiteList } from '@vigie/shared/api';
+import type { ClientList, DeviceDetail, DeviceList, EffectivePolicy, PolicyAtScope, PolicySaved, SiteList } from '@vigie/shared/api';
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
@@ -141,8 +141,8 @@ function ScopePicker({ target, clients, onChange }: { target: Target; clients: {
   );
 }
 
-/** `notices`: what the collector changed in this policy itself (a migration), in both languages. */
-type PolicyRow = { overrides: Overrides; version: number; updatedAt: number | null; notices?: { at: number; fr: string; en: string }[] };
+/** The shared answer, with its overrides read as this page's shape (the schema keeps them loose). */
+type PolicyRow = Omit<PolicyAtScope, 'overrides'> & { overrides: Overrides };
 
 /** The overrides of one scope as a form (or raw JSON), over what the wider scopes and the defaults give. */
 function PolicyEditor({ catalogue, target, id }: { catalogue: Catalogue; target: Target; id: number }) {
@@ -199,7 +199,7 @@ function PolicyEditor({ catalogue, target, id }: { catalogue: Catalogue; target:
 
   return (
     <>
-      {policy.data.notices?.map((n) => (
+      {policy.data.notices.map((n) => (
         <p class="warning" role="status" data-testid="policy-notice">
           {fmt.dateTime(n.at)} — {currentLang() === 'en' ? n.en : n.fr}
         </p>
