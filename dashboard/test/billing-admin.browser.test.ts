@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { addDays, businessDayOnOrAfter, parisDate } from '@vigie/shared';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,7 +136,9 @@ describe('a new client’s contract', () => {
     // Issue 19: an e-invoicing address that is not the client's SIREN is refused with the collector's reason, in French.
     await form.getByLabel('Adresse de facturation électronique').fill('999999999_AP');
     await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
-    await expect.poll(() => form.getByRole('alert').textContent()).toBe('L’adresse de facturation électronique commence par le SIREN de la même partie (règle BR-FR-21).');
+    await expect
+      .poll(() => form.getByRole('alert').textContent())
+      .toBe('L’adresse de facturation électronique commence par le SIREN de la même partie (règle BR-FR-21).');
     await form.getByLabel('Adresse de facturation électronique').fill('612345678_AP');
     await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
     await expect.poll(() => text(admin, '[data-testid=buyer]')).toBe('Initech SA, 12 avenue de l’Opéra, 75001 Paris');
@@ -359,6 +362,51 @@ describe('recurring programmes (contract 2.6.1)', () => {
       { occurrence_id: second.id, accepted: 1, requested_minutes: 0 },
     ]);
     await context.close();
+  });
+});
+
+describe('the billed client’s legal data (issue 18, point 7)', () => {
+  it('enters its legal form, SIRET and payment method in the contract form, shows them on the contract and prints them on its next invoice', async () => {
+    await admin.goto(`${s.url}/#/billing/clients/${s.acme.clientId}`);
+    await admin.getByRole('button', { name: 'Modifier le client facturé' }).click();
+    const form = admin.getByTestId('contract-form');
+    await form.getByLabel('Forme juridique').fill('SARL au capital de 50 000 €');
+    await form.getByLabel('SIRET').fill('401 234 567 00018');
+    await form.getByTestId('payment-method').selectOption('transfer');
+    await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+    await expect.poll(() => text(admin, '[data-testid=payment-method-shown]')).toBe('virement');
+    expect(await text(admin, '[data-testid=buyer-siret]')).toBe('401 234 567 00018');
+    expect(clean(await admin.locator('main').textContent())).toContain('SARL au capital de 50 000 €');
+    expect(await api.get(`/api/v1/billing/clients/${s.acme.clientId}/contract`)).toMatchObject({
+      paymentMethod: 'transfer',
+      // What the form did not change is kept (issue 18, point 1).
+      buyer: { name: 'Acme SARL', legalForm: 'SARL au capital de 50 000 €', siren: '401234567', siret: '401 234 567 00018', vatNumber: 'FR11401234567' },
+    });
+
+    // An intervention two months ago, invoiced: the invoice names the client as the contract now does.
+    const first = new Date(`${today().slice(0, 7)}-01T12:00:00Z`);
+    first.setUTCMonth(first.getUTCMonth() - 2);
+    const month = first.toISOString().slice(0, 7);
+    const tech = await apiSession(s.url, 'tech@vigie.test');
+    const ticket = await tech.post('/api/v1/tickets', {
+      clientId: s.acme.clientId,
+      title: 'Imprimante de l’accueil hors service',
+      description: 'Bourrage permanent.',
+      channel: 'email',
+      receivedAt: Date.parse(`${month}-03T08:00:00Z`),
+    });
+    await tech.post(`/api/v1/tickets/${ticket.id}/interventions`, { date: `${month}-04`, minutes: 60, kind: 'urgent', mode: 'remote' });
+    await api.post('/api/v1/billing/invoices/generate', { month, clientId: s.acme.clientId });
+    const invoice = (await invoices(s.acme.clientId)).find((i) => i.periodStart === `${month}-01`);
+    expect(invoice, 'the month’s invoice').toBeDefined();
+    const pdf = await admin.request.get(`${s.url}/api/v1/billing/invoices/${invoice.id}/pdf`);
+    expect(pdf.status()).toBe(200);
+    const printed = clean(execFileSync('pdftotext', ['-layout', '-', '-'], { input: await pdf.body() }).toString('utf8')).replace(/[ \t]+/g, ' ');
+    expect(printed).toContain('SARL au capital de 50 000 €');
+    expect(printed).toMatch(/SIRET\s?:? 401 ?234 ?567 ?00018/);
+    expect(printed).toMatch(/SIREN\s?:? 401 ?234 ?567/);
+    // Contract 5.1: the client reads how to pay, not only when.
+    expect(printed).toMatch(/Virement à 30 jours nets, échéance le/);
   });
 });
 

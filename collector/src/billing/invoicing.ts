@@ -11,6 +11,15 @@ import { renderInvoicePdf } from './invoice-pdf.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from './late-penalties.js';
 import type { InterventionRow } from './service.js';
 
+/** How the invoice says the contract's payment method (contract 5.1) in its payment terms: the client reads how to pay. */
+const PAYMENT_TERMS_BY_METHOD: Record<string, string> = {
+  direct_debit: 'Prélèvement',
+  transfer: 'Virement',
+  cheque: 'Chèque',
+  card: 'Carte bancaire',
+  other: 'Paiement',
+};
+
 /** A refusal under the contract's rules, said in French as the contract says it. */
 function fail(message: string): never {
   throw contractRefusal(message);
@@ -315,10 +324,7 @@ export class InvoiceService {
           vatRateBp: contract.vat_rate_bp,
           vatCents: vat,
           totalInclTaxCents: totalExcl + vat,
-          paymentTerms:
-            contract.payment_method === 'direct_debit'
-              ? `Prélèvement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`
-              : `Paiement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
+          paymentTerms: `${PAYMENT_TERMS_BY_METHOD[contract.payment_method] ?? 'Paiement'} à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
           paymentMethod: contract.payment_method,
           latePenaltyText: LATE_TEXT,
           recoveryIndemnityText: INDEMNITY_TEXT,
