@@ -194,6 +194,34 @@ describe('devices', () => {
     // The hour view refreshes itself every 15 s while the agent samples every second.
     await expect.poll(points, { timeout: 40_000, interval: 500 }).toBeGreaterThan(first);
   });
+
+  it('revokes the real agent only once the confirmation, saying what will happen, is accepted (issue 18, point 7)', async () => {
+    // On the agent's device page, left open by the test above.
+    const deviceId = Number(/#\/devices\/(\d+)/.exec(tech.url())?.[1]);
+    const api = await apiSession(s.url, 'tech@vigie.test');
+    const revoked = async () => (await api.get(`/api/v1/devices/${deviceId}`)).device.status === 'revoked';
+    const dialog = tech.getByTestId('confirm');
+    await tech.getByTestId('revoke-agent').click();
+    expect(await text(tech, '#confirm-title')).toBe(`Révoquer l’agent de ${hostname()}\u00a0?`);
+    const says = await text(tech, '[data-testid=confirm-body]');
+    for (const consequence of [
+      'sera déconnecté sur-le-champ',
+      'son identifiant refusé pour toujours',
+      'Son historique reste consultable',
+      'réinscrire avec un nouveau jeton',
+      'ne peut pas être annulée',
+    ])
+      expect(says).toContain(consequence);
+    // Cancelled: nothing happened, the agent still reports.
+    await dialog.getByTestId('confirm-cancel').click();
+    expect(await dialog.count()).toBe(0);
+    expect(await revoked()).toBe(false);
+    await tech.getByTestId('revoke-agent').click();
+    await dialog.getByTestId('confirm-ok').click();
+    await expect.poll(revoked).toBe(true);
+    // The real agent is refused from then on (its connection closed, its credential refused).
+    await expect.poll(() => tech.getByTestId('revoke-agent').count()).toBe(0);
+  });
 });
 
 describe('tickets', () => {
