@@ -161,7 +161,17 @@ export function TimeChart({
               return text;
             },
           },
-          { label: unitAxis(unit), labelSize: 18, size: 90, values: (_u, vals) => vals.map((v) => formatValue(v, unit)) },
+          {
+            label: unitAxis(unit),
+            labelSize: 18,
+            size: 90,
+            values: (_u, vals) => {
+              // Every value tick carries its unit (issue 18, point 9); kept on the figure as the time ticks are, for tests and screen readers' neighbours.
+              const text = vals.map((v) => formatValue(v, unit));
+              figure.current?.setAttribute('data-y-ticks', text.join(' | '));
+              return text;
+            },
+          },
         ],
       },
       data,
