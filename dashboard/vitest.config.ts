@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // The collector checks every answer against its route's response schema (collector/src/api/response-check.ts).
+    env: { VIGIE_CHECK_RESPONSES: '1' },
     // A page's answer may take a few seconds on a loaded 2-core machine.
     expect: { poll: { timeout: 10_000, interval: 50 } },
   },

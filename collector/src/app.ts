@@ -9,13 +9,17 @@ import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
 import { loggerOptions } from './api/log-options.js';
 import { prometheusText } from './api/prometheus.js';
+import { registerResponseCheck } from './api/response-check.js';
 import { LoginLimiter } from './auth/login-limiter.js';
+import { registerPasswordReset } from './auth/password-reset.js';
 import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
 import { InvoiceMailer } from './billing/facturx/invoice-mail.js';
 import { registerFacturXRoutes } from './billing/facturx/routes.js';
 import { InvoiceService } from './billing/invoicing.js';
+import { registerLogoRoutes } from './billing/logo-routes.js';
+import { registerNoticePreview } from './billing/notice-preview.js';
 import { registerBillingRoutes } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
@@ -28,6 +32,7 @@ import { registerEnrollRoutes } from './enroll/routes.js';
 import { EnrollmentService } from './enroll/service.js';
 import { registerFlowRoutes } from './flows/routes.js';
 import { FlowService } from './flows/service.js';
+import { registerIncidentAcknowledge } from './incidents/acknowledge.js';
 import { registerIncidentRoutes } from './incidents/routes.js';
 import { IncidentService } from './incidents/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
@@ -40,12 +45,15 @@ import { registerOverviewRoutes } from './overview/routes.js';
 import { createPatches, type Patches } from './patches/module.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
+import { registerReportCommentRoutes } from './reports/comment-routes.js';
+import { ReportComments } from './reports/comments.js';
 import { smtpTransport } from './reports/delivery.js';
 import { flowStoreSource } from './reports/flow-source.js';
 import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
 import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
+import { registerRuleVocabulary } from './rules/vocabulary.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import type { Database } from './store/database.js';
 import { StoreHealth } from './store/health.js';
@@ -230,6 +238,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   });
   registerErrorHandling(app, (err, what) => (health.writeFailed(err, what) ? (health.classify(err) as 'full' | 'damaged') : null));
+  if (process.env.VIGIE_CHECK_RESPONSES === '1') registerResponseCheck(app);
   for (const msg of startupLog) app.log.info(msg);
   if (metrics instanceof InfluxMetricStore)
     metrics.onExpired = (deviceId, values, oldestTs) =>
@@ -258,6 +267,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     secondFactor: (userId, input) => remote.totp.checkSignIn(userId, input),
   });
   remote.registerEarly(app, { limiter, sessionsEnded });
+  const passwordReset = registerPasswordReset(app, { db, auth, limiter, mail: config.notifications, sessionsEnded });
   // A disabled user's live sockets may be open on any collector process of the cluster.
   bus.subscribe((m) => m.type === 'user-disabled' && live.disconnectUser(m.userId));
   registerUserRoutes(app, db, auth, tenants, {
@@ -269,11 +279,17 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db, app.log);
-  registerTicketRoutes(app, tickets);
+  registerTicketRoutes(app, tickets, db);
   // A failure here (the ticket unreadable) is logged and counted by the ticket service (/metrics).
   tickets.onChange('live', async (c) => {
     const t = await tickets.get(c.ticketId);
-    if (t) publishLive({ type: 'ticket', clientId: c.clientId, data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1) } } });
+    // An internal monitoring ticket goes to staff only (clientId null) until it is published.
+    if (t)
+      publishLive({
+        type: 'ticket',
+        clientId: t.clientVisible ? c.clientId : null,
+        data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1), attachments: [], links: [] } },
+      });
   });
   const notifier = new Notifier(db, tickets, config.notifications, app.log);
   const inbound =
@@ -298,6 +314,12 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
   if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
+  registerIncidentAcknowledge(app, {
+    db,
+    tickets,
+    onChange: (incident) => publishLive({ type: 'incident', clientId: incident.client_id, data: { change: 'acknowledged', incident } }),
+  });
+  registerRuleVocabulary(app, db);
   registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, metrics, retention: config.retention });
   const patches = createPatches({ db, remote, log: app.log.child({ domain: 'patches' }) });
@@ -310,6 +332,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
   registerBillingRoutes(app, billing, invoices);
+  registerLogoRoutes(app, { db, billing });
+  registerNoticePreview(app, billing);
   remote.registerRoutes(app, { billing });
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
@@ -325,6 +349,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     workerId: bus.workerId,
   });
   registerReportRoutes(app, reports);
+  registerReportCommentRoutes(app, { comments: new ReportComments(db), archive: reports.archive });
   reports.start();
   // Issued invoices go to the client's billing recipients once, with the reports' delivery policy.
   const invoiceMailTransport = smtpTransport(config.notifications);
@@ -467,6 +492,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       invoices.onIssued = undefined;
       await invoiceMailer.stop();
       invoiceMailTransport.close();
+      passwordReset.close();
       await inbound?.close();
       live.close();
       await notifier.flush();

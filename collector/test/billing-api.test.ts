@@ -85,12 +85,16 @@ beforeAll(async () => {
     startDate: '2025-01-01',
     buyer: buyer('Acme SARL', '401234567'),
     grid: GRID,
+    syntecIndex: 274.7,
+    syntecIndexDate: '2019-10-31',
   });
   expect(a.status, JSON.stringify(a.body)).toBe(200);
   const g = await admin.put(`/api/v1/billing/clients/${h.globex.clientId}/contract`, {
     startDate: '2025-06-15',
     buyer: buyer('Globex SAS', '502345678'),
     grid: GRID_NO_HALF_DAY,
+    syntecIndex: 274.7,
+    syntecIndexDate: '2019-10-31',
   });
   expect(g.status).toBe(200);
 });

@@ -120,6 +120,9 @@ async function clientUnderContract(): Promise<number> {
   const id = created.body.id as number;
   const r = await admin.put(`/api/v1/billing/clients/${id}/contract`, {
     startDate: '2025-01-01',
+    // S0, the Syntec index at signature (the collector knows none for 2025).
+    syntecIndex: 305.4,
+    syntecIndexDate: '2024-12-01',
     buyer: { name: `Concurrente ${clients} SARL`, address: ['1 place Bellecour', '69002 Lyon'] },
     grid: GRID,
   });
@@ -212,7 +215,7 @@ describe('disputes, credit notes and payments (art. 5.1)', () => {
     const { invoiceId, totalIncl } = await invoicedClient();
     const rs = await burst(admin, 'POST', `/api/v1/billing/invoices/${invoiceId}/payments`, { paidOn: today(), amountCents: totalIncl, method: 'transfer' });
     expect(statuses(rs)).toEqual(onceThen(201, 400));
-    expect(rs.find((r) => r.status === 400)!.body.error.message).toMatch(/Règlement supérieur au solde dû \(0 c\)/);
+    expect(rs.find((r) => r.status === 400)!.body.error.details).toMatchObject({ reason: 'payment_above_balance', balanceCents: 0 });
     const inv = await admin.get(`/api/v1/billing/invoices/${invoiceId}`);
     expect(inv.body).toMatchObject({ paidCents: totalIncl, balanceCents: 0, status: 'paid' });
   });
@@ -301,6 +304,8 @@ describe('contracts, grids, rates and indices (art. 2.6, 5.1, 5.2, 6)', () => {
     const clientId = created.body.id as number;
     const rs = await burst(admin, 'PUT', `/api/v1/billing/clients/${clientId}/contract`, {
       startDate: '2025-01-01',
+      syntecIndex: 305.4,
+      syntecIndexDate: '2024-12-01',
       buyer: { name: 'Contrat Unique SARL', address: ['Lyon'] },
       grid: GRID,
     });

@@ -43,7 +43,11 @@ beforeAll(async () => {
   clientUser = user('dsi@acme.test');
   clientId = h.acme.clientId;
   await h.collector.billing.putSettings(SELLER, null);
-  await h.collector.billing.putContract(clientId, { startDate: '2025-01-01', buyer: { name: 'Acme SARL', address: ['Lyon'] }, grid: GRID }, adminUser);
+  await h.collector.billing.putContract(
+    clientId,
+    { startDate: '2025-01-01', buyer: { name: 'Acme SARL', address: ['Lyon'] }, grid: GRID, syntecIndex: 274.7, syntecIndexDate: '2019-10-31' },
+    adminUser,
+  );
 });
 afterAll(async () => h.close());
 
@@ -78,7 +82,11 @@ describe('contract term and notice (art. 6)', () => {
 
   it('6 a notice through the API sets the end; a second one conflicts; nothing is billed after the end', async () => {
     const c2 = await h.collector.tenants.createClient('Initech');
-    await h.collector.billing.putContract(c2, { startDate: '2025-06-01', buyer: { name: 'Initech', address: ['Paris'] }, grid: GRID }, adminUser);
+    await h.collector.billing.putContract(
+      c2,
+      { startDate: '2025-06-01', buyer: { name: 'Initech', address: ['Paris'] }, grid: GRID, syntecIndex: 274.7, syntecIndexDate: '2019-10-31' },
+      adminUser,
+    );
     const r = await admin.post(`/api/v1/billing/clients/${c2}/contract/notice`, { receivedOn: '2026-09-10', from: 'client' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toEqual({ receivedOn: '2026-09-10', from: 'client', endDate: '2026-12-10' });
@@ -120,7 +128,14 @@ describe('recurring interventions (art. 2.6.1)', () => {
       now,
     );
     const s = await b.schedule(scheduleId, now);
-    expect(s!.occurrences.slice(0, 5).map((o) => o.date)).toEqual(['2026-01-15', '2026-02-15', '2026-03-15', '2026-04-15', '2026-05-15']);
+    // Issue 18, point 6: 15 February and 15 March 2026 are Sundays, held on the Monday after.
+    expect(s!.occurrences.slice(0, 5).map((o) => [o.date, o.moved_from])).toEqual([
+      ['2026-01-15', null],
+      ['2026-02-16', '2026-02-15'],
+      ['2026-03-16', '2026-03-15'],
+      ['2026-04-15', null],
+      ['2026-05-15', null],
+    ]);
     expect(s!.occurrences).toHaveLength(12);
   });
 
@@ -259,7 +274,11 @@ describe('invoices, credit notes, payments, disputes and penalties (art. 5.1)', 
   beforeAll(async () => {
     // A client of its own, so that the other tests' interventions are not on its invoices.
     cid = await h.collector.tenants.createClient('Hooli');
-    await h.collector.billing.putContract(cid, { startDate: '2025-01-01', buyer: { name: 'Hooli', address: ['Lyon'] }, grid: GRID }, adminUser);
+    await h.collector.billing.putContract(
+      cid,
+      { startDate: '2025-01-01', buyer: { name: 'Hooli', address: ['Lyon'] }, grid: GRID, syntecIndex: 274.7, syntecIndexDate: '2019-10-31' },
+      adminUser,
+    );
     await h.collector.auth.createUser({ email: 'compta@hooli.test', name: 'Compta Hooli', role: 'client', clientId: cid, passwordHash: 'x' });
     hooliUser = user('compta@hooli.test');
     ticketId = await h.collector.tickets.create(
@@ -318,9 +337,11 @@ describe('invoices, credit notes, payments, disputes and penalties (art. 5.1)', 
     const after = await getInv(rect!.id, '2027-01-30');
     const expected = Math.round((12600 * 1215 * 10) / 3_650_000) + Math.round((12600 * 1215 * 28) / 3_650_000);
     expect(after!.penalty).toMatchObject({ interestCents: expected, indemnityCents: 4000 });
-    await expect(inv().addPayment(rect!.id, { paidOn: '2027-01-30', amountCents: 12601, method: 'transfer' }, adminUser, at('2027-01-30'))).rejects.toThrow(
-      /supérieur au solde/,
-    );
+    await expect(
+      inv().addPayment(rect!.id, { paidOn: '2027-01-30', amountCents: 12601, method: 'transfer' }, adminUser, at('2027-01-30')),
+    ).rejects.toMatchObject({
+      details: { reason: 'payment_above_balance', balanceCents: 12600 },
+    });
     await inv().addPayment(rect!.id, { paidOn: '2027-01-30', amountCents: 12600, method: 'direct_debit' }, adminUser, at('2027-01-30'));
     expect(await getInv(rect!.id, '2027-01-30')).toMatchObject({ status: 'paid', balanceCents: 0 });
   });

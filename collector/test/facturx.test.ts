@@ -100,7 +100,14 @@ beforeAll(async () => {
     [h.globex.clientId, { ...buyer('Globex SAS', '502345678'), electronicAddress: '502345678_AP' }, ['factures@globex.test']],
     [initechId, buyer('Initech SAS', '603456789'), []],
   ] as const) {
-    const r = await admin.put(`/api/v1/billing/clients/${clientId}/contract`, { startDate: '2025-01-01', buyer: who, grid: GRID, recipients });
+    const r = await admin.put(`/api/v1/billing/clients/${clientId}/contract`, {
+      startDate: '2025-01-01',
+      buyer: who,
+      grid: GRID,
+      recipients,
+      syntecIndex: 274.7,
+      syntecIndexDate: '2019-10-31',
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   }
 }, 60_000);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlowBucket } from '@vigie/shared';
+import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_DETAIL_RETENTION_MS } from '../src/flows/service.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
@@ -50,12 +51,23 @@ describe('flows at the collector', () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
     try {
       await a.hello();
-      const buckets = [
-        bucket(hour, 1_000_000, '192.168.10.10', 'https'),
-        bucket(hour + 60_000, 3_000_000, '192.168.10.11', 'https'),
-        bucket(hour + HOUR, 500_000, '192.168.10.10', 'dns'),
-      ];
+      // The exporter also counts traffic it could not attribute to an interface (#0, "unknown"): not an interface.
+      const busiest = bucket(hour + 60_000, 3_000_000, '192.168.10.11', 'https');
+      busiest.interfaces = [...busiest.interfaces, { index: 0, inBytes: 700_000, inPackets: 700, outBytes: 0, outPackets: 0 }];
+      const buckets = [bucket(hour, 1_000_000, '192.168.10.10', 'https'), busiest, bucket(hour + HOUR, 500_000, '192.168.10.10', 'dns')];
       await a.waitAck(a.send('flows', { buckets }));
+      // The inventory knows 192.168.10.11: the accounting PC, named in the report.
+      const pc = await enrollAgent(h, h.acme.siteId, 'PC-COMPTA');
+      const pa = await TestAgent.connect(h.wsUrl, pc);
+      await pa.hello({ hostname: 'PC-COMPTA' });
+      await pa.waitAck(
+        pa.send('inventory', {
+          ...sampleInventory,
+          os: { ...sampleInventory.os, hostname: 'PC-COMPTA' },
+          network: [{ ...sampleInventory.network[0]!, ipv4: ['192.168.10.11'] }],
+        }),
+      );
+      pa.close();
     } finally {
       a.close();
     }
@@ -119,12 +131,17 @@ describe('flows at the collector', () => {
             'Acme SARL',
             'Siège Lyon',
             'Volume total : 4,5 Mo',
-            '192.168.10.11',
+            // Issue 18, point 11: hosts named where the inventory knows them, packets and flows beside bytes,
+            // and the peak of the busiest minute (3 MB in 60 s), not an hourly average (4 MB in an hour: 8,9 kbit/s).
+            'PC-COMPTA (192.168.10.11) 3 Mo 3 000 2',
+            'Paquets et flux : 4 500 paquets, 6 flux',
+            'Pointe : 400 kbit/s, débit de la minute la plus chargée',
             'https',
             'dns',
             '#2 (192.168.10.1)',
           ])
             expect(text, s).toContain(s);
+          expect(text).not.toContain('#0 (192.168.10.1)');
         } else {
           for (const s of ['Monthly network flow report', 'Total volume: 4.5 MB', 'Top 10 sources']) expect(text, s).toContain(s);
         }

@@ -107,6 +107,11 @@ describe('notifications', () => {
     expect(h.collector.notifier.stats.failures).toBe(0);
     expect(mails.map((m) => m.subject)).toEqual([`[#${id}] Nouveau ticket — Serveur lent`, `[#${id}] Changement de statut — Serveur lent`]);
     expect(mails[0]!.to).toEqual(['dsi@acme.test']);
+    // Issue 18: statuses by their French name, with French typography, never an identifier like "new".
+    expect(mails[0]!.text).toContain(`Nouveau ticket sur le ticket #${id} «\u00a0Serveur lent\u00a0».`);
+    expect(mails[0]!.text).toContain('Statut\u00a0: Nouveau');
+    expect(mails[1]!.text).toContain('Statut\u00a0: En cours');
+    expect(mails.map((m) => m.text).join('\n')).not.toMatch(/\b(new|in_progress)\b/);
     expect(mails.every((m) => !m.to.includes('it@globex.test'))).toBe(true);
     const ours = hooks.filter((x) => x.body.ticket.id === id);
     expect(ours.map((x) => x.body.event)).toEqual(['ticket.created', 'ticket.status']);

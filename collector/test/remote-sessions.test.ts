@@ -46,6 +46,9 @@ beforeAll(async () => {
     startDate: '2025-01-01',
     buyer: { name: 'Acme SARL', address: ['1 place Bellecour', '69002 Lyon'], siren: '401234567', vatNumber: 'FR11401234567' },
     grid: GRID,
+    // The Syntec index at signature (S0): the collector knows none for 2025 (issue 18, point 7).
+    syntecIndex: 305.4,
+    syntecIndexDate: '2024-12-01',
   });
   expect(c.status, JSON.stringify(c.body)).toBe(200);
   device = await enrollAgent(h, h.acme.siteId, 'acme-srv');

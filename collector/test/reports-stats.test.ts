@@ -28,6 +28,8 @@ beforeAll(async () => {
     startDate: parisDate(first.from - 40 * 24 * H),
     buyer: { name: 'Acme SARL', address: ['1 place Bellecour', '69002 Lyon'], siren: '401234567' },
     grid,
+    syntecIndex: 274.7,
+    syntecIndexDate: '2019-10-31',
   });
   expect(contract.status, JSON.stringify(contract.body)).toBe(200);
   const db = h.collector.db.sqlite;

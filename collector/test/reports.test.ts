@@ -26,6 +26,11 @@ import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent
  */
 
 const FIVE = 300_000;
+// A 1×1 PNG (signature, IHDR, IDAT, IEND).
+const LOGO_PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082',
+  'hex',
+);
 const H = 3_600_000;
 const MIN = 60_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -121,6 +126,8 @@ const day = (n: number) => `${M}-${String(n).padStart(2, '0')}`;
 const at = (date: string, hh: number, mm = 0) => fromParis(date, hh, mm);
 /** srv-fichiers stops reporting at the start of the month's last two days. */
 const srvCut = at(addDays(lastDay, -1), 0);
+/** IMP-ACCUEIL, a printer without an agent, stops answering its watcher's polls on the 15th. */
+const printerCut = at(day(15), 0);
 /** pc-compta is enrolled on the 16th. */
 const pcCreated = at(day(16), 0);
 
@@ -235,6 +242,33 @@ async function seedDevices(): Promise<void> {
       buckets: [minute(at(day(3), 10), 1_200_000_000, '192.168.1.20', 'https'), minute(at(day(4), 10), 300_000_000, '192.168.1.21', 'smtp')],
     }),
   );
+  // A printer srv-fichiers polls (site role), older than the month: it answered every poll of the first
+  // half and none of the second (snmp_up 0, the poll made yet unanswered). It has no agent, hence no antivirus.
+  await srv.waitAck(
+    srv.send('site-devices', {
+      devices: [
+        {
+          key: 'snmp:192.168.1.50',
+          kind: 'printer',
+          address: '192.168.1.50',
+          name: 'IMP-ACCUEIL',
+          serials: [{ serial: 'PRN-0050', description: 'Brother HL-L6400', class: 'chassis' }],
+          reachable: true,
+          observedAt: P.from,
+        },
+      ],
+    }),
+  );
+  const polls = [];
+  for (let t = P.from; t < P.to && t < Date.now(); t += FIVE) polls.push({ ts: t + 3000, values: { snmp_up: t < printerCut ? 1 : 0 } });
+  await srv.waitAck(srv.send('metrics', { device: 'snmp:192.168.1.50', samples: polls }));
+  const printer = h.collector.db.sqlite.prepare("SELECT id FROM devices WHERE kind = 'agentless' AND hostname = 'IMP-ACCUEIL'").get() as { id: number };
+  ids['IMP-ACCUEIL'] = printer.id;
+  await h.collector.db.kysely
+    .updateTable('devices')
+    .set({ created_at: P.from - 10 * 24 * H })
+    .where('id', '=', printer.id)
+    .execute();
   srv.close();
   await srv.closed;
   // The collector stamps inventory changes when it receives them: this one is moved into the month, as if received then.
@@ -371,12 +405,21 @@ beforeAll(async () => {
     startDate: '2024-01-01',
     buyer: buyer('Acme SARL', '401234567'),
     grid: GRID,
+    syntecIndex: 274.7,
+    syntecIndexDate: '2019-10-31',
     recipients: ['direction@acme.test', 'compta@acme.test'],
   });
   expect(contract.status, JSON.stringify(contract.body)).toBe(200);
   expect(
-    (await admin.put(`/api/v1/billing/clients/${h.globex.clientId}/contract`, { startDate: '2024-01-01', buyer: buyer('Globex SAS', '502345678'), grid: GRID }))
-      .status,
+    (
+      await admin.put(`/api/v1/billing/clients/${h.globex.clientId}/contract`, {
+        startDate: '2024-01-01',
+        buyer: buyer('Globex SAS', '502345678'),
+        grid: GRID,
+        syntecIndex: 274.7,
+        syntecIndexDate: '2019-10-31',
+      })
+    ).status,
   ).toBe(200);
   // Globex gets its reports in English at an address of its own (the contract has none).
   const settings = await tech.put(`/api/v1/clients/${h.globex.clientId}/report-settings`, { recipients: ['it-manager@globex.test'], lang: 'en' });
@@ -413,6 +456,33 @@ beforeAll(async () => {
     ],
   });
   expect(delivered.status, JSON.stringify(delivered.body)).toBe(200);
+  // Delivered this month: the printer srv-fichiers polls (its serial matches), listed in the report's inventory.
+  const printerOrder = await tech.post(`/api/v1/billing/clients/${h.acme.clientId}/orders`, {
+    supplier: 'LDLC Pro',
+    reference: 'DEV-2417',
+    orderedOn: day(2),
+    lines: [{ description: 'Imprimante Brother HL-L6400', unitPriceCents: 62000, quantity: 1, warrantyMonths: 24 }],
+  });
+  expect(printerOrder.status, JSON.stringify(printerOrder.body)).toBe(201);
+  const printerDelivered = await tech.post(`/api/v1/billing/orders/${printerOrder.body.id}/deliver`, {
+    deliveredOn: day(8),
+    items: [{ lineId: printerOrder.body.lines[0].id, serial: 'PRN-0050' }],
+  });
+  expect(printerDelivered.status, JSON.stringify(printerDelivered.body)).toBe(200);
+  // The provider's logo (a 1×1 PNG), uploaded in the billing settings, drawn in the report's header.
+  const logo = await fetch(`${h.url}/api/v1/billing/settings/logo`, {
+    method: 'PUT',
+    headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/octet-stream' },
+    body: LOGO_PNG,
+  });
+  expect(logo.status, await logo.clone().text()).toBe(200);
+  expect(((await logo.json()) as { logo: unknown }).logo).toMatchObject({ type: 'image/png' });
+  // The technician's word on the month, printed on the summary page.
+  const comment = await tech.put(`/api/v1/clients/${h.acme.clientId}/reports/${M}/comment`, {
+    text: 'Mois chargé : la migration du serveur de fichiers avance.\nL’imprimante de l’accueil ne répond plus depuis le 15 ; nous passons la voir.',
+  });
+  expect(comment.status, JSON.stringify(comment.body)).toBe(200);
+  expect(comment.body).toMatchObject({ clientId: h.acme.clientId, month: M, authorName: techUser.name });
 }, 60_000);
 
 afterAll(async () => {
@@ -449,6 +519,7 @@ describe('the monthly activity report (issue 9)', () => {
     const srvSeen = (srvCut - P.from) / FIVE;
     const pcExpected = (P.to - pcCreated) / FIVE;
     const pcSeen = Math.ceil(pcExpected / 2);
+    const printerSeen = (printerCut - P.from) / FIVE;
     const pctOf = (seen: number, expected: number) => Math.floor((seen * 10_000) / expected) / 100;
     const monthName = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', month: 'long', year: 'numeric' }).format(
       Date.UTC(Number(M.slice(0, 4)), Number(M.slice(5)) - 1, 1),
@@ -461,12 +532,30 @@ describe('the monthly activity report (issue 9)', () => {
       `du ${frDate(`${M}-01`)} au ${frDate(lastDay)}`,
       'Sibio Infogérance',
       // Supervision: availability per device and per site from the heartbeats.
-      '2 équipements supervisés, dont 1 ajouté ce mois-ci',
+      '3 équipements supervisés, dont 1 ajouté ce mois-ci',
       `srv-fichiers (Siège Lyon) ${fr(pctOf(srvSeen, srvExpected))}`,
       `pc-compta (Agence Grenoble) ${fr(pctOf(pcSeen, pcExpected))}`,
-      `Siège Lyon 1 ${fr(pctOf(srvSeen, srvExpected))}`,
+      // Issue 18, point 4: the printer is up where it answered its watcher's polls, not wherever a poll was made.
+      `IMP-ACCUEIL (Siège Lyon) ${fr(pctOf(printerSeen, srvExpected))}`,
+      `Siège Lyon 2 ${fr(pctOf(srvSeen + printerSeen, 2 * srvExpected))}`,
       `Agence Grenoble 1 ${fr(pctOf(pcSeen, pcExpected))}`,
-      `Acme SARL 2 ${fr(pctOf(srvSeen + pcSeen, srvExpected + pcExpected))}`,
+      `Acme SARL 3 ${fr(pctOf(srvSeen + printerSeen + pcSeen, 2 * srvExpected + pcExpected))}`,
+      'Équipements sans agent (imprimantes, commutateurs, onduleurs) : tranches où ils ont répondu',
+      // Issue 18, point 11: the summary page, with the month's highlights and the technician's comment.
+      'Synthèse du mois',
+      'Points marquants',
+      'Délais contractuels respectés : 75 % (3 sur 4).',
+      '1 matériel livré ce mois-ci.',
+      'Le mot de votre technicien',
+      'Mois chargé : la migration du serveur de fichiers avance.',
+      'L’imprimante de l’accueil ne répond plus depuis le 15 ; nous passons la voir.',
+      `${techUser.name}, le ${frDate(parisDate(Date.now()))}`,
+      // The provider's identity in the header.
+      '12 rue des Lilas',
+      'SIREN 812345678',
+      // Delivered hardware in the inventory changes, with the device it became.
+      'Matériels livrés',
+      `${frDate(day(8))} Imprimante Brother HL-L6400 PRN-0050 IMP-ACCUEIL`,
       '3 incidents : 1 critique, 2 alertes',
       '1 pendant une maintenance ou une panne de site (sans ticket)',
       // Tickets: 3 requests and 2 incident tickets; SLA over the 4 urgent ones due in the month.
@@ -510,6 +599,20 @@ describe('the monthly activity report (issue 9)', () => {
     ])
       expect(squeezed).toContain(s);
 
+    // The provider's logo is drawn on the first page (pdfimages lists the pictures a PDF holds, page by page).
+    {
+      const dir = mkdtempSync(join(tmpdir(), 'vigie-report-img-'));
+      try {
+        writeFileSync(join(dir, 'r.pdf'), pdf);
+        const images = execFileSync('pdfimages', ['-list', join(dir, 'r.pdf')], { encoding: 'utf8' })
+          .split('\n')
+          .slice(2)
+          .filter(Boolean);
+        expect(images.map((l) => l.trim().split(/\s+/).slice(0, 5))).toContainEqual(['1', '0', 'image', '1', '1']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     // The first page as a provider would send it: rendered at 60 dpi, kept for the README.
     const dir = mkdtempSync(join(tmpdir(), 'vigie-report-png-'));
     try {
@@ -592,6 +695,14 @@ describe('the monthly activity report (issue 9)', () => {
       expect(r.body.error.code).toBe('VIGIE_E_FORBIDDEN');
     }
     expect((await acmeUser.put(`/api/v1/clients/${h.acme.clientId}/report-settings`, { recipients: ['x@acme.test'], lang: 'fr' })).status).toBe(403);
+    // The technician's comment is staff-only (the client reads it in the report), audited when written.
+    expect((await acmeUser.get(`/api/v1/clients/${h.acme.clientId}/reports/${M}/comment`)).status).toBe(403);
+    expect((await acmeUser.put(`/api/v1/clients/${h.acme.clientId}/reports/${M}/comment`, { text: 'x' })).status).toBe(403);
+    expect((await tech.get(`/api/v1/clients/${h.acme.clientId}/reports/${M}/comment`)).body.text).toContain('Mois chargé');
+    expect((await tech.get(`/api/v1/clients/999999/reports/${M}/comment`)).status).toBe(404);
+    expect((await tech.put(`/api/v1/clients/${h.acme.clientId}/reports/2026-13/comment`, { text: 'x' })).status).toBe(400);
+    const audited = h.collector.db.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'report.comment'").get() as { n: number };
+    expect(audited.n).toBe(1);
     const anonymous = await fetch(`${h.url}/api/v1/reports/${acmeReportId}/pdf`);
     expect(anonymous.status).toBe(401);
     // Staff see every client.
@@ -741,13 +852,15 @@ describe('statistics over two years', () => {
     const hours = (P.to - P.from) / H;
     const srvHours = (srvCut - P.from) / H;
     const pcHours = (P.to - pcCreated) / H;
+    const printerHours = (printerCut - P.from) / H;
     expect(r.body.months.find((m: any) => m.month === M)).toEqual({
       month: M,
       ticketsOpened: 5,
       ticketsResolved: 4,
       incidents: 3,
       incidentsCritical: 1,
-      availabilityPct: Math.floor(((srvHours + pcHours) * 10_000) / (hours + pcHours)) / 100,
+      // The printer counts the hours in which it answered a poll (issue 18, point 4).
+      availabilityPct: Math.floor(((srvHours + printerHours + pcHours) * 10_000) / (2 * hours + pcHours)) / 100,
       interventions: 3,
       interventionMinutes: 270,
       interventionAmountCents: 74800,

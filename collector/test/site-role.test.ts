@@ -61,8 +61,12 @@ describe('site role ingest', () => {
       const tech = await login(h.url, 'tech@vigie.test');
       const list = await tech.get(`/api/v1/devices?clientId=${h.acme.clientId}`);
       const dev = list.body.devices.find((d: any) => d.hostname === 'IMP-COMPTA');
-      expect(dev).toMatchObject({ kind: 'agentless', siteId: h.acme.siteId, platform: 'printer', serial: 'PHBQL12345', status: 'online' });
+      // Issue 18: its state is its watcher's polls' — online, and critical for its toner, never "offline".
+      expect(dev).toMatchObject({ kind: 'agentless', siteId: h.acme.siteId, platform: 'printer', serial: 'PHBQL12345', status: 'online', state: 'critical' });
       const detail = await tech.get(`/api/v1/devices/${dev.id}`);
+      expect(detail.status, JSON.stringify(detail.body)).toBe(200);
+      expect(detail.body.device.watcherId).toBe(cred.deviceId);
+      expect(detail.body.state).toBe('critical');
       expect(detail.body.watched).toMatchObject({
         kind: 'printer',
         address: '192.168.10.20',
@@ -94,6 +98,32 @@ describe('site role ingest', () => {
       // Another client sees nothing of it.
       const other = await login(h.url, 'it@globex.test');
       expect((await other.get(`/api/v1/devices/${dev.id}`)).status).toBe(404);
+
+      // Issue 18, point 4: it stops answering its watcher's polls — offline, though its watcher is up.
+      const reachable = (status: 'ok' | 'critical') =>
+        a.waitAck(
+          a.send('checks', {
+            device: 'snmp:192.168.10.20',
+            results: [
+              {
+                check: 'snmp-reachable',
+                target: '192.168.10.20:161',
+                status,
+                code: status === 'ok' ? 'SNMP_OK' : 'SNMP_TIMEOUT',
+                message: status === 'ok' ? 'répond en SNMP' : 'pas de réponse SNMP',
+                observedAt: now(),
+              },
+            ],
+          }),
+        );
+      await reachable('critical');
+      expect((await tech.get(`/api/v1/devices/${dev.id}`)).body).toMatchObject({ device: { status: 'offline' }, state: 'offline' });
+      await reachable('ok');
+      expect((await tech.get(`/api/v1/devices/${dev.id}`)).body).toMatchObject({ device: { status: 'online' }, state: 'critical' });
+      // Its watcher revoked: nobody polls it any more, so nothing vouches for it.
+      const admin = await login(h.url, 'admin@vigie.test');
+      expect((await admin.post(`/api/v1/devices/${cred.deviceId}/revoke`)).status).toBe(200);
+      expect((await tech.get(`/api/v1/devices/${dev.id}`)).body).toMatchObject({ device: { status: 'offline' }, state: 'offline' });
     } finally {
       a.close();
     }

@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     message: string,
+    /** What the reader's sentence is made from: a reason and its values, or the field and the rule it broke (shared/src/api/common.ts). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -31,21 +33,35 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(path, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
+  return send<T>(path, method, headers, init.body === undefined ? undefined : JSON.stringify(init.body));
+}
+
+/** A file as the body of a request (`application/octet-stream`), with the CSRF token: an attachment, a logo. */
+export async function upload<T>(path: string, file: Blob, method = 'POST'): Promise<T> {
+  return send<T>(path, method, { 'content-type': 'application/octet-stream', ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) }, file);
+}
+
+async function send<T>(path: string, method: string, headers: Record<string, string>, payload: BodyInit | undefined): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: payload });
+  } catch (err) {
+    // No answer at all (network down, collector stopped): status 0, said as such to the reader.
+    throw new ApiError(0, undefined, String(err));
+  }
   const text = await res.text();
   let body: unknown = null;
   try {
     body = text ? JSON.parse(text) : null;
-  } catch {}
+  } catch {
+    // Not JSON (a proxy's error page): the status says what happened.
+    body = null;
+  }
   if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     if (res.status === 401 && path !== '/api/v1/auth/login' && path !== '/api/v1/auth/me') onSessionLost();
-    throw new ApiError(res.status, err?.code, err?.message ?? res.statusText);
+    const details = err?.details && typeof err.details === 'object' ? (err.details as Record<string, unknown>) : undefined;
+    throw new ApiError(res.status, err?.code, err?.message ?? res.statusText, details);
   }
   return body as T;
 }

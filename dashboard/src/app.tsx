@@ -1,3 +1,4 @@
+import type { SignedIn } from '@vigie/shared/api';
 import { useEffect, useState } from 'preact/hooks';
 import { api, onUnauthenticated, setCsrfToken } from './api.js';
 import { Layout } from './components/layout.js';
@@ -5,6 +6,7 @@ import { Loading } from './components/ui.js';
 import { currentLang, onLangChange } from './i18n/i18n.js';
 import { startLive, stopLive } from './live.js';
 import { LoginPage } from './pages/login.js';
+import { ResetPage } from './pages/password-reset.js';
 import { PortalRoutes } from './pages/portal/routes.js';
 import { TotpPage, type TotpStatus } from './pages/remote/totp-page.js';
 import { StaffRoutes } from './pages/tech/routes.js';
@@ -31,7 +33,7 @@ export function App() {
         return null;
       });
     });
-    api<{ user: User; csrfToken: string }>('/api/v1/auth/me').then(
+    api<SignedIn>('/api/v1/auth/me').then(
       (r) => signedIn(r.user, r.csrfToken),
       () => setUser(null),
     );
@@ -63,13 +65,18 @@ export function App() {
   const logout = async () => {
     try {
       await api('/api/v1/auth/logout', { body: {} });
-    } catch {}
+    } catch (err) {
+      // Signed out here all the same (the session ends by itself); the console keeps why the collector did not answer.
+      console.warn('logout', err);
+    }
     stopLive();
     setCsrfToken('');
     setUser(null);
     location.hash = '/';
   };
 
+  // A reset link opens its page signed in or not.
+  if (route[0] === 'reset') return <ResetPage key={lang} />;
   if (user === undefined || (user !== null && mustEnrol === undefined)) return <Loading />;
   if (user === null) return <LoginPage key={lang} expired={expired} onLogin={signedIn} />;
   // Keyed by language: a switch re-renders every page with the other catalogue.

@@ -1,11 +1,8 @@
+import type { LiveMessage } from '@vigie/shared/api';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { signalSessionLost } from './api.js';
 
-/** A message pushed by the collector on `GET /api/v1/live` (see collector/src/live/live-channel.ts). */
-export interface LiveMessage {
-  type: 'hello' | 'ticket' | 'incident' | string;
-  data: unknown;
-}
+export type { LiveMessage };
 
 /** The id of the ticket a `ticket` message is about. */
 export function liveTicketId(m: LiveMessage): number | undefined {

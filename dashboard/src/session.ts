@@ -1,10 +1,4 @@
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: 'admin' | 'technician' | 'client';
-  clientId: number | null;
-  locale: string;
-}
+import type { SessionUserView } from '@vigie/shared/api';
+export type User = SessionUserView;
 
 export const isStaff = (u: User) => u.role === 'admin' || u.role === 'technician';

@@ -1,4 +1,5 @@
-import { parisDate } from '@vigie/shared';
+import { execFileSync } from 'node:child_process';
+import { addDays, businessDayOnOrAfter, parisDate } from '@vigie/shared';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBilling } from './billing-seed.js';
@@ -18,9 +19,20 @@ let acmeTicket: number;
 const clean = (v: string | null | undefined) => (v ?? '').replace(/[\u00a0\u202f]/g, ' ');
 const text = async (page: Page, sel: string) => clean(await page.locator(sel).first().textContent());
 const day = (d: string) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeZone: 'UTC' }).format(Date.parse(`${d}T12:00:00Z`));
+/** With its weekday, as the programmes' lists show their dates (issue 18, point 6). */
+const dayLong = (d: string) =>
+  new Intl.DateTimeFormat('fr-FR', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.parse(`${d}T12:00:00Z`));
 const today = () => parisDate(Date.now());
 const year = () => Number(today().slice(0, 4));
 const inDays = (n: number) => new Date(Date.parse(`${today()}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+/** The first business day n days from today or after (a programme's date is never a weekend or a public holiday, issue 18). */
+const bizDay = (n: number) => businessDayOnOrAfter(inDays(n));
+/** Issue 18, point 7: an action that binds the provider is confirmed first, the dialog saying what will happen. */
+async function confirmed(page: Page, says: string): Promise<void> {
+  const dialog = page.getByTestId('confirm');
+  await expect.poll(async () => clean(await dialog.getByTestId('confirm-body').textContent())).toContain(says);
+  await dialog.getByTestId('confirm-ok').click();
+}
 const invoices = async (clientId: number) => (await api.get(`/api/v1/billing/invoices?clientId=${clientId}`)).invoices as any[];
 
 beforeAll(async () => {
@@ -47,15 +59,19 @@ describe('the provider’s identity, required on every invoice', () => {
     await expect.poll(() => form.getByLabel('Raison sociale').inputValue()).toBe('Sibio Infogérance');
     expect(await form.getByLabel('SIRET').inputValue()).toBe('81234567800021');
     await form.getByLabel('SIREN', { exact: true }).fill('');
-    await form.getByRole('button', { name: 'Enregistrer' }).click();
-    await expect.poll(() => text(admin, '[data-testid=seller-message]')).toBe('Le SIREN du prestataire (9 chiffres) est obligatoire sur une facture');
+    await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+    // Issue 18, point 2: said in the form before sending, naming the field, in French.
+    await expect
+      .poll(() => text(admin, '[data-testid=seller-form] [data-testid=form-problems]'))
+      .toBe('Le SIREN du prestataire (9 chiffres) est obligatoire sur une facture.');
+    expect(await text(admin, '[data-testid=seller-form] [data-testid=form-problems]')).not.toMatch(/body|must|pattern/);
     expect((await api.get('/api/v1/billing/settings')).seller.siren).toBe('812345678');
 
     await form.getByLabel('SIREN', { exact: true }).fill('812 345 678');
     await form.getByLabel('Adresse (une ligne par ligne)').fill('40 quai Rambaud\n69002 Lyon');
     await form.getByLabel('IBAN').fill('fr76 3000 4000 0312 3456 7890 143');
     await form.getByLabel('BIC').fill('BNPAFRPP');
-    await form.getByRole('button', { name: 'Enregistrer' }).click();
+    await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
     await expect.poll(() => text(admin, '[data-testid=seller-message]')).toBe('Identité du prestataire enregistrée.');
     expect(await api.get('/api/v1/billing/settings')).toMatchObject({
       seller: { name: 'Sibio Infogérance', siren: '812 345 678', address: ['40 quai Rambaud', '69002 Lyon'], vatNumber: 'FR45812345678' },
@@ -71,6 +87,10 @@ describe('a new client’s contract', () => {
     await admin.goto(`${s.url}/#/billing/clients/${initech}`);
     const form = admin.getByTestId('contract-form');
     await form.getByLabel('Date de signature').fill(`${year() - 1}-01-01`);
+    // Issue 18, point 7: the Syntec index of the signature (S0) and its date; none is entered here, so it is typed.
+    await expect.poll(() => text(admin, '[data-testid=syntec-reference]')).toContain('Aucun indice saisi avant le');
+    await form.getByTestId('s0').fill('293,6');
+    await form.getByTestId('s0-date').fill(`${year() - 2}-12-01`);
     await form.getByLabel('Raison sociale').fill('Initech SA');
     await form.getByLabel('Adresse (une ligne par ligne)').fill('5 rue de la Paix\n75002 Paris');
     await form.getByLabel('SIREN', { exact: true }).fill('612345678');
@@ -81,12 +101,15 @@ describe('a new client’s contract', () => {
     await price(form, 'Programmée · Sur site — heure').fill('120');
     await price(form, 'Urgente · À distance — quart d’heure').fill('37,50');
     await form.getByRole('button', { name: 'Créer le contrat' }).click();
-    await expect.poll(() => text(admin, '[data-testid=contract-form] .error')).toBe('body /grid/programmed/on_site/day must be >= 0');
+    await expect.poll(() => text(admin, '[data-testid=contract-form] .error')).toBe('Programmée · Sur site — journée : la valeur doit être au moins 0.');
     await expect(api.get(`/api/v1/billing/clients/${initech}/contract`)).rejects.toThrow(/404/);
 
     await price(form, 'Programmée · Sur site — journée').fill('650');
     await form.getByRole('button', { name: 'Créer le contrat' }).click();
-    await expect.poll(() => text(admin, '[data-testid=buyer]')).toBe('Initech SA, 5 rue de la Paix, 75002 Paris');
+    // (the form's refusal, if any, is in the failure message)
+    await expect
+      .poll(async () => ((await admin.getByTestId('buyer').count()) ? text(admin, '[data-testid=buyer]') : text(admin, '[data-testid=contract-form] .error')))
+      .toBe('Initech SA, 5 rue de la Paix, 75002 Paris');
     const c = await api.get(`/api/v1/billing/clients/${initech}/contract`);
     expect(c).toMatchObject({
       startDate: `${year() - 1}-01-01`,
@@ -112,10 +135,12 @@ describe('a new client’s contract', () => {
     await form.getByLabel('TVA (%)').fill('5,5');
     // Issue 19: an e-invoicing address that is not the client's SIREN is refused with the collector's reason, in French.
     await form.getByLabel('Adresse de facturation électronique').fill('999999999_AP');
-    await form.getByRole('button', { name: 'Enregistrer' }).click();
-    await expect.poll(() => form.getByRole('alert').textContent()).toContain('doit commencer par le SIREN 612345678');
+    await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+    await expect
+      .poll(() => form.getByRole('alert').textContent())
+      .toBe('L’adresse de facturation électronique commence par le SIREN de la même partie (règle BR-FR-21).');
     await form.getByLabel('Adresse de facturation électronique').fill('612345678_AP');
-    await form.getByRole('button', { name: 'Enregistrer' }).click();
+    await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
     await expect.poll(() => text(admin, '[data-testid=buyer]')).toBe('Initech SA, 12 avenue de l’Opéra, 75001 Paris');
     expect(await text(admin, '[data-testid=recipients]')).toBe('factures@initech.test');
     const c = await api.get(`/api/v1/billing/clients/${initech}/contract`);
@@ -139,10 +164,12 @@ describe('a notice and an amendment', () => {
     await form.getByLabel('Applicable à partir du').fill(validFrom);
     await form.getByLabel('Programmée · Sur site — heure', { exact: true }).fill('-125');
     await form.getByRole('button', { name: 'Appliquer l’avenant' }).click();
-    await expect.poll(() => text(admin, '[data-testid=amendment-message]')).toBe('body /grid/programmed/on_site/hour must be >= 0');
+    await confirmed(admin, `À partir du ${day(validFrom)}`);
+    await expect.poll(() => text(admin, '[data-testid=amendment-message]')).toBe('Programmée · Sur site — heure : la valeur doit être au moins 0.');
     await form.getByLabel('Programmée · Sur site — heure', { exact: true }).fill('125');
     await form.getByLabel('Programmée · À distance — demi-journée', { exact: true }).fill('300');
     await form.getByRole('button', { name: 'Appliquer l’avenant' }).click();
+    await confirmed(admin, 'Un avenant appliqué ne se retire pas');
     await expect.poll(() => text(admin, '[data-testid=amendment-message]')).toBe(`Grille de l’avenant applicable au ${day(validFrom)}.`);
     const c = await api.get(`/api/v1/billing/clients/${initech}/contract`);
     expect(c.grids).toHaveLength(2);
@@ -160,6 +187,7 @@ describe('a notice and an amendment', () => {
     await form.getByLabel('Préavis reçu le').fill(receivedOn);
     await form.getByLabel('Donné par').selectOption('client');
     await form.getByRole('button', { name: 'Enregistrer le préavis' }).click();
+    await confirmed(admin, 'Un préavis enregistré ne peut pas être retiré.');
     await expect.poll(() => text(admin, '[data-testid=notice-state]')).toMatch(/^préavis reçu le/);
     const c = await api.get(`/api/v1/billing/clients/${initech}/contract`);
     expect(c.notice).toMatchObject({ receivedOn, from: 'client' });
@@ -176,7 +204,8 @@ describe('a notice and an amendment', () => {
     const form = admin.getByTestId('notice-form');
     await form.getByLabel('Préavis reçu le').fill('2001-01-01');
     await form.getByRole('button', { name: 'Enregistrer le préavis' }).click();
-    await expect.poll(() => text(admin, '[data-testid=notice-message]')).toBe('Préavis reçu avant la signature du contrat');
+    await confirmed(admin, 'Préavis reçu le');
+    await expect.poll(() => text(admin, '[data-testid=notice-message]')).toMatch(/^Le préavis ne peut pas précéder la signature du contrat \(.+\)\.$/);
     expect((await api.get(`/api/v1/billing/clients/${s.globex.clientId}/contract`)).notice).toBe(acme.notice);
   });
 });
@@ -191,11 +220,13 @@ describe('credit notes and disputes', () => {
     await form.getByLabel('Motif de l’avoir').fill('Geste commercial');
     await form.getByLabel('Montant HT (€)').fill('99999');
     await form.getByRole('button', { name: 'Émettre l’avoir' }).click();
+    await confirmed(admin, 'il ne peut être ni modifié ni supprimé');
     await expect
       .poll(() => text(admin, '[data-testid=credit-note-form] .error'))
       .toBe(`Avoir supérieur au montant restant à créditer (${inv.totalExclCents} c HT)`);
     await form.getByLabel('Montant HT (€)').fill('10');
     await form.getByRole('button', { name: 'Émettre l’avoir' }).click();
+    await confirmed(admin, 'il ne peut être ni modifié ni supprimé');
     await expect.poll(() => admin.getByTestId('credit-note-form').count()).toBe(0);
     const after = await invoices(s.acme.clientId);
     const cn = after.find((i) => i.kind === 'credit_note');
@@ -243,7 +274,7 @@ describe('recurring programmes (contract 2.6.1)', () => {
     const form = admin.getByTestId('schedule-form');
     await expect.poll(() => form.getByLabel('Ticket').inputValue()).toBe(String(acmeTicket));
     await form.getByLabel('Intitulé').fill('Vérification hebdomadaire des sauvegardes');
-    await form.getByLabel('Première intervention').fill(inDays(1));
+    await form.getByLabel('Première intervention').fill(bizDay(1));
     await form.getByLabel('Heure').fill('08:30');
     await form.getByLabel('Durée réservée (min)').fill('90');
     await form.getByRole('button', { name: 'Programmer' }).click();
@@ -252,7 +283,7 @@ describe('recurring programmes (contract 2.6.1)', () => {
       .toBe('Une programmation récurrente commence au moins 5 jours ouvrés après la demande (art. 2.6.1)');
     expect((await api.get(`/api/v1/billing/recurring?clientId=${s.acme.clientId}`)).schedules).toEqual([]);
 
-    await form.getByLabel('Première intervention').fill(inDays(14));
+    await form.getByLabel('Première intervention').fill(bizDay(14));
     await form.getByRole('button', { name: 'Programmer' }).click();
     await expect.poll(() => admin.locator('[data-testid=occurrences] tbody tr').count()).toBeGreaterThan(1);
     const [sch] = (await api.get(`/api/v1/billing/recurring?clientId=${s.acme.clientId}`)).schedules;
@@ -262,14 +293,14 @@ describe('recurring programmes (contract 2.6.1)', () => {
       title: 'Vérification hebdomadaire des sauvegardes',
       mode: 'remote',
       period: 'weekly',
-      first_date: inDays(14),
+      first_date: bizDay(14),
       start_time: '08:30',
       reserved_minutes: 90,
     });
     const detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
-    expect(detail.occurrences.slice(0, 2).map((o: any) => o.date)).toEqual([inDays(14), inDays(21)]);
+    expect(detail.occurrences.slice(0, 2).map((o: any) => o.date)).toEqual([bizDay(14), businessDayOnOrAfter(addDays(bizDay(14), 7))]);
     expect(await text(admin, `[data-schedule="${scheduleId}"] [data-testid=schedule-summary]`)).toBe(
-      `hebdomadaire · À distance · à partir du ${day(inDays(14))} à 08:30, 90 min réservées`,
+      `hebdomadaire · À distance · à partir du ${dayLong(bizDay(14))} à 08:30, 90 min réservées`,
     );
   });
 
@@ -278,23 +309,23 @@ describe('recurring programmes (contract 2.6.1)', () => {
     const row = admin.locator(`tr[data-occurrence="${first.id}"]`);
     await row.getByRole('button', { name: 'Demande de changement' }).click();
     const form = admin.getByTestId('change-form');
-    await form.getByLabel('Nouvelle date').fill(inDays(1));
+    await form.getByLabel('Nouvelle date').fill(bizDay(1));
     await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
     await expect
       .poll(() => text(admin, '[data-testid=change-result]'))
-      .toBe(`Refusée : La nouvelle date (${inDays(1)}) doit être à 5 jours ouvrés ou plus de la demande (art. 2.6.1)`);
+      .toBe(`Refusée : La nouvelle date (${bizDay(1)}) doit être à 5 jours ouvrés ou plus de la demande (art. 2.6.1)`);
     let detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
-    expect(detail.changes).toMatchObject([{ occurrence_id: first.id, accepted: 0, requested_date: inDays(1) }]);
-    expect(detail.occurrences[0]).toMatchObject({ date: inDays(14), reserved_minutes: 90 });
+    expect(detail.changes).toMatchObject([{ occurrence_id: first.id, accepted: 0, requested_date: bizDay(1) }]);
+    expect(detail.occurrences[0]).toMatchObject({ date: bizDay(14), reserved_minutes: 90 });
 
-    await form.getByLabel('Nouvelle date').fill(inDays(15));
+    await form.getByLabel('Nouvelle date').fill(bizDay(15));
     await form.getByLabel('Durée réservée (min)').fill('60');
     await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
     await expect
       .poll(() => text(admin, '[data-testid=change-result]'))
       .toBe('Acceptée : Reçue au moins 5 jours ouvrés avant la prochaine intervention (art. 2.6.1)');
     detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
-    expect(detail.occurrences.find((o: any) => o.id === first.id)).toMatchObject({ date: inDays(15), reserved_minutes: 60, changed_by: 'client' });
+    expect(detail.occurrences.find((o: any) => o.id === first.id)).toMatchObject({ date: bizDay(15), reserved_minutes: 60, changed_by: 'client' });
     await expect.poll(() => row.getByTestId('occurrence-status').textContent()).toBe('programmée · modifiée à la demande du client');
     await expect.poll(() => admin.locator('[data-testid=changes] li').count()).toBe(2);
     await screenshot(admin, 'billing-recurring');
@@ -304,18 +335,20 @@ describe('recurring programmes (contract 2.6.1)', () => {
     const { page: client, context } = await tb.page();
     await signIn(client, s.url, 'dsi@acme.test', PASSWORD);
     await client.goto(`${s.url}/#/recurring`);
-    const second = (await api.get(`/api/v1/billing/recurring/${scheduleId}`)).occurrences.find((o: any) => o.date === inDays(21));
+    const second = (await api.get(`/api/v1/billing/recurring/${scheduleId}`)).occurrences.find(
+      (o: any) => o.date === businessDayOnOrAfter(addDays(bizDay(14), 7)),
+    );
     await client.locator(`[data-schedule="${scheduleId}"]`).getByRole('button', { name: 'Occurrences' }).click();
     const row = client.locator(`tr[data-occurrence="${second.id}"]`);
     expect(await client.getByRole('button', { name: 'Nouvelle programmation' }).count()).toBe(0);
     await row.getByRole('button', { name: 'Demande de changement' }).click();
     const form = client.getByTestId('change-form');
     expect(await form.getByLabel('Demande reçue le').count()).toBe(0);
-    await form.getByLabel('Nouvelle date').fill(inDays(2));
+    await form.getByLabel('Nouvelle date').fill(bizDay(2));
     await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
     await expect
       .poll(() => text(client, '[data-testid=change-result]'))
-      .toBe(`Refusée : La nouvelle date (${inDays(2)}) doit être à 5 jours ouvrés ou plus de la demande (art. 2.6.1)`);
+      .toBe(`Refusée : La nouvelle date (${bizDay(2)}) doit être à 5 jours ouvrés ou plus de la demande (art. 2.6.1)`);
     await form.getByLabel('Annuler cette occurrence').check();
     await form.getByRole('button', { name: 'Enregistrer la demande' }).click();
     await expect
@@ -325,10 +358,55 @@ describe('recurring programmes (contract 2.6.1)', () => {
     const detail = await api.get(`/api/v1/billing/recurring/${scheduleId}`);
     expect(detail.occurrences.find((o: any) => o.id === second.id)).toMatchObject({ status: 'cancelled', changed_by: 'client' });
     expect(detail.changes.slice(-2)).toMatchObject([
-      { occurrence_id: second.id, accepted: 0, requested_date: inDays(2) },
+      { occurrence_id: second.id, accepted: 0, requested_date: bizDay(2) },
       { occurrence_id: second.id, accepted: 1, requested_minutes: 0 },
     ]);
     await context.close();
+  });
+});
+
+describe('the billed client’s legal data (issue 18, point 7)', () => {
+  it('enters its legal form, SIRET and payment method in the contract form, shows them on the contract and prints them on its next invoice', async () => {
+    await admin.goto(`${s.url}/#/billing/clients/${s.acme.clientId}`);
+    await admin.getByRole('button', { name: 'Modifier le client facturé' }).click();
+    const form = admin.getByTestId('contract-form');
+    await form.getByLabel('Forme juridique').fill('SARL au capital de 50 000 €');
+    await form.getByLabel('SIRET').fill('401 234 567 00018');
+    await form.getByTestId('payment-method').selectOption('transfer');
+    await form.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+    await expect.poll(() => text(admin, '[data-testid=payment-method-shown]')).toBe('virement');
+    expect(await text(admin, '[data-testid=buyer-siret]')).toBe('401 234 567 00018');
+    expect(clean(await admin.locator('main').textContent())).toContain('SARL au capital de 50 000 €');
+    expect(await api.get(`/api/v1/billing/clients/${s.acme.clientId}/contract`)).toMatchObject({
+      paymentMethod: 'transfer',
+      // What the form did not change is kept (issue 18, point 1).
+      buyer: { name: 'Acme SARL', legalForm: 'SARL au capital de 50 000 €', siren: '401234567', siret: '401 234 567 00018', vatNumber: 'FR11401234567' },
+    });
+
+    // An intervention two months ago, invoiced: the invoice names the client as the contract now does.
+    const first = new Date(`${today().slice(0, 7)}-01T12:00:00Z`);
+    first.setUTCMonth(first.getUTCMonth() - 2);
+    const month = first.toISOString().slice(0, 7);
+    const tech = await apiSession(s.url, 'tech@vigie.test');
+    const ticket = await tech.post('/api/v1/tickets', {
+      clientId: s.acme.clientId,
+      title: 'Imprimante de l’accueil hors service',
+      description: 'Bourrage permanent.',
+      channel: 'email',
+      receivedAt: Date.parse(`${month}-03T08:00:00Z`),
+    });
+    await tech.post(`/api/v1/tickets/${ticket.id}/interventions`, { date: `${month}-04`, minutes: 60, kind: 'urgent', mode: 'remote' });
+    await api.post('/api/v1/billing/invoices/generate', { month, clientId: s.acme.clientId });
+    const invoice = (await invoices(s.acme.clientId)).find((i) => i.periodStart === `${month}-01`);
+    expect(invoice, 'the month’s invoice').toBeDefined();
+    const pdf = await admin.request.get(`${s.url}/api/v1/billing/invoices/${invoice.id}/pdf`);
+    expect(pdf.status()).toBe(200);
+    const printed = clean(execFileSync('pdftotext', ['-layout', '-', '-'], { input: await pdf.body() }).toString('utf8')).replace(/[ \t]+/g, ' ');
+    expect(printed).toContain('SARL au capital de 50 000 €');
+    expect(printed).toMatch(/SIRET\s?:? 401 ?234 ?567 ?00018/);
+    expect(printed).toMatch(/SIREN\s?:? 401 ?234 ?567/);
+    // Contract 5.1: the client reads how to pay, not only when.
+    expect(printed).toMatch(/Virement à 30 jours nets, échéance le/);
   });
 });
 

@@ -44,11 +44,15 @@ export async function seedBilling(s: Seeded): Promise<{ ticketId: number; month:
     startDate: `${startYear}-01-01`,
     buyer: { name: 'Acme SARL', address: ['1 place Bellecour', '69002 Lyon'], siren: '401234567', vatNumber: 'FR11401234567' },
     grid: GRID,
+    syntecIndex: 274.7,
+    syntecIndexDate: '2019-10-31',
   });
   await admin.put(`/api/v1/billing/clients/${s.globex.clientId}/contract`, {
     startDate: `${startYear}-01-01`,
     buyer: { name: 'Globex SAS', address: ['2 parvis de la Défense', '92800 Puteaux'], siren: '502345678', vatNumber: 'FR11502345678' },
     grid: GRID,
+    syntecIndex: 274.7,
+    syntecIndexDate: '2019-10-31',
   });
   const ticket = await tech.post('/api/v1/tickets', {
     clientId: s.acme.clientId,

@@ -106,7 +106,9 @@ describe('invoices of every client', () => {
     await overdue.getByRole('button', { name: 'Règlement' }).click();
     await form.getByLabel('Montant (€)').fill('99999');
     await form.getByRole('button', { name: 'Enregistrer le règlement' }).click();
-    await expect.poll(() => text(admin, '[data-testid=payment-form] .error')).toMatch(/^Règlement supérieur au solde dû/);
+    await expect
+      .poll(() => text(admin, '[data-testid=payment-form] .error'))
+      .toMatch(/^Règlement supérieur au solde dû\s: il reste \d[\d\s]*,\d{2}\s€ à régler sur cette facture\.$/);
   });
 
   it('offers each invoice as Factur-X PDF, XML and UBL, with its e-mail delivery; an admin asks for a sending (issue 19)', async () => {
@@ -134,6 +136,10 @@ describe('invoices of every client', () => {
     const form = admin.getByTestId('generate-invoices');
     await form.getByLabel('Mois').fill(month);
     await form.getByRole('button', { name: 'Émettre les factures' }).click();
+    // Issue 18, point 7: an invoice run is confirmed first, saying what it does and that it is final.
+    const confirm = admin.getByTestId('confirm');
+    await expect.poll(async () => (await confirm.getByTestId('confirm-body').textContent()) ?? '').toContain('numéro définitif');
+    await confirm.getByTestId('confirm-ok').click();
     const results = admin.getByTestId('generate-results');
     await expect.poll(() => results.textContent()).toContain('Acme SARL · rien à facturer');
     const created = ((await api.get(`/api/v1/billing/invoices?clientId=${s.globex.clientId}`)).invoices as any[]).find((i) => i.periodStart === `${month}-01`);
@@ -163,6 +169,11 @@ describe('a client’s contract, supplies and DEEE pickups', () => {
       `${euros(proposal.currentGrid.urgent.remote.hour)} → ${euros(proposal.proposedGrid.urgent.remote.hour)}`,
     );
     await admin.getByRole('button', { name: 'Appliquer la révision' }).click();
+    // Issue 18, point 7: confirmed first, with the date, the cap and that it cannot be withdrawn.
+    const confirm = admin.getByTestId('confirm');
+    await expect.poll(async () => (await confirm.getByTestId('confirm-body').textContent()) ?? '').toContain('Une révision appliquée ne se retire pas.');
+    expect(await confirm.getByTestId('confirm-body').textContent()).toContain(`À partir du ${day(next)}`);
+    await confirm.getByTestId('confirm-ok').click();
     await expect.poll(() => text(admin, '[data-testid=revision-message]')).toBe(`Grille révisée applicable au ${day(next)}.`);
     const revised = admin.locator(`[data-grid="${next}"]`);
     await expect.poll(() => revised.textContent()).toContain(`Depuis le ${day(next)} révision annuelle · indice Syntec de référence 300,1`);

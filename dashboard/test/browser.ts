@@ -47,7 +47,7 @@ export async function launch(): Promise<TestBrowser> {
       });
       const page = await context.newPage();
       page.on('console', (m) => {
-        if (m.type() === 'error' || /Content[- ]Security[- ]Policy/i.test(m.text())) problems.list.push(`console: ${m.text()}`);
+        if (m.type() === 'error' || /Content[- ]Security[- ]Policy/i.test(m.text())) problems.list.push(`console: ${m.text()} (${m.location().url})`);
       });
       page.on('pageerror', (e) => problems.list.push(`pageerror: ${e.message}`));
       page.on('dialog', (d) => {

@@ -69,6 +69,8 @@ describe('sign-in and live overview', () => {
       title: 'Serveur de messagerie injoignable',
       description: 'Signalé par e-mail',
       channel: 'email',
+      // A week ago: its deadline has passed whatever today's weekday (a weekend would push a fresh one's past 48 h).
+      receivedAt: Date.now() - 7 * 86_400_000,
     });
     const t0 = Date.now();
     await expect.poll(() => text(tech, cell), { timeout: 5000, interval: 50 }).toBe(String(before + 1));
@@ -159,7 +161,7 @@ describe('devices', () => {
     await expect.poll(async () => Number(await cpu.getAttribute('data-points'))).toBeGreaterThan(5);
     await expect.poll(() => tech.locator('[data-testid=warranty]').textContent()).toContain('CN0ACME001');
     expect(await tech.locator('main').textContent()).toContain('Dernière sauvegarde il y a 30 h');
-    await tech.getByRole('tab', { name: 'Jour' }).click();
+    await tech.getByRole('tab', { name: 'Jour', exact: true }).click();
     await expect.poll(async () => Number(await cpu.getAttribute('data-points'))).toBeGreaterThan(200);
     await screenshot(tech, 'device');
     await tech.getByRole('tab', { name: 'Deux ans' }).click();
@@ -192,6 +194,34 @@ describe('devices', () => {
     // The hour view refreshes itself every 15 s while the agent samples every second.
     await expect.poll(points, { timeout: 40_000, interval: 500 }).toBeGreaterThan(first);
   });
+
+  it('revokes the real agent only once the confirmation, saying what will happen, is accepted (issue 18, point 7)', async () => {
+    // On the agent's device page, left open by the test above.
+    const deviceId = Number(/#\/devices\/(\d+)/.exec(tech.url())?.[1]);
+    const api = await apiSession(s.url, 'tech@vigie.test');
+    const revoked = async () => (await api.get(`/api/v1/devices/${deviceId}`)).device.status === 'revoked';
+    const dialog = tech.getByTestId('confirm');
+    await tech.getByTestId('revoke-agent').click();
+    expect(await text(tech, '#confirm-title')).toBe(`Révoquer l’agent de ${hostname()}\u00a0?`);
+    const says = await text(tech, '[data-testid=confirm-body]');
+    for (const consequence of [
+      'sera déconnecté sur-le-champ',
+      'son identifiant refusé pour toujours',
+      'Son historique reste consultable',
+      'réinscrire avec un nouveau jeton',
+      'ne peut pas être annulée',
+    ])
+      expect(says).toContain(consequence);
+    // Cancelled: nothing happened, the agent still reports.
+    await dialog.getByTestId('confirm-cancel').click();
+    expect(await dialog.count()).toBe(0);
+    expect(await revoked()).toBe(false);
+    await tech.getByTestId('revoke-agent').click();
+    await dialog.getByTestId('confirm-ok').click();
+    await expect.poll(revoked).toBe(true);
+    // The real agent is refused from then on (its connection closed, its credential refused).
+    await expect.poll(() => tech.getByTestId('revoke-agent').count()).toBe(0);
+  });
 });
 
 describe('tickets', () => {
@@ -208,7 +238,7 @@ describe('tickets', () => {
 
     await tech.getByTestId('status-select').selectOption('in_progress');
     await tech.getByRole('button', { name: 'Appliquer' }).click();
-    await expect.poll(() => timeline.textContent()).toContain('Statut : Nouveau → En cours');
+    await expect.poll(() => timeline.textContent()).toContain('Statut\u00a0: Nouveau → En cours');
 
     await tech.getByTestId('assignee').selectOption({ label: 'Thomas Technicien' });
     await expect.poll(() => timeline.textContent()).toMatch(/Assigné à/);
@@ -216,7 +246,7 @@ describe('tickets', () => {
     await tech.getByTestId('minutes').fill('50');
     await tech.getByTestId('get-quote').click();
     // 2.6: 50 min urgent remote is billed one hour, the least cost for the client.
-    await expect.poll(() => text(tech, '[data-testid=quote]')).toMatch(/Facturé : 1 × heure à 110,00\s€ = 110,00\s€ HT/);
+    await expect.poll(() => text(tech, '[data-testid=quote]')).toMatch(/Facturé\s: 1 × heure à 110,00\s€ = 110,00\s€ HT/);
     await screenshot(tech, 'ticket');
     await tech.getByTestId('record').click();
     await expect.poll(() => text(tech, '.success')).toBe('Intervention enregistrée.');
@@ -357,7 +387,7 @@ describe('language, logout and session expiry', () => {
     await signIn(tech, s.url, 'tech@vigie.test', PASSWORD);
     s.collector.db.sqlite.prepare('DELETE FROM sessions').run();
     await tech.goto(`${s.url}/#/devices`);
-    await expect.poll(() => text(tech, '.error')).toBe('Votre session a expiré : reconnectez-vous.');
+    await expect.poll(() => text(tech, '.error')).toBe('Votre session a expiré\u00a0: reconnectez-vous.');
   });
 });
 

@@ -47,7 +47,10 @@ describe('network page of a site', () => {
       | undefined;
     expect(printer).toBeDefined();
     await tech.goto(`${s.url}/#/devices/${printer!.id}`);
-    const link = tech.getByTestId('agentless-network').getByRole('link');
+    // Issue 18, point 4: its state is its watcher's polls' — it answers, and its toner is critical, never "Hors ligne".
+    await expect.poll(() => text(tech, '[data-testid=device-state]')).toBe('Critique');
+    expect(norm(await tech.locator('main').textContent())).toMatch(/Dernière réponse à la supervision : \d{2}\/\d{2}\/\d{4}/);
+    const link = tech.getByTestId('agentless-network').getByRole('link', { name: 'voir la page réseau du site' });
     await expect.poll(() => link.textContent()).toBe('voir la page réseau du site');
     expect(await tech.locator('figure[data-chart]').count()).toBe(0);
     // Where it is and whom to call, as the printer's administrator set them (sysLocation, sysContact).
@@ -96,7 +99,7 @@ describe('network page of a site', () => {
     expect(norm(await ups.getByTestId('ups-charge').textContent())).toBe('84 %');
     expect(await ups.getByTestId('ups-runtime').textContent()).toBe('37 min');
     const checks = norm(await ups.getByTestId('watched-checks').textContent());
-    expect(checks).toContain('État de l’onduleur');
+    expect(checks).toContain('Onduleur'); // the check's label (shared/src/checks/labels.ts), not its identifier
     expect(checks).toContain('Critique');
     expect(checks?.replace(/\s+/g, ' ')).toContain('sur batterie depuis 4 min');
     await tech.evaluate(() => window.scrollTo(0, 0));
@@ -129,6 +132,54 @@ describe('network page of a site', () => {
     expect(Number(await volume.getAttribute('data-points'))).toBeGreaterThanOrEqual(net.hourlyBuckets + 2);
     await expect.poll(async () => tech.getByTestId('top-sources').textContent()).toContain('192.168.10.12');
     expect(await tech.getByTestId('applications').textContent()).toContain('smb');
+  });
+
+  it('charts the network with dates beyond a day, a unit on every axis, a range picker and drag-to-zoom (issue 18, point 9)', async () => {
+    const bandwidth = tech.locator('[data-watched="RTR-SIEGE"] figure[data-chart=bandwidth]');
+    const volume = tech.locator('figure[data-chart=flow-volume]');
+    const period = tech.getByTestId('period');
+    // Seven days (left chosen by the test above): dates on the time axis.
+    await expect.poll(() => period.getAttribute('data-key')).toBe('week');
+    await expect.poll(async () => (await volume.getAttribute('data-x-ticks')) ?? '').toMatch(/\d{2}\/\d{2}/);
+    for (const [chart, axis, unit] of [
+      [bandwidth, 'Débit (bits par seconde)', /bit\/s/],
+      [volume, 'Volume (octets)', /o\b/],
+    ] as const) {
+      expect(await chart.getAttribute('data-x-axis')).toBe('Date et heure (Paris)');
+      expect(await chart.getAttribute('data-y-axis')).toBe(axis);
+      // Every value tick with its unit.
+      await expect.poll(async () => (await chart.getAttribute('data-y-ticks')) ?? '').toMatch(/\d/);
+      const ticks = ((await chart.getAttribute('data-y-ticks')) ?? '').split(' | ').filter((x) => x.trim());
+      for (const tick of ticks) expect(tick, `${axis}: ${ticks.join(' | ')}`).toMatch(unit);
+    }
+    // A range picked by its dates: the last seven whole days, the older traffic included.
+    await period.getByRole('button', { name: 'Afficher' }).click();
+    await expect.poll(() => period.getAttribute('data-key')).toBe('custom');
+    await expect.poll(async () => norm(await tech.getByTestId('flow-total').textContent())).toBe(mio(net.recentBytes + net.olderBytes));
+    // The last hour (one point a minute), then a drag across the flow chart: a shorter stretch, fewer points, and back.
+    await tech.getByRole('tab', { name: 'Heure', exact: true }).click();
+    await expect.poll(async () => Number(await volume.getAttribute('data-points'))).toBeGreaterThanOrEqual(55);
+    expect(await volume.getAttribute('data-x-ticks')).toMatch(/\d{2}:\d{2}/);
+    const before = Number(await period.getAttribute('data-to')) - Number(await period.getAttribute('data-from'));
+    const pointsBefore = Number(await volume.getAttribute('data-points'));
+    // The flow chart is below the router's: brought into view, where the mouse can reach it.
+    await volume.scrollIntoViewIfNeeded();
+    const box = (await volume.locator('.u-over').boundingBox())!;
+    await tech.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await tech.mouse.down();
+    await tech.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await tech.mouse.up();
+    await expect.poll(() => period.getAttribute('data-key')).toBe('zoom');
+    const zoomed = Number(await period.getAttribute('data-to')) - Number(await period.getAttribute('data-from'));
+    expect(zoomed).toBeLessThan(before / 2);
+    expect(await tech.getByTestId('zoomed').textContent()).toMatch(/^Zoom du \d{2}\/\d{2}\/\d{4}/);
+    await expect.poll(async () => Number(await volume.getAttribute('data-points'))).toBeLessThan(pointsBefore / 2);
+    expect(Number(await volume.getAttribute('data-points'))).toBeGreaterThan(0);
+    // The router's chart follows the same stretch.
+    await expect.poll(async () => Number(await bandwidth.getAttribute('data-points'))).toBeLessThan(pointsBefore);
+    await screenshot(tech, 'network-zoom');
+    await tech.getByTestId('zoom-out').click();
+    await expect.poll(() => period.getAttribute('data-key')).toBe('hour');
   });
 
   it('links to the client’s monthly flow report as a PDF', async () => {

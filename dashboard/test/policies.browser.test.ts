@@ -40,7 +40,7 @@ describe('policy editor', () => {
     expect(s.collector.channel.stats.connections).toBe(0);
     await tech.goto(`${s.url}/#/policies?clientId=${s.acme.clientId}`);
     await expect.poll(() => text(tech, 'h1')).toBe('Politiques de collecte');
-    await expect.poll(() => text(tech, '[data-testid=policy-version]')).toBe('Rien n’est encore réglé à ce niveau : tout est hérité.');
+    await expect.poll(() => text(tech, '[data-testid=policy-version]')).toBe('Rien n’est encore réglé à ce niveau\u00a0: tout est hérité.');
 
     const general = tech.locator('main section').first();
     await general.getByLabel('Intervalle des mesures (s)').fill('30');
@@ -75,7 +75,7 @@ describe('policy editor', () => {
 
     const antivirus = probe(tech, 'antivirus');
     await open(antivirus);
-    await antivirus.getByLabel('Signatures : avertissement (h)').fill('24');
+    await antivirus.getByLabel('Signatures\u00a0: avertissement (h)').fill('24');
     await antivirus.getByLabel('Protection en temps réel exigée').selectOption('true');
 
     const security = probe(tech, 'security');
@@ -117,7 +117,7 @@ describe('policy editor', () => {
     const scope = tech.getByTestId('policy-scope');
     await scope.getByLabel('Niveau', { exact: true }).selectOption('site');
     await expect.poll(() => scope.getByLabel('Site', { exact: true }).inputValue()).toBe(String(s.acme.siteId));
-    await expect.poll(() => text(tech, '[data-testid=policy-version]')).toBe('Rien n’est encore réglé à ce niveau : tout est hérité.');
+    await expect.poll(() => text(tech, '[data-testid=policy-version]')).toBe('Rien n’est encore réglé à ce niveau\u00a0: tout est hérité.');
     // What the client sets is what the site inherits.
     await open(probe(tech, 'network'));
     expect(await probe(tech, 'network').getByLabel('Cible Internet').getAttribute('placeholder')).toBe('1.1.1.1');
@@ -143,7 +143,7 @@ describe('policy editor', () => {
     expect(await ups.getByLabel('Clé d’authentification').getAttribute('type')).toBe('password');
     await ups.getByLabel('Chiffrement', { exact: true }).selectOption('aes');
     await ups.getByLabel('Clé de chiffrement').fill('priv-passphrase-1');
-    await field(snmp, 'thresholds').getByLabel('Consommable : critique (%)').fill('5');
+    await field(snmp, 'thresholds').getByLabel('Consommable\u00a0: critique (%)').fill('5');
 
     const flows = probe(tech, 'flows');
     await open(flows);
@@ -188,7 +188,8 @@ describe('policy editor', () => {
     expect(JSON.parse(await json.inputValue())).toEqual({});
     await json.fill('{"probes": {"network": {"pingCount": 0}}}');
     await tech.getByTestId('policy-save').click();
-    await expect.poll(() => text(tech, '[data-testid=policy-error]')).toMatch(/^network\/pingCount: .*1/);
+    // Issue 18, point 2: the field by its label and the rule in French, not `network/pingCount: Expected integer…`.
+    await expect.poll(() => text(tech, '[data-testid=policy-error]')).toMatch(/^Pings par contrôle\s: la valeur doit être au moins 1\.$/);
     expect((await api.get(`/api/v1/policies/device/${s.acmeDevice}`)).version).toBe(0);
     await json.fill('{"probes": {"network": {"pingCount": 2}}, "inventoryIntervalSec": 7200}');
     await tech.getByTestId('policy-save').click();
@@ -212,18 +213,22 @@ describe('rules and maintenance', () => {
     await tech.getByTestId('new-rule').click();
     const form = tech.getByTestId('rule-form');
     await form.getByLabel('Nom').fill('Mémoire saturée');
-    await form.getByLabel('Mesure').fill('mem.used_pct');
+    // Issue 18, point 2: the metric is picked among those that exist, by its name.
+    await form.getByLabel('Mesure').selectOption('mem.used_pct');
+    expect(await form.getByLabel('Mesure').locator('option:checked').textContent()).toMatch(/^Mémoire utilisée \(%\) — 1 équipement/);
     await form.getByLabel('Valeur', { exact: true }).fill('95');
     await form.getByLabel('Pendant (s)').fill('600');
     await form.getByRole('button', { name: 'Créer la règle' }).click();
     const row = tech.locator('tr[data-rule="Mémoire saturée"]');
-    await expect.poll(() => row.textContent()).toContain('metric=mem.used_pct op=> value=95 forSec=600');
+    // Said as a sentence, not as its parameters.
+    await expect.poll(() => row.textContent()).toContain('Mémoire utilisée (%) au-dessus de 95 pendant');
+    expect(await row.textContent()).not.toContain('metric=');
     await row.getByRole('button', { name: 'Modifier' }).click();
     await form.getByLabel('Gravité', { exact: true }).selectOption('critical');
     await form.getByLabel('Valeur', { exact: true }).fill('97');
     await form.getByLabel('Rétabli à (valeur)').fill('90');
     await form.getByRole('button', { name: 'Enregistrer' }).click();
-    await expect.poll(() => row.textContent()).toContain('value=97');
+    await expect.poll(() => row.textContent()).toContain('au-dessus de 97');
     const rule = (await api.get('/api/v1/rules')).rules.find((r: any) => r.name === 'Mémoire saturée');
     expect(rule).toMatchObject({
       type: 'threshold',
@@ -236,7 +241,7 @@ describe('rules and maintenance', () => {
     await warranty.getByRole('button', { name: 'Modifier' }).click();
     await form.getByLabel('Jours avant la fin').fill('60');
     await form.getByRole('button', { name: 'Enregistrer' }).click();
-    await expect.poll(() => warranty.textContent()).toContain('days=60');
+    await expect.poll(() => warranty.textContent()).toMatch(/Garantie finissant dans 60\sjours/);
     await warranty.getByRole('button', { name: 'Désactiver' }).click();
     await expect.poll(() => warranty.getByTestId('rule-enabled').textContent()).toBe('Non');
   });
@@ -274,12 +279,12 @@ describe('users', () => {
     // No button to disable oneself.
     expect(await admin.locator('tr[data-user="admin@vigie.test"] button').count()).toBe(0);
     await row.getByRole('button', { name: 'Désactiver' }).click();
-    await expect.poll(() => text(admin, '[data-testid=users-notice]')).toBe('Claire Dubois est désactivé : ses sessions sont fermées.');
+    await expect.poll(() => text(admin, '[data-testid=users-notice]')).toBe('Claire Dubois est désactivé\u00a0: ses sessions sont fermées.');
     await expect.poll(() => row.getByTestId('user-state').textContent()).toMatch(/^Désactivé le /);
 
     // Signed out at once, without doing anything: the collector closed its live socket and its session.
     await expect.poll(() => text(client, 'h1')).toBe('Connexion');
-    expect(await text(client, '.error')).toBe('Votre session a expiré : reconnectez-vous.');
+    expect(await text(client, '.error')).toBe('Votre session a expiré\u00a0: reconnectez-vous.');
     expect((await client.request.get(`${s.url}/api/v1/auth/me`)).status()).toBe(401);
     await client.getByLabel('Adresse e-mail').fill('dsi@acme.test');
     await client.getByLabel('Mot de passe').fill(PASSWORD);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,10 +80,17 @@ describe('a client’s page for the technician', () => {
     expect(await tech.getByTestId('client-sites').textContent()).toContain('Siège Lyon');
 
     await tech.getByLabel('Destinataires (séparés par des virgules)').fill('dsi@acme.test, direction@acme.test');
-    await tech.getByRole('button', { name: 'Enregistrer' }).click();
+    await tech.getByRole('button', { name: 'Enregistrer', exact: true }).click();
     await expect.poll(() => text(tech, '.success')).toBe('Destinataires enregistrés.');
     const saved = await (await apiSession(s.url, 'tech@vigie.test')).get(`/api/v1/clients/${s.acme.clientId}/report-settings`);
     expect(saved).toMatchObject({ recipients: ['dsi@acme.test', 'direction@acme.test'], ownRecipients: true, lang: 'fr' });
+    // Issue 18, point 11: the technician's word on the month, printed on the report's summary page.
+    const comment = tech.getByTestId('report-comment');
+    await comment.getByTestId('report-comment-month').fill(month);
+    await comment.getByTestId('report-comment-text').fill('Mois calme : la sauvegarde du serveur a été déplacée à 2 h.');
+    await comment.getByRole('button', { name: 'Enregistrer le commentaire' }).click();
+    await expect.poll(() => text(tech, '[data-testid=report-comment-saved]')).toMatch(/^Commentaire enregistré\u00a0: il figurera dans le rapport de /);
+    await expect.poll(async () => (await comment.textContent()) ?? '').toContain('Écrit par Thomas Technicien le');
     await screenshot(tech, 'client');
   });
 });
@@ -115,6 +123,11 @@ describe('monthly reports in the technician’s view', () => {
     expect(await acme.getByTestId('delivery').textContent()).toBe('jamais envoyé');
     const pdf = await tech.request.get(`${s.url}${await acme.getByTestId('report-pdf').getAttribute('href')}`);
     expect(pdf.headers()['content-type']).toBe('application/pdf');
+    // The comment written on the client's page is on the summary page, signed.
+    const pdfText = execFileSync('pdftotext', ['-', '-'], { input: await pdf.body() })
+      .toString('utf8')
+      .replace(/[\s\u00a0\u202f]+/g, ' ');
+    expect(pdfText).toContain('Le mot de votre technicien Mois calme : la sauvegarde du serveur a été déplacée à 2 h. Thomas Technicien, le');
     // One client only.
     await tech.getByTestId('reports-client').selectOption(String(s.globex.clientId));
     await expect.poll(() => tech.locator('[data-testid=reports] tbody tr').count()).toBe(1);

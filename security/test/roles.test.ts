@@ -74,9 +74,19 @@ const PORTAL = new Set([
   'GET /api/v1/devices/{id}/patches',
   'GET /api/v1/devices/{id}/patch-policy',
   'GET /api/v1/devices/{id}/patch-installs',
+  // Issue 18: the files of its own tickets (the attachments a ticket form sends).
+  'GET /api/v1/tickets/{id}/attachments',
+  'POST /api/v1/tickets/{id}/attachments',
+  'GET /api/v1/tickets/{id}/attachments/{attachmentId}',
 ]);
 /** Routes without a session: they carry their own credential (or none is needed to read them). */
-const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/enroll']);
+const PUBLIC = new Set([
+  'POST /api/v1/auth/login',
+  'POST /api/v1/enroll',
+  // Forgotten password: the request names an e-mail address (always the same answer), the confirmation carries the mailed token.
+  'POST /api/v1/auth/password-reset',
+  'POST /api/v1/auth/password-reset/confirm',
+]);
 /** What a technician may not do: the admin's. (An issued invoice is changed by nobody: PUT/PATCH/DELETE answer 409 to all.) */
 const ADMIN_ONLY = new Set([
   'GET /api/v1/users',
@@ -109,6 +119,11 @@ const ADMIN_ONLY = new Set([
   'PUT /api/v1/agent-rollout',
   'PUT /api/v1/clients/{id}/agent-pin',
   'POST /api/v1/devices/{id}/agent-update',
+  // Issue 18: the provider's logo, a client's ticket-publishing setting, a notice's preview.
+  'PUT /api/v1/billing/settings/logo',
+  'DELETE /api/v1/billing/settings/logo',
+  'PUT /api/v1/clients/{id}/settings',
+  'GET /api/v1/billing/clients/{id}/contract/notice-preview',
 ]);
 /** What acts on a client's machines: a technician needs the `remote` permission on that client (the world's `tech` has none). */
 const REMOTE_ACTS = new Set([

@@ -47,6 +47,7 @@ export const ErrorCodes = {
   CONFLICT: { code: 'VIGIE_E_CONFLICT', status: 409, message: 'Conflicts with existing data' },
   PAYLOAD_TOO_LARGE: { code: 'VIGIE_E_PAYLOAD_TOO_LARGE', status: 413, message: 'Request body is too large' },
   INTERNAL: { code: 'VIGIE_E_INTERNAL', status: 500, message: 'Internal error' },
+  UNAVAILABLE: { code: 'VIGIE_E_UNAVAILABLE', status: 503, message: 'Something the request needs is not configured or not reachable' },
   METRICS_UNAVAILABLE: { code: 'VIGIE_E_METRICS_UNAVAILABLE', status: 503, message: 'The metrics store (InfluxDB) cannot be reached' },
 
   // agent side

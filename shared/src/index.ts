@@ -1,5 +1,6 @@
 export * from './calendar/index.js';
 export * from './checks/index.js';
+export * from './error-reasons.js';
 export * from './errors.js';
 export * from './patches/index.js';
 export * from './probes/index.js';

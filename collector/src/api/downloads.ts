@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigieError } from '@vigie/shared';
+import { InstallerList } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireRole } from '../auth/guard.js';
 
@@ -42,7 +43,7 @@ export function registerDownloads(app: FastifyInstance, dir: string | undefined)
       });
   };
 
-  app.get('/api/v1/installers', { schema: { tags: ['agents'] } }, async (req) => {
+  app.get('/api/v1/installers', { schema: { tags: ['agents'], response: { 200: InstallerList } } }, async (req) => {
     requireRole(req, 'admin', 'technician');
     return { installers: list() };
   });

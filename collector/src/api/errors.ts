@@ -1,8 +1,19 @@
 import { ErrorCodes, VigieError } from '@vigie/shared';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
+/** What ajv says about a body, as the dashboard reads it: the field (a JSON pointer), the rule it broke, the rule's limit. */
+export function validationDetails(v: NonNullable<FastifyError['validation']>[number], context: string | undefined) {
+  const params = (v.params ?? {}) as Record<string, unknown>;
+  let field = v.instancePath ?? '';
+  if (v.keyword === 'required' && typeof params.missingProperty === 'string') field = `${field}/${params.missingProperty}`;
+  if (v.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') field = `${field}/${params.additionalProperty}`;
+  const limit = params.limit ?? params.pattern ?? params.format ?? params.type;
+  const rule = v.keyword === 'const' || v.keyword === 'anyOf' || v.keyword === 'oneOf' ? 'enum' : v.keyword;
+  return { field, rule, ...(typeof limit === 'number' || typeof limit === 'string' ? { limit } : {}), ...(context ? { in: context } : {}) };
+}
+
 /**
- * Every error leaves as `{error: {code, message}}` with a catalogue code; 5xx details stay in the log.
+ * Every error leaves as `{error: {code, message, details?}}` with a catalogue code; 5xx details stay in the log.
  * `storeRefused` recognises a write the store refused (disk full, damaged store): the client is
  * told why (VIGIE_E_STORE_FULL/DAMAGED) and the store's own summaries count it instead of one log
  * line per request.
@@ -15,13 +26,15 @@ export function registerErrorHandling(app: FastifyInstance, storeRefused?: (err:
     }
     // The database's own guards (issued invoices are immutable, invoiced items frozen).
     const guard = /^VIGIE_(IMMUTABLE|INVOICED): (.*)$/.exec(err.message ?? '');
-    if (guard) return reply.code(409).send({ error: { code: ErrorCodes.CONFLICT.code, message: guard[2] } });
+    if (guard) return reply.code(409).send({ error: { code: ErrorCodes.CONFLICT.code, message: guard[2], details: { reason: 'invoice_immutable' } } });
     const fe = err as FastifyError;
     if (fe.validation) {
+      const first = fe.validation[0];
       return reply.code(400).send({
         error: {
           code: ErrorCodes.VALIDATION.code,
-          message: `${fe.validationContext ?? 'request'} ${fe.validation[0]?.instancePath ?? ''} ${fe.validation[0]?.message ?? ''}`.trim(),
+          message: `${fe.validationContext ?? 'request'} ${first?.instancePath ?? ''} ${first?.message ?? ''}`.trim(),
+          ...(first ? { details: validationDetails(first, fe.validationContext) } : {}),
         },
       });
     }

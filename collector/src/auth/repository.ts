@@ -124,10 +124,32 @@ export class AuthRepository {
 
   /** A new password closes every session of the user and forgets the browsers it trusted (theirs to open again with it). */
   async changePassword(userId: number, passwordHash: string): Promise<void> {
-    await this.db.writeTransaction(() => {
-      this.db.sqlite.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
-      this.db.sqlite.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
-      this.db.sqlite.prepare('DELETE FROM login_devices WHERE user_id = ?').run(userId);
+    await this.db.writeTransaction(() => this.replacePassword(userId, passwordHash));
+  }
+
+  /** A new password closes every session of the account and forgets its trusted browsers (call in a write transaction). */
+  private replacePassword(userId: number, passwordHash: string): void {
+    this.db.sqlite.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
+    this.db.sqlite.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
+    this.db.sqlite.prepare('DELETE FROM login_devices WHERE user_id = ?').run(userId);
+  }
+
+  /**
+   * A password reset token (its hash) spent for a new password, in one transaction: the token must
+   * exist, be unused and unexpired, and its account enabled. Returns the user, or undefined.
+   */
+  async resetPassword(tokenHash: string, passwordHash: string, now: number): Promise<number | undefined> {
+    return this.db.writeTransaction(() => {
+      const r = this.db.sqlite
+        .prepare(
+          `SELECT p.user_id FROM password_resets p JOIN users u ON u.id = p.user_id
+           WHERE p.token_hash = ? AND p.used_at IS NULL AND p.expires_at > ? AND u.disabled_at IS NULL`,
+        )
+        .get(tokenHash, now) as { user_id: number } | undefined;
+      if (!r) return undefined;
+      this.db.sqlite.prepare('UPDATE password_resets SET used_at = ? WHERE token_hash = ?').run(now, tokenHash);
+      this.replacePassword(r.user_id, passwordHash);
+      return r.user_id;
     });
   }
 

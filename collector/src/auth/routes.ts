@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
+import { LoginBody, Ok, PasswordChangeBody, SignedIn } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import type { SessionEndReason } from '../cluster/bus.js';
@@ -15,7 +15,7 @@ export const SESSION_COOKIE = 'vigie_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Routes (as the router matched them) that change state without a session: they carry their own credential. */
-const NO_CSRF = new Set(['/api/v1/auth/login', '/api/v1/enroll']);
+const NO_CSRF = new Set(['/api/v1/auth/login', '/api/v1/enroll', '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm']);
 
 function sameToken(given: string | string[] | undefined, expected: string): boolean {
   if (typeof given !== 'string' || given.length !== expected.length) return false;
@@ -24,15 +24,6 @@ function sameToken(given: string | string[] | undefined, expected: string): bool
 
 // A real hash of a random password: verifying it costs the same as for a real user.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-
-const UserView = Type.Object({
-  id: Type.Integer(),
-  email: Type.String(),
-  name: Type.String(),
-  role: Type.String(),
-  clientId: Type.Union([Type.Integer(), Type.Null()]),
-  locale: Type.String(),
-});
 
 export interface AuthDeps {
   db: Database;
@@ -75,16 +66,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     {
       schema: {
         tags: ['auth'],
-        body: Type.Object(
-          {
-            email: Type.String({ minLength: 3, maxLength: 254 }),
-            password: Type.String({ minLength: 1, maxLength: 1024 }),
-            totp: Type.Optional(Type.String({ maxLength: 16 })),
-            recoveryCode: Type.Optional(Type.String({ maxLength: 32 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ user: UserView, csrfToken: Type.String() }) },
+        body: LoginBody,
+        response: { 200: SignedIn },
       },
     },
     async (req: FastifyRequest<{ Body: { email: string; password: string; totp?: string; recoveryCode?: string } }>, reply: FastifyReply) => {
@@ -123,7 +106,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     },
   );
 
-  app.post('/api/v1/auth/logout', { schema: { tags: ['auth'] } }, async (req, reply) => {
+  app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], response: { 200: Ok } } }, async (req, reply) => {
     const user = requireUser(req);
     if (req.session) {
       await auth.deleteSession(req.session.idHash);
@@ -142,10 +125,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       schema: {
         tags: ['auth'],
         description: 'Changes one’s own password; every session of the account (and its live sockets) is closed.',
-        body: Type.Object(
-          { currentPassword: Type.String({ minLength: 1, maxLength: 1024 }), newPassword: Type.String({ minLength: 12, maxLength: 1024 }) },
-          { additionalProperties: false },
-        ),
+        body: PasswordChangeBody,
+        response: { 200: Ok },
       },
     },
     async (req: FastifyRequest<{ Body: { currentPassword: string; newPassword: string } }>, reply: FastifyReply) => {
@@ -164,7 +145,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     },
   );
 
-  app.get('/api/v1/auth/me', { schema: { tags: ['auth'], response: { 200: Type.Object({ user: UserView, csrfToken: Type.String() }) } } }, async (req) => {
+  app.get('/api/v1/auth/me', { schema: { tags: ['auth'], response: { 200: SignedIn } } }, async (req) => {
     const user = requireUser(req);
     return { user, csrfToken: req.session?.csrfToken ?? '' };
   });

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
-import { VigieError } from '@vigie/shared';
+import { refusal, VigieError } from '@vigie/shared';
+import { AssignableUsers, Created, CreateUserBody, IdParams, RoleBody, RoleChanged, UserDisabled, UserList } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import type { SessionEndReason } from '../cluster/bus.js';
@@ -9,18 +9,6 @@ import type { TenantsRepository } from '../tenants/repository.js';
 import { actorOf, requireRole } from './guard.js';
 import { hashPassword } from './passwords.js';
 import type { AuthRepository } from './repository.js';
-
-const CreateUser = Type.Object(
-  {
-    email: Type.String({ format: 'email', maxLength: 254 }),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    role: Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('client')]),
-    clientId: Type.Optional(Type.Integer({ minimum: 1 })),
-    password: Type.String({ minLength: 12, maxLength: 1024 }),
-    locale: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])),
-  },
-  { additionalProperties: false },
-);
 
 export interface CreateUserInput {
   email: string;
@@ -34,16 +22,16 @@ export interface CreateUserInput {
 /** A client user is bound to exactly one existing client; staff to none. */
 async function checkClientBinding(tenants: TenantsRepository, role: Role, clientId: number | undefined): Promise<void> {
   if (role === 'client') {
-    if (!clientId) throw new VigieError('VALIDATION', 'A client user needs a clientId');
-    if (!(await tenants.getClient(clientId))) throw new VigieError('NOT_FOUND', 'No such client');
-  } else if (clientId) throw new VigieError('VALIDATION', 'Only client users are bound to a client');
+    if (!clientId) throw refusal('VALIDATION', 'client_user_needs_client', 'A client user needs a clientId', {}, '/clientId');
+    if (!(await tenants.getClient(clientId))) throw refusal('NOT_FOUND', 'client_not_found', 'No such client', {}, '/clientId');
+  } else if (clientId) throw refusal('VALIDATION', 'staff_has_no_client', 'Only client users are bound to a client', {}, '/clientId');
 }
 
 /** Shared by the API and the CLI. */
 export async function createUser(auth: AuthRepository, tenants: TenantsRepository, input: CreateUserInput): Promise<number> {
   await checkClientBinding(tenants, input.role, input.clientId);
-  if (input.password.length < 12) throw new VigieError('VALIDATION', 'Password must have at least 12 characters');
-  if (await auth.findUserByEmail(input.email)) throw new VigieError('CONFLICT', 'A user with this e-mail exists');
+  if (input.password.length < 12) throw refusal('VALIDATION', 'password_too_short', 'Password must have at least 12 characters', { min: 12 }, '/password');
+  if (await auth.findUserByEmail(input.email)) throw refusal('CONFLICT', 'email_taken', 'A user with this e-mail exists', {}, '/email');
   return auth.createUser({
     email: input.email,
     name: input.name,
@@ -54,15 +42,6 @@ export async function createUser(auth: AuthRepository, tenants: TenantsRepositor
   });
 }
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-const RoleBody = Type.Object(
-  {
-    role: Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('client')]),
-    clientId: Type.Optional(Type.Integer({ minimum: 1 })),
-  },
-  { additionalProperties: false },
-);
-
 export interface UserRouteHooks {
   /** Closes the disabled user's live sockets in every collector process. */
   onDisabled: (userId: number) => void;
@@ -72,25 +51,29 @@ export interface UserRouteHooks {
 
 export function registerUserRoutes(app: FastifyInstance, db: Database, auth: AuthRepository, tenants: TenantsRepository, hooks: UserRouteHooks): void {
   const { onDisabled } = hooks;
-  app.get('/api/v1/users', { schema: { tags: ['users'] } }, async (req) => {
+  app.get('/api/v1/users', { schema: { tags: ['users'], response: { 200: UserList } } }, async (req) => {
     requireRole(req, 'admin');
     return { users: await auth.listUsers() };
   });
 
   // Staff may assign tickets to one another: names only, no e-mail or role details.
-  app.get('/api/v1/users/assignable', { schema: { tags: ['users'] } }, async (req) => {
+  app.get('/api/v1/users/assignable', { schema: { tags: ['users'], response: { 200: AssignableUsers } } }, async (req) => {
     requireRole(req, 'admin', 'technician');
     const users = await auth.listUsers();
     return { users: users.filter((u) => (u.role === 'admin' || u.role === 'technician') && u.disabled_at === null).map((u) => ({ id: u.id, name: u.name })) };
   });
 
-  app.post('/api/v1/users', { schema: { tags: ['users'], body: CreateUser } }, async (req: FastifyRequest<{ Body: CreateUserInput }>, reply) => {
-    const admin = requireRole(req, 'admin');
-    const id = await createUser(auth, tenants, req.body);
-    await audit(db, actorOf(admin), 'user.create', `user:${id}`, { email: req.body.email, role: req.body.role, clientId: req.body.clientId ?? null });
-    reply.code(201);
-    return { id };
-  });
+  app.post(
+    '/api/v1/users',
+    { schema: { tags: ['users'], body: CreateUserBody, response: { 201: Created } } },
+    async (req: FastifyRequest<{ Body: CreateUserInput }>, reply) => {
+      const admin = requireRole(req, 'admin');
+      const id = await createUser(auth, tenants, req.body);
+      await audit(db, actorOf(admin), 'user.create', `user:${id}`, { email: req.body.email, role: req.body.role, clientId: req.body.clientId ?? null });
+      reply.code(201);
+      return { id };
+    },
+  );
 
   // A user is disabled, never deleted: tickets, interventions and the audit trail keep its name.
   for (const [action, disabled] of [
@@ -106,11 +89,12 @@ export function registerUserRoutes(app: FastifyInstance, db: Database, auth: Aut
             ? 'Disables a user: it can no longer sign in, and its sessions and live sockets are closed. Admin only.'
             : 'Enables a disabled user again. Admin only.',
           params: IdParams,
+          response: { 200: UserDisabled },
         },
       },
       async (req: FastifyRequest<{ Params: { id: number } }>) => {
         const admin = requireRole(req, 'admin');
-        if (disabled && req.params.id === admin.id) throw new VigieError('CONFLICT', 'You cannot disable your own account');
+        if (disabled && req.params.id === admin.id) throw refusal('CONFLICT', 'own_account', 'You cannot disable your own account');
         if (!(await auth.setDisabled(req.params.id, disabled))) throw new VigieError('NOT_FOUND');
         if (disabled) onDisabled(req.params.id);
         await audit(db, actorOf(admin), `user.${action}`, `user:${req.params.id}`);
@@ -129,11 +113,12 @@ export function registerUserRoutes(app: FastifyInstance, db: Database, auth: Aut
         description: 'Changes a user’s role (and client, for a client user); its sessions and live sockets are closed. Admin only, never one’s own.',
         params: IdParams,
         body: RoleBody,
+        response: { 200: RoleChanged },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { role: Role; clientId?: number } }>) => {
       const admin = requireRole(req, 'admin');
-      if (req.params.id === admin.id) throw new VigieError('CONFLICT', 'You cannot change your own role');
+      if (req.params.id === admin.id) throw refusal('CONFLICT', 'own_account', 'You cannot change your own role');
       const before = (await auth.listUsers()).find((u) => u.id === req.params.id);
       if (!before) throw new VigieError('NOT_FOUND');
       await checkClientBinding(tenants, req.body.role, req.body.clientId);

@@ -1,4 +1,4 @@
-import { type InterventionKind, type InterventionMode, VigieError } from '@vigie/shared';
+import { contractRefusal, type InterventionKind, type InterventionMode } from '@vigie/shared';
 
 export type BillingUnit = 'day' | 'half_day' | 'hour' | 'quarter_hour';
 
@@ -22,8 +22,9 @@ export interface Quote {
   rule: string;
 }
 
+/** A refusal under the contract's rules, said in French as the contract says it. */
 function fail(message: string): never {
-  throw new VigieError('VALIDATION', message);
+  throw contractRefusal(message);
 }
 
 function priceOf(grid: PriceGrid, kind: InterventionKind, mode: InterventionMode, unit: BillingUnit): number | undefined {

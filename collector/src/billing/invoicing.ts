@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addDays, assertLocalDate, type LocalDate, parisDate, VigieError } from '@vigie/shared';
+import { addDays, assertLocalDate, contractRefusal, type LocalDate, parisDate, refusal, VigieError } from '@vigie/shared';
 import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
 import { type BillingUnit, KIND_LABEL, MODE_LABEL, UNIT_LABEL } from './billing-units.js';
@@ -11,8 +11,18 @@ import { renderInvoicePdf } from './invoice-pdf.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from './late-penalties.js';
 import type { InterventionRow } from './service.js';
 
-function fail(message: string, details?: unknown): never {
-  throw new VigieError('VALIDATION', message, details);
+/** How the invoice says the contract's payment method (contract 5.1) in its payment terms: the client reads how to pay. */
+const PAYMENT_TERMS_BY_METHOD: Record<string, string> = {
+  direct_debit: 'Prélèvement',
+  transfer: 'Virement',
+  cheque: 'Chèque',
+  card: 'Carte bancaire',
+  other: 'Paiement',
+};
+
+/** A refusal under the contract's rules, said in French as the contract says it. */
+function fail(message: string): never {
+  throw contractRefusal(message);
 }
 
 export interface InvoiceRow {
@@ -314,10 +324,7 @@ export class InvoiceService {
           vatRateBp: contract.vat_rate_bp,
           vatCents: vat,
           totalInclTaxCents: totalExcl + vat,
-          paymentTerms:
-            contract.payment_method === 'direct_debit'
-              ? `Prélèvement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`
-              : `Paiement à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
+          paymentTerms: `${PAYMENT_TERMS_BY_METHOD[contract.payment_method] ?? 'Paiement'} à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
           paymentMethod: contract.payment_method,
           latePenaltyText: LATE_TEXT,
           recoveryIndemnityText: INDEMNITY_TEXT,
@@ -566,7 +573,14 @@ export class InvoiceService {
       if (input.paidOn < inv.issued_on) fail('Règlement antérieur à l’émission de la facture');
       if (input.paidOn > parisDate(now)) fail('Règlement daté dans le futur');
       const balance = this.balanceAt(inv, '9999-12-31');
-      if (input.amountCents > balance) fail(`Règlement supérieur au solde dû (${balance} c)`);
+      if (input.amountCents > balance)
+        throw refusal(
+          'VALIDATION',
+          'payment_above_balance',
+          `The payment exceeds the balance due (${balance} cents)`,
+          { balanceCents: balance },
+          '/amountCents',
+        );
       const r = this.sql
         .prepare(
           'INSERT INTO payments (invoice_id, client_id, paid_on, amount_cents, method, reference, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',

@@ -1,4 +1,4 @@
-import { addDays, assertLocalDate, daysBetween, type LocalDate, VigieError } from '@vigie/shared';
+import { addDays, assertLocalDate, contractRefusal, daysBetween, type LocalDate } from '@vigie/shared';
 
 /** Contract 5.1 (décret 2012-1115): flat recovery indemnity, once per overdue invoice. */
 export const RECOVERY_INDEMNITY_CENTS = 4000;
@@ -41,8 +41,9 @@ export interface LatePenalty {
   ignoredDisputes: DisputePeriod[];
 }
 
+/** A refusal under the contract's rules, said in French as the contract says it. */
 function fail(message: string): never {
-  throw new VigieError('VALIDATION', message);
+  throw contractRefusal(message);
 }
 
 /** The most recent ECB rate in force on `on`. */

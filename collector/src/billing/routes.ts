@@ -1,5 +1,56 @@
-import { type TSchema, Type } from '@sinclair/typebox';
-import { type LocalDate, parisDate, VigieError } from '@vigie/shared';
+import { Type } from '@sinclair/typebox';
+import { type LocalDate, parisDate, refusal, VigieError } from '@vigie/shared';
+import {
+  BsdBody,
+  Cancelled,
+  ChangeAnswer,
+  ChangeRequestBody,
+  ContractBody,
+  ContractView,
+  Created,
+  CreditNoteBody,
+  DeliveryBody,
+  DisputeBody,
+  EcbRateBody,
+  EcbRates,
+  Finance,
+  FinanceQuery,
+  GenerateInvoicesBody,
+  GenerateInvoicesResult,
+  GridBody,
+  IdParams,
+  InterventionBody,
+  InterventionList,
+  InterventionQuery,
+  InterventionRow,
+  InvoiceDetail,
+  InvoiceList,
+  InvoiceQuery,
+  LocalDateText,
+  NoticeBody,
+  NoticeView,
+  Order,
+  OrderBody,
+  OrderList,
+  PaymentBody,
+  Pickup,
+  PickupBody,
+  PickupList,
+  Quote,
+  QuoteBody,
+  RevisionApplied,
+  RevisionProposal,
+  RevisionQuery,
+  ScheduleBody,
+  ScheduleDetail,
+  ScheduleList,
+  SellerSettings,
+  SellerSettingsBody,
+  SettleBody,
+  SuppliedItemList,
+  SyntecBody,
+  SyntecIndices,
+} from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
@@ -8,55 +59,14 @@ import type { LegalIdentity } from './invoice-document.js';
 import type { InvoiceService, PaymentMethod } from './invoicing.js';
 import type { BillingService, ChangeRequest, ContractInput, DeliveryInput, InterventionInput, OrderInput, PickupInput, ScheduleInput } from './service.js';
 
-const strict = { additionalProperties: false } as const;
 const Id = Type.Integer({ minimum: 1 });
-const IdParams = Type.Object({ id: Id });
-const Date_ = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
-const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' });
-const Cents = Type.Integer({ minimum: 0, maximum: 1e12 });
-const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: max });
-const Kind = Type.Union([Type.Literal('programmed'), Type.Literal('urgent')]);
-const Mode = Type.Union([Type.Literal('on_site'), Type.Literal('remote')]);
-const Unit = (t: TSchema) => Type.Object({ day: Type.Optional(t), half_day: Type.Optional(t), hour: Type.Optional(t), quarter_hour: Type.Optional(t) }, strict);
-const Grid = Type.Object(
-  {
-    programmed: Type.Object({ on_site: Type.Optional(Unit(Cents)), remote: Type.Optional(Unit(Cents)) }, strict),
-    urgent: Type.Object({ on_site: Type.Optional(Unit(Cents)), remote: Type.Optional(Unit(Cents)) }, strict),
-  },
-  strict,
-);
-const Identity = Type.Object(
-  {
-    name: Text(200),
-    legalForm: Type.Optional(Text(200)),
-    address: Type.Array(Text(200), { minItems: 1, maxItems: 6 }),
-    siren: Type.Optional(Type.String({ pattern: '^\\d{3} ?\\d{3} ?\\d{3}$' })),
-    siret: Type.Optional(Type.String({ pattern: '^\\d{3} ?\\d{3} ?\\d{3} ?\\d{5}$' })),
-    vatNumber: Type.Optional(Type.String({ pattern: '^[A-Z]{2}[0-9A-Z ]{2,13}$' })),
-    rcs: Type.Optional(Text(100)),
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 200 })),
-    phone: Type.Optional(Text(40)),
-    // E-invoicing address in the French directory (scheme 0225): the SIREN, optionally with a suffix.
-    electronicAddress: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+\\-_.]{1,125}$' })),
-    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
-  },
-  strict,
-);
+const Date_ = LocalDateText;
+const AsOf = Type.Object({ asOf: Type.Optional(Date_) });
 /** An electronic address must start with its party's SIREN (BR-FR-21): said in the user's words before anything is saved. */
 const assertElectronicAddress = (who: LegalIdentity) => {
   const problem = electronicAddressProblem(who);
-  if (problem) throw new VigieError('VALIDATION', problem);
+  if (problem) throw refusal('VALIDATION', 'electronic_address', problem, {}, '/electronicAddress');
 };
-const Bank = Type.Object(
-  {
-    iban: Type.String({ pattern: '^[A-Z]{2}\\d{2}[A-Z0-9 ]{10,40}$' }),
-    bic: Type.String({ pattern: '^[A-Z0-9]{8}([A-Z0-9]{3})?$' }),
-    bank: Type.Optional(Text(100)),
-  },
-  strict,
-);
-const AsOf = Type.Object({ asOf: Type.Optional(Date_) });
-
 const today = () => parisDate(Date.now());
 
 export function registerBillingRoutes(app: FastifyInstance, billing: BillingService, invoices: InvoiceService): void {
@@ -78,13 +88,13 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   const tags = ['billing'];
 
   // ---- settings, contracts, grids, rates ---------------------------------------------------------
-  app.get('/api/v1/billing/settings', { schema: { tags } }, async (req) => {
+  app.get('/api/v1/billing/settings', { schema: { tags, response: { 200: SellerSettings } } }, async (req) => {
     staff(req);
     return billing.getSettings();
   });
   app.put(
     '/api/v1/billing/settings',
-    { schema: { tags, body: Type.Object({ seller: Identity, bank: Type.Optional(Type.Union([Bank, Type.Null()])) }, strict) } },
+    { schema: { tags, body: SellerSettingsBody, response: { 200: SellerSettings } } },
     async (req: FastifyRequest<{ Body: { seller: ContractInput['buyer']; bank?: { iban: string; bic: string } | null } }>) => {
       admin(req);
       assertElectronicAddress(req.body.seller);
@@ -95,7 +105,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
 
   app.get(
     '/api/v1/billing/clients/:id/contract',
-    { schema: { tags, params: IdParams, querystring: AsOf } },
+    { schema: { tags, params: IdParams, querystring: AsOf, response: { 200: ContractView } } },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { asOf?: string } }>) => {
       visibleClient(req, req.params.id);
       return billing.getContract(req.params.id, req.query.asOf ?? today());
@@ -107,18 +117,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          {
-            startDate: Date_,
-            vatRateBp: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
-            paymentDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
-            buyer: Identity,
-            recipients: Type.Optional(Type.Array(Type.String({ format: 'email', maxLength: 200 }), { maxItems: 20 })),
-            grid: Type.Optional(Grid),
-            syntecIndex: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000 })),
-          },
-          strict,
-        ),
+        body: ContractBody,
+        response: { 200: ContractView },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: ContractInput }>) => {
@@ -134,7 +134,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object({ receivedOn: Date_, from: Type.Union([Type.Literal('client'), Type.Literal('provider')]), endDate: Type.Optional(Date_) }, strict),
+        body: NoticeBody,
+        response: { 200: NoticeView },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { receivedOn: LocalDate; from: 'client' | 'provider'; endDate?: LocalDate } }>) => {
@@ -144,7 +145,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   );
   app.post(
     '/api/v1/billing/clients/:id/grids',
-    { schema: { tags, params: IdParams, body: Type.Object({ validFrom: Date_, grid: Grid }, strict) } },
+    { schema: { tags, params: IdParams, body: GridBody, response: { 201: Created } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { validFrom: LocalDate; grid: unknown } }>, reply) => {
       const user = admin(req);
       const id = await billing.amendGrid(req.params.id, req.body.validFrom, req.body.grid, user);
@@ -154,7 +155,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   );
   app.get(
     '/api/v1/billing/clients/:id/revision',
-    { schema: { tags, params: IdParams, querystring: Type.Object({ validFrom: Date_ }) } },
+    { schema: { tags, params: IdParams, querystring: RevisionQuery, response: { 200: RevisionProposal } } },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { validFrom: LocalDate } }>) => {
       staff(req);
       return billing.revisionProposal(req.params.id, req.query.validFrom);
@@ -162,7 +163,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   );
   app.post(
     '/api/v1/billing/clients/:id/revision',
-    { schema: { tags, params: IdParams, body: Type.Object({ validFrom: Date_, grid: Grid }, strict) } },
+    { schema: { tags, params: IdParams, body: GridBody, response: { 201: RevisionApplied } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { validFrom: LocalDate; grid: unknown } }>, reply) => {
       const user = admin(req);
       const id = await billing.applyRevision(req.params.id, req.body.validFrom, req.body.grid, user);
@@ -170,13 +171,13 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return { id, contract: await billing.getContract(req.params.id, req.body.validFrom) };
     },
   );
-  app.get('/api/v1/billing/ecb-rates', { schema: { tags } }, async (req) => {
+  app.get('/api/v1/billing/ecb-rates', { schema: { tags, response: { 200: EcbRates } } }, async (req) => {
     staff(req);
     return { rates: await billing.ecbRates() };
   });
   app.post(
     '/api/v1/billing/ecb-rates',
-    { schema: { tags, body: Type.Object({ from: Date_, rateBp: Type.Integer({ minimum: -1000, maximum: 5000 }) }, strict) } },
+    { schema: { tags, body: EcbRateBody, response: { 201: EcbRates } } },
     async (req: FastifyRequest<{ Body: { from: LocalDate; rateBp: number } }>, reply) => {
       const user = admin(req);
       await billing.addEcbRate(req.body.from, req.body.rateBp, user);
@@ -184,13 +185,13 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return { rates: await billing.ecbRates() };
     },
   );
-  app.get('/api/v1/billing/syntec', { schema: { tags } }, async (req) => {
+  app.get('/api/v1/billing/syntec', { schema: { tags, response: { 200: SyntecIndices } } }, async (req) => {
     staff(req);
     return { indices: await billing.syntecIndices() };
   });
   app.post(
     '/api/v1/billing/syntec',
-    { schema: { tags, body: Type.Object({ publishedOn: Date_, value: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }) }, strict) } },
+    { schema: { tags, body: SyntecBody, response: { 201: SyntecIndices } } },
     async (req: FastifyRequest<{ Body: { publishedOn: LocalDate; value: number } }>, reply) => {
       const user = admin(req);
       await billing.addSyntecIndex(req.body.publishedOn, req.body.value, user);
@@ -203,10 +204,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   app.post(
     '/api/v1/billing/quote',
     {
-      schema: {
-        tags,
-        body: Type.Object({ clientId: Id, kind: Kind, mode: Mode, minutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }), date: Date_ }, strict),
-      },
+      schema: { tags, body: QuoteBody, response: { 200: Quote } },
     },
     async (
       req: FastifyRequest<{ Body: { clientId: number; kind: 'programmed' | 'urgent'; mode: 'on_site' | 'remote'; minutes: number; date: LocalDate } }>,
@@ -222,27 +220,9 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return { unit, count, unitPriceCents, amountCents, rule };
     },
   );
-  const InterventionBody = Type.Object(
-    {
-      technicianId: Type.Optional(Id),
-      date: Type.Optional(Date_),
-      startedAt: Type.Optional(Type.Integer({ minimum: 0 })),
-      endedAt: Type.Optional(Type.Integer({ minimum: 0 })),
-      minutes: Type.Optional(Type.Integer({ minimum: -1e6, maximum: 1e6 })),
-      kind: Type.Optional(Kind),
-      mode: Type.Optional(Mode),
-      programmedMode: Type.Optional(Type.Union([Type.Literal('planned'), Type.Literal('recurring')])),
-      occurrenceId: Type.Optional(Id),
-      travelCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
-      mealCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
-      lodgingCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
-      notes: Type.Optional(Type.String({ maxLength: 5000 })),
-    },
-    strict,
-  );
   app.post(
     '/api/v1/tickets/:id/interventions',
-    { schema: { tags, params: IdParams, body: InterventionBody } },
+    { schema: { tags, params: IdParams, body: InterventionBody, response: { 201: InterventionRow } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: InterventionInput }>, reply) => {
       const user = staff(req);
       const row = await billing.recordIntervention(req.params.id, req.body, user);
@@ -250,24 +230,24 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return row;
     },
   );
-  app.get('/api/v1/tickets/:id/interventions', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    const user = requireUser(req);
-    const rows = await billing.interventions({ ticketId: req.params.id });
-    const clientId = clientScope(user);
-    if (clientId !== undefined && rows.some((r) => r.client_id !== clientId)) throw new VigieError('NOT_FOUND');
-    return { interventions: rows };
-  });
+  app.get(
+    '/api/v1/tickets/:id/interventions',
+    { schema: { tags, params: IdParams, response: { 200: InterventionList } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireUser(req);
+      const rows = await billing.interventions({ ticketId: req.params.id });
+      const clientId = clientScope(user);
+      if (clientId !== undefined && rows.some((r) => r.client_id !== clientId)) throw new VigieError('NOT_FOUND');
+      return { interventions: rows };
+    },
+  );
   app.get(
     '/api/v1/billing/interventions',
     {
       schema: {
         tags,
-        querystring: Type.Object({
-          clientId: Type.Optional(Id),
-          from: Type.Optional(Date_),
-          to: Type.Optional(Date_),
-          limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
-        }),
+        querystring: InterventionQuery,
+        response: { 200: InterventionList },
       },
     },
     async (req: FastifyRequest<{ Querystring: { clientId?: number; from?: LocalDate; to?: LocalDate; limit: number } }>) => {
@@ -277,17 +257,21 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   );
   app.patch(
     '/api/v1/billing/interventions/:id',
-    { schema: { tags, params: IdParams, body: InterventionBody } },
+    { schema: { tags, params: IdParams, body: InterventionBody, response: { 200: InterventionRow } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: InterventionInput }>) => {
       const user = staff(req);
       return billing.updateIntervention(req.params.id, req.body, user);
     },
   );
-  app.delete('/api/v1/billing/interventions/:id', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>, reply) => {
-    const user = staff(req);
-    await billing.deleteIntervention(req.params.id, user);
-    reply.code(204);
-  });
+  app.delete(
+    '/api/v1/billing/interventions/:id',
+    { schema: { tags, params: IdParams, response: { 204: Type.Null() } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>, reply) => {
+      const user = staff(req);
+      await billing.deleteIntervention(req.params.id, user);
+      reply.code(204);
+    },
+  );
 
   // ---- recurring programmes (2.6.1) --------------------------------------------------------------
   app.post(
@@ -296,19 +280,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          {
-            ticketId: Id,
-            title: Text(200),
-            mode: Mode,
-            period: Type.Union([Type.Literal('weekly'), Type.Literal('monthly')]),
-            firstDate: Date_,
-            untilDate: Type.Optional(Date_),
-            startTime: Type.String({ pattern: '^\\d{2}:\\d{2}$' }),
-            reservedMinutes: Type.Integer({ minimum: 1, maximum: 480 }),
-          },
-          strict,
-        ),
+        body: ScheduleBody,
+        response: { 201: ScheduleDetail },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: ScheduleInput }>, reply) => {
@@ -318,34 +291,34 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return billing.schedule(id);
     },
   );
-  app.get('/api/v1/billing/recurring', { schema: { tags, querystring: ClientQuery } }, async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => ({
-    schedules: await billing.schedules(scopeOf(req, req.query.clientId)),
-  }));
+  app.get(
+    '/api/v1/billing/recurring',
+    { schema: { tags, querystring: ClientQuery, response: { 200: ScheduleList } } },
+    async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => ({
+      schedules: await billing.schedules(scopeOf(req, req.query.clientId)),
+    }),
+  );
   const scheduleVisible = async (req: FastifyRequest, id: number) => {
     const clientId = await billing.scheduleClient(id);
     if (clientId === undefined) throw new VigieError('NOT_FOUND');
     return visibleClient(req, clientId);
   };
-  app.get('/api/v1/billing/recurring/:id', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    await scheduleVisible(req, req.params.id);
-    return billing.schedule(req.params.id);
-  });
+  app.get(
+    '/api/v1/billing/recurring/:id',
+    { schema: { tags, params: IdParams, response: { 200: ScheduleDetail } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      await scheduleVisible(req, req.params.id);
+      return billing.schedule(req.params.id);
+    },
+  );
   app.post(
     '/api/v1/billing/recurring/:id/occurrences/:occurrenceId/change',
     {
       schema: {
         tags,
         params: Type.Object({ id: Id, occurrenceId: Id }),
-        body: Type.Object(
-          {
-            date: Type.Optional(Date_),
-            startTime: Type.Optional(Type.String({ pattern: '^\\d{2}:\\d{2}$' })),
-            minutes: Type.Optional(Type.Integer({ minimum: -1e6, maximum: 1e6 })),
-            cancel: Type.Optional(Type.Boolean()),
-            receivedAt: Type.Optional(Type.Integer({ minimum: 0 })),
-          },
-          strict,
-        ),
+        body: ChangeRequestBody,
+        response: { 200: ChangeAnswer },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number; occurrenceId: number }; Body: ChangeRequest & { receivedAt?: number } }>) => {
@@ -367,27 +340,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          {
-            supplier: Text(200),
-            reference: Type.Optional(Type.String({ maxLength: 100 })),
-            orderedOn: Date_,
-            ticketId: Type.Optional(Id),
-            lines: Type.Array(
-              Type.Object(
-                {
-                  description: Text(300),
-                  unitPriceCents: Type.Integer({ minimum: -1e12, maximum: 1e12 }),
-                  quantity: Type.Integer({ minimum: -1e6, maximum: 1e6 }),
-                  warrantyMonths: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
-                },
-                strict,
-              ),
-              { maxItems: 200 },
-            ),
-          },
-          strict,
-        ),
+        body: OrderBody,
+        response: { 201: Order },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: OrderInput }>, reply) => {
@@ -397,33 +351,21 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return (await billing.orders(req.params.id)).find((o) => o.id === id);
     },
   );
-  app.get('/api/v1/billing/orders', { schema: { tags, querystring: ClientQuery } }, async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => ({
-    orders: await billing.orders(scopeOf(req, req.query.clientId)),
-  }));
+  app.get(
+    '/api/v1/billing/orders',
+    { schema: { tags, querystring: ClientQuery, response: { 200: OrderList } } },
+    async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => ({
+      orders: await billing.orders(scopeOf(req, req.query.clientId)),
+    }),
+  );
   app.post(
     '/api/v1/billing/orders/:id/deliver',
     {
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          {
-            deliveredOn: Date_,
-            siteId: Type.Optional(Id),
-            items: Type.Array(
-              Type.Object(
-                {
-                  lineId: Id,
-                  serial: Type.Optional(Type.String({ maxLength: 200 })),
-                  warrantyMonths: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
-                },
-                strict,
-              ),
-              { maxItems: 5000 },
-            ),
-          },
-          strict,
-        ),
+        body: DeliveryBody,
+        response: { 200: SuppliedItemList },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: DeliveryInput }>) => {
@@ -433,14 +375,18 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return { items: (await billing.suppliedItems(clientId)).filter((i) => i.order_id === req.params.id) };
     },
   );
-  app.post('/api/v1/billing/orders/:id/cancel', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    staff(req);
-    await billing.cancelOrder(req.params.id);
-    return { cancelled: true };
-  });
+  app.post(
+    '/api/v1/billing/orders/:id/cancel',
+    { schema: { tags, params: IdParams, response: { 200: Cancelled } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      staff(req);
+      await billing.cancelOrder(req.params.id);
+      return { cancelled: true };
+    },
+  );
   app.get(
     '/api/v1/billing/supplied-items',
-    { schema: { tags, querystring: ClientQuery } },
+    { schema: { tags, querystring: ClientQuery, response: { 200: SuppliedItemList } } },
     async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => ({
       items: await billing.suppliedItems(scopeOf(req, req.query.clientId)),
     }),
@@ -451,19 +397,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          {
-            pickedUpOn: Date_,
-            description: Text(1000),
-            weightGrams: Type.Integer({ minimum: -1e9, maximum: 1e9 }),
-            transportCents: Type.Integer({ minimum: -1e12, maximum: 1e12 }),
-            handlingCents: Type.Integer({ minimum: -1e12, maximum: 1e12 }),
-            recyclingRateCentsPerKg: Type.Integer({ minimum: -1e12, maximum: 1e12 }),
-            bsdReference: Type.Optional(Text(100)),
-            ticketId: Type.Optional(Id),
-          },
-          strict,
-        ),
+        body: PickupBody,
+        response: { 201: Pickup },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: PickupInput }>, reply) => {
@@ -473,12 +408,16 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       return ((await billing.pickups(req.params.id)) as { id: number }[]).find((p) => p.id === id);
     },
   );
-  app.get('/api/v1/billing/pickups', { schema: { tags, querystring: ClientQuery } }, async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => ({
-    pickups: await billing.pickups(scopeOf(req, req.query.clientId)),
-  }));
+  app.get(
+    '/api/v1/billing/pickups',
+    { schema: { tags, querystring: ClientQuery, response: { 200: PickupList } } },
+    async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => ({
+      pickups: await billing.pickups(scopeOf(req, req.query.clientId)),
+    }),
+  );
   app.put(
     '/api/v1/billing/pickups/:id/bsd',
-    { schema: { tags, params: IdParams, body: Type.Object({ reference: Text(100) }, strict) } },
+    { schema: { tags, params: IdParams, body: BsdBody, response: { 200: Pickup } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { reference: string } }>) => {
       staff(req);
       await billing.setBsd(req.params.id, req.body.reference);
@@ -495,7 +434,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   };
   app.post(
     '/api/v1/billing/invoices/generate',
-    { schema: { tags, body: Type.Object({ month: Month, clientId: Type.Optional(Id) }, strict) } },
+    { schema: { tags, body: GenerateInvoicesBody, response: { 200: GenerateInvoicesResult } } },
     async (req: FastifyRequest<{ Body: { month: string; clientId?: number } }>) => {
       const user = admin(req);
       if (req.body.clientId === undefined) return { results: await invoices.generateAll(req.body.month) };
@@ -508,11 +447,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
     {
       schema: {
         tags,
-        querystring: Type.Object({
-          clientId: Type.Optional(Id),
-          year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2200 })),
-          asOf: Type.Optional(Date_),
-        }),
+        querystring: InvoiceQuery,
+        response: { 200: InvoiceList },
       },
     },
     async (req: FastifyRequest<{ Querystring: { clientId?: number; year?: number; asOf?: LocalDate } }>) => {
@@ -531,7 +467,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
   );
   app.get(
     '/api/v1/billing/invoices/:id',
-    { schema: { tags, params: IdParams, querystring: AsOf } },
+    { schema: { tags, params: IdParams, querystring: AsOf, response: { 200: InvoiceDetail } } },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { asOf?: LocalDate } }>) => {
       await invoiceVisible(req, req.params.id);
       return invoices.get(req.params.id, req.query.asOf ?? today());
@@ -555,7 +491,7 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       handler: async (req: FastifyRequest<{ Params: { id: number } }>) => {
         staff(req);
         await invoiceVisible(req, req.params.id);
-        throw new VigieError('CONFLICT', 'Une facture émise ne se modifie pas et ne se supprime pas : corrigez-la par un avoir (POST …/credit-notes)');
+        throw refusal('CONFLICT', 'invoice_immutable', 'An issued invoice is never changed nor deleted: correct it with a credit note (POST …/credit-notes)');
       },
     });
   }
@@ -565,10 +501,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          { reason: Text(1000), amountExclCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })), release: Type.Optional(Type.Boolean()) },
-          strict,
-        ),
+        body: CreditNoteBody,
+        response: { 201: InvoiceDetail },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { reason: string; amountExclCents?: number; release?: boolean } }>, reply) => {
@@ -584,15 +518,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          {
-            paidOn: Date_,
-            amountCents: Type.Integer({ minimum: -1e12, maximum: 1e12 }),
-            method: Type.Union(['direct_debit', 'transfer', 'cheque', 'card', 'other'].map((m) => Type.Literal(m))),
-            reference: Type.Optional(Type.String({ maxLength: 200 })),
-          },
-          strict,
-        ),
+        body: PaymentBody,
+        response: { 201: InvoiceDetail },
       },
     },
     async (
@@ -611,14 +538,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          {
-            reason: Text(5000),
-            openedOn: Type.Optional(Date_),
-            notifiedVia: Type.Optional(Type.Union([Type.Literal('portal'), Type.Literal('email'), Type.Literal('letter')])),
-          },
-          strict,
-        ),
+        body: DisputeBody,
+        response: { 201: InvoiceDetail },
       },
     },
     async (
@@ -637,10 +558,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object(
-          { settledOn: Type.Optional(Date_), settlement: Text(5000), creditExclCents: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })) },
-          strict,
-        ),
+        body: SettleBody,
+        response: { 200: InvoiceDetail },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { settledOn?: LocalDate; settlement: string; creditExclCents?: number } }>) => {
@@ -655,7 +574,8 @@ export function registerBillingRoutes(app: FastifyInstance, billing: BillingServ
       schema: {
         tags,
         params: IdParams,
-        querystring: Type.Object({ months: Type.Integer({ minimum: 1, maximum: 24, default: 3 }), asOf: Type.Optional(Date_) }),
+        querystring: FinanceQuery,
+        response: { 200: Finance },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { months: number; asOf?: LocalDate } }>) => {

@@ -1,17 +1,33 @@
-import { addDays, assertLocalDate, type InterventionKind, type InterventionMode, isProgrammed, type LocalDate, parisDate, VigieError } from '@vigie/shared';
+import {
+  addDays,
+  assertLocalDate,
+  businessDayOnOrAfter,
+  contractRefusal,
+  type InterventionKind,
+  type InterventionMode,
+  isBusinessDay,
+  isProgrammed,
+  type LocalDate,
+  parisDate,
+  refusal,
+  VigieError,
+} from '@vigie/shared';
 import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
+import { interventionStart, takeInCharge } from '../tickets/intervention-start.js';
 import type { TicketService } from '../tickets/service.js';
 import { type BillingUnit, type PriceGrid, type Quote, quote, supplyOrderSurcharge, UNIT_MINUTES } from './billing-units.js';
 import { addMonths, noticeEndDate, termOn } from './contract-terms.js';
 import type { BankDetails, LegalIdentity } from './invoice-document.js';
-import { proposeRevision, SYNTEC_S0_2019, validateRevision } from './price-revision.js';
+import { proposeRevision, validateRevision } from './price-revision.js';
+import { syntecReferenceAt } from './syntec-reference.js';
 
 const KINDS = ['programmed', 'urgent'] as const;
 const MODES = ['on_site', 'remote'] as const;
 
-function fail(message: string, details?: unknown): never {
-  throw new VigieError('VALIDATION', message, details);
+/** A refusal under the contract's rules, said in French as the contract says it. */
+function fail(message: string): never {
+  throw contractRefusal(message);
 }
 
 /** A grid as stored: only known cells, integer cents ≥ 0; at least one price. */
@@ -51,8 +67,11 @@ export interface ContractInput {
   recipients?: string[];
   /** Required when the contract is created: the grid in force from startDate. */
   grid?: PriceGrid;
-  /** Syntec index of reference of that grid (274.7 of 31/10/2019 by default, contract 5.2). */
+  /** Syntec index of reference of that grid (S0, contract 5.2) and its publication date; by default the last entered before signature. */
   syntecIndex?: number;
+  syntecIndexDate?: LocalDate;
+  /** Contract 5.1: direct debit unless agreed otherwise. */
+  paymentMethod?: 'direct_debit' | 'transfer' | 'cheque' | 'card' | 'other';
 }
 
 export interface GridRow {
@@ -62,6 +81,7 @@ export interface GridRow {
   valid_to: LocalDate | null;
   grid: string;
   syntec_index: string;
+  syntec_index_date: LocalDate | null;
   reason: 'initial' | 'revision' | 'amendment';
   created_at: number;
 }
@@ -149,6 +169,8 @@ export interface OccurrenceRow {
   reserved_minutes: number;
   status: 'scheduled' | 'done' | 'cancelled';
   changed_by: 'client' | 'adjustment' | null;
+  /** The date the programme's rule gave, when it fell on a weekend or public holiday (held on the next business day). */
+  moved_from: LocalDate | null;
 }
 
 interface ScheduleRow {
@@ -245,17 +267,29 @@ export class BillingService {
 
   // ---- settings: the provider's identity printed on invoices -------------------------------------
 
-  async getSettings(): Promise<{ seller: LegalIdentity | null; bank: BankDetails | null }> {
+  async getSettings(): Promise<{
+    seller: LegalIdentity | null;
+    bank: BankDetails | null;
+    logo: { type: string; size: number; updatedAt: number } | null;
+  }> {
     return this.read(() => {
-      const r = this.sql.prepare('SELECT seller, bank FROM billing_settings WHERE id = 1').get() as { seller: string; bank: string | null } | undefined;
-      return { seller: r ? JSON.parse(r.seller) : null, bank: r?.bank ? JSON.parse(r.bank) : null };
+      const r = this.sql.prepare('SELECT seller, bank, logo_type, length(logo) AS logo_size, logo_updated_at FROM billing_settings WHERE id = 1').get() as
+        | { seller: string; bank: string | null; logo_type: string | null; logo_size: number | null; logo_updated_at: number | null }
+        | undefined;
+      return {
+        seller: r ? JSON.parse(r.seller) : null,
+        bank: r?.bank ? JSON.parse(r.bank) : null,
+        logo: r?.logo_type ? { type: r.logo_type, size: r.logo_size ?? 0, updatedAt: r.logo_updated_at ?? 0 } : null,
+      };
     });
   }
 
   async putSettings(seller: LegalIdentity, bank: BankDetails | null, now = Date.now()): Promise<void> {
-    if (!seller.siren || !/^\d{9}$/.test(seller.siren.replace(/\s/g, ''))) fail('Le SIREN du prestataire (9 chiffres) est obligatoire sur une facture');
-    if (!seller.vatNumber) fail('Le numéro de TVA intracommunautaire du prestataire est obligatoire sur une facture');
-    if (seller.address.length === 0) fail('L’adresse du prestataire est obligatoire sur une facture');
+    if (!seller.siren || !/^\d{9}$/.test(seller.siren.replace(/\s/g, '')))
+      throw refusal('VALIDATION', 'seller_siren_required', 'The provider’s SIREN (9 digits) is required on an invoice', {}, '/seller/siren');
+    if (!seller.vatNumber) throw refusal('VALIDATION', 'seller_vat_required', 'The provider’s VAT number is required on an invoice', {}, '/seller/vatNumber');
+    if (seller.address.length === 0)
+      throw refusal('VALIDATION', 'seller_address_required', 'The provider’s address is required on an invoice', {}, '/seller/address');
     return this.db.writeTransaction(() => {
       this.sql
         .prepare(
@@ -273,35 +307,79 @@ export class BillingService {
     if (!Number.isSafeInteger(vat) || vat < 0 || vat > 10_000) fail(`Taux de TVA invalide : ${vat} pb`);
     const days = input.paymentDays ?? 30;
     if (!Number.isSafeInteger(days) || days < 0 || days > 60) fail('Délai de paiement invalide (0 à 60 jours, art. L441-10 C. com.)');
-    if (!input.buyer?.name?.trim() || input.buyer.address.length === 0) fail('Le nom et l’adresse du client sont obligatoires sur une facture');
+    if (!input.buyer?.name?.trim() || input.buyer.address.length === 0)
+      throw refusal('VALIDATION', 'buyer_required', 'The client’s name and address are required on an invoice', {}, '/buyer/address');
     const grid = input.grid === undefined ? undefined : normaliseGrid(input.grid);
-    const s0 = syntecValue(input.syntecIndex ?? SYNTEC_S0_2019, 'S0');
+    if (input.syntecIndex !== undefined) syntecValue(input.syntecIndex, 'S0');
+    if (input.syntecIndexDate !== undefined) assertLocalDate(input.syntecIndexDate);
     return this.db.writeTransaction(() => {
       this.assertClient(clientId);
       const existing = this.sql.prepare('SELECT * FROM billing_contracts WHERE client_id = ?').get(clientId) as ContractRow | undefined;
       if (existing) {
-        if (existing.start_date !== input.startDate) fail('La date de signature d’un contrat ne change pas (avenant requis, art. 7)');
-        if (grid) fail('La grille d’un contrat en cours change par révision annuelle (art. 5.2) ou avenant (art. 7), pas ici');
+        if (existing.start_date !== input.startDate)
+          throw refusal('VALIDATION', 'contract_start_fixed', 'A contract’s signature date does not change (an amendment is needed, art. 7)', {}, '/startDate');
+        if (grid)
+          throw refusal(
+            'VALIDATION',
+            'contract_grid_fixed',
+            'A running contract’s grid changes by yearly revision (5.2) or amendment (7), not here',
+            {},
+            '/grid',
+          );
+        // What the request does not carry stays as it was.
         this.sql
-          .prepare('UPDATE billing_contracts SET vat_rate_bp = ?, payment_days = ?, buyer = ?, recipients = ?, updated_at = ? WHERE client_id = ?')
-          .run(vat, days, JSON.stringify(input.buyer), JSON.stringify(input.recipients ?? JSON.parse(existing.recipients)), now, clientId);
+          .prepare(
+            'UPDATE billing_contracts SET vat_rate_bp = ?, payment_days = ?, payment_method = ?, buyer = ?, recipients = ?, updated_at = ? WHERE client_id = ?',
+          )
+          .run(
+            input.vatRateBp ?? existing.vat_rate_bp,
+            input.paymentDays ?? existing.payment_days,
+            input.paymentMethod ?? existing.payment_method,
+            JSON.stringify(input.buyer),
+            JSON.stringify(input.recipients ?? JSON.parse(existing.recipients)),
+            now,
+            clientId,
+          );
         return;
       }
-      if (!grid) fail('Un nouveau contrat a besoin de sa grille tarifaire');
+      if (!grid) throw refusal('VALIDATION', 'contract_needs_grid', 'A new contract needs its price grid', {}, '/grid');
+      // Contract 5.2: S0 is the index known at signature — given, or the last one entered before it.
+      const s0 =
+        input.syntecIndex !== undefined
+          ? { value: input.syntecIndex, publishedOn: input.syntecIndexDate ?? null }
+          : syntecReferenceAt(
+              input.startDate,
+              (this.sql.prepare('SELECT published_on, value FROM syntec_indices').all() as { published_on: string; value: string }[]).map((r) => ({
+                publishedOn: r.published_on,
+                value: Number(r.value),
+              })),
+            );
       this.sql
         .prepare(
-          'INSERT INTO billing_contracts (client_id, start_date, vat_rate_bp, payment_days, buyer, recipients, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO billing_contracts (client_id, start_date, vat_rate_bp, payment_days, payment_method, buyer, recipients, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(clientId, input.startDate, vat, days, JSON.stringify(input.buyer), JSON.stringify(input.recipients ?? []), now, now);
+        .run(
+          clientId,
+          input.startDate,
+          vat,
+          days,
+          input.paymentMethod ?? 'direct_debit',
+          JSON.stringify(input.buyer),
+          JSON.stringify(input.recipients ?? []),
+          now,
+          now,
+        );
       this.sql
-        .prepare("INSERT INTO price_grids (client_id, valid_from, grid, syntec_index, reason, created_by, created_at) VALUES (?, ?, ?, ?, 'initial', ?, ?)")
-        .run(clientId, input.startDate, JSON.stringify(grid), String(s0), user.id, now);
+        .prepare(
+          "INSERT INTO price_grids (client_id, valid_from, grid, syntec_index, syntec_index_date, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, 'initial', ?, ?)",
+        )
+        .run(clientId, input.startDate, JSON.stringify(grid), String(s0.value), s0.publishedOn, user.id, now);
     });
   }
 
   private contractRow(clientId: number): ContractRow {
     const c = this.sql.prepare('SELECT * FROM billing_contracts WHERE client_id = ?').get(clientId) as ContractRow | undefined;
-    if (!c) throw new VigieError('NOT_FOUND', 'Ce client n’a pas de contrat');
+    if (!c) throw refusal('NOT_FOUND', 'no_contract', 'This client has no contract');
     return c;
   }
 
@@ -336,8 +414,13 @@ export class BillingService {
   async notice(clientId: number, input: { receivedOn: LocalDate; from: 'client' | 'provider'; endDate?: LocalDate }, now = Date.now()) {
     return this.db.writeTransaction(() => {
       const c = this.contractRow(clientId);
-      if (c.notice_received_on) throw new VigieError('CONFLICT', `Un préavis a déjà été reçu le ${c.notice_received_on} (fin au ${c.end_date})`);
-      if (input.receivedOn < c.start_date) fail('Préavis reçu avant la signature du contrat');
+      if (c.notice_received_on)
+        throw refusal('CONFLICT', 'notice_already', `A notice was already received on ${c.notice_received_on} (end on ${c.end_date})`, {
+          receivedOn: c.notice_received_on,
+          endDate: c.end_date ?? '',
+        });
+      if (input.receivedOn < c.start_date)
+        throw refusal('VALIDATION', 'notice_before_start', 'A notice received before the contract was signed', { startDate: c.start_date }, '/receivedOn');
       const end = noticeEndDate(input.receivedOn, c.notice_months, input.endDate);
       this.sql
         .prepare('UPDATE billing_contracts SET notice_received_on = ?, notice_from = ?, end_date = ?, updated_at = ? WHERE client_id = ?')
@@ -383,6 +466,7 @@ export class BillingService {
     validFrom: LocalDate,
     grid: PriceGrid,
     syntec: number,
+    syntecDate: LocalDate | null,
     reason: 'revision' | 'amendment',
     user: SessionUser,
     now: number,
@@ -397,8 +481,10 @@ export class BillingService {
       throw new VigieError('CONFLICT', `Des interventions facturées datent du ${validFrom} ou après : la grille ne peut pas changer rétroactivement`);
     this.sql.prepare('UPDATE price_grids SET valid_to = ? WHERE id = ?').run(addDays(validFrom, -1), last.id);
     const r = this.sql
-      .prepare('INSERT INTO price_grids (client_id, valid_from, grid, syntec_index, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(clientId, validFrom, JSON.stringify(grid), String(syntec), reason, user.id, now);
+      .prepare(
+        'INSERT INTO price_grids (client_id, valid_from, grid, syntec_index, syntec_index_date, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(clientId, validFrom, JSON.stringify(grid), String(syntec), syntecDate, reason, user.id, now);
     return Number(r.lastInsertRowid);
   }
 
@@ -407,7 +493,7 @@ export class BillingService {
     const grid = normaliseGrid(input);
     return this.db.writeTransaction(() => {
       const prev = this.gridRowOn(clientId, addDays(validFrom, -1));
-      return this.insertGrid(clientId, validFrom, grid, Number(prev.syntec_index), 'amendment', user, now);
+      return this.insertGrid(clientId, validFrom, grid, Number(prev.syntec_index), prev.syntec_index_date, 'amendment', user, now);
     });
   }
 
@@ -481,9 +567,9 @@ export class BillingService {
   async applyRevision(clientId: number, validFrom: LocalDate, input: unknown, user: SessionUser, now = Date.now()): Promise<number> {
     const grid = normaliseGrid(input);
     return this.db.writeTransaction(() => {
-      const { before, s0, s1 } = this.revisionBasis(clientId, validFrom);
+      const { before, s0, s1, s1PublishedOn } = this.revisionBasis(clientId, validFrom);
       validateRevision(JSON.parse(before.grid) as PriceGrid, grid, s0, s1);
-      return this.insertGrid(clientId, validFrom, grid, s1, 'revision', user, now);
+      return this.insertGrid(clientId, validFrom, grid, s1, s1PublishedOn, 'revision', user, now);
     });
   }
 
@@ -595,6 +681,7 @@ export class BillingService {
             now,
           );
         const id = Number(ins.lastInsertRowid);
+        takeInCharge(this.sql, ticketId, interventionStart(input.startedAt, r.date));
         if (occurrence) this.sql.prepare("UPDATE recurring_occurrences SET status = 'done' WHERE id = ?").run(occurrence.id);
         this.timelineEvent(ticketId, now, `user:${user.id}`, user.id, 'intervention', {
           interventionId: id,
@@ -703,6 +790,7 @@ export class BillingService {
             now,
             id,
           );
+        takeInCharge(this.sql, cur.ticket_id, interventionStart(merged.startedAt, r.date));
         this.timelineEvent(cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_changed', {
           interventionId: id,
           before: { date: cur.date, minutes: cur.minutes, kind: cur.kind, mode: cur.mode, amountCents: cur.amount_cents },
@@ -793,13 +881,15 @@ export class BillingService {
       this.sql.prepare('SELECT COUNT(*) AS n FROM recurring_occurrences WHERE schedule_id = ? AND date >= ?').get(scheduleId, today) as { n: number }
     ).n;
     const ins = this.sql.prepare(
-      "INSERT OR IGNORE INTO recurring_occurrences (schedule_id, slot, date, start_time, reserved_minutes, status) VALUES (?, ?, ?, ?, ?, 'scheduled')",
+      "INSERT OR IGNORE INTO recurring_occurrences (schedule_id, slot, date, moved_from, start_time, reserved_minutes, status) VALUES (?, ?, ?, ?, ?, ?, 'scheduled')",
     );
     let slot = (last.slot ?? -1) + 1;
     for (let n = ahead; n < OCCURRENCES_AHEAD; slot++) {
-      const date = this.slotDate(s, slot);
-      if (s.until_date && date > s.until_date) break;
-      ins.run(scheduleId, slot, date, s.start_time, s.reserved_minutes);
+      const nominal = this.slotDate(s, slot);
+      if (s.until_date && nominal > s.until_date) break;
+      // A Saturday, a Sunday or a public holiday: the next business day (the list says it moved).
+      const date = businessDayOnOrAfter(nominal);
+      ins.run(scheduleId, slot, date, date === nominal ? null : nominal, s.start_time, s.reserved_minutes);
       if (date >= today) n++;
     }
   }
@@ -840,7 +930,10 @@ export class BillingService {
    * requests are kept, with their reason, and answered with an error.
    */
   async requestChange(scheduleId: number, occurrenceId: number, change: ChangeRequest, receivedAt: number, user: SessionUser) {
-    if (change.date !== undefined) assertLocalDate(change.date);
+    if (change.date !== undefined) {
+      assertLocalDate(change.date);
+      if (!isBusinessDay(change.date)) throw refusal('VALIDATION', 'recurring_weekend', `${change.date} is not a business day`, { date: change.date }, '/date');
+    }
     if (change.startTime !== undefined && !TIME.test(change.startTime)) fail(`Heure invalide (HH:MM) : ${change.startTime}`);
     if (change.minutes !== undefined && (!Number.isSafeInteger(change.minutes) || change.minutes <= 0 || change.minutes > 480))
       fail('Durée invalide (1 à 480 min)');
@@ -1187,6 +1280,7 @@ function gridView(g: GridRow) {
     validTo: g.valid_to,
     reason: g.reason,
     syntecIndex: Number(g.syntec_index),
+    syntecIndexDate: g.syntec_index_date,
     grid: JSON.parse(g.grid) as PriceGrid,
   };
 }

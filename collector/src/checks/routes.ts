@@ -1,12 +1,11 @@
-import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
+import { ChecksQuery, ChecksSummary, DeviceChecks, IdParams } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
 import { type CheckRow, ChecksRepository } from './repository.js';
 import { withText } from './texts.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const SEVERITY: Record<string, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
 
 /** The worst of a device's current check states: its health. */
@@ -25,7 +24,8 @@ export function registerCheckRoutes(app: FastifyInstance, deps: { db: Database }
       schema: {
         tags: ['checks'],
         params: IdParams,
-        querystring: Type.Object({ history: Type.Integer({ minimum: 0, maximum: 5000, default: 100 }), check: Type.Optional(Type.String({ maxLength: 64 })) }),
+        querystring: ChecksQuery,
+        response: { 200: DeviceChecks },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { history: number; check?: string } }>) => {
@@ -41,16 +41,20 @@ export function registerCheckRoutes(app: FastifyInstance, deps: { db: Database }
     },
   );
 
-  app.get('/api/v1/clients/:id/checks/summary', { schema: { tags: ['checks'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    const user = requireUser(req);
-    assertClientVisible(user, req.params.id);
-    if (!(await checks.clientExists(req.params.id))) throw new VigieError('NOT_FOUND');
-    const { findings, health } = await checks.clientSummary(req.params.id);
-    const names = ['ok', 'unknown', 'warning', 'critical'];
-    return {
-      clientId: req.params.id,
-      devicesByHealth: Object.fromEntries(health.map((h) => [h.worst === null ? 'no checks' : names[h.worst], h.devices])),
-      findings,
-    };
-  });
+  app.get(
+    '/api/v1/clients/:id/checks/summary',
+    { schema: { tags: ['checks'], params: IdParams, response: { 200: ChecksSummary } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireUser(req);
+      assertClientVisible(user, req.params.id);
+      if (!(await checks.clientExists(req.params.id))) throw new VigieError('NOT_FOUND');
+      const { findings, health } = await checks.clientSummary(req.params.id);
+      const names = ['ok', 'unknown', 'warning', 'critical'];
+      return {
+        clientId: req.params.id,
+        devicesByHealth: Object.fromEntries(health.map((h) => [h.worst === null ? 'no checks' : names[h.worst], h.devices])),
+        findings,
+      };
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type DeviceState, deviceStateSql } from '../overview/repository.js';
+import { type DeviceState, deviceHealthSql, deviceStateSql } from '../overview/repository.js';
 import type { Database } from '../store/database.js';
 import { DEVICE_SEARCH_SELECT } from '../store/migrations/008-device-search.js';
 
@@ -33,7 +33,17 @@ const deviceColumns = [
   'a.id as agent_id',
   'a.agent_version',
   'a.revoked_at',
+  'd.watcher_id',
+  'w.last_seen_at as watcher_seen_at',
+  'wa.id as watcher_agent_id',
+  'wa.revoked_at as watcher_revoked_at',
 ] as const;
+
+/** The last poll an agentless device answered, and the worst of its checks. */
+const answeredAt = sql<
+  number | null
+>`(SELECT max(r.observed_at) FROM check_state r WHERE r.device_id = d.id AND r."check" = 'snmp-reachable' AND r.status = 'ok')`;
+const health = sql<'ok' | 'warning' | 'critical'>`(${sql.raw(deviceHealthSql())})`;
 
 export class DevicesRepository {
   constructor(private readonly db: Database) {}
@@ -43,7 +53,9 @@ export class DevicesRepository {
       .selectFrom('devices as d')
       .innerJoin('clients as c', 'c.id', 'd.client_id')
       .innerJoin('sites as s', 's.id', 'd.site_id')
-      .leftJoin('agents as a', 'a.device_id', 'd.id');
+      .leftJoin('agents as a', 'a.device_id', 'd.id')
+      .leftJoin('devices as w', 'w.id', 'd.watcher_id')
+      .leftJoin('agents as wa', 'wa.device_id', 'd.watcher_id');
   }
 
   async list(f: DeviceFilter) {
@@ -68,6 +80,7 @@ export class DevicesRepository {
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
     const rows = await q
       .select(deviceColumns)
+      .select([answeredAt.as('answered_at'), health.as('health')])
       .select(stateExpr ? stateExpr.as('state') : sql<DeviceState | null>`NULL`.as('state'))
       .orderBy('c.name')
       .orderBy('d.hostname')
@@ -91,7 +104,11 @@ export class DevicesRepository {
   }
 
   async get(id: number) {
-    return this.base().select(deviceColumns).where('d.id', '=', id).executeTakeFirst();
+    return this.base()
+      .select(deviceColumns)
+      .select([answeredAt.as('answered_at'), health.as('health')])
+      .where('d.id', '=', id)
+      .executeTakeFirst();
   }
 
   async latestInventory(deviceId: number) {

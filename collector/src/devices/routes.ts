@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
+import { DeviceDetail, DeviceList, DeviceQuery, IdParams, InventoryHistory, MetricQuery, MetricSeries, Ok, SeriesList } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
@@ -8,13 +9,12 @@ import { worstStatus } from '../checks/routes.js';
 import { withText } from '../checks/texts.js';
 import type { EnrollmentService } from '../enroll/service.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
-import type { DeviceState } from '../overview/repository.js';
+import { type DeviceState, POLL_FRESH_MS } from '../overview/repository.js';
 import type { Database } from '../store/database.js';
 import type { Aggregation, MetricStore } from '../store/metric-store.js';
 import { parseDuration, parseTime } from './query-params.js';
 import type { DevicesRepository } from './repository.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 type Id = { Params: { id: number } };
 
 export interface DeviceRouteDeps {
@@ -32,12 +32,20 @@ type DeviceRow = NonNullable<Awaited<ReturnType<DevicesRepository['get']>>>;
 export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps): void {
   const { devices, metrics, channel } = deps;
 
+  const recent = (t: number | null) => t !== null && Date.now() - t < deps.offlineAfterMs;
   const status = (d: DeviceRow): 'online' | 'offline' | 'revoked' => {
+    if (d.kind === 'agentless') {
+      // As its watcher's polls say: the watcher is up, and the device answered one of its last polls.
+      const watcherUp = d.watcher_agent_id !== null && d.watcher_revoked_at === null && (channel.isConnected(d.watcher_agent_id) || recent(d.watcher_seen_at));
+      return watcherUp && d.answered_at !== null && Date.now() - d.answered_at < deps.offlineAfterMs + POLL_FRESH_MS ? 'online' : 'offline';
+    }
     if (d.revoked_at !== null) return 'revoked';
     if (d.agent_id && channel.isConnected(d.agent_id)) return 'online';
-    if (d.last_seen_at !== null && Date.now() - d.last_seen_at < deps.offlineAfterMs) return 'online';
+    if (recent(d.last_seen_at)) return 'online';
     return 'offline';
   };
+  /** The state the lists count: offline, else the worst of its checks (a connected agent is never offline). */
+  const stateOf = (d: DeviceRow, st: 'online' | 'offline' | 'revoked') => (st === 'online' ? d.health : 'offline');
   const view = (d: DeviceRow) => ({
     id: d.id,
     hostname: d.hostname,
@@ -57,6 +65,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
     lastSeenAt: d.last_seen_at,
     connected: d.agent_id ? channel.isConnected(d.agent_id) : false,
     status: status(d),
+    watcherId: d.watcher_id,
   });
   /** The device, if this user may see it; another client's device is "not found". */
   const visibleDevice = async (user: SessionUser, id: number): Promise<DeviceRow> => {
@@ -69,40 +78,31 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
   app.get(
     '/api/v1/devices',
     {
-      schema: {
-        tags: ['devices'],
-        querystring: Type.Object({
-          clientId: Type.Optional(Type.Integer({ minimum: 1 })),
-          siteId: Type.Optional(Type.Integer({ minimum: 1 })),
-          q: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the name, serial, OS, an IP address or a software name' })),
-          state: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('critical'), Type.Literal('offline')])),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
-        }),
-      },
+      schema: { tags: ['devices'], querystring: DeviceQuery, response: { 200: DeviceList } },
     },
     async (req: FastifyRequest<{ Querystring: { clientId?: number; siteId?: number; q?: string; state?: DeviceState; limit: number; offset: number } }>) => {
       const user = requireUser(req);
       const scope = clientScope(user);
       if (scope !== undefined && req.query.clientId !== undefined && req.query.clientId !== scope) return { devices: [], total: 0 };
       const { rows, total } = await devices.list({ ...req.query, clientId: scope ?? req.query.clientId, offlineBefore: Date.now() - deps.offlineAfterMs });
-      // The state (ok / warning / critical / offline) as the overview counts it; a connected agent is never offline.
       return {
         devices: rows.map((r) => {
           const v = view(r);
-          return { ...v, state: r.state === 'offline' && v.status === 'online' ? 'ok' : r.state };
+          return { ...v, state: stateOf(r, v.status) };
         }),
         total,
       };
     },
   );
 
-  app.get('/api/v1/devices/:id', { schema: { tags: ['devices'], params: IdParams } }, async (req: FastifyRequest<Id>) => {
+  app.get('/api/v1/devices/:id', { schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceDetail } } }, async (req: FastifyRequest<Id>) => {
     const d = await visibleDevice(requireUser(req), req.params.id);
     const inv = await devices.latestInventory(d.id);
     const checks = await devices.checkState(d.id);
+    const v = view(d);
     return {
-      device: view(d),
+      device: v,
+      state: stateOf(d, v.status),
       inventory: inv ? JSON.parse(inv.data) : null,
       inventoryCollectedAt: inv?.collected_at ?? null,
       inventoryReceivedAt: inv?.received_at ?? null,
@@ -127,6 +127,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
         tags: ['devices'],
         params: IdParams,
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }), before: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: { 200: InventoryHistory },
       },
     },
     async (req: FastifyRequest<Id & { Querystring: { limit: number; before?: number } }>) => {
@@ -148,7 +149,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
     },
   );
 
-  app.get('/api/v1/devices/:id/series', { schema: { tags: ['devices'], params: IdParams } }, async (req: FastifyRequest<Id>) => {
+  app.get('/api/v1/devices/:id/series', { schema: { tags: ['devices'], params: IdParams, response: { 200: SeriesList } } }, async (req: FastifyRequest<Id>) => {
     const d = await visibleDevice(requireUser(req), req.params.id);
     return { series: await metrics.listSeries(d.id) };
   });
@@ -159,15 +160,8 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
       schema: {
         tags: ['devices'],
         params: IdParams,
-        querystring: Type.Object({
-          name: Type.String({ pattern: '^[a-z][a-z0-9_.]{0,63}$' }),
-          from: Type.Optional(Type.String({ maxLength: 40 })),
-          to: Type.Optional(Type.String({ maxLength: 40 })),
-          step: Type.Optional(Type.String({ maxLength: 20 })),
-          agg: Type.Union([Type.Literal('avg'), Type.Literal('min'), Type.Literal('max'), Type.Literal('last'), Type.Literal('sum'), Type.Literal('count')], {
-            default: 'avg',
-          }),
-        }),
+        querystring: MetricQuery,
+        response: { 200: MetricSeries },
       },
     },
     async (req: FastifyRequest<Id & { Querystring: { name: string; from?: string; to?: string; step?: string; agg: Aggregation } }>) => {
@@ -182,7 +176,7 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
     },
   );
 
-  app.post('/api/v1/devices/:id/revoke', { schema: { tags: ['devices'], params: IdParams } }, async (req: FastifyRequest<Id>) => {
+  app.post('/api/v1/devices/:id/revoke', { schema: { tags: ['devices'], params: IdParams, response: { 200: Ok } } }, async (req: FastifyRequest<Id>) => {
     const user = requireRole(req, 'admin', 'technician');
     const d = await visibleDevice(user, req.params.id);
     const agentId = await deps.enrollment.revokeAgentOfDevice(d.id);

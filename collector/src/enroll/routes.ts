@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { EnrollRequest, EnrollResponse, VigieError } from '@vigie/shared';
+import { CreateTokenBody, IdParams, NewToken, Ok, TokenList } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, requireRole } from '../auth/guard.js';
@@ -7,16 +7,6 @@ import { enrollKeys, type LoginLimiter } from '../auth/login-limiter.js';
 import type { Database } from '../store/database.js';
 import type { TenantsRepository } from '../tenants/repository.js';
 import type { EnrollmentService } from './service.js';
-
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-const CreateToken = Type.Object(
-  {
-    label: Type.Optional(Type.String({ maxLength: 200 })),
-    maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-    ttlHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365 })),
-  },
-  { additionalProperties: false },
-);
 
 export function registerEnrollRoutes(
   app: FastifyInstance,
@@ -45,7 +35,7 @@ export function registerEnrollRoutes(
 
   app.post(
     '/api/v1/sites/:id/enrollment-tokens',
-    { schema: { tags: ['agents'], params: IdParams, body: CreateToken } },
+    { schema: { tags: ['agents'], params: IdParams, body: CreateTokenBody, response: { 201: NewToken } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { label?: string; maxUses?: number; ttlHours?: number } }>, reply) => {
       const user = requireRole(req, 'admin', 'technician');
       if (!(await tenants.getSite(req.params.id))) throw new VigieError('NOT_FOUND');
@@ -63,7 +53,7 @@ export function registerEnrollRoutes(
 
   app.get(
     '/api/v1/sites/:id/enrollment-tokens',
-    { schema: { tags: ['agents'], params: IdParams } },
+    { schema: { tags: ['agents'], params: IdParams, response: { 200: TokenList } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       requireRole(req, 'admin', 'technician');
       if (!(await tenants.getSite(req.params.id))) throw new VigieError('NOT_FOUND');
@@ -73,7 +63,7 @@ export function registerEnrollRoutes(
 
   app.post(
     '/api/v1/enrollment-tokens/:id/revoke',
-    { schema: { tags: ['agents'], params: IdParams } },
+    { schema: { tags: ['agents'], params: IdParams, response: { 200: Ok } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireRole(req, 'admin', 'technician');
       if (!(await enrollment.getToken(req.params.id))) throw new VigieError('NOT_FOUND');

@@ -44,6 +44,10 @@ const M = {
     host: 'Hôte',
     app: 'Application',
     bytes: 'Octets',
+    packets: 'Paquets',
+    flows: 'Flux',
+    totals: 'Paquets et flux',
+    peakNote: 'débit de la minute la plus chargée',
     share: 'Part',
     other: 'autres',
     colon: ' : ',
@@ -74,6 +78,10 @@ const M = {
     host: 'Host',
     app: 'Application',
     bytes: 'Bytes',
+    packets: 'Packets',
+    flows: 'Flows',
+    totals: 'Packets and flows',
+    peakNote: 'rate of the busiest minute',
     share: 'Share',
     other: 'other',
     colon: ': ',
@@ -156,7 +164,9 @@ export function renderFlowReport(data: FlowReportData, locale: ReportLocale = 'f
         `${t.volume}${t.colon}${formatBytes(sum.total.bytes, locale)} — ${t.inbound} ${formatBytes(d.inbound.bytes, locale)}, ${t.outbound} ${formatBytes(d.outbound.bytes, locale)}, ${t.internal} ${formatBytes(d.internal.bytes, locale)}`,
       ),
     );
-    if (s.view.peak) flow.paragraph(line(`${t.peak}${t.colon}${formatBps(s.view.peak.bps, locale)} (${parisDateTime(s.view.peak.t, locale)})`));
+    const count = (n: number) => new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB').format(n);
+    flow.paragraph(line(`${t.totals}${t.colon}${count(sum.total.packets)} ${t.packets.toLowerCase()}, ${count(sum.total.flows)} ${t.flows.toLowerCase()}`));
+    if (s.view.peak) flow.paragraph(line(`${t.peak}${t.colon}${formatBps(s.view.peak.bps, locale)}, ${t.peakNote} (${parisDateTime(s.view.peak.t, locale)})`));
     flow.y += 6;
 
     // Volume per day: one bar per day, scaled on the busiest.
@@ -230,36 +240,64 @@ export function renderFlowReport(data: FlowReportData, locale: ReportLocale = 'f
 
     const total = sum.total.bytes;
     const pct = (b: number) => `${new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 1 }).format((b / total) * 100)} %`;
-    const topTable = (title: string, keyTitle: string, rows: { key: string; bytes: number }[], other: number) => {
+    const topTable = (
+      title: string,
+      keyTitle: string,
+      rows: { key: string; bytes: number; packets: number; flows: number }[],
+      other: { bytes: number; packets: number; flows: number },
+    ) => {
       flow.ensure(60);
       flow.paragraph(line(title, BOLD));
       const cols: Column[] = [
-        { width: flow.width - 160, align: 'left' },
-        { width: 90, align: 'right' },
+        { width: flow.width - 280, align: 'left' },
+        { width: 75, align: 'right' },
         { width: 70, align: 'right' },
+        { width: 70, align: 'right' },
+        { width: 65, align: 'right' },
       ];
-      const body = rows.map((r) => [cell(r.key, cols[0]!.width), cell(formatBytes(r.bytes, locale), 90), cell(pct(r.bytes), 70)]);
-      if (other > 0) body.push([cell(`(${t.other})`, cols[0]!.width, SMALL), cell(formatBytes(other, locale), 90, SMALL), cell(pct(other), 70, SMALL)]);
-      flow.table(cols, [cell(keyTitle, cols[0]!.width, BOLD), cell(t.bytes, 90, BOLD), cell(t.share, 70, BOLD)], body);
+      const row = (key: string, v: { bytes: number; packets: number; flows: number }, style = BODY) => [
+        cell(key, cols[0]!.width, style),
+        cell(formatBytes(v.bytes, locale), 75, style),
+        cell(count(v.packets), 70, style),
+        cell(count(v.flows), 70, style),
+        cell(pct(v.bytes), 65, style),
+      ];
+      const body = rows.map((r) => row(r.key, r));
+      if (other.bytes > 0) body.push(row(`(${t.other})`, other, SMALL));
+      flow.table(
+        cols,
+        [keyTitle, t.bytes, t.packets, t.flows, t.share].map((h, i) => cell(h, cols[i]!.width, BOLD)),
+        body,
+      );
       flow.y += 6;
     };
+    /** A host by the name the client's inventory gives it, with its address. */
+    const hostKey = (h: { host: string; name?: string }) => (h.name ? `${h.name} (${h.host})` : h.host);
+    const rest = (list: { bytes: number; packets: number; flows: number }[]) => ({
+      bytes: total - list.reduce((a, x) => a + x.bytes, 0),
+      packets: sum.total.packets - list.reduce((a, x) => a + x.packets, 0),
+      flows: sum.total.flows - list.reduce((a, x) => a + x.flows, 0),
+    });
+    const sources = sum.topSources.slice(0, 10);
     topTable(
       t.sources,
       t.host,
-      sum.topSources.slice(0, 10).map((h) => ({ key: h.host, bytes: h.bytes })),
-      total - sum.topSources.slice(0, 10).reduce((a, h) => a + h.bytes, 0),
+      sources.map((h) => ({ key: hostKey(h), bytes: h.bytes, packets: h.packets, flows: h.flows })),
+      rest(sources),
     );
+    const destinations = sum.topDestinations.slice(0, 10);
     topTable(
       t.destinations,
       t.host,
-      sum.topDestinations.slice(0, 10).map((h) => ({ key: h.host, bytes: h.bytes })),
-      total - sum.topDestinations.slice(0, 10).reduce((a, h) => a + h.bytes, 0),
+      destinations.map((h) => ({ key: hostKey(h), bytes: h.bytes, packets: h.packets, flows: h.flows })),
+      rest(destinations),
     );
+    const apps = sum.services.slice(0, 10);
     topTable(
       t.apps,
       t.app,
-      sum.services.slice(0, 10).map((x) => ({ key: x.service, bytes: x.bytes })),
-      total - sum.services.slice(0, 10).reduce((a, x) => a + x.bytes, 0),
+      apps.map((x) => ({ key: x.service, bytes: x.bytes, packets: x.packets, flows: x.flows })),
+      rest(apps),
     );
   }
 

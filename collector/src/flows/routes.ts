@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { parisDate, VigieError } from '@vigie/shared';
+import { FlowQuery, FlowReportQuery, FlowView, IdParams } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import { parseTime } from '../devices/query-params.js';
@@ -7,8 +7,6 @@ import { monthPeriod } from '../stats/service.js';
 import type { TenantsRepository } from '../tenants/repository.js';
 import { type FlowReportData, renderFlowReport } from './report.js';
 import type { FlowService } from './service.js';
-
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export function registerFlowRoutes(app: FastifyInstance, deps: { flows: FlowService; tenants: TenantsRepository }): void {
   const { flows, tenants } = deps;
@@ -20,7 +18,8 @@ export function registerFlowRoutes(app: FastifyInstance, deps: { flows: FlowServ
         tags: ['network'],
         description: 'Network flows of a site (site role): merged top talkers and applications, volume series, interfaces with peaks and saturation.',
         params: IdParams,
-        querystring: Type.Object({ from: Type.String({ maxLength: 40 }), to: Type.Optional(Type.String({ maxLength: 40 })) }),
+        querystring: FlowQuery,
+        response: { 200: FlowView },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { from: string; to?: string } }>) => {
@@ -39,10 +38,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: { flows: FlowServ
         tags: ['network'],
         description: "The client's monthly network flow report (PDF), per site.",
         params: IdParams,
-        querystring: Type.Object({
-          month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
-          lang: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])),
-        }),
+        querystring: FlowReportQuery,
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { month: string; lang?: 'fr' | 'en' } }>, reply) => {

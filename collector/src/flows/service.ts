@@ -18,6 +18,30 @@ interface BucketRow {
   packets: number;
   flows: number;
   summary: string;
+  /** An hourly row: its busiest per-minute bucket (null for hours rolled up before it was kept). */
+  peak_at?: number | null;
+  peak_bytes?: number | null;
+  peak_packets?: number | null;
+  peak_ms?: number | null;
+}
+
+/** An interface's totals over a bucket or an hour, with (once rolled up) its busiest minute each way. */
+type StoredInterface = InterfaceTotals & { exporter: string; peakInBps?: number; peakOutBps?: number; peakAt?: number };
+
+const bps = (bytes: number, ms: number) => Math.round((bytes * 8 * 1000) / ms);
+
+/** The busiest period of a set of buckets, exporters added up per period. */
+export function busiestPeriod(buckets: readonly { start: number; end: number; bytes: number; packets: number }[]) {
+  const periods = new Map<number, { t: number; bytes: number; packets: number; ms: number }>();
+  for (const b of buckets) {
+    const p = periods.get(b.start) ?? { t: b.start, bytes: 0, packets: 0, ms: b.end - b.start };
+    p.bytes += b.bytes;
+    p.packets += b.packets;
+    periods.set(b.start, p);
+  }
+  let best: { t: number; bytes: number; packets: number; ms: number } | null = null;
+  for (const p of periods.values()) if (p.ms > 0 && (!best || p.bytes / p.ms > best.bytes / best.ms)) best = p;
+  return best;
 }
 
 export interface InterfaceView {
@@ -46,7 +70,7 @@ export interface FlowView {
   series: { t: number; bytes: number; packets: number; flows: number }[];
   interfaces: InterfaceView[];
   /** The busiest period. */
-  peak: { t: number; bytes: number; bps: number } | null;
+  peak: { t: number; bytes: number; bps: number; packets: number; pps: number } | null;
 }
 
 /**
@@ -78,8 +102,9 @@ export class FlowService {
         .all(cursor, maxId) as { site_id: number; hour: number }[];
       const rows = this.sql.prepare('SELECT summary FROM flow_buckets WHERE site_id = ? AND start >= ? AND start < ?');
       const upsert = this.sql.prepare(
-        `INSERT INTO flow_hourly (site_id, hour, bytes, packets, flows, summary, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (site_id, hour) DO UPDATE SET bytes = excluded.bytes, packets = excluded.packets, flows = excluded.flows, summary = excluded.summary, updated_at = excluded.updated_at`,
+        `INSERT INTO flow_hourly (site_id, hour, bytes, packets, flows, summary, updated_at, peak_at, peak_bytes, peak_packets, peak_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (site_id, hour) DO UPDATE SET bytes = excluded.bytes, packets = excluded.packets, flows = excluded.flows, summary = excluded.summary,
+           updated_at = excluded.updated_at, peak_at = excluded.peak_at, peak_bytes = excluded.peak_bytes, peak_packets = excluded.peak_packets, peak_ms = excluded.peak_ms`,
       );
       for (const h of hours) {
         const buckets = (rows.all(h.site_id, h.hour, h.hour + HOUR) as { summary: string }[]).map((r) => JSON.parse(r.summary) as FlowBucket);
@@ -93,7 +118,23 @@ export class FlowService {
           end: h.hour + HOUR,
         };
         const stored = { summary: merged, interfaces: mergeInterfaces(buckets) };
-        upsert.run(h.site_id, h.hour, merged.total.bytes, merged.total.packets, merged.total.flows, JSON.stringify(stored), now);
+        // The hour keeps its busiest minute: the report's peak is the real one, long after the minutes are gone.
+        const peak = busiestPeriod(
+          buckets.map((b) => ({ start: b.summary.start, end: b.summary.end, bytes: b.summary.total.bytes, packets: b.summary.total.packets })),
+        );
+        upsert.run(
+          h.site_id,
+          h.hour,
+          merged.total.bytes,
+          merged.total.packets,
+          merged.total.flows,
+          JSON.stringify(stored),
+          now,
+          peak?.t ?? null,
+          peak?.bytes ?? null,
+          peak?.packets ?? null,
+          peak?.ms ?? null,
+        );
       }
       this.sql
         .prepare("INSERT INTO kv (key, value) VALUES ('flows.rollup.cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -124,16 +165,14 @@ export class FlowService {
         : (
             this.sql
               .prepare(
-                'SELECT site_id, hour AS start, bytes, packets, flows, summary FROM flow_hourly WHERE site_id = ? AND hour >= ? AND hour < ? ORDER BY hour',
+                'SELECT site_id, hour AS start, bytes, packets, flows, summary, peak_at, peak_bytes, peak_packets, peak_ms FROM flow_hourly WHERE site_id = ? AND hour >= ? AND hour < ? ORDER BY hour',
               )
               .all(siteId, Math.floor(from / HOUR) * HOUR, to) as BucketRow[]
           ).map((r) => ({ ...r, end: r.start + HOUR, exporter: '' }));
       const parsed = rows.map((r) => {
-        const stored = JSON.parse(r.summary) as FlowBucket | { summary: FlowSummary; interfaces: (InterfaceTotals & { exporter: string })[] };
-        const interfaces =
-          'exporter' in stored
-            ? stored.interfaces.map((i) => ({ ...i, exporter: stored.exporter }))
-            : (stored.interfaces as (InterfaceTotals & { exporter: string })[]);
+        const stored = JSON.parse(r.summary) as FlowBucket | { summary: FlowSummary; interfaces: StoredInterface[] };
+        const interfaces: StoredInterface[] =
+          'exporter' in stored ? stored.interfaces.map((i) => ({ ...i, exporter: stored.exporter })) : (stored.interfaces as StoredInterface[]);
         return { row: r, summary: stored.summary, interfaces };
       });
       const series = new Map<number, { t: number; bytes: number; packets: number; flows: number; ms: number }>();
@@ -145,7 +184,18 @@ export class FlowService {
         series.set(p.row.start, s);
       }
       const points = [...series.values()].sort((a, b) => a.t - b.t);
-      const busiest = points.reduce<(typeof points)[number] | null>((m, p) => (!m || p.bytes / p.ms > m.bytes / m.ms ? p : m), null);
+      // The busiest minute: from the detail, or from what each hour kept of it (an hour rolled up before
+      // it was kept counts with its average).
+      const busiest = detail
+        ? busiestPeriod(parsed.map((p) => ({ start: p.row.start, end: p.row.end, bytes: p.summary.total.bytes, packets: p.summary.total.packets })))
+        : parsed.reduce<{ t: number; bytes: number; packets: number; ms: number } | null>((m, p) => {
+            const r = p.row;
+            const c =
+              r.peak_at != null && r.peak_bytes != null && r.peak_ms
+                ? { t: r.peak_at, bytes: r.peak_bytes, packets: r.peak_packets ?? 0, ms: r.peak_ms }
+                : { t: r.start, bytes: r.bytes, packets: r.packets, ms: r.end - r.start };
+            return !m || c.bytes / c.ms > m.bytes / m.ms ? c : m;
+          }, null);
       const interfaces = this.interfaceViews(parsed);
       const view: FlowView = {
         siteId,
@@ -153,14 +203,25 @@ export class FlowService {
         to,
         resolution: detail ? 'detail' : 'hour',
         summary: parsed.length
-          ? mergeSummaries(
-              parsed.map((p) => p.summary),
-              10,
+          ? this.named(
+              siteId,
+              mergeSummaries(
+                parsed.map((p) => p.summary),
+                10,
+              ),
             )
           : null,
         series: points.map(({ ms: _ms, ...p }) => p),
         interfaces,
-        peak: busiest ? { t: busiest.t, bytes: busiest.bytes, bps: Math.round((busiest.bytes * 8 * 1000) / busiest.ms) } : null,
+        peak: busiest
+          ? {
+              t: busiest.t,
+              bytes: busiest.bytes,
+              bps: Math.round((busiest.bytes * 8 * 1000) / busiest.ms),
+              packets: busiest.packets,
+              pps: Math.round((busiest.packets * 1000 * 10) / busiest.ms) / 10,
+            }
+          : null,
       };
       const snmpDevices = new Map<string, number>();
       for (const exporter of new Set(interfaces.map((i) => i.exporter))) {
@@ -183,11 +244,43 @@ export class FlowService {
     return view;
   }
 
-  private interfaceViews(parsed: { row: BucketRow; interfaces: (InterfaceTotals & { exporter: string })[] }[]): InterfaceView[] {
+  /**
+   * A summary whose hosts carry the name the client's inventory gives their address (a device's
+   * network interfaces, a watched device's address), when it does.
+   */
+  private named(siteId: number, s: FlowSummary) {
+    const names = new Map<string, string>();
+    const rows = this.sql
+      .prepare(
+        `SELECT d.hostname, d.kind, d.external_key, ds.ips FROM devices d JOIN sites s ON s.client_id = d.client_id LEFT JOIN device_search ds ON ds.device_id = d.id
+         WHERE s.id = ?`,
+      )
+      .all(siteId) as { hostname: string; kind: string; external_key: string | null; ips: string | null }[];
+    for (const r of rows) {
+      for (const ip of (r.ips ?? '').split('\n')) if (ip) names.set(ip, r.hostname);
+      const snmp = r.external_key?.startsWith('snmp:') ? r.external_key.slice(5).replace(/:\d+$/, '') : undefined;
+      if (snmp) names.set(snmp, r.hostname);
+    }
+    const host = <T extends { host: string }>(h: T) => (names.has(h.host) ? { ...h, name: names.get(h.host)! } : h);
+    return {
+      ...s,
+      topSources: s.topSources.map(host),
+      topDestinations: s.topDestinations.map(host),
+      topConversations: s.topConversations.map((c) => ({
+        ...c,
+        ...(names.has(c.a) ? { aName: names.get(c.a)! } : {}),
+        ...(names.has(c.b) ? { bName: names.get(c.b)! } : {}),
+      })),
+    };
+  }
+
+  private interfaceViews(parsed: { row: BucketRow; interfaces: StoredInterface[] }[]): InterfaceView[] {
     const out = new Map<string, InterfaceView>();
     for (const p of parsed) {
       const ms = p.row.end - p.row.start;
       for (const i of p.interfaces) {
+        // ifIndex 0 is "unknown" in NetFlow: traffic the exporter could not put on an interface, not one of them.
+        if (i.index === 0) continue;
         const key = `${i.exporter}#${i.index}`;
         const v = out.get(key) ?? {
           exporter: i.exporter,
@@ -207,9 +300,10 @@ export class FlowService {
         v.outBytes += i.outBytes;
         v.inPackets += i.inPackets;
         v.outPackets += i.outPackets;
-        const inBps = Math.round((i.inBytes * 8 * 1000) / ms);
-        const outBps = Math.round((i.outBytes * 8 * 1000) / ms);
-        if (Math.max(inBps, outBps) > Math.max(v.peakInBps, v.peakOutBps)) v.peakAt = p.row.start;
+        // Its busiest minute when the hour kept it, else the period's own rate.
+        const inBps = i.peakInBps ?? bps(i.inBytes, ms);
+        const outBps = i.peakOutBps ?? bps(i.outBytes, ms);
+        if (Math.max(inBps, outBps) > Math.max(v.peakInBps, v.peakOutBps)) v.peakAt = i.peakAt ?? p.row.start;
         v.peakInBps = Math.max(v.peakInBps, inBps);
         v.peakOutBps = Math.max(v.peakOutBps, outBps);
         out.set(key, v);
@@ -254,19 +348,26 @@ export class FlowService {
   }
 }
 
-/** Sums the interface counters of several buckets (keyed by exporter and index). */
-function mergeInterfaces(buckets: FlowBucket[]): (InterfaceTotals & { exporter: string })[] {
-  const out = new Map<string, InterfaceTotals & { exporter: string }>();
-  for (const b of buckets)
+/** Sums the interface counters of several buckets (keyed by exporter and index), and keeps each one's busiest bucket each way. */
+function mergeInterfaces(buckets: FlowBucket[]): StoredInterface[] {
+  const out = new Map<string, StoredInterface>();
+  for (const b of buckets) {
+    const ms = b.summary.end - b.summary.start;
     for (const i of b.interfaces) {
       const key = `${b.exporter}#${i.index}`;
+      const inBps = ms > 0 ? bps(i.inBytes, ms) : 0;
+      const outBps = ms > 0 ? bps(i.outBytes, ms) : 0;
       const v = out.get(key);
       if (v) {
         v.inBytes += i.inBytes;
         v.inPackets += i.inPackets;
         v.outBytes += i.outBytes;
         v.outPackets += i.outPackets;
-      } else out.set(key, { ...i, exporter: b.exporter });
+        if (Math.max(inBps, outBps) > Math.max(v.peakInBps ?? 0, v.peakOutBps ?? 0)) v.peakAt = b.summary.start;
+        v.peakInBps = Math.max(v.peakInBps ?? 0, inBps);
+        v.peakOutBps = Math.max(v.peakOutBps ?? 0, outBps);
+      } else out.set(key, { ...i, exporter: b.exporter, peakInBps: inBps, peakOutBps: outBps, peakAt: b.summary.start });
     }
+  }
   return [...out.values()];
 }

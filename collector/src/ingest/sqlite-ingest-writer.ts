@@ -81,12 +81,14 @@ export class SqliteIngestWriter implements IngestWriter {
       ),
       siteDevice: p('SELECT id FROM devices WHERE site_id = ? AND external_key = ?'),
       insertSiteDevice: p(
-        `INSERT INTO devices (site_id, client_id, kind, hostname, platform, serial, os_name, external_key, site_data, created_at, last_seen_at)
-         VALUES (?, ?, 'agentless', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO devices (site_id, client_id, kind, hostname, platform, serial, os_name, external_key, site_data, created_at, last_seen_at, watcher_id)
+         VALUES (?, ?, 'agentless', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       updateSiteDevice: p(
-        'UPDATE devices SET hostname = ?, platform = ?, serial = ?, os_name = ?, site_data = ?, last_seen_at = COALESCE(?, last_seen_at) WHERE id = ?',
+        'UPDATE devices SET hostname = ?, platform = ?, serial = ?, os_name = ?, site_data = ?, last_seen_at = CASE WHEN ? IS NULL THEN last_seen_at ELSE max(?, COALESCE(last_seen_at, 0)) END, watcher_id = ? WHERE id = ?',
       ),
+      // A poll the device answered (its snmp-reachable check OK): seen then, by this watcher.
+      agentlessAnswered: p("UPDATE devices SET last_seen_at = max(?, COALESCE(last_seen_at, 0)), watcher_id = ? WHERE id = ? AND kind = 'agentless'"),
     };
   }
 
@@ -192,6 +194,7 @@ export class SqliteIngestWriter implements IngestWriter {
             const before = this.s.checkStatus!.get(deviceId, r.check, r.target) as { status: string } | undefined;
             if (before?.status !== r.status) effects.healthChanged.add(deviceId);
             this.s.insertCheck!.run(deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt);
+            if (m.body.device && r.check === 'snmp-reachable' && r.status === 'ok') this.s.agentlessAnswered!.run(r.observedAt, f.deviceId, deviceId);
             this.s.upsertCheckState!.run(deviceId, r.check, r.target, r.status, r.code, r.message, values, r.observedAt, r.observedAt);
             targets.set(r.check, [...(targets.get(r.check) ?? []), r.target]);
           }
@@ -294,6 +297,7 @@ export class SqliteIngestWriter implements IngestWriter {
       JSON.stringify({ reporterDeviceId: reporterId }),
       now,
       null,
+      reporterId,
     );
     return Number(r.lastInsertRowid);
   }
@@ -302,7 +306,17 @@ export class SqliteIngestWriter implements IngestWriter {
     const id = this.siteDeviceId(reporterId, d.key, now);
     const data = JSON.stringify({ ...d, reporterDeviceId: reporterId });
     const serial = d.serials[0]?.serial ?? null;
-    this.s.updateSiteDevice!.run(d.name, d.kind, serial, d.description?.slice(0, 256) ?? null, data, d.reachable ? d.observedAt : null, id);
+    this.s.updateSiteDevice!.run(
+      d.name,
+      d.kind,
+      serial,
+      d.description?.slice(0, 256) ?? null,
+      data,
+      d.reachable ? d.observedAt : null,
+      d.reachable ? d.observedAt : null,
+      reporterId,
+      id,
+    );
   }
 
   /** Stores a snapshot and its changes when the inventory differs; returns the change count, or -1 if unchanged. */

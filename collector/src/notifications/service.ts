@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
+import { MESSAGES } from '../reports/report-messages.js';
 import type { Database } from '../store/database.js';
 import type { TicketChange, TicketService } from '../tickets/service.js';
 
@@ -57,13 +58,16 @@ export class Notifier {
   private async notify(c: TicketChange): Promise<void> {
     const t = await this.tickets.get(c.ticketId);
     if (!t) return;
+    // The client's users hear of a ticket once it is shared with them (a monitoring ticket is internal until published).
     const recipients = (
       this.db.sqlite
-        .prepare("SELECT email FROM users WHERE disabled_at IS NULL AND ((role = 'client' AND client_id = ?) OR id = ?)")
-        .all(t.clientId, t.assigneeId ?? -1) as { email: string }[]
+        .prepare("SELECT email FROM users WHERE disabled_at IS NULL AND ((role = 'client' AND client_id = ? AND ?) OR id = ?)")
+        .all(t.clientId, t.clientVisible ? 1 : 0, t.assigneeId ?? -1) as { email: string }[]
     ).map((r) => r.email);
     const last = t.timeline.at(-1) as Record<string, unknown> | undefined;
-    const detail = c.type === 'comment' ? String(last?.text ?? '') : c.type === 'status' ? `Statut : ${String(last?.to ?? t.status)}` : '';
+    // Statuses by their French name (the reports' words), never the identifier (issue 18): « Statut : Nouveau ».
+    const status = (s: string) => MESSAGES.fr.status[s] ?? s;
+    const detail = c.type === 'comment' ? String(last?.text ?? '') : c.type === 'status' ? `Statut\u00a0: ${status(String(last?.to ?? t.status))}` : '';
     const jobs: Promise<unknown>[] = [];
     if (this.transport && recipients.length > 0) {
       jobs.push(
@@ -72,7 +76,7 @@ export class Notifier {
             from: this.o.from,
             to: recipients,
             subject: `[#${t.id}] ${SUBJECT[c.type]} — ${t.title}`,
-            text: `${SUBJECT[c.type]} sur le ticket #${t.id} « ${t.title} ».\n${detail}\n\nStatut : ${t.status}${t.slaDeadlineAt ? `\nÉchéance : ${new Date(t.slaDeadlineAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}` : ''}${this.o.publicUrl ? `\n\n${this.o.publicUrl}/#/tickets/${t.id}` : ''}\n\nRépondez à ce message en gardant [#${t.id}] dans l'objet pour ajouter un commentaire.`,
+            text: `${SUBJECT[c.type]} sur le ticket #${t.id} «\u00a0${t.title}\u00a0».\n${detail}\n\nStatut\u00a0: ${status(t.status)}${t.slaDeadlineAt ? `\nÉchéance\u00a0: ${new Date(t.slaDeadlineAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}` : ''}${this.o.publicUrl ? `\n\n${this.o.publicUrl}/#/tickets/${t.id}` : ''}\n\nRépondez à ce message en gardant [#${t.id}] dans l’objet pour ajouter un commentaire.`,
           })
           .then(() => void this.stats.mails++),
       );
@@ -80,7 +84,15 @@ export class Notifier {
     for (const url of this.o.webhooks) {
       const body = JSON.stringify({
         event: `ticket.${c.type}`,
-        ticket: { id: t.id, clientId: t.clientId, title: t.title, status: t.status, priority: t.priority, slaDeadlineAt: t.slaDeadlineAt },
+        ticket: {
+          id: t.id,
+          clientId: t.clientId,
+          title: t.title,
+          status: t.status,
+          priority: t.priority,
+          slaDeadlineAt: t.slaDeadlineAt,
+          clientVisible: t.clientVisible,
+        },
         at: Date.now(),
       });
       const signature = this.o.webhookSecret ? createHmac('sha256', this.o.webhookSecret).update(body).digest('hex') : undefined;

@@ -3,17 +3,33 @@ import type { Database } from '../store/database.js';
 /** A device's state for the dashboards: offline first, else the worst of its current checks. */
 export type DeviceState = 'ok' | 'warning' | 'critical' | 'offline';
 
+/** An agentless device's last answered poll counts this long (its watcher polls every minute by default). */
+export const POLL_FRESH_MS = 3_600_000;
+
+/** SQL for the worst of a device's current checks (`d` = devices): an unknown check counts as a warning, someone should look. */
+export function deviceHealthSql(): string {
+  return `coalesce((SELECT CASE max(CASE cs.status WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'unknown' THEN 2 ELSE 0 END)
+      WHEN 3 THEN 'critical' WHEN 2 THEN 'warning' ELSE 'ok' END
+    FROM check_state cs WHERE cs.device_id = d.id), 'ok')`;
+}
+
 /**
- * SQL for a device's state (`d` = devices, `a` = its agent), given the instant before which a
- * device is offline. An unknown check (the probe could not tell) counts as a warning: someone
- * should look. Shared by the overview and the device list's state filter.
+ * SQL for a device's state (`d` = devices, `a` = its agent), given the instant before which a device
+ * is offline: offline first, else the worst of its current checks. A device without an agent is as
+ * its watcher's polls say (issue 18): online while its watcher is and the last poll it answered is
+ * recent — a printer answering SNMP is never "offline", and its critical toner shows. Shared by the
+ * overview and the device list's state filter.
  */
 export function deviceStateSql(offlineBefore: number): string {
+  const before = Math.floor(offlineBefore);
   return `CASE
-  WHEN a.revoked_at IS NOT NULL OR d.last_seen_at IS NULL OR d.last_seen_at < ${Math.floor(offlineBefore)} THEN 'offline'
-  ELSE coalesce((SELECT CASE max(CASE cs.status WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'unknown' THEN 2 ELSE 0 END)
-      WHEN 3 THEN 'critical' WHEN 2 THEN 'warning' ELSE 'ok' END
-    FROM check_state cs WHERE cs.device_id = d.id), 'ok')
+  WHEN d.kind = 'agentless' THEN CASE
+    WHEN coalesce((SELECT w.last_seen_at FROM devices w WHERE w.id = d.watcher_id), 0) < ${before}
+      OR NOT EXISTS (SELECT 1 FROM agents wa WHERE wa.device_id = d.watcher_id AND wa.revoked_at IS NULL)
+      OR NOT EXISTS (SELECT 1 FROM check_state r WHERE r.device_id = d.id AND r."check" = 'snmp-reachable' AND r.status = 'ok' AND r.observed_at >= ${before - POLL_FRESH_MS})
+    THEN 'offline' ELSE ${deviceHealthSql()} END
+  WHEN a.revoked_at IS NOT NULL OR d.last_seen_at IS NULL OR d.last_seen_at < ${before} THEN 'offline'
+  ELSE ${deviceHealthSql()}
 END`;
 }
 

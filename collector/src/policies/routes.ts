@@ -1,24 +1,12 @@
-import { Type } from '@sinclair/typebox';
 import { maskUrlCredentialsDeep, type PolicyBody, PROBE_CONFIG_SPECS, VigieError } from '@vigie/shared';
+import { EffectivePolicy, IdParams, PolicyAtScope, PolicyOverrides, PolicySaved, ProbeCatalogue, ScopeParams } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { Database } from '../store/database.js';
-import { type PolicyOverrides, type PolicyScope, type PolicyService, SITE_ROLE_PROBES } from './service.js';
+import { type PolicyOverrides as PolicyOverridesInput, type PolicyScope, type PolicyService, SITE_ROLE_PROBES } from './service.js';
 
-const ScopeParams = Type.Object({
-  scope: Type.Union([Type.Literal('client'), Type.Literal('site'), Type.Literal('device')]),
-  id: Type.Integer({ minimum: 1 }),
-});
-const Overrides = Type.Object(
-  {
-    metricsIntervalSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
-    inventoryIntervalSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 7 * 86400 })),
-    probes: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' }), Type.Object({}, { additionalProperties: true }))),
-  },
-  { additionalProperties: false },
-);
 type ScopeReq = FastifyRequest<{ Params: { scope: PolicyScope; id: number } }>;
 
 export function registerPolicyRoutes(
@@ -35,7 +23,13 @@ export function registerPolicyRoutes(
   // Policy editors render each probe's settings from its schema (JSON Schema) and show its defaults.
   app.get(
     '/api/v1/probes',
-    { schema: { tags: ['policies'], description: 'Configuration schema and defaults of every probe a policy may set. Staff only.' } },
+    {
+      schema: {
+        tags: ['policies'],
+        description: 'Configuration schema and defaults of every probe a policy may set. Staff only.',
+        response: { 200: ProbeCatalogue },
+      },
+    },
     async (req) => {
       requireRole(req, 'admin', 'technician');
       return {
@@ -50,7 +44,7 @@ export function registerPolicyRoutes(
     },
   );
 
-  app.get('/api/v1/policies/:scope/:id', { schema: { tags: ['policies'], params: ScopeParams } }, async (req: ScopeReq) => {
+  app.get('/api/v1/policies/:scope/:id', { schema: { tags: ['policies'], params: ScopeParams, response: { 200: PolicyAtScope } } }, async (req: ScopeReq) => {
     requireRole(req, 'admin', 'technician');
     if (!(await scopeExists(req.params.scope, req.params.id))) throw new VigieError('NOT_FOUND');
     const p = await policies.get(req.params.scope, req.params.id);
@@ -67,8 +61,8 @@ export function registerPolicyRoutes(
 
   app.put(
     '/api/v1/policies/:scope/:id',
-    { schema: { tags: ['policies'], params: ScopeParams, body: Overrides } },
-    async (req: FastifyRequest<{ Params: { scope: PolicyScope; id: number }; Body: PolicyOverrides }>) => {
+    { schema: { tags: ['policies'], params: ScopeParams, body: PolicyOverrides, response: { 200: PolicySaved } } },
+    async (req: FastifyRequest<{ Params: { scope: PolicyScope; id: number }; Body: PolicyOverridesInput }>) => {
       const user = requireRole(req, 'admin', 'technician');
       const { scope, id } = req.params;
       if (!(await scopeExists(scope, id))) throw new VigieError('NOT_FOUND');
@@ -85,7 +79,7 @@ export function registerPolicyRoutes(
 
   app.get(
     '/api/v1/devices/:id/policy',
-    { schema: { tags: ['policies'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    { schema: { tags: ['policies'], params: IdParams, response: { 200: EffectivePolicy } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireUser(req);
       const scope = await scopeExists('device', req.params.id);

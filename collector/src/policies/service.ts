@@ -33,7 +33,7 @@ export class PolicyService {
       const spec = PROBE_CONFIG_SPECS[id];
       if (!spec) throw new VigieError('VALIDATION', `Unknown probe ${JSON.stringify(id)}; known: ${Object.keys(PROBE_CONFIG_SPECS).join(', ')}`);
       const r = resolveProbeConfig(spec, cfg);
-      if (!r.ok) throw new VigieError('VALIDATION', r.error);
+      if (!r.ok) throw new VigieError('VALIDATION', r.error, r.problem);
     }
     this.checkScripts(o);
   }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { InvoiceService } from '../billing/invoicing.js';
+import { readLogo } from '../billing/logo.js';
 import type { NotificationOptions } from '../notifications/service.js';
 import { StatsRepository } from '../stats/repository.js';
 import { AvailabilityService } from '../stats/service.js';
@@ -71,6 +72,7 @@ export function createReports(d: ReportDeps): Reports {
     worker,
     log: d.log,
     publicUrl: d.notifications.publicUrl,
+    logo: async () => (await readLogo(d.db))?.data,
   });
   const scheduler = new ReportScheduler(runner, jobs, d.settings, d.log);
   // A monthly series is counted in hourly buckets whatever the month's age (no 5-minute retention).

@@ -49,12 +49,15 @@ export class ReportBuilder {
       const sites = q.sites(clientId);
       const devices = q.devices(clientId, period.to);
       const hostnames = new Map(devices.map((d) => [d.id, d.hostname]));
+      const withAgent = devices.filter((d) => d.kind !== 'agentless').length;
       const interventions = q.interventions(clientId, firstDay, lastDay);
       return {
         version: REPORT_DATA_VERSION,
         clientId,
         clientName: client.name,
         provider: q.providerName(),
+        providerIdentity: q.providerIdentity(),
+        comment: q.comment(clientId, month),
         month,
         period: { from: period.from, to: period.to, firstDay, lastDay },
         generatedAt: now,
@@ -86,9 +89,18 @@ export class ReportBuilder {
         },
         remoteActions: remoteActions(q.remoteActions(clientId, p.from, p.to)),
         backups: backupFigures(q.checkResults(clientId, 'backup', p.from, p.to), hostnames, p),
-        antivirus: compliance(q.checkResults(clientId, 'antivirus', p.from, p.to), hostnames, p, devices.length, 'antivirus'),
-        security: compliance(q.checkResults(clientId, 'security', p.from, p.to), hostnames, p, devices.length, 'security'),
-        inventory: inventory(q, clientId, p),
+        // Antivirus and security posture are an agent's checks: a device its site agent polls has none to miss.
+        antivirus: compliance(q.checkResults(clientId, 'antivirus', p.from, p.to), hostnames, p, withAgent, 'antivirus'),
+        security: compliance(q.checkResults(clientId, 'security', p.from, p.to), hostnames, p, withAgent, 'security'),
+        inventory: {
+          ...inventory(q, clientId, p),
+          delivered: q.delivered(clientId, firstDay, lastDay).map((d) => ({
+            deliveredOn: d.delivered_on,
+            description: d.description,
+            serial: d.serial,
+            hostname: d.hostname,
+          })),
+        },
         warranties: warranties(q, clientId, firstDay, lastDay),
         flows,
         patches: patchesSection(q, clientId, p),
@@ -154,6 +166,7 @@ function supervision(
         deviceId: d.deviceId,
         hostname: d.hostname,
         siteId: d.siteId,
+        kind: d.kind,
         pct: d.availabilityPct,
         expectedBuckets: d.expectedBuckets,
         seenBuckets: d.seenBuckets,

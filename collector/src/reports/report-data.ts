@@ -20,6 +20,8 @@ export interface DeviceAvailabilityFigure {
   deviceId: number;
   hostname: string;
   siteId: number;
+  /** 'agentless' when counted from its site agent's answered polls (absent from older reports). */
+  kind?: string;
   pct: number | null;
   expectedBuckets: number;
   seenBuckets: number;
@@ -156,8 +158,18 @@ export interface InventoryKindFigure {
   more: number;
 }
 
+export interface DeliveredFigure {
+  deliveredOn: string;
+  description: string;
+  serial: string | null;
+  /** The supervised device whose serial it is, once its agent reported it. */
+  hostname: string | null;
+}
+
 export interface InventorySection {
   newDevices: { hostname: string; at: number }[];
+  /** Hardware the provider delivered in the period (absent from reports archived before it was listed). */
+  delivered?: DeliveredFigure[];
   hardware: InventoryKindFigure;
   software: InventoryKindFigure;
 }
@@ -233,6 +245,10 @@ export interface MonthlyReport {
   clientName: string;
   /** Who sends it: the seller of the billing settings, when set. */
   provider: string | null;
+  /** The provider's identity for the header (absent from reports archived before it was printed). */
+  providerIdentity?: { name: string; address: string[]; siren?: string; email?: string; phone?: string; hasLogo: boolean } | null;
+  /** The technician's word on the month, printed on the summary page. */
+  comment?: { text: string; authorName: string | null; updatedAt: number } | null;
   month: string;
   period: { from: number; to: number; firstDay: string; lastDay: string };
   generatedAt: number;

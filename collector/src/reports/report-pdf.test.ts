@@ -140,9 +140,11 @@ describe('monthly report PDF', () => {
       },
     });
     const { pdf, pages } = await renderReportPdf(empty);
-    expect(pages).toBe(1);
+    expect(pages).toBe(2); // the summary page, then the detail
     const t = text(pdf);
     for (const s of [
+      'Synthèse du mois',
+      'Pas de commentaire du technicien pour ce mois.',
       "Aucun équipement n'était supervisé",
       'Aucun incident détecté',
       "Aucun ticket n'a été ouvert",

@@ -21,6 +21,7 @@ import {
   drawTickets,
   drawWarranties,
 } from './report-sections.js';
+import { drawSummary } from './report-summary.js';
 
 const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 40;
@@ -32,7 +33,12 @@ export interface RenderedReport {
   pages: number;
 }
 
-export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 'fr'): Promise<RenderedReport> {
+export interface RenderOptions {
+  /** The provider's logo (PNG or JPEG, billing settings), drawn above its name. */
+  logo?: Buffer | undefined;
+}
+
+export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 'fr', opts: RenderOptions = {}): Promise<RenderedReport> {
   const m = MESSAGES[lang];
   const f = formatters(lang);
   const doc = new PDFDocument({
@@ -58,8 +64,11 @@ export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 
     doc.on('error', reject);
     try {
       const pen = new Pen(new Flow(doc, FRAME), m, f);
-      drawHeader(pen, report);
+      drawHeader(pen, report, opts.logo);
       drawKeyFigures(pen, report);
+      // The first page is the month in short; the detail starts on the next one.
+      drawSummary(pen, report);
+      pen.flow.newPage();
       drawSupervision(pen, report);
       drawTickets(pen, report);
       drawInterventions(pen, report);
@@ -78,13 +87,34 @@ export async function renderReportPdf(report: MonthlyReport, lang: ReportLang = 
   });
 }
 
-/** Provider on the left; title, month, client and period on the right; a rule under both. */
-function drawHeader(pen: Pen, r: MonthlyReport): void {
+const LOGO_HEIGHT = 44;
+
+/** Provider (logo, name, identity) on the left; title, month, client and period on the right; a rule under both. */
+function drawHeader(pen: Pen, r: MonthlyReport, logo?: Buffer): void {
   const { flow, m, f } = pen;
   const leftW = flow.width * 0.4;
   const rightX = flow.frame.left + flow.width * 0.42;
   const rightW = flow.frame.right - rightX;
-  const left = [...flow.lines(r.provider ?? 'Vigie', S.provider, leftW), ...flow.lines(m.provider, S.small, leftW)];
+  const id = r.providerIdentity;
+  let logoSpace: { text: string; style: typeof S.small; height: number }[] = [];
+  if (logo) {
+    try {
+      flow.doc.image(logo, flow.frame.left, flow.y, { fit: [leftW, LOGO_HEIGHT] });
+      logoSpace = [{ text: '', style: S.small, height: LOGO_HEIGHT + 4 }];
+    } catch (err) {
+      // A picture pdfkit cannot read (checked as PNG/JPEG on upload, yet damaged): the name alone.
+      console.warn('report logo not drawn:', err instanceof Error ? err.message : err);
+    }
+  }
+  const identity = id
+    ? [...id.address, ...(id.siren ? [`SIREN ${id.siren}`] : []), [id.email, id.phone].filter(Boolean).join(' \u00b7 ')].filter((x) => x !== '')
+    : [];
+  const left = [
+    ...logoSpace,
+    ...flow.lines(id?.name ?? r.provider ?? 'Vigie', S.provider, leftW),
+    ...identity.flatMap((line) => flow.lines(line, S.small, leftW)),
+    ...flow.lines(m.provider, S.small, leftW),
+  ];
   const right = [
     ...flow.lines(m.title, S.title, rightW),
     ...flow.lines(f.month(r.month), S.month, rightW),

@@ -1,6 +1,7 @@
 import type { DeviceCompliance } from '@vigie/shared';
 import { PatchRepository } from '../patches/repository.js';
 import type { Database } from '../store/database.js';
+import { COMMENT_SQL } from './comments.js';
 import type { CheckRow, TicketEvent } from './figures.js';
 
 export interface ReportDeviceRow {
@@ -8,6 +9,8 @@ export interface ReportDeviceRow {
   hostname: string;
   site_id: number;
   platform: string | null;
+  /** 'agent', or 'agentless' for a device its site's agent polls (no antivirus nor security check of its own). */
+  kind: string;
   created_at: number;
 }
 
@@ -125,13 +128,48 @@ export class ReportQueries {
     return typeof name === 'string' ? name : null;
   }
 
+  /** The provider's identity for the report's header (billing settings), and whether a logo is set. */
+  providerIdentity(): { name: string; address: string[]; siren?: string; email?: string; phone?: string; hasLogo: boolean } | null {
+    const r = this.db.sqlite.prepare('SELECT seller, logo IS NOT NULL AS has_logo FROM billing_settings WHERE id = 1').get() as
+      | { seller: string; has_logo: number }
+      | undefined;
+    if (!r) return null;
+    const s = JSON.parse(r.seller) as { name?: string; address?: string[]; siren?: string; email?: string; phone?: string };
+    if (typeof s.name !== 'string') return null;
+    return {
+      name: s.name,
+      address: Array.isArray(s.address) ? s.address : [],
+      ...(s.siren ? { siren: s.siren } : {}),
+      ...(s.email ? { email: s.email } : {}),
+      ...(s.phone ? { phone: s.phone } : {}),
+      hasLogo: r.has_logo === 1,
+    };
+  }
+
+  /** The technician's comment on the client's month, if one was written. */
+  comment(clientId: number, month: string): { text: string; authorName: string | null; updatedAt: number } | null {
+    return (this.db.sqlite.prepare(COMMENT_SQL).get(clientId, month) as { text: string; authorName: string | null; updatedAt: number } | undefined) ?? null;
+  }
+
+  /** Hardware the provider delivered in the period (contract 2.4), with the device its serial matches. */
+  delivered(clientId: number, fromDay: string, toDay: string): { description: string; serial: string | null; delivered_on: string; hostname: string | null }[] {
+    return this.all(
+      `SELECT s.description, s.serial, s.delivered_on,
+         (SELECT d.hostname FROM devices d WHERE d.client_id = s.client_id AND s.serial_key IS NOT NULL AND upper(trim(d.serial)) = s.serial_key ORDER BY d.id LIMIT 1) AS hostname
+       FROM supplied_items s WHERE s.client_id = ? AND s.delivered_on >= ? AND s.delivered_on <= ? ORDER BY s.delivered_on, s.id`,
+      clientId,
+      fromDay,
+      toDay,
+    );
+  }
+
   sites(clientId: number): { id: number; name: string }[] {
     return this.all('SELECT id, name FROM sites WHERE client_id = ? ORDER BY name, id', clientId);
   }
 
   devices(clientId: number, before: number): ReportDeviceRow[] {
     return this.all(
-      'SELECT id, hostname, site_id, platform, created_at FROM devices WHERE client_id = ? AND created_at < ? ORDER BY hostname, id',
+      'SELECT id, hostname, site_id, platform, kind, created_at FROM devices WHERE client_id = ? AND created_at < ? ORDER BY hostname, id',
       clientId,
       before,
     );

@@ -35,6 +35,7 @@ export function drawSupervision(pen: Pen, r: MonthlyReport): void {
   if (s.availability.devices.length === 0) pen.none(m.noDevices);
   else {
     pen.text(m.availabilityHow(s.availability.resolution === '5m' ? '5 min' : '1 h'), S.small);
+    if (s.availability.devices.some((d) => d.kind === 'agentless')) pen.text(m.availabilityAgentless, S.small);
     pen.gap(4);
     const multiSite = s.availability.sites.length > 1;
     const siteName = new Map(r.sites.map((x) => [x.id, x.name]));
@@ -285,15 +286,39 @@ export function drawInventory(pen: Pen, r: MonthlyReport): void {
   const inv = r.inventory;
   pen.heading(m.sections.inventory);
   const any =
-    inv.newDevices.length + inv.hardware.added + inv.hardware.removed + inv.hardware.changed + inv.software.added + inv.software.removed + inv.software.changed;
+    inv.newDevices.length +
+    (inv.delivered?.length ?? 0) +
+    inv.hardware.added +
+    inv.hardware.removed +
+    inv.hardware.changed +
+    inv.software.added +
+    inv.software.removed +
+    inv.software.changed;
   if (any === 0) {
     pen.none(m.noInventory);
     return;
   }
   if (inv.newDevices.length > 0) pen.text(m.newDevices(inv.newDevices.map((d) => d.hostname).join(', ')));
+  drawDelivered(pen, inv.delivered ?? []);
   drawInventoryKind(pen, m.hardware, inv.hardware);
   drawInventoryKind(pen, m.software, inv.software);
   pen.gap();
+}
+
+/** Contract 2.4: what the provider delivered in the month, and the device each item became once supervised. */
+function drawDelivered(pen: Pen, items: NonNullable<MonthlyReport['inventory']['delivered']>): void {
+  const { m, f } = pen;
+  if (items.length === 0) return;
+  pen.subheading(m.delivered);
+  pen.table(
+    [
+      { label: m.deliveredColumns[0]!, share: 0.14 },
+      { label: m.deliveredColumns[1]!, share: 0.42 },
+      { label: m.deliveredColumns[2]!, share: 0.22 },
+      { label: m.deliveredColumns[3]!, share: 0.22 },
+    ],
+    items.map((x) => [f.date(x.deliveredOn), x.description, x.serial ?? '', x.hostname ?? m.notYetSeen]),
+  );
 }
 
 export function drawWarranties(pen: Pen, r: MonthlyReport): void {

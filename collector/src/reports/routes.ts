@@ -1,5 +1,20 @@
 import { Type } from '@sinclair/typebox';
-import { parisDate, VigieError } from '@vigie/shared';
+import { parisDate, refusal, VigieError } from '@vigie/shared';
+import {
+  ArchivedReport,
+  GenerateReportBody,
+  IdParams,
+  JobList,
+  JobQuery,
+  ReportJob,
+  ReportList,
+  ReportQuery,
+  ReportSettings,
+  ReportSettingsBody,
+  ResendReportBody,
+  Statistics,
+  StatisticsQuery,
+} from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, isStaff, requireRole, requireUser } from '../auth/guard.js';
@@ -10,12 +25,7 @@ import { type JobStatus, jobView } from './jobs.js';
 import type { Reports } from './module.js';
 import type { ReportLang } from './report-data.js';
 import { reportFilename } from './report-mail.js';
-import { MAX_STATISTICS_MONTHS } from './statistics.js';
 
-const strict = { additionalProperties: false } as const;
-const Id = Type.Integer({ minimum: 1 });
-const IdParams = Type.Object({ id: Id });
-const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM, Europe/Paris' });
 const Lang = Type.Union([Type.Literal('fr'), Type.Literal('en')]);
 const tags = ['reports'];
 
@@ -33,9 +43,16 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
     if (!isStaff(user) && Number(r.month.slice(0, 4)) < currentYear() - 1) throw new VigieError('NOT_FOUND');
     return r;
   };
-  const withDeliveries = async (rows: ReportRow[]) => {
+  /** With their deliveries; why one failed (the relay's words) is for staff, not for the client's users. */
+  const withDeliveries = async (rows: ReportRow[], user: SessionUser) => {
     const deliveries = await archive.deliveries(rows.map((r) => r.id));
-    return rows.map((r) => ({ ...reportView(r), deliveries: deliveries.filter((d) => d.report_id === r.id).map(deliveryView) }));
+    return rows.map((r) => ({
+      ...reportView(r),
+      deliveries: deliveries
+        .filter((d) => d.report_id === r.id)
+        .map(deliveryView)
+        .map((d) => (isStaff(user) ? d : { ...d, error: null })),
+    }));
   };
 
   app.get(
@@ -44,7 +61,8 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
       schema: {
         tags,
         description: 'Monthly activity reports of the current and previous year (any year for staff), newest first.',
-        querystring: Type.Object({ clientId: Type.Optional(Id), year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2999 })) }),
+        querystring: ReportQuery,
+        response: { 200: ReportList },
       },
     },
     async (req: FastifyRequest<{ Querystring: { clientId?: number; year?: number } }>) => {
@@ -55,7 +73,7 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
       const years = req.query.year !== undefined ? [req.query.year] : [now, now - 1];
       if (!isStaff(user) && years.some((y) => y < now - 1 || y > now))
         throw new VigieError('VALIDATION', 'Reports are kept online for the current and the previous year');
-      return { reports: await withDeliveries(await archive.list({ clientId, years })) };
+      return { reports: await withDeliveries(await archive.list({ clientId, years }), user) };
     },
   );
 
@@ -65,10 +83,8 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
       schema: {
         tags,
         description: 'Report jobs and their state (running, retrying with the next attempt, succeeded, failed), newest first.',
-        querystring: Type.Object({
-          status: Type.Optional(Type.Union(['queued', 'running', 'retrying', 'succeeded', 'failed'].map((s) => Type.Literal(s)))),
-          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-        }),
+        querystring: JobQuery,
+        response: { 200: JobList },
       },
     },
     async (req: FastifyRequest<{ Querystring: { status?: JobStatus; limit: number } }>) => {
@@ -79,12 +95,16 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
     },
   );
 
-  app.get('/api/v1/reports/jobs/:id', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    const user = requireUser(req);
-    const j = await jobs.get(req.params.id);
-    if (!j || (!isStaff(user) && j.client_id !== user.clientId)) throw new VigieError('NOT_FOUND');
-    return jobView(j);
-  });
+  app.get(
+    '/api/v1/reports/jobs/:id',
+    { schema: { tags, params: IdParams, response: { 200: ReportJob } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireUser(req);
+      const j = await jobs.get(req.params.id);
+      if (!j || (!isStaff(user) && j.client_id !== user.clientId)) throw new VigieError('NOT_FOUND');
+      return jobView(j);
+    },
+  );
 
   app.post(
     '/api/v1/reports/generate',
@@ -92,13 +112,14 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
       schema: {
         tags,
         description: "Generates (again) a month's report for one client or all, in the background; with send, mails each one. Staff only.",
-        body: Type.Object({ month: Month, clientId: Type.Optional(Id), send: Type.Boolean({ default: false }), lang: Type.Optional(Lang) }, strict),
+        body: GenerateReportBody,
+        response: { 202: ReportJob },
       },
     },
     async (req: FastifyRequest<{ Body: { month: string; clientId?: number; send: boolean; lang?: ReportLang } }>, reply) => {
       const user = staff(req);
       const { month, clientId, send, lang } = req.body;
-      if (monthPeriod(month).from > Date.now()) throw new VigieError('VALIDATION', `Month ${month} has not started yet`);
+      if (monthPeriod(month).from > Date.now()) throw refusal('VALIDATION', 'month_not_started', `Month ${month} has not started yet`, { month }, '/month');
       if (clientId !== undefined && (await archive.clientName(clientId)) === undefined) throw new VigieError('NOT_FOUND', 'No such client');
       const id = (await jobs.create({
         kind: 'manual',
@@ -117,10 +138,15 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
     },
   );
 
-  app.get('/api/v1/reports/:id', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    const r = await visibleReport(requireUser(req), req.params.id);
-    return (await withDeliveries([r]))[0];
-  });
+  app.get(
+    '/api/v1/reports/:id',
+    { schema: { tags, params: IdParams, response: { 200: ArchivedReport } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const user = requireUser(req);
+      const r = await visibleReport(user, req.params.id);
+      return (await withDeliveries([r], user))[0];
+    },
+  );
 
   app.get(
     '/api/v1/reports/:id/pdf',
@@ -142,7 +168,8 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
         tags,
         description: "Mails an archived report again to the client's recipients, in the background. Staff only.",
         params: IdParams,
-        body: Type.Object({ lang: Type.Optional(Lang) }, strict),
+        body: ResendReportBody,
+        response: { 202: ReportJob },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { lang?: ReportLang } }>, reply) => {
@@ -166,12 +193,16 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
     },
   );
 
-  app.get('/api/v1/clients/:id/report-settings', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    assertClientVisible(requireUser(req), req.params.id);
-    if ((await archive.clientName(req.params.id)) === undefined) throw new VigieError('NOT_FOUND');
-    const s = await archive.settings(req.params.id);
-    return { clientId: req.params.id, ...s, lang: s.lang ?? reports.settings.defaultLang };
-  });
+  app.get(
+    '/api/v1/clients/:id/report-settings',
+    { schema: { tags, params: IdParams, response: { 200: ReportSettings } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      assertClientVisible(requireUser(req), req.params.id);
+      if ((await archive.clientName(req.params.id)) === undefined) throw new VigieError('NOT_FOUND');
+      const s = await archive.settings(req.params.id);
+      return { clientId: req.params.id, ...s, lang: s.lang ?? reports.settings.defaultLang };
+    },
+  );
 
   app.put(
     '/api/v1/clients/:id/report-settings',
@@ -180,7 +211,8 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
         tags,
         description: "Who receives the client's monthly report and in which language; no recipients = the billing contract's. Staff only.",
         params: IdParams,
-        body: Type.Object({ recipients: Type.Array(Type.String({ format: 'email', maxLength: 200 }), { maxItems: 20 }), lang: Lang }, strict),
+        body: ReportSettingsBody,
+        response: { 200: ReportSettings },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { recipients: string[]; lang: ReportLang } }>) => {
@@ -199,7 +231,8 @@ export function registerReportRoutes(app: FastifyInstance, reports: Reports): vo
         tags: ['stats'],
         description: 'Monthly statistics of the service (contract 3): tickets, incidents, availability, intervention time, invoiced amounts.',
         params: IdParams,
-        querystring: Type.Object({ months: Type.Integer({ minimum: 1, maximum: MAX_STATISTICS_MONTHS, default: 24 }) }),
+        querystring: StatisticsQuery,
+        response: { 200: Statistics },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { months: number } }>) => {

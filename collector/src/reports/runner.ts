@@ -31,6 +31,8 @@ export interface RunnerDeps {
   worker: string;
   log: ReportLog;
   publicUrl?: string | undefined;
+  /** The provider's logo as set now (billing settings), drawn on the report's first page. */
+  logo?: () => Promise<Buffer | undefined>;
 }
 
 export type ProgressListener = (result: ClientResult, index: number, results: readonly ClientResult[]) => void;
@@ -59,7 +61,7 @@ export class ReportRunner {
     const started = performance.now();
     const lang = o.lang ?? (await this.langOf(clientId));
     const report = await this.d.builder.build(clientId, month);
-    const { pdf, pages } = await renderReportPdf(report, lang);
+    const { pdf, pages } = await renderReportPdf(report, lang, { logo: await this.d.logo?.() });
     const generationMs = Math.round(performance.now() - started);
     const row = await this.d.archive.save({ report, lang, pdf, pages, generationMs, by: o.by });
     return { row, generated: true };
@@ -71,7 +73,7 @@ export class ReportRunner {
     if (!stored) throw new VigieError('NOT_FOUND');
     if (!lang || lang === stored.lang) return stored.pdf;
     const data = await this.d.archive.data(reportId);
-    return (await renderReportPdf(data!, lang)).pdf;
+    return (await renderReportPdf(data!, lang, { logo: await this.d.logo?.() })).pdf;
   }
 
   /** Mails a report under `claim`; never twice for one claim, whichever collector tries. */

@@ -5,6 +5,7 @@
  * the whole range, bucketed here; availability goes through the availability service.
  */
 import { parisDate, VigieError } from '@vigie/shared';
+import { MAX_STATISTICS_MONTHS } from '@vigie/shared/api';
 import type { InvoiceService } from '../billing/invoicing.js';
 import { type AvailabilityService, monthPeriod } from '../stats/service.js';
 import type { Database } from '../store/database.js';
@@ -26,7 +27,7 @@ export interface MonthStatistics {
   invoicedInclCents: number;
 }
 
-export const MAX_STATISTICS_MONTHS = 36;
+export { MAX_STATISTICS_MONTHS };
 
 export class StatisticsService {
   constructor(

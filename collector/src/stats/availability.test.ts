@@ -76,4 +76,12 @@ describe('resolution and counted series', () => {
     expect(heartbeatSeries([info('cpu.usage_pct'), info('uptime_s')])).toEqual(['uptime_s']);
     expect(heartbeatSeries([info('cpu.usage_pct'), info('fs.used_pct')])).toBeUndefined();
   });
+
+  it('counts a device without an agent by its answered polls alone (issue 18, point 4)', () => {
+    const info = (name: string) => ({ key: name, name, labels: {} });
+    const series = [info('snmp_up'), info('snmp_uptime_s'), info('net_if_in_bps{if=Gi0/1}')];
+    expect(heartbeatSeries(series, true)).toEqual(['snmp_up']);
+    // Counted as an agent's device, any series would have stood in for a heartbeat.
+    expect(heartbeatSeries(series)).toBeUndefined();
+  });
 });

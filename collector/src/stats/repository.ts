@@ -4,6 +4,7 @@ export interface ClientDeviceRow {
   id: number;
   hostname: string;
   site_id: number;
+  kind: string;
   created_at: number;
 }
 
@@ -19,7 +20,7 @@ export class StatsRepository {
   async devicesCreatedBefore(clientId: number, before: number): Promise<ClientDeviceRow[]> {
     return this.db.kysely
       .selectFrom('devices')
-      .select(['id', 'hostname', 'site_id', 'created_at'])
+      .select(['id', 'hostname', 'site_id', 'kind', 'created_at'])
       .where('client_id', '=', clientId)
       .where('created_at', '<', before)
       .orderBy('hostname')

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Availability } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import type { Database } from '../store/database.js';
@@ -12,26 +13,6 @@ export interface StatsRouteDeps {
   retention: RetentionPolicy;
 }
 
-const Pct = Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.Null()]);
-const AvailabilityResponse = Type.Object({
-  clientId: Type.Integer(),
-  month: Type.String(),
-  from: Type.Integer({ description: 'UTC ms of the month start (local midnight, Europe/Paris)' }),
-  to: Type.Integer({ description: 'UTC ms of the end of the measured period: the month end, or the last whole bucket before now' }),
-  resolution: Type.Union([Type.Literal('5m'), Type.Literal('1h')]),
-  devices: Type.Array(
-    Type.Object({
-      deviceId: Type.Integer(),
-      hostname: Type.String(),
-      siteId: Type.Integer(),
-      availabilityPct: Pct,
-      expectedBuckets: Type.Integer(),
-      seenBuckets: Type.Integer(),
-    }),
-  ),
-  clientAvailabilityPct: Pct,
-});
-
 export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps): void {
   const availability = new AvailabilityService(new StatsRepository(deps.db), deps.metrics, deps.retention);
 
@@ -43,7 +24,7 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps):
         description: "Share of the month's buckets in which each device of the client reported its uptime (any metric if it has none).",
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
         querystring: Type.Object({ month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM, in Europe/Paris' }) }),
-        response: { 200: AvailabilityResponse },
+        response: { 200: Availability },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Querystring: { month: string } }>) => {

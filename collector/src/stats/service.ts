@@ -6,6 +6,11 @@ import type { StatsRepository } from './repository.js';
 export const REPORT_TIME_ZONE = 'Europe/Paris';
 /** The series whose samples prove an agent was alive; any series stands in when a device has none. */
 export const HEARTBEAT_SERIES = 'uptime_s';
+/**
+ * A device without an agent is up in a bucket when its site agent's poll got an answer there: its
+ * `snmp_up` series (1 answered, 0 not) reached 1. A poll that went unanswered is not a heartbeat.
+ */
+export const POLL_SERIES = 'snmp_up';
 
 const FIVE_MINUTES = 300_000;
 const HOUR = 3_600_000;
@@ -22,6 +27,8 @@ export interface DeviceAvailability {
   deviceId: number;
   hostname: string;
   siteId: number;
+  /** 'agentless': counted from its site agent's answered polls. */
+  kind: string;
   /** Null when no whole bucket of the month was expected (device created after it ended). */
   availabilityPct: number | null;
   expectedBuckets: number;
@@ -105,8 +112,13 @@ export function availabilityPct(seen: number, expected: number): number | null {
   return Math.floor((seen * 10_000) / expected) / 100;
 }
 
-/** The series names counted for a device: its uptime series, else all of its series (undefined). */
-export function heartbeatSeries(series: readonly SeriesInfo[]): string[] | undefined {
+/**
+ * The series names counted for a device: its uptime series, else all of its series (undefined);
+ * for a device without an agent (`agentless`), its poll series alone (counted where it reached 1,
+ * see `countedBuckets`).
+ */
+export function heartbeatSeries(series: readonly SeriesInfo[], agentless = false): string[] | undefined {
+  if (agentless) return [POLL_SERIES];
   return series.some((s) => s.name === HEARTBEAT_SERIES) ? [HEARTBEAT_SERIES] : undefined;
 }
 
@@ -124,19 +136,22 @@ export class AvailabilityService {
     if (!(await this.repo.clientExists(clientId))) throw new VigieError('NOT_FOUND');
     const { resolution, bucketMs } = bucketFor(period, now, this.retention);
     const rows = await this.repo.devicesCreatedBefore(clientId, period.to);
+    const agentless = new Set(rows.filter((d) => d.kind === 'agentless').map((d) => d.id));
     let seenTotal = 0;
     let expectedTotal = 0;
     const devices: DeviceAvailability[] = [];
     for (const d of rows) {
       const w = expectedWindow(period, d.created_at, now, bucketMs);
-      const names = heartbeatSeries(await this.metrics.listSeries(d.id));
-      const seen = await this.metrics.countBuckets({ deviceId: d.id, names, resolution, from: w.from, to: w.to });
+      const isAgentless = agentless.has(d.id);
+      const names = heartbeatSeries(isAgentless ? [] : await this.metrics.listSeries(d.id), isAgentless);
+      const seen = await this.metrics.countBuckets({ deviceId: d.id, names, resolution, from: w.from, to: w.to, positive: isAgentless });
       seenTotal += seen;
       expectedTotal += w.expected;
       devices.push({
         deviceId: d.id,
         hostname: d.hostname,
         siteId: d.site_id,
+        kind: d.kind,
         availabilityPct: availabilityPct(seen, w.expected),
         expectedBuckets: w.expected,
         seenBuckets: seen,

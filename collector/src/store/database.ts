@@ -28,6 +28,14 @@ import * as m012accounting from './migrations/012-agent-accounting.js';
 import * as m013patches from './migrations/013-patches.js';
 import * as m014patchManagement from './migrations/014-patch-management.js';
 import * as m015agentUpdates from './migrations/015-agent-updates.js';
+import * as mUxAgentless from './migrations/016-ux-agentless-watcher.js';
+import * as mUxContract from './migrations/016-ux-contract-data.js';
+import * as mUxFlowPeaks from './migrations/016-ux-flow-peaks.js';
+import * as mUxIncidents from './migrations/016-ux-incidents-acknowledged.js';
+import * as mUxPasswordResets from './migrations/016-ux-password-resets.js';
+import * as mUxRecurring from './migrations/016-ux-recurring-business-days.js';
+import * as mUxReportComments from './migrations/016-ux-report-comments.js';
+import * as mUxTickets from './migrations/016-ux-tickets-contract.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
@@ -57,6 +65,14 @@ const migrations: Record<string, Migration> = {
   '013-patches': m013patches,
   '014-patch-management': m014patchManagement,
   '015-agent-updates': m015agentUpdates,
+  '016-ux-agentless-watcher': mUxAgentless,
+  '016-ux-contract-data': mUxContract,
+  '016-ux-flow-peaks': mUxFlowPeaks,
+  '016-ux-incidents-acknowledged': mUxIncidents,
+  '016-ux-password-resets': mUxPasswordResets,
+  '016-ux-recurring-business-days': mUxRecurring,
+  '016-ux-report-comments': mUxReportComments,
+  '016-ux-tickets-contract': mUxTickets,
 };
 
 /**

@@ -197,6 +197,27 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     expect(await s.sqlite.countBuckets({ deviceId: s.deviceId, resolution: '5m', from: t0, to: t0 + 12 * H })).toBe(6 * 16);
   });
 
+  it('availability buckets of an agentless device: only where its poll series reached above 0', async () => {
+    const s = await both();
+    const now = Date.now();
+    const t0 = Math.floor((now - 26 * H) / H) * H;
+    // A watcher polls every minute; the device answers (1) only the first 40 minutes of each hour, then 0.
+    const polls: MetricSample[] = [];
+    for (let ts = t0; ts < t0 + 6 * H; ts += MIN) polls.push({ ts, values: { snmp_up: (ts - t0) % H < 40 * MIN ? 1 : 0 } });
+    await s.write(polls);
+    await s.sqlite.maintain(Date.now());
+    await s.influx.maintain(Date.now());
+    const q = { deviceId: s.deviceId, names: ['snmp_up'], from: t0, to: t0 + 6 * H };
+    // Every 5-minute bucket holds a poll; 8 of 12 per hour were answered.
+    expect(await s.sqlite.countBuckets({ ...q, resolution: '5m' })).toBe(72);
+    expect(await s.sqlite.countBuckets({ ...q, resolution: '5m', positive: true })).toBe(48);
+    for (const resolution of ['5m', '1h'] as const)
+      for (const positive of [false, true])
+        expect(await s.influx.countBuckets({ ...q, resolution, positive }), `${resolution} positive=${positive}`).toBe(
+          await s.sqlite.countBuckets({ ...q, resolution, positive }),
+        );
+  });
+
   it('retention per resolution: the same points deleted, the same answers after', async () => {
     // The 5-minute retention ends 3 hours before the test's real now: InfluxDB's hourly continuous
     // query keeps recomputing the hours of its 2-hour window from the 5-minute rollups, so a trim

@@ -70,6 +70,11 @@ export interface BucketCountQuery {
   /** [from, to), bucket starts. */
   from: number;
   to: number;
+  /**
+   * Only buckets where a counted series reached above 0 (its rollup's max): an agentless device's
+   * poll series is 1 when the poll was answered, 0 when it was made and not answered.
+   */
+  positive?: boolean;
 }
 
 /**

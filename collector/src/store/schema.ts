@@ -5,6 +5,8 @@ export interface ClientsTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  /** Monitoring tickets shown to the client as soon as they open (else internal until published). */
+  publish_monitoring_tickets: Generated<number>;
 }
 export interface SitesTable {
   id: Generated<number>;
@@ -58,6 +60,8 @@ export interface DevicesTable {
   inventory_hash: string | null;
   created_at: number;
   last_seen_at: number | null;
+  /** An agentless device: the device whose agent polls it (site role). */
+  watcher_id: number | null;
 }
 export interface AgentsTable {
   id: string;
@@ -187,6 +191,8 @@ export interface TicketsTable {
   resolved_at: number | null;
   closed_at: number | null;
   fingerprint: string | null;
+  /** 0: an internal monitoring ticket the client does not see (yet). */
+  client_visible: Generated<number>;
   created_by: number | null;
   created_at: number;
   updated_at: number;
@@ -204,12 +210,38 @@ export interface TicketEventsTable {
   type: string;
   body: string;
 }
+export interface TicketAttachmentsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  created_by: number | null;
+  created_at: number;
+}
+export interface TicketLinksTable {
+  ticket_id: number;
+  linked_id: number;
+  created_by: number | null;
+  created_at: number;
+}
 export interface KvTable {
   key: string;
   value: string;
 }
 
+export interface ReportCommentsTable {
+  client_id: number;
+  month: string;
+  text: string;
+  author_id: number | null;
+  updated_at: number;
+}
+
 export interface DB {
+  report_comments: ReportCommentsTable;
   clients: ClientsTable;
   sites: SitesTable;
   users: UsersTable;
@@ -230,4 +262,6 @@ export interface DB {
   tickets: TicketsTable;
   ticket_devices: TicketDevicesTable;
   ticket_events: TicketEventsTable;
+  ticket_attachments: TicketAttachmentsTable;
+  ticket_links: TicketLinksTable;
 }

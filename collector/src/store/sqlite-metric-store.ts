@@ -168,11 +168,12 @@ export class SqliteMetricStore implements MetricStore {
     const rows = this.db.prepare('SELECT id, name FROM series WHERE device_id = ?').all(q.deviceId) as { id: number; name: string }[];
     const ids = rows.filter((r) => !q.names || q.names.includes(r.name)).map((r) => r.id);
     if (ids.length === 0) return 0;
+    const positive = q.positive ? ' AND max > 0' : '';
     // Rollup rows are one per series and bucket: a single series needs no DISTINCT (a range count on the primary key).
     const sql =
       ids.length === 1
-        ? `SELECT count(*) FROM ${table} WHERE series_id = ? AND ts >= ? AND ts < ?`
-        : `SELECT count(DISTINCT ts) FROM ${table} WHERE series_id IN (${ids.map(() => '?').join(',')}) AND ts >= ? AND ts < ?`;
+        ? `SELECT count(*) FROM ${table} WHERE series_id = ? AND ts >= ? AND ts < ?${positive}`
+        : `SELECT count(DISTINCT ts) FROM ${table} WHERE series_id IN (${ids.map(() => '?').join(',')}) AND ts >= ? AND ts < ?${positive}`;
     return (
       this.db
         .prepare(sql)

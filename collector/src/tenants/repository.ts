@@ -39,6 +39,20 @@ export class TenantsRepository {
     return this.db.kysely.selectFrom('sites').select(['id', 'client_id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst();
   }
 
+  /** Monitoring tickets are internal unless `publishMonitoringTickets` (issue 18). */
+  async settings(clientId: number): Promise<{ publishMonitoringTickets: boolean } | undefined> {
+    const r = await this.db.kysely.selectFrom('clients').select('publish_monitoring_tickets').where('id', '=', clientId).executeTakeFirst();
+    return r ? { publishMonitoringTickets: r.publish_monitoring_tickets === 1 } : undefined;
+  }
+
+  async putSettings(clientId: number, s: { publishMonitoringTickets: boolean }): Promise<void> {
+    await this.db.kysely
+      .updateTable('clients')
+      .set({ publish_monitoring_tickets: s.publishMonitoringTickets ? 1 : 0 })
+      .where('id', '=', clientId)
+      .execute();
+  }
+
   async findSite(clientId: number, name: string) {
     return this.db.kysely.selectFrom('sites').select(['id', 'client_id', 'name']).where('client_id', '=', clientId).where('name', '=', name).executeTakeFirst();
   }

@@ -1,9 +1,20 @@
-import { acceptsRequest, parisDate, slaClockStart, slaDeadline, VigieError } from '@vigie/shared';
+import {
+  acceptsRequest,
+  addBusinessDays,
+  isProgrammed,
+  PROGRAMMED_MIN_BUSINESS_DAYS,
+  parisDate,
+  refusal,
+  slaClockStart,
+  slaDeadline,
+  VigieError,
+} from '@vigie/shared';
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
 import type { DB, TicketStatus, TicketsTable } from '../store/schema.js';
 import { canMove, isReopening, slaState, startsIntervention } from './lifecycle.js';
+import { linkedTickets, linkTickets, openMonitoringTickets } from './links.js';
 
 export interface NewTicket {
   clientId?: number;
@@ -102,24 +113,44 @@ export class TicketService {
   async createIn(trx: Kysely<DB>, input: NewTicket, actor: Actor, now: number): Promise<{ ticketId: number; change: TicketChange }> {
     const user = 'user' in actor ? actor.user : undefined;
     const clientId = user && user.role === 'client' ? user.clientId! : input.clientId;
-    if (!clientId) throw new VigieError('VALIDATION', 'clientId is required');
-    if (!(await trx.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst())) throw new VigieError('NOT_FOUND', 'No such client');
+    if (!clientId) throw refusal('VALIDATION', 'client_required', 'clientId is required', {}, '/clientId');
+    const client = await trx.selectFrom('clients').select(['id', 'publish_monitoring_tickets']).where('id', '=', clientId).executeTakeFirst();
+    if (!client) throw refusal('NOT_FOUND', 'client_not_found', 'No such client', {}, '/clientId');
     // A client files from its portal; staff record phone calls and forwarded mails with their reception time.
     const via = 'user' in actor ? actor.via : undefined;
     const channel = user?.role === 'client' ? (via ?? 'portal') : (input.channel ?? (user ? 'phone' : 'monitoring'));
     const receivedAt = user?.role === 'client' ? now : (input.receivedAt ?? now);
-    if (receivedAt > now + 60_000) throw new VigieError('VALIDATION', 'receivedAt is in the future');
+    if (receivedAt > now + 60_000) throw refusal('VALIDATION', 'received_in_future', 'receivedAt is in the future', {}, '/receivedAt');
     if (channel !== 'monitoring' && !acceptsRequest(channel, receivedAt)) {
-      throw new VigieError('VALIDATION', 'The hotline takes requests on business days, 09:00–13:00 and 14:00–18:00 (Paris time): use the portal or e-mail');
+      throw refusal(
+        'VALIDATION',
+        'hotline_closed',
+        'The hotline takes requests on business days, 09:00–13:00 and 14:00–18:00 (Paris time): use the portal or e-mail',
+        {},
+        '/channel',
+      );
     }
     const kind = input.kind ?? (input.plannedDate ? 'programmed' : 'urgent');
     const mode = input.mode ?? 'remote';
-    if (kind === 'programmed' && !input.plannedDate) throw new VigieError('VALIDATION', 'A programmed request needs a plannedDate');
+    const earliest = addBusinessDays(parisDate(receivedAt), PROGRAMMED_MIN_BUSINESS_DAYS);
+    if (kind === 'programmed' && !input.plannedDate)
+      throw refusal('VALIDATION', 'programmed_needs_date', 'A programmed request needs a plannedDate', { earliest }, '/plannedDate');
+    // Contract 2.6: programmed means 5 business days or more after the request.
+    if (kind === 'programmed' && input.plannedDate && !isProgrammed(receivedAt, input.plannedDate))
+      throw refusal(
+        'VALIDATION',
+        'programmed_too_soon',
+        `A programmed intervention is 5 business days or more after the request (${earliest} at the earliest); sooner is an urgent one`,
+        { earliest },
+        '/plannedDate',
+      );
     const deviceIds = [...new Set(input.deviceIds ?? [])];
     if (deviceIds.length > 0) {
       const found = await trx.selectFrom('devices').select('id').where('id', 'in', deviceIds).where('client_id', '=', clientId).execute();
-      if (found.length !== deviceIds.length) throw new VigieError('NOT_FOUND', 'A device is not one of this client\u2019s');
+      if (found.length !== deviceIds.length) throw refusal('NOT_FOUND', 'device_not_of_client', 'A device is not one of this client\u2019s', {}, '/deviceIds');
     }
+    // Monitoring tickets are the provider's until published, unless the client asked to see them all.
+    const clientVisible = channel !== 'monitoring' || client.publish_monitoring_tickets === 1 ? 1 : 0;
     const slaStart = slaClockStart(receivedAt);
     const deadline = slaDeadline(receivedAt, kind, mode);
     const row = await trx
@@ -142,6 +173,7 @@ export class TicketService {
         resolved_at: null,
         closed_at: null,
         fingerprint: null,
+        client_visible: clientVisible,
         created_by: user?.id ?? null,
         created_at: now,
         updated_at: now,
@@ -163,6 +195,14 @@ export class TicketService {
         body: JSON.stringify({ channel, kind, mode, receivedAt, slaStartAt: slaStart, slaDeadlineAt: deadline, receivedOn: parisDate(receivedAt) }),
       })
       .execute();
+    // A person's request about a device whose problem monitoring already caught: the two tickets are linked.
+    if (channel !== 'monitoring')
+      for (const other of await openMonitoringTickets(trx, clientId, deviceIds))
+        if (await linkTickets(trx, row.id, other, user?.id ?? null, now))
+          await trx
+            .insertInto('ticket_events')
+            .values({ ticket_id: other, at: now, ...authorOf(actor), type: 'linked', body: JSON.stringify({ ticketId: row.id }) })
+            .execute();
     return { ticketId: row.id, change: { ticketId: row.id, clientId, type: 'created', actor: authorOf(actor).author } };
   }
 
@@ -174,7 +214,7 @@ export class TicketService {
   /** `addEvent` inside the caller's transaction; the caller announces the change once committed. */
   async addEventIn(trx: Kysely<DB>, ticketId: number, ev: TicketEventInput, actor: Actor, now: number): Promise<TicketChange> {
     const user = 'user' in actor ? actor.user : undefined;
-    if (user?.role === 'client' && ev.type !== 'comment') throw new VigieError('FORBIDDEN', 'A client may only comment');
+    if (user?.role === 'client' && ev.type !== 'comment') throw refusal('FORBIDDEN', 'client_only_comments', 'A client may only comment');
     const t = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
     if (!t) throw new VigieError('NOT_FOUND');
     const update: Updateable<TicketsTable> = { updated_at: now };
@@ -184,7 +224,8 @@ export class TicketService {
         body = { text: ev.text };
         break;
       case 'status': {
-        if (!canMove(t.status, ev.status)) throw new VigieError('CONFLICT', `A ticket cannot go from ${t.status} to ${ev.status}`);
+        if (!canMove(t.status, ev.status))
+          throw refusal('CONFLICT', 'status_move', `A ticket cannot go from ${t.status} to ${ev.status}`, { from: t.status, to: ev.status }, '/status');
         update.status = ev.status;
         if (startsIntervention(ev.status) && t.intervention_started_at === null) update.intervention_started_at = now;
         if (ev.status === 'resolved') update.resolved_at = now;
@@ -199,7 +240,7 @@ export class TicketService {
       case 'assign': {
         if (ev.assigneeId !== null) {
           const a = await trx.selectFrom('users').select(['id', 'role']).where('id', '=', ev.assigneeId).executeTakeFirst();
-          if (!a || a.role === 'client') throw new VigieError('VALIDATION', 'The assignee must be a technician or an admin');
+          if (!a || a.role === 'client') throw refusal('VALIDATION', 'assignee_not_staff', 'The assignee must be a technician or an admin', {}, '/assigneeId');
         }
         update.assignee_id = ev.assigneeId;
         body = { from: t.assignee_id, to: ev.assigneeId };
@@ -236,11 +277,20 @@ export class TicketService {
   }
 
   async list(
-    f: { clientId?: number | undefined; status?: TicketStatus | undefined; deviceId?: number | undefined; limit: number; offset: number },
+    f: {
+      clientId?: number | undefined;
+      status?: TicketStatus | undefined;
+      deviceId?: number | undefined;
+      /** A client user's list: the tickets shared with it only. */
+      clientVisibleOnly?: boolean | undefined;
+      limit: number;
+      offset: number;
+    },
     now = Date.now(),
   ) {
     let q = this.db.kysely.selectFrom('tickets').selectAll();
     if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+    if (f.clientVisibleOnly) q = q.where('client_visible', '=', 1);
     if (f.status) q = q.where('status', '=', f.status);
     const deviceId = f.deviceId;
     if (deviceId !== undefined)
@@ -256,6 +306,58 @@ export class TicketService {
 
   async clientOf(ticketId: number): Promise<number | undefined> {
     return (await this.db.kysely.selectFrom('tickets').select('client_id').where('id', '=', ticketId).executeTakeFirst())?.client_id;
+  }
+
+  /** Who may see a ticket: its client, and whether it is shared with that client's users. */
+  async visibility(ticketId: number): Promise<{ clientId: number; clientVisible: boolean } | undefined> {
+    const r = await this.db.kysely.selectFrom('tickets').select(['client_id', 'client_visible']).where('id', '=', ticketId).executeTakeFirst();
+    return r ? { clientId: r.client_id, clientVisible: r.client_visible === 1 } : undefined;
+  }
+
+  /** The tickets linked to this one (a client user: only those shared with it). */
+  links(ticketId: number, clientVisibleOnly: boolean) {
+    return linkedTickets(this.db.kysely, ticketId, clientVisibleOnly);
+  }
+
+  /** A technician shares an internal monitoring ticket with the client (its timeline says so). */
+  async publish(ticketId: number, actor: Actor, now = Date.now()): Promise<boolean> {
+    const clientId = await this.db.kysely.transaction().execute(async (trx) => {
+      const t = await trx.selectFrom('tickets').select(['client_id', 'client_visible']).where('id', '=', ticketId).executeTakeFirst();
+      if (!t) throw new VigieError('NOT_FOUND');
+      if (t.client_visible === 1) return undefined;
+      await trx.updateTable('tickets').set({ client_visible: 1, updated_at: now }).where('id', '=', ticketId).execute();
+      await trx
+        .insertInto('ticket_events')
+        .values({ ticket_id: ticketId, at: now, ...authorOf(actor), type: 'published', body: '{}' })
+        .execute();
+      return t.client_id;
+    });
+    if (clientId === undefined) return false;
+    this.changed({ ticketId, clientId, type: 'status', actor: authorOf(actor).author });
+    return true;
+  }
+
+  /** Links two tickets of the same client (a technician who found they are the same problem). */
+  async link(ticketId: number, otherId: number, actor: Actor, now = Date.now()): Promise<void> {
+    if (ticketId === otherId) throw refusal('VALIDATION', 'link_self', 'A ticket is not linked to itself', {}, '/ticketId');
+    const clientId = await this.db.kysely.transaction().execute(async (trx) => {
+      const both = await trx.selectFrom('tickets').select(['id', 'client_id']).where('id', 'in', [ticketId, otherId]).execute();
+      const a = both.find((t) => t.id === ticketId);
+      const b = both.find((t) => t.id === otherId);
+      if (!a) throw new VigieError('NOT_FOUND');
+      if (!b || b.client_id !== a.client_id) throw refusal('NOT_FOUND', 'link_other_client', 'No such ticket for this client', {}, '/ticketId');
+      if (await linkTickets(trx, ticketId, otherId, 'user' in actor ? actor.user.id : null, now))
+        for (const [on, other] of [
+          [ticketId, otherId],
+          [otherId, ticketId],
+        ] as const)
+          await trx
+            .insertInto('ticket_events')
+            .values({ ticket_id: on, at: now, ...authorOf(actor), type: 'linked', body: JSON.stringify({ ticketId: other }) })
+            .execute();
+      return a.client_id;
+    });
+    this.changed({ ticketId, clientId, type: 'comment', actor: authorOf(actor).author });
   }
 }
 
@@ -277,6 +379,7 @@ function view(t: Selectable<TicketsTable>, now: number) {
     sla: slaState(t.sla_deadline_at, t.intervention_started_at, now),
     plannedDate: t.planned_date,
     interventionStartedAt: t.intervention_started_at,
+    clientVisible: t.client_visible === 1,
     resolvedAt: t.resolved_at,
     closedAt: t.closed_at,
     createdAt: t.created_at,

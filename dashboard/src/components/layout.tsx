@@ -1,9 +1,11 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { currentLang, type Lang, type MessageKey, setLang, t } from '../i18n/i18n.js';
 import { useLiveStatus } from '../live.js';
 import { href } from '../router.js';
 import type { User } from '../session.js';
 
+/** The technicians' pages; the last ones (clients, users) are an administrator's only. */
 const STAFF_NAV: [string, MessageKey][] = [
   ['/', 'nav.overview'],
   ['/devices', 'nav.devices'],
@@ -19,6 +21,9 @@ const STAFF_NAV: [string, MessageKey][] = [
   ['/scripts', 'nav.scripts'],
   ['/commands', 'nav.commands'],
   ['/enrollment', 'nav.enrollment'],
+];
+const ADMIN_NAV: [string, MessageKey][] = [
+  ['/clients', 'nav.clients'],
   ['/users', 'nav.users'],
   ['/security', 'nav.security'],
 ];
@@ -54,16 +59,31 @@ export function LangSwitch() {
 
 export function Layout({ user, route, onLogout, children }: { user: User; route: string[]; onLogout: () => void; children: ComponentChildren }) {
   const live = useLiveStatus();
-  const nav = user.role === 'client' ? PORTAL_NAV : STAFF_NAV;
+  const nav = user.role === 'client' ? PORTAL_NAV : user.role === 'admin' ? [...STAFF_NAV, ...ADMIN_NAV] : STAFF_NAV;
   const current = `/${route[0] ?? ''}`;
+  // On a phone the menu folds behind a button; choosing a page folds it again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [route.join('/')]);
   return (
-    <div class="shell">
+    <div class={`shell ${menuOpen ? 'menu-open' : ''}`}>
       <aside class="sidebar">
-        <a class="brand" href={href('/')}>
-          <span class="logo" aria-hidden="true" />
-          {t('app.name')}
-        </a>
-        <nav>
+        <div class="sidebar-head">
+          <a class="brand" href={href('/')}>
+            <span class="logo" aria-hidden="true" />
+            {t('app.name')}
+          </a>
+          <button
+            type="button"
+            class="menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            data-testid="menu-toggle"
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            {menuOpen ? t('nav.closeMenu') : t('nav.menu')}
+          </button>
+        </div>
+        <nav id="main-nav" data-testid="main-nav">
           {nav.map(([path, key]) => (
             <a href={href(path)} class={current === path || (path === '/' && current === '/tickets' && user.role === 'client') ? 'active' : ''}>
               {t(key)}
@@ -78,7 +98,7 @@ export function Layout({ user, route, onLogout, children }: { user: User; route:
           </span>
           <span class="spacer" />
           <span class="who">
-            {user.name} · {t(`role.${user.role}` as MessageKey)}
+            <span class="who-name">{user.name}</span> · {t(`role.${user.role}` as MessageKey)}
           </span>
           <LangSwitch />
           <button type="button" class="secondary small" onClick={onLogout}>

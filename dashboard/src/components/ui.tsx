@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ApiError } from '../api.js';
+import { errorText } from '../error-text.js';
 import { type MessageKey, t, tOr } from '../i18n/i18n.js';
 import type { Loaded } from '../use-api.js';
 
@@ -24,7 +25,7 @@ export function ErrorView({ error, retry }: { error: ApiError; retry?: () => voi
   if (error.status === 404) return <NotFound />;
   return (
     <div class="error" role="alert">
-      {t('app.error', { message: error.message })}{' '}
+      {errorText(error)}{' '}
       {retry && (
         <button type="button" class="link" onClick={retry}>
           {t('app.retry')}

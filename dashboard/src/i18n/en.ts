@@ -1,4 +1,6 @@
+import { enErrors } from './en-errors.js';
 import { enRemote } from './en-remote.js';
+import { enUx } from './en-ux.js';
 
 import type { MessageKey } from './fr.js';
 
@@ -921,6 +923,8 @@ export const en: Record<MessageKey, string> = {
   'patches.resolvedAt': 'Resolved on',
   'patches.securityBadge': 'Security',
   'patches.rebootBadge': 'Restart',
+  ...enErrors,
+  ...enUx,
   ...enRemote,
   'patches.approved': '{count} update(s) approved: the install is on its way to the agent.',
   'patches.approve': 'Approve and install ({count})',

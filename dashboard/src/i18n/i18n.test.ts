@@ -27,6 +27,7 @@ describe('formats at the edge (convention 10)', () => {
     expect(fmt.dateTime(Date.UTC(2026, 2, 29, 1, 30))).toBe('29/03/2026 03:30');
     expect(parisToday(Date.UTC(2026, 11, 31, 23, 30))).toBe('2027-01-01');
     expect(fmt.day('2026-10-05')).toBe('5 oct. 2026');
+    expect(fmt.dayLong('2026-03-16')).toBe('lun. 16 mars 2026');
     // A chosen day starts at Paris midnight, winter (UTC+1) or summer (UTC+2), and the day clocks change.
     expect(parisMidnight('2026-01-15')).toBe(Date.UTC(2026, 0, 14, 23));
     expect(parisMidnight('2026-03-29')).toBe(Date.UTC(2026, 2, 28, 23));

@@ -60,6 +60,7 @@ function makeFormats() {
     date: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: TIME_ZONE }),
     // A calendar date 'YYYY-MM-DD' is already local: format it at noon UTC so no zone moves it.
     day: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }),
+    dayLong: new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
     month: new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }),
     number: new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }),
   };
@@ -77,6 +78,8 @@ export const fmt = {
   date: (ms: number | null | undefined) => (ms == null ? '—' : formats.date.format(ms)),
   /** A local calendar date 'YYYY-MM-DD'. */
   day: (d: string | null | undefined) => (d ? formats.day.format(Date.parse(`${d}T12:00:00Z`)) : '—'),
+  /** A local calendar date with its weekday, « lun. 16 mars 2026 » (recurring interventions, desired dates). */
+  dayLong: (d: string | null | undefined) => (d ? formats.dayLong.format(Date.parse(`${d}T12:00:00Z`)) : '—'),
   /** A month 'YYYY-MM'. */
   month: (m: string) => formats.month.format(Date.parse(`${m}-15T12:00:00Z`)),
   /** Integer cents to euros, fr-FR. */

@@ -1,14 +1,17 @@
+import type { SignedIn } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { LangSwitch } from '../components/layout.js';
 import { t } from '../i18n/i18n.js';
 import type { User } from '../session.js';
+import { ResetRequestForm } from './password-reset.js';
 
 export function LoginPage({ expired, onLogin }: { expired: boolean; onLogin: (user: User, csrf: string) => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(expired ? t('login.expired') : null);
   const [busy, setBusy] = useState(false);
+  const [forgotten, setForgotten] = useState(false);
   // Second step for staff with TOTP: the app's code, or one of the recovery codes.
   const [second, setSecond] = useState<'totp' | 'recovery' | null>(null);
   const [code, setCode] = useState('');
@@ -17,7 +20,7 @@ export function LoginPage({ expired, onLogin }: { expired: boolean; onLogin: (us
     setBusy(true);
     try {
       const factor = second === 'totp' ? { totp: code.trim() } : second === 'recovery' ? { recoveryCode: code.trim() } : {};
-      const r = await api<{ user: User; csrfToken: string }>('/api/v1/auth/login', { body: { email, password, ...factor } });
+      const r = await api<SignedIn>('/api/v1/auth/login', { body: { email, password, ...factor } });
       onLogin(r.user, r.csrfToken);
     } catch (err) {
       const code = err instanceof ApiError ? err.code : undefined;
@@ -29,6 +32,17 @@ export function LoginPage({ expired, onLogin }: { expired: boolean; onLogin: (us
       setBusy(false);
     }
   };
+  if (forgotten)
+    return (
+      <div class="login-page">
+        <div class="login card">
+          <ResetRequestForm onBack={() => setForgotten(false)} />
+          <div class="login-foot">
+            <LangSwitch />
+          </div>
+        </div>
+      </div>
+    );
   return (
     <div class="login-page">
       <form class="login card" onSubmit={submit}>
@@ -95,6 +109,9 @@ export function LoginPage({ expired, onLogin }: { expired: boolean; onLogin: (us
         )}
         <button type="submit" disabled={busy}>
           {t('login.submit')}
+        </button>
+        <button type="button" class="link" data-testid="forgotten" onClick={() => setForgotten(true)}>
+          {t('reset.forgotten')}
         </button>
         <div class="login-foot">
           <LangSwitch />

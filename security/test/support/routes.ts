@@ -37,6 +37,7 @@ const ID_KINDS: [RegExp, keyof TenantIds | 'global'][] = [
   [/^\/api\/v1\/reports\/\{id\}/, 'report'],
   [/^\/api\/v1\/commands\/\{id\}/, 'command'],
   [/^\/api\/v1\/remote-sessions\/\{id\}/, 'remoteSession'],
+  [/^\/api\/v1\/incidents\/\{id\}/, 'incident'],
   // The script library is the provider's (staff only): the attacks name its real script and the
   // version no admin approved (an approval let through would show).
   [/^\/api\/v1\/scripts\/\{id\}/, 'script'],
@@ -53,7 +54,13 @@ export function pathsFor(route: Route, ids: TenantIds): string[] | undefined {
   const kind = ID_KINDS.find(([re]) => re.test(route.path))?.[1];
   if (!kind) return undefined;
   const id = kind === 'global' ? 1 : ids[kind];
-  return [route.path.replace('{id}', String(id)).replace('{occurrenceId}', String(ids.occurrence))];
+  return [
+    route.path
+      .replace('{id}', String(id))
+      .replace('{occurrenceId}', String(ids.occurrence))
+      .replace('{attachmentId}', String(ids.attachment))
+      .replace('{month}', ids.reportMonth),
+  ];
 }
 
 /**
@@ -120,6 +127,11 @@ export function bodyFor(route: Route, ids: TenantIds, month: string): unknown {
     'POST /api/v1/device-selections': { name: 'attaque', deviceIds: [ids.device] },
     'POST /api/v1/auth/step-up': { code: '000000' },
     'POST /api/v1/auth/totp/confirm': { code: '000000' },
+    // Issue 18: tickets linked and published, incidents acknowledged, a client's settings, a month's comment.
+    'POST /api/v1/tickets/{id}/links': { ticketId: ids.ticket },
+    'POST /api/v1/incidents/{id}/acknowledge': {},
+    'PUT /api/v1/clients/{id}/settings': { publishMonitoringTickets: true },
+    'PUT /api/v1/clients/{id}/reports/{month}/comment': { text: 'attaque' },
   };
   return bodies[key] ?? {};
 }

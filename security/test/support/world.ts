@@ -36,6 +36,12 @@ export interface TenantIds {
   report: number;
   reportJob: number;
   enrollmentToken: number;
+  /** A file attached to the client's ticket (issue 18, point 5). */
+  attachment: number;
+  /** An open incident on the client's device, from the world's always-firing threshold rule. */
+  incident: number;
+  /** The month of the client's report, whose technician's comment the routes name. */
+  reportMonth: string;
   /** A command on the client's device (a log fetch its agent refused: every agent's ceiling is off). */
   command: string;
   /** A remote session started from the client's ticket, ended, not confirmed. */
@@ -226,6 +232,16 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
       const devices = ok<{ devices: { id: number; connected: boolean }[] }>(await admin.get('/api/v1/devices'), 'devices').devices;
       return [acmeAgent.deviceId, globexAgent.deviceId].every((id) => devices.find((d) => d.id === id)?.connected);
     });
+    // An incident on each client's device (acknowledge, issue 18 point 3): a threshold every agent crosses.
+    ok(
+      await tech.post('/api/v1/rules', {
+        name: 'Sonde du banc de sécurité',
+        type: 'threshold',
+        severity: 'warning',
+        params: { metric: 'uptime_s', op: '>', value: 0, forSec: 0 },
+      }),
+      'rule',
+    );
     const seedTenant = async (t: { client: number; site: number; device: number; user: number; email: string; name: string; label: string }) =>
       seedBilling(admin, tech, await signIn(url, t.email, PASSWORD), month, t);
     const acmeBilling = await seedTenant({
@@ -286,7 +302,10 @@ export async function startWorld(): Promise<{ world: World; stop(): Promise<void
   }
 }
 
-/** A client's contract, ticket, intervention, order, DEEE pickup, recurring programme, invoice, dispute and report. */
+/** A 1×1 PNG (its bytes say PNG: attachments are typed by their content). */
+const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/** A client's contract, ticket, intervention, attachment, incident, order, DEEE pickup, recurring programme, invoice, dispute and report. */
 async function seedBilling(
   admin: Session,
   tech: Session,
@@ -301,6 +320,8 @@ async function seedBilling(
       startDate: `${startYear}-01-01`,
       buyer: { name: t.name, address: ['1 place Bellecour', '69002 Lyon'], siren: '401234567', vatNumber: 'FR11401234567' },
       grid: GRID,
+      syntecIndex: 274.7,
+      syntecIndexDate: '2019-10-31',
     }),
     'contract',
   );
@@ -378,6 +399,23 @@ async function seedBilling(
     500,
   );
   const tokens = ok(await tech.get(`/api/v1/sites/${t.site}/enrollment-tokens`), 'tokens').tokens as { id: number }[];
+  const attachment = ok<{ id: number }>(
+    await client.call('POST', `/api/v1/tickets/${ticket.id}/attachments?name=${encodeURIComponent(`capture-${t.label}.png`)}`, {
+      raw: PNG_1PX,
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+    'attachment',
+  ).id;
+  // The rules engine runs every 15 s: wait for the incident of this client's device.
+  const incident = await waitFor(
+    `incident of ${t.label}`,
+    async () =>
+      (ok(await tech.get(`/api/v1/incidents?deviceId=${t.device}`), 'incidents').incidents as { id: number; device_id: number | null }[]).find(
+        (i) => i.device_id === t.device,
+      ),
+    120_000,
+    500,
+  );
   const scheduleId = recurring.schedule.id as number;
   return {
     client: t.client,
@@ -395,5 +433,8 @@ async function seedBilling(
     report: report.id,
     reportJob: jobId,
     enrollmentToken: tokens[0]!.id,
+    attachment,
+    incident: incident.id,
+    reportMonth: month,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessDays, businessDaysBetween, fromParis, isBusinessDay, toParis } from './business-days.js';
+import { addBusinessDays, businessDayOnOrAfter, businessDaysBetween, fromParis, isBusinessDay, toParis } from './business-days.js';
 
 const iso = (utcMs: number) => new Date(utcMs).toISOString();
 
@@ -105,5 +105,19 @@ describe('2.6.3 — heure de Paris (Europe/Paris), changements d’heure', () =>
 
   it('toParis refuses a non-finite instant', () => {
     expect(() => toParis(Number.NaN)).toThrow(/Instant/);
+  });
+});
+
+describe('businessDayOnOrAfter (recurring interventions, issue 18)', () => {
+  it.each([
+    ['2026-03-13', '2026-03-13', 'a Friday stays'],
+    ['2026-03-14', '2026-03-16', 'a Saturday goes to Monday'],
+    ['2026-03-15', '2026-03-16', 'a Sunday goes to Monday'],
+    ['2026-04-06', '2026-04-07', 'Easter Monday goes to Tuesday'],
+    ['2026-05-01', '2026-05-04', 'Labour Day, a Friday, goes to Monday'],
+    ['2026-12-25', '2026-12-28', 'Christmas, a Friday, goes to Monday'],
+    ['2027-12-25', '2027-12-27', 'Christmas, a Saturday, goes to Monday'],
+  ])('%s → %s (%s)', (date, expected) => {
+    expect(businessDayOnOrAfter(date)).toBe(expected);
   });
 });

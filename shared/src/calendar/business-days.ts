@@ -25,6 +25,15 @@ export function addBusinessDays(date: LocalDate, n: number): LocalDate {
 }
 
 /**
+ * The date itself when it is a business day, else the next business day: where a recurring
+ * intervention due on a Saturday, a Sunday or a public holiday takes place (issue 18).
+ */
+export function businessDayOnOrAfter(date: LocalDate): LocalDate {
+  assertLocalDate(date);
+  return isBusinessDay(date) ? date : addBusinessDays(date, 1);
+}
+
+/**
  * Business days d with a < d ≤ b (negated when b < a), so that
  * businessDaysBetween(a, addBusinessDays(a, n)) === n.
  */

@@ -1,4 +1,4 @@
-export { addBusinessDays, businessDaysBetween, fromParis, isBusinessDay, type ParisTime, parisDate, toParis } from './business-days.js';
+export { addBusinessDays, businessDayOnOrAfter, businessDaysBetween, fromParis, isBusinessDay, type ParisTime, parisDate, toParis } from './business-days.js';
 export { easterSunday, frenchPublicHolidays, isFrenchPublicHoliday, type PublicHoliday } from './french-holidays.js';
 export { addDays, assertLocalDate, dayOfWeek, daysBetween, type LocalDate, localDate } from './local-date.js';
 export {

@@ -1,4 +1,5 @@
 export { type CheckFormat, type CheckLocale, checkFormat } from './format.js';
+export { checkLabel, targetLabel } from './labels.js';
 export {
   CHECK_TEXTS,
   CHECK_TEXTS_BY_SOURCE,

@@ -1,6 +1,7 @@
 import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value, type ValueError } from '@sinclair/typebox/value';
+import { type FieldProblem, fieldProblems } from '../api/validation.js';
 
 /** Every probe's configuration has these: whether it runs, how often, and how long it may take. */
 export const ProbeScheduling = {
@@ -47,7 +48,7 @@ const compiled = new Map<string, ReturnType<typeof TypeCompiler.Compile>>();
 export function resolveProbeConfig<S extends TObject>(
   spec: ProbeConfigSpec<S>,
   given: unknown,
-): { ok: true; config: Static<S> } | { ok: false; error: string } {
+): { ok: true; config: Static<S> } | { ok: false; error: string; problem?: FieldProblem } {
   const merged = { ...spec.defaults, ...(typeof given === 'object' && given !== null ? (given as object) : {}) };
   let check = compiled.get(spec.id);
   if (!check) {
@@ -58,7 +59,10 @@ export function resolveProbeConfig<S extends TObject>(
     const e = check.Errors(merged).First();
     const option = e ? optionLike(e) : undefined;
     if (option) return { ok: false, error: `${spec.id}${option.path}: ${OPTION_MESSAGE}` };
-    return { ok: false, error: `${spec.id}${e?.path ?? ''}: ${e?.message ?? 'invalid'}` };
+    // The field and the rule it broke, under the policy's pointer (/probes/<id>/…), for a reader's sentence.
+    const first = fieldProblems(spec.schema as TSchema, merged)[0];
+    const problem = first ? { ...first, field: `/probes/${spec.id}${first.field}` } : undefined;
+    return { ok: false, error: `${spec.id}${e?.path ?? ''}: ${e?.message ?? 'invalid'}`, ...(problem ? { problem } : {}) };
   }
   return { ok: true, config: Value.Clone(merged) as Static<S> };
 }

@@ -5,6 +5,17 @@
  */
 import { Type } from '@sinclair/typebox';
 import { VigieError } from '@vigie/shared';
+import {
+  EInvoicingBody,
+  EInvoicingSettings,
+  EReporting,
+  EReportingQuery,
+  IdParams,
+  InvoiceDeliveries,
+  LatestInvoiceDeliveries,
+  SendInvoiceBody,
+  SendInvoiceResult,
+} from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, requireRole, requireUser } from '../../auth/guard.js';
@@ -16,10 +27,7 @@ import { type InvoiceMailer, invoiceDeliveryView } from './invoice-mail.js';
 import { eInvoicingSettings, setVatOnDebits } from './settings.js';
 import { invoiceUbl } from './ubl-xml.js';
 
-const strict = { additionalProperties: false } as const;
 const Id = Type.Integer({ minimum: 1 });
-const IdParams = Type.Object({ id: Id });
-const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM, Europe/Paris' });
 const tags = ['billing'];
 
 export interface FacturXRouteDeps {
@@ -60,10 +68,14 @@ export function registerFacturXRoutes(app: FastifyInstance, { db, invoices, mail
   );
 
   // ---- e-mail deliveries -------------------------------------------------------------------------
-  app.get('/api/v1/billing/invoices/:id/deliveries', { schema: { tags, params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
-    const { inv } = await visibleInvoice(req, req.params.id);
-    return { deliveries: (await mailer.deliveries([inv.id])).map((d) => invoiceDeliveryView(d, mailer.maxAttempts)) };
-  });
+  app.get(
+    '/api/v1/billing/invoices/:id/deliveries',
+    { schema: { tags, params: IdParams, response: { 200: InvoiceDeliveries } } },
+    async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const { inv } = await visibleInvoice(req, req.params.id);
+      return { deliveries: (await mailer.deliveries([inv.id])).map((d) => invoiceDeliveryView(d, mailer.maxAttempts)) };
+    },
+  );
   app.get(
     '/api/v1/billing/invoice-deliveries',
     {
@@ -71,6 +83,7 @@ export function registerFacturXRoutes(app: FastifyInstance, { db, invoices, mail
         tags,
         description: 'The latest e-mail delivery of each invoice (of the user’s client for a client user).',
         querystring: Type.Object({ clientId: Type.Optional(Id) }),
+        response: { 200: LatestInvoiceDeliveries },
       },
     },
     async (req: FastifyRequest<{ Querystring: { clientId?: number } }>) => {
@@ -90,7 +103,8 @@ export function registerFacturXRoutes(app: FastifyInstance, { db, invoices, mail
         tags,
         params: IdParams,
         description: 'Mails the invoice to its client’s billing recipients now: its pending, failed or skipped sending, or with `again` one more time.',
-        body: Type.Object({ again: Type.Optional(Type.Boolean()) }, strict),
+        body: SendInvoiceBody,
+        response: { 200: SendInvoiceResult },
       },
     },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { again?: boolean } }>) => {
@@ -109,13 +123,13 @@ export function registerFacturXRoutes(app: FastifyInstance, { db, invoices, mail
   );
 
   // ---- provider setting: VAT on debits -----------------------------------------------------------
-  app.get('/api/v1/billing/settings/e-invoicing', { schema: { tags } }, async (req) => {
+  app.get('/api/v1/billing/settings/e-invoicing', { schema: { tags, response: { 200: EInvoicingSettings } } }, async (req) => {
     staff(req);
     return eInvoicingSettings(db);
   });
   app.put(
     '/api/v1/billing/settings/e-invoicing',
-    { schema: { tags, body: Type.Object({ vatOnDebits: Type.Boolean() }, strict) } },
+    { schema: { tags, body: EInvoicingBody, response: { 200: EInvoicingSettings } } },
     async (req: FastifyRequest<{ Body: { vatOnDebits: boolean } }>) => {
       const user = admin(req);
       const before = await setVatOnDebits(db, req.body.vatOnDebits);
@@ -132,7 +146,8 @@ export function registerFacturXRoutes(app: FastifyInstance, { db, invoices, mail
       schema: {
         tags,
         description: 'Payments received in a month on services invoiced without the debits option (date, amount, VAT), as JSON or CSV.',
-        querystring: Type.Object({ month: Month, format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }),
+        querystring: EReportingQuery,
+        response: { 200: EReporting },
       },
     },
     async (req: FastifyRequest<{ Querystring: { month: string; format?: 'json' | 'csv' } }>, reply) => {

@@ -222,10 +222,13 @@ export class InfluxMetricStore implements MetricStore {
     if (bq.to <= bq.from || (bq.names && bq.names.length === 0)) return 0;
     const names = bq.names ? ` AND (${bq.names.map((n) => `"name" = ${str(n)}`).join(' OR ')})` : '';
     // Buckets with a rollup of any of the series: grouped by time only, each bucket is one row.
+    // `positive`: the bucket's highest value (max of the rollups' max) above 0, as the embedded store.
+    const inner = bq.positive ? 'max("max")' : 'count("count")';
+    const outer = bq.positive ? ' WHERE "b" > 0' : '';
     const series = await select(
       this.influx,
       this.target.database,
-      `SELECT count("b") FROM (SELECT count("count") AS "b" FROM ${MEASUREMENT_OF[bq.resolution]} WHERE "device" = ${str(String(bq.deviceId))}${names} AND time >= ${bq.from}ms AND time < ${bq.to}ms GROUP BY time(${bq.resolution}) fill(none))`,
+      `SELECT count("b") FROM (SELECT ${inner} AS "b" FROM ${MEASUREMENT_OF[bq.resolution]} WHERE "device" = ${str(String(bq.deviceId))}${names} AND time >= ${bq.from}ms AND time < ${bq.to}ms GROUP BY time(${bq.resolution}) fill(none))${outer}`,
     );
     return Number(series[0]?.values[0]?.[1] ?? 0);
   }

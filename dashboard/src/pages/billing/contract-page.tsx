@@ -1,48 +1,26 @@
+import type { ClientList, ContractView as ContractData, RevisionProposal } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
+import { useConfirm } from '../../components/confirm.js';
 import { Async, Empty, KeyValues, NotFound, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, parisToday, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { ContractForm } from './contract-form.js';
-import type { LegalIdentity } from './identity-fields.js';
 import { AmendmentForm, NoticeForm } from './notice-amendment.js';
 import { SupplyOrders } from './orders.js';
 import { Pickups } from './pickups.js';
-import { GridTable, type PriceGrid } from './price-grid.js';
+import { GridTable } from './price-grid.js';
 import { SyntecForm } from './rates.js';
 import { RecurringSection } from './recurring.js';
 
-/** GET /api/v1/billing/clients/:id/contract (collector/src/billing/service.ts, getContract). */
-interface Contract {
-  startDate: string;
-  termMonths: number;
-  noticeMonths: number;
-  currentTerm: { index: number; start: string; end: string };
-  tacitRenewals: number;
-  vatRateBp: number;
-  paymentDays: number;
-  paymentMethod: string;
-  buyer: LegalIdentity;
-  recipients: string[];
-  notice: { receivedOn: string; from: 'client' | 'provider'; endDate: string } | null;
-  ended: boolean;
-  currentGrid: Grid | null;
-  grids: Grid[];
-}
-interface Grid {
-  id: number;
-  validFrom: string;
-  validTo: string | null;
-  reason: 'initial' | 'revision' | 'amendment';
-  syntecIndex: number;
-  grid: PriceGrid;
-}
+type Contract = ContractData;
 
 /** A client's billing as a technician follows it: the contract and its price grids, next year's revision, supply orders and DEEE pickups. */
 export function ClientBillingPage({ clientId, user }: { clientId: number; user: User }) {
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const clients = useApi<ClientList>('/api/v1/clients');
   const contract = useApi<Contract>(`/api/v1/billing/clients/${clientId}/contract`);
   const name = clients.data?.clients.find((c) => c.id === clientId)?.name;
   const [editing, setEditing] = useState(false);
@@ -133,10 +111,26 @@ function ContractView({ c }: { c: Contract }) {
         <KeyValues
           rows={[
             ['billing.buyer', <span data-testid="buyer">{[c.buyer.name, ...c.buyer.address].join(', ')}</span>],
+            ['field.legalForm', c.buyer.legalForm],
             ['billing.siren', c.buyer.siren],
+            ['field.siret', <span data-testid="buyer-siret">{c.buyer.siret}</span>],
             ['billing.vatNumber', c.buyer.vatNumber],
+            ['field.rcs', c.buyer.rcs],
             ['billing.vat', fmt.pct(c.vatRateBp / 100)],
             ['billing.paymentTerms', t('billing.paymentDays', { days: c.paymentDays })],
+            ['field.paymentMethod', <span data-testid="payment-method-shown">{t(`billing.method.${c.paymentMethod}`)}</span>],
+            [
+              'billing.s0Title',
+              c.grids[0] ? (
+                <span data-testid="s0-shown">
+                  {c.grids[0].syntecIndexDate
+                    ? t('billing.s0Value', { value: fmt.number(c.grids[0].syntecIndex), date: fmt.day(c.grids[0].syntecIndexDate) })
+                    : fmt.number(c.grids[0].syntecIndex)}
+                </span>
+              ) : (
+                ''
+              ),
+            ],
             ['billing.recipients', <span data-testid="recipients">{c.recipients.join(', ')}</span>],
           ]}
         />
@@ -160,6 +154,7 @@ function Grids({ c }: { c: Contract }) {
               </strong>{' '}
               <span class="muted small">
                 {t(`billing.reason.${g.reason}`)} · {t('billing.syntecRef', { value: fmt.number(g.syntecIndex) })}
+                {g.syntecIndexDate ? ` (${fmt.day(g.syntecIndexDate)})` : ''}
                 {c.currentGrid?.id === g.id ? ` · ${t('billing.inForce')}` : ''}
               </span>
             </p>
@@ -174,17 +169,17 @@ function Grids({ c }: { c: Contract }) {
 /** Contract 5.2: the grid proposed for the next 1 January, every price at its cap (Syntec S1/S0 + 1 point), and applying it. */
 function Revision({ clientId, user, onApplied }: { clientId: number; user: User; onApplied: () => void }) {
   const validFrom = `${Number(parisToday().slice(0, 4)) + 1}-01-01`;
-  const proposal = useApi<{ validFrom: string; s0: number; s1: number; s1PublishedOn: string; ratio: number; currentGrid: PriceGrid; proposedGrid: PriceGrid }>(
-    `/api/v1/billing/clients/${clientId}/revision?validFrom=${validFrom}`,
-  );
+  const proposal = useApi<RevisionProposal>(`/api/v1/billing/clients/${clientId}/revision?validFrom=${validFrom}`);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const admin = user.role === 'admin';
+  const [dialog, confirm] = useConfirm();
   return (
     <Section title={t('billing.revision', { date: fmt.day(validFrom) })}>
+      {dialog}
       {proposal.error ? (
         <>
           <p class="muted" data-testid="revision-unavailable">
-            {proposal.error.message}
+            {errorText(proposal.error)}
           </p>
           {admin && proposal.error.status !== 409 && <SyntecForm onDone={proposal.reload} />}
         </>
@@ -206,13 +201,26 @@ function Revision({ clientId, user, onApplied }: { clientId: number; user: User;
                   <button
                     type="button"
                     onClick={async () => {
+                      const ok = await confirm(
+                        t('confirm.revision.title', { date: fmt.day(p.validFrom) }),
+                        <p>
+                          {t('confirm.revision.body', {
+                            date: fmt.day(p.validFrom),
+                            ratio: fmt.pct(Math.round((p.ratio - 1) * 10000) / 100),
+                            s0: fmt.number(p.s0),
+                            s1: fmt.number(p.s1),
+                          })}
+                        </p>,
+                        t('billing.applyRevision'),
+                      );
+                      if (!ok) return;
                       try {
                         await api(`/api/v1/billing/clients/${clientId}/revision`, { body: { validFrom: p.validFrom, grid: p.proposedGrid } });
                         setMessage({ ok: true, text: t('billing.revisionApplied', { date: fmt.day(p.validFrom) }) });
                         onApplied();
                         proposal.reload();
                       } catch (err) {
-                        setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+                        setMessage({ ok: false, text: errorText(err) });
                       }
                     }}
                   >

@@ -1,15 +1,11 @@
+import type { Dispute } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
+import { useConfirm } from '../../components/confirm.js';
+import { errorText } from '../../error-text.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 
-/** An invoice's dispute as GET /api/v1/billing/invoices lists it. */
-export interface Dispute {
-  id: number;
-  openedOn: string;
-  reason: string;
-  settledOn: string | null;
-  settlement: string | null;
-}
+export type { Dispute };
 
 function Refusal({ text }: { text: string | null }) {
   return text ? (
@@ -23,7 +19,18 @@ function Refusal({ text }: { text: string | null }) {
  * An issued invoice is never edited: a credit note corrects it (POST …/credit-notes). Without an
  * amount it credits the whole invoice, and `release` makes its items billable again for a rectifying invoice.
  */
-export function CreditNoteForm({ invoiceId, onDone }: { invoiceId: number; onDone: () => void }) {
+export function CreditNoteForm({
+  invoiceId,
+  number,
+  totalInclCents,
+  onDone,
+}: {
+  invoiceId: number;
+  number: string;
+  totalInclCents: number;
+  onDone: () => void;
+}) {
+  const [dialog, confirm] = useConfirm();
   const [reason, setReason] = useState('');
   const [amount, setAmount] = useState('');
   const [release, setRelease] = useState(false);
@@ -36,13 +43,27 @@ export function CreditNoteForm({ invoiceId, onDone }: { invoiceId: number; onDon
       onSubmit={async (e) => {
         e.preventDefault();
         setError(null);
+        const ok = await confirm(
+          t('confirm.credit.title', { number }),
+          <>
+            <p>
+              {cents !== undefined
+                ? t('confirm.credit.partial', { amount: fmt.money(cents), number })
+                : t('confirm.credit.whole', { amount: fmt.money(totalInclCents), number })}
+            </p>
+            {release && <p>{t('confirm.credit.release')}</p>}
+            <p>{t('confirm.credit.final')}</p>
+          </>,
+          t('billing.issueCreditNote'),
+        );
+        if (!ok) return;
         try {
           await api(`/api/v1/billing/invoices/${invoiceId}/credit-notes`, {
             body: { reason, ...(cents !== undefined ? { amountExclCents: cents } : {}), ...(release ? { release } : {}) },
           });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >
@@ -68,6 +89,7 @@ export function CreditNoteForm({ invoiceId, onDone }: { invoiceId: number; onDon
         {t('billing.issueCreditNote')}
       </button>
       <Refusal text={error} />
+      {dialog}
     </form>
   );
 }
@@ -92,7 +114,7 @@ export function SettleDisputeForm({ dispute, onDone }: { dispute: Dispute; onDon
           });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >

@@ -22,7 +22,11 @@ export function parseGrid(inputs: GridInputs): { grid: PriceGrid; unreadable: st
       if (!text) continue;
       const cents = parseScaled(text, 2);
       if (cents === undefined) unreadable.push(`${k}.${m}.${u}`);
-      else grid[k][m][u] = cents;
+      else {
+        const units = grid[k][m] ?? {};
+        units[u] = cents;
+        grid[k][m] = units;
+      }
     }
   return { grid, unreadable };
 }

@@ -1,103 +1,76 @@
+import { LegalIdentity } from '@vigie/shared/api';
 import { t } from '../../i18n/i18n.js';
 
-/** A legal identity as an invoice prints it (collector/src/billing/routes.ts, Identity). */
-export interface LegalIdentity {
-  name: string;
-  legalForm?: string;
-  address: string[];
-  siren?: string;
-  siret?: string;
-  vatNumber?: string;
-  email?: string;
-  /** The e-invoicing directory address (scheme 0225); the SIREN when left empty. */
-  electronicAddress?: string;
-}
+export type { LegalIdentity };
 
-/** The form's text for each field; the address one line per line. */
-export type IdentityInputs = {
-  name: string;
-  legalForm: string;
-  address: string;
-  siren: string;
-  siret: string;
-  vatNumber: string;
-  email: string;
-  electronicAddress: string;
-};
+/** Every field of a legal identity (shared/src/api/billing-contracts.ts), in the order the form shows them. */
+export const IDENTITY_FIELDS = Object.keys(LegalIdentity.properties) as (keyof LegalIdentity)[];
+
+/** The form's text for each field of the schema; the address one line per line. */
+export type IdentityInputs = Record<keyof LegalIdentity, string>;
 
 export function identityInputs(id?: LegalIdentity | null): IdentityInputs {
-  return {
-    name: id?.name ?? '',
-    legalForm: id?.legalForm ?? '',
-    address: (id?.address ?? []).join('\n'),
-    siren: id?.siren ?? '',
-    siret: id?.siret ?? '',
-    vatNumber: id?.vatNumber ?? '',
-    email: id?.email ?? '',
-    electronicAddress: id?.electronicAddress ?? '',
-  };
+  const out = {} as IdentityInputs;
+  for (const k of IDENTITY_FIELDS) out[k] = k === 'address' ? (id?.address ?? []).join('\n') : String(id?.[k] ?? '');
+  return out;
 }
 
-/** What the API takes: empty optional fields left out, the collector says what is missing. */
+/**
+ * What the API takes: every field the form holds (a field the form does not show would be lost on
+ * save — issue 18), empty optional fields left out, the collector says what is missing.
+ */
 export function identityBody(f: IdentityInputs): LegalIdentity {
-  const opt = (k: Exclude<keyof IdentityInputs, 'name' | 'address'>) => (f[k].trim() ? { [k]: f[k].trim() } : {});
-  return {
-    name: f.name.trim(),
-    address: f.address
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean),
-    ...opt('legalForm'),
-    ...opt('siren'),
-    ...opt('siret'),
-    ...opt('vatNumber'),
-    ...opt('email'),
-    ...opt('electronicAddress'),
-  };
+  const out: Record<string, unknown> = {};
+  for (const k of IDENTITY_FIELDS) {
+    if (k === 'address')
+      out.address = f.address
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    else if (k === 'name') out.name = f.name.trim();
+    else if (f[k].trim()) out[k] = f[k].trim();
+  }
+  return out as LegalIdentity;
 }
 
-/** Name, address, SIREN and VAT number; the provider's identity adds its legal form, SIRET and e-mail. */
-export function IdentityFields({ value, onChange, seller }: { value: IdentityInputs; onChange: (v: IdentityInputs) => void; seller?: boolean }) {
-  const set = (k: keyof IdentityInputs) => (e: Event) => onChange({ ...value, [k]: (e.currentTarget as HTMLInputElement).value });
+const INPUT: Partial<Record<keyof LegalIdentity, { type?: 'email' | 'tel'; inputMode?: 'numeric'; maxLength: number }>> = {
+  siren: { inputMode: 'numeric', maxLength: 11 },
+  siret: { inputMode: 'numeric', maxLength: 17 },
+  vatNumber: { maxLength: 15 },
+  email: { type: 'email', maxLength: 200 },
+  phone: { type: 'tel', maxLength: 40 },
+  country: { maxLength: 2 },
+  electronicAddress: { maxLength: 125 },
+  rcs: { maxLength: 100 },
+  legalForm: { maxLength: 200 },
+};
+
+/** A legal identity, every field of its schema: a provider's or a client's (SIRET, SIREN, legal form, RCS…). */
+export function IdentityFields({ value, onChange }: { value: IdentityInputs; onChange: (v: IdentityInputs) => void }) {
+  const set = (k: keyof LegalIdentity) => (e: Event) => onChange({ ...value, [k]: (e.currentTarget as HTMLInputElement).value });
   return (
-    <div class="row wrap">
-      <label class="grow">
-        {t('billing.legalName')}
-        <input type="text" required maxLength={200} value={value.name} onInput={set('name')} />
-      </label>
-      {seller && (
-        <label class="grow">
-          {t('billing.legalForm')}
-          <input type="text" maxLength={200} value={value.legalForm} onInput={set('legalForm')} />
-        </label>
-      )}
-      <label class="grow">
-        {t('billing.address')}
-        <textarea rows={3} value={value.address} onInput={set('address')} />
-      </label>
-      <label>
-        {t('billing.siren')}
-        <input type="text" inputMode="numeric" maxLength={11} value={value.siren} onInput={set('siren')} />
-      </label>
-      {seller && (
-        <label>
-          {t('billing.siret')}
-          <input type="text" inputMode="numeric" maxLength={17} value={value.siret} onInput={set('siret')} />
-        </label>
-      )}
-      <label>
-        {t('billing.vatNumber')}
-        <input type="text" maxLength={15} value={value.vatNumber} onInput={set('vatNumber')} />
-      </label>
-      <label>
-        {t('facturx.electronicAddress')}
-        <input type="text" maxLength={125} placeholder={value.siren.replace(/\s/g, '')} value={value.electronicAddress} onInput={set('electronicAddress')} />
-      </label>
-      {seller && (
-        <label>
-          {t('billing.email')}
-          <input type="email" maxLength={200} value={value.email} onInput={set('email')} />
-        </label>
+    <div class="row wrap identity" data-testid="identity-fields">
+      {IDENTITY_FIELDS.map((k) =>
+        k === 'address' ? (
+          <label class="grow">
+            {t('billing.address')}
+            <textarea rows={3} value={value.address} onInput={set('address')} data-field="address" />
+          </label>
+        ) : (
+          <label class={k === 'name' || k === 'legalForm' ? 'grow' : ''}>
+            {/* A company's name is its « raison sociale » on a form; errors still say the field's short name. */}
+            {k === 'name' ? t('billing.legalName') : t(`field.${k}`)}
+            <input
+              type={(INPUT[k]?.type ?? 'text') as 'text'}
+              inputMode={INPUT[k]?.inputMode}
+              maxLength={INPUT[k]?.maxLength ?? 200}
+              placeholder={k === 'electronicAddress' ? value.siren.replace(/\s/g, '') : k === 'country' ? 'FR' : undefined}
+              value={value[k]}
+              data-field={k}
+              onInput={set(k)}
+            />
+          </label>
+        ),
       )}
     </div>
   );

@@ -1,26 +1,15 @@
+import type { InvoiceDeliveryOf, LatestInvoiceDeliveries } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api, qs } from '../../api.js';
+import { api, qs } from '../../api.js';
 import { Badge } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
-
-/** GET /api/v1/billing/invoice-deliveries (collector/src/billing/facturx/invoice-mail.ts, invoiceDeliveryView). */
-export interface InvoiceDelivery {
-  invoiceId: number;
-  kind: 'scheduled' | 'resend';
-  status: 'sending' | 'sent' | 'failed' | 'skipped';
-  attempts: number;
-  maxAttempts: number;
-  willRetry: boolean;
-  recipients: string[];
-  error: string | null;
-  updatedAt: number;
-  sentAt: number | null;
-}
+export type InvoiceDelivery = InvoiceDeliveryOf;
 
 /** The latest e-mail delivery of each invoice the user may see, by invoice id. */
 export function useInvoiceDeliveries(clientId?: string) {
-  const r = useApi<{ deliveries: InvoiceDelivery[] }>(`/api/v1/billing/invoice-deliveries${qs({ clientId })}`);
+  const r = useApi<LatestInvoiceDeliveries>(`/api/v1/billing/invoice-deliveries${qs({ clientId })}`);
   return { byInvoice: new Map((r.data?.deliveries ?? []).map((d) => [d.invoiceId, d])), reload: r.reload };
 }
 
@@ -82,7 +71,7 @@ export function SendInvoiceButton({ id, delivery, onDone }: { id: number; delive
             await api(`/api/v1/billing/invoices/${id}/send`, { body: again ? { again: true } : {} });
             onDone();
           } catch (err) {
-            setError(err instanceof ApiError ? err.message : String(err));
+            setError(errorText(err));
           }
         }}
       >

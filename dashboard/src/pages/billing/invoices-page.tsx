@@ -1,35 +1,20 @@
+import type { ClientList, GenerateInvoicesResult, InvoiceList, InvoiceView } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api, qs } from '../../api.js';
+import { api, qs } from '../../api.js';
+import { useConfirm } from '../../components/confirm.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { addMonths, fmt, parisToday, parseScaled, t, tOr } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
-import { CreditNoteForm, type Dispute, SettleDisputeForm } from './credit-notes.js';
+import { CreditNoteForm, SettleDisputeForm } from './credit-notes.js';
 import { DeliveryState, InvoiceFiles, SendInvoiceButton, useInvoiceDeliveries } from './invoice-files.js';
 import { RatesSection } from './rates.js';
 import { SellerSettings } from './seller-settings.js';
 
-/** GET /api/v1/billing/invoices, as staff see it (collector/src/billing/invoicing.ts, view). */
-interface Invoice {
-  id: number;
-  clientId: number;
-  kind: 'invoice' | 'credit_note';
-  number: string;
-  periodStart: string;
-  issuedOn: string;
-  dueOn: string;
-  effectiveDueOn?: string | null;
-  totalInclCents: number;
-  paidCents?: number;
-  creditedCents?: number;
-  balanceCents?: number;
-  status: 'paid' | 'due' | 'overdue' | 'disputed' | 'cancelled' | 'credit_note';
-  payments?: { paidOn: string; amountCents: number; method: string; reference: string }[];
-  penalty?: { daysLate: number; annualRateBp: number | null; interestCents: number; indemnityCents: number; totalCents: number } | null;
-  penaltyNote?: string;
-  disputes?: Dispute[];
-}
+type Invoice = InvoiceView;
+
 type Action = 'payment' | 'credit' | 'settle';
 
 const UNPAID = new Set(['due', 'overdue', 'disputed']);
@@ -38,11 +23,11 @@ const METHODS = ['transfer', 'direct_debit', 'cheque', 'card', 'other'] as const
 /** Contract 5.1: every client's invoices with their status, balance and late-payment penalties; a month's invoicing; payments. */
 export function InvoicesAdminPage({ user }: { user: User }) {
   const hq = useHashQuery();
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const clients = useApi<ClientList>('/api/v1/clients');
   const [clientId, setClientId] = useState(hq.get('clientId') ?? '');
   const [year, setYear] = useState('');
   const [filter, setFilter] = useState<'all' | 'unpaid' | 'overdue'>('all');
-  const list = useApi<{ invoices: Invoice[] }>(`/api/v1/billing/invoices${qs({ clientId, year })}`);
+  const list = useApi<InvoiceList>(`/api/v1/billing/invoices${qs({ clientId, year })}`);
   const deliveries = useInvoiceDeliveries(clientId);
   const [acting, setActing] = useState<{ id: number; action: Action } | null>(null);
   const toggle = (id: number, action: Action) => setActing(acting?.id === id && acting.action === action ? null : { id, action });
@@ -192,7 +177,9 @@ export function InvoicesAdminPage({ user }: { user: User }) {
                           <tr>
                             <td colSpan={10}>
                               {acting.action === 'payment' && <PaymentForm inv={inv} onDone={done} />}
-                              {acting.action === 'credit' && <CreditNoteForm invoiceId={inv.id} onDone={done} />}
+                              {acting.action === 'credit' && (
+                                <CreditNoteForm invoiceId={inv.id} number={inv.number} totalInclCents={inv.totalInclCents} onDone={done} />
+                              )}
                               {acting.action === 'settle' && openDispute(inv) && <SettleDisputeForm dispute={openDispute(inv)!} onDone={done} />}
                             </td>
                           </tr>
@@ -248,7 +235,7 @@ function PaymentForm({ inv, onDone }: { inv: Invoice; onDone: () => void }) {
           });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >
@@ -298,22 +285,37 @@ function GenerateInvoices({
   const [clientId, setClientId] = useState('');
   const [results, setResults] = useState<{ clientId: number; number?: string; error?: string }[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [dialog, confirm] = useConfirm();
   return (
     <>
+      {dialog}
       <form
         class="row wrap"
         data-testid="generate-invoices"
         onSubmit={async (e) => {
           e.preventDefault();
           setError(null);
+          const ok = await confirm(
+            t('confirm.invoices.title', { month: fmt.month(month) }),
+            <>
+              <p>
+                {clientId
+                  ? t('confirm.invoices.one', { month: fmt.month(month), client: clientName(Number(clientId)) })
+                  : t('confirm.invoices.all', { month: fmt.month(month) })}
+              </p>
+              <p>{t('confirm.invoices.final')}</p>
+            </>,
+            t('billing.generateButton'),
+          );
+          if (!ok) return;
           try {
-            const r = await api<{ results: { clientId: number; number?: string; error?: string }[] }>('/api/v1/billing/invoices/generate', {
+            const r = await api<GenerateInvoicesResult>('/api/v1/billing/invoices/generate', {
               body: { month, ...(clientId ? { clientId: Number(clientId) } : {}) },
             });
             setResults(r.results);
             onDone();
           } catch (err) {
-            setError(err instanceof ApiError ? err.message : String(err));
+            setError(errorText(err));
           }
         }}
       >

@@ -1,6 +1,9 @@
+import type { NoticeView } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
+import { useConfirm } from '../../components/confirm.js';
 import { Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, parisToday, t } from '../../i18n/i18n.js';
 import { GridEditor, gridInputs, parseGrid } from './grid-editor.js';
 import type { PriceGrid } from './price-grid.js';
@@ -14,9 +17,11 @@ export function NoticeForm({ clientId, received, onDone }: { clientId: number; r
   const [from, setFrom] = useState<'client' | 'provider'>('client');
   const [endDate, setEndDate] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [dialog, confirm] = useConfirm();
   if (received && !message) return null;
   return (
     <Section title={t('billing.noticeTitle')}>
+      {dialog}
       {!received && (
         <form
           class="row wrap"
@@ -25,13 +30,29 @@ export function NoticeForm({ clientId, received, onDone }: { clientId: number; r
             e.preventDefault();
             setMessage(null);
             try {
-              const r = await api<{ endDate: string }>(`/api/v1/billing/clients/${clientId}/contract/notice`, {
+              // What it will do, from the collector's own computation, before it binds.
+              const preview = await api<NoticeView>(
+                `/api/v1/billing/clients/${clientId}/contract/notice-preview?${new URLSearchParams({ receivedOn, from, ...(endDate ? { endDate } : {}) })}`,
+              );
+              const ok = await confirm(
+                t('confirm.notice.title'),
+                <p>
+                  {t('confirm.notice.body', {
+                    date: fmt.day(receivedOn),
+                    from: t(`billing.party.${from}`),
+                    end: fmt.day(preview.endDate),
+                  })}
+                </p>,
+                t('billing.recordNotice'),
+              );
+              if (!ok) return;
+              const r = await api<NoticeView>(`/api/v1/billing/clients/${clientId}/contract/notice`, {
                 body: { receivedOn, from, ...(endDate ? { endDate } : {}) },
               });
               setMessage({ ok: true, text: t('billing.noticeRecorded', { end: fmt.day(r.endDate) }) });
               onDone();
             } catch (err) {
-              setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+              setMessage({ ok: false, text: errorText(err) });
             }
           }}
         >
@@ -68,20 +89,24 @@ export function AmendmentForm({ clientId, current, onDone }: { clientId: number;
   const [grid, setGrid] = useState(gridInputs(current));
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const parsed = parseGrid(grid);
+  const [dialog, confirm] = useConfirm();
   return (
     <Section title={t('billing.amendment')}>
+      {dialog}
       <form
         class="stack"
         data-testid="amendment-form"
         onSubmit={async (e) => {
           e.preventDefault();
           setMessage(null);
+          if (!(await confirm(t('confirm.amendment.title'), <p>{t('confirm.amendment.body', { date: fmt.day(validFrom) })}</p>, t('billing.applyAmendment'))))
+            return;
           try {
             await api(`/api/v1/billing/clients/${clientId}/grids`, { body: { validFrom, grid: parsed.grid } });
             setMessage({ ok: true, text: t('billing.amendmentApplied', { date: fmt.day(validFrom) }) });
             onDone();
           } catch (err) {
-            setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+            setMessage({ ok: false, text: errorText(err) });
           }
         }}
       >

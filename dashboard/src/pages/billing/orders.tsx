@@ -1,34 +1,15 @@
+import type { Order, OrderList, SuppliedItemList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
-/** GET /api/v1/billing/orders (supply_orders with their lines). */
-interface Order {
-  id: number;
-  supplier: string;
-  reference: string;
-  ordered_on: string;
-  status: 'ordered' | 'delivered' | 'cancelled';
-  delivered_on: string | null;
-  fee_amount_cents: number;
-  fee_rule: string;
-  lines: { id: number; description: string; unit_price_cents: number; quantity: number; warranty_months: number }[];
-}
-interface Item {
-  id: number;
-  order_id: number | null;
-  description: string;
-  serial: string | null;
-  delivered_on: string;
-  warranty_end: string;
-}
-
 /** Contract 2.4: supply orders (with their handling fee), their delivery with each item's serial, which puts them in the inventory. */
 export function SupplyOrders({ clientId }: { clientId: number }) {
-  const orders = useApi<{ orders: Order[] }>(`/api/v1/billing/orders?clientId=${clientId}`);
-  const items = useApi<{ items: Item[] }>(`/api/v1/billing/supplied-items?clientId=${clientId}`);
+  const orders = useApi<OrderList>(`/api/v1/billing/orders?clientId=${clientId}`);
+  const items = useApi<SuppliedItemList>(`/api/v1/billing/supplied-items?clientId=${clientId}`);
   const [delivering, setDelivering] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
   const reload = () => {
@@ -183,7 +164,7 @@ function OrderForm({ clientId, onDone }: { clientId: number; onDone: () => void 
           await api(`/api/v1/billing/clients/${clientId}/orders`, { body: { supplier, ...(reference.trim() ? { reference } : {}), orderedOn, lines: parsed } });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >
@@ -269,7 +250,7 @@ function DeliveryForm({ order, onDone }: { order: Order; onDone: () => void }) {
           });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >

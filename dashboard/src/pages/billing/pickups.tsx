@@ -1,26 +1,14 @@
+import type { PickupList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
-/** GET /api/v1/billing/pickups (recycling_pickups). */
-interface Pickup {
-  id: number;
-  picked_up_on: string;
-  description: string;
-  weight_grams: number;
-  transport_cents: number;
-  handling_cents: number;
-  recycling_rate_cents_per_kg: number;
-  recycling_cents: number;
-  bsd_reference: string | null;
-  invoice_id: number | null;
-}
-
 /** Contract 2.5: DEEE pickups billed at cost (transport, handling, recycling by weight), and the waste tracking form (BSD) that follows. */
 export function Pickups({ clientId }: { clientId: number }) {
-  const pickups = useApi<{ pickups: Pickup[] }>(`/api/v1/billing/pickups?clientId=${clientId}`);
+  const pickups = useApi<PickupList>(`/api/v1/billing/pickups?clientId=${clientId}`);
   const [creating, setCreating] = useState(false);
   return (
     <Section
@@ -96,7 +84,7 @@ function BsdForm({ pickupId, onDone }: { pickupId: number; onDone: () => void })
           await api(`/api/v1/billing/pickups/${pickupId}/bsd`, { method: 'PUT', body: { reference } });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >
@@ -142,7 +130,7 @@ function PickupForm({ clientId, onDone }: { clientId: number; onDone: () => void
           await api(`/api/v1/billing/clients/${clientId}/pickups`, { body });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >

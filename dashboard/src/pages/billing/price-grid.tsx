@@ -1,10 +1,10 @@
+import type { PriceGrid } from '@vigie/shared/api';
 import { fmt, t } from '../../i18n/i18n.js';
 
 export type Kind = 'programmed' | 'urgent';
 export type Mode = 'on_site' | 'remote';
 export type Unit = 'day' | 'half_day' | 'hour' | 'quarter_hour';
-/** Contract 2.6: prices in cents (tax excluded) per kind, mode and billing unit (collector/src/billing/billing-units.ts). */
-export type PriceGrid = Record<Kind, Record<Mode, Partial<Record<Unit, number>>>>;
+export type { PriceGrid };
 
 export const ROWS: [Kind, Mode][] = [
   ['programmed', 'on_site'],

@@ -1,6 +1,8 @@
+import type { EcbRates, SyntecIndices } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, parisToday, parseScaled, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
@@ -10,8 +12,8 @@ import { useApi } from '../../use-api.js';
  * Syntec index (yearly price revision), entered by an admin as they are published.
  */
 export function RatesSection({ user }: { user: User }) {
-  const ecb = useApi<{ rates: { from: string; rateBp: number }[] }>('/api/v1/billing/ecb-rates');
-  const syntec = useApi<{ indices: { publishedOn: string; value: number }[] }>('/api/v1/billing/syntec');
+  const ecb = useApi<EcbRates>('/api/v1/billing/ecb-rates');
+  const syntec = useApi<SyntecIndices>('/api/v1/billing/syntec');
   const admin = user.role === 'admin';
   return (
     <div class="grid-2">
@@ -73,7 +75,7 @@ function EcbForm({ onDone }: { onDone: () => void }) {
           setRate('');
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >
@@ -111,7 +113,7 @@ export function SyntecForm({ onDone }: { onDone: () => void }) {
           setValue('');
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >

@@ -1,50 +1,17 @@
+import type { ChangeAnswer, Occurrence, ScheduleDetail, ScheduleList, TicketList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { addDays, fmt, fromParisLocal, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
-
-/** GET /api/v1/billing/recurring/:id (collector/src/billing/service.ts, schedule). */
-interface Schedule {
-  id: number;
-  ticket_id: number;
-  title: string;
-  mode: 'on_site' | 'remote';
-  period: 'weekly' | 'monthly';
-  first_date: string;
-  until_date: string | null;
-  start_time: string;
-  reserved_minutes: number;
-}
-interface Occurrence {
-  id: number;
-  date: string;
-  start_time: string;
-  reserved_minutes: number;
-  status: 'scheduled' | 'done' | 'cancelled';
-  changed_by: 'client' | 'adjustment' | null;
-}
-interface Change {
-  id: number;
-  occurrence_id: number;
-  received_at: number;
-  accepted: number;
-  reason: string;
-}
-interface ScheduleDetail {
-  schedule: Schedule;
-  occurrences: Occurrence[];
-  changes: Change[];
-}
-
-const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 
 /**
  * Contract 2.6.1: programmed interventions that recur weekly or monthly, and the client's changes to
  * an occurrence — asked in the portal (`staff` false), or received by mail and recorded by staff.
  */
 export function RecurringSection({ clientId, staff = true }: { clientId: number; staff?: boolean }) {
-  const list = useApi<{ schedules: Schedule[] }>(`/api/v1/billing/recurring?clientId=${clientId}`);
+  const list = useApi<ScheduleList>(`/api/v1/billing/recurring?clientId=${clientId}`);
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<number | null>(null);
   return (
@@ -74,13 +41,16 @@ export function RecurringSection({ clientId, staff = true }: { clientId: number;
             <Empty text={t('recurring.none')} />
           ) : (
             <div class="stack" data-testid="schedules">
+              <p class="muted small" data-testid="business-day-rule">
+                {t('recurring.businessDayRule')}
+              </p>
               {r.schedules.map((s) => (
                 <div data-schedule={s.id}>
                   <p class="row">
                     <strong>{s.title}</strong>
                     <span class="muted small" data-testid="schedule-summary">
                       {t(`recurring.period.${s.period}`)} · {t(`ticket.mode.${s.mode}`)} ·{' '}
-                      {t('recurring.from', { date: fmt.day(s.first_date), time: s.start_time, minutes: s.reserved_minutes })}
+                      {t('recurring.from', { date: fmt.dayLong(s.first_date), time: s.start_time, minutes: s.reserved_minutes })}
                       {s.until_date ? ` · ${t('recurring.until', { date: fmt.day(s.until_date) })}` : ''}
                     </span>
                     <button type="button" class="secondary small" onClick={() => setOpen(open === s.id ? null : s.id)}>
@@ -99,7 +69,7 @@ export function RecurringSection({ clientId, staff = true }: { clientId: number;
 }
 
 function ScheduleForm({ clientId, onDone }: { clientId: number; onDone: (id: number) => void }) {
-  const tickets = useApi<{ tickets: { id: number; title: string }[] }>(`/api/v1/tickets?clientId=${clientId}&limit=100`);
+  const tickets = useApi<TicketList>(`/api/v1/tickets?clientId=${clientId}&limit=100`);
   const [f, setF] = useState({
     ticketId: '',
     title: '',
@@ -219,7 +189,7 @@ function Occurrences({ scheduleId, staff }: { scheduleId: number; staff: boolean
               ))}
             </ul>
           )}
-          <table class="table compact" data-testid="occurrences">
+          <table class="table compact cards" data-testid="occurrences">
             <thead>
               <tr>
                 <th>{t('recurring.date')}</th>
@@ -233,14 +203,23 @@ function Occurrences({ scheduleId, staff }: { scheduleId: number; staff: boolean
               {d.occurrences.map((o) => (
                 <>
                   <tr data-occurrence={o.id}>
-                    <td>{fmt.day(o.date)}</td>
-                    <td>{o.start_time}</td>
-                    <td class="num">{o.reserved_minutes}</td>
-                    <td data-testid="occurrence-status">
+                    <td class="card-title" data-testid="occurrence-date" data-date={o.date}>
+                      {fmt.dayLong(o.date)}
+                      {o.moved_from && (
+                        <div class="muted small" data-testid="moved-from">
+                          {t('recurring.movedFrom', { date: fmt.dayLong(o.moved_from) })}
+                        </div>
+                      )}
+                    </td>
+                    <td data-label={t('recurring.startTime')}>{o.start_time}</td>
+                    <td class="num" data-label={t('recurring.minutes')}>
+                      {o.reserved_minutes}
+                    </td>
+                    <td data-testid="occurrence-status" data-label={t('recurring.status')}>
                       {t(`recurring.status.${o.status}`)}
                       {o.changed_by ? ` · ${t(`recurring.changedBy.${o.changed_by}`)}` : ''}
                     </td>
-                    <td>
+                    <td data-label="">
                       {o.status === 'scheduled' && (
                         <button type="button" class="secondary small" onClick={() => setChanging(changing === o.id ? null : o.id)}>
                           {t('recurring.requestChange')}
@@ -303,13 +282,19 @@ function ChangeForm({
               ...(Number(f.minutes) !== occurrence.reserved_minutes ? { minutes: Number(f.minutes) } : {}),
             };
         try {
-          const r = await api<{ accepted: boolean; reason: string }>(`/api/v1/billing/recurring/${scheduleId}/occurrences/${occurrence.id}/change`, {
+          const r = await api<ChangeAnswer>(`/api/v1/billing/recurring/${scheduleId}/occurrences/${occurrence.id}/change`, {
             body: { ...body, ...(receivedAt !== undefined ? { receivedAt } : {}) },
           });
-          onResult({ accepted: r.accepted, text: `${t('recurring.accepted')} : ${r.reason}` });
+          onResult({ accepted: r.accepted, text: t('error.withField', { field: t('recurring.accepted'), sentence: r.reason }) });
         } catch (err) {
           // 409: the collector kept the request and refused it, with the contract's reason.
-          onResult({ accepted: false, text: err instanceof ApiError && err.status === 409 ? `${t('recurring.refused')} : ${err.message}` : errorText(err) });
+          onResult({
+            accepted: false,
+            text:
+              err instanceof ApiError && err.status === 409 && !err.details?.reason
+                ? t('error.withField', { field: t('recurring.refused'), sentence: err.message })
+                : errorText(err),
+          });
         }
       }}
     >

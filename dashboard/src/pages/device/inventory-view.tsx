@@ -1,7 +1,9 @@
+import type { InventoryHistory } from '@vigie/shared/api';
 import type { Inventory } from '@vigie/shared/protocol';
 import { useState } from 'preact/hooks';
 import { Async, Empty, KeyValues } from '../../components/ui.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
+import { changeItemName, sectionName } from '../../labels.js';
 import { useApi } from '../../use-api.js';
 
 const SOFTWARE_SHOWN = 300;
@@ -82,16 +84,8 @@ export function InventoryView({ inv, serial }: { inv: Inventory; serial: string 
   );
 }
 
-interface Change {
-  id: number;
-  changedAt: number;
-  section: string;
-  change: string;
-  key: string;
-}
-
 export function HistoryTable({ deviceId }: { deviceId: number }) {
-  const h = useApi<{ changes: Change[] }>(`/api/v1/devices/${deviceId}/inventory/history?limit=200`);
+  const h = useApi<InventoryHistory>(`/api/v1/devices/${deviceId}/inventory/history?limit=200`);
   return (
     <Async state={h}>
       {(r) =>
@@ -112,9 +106,9 @@ export function HistoryTable({ deviceId }: { deviceId: number }) {
                 {r.changes.map((c) => (
                   <tr>
                     <td class="muted">{fmt.dateTime(c.changedAt)}</td>
-                    <td>{c.section}</td>
+                    <td>{sectionName(c.section)}</td>
                     <td>{tOr(`history.${c.change}`, c.change)}</td>
-                    <td>{c.key}</td>
+                    <td>{changeItemName(c.key)}</td>
                   </tr>
                 ))}
               </tbody>

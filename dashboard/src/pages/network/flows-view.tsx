@@ -1,59 +1,40 @@
+import type { FlowView } from '@vigie/shared/api';
 import { useMemo, useState } from 'preact/hooks';
+import type { Period } from '../../components/period.js';
 import { TimeChart } from '../../components/time-chart.js';
 import { Async, Empty, Section } from '../../components/ui.js';
 import { addMonths, currentLang, fmt, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
-import type { Period } from './period.js';
 
-interface Totals {
-  bytes: number;
-  packets: number;
-  flows: number;
-}
-/** GET /api/v1/sites/:id/flows (collector/src/flows/service.ts, FlowView). */
-interface FlowView {
-  resolution: 'detail' | 'hour';
-  summary: {
-    total: Totals;
-    direction: { inbound: Totals; outbound: Totals; internal: Totals; transit: Totals };
-    topSources: (Totals & { host: string })[];
-    topDestinations: (Totals & { host: string })[];
-    topConversations: (Totals & { a: string; b: string })[];
-    services: (Totals & { service: string })[];
-    protocols: (Totals & { protocol: number; name: string })[];
-  } | null;
-  series: { t: number; bytes: number; packets: number; flows: number }[];
-  interfaces: {
-    exporter: string;
-    index: number;
-    name: string | null;
-    speedBps: number | null;
-    inBytes: number;
-    outBytes: number;
-    peakInBps: number;
-    peakOutBps: number;
-    peakAt: number | null;
-    saturationPct: number | null;
-  }[];
-  peak: { t: number; bytes: number; bps: number } | null;
-}
+/** Bytes, packets and flows of a row. */
+type Totals = { bytes: number; packets: number; flows: number };
 
 const DIRECTIONS = ['inbound', 'outbound', 'internal', 'transit'] as const;
 
 /** A site's network flows over the period: volume, top talkers, applications, interfaces, and the monthly report. */
-export function FlowsView({ siteId, clientId, period }: { siteId: number; clientId: number; period: Period }) {
+export function FlowsView({
+  siteId,
+  clientId,
+  period,
+  onZoom,
+}: {
+  siteId: number;
+  clientId: number;
+  period: Period;
+  onZoom: (from: number, to: number) => void;
+}) {
   const view = useApi<FlowView>(`/api/v1/sites/${siteId}/flows?from=${period.from}&to=${period.to}`);
   return (
     <>
       <Section title={t('flows.overview')} actions={<FlowReportLink clientId={clientId} />}>
-        <Async state={view}>{(v) => (v.summary ? <FlowSummary v={v} period={period} /> : <Empty text={t('flows.none')} />)}</Async>
+        <Async state={view}>{(v) => (v.summary ? <FlowSummary v={v} period={period} onZoom={onZoom} /> : <Empty text={t('flows.none')} />)}</Async>
       </Section>
       {view.data?.summary && <FlowTables v={view.data} />}
     </>
   );
 }
 
-function FlowSummary({ v, period }: { v: FlowView; period: Period }) {
+function FlowSummary({ v, period, onZoom }: { v: FlowView; period: Period; onZoom: (from: number, to: number) => void }) {
   const s = v.summary!;
   const series = useMemo(() => [{ key: 'bytes', labels: {}, points: v.series.map((p) => [p.t, p.bytes] as [number, number]) }], [v]);
   return (
@@ -90,6 +71,7 @@ function FlowSummary({ v, period }: { v: FlowView; period: Period }) {
         bars
         label={() => t('flows.volume')}
         attrs={{ 'data-chart': 'flow-volume' }}
+        onZoom={onZoom}
       />
     </>
   );

@@ -1,29 +1,21 @@
+import type { ClientList, DeviceList, Site, SiteList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
+import { PeriodPicker, usePeriod } from '../../components/period.js';
 import { Async, Empty, NotFound, Section } from '../../components/ui.js';
 import { t } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import { isStaff, type User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { FlowsView } from './flows-view.js';
-import { type Period, PeriodPicker, presetPeriod } from './period.js';
 import { WatchedDevices } from './watched-devices.js';
-
-interface Client {
-  id: number;
-  name: string;
-}
-interface Site {
-  id: number;
-  name: string;
-}
 
 /** The sites whose network page one can open: a client's own, or those of the client a technician picks. */
 export function NetworkIndexPage({ user }: { user: User }) {
-  const clients = useApi<{ clients: Client[] }>('/api/v1/clients');
+  const clients = useApi<ClientList>('/api/v1/clients');
   const hq = useHashQuery();
   const [picked, setPicked] = useState(hq.get('clientId') ?? '');
   const clientId = isStaff(user) ? picked || String(clients.data?.clients[0]?.id ?? '') : String(user.clientId ?? '');
-  const sites = useApi<{ sites: Site[] }>(clientId ? `/api/v1/clients/${clientId}/sites` : null);
+  const sites = useApi<SiteList>(clientId ? `/api/v1/clients/${clientId}/sites` : null);
   return (
     <>
       <h1>{t('network.title')}</h1>
@@ -63,8 +55,8 @@ export function NetworkIndexPage({ user }: { user: User }) {
 
 /** A site's network: the devices its agent watches over SNMP, their interfaces, toner and UPS, and its flows. */
 export function SiteNetworkPage({ clientId, siteId }: { clientId: number; siteId: number }) {
-  const clients = useApi<{ clients: Client[] }>('/api/v1/clients');
-  const sites = useApi<{ sites: Site[] }>(`/api/v1/clients/${clientId}/sites`);
+  const clients = useApi<ClientList>('/api/v1/clients');
+  const sites = useApi<SiteList>(`/api/v1/clients/${clientId}/sites`);
   return (
     <Async state={sites}>
       {(r) => {
@@ -78,8 +70,8 @@ export function SiteNetworkPage({ clientId, siteId }: { clientId: number; siteId
 }
 
 function SiteNetwork({ clientId, site, clientName }: { clientId: number; site: Site; clientName: string }) {
-  const [period, setPeriod] = useState<Period>(() => presetPeriod('day'));
-  const devices = useApi<{ devices: { id: number; hostname: string; kind: string }[] }>(`/api/v1/devices?clientId=${clientId}&siteId=${site.id}&limit=1000`);
+  const p = usePeriod('day');
+  const devices = useApi<DeviceList>(`/api/v1/devices?clientId=${clientId}&siteId=${site.id}&limit=1000`);
   return (
     <>
       <p>
@@ -89,11 +81,11 @@ function SiteNetwork({ clientId, site, clientName }: { clientId: number; site: S
         <h1 data-testid="network-title">{t('network.siteTitle', { site: site.name })}</h1>
         <span class="muted">{clientName}</span>
       </div>
-      <PeriodPicker value={period} onChange={setPeriod} />
+      <PeriodPicker value={p.period} onChange={p.set} zoomedFrom={p.zoomedFrom} />
       <h2 class="section-title">{t('network.devices')}</h2>
-      <Async state={devices}>{(r) => <WatchedDevices devices={r.devices.filter((d) => d.kind === 'agentless')} period={period} />}</Async>
+      <Async state={devices}>{(r) => <WatchedDevices devices={r.devices.filter((d) => d.kind === 'agentless')} period={p.period} onZoom={p.zoom} />}</Async>
       <h2 class="section-title">{t('flows.title')}</h2>
-      <FlowsView siteId={site.id} clientId={clientId} period={period} />
+      <FlowsView siteId={site.id} clientId={clientId} period={p.period} onZoom={p.zoom} />
     </>
   );
 }

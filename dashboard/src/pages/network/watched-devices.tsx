@@ -1,28 +1,15 @@
+import type { DeviceDetail } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { deviceLabels, useMetricSeries } from '../../components/metric-chart.js';
+import type { Period } from '../../components/period.js';
 import { TimeChart } from '../../components/time-chart.js';
 import { Async, Empty, StateBadge } from '../../components/ui.js';
 import { currentLang, fmt, t, tOr } from '../../i18n/i18n.js';
+import { checkName } from '../../labels.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
-import type { DeviceDetail } from '../device/device-page.js';
-import type { Period } from './period.js';
+export type WatchedDetail = DeviceDetail;
 
-/** What a site agent reported of a device it watches (SNMP identity); see collector/src/devices/routes.ts. */
-export interface WatchedDetail extends DeviceDetail {
-  latestMetrics: Record<string, { ts: number; value: number }>;
-  watched: {
-    kind: string;
-    address: string;
-    name?: string;
-    description?: string;
-    objectId?: string;
-    uptimeSec?: number;
-    location?: string;
-    contact?: string;
-    reachable?: boolean;
-  } | null;
-}
 type Check = DeviceDetail['checks'][number];
 type Latest = WatchedDetail['latestMetrics'];
 
@@ -40,25 +27,33 @@ export function byLabel(latest: Latest, name: string): Map<string, number> {
 const value = (latest: Latest, key: string): number | undefined => latest[key]?.value;
 
 /** The devices without an agent that the site's agent watches (site role), one card each. */
-export function WatchedDevices({ devices, period }: { devices: { id: number; hostname: string }[]; period: Period }) {
+export function WatchedDevices({
+  devices,
+  period,
+  onZoom,
+}: {
+  devices: { id: number; hostname: string }[];
+  period: Period;
+  onZoom: (from: number, to: number) => void;
+}) {
   if (devices.length === 0) return <Empty text={t('network.noDevices')} />;
   // Each card knows its kind once loaded: styles.css puts routers and switches first, full width.
   return (
     <div class="watched-grid" data-testid="watched-devices">
       {devices.map((d) => (
-        <WatchedDevice key={d.id} id={d.id} period={period} />
+        <WatchedDevice key={d.id} id={d.id} period={period} onZoom={onZoom} />
       ))}
     </div>
   );
 }
 
-function WatchedDevice({ id, period }: { id: number; period: Period }) {
+function WatchedDevice({ id, period, onZoom }: { id: number; period: Period; onZoom: (from: number, to: number) => void }) {
   const detail = useApi<WatchedDetail>(`/api/v1/devices/${id}`);
   return (
     <Async state={detail}>
       {(d) => {
         const kind = d.watched?.kind ?? 'unknown';
-        const state = d.device.status === 'online' ? (d.health === 'unknown' ? 'warning' : (d.health ?? 'ok')) : 'offline';
+        const state = d.state;
         const uptime = value(d.latestMetrics, 'snmp_uptime_s') ?? d.watched?.uptimeSec;
         return (
           <article class="card watched" data-watched={d.device.hostname} data-kind={kind}>
@@ -73,14 +68,14 @@ function WatchedDevice({ id, period }: { id: number; period: Period }) {
               {d.watched?.description ? ` · ${d.watched.description}` : ''}
               {d.device.serial ? ` · ${t('devices.serial')} ${d.device.serial}` : ''}
               {uptime !== undefined ? ` · ${t('network.uptime', { duration: fmt.duration(uptime * 1000) })}` : ''}
-              {` · ${t('device.lastSeen', { date: fmt.dateTime(d.device.lastSeenAt) })}`}
+              {` · ${t('device.lastPolled', { date: fmt.dateTime(d.device.lastSeenAt) })}`}
             </p>
             <WatchedPlace watched={d.watched} />
             {kind === 'printer' && <Supplies latest={d.latestMetrics} checks={d.checks} />}
             {/* A UPS, or a device with a UPS inside (a printer answering the UPS-MIB too). */}
             {(kind === 'ups' || value(d.latestMetrics, 'ups_on_battery') !== undefined) && <UpsState latest={d.latestMetrics} />}
             {byLabel(d.latestMetrics, 'net_if_in_bps').size > 0 && (
-              <Interfaces deviceId={d.device.id} latest={d.latestMetrics} checks={d.checks} period={period} />
+              <Interfaces deviceId={d.device.id} latest={d.latestMetrics} checks={d.checks} period={period} onZoom={onZoom} />
             )}
             <CheckTable checks={d.checks.filter((c) => c.check !== 'snmp-interface' && c.check !== 'snmp-supply')} />
           </article>
@@ -90,7 +85,6 @@ function WatchedDevice({ id, period }: { id: number; period: Period }) {
   );
 }
 
-/** The check of a target named after `suffix` (the agent's targets are `addr:port if <name>`, `addr:port supply <name>`). */
 /** Where the device is and whom to call, as its administrator set them (sysLocation, sysContact). */
 export function WatchedPlace({ watched }: { watched: WatchedDetail['watched'] }) {
   if (!watched?.location && !watched?.contact) return null;
@@ -111,11 +105,24 @@ export function WatchedPlace({ watched }: { watched: WatchedDetail['watched'] })
   );
 }
 
+/** The check of a target named after `suffix` (the agent's targets are `addr:port if <name>`, `addr:port supply <name>`). */
 function checkFor(checks: Check[], check: string, suffix: string): Check | undefined {
   return checks.find((c) => c.check === check && c.target.endsWith(suffix));
 }
 
-function Interfaces({ deviceId, latest, checks, period }: { deviceId: number; latest: Latest; checks: Check[]; period: Period }) {
+function Interfaces({
+  deviceId,
+  latest,
+  checks,
+  period,
+  onZoom,
+}: {
+  deviceId: number;
+  latest: Latest;
+  checks: Check[];
+  period: Period;
+  onZoom: (from: number, to: number) => void;
+}) {
   const ins = byLabel(latest, 'net_if_in_bps');
   const outs = byLabel(latest, 'net_if_out_bps');
   const speeds = byLabel(latest, 'net_if_speed_bps');
@@ -127,7 +134,7 @@ function Interfaces({ deviceId, latest, checks, period }: { deviceId: number; la
   return (
     <>
       <h3>{t('network.interfaces')}</h3>
-      <table class="table compact" data-testid="interfaces">
+      <table class="table compact cards" data-testid="interfaces">
         <thead>
           <tr>
             <th>{t('network.interface')}</th>
@@ -145,12 +152,22 @@ function Interfaces({ deviceId, latest, checks, period }: { deviceId: number; la
             const peak = Math.max(ins.get(n) ?? 0, outs.get(n) ?? 0);
             return (
               <tr data-if={n}>
-                <td class="mono">{n}</td>
-                <td>{c ? <StateBadge state={c.status} /> : up.has(n) ? <StateBadge state={up.get(n) ? 'ok' : 'warning'} /> : ''}</td>
-                <td class="num">{fmt.bps(ins.get(n))}</td>
-                <td class="num">{fmt.bps(outs.get(n))}</td>
-                <td class="num">{speed ? fmt.bps(speed) : '—'}</td>
-                <td class="num">{speed ? fmt.pct((peak / speed) * 100) : '—'}</td>
+                <td class="mono card-title">{n}</td>
+                <td data-label={t('check.status')}>
+                  {c ? <StateBadge state={c.status} /> : up.has(n) ? <StateBadge state={up.get(n) ? 'ok' : 'warning'} /> : ''}
+                </td>
+                <td class="num" data-label={t('flows.dir.inbound')}>
+                  {fmt.bps(ins.get(n))}
+                </td>
+                <td class="num" data-label={t('flows.dir.outbound')}>
+                  {fmt.bps(outs.get(n))}
+                </td>
+                <td class="num" data-label={t('network.speed')}>
+                  {speed ? fmt.bps(speed) : '—'}
+                </td>
+                <td class="num" data-label={t('network.usage')}>
+                  {speed ? fmt.pct((peak / speed) * 100) : '—'}
+                </td>
               </tr>
             );
           })}
@@ -174,6 +191,7 @@ function Interfaces({ deviceId, latest, checks, period }: { deviceId: number; la
         unit="bps"
         label={(s) => `${deviceLabels(s)} ${s.labels.__name === 'net_if_in_bps' ? t('network.in') : t('network.out')}`}
         attrs={{ 'data-chart': 'bandwidth' }}
+        onZoom={onZoom}
       />
     </>
   );
@@ -245,11 +263,11 @@ function CheckTable({ checks }: { checks: Check[] }) {
   return (
     <>
       <h3>{t('device.checks')}</h3>
-      <table class="table compact" data-testid="watched-checks">
+      <table class="table compact cards" data-testid="watched-checks">
         <tbody>
           {checks.map((c) => (
             <tr>
-              <td>{tOr(`network.check.${c.check}`, c.check)}</td>
+              <td>{checkName(c.check)}</td>
               <td>
                 <StateBadge state={c.status} />
               </td>

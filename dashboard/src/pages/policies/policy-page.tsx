@@ -1,6 +1,8 @@
+import type { ClientList, DeviceDetail, DeviceList, EffectivePolicy, PolicyAtScope, PolicySaved, SiteList } from '@vigie/shared/api';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, qs } from '../../api.js';
+import { api, qs } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
@@ -35,11 +37,9 @@ const INTERVALS = {
 export function PoliciesPage() {
   const hq = useHashQuery();
   const catalogue = useApi<Catalogue>('/api/v1/probes');
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const clients = useApi<ClientList>('/api/v1/clients');
   // A device page links here with ?scope=device&id=…: its client and site come from the device.
-  const linked = useApi<{ device: { clientId: number; siteId: number } }>(
-    hq.get('scope') === 'device' && hq.get('id') ? `/api/v1/devices/${hq.get('id')}` : null,
-  );
+  const linked = useApi<DeviceDetail>(hq.get('scope') === 'device' && hq.get('id') ? `/api/v1/devices/${hq.get('id')}` : null);
   const [target, setTarget] = useState<Target | null>(null);
   useEffect(() => {
     if (target) return;
@@ -58,9 +58,9 @@ export function PoliciesPage() {
 }
 
 function ScopePicker({ target, clients, onChange }: { target: Target; clients: { id: number; name: string }[]; onChange: (t: Target) => void }) {
-  const sites = useApi<{ sites: { id: number; name: string }[] }>(`/api/v1/clients/${target.clientId}/sites`);
+  const sites = useApi<SiteList>(`/api/v1/clients/${target.clientId}/sites`);
   const [q, setQ] = useState('');
-  const devices = useApi<{ devices: { id: number; hostname: string; siteId: number; siteName: string }[] }>(
+  const devices = useApi<DeviceList>(
     target.scope === 'device' ? `/api/v1/devices${qs({ clientId: target.clientId, siteId: target.siteId, q: q.trim() || undefined, limit: 50 })}` : null,
   );
   const firstSite = sites.data?.sites[0]?.id;
@@ -141,8 +141,8 @@ function ScopePicker({ target, clients, onChange }: { target: Target; clients: {
   );
 }
 
-/** `notices`: what the collector changed in this policy itself (a migration), in both languages. */
-type PolicyRow = { overrides: Overrides; version: number; updatedAt: number | null; notices?: { at: number; fr: string; en: string }[] };
+/** The shared answer, with its overrides read as this page's shape (the schema keeps them loose). */
+type PolicyRow = Omit<PolicyAtScope, 'overrides'> & { overrides: Overrides };
 
 /** The overrides of one scope as a form (or raw JSON), over what the wider scopes and the defaults give. */
 function PolicyEditor({ catalogue, target, id }: { catalogue: Catalogue; target: Target; id: number }) {
@@ -150,7 +150,7 @@ function PolicyEditor({ catalogue, target, id }: { catalogue: Catalogue; target:
   // The wider scopes, whose settings this one inherits: the client's for a site, the client's and the site's for a device.
   const clientLayer = useApi<PolicyRow>(target.scope !== 'client' ? `/api/v1/policies/client/${target.clientId}` : null);
   const siteLayer = useApi<PolicyRow>(target.scope === 'device' && target.siteId ? `/api/v1/policies/site/${target.siteId}` : null);
-  const effective = useApi<{ policy: unknown }>(target.scope === 'device' ? `/api/v1/devices/${id}/policy` : null);
+  const effective = useApi<EffectivePolicy>(target.scope === 'device' ? `/api/v1/devices/${id}/policy` : null);
   const [draft, setDraft] = useState<Overrides | null>(null);
   const [generation, setGeneration] = useState(0);
   const [mode, setMode] = useState<'form' | 'json'>('form');
@@ -187,19 +187,19 @@ function PolicyEditor({ catalogue, target, id }: { catalogue: Catalogue; target:
     }
     if (body.probes && Object.keys(body.probes).length === 0) body = { ...body, probes: undefined };
     try {
-      const r = await api<{ version: number; devices: number }>(`/api/v1/policies/${target.scope}/${id}`, { method: 'PUT', body });
+      const r = await api<PolicySaved>(`/api/v1/policies/${target.scope}/${id}`, { method: 'PUT', body });
       setMessage({ ok: true, text: t('policies.saved', { version: r.version, devices: r.devices }) });
       policy.reload();
       effective.reload();
     } catch (err) {
       // The collector validates each probe's part with its schema and says which field is wrong.
-      setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+      setMessage({ ok: false, text: errorText(err) });
     }
   };
 
   return (
     <>
-      {policy.data.notices?.map((n) => (
+      {policy.data.notices.map((n) => (
         <p class="warning" role="status" data-testid="policy-notice">
           {fmt.dateTime(n.at)} — {currentLang() === 'en' ? n.en : n.fr}
         </p>

@@ -1,26 +1,14 @@
+import type { DeviceList, SuppliedItemList } from '@vigie/shared/api';
 import { Async, Empty, Section, StateBadge } from '../../components/ui.js';
 import { fmt, parisToday, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
-import type { DeviceRow } from '../tech/devices.js';
-
-interface SuppliedItem {
-  id: number;
-  description: string;
-  serial: string | null;
-  delivered_on: string;
-  warranty_months: number;
-  warranty_end: string;
-  retired_on: string | null;
-  supplier: string | null;
-  device_id: number | null;
-}
 
 /** Contract 3: the exhaustive inventory of what was supplied (delivery, warranty, serial) and what is monitored. */
 export function InventoryPage({ user: _user }: { user: User }) {
-  const supplied = useApi<{ items: SuppliedItem[] }>('/api/v1/billing/supplied-items');
-  const devices = useApi<{ devices: DeviceRow[]; total: number }>('/api/v1/devices?limit=1000');
+  const supplied = useApi<SuppliedItemList>('/api/v1/billing/supplied-items');
+  const devices = useApi<DeviceList>('/api/v1/devices?limit=1000');
   const today = parisToday();
   return (
     <>
@@ -31,7 +19,7 @@ export function InventoryPage({ user: _user }: { user: User }) {
             r.items.length === 0 ? (
               <Empty text={t('inventory.noSupplied')} />
             ) : (
-              <table class="table" data-testid="supplied">
+              <table class="table cards" data-testid="supplied">
                 <thead>
                   <tr>
                     <th>{t('supplied.description')}</th>
@@ -44,13 +32,15 @@ export function InventoryPage({ user: _user }: { user: User }) {
                 <tbody>
                   {r.items.map((s) => (
                     <tr>
-                      <td>{s.device_id ? <a href={href(`/devices/${s.device_id}`)}>{s.description}</a> : s.description}</td>
-                      <td class="mono">{s.serial ?? ''}</td>
-                      <td>{fmt.day(s.delivered_on)}</td>
-                      <td class={s.warranty_end < today ? 'text-critical' : ''}>
+                      <td class="card-title">{s.device_id ? <a href={href(`/devices/${s.device_id}`)}>{s.description}</a> : s.description}</td>
+                      <td class="mono" data-label={t('supplied.serial')}>
+                        {s.serial ?? ''}
+                      </td>
+                      <td data-label={t('supplied.deliveredOn')}>{fmt.day(s.delivered_on)}</td>
+                      <td class={s.warranty_end < today ? 'text-critical' : ''} data-label={t('supplied.warrantyEnd')}>
                         {fmt.day(s.warranty_end)} {s.warranty_end < today ? `(${t('supplied.expired')})` : ''}
                       </td>
-                      <td>{s.supplier ?? ''}</td>
+                      <td data-label={t('supplied.supplier')}>{s.supplier ?? ''}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -65,7 +55,7 @@ export function InventoryPage({ user: _user }: { user: User }) {
             r.devices.length === 0 ? (
               <Empty />
             ) : (
-              <table class="table" data-testid="portal-devices">
+              <table class="table cards" data-testid="portal-devices">
                 <thead>
                   <tr>
                     <th>{t('devices.hostname')}</th>
@@ -79,16 +69,20 @@ export function InventoryPage({ user: _user }: { user: User }) {
                 <tbody>
                   {r.devices.map((d) => (
                     <tr>
-                      <td>
+                      <td class="card-title">
                         <a href={href(`/devices/${d.id}`)}>{d.hostname}</a>
                       </td>
-                      <td>{d.siteName}</td>
-                      <td>{d.osName ?? ''}</td>
-                      <td class="mono">{d.serial ?? ''}</td>
-                      <td>
-                        <StateBadge state={d.state ?? (d.status === 'online' ? 'ok' : 'offline')} />
+                      <td data-label={t('devices.site')}>{d.siteName}</td>
+                      <td data-label={t('devices.os')}>{d.osName ?? ''}</td>
+                      <td class="mono" data-label={t('devices.serial')}>
+                        {d.serial ?? ''}
                       </td>
-                      <td class="muted">{fmt.dateTime(d.lastSeenAt)}</td>
+                      <td data-label={t('devices.state')}>
+                        <StateBadge state={d.state} />
+                      </td>
+                      <td class="muted" data-label={t('devices.lastSeen')}>
+                        {fmt.dateTime(d.lastSeenAt)}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

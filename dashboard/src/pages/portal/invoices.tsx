@@ -1,30 +1,18 @@
+import type { InvoiceList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { DeliveryState, InvoiceFiles, useInvoiceDeliveries } from '../billing/invoice-files.js';
 
-interface Invoice {
-  id: number;
-  kind: 'invoice' | 'credit_note';
-  number: string;
-  periodStart: string;
-  periodEnd: string;
-  issuedOn: string;
-  dueOn: string;
-  effectiveDueOn?: string | null;
-  totalInclCents: number;
-  balanceCents?: number;
-  status: 'paid' | 'due' | 'overdue' | 'disputed' | 'cancelled' | 'credit_note';
-}
-
 const STATUS_KEY: Record<string, MessageKey> = { paid: 'invoices.paid', due: 'invoices.unpaid', overdue: 'invoices.overdue', disputed: 'invoices.inDispute' };
 
 /** Contract 3 and 5.1: the invoices of the current and previous year, their PDF, and a motivated dispute. */
 export function InvoicesPage({ user }: { user: User }) {
-  const list = useApi<{ invoices: Invoice[] }>('/api/v1/billing/invoices');
+  const list = useApi<InvoiceList>('/api/v1/billing/invoices');
   const [disputing, setDisputing] = useState<number | null>(null);
   const deliveries = useInvoiceDeliveries();
   return (
@@ -36,7 +24,7 @@ export function InvoicesPage({ user }: { user: User }) {
             r.invoices.length === 0 ? (
               <Empty text={t('invoices.none')} />
             ) : (
-              <table class="table" data-testid="invoices">
+              <table class="table cards" data-testid="invoices">
                 <thead>
                   <tr>
                     <th>{t('invoices.number')}</th>
@@ -54,19 +42,23 @@ export function InvoicesPage({ user }: { user: User }) {
                   {r.invoices.map((inv) => (
                     <>
                       <tr data-invoice={inv.number}>
-                        <td class="mono">{inv.number}</td>
-                        <td>{fmt.day(inv.issuedOn)}</td>
-                        <td>{fmt.month(inv.periodStart.slice(0, 7))}</td>
-                        <td class="num">{fmt.money(inv.totalInclCents)}</td>
-                        <td>{inv.kind === 'invoice' ? fmt.day(inv.effectiveDueOn ?? inv.dueOn) : ''}</td>
-                        <td>{STATUS_KEY[inv.status] ? <Badge kind={`inv-${inv.status}`}>{t(STATUS_KEY[inv.status]!)}</Badge> : inv.status}</td>
-                        <td>
+                        <td class="mono card-title">{inv.number}</td>
+                        <td data-label={t('invoices.date')}>{fmt.day(inv.issuedOn)}</td>
+                        <td data-label={t('invoices.period')}>{fmt.month(inv.periodStart.slice(0, 7))}</td>
+                        <td class="num" data-label={t('invoices.total')}>
+                          {fmt.money(inv.totalInclCents)}
+                        </td>
+                        <td data-label={t('invoices.due')}>{inv.kind === 'invoice' ? fmt.day(inv.effectiveDueOn ?? inv.dueOn) : ''}</td>
+                        <td data-label={t('invoices.status')}>
+                          {STATUS_KEY[inv.status] ? <Badge kind={`inv-${inv.status}`}>{t(STATUS_KEY[inv.status]!)}</Badge> : t('billing.status.credit_note')}
+                        </td>
+                        <td data-label={t('facturx.files')}>
                           <InvoiceFiles id={inv.id} />
                         </td>
-                        <td>
+                        <td data-label={t('facturx.delivery')}>
                           <DeliveryState delivery={deliveries.byInvoice.get(inv.id)} />
                         </td>
-                        <td>
+                        <td data-label="">
                           {user.role === 'client' && inv.kind === 'invoice' && inv.status !== 'paid' && inv.status !== 'disputed' && (
                             <button type="button" class="secondary small" onClick={() => setDisputing(disputing === inv.id ? null : inv.id)}>
                               {t('invoices.dispute')}
@@ -111,7 +103,7 @@ function DisputeForm({ invoiceId, onDone }: { invoiceId: number; onDone: () => v
           await api(`/api/v1/billing/invoices/${invoiceId}/disputes`, { body: { reason, notifiedVia: 'portal' } });
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setError(errorText(err));
         }
       }}
     >

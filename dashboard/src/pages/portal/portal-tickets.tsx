@@ -1,20 +1,21 @@
+import type { ClientList, TicketList } from '@vigie/shared/api';
 import { Async } from '../../components/ui.js';
 import { t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { useLiveReload } from '../tech/overview.js';
-import { type TicketSummary, TicketTable } from '../tickets/ticket-table.js';
+import { TicketTable } from '../tickets/ticket-table.js';
 
 export function useOwnClientName(): string {
-  const c = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const c = useApi<ClientList>('/api/v1/clients');
   return c.data?.clients[0]?.name ?? '';
 }
 
 /** The client's home: its tickets, every status, updated live. */
 export function PortalTicketsPage({ user }: { user: User }) {
   const name = useOwnClientName();
-  const list = useApi<{ tickets: TicketSummary[] }>('/api/v1/tickets?limit=500');
+  const list = useApi<TicketList>('/api/v1/tickets?limit=500');
   useLiveReload(list.reload, (type) => type === 'ticket');
   return (
     <>

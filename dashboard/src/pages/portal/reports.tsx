@@ -1,21 +1,13 @@
+import type { ReportList, Statistics } from '@vigie/shared/api';
 import { Async, Empty, Section } from '../../components/ui.js';
 import { currentLang, fmt, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
-import { type MonthStatistics, StatsCharts } from '../reports/stats-charts.js';
-
-interface Report {
-  id: number;
-  month: string;
-  pages: number;
-  size: number;
-  partial: boolean;
-  generatedAt: number;
-}
+import { StatsCharts } from '../reports/stats-charts.js';
 
 /** Contract 3: the monthly activity reports of the current and previous year, downloadable. */
 export function ReportsPage({ user: _user }: { user: User }) {
-  const reports = useApi<{ reports: Report[] }>('/api/v1/reports');
+  const reports = useApi<ReportList>('/api/v1/reports');
   return (
     <>
       <h1>{t('nav.reports')}</h1>
@@ -25,7 +17,7 @@ export function ReportsPage({ user: _user }: { user: User }) {
             r.reports.length === 0 ? (
               <Empty text={t('reports.none')} />
             ) : (
-              <table class="table" data-testid="reports">
+              <table class="table cards" data-testid="reports">
                 <thead>
                   <tr>
                     <th>{t('finance.month')}</th>
@@ -37,12 +29,16 @@ export function ReportsPage({ user: _user }: { user: User }) {
                 <tbody>
                   {r.reports.map((rep) => (
                     <tr>
-                      <td>
+                      <td class="card-title">
                         {fmt.month(rep.month)} {rep.partial ? <small class="muted">({t('reports.partial')})</small> : null}
                       </td>
-                      <td class="muted">{fmt.dateTime(rep.generatedAt)}</td>
-                      <td class="num">{rep.pages}</td>
-                      <td>
+                      <td class="muted" data-label={t('reports.generated')}>
+                        {fmt.dateTime(rep.generatedAt)}
+                      </td>
+                      <td class="num" data-label={t('reports.pages')}>
+                        {rep.pages}
+                      </td>
+                      <td data-label={t('invoices.pdf')}>
                         <a href={`/api/v1/reports/${rep.id}/pdf?lang=${currentLang()}`} target="_blank" rel="noopener">
                           {t('invoices.download')}
                         </a>
@@ -61,7 +57,7 @@ export function ReportsPage({ user: _user }: { user: User }) {
 
 /** Contract 3: statistics of the service over two years, month by month. */
 export function StatsPage({ user }: { user: User }) {
-  const stats = useApi<{ months: MonthStatistics[] }>(user.clientId ? `/api/v1/clients/${user.clientId}/stats?months=24` : null);
+  const stats = useApi<Statistics>(user.clientId ? `/api/v1/clients/${user.clientId}/stats?months=24` : null);
   return (
     <>
       <h1>{t('stats.title')}</h1>

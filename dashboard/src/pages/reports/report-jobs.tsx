@@ -1,39 +1,12 @@
+import type { JobList, ReportJob } from '@vigie/shared/api';
 import { useEffect } from 'preact/hooks';
 import { Badge, Empty } from '../../components/ui.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
-export type JobStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
+export type { ReportJob };
 
-/** GET /api/v1/reports/jobs/:id (collector/src/reports/jobs.ts, jobView). */
-export interface ReportJob {
-  id: number;
-  kind: 'scheduled' | 'manual' | 'cli' | 'resend';
-  month: string;
-  clientId: number | null;
-  reportId: number | null;
-  send: boolean;
-  status: JobStatus;
-  attempt: number;
-  maxAttempts: number;
-  nextAttemptAt: number | null;
-  total: number;
-  done: number;
-  failed: number;
-  results: {
-    clientId: number;
-    clientName: string;
-    status: 'pending' | 'done' | 'failed';
-    pages?: number;
-    delivery?: string;
-    recipients?: string[];
-    error?: string;
-  }[];
-  error: string | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-}
+export type JobStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
 
 export const jobActive = (j: { status: JobStatus }) => j.status === 'queued' || j.status === 'running' || j.status === 'retrying';
 
@@ -107,7 +80,7 @@ export function JobProgress({ job: started, onFinished }: { job: ReportJob; onFi
 
 /** The latest report jobs of every client (or of the user's own company), refreshed while one runs. */
 export function JobsTable({ clientName, refreshKey }: { clientName: (id: number | null) => string; refreshKey: number }) {
-  const jobs = useApi<{ jobs: ReportJob[] }>('/api/v1/reports/jobs?limit=20');
+  const jobs = useApi<JobList>('/api/v1/reports/jobs?limit=20');
   useEffect(() => {
     if (refreshKey) jobs.reload();
   }, [refreshKey]);

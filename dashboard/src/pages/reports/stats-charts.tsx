@@ -1,22 +1,10 @@
+import type { MonthStatistics } from '@vigie/shared/api';
 import { useMemo } from 'preact/hooks';
 import { MonthlyChart } from '../../components/monthly-chart.js';
 import { Section } from '../../components/ui.js';
 import { fmt, t } from '../../i18n/i18n.js';
 
-/** One month of GET /api/v1/clients/:id/stats (collector/src/reports/statistics.ts). */
-export interface MonthStatistics {
-  month: string;
-  ticketsOpened: number;
-  ticketsResolved: number;
-  incidents: number;
-  incidentsCritical: number;
-  availabilityPct: number | null;
-  interventions: number;
-  interventionMinutes: number;
-  interventionAmountCents: number;
-  invoicedExclCents: number;
-  invoicedInclCents: number;
-}
+export type { MonthStatistics };
 
 /** Contract 3: a client's service month by month (tickets, incidents, availability, time, invoiced), two years at most. */
 export function StatsCharts({ months }: { months: MonthStatistics[] }) {

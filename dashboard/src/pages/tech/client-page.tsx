@@ -1,16 +1,19 @@
+import type { ClientList, ReportSettings as ReportSettingsData, SiteList, Statistics } from '@vigie/shared/api';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, NotFound, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
-import { type MonthStatistics, StatsCharts } from '../reports/stats-charts.js';
+import { StatsCharts } from '../reports/stats-charts.js';
+import { ReportCommentForm } from './report-comment.js';
 
-/** A client as a technician follows it: its sites and their network, who receives its reports, and two years of statistics. */
+/** A client as a technician follows it: its sites and their network, who receives its reports and the word on its month, and two years of statistics. */
 export function ClientPage({ id }: { id: number }) {
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
-  const sites = useApi<{ sites: { id: number; name: string }[] }>(`/api/v1/clients/${id}/sites`);
-  const stats = useApi<{ months: MonthStatistics[] }>(`/api/v1/clients/${id}/stats?months=24`);
+  const clients = useApi<ClientList>('/api/v1/clients');
+  const sites = useApi<SiteList>(`/api/v1/clients/${id}/sites`);
+  const stats = useApi<Statistics>(`/api/v1/clients/${id}/stats?months=24`);
   const client = clients.data?.clients.find((c) => c.id === id);
   if (clients.data && !client) return <NotFound />;
   return (
@@ -43,6 +46,7 @@ export function ClientPage({ id }: { id: number }) {
         </Section>
         <ReportSettings clientId={id} />
       </div>
+      <ReportCommentForm clientId={id} />
       <h2 class="section-title">{t('stats.title')}</h2>
       <Async state={stats}>{(s) => <StatsCharts months={s.months} />}</Async>
     </>
@@ -51,7 +55,7 @@ export function ClientPage({ id }: { id: number }) {
 
 /** Who receives the monthly report by e-mail, and in which language (none: the billing contract's recipients). */
 function ReportSettings({ clientId }: { clientId: number }) {
-  const settings = useApi<{ recipients: string[]; ownRecipients: boolean; lang: 'fr' | 'en' }>(`/api/v1/clients/${clientId}/report-settings`);
+  const settings = useApi<ReportSettingsData>(`/api/v1/clients/${clientId}/report-settings`);
   const [recipients, setRecipients] = useState('');
   const [lang, setLang] = useState<'fr' | 'en'>('fr');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -75,7 +79,7 @@ function ReportSettings({ clientId }: { clientId: number }) {
             setMessage({ ok: true, text: t('reports.settingsSaved') });
             settings.reload();
           } catch (err) {
-            setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+            setMessage({ ok: false, text: errorText(err) });
           }
         }}
       >

@@ -1,3 +1,4 @@
+import type { ClientList, DeviceList, DeviceRow } from '@vigie/shared/api';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, qs } from '../../api.js';
 import { StateBadge } from '../../components/ui.js';
@@ -6,18 +7,7 @@ import { fmt, t } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
 
-export interface DeviceRow {
-  id: number;
-  hostname: string;
-  clientId: number;
-  clientName: string;
-  siteName: string;
-  osName: string | null;
-  serial: string | null;
-  lastSeenAt: number | null;
-  status: 'online' | 'offline' | 'revoked';
-  state: 'ok' | 'warning' | 'critical' | 'offline';
-}
+export type { DeviceRow };
 
 const PAGE = 200;
 const ROW_HEIGHT = 36;
@@ -32,7 +22,7 @@ export function DevicesPage() {
   const [search, setSearch] = useState(q);
   const [clientId, setClientId] = useState(hq.get('clientId') ?? '');
   const [state, setState] = useState(hq.get('state') ?? '');
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const clients = useApi<ClientList>('/api/v1/clients');
   const [total, setTotal] = useState<number | undefined>(undefined);
   const [, setVersion] = useState(0);
   const pages = useRef(new Map<number, DeviceRow[] | 'loading'>());
@@ -50,7 +40,7 @@ export function DevicesPage() {
       const gen = generation.current;
       pages.current.set(page, 'loading');
       const sep = query ? '&' : '?';
-      api<{ devices: DeviceRow[]; total: number }>(`/api/v1/devices${query}${sep}limit=${PAGE}&offset=${page * PAGE}`).then(
+      api<DeviceList>(`/api/v1/devices${query}${sep}limit=${PAGE}&offset=${page * PAGE}`).then(
         (r) => {
           if (gen !== generation.current) return;
           pages.current.set(page, r.devices);

@@ -1,22 +1,12 @@
+import type { ClientList, Installer, InstallerList, SiteList, TokenList } from '@vigie/shared/api';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
+import { useConfirm } from '../../components/confirm.js';
 import { Async, CopyButton, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
+import { useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
-
-interface Installer {
-  file: string;
-  os: 'debian' | 'linux' | 'windows' | 'macos';
-  url: string;
-}
-interface TokenRow {
-  id: number;
-  label: string | null;
-  expires_at: number;
-  max_uses: number;
-  uses: number;
-  revoked_at: number | null;
-}
 
 /** The install command per OS; the token travels in enroll.env, never on a Unix command line. */
 export function installCommand(os: string, file: string | null, origin: string, token: string): string {
@@ -29,14 +19,15 @@ export function installCommand(os: string, file: string | null, origin: string, 
 }
 
 export function EnrollmentPage() {
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
-  const [clientId, setClientId] = useState('');
+  const hq = useHashQuery();
+  const clients = useApi<ClientList>('/api/v1/clients');
+  const [clientId, setClientId] = useState(hq.get('clientId') ?? '');
   const chosenClient = clientId || String(clients.data?.clients[0]?.id ?? '');
-  const sites = useApi<{ sites: { id: number; name: string }[] }>(chosenClient ? `/api/v1/clients/${chosenClient}/sites` : null);
-  const [siteId, setSiteId] = useState('');
+  const sites = useApi<SiteList>(chosenClient ? `/api/v1/clients/${chosenClient}/sites` : null);
+  const [siteId, setSiteId] = useState(hq.get('siteId') ?? '');
   const chosenSite = siteId && sites.data?.sites.some((s) => String(s.id) === siteId) ? siteId : String(sites.data?.sites[0]?.id ?? '');
-  const tokens = useApi<{ tokens: TokenRow[] }>(chosenSite ? `/api/v1/sites/${chosenSite}/enrollment-tokens` : null);
-  const installers = useApi<{ installers: Installer[] }>('/api/v1/installers');
+  const tokens = useApi<TokenList>(chosenSite ? `/api/v1/sites/${chosenSite}/enrollment-tokens` : null);
+  const installers = useApi<InstallerList>('/api/v1/installers');
   const [uses, setUses] = useState('10');
   const [hours, setHours] = useState('168');
   const [label, setLabel] = useState('');
@@ -44,6 +35,7 @@ export function EnrollmentPage() {
   const [error, setError] = useState<string | null>(null);
   const [envUrl, setEnvUrl] = useState<string | null>(null);
   const origin = location.origin;
+  const [dialog, confirm] = useConfirm();
 
   useEffect(() => {
     if (!created) return;
@@ -74,7 +66,7 @@ export function EnrollmentPage() {
               );
               tokens.reload();
             } catch (err) {
-              setError(err instanceof ApiError ? err.message : String(err));
+              setError(errorText(err));
             }
           }}
         >
@@ -146,6 +138,8 @@ export function EnrollmentPage() {
         )}
       </Section>
       <Section title={t('enroll.tokens')}>
+        {dialog}
+        {error && <p class="error">{error}</p>}
         <Async state={tokens}>
           {(r) =>
             r.tokens.length === 0 ? (
@@ -176,7 +170,18 @@ export function EnrollmentPage() {
                             type="button"
                             class="secondary small"
                             onClick={async () => {
-                              await api(`/api/v1/enrollment-tokens/${tk.id}/revoke`, { body: {} }).catch(() => {});
+                              const ok = await confirm(
+                                t('confirm.revokeToken.title'),
+                                <p>{t('confirm.revokeToken.body', { label: tk.label || `#${tk.id}`, left: Math.max(0, tk.max_uses - tk.uses) })}</p>,
+                                t('enroll.revoke'),
+                              );
+                              if (!ok) return;
+                              setError(null);
+                              try {
+                                await api(`/api/v1/enrollment-tokens/${tk.id}/revoke`, { body: {} });
+                              } catch (err) {
+                                setError(errorText(err));
+                              }
                               tokens.reload();
                             }}
                           >

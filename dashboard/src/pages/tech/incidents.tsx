@@ -1,56 +1,104 @@
+import type { Incident, IncidentList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { qs } from '../../api.js';
+import { api, qs } from '../../api.js';
 import { Async, Empty, StateBadge } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, t, tOr } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { useLiveReload } from './overview.js';
 
-export interface Incident {
-  id: number;
-  client_id: number;
-  device_id: number | null;
-  target: string;
-  severity: string;
-  status: string;
-  message: string;
-  opened_at: number;
-  ticket_id: number | null;
-}
+export type { Incident };
 
-export function IncidentTable({ incidents, compact }: { incidents: Incident[]; compact?: boolean }) {
+/**
+ * Incidents with their client and device, and for staff the action that matters first: acknowledge
+ * (its ticket, still new, is then acknowledged too). `compact`: a device's own, without those columns.
+ */
+export function IncidentTable({
+  incidents,
+  compact,
+  canAcknowledge,
+  onChange,
+}: {
+  incidents: Incident[];
+  compact?: boolean;
+  canAcknowledge?: boolean;
+  onChange?: () => void;
+}) {
+  const [error, setError] = useState<string | null>(null);
   if (incidents.length === 0) return <Empty text={t('incidents.none')} />;
+  const acknowledge = async (id: number) => {
+    setError(null);
+    try {
+      await api(`/api/v1/incidents/${id}/acknowledge`, { body: {} });
+      onChange?.();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
   return (
-    <table class={`table ${compact ? 'compact' : ''}`} data-testid="incidents">
-      <thead>
-        <tr>
-          <th>{t('incidents.opened')}</th>
-          <th>{t('incidents.severity')}</th>
-          <th>{t('incidents.message')}</th>
-          <th>{t('incidents.status')}</th>
-          <th>{t('incidents.ticket')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {incidents.map((i) => (
+    <>
+      {error && <p class="error">{error}</p>}
+      <table class={`table cards ${compact ? 'compact' : ''}`} data-testid="incidents">
+        <thead>
           <tr>
-            <td class="muted">{fmt.dateTime(i.opened_at)}</td>
-            <td>
-              <StateBadge state={i.severity} />
-            </td>
-            <td>{i.device_id && !compact ? <a href={href(`/devices/${i.device_id}`)}>{i.message}</a> : i.message}</td>
-            <td>{tOr(`incident.${i.status}`, i.status)}</td>
-            <td>{i.ticket_id ? <a href={href(`/tickets/${i.ticket_id}`)}>#{i.ticket_id}</a> : ''}</td>
+            <th>{t('incidents.opened')}</th>
+            <th>{t('incidents.severity')}</th>
+            {!compact && <th>{t('devices.client')}</th>}
+            {!compact && <th>{t('devices.hostname')}</th>}
+            <th>{t('incidents.message')}</th>
+            <th>{t('incidents.status')}</th>
+            <th>{t('incidents.ticket')}</th>
+            {canAcknowledge && <th />}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {incidents.map((i) => (
+            <tr data-incident={i.id}>
+              <td class="muted" data-label={t('incidents.opened')}>
+                {fmt.dateTime(i.opened_at)}
+              </td>
+              <td data-label={t('incidents.severity')}>
+                <StateBadge state={i.severity} />
+              </td>
+              {!compact && (
+                <td data-label={t('devices.client')}>
+                  <a href={href(`/clients/${i.client_id}`)}>{i.client_name}</a>
+                </td>
+              )}
+              {!compact && <td data-label={t('devices.hostname')}>{i.device_id ? <a href={href(`/devices/${i.device_id}`)}>{i.device_name}</a> : '—'}</td>}
+              <td class="wrap" data-label={t('incidents.message')}>
+                {i.message}
+              </td>
+              <td data-label={t('incidents.status')}>
+                {tOr(`incident.${i.status}`, i.status)}
+                {i.acknowledged_at && (
+                  <div class="muted small" data-testid="acknowledged">
+                    {t('incidents.acknowledgedBy', { name: i.acknowledged_by_name ?? '—', date: fmt.dateTime(i.acknowledged_at) })}
+                  </div>
+                )}
+              </td>
+              <td data-label={t('incidents.ticket')}>{i.ticket_id ? <a href={href(`/tickets/${i.ticket_id}`)}>#{i.ticket_id}</a> : ''}</td>
+              {canAcknowledge && (
+                <td class="actions" data-label="">
+                  {!i.acknowledged_at && i.status !== 'resolved' && (
+                    <button type="button" class="secondary small" data-testid="acknowledge" onClick={() => acknowledge(i.id)}>
+                      {t('incidents.acknowledge')}
+                    </button>
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
 export function IncidentsPage() {
   const [status, setStatus] = useState('open');
-  const list = useApi<{ incidents: Incident[] }>(`/api/v1/incidents${qs({ status: status || undefined, limit: 500 })}`);
+  const list = useApi<IncidentList>(`/api/v1/incidents${qs({ status: status || undefined, limit: 500 })}`);
   useLiveReload(list.reload, (type) => type === 'incident');
   return (
     <>
@@ -64,7 +112,7 @@ export function IncidentsPage() {
         </select>
       </div>
       <section class="card">
-        <Async state={list}>{(r) => <IncidentTable incidents={r.incidents} />}</Async>
+        <Async state={list}>{(r) => <IncidentTable incidents={r.incidents} canAcknowledge onChange={list.reload} />}</Async>
       </section>
     </>
   );

@@ -1,23 +1,16 @@
+import type { ClientList, DeviceList, SiteList, WindowList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api, qs } from '../../api.js';
+import { api, qs } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, fromParisLocal, parisLocal, t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
 
-interface Window {
-  id: number;
-  scope: 'client' | 'site' | 'device';
-  scope_id: number;
-  starts_at: number;
-  ends_at: number;
-  reason: string;
-}
-
 /** Maintenance windows (no incident opens during one), and a form to plan one for a client, a site or a device, in Paris time. */
 export function MaintenanceWindows() {
-  const windows = useApi<{ windows: Window[] }>('/api/v1/maintenance-windows');
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const windows = useApi<WindowList>('/api/v1/maintenance-windows');
+  const clients = useApi<ClientList>('/api/v1/clients');
   const [error, setError] = useState<string | null>(null);
   const clientName = (id: number) => clients.data?.clients.find((c) => c.id === id)?.name ?? `#${id}`;
   const now = Date.now();
@@ -68,7 +61,7 @@ export function MaintenanceWindows() {
                             await api(`/api/v1/maintenance-windows/${m.id}`, { method: 'DELETE' });
                             windows.reload();
                           } catch (err) {
-                            setError(err instanceof ApiError ? err.message : String(err));
+                            setError(errorText(err));
                           }
                         }}
                       >
@@ -90,10 +83,10 @@ function MaintenanceForm({ clients, onCreated }: { clients: { id: number; name: 
   const [scope, setScope] = useState<'client' | 'site' | 'device'>('client');
   const [clientId, setClientId] = useState('');
   const chosenClient = clientId || String(clients[0]?.id ?? '');
-  const sites = useApi<{ sites: { id: number; name: string }[] }>(chosenClient && scope !== 'client' ? `/api/v1/clients/${chosenClient}/sites` : null);
+  const sites = useApi<SiteList>(chosenClient && scope !== 'client' ? `/api/v1/clients/${chosenClient}/sites` : null);
   const [siteId, setSiteId] = useState('');
   const [q, setQ] = useState('');
-  const devices = useApi<{ devices: { id: number; hostname: string }[] }>(
+  const devices = useApi<DeviceList>(
     chosenClient && scope === 'device' ? `/api/v1/devices${qs({ clientId: chosenClient, q: q.trim() || undefined, limit: 50 })}` : null,
   );
   const [deviceId, setDeviceId] = useState('');
@@ -120,7 +113,7 @@ function MaintenanceForm({ clients, onCreated }: { clients: { id: number; name: 
           setReason('');
           onCreated();
         } catch (err) {
-          setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+          setMessage({ ok: false, text: errorText(err) });
         }
       }}
     >

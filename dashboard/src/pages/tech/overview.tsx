@@ -1,22 +1,13 @@
-import { useEffect, useRef } from 'preact/hooks';
-import { Async, Empty, Section } from '../../components/ui.js';
-import { fmt, t } from '../../i18n/i18n.js';
+import type { AttentionItem, Overview } from '@vigie/shared/api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../../api.js';
+import { Async, Empty, Section, StateBadge } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
+import { currentLang, fmt, t } from '../../i18n/i18n.js';
+import { checkName, targetName } from '../../labels.js';
 import { useLive } from '../../live.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
-
-interface Overview {
-  generatedAt: number;
-  clients: {
-    id: number;
-    name: string;
-    devices: { total: number; ok: number; warning: number; critical: number; offline: number };
-    openIncidents: number;
-    criticalIncidents: number;
-    openTickets: number;
-  }[];
-  slaAtRisk: { ticketId: number; clientId: number; clientName: string; title: string; deadlineAt: number; status: string; priority: string }[];
-}
 
 const STATES = ['ok', 'warning', 'critical', 'offline'] as const;
 
@@ -68,6 +59,9 @@ export function OverviewPage() {
                   <span class="tile-l">{t('overview.tickets')}</span>
                 </a>
               </div>
+              <Section title={t('attention.title')}>
+                <AttentionList items={o.attention} now={o.generatedAt} onChange={state.reload} />
+              </Section>
               <div class="grid-2">
                 <Section title={t('overview.client')}>
                   {o.clients.length === 0 ? (
@@ -142,5 +136,76 @@ function StateBar({ devices }: { devices: Overview['clients'][number]['devices']
       ))}
       {devices.total === 0 && <span class="muted">0</span>}
     </span>
+  );
+}
+
+/**
+ * What needs someone first, across every client (issue 18): open incidents and failing checks,
+ * critical first then the oldest, each with its device, its client and where to act.
+ */
+function AttentionList({ items, now, onChange }: { items: AttentionItem[]; now: number; onChange: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  if (items.length === 0) return <Empty text={t('attention.none')} />;
+  const acknowledge = async (id: number) => {
+    setError(null);
+    try {
+      await api(`/api/v1/incidents/${id}/acknowledge`, { body: {} });
+      onChange();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <>
+      {error && <p class="error">{error}</p>}
+      <table class="table compact cards" data-testid="attention">
+        <thead>
+          <tr>
+            <th>{t('incidents.severity')}</th>
+            <th>{t('attention.what')}</th>
+            <th>{t('devices.hostname')}</th>
+            <th>{t('devices.client')}</th>
+            <th>{t('attention.since')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((i) => (
+            <tr data-kind={i.kind} data-severity={i.severity}>
+              <td data-label={t('incidents.severity')}>
+                <StateBadge state={i.severity} />
+              </td>
+              <td class="wrap" data-label={t('attention.what')}>
+                {i.check ? (
+                  <strong>
+                    {checkName(i.check)}
+                    {i.target ? ` · ${targetName(i.check, i.target)}` : ''}
+                  </strong>
+                ) : (
+                  <strong>{t('attention.incident')}</strong>
+                )}
+                <div class="small">{i.text[currentLang()]}</div>
+              </td>
+              <td data-label={t('devices.hostname')}>{i.deviceId ? <a href={href(`/devices/${i.deviceId}`)}>{i.deviceName}</a> : '—'}</td>
+              <td data-label={t('devices.client')}>
+                <a href={href(`/clients/${i.clientId}`)}>{i.clientName}</a>
+              </td>
+              <td class="muted" data-label={t('attention.since')} title={fmt.dateTime(i.since)}>
+                {fmt.duration(now - i.since)}
+              </td>
+              <td class="actions" data-label="">
+                {i.ticketId && <a href={href(`/tickets/${i.ticketId}`)}>{t('attention.ticket', { id: i.ticketId })}</a>}{' '}
+                {i.incidentId && !i.acknowledged && (
+                  <button type="button" class="secondary small" onClick={() => acknowledge(i.incidentId!)}>
+                    {t('incidents.acknowledge')}
+                  </button>
+                )}
+                {i.acknowledged && <span class="muted small">{t('incidents.acknowledged')}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

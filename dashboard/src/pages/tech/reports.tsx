@@ -1,24 +1,12 @@
+import type { ClientList, ReportList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api, qs } from '../../api.js';
+import { api, qs } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { addMonths, currentLang, fmt, parisToday, t, tOr } from '../../i18n/i18n.js';
 import { useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { JobProgress, JobsTable, type ReportJob } from '../reports/report-jobs.js';
-
-/** GET /api/v1/reports (collector/src/reports/archive.ts, reportView with its deliveries). */
-interface ArchivedReport {
-  id: number;
-  clientId: number;
-  month: string;
-  lang: string;
-  pages: number;
-  size: number;
-  partial: boolean;
-  revision: number;
-  generatedAt: number;
-  deliveries: { id: number; kind: string; status: string; recipients: string[]; error: string | null; createdAt: number; sentAt: number | null }[];
-}
 
 /**
  * Issue 9, point 4: every client's monthly reports by year, their PDF, regenerate and resend, and
@@ -26,11 +14,11 @@ interface ArchivedReport {
  */
 export function ReportsAdminPage() {
   const hq = useHashQuery();
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const clients = useApi<ClientList>('/api/v1/clients');
   const thisYear = Number(parisToday().slice(0, 4));
   const [clientId, setClientId] = useState(hq.get('clientId') ?? '');
   const [year, setYear] = useState(String(thisYear));
-  const reports = useApi<{ reports: ArchivedReport[] }>(`/api/v1/reports${qs({ clientId, year })}`);
+  const reports = useApi<ReportList>(`/api/v1/reports${qs({ clientId, year })}`);
   const [followed, setFollowed] = useState<ReportJob[]>([]);
   const [jobsKey, setJobsKey] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -43,7 +31,7 @@ export function ReportsAdminPage() {
       setFollowed((list) => [job, ...list.filter((j) => j.id !== job.id)].slice(0, 5));
       setJobsKey((k) => k + 1);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(errorText(err));
     }
   };
   const finished = () => {

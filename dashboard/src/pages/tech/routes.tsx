@@ -14,6 +14,7 @@ import { NewTicketPage } from '../tickets/new-ticket.js';
 import { TicketPage } from '../tickets/ticket-page.js';
 import { AgentVersionsPage } from '../updates/versions-page.js';
 import { ClientPage } from './client-page.js';
+import { ClientsAdminPage } from './clients-admin.js';
 import { DevicesPage } from './devices.js';
 import { EnrollmentPage } from './enrollment.js';
 import { IncidentsPage } from './incidents.js';
@@ -45,6 +46,7 @@ export function StaffRoutes({ route, user }: { route: string[]; user: User }) {
     case 'reports':
       return <ReportsAdminPage />;
     case 'clients':
+      if (arg === undefined) return <ClientsAdminPage user={user} />;
       return id ? <ClientPage id={id} /> : <NotFound />;
     case 'rules':
       return <RulesPage />;

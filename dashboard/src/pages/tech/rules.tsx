@@ -1,19 +1,20 @@
+import { type Rule, RuleBody, type RuleList, type RuleType } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Section, StateBadge } from '../../components/ui.js';
+import { errorText, formProblems } from '../../error-text.js';
 import { t } from '../../i18n/i18n.js';
+import { checkName, metricName, ruleText } from '../../labels.js';
 import { useApi } from '../../use-api.js';
+import { Problems } from '../password-reset.js';
 import { MaintenanceWindows } from './maintenance.js';
 
-type RuleType = 'threshold' | 'absence' | 'check' | 'warranty';
-export interface Rule {
-  id: number;
-  key?: string | null;
-  name: string;
-  type: RuleType;
-  severity: 'warning' | 'critical';
-  enabled: number;
-  params: Record<string, unknown>;
+export type { Rule };
+
+/** GET /api/v1/rules/vocabulary (collector/src/rules/vocabulary.ts): what a rule can be about. */
+interface Vocabulary {
+  metrics: { name: string; devices: number }[];
+  checks: { check: string; codes: string[] }[];
 }
 
 /** What each rule type reads in its params (collector/src/rules/engine.ts), with a starting value. */
@@ -24,23 +25,28 @@ const PARAM_DEFAULTS: Record<RuleType, Record<string, unknown>> = {
   warranty: { days: 90 },
 };
 
-/** Issue 7: alert rules (list, create, edit, enable) and maintenance windows. */
+/** A series key's metric (`fs.used_pct{mount=C:}` → fs.used_pct): rules watch a metric over all its series. */
+const baseMetric = (name: string) => name.replace(/\{.*$/, '');
+
+/** Issue 7, issue 18: alert rules (list, create, edit, enable), built from what the devices report, and maintenance windows. */
 export function RulesPage() {
-  const rules = useApi<{ rules: Rule[] }>('/api/v1/rules');
+  const rules = useApi<RuleList>('/api/v1/rules');
+  const vocabulary = useApi<Vocabulary>('/api/v1/rules/vocabulary');
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const save = async (r: Omit<Rule, 'id' | 'enabled'> & { enabled: boolean }, id?: number) => {
+  const save = async (r: RuleBody, id?: number) => {
     await api(id ? `/api/v1/rules/${id}` : '/api/v1/rules', { method: id ? 'PUT' : 'POST', body: r });
     rules.reload();
   };
   const toggle = async (r: Rule) => {
     setError(null);
     try {
-      await save({ name: r.name, type: r.type, severity: r.severity, enabled: !r.enabled, params: r.params }, r.id);
+      await save({ name: r.name, type: r.type, severity: r.severity, enabled: !r.enabled, params: r.params as RuleBody['params'] }, r.id);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(errorText(err));
     }
   };
+  const vocab = vocabulary.data ?? { metrics: [], checks: [] };
   return (
     <>
       <h1>{t('nav.rules')}</h1>
@@ -53,10 +59,10 @@ export function RulesPage() {
         }
       >
         {error && <p class="error">{error}</p>}
-        {editing === 'new' && <RuleForm onSave={(r) => save(r)} onDone={() => setEditing(null)} />}
+        {editing === 'new' && <RuleForm vocab={vocab} onSave={(r) => save(r)} onDone={() => setEditing(null)} />}
         <Async state={rules}>
           {(r) => (
-            <table class="table" data-testid="rules">
+            <table class="table cards" data-testid="rules">
               <thead>
                 <tr>
                   <th>{t('rules.name')}</th>
@@ -71,19 +77,21 @@ export function RulesPage() {
                 {r.rules.map((rule) => (
                   <>
                     <tr data-rule={rule.name}>
-                      <td>{rule.name}</td>
-                      <td>{t(`rules.type.${rule.type}`)}</td>
-                      <td>
+                      <td class="card-title">{rule.name}</td>
+                      <td data-label={t('rules.type')}>{t(`rules.type.${rule.type}`)}</td>
+                      <td data-label={t('rules.severity')}>
                         <StateBadge state={rule.severity} />
                       </td>
-                      <td class="mono small">{paramsText(rule.params)}</td>
-                      <td class="actions">
+                      <td data-label={t('rules.params')} data-testid="rule-params">
+                        {ruleText(rule.type, rule.params, metricName)}
+                      </td>
+                      <td class="actions" data-label={t('rules.enabled')}>
                         <button type="button" class="secondary small" onClick={() => toggle(rule)}>
                           {rule.enabled ? t('rules.disable') : t('rules.enable')}
                         </button>{' '}
                         <span data-testid="rule-enabled">{rule.enabled ? t('app.yes') : t('app.no')}</span>
                       </td>
-                      <td>
+                      <td data-label="">
                         <button type="button" class="secondary small" onClick={() => setEditing(editing !== 'new' && editing?.id === rule.id ? null : rule)}>
                           {t('rules.edit')}
                         </button>
@@ -92,7 +100,7 @@ export function RulesPage() {
                     {editing !== 'new' && editing?.id === rule.id && (
                       <tr>
                         <td colSpan={6}>
-                          <RuleForm rule={rule} onSave={(x) => save(x, rule.id)} onDone={() => setEditing(null)} />
+                          <RuleForm rule={rule} vocab={vocab} onSave={(x) => save(x, rule.id)} onDone={() => setEditing(null)} />
                         </td>
                       </tr>
                     )}
@@ -108,31 +116,17 @@ export function RulesPage() {
   );
 }
 
-function paramsText(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
-    .join(' ');
-}
-
-/** A rule's name, type, severity and the parameters its type reads. */
-function RuleForm({
-  rule,
-  onSave,
-  onDone,
-}: {
-  rule?: Rule;
-  onSave: (r: Omit<Rule, 'id' | 'enabled'> & { enabled: boolean }) => Promise<void>;
-  onDone: () => void;
-}) {
+/** A rule's name, type, severity and the parameters its type reads, chosen among what the devices report. */
+function RuleForm({ rule, vocab, onSave, onDone }: { rule?: Rule; vocab: Vocabulary; onSave: (r: RuleBody) => Promise<void>; onDone: () => void }) {
   const [name, setName] = useState(rule?.name ?? '');
   const [type, setType] = useState<RuleType>(rule?.type ?? 'threshold');
   const [severity, setSeverity] = useState<'warning' | 'critical'>(rule?.severity ?? 'warning');
   const [enabled, setEnabled] = useState(rule ? !!rule.enabled : true);
   const [params, setParams] = useState<Record<string, unknown>>(rule?.params ?? PARAM_DEFAULTS.threshold);
-  const [error, setError] = useState<string | null>(null);
+  const [problems, setProblems] = useState<string[]>([]);
   const set = (k: string, v: unknown) => {
     const next = { ...params };
-    if (v === undefined || v === '') delete next[k];
+    if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) delete next[k];
     else next[k] = v;
     setParams(next);
   };
@@ -145,6 +139,7 @@ function RuleForm({
         max={opts.max}
         step={opts.step ?? '1'}
         value={typeof params[k] === 'number' ? (params[k] as number) : ''}
+        data-param={k}
         onInput={(e) => {
           const n = (e.currentTarget as HTMLInputElement).valueAsNumber;
           set(k, Number.isFinite(n) ? n : undefined);
@@ -152,32 +147,35 @@ function RuleForm({
       />
     </label>
   );
+  // The metrics reported (each once, whatever its labels), and the one the rule has if no device reports it yet.
+  const metrics = [...new Map(vocab.metrics.map((m) => [baseMetric(m.name), m])).values()];
+  const current = String(params.metric ?? '');
+  if (current && !metrics.some((m) => baseMetric(m.name) === current)) metrics.unshift({ name: current, devices: 0 });
+  const checks = vocab.checks;
+  const codes = checks.find((c) => c.check === params.check)?.codes ?? [...new Set(checks.flatMap((c) => c.codes))].sort();
   return (
     <form
       class="stack rule-form"
       data-testid="rule-form"
+      noValidate
       onSubmit={async (e) => {
         e.preventDefault();
-        setError(null);
+        const body = { name: name.trim(), type, severity, enabled, params } as RuleBody;
+        const found = formProblems(RuleBody, body);
+        setProblems(found);
+        if (found.length) return;
         try {
-          await onSave({ name, type, severity, enabled, params });
+          await onSave(body);
           onDone();
         } catch (err) {
-          setError(err instanceof ApiError ? err.message : String(err));
+          setProblems([errorText(err)]);
         }
       }}
     >
       <div class="row wrap">
         <label class="grow">
           {t('rules.name')}
-          <input
-            aria-label={t('rules.name')}
-            type="text"
-            required
-            maxLength={200}
-            value={name}
-            onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
-          />
+          <input aria-label={t('rules.name')} type="text" maxLength={200} value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
         </label>
         <label>
           {t('rules.type')}
@@ -197,11 +195,7 @@ function RuleForm({
         </label>
         <label>
           {t('rules.severity')}
-          <select
-            aria-label={t('rules.severity')}
-            value={severity}
-            onChange={(e) => setSeverity((e.currentTarget as HTMLSelectElement).value as 'warning' | 'critical')}
-          >
+          <select aria-label={t('rules.severity')} value={severity} onChange={(e) => setSeverity((e.currentTarget as HTMLSelectElement).value as 'warning')}>
             <option value="warning">{t('state.warning')}</option>
             <option value="critical">{t('state.critical')}</option>
           </select>
@@ -214,16 +208,21 @@ function RuleForm({
       <div class="row wrap">
         {type === 'threshold' && (
           <>
-            <label>
+            <label class="grow">
               {t('rules.param.metric')}
-              <input
+              <select
                 aria-label={t('rules.param.metric')}
-                type="text"
-                required
-                pattern="[a-z][a-z0-9_.]{0,63}"
-                value={String(params.metric ?? '')}
-                onInput={(e) => set('metric', (e.currentTarget as HTMLInputElement).value)}
-              />
+                data-testid="rule-metric"
+                value={current}
+                onChange={(e) => set('metric', (e.currentTarget as HTMLSelectElement).value)}
+              >
+                {metrics.map((m) => (
+                  <option value={baseMetric(m.name)}>
+                    {metricName(baseMetric(m.name))}
+                    {m.devices ? ` — ${t(m.devices === 1 ? 'rules.devicesOne' : 'rules.devices', { count: m.devices })}` : ` — ${t('rules.noDevice')}`}
+                  </option>
+                ))}
+              </select>
             </label>
             <label>
               {t('rules.param.op')}
@@ -246,30 +245,43 @@ function RuleForm({
           <>
             <label>
               {t('rules.param.check')}
-              <input
+              <select
                 aria-label={t('rules.param.check')}
-                type="text"
-                maxLength={64}
+                data-testid="rule-check"
                 value={String(params.check ?? '')}
-                placeholder="backup, snmp-supply…"
-                onInput={(e) => set('check', (e.currentTarget as HTMLInputElement).value)}
-              />
+                onChange={(e) => {
+                  const { check: _check, codes: _codes, ...rest } = params;
+                  const chosen = (e.currentTarget as HTMLSelectElement).value;
+                  setParams(chosen ? { ...rest, check: chosen } : rest);
+                }}
+              >
+                <option value="">{t('rules.text.anyCheck')}</option>
+                {checks.map((c) => (
+                  <option value={c.check}>{checkName(c.check)}</option>
+                ))}
+              </select>
             </label>
             <label class="grow">
               {t('rules.param.codes')}
-              <input
+              <select
+                multiple
+                size={5}
                 aria-label={t('rules.param.codes')}
-                type="text"
-                value={Array.isArray(params.codes) ? params.codes.join(', ') : ''}
-                placeholder="HOST_UNREACHABLE, TLS_CERT_EXPIRED"
-                onInput={(e) => {
-                  const codes = (e.currentTarget as HTMLInputElement).value
-                    .split(/[,\s]+/)
-                    .map((c) => c.trim())
-                    .filter(Boolean);
-                  set('codes', codes.length ? codes : undefined);
-                }}
-              />
+                data-testid="rule-codes"
+                onChange={(e) =>
+                  set(
+                    'codes',
+                    [...(e.currentTarget as HTMLSelectElement).selectedOptions].map((o) => o.value),
+                  )
+                }
+              >
+                {codes.map((c) => (
+                  <option value={c} selected={Array.isArray(params.codes) && params.codes.includes(c)}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+              <span class="muted small">{t('rules.codesHint')}</span>
             </label>
             <label>
               {t('rules.param.minStatus')}
@@ -287,11 +299,10 @@ function RuleForm({
         )}
         {type === 'warranty' && num('days', { min: 1, max: 3650 })}
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <p class="muted small" data-testid="rule-preview">
+        {ruleText(type, params, metricName)}
+      </p>
+      <Problems list={problems} />
       <div class="row">
         <button type="submit">{rule ? t('app.save') : t('rules.create')}</button>
         <button type="button" class="secondary" onClick={onDone}>

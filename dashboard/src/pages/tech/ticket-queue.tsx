@@ -1,10 +1,11 @@
+import type { AssignableUsers, ClientList, TicketList } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
 import { qs } from '../../api.js';
 import { Async } from '../../components/ui.js';
 import { t } from '../../i18n/i18n.js';
 import { href } from '../../router.js';
 import { useApi } from '../../use-api.js';
-import { statusLabel, type TicketSummary, TicketTable } from '../tickets/ticket-table.js';
+import { bySlaDeadline, statusLabel, TicketTable } from '../tickets/ticket-table.js';
 import { useLiveReload } from './overview.js';
 
 const STATUSES = ['new', 'acknowledged', 'in_progress', 'waiting_client', 'resolved', 'closed'];
@@ -16,9 +17,10 @@ export function TicketQueuePage() {
   const [clientId, setClientId] = useState('');
   const [assignee, setAssignee] = useState('');
   const [text, setText] = useState('');
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
-  const users = useApi<{ users: { id: number; name: string }[] }>('/api/v1/users/assignable');
-  const list = useApi<{ tickets: TicketSummary[] }>(
+  const [order, setOrder] = useState<'deadline' | 'received'>('deadline');
+  const clients = useApi<ClientList>('/api/v1/clients');
+  const users = useApi<AssignableUsers>('/api/v1/users/assignable');
+  const list = useApi<TicketList>(
     `/api/v1/tickets${qs({ status: status === 'open' ? undefined : status || undefined, clientId: clientId || undefined, limit: 500 })}`,
   );
   useLiveReload(list.reload, (type) => type === 'ticket');
@@ -47,6 +49,15 @@ export function TicketQueuePage() {
             <option value={String(c.id)}>{c.name}</option>
           ))}
         </select>
+        <select
+          aria-label={t('tickets.sort')}
+          value={order}
+          data-testid="ticket-sort"
+          onChange={(e) => setOrder((e.currentTarget as HTMLSelectElement).value as 'deadline')}
+        >
+          <option value="deadline">{t('tickets.sort.deadline')}</option>
+          <option value="received">{t('tickets.sort.received')}</option>
+        </select>
         <select aria-label={t('tickets.assignee')} value={assignee} onChange={(e) => setAssignee((e.currentTarget as HTMLSelectElement).value)}>
           <option value="">{t('tickets.assignee')}</option>
           <option value="none">{t('tickets.unassigned')}</option>
@@ -65,7 +76,8 @@ export function TicketQueuePage() {
                 (!assignee || (assignee === 'none' ? tk.assigneeId === null : tk.assigneeId === Number(assignee))) &&
                 (!f || `${tk.id} ${tk.title} ${clientName(tk.clientId)}`.toLowerCase().includes(f)),
             );
-            return <TicketTable tickets={shown} clientName={clientName} userName={userName} />;
+            const sorted = [...shown].sort(order === 'deadline' ? bySlaDeadline : (a, b) => b.receivedAt - a.receivedAt);
+            return <TicketTable tickets={sorted} clientName={clientName} userName={userName} />;
           }}
         </Async>
       </section>

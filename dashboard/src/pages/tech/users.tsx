@@ -1,21 +1,12 @@
+import type { ClientList, UserList, UserRow } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
+import { errorText } from '../../error-text.js';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
 import { RemoteRights } from '../remote/remote-rights.js';
-
-interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  client_id: number | null;
-  locale: string;
-  created_at: number;
-  disabled_at: number | null;
-}
 
 export function UsersPage({ user }: { user: User }) {
   if (user.role !== 'admin') return <Empty text={t('users.adminOnly')} />;
@@ -23,8 +14,8 @@ export function UsersPage({ user }: { user: User }) {
 }
 
 function UsersAdmin({ user }: { user: User }) {
-  const users = useApi<{ users: UserRow[] }>('/api/v1/users');
-  const clients = useApi<{ clients: { id: number; name: string }[] }>('/api/v1/clients');
+  const users = useApi<UserList>('/api/v1/users');
+  const clients = useApi<ClientList>('/api/v1/clients');
   const [form, setForm] = useState({ email: '', name: '', role: 'technician', clientId: '', password: '', locale: 'fr' });
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
@@ -36,7 +27,7 @@ function UsersAdmin({ user }: { user: User }) {
       setNotice({ ok: true, text: disabled ? t('users.disabled', { name: u.name }) : t('users.enabled', { name: u.name }) });
       users.reload();
     } catch (err) {
-      setNotice({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+      setNotice({ ok: false, text: errorText(err) });
     }
   };
   const clientName = (id: number | null) => (id === null ? '' : (clients.data?.clients.find((c) => c.id === id)?.name ?? `#${id}`));
@@ -108,7 +99,7 @@ function UsersAdmin({ user }: { user: User }) {
               setForm({ ...form, email: '', name: '', password: '' });
               users.reload();
             } catch (err) {
-              setMessage({ ok: false, text: err instanceof ApiError ? err.message : String(err) });
+              setMessage({ ok: false, text: errorText(err) });
             }
           }}
         >

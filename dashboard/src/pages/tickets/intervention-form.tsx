@@ -1,17 +1,11 @@
+import type { InterventionList, Quote } from '@vigie/shared/api';
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.js';
+import { api } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
-import { fmt, type MessageKey, parisToday, t } from '../../i18n/i18n.js';
+import { errorText } from '../../error-text.js';
+import { fmt, fromParisLocal, type MessageKey, parisLocal, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import type { TicketDetail } from './ticket-page.js';
-
-interface Quote {
-  unit: string;
-  count: number;
-  unitPriceCents: number;
-  amountCents: number;
-  rule: string;
-}
 
 /**
  * Recording intervention time: the billing quote (contract 2.6, least cost for the client) is
@@ -20,22 +14,22 @@ interface Quote {
 export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () => void }) {
   const [minutes, setMinutes] = useState('30');
   const [date, setDate] = useState(parisToday());
+  // When it began: a recorded start before the SLA deadline takes the ticket in charge in time (contract 2.6.2).
+  const [start, setStart] = useState(parisLocal(Date.now()).slice(11, 16));
   const [kind, setKind] = useState(tk.kind);
   const [mode, setMode] = useState(tk.mode);
   const [notes, setNotes] = useState('');
   const [quote, setQuote] = useState<Quote | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const list = useApi<{ interventions: { id: number; date: string; minutes: number; unit: string; unit_count: number; amount_cents: number }[] }>(
-    `/api/v1/tickets/${tk.id}/interventions`,
-  );
+  const list = useApi<InterventionList>(`/api/v1/tickets/${tk.id}/interventions`);
   const body = () => ({ clientId: tk.clientId, kind, mode, minutes: Number(minutes), date });
   const change = (fn: () => void) => {
     fn();
     setQuote(null);
     setDone(false);
   };
-  const fail = (err: unknown) => setError(err instanceof ApiError ? err.message : String(err));
+  const fail = (err: unknown) => setError(errorText(err));
 
   return (
     <Section title={t('time.title')}>
@@ -50,7 +44,16 @@ export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () 
               setQuote(await api<Quote>('/api/v1/billing/quote', { body: body() }));
               return;
             }
-            await api(`/api/v1/tickets/${tk.id}/interventions`, { body: { minutes: Number(minutes), date, kind, mode, ...(notes.trim() ? { notes } : {}) } });
+            const startedAt = fromParisLocal(`${date}T${start}`);
+            await api(`/api/v1/tickets/${tk.id}/interventions`, {
+              body: {
+                date,
+                ...(startedAt !== undefined ? { startedAt, endedAt: startedAt + Number(minutes) * 60_000 } : { minutes: Number(minutes) }),
+                kind,
+                mode,
+                ...(notes.trim() ? { notes } : {}),
+              },
+            });
             setQuote(null);
             setDone(true);
             list.reload();
@@ -77,11 +80,21 @@ export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () 
             {t('time.date')}
             <input type="date" required value={date} onInput={(e) => change(() => setDate((e.currentTarget as HTMLInputElement).value))} />
           </label>
+          <label>
+            {t('time.start')}
+            <input
+              type="time"
+              required
+              value={start}
+              data-testid="start"
+              onInput={(e) => change(() => setStart((e.currentTarget as HTMLInputElement).value))}
+            />
+          </label>
         </div>
         <div class="row">
           <label>
             {t('time.kind')}
-            <select value={kind} onChange={(e) => change(() => setKind((e.currentTarget as HTMLSelectElement).value))}>
+            <select value={kind} onChange={(e) => change(() => setKind((e.currentTarget as HTMLSelectElement).value as typeof kind))}>
               {['urgent', 'programmed'].map((k) => (
                 <option value={k}>{t(`ticket.kind.${k}` as MessageKey)}</option>
               ))}
@@ -89,7 +102,7 @@ export function InterventionForm({ tk, onDone }: { tk: TicketDetail; onDone: () 
           </label>
           <label>
             {t('time.mode')}
-            <select value={mode} onChange={(e) => change(() => setMode((e.currentTarget as HTMLSelectElement).value))}>
+            <select value={mode} onChange={(e) => change(() => setMode((e.currentTarget as HTMLSelectElement).value as typeof mode))}>
               {['remote', 'on_site'].map((m) => (
                 <option value={m}>{t(`ticket.mode.${m}` as MessageKey)}</option>
               ))}

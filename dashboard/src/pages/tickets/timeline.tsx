@@ -1,31 +1,8 @@
+import type { TimelineEvent } from '@vigie/shared/api';
 import { fmt, type MessageKey, t } from '../../i18n/i18n.js';
 import { statusLabel } from './ticket-table.js';
 
-export interface TimelineEvent {
-  id: number;
-  at: number;
-  author: string;
-  authorName: string | null;
-  type: string;
-  // The event's body, by type (collector/src/tickets/service.ts, billing's interventions).
-  channel?: string;
-  text?: string;
-  note?: string;
-  from?: string | number | null;
-  to?: string | number | null;
-  reopened?: boolean;
-  minutes?: number;
-  kind?: string;
-  mode?: string;
-  unit?: string;
-  count?: number;
-  unitPriceCents?: number;
-  amountCents?: number;
-  supplier?: string;
-  /** remote_session: started or ended, on which device. */
-  change?: string;
-  hostname?: string;
-}
+export type { TimelineEvent };
 
 function describe(e: TimelineEvent, userName: (id: number) => string | undefined): string {
   switch (e.type) {
@@ -50,6 +27,12 @@ function describe(e: TimelineEvent, userName: (id: number) => string | undefined
       return t('ticket.ev.supply_order', { supplier: e.supplier ?? '' });
     case 'recurring':
       return t('ticket.ev.recurring');
+    case 'attachment':
+      return t('ticket.ev.attachment', { name: String(e.name ?? '') });
+    case 'linked':
+      return t('ticket.ev.linked', { id: String(e.ticketId ?? '') });
+    case 'published':
+      return t('ticket.ev.published');
     case 'remote_session':
       return e.change === 'started'
         ? t('ticket.ev.remote_session_started', { host: e.hostname ?? '' })

@@ -8,7 +8,7 @@ import { own, when } from '../phrase.js';
 // unexpected (comma-separated accounts), minLength, lockoutThreshold, maxAgeDays (null: none),
 // filesystems, overLimit.
 
-const ASPECTS: Record<string, { fr: string; en: string }> = {
+export const SECURITY_ASPECTS: Record<string, { fr: string; en: string }> = {
   'disk-encryption': { fr: 'chiffrement du disque', en: 'disk encryption' },
   firewall: { fr: 'pare-feu', en: 'firewall' },
   updates: { fr: 'mises à jour', en: 'updates' },
@@ -129,7 +129,7 @@ export const SECURITY_TEXTS: CheckTexts = {
       `Quotas exceeded${when(c.num('overLimit'), (n) => `: ${f.plural(n, 'user or group', 'users or groups')} over a limit`)}${when(c.str('filesystems'), (fs) => ` (${fs})`)}`,
   },
   SECURITY_CHECK_FAILED: {
-    fr: (c, f) => `Le contrôle ${f.quote(own(ASPECTS, c.target)?.fr ?? c.target)} n’a pas pu être effectué`,
-    en: (c, f) => `The ${f.quote(own(ASPECTS, c.target)?.en ?? c.target)} check could not be run`,
+    fr: (c, f) => `Le contrôle ${f.quote(own(SECURITY_ASPECTS, c.target)?.fr ?? c.target)} n’a pas pu être effectué`,
+    en: (c, f) => `The ${f.quote(own(SECURITY_ASPECTS, c.target)?.en ?? c.target)} check could not be run`,
   },
 };

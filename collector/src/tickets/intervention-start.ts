@@ -1,0 +1,21 @@
+import { addDays, fromParis, type LocalDate } from '@vigie/shared';
+import type { SqliteHandle } from '../store/database.js';
+
+/**
+ * When an intervention began, as far as the SLA is concerned (contract 2.6.2: the commitment is to
+ * intervene): its recorded start, or — recorded with a date alone — the last instant of that Paris
+ * day, so that a date never claims more than it proves.
+ */
+export function interventionStart(startedAt: number | null | undefined, date: LocalDate): number {
+  return startedAt ?? fromParis(addDays(date, 1), 0, 0) - 1;
+}
+
+/**
+ * A recorded intervention takes the ticket in charge: the ticket's intervention start becomes the
+ * earliest of its status change and its interventions (inside the caller's write transaction).
+ */
+export function takeInCharge(sql: SqliteHandle, ticketId: number, start: number): void {
+  sql
+    .prepare('UPDATE tickets SET intervention_started_at = ? WHERE id = ? AND (intervention_started_at IS NULL OR intervention_started_at > ?)')
+    .run(start, ticketId, start);
+}
