@@ -36,7 +36,18 @@ export async function startCollector(tokenCount = 1): Promise<TestCollector> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const proc = startProcess(process.execPath, [COLLECTOR_BIN, 'serve', '--port', String(port), ...data, '--metrics-interval', '1', '--log-level', 'warn']);
-  await waitFor('collector up', async () => (await fetch(`${base}/healthz`)).status === 200);
+  await waitFor(
+    'collector up',
+    async () => {
+      // A collector that exited will never answer: say why at once, with what it printed.
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null)
+        throw new Error(`collector exited (${proc.child.exitCode ?? proc.child.signalCode}): ${proc.lines.slice(-20).join('\n')}`);
+      return (await fetch(`${base}/healthz`)).status === 200;
+    },
+    90_000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\ncollector output:\n${proc.lines.slice(-20).join('\n')}`);
+  });
   const login = await fetch(`${base}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
