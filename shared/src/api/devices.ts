@@ -102,6 +102,23 @@ export const DeviceEvent = Type.Object({
   received_at: Ms,
 });
 
+/**
+ * What the device's agent produced and what became of it: frames stored by the collector, and the
+ * losses and backlog its spool last reported (produced = stored + dropped + unspooled + in doubt + pending).
+ */
+export const AgentDelivery = Type.Object({
+  /** Null until the agent has reported its spool once. */
+  framesProduced: Nullable(Type.Integer()),
+  framesStored: Type.Integer(),
+  lastSeq: Type.Integer(),
+  droppedFrames: Type.Integer(),
+  unspooledFrames: Type.Integer(),
+  inDoubtFrames: Type.Integer(),
+  pendingFrames: Type.Integer(),
+  reportedAt: Nullable(Ms),
+});
+export type AgentDelivery = Static<typeof AgentDelivery>;
+
 export const DeviceDetail = Type.Object({
   device: DeviceView,
   /** The latest snapshot as the agent sent it (shared/src/protocol/inventory.ts), passed through as stored. */
@@ -114,6 +131,8 @@ export const DeviceDetail = Type.Object({
   /** The device's state as the lists count it (ok, warning, critical, offline). */
   state: DeviceState,
   events: Type.Array(DeviceEvent),
+  /** Null for a device without an agent. */
+  delivery: Nullable(AgentDelivery),
   supplied: Type.Array(SuppliedOnDevice),
   watched: Nullable(WatchedIdentity),
 });
