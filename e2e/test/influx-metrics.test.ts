@@ -4,7 +4,7 @@
  * the REST API; while InfluxDB is down nothing is acknowledged, and once it is back every sample the
  * agent took is stored exactly once.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Influxd, startInfluxd } from '@vigie/testkit';
@@ -87,18 +87,19 @@ describe('a real agent, a real collector, metrics in a real InfluxDB', () => {
           }
         })
         .filter((l) => l?.msg === 'spooled');
-    const ledger = () => JSON.parse(readFileSync(join(stateDir(), 'spool', 'ledger.json'), 'utf8')) as { ackedSeq: number };
+    // The agent's acknowledged seq, as its own CLI reads its spool ledger (a binary two-slot file since issue 14).
+    const ledger = async () => (await cliJson(AGENT_BIN, ['spool', '--state-dir', stateDir()])) as { ackedSeq: number };
     await influxd.down();
-    const ackedAtOutage = ledger().ackedSeq;
+    const ackedAtOutage = (await ledger()).ackedSeq;
     const outageStart = Date.now();
     await waitFor('frames taken during the outage', async () => spooled().filter((l) => l.type === 'metrics' && l.ts >= outageStart).length >= 4, 30_000);
     const producedDuringOutage = Math.max(...spooled().map((l) => l.seq as number));
     // Frames the collector received during the outage are refused, not acknowledged.
-    expect(ledger().ackedSeq).toBeLessThan(producedDuringOutage);
+    expect((await ledger()).ackedSeq).toBeLessThan(producedDuringOutage);
     await influxd.up();
-    await waitFor('spool drained into InfluxDB', async () => ledger().ackedSeq >= producedDuringOutage, 90_000);
+    await waitFor('spool drained into InfluxDB', async () => (await ledger()).ackedSeq >= producedDuringOutage, 90_000);
     await agent.stop();
-    const { ackedSeq } = ledger();
+    const { ackedSeq } = await ledger();
     expect(ackedSeq).toBeGreaterThan(ackedAtOutage);
     const frames = spooled().filter((l) => l.type === 'metrics' && l.seq <= ackedSeq);
     const first = frames[0].ts as number;

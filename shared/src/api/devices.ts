@@ -75,6 +75,8 @@ export const SuppliedOnDevice = Type.Object({
 /** What a site agent last reported of a device it watches over SNMP (the community is never in it). */
 export const WatchedIdentity = Type.Object(
   {
+    /** The watcher's target key (`snmp:<address>:<port>`), how the site agent names the device. */
+    key: Type.Optional(Type.String()),
     kind: Type.Optional(Type.String()),
     address: Type.Optional(Type.String()),
     name: Type.Optional(Type.String()),
@@ -88,7 +90,7 @@ export const WatchedIdentity = Type.Object(
     /** The site agent's device that reported it (its watcher). */
     reporterDeviceId: Type.Optional(Type.Integer()),
   },
-  // Not strict: what the site agent sent beyond these (its key, serials) is left out, not refused.
+  // Not strict: what the site agent sent beyond these (serials) is left out, not refused.
 );
 export type WatchedIdentity = Static<typeof WatchedIdentity>;
 
