@@ -12,6 +12,7 @@ export function SupplyOrders({ clientId }: { clientId: number }) {
   const items = useApi<SuppliedItemList>(`/api/v1/billing/supplied-items?clientId=${clientId}`);
   const [delivering, setDelivering] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
+  const [cancelError, setCancelError] = useState<string | null>(null);
   const reload = () => {
     orders.reload();
     items.reload();
@@ -25,6 +26,11 @@ export function SupplyOrders({ clientId }: { clientId: number }) {
         </button>
       }
     >
+      {cancelError && (
+        <p class="error" role="alert">
+          {cancelError}
+        </p>
+      )}
       {creating && (
         <OrderForm
           clientId={clientId}
@@ -97,7 +103,13 @@ export function SupplyOrders({ clientId }: { clientId: number }) {
                                 type="button"
                                 class="secondary small"
                                 onClick={async () => {
-                                  await api(`/api/v1/billing/orders/${o.id}/cancel`, { body: {} }).catch(() => {});
+                                  setCancelError(null);
+                                  try {
+                                    await api(`/api/v1/billing/orders/${o.id}/cancel`, { body: {} });
+                                  } catch (err) {
+                                    // A refused cancellation is said, not lost: the order stays as it was.
+                                    setCancelError(errorText(err));
+                                  }
                                   reload();
                                 }}
                               >
