@@ -210,7 +210,7 @@ describe('approvals and agent versions (admin)', () => {
     expect(await page.locator('tr[data-device="SRV-ACME-PATCH"] [data-testid=agent-version]').textContent()).toBe('0.1.0-test');
     const last = page.locator('tr[data-device="SRV-ACME-PATCH"] [data-testid=last-update]');
     expect(await last.locator('.badge').textContent()).toBe('0.1.1 · échouée');
-    expect(await last.textContent()).toContain('Nouvelle version non saine à temps : version précédente remise');
+    expect(await last.textContent()).toContain('Nouvelle version non saine à temps\u00a0: version précédente remise');
     expect(await last.textContent()).toContain('did not connect and report healthy within 300 s');
     await screenshot(page, 'agent-versions');
   });

@@ -27,7 +27,7 @@ export const QUIET_POLICY: PolicyBody = {
   metricsIntervalSec: 1,
   inventoryIntervalSec: 86_400,
   heartbeatSec: 5,
-  probes: Object.fromEntries(['network', 'backup', 'antivirus', 'security', 'services', 'snmp', 'flows'].map((id) => [id, { enabled: false }])),
+  probes: Object.fromEntries(['network', 'backup', 'antivirus', 'security', 'services', 'patches', 'snmp', 'flows'].map((id) => [id, { enabled: false }])),
 };
 
 /** Written before an agent's first start: it applies this policy until the collector's arrives. */

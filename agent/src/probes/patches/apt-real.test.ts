@@ -104,4 +104,18 @@ describe('pending updates from a real apt-get', () => {
     expect(calls).toHaveLength(2);
     expect(after?.map((u) => u.name)).toEqual(['vigie-test-sec']);
   });
+
+  it('callers that ask while a simulation runs share it: one apt-get, the same answer (200 agents of a fleet, or the patches and security probes together)', async () => {
+    forgetAptAnswer();
+    const calls: string[] = [];
+    const ctx = context(calls);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => aptPending(ctx, [statusFile, listsDir])));
+    expect(calls).toHaveLength(1);
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    expect(answers[0]?.length).toBeGreaterThan(0);
+    // The shared run is over: a change of state asks apt again.
+    utimesSync(statusFile, new Date(), new Date(Date.now() + 10_000));
+    await aptPending(ctx, [statusFile, listsDir]);
+    expect(calls).toHaveLength(2);
+  });
 });

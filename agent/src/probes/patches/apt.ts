@@ -8,6 +8,8 @@ import { parseAptSimulation } from './parse-apt.js';
 export const APT_STATE = ['/var/lib/dpkg/status', '/var/cache/apt/pkgcache.bin', '/var/lib/apt/lists', '/etc/apt/sources.list', '/etc/apt/sources.list.d'];
 
 let aptLast: { key: string; updates: PendingUpdate[] } | undefined;
+/** The simulation under way, shared by every caller that asks meanwhile (the patches and security probes run together). */
+let aptRunning: { key: string; answer: Promise<PendingUpdate[] | undefined> } | undefined;
 
 function stateKey(paths: readonly string[]): string {
   return paths
@@ -31,6 +33,17 @@ function stateKey(paths: readonly string[]): string {
 export async function aptPending(ctx: ProbeContext, statePaths: readonly string[] = APT_STATE): Promise<PendingUpdate[] | undefined> {
   const key = stateKey(statePaths);
   if (aptLast?.key === key) return aptLast.updates;
+  if (aptRunning?.key === key) return aptRunning.answer;
+  const answer = simulate(ctx, key);
+  aptRunning = { key, answer };
+  try {
+    return await answer;
+  } finally {
+    if (aptRunning?.answer === answer) aptRunning = undefined;
+  }
+}
+
+async function simulate(ctx: ProbeContext, key: string): Promise<PendingUpdate[] | undefined> {
   const apt = await tryRun(ctx, 'apt-get', ['-s', '-o', 'Debug::NoLocking=1', 'dist-upgrade']);
   if (!apt) return undefined;
   if (apt.code !== 0) throw new Error(`apt-get -s exited with ${apt.code}: ${firstLine(apt.stderr)}`);
@@ -42,4 +55,5 @@ export async function aptPending(ctx: ProbeContext, statePaths: readonly string[
 /** Tests that replay several machines in one process start each from a blank memory. */
 export function forgetAptAnswer(): void {
   aptLast = undefined;
+  aptRunning = undefined;
 }
