@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { defaultConfig } from '@vigie/collector';
 import { type Proc, waitFor } from '@vigie/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,10 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 beforeAll(async () => {
   const t0 = Date.now();
-  s = await startSeededCollector(BULK);
+  // Offline after 30 minutes without news (heartbeat 600 s, the policy's maximum, × 3) instead of 90 s: the bulk devices
+  // were seen up to 49 s before seeding, and on a loaded machine the tests that count them by state
+  // ran more than 41 s later, when some had become offline.
+  s = await startSeededCollector(BULK, { channel: { ...defaultConfig().channel, metricsIntervalSec: 1, heartbeatSec: 600 } });
   ({ ticketId: billingTicket, month: billingMonth } = await seedBilling(s));
   tb = await launch();
   tech = (await tb.page()).page;
