@@ -66,6 +66,10 @@ describe('month arithmetic', () => {
     expect(shiftMonth(month, n)).toBe(expected);
   });
 
+  it('gives the previous month of a Paris date, across a year (the monthly reports and invoices run on it)', () => {
+    expect(['2026-11-26', '2027-01-01', '2026-10-31'].map((d) => shiftMonth(monthOf(d), -1))).toEqual(['2026-10', '2026-12', '2026-09']);
+  });
+
   it('lists the months ending with one, oldest first, across a year', () => {
     expect(monthsEndingWith('2026-02', 4)).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
     expect(monthsEndingWith('2026-02', 1)).toEqual(['2026-02']);
