@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { PROTOCOL_VERSION, parisDate, VigieError } from '@vigie/shared';
+import { monthOf, PROTOCOL_VERSION, parisDate, shiftMonth, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
@@ -51,7 +51,6 @@ import { smtpTransport } from './reports/delivery.js';
 import { flowStoreSource } from './reports/flow-source.js';
 import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
-import { previousMonth } from './reports/settings.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerRuleVocabulary } from './rules/vocabulary.js';
 import { registerStatsRoutes } from './stats/routes.js';
@@ -424,7 +423,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // do not exist yet (a collector down on the 1st catches up; the database refuses a duplicate).
   const issueInvoices = () => {
     if (bus.workerId !== 1 || !config.invoicing) return;
-    const month = previousMonth(parisDate(Date.now()));
+    const month = shiftMonth(monthOf(parisDate(Date.now())), -1);
     invoices.generateAll(month).then(
       (results) => {
         for (const r of results) {

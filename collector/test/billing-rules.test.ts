@@ -1,8 +1,8 @@
-import { fromParis, type LocalDate } from '@vigie/shared';
+import { addMonths, fromParis, type LocalDate } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../src/auth/repository.js';
 import { quote } from '../src/billing/billing-units.js';
-import { addMonths, noticeEndDate, termOn } from '../src/billing/contract-terms.js';
+import { noticeEndDate, termOn } from '../src/billing/contract-terms.js';
 import { type Harness, login, type Session, startHarness } from './harness.js';
 
 /**

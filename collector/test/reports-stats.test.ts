@@ -1,7 +1,5 @@
-import { addDays, parisDate } from '@vigie/shared';
+import { addDays, monthOf, monthPeriod, monthsEndingWith, parisDate } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monthsEndingWith } from '../src/reports/settings.js';
-import { monthPeriod } from '../src/stats/service.js';
 import { type Harness, login, startHarness } from './harness.js';
 
 /**
@@ -15,7 +13,7 @@ const H = 3_600_000;
 const DEVICES = 20;
 const MONTHS = 24;
 let h: Harness;
-const months = monthsEndingWith(parisDate(Date.now()).slice(0, 7), MONTHS);
+const months = monthsEndingWith(monthOf(parisDate(Date.now())), MONTHS);
 const first = monthPeriod(months[0]!);
 /** Device i misses the hours whose index is a multiple of 40 + i. */
 const missed = (i: number, hourIndex: number) => hourIndex % (40 + i) === 0;

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDays, dayOfWeek, fromParis, isBusinessDay, parisDate } from '@vigie/shared';
+import { addDays, dayOfWeek, fromParis, isBusinessDay, monthOf, monthPeriod, parisDate, shiftMonth } from '@vigie/shared';
 import { sampleInventory } from '@vigie/shared/fixtures';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -12,8 +12,7 @@ import { type Collector, createCollector } from '../src/app.js';
 import type { SessionUser } from '../src/auth/repository.js';
 import { defaultConfig } from '../src/config.js';
 import { IncidentService } from '../src/incidents/service.js';
-import { DEFAULT_REPORT_SETTINGS, previousMonth } from '../src/reports/settings.js';
-import { monthPeriod } from '../src/stats/service.js';
+import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent } from './harness.js';
 
 /**
@@ -119,7 +118,7 @@ function nthWeekday(month: string, weekday: number, n: number): string {
 }
 
 // ---- the month ------------------------------------------------------------------------------------------------
-const M = previousMonth(parisDate(Date.now()));
+const M = shiftMonth(monthOf(parisDate(Date.now())), -1);
 const P = monthPeriod(M);
 const lastDay = addDays(parisDate(P.to), -1);
 const day = (n: number) => `${M}-${String(n).padStart(2, '0')}`;
@@ -808,7 +807,7 @@ describe('a failing SMTP relay', () => {
 
 describe('vigie-collector report (CLI)', () => {
   it('two processes on the same database: progress per client, a summary, and each client mailed once', async () => {
-    const month = previousMonth(M);
+    const month = shiftMonth(M, -1);
     const before = reportMails().length;
     const bin = join(here, '../bin/vigie-collector.mjs');
     const run = () =>

@@ -1,5 +1,5 @@
+import { monthPeriod } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monthPeriod } from '../src/stats/service.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
 
 const FIVE = 300_000;

@@ -1,19 +1,4 @@
-import { addDays, assertLocalDate, type LocalDate, VigieError } from '@vigie/shared';
-
-/**
- * The same day `months` later; when that month is shorter, its last day (31 March + 3 months =
- * 30 June) — how French law counts a period in months (code de procédure civile, art. 641).
- */
-export function addMonths(date: LocalDate, months: number): LocalDate {
-  assertLocalDate(date);
-  if (!Number.isInteger(months)) throw new VigieError('VALIDATION', `Nombre de mois non entier : ${months}`);
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const index = y * 12 + (m - 1) + months;
-  const year = Math.floor(index / 12);
-  const month = (index % 12) + 1;
-  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
-}
+import { addDays, addMonths, assertLocalDate, type LocalDate, VigieError } from '@vigie/shared';
 
 export interface ContractTerm {
   /** 0 for the initial year, then one per tacit renewal. */

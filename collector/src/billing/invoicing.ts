@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { addDays, assertLocalDate, contractRefusal, type LocalDate, parisDate, refusal, VigieError } from '@vigie/shared';
+import { addDays, assertLocalDate, contractRefusal, type LocalDate, monthBounds, monthOf, parisDate, refusal, shiftMonth, VigieError } from '@vigie/shared';
 import type { SessionUser } from '../auth/repository.js';
 import type { Database } from '../store/database.js';
 import { type BillingUnit, KIND_LABEL, MODE_LABEL, UNIT_LABEL } from './billing-units.js';
-import { addMonths } from './contract-terms.js';
 import { invoiceCii } from './facturx/cii-xml.js';
 import { natureOfLines } from './facturx/mentions.js';
 import type { BankDetails, InvoiceDocument, InvoiceLine, LegalIdentity } from './invoice-document.js';
@@ -73,13 +72,6 @@ function checkCreditInput(input: CreditInput): void {
 }
 
 export type PaymentMethod = 'direct_debit' | 'transfer' | 'cheque' | 'card' | 'other';
-
-/** `YYYY-MM` → its first and last days. */
-export function monthBounds(month: string): { start: LocalDate; end: LocalDate } {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) fail(`Mois invalide (AAAA-MM attendu) : ${month}`);
-  const start = `${month}-01`;
-  return { start, end: addDays(addMonths(start, 1), -1) };
-}
 
 const frDate = (d: LocalDate) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 
@@ -392,10 +384,10 @@ export class InvoiceService {
 
   /** The month-end run: every client with a contract, for `month`. Errors are per client. */
   async generateAll(month: string, now = Date.now()): Promise<{ clientId: number; number?: string; error?: string }[]> {
-    const { start } = monthBounds(month);
+    const { end } = monthBounds(month);
     const clients = await this.read(
       () =>
-        this.sql.prepare('SELECT client_id FROM billing_contracts WHERE start_date <= ? ORDER BY client_id').all(addDays(addMonths(start, 1), -1)) as {
+        this.sql.prepare('SELECT client_id FROM billing_contracts WHERE start_date <= ? ORDER BY client_id').all(end) as {
           client_id: number;
         }[],
     );
@@ -826,11 +818,10 @@ export class InvoiceService {
         amount_cents: number;
       }[];
       const disputes = this.sql.prepare('SELECT * FROM disputes WHERE client_id = ?').all(clientId) as DisputeRow[];
-      const firstOfMonth = `${asOf.slice(0, 7)}-01`;
       const out = [];
       for (let k = months - 1; k >= 0; k--) {
-        const start = addMonths(firstOfMonth, -k);
-        const end = addDays(addMonths(start, 1), -1);
+        const month = shiftMonth(monthOf(asOf), -k);
+        const { start, end } = monthBounds(month);
         const at = end < asOf ? end : asOf;
         let invoiced = 0;
         let invoicedExcl = 0;
@@ -856,7 +847,7 @@ export class InvoiceService {
           }
         }
         out.push({
-          month: start.slice(0, 7),
+          month,
           asOf: at,
           invoicedExclCents: invoicedExcl,
           invoicedInclCents: invoiced,

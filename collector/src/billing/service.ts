@@ -1,5 +1,6 @@
 import {
   addDays,
+  addMonths,
   assertLocalDate,
   businessDayOnOrAfter,
   contractRefusal,
@@ -17,7 +18,7 @@ import type { Database } from '../store/database.js';
 import { interventionStart, takeInCharge } from '../tickets/intervention-start.js';
 import type { TicketService } from '../tickets/service.js';
 import { type BillingUnit, type PriceGrid, type Quote, quote, supplyOrderSurcharge, UNIT_MINUTES } from './billing-units.js';
-import { addMonths, noticeEndDate, termOn } from './contract-terms.js';
+import { noticeEndDate, termOn } from './contract-terms.js';
 import type { BankDetails, LegalIdentity } from './invoice-document.js';
 import { proposeRevision, validateRevision } from './price-revision.js';
 import { syntecReferenceAt } from './syntec-reference.js';

@@ -1,3 +1,4 @@
+import { daysInMonth, PARIS_TIME_ZONE } from '@vigie/shared';
 import PDFDocument from 'pdfkit';
 import { type Column, Flow, type Line, type TextStyle } from '../billing/pdf-layout.js';
 import type { FlowView } from './service.js';
@@ -120,7 +121,7 @@ export function formatBps(n: number, locale: ReportLocale): string {
 }
 
 const parisDateTime = (ms: number, locale: ReportLocale) =>
-  new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }).format(ms);
+  new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { timeZone: PARIS_TIME_ZONE, dateStyle: 'short', timeStyle: 'short' }).format(ms);
 
 /**
  * The monthly flow report of a client (contract 2.3, "rapports mensuels détaillés"): per site,
@@ -174,8 +175,7 @@ export function renderFlowReport(data: FlowReportData, locale: ReportLocale = 'f
     const chartH = 90;
     flow.ensure(chartH + 24);
     const max = Math.max(1, ...s.daily.map((x) => x.bytes));
-    const [year, month] = data.month.split('-').map(Number) as [number, number];
-    const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    const days = daysInMonth(data.month);
     const barW = flow.width / days;
     const top = flow.y;
     doc.save();

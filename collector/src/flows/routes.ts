@@ -1,9 +1,8 @@
-import { parisDate, VigieError } from '@vigie/shared';
+import { monthPeriod, parisDate, VigieError } from '@vigie/shared';
 import { FlowQuery, FlowReportQuery, FlowView, IdParams } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
 import { parseTime } from '../devices/query-params.js';
-import { monthPeriod } from '../stats/service.js';
 import type { TenantsRepository } from '../tenants/repository.js';
 import { type FlowReportData, renderFlowReport } from './report.js';
 import type { FlowService } from './service.js';

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { PARIS_TIME_ZONE } from '@vigie/shared';
 import { createTransport, type Transporter } from 'nodemailer';
 import { MESSAGES } from '../reports/report-messages.js';
 import type { Database } from '../store/database.js';
@@ -76,7 +77,7 @@ export class Notifier {
             from: this.o.from,
             to: recipients,
             subject: `[#${t.id}] ${SUBJECT[c.type]} — ${t.title}`,
-            text: `${SUBJECT[c.type]} sur le ticket #${t.id} «\u00a0${t.title}\u00a0».\n${detail}\n\nStatut\u00a0: ${status(t.status)}${t.slaDeadlineAt ? `\nÉchéance\u00a0: ${new Date(t.slaDeadlineAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}` : ''}${this.o.publicUrl ? `\n\n${this.o.publicUrl}/#/tickets/${t.id}` : ''}\n\nRépondez à ce message en gardant [#${t.id}] dans l’objet pour ajouter un commentaire.`,
+            text: `${SUBJECT[c.type]} sur le ticket #${t.id} «\u00a0${t.title}\u00a0».\n${detail}\n\nStatut\u00a0: ${status(t.status)}${t.slaDeadlineAt ? `\nÉchéance\u00a0: ${new Date(t.slaDeadlineAt).toLocaleString('fr-FR', { timeZone: PARIS_TIME_ZONE })}` : ''}${this.o.publicUrl ? `\n\n${this.o.publicUrl}/#/tickets/${t.id}` : ''}\n\nRépondez à ce message en gardant [#${t.id}] dans l’objet pour ajouter un commentaire.`,
           })
           .then(() => void this.stats.mails++),
       );

@@ -1,6 +1,5 @@
 /** `vigie-collector report`: a month's reports generated (and sent) from the command line, with progress. */
-import { VigieError } from '@vigie/shared';
-import { monthPeriod, parseMonth } from '../stats/service.js';
+import { monthPeriod, VigieError } from '@vigie/shared';
 import type { ClientResult, JobView } from './jobs.js';
 import type { Reports } from './module.js';
 import type { ReportLang } from './report-data.js';
@@ -41,7 +40,6 @@ export function summary(job: JobView): string {
  * Returns the job; its failures are left to a serving collector's retries.
  */
 export async function runReportCommand(reports: Reports, cmd: ReportCommand, progress: (line: string) => void): Promise<JobView> {
-  parseMonth(cmd.month);
   if (monthPeriod(cmd.month).from > Date.now()) throw new VigieError('VALIDATION', `Month ${cmd.month} has not started yet`);
   const id = (await reports.jobs.create({
     kind: 'cli',

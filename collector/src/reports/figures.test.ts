@@ -12,7 +12,7 @@ import {
   timing,
   weeksOfMonth,
 } from './figures.js';
-import { monthsEndingWith, previousMonth, retryDelay } from './settings.js';
+import { retryDelay } from './settings.js';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -205,10 +205,6 @@ describe('inventory changes: hardware or software', () => {
 });
 
 describe('scheduling arithmetic', () => {
-  it('the previous month, across a year', () => {
-    expect([previousMonth('2026-11-26'), previousMonth('2027-01-01'), previousMonth('2026-10')]).toEqual(['2026-10', '2026-12', '2026-09']);
-    expect(monthsEndingWith('2026-02', 4)).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
-  });
   it.each([
     { attempt: 1, random: 0.5, delay: 60_000 },
     { attempt: 2, random: 0.5, delay: 120_000 },

@@ -1,7 +1,6 @@
-import { addDays, parisDate, VigieError } from '@vigie/shared';
+import { addDays, monthBounds, monthPeriod, VigieError } from '@vigie/shared';
 import { UNIT_MINUTES } from '../billing/billing-units.js';
 import type { AvailabilityService } from '../stats/service.js';
-import { monthPeriod } from '../stats/service.js';
 import { backupFigures, compliance, inventoryKind, pct, perWeek, responseTimes, slaCompliance, statusAt, type TicketEvent } from './figures.js';
 import {
   type FlowSource,
@@ -38,8 +37,7 @@ export class ReportBuilder {
     const period = monthPeriod(month);
     if (period.from > now) throw new VigieError('VALIDATION', `Month ${month} has not started yet`);
     const end = Math.min(period.to, now);
-    const firstDay = parisDate(period.from);
-    const lastDay = addDays(parisDate(period.to), -1);
+    const { start: firstDay, end: lastDay } = monthBounds(month);
     const avail = await this.availability.monthly(clientId, month, now);
     const flows = await this.flows.summarize(clientId, { from: period.from, to: end });
     const p = { from: period.from, to: end };

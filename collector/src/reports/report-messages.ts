@@ -2,6 +2,7 @@
  * The report's words in French (default) and English, and the conversions done only at this edge:
  * cents → euros (fr-FR), UTC instants → Europe/Paris, durations → readable text.
  */
+import { PARIS_TIME_ZONE } from '@vigie/shared';
 import type { ReportLang } from './report-data.js';
 
 const fr = {
@@ -351,7 +352,7 @@ export function formatters(lang: ReportLang) {
   const number = new Intl.NumberFormat(intl, { maximumFractionDigits: 2 });
   const integer = new Intl.NumberFormat(intl, { maximumFractionDigits: 0 });
   const dateTime = new Intl.DateTimeFormat(intl, {
-    timeZone: 'Europe/Paris',
+    timeZone: PARIS_TIME_ZONE,
     day: '2-digit',
     month: '2-digit',
     year: 'numeric',

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { parisDate, refusal, VigieError } from '@vigie/shared';
+import { monthPeriod, parisDate, refusal, VigieError } from '@vigie/shared';
 import {
   ArchivedReport,
   GenerateReportBody,
@@ -19,7 +19,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
-import { monthPeriod } from '../stats/service.js';
 import { deliveryView, type ReportRow, reportView } from './archive.js';
 import { type JobStatus, jobView } from './jobs.js';
 import type { Reports } from './module.js';

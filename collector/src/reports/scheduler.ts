@@ -4,11 +4,11 @@
  * the first to insert it runs it — and a poll picks up jobs due for a retry or left behind by a
  * collector that stopped.
  */
-import { parisDate, toParis } from '@vigie/shared';
+import { monthOf, PARIS_TIME_ZONE, parisDate, shiftMonth, toParis } from '@vigie/shared';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { JobStore, JobView } from './jobs.js';
 import type { ReportLog, ReportRunner } from './runner.js';
-import { previousMonth, type ReportSettings } from './settings.js';
+import type { ReportSettings } from './settings.js';
 
 export class ReportScheduler {
   private task: ScheduledTask | undefined;
@@ -38,7 +38,7 @@ export class ReportScheduler {
   /** What the cron job runs: the month before today's (Paris), for every client. */
   async onSchedule(now = Date.now()): Promise<JobView | undefined> {
     try {
-      return await this.runMonth(previousMonth(parisDate(now)));
+      return await this.runMonth(shiftMonth(monthOf(parisDate(now)), -1));
     } catch (err) {
       this.log.error({ err }, 'monthly report run failed to start');
       return undefined;
@@ -67,13 +67,13 @@ export class ReportScheduler {
    */
   async catchUp(now = Date.now()): Promise<JobView | undefined> {
     const m = /^(\d{1,2}) (\d{1,2}) (\d{1,2}) \* \*$/.exec(this.settings.schedule ?? '');
-    if (!m || this.settings.timeZone !== 'Europe/Paris') return undefined;
+    if (!m || this.settings.timeZone !== PARIS_TIME_ZONE) return undefined;
     const [minute, hour, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
     const p = toParis(now);
     const today = Number(p.date.slice(8, 10));
     const due = today > day || (today === day && (p.hour > hour || (p.hour === hour && p.minute >= minute)));
     if (!due) return undefined;
-    return this.runMonth(previousMonth(p.date));
+    return this.runMonth(shiftMonth(monthOf(p.date), -1));
   }
 
   /** Runs the jobs owed an attempt now (one poll at a time), after the catch-up of a missed monthly run. */

@@ -1,3 +1,4 @@
+import { PARIS_TIME_ZONE } from '@vigie/shared';
 import type { ReportLang } from './report-data.js';
 
 /** How the collector produces and sends the monthly reports (CollectorConfig.reports). */
@@ -21,7 +22,7 @@ export interface ReportSettings {
 
 export const DEFAULT_REPORT_SETTINGS: ReportSettings = {
   schedule: '0 6 1 * *',
-  timeZone: 'Europe/Paris',
+  timeZone: PARIS_TIME_ZONE,
   defaultLang: 'fr',
   maxAttempts: 5,
   retryBaseMs: 60_000,
@@ -34,17 +35,4 @@ export const DEFAULT_REPORT_SETTINGS: ReportSettings = {
 export function retryDelay(attempt: number, s: Pick<ReportSettings, 'retryBaseMs' | 'retryMaxMs'>, random = Math.random): number {
   const base = Math.min(s.retryMaxMs, s.retryBaseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + 0.4 * random()));
-}
-
-/** 'YYYY-MM' of the month before the one holding a Paris date 'YYYY-MM-DD' (or a month 'YYYY-MM'). */
-export function previousMonth(date: string): string {
-  const [y, m] = date.split('-').map(Number) as [number, number];
-  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-}
-
-/** The `count` months ending with `last`, oldest first. */
-export function monthsEndingWith(last: string, count: number): string[] {
-  const out = [last];
-  while (out.length < count) out.unshift(previousMonth(out[0]!));
-  return out;
 }

@@ -4,13 +4,12 @@
  * amounts, and what was invoiced (through the billing's finance view). One query per source for
  * the whole range, bucketed here; availability goes through the availability service.
  */
-import { parisDate, VigieError } from '@vigie/shared';
+import { monthBounds, monthOf, monthPeriod, monthsEndingWith, parisDate, VigieError } from '@vigie/shared';
 import { MAX_STATISTICS_MONTHS } from '@vigie/shared/api';
 import type { InvoiceService } from '../billing/invoicing.js';
-import { type AvailabilityService, monthPeriod } from '../stats/service.js';
+import type { AvailabilityService } from '../stats/service.js';
 import type { Database } from '../store/database.js';
 import { isResolution } from './figures.js';
-import { monthsEndingWith } from './settings.js';
 
 export interface MonthStatistics {
   month: string;
@@ -41,7 +40,7 @@ export class StatisticsService {
     if (!Number.isInteger(count) || count < 1 || count > MAX_STATISTICS_MONTHS)
       throw new VigieError('VALIDATION', `months must be 1 to ${MAX_STATISTICS_MONTHS}`);
     const today = parisDate(now);
-    const months = monthsEndingWith(today.slice(0, 7), count);
+    const months = monthsEndingWith(monthOf(today), count);
     const periods = months.map((m) => monthPeriod(m));
     const from = periods[0]!.from;
     const to = periods.at(-1)!.to;
@@ -101,7 +100,7 @@ export class StatisticsService {
             `SELECT substr(date, 1, 7), count(*), sum(minutes), sum(amount_cents) FROM interventions WHERE client_id = ? AND date >= ? AND date <= ? GROUP BY 1`,
           )
           .raw(true)
-          .all(clientId, `${months[0]}-01`, `${months.at(-1)}-31`) as [string, number, number, number][]) {
+          .all(clientId, monthBounds(months[0]!).start, monthBounds(months.at(-1)!).end) as [string, number, number, number][]) {
           const m = byMonth.get(month);
           if (m) Object.assign(m, { interventions: n, interventionMinutes: minutes, interventionAmountCents: cents });
         }

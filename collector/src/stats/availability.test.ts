@@ -1,31 +1,11 @@
+import { monthPeriod } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETENTION } from '../store/metric-store.js';
-import { availabilityPct, bucketFor, expectedWindow, heartbeatSeries, monthPeriod, parseMonth } from './service.js';
+import { availabilityPct, bucketFor, expectedWindow, heartbeatSeries } from './service.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
 const utc = (iso: string) => Date.parse(iso);
-
-describe('a month is taken in Europe/Paris, from local midnight to local midnight', () => {
-  it.each([
-    // month, first instant (UTC), first instant of the next month (UTC), length
-    { month: '2026-01', from: '2025-12-31T23:00:00Z', to: '2026-01-31T23:00:00Z', length: 31 * DAY, why: 'winter time (UTC+1) throughout' },
-    { month: '2026-02', from: '2026-01-31T23:00:00Z', to: '2026-02-28T23:00:00Z', length: 28 * DAY, why: 'not a leap year' },
-    { month: '2024-02', from: '2024-01-31T23:00:00Z', to: '2024-02-29T23:00:00Z', length: 29 * DAY, why: 'leap year' },
-    { month: '2026-03', from: '2026-02-28T23:00:00Z', to: '2026-03-31T22:00:00Z', length: 30 * DAY + 23 * H, why: 'clocks go forward on 29 March' },
-    { month: '2026-07', from: '2026-06-30T22:00:00Z', to: '2026-07-31T22:00:00Z', length: 31 * DAY, why: 'summer time (UTC+2) throughout' },
-    { month: '2026-10', from: '2026-09-30T22:00:00Z', to: '2026-10-31T23:00:00Z', length: 31 * DAY + H, why: 'clocks go back on 25 October' },
-    { month: '2026-12', from: '2026-11-30T23:00:00Z', to: '2026-12-31T23:00:00Z', length: 31 * DAY, why: 'the next month is in the next year' },
-  ])('$month: $why', ({ month, from, to, length }) => {
-    const p = monthPeriod(month);
-    expect(p).toEqual({ month, from: utc(from), to: utc(to) });
-    expect(p.to - p.from).toBe(length);
-  });
-
-  it.each(['2026-13', '2026-00', '2026-1', '26-01', '2026-01-01', '1969-12', ''])('refuses %j as a month', (month) => {
-    expect(() => parseMonth(month)).toThrow(expect.objectContaining({ code: 'VIGIE_E_VALIDATION' }));
-  });
-});
 
 describe('expected buckets run from creation (or month start) to month end (or now), whole buckets only', () => {
   const march = monthPeriod('2026-03');

@@ -1,9 +1,7 @@
-import { VigieError } from '@vigie/shared';
+import { type MonthPeriod, monthPeriod, VigieError } from '@vigie/shared';
 import type { MetricStore, RetentionPolicy, SeriesInfo } from '../store/metric-store.js';
 import type { StatsRepository } from './repository.js';
 
-/** Reports speak the clients' calendar: a month starts at local midnight in Paris. */
-export const REPORT_TIME_ZONE = 'Europe/Paris';
 /** The series whose samples prove an agent was alive; any series stands in when a device has none. */
 export const HEARTBEAT_SERIES = 'uptime_s';
 /**
@@ -14,14 +12,6 @@ export const POLL_SERIES = 'snmp_up';
 
 const FIVE_MINUTES = 300_000;
 const HOUR = 3_600_000;
-
-export interface MonthPeriod {
-  month: string;
-  /** UTC ms of the first local midnight of the month (inclusive). */
-  from: number;
-  /** UTC ms of the first local midnight of the next month (exclusive). */
-  to: number;
-}
 
 export interface DeviceAvailability {
   deviceId: number;
@@ -44,50 +34,6 @@ export interface ClientAvailability {
   resolution: '5m' | '1h';
   devices: DeviceAvailability[];
   clientAvailabilityPct: number | null;
-}
-
-const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The local wall-clock time at instant `t`, written as if it were UTC. */
-function wallClockAsUtc(t: number, timeZone: string): number {
-  let f = wallClockFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    wallClockFormats.set(timeZone, f);
-  }
-  const p: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
-  for (const part of f.formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
-}
-
-/** UTC ms of 00:00 local time on a calendar day; `month` is 1-12 and may be 13 (January next year). */
-export function zonedMidnight(year: number, month: number, day: number, timeZone: string): number {
-  const naive = Date.UTC(year, month - 1, day);
-  // The offset at the naive instant may differ from the one at local midnight near a DST change: correct once.
-  const guess = naive - (wallClockAsUtc(naive, timeZone) - naive);
-  return naive - (wallClockAsUtc(guess, timeZone) - guess);
-}
-
-export function parseMonth(month: string): { year: number; month: number } {
-  const m = /^(\d{4})-(\d{2})$/.exec(month);
-  const year = Number(m?.[1]);
-  const mon = Number(m?.[2]);
-  if (!m || year < 1970 || mon < 1 || mon > 12) throw new VigieError('VALIDATION', `Not a month (YYYY-MM): ${JSON.stringify(month.slice(0, 20))}`);
-  return { year, month: mon };
-}
-
-export function monthPeriod(month: string, timeZone = REPORT_TIME_ZONE): MonthPeriod {
-  const p = parseMonth(month);
-  return { month, from: zonedMidnight(p.year, p.month, 1, timeZone), to: zonedMidnight(p.year, p.month + 1, 1, timeZone) };
 }
 
 /** 5-minute rollups while the month is still within their retention, hourly ones after. */

@@ -1,5 +1,6 @@
+import { addDays, isLocalDate, parisMidnight } from '@vigie/shared/calendar';
 import { useState } from 'preact/hooks';
-import { addDays, fmt, parisMidnight, parisToday, t } from '../i18n/i18n.js';
+import { fmt, parisToday, t } from '../i18n/i18n.js';
 
 export type PresetPeriod = 'hour' | 'day' | 'week' | 'month' | 'twoYears';
 const PRESETS: Record<PresetPeriod, { spanMs: number; step?: string }> = {
@@ -42,6 +43,8 @@ export function presetPeriod(key: PresetPeriod, now = Date.now()): Period {
 
 /** Whole Paris days, `fromDay` to `toDay` included. */
 export function customPeriod(fromDay: string, toDay: string): Period | undefined {
+  // A date field is empty or half typed while the user edits it: no period yet.
+  if (!isLocalDate(fromDay) || !isLocalDate(toDay)) return undefined;
   const from = parisMidnight(fromDay);
   const to = parisMidnight(addDays(toDay, 1));
   if (!(to > from)) return undefined;

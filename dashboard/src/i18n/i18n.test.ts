@@ -1,3 +1,4 @@
+import { parisMidnight, shiftMonth } from '@vigie/shared/calendar';
 import { describe, expect, it } from 'vitest';
 import { en } from './en.js';
 import { fr } from './fr.js';
@@ -19,7 +20,7 @@ describe('formats at the edge (convention 10)', () => {
     // i18n.ts reads localStorage and document: give it a minimal browser.
     (globalThis as any).localStorage = { getItem: () => null, setItem: () => {} };
     (globalThis as any).document = { documentElement: {} };
-    const { addMonths, fmt, fromParisLocal, parisLocal, parisMidnight, parisToday, parseScaled, setLang, t } = await import('./i18n.js');
+    const { fmt, fromParisLocal, parisLocal, parisToday, parseScaled, setLang, t } = await import('./i18n.js');
     expect(fmt.money(327706)).toBe('3\u202f277,06\u00a0€');
     expect(fmt.money(-1500)).toBe('-15,00\u00a0€');
     // 2026-03-29 00:30 UTC is 01:30 in Paris (winter time), 2026-03-29 01:30 UTC is 03:30 (summer time).
@@ -36,8 +37,14 @@ describe('formats at the edge (convention 10)', () => {
     expect(fromParisLocal('2026-07-14T22:30')).toBe(Date.UTC(2026, 6, 14, 20, 30));
     expect(parisLocal(Date.UTC(2026, 0, 1, 7, 5))).toBe('2026-01-01T08:05');
     expect(fromParisLocal('2026-07-14 22:30')).toBeUndefined();
-    expect(addMonths('2026-01', -1)).toBe('2025-12');
-    expect(addMonths('2026-11', 2)).toBe('2027-01');
+    // A datetime-local field's time through the shared calendar: the skipped hour moves forward, the doubled one is its first pass.
+    expect(fromParisLocal('2026-03-29T02:30')).toBe(Date.UTC(2026, 2, 29, 1, 30));
+    expect(fromParisLocal('2026-10-25T02:30')).toBe(Date.UTC(2026, 9, 25, 0, 30));
+    expect(parisLocal(Date.UTC(2026, 9, 25, 1, 30))).toBe('2026-10-25T02:30');
+    // A field still being typed, or an impossible day, is no time at all.
+    for (const bad of ['', '2026-02-30T10:00', '2026-07-14T24:00', '2026-07-14T']) expect(fromParisLocal(bad), bad).toBeUndefined();
+    expect(shiftMonth('2026-01', -1)).toBe('2025-12');
+    expect(shiftMonth('2026-11', 2)).toBe('2027-01');
     // Amounts typed in euros become integer cents without floating point; weights in kg become grams.
     expect(parseScaled('1 234,56 €', 2)).toBe(123456);
     expect(parseScaled('0,29', 2)).toBe(29);

@@ -1,3 +1,4 @@
+import { fromParis, isLocalDate, type LocalDate, PARIS_TIME_ZONE, parisDate, toParis } from '@vigie/shared/calendar';
 import { en } from './en.js';
 import { fr, type MessageKey } from './fr.js';
 
@@ -7,7 +8,7 @@ export type { MessageKey };
 const catalogues: Record<Lang, Record<MessageKey, string>> = { fr, en };
 const STORAGE_KEY = 'vigie.lang';
 /** Everything is shown in Paris time, whatever the browser's zone (contract: metropolitan France). */
-export const TIME_ZONE = 'Europe/Paris';
+export const TIME_ZONE = PARIS_TIME_ZONE;
 
 function initialLang(): Lang {
   try {
@@ -134,51 +135,23 @@ export function parseScaled(text: string, decimals: number): number | undefined 
   return Number.isSafeInteger(n) ? (m[1] ? -n : n) : undefined;
 }
 
-const isoDay = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
-/** Today's calendar date in Paris, 'YYYY-MM-DD'. */
-export function parisToday(now = Date.now()): string {
-  return isoDay.format(now);
+/** Today's calendar date in Paris, 'YYYY-MM-DD' (the default of the forms' date fields). */
+export function parisToday(now = Date.now()): LocalDate {
+  return parisDate(now);
 }
 
-const wallClock = new Intl.DateTimeFormat('en-CA', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
 /** UTC ms as the Paris wall-clock time 'YYYY-MM-DDTHH:mm' (what a datetime-local input holds). */
 export function parisLocal(ms: number): string {
-  const p = Object.fromEntries(wallClock.formatToParts(ms).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  const p = toParis(ms);
+  return `${p.date}T${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
 }
 
-/** A Paris wall-clock time 'YYYY-MM-DDTHH:mm' as UTC ms (Paris is UTC+1 or UTC+2; a time the clocks skip is taken before the change). */
+/**
+ * A datetime-local input's Paris wall-clock time 'YYYY-MM-DDTHH:mm' as UTC ms; undefined while the
+ * field holds no real time. Clock changes as the shared calendar decides (fromParis).
+ */
 export function fromParisLocal(local: string): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local)) return undefined;
-  const naive = Date.parse(`${local}:00Z`);
-  for (const hours of [2, 1]) {
-    const t = naive - hours * 3600_000;
-    if (parisLocal(t) === local) return t;
-  }
-  return naive - 3600_000;
-}
-
-/** Midnight in Paris of a calendar date 'YYYY-MM-DD', as UTC ms. */
-export function parisMidnight(day: string): number {
-  return fromParisLocal(`${day}T00:00`)!;
-}
-
-/** The calendar date `n` days after 'YYYY-MM-DD'. */
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** The month 'YYYY-MM' `n` months after `month`. */
-export function addMonths(month: string, n: number): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const i = y * 12 + (m - 1) + n;
-  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+  const m = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):([0-5]\d)$/.exec(local);
+  if (!m || !isLocalDate(m[1])) return undefined;
+  return fromParis(m[1], Number(m[2]), Number(m[3]));
 }

@@ -1,6 +1,19 @@
-export { addBusinessDays, businessDayOnOrAfter, businessDaysBetween, fromParis, isBusinessDay, type ParisTime, parisDate, toParis } from './business-days.js';
+export { addBusinessDays, businessDayOnOrAfter, businessDaysBetween, isBusinessDay } from './business-days.js';
 export { easterSunday, frenchPublicHolidays, isFrenchPublicHoliday, type PublicHoliday } from './french-holidays.js';
-export { addDays, assertLocalDate, dayOfWeek, daysBetween, type LocalDate, localDate } from './local-date.js';
+export { addDays, assertLocalDate, dayOfWeek, daysBetween, isLocalDate, type LocalDate, localDate } from './local-date.js';
+export {
+  addMonths,
+  assertLocalMonth,
+  daysInMonth,
+  type LocalMonth,
+  type MonthPeriod,
+  monthBounds,
+  monthOf,
+  monthPeriod,
+  monthsEndingWith,
+  shiftMonth,
+} from './month.js';
+export { fromParis, PARIS_TIME_ZONE, type ParisTime, parisDate, parisMidnight, toParis } from './paris-time.js';
 export {
   acceptsPhoneRequest,
   acceptsRequest,

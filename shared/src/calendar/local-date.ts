@@ -21,6 +21,13 @@ function fromDayNumber(day: number): LocalDate {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** Whether `date` is a real 'YYYY-MM-DD' date (a form field's value, which may be empty or half typed). */
+export function isLocalDate(date: unknown): date is LocalDate {
+  if (typeof date !== 'string') return false;
+  const m = LOCAL_DATE.exec(date);
+  return m !== null && fromDayNumber(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS) === date;
+}
+
 /** Throws VALIDATION unless `date` is a real 'YYYY-MM-DD' date. */
 export function assertLocalDate(date: LocalDate): void {
   toDayNumber(date);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromParis, toParis } from './business-days.js';
+import { fromParis, toParis } from './paris-time.js';
 import { acceptsPhoneRequest, acceptsRequest, isProgrammed, type RequestChannel, slaClockStart, slaDeadline } from './sla.js';
 
 /** '2026-05-13 10:30' or '2026-05-13 10:30:15', Paris wall-clock → UTC ms. */

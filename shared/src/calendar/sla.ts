@@ -1,6 +1,7 @@
 import { VigieError } from '../errors.js';
-import { addBusinessDays, businessDaysBetween, fromParis, isBusinessDay, toParis } from './business-days.js';
+import { addBusinessDays, businessDaysBetween, isBusinessDay } from './business-days.js';
 import { assertLocalDate, type LocalDate } from './local-date.js';
+import { fromParis, toParis } from './paris-time.js';
 
 /** Contract 2.6: programmed (≥ 5 business days ahead) or urgent (< 5). */
 export type InterventionKind = 'programmed' | 'urgent';

@@ -1,3 +1,5 @@
+import { PARIS_TIME_ZONE } from '../calendar/paris-time.js';
+
 /** The reader's language for check texts: French first, English for the others. */
 export type CheckLocale = 'fr' | 'en';
 
@@ -44,7 +46,7 @@ function build(locale: CheckLocale): CheckFormat {
   const tag = INTL_LOCALE[locale];
   const numbers = [0, 1, 2].map((digits) => new Intl.NumberFormat(tag, { maximumFractionDigits: digits }));
   const plurals = new Intl.PluralRules(tag);
-  const paris = { timeZone: 'Europe/Paris' } as const;
+  const paris = { timeZone: PARIS_TIME_ZONE } as const;
   const dateFormat = new Intl.DateTimeFormat(tag, { ...paris, dateStyle: 'long' });
   const dateTimeFormat = new Intl.DateTimeFormat(tag, { ...paris, dateStyle: 'long', timeStyle: 'short' });
   const words = UNIT_WORDS[locale];

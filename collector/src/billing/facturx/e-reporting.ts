@@ -6,9 +6,9 @@
  * each payment when an invoice also sold goods (whose VAT is due on delivery, not on payment).
  */
 
+import { monthBounds } from '@vigie/shared';
 import type { Database } from '../../store/database.js';
 import type { InvoiceDocument } from '../invoice-document.js';
-import { monthBounds } from '../invoicing.js';
 import { natureOf, sirenOf } from './mentions.js';
 
 export interface ReportedPayment {

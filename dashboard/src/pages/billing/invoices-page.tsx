@@ -1,10 +1,11 @@
 import type { ClientList, GenerateInvoicesResult, InvoiceList, InvoiceView } from '@vigie/shared/api';
+import { monthOf, shiftMonth } from '@vigie/shared/calendar';
 import { useState } from 'preact/hooks';
 import { api, qs } from '../../api.js';
 import { useConfirm } from '../../components/confirm.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
 import { errorText } from '../../error-text.js';
-import { addMonths, fmt, parisToday, parseScaled, t, tOr } from '../../i18n/i18n.js';
+import { fmt, parisToday, parseScaled, t, tOr } from '../../i18n/i18n.js';
 import { href, useHashQuery } from '../../router.js';
 import type { User } from '../../session.js';
 import { useApi } from '../../use-api.js';
@@ -281,7 +282,7 @@ function GenerateInvoices({
   clientName: (id: number) => string;
   onDone: () => void;
 }) {
-  const [month, setMonth] = useState(addMonths(parisToday().slice(0, 7), -1));
+  const [month, setMonth] = useState(shiftMonth(monthOf(parisToday()), -1));
   const [clientId, setClientId] = useState('');
   const [results, setResults] = useState<{ clientId: number; number?: string; error?: string }[] | null>(null);
   const [error, setError] = useState<string | null>(null);

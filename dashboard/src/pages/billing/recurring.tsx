@@ -1,9 +1,10 @@
 import type { ChangeAnswer, Occurrence, ScheduleDetail, ScheduleList, TicketList } from '@vigie/shared/api';
+import { addDays } from '@vigie/shared/calendar';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.js';
 import { Async, Badge, Empty, Section } from '../../components/ui.js';
 import { errorText } from '../../error-text.js';
-import { addDays, fmt, fromParisLocal, parisToday, t } from '../../i18n/i18n.js';
+import { fmt, fromParisLocal, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
 /**

@@ -1,9 +1,10 @@
 import { type EInvoicingSettings as EInvoicingData, LOGO_MAX_BYTES, SellerSettingsBody, type SellerSettings as SellerSettingsData } from '@vigie/shared/api';
+import { monthOf, shiftMonth } from '@vigie/shared/calendar';
 import { useState } from 'preact/hooks';
 import { api, upload } from '../../api.js';
 import { Async, Section } from '../../components/ui.js';
 import { errorText, formProblems } from '../../error-text.js';
-import { addMonths, parisToday, t } from '../../i18n/i18n.js';
+import { parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import { Problems } from '../password-reset.js';
 import { IdentityFields, identityBody, identityInputs } from './identity-fields.js';
@@ -32,7 +33,7 @@ export function SellerSettings() {
 function EInvoicingSettings() {
   const settings = useApi<EInvoicingData>('/api/v1/billing/settings/e-invoicing');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [month, setMonth] = useState(addMonths(parisToday().slice(0, 7), -1));
+  const [month, setMonth] = useState(shiftMonth(monthOf(parisToday()), -1));
   return (
     <div class="stack" data-testid="e-invoicing">
       <Async state={settings}>

@@ -1,9 +1,10 @@
 import type { FlowView } from '@vigie/shared/api';
+import { monthOf, shiftMonth } from '@vigie/shared/calendar';
 import { useMemo, useState } from 'preact/hooks';
 import type { Period } from '../../components/period.js';
 import { TimeChart } from '../../components/time-chart.js';
 import { Async, Empty, Section } from '../../components/ui.js';
-import { addMonths, currentLang, fmt, parisToday, t } from '../../i18n/i18n.js';
+import { currentLang, fmt, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 
 /** Bytes, packets and flows of a row. */
@@ -182,9 +183,9 @@ function FlowTables({ v }: { v: FlowView }) {
 
 /** The monthly flow report (PDF) of the client, for one of the last twelve months. */
 function FlowReportLink({ clientId }: { clientId: number }) {
-  const thisMonth = parisToday().slice(0, 7);
+  const thisMonth = monthOf(parisToday());
   const [month, setMonth] = useState(thisMonth);
-  const months = Array.from({ length: 12 }, (_, i) => addMonths(thisMonth, -i));
+  const months = Array.from({ length: 12 }, (_, i) => shiftMonth(thisMonth, -i));
   return (
     <div class="row">
       <label class="inline">

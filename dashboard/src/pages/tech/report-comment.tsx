@@ -1,10 +1,11 @@
 import type { ReportComment as ReportCommentData } from '@vigie/shared/api';
 import { ReportCommentBody } from '@vigie/shared/api';
+import { monthOf, shiftMonth } from '@vigie/shared/calendar';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.js';
 import { Section } from '../../components/ui.js';
 import { errorText, formProblems } from '../../error-text.js';
-import { addMonths, fmt, parisToday, t } from '../../i18n/i18n.js';
+import { fmt, parisToday, t } from '../../i18n/i18n.js';
 import { useApi } from '../../use-api.js';
 import { Problems } from '../password-reset.js';
 
@@ -13,7 +14,7 @@ import { Problems } from '../password-reset.js';
  * that month's report: by default the month the next report covers (the previous one).
  */
 export function ReportCommentForm({ clientId }: { clientId: number }) {
-  const [month, setMonth] = useState(addMonths(parisToday().slice(0, 7), -1));
+  const [month, setMonth] = useState(shiftMonth(monthOf(parisToday()), -1));
   const current = useApi<ReportCommentData>(`/api/v1/clients/${clientId}/reports/${month}/comment`);
   const [text, setText] = useState('');
   const [problems, setProblems] = useState<string[]>([]);

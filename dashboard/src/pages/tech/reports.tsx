@@ -1,9 +1,10 @@
 import type { ClientList, ReportList } from '@vigie/shared/api';
+import { monthOf, shiftMonth } from '@vigie/shared/calendar';
 import { useState } from 'preact/hooks';
 import { api, qs } from '../../api.js';
 import { Async, Empty, Section } from '../../components/ui.js';
 import { errorText } from '../../error-text.js';
-import { addMonths, currentLang, fmt, parisToday, t, tOr } from '../../i18n/i18n.js';
+import { currentLang, fmt, parisToday, t, tOr } from '../../i18n/i18n.js';
 import { useHashQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { JobProgress, JobsTable, type ReportJob } from '../reports/report-jobs.js';
@@ -164,7 +165,7 @@ function GenerateForm({
   defaultClient: string;
   onStart: (body: { month: string; clientId?: number; send: boolean }) => void;
 }) {
-  const lastMonth = addMonths(parisToday().slice(0, 7), -1);
+  const lastMonth = shiftMonth(monthOf(parisToday()), -1);
   const [month, setMonth] = useState(lastMonth);
   const [clientId, setClientId] = useState(defaultClient);
   const [send, setSend] = useState(false);
@@ -182,7 +183,7 @@ function GenerateForm({
           type="month"
           required
           value={month}
-          max={parisToday().slice(0, 7)}
+          max={monthOf(parisToday())}
           onInput={(e) => setMonth((e.currentTarget as HTMLInputElement).value)}
           data-testid="generate-month"
         />
