@@ -54,7 +54,7 @@ const until = async (cond: () => boolean, ms = 5000) => {
 
 function connection(extra: { onPolicy?: (p: PolicyBody) => void; onRefused?: (seq: number, code: string) => void } = {}) {
   return new CollectorConnection({
-    url,
+    urls: [url],
     agentId: 'agent0001',
     secret: 'secretsecretsecret1',
     spool,
