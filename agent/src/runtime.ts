@@ -151,7 +151,11 @@ export class AgentRuntime {
     this.connection.start();
     this.scheduleMetrics(Math.min(1000, this.policy.metricsIntervalSec * 1000));
     this.scheduleInventory(0);
-    this.o.log.info('agent started', { agentId: this.o.credential.agentId, collectors: collectorUrls(this.o.credential), pending: this.spool.stats().pendingFrames });
+    this.o.log.info('agent started', {
+      agentId: this.o.credential.agentId,
+      collectors: collectorUrls(this.o.credential),
+      pending: this.spool.stats().pendingFrames,
+    });
   }
 
   async stop(): Promise<void> {
