@@ -16,15 +16,50 @@ import { realTruth, settle } from '../src/scenario.js';
  * seq inside the write transaction, so it holds across processes.
  */
 const dir = mkdtempSync(join(tmpdir(), 'vigie-faults-failover-'));
-let a: Collector | undefined;
-let b: Collector | undefined;
-let agent: RealAgent | undefined;
+const collectors: Collector[] = [];
+const agents: RealAgent[] = [];
 afterAll(async () => {
-  await agent?.stop('SIGKILL');
-  await a?.stop('SIGKILL');
-  await b?.stop('SIGKILL');
+  await Promise.all(agents.map((x) => x.stop('SIGKILL')));
+  // SIGKILL ends a stopped (SIGSTOP) process too.
+  for (const c of collectors) await c.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Collectors A and B on one store, and a real agent enrolled with the list A, B, running and connected to A with frames committed. */
+async function setup(name: string): Promise<{ a: Collector; b: Collector; agent: RealAgent }> {
+  const a = await startCollector({ dataDir: join(dir, name, 'collector'), port: await freePort(), agents: 1 });
+  collectors.push(a);
+  const b = await startPeerCollector(a, await freePort());
+  collectors.push(b);
+  const agent = new RealAgent('agent', join(dir, name, 'agent'));
+  agents.push(agent);
+  await agent.enroll(a.url, a.token, [b.url]);
+  agent.start();
+  await waitFor('agent connected to A, frames committed', async () => connectedTo(agent, a.url) && committedSeq(a, agent.agentId) >= 5, 60_000, 200);
+  expect(connectedTo(agent, b.url)).toBe(false);
+  return { a, b, agent };
+}
+
+/** A counter of a collector's /metrics. */
+async function counter(c: Collector, name: string): Promise<number> {
+  const text = await (await fetch(`${c.url}/metrics`)).text();
+  return Number(new RegExp(`^${name}\\{worker="\\d+"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+}
+
+/** Stops the agent once B stored everything, and checks every frame it produced is in the store exactly once. */
+async function accountFor(b: Collector, agent: RealAgent, scenario: string, detail: (produced: number) => string): Promise<void> {
+  await settle(b, undefined, [agent]);
+  const truth = await realTruth(agent);
+  const row = account(b.dbPath, 'agent (A → B)', [truth]);
+  printAccounts(scenario, [row]);
+  console.log(`  ${detail(truth.produced)}; ${truth.metrics.size} metrics frames among them`);
+  expect(row).toMatchObject({ lostUnreported: 0, duplicated: 0, metricsMissingUnreported: 0, metricsPhantom: 0, pending: 0 });
+  expect(row.droppedReported).toBe(row.droppedCounted);
+  expect(row.droppedCounted).toBe(0);
+  // Every frame produced is in the store once: nothing lost, nothing counted twice.
+  expect(row.stored).toBe(row.produced);
+  expect(committedSeq(b, truth.agentId)).toBe(truth.produced);
+}
 
 /** The agent's committed seq in the shared store (read-only; the collectors may be writing). */
 function committedSeq(c: Collector, agentId: string): number {
@@ -41,42 +76,66 @@ const entries = (x: RealAgent, msg: string) => x.logEntries().filter((e) => e.ms
 const connectedTo = (x: RealAgent, url: string) => entries(x, 'connected to collector').some((e: LogEntry) => e.url === url);
 
 it('collector A SIGKILLed with frames unacknowledged: the agent fails over to B, every frame stored once', async () => {
-  a = await startCollector({ dataDir: join(dir, 'collector'), port: await freePort(), agents: 1 });
-  b = await startPeerCollector(a, await freePort());
-  agent = new RealAgent('agent', join(dir, 'agent'));
-  await agent.enroll(a.url, a.token, [b.url]);
-  agent.start();
-  const running = agent;
-
-  await waitFor('agent connected to A, frames committed', async () => connectedTo(running, a!.url) && committedSeq(a!, running.agentId) >= 5, 60_000, 200);
-  expect(connectedTo(running, b.url)).toBe(false);
-
+  const { a, b, agent } = await setup('kill');
   // A frozen: frames the agent sends it from now on are received by nobody and never acknowledged.
   signal(a, 'SIGSTOP');
-  const frozenAt = lastSpooled(running);
-  await waitFor('3 frames sent into the frozen A', async () => lastSpooled(running) >= frozenAt + 3, 30_000, 100);
+  const frozenAt = lastSpooled(agent);
+  await waitFor('3 frames sent into the frozen A', async () => lastSpooled(agent) >= frozenAt + 3, 30_000, 100);
   await a.stop('SIGKILL');
-  const committedByA = committedSeq(b, running.agentId);
-  const producedAtKill = lastSpooled(running);
+  const committedByA = committedSeq(b, agent.agentId);
+  const producedAtKill = lastSpooled(agent);
   expect(producedAtKill - committedByA).toBeGreaterThanOrEqual(3);
 
-  await waitFor('agent connected to B', async () => connectedTo(running, b!.url), 90_000, 200);
-  await waitFor('B stored what A never acknowledged', async () => committedSeq(b!, running.agentId) >= producedAtKill, 30_000, 200);
-  const failover = entries(running, 'collector unreachable, failing over to the next one');
+  await waitFor('agent connected to B', async () => connectedTo(agent, b.url), 90_000, 200);
+  await waitFor('B stored what A never acknowledged', async () => committedSeq(b, agent.agentId) >= producedAtKill, 30_000, 200);
+  const failover = entries(agent, 'collector unreachable, failing over to the next one');
   expect(failover[0]).toMatchObject({ from: a.url, to: b.url });
-
-  await settle(b, undefined, [running]);
-  const truth = await realTruth(running);
-  const row = account(b.dbPath, 'agent (A → B)', [truth]);
-  printAccounts('collector A SIGKILLed, agent failed over to B (same store)', [row]);
-  console.log(
-    `  A committed up to seq ${committedByA}; the agent had produced ${producedAtKill} when A died: ${producedAtKill - committedByA} frames resent to B; ` +
-      `fail-over after ${failover[0]?.inMs} ms (random, spread over 10 s); ${truth.metrics.size} metrics frames produced in all`,
+  await accountFor(
+    b,
+    agent,
+    'collector A SIGKILLed, agent failed over to B (same store)',
+    (produced) =>
+      `A committed up to seq ${committedByA}; the agent had produced ${producedAtKill} when A died: ${producedAtKill - committedByA} frames resent to B; ` +
+      `fail-over after ${failover[0]?.inMs} ms (random, spread over 10 s); ${produced} frames produced in all`,
   );
-  expect(row).toMatchObject({ lostUnreported: 0, duplicated: 0, metricsMissingUnreported: 0, metricsPhantom: 0, pending: 0 });
-  expect(row.droppedReported).toBe(row.droppedCounted);
-  expect(row.droppedCounted).toBe(0);
-  // Every frame produced is in the store once: nothing lost, nothing counted twice.
-  expect(row.stored).toBe(row.produced);
-  expect(committedSeq(b, truth.agentId)).toBe(truth.produced);
+});
+
+it('collector A frozen: the agent fails over to B; A thawed commits the frames it still held, none is stored twice', async () => {
+  const { a, b, agent } = await setup('freeze');
+  const receivedBefore = await counter(a, 'vigie_agent_frames_received_total');
+  const committedBefore = await counter(a, 'vigie_ingest_frames_committed_total');
+  signal(a, 'SIGSTOP');
+  const frozenAt = lastSpooled(agent);
+  await waitFor('3 frames sent into the frozen A', async () => lastSpooled(agent) >= frozenAt + 3, 30_000, 100);
+  const producedAtFreeze = lastSpooled(agent);
+  // The agent notices the silence (3 heartbeats), A does not answer a new connection either: B.
+  await waitFor('agent connected to B', async () => connectedTo(agent, b.url), 90_000, 200);
+  await waitFor('B stored the frames A held', async () => committedSeq(b, agent.agentId) >= producedAtFreeze, 30_000, 200);
+  const committedBeforeThaw = committedSeq(b, agent.agentId);
+
+  // A wakes up with the old connection's frames in its socket: it reads them and tries to commit
+  // them after B did. The store must keep one copy.
+  signal(a, 'SIGCONT');
+  const replayed = async () => (await counter(a, 'vigie_agent_frames_received_total')) - receivedBefore;
+  await waitFor('A read the frames sent while it was frozen', async () => (await replayed()) >= producedAtFreeze - frozenAt, 30_000, 200);
+  const replayedCount = await replayed();
+  // A ran them through its ingest (its pipeline counts every frame of a batch, stale or not):
+  // the race happened, and the duplicate check in the write transaction is what must hold.
+  await waitFor(
+    'A ran those frames through its ingest',
+    async () => (await counter(a, 'vigie_ingest_frames_committed_total')) - committedBefore >= replayedCount,
+    30_000,
+    200,
+  );
+  const ingestedByA = (await counter(a, 'vigie_ingest_frames_committed_total')) - committedBefore;
+  await a.stop('SIGKILL');
+  expect(connectedTo(agent, b.url)).toBe(true);
+  await accountFor(
+    b,
+    agent,
+    'collector A frozen then thawed after the agent failed over to B (same store)',
+    (produced) =>
+      `A frozen after seq ${frozenAt}; B had committed up to seq ${committedBeforeThaw} before A thawed; A then read ${replayedCount} frames the agent had sent ` +
+      `into it while frozen and ran ${ingestedByA} through its ingest, after B stored them; ${produced} frames produced`,
+  );
 });
