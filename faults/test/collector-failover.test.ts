@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { account, printAccounts } from '../src/accounting.js';
-import { type Collector, freePort, signal, startCollector, startPeerCollector, waitFor } from '../src/processes.js';
+import { AGENT_BIN, type Collector, freePort, run, signal, startCollector, startPeerCollector, waitFor } from '../src/processes.js';
 import { type LogEntry, RealAgent } from '../src/real-agent.js';
 import { realTruth, settle } from '../src/scenario.js';
 
@@ -33,7 +33,11 @@ async function setup(name: string): Promise<{ a: Collector; b: Collector; agent:
   collectors.push(b);
   const agent = new RealAgent('agent', join(dir, name, 'agent'));
   agents.push(agent);
-  await agent.enroll(a.url, a.token, [b.url]);
+  // Enrolled through a list whose first collector is down (enrollment asks the next one), then the
+  // list set to A, B as an operator would.
+  await agent.enroll(`http://127.0.0.1:${await freePort()}`, a.token, [a.url, b.url]);
+  const { stdout } = await run(process.execPath, [AGENT_BIN, 'collectors', 'set', a.url, b.url, '--state-dir', agent.stateDir]);
+  expect(stdout.trim().split('\n')).toEqual([`${a.url} (primary)`, b.url]);
   agent.start();
   await waitFor('agent connected to A, frames committed', async () => connectedTo(agent, a.url) && committedSeq(a, agent.agentId) >= 5, 60_000, 200);
   expect(connectedTo(agent, b.url)).toBe(false);
