@@ -81,7 +81,8 @@ export class CollectorConnection {
   private lastActivity = 0;
   private heartbeatSec: number;
   private readonly skip = new Set<number>();
-  private onAccepted: () => void = () => {};
+  /** The connection whose first ack came (the collector accepted the agent on it). */
+  private acceptedWs: WebSocket | undefined;
   private readonly rotation: CollectorRotation;
   private readonly window: number;
   readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, pauses: 0, rewinds: 0, failovers: 0, lastError: '' };
@@ -182,11 +183,6 @@ export class CollectorConnection {
     });
     this.ws = ws;
     let refusedCode: string | undefined;
-    /** This connection got its first ack: the collector accepted the agent. */
-    let accepted = false;
-    this.onAccepted = () => {
-      accepted = true;
-    };
     ws.on('unexpected-response', (_req, res) => {
       refusedCode = String(res.headers['x-vigie-error'] ?? `HTTP ${res.statusCode}`);
       this.stats.lastError = refusedCode;
@@ -223,14 +219,14 @@ export class CollectorConnection {
       clearInterval(this.watchdog);
       this.ready = false;
       if (this.ws === ws) this.ws = undefined;
-      const wasAccepted = accepted;
+      const wasAccepted = this.acceptedWs === ws;
       if (this.state === 'stopped') return;
       this.state = 'connecting';
       const from = this.rotation.current;
       const next = this.rotation.afterClose({ wasAccepted, credentialRefused: !!refusedCode && CREDENTIAL_CODES.has(refusedCode) });
       if (next.switched) {
         this.stats.failovers++;
-        this.o.log.warn('collector unreachable, failing over to the next one', { from, to: next.url, inMs: next.delayMs, code });
+        this.o.log.warn('failing over to the next collector', { from, to: next.url, inMs: next.delayMs, code, refused: refusedCode });
       } else this.o.log.info('disconnected, retrying', { url: next.url, code, reason: reason.toString().slice(0, 100), inMs: next.delayMs });
       this.timer = setTimeout(() => this.connect(), next.delayMs);
     });
@@ -282,7 +278,7 @@ export class CollectorConnection {
         if (first) {
           this.ready = true;
           this.rotation.accepted();
-          this.onAccepted();
+          this.acceptedWs = this.ws;
           this.o.log.info('connected to collector', { url: this.rotation.current, ackedSeq: this.o.spool.stats().ackedSeq });
           this.sentUpTo = this.o.spool.stats().ackedSeq;
         }
