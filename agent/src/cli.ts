@@ -8,7 +8,8 @@ import { MetricsSampler } from './probes/metrics/index.js';
 import { writeCeilingFile } from './remote/ceiling.js';
 import { remotePlatform } from './remote/platform.js';
 import { AgentRuntime } from './runtime.js';
-import { defaultStateDir, loadCredential } from './state.js';
+import { collectorUrls, defaultStateDir, loadCredential, saveCredential } from './state.js';
+import { parseCollectorUrls } from './transport/collector-urls.js';
 import { Spool } from './transport/spool.js';
 import { watchUpdate } from './update/watchdog.js';
 import { VERSION_LINE } from './version.js';
@@ -16,8 +17,12 @@ import { VERSION_LINE } from './version.js';
 const USAGE = `${VERSION_LINE}
 
 Usage: vigie-agent <command> [options]
-  enroll --url <collector URL> (--token-file <file> | env VIGIE_ENROLL_TOKEN | --token <token>)
-                         exchange a site enrollment token for this agent's credential
+  enroll --url <collector URL> [--collector <URL>]... (--token-file <file> | env VIGIE_ENROLL_TOKEN | --token <token>)
+                         exchange a site enrollment token for this agent's credential; several
+                         collectors (repeated, or separated by commas), primary first, for fail-over
+  collectors [set <URL>...]
+                         print the collectors this agent fails over between, or replace the list
+                         (primary first; http(s) or ws(s), all with TLS or all without)
   run                    run the agent (spool, metrics, inventory, connection)
   update-watch           watch a self-update in progress; put the previous executable back if the
                          new one is not healthy in time (started by the agent itself)
@@ -40,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      url: { type: 'string' },
+      url: { type: 'string', multiple: true },
+      collector: { type: 'string', multiple: true },
       token: { type: 'string' },
       'token-file': { type: 'string' },
       'state-dir': { type: 'string' },
@@ -64,18 +70,40 @@ export async function main(argv: string[]): Promise<number> {
     case 'enroll': {
       // The token is read from a file or the environment so it stays out of shell history and process lists.
       const token = values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : (process.env.VIGIE_ENROLL_TOKEN ?? values.token);
-      if (!values.url || !token) {
+      const given = [...(values.url ?? []), ...(values.collector ?? [])];
+      if (given.length === 0 || !token) {
         console.error('enroll needs --url and a token (--token-file, VIGIE_ENROLL_TOKEN or --token)');
         return 2;
       }
+      // Checked before anything is collected or sent.
+      const urls = parseCollectorUrls(given);
       const inv = await collectInventoryDetailed().catch(() => undefined);
       const cred = await enroll({
-        url: values.url,
+        urls,
         token,
         stateDir,
         facts: { serial: inv?.inventory.system.serial, machineUuid: inv?.inventory.system.uuid },
       });
       console.log(`enrolled as agent ${cred.agentId} (device ${cred.deviceId}); credential in ${stateDir}`);
+      if (urls.length > 1) console.log(`collectors: ${urls.join(', ')} (primary first)`);
+      return 0;
+    }
+    case 'collectors': {
+      const credential = await loadCredential(stateDir);
+      if (!credential) {
+        console.error(`not enrolled: no credential in ${stateDir}; run \`vigie-agent enroll\` first`);
+        return 3;
+      }
+      if (positionals[1] === 'set') {
+        const urls = parseCollectorUrls([...positionals.slice(2), ...(values.collector ?? [])]);
+        // Read by the agent at its next start (the service is restarted by whoever changes the list).
+        await saveCredential(stateDir, { ...credential, url: urls[0]!, urls });
+      } else if (positionals[1] !== undefined) {
+        console.error(`collectors: unknown action ${JSON.stringify(positionals[1])} (expected: set <URL>...)`);
+        return 2;
+      }
+      const urls = positionals[1] === 'set' ? (await loadCredential(stateDir))!.urls! : collectorUrls(credential);
+      console.log(values.json ? JSON.stringify({ collectors: urls }) : urls.map((u, i) => `${u}${i === 0 ? ' (primary)' : ''}`).join('\n'));
       return 0;
     }
     case 'run': {

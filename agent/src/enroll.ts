@@ -2,10 +2,12 @@ import { hostname } from 'node:os';
 import { type EnrollResponse, VigieError } from '@vigie/shared';
 import { pinKey } from './remote/trust-store.js';
 import { type Credential, ensureStateDir, saveCredential } from './state.js';
+import { parseCollectorUrls } from './transport/collector-urls.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface EnrollOptions {
-  url: string;
+  /** The collectors, primary first (each value may hold several URLs separated by commas). */
+  urls: readonly string[];
   token: string;
   stateDir: string;
   facts?: { hostname?: string; serial?: string; machineUuid?: string };
@@ -14,9 +16,12 @@ export interface EnrollOptions {
 /**
  * Exchanges a site enrollment token for this agent's own credential, stored readable by its user
  * only, and pins the provider's command-signing key (the only key whose envelopes it will obey).
+ * The collectors are asked in order: one that cannot be reached is skipped, the first to answer
+ * decides (they share one store, so a refusal from one is the answer of all). The pinned key is
+ * then the one every collector's signed commands are checked against, whichever relays them.
  */
 export async function enroll(opts: EnrollOptions): Promise<Credential> {
-  const base = opts.url.replace(/\/+$/, '');
+  const urls = parseCollectorUrls(opts.urls);
   const body = {
     token: opts.token.trim(),
     hostname: (opts.facts?.hostname ?? hostname()).slice(0, 255) || 'unknown',
@@ -26,14 +31,26 @@ export async function enroll(opts: EnrollOptions): Promise<Credential> {
     ...(opts.facts?.serial ? { serial: opts.facts.serial.slice(0, 256) } : {}),
     ...(opts.facts?.machineUuid ? { machineUuid: opts.facts.machineUuid.slice(0, 256) } : {}),
   };
-  const res = await fetch(`${base}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let res: Response | undefined;
+  const unreachable: string[] = [];
+  for (const base of urls) {
+    try {
+      res = await fetch(`${base}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      break;
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      unreachable.push(`${base} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
+    }
+  }
+  if (!res) throw Object.assign(new Error(`enrollment failed: no collector could be reached: ${unreachable.join(', ')}`), { code: 'UNREACHABLE' });
   const payload = (await res.json().catch(() => ({}))) as Partial<EnrollResponse> & { error?: { code: string; message: string } };
   if (res.status !== 201 || !payload.agentId || !payload.secret) {
     const code = payload.error?.code ?? `HTTP ${res.status}`;
     throw Object.assign(new Error(`enrollment refused: ${code}: ${payload.error?.message ?? res.statusText}`), { code });
   }
   const cred: Credential = {
-    url: base,
+    url: urls[0]!,
+    urls,
     agentId: payload.agentId,
     secret: payload.secret,
     deviceId: payload.deviceId ?? 0,

@@ -18,7 +18,7 @@ import { PROBES } from './probes/registry.js';
 import { ProbeRunner } from './probes/runner.js';
 import { RemoteCommands } from './remote/remote-commands.js';
 import { SiteRole } from './site/role.js';
-import { type AgentState, type Credential, loadState, saveState } from './state.js';
+import { type AgentState, type Credential, collectorUrls, loadState, saveState } from './state.js';
 import { CollectorConnection } from './transport/connection.js';
 import { Spool, type SpoolOptions, SpoolWriteError } from './transport/spool.js';
 import { SpoolTrouble } from './transport/spool-trouble.js';
@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   probes?: readonly ProbeDefinition[];
   /** The local ceiling file for remote intervention (default: the platform's, written by the installer). */
   ceilingFile?: string;
+  /** The spread of a fail-over's random delay (default 10 s). */
+  failoverSpreadMs?: number;
 }
 
 /** Until the collector's first policy arrives. */
@@ -94,6 +96,7 @@ export class AgentRuntime {
       log: this.o.log,
       emit: (type, body) => this.emit(type, body),
       credential: this.o.credential,
+      collectorUrl: () => this.connection?.currentUrl ?? this.o.credential.url,
       restart: () => this.askRestart(),
     });
     this.remote = new RemoteCommands({
@@ -110,7 +113,8 @@ export class AgentRuntime {
     // An update this process ends (the new version, or the previous one put back): before connecting.
     await this.updater.onStart();
     this.connection = new CollectorConnection({
-      url: this.o.credential.url,
+      urls: collectorUrls(this.o.credential),
+      ...(this.o.failoverSpreadMs !== undefined ? { failoverSpreadMs: this.o.failoverSpreadMs } : {}),
       agentId: this.o.credential.agentId,
       secret: this.o.credential.secret,
       spool: this.spool,
@@ -147,7 +151,11 @@ export class AgentRuntime {
     this.connection.start();
     this.scheduleMetrics(Math.min(1000, this.policy.metricsIntervalSec * 1000));
     this.scheduleInventory(0);
-    this.o.log.info('agent started', { agentId: this.o.credential.agentId, url: this.o.credential.url, pending: this.spool.stats().pendingFrames });
+    this.o.log.info('agent started', {
+      agentId: this.o.credential.agentId,
+      collectors: collectorUrls(this.o.credential),
+      pending: this.spool.stats().pendingFrames,
+    });
   }
 
   async stop(): Promise<void> {

@@ -2,9 +2,13 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyBody } from '@vigie/shared';
+import { parseCollectorUrls } from './transport/collector-urls.js';
 
 export interface Credential {
+  /** The primary collector (the first of `urls`); the only one in credentials written before fail-over existed. */
   url: string;
+  /** Every collector the agent may talk to, primary first; they share one store. */
+  urls?: string[];
   agentId: string;
   secret: string;
   deviceId: number;
@@ -51,12 +55,18 @@ export async function loadCredential(dir: string): Promise<Credential | undefine
   try {
     const c = JSON.parse(await readFile(credentialPath(dir), 'utf8')) as Credential;
     if (typeof c.url !== 'string' || typeof c.agentId !== 'string' || typeof c.secret !== 'string') throw new Error('credential file is incomplete');
-    return c;
+    if (c.urls !== undefined && !Array.isArray(c.urls)) throw new Error('credential file: urls is not a list');
+    // A list edited by hand is checked as one given on the command line: the agent sends its secret to each.
+    const urls = parseCollectorUrls(c.urls?.length ? c.urls : [c.url]);
+    return { ...c, url: urls[0]!, urls };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
 }
+
+/** The collectors of a credential, primary first. */
+export const collectorUrls = (c: Credential): string[] => (c.urls?.length ? c.urls : [c.url]);
 
 export async function loadState(dir: string): Promise<AgentState> {
   try {

@@ -75,6 +75,21 @@ export async function startCollector(o: { dataDir: string; port: number; agents:
   const site = await cliJson<{ id: number }>(['site', 'create', '--client', String(client.id), '--name', 'Site', ...common]);
   await cliJson(['user', 'create', '--email', 'tech@faults.test', '--role', 'technician', '--password', PASSWORD, ...common]);
   const token = await cliJson<{ token: string }>(['token', 'create', '--site', String(site.id), '--uses', String(o.agents), '--ttl-hours', '2', ...common]);
+  const c = await serveCollector({ dataDir: o.dataDir, port: o.port, token: token.token, clientId: client.id, args: o.args });
+  await setClientPolicy(c, QUIET_POLICY);
+  return c;
+}
+
+/**
+ * Another `vigie-collector serve` process on the store of `first` (same data dir), on its own
+ * port: a second collector of the agents' list. Its client, token and policy are the first's (one store).
+ */
+export function startPeerCollector(first: Collector, port: number, args: string[] = []): Promise<Collector> {
+  return serveCollector({ dataDir: first.dataDir, port, token: first.token, clientId: first.clientId, args });
+}
+
+async function serveCollector(o: { dataDir: string; port: number; token: string; clientId: number; args?: string[] }): Promise<Collector> {
+  const common = ['--data-dir', o.dataDir];
   const url = `http://127.0.0.1:${o.port}`;
   const lines: string[] = [];
   const args = [
@@ -99,8 +114,8 @@ export async function startCollector(o: { dataDir: string; port: number; agents:
     port: o.port,
     dataDir: o.dataDir,
     dbPath: join(o.dataDir, 'vigie.db'),
-    token: token.token,
-    clientId: client.id,
+    token: o.token,
+    clientId: o.clientId,
     proc: undefined as unknown as Proc,
     lines,
     async start() {
@@ -127,7 +142,6 @@ export async function startCollector(o: { dataDir: string; port: number; agents:
     },
   };
   await c.start();
-  await setClientPolicy(c, QUIET_POLICY);
   return c;
 }
 

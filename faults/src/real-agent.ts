@@ -50,9 +50,11 @@ export class RealAgent {
     private readonly args: string[] = [],
   ) {}
 
-  async enroll(url: string, token: string): Promise<void> {
+  /** `others`: more collectors of its list after `url` (the primary), for fail-over. */
+  async enroll(url: string, token: string, others: string[] = []): Promise<void> {
     await seedQuietPolicy(this.stateDir);
-    const { stdout } = await execFileAsync(process.execPath, [AGENT_BIN, 'enroll', '--url', url, '--state-dir', this.stateDir], {
+    const more = others.flatMap((u) => ['--collector', u]);
+    const { stdout } = await execFileAsync(process.execPath, [AGENT_BIN, 'enroll', '--url', url, ...more, '--state-dir', this.stateDir], {
       encoding: 'utf8',
       env: { ...process.env, VIGIE_ENROLL_TOKEN: token },
     });

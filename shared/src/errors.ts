@@ -53,6 +53,11 @@ export const ErrorCodes = {
   // agent side
   COMMAND_UNSUPPORTED: { code: 'VIGIE_E_COMMAND_UNSUPPORTED', status: 400, message: 'This agent cannot run that command yet' },
   AGENT_NOT_ENROLLED: { code: 'VIGIE_E_AGENT_NOT_ENROLLED', status: 400, message: 'This agent is not enrolled: run `vigie-agent enroll` first' },
+  AGENT_COLLECTOR_URL_INVALID: {
+    code: 'VIGIE_E_AGENT_COLLECTOR_URL_INVALID',
+    status: 400,
+    message: 'A collector URL must be an http, https, ws or wss URL with a host, and the list must not mix TLS and plain URLs',
+  },
   SPOOL_CLOSED: { code: 'VIGIE_E_SPOOL_CLOSED', status: 500, message: 'The agent spool is closed' },
 
   // signed commands, refused by the agent (reported back and audited)

@@ -8,8 +8,12 @@ export class Backoff {
     private readonly random: () => number = Math.random,
   ) {}
 
-  next(): number {
-    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
+  /**
+   * The next delay: uniform between a floor and the exponential ceiling. `minCeilingMs` widens the
+   * spread when many agents are known to move at once (a collector gone: all its agents fail over).
+   */
+  next(minCeilingMs = 0): number {
+    const ceiling = Math.max(minCeilingMs, Math.min(this.maxMs, this.baseMs * 2 ** this.attempt));
     this.attempt = Math.min(this.attempt + 1, 30);
     return Math.floor(this.random() * ceiling) + Math.min(250, this.baseMs);
   }

@@ -52,9 +52,10 @@ const until = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
-function connection(extra: { onPolicy?: (p: PolicyBody) => void; onRefused?: (seq: number, code: string) => void } = {}) {
+function connection(extra: { onPolicy?: (p: PolicyBody) => void; onRefused?: (seq: number, code: string) => void; urls?: string[] } = {}) {
   return new CollectorConnection({
-    url,
+    urls: extra.urls ?? [url],
+    failoverSpreadMs: 100,
     agentId: 'agent0001',
     secret: 'secretsecretsecret1',
     spool,
@@ -257,5 +258,49 @@ describe('agent connection to the collector', () => {
     // Whatever went out before the pause was read is sent again from the first unacknowledged frame.
     expect(received.map((m) => (m as { seq: number }).seq)).toEqual([1, 2, 3, 4]);
     await c.stop();
+  });
+
+  it('fails over to the second collector when the first is gone, and resends from the second one’s first ack', async () => {
+    for (let i = 0; i < 6; i++) await spool.append(metricsFrame);
+    // The second collector of the list: another peer on its own port (they share a store in real life).
+    const second = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => second.once('listening', r));
+    const secondUrl = `http://127.0.0.1:${(second.address() as AddressInfo).port}`;
+    const onSecond: unknown[] = [];
+    const secondPeer = new Promise<WebSocket>((resolve) =>
+      second.on('connection', (ws) => {
+        ws.on('message', (d) => {
+          const r = decodeAgentFrame(d as Buffer);
+          onSecond.push(r.ok ? r.msg : r);
+        });
+        resolve(ws);
+      }),
+    );
+    try {
+      const c = connection({ urls: [url, secondUrl] });
+      c.start();
+      const ws = await peer;
+      ws.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+      await until(() => received.length === 5); // hello and a window of 4
+      ws.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 2 } }));
+      await until(() => spool.stats().ackedSeq === 2);
+      // The first collector dies: it had committed up to 3 but acknowledged only 2.
+      for (const client of wss.clients) client.terminate();
+      await new Promise((r) => wss.close(r));
+      const ws2 = await secondPeer;
+      expect(c.currentUrl).toBe(secondUrl);
+      expect(c.stats.failovers).toBe(1);
+      await until(() => onSecond.length === 1);
+      expect((onSecond[0] as { type: string; body: { spool: { ackedSeq: number } } }).body.spool.ackedSeq).toBe(2);
+      // Its first ack is the shared store's committed seq: 3 is trimmed, 4..6 are sent again.
+      ws2.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 3 } }));
+      await until(() => onSecond.length === 4);
+      expect(onSecond.slice(1).map((m) => (m as { seq: number }).seq)).toEqual([4, 5, 6]);
+      ws2.send(encodeMessage({ type: 'ack', seq: 2, body: { seq: 6 } }));
+      await until(() => spool.stats().pendingFrames === 0);
+      await c.stop();
+    } finally {
+      await new Promise((r) => second.close(r));
+    }
   });
 });

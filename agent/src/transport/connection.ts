@@ -10,6 +10,8 @@ import {
 import WebSocket from 'ws';
 import type { Log } from '../log.js';
 import { Backoff } from './backoff.js';
+import { CollectorRotation } from './collector-rotation.js';
+import { channelUrl } from './collector-urls.js';
 import type { Spool } from './spool.js';
 
 /** Refusals that will never change for the same frame: the frame is skipped, not resent forever. */
@@ -28,7 +30,8 @@ const SPOOL_REPORT_EVERY_MS = 1000;
 const CREDENTIAL_CODES = new Set(['VIGIE_E_AGENT_BAD_CREDENTIAL', 'VIGIE_E_AGENT_REVOKED', 'VIGIE_E_AGENT_AUTH_REQUIRED']);
 
 export interface ConnectionOptions {
-  url: string;
+  /** The collectors, primary first (checked by parseCollectorUrls); they share one store. */
+  urls: readonly string[];
   agentId: string;
   secret: string;
   spool: Spool;
@@ -41,6 +44,8 @@ export interface ConnectionOptions {
   /** Frames in flight without an ack. */
   window?: number;
   backoff?: Backoff;
+  /** The spread of a fail-over's random delay (default 10 s). */
+  failoverSpreadMs?: number;
   /** Heartbeat period until the collector's policy says otherwise. */
   heartbeatSec?: number;
 }
@@ -50,8 +55,14 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'stopped';
 /**
  * The agent's side of the channel: connects with its credential, says hello, streams spooled
  * frames with a bounded window, trims the spool on each cumulative ack, and reconnects with
- * exponential backoff and jitter. A silent connection (no ping or message for 3 heartbeats) is
- * dropped and re-established.
+ * exponential backoff and jitter, failing over along its list of collectors (CollectorRotation).
+ * A silent connection (no ping or message for 3 heartbeats) is dropped and re-established.
+ *
+ * Nothing acknowledged is lost across a fail-over: the spool keeps every frame until an ack, and
+ * each connection starts from the new collector's first ack (its store's committed seq), resending
+ * everything after it; frames the old collector committed but could not acknowledge are below that
+ * seq and trimmed, frames it received but did not commit are sent again, and the store drops a
+ * frame it already has on (agent, seq).
  */
 export class CollectorConnection {
   private ws: WebSocket | undefined;
@@ -70,12 +81,14 @@ export class CollectorConnection {
   private lastActivity = 0;
   private heartbeatSec: number;
   private readonly skip = new Set<number>();
-  private readonly backoff: Backoff;
+  /** The connection whose first ack came (the collector accepted the agent on it). */
+  private acceptedWs: WebSocket | undefined;
+  private readonly rotation: CollectorRotation;
   private readonly window: number;
-  readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, pauses: 0, rewinds: 0, lastError: '' };
+  readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, pauses: 0, rewinds: 0, failovers: 0, lastError: '' };
 
   constructor(private readonly o: ConnectionOptions) {
-    this.backoff = o.backoff ?? new Backoff();
+    this.rotation = new CollectorRotation(o.urls, o.backoff ?? new Backoff(), o.failoverSpreadMs);
     this.window = o.window ?? 32;
     this.heartbeatSec = o.heartbeatSec ?? 30;
   }
@@ -86,6 +99,11 @@ export class CollectorConnection {
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /** The collector the agent is connected to, or tries next. */
+  get currentUrl(): string {
+    return this.rotation.current;
   }
 
   start(): void {
@@ -151,18 +169,13 @@ export class CollectorConnection {
     }
   }
 
-  private wsUrl(): string {
-    const u = new URL(this.o.url);
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v1/agent`;
-    return u.toString();
-  }
-
   private connect(): void {
     if (this.state === 'stopped') return;
     this.state = 'connecting';
     this.ready = false;
-    const ws = new WebSocket(this.wsUrl(), {
+    // TLS is checked against the system's CAs alike for every collector of the list (ws's default,
+    // never relaxed), and a list never mixes TLS and plain URLs (parseCollectorUrls).
+    const ws = new WebSocket(channelUrl(this.rotation.current), {
       headers: { authorization: `Bearer ${formatAgentCredential(this.o.agentId, this.o.secret)}` },
       handshakeTimeout: 15_000,
       perMessageDeflate: false,
@@ -206,11 +219,16 @@ export class CollectorConnection {
       clearInterval(this.watchdog);
       this.ready = false;
       if (this.ws === ws) this.ws = undefined;
+      const wasAccepted = this.acceptedWs === ws;
       if (this.state === 'stopped') return;
       this.state = 'connecting';
-      const delay = refusedCode && CREDENTIAL_CODES.has(refusedCode) ? this.backoff.longest() : this.backoff.next();
-      this.o.log.info('disconnected, retrying', { code, reason: reason.toString().slice(0, 100), inMs: delay });
-      this.timer = setTimeout(() => this.connect(), delay);
+      const from = this.rotation.current;
+      const next = this.rotation.afterClose({ wasAccepted, credentialRefused: !!refusedCode && CREDENTIAL_CODES.has(refusedCode) });
+      if (next.switched) {
+        this.stats.failovers++;
+        this.o.log.warn('failing over to the next collector', { from, to: next.url, inMs: next.delayMs, code, refused: refusedCode });
+      } else this.o.log.info('disconnected, retrying', { url: next.url, code, reason: reason.toString().slice(0, 100), inMs: next.delayMs });
+      this.timer = setTimeout(() => this.connect(), next.delayMs);
     });
   }
 
@@ -259,7 +277,9 @@ export class CollectorConnection {
         this.inflight = this.inflight.filter((s) => s > seq);
         if (first) {
           this.ready = true;
-          this.backoff.reset();
+          this.rotation.accepted();
+          this.acceptedWs = this.ws;
+          this.o.log.info('connected to collector', { url: this.rotation.current, ackedSeq: this.o.spool.stats().ackedSeq });
           this.sentUpTo = this.o.spool.stats().ackedSeq;
         }
         if (this.paused) {

@@ -16,6 +16,8 @@ export interface UpdaterOptions {
   log: Log;
   emit: Emit;
   credential: { url: string; agentId: string; secret: string };
+  /** The collector the agent is connected to now (the release is signed: any collector of the list may serve it). */
+  collectorUrl?: () => string;
   /** Asks the agent to stop cleanly and exit: its service manager then starts the new executable. */
   restart: () => void;
   /** Default: this process's executable when it is a single executable, none otherwise. */
@@ -95,7 +97,7 @@ export class AgentUpdater {
           `${dirname(executable)} is not writable by this account (uid ${process.getuid?.() ?? '?'}): this installation is updated by its package manager`,
         );
       const fresh = join(dirname(executable), `.vigie-agent-${a.version}.download`);
-      const url = `${this.o.credential.url.replace(/\/+$/, '')}/api/v1/agent/releases/${encodeURIComponent(a.version)}/${encodeURIComponent(a.platform)}`;
+      const url = `${(this.o.collectorUrl?.() ?? this.o.credential.url).replace(/\/+$/, '')}/api/v1/agent/releases/${encodeURIComponent(a.version)}/${encodeURIComponent(a.platform)}`;
       let got: { sha256: string; size: number };
       try {
         got = await downloadExecutable(url, `${this.o.credential.agentId}.${this.o.credential.secret}`, fresh, a.size);

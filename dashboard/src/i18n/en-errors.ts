@@ -105,6 +105,7 @@ export const enErrors: Record<keyof typeof frErrors, string> = {
   'error.code.VIGIE_E_ENROLL_TOKEN_EXHAUSTED': 'Enrollment token used up.',
   'error.code.VIGIE_E_ENROLL_TOKEN_REVOKED': 'Enrollment token revoked.',
   'error.code.VIGIE_E_COMMAND_UNSUPPORTED': 'This agent cannot run that command yet.',
+  'error.code.VIGIE_E_AGENT_COLLECTOR_URL_INVALID': 'Invalid collector address (http, https, ws or wss with a host, TLS and plain not mixed).',
   'error.code.VIGIE_E_AGENT_NOT_ENROLLED': 'This agent is not enrolled.',
   'error.code.VIGIE_E_SPOOL_CLOSED': 'The agent’s spool is closed.',
   'error.network': 'The collector does not answer: check the connection and try again.',

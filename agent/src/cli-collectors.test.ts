@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The agent's CLI as its own process: the list of collectors given to `enroll` and `collectors`.
+// Only loopback URLs (or .invalid names refused before any connection) are ever given.
+
+const AGENT_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'vigie-agent.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'vigie-cli-collectors-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [AGENT_BIN, ...args],
+      { encoding: 'utf8', env: { ...process.env, VIGIE_ENROLL_TOKEN: 'token-of-the-test' } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** A loopback port nobody listens on (taken, then released). */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('vigie-agent enroll with several collectors', () => {
+  it.each([
+    [
+      ['--url', 'http://127.0.0.1:1', '--collector', 'ftp://127.0.0.1:2'],
+      'collector URL "ftp://127.0.0.1:2": only http, https, ws and wss are accepted, not ftp',
+    ],
+    [['--url', 'https://collector-a.invalid,http://collector-b.invalid'], 'collector URLs mix TLS and plain connections (http://collector-b.invalid)'],
+    [['--url', 'http://127.0.0.1:1', '--collector', 'http://127.0.0.1:1/'], 'collector URL "http://127.0.0.1:1/" is given twice'],
+  ])('refuses %j before sending anything, and writes no credential', async (args, message) => {
+    const stateDir = join(dir, `refused-${Math.random().toString(36).slice(2)}`);
+    const r = await cli(['enroll', ...args, '--state-dir', stateDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${message}`);
+    expect(existsSync(join(stateDir, 'credential.json'))).toBe(false);
+  });
+
+  it('asks the collectors in order and says which could not be reached', async () => {
+    const [p1, p2] = [await closedPort(), await closedPort()];
+    const r = await cli(['enroll', '--url', `ws://127.0.0.1:${p1}`, '--collector', `http://127.0.0.1:${p2}`, '--state-dir', join(dir, 'unreachable')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`no collector could be reached: http://127.0.0.1:${p1} (ECONNREFUSED), http://127.0.0.1:${p2} (ECONNREFUSED)`);
+  });
+});
+
+describe('vigie-agent collectors', () => {
+  const stateDir = join(dir, 'enrolled');
+  const credFile = join(stateDir, 'credential.json');
+
+  it('shows the one URL of a credential written before fail-over existed, then replaces the list', async () => {
+    // The credential file as enrollment wrote it until now: one `url`, no list.
+    rmSync(stateDir, { recursive: true, force: true });
+    await cli(['collectors', '--state-dir', stateDir]).then((r) => expect(r.code).toBe(3));
+    mkdirSync(stateDir, { recursive: true });
+    const old = { url: 'http://127.0.0.1:8080', agentId: 'agt_cli_test', secret: 'secretsecretsecret1', deviceId: 7, enrolledAt: '2026-12-01T08:00:00.000Z' };
+    writeFileSync(credFile, JSON.stringify(old), { mode: 0o600 });
+    expect((await cli(['collectors', '--state-dir', stateDir])).stdout.trim()).toBe('http://127.0.0.1:8080 (primary)');
+
+    const set = await cli(['collectors', 'set', 'ws://127.0.0.1:8081/', 'http://127.0.0.1:8080,http://[::1]:8082', '--state-dir', stateDir]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout.trim().split('\n')).toEqual(['http://127.0.0.1:8081 (primary)', 'http://127.0.0.1:8080', 'http://[::1]:8082']);
+    const saved = JSON.parse(readFileSync(credFile, 'utf8'));
+    expect(saved).toMatchObject({ ...old, url: 'http://127.0.0.1:8081', urls: ['http://127.0.0.1:8081', 'http://127.0.0.1:8080', 'http://[::1]:8082'] });
+    const json = await cli(['collectors', '--json', '--state-dir', stateDir]);
+    expect(JSON.parse(json.stdout)).toEqual({ collectors: saved.urls });
+  });
+
+  it('refuses a bad list with a clear error and keeps the one it had', async () => {
+    const before = readFileSync(credFile, 'utf8');
+    const r = await cli(['collectors', 'set', 'https://collector-a.invalid', 'http://collector-b.invalid', '--state-dir', stateDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: collector URLs mix TLS and plain connections');
+    expect(readFileSync(credFile, 'utf8')).toBe(before);
+  });
+
+  it('refuses to load a credential whose list was edited into something unsafe (the agent would send its secret to each URL)', async () => {
+    const cred = JSON.parse(readFileSync(credFile, 'utf8'));
+    writeFileSync(credFile, JSON.stringify({ ...cred, urls: ['https://collector-a.invalid', 'http://collector-b.invalid'] }), { mode: 0o600 });
+    const r = await cli(['collectors', '--state-dir', stateDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: collector URLs mix TLS and plain connections');
+  });
+});

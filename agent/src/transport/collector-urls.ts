@@ -1,0 +1,67 @@
+import { VigieError } from '@vigie/shared';
+
+/**
+ * The schemes an agent accepts for a collector. A ws(s) URL names the same server as its http(s)
+ * twin: the list is kept in http(s) form, from which both the enrollment request and the channel's
+ * WebSocket URL are derived (wss ↔ https, so TLS is never lost on the way).
+ */
+const SCHEMES: Record<string, 'http:' | 'https:'> = { 'http:': 'http:', 'https:': 'https:', 'ws:': 'http:', 'wss:': 'https:' };
+/** More would only be a mistake (a pasted file): failing over through 16 collectors already takes minutes. */
+export const MAX_COLLECTOR_URLS = 16;
+
+const invalid = (message: string) => new VigieError('AGENT_COLLECTOR_URL_INVALID', message);
+/** A password typed into a URL must not reach the terminal or a log through an error message. */
+const shown = (raw: string) => JSON.stringify(raw.replace(/\/\/[^/@]*@/, '//…@'));
+
+/** One collector URL, checked and put in its canonical http(s) form without trailing slash. */
+export function parseCollectorUrl(raw: string): string {
+  const text = raw.trim();
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw invalid(`collector URL ${shown(text)} is not a URL (expected e.g. https://collector.example.fr)`);
+  }
+  const scheme = SCHEMES[u.protocol];
+  if (!scheme) throw invalid(`collector URL ${shown(text)}: only http, https, ws and wss are accepted, not ${u.protocol.replace(/:$/, '')}`);
+  if (!u.hostname) throw invalid(`collector URL ${shown(text)} has no host`);
+  // The agent authenticates with its own credential: a user or password in the URL is a mistake, and would be logged.
+  if (u.username || u.password) throw invalid(`collector URL ${shown(text)} must not carry a user name or password`);
+  if (u.search || u.hash) throw invalid(`collector URL ${shown(text)} must not carry a query (?…) or a fragment (#…)`);
+  const path = u.pathname.replace(/\/+$/, '');
+  return `${scheme}//${u.host}${path}`;
+}
+
+/**
+ * The ordered list of collectors from what the user gave: each value may hold several URLs
+ * separated by commas (`--collector a,b --collector c`). The first is the primary. Refused with a
+ * clear error: an empty list or item, a malformed URL, a duplicate, and a list that mixes TLS and
+ * plain URLs (the agent's credential would travel in clear to some of them: a list is as safe as
+ * its weakest URL, so it is all TLS or, for a lab or loopback, all plain).
+ */
+export function parseCollectorUrls(values: readonly string[]): string[] {
+  const items = values.flatMap((v) => v.split(','));
+  if (items.length === 0 || items.every((i) => i.trim() === '')) throw invalid('no collector URL given');
+  if (items.some((i) => i.trim() === '')) throw invalid(`empty collector URL in ${JSON.stringify(values.join(','))} (a stray comma?)`);
+  const urls: string[] = [];
+  for (const item of items) {
+    const url = parseCollectorUrl(item);
+    if (urls.includes(url)) throw invalid(`collector URL ${shown(item.trim())} is given twice`);
+    urls.push(url);
+  }
+  if (urls.length > MAX_COLLECTOR_URLS) throw invalid(`${urls.length} collector URLs given: at most ${MAX_COLLECTOR_URLS}`);
+  const tls = urls.filter((u) => u.startsWith('https:'));
+  if (tls.length > 0 && tls.length < urls.length) {
+    const plain = urls.find((u) => u.startsWith('http:'))!;
+    throw invalid(`collector URLs mix TLS and plain connections (${plain}): the agent's credential would travel unencrypted; give them all as https/wss`);
+  }
+  return urls;
+}
+
+/** The channel's WebSocket URL for a collector URL of the list. */
+export function channelUrl(collectorUrl: string): string {
+  const u = new URL(collectorUrl);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v1/agent`;
+  return u.toString();
+}
