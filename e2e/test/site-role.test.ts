@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monthOf, parisDate } from '@vigie/shared';
 import { startProcess as startProgram } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipLayerBytes, type PacketSpec, TCP_ACK, TCP_PSH, TCP_SYN, writePcap } from '../../agent/src/site/flows/test-support/pcap-writer.js';
@@ -280,7 +281,7 @@ describe('site role: SNMP and flows on a real agent', () => {
     expect(view.summary.services.map((s: any) => s.service)).toEqual(expect.arrayContaining(['https', 'http', 'dns']));
     expect(view.summary.direction.outbound.bytes + view.summary.direction.inbound.bytes).toBe(expected.bytes);
     // The monthly flow report of the client carries them.
-    const month = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit' }).format(Date.now());
+    const month = monthOf(parisDate(Date.now()));
     const pdf = await fetch(`${base}/api/v1/clients/${clientId}/flow-report?month=${month}`, { headers: { cookie } });
     expect(pdf.status).toBe(200);
     const file = join(dir, 'flows.pdf');

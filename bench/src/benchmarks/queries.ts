@@ -14,8 +14,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { monthOf, monthPeriod, parisDate, shiftMonth } from '@vigie/shared';
 import { StatsRepository } from '../../../collector/src/stats/repository.js';
-import { AvailabilityService, monthPeriod } from '../../../collector/src/stats/service.js';
+import { AvailabilityService } from '../../../collector/src/stats/service.js';
 import { Database } from '../../../collector/src/store/database.js';
 import { DEFAULT_RETENTION } from '../../../collector/src/store/metric-store.js';
 import { SqliteMetricStore } from '../../../collector/src/store/sqlite-metric-store.js';
@@ -38,9 +39,7 @@ async function cli(dataDir: string, args: string[]): Promise<any> {
 
 /** `YYYY-MM` of the Paris month `offset` months from the current one. */
 function parisMonth(now: number, offset: number): string {
-  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit' }).format(now).split('-').map(Number);
-  const d = new Date(Date.UTC(y!, m! - 1 + offset, 1));
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+  return shiftMonth(monthOf(parisDate(now)), offset);
 }
 
 /** The collector's `serve` on a data folder we prepared; resolves once /healthz answers. */
