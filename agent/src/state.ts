@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyBody } from '@vigie/shared';
+import { replaceFile } from './remote/durable-file.js';
 import { parseCollectorUrls } from './transport/collector-urls.js';
 
 export interface Credential {
@@ -35,12 +36,8 @@ export function defaultStateDir(): string {
 export const credentialPath = (dir: string) => join(dir, 'credential.json');
 const statePath = (dir: string) => join(dir, 'state.json');
 
-/** Written to a temporary file readable by the agent's user only, then renamed into place. */
-async function writePrivate(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode: 0o600 });
-  await rename(tmp, path);
-}
+/** Written to a temporary file readable by the agent's user only, then renamed into place, keeping the file's owner (see replaceFile). */
+const writePrivate = (path: string, content: string) => replaceFile(path, content, { durable: false });
 
 export async function ensureStateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
