@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The agent's CLI as its own process: the list of collectors given to `enroll` and `collectors`.
-// Only loopback URLs (or .invalid names refused before any connection) are ever given.
+// Only loopback URLs are ever given: if a refusal broke, nothing would leave the machine.
 
 const AGENT_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'vigie-agent.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'vigie-cli-collectors-'));
@@ -39,7 +39,7 @@ describe('vigie-agent enroll with several collectors', () => {
       ['--url', 'http://127.0.0.1:1', '--collector', 'ftp://127.0.0.1:2'],
       'collector URL "ftp://127.0.0.1:2": only http, https, ws and wss are accepted, not ftp',
     ],
-    [['--url', 'https://collector-a.invalid,http://collector-b.invalid'], 'collector URLs mix TLS and plain connections (http://collector-b.invalid)'],
+    [['--url', 'https://127.0.0.1:1,http://127.0.0.1:2'], 'collector URLs mix TLS and plain connections (http://127.0.0.1:2)'],
     [['--url', 'http://127.0.0.1:1', '--collector', 'http://127.0.0.1:1/'], 'collector URL "http://127.0.0.1:1/" is given twice'],
   ])('refuses %j before sending anything, and writes no credential', async (args, message) => {
     const stateDir = join(dir, `refused-${Math.random().toString(36).slice(2)}`);
@@ -81,7 +81,7 @@ describe('vigie-agent collectors', () => {
 
   it('refuses a bad list with a clear error and keeps the one it had', async () => {
     const before = readFileSync(credFile, 'utf8');
-    const r = await cli(['collectors', 'set', 'https://collector-a.invalid', 'http://collector-b.invalid', '--state-dir', stateDir]);
+    const r = await cli(['collectors', 'set', 'https://127.0.0.1:1', 'http://127.0.0.1:2', '--state-dir', stateDir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: collector URLs mix TLS and plain connections');
     expect(readFileSync(credFile, 'utf8')).toBe(before);
@@ -89,7 +89,7 @@ describe('vigie-agent collectors', () => {
 
   it('refuses to load a credential whose list was edited into something unsafe (the agent would send its secret to each URL)', async () => {
     const cred = JSON.parse(readFileSync(credFile, 'utf8'));
-    writeFileSync(credFile, JSON.stringify({ ...cred, urls: ['https://collector-a.invalid', 'http://collector-b.invalid'] }), { mode: 0o600 });
+    writeFileSync(credFile, JSON.stringify({ ...cred, urls: ['https://127.0.0.1:1', 'http://127.0.0.1:2'] }), { mode: 0o600 });
     const r = await cli(['collectors', '--state-dir', stateDir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: collector URLs mix TLS and plain connections');
