@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { type EnrollResponse, VigieError } from '@vigie/shared';
 import { pinKey } from './remote/trust-store.js';
 import { type Credential, ensureStateDir, saveCredential } from './state.js';
-import { parseCollectorUrls } from './transport/collector-urls.js';
+import { isRedirectRefusal, parseCollectorUrls } from './transport/collector-urls.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface EnrollOptions {
@@ -35,10 +35,23 @@ export async function enroll(opts: EnrollOptions): Promise<Credential> {
   const unreachable: string[] = [];
   for (const base of urls) {
     try {
-      res = await fetch(`${base}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      // Never followed: a 307/308 would resend the token elsewhere (even from https to http), and the
+      // answer pins the key whose commands the agent obeys.
+      res = await fetch(`${base}/api/v1/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        redirect: 'error',
+      });
       break;
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if (isRedirectRefusal(err)) {
+        throw new VigieError(
+          'AGENT_COLLECTOR_REDIRECTED',
+          `enrollment refused: ${base} answered with a redirect; the token is sent only to the collector URLs given (give the final URL)`,
+        );
+      }
       unreachable.push(`${base} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
     }
   }

@@ -58,6 +58,12 @@ export const ErrorCodes = {
     status: 400,
     message: 'A collector URL must be an http, https, ws or wss URL with a host, and the list must not mix TLS and plain URLs',
   },
+  AGENT_COLLECTOR_REDIRECTED: {
+    code: 'VIGIE_E_AGENT_COLLECTOR_REDIRECTED',
+    status: 502,
+    message: 'The collector answered with a redirect: the agent sends its token or credential only to the URL it was given',
+  },
+  AGENT_ENROLL_UNREACHABLE: { code: 'VIGIE_E_AGENT_ENROLL_UNREACHABLE', status: 503, message: 'No collector of the list answered the enrollment' },
   SPOOL_CLOSED: { code: 'VIGIE_E_SPOOL_CLOSED', status: 500, message: 'The agent spool is closed' },
 
   // signed commands, refused by the agent (reported back and audited)

@@ -65,3 +65,8 @@ export function channelUrl(collectorUrl: string): string {
   u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v1/agent`;
   return u.toString();
 }
+
+/** A fetch made with `redirect: 'error'` that met a redirect (undici: "fetch failed", cause "unexpected redirect"). */
+export function isRedirectRefusal(err: unknown): boolean {
+  return /redirect/i.test((err as { cause?: { message?: string } }).cause?.message ?? '');
+}

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
+import { VigieError } from '@vigie/shared';
+import { isRedirectRefusal } from '../transport/collector-urls.js';
 
 /**
  * Downloads the new executable from the collector with the agent's own credential (the channel the
@@ -14,7 +16,12 @@ export async function downloadExecutable(
   maxBytes: number,
   signal?: AbortSignal,
 ): Promise<{ sha256: string; size: number }> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${bearer}` }, ...(signal ? { signal } : {}) });
+  // Never followed: a redirect would send the agent's credential to another address.
+  const res = await fetch(url, { headers: { authorization: `Bearer ${bearer}` }, redirect: 'error', ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+    if (isRedirectRefusal(err))
+      throw new VigieError('AGENT_COLLECTOR_REDIRECTED', `GET ${new URL(url).pathname}: the collector answered with a redirect, not followed`);
+    throw err;
+  });
   if (res.status !== 200 || !res.body) throw new Error(`GET ${new URL(url).pathname}: HTTP ${res.status}`);
   const hash = createHash('sha256');
   const fh = await open(dest, 'w', 0o700);

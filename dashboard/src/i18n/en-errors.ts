@@ -106,6 +106,8 @@ export const enErrors: Record<keyof typeof frErrors, string> = {
   'error.code.VIGIE_E_ENROLL_TOKEN_REVOKED': 'Enrollment token revoked.',
   'error.code.VIGIE_E_COMMAND_UNSUPPORTED': 'This agent cannot run that command yet.',
   'error.code.VIGIE_E_AGENT_COLLECTOR_URL_INVALID': 'Invalid collector address (http, https, ws or wss with a host, TLS and plain not mixed).',
+  'error.code.VIGIE_E_AGENT_COLLECTOR_REDIRECTED': 'Redirect refused: the agent sends its token or credential only to the collector address it was given.',
+  'error.code.VIGIE_E_AGENT_ENROLL_UNREACHABLE': 'No collector of the list answered the enrollment.',
   'error.code.VIGIE_E_AGENT_NOT_ENROLLED': 'This agent is not enrolled.',
   'error.code.VIGIE_E_SPOOL_CLOSED': 'The agent’s spool is closed.',
   'error.network': 'The collector does not answer: check the connection and try again.',

@@ -107,6 +107,9 @@ export const frErrors = {
   'error.code.VIGIE_E_ENROLL_TOKEN_REVOKED': 'Jeton d’inscription révoqué.',
   'error.code.VIGIE_E_COMMAND_UNSUPPORTED': 'Cet agent ne sait pas encore exécuter cette commande.',
   'error.code.VIGIE_E_AGENT_COLLECTOR_URL_INVALID': 'Adresse de collecteur invalide (http, https, ws ou wss avec un hôte, sans mélanger TLS et clair).',
+  'error.code.VIGIE_E_AGENT_COLLECTOR_REDIRECTED':
+    'Redirection refusée\u00a0: l’agent n’envoie son jeton ou son identifiant qu’à l’adresse de collecteur donnée.',
+  'error.code.VIGIE_E_AGENT_ENROLL_UNREACHABLE': 'Aucun collecteur de la liste n’a répondu à l’inscription.',
   'error.code.VIGIE_E_AGENT_NOT_ENROLLED': 'Cet agent n’est pas inscrit.',
   'error.code.VIGIE_E_SPOOL_CLOSED': 'La file d’attente de l’agent est fermée.',
   'error.network': 'Le collecteur ne répond pas\u00a0: vérifiez la connexion puis réessayez.',
