@@ -94,4 +94,27 @@ describe('vigie-agent collectors', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: collector URLs mix TLS and plain connections');
   });
+
+  it('refuses turning a TLS list into a plain one, and plain to another machine, unless --allow-plain', async () => {
+    const cred = JSON.parse(readFileSync(credFile, 'utf8'));
+    writeFileSync(credFile, JSON.stringify({ ...cred, url: 'https://127.0.0.1:1', urls: ['https://127.0.0.1:1'] }), { mode: 0o600 });
+    const before = readFileSync(credFile, 'utf8');
+    const toPlain = await cli(['collectors', 'set', 'http://127.0.0.1:2', '--state-dir', stateDir]);
+    expect(toPlain.code).toBe(1);
+    expect(toPlain.stderr).toContain('error: collectors: the list uses TLS and the new one does not (http://127.0.0.1:2)');
+    const remote = await cli(['collectors', 'set', 'http://192.0.2.7:8080', '--state-dir', stateDir]);
+    expect(remote.code).toBe(1);
+    expect(remote.stderr).toContain('error: collector URL http://192.0.2.7:8080 is plain (http/ws) to another machine');
+    expect(readFileSync(credFile, 'utf8')).toBe(before);
+
+    // Explicitly allowed: kept in the credential, so the agent accepts its list at its next start.
+    const allowed = await cli(['collectors', 'set', 'http://192.0.2.7:8080', '--allow-plain', '--state-dir', stateDir]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(credFile, 'utf8'))).toMatchObject({ urls: ['http://192.0.2.7:8080'], allowPlain: true });
+    expect((await cli(['collectors', '--state-dir', stateDir])).stdout.trim()).toBe('http://192.0.2.7:8080 (primary)');
+    // A later list without the opt-in loses it.
+    const back = await cli(['collectors', 'set', 'https://127.0.0.1:1', '--state-dir', stateDir]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(credFile, 'utf8')).allowPlain).toBeUndefined();
+  });
 });

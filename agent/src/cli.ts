@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { VigieError } from '@vigie/shared';
 import { enroll } from './enroll.js';
 import { createLog, type LogLevel } from './log.js';
 import { collectInventoryDetailed } from './probes/inventory/index.js';
@@ -9,7 +10,7 @@ import { writeCeilingFile } from './remote/ceiling.js';
 import { remotePlatform } from './remote/platform.js';
 import { AgentRuntime } from './runtime.js';
 import { collectorUrls, defaultStateDir, loadCredential, saveCredential } from './state.js';
-import { parseCollectorUrls } from './transport/collector-urls.js';
+import { allTls, isLoopback, parseCollectorUrls } from './transport/collector-urls.js';
 import { Spool } from './transport/spool.js';
 import { watchUpdate } from './update/watchdog.js';
 import { VERSION_LINE } from './version.js';
@@ -18,11 +19,14 @@ const USAGE = `${VERSION_LINE}
 
 Usage: vigie-agent <command> [options]
   enroll --url <collector URL> [--collector <URL>]... (--token-file <file> | env VIGIE_ENROLL_TOKEN | --token <token>)
+         [--allow-plain]
                          exchange a site enrollment token for this agent's credential; several
                          collectors (repeated, or separated by commas), primary first, for fail-over
-  collectors [set <URL>...]
+  collectors [set <URL>... [--allow-plain]]
                          print the collectors this agent fails over between, or replace the list
                          (primary first; http(s) or ws(s), all with TLS or all without)
+                         --allow-plain: plain http/ws to another machine than this one (a closed lab;
+                         kept in the credential); without it only loopback may be plain
   run                    run the agent (spool, metrics, inventory, connection)
   update-watch           watch a self-update in progress; put the previous executable back if the
                          new one is not healthy in time (started by the agent itself)
@@ -48,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       url: { type: 'string', multiple: true },
       collector: { type: 'string', multiple: true },
       token: { type: 'string' },
+      'allow-plain': { type: 'boolean', default: false },
       'token-file': { type: 'string' },
       'state-dir': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -76,12 +81,14 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
       }
       // Checked before anything is collected or sent.
-      const urls = parseCollectorUrls(given);
+      const allowPlain = values['allow-plain'];
+      const urls = parseCollectorUrls(given, { allowPlain });
       const inv = await collectInventoryDetailed().catch(() => undefined);
       const cred = await enroll({
         urls,
         token,
         stateDir,
+        allowPlain,
         facts: { serial: inv?.inventory.system.serial, machineUuid: inv?.inventory.system.uuid },
       });
       console.log(`enrolled as agent ${cred.agentId} (device ${cred.deviceId}); credential in ${stateDir}`);
@@ -95,9 +102,19 @@ export async function main(argv: string[]): Promise<number> {
         return 3;
       }
       if (positionals[1] === 'set') {
-        const urls = parseCollectorUrls([...positionals.slice(2), ...(values.collector ?? [])]);
+        const allowPlain = values['allow-plain'];
+        const urls = parseCollectorUrls([...positionals.slice(2), ...(values.collector ?? [])], { allowPlain });
+        if (allTls(collectorUrls(credential)) && !allTls(urls) && !allowPlain) {
+          throw new VigieError(
+            'AGENT_COLLECTOR_URL_INVALID',
+            `collectors: the list uses TLS and the new one does not (${urls.find((u) => u.startsWith('http:'))}): the agent's credential would travel unencrypted; give https/wss, or --allow-plain`,
+          );
+        }
+        // The opt-in is the one of this command: a later list without it loses it.
+        const { allowPlain: _previous, ...rest } = credential;
+        const plainRemote = allowPlain && !urls.every(isLoopback) && !allTls(urls);
         // Read by the agent at its next start (the service is restarted by whoever changes the list).
-        await saveCredential(stateDir, { ...credential, url: urls[0]!, urls });
+        await saveCredential(stateDir, { ...rest, url: urls[0]!, urls, ...(plainRemote ? { allowPlain: true } : {}) });
       } else if (positionals[1] !== undefined) {
         console.error(`collectors: unknown action ${JSON.stringify(positionals[1])} (expected: set <URL>...)`);
         return 2;

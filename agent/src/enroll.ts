@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { type EnrollResponse, VigieError } from '@vigie/shared';
 import { pinKey } from './remote/trust-store.js';
 import { type Credential, ensureStateDir, saveCredential } from './state.js';
-import { isRedirectRefusal, parseCollectorUrls } from './transport/collector-urls.js';
+import { allTls, isLoopback, isRedirectRefusal, parseCollectorUrls } from './transport/collector-urls.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface EnrollOptions {
@@ -10,6 +10,8 @@ export interface EnrollOptions {
   urls: readonly string[];
   token: string;
   stateDir: string;
+  /** Plain http/ws collectors on another machine are allowed (a closed lab); kept in the credential. */
+  allowPlain?: boolean;
   facts?: { hostname?: string; serial?: string; machineUuid?: string };
 }
 
@@ -21,7 +23,7 @@ export interface EnrollOptions {
  * then the one every collector's signed commands are checked against, whichever relays them.
  */
 export async function enroll(opts: EnrollOptions): Promise<Credential> {
-  const urls = parseCollectorUrls(opts.urls);
+  const urls = parseCollectorUrls(opts.urls, { allowPlain: opts.allowPlain === true });
   const body = {
     token: opts.token.trim(),
     hostname: (opts.facts?.hostname ?? hostname()).slice(0, 255) || 'unknown',
@@ -64,6 +66,7 @@ export async function enroll(opts: EnrollOptions): Promise<Credential> {
   const cred: Credential = {
     url: urls[0]!,
     urls,
+    ...(opts.allowPlain && !urls.every(isLoopback) && !allTls(urls) ? { allowPlain: true } : {}),
     agentId: payload.agentId,
     secret: payload.secret,
     deviceId: payload.deviceId ?? 0,

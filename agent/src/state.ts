@@ -10,6 +10,12 @@ export interface Credential {
   url: string;
   /** Every collector the agent may talk to, primary first; they share one store. */
   urls?: string[];
+  /**
+   * Plain (http/ws) collectors on other machines were allowed with `--allow-plain` (a closed lab).
+   * Kept in the credential: the agent re-checks its list at each start and must accept what its
+   * operator explicitly allowed; without it, such a list (edited by hand) is refused.
+   */
+  allowPlain?: boolean;
   agentId: string;
   secret: string;
   deviceId: number;
@@ -54,7 +60,7 @@ export async function loadCredential(dir: string): Promise<Credential | undefine
     if (typeof c.url !== 'string' || typeof c.agentId !== 'string' || typeof c.secret !== 'string') throw new Error('credential file is incomplete');
     if (c.urls !== undefined && !Array.isArray(c.urls)) throw new Error('credential file: urls is not a list');
     // A list edited by hand is checked as one given on the command line: the agent sends its secret to each.
-    const urls = parseCollectorUrls(c.urls?.length ? c.urls : [c.url]);
+    const urls = parseCollectorUrls(c.urls?.length ? c.urls : [c.url], { allowPlain: c.allowPlain === true });
     return { ...c, url: urls[0]!, urls };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

@@ -50,4 +50,22 @@ describe('collector URL list', () => {
     expect(r.message).toMatch(/must not carry a user name or password/);
     expect(r.message).not.toContain('hunter2');
   });
+
+  it('refuses plain http/ws to another machine unless allowed, keeps loopback plain (tests, labs)', () => {
+    const r = refusal(['http://collector.example.fr']);
+    expect(r.code).toBe('VIGIE_E_AGENT_COLLECTOR_URL_INVALID');
+    expect(r.message).toMatch(/collector URL http:\/\/collector\.example\.fr is plain \(http\/ws\) to another machine.*--allow-plain/);
+    expect(refusal(['ws://10.0.0.5:8080']).message).toMatch(/plain/);
+    expect(refusal(['http://127.0.0.1:1,http://192.0.2.7']).message).toMatch(/http:\/\/192\.0\.2\.7 is plain/);
+    expect(parseCollectorUrls(['http://collector.example.fr,ws://10.0.0.5:8080'], { allowPlain: true })).toEqual([
+      'http://collector.example.fr',
+      'http://10.0.0.5:8080',
+    ]);
+    expect(parseCollectorUrls(['http://127.0.0.1:1,http://127.9.8.7:2,ws://[::1]:3,http://localhost:4'])).toEqual([
+      'http://127.0.0.1:1',
+      'http://127.9.8.7:2',
+      'http://[::1]:3',
+      'http://localhost:4',
+    ]);
+  });
 });

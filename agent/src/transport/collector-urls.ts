@@ -39,7 +39,7 @@ export function parseCollectorUrl(raw: string): string {
  * plain URLs (the agent's credential would travel in clear to some of them: a list is as safe as
  * its weakest URL, so it is all TLS or, for a lab or loopback, all plain).
  */
-export function parseCollectorUrls(values: readonly string[]): string[] {
+export function parseCollectorUrls(values: readonly string[], o: { allowPlain?: boolean } = {}): string[] {
   const items = values.flatMap((v) => v.split(','));
   if (items.length === 0 || items.every((i) => i.trim() === '')) throw invalid('no collector URL given');
   if (items.some((i) => i.trim() === '')) throw invalid(`empty collector URL in ${JSON.stringify(values.join(','))} (a stray comma?)`);
@@ -55,8 +55,23 @@ export function parseCollectorUrls(values: readonly string[]): string[] {
     const plain = urls.find((u) => u.startsWith('http:'))!;
     throw invalid(`collector URLs mix TLS and plain connections (${plain}): the agent's credential would travel unencrypted; give them all as https/wss`);
   }
+  const remotePlain = urls.find((u) => u.startsWith('http:') && !isLoopback(u));
+  if (remotePlain && !o.allowPlain) {
+    throw invalid(
+      `collector URL ${remotePlain} is plain (http/ws) to another machine: the agent's credential would travel unencrypted; give https/wss, or --allow-plain for a closed lab`,
+    );
+  }
   return urls;
 }
+
+/** Plain connections stay on this machine for these (tests, labs): 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(collectorUrl: string): boolean {
+  const host = new URL(collectorUrl).hostname.replace(/\.$/, '');
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** A list whose URLs all use TLS. */
+export const allTls = (urls: readonly string[]): boolean => urls.every((u) => u.startsWith('https:'));
 
 /** The channel's WebSocket URL for a collector URL of the list. */
 export function channelUrl(collectorUrl: string): string {
