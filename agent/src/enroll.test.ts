@@ -53,3 +53,54 @@ describe('redirects are never followed', () => {
     expect(elsewhere.requests).toEqual([]);
   });
 });
+
+describe('enrollment moves past a collector that does not decide', () => {
+  const enrolled = { agentId: 'agt_enroll_test', secret: 'secretsecretsecret1', deviceId: 3 };
+
+  it.each([
+    ['a 502 from a proxy (no JSON)', (_q: IncomingMessage, r: ServerResponse) => r.writeHead(502).end('<html>Bad Gateway</html>'), 'HTTP 502, not a collector'],
+    [
+      'a 503 with a catalogue code',
+      (_q: IncomingMessage, r: ServerResponse) =>
+        r.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"VIGIE_E_SHUTTING_DOWN","message":"x"}}'),
+      'HTTP 503 VIGIE_E_SHUTTING_DOWN',
+    ],
+    [
+      'a 404 without a catalogue code',
+      (_q: IncomingMessage, r: ServerResponse) => r.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}'),
+      'HTTP 404',
+    ],
+  ])('%s: the next collector enrolls the agent', async (_name, dead, reason) => {
+    const first = await serve(dead);
+    const second = await serve((_q, r) => r.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(enrolled)));
+    const stateDir = stateDirOf('next');
+    const cred = await enroll({ urls: [first.url, second.url], token: 'token-of-the-test', stateDir });
+    expect(cred).toMatchObject({ agentId: enrolled.agentId, urls: [first.url, second.url] });
+    expect(first.requests).toEqual(['POST /api/v1/enroll']);
+    expect(second.requests).toEqual(['POST /api/v1/enroll']);
+    // Alone, the dead one gives the catalogue code and says why.
+    const err = await enroll({ urls: [first.url], token: 'token-of-the-test', stateDir: stateDirOf('alone') }).catch((e: unknown) => e as Error);
+    expect((err as { code?: string }).code).toBe('VIGIE_E_AGENT_ENROLL_UNREACHABLE');
+    expect((err as Error).message).toContain(`no collector could be reached: ${first.url} (${reason}`);
+  });
+
+  it('a collector that never answers is given up after the timeout', async () => {
+    const silent = await serve(() => {}); // accepts the request, never answers
+    const second = await serve((_q, r) => r.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(enrolled)));
+    const cred = await enroll({ urls: [silent.url, second.url], token: 'token-of-the-test', stateDir: stateDirOf('silent'), timeoutMs: 200 });
+    expect(cred.agentId).toBe(enrolled.agentId);
+    expect(silent.requests).toEqual(['POST /api/v1/enroll']);
+  });
+
+  it('a refusal with a catalogue code is the answer of all: the next collector is not asked', async () => {
+    const refusing = await serve((_q, r) =>
+      r.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"VIGIE_E_ENROLL_TOKEN_INVALID","message":"bad token"}}'),
+    );
+    const second = await serve((_q, r) => r.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(enrolled)));
+    const err = await enroll({ urls: [refusing.url, second.url], token: 'token-of-the-test', stateDir: stateDirOf('refused') }).catch(
+      (e: unknown) => e as Error,
+    );
+    expect((err as { code?: string }).code).toBe('VIGIE_E_ENROLL_TOKEN_INVALID');
+    expect(second.requests).toEqual([]);
+  });
+});

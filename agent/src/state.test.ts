@@ -56,3 +56,17 @@ describe.skipIf(!asRoot)('state files rewritten by another user (root)', () => {
     expect({ uid: s.uid, gid: s.gid, mode: s.mode & 0o777 }).toEqual({ uid: OTHER_UID, gid: OTHER_GID, mode: 0o600 });
   });
 });
+
+describe('credential with a damaged list', () => {
+  it.each([[{ urls: 'https://127.0.0.1:1' }], [{ urls: ['https://127.0.0.1:1', 42] }], [{ urls: [{ url: 'https://127.0.0.1:1' }] }]])(
+    'refuses %j with the catalogue code and a clear message',
+    async (damage) => {
+      const stateDir = join(dir, `damaged-${Math.random().toString(36).slice(2)}`);
+      mkdirSync(stateDir, { mode: 0o700 });
+      writeFileSync(credentialPath(stateDir), JSON.stringify({ ...cred, ...damage }), { mode: 0o600 });
+      const err = await loadCredential(stateDir).catch((e: unknown) => e as Error);
+      expect((err as { code?: string }).code).toBe('VIGIE_E_AGENT_COLLECTOR_URL_INVALID');
+      expect((err as Error).message).toContain(`${credentialPath(stateDir)}: "urls" must be a list of collector URLs`);
+    },
+  );
+});

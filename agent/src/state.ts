@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicyBody } from '@vigie/shared';
+import { type PolicyBody, VigieError } from '@vigie/shared';
 import { replaceFile } from './remote/durable-file.js';
 import { parseCollectorUrls } from './transport/collector-urls.js';
 
@@ -58,7 +58,12 @@ export async function loadCredential(dir: string): Promise<Credential | undefine
   try {
     const c = JSON.parse(await readFile(credentialPath(dir), 'utf8')) as Credential;
     if (typeof c.url !== 'string' || typeof c.agentId !== 'string' || typeof c.secret !== 'string') throw new Error('credential file is incomplete');
-    if (c.urls !== undefined && !Array.isArray(c.urls)) throw new Error('credential file: urls is not a list');
+    if (c.urls !== undefined && (!Array.isArray(c.urls) || c.urls.some((u) => typeof u !== 'string'))) {
+      throw new VigieError(
+        'AGENT_COLLECTOR_URL_INVALID',
+        `${credentialPath(dir)}: "urls" must be a list of collector URLs (text), e.g. ["https://collector.example.fr"] (fix or remove it in the file)`,
+      );
+    }
     // A list edited by hand is checked as one given on the command line: the agent sends its secret to each.
     const urls = parseCollectorUrls(c.urls?.length ? c.urls : [c.url], { allowPlain: c.allowPlain === true });
     return { ...c, url: urls[0]!, urls };
