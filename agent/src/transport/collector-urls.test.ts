@@ -68,4 +68,24 @@ describe('collector URL list', () => {
       'http://localhost:4',
     ]);
   });
+
+  it.each([
+    ['https://admin:xq7@zz9@a.example.fr', 'xq7@zz9'],
+    ['https://admin:xq7/zz9@a.example.fr', 'xq7/zz9'],
+    ['https:admin:xq7zz9@a.example.fr', 'xq7zz9'],
+    ['https://admin:xq7@zz9@a.example.fr/x?y=1', 'xq7@zz9'],
+  ])('hides the password of %j wherever the URL is refused', (url, password) => {
+    for (const values of [[url], [`https://ok.example.fr,${url}`], [url, url], [`${url},,https://ok.example.fr`]]) {
+      const r = refusal(values);
+      expect(r.code).toBe('VIGIE_E_AGENT_COLLECTOR_URL_INVALID');
+      // Not even a part of it (a password holding '@' or '/' was cut there).
+      for (const part of [password, ...password.split(/[@/]/)]) expect(r.message).not.toContain(part);
+      expect(r.message).not.toContain('admin');
+    }
+  });
+
+  it('takes a host with a trailing dot as the same collector', () => {
+    expect(parseCollectorUrls(['https://a.fr.:8443/vigie'])).toEqual(['https://a.fr:8443/vigie']);
+    expect(refusal(['https://a.fr.', 'https://a.fr']).message).toMatch(/given twice/);
+  });
 });

@@ -10,8 +10,18 @@ const SCHEMES: Record<string, 'http:' | 'https:'> = { 'http:': 'http:', 'https:'
 export const MAX_COLLECTOR_URLS = 16;
 
 const invalid = (message: string) => new VigieError('AGENT_COLLECTOR_URL_INVALID', message);
-/** A password typed into a URL must not reach the terminal or a log through an error message. */
-const shown = (raw: string) => JSON.stringify(raw.replace(/\/\/[^/@]*@/, '//…@'));
+/**
+ * A password typed into a URL must not reach the terminal or a log through an error message.
+ * Everything between the scheme and the last '@' before any query or fragment is hidden: a
+ * password may itself hold '@' or '/' (`https://u:p@ss@host`, `https://u:p/w@host`).
+ */
+export function shown(raw: string): string {
+  const end = raw.search(/[?#]/);
+  const at = raw.lastIndexOf('@', end === -1 ? raw.length : end);
+  if (at === -1) return JSON.stringify(raw);
+  const scheme = /^[a-z][a-z0-9+.-]*:[/\\]*/i.exec(raw)?.[0] ?? '';
+  return JSON.stringify(`${scheme}…${raw.slice(at)}`);
+}
 
 /** One collector URL, checked and put in its canonical http(s) form without trailing slash. */
 export function parseCollectorUrl(raw: string): string {
@@ -29,7 +39,9 @@ export function parseCollectorUrl(raw: string): string {
   if (u.username || u.password) throw invalid(`collector URL ${shown(text)} must not carry a user name or password`);
   if (u.search || u.hash) throw invalid(`collector URL ${shown(text)} must not carry a query (?…) or a fragment (#…)`);
   const path = u.pathname.replace(/\/+$/, '');
-  return `${scheme}//${u.host}${path}`;
+  // `a.fr.` (fully qualified) is the same server as `a.fr`: one form, so the list has no duplicate.
+  const host = `${u.hostname.replace(/\.$/, '')}${u.port ? `:${u.port}` : ''}`;
+  return `${scheme}//${host}${path}`;
 }
 
 /**
@@ -42,7 +54,7 @@ export function parseCollectorUrl(raw: string): string {
 export function parseCollectorUrls(values: readonly string[], o: { allowPlain?: boolean } = {}): string[] {
   const items = values.flatMap((v) => v.split(','));
   if (items.length === 0 || items.every((i) => i.trim() === '')) throw invalid('no collector URL given');
-  if (items.some((i) => i.trim() === '')) throw invalid(`empty collector URL in ${JSON.stringify(values.join(','))} (a stray comma?)`);
+  if (items.some((i) => i.trim() === '')) throw invalid(`empty collector URL in ${shown(values.join(','))} (a stray comma?)`);
   const urls: string[] = [];
   for (const item of items) {
     const url = parseCollectorUrl(item);
