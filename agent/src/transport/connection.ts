@@ -48,6 +48,10 @@ export interface ConnectionOptions {
   failoverSpreadMs?: number;
   /** Heartbeat period until the collector's policy says otherwise. */
   heartbeatSec?: number;
+  /** How long an accepted connection must stay up to count as a good one (default 30 s, see CollectorRotation). */
+  stableMs?: number;
+  /** The clock that measures it (tests move it by hand). */
+  now?: () => number;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'stopped';
@@ -88,7 +92,7 @@ export class CollectorConnection {
   readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, pauses: 0, rewinds: 0, failovers: 0, lastError: '' };
 
   constructor(private readonly o: ConnectionOptions) {
-    this.rotation = new CollectorRotation(o.urls, o.backoff ?? new Backoff(), o.failoverSpreadMs);
+    this.rotation = new CollectorRotation(o.urls, o.backoff ?? new Backoff(), o.failoverSpreadMs, o.stableMs, o.now);
     this.window = o.window ?? 32;
     this.heartbeatSec = o.heartbeatSec ?? 30;
   }
