@@ -163,6 +163,27 @@ describe('agent connection to the collector', () => {
     await c.stop();
   });
 
+  it('ignores a message of the previous, closed connection: it is not the new connection’s first ack', async () => {
+    const c = connection();
+    c.start();
+    const first = await peer;
+    // The agent's side of the first connection, as its listener saw it (the socket object itself).
+    const oldSocket = (c as unknown as { ws: { emit(event: string, ...args: unknown[]): boolean } }).ws;
+    peer = new Promise((resolve) => wss.once('connection', resolve));
+    first.terminate();
+    const second = await peer;
+    await until(() => c.stats.connects === 2);
+    expect(c.isReady).toBe(false);
+    // A late ack of the first connection (its events are delivered after the second one opened).
+    oldSocket.emit('message', Buffer.from(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } })), false);
+    // The second collector's own first ack: handled after the stale one (messages are handled in order).
+    second.send(encodeMessage({ type: 'ack', seq: 1, body: { seq: 0 } }));
+    await until(() => c.isReady && c.stats.acks >= 1);
+    expect(c.stats.acks).toBe(1);
+    expect(c.stats.staleMessages).toBe(1);
+    await c.stop();
+  });
+
   it('waits when the collector cannot store (pause), keeps its frames, and resends what followed the ack that resumes it', async () => {
     for (let i = 0; i < 6; i++) await spool.append(metricsFrame);
     const c = connection();

@@ -89,7 +89,7 @@ export class CollectorConnection {
   private acceptedWs: WebSocket | undefined;
   private readonly rotation: CollectorRotation;
   private readonly window: number;
-  readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, pauses: 0, rewinds: 0, failovers: 0, lastError: '' };
+  readonly stats = { connects: 0, framesSent: 0, acks: 0, refusals: 0, pauses: 0, rewinds: 0, failovers: 0, staleMessages: 0, lastError: '' };
 
   constructor(private readonly o: ConnectionOptions) {
     this.rotation = new CollectorRotation(o.urls, o.backoff ?? new Backoff(), o.failoverSpreadMs, o.stableMs, o.now);
@@ -212,8 +212,9 @@ export class CollectorConnection {
       this.lastActivity = Date.now();
     });
     ws.on('message', (data) => {
+      if (this.ws !== ws) return this.ignoreStale('received');
       this.lastActivity = Date.now();
-      this.onMessage(data as Buffer);
+      this.onMessage(data as Buffer, ws);
     });
     ws.on('error', (err) => {
       this.stats.lastError = err.message;
@@ -246,7 +247,17 @@ export class CollectorConnection {
     } else if (silentMs > this.heartbeatSec * 1000) ws.ping();
   }
 
-  private onMessage(data: Buffer): void {
+  /**
+   * A message of a connection that is no longer the current one (closed, replaced): taken as the
+   * new connection's, an ack would count as its first (the new collector would be taken as having
+   * accepted the agent, and the spool trimmed on another store's word).
+   */
+  private ignoreStale(when: 'received' | 'handled'): void {
+    this.stats.staleMessages++;
+    this.o.log.debug('message from a previous connection ignored', { when });
+  }
+
+  private onMessage(data: Buffer, from: WebSocket): void {
     const res = decodeCollectorFrame(data);
     if (!res.ok) {
       this.o.log.warn('invalid frame from collector', { code: res.code, message: res.message });
@@ -257,11 +268,12 @@ export class CollectorConnection {
     // into a paused collector be acknowledged later by a cumulative ack without being stored).
     const msg = res.msg;
     this.handling = this.handling
-      .then(() => this.handle(msg))
+      // Handling waits on the spool: the connection may have been replaced meanwhile.
+      .then(() => (this.ws === from ? this.handle(msg, from) : this.ignoreStale('handled')))
       .catch((err: Error) => this.o.log.error('handling collector message failed', { err: err.message }));
   }
 
-  private async handle(msg: CollectorMessage): Promise<void> {
+  private async handle(msg: CollectorMessage, from: WebSocket): Promise<void> {
     switch (msg.type) {
       case 'ack': {
         this.stats.acks++;
@@ -278,11 +290,13 @@ export class CollectorConnection {
           this.o.log.warn('collector acknowledgement went backwards: resending from the acknowledged window', { ...outcome.rewound });
         }
         if (outcome.settled.lost > 0) this.o.log.warn('frames removed by the spool size limit did not reach the collector', { frames: outcome.settled.lost });
+        // The spool was awaited: an ack of a connection replaced meanwhile must not mark the new one accepted.
+        if (this.ws !== from) return this.ignoreStale('handled');
         this.inflight = this.inflight.filter((s) => s > seq);
         if (first) {
           this.ready = true;
           this.rotation.accepted();
-          this.acceptedWs = this.ws;
+          this.acceptedWs = from;
           this.o.log.info('connected to collector', { url: this.rotation.current, ackedSeq: this.o.spool.stats().ackedSeq });
           this.sentUpTo = this.o.spool.stats().ackedSeq;
         }
