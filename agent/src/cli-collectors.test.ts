@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -116,5 +116,32 @@ describe('vigie-agent collectors', () => {
     const back = await cli(['collectors', 'set', 'https://127.0.0.1:1', '--state-dir', stateDir]);
     expect(back.code, back.stderr).toBe(0);
     expect(JSON.parse(readFileSync(credFile, 'utf8')).allowPlain).toBeUndefined();
+  });
+});
+
+// The packaged service runs as its own user; `sudo vigie-agent collectors set …` must leave it a credential it can read.
+describe.skipIf(process.getuid?.() !== 0)('vigie-agent collectors set run as root', () => {
+  it('keeps the credential owned by the agent’s user, mode 0600', async () => {
+    const stateDir = join(dir, 'service-user');
+    const credFile = join(stateDir, 'credential.json');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      credFile,
+      JSON.stringify({
+        url: 'https://127.0.0.1:1',
+        agentId: 'agt_cli_owner',
+        secret: 'secretsecretsecret1',
+        deviceId: 7,
+        enrolledAt: '2026-12-01T08:00:00.000Z',
+      }),
+      { mode: 0o600 },
+    );
+    chownSync(stateDir, 65534, 65534);
+    chownSync(credFile, 65534, 65534);
+    const r = await cli(['collectors', 'set', 'https://127.0.0.1:2', 'https://127.0.0.1:1', '--state-dir', stateDir]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = statSync(credFile);
+    expect({ uid: s.uid, gid: s.gid, mode: s.mode & 0o777 }).toEqual({ uid: 65534, gid: 65534, mode: 0o600 });
+    expect(JSON.parse(readFileSync(credFile, 'utf8')).urls).toEqual(['https://127.0.0.1:2', 'https://127.0.0.1:1']);
   });
 });
