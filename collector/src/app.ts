@@ -38,6 +38,7 @@ import { IncidentService } from './incidents/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
+import { assertChannelSettings } from './ingest/policy.js';
 import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
@@ -108,6 +109,7 @@ export interface Collector {
 /** Opens the store, runs migrations and assembles the collector (not listening yet). */
 /** `serving`: this process serves agents (marks the store in use, checks it after an unclean stop). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus; serving?: boolean } = {}): Promise<Collector> {
+  assertChannelSettings(config.channel);
   const bus = opts.bus ?? new LocalBus();
   const startupLog: string[] = [];
   const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');

@@ -1,4 +1,5 @@
-import type { PolicyBody } from '@vigie/shared';
+import { Value } from '@sinclair/typebox/value';
+import { PolicyBody, VigieError } from '@vigie/shared';
 
 export interface ChannelSettings {
   metricsIntervalSec: number;
@@ -26,4 +27,16 @@ export function defaultPolicy(settings: ChannelSettings): PolicyBody {
     heartbeatSec: settings.heartbeatSec,
     probes: {},
   };
+}
+
+/**
+ * Refuses, at start-up, channel settings whose default policy every agent would refuse (the policy
+ * schema bounds the intervals: a heartbeat of 3,600 s was accepted here, then each agent logged
+ * "invalid frame" and never applied a policy).
+ */
+export function assertChannelSettings(settings: ChannelSettings): void {
+  const first = [...Value.Errors(PolicyBody, defaultPolicy(settings))][0];
+  if (!first) return;
+  const name = first.path.replace(/^\//, '');
+  throw new VigieError('VALIDATION', `Collector configuration: ${name} = ${JSON.stringify(first.value)} would be refused by every agent (${first.message})`);
 }
