@@ -11,7 +11,18 @@ import { describe, expect, it } from 'vitest';
  */
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SCANNED = ['shared/src', 'agent/src', 'collector/src', 'dashboard/src', 'bench/src', 'e2e/test', 'faults/src', 'faults/test', 'testkit/src', 'installers/src'];
+const SCANNED = [
+  'shared/src',
+  'agent/src',
+  'collector/src',
+  'dashboard/src',
+  'bench/src',
+  'e2e/test',
+  'faults/src',
+  'faults/test',
+  'testkit/src',
+  'installers/src',
+];
 const CALENDAR = 'shared/src/calendar/';
 
 /**
