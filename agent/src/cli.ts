@@ -9,8 +9,8 @@ import { MetricsSampler } from './probes/metrics/index.js';
 import { writeCeilingFile } from './remote/ceiling.js';
 import { remotePlatform } from './remote/platform.js';
 import { AgentRuntime } from './runtime.js';
-import { collectorUrls, defaultStateDir, loadCredential, saveCredential } from './state.js';
-import { allTls, isLoopback, parseCollectorUrls } from './transport/collector-urls.js';
+import { type Credential, collectorUrls, defaultStateDir, loadCredential, saveCredential } from './state.js';
+import { allTls, needsPlainOptIn, parseCollectorUrls } from './transport/collector-urls.js';
 import { Spool } from './transport/spool.js';
 import { watchUpdate } from './update/watchdog.js';
 import { VERSION_LINE } from './version.js';
@@ -96,11 +96,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'collectors': {
-      const credential = await loadCredential(stateDir);
-      if (!credential) {
-        console.error(`not enrolled: no credential in ${stateDir}; run \`vigie-agent enroll\` first`);
-        return 3;
-      }
+      const credential = await enrolledCredential(stateDir);
+      if (!credential) return 3;
+      let shown = collectorUrls(credential);
       if (positionals[1] === 'set') {
         const allowPlain = values['allow-plain'];
         const urls = parseCollectorUrls([...positionals.slice(2), ...(values.collector ?? [])], { allowPlain });
@@ -112,23 +110,19 @@ export async function main(argv: string[]): Promise<number> {
         }
         // The opt-in is the one of this command: a later list without it loses it.
         const { allowPlain: _previous, ...rest } = credential;
-        const plainRemote = allowPlain && !urls.every(isLoopback) && !allTls(urls);
         // Read by the agent at its next start (the service is restarted by whoever changes the list).
-        await saveCredential(stateDir, { ...rest, url: urls[0]!, urls, ...(plainRemote ? { allowPlain: true } : {}) });
+        await saveCredential(stateDir, { ...rest, url: urls[0]!, urls, ...(needsPlainOptIn(urls, allowPlain) ? { allowPlain: true } : {}) });
+        shown = urls;
       } else if (positionals[1] !== undefined) {
         console.error(`collectors: unknown action ${JSON.stringify(positionals[1])} (expected: set <URL>...)`);
         return 2;
       }
-      const urls = positionals[1] === 'set' ? (await loadCredential(stateDir))!.urls! : collectorUrls(credential);
-      console.log(values.json ? JSON.stringify({ collectors: urls }) : urls.map((u, i) => `${u}${i === 0 ? ' (primary)' : ''}`).join('\n'));
+      console.log(values.json ? JSON.stringify({ collectors: shown }) : shown.map((u, i) => `${u}${i === 0 ? ' (primary)' : ''}`).join('\n'));
       return 0;
     }
     case 'run': {
-      const credential = await loadCredential(stateDir);
-      if (!credential) {
-        console.error(`not enrolled: no credential in ${stateDir}; run \`vigie-agent enroll\` first`);
-        return 3;
-      }
+      const credential = await enrolledCredential(stateDir);
+      if (!credential) return 3;
       const spool = {
         ...(values['spool-max-bytes'] ? { maxBytes: Number(values['spool-max-bytes']) } : {}),
         ...(values['spool-segment-bytes'] ? { segmentBytes: Number(values['spool-segment-bytes']) } : {}),
@@ -207,4 +201,11 @@ function summary(inv: Awaited<ReturnType<typeof collectInventoryDetailed>>['inve
     `CPU ${inv.cpu.brand ?? '?'} × ${inv.cpu.cores ?? '?'}; memory ${Math.round((inv.memory.totalBytes ?? 0) / 2 ** 30)} GiB`,
     `${inv.disks.length} disks, ${inv.filesystems.length} filesystems, ${inv.network.length} interfaces, ${inv.software.length} software packages`,
   ].join('\n');
+}
+
+/** The agent's credential, or undefined after saying that the agent is not enrolled. */
+async function enrolledCredential(stateDir: string): Promise<Credential | undefined> {
+  const credential = await loadCredential(stateDir);
+  if (!credential) console.error(`not enrolled: no credential in ${stateDir}; run \`vigie-agent enroll\` first`);
+  return credential;
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { type EnrollResponse, VigieError } from '@vigie/shared';
 import { pinKey } from './remote/trust-store.js';
 import { type Credential, ensureStateDir, saveCredential } from './state.js';
-import { allTls, isLoopback, isRedirectRefusal, parseCollectorUrls } from './transport/collector-urls.js';
+import { isRedirectRefusal, needsPlainOptIn, parseCollectorUrls } from './transport/collector-urls.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface EnrollOptions {
@@ -56,7 +56,7 @@ export async function enroll(opts: EnrollOptions): Promise<Credential> {
   const cred: Credential = {
     url: urls[0]!,
     urls,
-    ...(opts.allowPlain && !urls.every(isLoopback) && !allTls(urls) ? { allowPlain: true } : {}),
+    ...(needsPlainOptIn(urls, opts.allowPlain) ? { allowPlain: true } : {}),
     agentId: payload.agentId,
     secret: payload.secret,
     deviceId: payload.deviceId ?? 0,

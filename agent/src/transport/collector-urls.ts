@@ -85,6 +85,10 @@ export function isLoopback(collectorUrl: string): boolean {
 /** A list whose URLs all use TLS. */
 export const allTls = (urls: readonly string[]): boolean => urls.every((u) => u.startsWith('https:'));
 
+/** Whether the credential must keep the `--allow-plain` opt-in: given, and the list has plain URLs to another machine. */
+export const needsPlainOptIn = (urls: readonly string[], allowPlain: boolean | undefined): boolean =>
+  allowPlain === true && !urls.every(isLoopback) && !allTls(urls);
+
 /** The channel's WebSocket URL for a collector URL of the list. */
 export function channelUrl(collectorUrl: string): string {
   const u = new URL(collectorUrl);
