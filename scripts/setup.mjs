@@ -45,6 +45,8 @@ export const SYSTEM_PACKAGES = [
   'influxdb', // InfluxDB 1.6 metric store: contract and collector tests, e2e influx-metrics, bench influx-ingest (influxd started by each)
   'debootstrap', // e2e patches-debian-root: a Debian root made once from the host's own mirror (cached under /var/cache/vigie-test)
   'debian-archive-keyring', // idem: debootstrap checks the mirror's Release signature with it (only recommended by debootstrap)
+  'postgresql', // scale-out: the collector's PostgreSQL engine (metrics, jobs lock), a private cluster started by each test (testkit startPostgres)
+  'nats-server', // scale-out: the bus between collectors (NATS core and JetStream), started by each test (testkit startNats)
 ];
 
 function lockStamp() {
