@@ -82,6 +82,36 @@ export async function startCollectorProcess(
   const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site'], bin);
   const token = await cliJson(dataDir, ['token', 'create', '--site', String(site.id), '--uses', String(Math.max(1, opts.agents)), '--ttl-hours', '24'], bin);
   await cliJson(dataDir, ['user', 'create', '--email', BENCH_EMAIL, '--role', 'technician', '--password', BENCH_PASSWORD], bin);
+  const { url, child } = await spawnServe(dataDir, opts);
+  await keepAgentsOnLoopback(url, client.id);
+  return {
+    url,
+    pid: child.pid!,
+    dataDir,
+    token: token.token,
+    clientId: client.id,
+    child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface ServeOptions {
+  metricsIntervalSec?: number;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  bundle?: string;
+}
+
+/** `serve` on a free loopback port over `dataDir`, once it answers /healthz. */
+async function spawnServe(dataDir: string, opts: ServeOptions): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -102,20 +132,37 @@ export async function startCollectorProcess(
     { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...opts.env } },
   );
   const url = `http://127.0.0.1:${port}`;
+  let last: unknown;
   for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`collector exited (${child.exitCode}) before answering`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    if (i > 200) throw new Error('collector did not start');
+    } catch (err) {
+      last = err; // not listening yet
+    }
+    if (i > 300) throw new Error(`collector did not start${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  await keepAgentsOnLoopback(url, client.id);
+  return { url, child };
+}
+
+export interface PeerCollector {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Another collector process (`serve` on its own port) over the same store as `first`: several
+ * collectors sharing one database, as a scaled-out installation runs them. Stop the peers before `first`
+ * (which removes the data folder).
+ */
+export async function startPeerCollector(first: CollectorProcess, opts: ServeOptions = {}): Promise<PeerCollector> {
+  const { url, child } = await spawnServe(first.dataDir, opts);
   return {
     url,
     pid: child.pid!,
-    dataDir,
-    token: token.token,
-    clientId: client.id,
     child,
     async stop() {
       if (child.exitCode === null) {
@@ -123,7 +170,6 @@ export async function startCollectorProcess(
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

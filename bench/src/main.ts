@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   queries: () => import('./benchmarks/queries.js'),
   'dashboard-list': () => import('./benchmarks/dashboard-list.js'),
   soak: () => import('./benchmarks/soak.js'),
+  fleet: () => import('./benchmarks/fleet.js'),
   'agent-timings': () => import('./benchmarks/agent-timings.js'),
 };
 

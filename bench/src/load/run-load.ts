@@ -6,6 +6,11 @@ import type { FromWorker, WorkerCounters } from './protocol.js';
 
 export interface LoadOptions {
   url: string;
+  /**
+   * Several collectors of one store: load-generator process `i` sends its agents to `urls[i % n]`
+   * (instead of `url`), so each collector's share and its ack latencies are known.
+   */
+  urls?: string[];
   token: string;
   agents: number;
   /** Worker processes; each holds its share of the connections (one file descriptor each). */
@@ -43,13 +48,15 @@ export interface LoadReport {
   ackLatencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
   /** Every ack latency of the measured phase with the time it was measured (ms since the phase began). */
   latencies: { ms: number[]; at: number[] };
+  /** With `urls`: per collector URL, its agents' ack latencies of the measured phase and its agents connected. */
+  byUrl: Record<string, { connected: number; ms: number[] }>;
   errors: Record<string, number>;
   allAcked: boolean;
 }
 
 /** The report without its per-frame latencies (for result files). */
-export function loadSummary(r: LoadReport): Omit<LoadReport, 'latencies'> {
-  const { latencies: _samples, ...rest } = r;
+export function loadSummary(r: LoadReport): Omit<LoadReport, 'latencies' | 'byUrl'> {
+  const { latencies: _samples, byUrl: _byUrl, ...rest } = r;
   return rest;
 }
 
@@ -72,6 +79,7 @@ function sum(list: WorkerCounters[]): WorkerCounters {
 export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const n = Math.max(1, Math.min(o.processes, o.agents));
   const prefix = o.hostnamePrefix ?? `sim-${Date.now().toString(36)}`;
+  const urlOf = (i: number) => (o.urls?.length ? o.urls[i % o.urls.length]! : o.url);
   const workers = Array.from({ length: n }, () => fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const latest: WorkerCounters[] = workers.map(() => ({ connected: 0, framesSent: 0, framesAcked: 0, valuesAcked: 0, unacked: 0, errors: {} }));
   const wait = (type: FromWorker['type']) =>
@@ -104,7 +112,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       w.send({
         type: 'start',
         config: {
-          url: o.url,
+          url: urlOf(i),
           token: o.token,
           hostnames,
           intervalMs: o.intervalMs,
@@ -133,6 +141,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const finals = (await done) as Extract<FromWorker, { type: 'done' }>[];
     const total = sum(finals.map((f) => f.counters));
     const latencies = finals.flatMap((f) => f.latencies);
+    const byUrl: LoadReport['byUrl'] = {};
+    finals.forEach((f, i) => {
+      byUrl[urlOf(i)] ??= { connected: 0, ms: [] };
+      const entry = byUrl[urlOf(i)]!;
+      entry.connected += readies[i]!.counters.connected;
+      for (const ms of f.latencies) entry.ms.push(ms);
+    });
     const latencyAt = finals.flatMap((f) => f.latencyAt);
     const framesSent = total.framesSent - startCounters.framesSent;
     const framesAcked = total.framesAcked - startCounters.framesAcked;
@@ -157,6 +172,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         samples: latencies.length,
       },
       latencies: { ms: latencies, at: latencyAt },
+      byUrl,
       errors: total.errors,
       allAcked: total.unacked === 0 && total.framesAcked === total.framesSent,
     };
