@@ -4,8 +4,11 @@ import { LocalDateText } from '@vigie/shared/api';
 import type { FastifyRequest } from 'fastify';
 import { assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
+import type { Database } from '../store/database.js';
 import { electronicAddressProblem } from './facturx/mentions.js';
 import type { LegalIdentity } from './invoice-document.js';
+import type { InvoicingResources } from './invoicing.js';
+import type { BillingResources } from './service.js';
 
 /** What every billing plugin's routes share: their OpenAPI tag, the role and tenant checks, the Paris date. */
 export const tags = ['billing'];
@@ -36,4 +39,18 @@ export function scopeOf(req: FastifyRequest, asked: number | undefined): number 
 export function assertElectronicAddress(who: LegalIdentity): void {
   const problem = electronicAddressProblem(who);
   if (problem) throw refusal('VALIDATION', 'electronic_address', problem, {}, '/electronicAddress');
+}
+
+/** What every billing plugin is given: the store (for routes that audit themselves) and the services of billing's resources. */
+export interface BillingPluginDeps {
+  db: Database;
+  billing: BillingResources;
+  invoicing: InvoicingResources;
+}
+
+/** The invoice, if the user may see it: a client user only its own (404 otherwise). */
+export async function invoiceVisible(req: FastifyRequest, invoicing: InvoicingResources, id: number) {
+  const inv = await invoicing.issuing.row(id);
+  if (!inv) throw new VigieError('NOT_FOUND');
+  return { user: visibleClient(req, inv.client_id), inv };
 }
