@@ -1,4 +1,5 @@
 import { assertLocalDate, type InterventionKind, type InterventionMode, type LocalDate, parisDate, VigieError } from '@vigie/shared';
+import type { InterventionRow as InterventionView } from '@vigie/shared/api';
 import type { SessionUser } from '../../auth/repository.js';
 import type { Database } from '../../store/database.js';
 import { interventionStart, takeInCharge } from '../../tickets/intervention-start.js';
@@ -10,7 +11,7 @@ import type { ContractService } from '../contracts/service.js';
 import type { OccurrenceRow } from '../recurring/repository.js';
 import type { RecurringService } from '../recurring/service.js';
 import { ticketOf, timelineEvent } from '../ticket-timeline.js';
-import { type InterventionFilter, InterventionRepository, type InterventionRow } from './repository.js';
+import { type InterventionFilter, InterventionRepository } from './repository.js';
 
 export interface InterventionInput {
   technicianId?: number;
@@ -102,7 +103,7 @@ export class InterventionService {
     return { minutes, date, kind, mode, expenses, programmedMode };
   }
 
-  async recordIntervention(ticketId: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionRow> {
+  async recordIntervention(ticketId: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionView> {
     return this.db
       .writeTransaction(() => {
         const t = ticketOf(this.db.sqlite, ticketId);
@@ -166,16 +167,16 @@ export class InterventionService {
       });
   }
 
-  async intervention(id: number): Promise<InterventionRow | undefined> {
+  async intervention(id: number): Promise<InterventionView | undefined> {
     return this.repo.find(id);
   }
 
-  async interventions(f: InterventionFilter): Promise<InterventionRow[]> {
+  async interventions(f: InterventionFilter): Promise<InterventionView[]> {
     return this.repo.list(f);
   }
 
   /** Corrects an intervention not yet invoiced (an invoiced one is frozen: credit note). */
-  async updateIntervention(id: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionRow> {
+  async updateIntervention(id: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionView> {
     return this.db
       .writeTransaction(() => {
         const cur = this.repo.byId(id);

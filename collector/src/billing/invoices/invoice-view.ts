@@ -1,4 +1,5 @@
 import type { LocalDate } from '@vigie/shared';
+import type { InvoiceView, Penalty } from '@vigie/shared/api';
 import type { Database } from '../../store/database.js';
 import type { DisputeRepository, DisputeRow } from '../disputes/repository.js';
 import type { InvoiceDocument } from '../invoice-document.js';
@@ -7,8 +8,6 @@ import type { PaymentRepository } from '../payments/repository.js';
 import type { PriceIndexService } from '../price-indices/service.js';
 import { balanceAt, effectiveDue } from './balance.js';
 import type { InvoiceRepository, InvoiceRow } from './repository.js';
-
-type Penalty = { daysLate: number; annualRateBp: number | null; interestCents: number; indemnityCents: number; totalCents: number };
 
 /** Invoices as the API shows them on a date: balance, status, payments, credit notes, disputes, late penalties. */
 export class InvoiceViews {
@@ -25,7 +24,7 @@ export class InvoiceViews {
   }
 
   /** An invoice as the API shows it on `asOf` (synchronous: inside a read). */
-  private view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[]) {
+  private view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[]): InvoiceView {
     const doc = JSON.parse(inv.document) as InvoiceDocument;
     const base = {
       id: inv.id,
@@ -116,7 +115,7 @@ export class InvoiceViews {
     return { daysLate, annualRateBp: rate, interestCents: interest, indemnityCents: indemnity, totalCents: interest + indemnity };
   }
 
-  async get(id: number, asOf: LocalDate) {
+  async get(id: number, asOf: LocalDate): Promise<(InvoiceView & { document: InvoiceDocument }) | undefined> {
     return this.read(() => {
       const inv = this.invoices.invoice(id);
       if (!inv) return undefined;
@@ -125,7 +124,7 @@ export class InvoiceViews {
   }
 
   /** Invoices and credit notes, newest first; a client's portal shows the current and previous year. */
-  async list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate) {
+  async list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate): Promise<InvoiceView[]> {
     return this.read(() => {
       const ecb = this.indices.ecbRatesNow();
       return this.invoices.list(f).map((inv) => this.view(inv, asOf, ecb));

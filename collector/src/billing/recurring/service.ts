@@ -11,6 +11,7 @@ import {
   refusal,
   VigieError,
 } from '@vigie/shared';
+import type { Schedule, ScheduleDetail } from '@vigie/shared/api';
 import type { SessionUser } from '../../auth/repository.js';
 import type { Database } from '../../store/database.js';
 import type { TicketService } from '../../tickets/service.js';
@@ -128,7 +129,7 @@ export class RecurringService {
     }
   }
 
-  async schedule(scheduleId: number, now = Date.now()) {
+  async schedule(scheduleId: number, now = Date.now()): Promise<ScheduleDetail | undefined> {
     return this.db.writeTransaction(() => {
       const s = this.repo.schedule(scheduleId);
       if (!s) return undefined;
@@ -137,7 +138,7 @@ export class RecurringService {
     });
   }
 
-  async schedules(clientId: number | undefined): Promise<ScheduleRow[]> {
+  async schedules(clientId: number | undefined): Promise<Schedule[]> {
     return this.read(() => this.repo.schedules(clientId));
   }
 

@@ -1,10 +1,11 @@
 import { assertLocalDate, type LocalDate, VigieError } from '@vigie/shared';
+import type { Pickup } from '@vigie/shared/api';
 import type { SessionUser } from '../../auth/repository.js';
 import type { Database } from '../../store/database.js';
 import { fail } from '../contract-refusal.js';
 import type { ContractService } from '../contracts/service.js';
 import { ticketOf } from '../ticket-timeline.js';
-import { type PickupRow, RecyclingRepository } from './repository.js';
+import { RecyclingRepository } from './repository.js';
 
 export interface PickupInput {
   pickedUpOn: LocalDate;
@@ -73,7 +74,7 @@ export class RecyclingService {
     return this.repo.pickupClient(pickupId);
   }
 
-  async pickups(clientId: number | undefined): Promise<PickupRow[]> {
+  async pickups(clientId: number | undefined): Promise<Pickup[]> {
     return this.repo.list(clientId);
   }
 }

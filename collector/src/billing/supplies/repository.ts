@@ -1,4 +1,5 @@
 import type { LocalDate } from '@vigie/shared';
+import type { SuppliedItem } from '@vigie/shared/api';
 import type { Insertable, Selectable } from 'kysely';
 import type { Database } from '../../store/database.js';
 import type { SuppliedItemsTable, SupplyOrderLinesTable, SupplyOrdersTable } from '../../store/schema-billing.js';
@@ -8,22 +9,8 @@ export type OrderLineRow = Selectable<SupplyOrderLinesTable>;
 type NewOrder = Omit<Insertable<SupplyOrdersTable>, 'id' | 'status' | 'delivered_on' | 'fee_invoice_id' | 'goods_invoice_id'>;
 type NewItem = Omit<Insertable<SuppliedItemsTable>, 'id' | 'retired_on'>;
 
-/** A supplied item as listed: with its order's supplier and the client's device that carries its serial. */
-export interface SuppliedItemView {
-  id: number;
-  client_id: number;
-  site_id: number | null;
-  order_id: number | null;
-  description: string;
-  serial: string | null;
-  delivered_on: LocalDate;
-  warranty_months: number;
-  warranty_end: LocalDate;
-  retired_on: LocalDate | null;
-  supplier: string | null;
-  order_reference: string | null;
-  device_id: number | null;
-}
+/** A supplied item as listed: with its order's supplier and the client's device that carries its serial (the API's shape). */
+export type SuppliedItemView = SuppliedItem;
 
 /** Supply orders (2.4), their lines and the items delivered (3). Writes are synchronous: inside the callers' transactions. */
 export class SupplyRepository {

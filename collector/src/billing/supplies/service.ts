@@ -1,4 +1,5 @@
 import { addDays, addMonths, assertLocalDate, type LocalDate, VigieError } from '@vigie/shared';
+import type { Order } from '@vigie/shared/api';
 import type { SessionUser } from '../../auth/repository.js';
 import type { Database } from '../../store/database.js';
 import { supplyOrderSurcharge } from '../billing-units.js';
@@ -7,7 +8,7 @@ import { gridOf } from '../contracts/price-grid.js';
 import type { ContractService } from '../contracts/service.js';
 import { quoteBody } from '../interventions/service.js';
 import { ticketOf, timelineEvent } from '../ticket-timeline.js';
-import { type OrderLineRow, type OrderRow, type SuppliedItemView, SupplyRepository } from './repository.js';
+import { type SuppliedItemView, SupplyRepository } from './repository.js';
 
 export type { SuppliedItemView } from './repository.js';
 
@@ -156,7 +157,7 @@ export class SupplyService {
     return this.repo.orderClient(orderId);
   }
 
-  async orders(clientId: number | undefined): Promise<(OrderRow & { lines: OrderLineRow[] })[]> {
+  async orders(clientId: number | undefined): Promise<Order[]> {
     return this.read(() => this.repo.orders(clientId).map((o) => ({ ...o, lines: this.repo.lines(o.id) })));
   }
 
