@@ -2,7 +2,7 @@ import { assertLocalDate, type InterventionKind, type InterventionMode, type Loc
 import type { InterventionRow as InterventionView } from '@vigie/shared/api';
 import type { SessionUser } from '../../auth/repository.js';
 import type { Database } from '../../store/database.js';
-import { interventionStart, takeInCharge } from '../../tickets/intervention-start.js';
+import { interventionStart } from '../../tickets/intervention-start.js';
 import type { TicketService } from '../../tickets/service.js';
 import { type Quote, quote } from '../billing-units.js';
 import { fail } from '../contract-refusal.js';
@@ -10,7 +10,7 @@ import { gridOf } from '../contracts/price-grid.js';
 import type { ContractService } from '../contracts/service.js';
 import type { OccurrenceRow } from '../recurring/repository.js';
 import type { RecurringService } from '../recurring/service.js';
-import { ticketOf, timelineEvent } from '../ticket-timeline.js';
+import { TicketTimeline } from '../ticket-timeline.js';
 import { type InterventionFilter, InterventionRepository } from './repository.js';
 
 export interface InterventionInput {
@@ -40,6 +40,7 @@ const INVOICED = 'Intervention déjà facturée : une facture émise ne se modif
 /** Interventions (contract 2.6): recorded on a ticket, priced with the grid in force on their date, frozen once invoiced. */
 export class InterventionService {
   readonly repo: InterventionRepository;
+  private readonly timeline: TicketTimeline;
 
   constructor(
     private readonly db: Database,
@@ -48,6 +49,7 @@ export class InterventionService {
     private readonly recurring: RecurringService,
   ) {
     this.repo = new InterventionRepository(db);
+    this.timeline = new TicketTimeline(db);
   }
 
   private billedQuote(
@@ -106,7 +108,7 @@ export class InterventionService {
   async recordIntervention(ticketId: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionView> {
     return this.db
       .writeTransaction(() => {
-        const t = ticketOf(this.db.sqlite, ticketId);
+        const t = this.timeline.ticket(ticketId);
         const r = this.resolveInterventionInput(t, input);
         const technicianId = input.technicianId ?? user.id;
         const role = this.repo.technicianRole(technicianId);
@@ -145,9 +147,9 @@ export class InterventionService {
           created_at: now,
           updated_at: now,
         });
-        takeInCharge(this.db.sqlite, ticketId, interventionStart(input.startedAt, r.date));
+        this.timeline.takeInCharge(ticketId, interventionStart(input.startedAt, r.date));
         if (occurrence) this.recurring.repo.markDone(occurrence.id);
-        timelineEvent(this.db.sqlite, ticketId, now, `user:${user.id}`, user.id, 'intervention', {
+        this.timeline.event(ticketId, now, `user:${user.id}`, user.id, 'intervention', {
           interventionId: id,
           date: r.date,
           minutes: r.minutes,
@@ -201,7 +203,7 @@ export class InterventionService {
                 ? { startedAt: cur.started_at, endedAt: cur.ended_at }
                 : { minutes: cur.minutes }),
         };
-        const t = ticketOf(this.db.sqlite, cur.ticket_id);
+        const t = this.timeline.ticket(cur.ticket_id);
         const r = this.resolveInterventionInput(t, merged);
         const occurrence = cur.occurrence_id ? this.recurring.repo.occurrence(cur.occurrence_id) : undefined;
         const { q, gridId } = this.billedQuote(cur.client_id, r.kind, r.mode, r.minutes, r.date, occurrence, id);
@@ -226,8 +228,8 @@ export class InterventionService {
           rule: q.rule,
           updated_at: now,
         });
-        takeInCharge(this.db.sqlite, cur.ticket_id, interventionStart(merged.startedAt, r.date));
-        timelineEvent(this.db.sqlite, cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_changed', {
+        this.timeline.takeInCharge(cur.ticket_id, interventionStart(merged.startedAt, r.date));
+        this.timeline.event(cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_changed', {
           interventionId: id,
           before: { date: cur.date, minutes: cur.minutes, kind: cur.kind, mode: cur.mode, amountCents: cur.amount_cents },
           date: r.date,
@@ -252,7 +254,7 @@ export class InterventionService {
       this.repo.delete(id);
       // The occurrence is to be done again only when no other intervention on it remains.
       if (cur.occurrence_id) this.recurring.repo.reopenIfUnworked(cur.occurrence_id);
-      timelineEvent(this.db.sqlite, cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_deleted', {
+      this.timeline.event(cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_deleted', {
         interventionId: id,
         date: cur.date,
         minutes: cur.minutes,

@@ -17,7 +17,7 @@ import type { Database } from '../../store/database.js';
 import type { TicketService } from '../../tickets/service.js';
 import { fail } from '../contract-refusal.js';
 import type { ContractService } from '../contracts/service.js';
-import { ticketOf, timelineEvent } from '../ticket-timeline.js';
+import { TicketTimeline } from '../ticket-timeline.js';
 import { RecurringRepository, type ScheduleRow } from './repository.js';
 
 export interface ScheduleInput {
@@ -52,6 +52,7 @@ const ceilQuarter = (minutes: number) => Math.ceil(minutes / 15) * 15;
 /** Recurring programmes (contract 2.6.1): occurrences, the client's changes, the provider's adjustment. */
 export class RecurringService {
   readonly repo: RecurringRepository;
+  private readonly timeline: TicketTimeline;
 
   constructor(
     private readonly db: Database,
@@ -59,6 +60,7 @@ export class RecurringService {
     private readonly contracts: ContractService,
   ) {
     this.repo = new RecurringRepository(db);
+    this.timeline = new TicketTimeline(db);
   }
 
   private read<T>(fn: () => T): Promise<T> {
@@ -75,7 +77,7 @@ export class RecurringService {
     if (!Number.isSafeInteger(input.reservedMinutes) || input.reservedMinutes <= 0 || input.reservedMinutes > 8 * 60)
       fail('Durée réservée invalide (1 à 480 min par occurrence)');
     return this.db.writeTransaction(() => {
-      const t = ticketOf(this.db.sqlite, input.ticketId, clientId);
+      const t = this.timeline.ticket(input.ticketId, clientId);
       if (!isProgrammed(now, input.firstDate)) fail('Une programmation récurrente commence au moins 5 jours ouvrés après la demande (art. 2.6.1)');
       this.contracts.gridRowOn(t.client_id, input.firstDate);
       const id = this.repo.insertSchedule({
@@ -92,7 +94,7 @@ export class RecurringService {
         created_at: now,
       });
       this.materialise(id, parisDate(now));
-      timelineEvent(this.db.sqlite, input.ticketId, now, `user:${user.id}`, user.id, 'recurring', {
+      this.timeline.event(input.ticketId, now, `user:${user.id}`, user.id, 'recurring', {
         scheduleId: id,
         text: `Programmation récurrente (${input.period === 'weekly' ? 'hebdomadaire' : 'mensuelle'}) : ${input.reservedMinutes} min réservées à partir du ${input.firstDate} à ${input.startTime}`,
       });
@@ -192,7 +194,7 @@ export class RecurringService {
         const what = change.cancel
           ? `annulation de l’occurrence du ${occ.date}`
           : `occurrence du ${occ.date} → ${[change.date, change.startTime, change.minutes !== undefined ? `${change.minutes} min` : undefined].filter(Boolean).join(', ')}`;
-        timelineEvent(this.db.sqlite, s.ticket_id, receivedAt, `user:${user.id}`, user.id, 'recurring', {
+        this.timeline.event(s.ticket_id, receivedAt, `user:${user.id}`, user.id, 'recurring', {
           scheduleId,
           text: `${accepted ? 'Changement accepté' : 'Changement refusé'} : ${what}. ${reason}`,
         });
@@ -232,7 +234,7 @@ export class RecurringService {
       .reverse()
       .map((o) => `${o.date} : ${o.recorded} min sur ${o.reserved_minutes}`)
       .join(', ');
-    timelineEvent(this.db.sqlite, s.ticket_id, now, 'system:billing', null, 'recurring', {
+    this.timeline.event(s.ticket_id, now, 'system:billing', null, 'recurring', {
       scheduleId,
       text: `Ajustement automatique de la programmation (art. 2.6.1) : les ${done.length} dernières interventions ont consommé bien moins que le temps réservé (${list}). Les prochaines occurrences (${changed}) sont réservées pour ${target} min au lieu de ${s.reserved_minutes} min.`,
     });

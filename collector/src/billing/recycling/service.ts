@@ -4,7 +4,7 @@ import type { SessionUser } from '../../auth/repository.js';
 import type { Database } from '../../store/database.js';
 import { fail } from '../contract-refusal.js';
 import type { ContractService } from '../contracts/service.js';
-import { ticketOf } from '../ticket-timeline.js';
+import { TicketTimeline } from '../ticket-timeline.js';
 import { RecyclingRepository } from './repository.js';
 
 export interface PickupInput {
@@ -21,12 +21,14 @@ export interface PickupInput {
 /** DEEE pickups (contract 2.5): transport, handling and recycling by weight, with the waste tracking form. */
 export class RecyclingService {
   readonly repo: RecyclingRepository;
+  private readonly timeline: TicketTimeline;
 
   constructor(
     private readonly db: Database,
     private readonly contracts: ContractService,
   ) {
     this.repo = new RecyclingRepository(db);
+    this.timeline = new TicketTimeline(db);
   }
 
   async createPickup(clientId: number, input: PickupInput, user: SessionUser, now = Date.now()): Promise<number> {
@@ -43,7 +45,7 @@ export class RecyclingService {
     const recycling = Number((BigInt(input.weightGrams) * BigInt(input.recyclingRateCentsPerKg) * 2n + 1000n) / 2000n);
     return this.db.writeTransaction(() => {
       this.contracts.assertClient(clientId);
-      if (input.ticketId !== undefined) ticketOf(this.db.sqlite, input.ticketId, clientId);
+      if (input.ticketId !== undefined) this.timeline.ticket(input.ticketId, clientId);
       if (!this.repo.hasContract(clientId)) fail('Ce client n’a pas de contrat');
       return this.repo.insert({
         client_id: clientId,

@@ -7,7 +7,7 @@ import { fail } from '../contract-refusal.js';
 import { gridOf } from '../contracts/price-grid.js';
 import type { ContractService } from '../contracts/service.js';
 import { quoteBody } from '../interventions/service.js';
-import { ticketOf, timelineEvent } from '../ticket-timeline.js';
+import { TicketTimeline } from '../ticket-timeline.js';
 import { type SuppliedItemView, SupplyRepository } from './repository.js';
 
 export type { SuppliedItemView } from './repository.js';
@@ -38,12 +38,14 @@ const warrantyInvalid = (months: number | undefined) => months !== undefined && 
 /** Supply orders (contract 2.4) with their handling fee, and the supplied items they deliver (contract 3). */
 export class SupplyService {
   readonly repo: SupplyRepository;
+  private readonly timeline: TicketTimeline;
 
   constructor(
     private readonly db: Database,
     private readonly contracts: ContractService,
   ) {
     this.repo = new SupplyRepository(db);
+    this.timeline = new TicketTimeline(db);
   }
 
   private read<T>(fn: () => T): Promise<T> {
@@ -62,7 +64,7 @@ export class SupplyService {
     }
     return this.db.writeTransaction(() => {
       this.contracts.assertClient(clientId);
-      if (input.ticketId !== undefined) ticketOf(this.db.sqlite, input.ticketId, clientId);
+      if (input.ticketId !== undefined) this.timeline.ticket(input.ticketId, clientId);
       const g = this.contracts.gridRowOn(clientId, input.orderedOn);
       const fee = supplyOrderSurcharge(gridOf(g));
       const id = this.repo.insertOrder(
@@ -89,7 +91,7 @@ export class SupplyService {
         })),
       );
       if (input.ticketId !== undefined)
-        timelineEvent(this.db.sqlite, input.ticketId, now, `user:${user.id}`, user.id, 'supply_order', {
+        this.timeline.event(input.ticketId, now, `user:${user.id}`, user.id, 'supply_order', {
           orderId: id,
           supplier: input.supplier,
           fee: quoteBody(fee),
