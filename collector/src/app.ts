@@ -16,11 +16,9 @@ import { AuthRepository } from './auth/repository.js';
 import { registerAuth } from './auth/routes.js';
 import { registerUserRoutes } from './auth/users-routes.js';
 import { InvoiceMailer } from './billing/facturx/invoice-mail.js';
-import { registerFacturXRoutes } from './billing/facturx/routes.js';
+import { facturXRoutes } from './billing/facturx/routes.js';
 import { InvoiceService } from './billing/invoicing.js';
-import { registerLogoRoutes } from './billing/logo-routes.js';
-import { registerNoticePreview } from './billing/notice-preview.js';
-import { registerBillingRoutes } from './billing/routes.js';
+import { BILLING_PLUGINS } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
 import { type ClusterBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
@@ -332,9 +330,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
-  registerBillingRoutes(app, billing, invoices);
-  registerLogoRoutes(app, { db, billing });
-  registerNoticePreview(app, billing);
+  // One plugin per billing resource (contracts, interventions, invoices, payments…), each with its routes and guards.
+  for (const plugin of BILLING_PLUGINS) app.register(plugin, { db, billing: billing.resources, invoicing: invoices.resources });
   remote.registerRoutes(app, { billing });
   const flows = new FlowService(db, metrics);
   registerFlowRoutes(app, { flows, tenants });
@@ -363,7 +360,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     workerId: bus.workerId,
   });
   invoices.onIssued = (id) => invoiceMailer.issued(id);
-  registerFacturXRoutes(app, { db, invoices, mailer: invoiceMailer });
+  app.register(facturXRoutes, { db, invoices, mailer: invoiceMailer });
   invoiceMailer.start();
 
   registerDownloads(app, config.downloadsDir);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { InvoiceService } from '../billing/invoicing.js';
-import { readLogo } from '../billing/logo.js';
+import { readLogo } from '../billing/settings/logo.js';
 import type { NotificationOptions } from '../notifications/service.js';
 import { StatsRepository } from '../stats/repository.js';
 import { AvailabilityService } from '../stats/service.js';

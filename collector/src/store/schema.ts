@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { BillingTables } from './schema-billing.js';
 
 /** Relational tables, as Kysely sees them. Times are UTC milliseconds; money would be integer cents. */
 export interface ClientsTable {
@@ -240,7 +241,8 @@ export interface ReportCommentsTable {
   updated_at: number;
 }
 
-export interface DB {
+/** Every table; billing's are declared in `schema-billing.ts`. */
+export interface DB extends BillingTables {
   report_comments: ReportCommentsTable;
   clients: ClientsTable;
   sites: SitesTable;

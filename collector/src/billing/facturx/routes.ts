@@ -36,7 +36,8 @@ export interface FacturXRouteDeps {
   mailer: InvoiceMailer;
 }
 
-export function registerFacturXRoutes(app: FastifyInstance, { db, invoices, mailer }: FacturXRouteDeps): void {
+/** One Fastify plugin (registered once the mailer exists). */
+export async function facturXRoutes(app: FastifyInstance, { db, invoices, mailer }: FacturXRouteDeps): Promise<void> {
   const staff = (req: FastifyRequest) => requireRole(req, 'admin', 'technician');
   const admin = (req: FastifyRequest) => requireRole(req, 'admin');
   /** The invoice if the user may see it: a client user only its own (404 otherwise, as for the PDF). */

@@ -1,19 +1,19 @@
 import { refusal, VigieError } from '@vigie/shared';
 import { LOGO_MAX_BYTES, SellerSettings } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit } from '../audit/repository.js';
-import { actorOf, requireRole } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
-import { sniffType } from '../tickets/attachments.js';
+import { audit } from '../../audit/repository.js';
+import { actorOf, requireRole } from '../../auth/guard.js';
+import { sniffType } from '../../tickets/attachments.js';
+import type { BillingPluginDeps } from '../route-guards.js';
 import { clearLogo, readLogo, writeLogo } from './logo.js';
-import type { BillingService } from './service.js';
 
 const LOGO_TYPES = new Set(['image/png', 'image/jpeg']);
 
 /** The provider's logo, printed on its monthly reports: a PNG or JPEG of 512 KiB at most, read from its bytes. */
-export function registerLogoRoutes(app: FastifyInstance, deps: { db: Database; billing: BillingService }): void {
-  const { db, billing } = deps;
-  app.register(async (scope) => {
+export async function billingLogoRoutes(app: FastifyInstance, { db, billing }: BillingPluginDeps): Promise<void> {
+  const { settings } = billing;
+  // Raw bytes, for the upload only: its own encapsulation context, so that no other route parses them.
+  app.register(async function billingLogoUpload(scope) {
     scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: LOGO_MAX_BYTES }, (_req, body, done) => done(null, body));
     scope.put(
       '/api/v1/billing/settings/logo',
@@ -37,7 +37,7 @@ export function registerLogoRoutes(app: FastifyInstance, deps: { db: Database; b
           throw refusal('VALIDATION', 'seller_siren_required', 'Enter the provider’s identity first', {}, '/seller/siren');
         await audit(db, actorOf(user), 'billing.logo', 'billing:settings', { type, size: data.length });
         reply.code(200);
-        return billing.getSettings();
+        return settings.getSettings();
       },
     );
   });
@@ -52,6 +52,6 @@ export function registerLogoRoutes(app: FastifyInstance, deps: { db: Database; b
     const user = requireRole(req, 'admin');
     await clearLogo(db);
     await audit(db, actorOf(user), 'billing.logo.delete', 'billing:settings');
-    return billing.getSettings();
+    return settings.getSettings();
   });
 }

@@ -1,13 +1,9 @@
-import type { Database } from '../store/database.js';
+import type { Database } from '../../store/database.js';
 
 /** The provider's logo (billing_settings), printed on its monthly reports. */
 export async function readLogo(db: Database): Promise<{ type: string; data: Buffer } | undefined> {
-  return db.writeLock(() => {
-    const r = db.sqlite.prepare('SELECT logo, logo_type FROM billing_settings WHERE id = 1').get() as
-      | { logo: Buffer | null; logo_type: string | null }
-      | undefined;
-    return r?.logo && r.logo_type ? { type: r.logo_type, data: r.logo } : undefined;
-  });
+  const r = await db.kysely.selectFrom('billing_settings').select(['logo', 'logo_type']).where('id', '=', 1).executeTakeFirst();
+  return r?.logo && r.logo_type ? { type: r.logo_type, data: r.logo } : undefined;
 }
 
 /** Stores the logo; false when the provider's identity was never entered (no settings row to hold it). */

@@ -1,0 +1,11 @@
+import type { InvoiceRepository, InvoiceRow } from './repository.js';
+
+/**
+ * The next number of an invoice (F2026-0001) or credit note (AV2026-0001): gap-free per kind and
+ * year. Read and used inside the transaction that writes the document, so that two issues at once
+ * never take the same number (the table's UNIQUE (kind, year, seq) would refuse the second anyway).
+ */
+export function nextNumber(invoices: InvoiceRepository, kind: InvoiceRow['kind'], year: number): { seq: number; number: string } {
+  const seq = invoices.lastSeq(kind, year) + 1;
+  return { seq, number: `${kind === 'invoice' ? 'F' : 'AV'}${year}-${String(seq).padStart(4, '0')}` };
+}

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { addDays, monthBounds, parisDate, VigieError } from '@vigie/shared';
+import type { SessionUser } from '../../auth/repository.js';
+import type { Database } from '../../store/database.js';
+import { fail } from '../contract-refusal.js';
+import type { ContractRepository } from '../contracts/repository.js';
+import { invoiceCii } from '../facturx/cii-xml.js';
+import { natureOfLines } from '../facturx/mentions.js';
+import type { InvoiceDocument, LegalIdentity } from '../invoice-document.js';
+import { renderInvoicePdf } from '../invoice-pdf.js';
+import type { SettingsService } from '../settings/service.js';
+import type { BillableItemRepository } from './billable-items.js';
+import { frDate, invoiceLines } from './invoice-lines.js';
+import { nextNumber } from './numbering.js';
+import type { InvoiceRepository, InvoiceRow } from './repository.js';
+import { vatOf } from './vat.js';
+
+/** How the invoice says the contract's payment method (contract 5.1) in its payment terms: the client reads how to pay. */
+const PAYMENT_TERMS_BY_METHOD: Record<string, string> = {
+  direct_debit: 'Prélèvement',
+  transfer: 'Virement',
+  cheque: 'Chèque',
+  card: 'Carte bancaire',
+  other: 'Paiement',
+};
+
+// Two mentions, two notes of the e-invoice (PMD and PMT, BR-FR-05).
+const LATE_TEXT =
+  'En cas de retard de paiement, pénalités exigibles dès le lendemain de l’échéance au taux de refinancement le plus récent de la Banque centrale européenne majoré de 10 points de pourcentage, au prorata des jours de retard (art. L441-10 du Code de commerce ; contrat art. 5.1).';
+const INDEMNITY_TEXT = 'Indemnité forfaitaire pour frais de recouvrement due en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce).';
+const DISCOUNT_TEXT = 'Pas d’escompte pour paiement anticipé.';
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Monthly invoices (contract 5.1): one per client and month with every billable item not invoiced
+ * yet, gap-free numbers per year, immutable once issued, the Factur-X PDF and its XML kept as issued.
+ */
+export class InvoiceIssuing {
+  /** Called once an issued invoice's Factur-X file is kept (the mailer sends it). */
+  onIssued: ((invoiceId: number) => void) | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly invoices: InvoiceRepository,
+    private readonly items: BillableItemRepository,
+    private readonly contracts: ContractRepository,
+    private readonly settings: SettingsService,
+  ) {}
+
+  private read<T>(fn: () => T): Promise<T> {
+    return this.db.writeLock(fn);
+  }
+
+  /**
+   * Issues the invoice of `month` for a client, on the Paris date of `now` (after the month ended):
+   * every intervention, expense, supply order fee, delivered supply and DEEE pickup dated up to the
+   * month's end and not invoiced yet. Returns null when there is nothing to bill (no number used).
+   * Idempotent: the month's invoice, once issued, is returned as is.
+   */
+  async generate(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<InvoiceRow | null> {
+    const { start, end } = monthBounds(month);
+    const issuedOn = parisDate(now);
+    if (issuedOn <= end) fail(`Le mois ${month} n’est pas terminé : sa facture s’émet à partir du ${addDays(end, 1)}`);
+    const id = await this.db.writeTransaction(() => {
+      const contract = this.contracts.contract(clientId);
+      if (!contract) throw new VigieError('NOT_FOUND', 'Ce client n’a pas de contrat');
+      const existing = this.invoices.monthInvoice(clientId, start);
+      if (existing && !this.invoices.cancelledWithRelease(existing.id)) return existing.id;
+      const { seller, bank, vatOnDebits } = this.settings.sellerForInvoice();
+      const items = this.items.uninvoiced(clientId, end);
+      const lines = invoiceLines(items);
+      if (lines.length === 0) return null;
+      const totalExcl = lines.reduce((s, l) => s + l.amountCents, 0);
+      const vat = vatOf(totalExcl, contract.vat_rate_bp);
+      const year = Number(issuedOn.slice(0, 4));
+      const { seq, number } = nextNumber(this.invoices, 'invoice', year);
+      const dueOn = addDays(issuedOn, contract.payment_days);
+      const doc: InvoiceDocument = {
+        kind: 'invoice',
+        number,
+        issuedOn,
+        dueOn,
+        periodStart: start,
+        periodEnd: end,
+        ...(existing ? { correctsNumber: existing.number, correctsIssuedOn: existing.issued_on } : {}),
+        seller,
+        buyer: { ...(JSON.parse(contract.buyer) as LegalIdentity), clientId },
+        ...(bank ? { bank } : {}),
+        lines,
+        totalExclTaxCents: totalExcl,
+        vatRateBp: contract.vat_rate_bp,
+        vatCents: vat,
+        totalInclTaxCents: totalExcl + vat,
+        paymentTerms: `${PAYMENT_TERMS_BY_METHOD[contract.payment_method] ?? 'Paiement'} à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
+        paymentMethod: contract.payment_method,
+        latePenaltyText: LATE_TEXT,
+        recoveryIndemnityText: INDEMNITY_TEXT,
+        discountText: DISCOUNT_TEXT,
+        nature: natureOfLines(lines),
+        ...(vatOnDebits ? { vatOnDebits: true } : {}),
+        ...(existing ? { note: `Facture rectificative : remplace la facture ${existing.number}, annulée par avoir.` } : {}),
+      };
+      const id = this.invoices.insert({
+        client_id: clientId,
+        kind: 'invoice',
+        year,
+        seq,
+        number,
+        period_start: start,
+        period_end: end,
+        issued_on: issuedOn,
+        due_on: dueOn,
+        corrects_invoice_id: existing?.id ?? null,
+        total_excl_cents: totalExcl,
+        vat_rate_bp: contract.vat_rate_bp,
+        vat_cents: vat,
+        total_incl_cents: totalExcl + vat,
+        document: JSON.stringify(doc),
+        created_by: user?.id ?? null,
+        created_at: now,
+      });
+      this.items.markInvoiced(id, items);
+      return id;
+    });
+    if (id === null) return null;
+    await this.pdf(id);
+    return (await this.row(id))!;
+  }
+
+  /** The month-end run: every client with a contract, for `month`. Errors are per client. */
+  async generateAll(month: string, now = Date.now()): Promise<{ clientId: number; number?: string; error?: string }[]> {
+    const { end } = monthBounds(month);
+    const clients = await this.read(() => this.contracts.clientsUnderContract(end));
+    const out: { clientId: number; number?: string; error?: string }[] = [];
+    for (const clientId of clients) {
+      try {
+        const inv = await this.generate(clientId, month, now);
+        out.push(inv ? { clientId, number: inv.number } : { clientId });
+      } catch (err) {
+        out.push({ clientId, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return out;
+  }
+
+  async row(id: number): Promise<InvoiceRow | undefined> {
+    return this.invoices.find(id);
+  }
+
+  /**
+   * The issued PDF (French, as issued: the Factur-X file, its CII XML kept beside it, both written
+   * once in one transaction); `en` is rendered on demand around the same XML.
+   */
+  async pdf(id: number, locale: 'fr' | 'en' = 'fr'): Promise<Buffer> {
+    const inv = await this.row(id);
+    if (!inv) throw new VigieError('NOT_FOUND');
+    const doc = JSON.parse(inv.document) as InvoiceDocument;
+    if (locale === 'en') return renderInvoicePdf(doc, 'en', await this.xml(id));
+    const kept = await this.read(() => this.invoices.keptPdf(id));
+    if (kept) return kept;
+    const xml = invoiceCii(doc);
+    const pdf = await renderInvoicePdf(doc, 'fr', xml);
+    const now = Date.now();
+    const inserted = await this.db.writeTransaction(() =>
+      this.invoices.keepDocuments(id, { data: pdf, sha256: sha256(pdf) }, { data: xml, sha256: sha256(xml) }, now),
+    );
+    if (inserted) this.onIssued?.(id);
+    return (await this.read(() => this.invoices.keptPdf(id)))!;
+  }
+
+  /**
+   * The CII XML: the one embedded in the kept Factur-X PDF; for an invoice whose PDF predates
+   * Factur-X (no XML kept), the same derivation from its frozen document.
+   */
+  async xml(id: number): Promise<string> {
+    const r = await this.invoices.documentAndXml(id);
+    if (!r) throw new VigieError('NOT_FOUND');
+    return r.xml ?? invoiceCii(JSON.parse(r.document) as InvoiceDocument);
+  }
+}
