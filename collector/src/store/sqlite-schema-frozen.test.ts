@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { createMigrator, Database } from './database.js';
+import { recordSchemaSteps, type SchemaStep } from './sqlite-schema-steps.js';
+
+/**
+ * Installations have run these migrations on SQLite: what they create there must never change, byte
+ * for byte, whatever is added for other engines. The fixture was recorded once, with this same
+ * recorder, from the migrations on `main` at commit fa624b9 (before PostgreSQL support), on a fresh
+ * file: per migration, every `sqlite_master` object it created or whose text it changed.
+ * Migrations added after that commit are applied too and left out of the comparison.
+ */
+const FROZEN: SchemaStep[] = JSON.parse(readFileSync(join(import.meta.dirname, 'testdata', 'sqlite-schema-main-fa624b9.json'), 'utf8'));
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+test('every released migration leaves in sqlite_master exactly the SQL text it left on main at fa624b9', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigie-frozen-'));
+  const db = new Database({ path: join(dir, 'vigie.db') });
+  try {
+    const steps = await recordSchemaSteps(db.kysely, createMigrator(db.kysely, 'sqlite'));
+    const byName = new Map(steps.map((s) => [s.migration, s.objects]));
+    expect(FROZEN.length).toBe(24);
+    for (const frozen of FROZEN) {
+      expect(byName.has(frozen.migration), `${frozen.migration} ran`).toBe(true);
+      expect(byName.get(frozen.migration), frozen.migration).toEqual(frozen.objects);
+    }
+  } finally {
+    await db.close();
+  }
+});
