@@ -97,7 +97,7 @@ class VigieSqliteDialect extends SqliteDialect {
 }
 
 /** The migrations, each told which engine it runs on. */
-export function createMigrator(db: Kysely<any>, engine: MigrationEngine): Migrator {
+export function createMigrator(db: Kysely<DB>, engine: MigrationEngine): Migrator {
   const bound: Record<string, Migration> = {};
   for (const [name, m] of Object.entries(migrations)) bound[name] = { up: (tx) => m.up(tx, engine) };
   // Unordered: migrations land from parallel work; each only adds, so their order does not matter.
@@ -105,7 +105,7 @@ export function createMigrator(db: Kysely<any>, engine: MigrationEngine): Migrat
 }
 
 /** Applies every pending migration; throws naming the one that failed. */
-export async function migrateToLatest(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+export async function migrateToLatest(db: Kysely<DB>, engine: MigrationEngine): Promise<void> {
   const { error, results } = await createMigrator(db, engine).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);

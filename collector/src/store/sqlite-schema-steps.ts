@@ -1,4 +1,5 @@
 import type { Kysely, Migrator } from 'kysely';
+import type { DB } from './schema.js';
 
 /** One object of `sqlite_master` as SQLite stores it (its `sql` is the text it was created with, amended by ALTER TABLE). */
 export interface SqliteObject {
@@ -14,13 +15,8 @@ export interface SchemaStep {
   objects: SqliteObject[];
 }
 
-async function sqliteMaster(db: Kysely<any>): Promise<Map<string, SqliteObject>> {
-  const rows = await db
-    .selectFrom('sqlite_master')
-    .select(['type', 'name', 'tbl_name', 'sql'])
-    .orderBy('type')
-    .orderBy('name')
-    .execute();
+async function sqliteMaster(kysely: Kysely<DB>): Promise<Map<string, SqliteObject>> {
+  const rows = await db.selectFrom('sqlite_master').select(['type', 'name', 'tbl_name', 'sql']).orderBy('type').orderBy('name').execute();
   // Kysely's own bookkeeping tables are not ours to freeze (their text may change with Kysely).
   return new Map(rows.filter((r) => !String(r.tbl_name).startsWith('kysely_')).map((r) => [`${r.type}:${r.name}`, r as SqliteObject]));
 }
@@ -30,7 +26,7 @@ async function sqliteMaster(db: Kysely<any>): Promise<Map<string, SqliteObject>>
  * it added or changed (by byte-exact `sql`). Recording per migration (rather than the final schema)
  * lets migrations added later run too without touching the record of the older ones.
  */
-export async function recordSchemaSteps(db: Kysely<any>, migrator: Migrator): Promise<SchemaStep[]> {
+export async function recordSchemaSteps(db: Kysely<DB>, migrator: Migrator): Promise<SchemaStep[]> {
   const steps: SchemaStep[] = [];
   let before = await sqliteMaster(db);
   for (;;) {
