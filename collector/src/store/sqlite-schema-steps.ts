@@ -16,9 +16,15 @@ export interface SchemaStep {
 }
 
 async function sqliteMaster(kysely: Kysely<DB>): Promise<Map<string, SqliteObject>> {
-  const rows = await db.selectFrom('sqlite_master').select(['type', 'name', 'tbl_name', 'sql']).orderBy('type').orderBy('name').execute();
+  const rows = await kysely
+    .withTables<{ sqlite_master: SqliteObject }>()
+    .selectFrom('sqlite_master')
+    .select(['type', 'name', 'tbl_name', 'sql'])
+    .orderBy('type')
+    .orderBy('name')
+    .execute();
   // Kysely's own bookkeeping tables are not ours to freeze (their text may change with Kysely).
-  return new Map(rows.filter((r) => !String(r.tbl_name).startsWith('kysely_')).map((r) => [`${r.type}:${r.name}`, r as SqliteObject]));
+  return new Map(rows.filter((r) => !r.tbl_name.startsWith('kysely_')).map((r) => [`${r.type}:${r.name}`, r]));
 }
 
 /**
