@@ -1,0 +1,400 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Postgres, startPostgres } from '@vigie/testkit';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AUDIT_GENESIS, auditHash } from '../audit/chain.js';
+import { createMigrator, Database } from './database.js';
+import { postgresObjects, postgresShape, type SchemaShape, sqliteObjects, sqliteShape } from './engine-schemas.js';
+import { PostgresDatabase } from './postgres-database.js';
+import type { DB } from './schema.js';
+
+/**
+ * Every table and column the typed schema (schema.ts) declares, with the nullability its type says.
+ * The type makes this list exhaustive and exact: a column added to schema.ts, or a nullability
+ * changed there, does not compile until it is listed here, and then it is checked on both engines.
+ */
+type Declared = { [T in keyof DB]: { [C in keyof DB[T]]-?: null extends DB[T][C] ? 'nullable' : 'not null' } };
+const SCHEMA_TS: Declared = {
+  report_comments: { client_id: 'not null', month: 'not null', text: 'not null', author_id: 'nullable', updated_at: 'not null' },
+  clients: { id: 'not null', name: 'not null', created_at: 'not null', publish_monitoring_tickets: 'not null' },
+  sites: { id: 'not null', client_id: 'not null', name: 'not null', created_at: 'not null' },
+  users: {
+    id: 'not null',
+    email: 'not null',
+    name: 'not null',
+    role: 'not null',
+    client_id: 'nullable',
+    password_hash: 'not null',
+    locale: 'not null',
+    created_at: 'not null',
+    disabled_at: 'nullable',
+  },
+  sessions: { id_hash: 'not null', user_id: 'not null', csrf_token: 'not null', created_at: 'not null', expires_at: 'not null', last_seen_at: 'not null' },
+  enrollment_tokens: {
+    id: 'not null',
+    site_id: 'not null',
+    token_hash: 'not null',
+    label: 'not null',
+    expires_at: 'not null',
+    max_uses: 'not null',
+    uses: 'not null',
+    revoked_at: 'nullable',
+    created_by: 'nullable',
+    created_at: 'not null',
+  },
+  devices: {
+    id: 'not null',
+    site_id: 'not null',
+    client_id: 'not null',
+    kind: 'not null',
+    hostname: 'not null',
+    platform: 'nullable',
+    arch: 'nullable',
+    os_name: 'nullable',
+    serial: 'nullable',
+    machine_uuid: 'nullable',
+    inventory_hash: 'nullable',
+    created_at: 'not null',
+    last_seen_at: 'nullable',
+    watcher_id: 'nullable',
+  },
+  agents: {
+    id: 'not null',
+    device_id: 'not null',
+    secret_hash: 'not null',
+    enrollment_token_id: 'nullable',
+    agent_version: 'nullable',
+    created_at: 'not null',
+    revoked_at: 'nullable',
+    last_seq: 'not null',
+    last_seen_at: 'nullable',
+    frames_stored: 'not null',
+    spool_next_seq: 'nullable',
+    spool_dropped_frames: 'not null',
+    spool_unspooled_frames: 'not null',
+    spool_in_doubt_frames: 'not null',
+    spool_pending_frames: 'not null',
+    spool_last_drop_id: 'not null',
+    spool_reported_at: 'nullable',
+  },
+  inventory_snapshots: { id: 'not null', device_id: 'not null', collected_at: 'not null', received_at: 'not null', hash: 'not null', data: 'not null' },
+  inventory_changes: {
+    id: 'not null',
+    device_id: 'not null',
+    snapshot_id: 'not null',
+    changed_at: 'not null',
+    section: 'not null',
+    change: 'not null',
+    item_key: 'not null',
+    before: 'nullable',
+    after: 'nullable',
+  },
+  check_results: {
+    id: 'not null',
+    device_id: 'not null',
+    check: 'not null',
+    target: 'not null',
+    status: 'not null',
+    code: 'not null',
+    message: 'not null',
+    values: 'nullable',
+    observed_at: 'not null',
+  },
+  check_state: {
+    device_id: 'not null',
+    check: 'not null',
+    target: 'not null',
+    status: 'not null',
+    code: 'not null',
+    message: 'not null',
+    values: 'nullable',
+    observed_at: 'not null',
+    since: 'not null',
+  },
+  agent_events: {
+    id: 'not null',
+    device_id: 'not null',
+    seq: 'not null',
+    kind: 'not null',
+    severity: 'not null',
+    message: 'not null',
+    data: 'nullable',
+    occurred_at: 'not null',
+    received_at: 'not null',
+  },
+  command_results: {
+    id: 'not null',
+    device_id: 'not null',
+    command_id: 'not null',
+    ok: 'not null',
+    output: 'nullable',
+    error: 'nullable',
+    received_at: 'not null',
+  },
+  audit_log: {
+    id: 'not null',
+    at: 'not null',
+    actor: 'not null',
+    action: 'not null',
+    target: 'not null',
+    details: 'nullable',
+    client_id: 'nullable',
+    device_id: 'nullable',
+    result: 'nullable',
+    prev_hash: 'not null',
+    hash: 'not null',
+  },
+  series: { id: 'not null', device_id: 'not null', key: 'not null', name: 'not null', labels: 'not null' },
+  kv: { key: 'not null', value: 'not null' },
+  policies: { scope: 'not null', scope_id: 'not null', body: 'not null', version: 'not null', updated_at: 'not null', updated_by: 'nullable' },
+  tickets: {
+    id: 'not null',
+    client_id: 'not null',
+    title: 'not null',
+    description: 'not null',
+    channel: 'not null',
+    kind: 'not null',
+    mode: 'not null',
+    priority: 'not null',
+    status: 'not null',
+    assignee_id: 'nullable',
+    received_at: 'not null',
+    sla_start_at: 'not null',
+    sla_deadline_at: 'nullable',
+    planned_date: 'nullable',
+    intervention_started_at: 'nullable',
+    resolved_at: 'nullable',
+    closed_at: 'nullable',
+    fingerprint: 'nullable',
+    client_visible: 'not null',
+    created_by: 'nullable',
+    created_at: 'not null',
+    updated_at: 'not null',
+  },
+  ticket_devices: { ticket_id: 'not null', device_id: 'not null' },
+  ticket_events: { id: 'not null', ticket_id: 'not null', at: 'not null', author_id: 'nullable', author: 'not null', type: 'not null', body: 'not null' },
+  ticket_attachments: {
+    id: 'not null',
+    ticket_id: 'not null',
+    name: 'not null',
+    type: 'not null',
+    size: 'not null',
+    sha256: 'not null',
+    data: 'not null',
+    created_by: 'nullable',
+    created_at: 'not null',
+  },
+  ticket_links: { ticket_id: 'not null', linked_id: 'not null', created_by: 'nullable', created_at: 'not null' },
+};
+
+/**
+ * Where schema.ts and the migrations disagree today (found by this test, left for the move of the
+ * code onto Kysely): migration 010 added the hash chain as nullable columns to existing rows.
+ */
+const KNOWN_NULLABILITY_GAPS = new Set(['audit_log.prev_hash', 'audit_log.hash']);
+
+const AT = 1_764_000_000_000; // a UTC millisecond timestamp: beyond 2^31, so stored as bigint on PostgreSQL
+
+/** Tenant, device, ticket (with its device and an event) written and read back through typed Kysely. */
+async function roundTrip(db: Kysely<DB>) {
+  const client = await db.insertInto('clients').values({ name: 'Boulangerie Martin', created_at: AT }).returning('id').executeTakeFirstOrThrow();
+  const site = await db.insertInto('sites').values({ client_id: client.id, name: 'Lyon', created_at: AT }).returning('id').executeTakeFirstOrThrow();
+  const device = await db
+    .insertInto('devices')
+    .values({
+      site_id: site.id,
+      client_id: client.id,
+      kind: 'agent',
+      hostname: 'POSTE-CAISSE-01',
+      platform: 'win32',
+      serial: 'SN-42',
+      created_at: AT,
+      last_seen_at: AT + 1,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const ticket = await db
+    .insertInto('tickets')
+    .values({
+      client_id: client.id,
+      title: 'Disque presque plein',
+      description: 'C: à 95 %',
+      channel: 'monitoring',
+      kind: 'urgent',
+      mode: 'remote',
+      priority: 'high',
+      status: 'new',
+      received_at: AT,
+      sla_start_at: AT,
+      sla_deadline_at: AT + 4 * 3_600_000,
+      created_at: AT,
+      updated_at: AT,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('ticket_devices').values({ ticket_id: ticket.id, device_id: device.id }).execute();
+  await db
+    .insertInto('ticket_events')
+    .values({ ticket_id: ticket.id, at: AT, author: 'système', type: 'comment', body: 'Ouvert par la règle disque' })
+    .execute();
+  await db
+    .updateTable('tickets')
+    .set({ status: 'acknowledged', updated_at: AT + 60_000 })
+    .where('id', '=', ticket.id)
+    .execute();
+  return {
+    client: await db.selectFrom('clients').selectAll().where('id', '=', client.id).executeTakeFirstOrThrow(),
+    device: await db.selectFrom('devices').selectAll().where('id', '=', device.id).executeTakeFirstOrThrow(),
+    ticket: await db.selectFrom('tickets').selectAll().where('id', '=', ticket.id).executeTakeFirstOrThrow(),
+    events: await db.selectFrom('ticket_events').select(['at', 'author', 'type', 'body']).where('ticket_id', '=', ticket.id).execute(),
+    openTickets: await db
+      .selectFrom('tickets as t')
+      .innerJoin('ticket_devices as td', 'td.ticket_id', 't.id')
+      .innerJoin('devices as d', 'd.id', 'td.device_id')
+      .select(['d.hostname', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('t.sla_deadline_at').as('deadline')])
+      .where('t.client_id', '=', client.id)
+      .groupBy('d.hostname')
+      .execute(),
+  };
+}
+
+/** What the triggers and checks refuse, as the application sees it: the error's message. */
+async function refusals(db: Kysely<DB>, clientId: number): Promise<string[]> {
+  const entry = { at: AT, actor: 'user:1', action: 'ticket.create', target: 'ticket:1', details: null, clientId, deviceId: null, result: 'ok' };
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: entry.at,
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      details: entry.details,
+      client_id: clientId,
+      device_id: null,
+      result: entry.result,
+      prev_hash: AUDIT_GENESIS,
+      hash: auditHash(AUDIT_GENESIS, entry),
+    })
+    .execute();
+  const attempts = [
+    () => db.updateTable('audit_log').set({ actor: 'user:2' }).execute(),
+    () => db.deleteFrom('audit_log').execute(),
+    () => db.insertInto('audit_log').values({ at: AT, actor: 'x', action: 'y', target: 'z', prev_hash: AUDIT_GENESIS, hash: 'forged' }).execute(),
+    // reports.month is checked by GLOB on SQLite, by the equivalent regular expression on PostgreSQL
+    () =>
+      sql`INSERT INTO reports (client_id, month, lang, data, pdf, sha256, pages, partial, generated_at, generated_by, generation_ms)
+          VALUES (${clientId}, 'mai 2026', 'fr', '{}', ${Buffer.from('%PDF')}, 'x', 1, 0, ${AT}, 'test', 1)`.execute(db),
+  ];
+  const messages: string[] = [];
+  for (const attempt of attempts) {
+    const outcome = await attempt().then(
+      () => 'accepted',
+      (e: Error) => e.message,
+    );
+    messages.push(/CHECK constraint|check constraint/.test(outcome) ? 'check constraint' : outcome);
+  }
+  // The same month, well formed, is accepted: the refusal above was the check, not the row.
+  await sql`INSERT INTO reports (client_id, month, lang, data, pdf, sha256, pages, partial, generated_at, generated_by, generation_ms)
+            VALUES (${clientId}, '2026-05', 'fr', '{}', ${Buffer.from('%PDF')}, 'x', 1, 0, ${AT}, 'test', 1)`.execute(db);
+  return messages;
+}
+
+let pg: Postgres;
+let dir: string;
+let sqlite: Database;
+let postgres: PostgresDatabase;
+
+beforeAll(async () => {
+  pg = await startPostgres({ fast: true });
+  dir = mkdtempSync(join(tmpdir(), 'vigie-engines-'));
+  sqlite = new Database({ path: join(dir, 'vigie.db') });
+  postgres = new PostgresDatabase({ url: await pg.createDatabase('vigie'), maxConnections: 2 });
+  await sqlite.migrate();
+  await postgres.migrate();
+});
+
+afterAll(async () => {
+  await sqlite?.close();
+  await postgres?.close();
+  await pg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the same migrations on SQLite and PostgreSQL', () => {
+  test('every migration is applied on PostgreSQL, and a second run applies none and changes nothing', async () => {
+    const applied = await postgres.kysely.withTables<{ kysely_migration: { name: string } }>().selectFrom('kysely_migration').select('name').execute();
+    const onSqlite = await sqlite.kysely.withTables<{ kysely_migration: { name: string } }>().selectFrom('kysely_migration').select('name').execute();
+    expect(applied.map((r) => r.name).sort()).toEqual(onSqlite.map((r) => r.name).sort());
+    expect(applied.length).toBeGreaterThanOrEqual(24);
+    for (const db of [sqlite, postgres]) {
+      const shape = db.dialect === 'sqlite' ? await sqliteShape(db.kysely) : await postgresShape(db.kysely);
+      const again = await createMigrator(db.kysely, db.dialect).migrateToLatest();
+      expect(again.error, db.dialect).toBeUndefined();
+      expect(again.results, db.dialect).toEqual([]);
+      expect(db.dialect === 'sqlite' ? await sqliteShape(db.kysely) : await postgresShape(db.kysely)).toEqual(shape);
+    }
+  });
+
+  test('both engines have the same tables and columns, with the same nullability and type family', async () => {
+    const s: SchemaShape = await sqliteShape(sqlite.kysely);
+    const p: SchemaShape = await postgresShape(postgres.kysely);
+    expect(Object.keys(s).length).toBeGreaterThan(60);
+    expect(Object.keys(p).sort()).toEqual(Object.keys(s).sort());
+    for (const table of Object.keys(s)) expect(p[table], table).toEqual(s[table]);
+  });
+
+  test('every table and column of schema.ts exists on both engines, nullable exactly where its type says', async () => {
+    for (const shape of [await sqliteShape(sqlite.kysely), await postgresShape(postgres.kysely)]) {
+      for (const [table, columns] of Object.entries(SCHEMA_TS)) {
+        for (const [column, declared] of Object.entries(columns)) {
+          const actual = shape[table]?.[column];
+          expect(actual, `${table}.${column}`).toBeDefined();
+          if (KNOWN_NULLABILITY_GAPS.has(`${table}.${column}`)) expect(actual?.nullable, `${table}.${column}`).toBe(declared === 'not null');
+          else expect(actual?.nullable ? 'nullable' : 'not null', `${table}.${column}`).toBe(declared);
+        }
+      }
+    }
+  });
+
+  test('every named index and trigger of SQLite exists on PostgreSQL', async () => {
+    const s = await sqliteObjects(sqlite.kysely);
+    const p = await postgresObjects(postgres.kysely);
+    expect(s.triggers.length).toBeGreaterThan(15);
+    expect(p.indexes).toEqual(expect.arrayContaining(s.indexes));
+    expect(p.triggers.sort()).toEqual(s.triggers.sort());
+  });
+
+  test('typed Kysely round trips (tenant, device, ticket) read back the same values, as numbers, on both engines', async () => {
+    const onSqlite = await roundTrip(sqlite.kysely);
+    const onPostgres = await roundTrip(postgres.kysely);
+    expect(onPostgres).toEqual(onSqlite);
+    expect(onPostgres.ticket.sla_deadline_at).toBe(AT + 4 * 3_600_000);
+    expect(onPostgres.ticket.status).toBe('acknowledged');
+    expect(onPostgres.device.last_seen_at).toBe(AT + 1);
+    expect(onPostgres.openTickets).toEqual([{ hostname: 'POSTE-CAISSE-01', n: 1, deadline: AT + 4 * 3_600_000 }]);
+  });
+
+  test('the append-only audit log, its hash chain and the report month check refuse the same writes on both engines', async () => {
+    const clientOf = async (db: Kysely<DB>) => (await db.selectFrom('clients').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+    const onSqlite = await refusals(sqlite.kysely, await clientOf(sqlite.kysely));
+    const onPostgres = await refusals(postgres.kysely, await clientOf(postgres.kysely));
+    expect(onSqlite).toEqual([
+      'VIGIE_IMMUTABLE: the audit log is append-only',
+      'VIGIE_IMMUTABLE: the audit log is append-only',
+      'VIGIE_IMMUTABLE: an audit entry must extend the chain',
+      'check constraint',
+    ]);
+    expect(onPostgres).toEqual(onSqlite);
+  });
+
+  test('PostgreSQL bigints come back as numbers, and one beyond 2^53 is refused rather than rounded', async () => {
+    const ok = await sql<{
+      n: number;
+      s: number;
+    }>`SELECT ${2 ** 53 - 1}::bigint AS n, sum(x)::numeric AS s FROM (VALUES (${AT}::bigint), (1::bigint)) v(x)`.execute(postgres.kysely);
+    expect(ok.rows).toEqual([{ n: 2 ** 53 - 1, s: AT + 1 }]);
+    await expect(sql`SELECT 9007199254740993::bigint AS n`.execute(postgres.kysely)).rejects.toThrow(/beyond what a JavaScript number holds/);
+  });
+});
