@@ -18,6 +18,16 @@ function family(declared: string): ColumnShape['family'] {
   throw new Error(`column type ${declared} has no family`);
 }
 
+function toShape(columns: { tbl: string; name: string; type: string; nullable: boolean }[]): SchemaShape {
+  const shape: SchemaShape = {};
+  for (const c of columns) {
+    const table = shape[c.tbl] ?? {};
+    table[c.name] = { family: family(c.type), nullable: c.nullable };
+    shape[c.tbl] = table;
+  }
+  return shape;
+}
+
 /**
  * SQLite's tables and columns. A primary key column counts as NOT NULL: the application never
  * stores NULL there, and PostgreSQL enforces it (SQLite only does for INTEGER PRIMARY KEY).
@@ -26,18 +36,14 @@ export async function sqliteShape(db: Kysely<DB>): Promise<SchemaShape> {
   const rows = await sql<{ tbl: string; name: string; type: string; notnull: number; pk: number }>`
     SELECT m.name AS tbl, c.name, c.type, c."notnull", c.pk FROM sqlite_master m, pragma_table_info(m.name) c
     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'kysely_%'`.execute(db);
-  const shape: SchemaShape = {};
-  for (const r of rows.rows) (shape[r.tbl] ??= {})[r.name] = { family: family(r.type), nullable: r.notnull === 0 && r.pk === 0 };
-  return shape;
+  return toShape(rows.rows.map((r) => ({ tbl: r.tbl, name: r.name, type: r.type, nullable: r.notnull === 0 && r.pk === 0 })));
 }
 
 export async function postgresShape(db: Kysely<DB>): Promise<SchemaShape> {
   const rows = await sql<{ tbl: string; name: string; type: string; is_nullable: string }>`
     SELECT table_name AS tbl, column_name AS name, data_type AS type, is_nullable FROM information_schema.columns
     WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%'`.execute(db);
-  const shape: SchemaShape = {};
-  for (const r of rows.rows) (shape[r.tbl] ??= {})[r.name] = { family: family(r.type), nullable: r.is_nullable === 'YES' };
-  return shape;
+  return toShape(rows.rows.map((r) => ({ tbl: r.tbl, name: r.name, type: r.type, nullable: r.is_nullable === 'YES' })));
 }
 
 /** Named indexes and triggers (SQLite's automatic indexes for UNIQUE/PRIMARY KEY have no name of ours). */
