@@ -301,6 +301,45 @@ async function refusals(db: Kysely<DB>, clientId: number): Promise<string[]> {
   return messages;
 }
 
+/**
+ * Contract 5 (invoices): an issued invoice never changes, a billed intervention's billed fields are
+ * frozen until a credit note releases them; its notes stay editable. Returns each write's outcome.
+ */
+async function billingOutcomes(db: Kysely<DB>, clientId: number, ticketId: number): Promise<string[]> {
+  const one = async <T>(q: { execute(db: Kysely<DB>): Promise<{ rows: T[] }> }) => (await q.execute(db)).rows[0] as T;
+  const grid = await one<{ id: number }>(sql`INSERT INTO price_grids (client_id, valid_from, grid, syntec_index, reason, created_at)
+    VALUES (${clientId}, '2026-01-01', '{}', '274.7', 'initial', ${AT}) RETURNING id`);
+  const invoice = await one<{ id: number }>(sql`INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on,
+      total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_at)
+    VALUES (${clientId}, 'invoice', 2026, 1, 'F-2026-0001', '2026-05-01', '2026-05-31', '2026-06-01', '2026-07-01', 9000, 2000, 1800, 10800, '{}', ${AT}) RETURNING id`);
+  const intervention = await one<{ id: number }>(sql`INSERT INTO interventions (client_id, ticket_id, date, minutes, kind, mode, grid_id, unit, unit_count,
+      unit_price_cents, amount_cents, rule, invoice_id, created_at, updated_at)
+    VALUES (${clientId}, ${ticketId}, '2026-05-12', 30, 'urgent', 'remote', ${grid.id}, 'hour', 1, 9000, 9000, '2.4', ${invoice.id}, ${AT}, ${AT}) RETURNING id`);
+  const attempts = [
+    sql`UPDATE interventions SET minutes = 60 WHERE id = ${intervention.id}`,
+    sql`UPDATE interventions SET notes = 'client absent le matin' WHERE id = ${intervention.id}`,
+    sql`DELETE FROM interventions WHERE id = ${intervention.id}`,
+    sql`UPDATE invoices SET document = '{"edited":true}' WHERE id = ${invoice.id}`,
+    sql`DELETE FROM invoices WHERE id = ${invoice.id}`,
+    // A credit note cancelling the invoice releases its items: they may leave it, then be corrected.
+    sql`INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on, corrects_invoice_id, releases_items,
+        total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_at)
+      VALUES (${clientId}, 'credit_note', 2026, 1, 'A-2026-0001', '2026-05-01', '2026-05-31', '2026-06-02', '2026-06-02', ${invoice.id}, 1, -9000, 2000, -1800, -10800, '{}', ${AT})`,
+    sql`UPDATE interventions SET invoice_id = NULL WHERE id = ${intervention.id}`,
+    sql`UPDATE interventions SET minutes = 60 WHERE id = ${intervention.id}`,
+  ];
+  const outcomes: string[] = [];
+  for (const attempt of attempts) {
+    outcomes.push(
+      await attempt.execute(db).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      ),
+    );
+  }
+  return outcomes;
+}
+
 let pg: Postgres;
 let dir: string;
 let sqlite: Database;
@@ -387,6 +426,24 @@ describe('the same migrations on SQLite and PostgreSQL', () => {
       'check constraint',
     ]);
     expect(onPostgres).toEqual(onSqlite);
+  });
+
+  test('an issued invoice and its billed interventions refuse the same changes on both engines (contract 5)', async () => {
+    const firstTicket = async (db: Kysely<DB>) => await db.selectFrom('tickets').select(['id', 'client_id']).orderBy('id').executeTakeFirstOrThrow();
+    const s = await firstTicket(sqlite.kysely);
+    const p = await firstTicket(postgres.kysely);
+    const onSqlite = await billingOutcomes(sqlite.kysely, s.client_id, s.id);
+    expect(onSqlite).toEqual([
+      'VIGIE_INVOICED: this item is on an issued invoice',
+      'accepted',
+      'VIGIE_INVOICED: this item is on an issued invoice',
+      'VIGIE_IMMUTABLE: an issued invoice cannot be changed',
+      'VIGIE_IMMUTABLE: an issued invoice cannot be deleted',
+      'accepted',
+      'accepted',
+      'accepted',
+    ]);
+    expect(await billingOutcomes(postgres.kysely, p.client_id, p.id)).toEqual(onSqlite);
   });
 
   test('PostgreSQL bigints come back as numbers, and one beyond 2^53 is refused rather than rounded', async () => {
