@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { createMigrator, Database } from './database.js';
 import { recordSchemaSteps, type SchemaStep } from './sqlite-schema-steps.js';
+import { type MigrationStatements, recordMigrationStatements } from './sqlite-statements-log.js';
 
 /**
  * Installations have run these migrations on SQLite: what they create there must never change, byte
@@ -33,5 +34,23 @@ test('every released migration leaves in sqlite_master exactly the SQL text it l
     }
   } finally {
     await db.close();
+  }
+});
+
+/**
+ * The same for everything each migration sends to SQLite, backfills included (they run on a fresh
+ * database too): its ordered SQL texts, recorded once with this recorder from main at fa624b9.
+ */
+const FROZEN_STATEMENTS: MigrationStatements[] = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'testdata', 'sqlite-migration-statements-main-fa624b9.json'), 'utf8'),
+);
+
+test('each released migration sends SQLite exactly the statements it sent on main at fa624b9, in the same order', async () => {
+  const steps = await recordMigrationStatements((db) => createMigrator(db, 'sqlite'));
+  const byName = new Map(steps.map((s) => [s.migration, s.statements]));
+  expect(FROZEN_STATEMENTS.length).toBe(24);
+  for (const frozen of FROZEN_STATEMENTS) {
+    expect(byName.has(frozen.migration), `${frozen.migration} ran`).toBe(true);
+    expect(byName.get(frozen.migration), frozen.migration).toEqual(frozen.statements);
   }
 });
