@@ -192,6 +192,21 @@ describe('the same migrations on SQLite and PostgreSQL', () => {
     }
   });
 
+  test('two collectors migrating one fresh PostgreSQL database at once both succeed, each migration applied once', async () => {
+    const url = await pg.createDatabase('vigie_race');
+    const a = new PostgresDatabase({ url, maxConnections: 2 });
+    const b = new PostgresDatabase({ url, maxConnections: 2 });
+    try {
+      await Promise.all([a.migrate(), b.migrate()]); // Kysely serialises them with an advisory lock
+      const names = await a.kysely.withTables<{ kysely_migration: { name: string } }>().selectFrom('kysely_migration').select('name').execute();
+      const expected = await sqlite.kysely.withTables<{ kysely_migration: { name: string } }>().selectFrom('kysely_migration').select('name').execute();
+      expect(names.map((r) => r.name).sort()).toEqual(expected.map((r) => r.name).sort());
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('both engines have the same tables and columns, with the same nullability and type family', async () => {
     const s: SchemaShape = await sqliteShape(sqlite.kysely);
     const p: SchemaShape = await postgresShape(postgres.kysely);
@@ -260,6 +275,18 @@ describe('the same migrations on SQLite and PostgreSQL', () => {
       'accepted',
     ]);
     expect(await billingOutcomes(postgres.kysely, p.client_id, p.id)).toEqual(onSqlite);
+  });
+
+  test('PostgreSQL serves the device search (a substring LIKE over addresses and software) from its trigram indexes', async () => {
+    const plan = await postgres.kysely.transaction().execute(async (tx) => {
+      await sql`SET LOCAL enable_seqscan = off`.execute(tx); // an empty table would otherwise be scanned
+      const like = '%10.0.0%';
+      return (await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT device_id FROM device_search WHERE ips LIKE ${like} OR software LIKE ${like}`.execute(tx)).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+    });
+    expect(plan).toMatch(/Bitmap Index Scan on device_search_ips/);
+    expect(plan).toMatch(/Bitmap Index Scan on device_search_software/);
   });
 
   test('PostgreSQL bigints come back as numbers, and one beyond 2^53 is refused rather than rounded', async () => {
