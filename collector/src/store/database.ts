@@ -6,7 +6,6 @@ import {
   type Driver,
   Kysely,
   type Migration,
-  type MigrationProvider,
   Migrator,
   SqliteDialect,
   type SqliteDialectConfig,
@@ -36,6 +35,7 @@ import * as mUxPasswordResets from './migrations/016-ux-password-resets.js';
 import * as mUxRecurring from './migrations/016-ux-recurring-business-days.js';
 import * as mUxReportComments from './migrations/016-ux-report-comments.js';
 import * as mUxTickets from './migrations/016-ux-tickets-contract.js';
+import type { EngineMigration, MigrationEngine } from './migrations/engine.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
 
@@ -48,7 +48,7 @@ export interface DatabaseOptions {
   synchronous?: 'full' | 'normal';
 }
 
-const migrations: Record<string, Migration> = {
+const migrations: Record<string, EngineMigration> = {
   '001-foundation': m001,
   '002-policies': m002,
   '003-tickets': m003,
@@ -96,10 +96,19 @@ class VigieSqliteDialect extends SqliteDialect {
   }
 }
 
-class StaticMigrations implements MigrationProvider {
-  async getMigrations() {
-    return migrations;
-  }
+/** The migrations, each told which engine it runs on. */
+export function createMigrator(db: Kysely<DB>, engine: MigrationEngine): Migrator {
+  const bound: Record<string, Migration> = {};
+  for (const [name, m] of Object.entries(migrations)) bound[name] = { up: (tx) => m.up(tx, engine) };
+  // Unordered: migrations land from parallel work; each only adds, so their order does not matter.
+  return new Migrator({ db, provider: { getMigrations: async () => bound }, allowUnorderedMigrations: true });
+}
+
+/** Applies every pending migration; throws naming the one that failed. */
+export async function migrateToLatest(db: Kysely<DB>, engine: MigrationEngine): Promise<void> {
+  const { error, results } = await createMigrator(db, engine).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
 }
 
 /**
@@ -128,11 +137,7 @@ export class Database {
   }
 
   async migrate(): Promise<void> {
-    // Unordered: migrations land from parallel work; each only adds, so their order does not matter.
-    const migrator = new Migrator({ db: this.kysely, provider: new StaticMigrations(), allowUnorderedMigrations: true });
-    const { error, results } = await migrator.migrateToLatest();
-    const failed = results?.find((r) => r.status === 'Error');
-    if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+    await migrateToLatest(this.kysely, 'sqlite');
   }
 
   /** Runs `fn` synchronously with exclusive use of the connection (no Kysely transaction open). */

@@ -1,9 +1,20 @@
-import { type Kysely, sql } from 'kysely';
+import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+
+/**
+ * An `integer` id: AUTOINCREMENT on SQLite (rowid), an identity column on PostgreSQL (Kysely's
+ * `autoIncrement()` has no PostgreSQL form). By default, not always: like SQLite, an insert may
+ * name its id.
+ */
+export function idColumn(engine: MigrationEngine) {
+  return engine === 'postgres'
+    ? (c: ColumnDefinitionBuilder) => c.generatedByDefaultAsIdentity().primaryKey()
+    : (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement();
+}
 
 // Written with Kysely's schema builder so the same migration runs on SQLite and PostgreSQL.
-// `integer` ids are autoincrement on SQLite (rowid) and become identity columns on PostgreSQL.
-export async function up(db: Kysely<any>): Promise<void> {
-  const id = (c: any) => c.primaryKey().autoIncrement();
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  const id = idColumn(engine);
   await db.schema
     .createTable('clients')
     .addColumn('id', 'integer', id)

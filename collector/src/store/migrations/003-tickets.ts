@@ -1,10 +1,12 @@
 import { type Kysely, sql } from 'kysely';
+import { idColumn } from './001-foundation.js';
+import type { MigrationEngine } from './engine.js';
 
 /** Tickets with their devices and a timeline of every action (comment, status, assignment, incident, time). */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
   await db.schema
     .createTable('tickets')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', idColumn(engine))
     .addColumn('client_id', 'integer', (c) => c.notNull().references('clients.id').onDelete('cascade'))
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
@@ -36,7 +38,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema
     .createTable('ticket_events')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', idColumn(engine))
     .addColumn('ticket_id', 'integer', (c) => c.notNull().references('tickets.id').onDelete('cascade'))
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('author_id', 'integer', (c) => c.references('users.id').onDelete('set null'))

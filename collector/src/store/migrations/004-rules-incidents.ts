@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
+import { idColumn } from './001-foundation.js';
+import type { MigrationEngine } from './engine.js';
 
 /** Rules, maintenance windows and incidents (one per problem, linked to its ticket). */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
   await db.schema
     .createTable('rules')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', idColumn(engine))
     .addColumn('key', 'text', (c) => c.unique())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
@@ -15,7 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema
     .createTable('maintenance_windows')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', idColumn(engine))
     .addColumn('scope', 'text', (c) => c.notNull())
     .addColumn('scope_id', 'integer', (c) => c.notNull())
     .addColumn('starts_at', 'bigint', (c) => c.notNull())
@@ -26,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema
     .createTable('incidents')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', idColumn(engine))
     .addColumn('fingerprint', 'text', (c) => c.notNull())
     .addColumn('client_id', 'integer', (c) => c.notNull().references('clients.id').onDelete('cascade'))
     .addColumn('site_id', 'integer', (c) => c.notNull())

@@ -1,4 +1,24 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { type EngineStatement, postgresRefusal, runStatements } from './sql-for-engine.js';
+
+const INVOICE_CHANGED = 'VIGIE_IMMUTABLE: an issued invoice cannot be changed';
+const INVOICE_DELETED = 'VIGIE_IMMUTABLE: an issued invoice cannot be deleted';
+const INVOICED = 'VIGIE_INVOICED: this item is on an issued invoice';
+
+/** An issued document's table refuses every UPDATE and DELETE (SQLite text as released). */
+export function immutableTable(table: string, changed: string, deleted: string): EngineStatement[] {
+  return [
+    {
+      sqlite: `CREATE TRIGGER ${table}_immutable_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${changed}'); END`,
+      postgres: postgresRefusal({ name: `${table}_immutable_update`, table, event: 'UPDATE', message: changed }),
+    },
+    {
+      sqlite: `CREATE TRIGGER ${table}_immutable_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${deleted}'); END`,
+      postgres: postgresRefusal({ name: `${table}_immutable_delete`, table, event: 'DELETE', message: deleted }),
+    },
+  ];
+}
 
 /**
  * Billing (contract 2.4–2.6, 5, 6): contracts and their price grids with validity periods,
@@ -7,7 +27,7 @@ import { type Kysely, sql } from 'kysely';
  * Dates are Europe/Paris calendar dates 'YYYY-MM-DD'; money is integer cents excluding tax unless
  * a column says otherwise.
  */
-const STATEMENTS = [
+const STATEMENTS: (string | EngineStatement)[] = [
   `CREATE TABLE billing_settings (
      id INTEGER PRIMARY KEY CHECK (id = 1),
      seller TEXT NOT NULL,
@@ -72,15 +92,13 @@ const STATEMENTS = [
      UNIQUE (kind, year, seq))`,
   `CREATE UNIQUE INDEX invoices_one_per_month ON invoices (client_id, period_start) WHERE kind = 'invoice' AND corrects_invoice_id IS NULL AND releases_items = 0`,
   `CREATE INDEX invoices_client ON invoices (client_id, issued_on)`,
-  `CREATE TRIGGER invoices_immutable_update BEFORE UPDATE ON invoices BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: an issued invoice cannot be changed'); END`,
-  `CREATE TRIGGER invoices_immutable_delete BEFORE DELETE ON invoices BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: an issued invoice cannot be deleted'); END`,
+  ...immutableTable('invoices', INVOICE_CHANGED, INVOICE_DELETED),
   `CREATE TABLE invoice_pdfs (
      invoice_id INTEGER PRIMARY KEY REFERENCES invoices(id),
      pdf BLOB NOT NULL,
      sha256 TEXT NOT NULL,
      created_at INTEGER NOT NULL)`,
-  `CREATE TRIGGER invoice_pdfs_immutable_update BEFORE UPDATE ON invoice_pdfs BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: an issued invoice cannot be changed'); END`,
-  `CREATE TRIGGER invoice_pdfs_immutable_delete BEFORE DELETE ON invoice_pdfs BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: an issued invoice cannot be deleted'); END`,
+  ...immutableTable('invoice_pdfs', INVOICE_CHANGED, INVOICE_DELETED),
   `CREATE TABLE interventions (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
@@ -237,16 +255,32 @@ const STATEMENTS = [
       ],
       ['recycling_pickups', 'client_id, picked_up_on, weight_grams, transport_cents, handling_cents, recycling_rate_cents_per_kg, recycling_cents, invoice_id'],
     ] as const
-  ).flatMap(([t, billed]) => [
-    `CREATE TRIGGER ${t}_invoiced_update BEFORE UPDATE OF ${billed} ON ${t}
-       WHEN OLD.invoice_id IS NOT NULL AND NOT (NEW.invoice_id IS NULL
-         AND EXISTS (SELECT 1 FROM invoices WHERE corrects_invoice_id = OLD.invoice_id AND releases_items = 1))
-       BEGIN SELECT RAISE(ABORT, 'VIGIE_INVOICED: this item is on an issued invoice'); END`,
-    `CREATE TRIGGER ${t}_invoiced_delete BEFORE DELETE ON ${t} WHEN OLD.invoice_id IS NOT NULL
-       BEGIN SELECT RAISE(ABORT, 'VIGIE_INVOICED: this item is on an issued invoice'); END`,
-  ]),
+  ).flatMap(([t, billed]): EngineStatement[] => {
+    const released = `NEW.invoice_id IS NULL
+         AND EXISTS (SELECT 1 FROM invoices WHERE corrects_invoice_id = OLD.invoice_id AND releases_items = 1)`;
+    return [
+      {
+        sqlite: `CREATE TRIGGER ${t}_invoiced_update BEFORE UPDATE OF ${billed} ON ${t}
+       WHEN OLD.invoice_id IS NOT NULL AND NOT (${released})
+       BEGIN SELECT RAISE(ABORT, '${INVOICED}'); END`,
+        postgres: postgresRefusal({
+          name: `${t}_invoiced_update`,
+          table: t,
+          event: 'UPDATE',
+          of: billed,
+          when: `OLD.invoice_id IS NOT NULL AND NOT (${released})`,
+          message: INVOICED,
+        }),
+      },
+      {
+        sqlite: `CREATE TRIGGER ${t}_invoiced_delete BEFORE DELETE ON ${t} WHEN OLD.invoice_id IS NOT NULL
+       BEGIN SELECT RAISE(ABORT, '${INVOICED}'); END`,
+        postgres: postgresRefusal({ name: `${t}_invoiced_delete`, table: t, event: 'DELETE', when: 'OLD.invoice_id IS NOT NULL', message: INVOICED }),
+      },
+    ];
+  }),
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }

@@ -1,4 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { runStatements } from './sql-for-engine.js';
 
 /**
  * Monthly activity reports (contract 3): the archive (one report per client and month, its frozen
@@ -75,6 +77,6 @@ const STATEMENTS = [
   `CREATE INDEX report_deliveries_report ON report_deliveries (report_id)`,
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }

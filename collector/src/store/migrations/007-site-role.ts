@@ -1,4 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { runStatements } from './sql-for-engine.js';
 
 /**
  * Site role (issue 8): devices without an agent, watched by a site agent (SNMP), keyed within their
@@ -33,6 +35,6 @@ const STATEMENTS = [
      PRIMARY KEY (site_id, hour))`,
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }

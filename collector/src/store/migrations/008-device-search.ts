@@ -1,15 +1,27 @@
 import { type Kysely, sql } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { runStatements } from './sql-for-engine.js';
 
 /**
  * What the device list searches besides names and serials: the addresses and the software names
  * of each device's latest inventory, flattened to text (one row per device, replaced when a new
  * inventory arrives). Derived data: rebuilt here from the snapshots already stored.
  */
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql`CREATE TABLE device_search (
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, [
+    `CREATE TABLE device_search (
     device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
     ips TEXT NOT NULL,
-    software TEXT NOT NULL)`.execute(db);
+    software TEXT NOT NULL)`,
+  ]);
+  if (engine === 'postgres') {
+    // The search is a substring match (LIKE '%…%'): trigram indexes serve it on PostgreSQL (pg_trgm
+    // ships with the server and is a trusted extension). No backfill: no PostgreSQL store predates this.
+    await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
+    await sql`CREATE INDEX device_search_ips ON device_search USING gin (ips gin_trgm_ops)`.execute(db);
+    await sql`CREATE INDEX device_search_software ON device_search USING gin (software gin_trgm_ops)`.execute(db);
+    return;
+  }
   await sql
     .raw(
       `INSERT INTO device_search (device_id, ips, software) ${DEVICE_SEARCH_SELECT} WHERE s.id IN (SELECT max(id) FROM inventory_snapshots GROUP BY device_id)`,

@@ -1,4 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { immutableTable } from './005-billing.js';
+import type { MigrationEngine } from './engine.js';
+import { type EngineStatement, runStatements } from './sql-for-engine.js';
 
 /**
  * Electronic invoices (Factur-X EN 16931, French reform of 2026): the provider's option for paying
@@ -6,15 +9,14 @@ import { type Kysely, sql } from 'kysely';
  * e-mail deliveries of invoices (same claim rows as report deliveries: one sender per claim across
  * collectors) and payments made immutable, since they are what payment e-reporting is built from.
  */
-const STATEMENTS = [
+const STATEMENTS: (string | EngineStatement)[] = [
   `ALTER TABLE billing_settings ADD COLUMN vat_on_debits INTEGER NOT NULL DEFAULT 0 CHECK (vat_on_debits IN (0, 1))`,
   `CREATE TABLE invoice_xml (
      invoice_id INTEGER PRIMARY KEY REFERENCES invoices(id),
      xml TEXT NOT NULL,
      sha256 TEXT NOT NULL,
      created_at INTEGER NOT NULL)`,
-  `CREATE TRIGGER invoice_xml_immutable_update BEFORE UPDATE ON invoice_xml BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: an issued invoice cannot be changed'); END`,
-  `CREATE TRIGGER invoice_xml_immutable_delete BEFORE DELETE ON invoice_xml BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: an issued invoice cannot be deleted'); END`,
+  ...immutableTable('invoice_xml', 'VIGIE_IMMUTABLE: an issued invoice cannot be changed', 'VIGIE_IMMUTABLE: an issued invoice cannot be deleted'),
   `CREATE TABLE invoice_deliveries (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      invoice_id INTEGER NOT NULL REFERENCES invoices(id),
@@ -35,11 +37,10 @@ const STATEMENTS = [
      sent_at INTEGER)`,
   `CREATE INDEX invoice_deliveries_invoice ON invoice_deliveries (invoice_id)`,
   `CREATE INDEX invoice_deliveries_retry ON invoice_deliveries (status, updated_at)`,
-  `CREATE TRIGGER payments_immutable_update BEFORE UPDATE ON payments BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: a recorded payment cannot be changed'); END`,
-  `CREATE TRIGGER payments_immutable_delete BEFORE DELETE ON payments BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: a recorded payment cannot be deleted'); END`,
+  ...immutableTable('payments', 'VIGIE_IMMUTABLE: a recorded payment cannot be changed', 'VIGIE_IMMUTABLE: a recorded payment cannot be deleted'),
   `CREATE INDEX payments_paid_on ON payments (paid_on)`,
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }

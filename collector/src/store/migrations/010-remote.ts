@@ -1,5 +1,14 @@
 import { type Kysely, sql } from 'kysely';
 import { AUDIT_GENESIS, auditHash } from '../../audit/chain.js';
+import type { MigrationEngine } from './engine.js';
+import { type EngineStatement, postgresRefusal, runStatements } from './sql-for-engine.js';
+
+const APPEND_ONLY = 'VIGIE_IMMUTABLE: the audit log is append-only';
+const CHAIN = 'VIGIE_IMMUTABLE: an audit entry must extend the chain';
+const VERSION_FROZEN = 'VIGIE_IMMUTABLE: a script version never changes: add a new version';
+const APPROVED_ONCE = 'VIGIE_IMMUTABLE: this version is already approved';
+const VERSION_KEPT = 'VIGIE_IMMUTABLE: a script version is kept for the audit trail';
+const FROZEN_COLUMNS = 'script_id, version, language, content, sha256, params, timeout_sec';
 
 /**
  * Remote intervention (issue 16): the audit log becomes append-only and hash-chained (existing
@@ -15,13 +24,28 @@ const STATEMENTS = [
   'ALTER TABLE audit_log ADD COLUMN prev_hash TEXT',
   'ALTER TABLE audit_log ADD COLUMN hash TEXT',
 ];
-const AFTER_BACKFILL = [
+const AFTER_BACKFILL: (string | EngineStatement)[] = [
   'CREATE INDEX audit_log_client ON audit_log (client_id, id)',
-  `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: the audit log is append-only'); END`,
-  `CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: the audit log is append-only'); END`,
-  `CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+  {
+    sqlite: `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}'); END`,
+    postgres: postgresRefusal({ name: 'audit_log_no_update', table: 'audit_log', event: 'UPDATE', message: APPEND_ONLY }),
+  },
+  {
+    sqlite: `CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}'); END`,
+    postgres: postgresRefusal({ name: 'audit_log_no_delete', table: 'audit_log', event: 'DELETE', message: APPEND_ONLY }),
+  },
+  {
+    sqlite: `CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
      WHEN NEW.hash IS NULL OR NEW.prev_hash IS NOT COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '${AUDIT_GENESIS}')
-     BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: an audit entry must extend the chain'); END`,
+     BEGIN SELECT RAISE(ABORT, '${CHAIN}'); END`,
+    postgres: postgresRefusal({
+      name: 'audit_log_chain',
+      table: 'audit_log',
+      event: 'INSERT',
+      when: `NEW.hash IS NULL OR NEW.prev_hash IS DISTINCT FROM COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '${AUDIT_GENESIS}')`,
+      message: CHAIN,
+    }),
+  },
 
   `CREATE TABLE scripts (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,12 +69,28 @@ const AFTER_BACKFILL = [
      approved_at INTEGER,
      UNIQUE (script_id, version))`,
   'CREATE INDEX script_versions_sha ON script_versions (sha256)',
-  `CREATE TRIGGER script_versions_frozen BEFORE UPDATE OF script_id, version, language, content, sha256, params, timeout_sec ON script_versions
-     BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: a script version never changes: add a new version'); END`,
-  `CREATE TRIGGER script_versions_approved_once BEFORE UPDATE OF approved_by, approved_at ON script_versions WHEN OLD.approved_at IS NOT NULL
-     BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: this version is already approved'); END`,
-  `CREATE TRIGGER script_versions_no_delete BEFORE DELETE ON script_versions
-     BEGIN SELECT RAISE(ABORT, 'VIGIE_IMMUTABLE: a script version is kept for the audit trail'); END`,
+  {
+    sqlite: `CREATE TRIGGER script_versions_frozen BEFORE UPDATE OF ${FROZEN_COLUMNS} ON script_versions
+     BEGIN SELECT RAISE(ABORT, '${VERSION_FROZEN}'); END`,
+    postgres: postgresRefusal({ name: 'script_versions_frozen', table: 'script_versions', event: 'UPDATE', of: FROZEN_COLUMNS, message: VERSION_FROZEN }),
+  },
+  {
+    sqlite: `CREATE TRIGGER script_versions_approved_once BEFORE UPDATE OF approved_by, approved_at ON script_versions WHEN OLD.approved_at IS NOT NULL
+     BEGIN SELECT RAISE(ABORT, '${APPROVED_ONCE}'); END`,
+    postgres: postgresRefusal({
+      name: 'script_versions_approved_once',
+      table: 'script_versions',
+      event: 'UPDATE',
+      of: 'approved_by, approved_at',
+      when: 'OLD.approved_at IS NOT NULL',
+      message: APPROVED_ONCE,
+    }),
+  },
+  {
+    sqlite: `CREATE TRIGGER script_versions_no_delete BEFORE DELETE ON script_versions
+     BEGIN SELECT RAISE(ABORT, '${VERSION_KEPT}'); END`,
+    postgres: postgresRefusal({ name: 'script_versions_no_delete', table: 'script_versions', event: 'DELETE', message: VERSION_KEPT }),
+  },
 
   `CREATE TABLE remote_permissions (
      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -162,8 +202,8 @@ interface OldRow {
   details: string | null;
 }
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
   // Entries written before the chain existed are chained now, in order (their content unchanged).
   const rows = (await sql<OldRow>`SELECT id, at, actor, action, target, details FROM audit_log ORDER BY id`.execute(db)).rows;
   let prev = AUDIT_GENESIS;
@@ -181,5 +221,5 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`UPDATE audit_log SET prev_hash = ${prev}, hash = ${hash} WHERE id = ${r.id}`.execute(db);
     prev = hash;
   }
-  for (const s of AFTER_BACKFILL) await sql.raw(s).execute(db);
+  await runStatements(db, engine, AFTER_BACKFILL);
 }

@@ -1,4 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { runStatements } from './sql-for-engine.js';
 
 /**
  * Pending updates per device (issue 17): the last list each agent reported, and every pending
@@ -41,6 +43,6 @@ const STATEMENTS = [
   `CREATE UNIQUE INDEX device_reboot_pending_open ON device_reboot_pending (device_id) WHERE until IS NULL`,
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }

@@ -1,4 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { runStatements } from './sql-for-engine.js';
 
 /**
  * Patch management (issue 17): policies per client, site and device; approvals of updates by a
@@ -42,6 +44,6 @@ const STATEMENTS = [
   `CREATE INDEX patch_install_results_device ON patch_install_results (device_id, finished_at)`,
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }

@@ -1,4 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { runStatements } from './sql-for-engine.js';
 
 /**
  * Contracts carry their data (issue 18, points 7 and 11): each grid's Syntec index of reference
@@ -15,6 +17,6 @@ const STATEMENTS = [
   'ALTER TABLE billing_settings ADD COLUMN logo_updated_at INTEGER',
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }

@@ -1,4 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './engine.js';
+import { type EngineStatement, runStatements } from './sql-for-engine.js';
 
 /**
  * Tickets as the contract defines them (issue 18, point 5): monitoring tickets internal until
@@ -6,7 +8,7 @@ import { type Kysely, sql } from 'kysely';
  * request linked to the automatic ticket of the same problem, and the SLA start taken from the
  * first recorded intervention when it began before any status change.
  */
-const STATEMENTS = [
+const STATEMENTS: (string | EngineStatement)[] = [
   'ALTER TABLE clients ADD COLUMN publish_monitoring_tickets INTEGER NOT NULL DEFAULT 0',
   'ALTER TABLE tickets ADD COLUMN client_visible INTEGER NOT NULL DEFAULT 1',
   `CREATE TABLE ticket_attachments (
@@ -29,13 +31,16 @@ const STATEMENTS = [
      CHECK (ticket_id < linked_id))`,
   'CREATE INDEX ticket_links_linked ON ticket_links (linked_id)',
   // Interventions recorded before: the first one's start (or, for a date alone, the end of that Paris day: 23:00 UTC, never earlier than it) counts.
-  `UPDATE tickets SET intervention_started_at = (
+  {
+    postgres: [], // no PostgreSQL store predates this migration: nothing to backfill
+    sqlite: `UPDATE tickets SET intervention_started_at = (
      SELECT min(coalesce(i.started_at, CAST(strftime('%s', i.date || ' 23:00:00') AS INTEGER) * 1000)) FROM interventions i WHERE i.ticket_id = tickets.id)
    WHERE EXISTS (SELECT 1 FROM interventions i WHERE i.ticket_id = tickets.id)
      AND (intervention_started_at IS NULL OR intervention_started_at > (
        SELECT min(coalesce(i.started_at, CAST(strftime('%s', i.date || ' 23:00:00') AS INTEGER) * 1000)) FROM interventions i WHERE i.ticket_id = tickets.id))`,
+  },
 ];
 
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const s of STATEMENTS) await sql.raw(s).execute(db);
+export async function up(db: Kysely<any>, engine: MigrationEngine): Promise<void> {
+  await runStatements(db, engine, STATEMENTS);
 }
