@@ -57,7 +57,10 @@ export class AgentChannel {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES * 2, perMessageDeflate: false, clientTracking: false });
   private readonly conns = new Map<string, AgentConnection>();
   /** Which collector process holds each connected agent, cluster-wide. */
-  private readonly online = new Map<string, number>();
+  /** Agents held by other processes of the cluster: agent id → node id. */
+  private readonly online = new Map<string, string>();
+  /** Until when each node's last list of held agents counts (a node that stopped sending it died or was cut off). */
+  private readonly heldUntil = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly lastSeqStmt;
   readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0, storeLostFrames: 0, pauses: 0 };
@@ -77,9 +80,11 @@ export class AgentChannel {
       if (c.state === 'ok') for (const conn of this.conns.values()) conn.resume();
     });
     bus.subscribe((m) => {
-      if (m.type === 'agent-connected') this.online.set(m.agentId, m.workerId);
+      if (m.type === 'agent-connected') this.online.set(m.agentId, m.nodeId);
       else if (m.type === 'agent-disconnected') {
-        if (this.online.get(m.agentId) === m.workerId) this.online.delete(m.agentId);
+        if (this.online.get(m.agentId) === m.nodeId) this.online.delete(m.agentId);
+      } else if (m.type === 'agents-held') {
+        if (m.nodeId !== bus.nodeId) this.replaceHeldBy(m.nodeId, m.agentIds, m.validForMs);
       } else if (m.type === 'agent-revoked') this.conns.get(m.agentId)?.fail('AGENT_REVOKED');
       else if (m.type === 'policy-changed') {
         const ids = new Set(m.deviceIds);
@@ -112,11 +117,11 @@ export class AgentChannel {
     const conn = new AgentConnection(this, ws, agent);
     this.conns.set(agent.agentId, conn);
     this.stats.connections = this.conns.size;
-    this.bus.publish({ type: 'agent-connected', agentId: agent.agentId, workerId: this.bus.workerId });
+    this.bus.publish({ type: 'agent-connected', agentId: agent.agentId, nodeId: this.bus.nodeId });
     ws.on('close', () => {
       if (this.conns.get(agent.agentId) === conn) {
         this.conns.delete(agent.agentId);
-        this.bus.publish({ type: 'agent-disconnected', agentId: agent.agentId, workerId: this.bus.workerId });
+        this.bus.publish({ type: 'agent-disconnected', agentId: agent.agentId, nodeId: this.bus.nodeId });
       }
       this.stats.connections = this.conns.size;
       conn.closed = true;
@@ -132,7 +137,20 @@ export class AgentChannel {
 
   /** Connected to this collector process or to another one of the cluster. */
   isConnected(agentId: string): boolean {
-    return this.conns.has(agentId) || this.online.has(agentId);
+    if (this.conns.has(agentId)) return true;
+    const node = this.online.get(agentId);
+    return node !== undefined && (this.heldUntil.get(node) ?? Number.POSITIVE_INFINITY) > Date.now();
+  }
+
+  private replaceHeldBy(nodeId: string, agentIds: string[], validForMs: number): void {
+    for (const [agentId, node] of this.online) if (node === nodeId) this.online.delete(agentId);
+    for (const agentId of agentIds) this.online.set(agentId, nodeId);
+    this.heldUntil.set(nodeId, Date.now() + validForMs);
+  }
+
+  /** Tells the other processes which agents this one holds (valid for three heartbeats). */
+  private announceHeld(): void {
+    this.bus.publish({ type: 'agents-held', nodeId: this.bus.nodeId, agentIds: [...this.conns.keys()], validForMs: this.settings.heartbeatSec * 3000 });
   }
 
   /** Connected to this very process (a message can be sent to it from here). */
@@ -168,6 +186,7 @@ export class AgentChannel {
 
   private beat(): void {
     for (const c of this.conns.values()) c.beat();
+    this.announceHeld();
   }
 
   async close(): Promise<void> {

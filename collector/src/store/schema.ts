@@ -240,7 +240,16 @@ export interface ReportCommentsTable {
   updated_at: number;
 }
 
+/** A once-in-the-cluster job's lease (cluster/lease.ts). */
+export interface ClusterLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+  acquired_at: number;
+}
+
 export interface DB {
+  cluster_leases: ClusterLeasesTable;
   report_comments: ReportCommentsTable;
   clients: ClientsTable;
   sites: SitesTable;
