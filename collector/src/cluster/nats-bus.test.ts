@@ -115,6 +115,27 @@ describe('NatsBus on a real NATS server', () => {
     expect(b.bus.stats.reconnects).toBeGreaterThanOrEqual(1);
   });
 
+  it('NATS down when the collector starts: it serves itself, says so, and joins the cluster once NATS is up', async () => {
+    const a = bus('a4');
+    await waitFor('A ready', async () => a.bus.stats.connected, 10_000);
+    await nats.down();
+    const errors: unknown[][] = [];
+    const late = new NatsBus([nats.url], 'late4', 1, { info: () => {}, warn: () => {}, error: (...args: unknown[]) => errors.push(args) } as never);
+    const got: ClusterMessage[] = [];
+    late.subscribe((m) => got.push(m));
+    late.start();
+    buses.push(late);
+    await waitFor('the failed connection counted', async () => late.stats.connectFailures > 0, 10_000);
+    expect(errors.length).toBeGreaterThan(0);
+    late.publish({ type: 'user-disabled', userId: 42 });
+    expect(got).toEqual([{ type: 'user-disabled', userId: 42 }]);
+    expect(late.stats).toMatchObject({ connected: false, pendingDurable: 1 });
+
+    await nats.up();
+    await waitFor('the late collector joined and A got its message', async () => a.got.some((m) => m.type === 'user-disabled'), 30_000, 100);
+    expect(late.stats).toMatchObject({ connected: true, pendingDurable: 0 });
+  });
+
   it('a bad --bus address is refused at start, in French and in English, without repeating a password', () => {
     for (const bad of ['http://127.0.0.1:4222', 'nats//host', 'nats://', 'nats://h:99999', '', 'nats://u:secret@h:4222/path']) {
       let err: unknown;

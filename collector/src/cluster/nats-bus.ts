@@ -223,7 +223,7 @@ export class NatsBus implements ClusterBus {
           void this.setUpDurable(nc);
         } else if (s.type === Events.Error) this.log.error({ err: s.data }, 'cluster bus: NATS error');
       }
-    })();
+    })().catch((err: unknown) => this.log.error({ err }, 'cluster bus: NATS status no longer followed'));
     nc.closed().then((err) => {
       this.stats.connected = false;
       if (!this.closed) this.log.error({ err }, 'cluster bus: NATS connection closed for good');
