@@ -412,6 +412,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     ? new ClusterLease(db, 'scheduled-jobs', leaseHolder(bus, config.bus.nodeId), {
         ttlMs: config.jobsLeaseTtlMs,
         log: app.log.child({ domain: 'cluster-lease' }),
+        onError: (err) => health.writeFailed(err, 'cluster lease'),
         onChange: (held) => (held ? startJobs() : stopJobs()),
       })
     : null;

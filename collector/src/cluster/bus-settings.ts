@@ -11,13 +11,16 @@ export interface BusSettings {
 
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-/** The default name: the host's name and the port, stable across restarts and distinct for two collectors of one machine. */
+/**
+ * The default name: the host's name and the port, stable across restarts and distinct for two
+ * collectors of one machine (a port chosen by the system, 0, gives the process id instead).
+ */
 export function defaultNodeId(port: number): string {
   const host =
     hostname()
       .replace(/[^A-Za-z0-9_.-]/g, '-')
       .replace(/^[^A-Za-z0-9]+/, '') || 'collector';
-  return `${host.slice(0, 50)}-${port}`;
+  return `${host.slice(0, 50)}-${port === 0 ? `pid${process.pid}` : port}`;
 }
 
 export function checkNodeId(id: string): string {

@@ -9,9 +9,10 @@ export type ClusterMessage =
   | { type: 'agent-disconnected'; agentId: string; nodeId: string }
   /**
    * Every agent a collector process holds, sent now and then: a process that joined late (or was cut
-   * off from the bus) learns who is connected where, and a process that died stops counting.
+   * off from the bus) learns who is connected where, and a process that died stops counting. In
+   * parts (a message stays well under NATS's 1 MB limit); the `last` part completes the round.
    */
-  | { type: 'agents-held'; nodeId: string; agentIds: string[]; validForMs: number }
+  | { type: 'agents-held'; nodeId: string; agentIds: string[]; validForMs: number; round: number; last: boolean }
   | { type: 'agent-revoked'; agentId: string }
   | { type: 'policy-changed'; deviceIds: number[] }
   | { type: 'user-disabled'; userId: number }

@@ -28,6 +28,8 @@ export class ClusterLease {
     private readonly o: {
       ttlMs: number;
       log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+      /** A failed renewal the caller accounts for itself (a full or damaged store: counted and summarised there); true when it did. */
+      onError?: (err: unknown) => boolean;
       /** Called once each time this collector takes the lease, and once each time it loses it. */
       onChange?: (held: boolean) => void;
     },
@@ -84,7 +86,7 @@ export class ClusterLease {
     } catch (err) {
       // Unsure whether we still hold it: stop running the jobs (another collector may take over at expiry).
       this.stats.errors++;
-      this.o.log.error({ err, lease: this.name }, 'cluster lease: could not renew; the jobs stop here until it can');
+      if (!this.o.onError?.(err)) this.o.log.error({ err, lease: this.name }, 'cluster lease: could not renew; the jobs stop here until it can');
       held = false;
     }
     if (this.stopped || held === this.stats.held) return;

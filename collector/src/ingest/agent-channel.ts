@@ -15,7 +15,7 @@ import {
 } from '@vigie/shared';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import type { ClusterBus } from '../cluster/bus.js';
+import type { ClusterBus, ClusterMessage } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
 import type { StoreHealth, StoreTrouble } from '../store/health.js';
 import { type AgentIdentity, authenticateAgent } from './agent-auth.js';
@@ -48,6 +48,9 @@ export interface AgentChannelEvents {
   onDisconnect?(agent: AgentIdentity): void;
 }
 
+/** Agent ids per `agents-held` message: about 100 KB of JSON, well under NATS's default 1 MB payload. */
+const HELD_PER_MESSAGE = 2000;
+
 /**
  * The agent channel: authenticates the upgrade with the agent's own credential, validates every
  * frame, hands data frames to the ingest pipeline and acknowledges them once committed.
@@ -61,6 +64,9 @@ export class AgentChannel {
   private readonly online = new Map<string, string>();
   /** Until when each node's last list of held agents counts (a node that stopped sending it died or was cut off). */
   private readonly heldUntil = new Map<string, number>();
+  /** Parts of another node's list received so far in its current round. */
+  private readonly heldRounds = new Map<string, { round: number; agentIds: string[] }>();
+  private heldRound = 0;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly lastSeqStmt;
   readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0, storeLostFrames: 0, pauses: 0 };
@@ -84,7 +90,7 @@ export class AgentChannel {
       else if (m.type === 'agent-disconnected') {
         if (this.online.get(m.agentId) === m.nodeId) this.online.delete(m.agentId);
       } else if (m.type === 'agents-held') {
-        if (m.nodeId !== bus.nodeId) this.replaceHeldBy(m.nodeId, m.agentIds, m.validForMs);
+        if (m.nodeId !== bus.nodeId) this.heldPart(m);
       } else if (m.type === 'agent-revoked') this.conns.get(m.agentId)?.fail('AGENT_REVOKED');
       else if (m.type === 'policy-changed') {
         const ids = new Set(m.deviceIds);
@@ -142,6 +148,18 @@ export class AgentChannel {
     return node !== undefined && (this.heldUntil.get(node) ?? Number.POSITIVE_INFINITY) > Date.now();
   }
 
+  private heldPart(m: Extract<ClusterMessage, { type: 'agents-held' }>): void {
+    let round = this.heldRounds.get(m.nodeId);
+    if (!round || round.round !== m.round) {
+      round = { round: m.round, agentIds: [] };
+      this.heldRounds.set(m.nodeId, round);
+    }
+    round.agentIds.push(...m.agentIds);
+    if (!m.last) return;
+    this.heldRounds.delete(m.nodeId);
+    this.replaceHeldBy(m.nodeId, round.agentIds, m.validForMs);
+  }
+
   private replaceHeldBy(nodeId: string, agentIds: string[], validForMs: number): void {
     for (const [agentId, node] of this.online) if (node === nodeId) this.online.delete(agentId);
     for (const agentId of agentIds) this.online.set(agentId, nodeId);
@@ -150,7 +168,13 @@ export class AgentChannel {
 
   /** Tells the other processes which agents this one holds (valid for three heartbeats). */
   private announceHeld(): void {
-    this.bus.publish({ type: 'agents-held', nodeId: this.bus.nodeId, agentIds: [...this.conns.keys()], validForMs: this.settings.heartbeatSec * 3000 });
+    const ids = [...this.conns.keys()];
+    const round = ++this.heldRound;
+    for (let i = 0; i === 0 || i < ids.length; i += HELD_PER_MESSAGE) {
+      const last = i + HELD_PER_MESSAGE >= ids.length;
+      const agentIds = ids.slice(i, i + HELD_PER_MESSAGE);
+      this.bus.publish({ type: 'agents-held', nodeId: this.bus.nodeId, agentIds, validForMs: this.settings.heartbeatSec * 3000, round, last });
+    }
   }
 
   /** Connected to this very process (a message can be sent to it from here). */
