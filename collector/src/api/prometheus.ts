@@ -27,7 +27,7 @@ export interface OptionalStats {
   influx?: InfluxStoreStats;
   tickets?: TicketStats;
   /** The bus to the other collectors (NATS), when configured. */
-  bus?: BusStats & { connectFailures?: number };
+  bus?: BusStats & { connectFailures?: number; refused?: number };
   /** The scheduled jobs' lease (serving collectors). */
   lease?: LeaseStats;
   /** Runs of the once-in-the-cluster jobs on this collector. */
@@ -143,6 +143,12 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
             help: 'Messages that must arrive (commands, policies, revocations) waiting for NATS',
             type: 'gauge',
             value: bus.pendingDurable,
+          },
+          {
+            name: 'vigie_bus_messages_refused_total',
+            help: 'Messages on the bus of no kind this collector knows (ignored)',
+            type: 'counter',
+            value: bus.refused ?? 0,
           },
           { name: 'vigie_bus_publish_errors_total', help: 'Publications NATS or JetStream refused (retried)', type: 'counter', value: bus.publishErrors },
         ] satisfies Gauge[])

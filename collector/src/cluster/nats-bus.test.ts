@@ -1,4 +1,5 @@
 import { type NatsServer, startNats, waitFor } from '@vigie/testkit';
+import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterMessage } from './bus.js';
 import { parseBusUrl } from './bus-settings.js';
@@ -134,6 +135,23 @@ describe('NatsBus on a real NATS server', () => {
     await nats.up();
     await waitFor('the late collector joined and A got its message', async () => a.got.some((m) => m.type === 'user-disabled'), 30_000, 100);
     expect(late.stats).toMatchObject({ connected: true, pendingDurable: 0 });
+  });
+
+  it('a message of no known kind, or not JSON, is refused and counted, not handed to the collector', async () => {
+    const a = bus('a5');
+    await waitFor('A ready', async () => a.bus.stats.connected, 10_000);
+    const other = await connect({ servers: nats.url });
+    try {
+      other.publish('vigie.bus.format-disk', Buffer.from(JSON.stringify({ from: 'intruder', msg: { type: 'format-disk', agentIds: ['x'] } })));
+      other.publish('vigie.bus.live', Buffer.from('not json'));
+      other.publish('vigie.bus.live', Buffer.from(JSON.stringify({ from: 'b5', msg: live(5) })));
+      await other.flush();
+    } finally {
+      await other.close();
+    }
+    await waitFor('A got the valid one', async () => a.got.length > 0, 10_000);
+    expect(a.got).toEqual([live(5)]);
+    expect(a.bus.stats.refused).toBe(2);
   });
 
   it('a bad --bus address is refused at start, in French and in English, without repeating a password', () => {

@@ -18,20 +18,26 @@ import { redact } from './bus-settings.js';
 type BusLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 
 /**
- * Messages that must reach every collector even if it was cut off from NATS (or restarting) when
- * they were sent: commands waiting for an agent, a policy or grant to push, a revoked agent or a
- * disabled user to cut off, a signing key to reload. They go through JetStream, one durable
- * consumer per collector. The rest (live events, connections) is worth nothing late: core NATS.
+ * How each kind of message travels. What must reach every collector even if it was cut off from
+ * NATS (or restarting) when it was sent goes through JetStream, one durable consumer per collector:
+ * commands waiting for an agent, a policy or grant to push, a revoked agent or a disabled user to
+ * cut off, a signing key to reload, sessions to end. The rest (live events, who holds which agent)
+ * is worth nothing late: core NATS. A kind added to ClusterMessage must be placed here (the type
+ * says so); anything else arriving on the subjects is refused.
  */
-const DURABLE = new Set<ClusterMessage['type']>([
-  'commands-queued',
-  'policy-changed',
-  'grants-changed',
-  'agent-revoked',
-  'signing-keys-rotated',
-  'user-disabled',
-  'sessions-ended',
-]);
+const DELIVERY: Record<ClusterMessage['type'], 'durable' | 'core'> = {
+  'commands-queued': 'durable',
+  'policy-changed': 'durable',
+  'grants-changed': 'durable',
+  'agent-revoked': 'durable',
+  'signing-keys-rotated': 'durable',
+  'user-disabled': 'durable',
+  'sessions-ended': 'durable',
+  live: 'core',
+  'agent-connected': 'core',
+  'agent-disconnected': 'core',
+  'agents-held': 'core',
+};
 
 const CORE_SUBJECT = 'vigie.bus';
 const DURABLE_SUBJECT = 'vigie.durable';
@@ -54,7 +60,7 @@ interface Envelope {
  */
 export class NatsBus implements ClusterBus {
   readonly workerId: number;
-  readonly stats: BusStats & { connectFailures: number } = {
+  readonly stats: BusStats & { connectFailures: number; refused: number } = {
     connected: false,
     disconnects: 0,
     reconnects: 0,
@@ -63,6 +69,7 @@ export class NatsBus implements ClusterBus {
     pendingDurable: 0,
     publishErrors: 0,
     connectFailures: 0,
+    refused: 0,
   };
   private readonly handlers: ((msg: ClusterMessage) => void)[] = [];
   private readonly outbox: { msg: ClusterMessage; id: string }[] = [];
@@ -101,7 +108,7 @@ export class NatsBus implements ClusterBus {
 
   publish(msg: ClusterMessage): void {
     this.deliver(msg);
-    if (DURABLE.has(msg.type)) {
+    if (DELIVERY[msg.type] === 'durable') {
       if (this.outbox.length >= OUTBOX_LIMIT) {
         const lost = this.outbox.shift();
         this.stats.dropped++;
@@ -156,7 +163,13 @@ export class NatsBus implements ClusterBus {
     try {
       env = JSON.parse(Buffer.from(data).toString('utf8')) as Envelope;
     } catch (err) {
+      this.stats.refused++;
       this.log.error({ err }, 'cluster bus: unreadable message ignored');
+      return;
+    }
+    if (typeof env?.from !== 'string' || !Object.hasOwn(DELIVERY, env.msg?.type)) {
+      this.stats.refused++;
+      this.log.error({ from: env?.from, type: env?.msg?.type }, 'cluster bus: message of an unknown kind ignored (a collector of another version?)');
       return;
     }
     if (env.from === this.nodeId) return; // delivered here when published
@@ -189,7 +202,8 @@ export class NatsBus implements ClusterBus {
             { err, servers: this.servers.map(redact), attempts: this.stats.connectFailures },
             'cluster bus: NATS unreachable; serving this collector’s own agents and dashboards, retrying',
           );
-        await new Promise((r) => setTimeout(r, wait));
+        // Jittered: collectors restarted together do not all knock at the same instant.
+        await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random() / 2)));
         wait = Math.min(wait * 2, 5000);
       }
     }
