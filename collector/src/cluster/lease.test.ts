@@ -1,8 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPostgres } from '@vigie/testkit';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg_ from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database } from '../store/database.js';
+import * as leaseMigration from '../store/migrations/017-cluster-leases.js';
+import type { DB } from '../store/schema.js';
 import { ClusterLease } from './lease.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigie-lease-'));
@@ -61,4 +66,44 @@ describe('cluster lease in the database', () => {
     expect(changes).toEqual([true, false]);
     expect(await b.tryAcquire(Date.now())).toBe(true);
   });
+});
+
+describe('the same lease statement on a real PostgreSQL', () => {
+  it('one holder at a time, expiry and take-over, concurrent attempts', async () => {
+    const pg = await startPostgres();
+    const dbs: Kysely<DB>[] = [];
+    try {
+      await pg.createDatabase('vigie_lease');
+      const open = () => {
+        const k = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg_.Pool({ connectionString: pg.url('vigie_lease'), max: 4 }) }) });
+        dbs.push(k);
+        return k;
+      };
+      const first = open();
+      await leaseMigration.up(first);
+      const a = new ClusterLease({ kysely: first }, 'jobs', 'node-a', { ttlMs: 10_000, log });
+      const b = new ClusterLease({ kysely: open() }, 'jobs', 'node-b', { ttlMs: 10_000, log });
+      const t0 = 1_000_000;
+      expect(await a.tryAcquire(t0)).toBe(true);
+      expect(await b.tryAcquire(t0 + 1)).toBe(false);
+      expect(await a.tryAcquire(t0 + 5000)).toBe(true);
+      expect(await b.tryAcquire(t0 + 12_000)).toBe(false);
+      expect(await b.tryAcquire(t0 + 15_001)).toBe(true);
+      expect(await a.tryAcquire(t0 + 15_002)).toBe(false);
+      const row = await first.selectFrom('cluster_leases').selectAll().executeTakeFirstOrThrow();
+      expect({ ...row, expires_at: Number(row.expires_at), acquired_at: Number(row.acquired_at) }).toEqual({
+        name: 'jobs',
+        holder: 'node-b',
+        expires_at: t0 + 25_001,
+        acquired_at: t0 + 15_001,
+      });
+      // Many at once from both connections' pools: one winner.
+      const now = t0 + 100_000;
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).tryAcquire(now)));
+      expect(new Set(results.map((held, i) => (held ? i % 2 : null)).filter((w) => w !== null)).size).toBe(1);
+    } finally {
+      for (const k of dbs) await k.destroy();
+      await pg.stop();
+    }
+  }, 120_000);
 });

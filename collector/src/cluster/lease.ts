@@ -22,7 +22,8 @@ export class ClusterLease {
   private stopped = false;
 
   constructor(
-    private readonly db: Database,
+    /** The collector's database (SQLite today; any Kysely of the same schema, PostgreSQL included). */
+    private readonly db: Pick<Database, 'kysely'>,
     readonly name: string,
     readonly holder: string,
     private readonly o: {
