@@ -21,7 +21,10 @@ import { InvoiceService } from './billing/invoicing.js';
 import { BILLING_PLUGINS } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
-import { type ClusterBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
+import { type ClusterBus, IpcBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
+import { parseBusUrl } from './cluster/bus-settings.js';
+import { ClusterLease } from './cluster/lease.js';
+import { NatsBus } from './cluster/nats-bus.js';
 import { createRemote, type Remote } from './commands/module.js';
 import { type CollectorConfig, servedOverHttps } from './config.js';
 import { DevicesRepository } from './devices/repository.js';
@@ -108,7 +111,7 @@ export interface Collector {
 /** `serving`: this process serves agents (marks the store in use, checks it after an unclean stop). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus; serving?: boolean } = {}): Promise<Collector> {
   assertChannelSettings(config.channel);
-  const bus = opts.bus ?? new LocalBus();
+  const bus: ClusterBus = opts.bus ?? (config.bus.url ? new NatsBus(parseBusUrl(config.bus.url), config.bus.nodeId) : new LocalBus());
   const startupLog: string[] = [];
   const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
   ensurePrivateDir(config.dataDir);
@@ -156,6 +159,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
           .run(String(Date.now()));
       }),
   });
+  bus.start?.(app.log.child({ domain: 'cluster-bus' }));
   reportStoreCheck(check, health, app.log, marker?.set() ?? null);
   if (startedFull) health.enter('full', `less than ${config.storeReserveBytes} bytes free at start-up: the reserve was given up to open the store`);
   // A store that cannot take a small write now (started on a full disk) says so from the start.
@@ -310,8 +314,6 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     log: app.log.child({ domain: 'rules' }),
   });
   await rules.ensureDefaults();
-  // In a cluster, one worker evaluates the rules for all (its view of connections is cluster-wide).
-  if (bus.workerId === 1 && config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
   registerIncidentRoutes(app, db);
   registerIncidentAcknowledge(app, {
     db,
@@ -323,10 +325,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerStatsRoutes(app, { db, metrics, retention: config.retention });
   const patches = createPatches({ db, remote, log: app.log.child({ domain: 'patches' }) });
   patches.registerRoutes(app);
-  if (bus.workerId === 1) patches.start(config.patchIntervalMs);
   const updates = createUpdates({ db, dataDir: config.dataDir, remote, log: app.log.child({ domain: 'updates' }) });
   updates.registerRoutes(app);
-  if (bus.workerId === 1) updates.start(config.rolloutIntervalMs);
   registerOverviewRoutes(app, { db, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   const billing = new BillingService(db, tickets);
   const invoices = new InvoiceService(db);
@@ -379,7 +379,10 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.workerId, {
+    return prometheusText(channel.stats, pipeline.stats, bus.nodeId, {
+      bus: bus.stats,
+      lease: jobsLease?.stats,
+      jobRuns,
       store: health.condition,
       rules: rules.stats,
       influx: metrics instanceof InfluxMetricStore ? metrics.stats : undefined,
@@ -399,6 +402,32 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
 
+  // Jobs that run once in the cluster: on the collector holding the lease (a serving process), or in
+  // the first worker of a process that serves nothing (tests, commands). The rules engine's view of
+  // connections is cluster-wide (agents-held over the bus).
+  const jobsLease = opts.serving
+    ? new ClusterLease(db, 'scheduled-jobs', leaseHolder(bus, config.bus.nodeId), {
+        ttlMs: config.jobsLeaseTtlMs,
+        log: app.log.child({ domain: 'cluster-lease' }),
+        onError: (err) => health.writeFailed(err, 'cluster lease'),
+        onChange: (held) => (held ? startJobs() : stopJobs()),
+      })
+    : null;
+  const runsJobs = () => (jobsLease ? jobsLease.held : bus.workerId === 1);
+  const startJobs = () => {
+    if (config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
+    patches.start(config.patchIntervalMs);
+    updates.start(config.rolloutIntervalMs);
+  };
+  const stopJobs = () => {
+    rules.stop().catch((err) => app.log.error({ err }, 'rules evaluation failed while stopping'));
+    patches.stop();
+    updates.stop();
+  };
+  if (jobsLease) await jobsLease.start();
+  else if (runsJobs()) startJobs();
+  const jobRuns = { invoicing: 0 };
+
   const maintenance = setInterval(() => {
     if (!health.acceptsData) return; // rollups write: not while the store is full or damaged
     metrics.maintain(Date.now()).catch(logWriteError('metrics maintenance'));
@@ -407,21 +436,22 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   maintenance.unref();
   // Queued commands past their expiry are marked expired (never sent), once a minute.
   const expiry = setInterval(() => {
-    if (bus.workerId === 1) remote.expire().catch((err) => app.log.error({ err }, 'command expiry failed'));
+    if (runsJobs()) remote.expire().catch((err) => app.log.error({ err }, 'command expiry failed'));
   }, 60_000);
   expiry.unref();
   const daily = setInterval(() => {
-    // In a cluster, the first worker does the daily clean-up for all.
-    if (bus.workerId !== 1) return;
+    // In a cluster, the lease holder does the daily clean-up for all.
+    if (!runsJobs()) return;
     metrics.maintain(Date.now(), { retention: true }).catch((err) => app.log.error({ err }, 'metrics retention failed'));
     auth.purgeExpiredSessions().catch((err) => app.log.error({ err }, 'session purge failed'));
     devices.purgeHistory(Date.now()).catch((err) => app.log.error({ err }, 'check history purge failed'));
   }, 86_400_000);
   daily.unref();
-  // Contract 5.1: invoices at month end. Hourly, the first worker issues last month's invoices that
+  // Contract 5.1: invoices at month end. Hourly, the lease holder issues last month's invoices that
   // do not exist yet (a collector down on the 1st catches up; the database refuses a duplicate).
   const issueInvoices = () => {
-    if (bus.workerId !== 1 || !config.invoicing) return;
+    if (!runsJobs() || !config.invoicing) return;
+    jobRuns.invoicing++;
     const month = shiftMonth(monthOf(parisDate(Date.now())), -1);
     invoices.generateAll(month).then(
       (results) => {
@@ -433,9 +463,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       (err) => app.log.error({ err }, 'month-end invoicing failed'),
     );
   };
-  const monthly = setInterval(issueInvoices, 3_600_000);
+  const monthly = setInterval(issueInvoices, config.invoicingIntervalMs);
   monthly.unref();
-  const firstInvoicing = setTimeout(issueInvoices, 60_000);
+  const firstInvoicing = setTimeout(issueInvoices, Math.min(60_000, config.invoicingIntervalMs));
   firstInvoicing.unref();
 
   let closed = false;
@@ -464,7 +494,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     remote,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
-      if (inbound && bus.workerId === 1) collector.mailPort = await inbound.listen();
+      if (inbound && firstOnMachine(bus)) collector.mailPort = await inbound.listen();
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       if (!https && !isLoopback(config.host))
@@ -485,6 +515,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       patches.stop();
       updates.stop();
       clearTimeout(firstInvoicing);
+      await jobsLease?.stop();
       await rules.stop();
       await reports.close();
       invoices.onIssued = undefined;
@@ -498,12 +529,24 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       await pipeline.drain();
       await app.close();
       await metrics.close();
+      await bus.close?.();
       await db.close();
       // A store found damaged stays marked, so that the next start checks it again.
       if (health.condition.state !== 'damaged') marker?.clear();
     },
   };
   return collector;
+}
+
+/** The name this process holds leases under: unique per process, the same after a restart. */
+function leaseHolder(bus: ClusterBus, nodeId: string): string {
+  if (bus instanceof NatsBus) return bus.nodeId;
+  return bus instanceof IpcBus ? `${nodeId}-w${bus.workerId}` : nodeId;
+}
+
+/** Things bound once per machine (the support mailbox's port): the only or first process of a collector. */
+function firstOnMachine(bus: ClusterBus): boolean {
+  return bus instanceof NatsBus ? bus.localWorker === 1 : bus.workerId === 1;
 }
 
 function isLoopback(host: string): boolean {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-limiter.js';
+import { type BusSettings, defaultNodeId } from './cluster/bus-settings.js';
 import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './incidents/service.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS } from './ingest/policy.js';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
@@ -28,8 +29,12 @@ export interface CollectorConfig {
   patchIntervalMs: number;
   /** Agent rollout period: update manifests signed for the agents whose turn it is (0 = never). */
   rolloutIntervalMs: number;
-  /** Issue last month's invoices automatically (month-end job, first worker). */
+  /** Issue last month's invoices automatically (month-end job, on the collector holding the jobs' lease). */
   invoicing: boolean;
+  /** How often the month-end job looks for invoices to issue (the first time after at most a minute). */
+  invoicingIntervalMs: number;
+  /** The scheduled jobs' lease in the database: a collector that died is replaced after this long. */
+  jobsLeaseTtlMs: number;
   /** Monthly activity reports: schedule (cron, Europe/Paris), retries, default language. */
   reports: ReportSettings;
   /** Rollup pass period. */
@@ -56,6 +61,8 @@ export interface CollectorConfig {
   logLevel: string;
   /** Bytes accepted in a REST body. */
   bodyLimit: number;
+  /** Other collectors of the cluster, over NATS (`--bus`, VIGIE_BUS_URL), and this one's name (`--node-id`). */
+  bus: BusSettings;
 }
 
 export function defaultConfig(overrides: Partial<CollectorConfig> = {}): CollectorConfig {
@@ -74,6 +81,8 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     patchIntervalMs: 60_000,
     rolloutIntervalMs: 60_000,
     invoicing: true,
+    invoicingIntervalMs: 3_600_000,
+    jobsLeaseTtlMs: 30_000,
     reports: { ...DEFAULT_REPORT_SETTINGS },
     incidents: { ...DEFAULT_INCIDENT_SETTINGS },
     mail: { inboundHost: '127.0.0.1', supportAddress: 'support@vigie.local', maxMessageBytes: 10 * 1024 * 1024 },
@@ -84,6 +93,7 @@ export function defaultConfig(overrides: Partial<CollectorConfig> = {}): Collect
     liveRecheckMs: 15_000,
     logLevel: 'info',
     bodyLimit: 1024 * 1024,
+    bus: { nodeId: defaultNodeId(overrides.port ?? 8080) },
     ...overrides,
   };
 }

@@ -43,3 +43,33 @@ describe('channel settings the agents would refuse', () => {
     expect(out.text).toMatch(/heartbeatSec = 3600 would be refused by every agent/);
   });
 });
+
+describe('cluster bus settings', () => {
+  it('`serve --bus` with an address that is not NATS exits with the catalogue’s code, in French and English, before creating anything', async () => {
+    const dir = join(root, 'bus');
+    const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      execFile(process.execPath, [COLLECTOR_BIN, 'serve', '--port', '0', '--bus', 'http://nats.provider.lan:4222', '--data-dir', dir], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, text: stdout + stderr }),
+      );
+    });
+    expect(out.code).not.toBe(0);
+    expect(out.text).toContain('VIGIE_E_BUS_SETTINGS_INVALID');
+    expect(out.text).toContain('« http://nats.provider.lan:4222 » n’est pas une adresse NATS');
+    expect(out.text).toContain('is not a NATS address');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('VIGIE_BUS_URL is read too, and a bad --node-id is refused the same way', async () => {
+    const run = (args: string[], env: NodeJS.ProcessEnv) =>
+      new Promise<string>((resolve) => {
+        execFile(
+          process.execPath,
+          [COLLECTOR_BIN, 'serve', '--port', '0', '--data-dir', join(root, 'bus-env'), ...args],
+          { env: { ...process.env, ...env } },
+          (_err, stdout, stderr) => resolve(stdout + stderr),
+        );
+      });
+    expect(await run([], { VIGIE_BUS_URL: 'nats//oops' })).toContain('VIGIE_E_BUS_SETTINGS_INVALID');
+    expect(await run(['--node-id', 'collecteur A'], {})).toMatch(/VIGIE_E_BUS_SETTINGS_INVALID: --node-id : « collecteur A » n’est pas un nom de collecteur/);
+  });
+});

@@ -69,28 +69,53 @@ export interface Collector {
  * a site, a technician and an enrollment token for `agents` agents; the client's policy is the
  * quiet one. Restarted on the same port, so agents find it again.
  */
-export async function startCollector(o: { dataDir: string; port: number; agents: number; args?: string[] }): Promise<Collector> {
-  const common = ['--data-dir', o.dataDir];
+export async function startCollector(o: { dataDir: string; port: number; agents: number; args?: string[]; machine?: Machine }): Promise<Collector> {
+  const store = await prepareStore(o.dataDir, o.agents);
+  const c = await serveCollector({ ...store, port: o.port, args: o.args, machine: o.machine });
+  await setClientPolicy(c, QUIET_POLICY);
+  return c;
+}
+
+/** A client, a site, a technician and an enrollment token for `agents` agents in a new store (the CLI, no network). */
+export async function prepareStore(dataDir: string, agents: number): Promise<{ dataDir: string; token: string; clientId: number }> {
+  const common = ['--data-dir', dataDir];
   const client = await cliJson<{ id: number }>(['client', 'create', '--name', 'Client des pannes', ...common]);
   const site = await cliJson<{ id: number }>(['site', 'create', '--client', String(client.id), '--name', 'Site', ...common]);
   await cliJson(['user', 'create', '--email', 'tech@faults.test', '--role', 'technician', '--password', PASSWORD, ...common]);
-  const token = await cliJson<{ token: string }>(['token', 'create', '--site', String(site.id), '--uses', String(o.agents), '--ttl-hours', '2', ...common]);
-  const c = await serveCollector({ dataDir: o.dataDir, port: o.port, token: token.token, clientId: client.id, args: o.args });
-  await setClientPolicy(c, QUIET_POLICY);
-  return c;
+  const token = await cliJson<{ token: string }>(['token', 'create', '--site', String(site.id), '--uses', String(agents), '--ttl-hours', '2', ...common]);
+  return { dataDir, token: token.token, clientId: client.id };
+}
+
+/**
+ * A collector on a machine of its own (a network namespace of the test's LAN, testkit's `Lan`): it
+ * listens on that machine's address; the test reaches it at `url` (a relay into the namespace).
+ */
+export interface Machine {
+  wrap(cmd: string, args: readonly string[]): { file: string; args: string[] };
+  /** The address it listens on (agents and other collectors use it). */
+  host: string;
+  /** Where the test itself reaches it. */
+  url: string;
 }
 
 /**
  * Another `vigie-collector serve` process on the store of `first` (same data dir), on its own
  * port: a second collector of the agents' list. Its client, token and policy are the first's (one store).
  */
-export function startPeerCollector(first: Collector, port: number, args: string[] = []): Promise<Collector> {
-  return serveCollector({ dataDir: first.dataDir, port, token: first.token, clientId: first.clientId, args });
+export function startPeerCollector(first: Collector, port: number, args: string[] = [], machine?: Machine): Promise<Collector> {
+  return serveCollector({ dataDir: first.dataDir, port, token: first.token, clientId: first.clientId, args, machine });
 }
 
-async function serveCollector(o: { dataDir: string; port: number; token: string; clientId: number; args?: string[] }): Promise<Collector> {
+export async function serveCollector(o: {
+  dataDir: string;
+  port: number;
+  token: string;
+  clientId: number;
+  args?: string[];
+  machine?: Machine | undefined;
+}): Promise<Collector> {
   const common = ['--data-dir', o.dataDir];
-  const url = `http://127.0.0.1:${o.port}`;
+  const url = o.machine?.url ?? `http://127.0.0.1:${o.port}`;
   const lines: string[] = [];
   const args = [
     'serve',
@@ -107,6 +132,7 @@ async function serveCollector(o: { dataDir: string; port: number; token: string;
     '0',
     '--report-schedule',
     'off',
+    ...(o.machine ? ['--host', o.machine.host] : []),
     ...(o.args ?? []),
   ];
   const c: Collector = {
@@ -119,7 +145,8 @@ async function serveCollector(o: { dataDir: string; port: number; token: string;
     proc: undefined as unknown as Proc,
     lines,
     async start() {
-      c.proc = startProcess(process.execPath, [COLLECTOR_BIN, ...args]);
+      const cmd = o.machine ? o.machine.wrap(process.execPath, [COLLECTOR_BIN, ...args]) : { file: process.execPath, args: [COLLECTOR_BIN, ...args] };
+      c.proc = startProcess(cmd.file, cmd.args);
       // Lines are kept across restarts (the proc's own list starts empty each time).
       const own = c.proc.lines;
       const push = own.push.bind(own);

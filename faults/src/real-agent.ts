@@ -48,13 +48,21 @@ export class RealAgent {
     readonly name: string,
     readonly stateDir: string,
     private readonly args: string[] = [],
+    /** On a machine of its own (a namespace of the test's LAN): how to run a program there. */
+    private readonly machine?: { wrap(cmd: string, args: readonly string[]): { file: string; args: string[] } },
   ) {}
 
-  /** `others`: more collectors of its list after `url` (the primary), for fail-over. */
-  async enroll(url: string, token: string, others: string[] = []): Promise<void> {
+  private command(args: string[]): { file: string; args: string[] } {
+    return this.machine ? this.machine.wrap(process.execPath, args) : { file: process.execPath, args };
+  }
+
+  /**
+   * `others`: more collectors of its list after `url` (the primary), for fail-over. `extra`: more options of `vigie-agent enroll` (`--allow-plain` for plain HTTP to another machine of the test's LAN). */
+  async enroll(url: string, token: string, others: string[] = [], extra: string[] = []): Promise<void> {
     await seedQuietPolicy(this.stateDir);
     const more = others.flatMap((u) => ['--collector', u]);
-    const { stdout } = await execFileAsync(process.execPath, [AGENT_BIN, 'enroll', '--url', url, ...more, '--state-dir', this.stateDir], {
+    const enroll = this.command([AGENT_BIN, 'enroll', '--url', url, ...more, '--state-dir', this.stateDir, ...extra]);
+    const { stdout } = await execFileAsync(enroll.file, enroll.args, {
       encoding: 'utf8',
       env: { ...process.env, VIGIE_ENROLL_TOKEN: token },
     });
@@ -65,7 +73,8 @@ export class RealAgent {
   }
 
   start(): void {
-    this.proc = startProcess(process.execPath, [AGENT_BIN, 'run', '--state-dir', this.stateDir, '--log-level', 'debug', ...this.args]);
+    const run = this.command([AGENT_BIN, 'run', '--state-dir', this.stateDir, '--log-level', 'debug', ...this.args]);
+    this.proc = startProcess(run.file, run.args);
     const own = this.proc.lines;
     const push = own.push.bind(own);
     own.push = (...items: string[]) => {

@@ -31,7 +31,7 @@ export async function realTruth(agent: RealAgent): Promise<AgentTruth> {
 /** The collector's count of committed frames, from its /metrics. */
 export async function framesCommitted(c: Collector): Promise<number> {
   const text = await (await fetch(`${c.url}/metrics`)).text();
-  return Number(/^vigie_ingest_frames_committed_total\{worker="\d+"\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+  return Number(/^vigie_ingest_frames_committed_total\{worker="[^"]+"\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
 }
 
 /**

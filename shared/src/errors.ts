@@ -106,6 +106,13 @@ export const ErrorCodes = {
   PATCH_WRONG_SOURCE: { code: 'VIGIE_E_PATCH_WRONG_SOURCE', status: 400, message: 'The device does not use this package manager' },
   PATCH_NEEDS_PRIVILEGE: { code: 'VIGIE_E_PATCH_NEEDS_PRIVILEGE', status: 403, message: 'Installing updates needs the administrator account' },
 
+  // several collectors (issue 15)
+  BUS_SETTINGS_INVALID: {
+    code: 'VIGIE_E_BUS_SETTINGS_INVALID',
+    status: 400,
+    message: 'The cluster bus settings are not valid: --bus takes nats://host:port (or tls://), --node-id letters, digits, dot, dash, underscore',
+  },
+
   // signed agent self-update (issue 17)
   UPDATE_DOWNGRADE: { code: 'VIGIE_E_UPDATE_DOWNGRADE', status: 409, message: 'The offered version is not newer than the running one' },
   UPDATE_WRONG_PLATFORM: { code: 'VIGIE_E_UPDATE_WRONG_PLATFORM', status: 400, message: 'The offered executable is for another platform' },

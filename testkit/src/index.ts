@@ -62,6 +62,7 @@ export * from './chroot-machine.js';
 export * from './debian-root.js';
 export { type Influxd, type InfluxSeries, startInfluxd } from './influxd.js';
 export { IsolatedNetwork } from './isolated-network.js';
+export { Lan } from './lan.js';
 export { type NatsServer, startNats } from './nats.js';
 export * from './netns.js';
 export { type Postgres, postgresBinDir, startPostgres } from './postgres.js';

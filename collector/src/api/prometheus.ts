@@ -1,3 +1,5 @@
+import type { BusStats } from '../cluster/bus.js';
+import type { LeaseStats } from '../cluster/lease.js';
 import type { ChannelStats } from '../ingest/agent-channel.js';
 import type { PipelineStats } from '../ingest/pipeline.js';
 import type { RuleEngineStats } from '../rules/engine.js';
@@ -24,10 +26,16 @@ export interface OptionalStats {
   rules?: RuleEngineStats;
   influx?: InfluxStoreStats;
   tickets?: TicketStats;
+  /** The bus to the other collectors (NATS), when configured. */
+  bus?: BusStats & { connectFailures?: number; refused?: number };
+  /** The scheduled jobs' lease (serving collectors). */
+  lease?: LeaseStats;
+  /** Runs of the once-in-the-cluster jobs on this collector. */
+  jobRuns?: { invoicing: number };
 }
 
-export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId = 1, optional: OptionalStats = {}): string {
-  const { store, rules, influx, tickets } = optional;
+export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId: number | string = 1, optional: OptionalStats = {}): string {
+  const { store, rules, influx, tickets, bus, lease, jobRuns } = optional;
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const rows: Gauge[] = [
@@ -110,6 +118,52 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
             type: 'counter',
             value: tickets.listenerFailures,
           },
+        ] satisfies Gauge[])
+      : []),
+    ...(bus
+      ? ([
+          { name: 'vigie_bus_connected', help: '1 while the bus to the other collectors (NATS) is connected', type: 'gauge', value: bus.connected ? 1 : 0 },
+          { name: 'vigie_bus_disconnects_total', help: 'Times the NATS connection was lost', type: 'counter', value: bus.disconnects },
+          { name: 'vigie_bus_reconnects_total', help: 'Times the NATS connection came back', type: 'counter', value: bus.reconnects },
+          {
+            name: 'vigie_bus_connect_failures_total',
+            help: 'Failed first connections to NATS (the collector retries)',
+            type: 'counter',
+            value: bus.connectFailures ?? 0,
+          },
+          { name: 'vigie_bus_messages_received_total', help: 'Messages received from other collectors', type: 'counter', value: bus.received },
+          {
+            name: 'vigie_bus_messages_dropped_total',
+            help: 'Short-lived messages (live events, connections) not sent while NATS was unreachable',
+            type: 'counter',
+            value: bus.dropped,
+          },
+          {
+            name: 'vigie_bus_durable_pending',
+            help: 'Messages that must arrive (commands, policies, revocations) waiting for NATS',
+            type: 'gauge',
+            value: bus.pendingDurable,
+          },
+          {
+            name: 'vigie_bus_messages_refused_total',
+            help: 'Messages on the bus of no kind this collector knows (ignored)',
+            type: 'counter',
+            value: bus.refused ?? 0,
+          },
+          { name: 'vigie_bus_publish_errors_total', help: 'Publications NATS or JetStream refused (retried)', type: 'counter', value: bus.publishErrors },
+        ] satisfies Gauge[])
+      : []),
+    ...(lease
+      ? ([
+          { name: 'vigie_jobs_lease_held', help: '1 while this collector holds the scheduled jobs’ lease', type: 'gauge', value: lease.held ? 1 : 0 },
+          { name: 'vigie_jobs_lease_acquisitions_total', help: 'Times this collector took the lease', type: 'counter', value: lease.acquisitions },
+          { name: 'vigie_jobs_lease_losses_total', help: 'Times this collector lost the lease', type: 'counter', value: lease.losses },
+          { name: 'vigie_jobs_lease_errors_total', help: 'Lease renewals the database refused', type: 'counter', value: lease.errors },
+        ] satisfies Gauge[])
+      : []),
+    ...(jobRuns
+      ? ([
+          { name: 'vigie_jobs_invoicing_runs_total', help: 'Month-end invoicing passes run here', type: 'counter', value: jobRuns.invoicing },
         ] satisfies Gauge[])
       : []),
     { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', type: 'gauge', value: mem.rss },

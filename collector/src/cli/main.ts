@@ -8,7 +8,9 @@ import { createCollector } from '../app.js';
 import { verifyAuditChain } from '../audit/verify.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
-import { IpcBus } from '../cluster/bus.js';
+import { type ClusterBus, IpcBus } from '../cluster/bus.js';
+import { checkNodeId, defaultNodeId, parseBusUrl } from '../cluster/bus-settings.js';
+import { NatsBus } from '../cluster/nats-bus.js';
 import { runPrimary } from '../cluster/primary.js';
 import { rotateSigningKey } from '../commands/key-rotation.js';
 import { auditHeadPath } from '../commands/module.js';
@@ -45,6 +47,13 @@ Common options:
 Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal
   --workers <n>         run n collector processes on the port (each holds its own agent connections)
+  --bus <nats://host:port[,…]>  several collectors (other machines): live events, commands and policies cross
+                        them over NATS (JetStream keeps what must arrive); scheduled jobs run on one at a time
+                        (or VIGIE_BUS_URL)
+  --node-id <name>      this collector's name in the cluster (or VIGIE_NODE_ID; default <host name>-<port>)
+  --lease-ttl <s> (30)  the scheduled jobs' lease in the database: another collector takes them over this long after
+                        their holder died
+  --invoicing-interval <s> (3600)  how often the month-end job looks for last month's invoices to issue
   --mail-port <n> --support-address <addr>   the support mailbox (inbound SMTP): mails from client users become tickets
   --downloads-dir <dir>  agent installers offered at /downloads (installers/dist)
   --heartbeat <s> (30)  agents ping and are pinged this often; silent for 3 heartbeats, a connection is dropped
@@ -79,6 +88,10 @@ const { values, positionals } = parseArgs({
     'log-level': { type: 'string' },
     sync: { type: 'string' },
     workers: { type: 'string' },
+    bus: { type: 'string' },
+    'node-id': { type: 'string' },
+    'lease-ttl': { type: 'string' },
+    'invoicing-interval': { type: 'string' },
     'mail-port': { type: 'string' },
     'support-address': { type: 'string' },
     'smtp-relay': { type: 'string' },
@@ -136,6 +149,11 @@ function config(): CollectorConfig {
     dashboardDir: values['dashboard-dir'],
     downloadsDir: values['downloads-dir'],
   });
+  const busUrl = values.bus ?? process.env.VIGIE_BUS_URL;
+  c.bus = {
+    url: busUrl ? parseBusUrl(busUrl).join(',') : undefined,
+    nodeId: checkNodeId(values['node-id'] ?? process.env.VIGIE_NODE_ID ?? defaultNodeId(c.port)),
+  };
   const metricsUrl = values.metrics ?? process.env.VIGIE_METRICS_URL;
   if (metricsUrl) c.metrics = { url: metricsUrl };
   const interval = int('metrics-interval');
@@ -143,6 +161,8 @@ function config(): CollectorConfig {
   if (values['mail-port']) c.mail.inboundPort = int('mail-port');
   if (values.heartbeat) c.channel.heartbeatSec = Math.max(5, int('heartbeat') ?? 30);
   if (values['store-reserve-mb'] !== undefined) c.storeReserveBytes = (int('store-reserve-mb') ?? 8) * 1024 * 1024;
+  if (values['lease-ttl']) c.jobsLeaseTtlMs = Math.max(1, int('lease-ttl') ?? 30) * 1000;
+  if (values['invoicing-interval']) c.invoicingIntervalMs = Math.max(1, int('invoicing-interval') ?? 3600) * 1000;
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
   if (values['patch-interval']) c.patchIntervalMs = (int('patch-interval') ?? 60) * 1000;
   if (values['rollout-interval']) c.rolloutIntervalMs = (int('rollout-interval') ?? 60) * 1000;
@@ -181,6 +201,16 @@ function parseTrustProxy(list: string): string[] {
   return entries;
 }
 
+/**
+ * A worker of `--workers N` talks to its siblings through the primary, or, with `--bus`, over NATS
+ * like any other collector of the cluster (its name: the collector's, then `-w<n>`).
+ */
+function workerBus(c: CollectorConfig): ClusterBus | undefined {
+  if (!cluster.isWorker) return undefined;
+  const n = Number(process.env.VIGIE_WORKER_ID ?? cluster.worker?.id ?? 1);
+  return c.bus.url ? new NatsBus(parseBusUrl(c.bus.url), `${c.bus.nodeId}-w${n}`, n) : new IpcBus(n);
+}
+
 function print(human: string, data: Record<string, unknown>): void {
   console.log(values.json ? JSON.stringify(data) : human);
 }
@@ -200,8 +230,8 @@ async function main(): Promise<number> {
       await runPrimary(config(), workers, (msg) => console.error(msg));
       return -1;
     }
-    const bus = cluster.isWorker ? new IpcBus(Number(process.env.VIGIE_WORKER_ID ?? cluster.worker?.id ?? 1)) : undefined;
-    const collector = await createCollector(config(), { bus, serving: true });
+    const c = config();
+    const collector = await createCollector(c, { bus: workerBus(c), serving: true });
     const url = await collector.listen();
     collector.app.log.info({ url }, 'vigie collector listening');
     const stop = async () => {

@@ -15,7 +15,7 @@ import {
 } from '@vigie/shared';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import type { ClusterBus } from '../cluster/bus.js';
+import type { ClusterBus, ClusterMessage } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
 import type { StoreHealth, StoreTrouble } from '../store/health.js';
 import { type AgentIdentity, authenticateAgent } from './agent-auth.js';
@@ -48,6 +48,9 @@ export interface AgentChannelEvents {
   onDisconnect?(agent: AgentIdentity): void;
 }
 
+/** Agent ids per `agents-held` message: about 100 KB of JSON, well under NATS's default 1 MB payload. */
+const HELD_PER_MESSAGE = 2000;
+
 /**
  * The agent channel: authenticates the upgrade with the agent's own credential, validates every
  * frame, hands data frames to the ingest pipeline and acknowledges them once committed.
@@ -57,7 +60,13 @@ export class AgentChannel {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES * 2, perMessageDeflate: false, clientTracking: false });
   private readonly conns = new Map<string, AgentConnection>();
   /** Which collector process holds each connected agent, cluster-wide. */
-  private readonly online = new Map<string, number>();
+  /** Agents held by other processes of the cluster: agent id → node id. */
+  private readonly online = new Map<string, string>();
+  /** Until when each node's last list of held agents counts (a node that stopped sending it died or was cut off). */
+  private readonly heldUntil = new Map<string, number>();
+  /** Parts of another node's list received so far in its current round. */
+  private readonly heldRounds = new Map<string, { round: number; agentIds: string[] }>();
+  private heldRound = 0;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly lastSeqStmt;
   readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0, storeLostFrames: 0, pauses: 0 };
@@ -77,9 +86,11 @@ export class AgentChannel {
       if (c.state === 'ok') for (const conn of this.conns.values()) conn.resume();
     });
     bus.subscribe((m) => {
-      if (m.type === 'agent-connected') this.online.set(m.agentId, m.workerId);
+      if (m.type === 'agent-connected') this.online.set(m.agentId, m.nodeId);
       else if (m.type === 'agent-disconnected') {
-        if (this.online.get(m.agentId) === m.workerId) this.online.delete(m.agentId);
+        if (this.online.get(m.agentId) === m.nodeId) this.online.delete(m.agentId);
+      } else if (m.type === 'agents-held') {
+        if (m.nodeId !== bus.nodeId) this.heldPart(m);
       } else if (m.type === 'agent-revoked') this.conns.get(m.agentId)?.fail('AGENT_REVOKED');
       else if (m.type === 'policy-changed') {
         const ids = new Set(m.deviceIds);
@@ -112,11 +123,11 @@ export class AgentChannel {
     const conn = new AgentConnection(this, ws, agent);
     this.conns.set(agent.agentId, conn);
     this.stats.connections = this.conns.size;
-    this.bus.publish({ type: 'agent-connected', agentId: agent.agentId, workerId: this.bus.workerId });
+    this.bus.publish({ type: 'agent-connected', agentId: agent.agentId, nodeId: this.bus.nodeId });
     ws.on('close', () => {
       if (this.conns.get(agent.agentId) === conn) {
         this.conns.delete(agent.agentId);
-        this.bus.publish({ type: 'agent-disconnected', agentId: agent.agentId, workerId: this.bus.workerId });
+        this.bus.publish({ type: 'agent-disconnected', agentId: agent.agentId, nodeId: this.bus.nodeId });
       }
       this.stats.connections = this.conns.size;
       conn.closed = true;
@@ -132,7 +143,38 @@ export class AgentChannel {
 
   /** Connected to this collector process or to another one of the cluster. */
   isConnected(agentId: string): boolean {
-    return this.conns.has(agentId) || this.online.has(agentId);
+    if (this.conns.has(agentId)) return true;
+    const node = this.online.get(agentId);
+    return node !== undefined && (this.heldUntil.get(node) ?? Number.POSITIVE_INFINITY) > Date.now();
+  }
+
+  private heldPart(m: Extract<ClusterMessage, { type: 'agents-held' }>): void {
+    let round = this.heldRounds.get(m.nodeId);
+    if (!round || round.round !== m.round) {
+      round = { round: m.round, agentIds: [] };
+      this.heldRounds.set(m.nodeId, round);
+    }
+    round.agentIds.push(...m.agentIds);
+    if (!m.last) return;
+    this.heldRounds.delete(m.nodeId);
+    this.replaceHeldBy(m.nodeId, round.agentIds, m.validForMs);
+  }
+
+  private replaceHeldBy(nodeId: string, agentIds: string[], validForMs: number): void {
+    for (const [agentId, node] of this.online) if (node === nodeId) this.online.delete(agentId);
+    for (const agentId of agentIds) this.online.set(agentId, nodeId);
+    this.heldUntil.set(nodeId, Date.now() + validForMs);
+  }
+
+  /** Tells the other processes which agents this one holds (valid for three heartbeats). */
+  private announceHeld(): void {
+    const ids = [...this.conns.keys()];
+    const round = ++this.heldRound;
+    for (let i = 0; i === 0 || i < ids.length; i += HELD_PER_MESSAGE) {
+      const last = i + HELD_PER_MESSAGE >= ids.length;
+      const agentIds = ids.slice(i, i + HELD_PER_MESSAGE);
+      this.bus.publish({ type: 'agents-held', nodeId: this.bus.nodeId, agentIds, validForMs: this.settings.heartbeatSec * 3000, round, last });
+    }
   }
 
   /** Connected to this very process (a message can be sent to it from here). */
@@ -168,6 +210,7 @@ export class AgentChannel {
 
   private beat(): void {
     for (const c of this.conns.values()) c.beat();
+    this.announceHeld();
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,7 @@ import * as mUxPasswordResets from './migrations/016-ux-password-resets.js';
 import * as mUxRecurring from './migrations/016-ux-recurring-business-days.js';
 import * as mUxReportComments from './migrations/016-ux-report-comments.js';
 import * as mUxTickets from './migrations/016-ux-tickets-contract.js';
+import * as m017clusterLeases from './migrations/017-cluster-leases.js';
 import type { EngineMigration, MigrationEngine } from './migrations/engine.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
@@ -73,6 +74,7 @@ const migrations: Record<string, EngineMigration> = {
   '016-ux-recurring-business-days': mUxRecurring,
   '016-ux-report-comments': mUxReportComments,
   '016-ux-tickets-contract': mUxTickets,
+  '017-cluster-leases': m017clusterLeases,
 };
 
 /**

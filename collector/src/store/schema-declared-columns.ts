@@ -7,6 +7,7 @@ import type { DB } from './schema.js';
  */
 export type DeclaredColumns = { [T in keyof DB]: { [C in keyof DB[T]]-?: null extends DB[T][C] ? 'nullable' : 'not null' } };
 export const SCHEMA_TS_COLUMNS: DeclaredColumns = {
+  cluster_leases: { name: 'not null', holder: 'not null', expires_at: 'not null', acquired_at: 'not null' },
   billing_settings: {
     id: 'not null',
     seller: 'not null',

@@ -241,8 +241,17 @@ export interface ReportCommentsTable {
   updated_at: number;
 }
 
+/** A once-in-the-cluster job's lease (cluster/lease.ts). */
+export interface ClusterLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+  acquired_at: number;
+}
+
 /** Every table; billing's are declared in `schema-billing.ts`. */
 export interface DB extends BillingTables {
+  cluster_leases: ClusterLeasesTable;
   report_comments: ReportCommentsTable;
   clients: ClientsTable;
   sites: SitesTable;

@@ -105,6 +105,7 @@ export const enErrors: Record<keyof typeof frErrors, string> = {
   'error.code.VIGIE_E_ENROLL_TOKEN_EXHAUSTED': 'Enrollment token used up.',
   'error.code.VIGIE_E_ENROLL_TOKEN_REVOKED': 'Enrollment token revoked.',
   'error.code.VIGIE_E_COMMAND_UNSUPPORTED': 'This agent cannot run that command yet.',
+  'error.code.VIGIE_E_BUS_SETTINGS_INVALID': 'Invalid cluster settings: --bus takes nats://host:port (or tls://), --node-id letters, digits, dots, dashes.',
   'error.code.VIGIE_E_AGENT_COLLECTOR_URL_INVALID': 'Invalid collector address (http, https, ws or wss with a host, TLS and plain not mixed).',
   'error.code.VIGIE_E_AGENT_COLLECTOR_REDIRECTED': 'Redirect refused: the agent sends its token or credential only to the collector address it was given.',
   'error.code.VIGIE_E_AGENT_ENROLL_UNREACHABLE': 'No collector of the list answered the enrollment.',

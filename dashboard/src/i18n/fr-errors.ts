@@ -106,6 +106,8 @@ export const frErrors = {
   'error.code.VIGIE_E_ENROLL_TOKEN_EXHAUSTED': 'Jeton d’inscription épuisé.',
   'error.code.VIGIE_E_ENROLL_TOKEN_REVOKED': 'Jeton d’inscription révoqué.',
   'error.code.VIGIE_E_COMMAND_UNSUPPORTED': 'Cet agent ne sait pas encore exécuter cette commande.',
+  'error.code.VIGIE_E_BUS_SETTINGS_INVALID':
+    'Réglages de grappe invalides\u00a0: --bus attend nats://hôte:port (ou tls://), --node-id des lettres, chiffres, points, tirets.',
   'error.code.VIGIE_E_AGENT_COLLECTOR_URL_INVALID': 'Adresse de collecteur invalide (http, https, ws ou wss avec un hôte, sans mélanger TLS et clair).',
   'error.code.VIGIE_E_AGENT_COLLECTOR_REDIRECTED':
     'Redirection refusée\u00a0: l’agent n’envoie son jeton ou son identifiant qu’à l’adresse de collecteur donnée.',
