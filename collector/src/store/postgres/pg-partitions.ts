@@ -88,6 +88,15 @@ export class Partitions {
   async ensureFor(times: Iterable<number>): Promise<void> {
     const wanted = new Map<PartitionedTable, Set<number>>(PARTITIONED.map((t) => [t, new Set()]));
     for (const ts of times) for (const t of PARTITIONED) wanted.get(t)!.add(partitionStart(t, ts));
+    await this.ensure(wanted);
+  }
+
+  /** The current and the next partition of each table, so that on-time data never waits for DDL. */
+  async ensureAhead(now: number): Promise<void> {
+    await this.ensure(new Map(PARTITIONED.map((t) => [t, new Set([partitionStart(t, now), partitionStart(t, now + LAYOUT[t].widthMs)])])));
+  }
+
+  private async ensure(wanted: Map<PartitionedTable, Set<number>>): Promise<void> {
     const todo = PARTITIONED.flatMap((t) => this.missing(t, wanted.get(t)!).map((start) => [t, start] as const));
     if (todo.length === 0) return;
     await transaction(this.pool, async (c) => {
@@ -95,11 +104,6 @@ export class Partitions {
       for (const [t, start] of todo) await this.create(c, t, start);
     });
     for (const [t, start] of todo) this.known.get(t)!.set(start, { end: start + LAYOUT[t].widthMs, name: partitionName(t, start) });
-  }
-
-  /** The current and the next partition of each table, so that on-time data never waits for DDL. */
-  async ensureAhead(now: number): Promise<void> {
-    await this.ensureFor(PARTITIONED.flatMap((t) => [now, now + LAYOUT[t].widthMs]));
   }
 
   private async create(c: PoolClient, table: PartitionedTable, start: number): Promise<void> {
