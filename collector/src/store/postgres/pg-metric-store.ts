@@ -28,7 +28,7 @@ import {
   UPSERT_SERIES,
 } from './pg-metric-sql.js';
 import { Partitions } from './pg-partitions.js';
-import { ensureSchema, T, transaction } from './pg-schema.js';
+import { ensureSchema, maintenance, QUERY_TIMEOUT_MS, T, transaction } from './pg-schema.js';
 import { describePgTarget, type PgTarget } from './pg-target.js';
 
 /** Samples older than the last rollup pass by more than this are "late" and marked durably (as in SQLite). */
@@ -100,7 +100,8 @@ export class PgMetricStore implements MetricStore {
       application_name: 'vigie-collector',
       // A server that is down fails the write at once: the frame stays unacknowledged, the agent resends.
       connectionTimeoutMillis: 10_000,
-      query_timeout: 60_000,
+      query_timeout: QUERY_TIMEOUT_MS,
+      keepAlive: true,
       // Times and ids are bigint: well within 2^53 (milliseconds until the year 287,396).
       types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) },
     } as pg.PoolConfig);
@@ -346,8 +347,8 @@ export class PgMetricStore implements MetricStore {
         const fiveFrom = froms.map((ts) => ts - (ts % ROLLUP_5M));
         const hourFrom = froms.map((ts) => ts - (ts % ROLLUP_1H));
         report.rollupRows += await transaction(this.pool, async (c) => {
-          const a = await c.query(ROLLUP_5M_SQL, [devices, fiveFrom, Math.min(...fiveFrom)]);
-          const b = await c.query(ROLLUP_1H_SQL, [devices, hourFrom, Math.min(...hourFrom)]);
+          const a = await c.query(maintenance(ROLLUP_5M_SQL, [devices, fiveFrom, Math.min(...fiveFrom)]));
+          const b = await c.query(maintenance(ROLLUP_1H_SQL, [devices, hourFrom, Math.min(...hourFrom)]));
           await c.query(CLEAR_DIRTY, [devices, froms]);
           return (a.rowCount ?? 0) + (b.rowCount ?? 0);
         });

@@ -18,6 +18,15 @@ export const T = {
   watermark: `${SCHEMA}.rollup_watermark`,
 } as const;
 
+/**
+ * Writes and API reads give up after a minute (a server that stopped answering must not hold the
+ * ingest forever: the frame stays unacknowledged and is sent again). Maintenance statements work
+ * through whole partitions and may take longer: they get hours.
+ */
+export const QUERY_TIMEOUT_MS = 60_000;
+const MAINTENANCE_TIMEOUT_MS = 6 * 3_600_000;
+export const maintenance = (text: string, values: unknown[] = []) => ({ text, values, query_timeout: MAINTENANCE_TIMEOUT_MS });
+
 /** Serialises DDL between collectors sharing the database (schema set-up, partition creation and drops). */
 export const DDL_LOCK_KEY = 0x76_69_67_69; // "vigi"
 
