@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<void> {
       window: { type: 'string', default: '16' },
       duration: { type: 'string', default: '15' },
       runs: { type: 'string', default: '3' },
-      rows: { type: 'string', default: '1000000' },
+      rows: { type: 'string', default: '800000' },
       engines: { type: 'string', default: 'sqlite,postgres' },
     },
   });

@@ -1,9 +1,7 @@
-import { type MetricSample, parseSeriesKey, VigieError } from '@vigie/shared';
+import { type MetricSample, parseSeriesKey } from '@vigie/shared';
 import pg from 'pg';
 import {
-  type Aggregation,
   type BucketCountQuery,
-  chooseResolution,
   DEFAULT_RETENTION,
   type DeviceSamples,
   type MaintenanceReport,
@@ -15,18 +13,8 @@ import {
   type SeriesPoints,
 } from '../metric-store.js';
 import { ROLLUP_1H, ROLLUP_5M } from '../rollup.js';
-import {
-  CLEAR_DIRTY,
-  countBucketsSql,
-  INSERT_SAMPLES,
-  LATEST_SQL,
-  MARK_LATE,
-  ROLLUP_1H_SQL,
-  ROLLUP_5M_SQL,
-  rawPointsSql,
-  rollupPointsSql,
-  UPSERT_SERIES,
-} from './pg-metric-sql.js';
+import { PgMetricReads, unavailable } from './pg-metric-reads.js';
+import { CLEAR_DIRTY, INSERT_SAMPLES, MARK_LATE, ROLLUP_1H_SQL, ROLLUP_5M_SQL, UPSERT_SERIES } from './pg-metric-sql.js';
 import { Partitions } from './pg-partitions.js';
 import { ensureSchema, maintenance, QUERY_TIMEOUT_MS, T, transaction } from './pg-schema.js';
 import { describePgTarget, type PgTarget } from './pg-target.js';
@@ -76,6 +64,7 @@ export class PgMetricStore implements MetricStore {
   private readonly workerKey: string;
   private watermark = 0;
   private maintaining: Promise<MaintenanceReport> | undefined;
+  private readonly reads: PgMetricReads;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -85,6 +74,7 @@ export class PgMetricStore implements MetricStore {
     workerId: number,
   ) {
     this.workerKey = `w${workerId}`;
+    this.reads = new PgMetricReads(pool, retention);
   }
 
   /** Connects, creates the schema and the partitions around now, and reads where the last rollup pass stopped. */
@@ -242,74 +232,24 @@ export class PgMetricStore implements MetricStore {
     return this.newest.entries();
   }
 
-  private async read<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
-    try {
-      return (await this.pool.query<R>(sql, params)).rows;
-    } catch (err) {
-      throw unavailable('PostgreSQL query failed', err);
-    }
+  listSeries(deviceId: number): Promise<SeriesInfo[]> {
+    return this.reads.listSeries(deviceId);
   }
 
-  private seriesOf(deviceId: number, name?: string) {
-    return this.read<{ id: number; key: string; name: string; labels: string }>(
-      `SELECT id, key, name, labels FROM ${T.series} WHERE device_id = $1${name !== undefined ? ' AND name = $2' : ''} ORDER BY key COLLATE "C"`,
-      name !== undefined ? [deviceId, name] : [deviceId],
-    );
+  latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {
+    return this.reads.latest(deviceId, this.newest.get(deviceId));
   }
 
-  async listSeries(deviceId: number): Promise<SeriesInfo[]> {
-    return (await this.seriesOf(deviceId)).map((r) => ({ key: r.key, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }));
+  query(q: MetricQuery): Promise<SeriesPoints[]> {
+    return this.reads.query(q);
   }
 
-  async latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {
-    const out: Record<string, { ts: number; value: number }> = {};
-    const mem = this.newest.get(deviceId);
-    const inMemory = mem ? Object.keys(mem.values) : [];
-    for (const key of inMemory) out[key] = { ts: mem!.ts, value: mem!.values[key]! };
-    for (const r of await this.read<{ key: string; ts: number; value: number }>(LATEST_SQL, [deviceId, inMemory])) out[r.key] = { ts: r.ts, value: r.value };
-    return out;
+  countBuckets(q: BucketCountQuery): Promise<number> {
+    return this.reads.countBuckets(q);
   }
 
-  async query(q: MetricQuery): Promise<SeriesPoints[]> {
-    const { resolution, stepMs } = chooseResolution(q, Date.now(), this.retention);
-    const agg: Aggregation = q.agg ?? 'avg';
-    const series = await this.seriesOf(q.deviceId, q.name);
-    if (series.length === 0) return [];
-    const ids = series.map((s) => s.id);
-    // Times are integers: the first at or after `from`, the last at or before `to`.
-    const from = Math.ceil(q.from - (q.from % stepMs));
-    const to = Math.floor(q.to);
-    const rows =
-      resolution === 'raw'
-        ? await this.read<{ series_id: number; b: number; v: number }>(rawPointsSql(agg), [stepMs, q.deviceId, ids, from, to])
-        : await this.read<{ series_id: number; b: number; v: number }>(rollupPointsSql(resolution === '5m' ? T.rollup5m : T.rollup1h, agg), [
-            stepMs,
-            ids,
-            from,
-            to,
-          ]);
-    const points = new Map<number, [number, number][]>(ids.map((id) => [id, []]));
-    for (const r of rows) points.get(r.series_id)!.push([r.b, r.v]);
-    return series.map((s) => ({
-      key: s.key,
-      name: s.name,
-      labels: JSON.parse(s.labels) as Record<string, string>,
-      resolution,
-      stepMs,
-      points: points.get(s.id)!,
-    }));
-  }
-
-  async countBuckets(q: BucketCountQuery): Promise<number> {
-    if (q.to <= q.from) return 0;
-    const ids = (await this.seriesOf(q.deviceId)).filter((r) => !q.names || q.names.includes(r.name)).map((r) => r.id);
-    if (ids.length === 0) return 0;
-    const rows = await this.read<{ n: number }>(countBucketsSql(q.resolution === '5m' ? T.rollup5m : T.rollup1h, q.positive === true), [
-      ids,
-      Math.ceil(q.from),
-      Math.ceil(q.to),
-    ]);
-    return rows[0]!.n;
+  private read<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.reads.read<R>(sql, params);
   }
 
   maintain(now: number, opts: { retention?: boolean } = {}): Promise<MaintenanceReport> {
@@ -388,10 +328,4 @@ export class PgMetricStore implements MetricStore {
       await this.pool.end();
     }
   }
-}
-
-function unavailable(what: string, err: unknown): VigieError {
-  if (err instanceof VigieError) return err;
-  const e = err as { message?: string; code?: string };
-  return new VigieError('METRICS_UNAVAILABLE', `${what}: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`);
 }
