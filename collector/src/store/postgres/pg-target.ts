@@ -7,7 +7,7 @@ export interface PgTarget {
   database: string;
   user: string;
   password?: string;
-  /** `?sslmode=require` (or verify-full): TLS to the server. */
+  /** `?sslmode=require` or `verify-full`: TLS to the server, its certificate verified either way (stricter than libpq's `require`). */
   ssl: boolean;
 }
 
