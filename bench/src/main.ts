@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 const BENCHMARKS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   ingest: () => import('./benchmarks/ingest-ceiling.js'),
   'influx-ingest': () => import('./benchmarks/influx-ingest.js'),
+  'engines-ingest': () => import('./benchmarks/engines-ingest.js'),
   concurrency: () => import('./benchmarks/concurrency.js'),
   'agent-footprint': () => import('./benchmarks/agent-footprint.js'),
   queries: () => import('./benchmarks/queries.js'),

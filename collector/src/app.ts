@@ -61,7 +61,8 @@ import { StoreHealth } from './store/health.js';
 import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
 import { describeStoreCheck, inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
 import type { MetricStore } from './store/metric-store.js';
-import { openMetricStore } from './store/open-metric-store.js';
+import { checkMetricsSettings, openMetricStore } from './store/open-metric-store.js';
+import { PgMetricStore } from './store/postgres/pg-metric-store.js';
 import { ensurePrivateDir } from './store/private-files.js';
 import { DiskReserve } from './store/reserve.js';
 import { migrateOrExplain, openStore, reportStoreCheck, timed } from './store/startup.js';
@@ -111,6 +112,7 @@ export interface Collector {
 /** `serving`: this process serves agents (marks the store in use, checks it after an unclean stop). */
 export async function createCollector(config: CollectorConfig, opts: { bus?: ClusterBus; serving?: boolean } = {}): Promise<Collector> {
   assertChannelSettings(config.channel);
+  checkMetricsSettings(config.metrics);
   const bus: ClusterBus = opts.bus ?? (config.bus.url ? new NatsBus(parseBusUrl(config.bus.url), config.bus.nodeId) : new LocalBus());
   const startupLog: string[] = [];
   const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
@@ -243,6 +245,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerErrorHandling(app, (err, what) => (health.writeFailed(err, what) ? (health.classify(err) as 'full' | 'damaged') : null));
   if (process.env.VIGIE_CHECK_RESPONSES === '1') registerResponseCheck(app);
   for (const msg of startupLog) app.log.info(msg);
+  if (metrics instanceof PgMetricStore)
+    metrics.onIdleError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL metric store: an idle connection was lost; the pool reconnects');
   if (metrics instanceof InfluxMetricStore)
     metrics.onExpired = (deviceId, values, oldestTs) =>
       app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');

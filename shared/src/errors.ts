@@ -48,7 +48,12 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: { code: 'VIGIE_E_PAYLOAD_TOO_LARGE', status: 413, message: 'Request body is too large' },
   INTERNAL: { code: 'VIGIE_E_INTERNAL', status: 500, message: 'Internal error' },
   UNAVAILABLE: { code: 'VIGIE_E_UNAVAILABLE', status: 503, message: 'Something the request needs is not configured or not reachable' },
-  METRICS_UNAVAILABLE: { code: 'VIGIE_E_METRICS_UNAVAILABLE', status: 503, message: 'The metrics store (InfluxDB) cannot be reached' },
+  METRICS_UNAVAILABLE: { code: 'VIGIE_E_METRICS_UNAVAILABLE', status: 503, message: 'The metrics store (InfluxDB or PostgreSQL) cannot be reached' },
+  METRICS_URL_INVALID: {
+    code: 'VIGIE_E_METRICS_URL_INVALID',
+    status: 400,
+    message: 'The metrics store URL is not valid: expected postgres://user@host:port/database or influx://host:port/database',
+  },
 
   // agent side
   COMMAND_UNSUPPORTED: { code: 'VIGIE_E_COMMAND_UNSUPPORTED', status: 400, message: 'This agent cannot run that command yet' },

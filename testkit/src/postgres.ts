@@ -106,6 +106,10 @@ export async function startPostgres(opts: { fast?: boolean; maxConnections?: num
       const pid = postmasterPid(data);
       if (pid) process.kill(pid, 'SIGINT'); // fast shutdown
     }
+    // runuser exits once the postmaster has. Signalling runuser itself made it SIGKILL the postmaster
+    // 2 s later (util-linux does), in the middle of its shutdown checkpoint: backends still attached
+    // to the old shared memory then made the next up() fail now and then.
+    await waitFor('postgres to stop', async () => p.child.exitCode !== null || p.child.signalCode !== null, 60_000, 20);
     await p.stop();
   };
   return {

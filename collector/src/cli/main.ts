@@ -41,8 +41,10 @@ Commands:
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
   --db <file>           database file (default <data-dir>/vigie.db)
-  --metrics <url>       metric store: influx://[user@]host:port/database for InfluxDB 1.x (influxs:// over HTTPS),
-                        or VIGIE_METRICS_URL (password: in the URL or VIGIE_INFLUX_PASSWORD); default: the SQLite file
+  --metrics <url>       metric store: postgres://[user@]host:port/database for PostgreSQL (partitioned tables,
+                        ?sslmode=require for TLS; password: in the URL or VIGIE_PG_PASSWORD), or
+                        influx://[user@]host:port/database for InfluxDB 1.x (influxs:// over HTTPS; password: in the
+                        URL or VIGIE_INFLUX_PASSWORD); or VIGIE_METRICS_URL; default: the SQLite file
   --json                machine-readable output
 Serve options:
   --host <addr> --port <n> --dashboard-dir <dir> --metrics-interval <s> --log-level <level> --sync full|normal

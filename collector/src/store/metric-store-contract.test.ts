@@ -1,19 +1,23 @@
 /**
- * The same cases against the embedded SQLite store and the InfluxDB 1.x store (a real influxd from
- * Debian's `influxdb` package, started here): same inputs, same answers — queries at each
+ * The same cases against the embedded SQLite store, the InfluxDB 1.x store (a real influxd from
+ * Debian's `influxdb` package) and the PostgreSQL store (a real PostgreSQL 15 from Debian's
+ * `postgresql` package), both servers started here: same inputs, same answers — queries at each
  * resolution and aggregation, labels, latest values, series lists, availability buckets, rollups
- * (through the continuous queries and through the late-data backfill) and retention.
+ * (through the continuous queries and through the late-data backfill on InfluxDB, through
+ * maintain() on PostgreSQL) and retention (partitions dropped on PostgreSQL).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricSample } from '@vigie/shared';
-import { type Influxd, startInfluxd } from '@vigie/testkit';
+import { type Influxd, type Postgres, startInfluxd, startPostgres } from '@vigie/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from './database.js';
 import { InfluxMetricStore } from './influx/influx-metric-store.js';
 import { parseInfluxUrl } from './influx/influx-target.js';
-import { type Aggregation, DEFAULT_RETENTION, type MetricQuery, type RetentionPolicy, type SeriesPoints } from './metric-store.js';
+import { type Aggregation, DEFAULT_RETENTION, type MetricQuery, type MetricStore, type RetentionPolicy, type SeriesPoints } from './metric-store.js';
+import { PgMetricStore } from './postgres/pg-metric-store.js';
+import { parsePostgresUrl } from './postgres/pg-target.js';
 import { SqliteMetricStore } from './sqlite-metric-store.js';
 
 const MIN = 60_000;
@@ -23,16 +27,18 @@ const AGGS: Aggregation[] = ['avg', 'min', 'max', 'last', 'sum', 'count'];
 const KEYS = ['cpu.usage_pct', 'fs.used_pct{mount=/}', 'fs.used_pct{mount=C:\\}', 'fs.used_pct{mount=/mnt/mes données "prod" 100%}', 'uptime_s'];
 
 let influxd: Influxd;
+let postgres: Postgres;
 let dir: string;
 let cases = 0;
-const opened: { db: Database; sqlite: SqliteMetricStore; influx: InfluxMetricStore; name: string }[] = [];
+const opened: { db: Database; sqlite: SqliteMetricStore; influx: InfluxMetricStore; pg: PgMetricStore; name: string }[] = [];
 
 beforeAll(async () => {
-  influxd = await startInfluxd();
+  [influxd, postgres] = await Promise.all([startInfluxd(), startPostgres({ fast: true })]);
   dir = mkdtempSync(join(tmpdir(), 'vigie-contract-'));
 });
 afterAll(async () => {
   await influxd?.stop();
+  await postgres?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 afterEach(async () => {
@@ -40,12 +46,14 @@ afterEach(async () => {
     await o.sqlite.close();
     await o.db.close();
     await o.influx.close();
-    // Each case has its own database; dropping it also drops its continuous queries.
+    await o.pg.close();
+    // Each case has its own databases; dropping InfluxDB's also drops its continuous queries.
     await influxd.query(`DROP DATABASE "${o.name}"`);
+    postgres.psql(`DROP DATABASE ${o.name}`);
   }
 });
 
-/** Both stores, empty, with one device (id 1 in SQLite; the same id in InfluxDB's tags). */
+/** The three stores, empty, with one device (id 1 in SQLite; the same id in InfluxDB's tags and PostgreSQL's rows). */
 async function both(retention: RetentionPolicy = DEFAULT_RETENTION) {
   const name = `contract_${++cases}`;
   const db = new Database({ path: join(dir, `${name}.db`), synchronous: 'normal' });
@@ -54,13 +62,20 @@ async function both(retention: RetentionPolicy = DEFAULT_RETENTION) {
   db.sqlite.exec(`INSERT INTO clients (name, created_at) VALUES ('c', 0); INSERT INTO sites (client_id, name, created_at) VALUES (1, 's', 0);
     INSERT INTO devices (site_id, client_id, kind, hostname, created_at) VALUES (1, 1, 'agent', 'h', 0)`);
   const { store: influx } = await InfluxMetricStore.open(parseInfluxUrl(influxd.url(name)), { retention, cqEvery: '1s', lateLagMs: 0 });
-  opened.push({ db, sqlite, influx, name });
+  const pg = await PgMetricStore.open(parsePostgresUrl(await postgres.createDatabase(name)), { retention });
+  opened.push({ db, sqlite, influx, pg, name });
   const deviceId = 1;
   const write = async (samples: MetricSample[]) => {
     await db.writeLock(() => db.sqlite.transaction(() => sqlite.write([{ deviceId, samples }]))());
     await influx.write([{ deviceId, samples }]);
+    await pg.write([{ deviceId, samples }]);
   };
-  return { db, sqlite, influx, deviceId, write, name };
+  /** The stores compared with the embedded one. */
+  const others: [string, MetricStore][] = [
+    ['InfluxDB', influx],
+    ['PostgreSQL', pg],
+  ];
+  return { db, sqlite, influx, pg, others, deviceId, write, name };
 }
 
 /** Samples every `everyMs` over [from, to), values varying per key so that every aggregation differs. */
@@ -94,8 +109,7 @@ async function compareQueries(s: Awaited<ReturnType<typeof both>>, base: Omit<Me
     for (const agg of AGGS) {
       const q = { ...base, deviceId: s.deviceId, name, agg };
       const a = await s.sqlite.query(q);
-      const b = await s.influx.query(q);
-      expectSame(a, b, `${name} ${agg} step ${base.stepMs}`);
+      for (const [engine, other] of s.others) expectSame(a, await other.query(q), `${engine}: ${name} ${agg} step ${base.stepMs}`);
       for (const series of a) {
         expect(series.resolution).toBe(expected);
         points += series.points.length;
@@ -118,7 +132,7 @@ async function continuousQueriesRan(): Promise<void> {
   }
 }
 
-describe('MetricStore contract: SQLite and InfluxDB give the same answers', () => {
+describe('MetricStore contract: SQLite, InfluxDB and PostgreSQL give the same answers', () => {
   it('raw queries: every aggregation, step and label set', async () => {
     const s = await both();
     const now = Date.now();
@@ -126,8 +140,10 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     for (const stepMs of [1000, 10_000, 60_000, 120_000]) await compareQueries(s, { from: now - 55 * MIN, to: now, stepMs }, 'raw');
     // A range starting off a bucket boundary, and maxPoints raising the step.
     await compareQueries(s, { from: now - 37 * MIN - 4321, to: now - 3 * MIN, maxPoints: 50 }, 'raw');
-    const labels = (await s.influx.query({ deviceId: s.deviceId, name: 'fs.used_pct', from: now - H, to: now })).map((x) => x.labels.mount);
-    expect(labels.sort()).toEqual(['/', '/mnt/mes données "prod" 100%', 'C:\\']);
+    for (const [engine, other] of s.others) {
+      const labels = (await other.query({ deviceId: s.deviceId, name: 'fs.used_pct', from: now - H, to: now })).map((x) => x.labels.mount);
+      expect(labels.sort(), engine).toEqual(['/', '/mnt/mes données "prod" 100%', 'C:\\']);
+    }
   });
 
   it('latest values, series lists and the newest samples for the rules', async () => {
@@ -135,11 +151,20 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     const now = Date.now();
     await s.write(samples(now - 20 * MIN, now - MIN, 30_000));
     await s.write([{ ts: now - 30 * MIN, values: { 'mem.used_pct': 12.5 } }]); // a series only in an older sample
-    expect(await s.influx.latest(s.deviceId)).toEqual(await s.sqlite.latest(s.deviceId));
-    expect(await s.influx.listSeries(s.deviceId)).toEqual(await s.sqlite.listSeries(s.deviceId));
-    expect([...s.influx.newestSamples()]).toEqual([...s.sqlite.newestSamples()]);
-    expect(await s.influx.latest(999)).toEqual({});
-    expect(await s.influx.listSeries(999)).toEqual([]);
+    for (const [engine, other] of s.others) {
+      expect(await other.latest(s.deviceId), engine).toEqual(await s.sqlite.latest(s.deviceId));
+      expect(await other.listSeries(s.deviceId), engine).toEqual(await s.sqlite.listSeries(s.deviceId));
+      expect([...other.newestSamples()], engine).toEqual([...s.sqlite.newestSamples()]);
+      expect(await other.latest(999), engine).toEqual({});
+      expect(await other.listSeries(999), engine).toEqual([]);
+    }
+    // Not only from memory: a restarted PostgreSQL store reads the newest values back.
+    const reopened = await PgMetricStore.open(s.pg.target);
+    try {
+      expect(await reopened.latest(s.deviceId)).toEqual(await s.sqlite.latest(s.deviceId));
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('rollups of on-time samples by the continuous queries: 5-minute and hourly answers', async () => {
@@ -149,6 +174,7 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     await s.write(samples(now - 9 * MIN, now - 1000, 5000));
     expect(s.influx.stats.lateSamples).toBe(0);
     await s.sqlite.maintain(Date.now());
+    await s.pg.maintain(Date.now());
     await continuousQueriesRan();
     await compareQueries(s, { from: now - 2 * H, to: now, stepMs: 300_000 }, '5m');
     await compareQueries(s, { from: now - 3 * H, to: now, stepMs: H }, '1h');
@@ -162,9 +188,10 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     expect(s.influx.stats.lateSamples).toBeGreaterThan(0);
     const before = await s.influx.query({ deviceId: s.deviceId, name: 'cpu.usage_pct', from: t0, to: t0 + 3 * H, stepMs: 300_000 });
     expect(before[0]!.points, 'no rollup before maintain: the continuous queries do not reach two days back').toEqual([]);
-    const [a, b] = [await s.sqlite.maintain(Date.now()), await s.influx.maintain(Date.now())];
+    const [a, b, c] = [await s.sqlite.maintain(Date.now()), await s.influx.maintain(Date.now()), await s.pg.maintain(Date.now())];
     expect(a.windowsRolledUp).toBe(1); // one device: all its series in one window
     expect(b.windowsRolledUp).toBe(1); // one device's late window
+    expect(c.windowsRolledUp).toBe(1);
     await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: 300_000 }, '5m');
     await compareQueries(s, { from: t0 - H, to: t0 + 4 * H, stepMs: H }, '1h');
     await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: 2 * H }, '1h');
@@ -172,10 +199,13 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     await s.write(samples(t0 + 10_000, t0 + H, 20_000, ['cpu.usage_pct']));
     await s.sqlite.maintain(Date.now());
     expect((await s.influx.maintain(Date.now())).windowsRolledUp).toBe(1);
+    expect((await s.pg.maintain(Date.now())).windowsRolledUp).toBe(1);
+    expect(s.pg.stats.lateSamples, 'two days old: marked late, durably').toBeGreaterThan(0);
     await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: 300_000 }, '5m');
     await compareQueries(s, { from: t0, to: t0 + 3 * H, stepMs: H }, '1h');
-    // Nothing left to fold: the cursor moved past the marks.
+    // Nothing left to fold: the cursor moved past the marks (the late marks were cleared).
     expect((await s.influx.maintain(Date.now())).windowsRolledUp).toBe(0);
+    expect((await s.pg.maintain(Date.now())).windowsRolledUp).toBe(0);
   });
 
   it('availability buckets: the uptime series, any series, at 5 minutes and one hour', async () => {
@@ -187,11 +217,12 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     await s.write(all);
     await s.sqlite.maintain(Date.now());
     await s.influx.maintain(Date.now());
+    await s.pg.maintain(Date.now());
     for (const resolution of ['5m', '1h'] as const) {
       for (const names of [['uptime_s'], undefined, ['cpu.usage_pct', 'fs.used_pct'], ['no.such_metric'], []]) {
         const bq = { deviceId: s.deviceId, names, resolution, from: t0 - H, to: t0 + 13 * H };
         const want = await s.sqlite.countBuckets(bq);
-        expect(await s.influx.countBuckets(bq), `${resolution} ${names}`).toBe(want);
+        for (const [engine, other] of s.others) expect(await other.countBuckets(bq), `${engine} ${resolution} ${names}`).toBe(want);
       }
     }
     expect(await s.sqlite.countBuckets({ deviceId: s.deviceId, resolution: '5m', from: t0, to: t0 + 12 * H })).toBe(6 * 16);
@@ -207,15 +238,17 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     await s.write(polls);
     await s.sqlite.maintain(Date.now());
     await s.influx.maintain(Date.now());
+    await s.pg.maintain(Date.now());
     const q = { deviceId: s.deviceId, names: ['snmp_up'], from: t0, to: t0 + 6 * H };
     // Every 5-minute bucket holds a poll; 8 of 12 per hour were answered.
     expect(await s.sqlite.countBuckets({ ...q, resolution: '5m' })).toBe(72);
     expect(await s.sqlite.countBuckets({ ...q, resolution: '5m', positive: true })).toBe(48);
     for (const resolution of ['5m', '1h'] as const)
       for (const positive of [false, true])
-        expect(await s.influx.countBuckets({ ...q, resolution, positive }), `${resolution} positive=${positive}`).toBe(
-          await s.sqlite.countBuckets({ ...q, resolution, positive }),
-        );
+        for (const [engine, other] of s.others)
+          expect(await other.countBuckets({ ...q, resolution, positive }), `${engine} ${resolution} positive=${positive}`).toBe(
+            await s.sqlite.countBuckets({ ...q, resolution, positive }),
+          );
   });
 
   it('retention per resolution: the same points deleted, the same answers after', async () => {
@@ -228,22 +261,35 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     await s.write(samples(now - 4 * H, now - 11 * MIN, 60_000));
     await s.sqlite.maintain(Date.now());
     await s.influx.maintain(Date.now());
+    await s.pg.maintain(Date.now());
     // A day later: every raw sample and the 5-minute rollups older than 28 hours have to go.
     const later = now + 25 * H;
-    const [a, b] = [await s.sqlite.maintain(later, { retention: true }), await s.influx.maintain(later, { retention: true })];
+    const dropsBefore = s.pg.partitions.stats.dropped;
+    const [a, b, c] = [
+      await s.sqlite.maintain(later, { retention: true }),
+      await s.influx.maintain(later, { retention: true }),
+      await s.pg.maintain(later, { retention: true }),
+    ];
     expect(a.rawDeleted).toBe(229 * KEYS.length);
     expect(a.fiveMinDeleted).toBeGreaterThan(0);
     expect({ ...b, windowsRolledUp: 0, ms: 0 }).toEqual({ ...a, windowsRolledUp: 0, rollupRows: undefined, ms: 0 });
+    const deleted = (r: typeof a) => [r.rawDeleted, r.fiveMinDeleted, r.hourDeleted];
+    expect(deleted(c), 'PostgreSQL: the same rows gone').toEqual(deleted(a));
+    // The day the oldest samples fell in ends at most 20 hours after them, before the cut: dropped whole.
+    expect(s.pg.partitions.stats.dropped - dropsBefore).toBeGreaterThanOrEqual(1);
     // The same answers once the continuous queries have run again over what is left.
     await continuousQueriesRan();
     await compareQueries(s, { from: now - 2 * H, to: now, stepMs: 300_000 }, '5m');
     await compareQueries(s, { from: now - 3 * H, to: now, stepMs: H }, '1h');
     for (const agg of AGGS) {
       const q = { deviceId: s.deviceId, name: 'fs.used_pct', from: now - 100 * MIN, to: now, stepMs: 1000, agg };
-      const [x, y] = [await s.sqlite.query(q), await s.influx.query(q)];
+      const x = await s.sqlite.query(q);
       expect(x.map((r) => r.resolution)).toEqual(['raw', 'raw', 'raw']);
-      expect(y.flatMap((r) => r.points)).toEqual([]);
-      expectSame(x, y, `raw after retention, ${agg}`);
+      for (const [engine, other] of s.others) {
+        const y = await other.query(q);
+        expect(y.flatMap((r) => r.points)).toEqual([]);
+        expectSame(x, y, `${engine}: raw after retention, ${agg}`);
+      }
     }
     // Retention policies on the server: the configured ages, rounded up to hours.
     const rps = await influxd.query(`SHOW RETENTION POLICIES ON "${s.name}"`);
@@ -264,8 +310,9 @@ describe('MetricStore contract: SQLite and InfluxDB give the same answers', () =
     await s.write(batch);
     await s.write(batch); // the ack was lost: the agent sends the same frame again
     const raw = { deviceId: s.deviceId, name: 'cpu.usage_pct', from: now - 10 * MIN, to: now, stepMs: 1000, agg: 'count' as const };
-    expectSame(await s.sqlite.query(raw), await s.influx.query(raw), 'resend');
+    for (const [engine, other] of s.others) expectSame(await s.sqlite.query(raw), await other.query(raw), `${engine}: resend`);
     const counted = await influxd.query('SELECT count("value") FROM "vigie_raw"."samples"', s.name);
     expect(counted[0]!.values[0]![1]).toBe(batch.length * KEYS.length);
+    expect(postgres.psql('SELECT count(*) FROM vigie_metrics.samples', s.name)).toEqual([String(batch.length * KEYS.length)]);
   });
 });

@@ -84,7 +84,9 @@ export const enErrors: Record<keyof typeof frErrors, string> = {
   'error.code.VIGIE_E_UPDATE_ROLLED_BACK': 'The new version was not healthy in time: the previous one was put back.',
   'error.code.VIGIE_E_UPDATE_NO_RELEASE': 'No such agent version is offered.',
   'error.code.VIGIE_E_UNAVAILABLE': 'Something this needs is not configured or not answering.',
-  'error.code.VIGIE_E_METRICS_UNAVAILABLE': 'The metrics store (InfluxDB) is not answering: charts and availability cannot be read for now.',
+  'error.code.VIGIE_E_METRICS_UNAVAILABLE': 'The metrics store (InfluxDB or PostgreSQL) is not answering: charts and availability cannot be read for now.',
+  'error.code.VIGIE_E_METRICS_URL_INVALID':
+    'The metrics store address is not valid: expected postgres://user@host:port/database or influx://host:port/database.',
   'error.code.VIGIE_E_MALFORMED_FRAME': 'Unreadable message (invalid JSON).',
   'error.code.VIGIE_E_FRAME_TOO_LARGE': 'Message too large.',
   'error.code.VIGIE_E_UNSUPPORTED_VERSION': 'Unsupported protocol version.',

@@ -85,7 +85,10 @@ export const frErrors = {
   'error.code.VIGIE_E_UPDATE_ROLLED_BACK': 'La nouvelle version n’a pas été saine à temps : la précédente a été remise.',
   'error.code.VIGIE_E_UPDATE_NO_RELEASE': 'Cette version de l’agent n’est pas proposée.',
   'error.code.VIGIE_E_UNAVAILABLE': 'Un service nécessaire n’est pas configuré ou ne répond pas.',
-  'error.code.VIGIE_E_METRICS_UNAVAILABLE': 'La base de métriques (InfluxDB) ne répond pas : graphiques et disponibilité sont illisibles pour le moment.',
+  'error.code.VIGIE_E_METRICS_UNAVAILABLE':
+    'La base de métriques (InfluxDB ou PostgreSQL) ne répond pas : graphiques et disponibilité sont illisibles pour le moment.',
+  'error.code.VIGIE_E_METRICS_URL_INVALID':
+    'L’adresse de la base de métriques n’est pas valable : attendu postgres://utilisateur@hôte:port/base ou influx://hôte:port/base.',
   'error.code.VIGIE_E_MALFORMED_FRAME': 'Message illisible (JSON invalide).',
   'error.code.VIGIE_E_FRAME_TOO_LARGE': 'Message trop volumineux.',
   'error.code.VIGIE_E_UNSUPPORTED_VERSION': 'Version du protocole non prise en charge.',

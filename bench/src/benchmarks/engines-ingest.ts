@@ -1,0 +1,179 @@
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type Postgres, startPostgres } from '@vigie/testkit';
+import { startCollectorProcess } from '../collector-process.js';
+import { runLoad } from '../load/run-load.js';
+import { ProcMonitor } from '../proc-stats.js';
+import { median, printTable, writeResult } from '../report.js';
+import { rawPgInsertRate } from './raw-postgres-baseline.js';
+import { rawInsertRate } from './raw-sqlite-baseline.js';
+
+interface EndToEnd {
+  valuesPerSec: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  rss: number;
+  allAcked: boolean;
+}
+
+/** One baseline round: rows/s at each batch size (frames per commit); the ceiling is the best of them. */
+type Baseline = Record<number, number>;
+
+interface EngineResult {
+  engine: string;
+  raw: Baseline[];
+  e2e: EndToEnd[];
+  rawMedian: number;
+  e2eMedian: number;
+  ratio: number;
+}
+
+/**
+ * Ingest through the collector on each metric engine, side by side in one run, each as a ratio of
+ * that engine's raw insert ceiling measured in the same run (before and after each round, the best
+ * of two batch sizes each time, median taken): SQLite (samples in the collector's file, synchronous=FULL; ceiling: better-sqlite3's
+ * batched prepared INSERT in a transaction) and PostgreSQL 15 (`--metrics postgres://…`, fsync on;
+ * ceiling: the store's multi-row unnest INSERT into the same partitioned table, one commit per
+ * batch). End to end is frames → validated → stored → relational commit (SQLite) → acked, over
+ * real WebSockets to a real collector process; on PostgreSQL it includes both databases' commits.
+ */
+export async function run(argv: string[]): Promise<void> {
+  const { values: a } = parseArgs({
+    args: argv,
+    options: {
+      agents: { type: 'string', default: '8' },
+      values: { type: 'string', default: '1000' },
+      window: { type: 'string', default: '16' },
+      duration: { type: 'string', default: '15' },
+      runs: { type: 'string', default: '3' },
+      rows: { type: 'string', default: '800000' },
+      engines: { type: 'string', default: 'sqlite,postgres' },
+    },
+  });
+  const agents = Number(a.agents);
+  const valuesPerFrame = Number(a.values);
+  const runs = Number(a.runs);
+  const rows = Number(a.rows);
+  const engines = a.engines!.split(',');
+  const load = (url: string, token: string, onReady: () => void) =>
+    runLoad({
+      url,
+      token,
+      agents,
+      processes: 1,
+      intervalMs: 0,
+      jitter: 0,
+      valuesPerFrame,
+      software: 50,
+      window: Number(a.window),
+      durationMs: Number(a.duration) * 1000,
+      graceMs: 10_000,
+      connectRatePerSec: 100,
+      onReady,
+    });
+
+  /**
+   * Frames per commit of the baselines: one per agent (what one event-loop turn of the collector
+   * carries) and four per agent (what accumulates while a slow commit is awaited, as on PostgreSQL,
+   * where the collector's own batches grow that way). The ceiling is the faster of the two.
+   */
+  const batchSizes = [agents, 4 * agents];
+  const ceiling = (b: Baseline) => Math.max(...Object.values(b));
+
+  /** One engine: baseline, then (collector run, baseline) × runs. */
+  async function measure(engine: string, rate: (framesPerTx: number) => Promise<number>, env: () => Promise<Record<string, string>>): Promise<EngineResult> {
+    const baseline = async () => {
+      const b: Baseline = {};
+      for (const n of batchSizes) b[n] = await rate(n);
+      return b;
+    };
+    const raw = [await baseline()];
+    const e2e: EndToEnd[] = [];
+    for (let i = 0; i < runs; i++) {
+      // One commit per event-loop turn carries about one frame per agent: the baselines commit that many frames at a time.
+      const collector = await startCollectorProcess({ agents, env: await env() });
+      let monitor: ProcMonitor | undefined;
+      try {
+        const r = await load(collector.url, collector.token, () => {
+          monitor = new ProcMonitor(collector.pid, 500);
+        });
+        const p = monitor!.stop();
+        e2e.push({ valuesPerSec: r.valuesPerSec, p50: r.ackLatencyMs.p50, p99: r.ackLatencyMs.p99, cpu: p.cpuPct, rss: p.rssMaxMB, allAcked: r.allAcked });
+      } finally {
+        await collector.stop();
+      }
+      raw.push(await baseline());
+    }
+    const rawMedian = median(raw.map(ceiling));
+    const e2eMedian = median(e2e.map((r) => r.valuesPerSec));
+    return { engine, raw, e2e, rawMedian, e2eMedian, ratio: e2eMedian / rawMedian };
+  }
+
+  const results: EngineResult[] = [];
+  if (engines.includes('sqlite')) {
+    results.push(
+      await measure(
+        'SQLite',
+        async (framesPerTx) => rawInsertRate({ devices: agents, valuesPerFrame, rows, framesPerTx, synchronous: 'FULL' }).rowsPerSec,
+        async () => ({}),
+      ),
+    );
+  }
+  let postgres: Postgres | undefined;
+  if (engines.includes('postgres')) {
+    postgres = await startPostgres();
+    try {
+      let db = 0;
+      const pg = postgres;
+      results.push(
+        await measure(
+          'PostgreSQL',
+          async (framesPerTx) =>
+            (await rawPgInsertRate(await pg.createDatabase(`bench_raw_${++db}`), { devices: agents, valuesPerFrame, rows, framesPerTx })).rowsPerSec,
+          async () => ({ VIGIE_METRICS_URL: await pg.createDatabase(`bench_e2e_${++db}`) }),
+        ),
+      );
+    } finally {
+      await postgres.stop();
+    }
+  }
+
+  for (const r of results) {
+    printTable(
+      `${r.engine}: raw insert ceiling, same rows (rows/s)`,
+      r.raw.map((x, i) => ({
+        run: i + 1,
+        ...Object.fromEntries(Object.entries(x).map(([n, v]) => [`rows/s, ${Number(n) * valuesPerFrame} rows a commit`, Math.round(v)])),
+      })),
+    );
+    printTable(
+      `${r.engine}: through the collector, ${agents} agents × ${valuesPerFrame} values/frame, ${a.window} frames in flight each`,
+      r.e2e.map((x, i) => ({
+        run: i + 1,
+        'values/s': Math.round(x.valuesPerSec),
+        'ack p50 ms': x.p50,
+        'ack p99 ms': x.p99,
+        'collector CPU %': x.cpu,
+        'collector RSS MB': x.rss,
+        'all acked': x.allAcked,
+      })),
+    );
+  }
+  printTable(
+    'Ingest per engine, each against its own ceiling (medians)',
+    results.map((r) => ({
+      engine: r.engine,
+      'raw ceiling rows/s': Math.round(r.rawMedian),
+      'through the collector values/s': Math.round(r.e2eMedian),
+      ratio: Number(r.ratio.toFixed(3)),
+      'all acked': r.e2e.every((x) => x.allAcked),
+    })),
+  );
+  console.log(
+    `load average (1, 5, 15 min): ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')} on ${cpus().length} cores`,
+  );
+  console.log(`results: ${writeResult('engines-ingest', { options: a, results, loadavg: loadavg() })}`);
+}
