@@ -50,8 +50,11 @@ describe('passwords inside URLs in a policy', () => {
     );
     log.info({ webhook: 'https://hooks:S3cret-hook@hooks.acme.fr/x' }, 'webhook https://hooks:S3cret-hook@hooks.acme.fr/x failed');
     log.error({ err: new Error('connect smtp://relay:S3cret-smtp@mail.acme.fr:587 refused') }, 'mail not sent');
+    log.error({ err: 'database is locked at sqlite://u:S3cret-db@db.acme.fr' }, 'commit failed');
     const text = lines.join('');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
+    // An error logged as its message stays a string (it was spread into one key per character).
+    expect(JSON.parse(lines[2]!).err).toBe('database is locked at sqlite://u:••••@db.acme.fr');
     expect(text).not.toContain('S3cret');
     expect(text).toContain('https://hooks:••••@hooks.acme.fr/x');
     expect(text).toContain('smtp://relay:••••@mail.acme.fr:587');

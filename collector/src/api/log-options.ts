@@ -19,6 +19,8 @@ export function loggerOptions(level: string): LoggerOptions {
         method.apply(this, args.map((a) => (typeof a === 'string' ? maskUrlCredentials(a) : a)) as Parameters<typeof method>);
       },
     },
-    serializers: { err: (err: Error) => maskUrlCredentialsDeep({ ...stdSerializers.err(err) }) },
+    // `err` may be an Error or, where only the message is logged, a string: a string spread into an
+    // object came out as one key per character ({"0":"d","1":"a",…}).
+    serializers: { err: (err: unknown) => maskUrlCredentialsDeep(err instanceof Error ? { ...stdSerializers.err(err) } : err) },
   };
 }
