@@ -81,6 +81,7 @@ export async function run(argv: string[]): Promise<void> {
     const r = await runLoad({
       url: first.url,
       urls,
+      enrollUrl: first.url,
       token: first.token,
       agents,
       processes: sims,

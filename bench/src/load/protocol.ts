@@ -1,6 +1,10 @@
 /** Messages between the load coordinator and its worker processes (IPC). */
 export interface WorkerConfig {
   url: string;
+  /** Where the agents enroll (default `url`): one collector, when several share the store. */
+  enrollUrl?: string;
+  /** Enrollments in flight from this worker (the coordinator keeps the total near 64). */
+  enrollConcurrency?: number;
   token: string;
   hostnames: string[];
   intervalMs: number;

@@ -11,6 +11,12 @@ export interface LoadOptions {
    * (instead of `url`), so each collector's share and its ack latencies are known.
    */
   urls?: string[];
+  /**
+   * With `urls`: where every agent enrolls (enrollment is set-up, not measured). Each enrollment is one
+   * write transaction; several SQLite collectors taking turns on one file for 100,000 of them wait on
+   * each other's locks far longer than one does alone.
+   */
+  enrollUrl?: string;
   token: string;
   agents: number;
   /** Worker processes; each holds its share of the connections (one file descriptor each). */
@@ -113,6 +119,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         type: 'start',
         config: {
           url: urlOf(i),
+          ...(o.enrollUrl ? { enrollUrl: o.enrollUrl } : {}),
+          enrollConcurrency: Math.max(2, Math.min(16, Math.ceil(64 / n))),
           token: o.token,
           hostnames,
           intervalMs: o.intervalMs,

@@ -43,8 +43,20 @@ async function start(c: WorkerConfig): Promise<void> {
   };
   const t0 = Date.now();
   const creds = new Map<string, SimCredential>();
-  await pool(c.hostnames, 16, async (h) => {
-    creds.set(h, await enrollSim(c.url, c.token, h));
+  await pool(c.hostnames, c.enrollConcurrency ?? 16, async (h) => {
+    // Enrollment is set-up, not measured: a request the collector could not take in time (refused
+    // connection, 408/503) is tried again, a few times, and each retry is counted.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        creds.set(h, await enrollSim(c.enrollUrl ?? c.url, c.token, h));
+        return;
+      } catch (err) {
+        const transient = /fetch failed|enroll: (408|429|503)$/.test((err as Error).message);
+        if (!transient || attempt >= 5) throw err;
+        onError('enroll-retry');
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
   });
   const enrollMs = Date.now() - t0;
   const t1 = Date.now();
