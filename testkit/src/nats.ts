@@ -36,13 +36,17 @@ async function natsInfo(port: number): Promise<boolean> {
   });
 }
 
-/** A private NATS server with JetStream (Debian's `nats-server`) on loopback, its store in a temporary folder. */
-export async function startNats(): Promise<NatsServer> {
+/**
+ * A private NATS server with JetStream (Debian's `nats-server`) on loopback, its store in a temporary
+ * folder; with `auth`, clients must give that user and password.
+ */
+export async function startNats(opts: { auth?: { user: string; pass: string } } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-nats-'));
   const port = await freePort();
   let proc: Proc | undefined;
   const up = async () => {
-    proc = startProcess('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir]);
+    const auth = opts.auth ? ['--user', opts.auth.user, '--pass', opts.auth.pass] : [];
+    proc = startProcess('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, ...auth]);
     const p = proc;
     await waitFor(
       `nats-server on ${port}`,

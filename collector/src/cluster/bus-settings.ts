@@ -62,6 +62,35 @@ export function parseBusUrl(raw: string): string[] {
   return servers;
 }
 
+export interface NatsServersAndAuth {
+  /** The server URLs without credentials. */
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+}
+
+/**
+ * The NATS client takes no credentials from a URL: `nats://user:password@host` (user and password)
+ * or `nats://token@host` (a token) become its options, from the first URL that carries some (as
+ * other NATS clients do; give every server the same), and the URLs it dials carry none.
+ */
+export function natsServersAndAuth(servers: string[]): NatsServersAndAuth {
+  const out: NatsServersAndAuth = { servers: [] };
+  for (const s of servers) {
+    const u = new URL(s);
+    if (u.username && out.user === undefined && out.token === undefined) {
+      const name = decodeURIComponent(u.username);
+      if (u.password) {
+        out.user = name;
+        out.pass = decodeURIComponent(u.password);
+      } else out.token = name;
+    }
+    out.servers.push(`${u.protocol}//${u.host}`);
+  }
+  return out;
+}
+
 /** A server URL as it may appear in a log: without user and password. */
 export function redact(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//…@');

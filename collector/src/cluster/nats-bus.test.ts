@@ -2,7 +2,7 @@ import { type NatsServer, startNats, waitFor } from '@vigie/testkit';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterMessage } from './bus.js';
-import { parseBusUrl } from './bus-settings.js';
+import { natsServersAndAuth, parseBusUrl } from './bus-settings.js';
 import { NatsBus } from './nats-bus.js';
 
 /*
@@ -168,5 +168,58 @@ describe('NatsBus on a real NATS server', () => {
       expect((err as Error).message).not.toContain('secret');
     }
     expect(parseBusUrl('nats://10.0.0.1:4222, tls://nats.example:4443')).toEqual(['nats://10.0.0.1:4222', 'tls://nats.example:4443']);
+  });
+});
+
+describe('NatsBus on a NATS server that asks for a user and password', () => {
+  let guarded: NatsServer;
+  beforeAll(async () => {
+    guarded = await startNats({ auth: { user: 'vigie', pass: 'S3cret/bus' } });
+  }, 60_000);
+  afterAll(async () => guarded?.stop());
+
+  it('joins with the credentials of its URL; a wrong password is refused, counted and never logged', async () => {
+    const lines: string[] = [];
+    const capture = {
+      info: (o: unknown, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')),
+      warn: (o: unknown, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')),
+      error: (o: unknown, m?: string) => lines.push(JSON.stringify(o) + (m ?? '') + String((o as { err?: unknown }).err ?? '')),
+    } as never;
+    const host = `127.0.0.1:${guarded.port}`;
+    // The password percent-encoded in the URL, as a URL must carry a '/'.
+    const a = bus('auth-a', parseBusUrl(`nats://vigie:S3cret%2Fbus@${host}`));
+    const b = bus('auth-b', parseBusUrl(`nats://vigie:S3cret%2Fbus@${host}`));
+    const wrong = new NatsBus(parseBusUrl(`nats://vigie:wrong-S3cret@${host}`), 'auth-wrong', 1, capture);
+    const anonymous = new NatsBus([`nats://${host}`], 'auth-none', 1, capture);
+    buses.push(wrong, anonymous);
+    wrong.start();
+    anonymous.start();
+    await waitFor('the right credentials joined', async () => a.bus.stats.connected && b.bus.stats.connected, 10_000);
+    await waitFor(
+      'B hears A',
+      async () => {
+        a.bus.publish(live(7));
+        return b.got.some((m) => JSON.stringify(m) === JSON.stringify(live(7)));
+      },
+      10_000,
+      100,
+    );
+    await waitFor('both refused twice', async () => wrong.stats.connectFailures >= 2 && anonymous.stats.connectFailures >= 2, 20_000);
+    expect(wrong.stats.connected).toBe(false);
+    expect(anonymous.stats.connected).toBe(false);
+    expect(lines.join('\n')).toMatch(/Authorization Violation|AUTHORIZATION_VIOLATION/i);
+    expect(lines.join('\n')).not.toContain('S3cret');
+  }, 60_000);
+});
+
+describe('natsServersAndAuth', () => {
+  it('takes user and password, or a token, out of the URLs for the NATS client', () => {
+    expect(natsServersAndAuth(['nats://vigie:p%40ss@10.0.0.1:4222', 'nats://10.0.0.2:4222'])).toEqual({
+      servers: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'],
+      user: 'vigie',
+      pass: 'p@ss',
+    });
+    expect(natsServersAndAuth(['tls://t0ken@nats.example:4443'])).toEqual({ servers: ['tls://nats.example:4443'], token: 't0ken' });
+    expect(natsServersAndAuth(['nats://10.0.0.1:4222'])).toEqual({ servers: ['nats://10.0.0.1:4222'] });
   });
 });

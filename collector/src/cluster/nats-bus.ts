@@ -13,7 +13,7 @@ import {
   StorageType,
 } from 'nats';
 import type { BusStats, ClusterBus, ClusterMessage } from './bus.js';
-import { redact } from './bus-settings.js';
+import { natsServersAndAuth, redact } from './bus-settings.js';
 
 type BusLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 
@@ -182,7 +182,7 @@ export class NatsBus implements ClusterBus {
     while (!this.closed) {
       try {
         const nc = await connect({
-          servers: this.servers,
+          ...natsServersAndAuth(this.servers),
           name: `vigie-collector ${this.nodeId}`,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 1000,
