@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Postgres, startPostgres } from '@vigie/testkit';
-import { startCollectorProcess } from '../collector-process.js';
+import { type PeerCollector, startCollectorProcess, startPeerCollector } from '../collector-process.js';
 import { runLoad } from '../load/run-load.js';
 import { ProcMonitor } from '../proc-stats.js';
 import { median, printTable, writeResult } from '../report.js';
@@ -37,6 +37,8 @@ interface EngineResult {
  * ceiling: the store's multi-row unnest INSERT into the same partitioned table, one commit per
  * batch). End to end is frames → validated → stored → relational commit (SQLite) → acked, over
  * real WebSockets to a real collector process; on PostgreSQL it includes both databases' commits.
+ * `postgres-2`: two collector processes on one store, half the agents each, their metrics in one
+ * PostgreSQL database (their relational commits still take turns on the SQLite file).
  */
 export async function run(argv: string[]): Promise<void> {
   const { values: a } = parseArgs({
@@ -48,7 +50,7 @@ export async function run(argv: string[]): Promise<void> {
       duration: { type: 'string', default: '15' },
       runs: { type: 'string', default: '3' },
       rows: { type: 'string', default: '800000' },
-      engines: { type: 'string', default: 'sqlite,postgres' },
+      engines: { type: 'string', default: 'sqlite,postgres,postgres-2' },
     },
   });
   const agents = Number(a.agents);
@@ -56,12 +58,14 @@ export async function run(argv: string[]): Promise<void> {
   const runs = Number(a.runs);
   const rows = Number(a.rows);
   const engines = a.engines!.split(',');
-  const load = (url: string, token: string, onReady: () => void) =>
+  /** With several collectors (`urls`), one load process per collector, each with its share of the agents. */
+  const load = (urls: string[], token: string, onReady: () => void) =>
     runLoad({
-      url,
+      url: urls[0]!,
+      ...(urls.length > 1 ? { urls, enrollUrl: urls[0]! } : {}),
       token,
       agents,
-      processes: 1,
+      processes: urls.length,
       intervalMs: 0,
       jitter: 0,
       valuesPerFrame,
@@ -81,8 +85,13 @@ export async function run(argv: string[]): Promise<void> {
   const batchSizes = [agents, 4 * agents];
   const ceiling = (b: Baseline) => Math.max(...Object.values(b));
 
-  /** One engine: baseline, then (collector run, baseline) × runs. */
-  async function measure(engine: string, rate: (framesPerTx: number) => Promise<number>, env: () => Promise<Record<string, string>>): Promise<EngineResult> {
+  /** One engine: baseline, then (collector run, baseline) × runs; `collectors` processes share the store. */
+  async function measure(
+    engine: string,
+    rate: (framesPerTx: number) => Promise<number>,
+    env: () => Promise<Record<string, string>>,
+    collectors = 1,
+  ): Promise<EngineResult> {
     const baseline = async () => {
       const b: Baseline = {};
       for (const n of batchSizes) b[n] = await rate(n);
@@ -92,15 +101,22 @@ export async function run(argv: string[]): Promise<void> {
     const e2e: EndToEnd[] = [];
     for (let i = 0; i < runs; i++) {
       // One commit per event-loop turn carries about one frame per agent: the baselines commit that many frames at a time.
-      const collector = await startCollectorProcess({ agents, env: await env() });
-      let monitor: ProcMonitor | undefined;
+      const vars = await env();
+      const collector = await startCollectorProcess({ agents, env: vars });
+      const peers: PeerCollector[] = [];
+      let monitors: ProcMonitor[] = [];
       try {
-        const r = await load(collector.url, collector.token, () => {
-          monitor = new ProcMonitor(collector.pid, 500);
+        for (let c = 1; c < collectors; c++) peers.push(await startPeerCollector(collector, { env: vars }));
+        const r = await load([collector.url, ...peers.map((p) => p.url)], collector.token, () => {
+          monitors = [collector.pid, ...peers.map((p) => p.pid)].map((pid) => new ProcMonitor(pid, 500));
         });
-        const p = monitor!.stop();
-        e2e.push({ valuesPerSec: r.valuesPerSec, p50: r.ackLatencyMs.p50, p99: r.ackLatencyMs.p99, cpu: p.cpuPct, rss: p.rssMaxMB, allAcked: r.allAcked });
+        const ps = monitors.map((m) => m.stop());
+        // CPU and RSS of all the collectors together.
+        const cpu = ps.reduce((t, p) => t + p.cpuPct, 0);
+        const rss = ps.reduce((t, p) => t + p.rssMaxMB, 0);
+        e2e.push({ valuesPerSec: r.valuesPerSec, p50: r.ackLatencyMs.p50, p99: r.ackLatencyMs.p99, cpu, rss, allAcked: r.allAcked });
       } finally {
+        for (const p of peers) await p.stop();
         await collector.stop();
       }
       raw.push(await baseline());
@@ -121,19 +137,25 @@ export async function run(argv: string[]): Promise<void> {
     );
   }
   let postgres: Postgres | undefined;
-  if (engines.includes('postgres')) {
+  const pgEngines = engines.filter((e) => /^postgres(-\d+)?$/.test(e));
+  if (pgEngines.length > 0) {
     postgres = await startPostgres();
     try {
       let db = 0;
       const pg = postgres;
-      results.push(
-        await measure(
-          'PostgreSQL',
-          async (framesPerTx) =>
-            (await rawPgInsertRate(await pg.createDatabase(`bench_raw_${++db}`), { devices: agents, valuesPerFrame, rows, framesPerTx })).rowsPerSec,
-          async () => ({ VIGIE_METRICS_URL: await pg.createDatabase(`bench_e2e_${++db}`) }),
-        ),
-      );
+      for (const e of pgEngines) {
+        // `postgres-2`: two collector processes on one store, their metrics in the same PostgreSQL database.
+        const collectors = Number(/-(\d+)$/.exec(e)?.[1] ?? 1);
+        results.push(
+          await measure(
+            collectors > 1 ? `PostgreSQL, ${collectors} collectors` : 'PostgreSQL',
+            async (framesPerTx) =>
+              (await rawPgInsertRate(await pg.createDatabase(`bench_raw_${++db}`), { devices: agents, valuesPerFrame, rows, framesPerTx })).rowsPerSec,
+            async () => ({ VIGIE_METRICS_URL: await pg.createDatabase(`bench_e2e_${++db}`) }),
+            collectors,
+          ),
+        );
+      }
     } finally {
       await postgres.stop();
     }

@@ -1,6 +1,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { type Postgres, startPostgres } from '@vigie/testkit';
 import { type PeerCollector, startCollectorProcess, startPeerCollector } from '../collector-process.js';
 import { loadSummary, runLoad } from '../load/run-load.js';
 import { ProcMonitor } from '../proc-stats.js';
@@ -60,6 +61,8 @@ export async function run(argv: string[]): Promise<void> {
       software: { type: 'string', default: '20' },
       'connect-rate': { type: 'string', default: '1000' },
       'sample-sec': { type: 'string', default: '5' },
+      /** `postgres`: the samples go to a PostgreSQL started here (`--metrics postgres://…`), the SQLite file keeps the rest. */
+      metrics: { type: 'string', default: 'sqlite' },
     },
   });
   const agents = Number(a.agents);
@@ -67,17 +70,29 @@ export async function run(argv: string[]): Promise<void> {
   const intervalSec = Number(a.interval);
   const perSim = 5000;
   const sims = collectors * Math.max(1, Math.ceil(agents / collectors / perSim));
-  const first = await startCollectorProcess({ agents, metricsIntervalSec: intervalSec });
+  if (a.metrics !== 'sqlite' && a.metrics !== 'postgres') throw new Error(`--metrics ${a.metrics}: sqlite or postgres`);
+  let postgres: Postgres | undefined;
+  let env: Record<string, string> = {};
+  if (a.metrics === 'postgres') {
+    postgres = await startPostgres();
+    env = { VIGIE_METRICS_URL: await postgres.createDatabase('vigie_fleet') };
+  }
+  const first = await startCollectorProcess({ agents, metricsIntervalSec: intervalSec, env }).catch(async (err: unknown) => {
+    await postgres?.stop();
+    throw err;
+  });
   const peers: PeerCollector[] = [];
   const monitors: ProcMonitor[] = [];
   const load1: number[] = [];
   let loadSampler: NodeJS.Timeout | undefined;
   try {
-    for (let i = 1; i < collectors; i++) peers.push(await startPeerCollector(first, { metricsIntervalSec: intervalSec }));
+    for (let i = 1; i < collectors; i++) peers.push(await startPeerCollector(first, { metricsIntervalSec: intervalSec, env }));
     const procs = [{ url: first.url, pid: first.pid }, ...peers.map((p) => ({ url: p.url, pid: p.pid }))];
     const urls = procs.map((p) => p.url);
     const sockets = new Map<string, number>();
-    console.log(`fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min`);
+    console.log(
+      `fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min, metrics in ${a.metrics}`,
+    );
     const r = await runLoad({
       url: first.url,
       urls,
@@ -124,7 +139,7 @@ export async function run(argv: string[]): Promise<void> {
         'values stored': await counter(p.url, 'vigie_ingest_values_committed_total'),
       });
     }
-    printTable(`Fleet: ${agents} agents, one frame every ${intervalSec} s, ${collectors} collector processes on one store`, rows);
+    printTable(`Fleet: ${agents} agents, one frame every ${intervalSec} s, ${collectors} collector processes on one store, metrics in ${a.metrics}`, rows);
     const total: Row = {
       agents,
       connected: r.connected,
@@ -149,5 +164,6 @@ export async function run(argv: string[]): Promise<void> {
     clearInterval(loadSampler);
     for (const p of peers) await p.stop();
     await first.stop();
+    await postgres?.stop();
   }
 }
