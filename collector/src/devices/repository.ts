@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { type DeviceState, deviceHealthSql, deviceStateSql } from '../overview/repository.js';
-import type { Database } from '../store/database.js';
-import { DEVICE_SEARCH_SELECT } from '../store/migrations/008-device-search.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import { deviceSearchText } from './search-text.js';
 
 export interface DeviceFilter {
   clientId?: number | undefined;
@@ -46,7 +46,7 @@ const answeredAt = sql<
 const health = sql<'ok' | 'warning' | 'critical'>`(${sql.raw(deviceHealthSql())})`;
 
 export class DevicesRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   private base() {
     return this.db.kysely
@@ -65,13 +65,23 @@ export class DevicesRepository {
     if (f.q) {
       const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
       const pattern = sql<string>`${like} escape '\\'`;
+      // SQLite's LIKE ignores ASCII case; PostgreSQL's does not, its ILIKE does (and its trigram
+      // indexes on device_search serve ILIKE as they serve LIKE).
+      const op = this.db.dialect === 'postgres' ? 'ilike' : 'like';
       // Name, serial and OS on the device; addresses and software names from its latest inventory.
       q = q.where((eb) =>
         eb.or([
-          eb('d.hostname', 'like', pattern),
-          eb('d.serial', 'like', pattern),
-          eb('d.os_name', 'like', pattern),
-          sql<boolean>`d.id IN (SELECT device_id FROM device_search WHERE ips LIKE ${like} ESCAPE '\\' OR software LIKE ${like} ESCAPE '\\')`,
+          eb('d.hostname', op, pattern),
+          eb('d.serial', op, pattern),
+          eb('d.os_name', op, pattern),
+          eb(
+            'd.id',
+            'in',
+            eb
+              .selectFrom('device_search')
+              .select('device_search.device_id')
+              .where((se) => se.or([se('device_search.ips', op, pattern), se('device_search.software', op, pattern)])),
+          ),
         ]),
       );
     }
@@ -94,12 +104,27 @@ export class DevicesRepository {
   /** Re-reads the searchable text (addresses, software) of these devices from their latest inventory. */
   async refreshSearch(deviceIds: number[]): Promise<void> {
     if (deviceIds.length === 0) return;
-    const refresh = this.db.sqlite.prepare(
-      `INSERT OR REPLACE INTO device_search (device_id, ips, software) ${DEVICE_SEARCH_SELECT} WHERE s.id = (SELECT max(id) FROM inventory_snapshots WHERE device_id = ?)`,
-    );
     // One transaction (one wait for the disk) for the whole batch, not one per device.
-    await this.db.writeTransaction(() => {
-      for (const id of deviceIds) refresh.run(id);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const latest = await tx
+        .selectFrom('inventory_snapshots')
+        .select(['device_id', 'data'])
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('inventory_snapshots')
+            .select((se) => se.fn.max('id').as('id'))
+            .where('device_id', 'in', deviceIds)
+            .groupBy('device_id'),
+        )
+        .execute();
+      for (const row of latest) {
+        const text = deviceSearchText(row.data);
+        await tx
+          .insertInto('device_search')
+          .values({ device_id: row.device_id, ...text })
+          .onConflict((oc) => oc.column('device_id').doUpdateSet(text))
+          .execute();
+      }
     });
   }
 
@@ -151,18 +176,20 @@ export class DevicesRepository {
    */
   async purgeHistory(now: number, keepMs = 400 * 86_400_000): Promise<number> {
     const before = now - keepMs;
-    const ids = await this.db.writeLock(() => (this.db.sqlite.prepare('SELECT id FROM devices').raw(true).all() as [number][]).map((r) => r[0]));
+    const ids = (await this.db.kysely.selectFrom('devices').select('id').execute()).map((r) => r.id);
     let removed = 0;
-    const stmts = [
-      'DELETE FROM check_results WHERE device_id = ? AND observed_at < ?',
-      'DELETE FROM agent_events WHERE device_id = ? AND occurred_at < ?',
-      'DELETE FROM command_results WHERE device_id = ? AND received_at < ?',
-    ].map((q) => this.db.sqlite.prepare(q));
     for (let i = 0; i < ids.length; i += 200) {
       const chunk = ids.slice(i, i + 200);
-      removed += await this.db.writeTransaction(() => {
+      removed += await this.db.kysely.transaction().execute(async (tx) => {
         let n = 0;
-        for (const id of chunk) for (const st of stmts) n += st.run(id, before).changes;
+        for (const id of chunk) {
+          const deleted = [
+            await tx.deleteFrom('check_results').where('device_id', '=', id).where('observed_at', '<', before).executeTakeFirst(),
+            await tx.deleteFrom('agent_events').where('device_id', '=', id).where('occurred_at', '<', before).executeTakeFirst(),
+            await tx.deleteFrom('command_results').where('device_id', '=', id).where('received_at', '<', before).executeTakeFirst(),
+          ];
+          for (const d of deleted) n += Number(d.numDeletedRows);
+        }
         return n;
       });
     }
@@ -171,36 +198,35 @@ export class DevicesRepository {
 
   /** An agentless device's identity as its site agent reported it (without which agent, for clients). */
   async siteData(deviceId: number): Promise<Record<string, unknown> | null> {
-    const row = await this.db.writeLock(
-      () => this.db.sqlite.prepare('SELECT site_data FROM devices WHERE id = ?').get(deviceId) as { site_data: string | null } | undefined,
-    );
+    const row = await this.db.kysely.selectFrom('devices').select('site_data').where('id', '=', deviceId).executeTakeFirst();
     return row?.site_data ? (JSON.parse(row.site_data) as Record<string, unknown>) : null;
   }
 
   /** Supplied items (billing) whose serial matches this device's, with delivery date and warranty end. */
   async suppliedItems(deviceId: number) {
-    return this.db.writeLock(
-      () =>
-        this.db.sqlite
-          .prepare(
-            `SELECT s.id, s.description, s.serial, s.delivered_on AS deliveredOn, s.warranty_months AS warrantyMonths, s.warranty_end AS warrantyEnd,
-               s.retired_on AS retiredOn, s.order_id AS orderId, o.supplier
-             FROM devices d JOIN supplied_items s ON s.client_id = d.client_id AND s.serial_key = upper(trim(d.serial))
-             LEFT JOIN supply_orders o ON o.id = s.order_id
-             WHERE d.id = ? AND d.serial IS NOT NULL AND trim(d.serial) != '' ORDER BY s.delivered_on DESC, s.id DESC`,
-          )
-          .all(deviceId) as {
-          id: number;
-          description: string;
-          serial: string;
-          deliveredOn: string;
-          warrantyMonths: number;
-          warrantyEnd: string;
-          retiredOn: string | null;
-          orderId: number | null;
-          supplier: string | null;
-        }[],
-    );
+    return this.db.kysely
+      .selectFrom('devices as d')
+      .innerJoin('supplied_items as s', (join) =>
+        join.onRef('s.client_id', '=', 'd.client_id').on((eb) => eb('s.serial_key', '=', eb.fn<string>('upper', [eb.fn<string>('trim', ['d.serial'])]))),
+      )
+      .leftJoin('supply_orders as o', 'o.id', 's.order_id')
+      .select([
+        's.id',
+        's.description',
+        's.serial',
+        's.delivered_on as deliveredOn',
+        's.warranty_months as warrantyMonths',
+        's.warranty_end as warrantyEnd',
+        's.retired_on as retiredOn',
+        's.order_id as orderId',
+        'o.supplier',
+      ])
+      .where('d.id', '=', deviceId)
+      .where('d.serial', 'is not', null)
+      .where((eb) => eb(eb.fn<string>('trim', ['d.serial']), '!=', ''))
+      .orderBy('s.delivered_on', 'desc')
+      .orderBy('s.id', 'desc')
+      .execute();
   }
 
   /**

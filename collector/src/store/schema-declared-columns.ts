@@ -246,6 +246,7 @@ export const SCHEMA_TS_COLUMNS: DeclaredColumns = {
     created_by: 'nullable',
     created_at: 'not null',
   },
+  device_search: { device_id: 'not null', ips: 'not null', software: 'not null' },
   devices: {
     id: 'not null',
     site_id: 'not null',
@@ -261,6 +262,7 @@ export const SCHEMA_TS_COLUMNS: DeclaredColumns = {
     created_at: 'not null',
     last_seen_at: 'nullable',
     watcher_id: 'nullable',
+    site_data: 'nullable',
   },
   agents: {
     id: 'not null',

@@ -63,6 +63,16 @@ export interface DevicesTable {
   last_seen_at: number | null;
   /** An agentless device: the device whose agent polls it (site role). */
   watcher_id: number | null;
+  /** An agentless device's identity as its site agent reported it (JSON). */
+  site_data: string | null;
+}
+/** What the device list searches besides names: the latest inventory's addresses and software names. */
+export interface DeviceSearchTable {
+  device_id: number;
+  /** IPv4 then IPv6 addresses, newline-separated. */
+  ips: string;
+  /** Software names, newline-separated. */
+  software: string;
 }
 export interface AgentsTable {
   id: string;
@@ -259,6 +269,7 @@ export interface DB extends BillingTables {
   sessions: SessionsTable;
   enrollment_tokens: EnrollmentTokensTable;
   devices: DevicesTable;
+  device_search: DeviceSearchTable;
   agents: AgentsTable;
   inventory_snapshots: InventorySnapshotsTable;
   inventory_changes: InventoryChangesTable;

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import type { MigrationEngine } from './migrations/engine.js';
+import type { DB } from './schema.js';
+
+/**
+ * What an engine-neutral repository needs of the relational store: typed Kysely, and which engine
+ * runs it (for the few places where the same answer takes different SQL, e.g. case-insensitive
+ * LIKE). Both `Database` (SQLite) and `PostgresDatabase` are one.
+ */
+export interface RelationalStore {
+  readonly kysely: Kysely<DB>;
+  readonly dialect: MigrationEngine;
+}
