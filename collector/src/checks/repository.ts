@@ -1,56 +1,82 @@
-import type { Database } from '../store/database.js';
+import type { Selectable } from 'kysely';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { CheckResultsTable, CheckStateTable } from '../store/schema.js';
 
-export type CheckRow = { check: string; target: string; status: string; code: string; message: string; values: string | null; observed_at: number };
+const resultColumns = ['check', 'target', 'status', 'code', 'message', 'values', 'observed_at'] as const;
 
-/** Check states and history as the REST API reads them, under the store's write lock. */
+export type CheckRow = Pick<Selectable<CheckResultsTable>, (typeof resultColumns)[number]>;
+export type CurrentCheckRow = Pick<Selectable<CheckStateTable>, (typeof resultColumns)[number] | 'since'>;
+
+/** Check states and history as the REST API reads them. */
 export class ChecksRepository {
-  constructor(private readonly db: Database) {}
-
-  private get sql() {
-    return this.db.sqlite;
-  }
+  constructor(private readonly db: RelationalStore) {}
 
   async clientOfDevice(deviceId: number): Promise<number | undefined> {
-    return this.db.writeLock(
-      () => (this.sql.prepare('SELECT client_id FROM devices WHERE id = ?').get(deviceId) as { client_id: number } | undefined)?.client_id,
-    );
+    return (await this.db.kysely.selectFrom('devices').select('client_id').where('id', '=', deviceId).executeTakeFirst())?.client_id;
   }
 
   async clientExists(clientId: number): Promise<boolean> {
-    return this.db.writeLock(() => !!this.sql.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId));
+    return (await this.db.kysely.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()) !== undefined;
   }
 
   /** A device's current check states and its latest results (of one check, or all). */
-  async ofDevice(deviceId: number, history: number, check?: string): Promise<{ current: (CheckRow & { since: number })[]; history: CheckRow[] }> {
-    return this.db.writeLock(() => ({
-      current: this.sql
-        .prepare('SELECT "check", target, status, code, message, "values", observed_at, since FROM check_state WHERE device_id = ? ORDER BY "check", target')
-        .all(deviceId) as (CheckRow & { since: number })[],
-      history: this.sql
-        .prepare(
-          `SELECT "check", target, status, code, message, "values", observed_at FROM check_results WHERE device_id = ? ${check ? 'AND "check" = ?' : ''} ORDER BY observed_at DESC, id DESC LIMIT ?`,
-        )
-        .all(...(check ? [deviceId, check, history] : [deviceId, history])) as CheckRow[],
-    }));
+  async ofDevice(deviceId: number, history: number, check?: string): Promise<{ current: CurrentCheckRow[]; history: CheckRow[] }> {
+    const current = await this.db.kysely
+      .selectFrom('check_state')
+      .select([...resultColumns, 'since'])
+      .where('device_id', '=', deviceId)
+      .orderBy('check')
+      .orderBy('target')
+      .execute();
+    let latest = this.db.kysely.selectFrom('check_results').select(resultColumns).where('device_id', '=', deviceId);
+    if (check) latest = latest.where('check', '=', check);
+    return { current, history: await latest.orderBy('observed_at', 'desc').orderBy('id', 'desc').limit(history).execute() };
   }
 
   /** Per check and finding, how many of a client's devices are in that state now; and its devices by worst state. */
-  async clientSummary(clientId: number): Promise<{ findings: unknown[]; health: { worst: number | null; devices: number }[] }> {
-    return this.db.writeLock(() => ({
-      findings: this.sql
-        .prepare(
-          `SELECT cs."check" AS "check", cs.code AS code, cs.status AS status, count(DISTINCT cs.device_id) AS devices
-           FROM check_state cs JOIN devices d ON d.id = cs.device_id WHERE d.client_id = ? GROUP BY cs."check", cs.code, cs.status ORDER BY cs."check", cs.code`,
-        )
-        .all(clientId),
-      health: this.sql
-        .prepare(
-          `SELECT worst, count(*) AS devices FROM (
-             SELECT d.id, max(CASE cs.status WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'unknown' THEN 1 WHEN 'ok' THEN 0 END) AS worst
-             FROM devices d LEFT JOIN check_state cs ON cs.device_id = d.id WHERE d.client_id = ? GROUP BY d.id)
-           GROUP BY worst`,
-        )
-        .all(clientId) as { worst: number | null; devices: number }[],
-    }));
+  async clientSummary(clientId: number): Promise<{
+    findings: { check: string; code: string; status: string; devices: number }[];
+    health: { worst: number | null; devices: number }[];
+  }> {
+    const findings = await this.db.kysely
+      .selectFrom('check_state as cs')
+      .innerJoin('devices as d', 'd.id', 'cs.device_id')
+      .select(['cs.check', 'cs.code', 'cs.status', (eb) => eb.fn.count<number>('cs.device_id').distinct().as('devices')])
+      .where('d.client_id', '=', clientId)
+      .groupBy(['cs.check', 'cs.code', 'cs.status'])
+      // status last: the order SQLite's grouping gave, now said, so that PostgreSQL gives it too
+      .orderBy('cs.check')
+      .orderBy('cs.code')
+      .orderBy('cs.status')
+      .execute();
+    const worstOfDevice = this.db.kysely
+      .selectFrom('devices as d')
+      .leftJoin('check_state as cs', 'cs.device_id', 'd.id')
+      .select((eb) =>
+        eb.fn
+          .max<number | null>(
+            eb
+              .case('cs.status')
+              .when('critical')
+              .then(eb.lit(3))
+              .when('warning')
+              .then(eb.lit(2))
+              .when('unknown')
+              .then(eb.lit(1))
+              .when('ok')
+              .then(eb.lit(0))
+              .end(),
+          )
+          .as('worst'),
+      )
+      .where('d.client_id', '=', clientId)
+      .groupBy('d.id');
+    const health = await this.db.kysely
+      .selectFrom(worstOfDevice.as('w'))
+      .select(['w.worst', (eb) => eb.fn.countAll<number>().as('devices')])
+      .groupBy('w.worst')
+      .orderBy('w.worst', (ob) => ob.asc().nullsFirst())
+      .execute();
+    return { findings, health };
   }
 }

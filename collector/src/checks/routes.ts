@@ -2,7 +2,7 @@ import { VigieError } from '@vigie/shared';
 import { ChecksQuery, ChecksSummary, DeviceChecks, IdParams } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { type CheckRow, ChecksRepository } from './repository.js';
 import { withText } from './texts.js';
 
@@ -15,7 +15,7 @@ export function worstStatus(statuses: string[]): 'ok' | 'unknown' | 'warning' | 
   return worst as 'ok' | 'unknown' | 'warning' | 'critical' | null;
 }
 
-export function registerCheckRoutes(app: FastifyInstance, deps: { db: Database }): void {
+export function registerCheckRoutes(app: FastifyInstance, deps: { db: RelationalStore }): void {
   const checks = new ChecksRepository(deps.db);
 
   app.get(

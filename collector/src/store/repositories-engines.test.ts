@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Postgres, startPostgres } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ChecksRepository } from '../checks/repository.js';
 import { DevicesRepository } from '../devices/repository.js';
 import { Database } from './database.js';
 import { PostgresDatabase } from './postgres-database.js';
@@ -260,5 +261,48 @@ describe('devices repository on SQLite and PostgreSQL', () => {
     }));
     expect(purged.sqlite).toEqual({ removed: 2, again: 0, events: ['recent'] });
     expect(purged.postgres).toEqual(purged.sqlite);
+  });
+});
+
+describe('checks repository on SQLite and PostgreSQL', () => {
+  test('a device’s checks and history, a client’s summary', async () => {
+    const got = await onBoth(async (s) => {
+      const repo = new ChecksRepository(s);
+      return {
+        client: await repo.clientOfDevice(3),
+        unknownDevice: await repo.clientOfDevice(999),
+        exists: [await repo.clientExists(1), await repo.clientExists(999)],
+        device: await repo.ofDevice(1, 2),
+        service: await repo.ofDevice(1, 10, 'service'),
+        acme: await repo.clientSummary(1),
+        bakery: await repo.clientSummary(2),
+      };
+    });
+    expect(got.sqlite.client).toBe(2);
+    expect(got.sqlite.unknownDevice).toBeUndefined();
+    expect(got.sqlite.exists).toEqual([true, false]);
+    expect(got.sqlite.device.current.map((c) => [c.check, c.target, c.status, c.since])).toEqual([
+      ['disk', '/', 'critical', NOW - DAY],
+      ['service', 'smbd', 'ok', NOW - DAY],
+    ]);
+    expect(got.sqlite.device.history).toHaveLength(2);
+    expect(got.sqlite.service.history.map((h) => h.target)).toEqual(['nmbd', 'smbd']);
+    expect(got.sqlite.acme).toEqual({
+      findings: [
+        { check: 'disk', code: 'DISK_FULL', status: 'critical', devices: 1 },
+        { check: 'disk', code: 'DISK_LOW', status: 'warning', devices: 1 },
+        { check: 'service', code: 'RUNNING', status: 'ok', devices: 1 },
+      ],
+      health: [
+        { worst: 2, devices: 1 },
+        { worst: 3, devices: 1 },
+      ],
+    });
+    expect(got.sqlite.bakery.health).toEqual([
+      { worst: null, devices: 1 },
+      { worst: 0, devices: 1 },
+      { worst: 1, devices: 1 },
+    ]);
+    expect(got.postgres).toEqual(got.sqlite);
   });
 });
