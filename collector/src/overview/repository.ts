@@ -1,4 +1,5 @@
-import type { Database } from '../store/database.js';
+import { sql } from 'kysely';
+import type { RelationalStore } from '../store/relational-store.js';
 
 /** A device's state for the dashboards: offline first, else the worst of its current checks. */
 export type DeviceState = 'ok' | 'warning' | 'critical' | 'offline';
@@ -52,49 +53,80 @@ export interface SlaAtRisk {
   priority: string;
 }
 
-export class OverviewRepository {
-  constructor(private readonly db: Database) {}
+/** SQLite's `COLLATE NOCASE`: ASCII letters folded, then the UTF-8 bytes compared; the same order on every engine. */
+function compareNoCase(a: string, b: string): number {
+  const fold = (s: string) => Buffer.from(s.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  return Buffer.compare(fold(a), fold(b));
+}
 
-  /** Every client with its devices by state, its open incidents and tickets. */
-  clients(offlineBefore: number): Promise<ClientOverview[]> {
-    return this.db.writeLock(() => {
-      const rows = this.db.sqlite
-        .prepare(
-          `SELECT c.id, c.name,
-             count(ds.state) AS total,
-             coalesce(sum(ds.state = 'ok'), 0) AS ok, coalesce(sum(ds.state = 'warning'), 0) AS warning,
-             coalesce(sum(ds.state = 'critical'), 0) AS critical, coalesce(sum(ds.state = 'offline'), 0) AS offline,
-             (SELECT count(*) FROM incidents i WHERE i.client_id = c.id AND i.status != 'resolved') AS openIncidents,
-             (SELECT count(*) FROM incidents i WHERE i.client_id = c.id AND i.status != 'resolved' AND i.severity = 'critical') AS criticalIncidents,
-             (SELECT count(*) FROM tickets t WHERE t.client_id = c.id AND t.status NOT IN ('resolved', 'closed')) AS openTickets
-           FROM clients c
-           LEFT JOIN (SELECT d.client_id, ${deviceStateSql(offlineBefore)} AS state FROM devices d LEFT JOIN agents a ON a.device_id = d.id) ds ON ds.client_id = c.id
-           GROUP BY c.id ORDER BY c.name COLLATE NOCASE, c.id`,
-        )
-        .all() as (Omit<ClientOverview, 'devices'> & Record<DeviceState | 'total', number>)[];
-      return rows.map((r) => ({
+export class OverviewRepository {
+  constructor(private readonly db: RelationalStore) {}
+
+  /** Every client with its devices by state, its open incidents and tickets (by name ignoring ASCII case, then id). */
+  async clients(offlineBefore: number): Promise<ClientOverview[]> {
+    const k = this.db.kysely;
+    const deviceStates = k
+      .selectFrom('devices as d')
+      .leftJoin('agents as a', 'a.device_id', 'd.id')
+      .select(['d.client_id', sql<DeviceState>`(${sql.raw(deviceStateSql(offlineBefore))})`.as('state')]);
+    const rows = await k
+      .selectFrom('clients as c')
+      .leftJoin(deviceStates.as('ds'), 'ds.client_id', 'c.id')
+      .select((eb) => {
+        const inState = (state: DeviceState) => eb.fn.count<number>(eb.case().when('ds.state', '=', state).then(eb.lit(1)).end()).as(state);
+        const openIncidents = () =>
+          eb
+            .selectFrom('incidents as i')
+            .select((se) => se.fn.countAll<number>().as('n'))
+            .whereRef('i.client_id', '=', 'c.id')
+            .where('i.status', '!=', 'resolved');
+        return [
+          'c.id',
+          'c.name',
+          eb.fn.count<number>('ds.state').as('total'),
+          inState('ok'),
+          inState('warning'),
+          inState('critical'),
+          inState('offline'),
+          openIncidents().$asScalar().as('openIncidents'),
+          openIncidents().where('i.severity', '=', 'critical').$asScalar().as('criticalIncidents'),
+          eb
+            .selectFrom('tickets as t')
+            .select((se) => se.fn.countAll<number>().as('n'))
+            .whereRef('t.client_id', '=', 'c.id')
+            .where('t.status', 'not in', ['resolved', 'closed'])
+            .$asScalar()
+            .as('openTickets'),
+        ];
+      })
+      .groupBy(['c.id', 'c.name'])
+      .execute();
+    return rows
+      .sort((a, b) => compareNoCase(a.name, b.name) || a.id - b.id)
+      .map((r) => ({
         id: r.id,
         name: r.name,
         devices: { total: r.total, ok: r.ok, warning: r.warning, critical: r.critical, offline: r.offline },
-        openIncidents: r.openIncidents,
-        criticalIncidents: r.criticalIncidents,
-        openTickets: r.openTickets,
+        openIncidents: r.openIncidents ?? 0,
+        criticalIncidents: r.criticalIncidents ?? 0,
+        openTickets: r.openTickets ?? 0,
       }));
-    });
   }
 
   /** Open tickets whose intervention has not begun and whose SLA deadline is before `until` (breached ones first). */
-  slaAtRisk(until: number, limit: number): Promise<SlaAtRisk[]> {
-    return this.db.writeLock(
-      () =>
-        this.db.sqlite
-          .prepare(
-            `SELECT t.id AS ticketId, t.client_id AS clientId, c.name AS clientName, t.title, t.sla_deadline_at AS deadlineAt, t.status, t.priority
-             FROM tickets t JOIN clients c ON c.id = t.client_id
-             WHERE t.sla_deadline_at IS NOT NULL AND t.intervention_started_at IS NULL AND t.status NOT IN ('resolved', 'closed') AND t.sla_deadline_at <= ?
-             ORDER BY t.sla_deadline_at, t.id LIMIT ?`,
-          )
-          .all(until, limit) as SlaAtRisk[],
-    );
+  async slaAtRisk(until: number, limit: number): Promise<SlaAtRisk[]> {
+    const rows = await this.db.kysely
+      .selectFrom('tickets as t')
+      .innerJoin('clients as c', 'c.id', 't.client_id')
+      .select(['t.id as ticketId', 't.client_id as clientId', 'c.name as clientName', 't.title', 't.sla_deadline_at as deadlineAt', 't.status', 't.priority'])
+      .where('t.sla_deadline_at', 'is not', null)
+      .where('t.intervention_started_at', 'is', null)
+      .where('t.status', 'not in', ['resolved', 'closed'])
+      .where('t.sla_deadline_at', '<=', until)
+      .orderBy('t.sla_deadline_at')
+      .orderBy('t.id')
+      .limit(limit)
+      .execute();
+    return rows.flatMap((r) => (r.deadlineAt === null ? [] : [{ ...r, deadlineAt: r.deadlineAt }]));
   }
 }

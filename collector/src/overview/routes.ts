@@ -1,7 +1,7 @@
 import { Overview } from '@vigie/shared/api';
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { needsAttention } from './attention.js';
 import { OverviewRepository } from './repository.js';
 
@@ -11,7 +11,7 @@ export const SLA_WARNING_MS = 48 * 3600_000;
 const ATTENTION_MAX = 200;
 
 /** `GET /api/v1/overview`: the technicians' home — what needs attention first, then every client at a glance. */
-export function registerOverviewRoutes(app: FastifyInstance, deps: { db: Database; offlineAfterMs: number }): void {
+export function registerOverviewRoutes(app: FastifyInstance, deps: { db: RelationalStore; offlineAfterMs: number }): void {
   const repo = new OverviewRepository(deps.db);
   app.get('/api/v1/overview', { schema: { tags: ['overview'], response: { 200: Overview } } }, async (req) => {
     requireRole(req, 'admin', 'technician');

@@ -5,6 +5,8 @@ import { type Postgres, startPostgres } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ChecksRepository } from '../checks/repository.js';
 import { DevicesRepository } from '../devices/repository.js';
+import { needsAttention } from '../overview/attention.js';
+import { OverviewRepository } from '../overview/repository.js';
 import { Database } from './database.js';
 import { PostgresDatabase } from './postgres-database.js';
 import type { RelationalStore } from './relational-store.js';
@@ -139,6 +141,55 @@ async function seed(store: RelationalStore): Promise<void> {
         warranty_end: '2026-01-01',
         created_at: NOW,
       },
+    ])
+    .execute();
+  // Incidents and tickets for the overview; a third client whose name sorts between the others ignoring case.
+  await db.insertInto('clients').values({ name: 'alpha Conseil', created_at: NOW }).execute();
+  const incident = (deviceId: number | null, target: string, severity: 'warning' | 'critical', status: string, openedAt: number) => ({
+    fingerprint: `${deviceId}:${target}`,
+    client_id: deviceId !== null && deviceId >= 3 ? bakery.id : acme.id,
+    site_id: deviceId !== null && deviceId >= 3 ? bakerySite.id : acmeSite.id,
+    device_id: deviceId,
+    rule_id: 1,
+    target,
+    severity,
+    status,
+    message: `incident ${target}`,
+    opened_at: openedAt,
+  });
+  await db
+    .insertInto('incidents')
+    .values([
+      incident(1, 'disk:/', 'critical', 'open', NOW - 3000),
+      incident(2, 'cpu.load', 'warning', 'open', NOW - 9000),
+      incident(null, 'site:Paris', 'critical', 'open', NOW - 3000),
+      incident(3, 'disk:C:', 'warning', 'resolved', NOW - 9000),
+    ])
+    .execute();
+  const ticket = (clientId: number, title: string, status: 'new' | 'resolved', deadline: number | null, started: number | null) => ({
+    client_id: clientId,
+    title,
+    description: '',
+    channel: 'monitoring' as const,
+    kind: 'urgent' as const,
+    mode: 'remote' as const,
+    priority: 'high' as const,
+    status,
+    received_at: NOW,
+    sla_start_at: NOW,
+    sla_deadline_at: deadline,
+    intervention_started_at: started,
+    created_at: NOW,
+    updated_at: NOW,
+  });
+  await db
+    .insertInto('tickets')
+    .values([
+      ticket(acme.id, 'Serveur plein', 'new', NOW + 3_600_000, null),
+      ticket(bakery.id, 'Caisse en panne', 'new', NOW - 60_000, null),
+      ticket(bakery.id, 'Déjà pris en charge', 'new', NOW, NOW - 1000),
+      ticket(bakery.id, 'Résolu', 'resolved', NOW, null),
+      ticket(acme.id, 'Plus tard', 'new', NOW + 10 * DAY, null),
     ])
     .execute();
   await db.updateTable('devices').set({ site_data: '{"model":"HP LaserJet","reporterDeviceId":3}' }).where('id', '=', 5).execute();
@@ -302,6 +353,52 @@ describe('checks repository on SQLite and PostgreSQL', () => {
       { worst: null, devices: 1 },
       { worst: 0, devices: 1 },
       { worst: 1, devices: 1 },
+    ]);
+    expect(got.postgres).toEqual(got.sqlite);
+  });
+});
+
+describe('overview on SQLite and PostgreSQL', () => {
+  test('clients at a glance, what needs attention, SLA at risk', async () => {
+    const got = await onBoth(async (s) => {
+      const repo = new OverviewRepository(s);
+      return {
+        clients: await repo.clients(NOW - 3_600_000),
+        attention: await needsAttention(s, 200),
+        short: await needsAttention(s, 2),
+        sla: await repo.slaAtRisk(NOW + DAY, 50),
+      };
+    });
+    expect(got.sqlite.clients).toEqual([
+      { id: 1, name: 'Acme', devices: { total: 2, ok: 0, warning: 0, critical: 1, offline: 1 }, openIncidents: 3, criticalIncidents: 2, openTickets: 2 },
+      {
+        id: 3,
+        name: 'alpha Conseil',
+        devices: { total: 0, ok: 0, warning: 0, critical: 0, offline: 0 },
+        openIncidents: 0,
+        criticalIncidents: 0,
+        openTickets: 0,
+      },
+      {
+        id: 2,
+        name: 'Boulangerie Martin',
+        devices: { total: 3, ok: 1, warning: 1, critical: 0, offline: 1 },
+        openIncidents: 0,
+        criticalIncidents: 0,
+        openTickets: 2,
+      },
+    ]);
+    expect(got.sqlite.attention.map((a) => [a.kind, a.severity, a.deviceName, a.check, a.target, a.incidentId])).toEqual([
+      ['incident', 'critical', 'SRV-FICHIERS', 'disk', '/', 1],
+      ['incident', 'critical', null, null, null, 3],
+      ['incident', 'warning', 'poste-compta', null, null, 2],
+      ['check', 'warning', 'poste-compta', 'disk', 'C:', null],
+      ['check', 'unknown', 'Poste-Caisse-02', 'disk', 'C:', null],
+    ]);
+    expect(got.sqlite.short).toEqual(got.sqlite.attention.slice(0, 2));
+    expect(got.sqlite.sla.map((t) => [t.title, t.clientName, t.deadlineAt])).toEqual([
+      ['Caisse en panne', 'Boulangerie Martin', NOW - 60_000],
+      ['Serveur plein', 'Acme', NOW + 3_600_000],
     ]);
     expect(got.postgres).toEqual(got.sqlite);
   });

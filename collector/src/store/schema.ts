@@ -134,6 +134,28 @@ export interface CheckStateTable {
   observed_at: number;
   since: number;
 }
+/** One problem a rule found (rules/), linked to its ticket; written by the rules engine. */
+export interface IncidentsTable {
+  id: Generated<number>;
+  fingerprint: string;
+  client_id: number;
+  site_id: number;
+  device_id: number | null;
+  rule_id: number;
+  /** A check rule's is `check:target`; other rules' a series or a device. */
+  target: string;
+  severity: 'warning' | 'critical';
+  status: string;
+  flapping: Generated<number>;
+  suppressed: string | null;
+  message: string;
+  opened_at: number;
+  recovered_at: number | null;
+  resolved_at: number | null;
+  ticket_id: number | null;
+  acknowledged_at: number | null;
+  acknowledged_by: number | null;
+}
 export interface AgentEventsTable {
   id: Generated<number>;
   device_id: number;
@@ -275,6 +297,7 @@ export interface DB extends BillingTables {
   inventory_changes: InventoryChangesTable;
   check_results: CheckResultsTable;
   check_state: CheckStateTable;
+  incidents: IncidentsTable;
   agent_events: AgentEventsTable;
   command_results: CommandResultsTable;
   audit_log: AuditLogTable;
