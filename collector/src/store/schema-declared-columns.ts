@@ -8,6 +8,9 @@ import type { DB } from './schema.js';
 export type DeclaredColumns = { [T in keyof DB]: { [C in keyof DB[T]]-?: null extends DB[T][C] ? 'nullable' : 'not null' } };
 export const SCHEMA_TS_COLUMNS: DeclaredColumns = {
   cluster_leases: { name: 'not null', holder: 'not null', expires_at: 'not null', acquired_at: 'not null' },
+  login_failures: { key: 'not null', at: 'not null' },
+  login_devices: { token_hash: 'not null', user_id: 'not null', created_at: 'not null', expires_at: 'not null' },
+  password_resets: { token_hash: 'not null', user_id: 'not null', created_at: 'not null', expires_at: 'not null', used_at: 'nullable' },
   billing_settings: {
     id: 'not null',
     seller: 'not null',
