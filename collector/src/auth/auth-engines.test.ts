@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AUDIT_GENESIS, auditHash } from '../audit/chain.js';
 import { Database } from '../store/database.js';
 import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { LoginLimiter } from './login-limiter.js';
 import { AuthRepository, SESSION_IDLE_MS } from './repository.js';
+import { SecretBox } from './totp/secret-box.js';
+import { TotpService, totpCode } from './totp/totp-service.js';
 import { DEVICE_TRUST_MS, TrustedDevices } from './trusted-devices.js';
 
 /**
@@ -201,6 +204,96 @@ async function trustedDevices(db: RelationalStore) {
   };
 }
 
+/** A refusal's error code, or 'accepted'. */
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    (e: { code?: string; message: string }) => e.code ?? e.message,
+  );
+
+async function secondFactor(db: RelationalStore, twin: RelationalStore) {
+  const box = SecretBox.open(dir);
+  const auth = new AuthRepository(db);
+  const totp = new TotpService(db, box);
+  const totp2 = new TotpService(twin, box); // a second collector
+  const id = await auth.createUser({ email: 'totp@vigie.test', name: 'Zoé', role: 'admin', clientId: null, passwordHash: 'h' });
+  const user = { id, role: 'admin', email: 'totp@vigie.test' };
+  const before = { required: await totp.required(user), enabled: await totp.enabled(id), mayProceed: await totp.mayProceed(id) };
+  const { secret } = await totp.beginSetup(user, T0);
+  const wrongFirst = await outcome(totp.confirmSetup(id, '000000', T0));
+  const codes = await totp.confirmSetup(id, totpCode(secret, T0), T0);
+  const enabledNow = { enabled: await totp.enabled(id), mayProceed: await totp.mayProceed(id), again: await outcome(totp.beginSetup(user, T0)) };
+  // The enrolment's code cannot sign in again; the next time step's can, once, even raced by two collectors.
+  const replayEnrolment = await outcome(totp.checkSignIn(id, { totp: totpCode(secret, T0) }, T0 + 1000));
+  const next = totpCode(secret, T0 + 30_000);
+  const race = await Promise.all([outcome(totp.checkSignIn(id, { totp: next }, T0 + 30_000)), outcome(totp2.checkSignIn(id, { totp: next }, T0 + 30_000))]);
+  const none = await outcome(totp.checkSignIn(id, {}, T0 + 30_000));
+  // A recovery code works once (raced too), any spelling; never for a step-up.
+  const spelled = codes[0]!.toLowerCase().replaceAll('-', ' ');
+  const recovery = await Promise.all([
+    outcome(totp.checkSignIn(id, { recoveryCode: codes[0]! }, T0 + 31_000)),
+    outcome(totp2.checkSignIn(id, { recoveryCode: spelled }, T0 + 31_000)),
+  ]);
+  const session = await auth.createSession(id, T0);
+  const idHash = sha256(session.token);
+  const stepUpBefore = await outcome(totp.assertSteppedUp(idHash, T0 + 60_000));
+  const stepUpWithRecovery = await outcome(totp.stepUp(user, idHash, codes[1]!, T0 + 60_000));
+  const steppedUntil = await totp.stepUp(user, idHash, totpCode(secret, T0 + 60_000), T0 + 60_000);
+  const stepUpAfter = await outcome(totp.assertSteppedUp(idHash, T0 + 61_000));
+  // Ten refused step-ups at once through two collectors: each audited, the hash chain never forks.
+  const refusedAtOnce = await Promise.all(Array.from({ length: 10 }, (_, i) => outcome((i % 2 ? totp2 : totp).stepUp(user, idHash, '000000', T0 + 62_000))));
+  const stepUpOtherSession = await outcome(totp.assertSteppedUp(sha256('another'), T0 + 61_000));
+  const stepUpLate = await outcome(totp.assertSteppedUp(idHash, T0 + 60_000 + 6 * 60_000));
+  const status = await totp.status(user, idHash, T0 + 61_000);
+  await totp.reset(id, id, T0 + 70_000);
+  const afterReset = {
+    enabled: await totp.enabled(id),
+    mayProceed: await totp.mayProceed(id),
+    session: await auth.resolveSession(session.token, T0 + 70_001),
+    status: await totp.status(user, idHash, T0 + 70_001),
+    unknownUser: await outcome(totp.reset(id, 999_999, T0)),
+  };
+  const entries = await db.kysely.selectFrom('audit_log').selectAll().orderBy('id').execute();
+  let prev = AUDIT_GENESIS;
+  let chainHolds = true;
+  for (const e of entries) {
+    const content = {
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      target: e.target,
+      details: e.details,
+      clientId: e.client_id,
+      deviceId: e.device_id,
+      result: e.result,
+    };
+    chainHolds &&= e.prev_hash === prev && e.hash === auditHash(prev, content);
+    prev = e.hash;
+  }
+  const audit = entries.map((e) => ({ actor: e.actor, action: e.action, target: e.target, result: e.result }));
+  return {
+    before,
+    wrongFirst,
+    codes: codes.length,
+    enabledNow,
+    replayEnrolment,
+    race: race.sort(),
+    none,
+    recovery: recovery.sort(),
+    stepUpBefore,
+    stepUpWithRecovery,
+    steppedUntil,
+    stepUpAfter,
+    refusedAtOnce: [...new Set(refusedAtOnce)],
+    stepUpOtherSession,
+    stepUpLate,
+    status,
+    afterReset,
+    audit,
+    chainHolds,
+  };
+}
+
 describe('the sign-in layer on SQLite and on PostgreSQL', () => {
   test('users and sessions: create, resolve, slide, expire, end, purge, disable, change role — same results', async () => {
     const [s, p] = [await sessionsAndUsers(sqlite), await sessionsAndUsers(postgres)];
@@ -265,6 +358,48 @@ describe('the sign-in layer on SQLite and on PostgreSQL', () => {
       kept: 20,
       expired: undefined,
     });
+    expect(p).toEqual(s);
+  });
+
+  test('second factor: enrolment, codes used once (raced by two collectors), recovery codes once, step-up bound to a session, reset — audited alike', async () => {
+    const results = [];
+    for (const [, db, twin] of engines()) results.push(await secondFactor(db, twin));
+    const [s, p] = results;
+    expect(s).toMatchObject({
+      before: { required: true, enabled: false, mayProceed: false },
+      wrongFirst: 'VIGIE_E_TOTP_INVALID',
+      codes: 10,
+      enabledNow: { enabled: true, mayProceed: true, again: 'VIGIE_E_CONFLICT' },
+      replayEnrolment: 'VIGIE_E_TOTP_INVALID',
+      race: ['VIGIE_E_TOTP_INVALID', 'accepted'],
+      none: 'VIGIE_E_TOTP_REQUIRED',
+      recovery: ['VIGIE_E_TOTP_INVALID', 'accepted'],
+      stepUpBefore: 'VIGIE_E_STEP_UP_REQUIRED',
+      stepUpWithRecovery: 'VIGIE_E_TOTP_INVALID',
+      steppedUntil: T0 + 60_000 + 5 * 60_000,
+      stepUpAfter: 'accepted',
+      refusedAtOnce: ['VIGIE_E_TOTP_INVALID'],
+      stepUpOtherSession: 'VIGIE_E_STEP_UP_REQUIRED',
+      stepUpLate: 'VIGIE_E_STEP_UP_REQUIRED',
+      status: { enabled: true, required: true, recoveryCodesLeft: 9, stepUpUntil: T0 + 60_000 + 5 * 60_000 },
+      afterReset: {
+        enabled: false,
+        mayProceed: false,
+        session: undefined,
+        status: { enabled: false, required: true, recoveryCodesLeft: 0, stepUpUntil: null },
+        unknownUser: 'VIGIE_E_NOT_FOUND',
+      },
+    });
+    const refused = Array(11).fill('auth.step-up refused: VIGIE_E_TOTP_INVALID');
+    expect(s!.audit.map((a) => `${a.action} ${a.result}`)).toEqual([
+      'auth.totp.enable ok',
+      'auth.recovery-code.use ok',
+      refused[0],
+      'auth.step-up ok',
+      ...refused.slice(1),
+      'auth.totp.reset ok',
+    ]);
+    expect(s!.chainHolds).toBe(true);
     expect(p).toEqual(s);
   });
 });
