@@ -173,7 +173,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     allowedOrigins: publicOrigin ? [publicOrigin] : [],
     onError: (err) => app.log.error({ err }, 'live session check failed'),
     // A user who must enrol TOTP first hears nothing live until then (as the API answers nothing else).
-    admit: (user) => !remote.totp.required(user) || remote.totp.enabled(user.id),
+    admit: async (user) => !(await remote.totp.required(user)) || (await remote.totp.enabled(user.id)),
   });
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));

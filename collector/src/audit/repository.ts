@@ -1,5 +1,8 @@
 import { writeFileSync } from 'node:fs';
+import { sql, type Transaction } from 'kysely';
 import type { Database, SqliteHandle } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 import { AUDIT_GENESIS, type AuditContent, auditHash } from './chain.js';
 
 export interface AuditExtra {
@@ -49,6 +52,54 @@ export function appendAudit(
     .prepare('INSERT INTO audit_log (at, actor, action, target, details, client_id, device_id, result, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
     .run(c.at, c.actor, c.action, c.target, c.details, c.clientId, c.deviceId, c.result, prev, hash);
   return Number(r.lastInsertRowid);
+}
+
+/**
+ * `appendAudit` for typed Kysely, on either engine, inside the caller's transaction. SQLite's
+ * transactions hold the write lock from BEGIN IMMEDIATE; on PostgreSQL a transaction-scoped
+ * advisory lock makes appenders take turns, so two never read the same last hash (the chain
+ * trigger would refuse the second).
+ */
+export async function appendAuditInTransaction(
+  tx: Transaction<DB>,
+  dialect: RelationalStore['dialect'],
+  actor: string,
+  action: string,
+  target: string,
+  details?: Record<string, unknown> | null,
+  extra: AuditExtra = {},
+  at = Date.now(),
+): Promise<number> {
+  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext('vigie.audit_log'))`.execute(tx);
+  const last = await tx.selectFrom('audit_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const prev = last?.hash ?? AUDIT_GENESIS;
+  const c: AuditContent = {
+    at,
+    actor,
+    action,
+    target,
+    details: details ? JSON.stringify(details) : null,
+    clientId: extra.clientId ?? null,
+    deviceId: extra.deviceId ?? null,
+    result: extra.result ?? null,
+  };
+  const row = await tx
+    .insertInto('audit_log')
+    .values({
+      at: c.at,
+      actor: c.actor,
+      action: c.action,
+      target: c.target,
+      details: c.details,
+      client_id: c.clientId,
+      device_id: c.deviceId,
+      result: c.result,
+      prev_hash: prev,
+      hash: auditHash(prev, c),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 /** A key with the number of failures it may reach within the window before being refused. */
 export interface LimitKey {
@@ -41,7 +41,7 @@ export class LoginLimiter {
   private writes = 0;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     opts: Partial<LoginLimiterOptions> = {},
   ) {
     this.opts = { ...DEFAULTS, ...opts };
@@ -52,37 +52,68 @@ export class LoginLimiter {
   }
 
   /** True when one of the keys reached its limit. */
-  blocked(keys: readonly LimitKey[], now = Date.now()): Promise<boolean> {
-    if (keys.length === 0) return Promise.resolve(false);
-    return this.db.writeLock(() => {
-      const rows = this.db.sqlite
-        .prepare('SELECT key, count(*) AS n FROM login_failures WHERE key IN (SELECT value FROM json_each(?)) AND at > ? GROUP BY key')
-        .all(JSON.stringify(keys.map((k) => k.key)), now - this.opts.windowMs) as { key: string; n: number }[];
-      const counts = new Map(rows.map((r) => [r.key, r.n]));
-      return keys.some((k) => (counts.get(k.key) ?? 0) >= k.max);
-    });
+  async blocked(keys: readonly LimitKey[], now = Date.now()): Promise<boolean> {
+    if (keys.length === 0) return false;
+    const rows = await this.db.kysely
+      .selectFrom('login_failures')
+      .select(['key', (eb) => eb.fn.countAll<number>().as('n')])
+      .where(
+        'key',
+        'in',
+        keys.map((k) => k.key),
+      )
+      .where('at', '>', now - this.opts.windowMs)
+      .groupBy('key')
+      .execute();
+    const counts = new Map(rows.map((r) => [r.key, Number(r.n)]));
+    return keys.some((k) => (counts.get(k.key) ?? 0) >= k.max);
   }
 
-  fail(keys: readonly LimitKey[], now = Date.now()): Promise<void> {
-    return this.db.writeTransaction(() => {
-      const insert = this.db.sqlite.prepare('INSERT INTO login_failures (key, at) VALUES (?, ?)');
-      for (const k of keys) insert.run(k.key, now);
-      this.db.sqlite.prepare('DELETE FROM login_failures WHERE at <= ?').run(now - this.opts.windowMs);
+  /**
+   * Counts one failure per key. Each failure is a row of its own (an INSERT, never a read-modify-
+   * write), so concurrent failures on any engine, from any collector, are all counted.
+   */
+  async fail(keys: readonly LimitKey[], now = Date.now()): Promise<void> {
+    const countTable = ++this.writes % 256 === 0 || this.opts.maxRows < 1000;
+    await this.db.kysely.transaction().execute(async (tx) => {
+      if (keys.length > 0)
+        await tx
+          .insertInto('login_failures')
+          .values(keys.map((k) => ({ key: k.key, at: now })))
+          .execute();
+      await tx
+        .deleteFrom('login_failures')
+        .where('at', '<=', now - this.opts.windowMs)
+        .execute();
       // Counting the table costs a scan: done every few hundred writes, enough to keep it bounded.
-      if (++this.writes % 256 === 0 || this.opts.maxRows < 1000) {
-        const { n } = this.db.sqlite.prepare('SELECT count(*) AS n FROM login_failures').get() as { n: number };
-        if (n > this.opts.maxRows)
-          this.db.sqlite.prepare('DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures ORDER BY at LIMIT ?)').run(n - this.opts.maxRows);
-      }
+      if (!countTable) return;
+      const { n } = await tx
+        .selectFrom('login_failures')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const excess = Number(n) - this.opts.maxRows;
+      if (excess <= 0) return;
+      // The oldest go first; the table has no key of its own, a failure is known by (key, at).
+      await tx
+        .deleteFrom('login_failures')
+        .where(({ eb, refTuple, selectFrom }) =>
+          eb(refTuple('key', 'at'), 'in', selectFrom('login_failures').select(['key', 'at']).orderBy('at').orderBy('key').limit(excess).$asTuple('key', 'at')),
+        )
+        .execute();
     });
   }
 
   /** Forgets the failures of these keys (a trusted browser that signed in). */
-  succeed(keys: readonly LimitKey[]): Promise<void> {
-    return this.db.writeTransaction(() => {
-      const del = this.db.sqlite.prepare('DELETE FROM login_failures WHERE key = ?');
-      for (const k of keys) del.run(k.key);
-    });
+  async succeed(keys: readonly LimitKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.kysely
+      .deleteFrom('login_failures')
+      .where(
+        'key',
+        'in',
+        keys.map((k) => k.key),
+      )
+      .execute();
   }
 }
 

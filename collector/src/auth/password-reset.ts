@@ -79,13 +79,7 @@ export function registerPasswordReset(app: FastifyInstance, deps: PasswordResetD
       }
       const token = randomBytes(32).toString('base64url');
       const now = Date.now();
-      await db.writeTransaction(() => {
-        // One link at a time: asking again voids the previous one.
-        db.sqlite.prepare('UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL').run(now, user.id);
-        db.sqlite
-          .prepare('INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
-          .run(sha256(token), user.id, now, now + RESET_TTL_MS);
-      });
+      await auth.issuePasswordReset(user.id, sha256(token), now, now + RESET_TTL_MS);
       const link = deps.mail.publicUrl ? `${deps.mail.publicUrl.replace(/\/$/, '')}/#/reset?token=${token}` : undefined;
       const m = mailText(user.locale, user.name, link, token);
       try {

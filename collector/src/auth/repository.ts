@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from '../store/database.js';
-import type { Role } from '../store/schema.js';
+import type { Transaction } from 'kysely';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB, Role } from '../store/schema.js';
 
 export interface SessionUser {
   id: number;
@@ -19,7 +20,7 @@ export class AuthRepository {
   /** Recognises (and counts) a write the store refused (full, damaged): true when `err` is one. */
   onWriteRefused?: (err: unknown) => boolean;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   async createUser(u: { email: string; name: string; role: Role; clientId: number | null; passwordHash: string; locale?: string }): Promise<number> {
     const row = await this.db.kysely
@@ -92,14 +93,16 @@ export class AuthRepository {
    * are closed at once. False when there is no such user.
    */
   async setDisabled(userId: number, disabled: boolean, now = Date.now()): Promise<boolean> {
-    return this.db.writeTransaction(() => {
-      const sql = this.db.sqlite;
+    return this.db.kysely.transaction().execute(async (tx) => {
       // Disabling twice keeps the first date.
-      const r = sql
-        .prepare('UPDATE users SET disabled_at = CASE WHEN ? THEN COALESCE(disabled_at, ?) ELSE NULL END WHERE id = ?')
-        .run(disabled ? 1 : 0, now, userId);
-      if (disabled) sql.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
-      return r.changes > 0;
+      const changed = await tx
+        .updateTable('users')
+        .set((eb) => ({ disabled_at: disabled ? eb.fn.coalesce('disabled_at', eb.val(now)) : null }))
+        .where('id', '=', userId)
+        .returning('id')
+        .executeTakeFirst();
+      if (disabled) await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      return changed !== undefined;
     });
   }
 
@@ -124,41 +127,48 @@ export class AuthRepository {
 
   /** A new password closes every session of the user and forgets the browsers it trusted (theirs to open again with it). */
   async changePassword(userId: number, passwordHash: string): Promise<void> {
-    await this.db.writeTransaction(() => this.replacePassword(userId, passwordHash));
+    await this.db.kysely.transaction().execute((tx) => replacePassword(tx, userId, passwordHash));
   }
 
-  /** A new password closes every session of the account and forgets its trusted browsers (call in a write transaction). */
-  private replacePassword(userId: number, passwordHash: string): void {
-    this.db.sqlite.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
-    this.db.sqlite.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
-    this.db.sqlite.prepare('DELETE FROM login_devices WHERE user_id = ?').run(userId);
+  /** Issues a password reset token (its hash): asking again voids the previous one, in one transaction. */
+  async issuePasswordReset(userId: number, tokenHash: string, now: number, expiresAt: number): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      // One link at a time: asking again voids the previous one.
+      await tx.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+      await tx.insertInto('password_resets').values({ token_hash: tokenHash, user_id: userId, created_at: now, expires_at: expiresAt }).execute();
+    });
   }
 
   /**
    * A password reset token (its hash) spent for a new password, in one transaction: the token must
-   * exist, be unused and unexpired, and its account enabled. Returns the user, or undefined.
+   * exist, be unused and unexpired, and its account enabled. Returns the user, or undefined. The
+   * token is spent by one conditional UPDATE … RETURNING: of two concurrent uses, one wins.
    */
   async resetPassword(tokenHash: string, passwordHash: string, now: number): Promise<number | undefined> {
-    return this.db.writeTransaction(() => {
-      const r = this.db.sqlite
-        .prepare(
-          `SELECT p.user_id FROM password_resets p JOIN users u ON u.id = p.user_id
-           WHERE p.token_hash = ? AND p.used_at IS NULL AND p.expires_at > ? AND u.disabled_at IS NULL`,
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const spent = await tx
+        .updateTable('password_resets')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('users as u').select('u.id').whereRef('u.id', '=', 'password_resets.user_id').where('u.disabled_at', 'is', null)),
         )
-        .get(tokenHash, now) as { user_id: number } | undefined;
-      if (!r) return undefined;
-      this.db.sqlite.prepare('UPDATE password_resets SET used_at = ? WHERE token_hash = ?').run(now, tokenHash);
-      this.replacePassword(r.user_id, passwordHash);
-      return r.user_id;
+        .returning('user_id')
+        .executeTakeFirst();
+      if (!spent) return undefined;
+      await replacePassword(tx, spent.user_id, passwordHash);
+      return spent.user_id;
     });
   }
 
   /** A new role (and client binding) closes every session of the user: what it may see changed. False when there is no such user. */
   async setRole(userId: number, role: Role, clientId: number | null): Promise<boolean> {
-    return this.db.writeTransaction(() => {
-      const r = this.db.sqlite.prepare('UPDATE users SET role = ?, client_id = ? WHERE id = ?').run(role, clientId, userId);
-      this.db.sqlite.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
-      return r.changes > 0;
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const changed = await tx.updateTable('users').set({ role, client_id: clientId }).where('id', '=', userId).returning('id').executeTakeFirst();
+      await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      return changed !== undefined;
     });
   }
 
@@ -169,4 +179,11 @@ export class AuthRepository {
   async purgeExpiredSessions(now = Date.now()): Promise<void> {
     await this.db.kysely.deleteFrom('sessions').where('expires_at', '<=', now).execute();
   }
+}
+
+/** A new password closes every session of the account and forgets its trusted browsers (inside the caller's transaction). */
+async function replacePassword(tx: Transaction<DB>, userId: number, passwordHash: string): Promise<void> {
+  await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await tx.deleteFrom('login_devices').where('user_id', '=', userId).execute();
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 /** The cookie a browser gets when an account signs in on it; sent to the login route only. */
 export const DEVICE_COOKIE = 'vigie_device';
@@ -17,35 +17,42 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
  * token; the store keeps its hash, bound to one account.
  */
 export class TrustedDevices {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   /** The token's hash when `token` is a live trusted device of the account `email`. */
-  find(token: string | undefined, email: string, now = Date.now()): Promise<string | undefined> {
-    if (!token || token.length > 128) return Promise.resolve(undefined);
+  async find(token: string | undefined, email: string, now = Date.now()): Promise<string | undefined> {
+    if (!token || token.length > 128) return undefined;
     const hash = sha256(token);
-    return this.db.writeLock(() => {
-      const row = this.db.sqlite
-        .prepare('SELECT 1 FROM login_devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ? AND u.email = ? AND d.expires_at > ?')
-        .get(hash, email.toLowerCase(), now);
-      return row ? hash : undefined;
-    });
+    const row = await this.db.kysely
+      .selectFrom('login_devices as d')
+      .innerJoin('users as u', 'u.id', 'd.user_id')
+      .select('d.token_hash')
+      .where('d.token_hash', '=', hash)
+      .where('u.email', '=', email.toLowerCase())
+      .where('d.expires_at', '>', now)
+      .executeTakeFirst();
+    return row ? hash : undefined;
   }
 
   /** A new trusted device for the user; returns the cookie's value. */
-  issue(userId: number, now = Date.now()): Promise<string> {
+  async issue(userId: number, now = Date.now()): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    return this.db.writeTransaction(() => {
-      const sql = this.db.sqlite;
-      sql.prepare('DELETE FROM login_devices WHERE expires_at <= ?').run(now);
-      sql
-        .prepare('INSERT INTO login_devices (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
-        .run(sha256(token), userId, now, now + DEVICE_TRUST_MS);
-      sql
-        .prepare(
-          'DELETE FROM login_devices WHERE user_id = ? AND token_hash NOT IN (SELECT token_hash FROM login_devices WHERE user_id = ? ORDER BY created_at DESC LIMIT ?)',
+    await this.db.kysely.transaction().execute(async (tx) => {
+      await tx.deleteFrom('login_devices').where('expires_at', '<=', now).execute();
+      await tx
+        .insertInto('login_devices')
+        .values({ token_hash: sha256(token), user_id: userId, created_at: now, expires_at: now + DEVICE_TRUST_MS })
+        .execute();
+      await tx
+        .deleteFrom('login_devices')
+        .where('user_id', '=', userId)
+        .where(
+          'token_hash',
+          'not in',
+          tx.selectFrom('login_devices').select('token_hash').where('user_id', '=', userId).orderBy('created_at', 'desc').limit(MAX_PER_USER),
         )
-        .run(userId, userId, MAX_PER_USER);
-      return token;
+        .execute();
     });
+    return token;
   }
 }

@@ -77,7 +77,7 @@ export class CommandService {
     const devices = resolveTarget(this.db, input.target.kind, input.target.id);
     if (devices.length === 0) throw new VigieError('VALIDATION', 'Aucun équipement avec un agent actif dans cette cible');
     this.permissions.assertCanAct(user, new Set(devices.map((d) => d.clientId)));
-    if (NEEDS_STEP_UP.has(input.action)) this.totp.assertSteppedUp(sessionIdHash, now);
+    if (NEEDS_STEP_UP.has(input.action)) await this.totp.assertSteppedUp(sessionIdHash, now);
     const lifetime = Math.min((input.expiresInMin ?? 24 * 60) * 60_000, MAX_COMMAND_LIFETIME_MS);
     const concurrency = input.concurrency ?? 5;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) throw new VigieError('VALIDATION', 'Simultanéité entre 1 et 1000');

@@ -80,7 +80,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
     { schema: { tags, description: 'A new signing key, announced to every agent in an envelope signed by the old one. Admin, with a fresh step-up.' } },
     async (req) => {
       const admin = requireRole(req, 'admin');
-      totp.assertSteppedUp(req.session?.idHash);
+      await totp.assertSteppedUp(req.session?.idHash);
       const r = await rotateSigningKey(db, keys, { userId: admin.id, name: admin.name });
       deps.notify.keysRotated();
       deps.notify.queued(r.agents);
@@ -116,7 +116,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
     { schema: { tags, params: IdParams, description: 'An admin approves a version (with a fresh step-up): it may then run on agents.' } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const admin = requireRole(req, 'admin');
-      totp.assertSteppedUp(req.session?.idHash);
+      await totp.assertSteppedUp(req.session?.idHash);
       const v = await scripts.approve(req.params.id, admin);
       refreshAuditHead(db);
       return v;

@@ -35,7 +35,7 @@ export interface LiveChannelOptions {
   allowedOrigins?: readonly string[];
   onError?: (err: unknown) => void;
   /** Whether a signed-in user may listen now (one who must enrol TOTP first may not). */
-  admit?: (user: SessionUser) => boolean;
+  admit?: (user: SessionUser) => boolean | Promise<boolean>;
 }
 
 /**
@@ -80,26 +80,31 @@ export class LiveChannel {
       refuse(401, 'VIGIE_E_UNAUTHENTICATED');
       return;
     }
-    this.auth.resolveSession(token).then(
-      (s) => {
-        if (!s) {
-          refuse(401, 'VIGIE_E_UNAUTHENTICATED');
-          return;
-        }
-        if (!(this.opts.admit ?? (() => true))(s.user)) {
-          refuse(403, 'VIGIE_E_TOTP_ENROLMENT_REQUIRED');
-          return;
-        }
-        this.wss.handleUpgrade(req, socket, head, (ws) => {
-          this.clients.set(ws, { user: s.user, idHash: s.idHash });
-          ws.on('close', () => this.clients.delete(ws));
-          ws.on('error', () => this.clients.delete(ws));
-          // The dashboard only listens; anything it sends is ignored.
-          ws.send(JSON.stringify({ type: 'hello', data: { user: s.user.email, role: s.user.role } }));
-        });
-      },
-      () => refuse(401, 'VIGIE_E_UNAUTHENTICATED'),
-    );
+    const admit = this.opts.admit ?? (() => true);
+    this.auth
+      .resolveSession(token)
+      .then(async (s) => s && { s, admitted: await admit(s.user) })
+      .then(
+        (r) => {
+          if (!r) {
+            refuse(401, 'VIGIE_E_UNAUTHENTICATED');
+            return;
+          }
+          const s = r.s;
+          if (!r.admitted) {
+            refuse(403, 'VIGIE_E_TOTP_ENROLMENT_REQUIRED');
+            return;
+          }
+          this.wss.handleUpgrade(req, socket, head, (ws) => {
+            this.clients.set(ws, { user: s.user, idHash: s.idHash });
+            ws.on('close', () => this.clients.delete(ws));
+            ws.on('error', () => this.clients.delete(ws));
+            // The dashboard only listens; anything it sends is ignored.
+            ws.send(JSON.stringify({ type: 'hello', data: { user: s.user.email, role: s.user.role } }));
+          });
+        },
+        () => refuse(401, 'VIGIE_E_UNAUTHENTICATED'),
+      );
   }
 
   publish(ev: LiveEvent): void {
@@ -138,7 +143,7 @@ export class LiveChannel {
         }
         // A backstop for a change told on the bus (a lost message, a change made by the CLI): a user
         // who must now enrol TOTP hears nothing more, as the API answers it nothing more.
-        const admitted = valid && (this.opts.admit ?? (() => true))(c.user);
+        const admitted = valid && (await (this.opts.admit ?? (() => true))(c.user));
         if (admitted || !this.clients.has(ws)) continue;
         this.clients.delete(ws);
         ws.close(1008, `session ended: ${valid ? 'second-factor-required' : 'expired'}`);

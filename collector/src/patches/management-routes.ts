@@ -75,7 +75,7 @@ export function registerPatchManagementRoutes(
       const clientId = await clientOf('device', req.params.id);
       if (clientId === undefined) throw new VigieError('NOT_FOUND');
       permissions.assertCanAct(user, [clientId]);
-      totp.assertSteppedUp(req.session?.idHash);
+      await totp.assertSteppedUp(req.session?.idHash);
       return installs.approve(user, req.params.id, req.body.packages);
     },
   );

@@ -5,7 +5,8 @@ import type { DB } from './schema.js';
 /**
  * What an engine-neutral repository needs of the relational store: typed Kysely, and which engine
  * runs it (for the few places where the same answer takes different SQL, e.g. case-insensitive
- * LIKE). Both `Database` (SQLite) and `PostgresDatabase` are one.
+ * LIKE). Both `Database` (SQLite) and `PostgresDatabase` are one, so a repository written against
+ * this runs unchanged on either.
  */
 export interface RelationalStore {
   readonly kysely: Kysely<DB>;

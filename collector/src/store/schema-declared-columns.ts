@@ -8,6 +8,13 @@ import type { DB } from './schema.js';
 export type DeclaredColumns = { [T in keyof DB]: { [C in keyof DB[T]]-?: null extends DB[T][C] ? 'nullable' : 'not null' } };
 export const SCHEMA_TS_COLUMNS: DeclaredColumns = {
   cluster_leases: { name: 'not null', holder: 'not null', expires_at: 'not null', acquired_at: 'not null' },
+  login_failures: { key: 'not null', at: 'not null' },
+  login_devices: { token_hash: 'not null', user_id: 'not null', created_at: 'not null', expires_at: 'not null' },
+  password_resets: { token_hash: 'not null', user_id: 'not null', created_at: 'not null', expires_at: 'not null', used_at: 'nullable' },
+  user_totp: { user_id: 'not null', secret_enc: 'nullable', pending_enc: 'nullable', pending_at: 'nullable', enabled_at: 'nullable', last_step: 'not null' },
+  user_recovery_codes: { id: 'not null', user_id: 'not null', code_hash: 'not null', used_at: 'nullable' },
+  session_step_ups: { session_id_hash: 'not null', at: 'not null' },
+  remote_permissions: { user_id: 'not null', client_id: 'not null', granted_by: 'nullable', granted_at: 'not null' },
   billing_settings: {
     id: 'not null',
     seller: 'not null',

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { AuthTables } from './schema-auth.js';
 import type { BillingTables } from './schema-billing.js';
 
 /** Relational tables, as Kysely sees them. Times are UTC milliseconds; money would be integer cents. */
@@ -281,8 +282,8 @@ export interface ClusterLeasesTable {
   acquired_at: number;
 }
 
-/** Every table; billing's are declared in `schema-billing.ts`. */
-export interface DB extends BillingTables {
+/** Every table; billing's are declared in `schema-billing.ts`, sign-in's beyond users and sessions in `schema-auth.ts`. */
+export interface DB extends BillingTables, AuthTables {
   cluster_leases: ClusterLeasesTable;
   report_comments: ReportCommentsTable;
   clients: ClientsTable;

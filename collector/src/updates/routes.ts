@@ -59,7 +59,7 @@ export function registerUpdateRoutes(app: FastifyInstance, deps: { db: Database;
 
   app.put('/api/v1/agent-rollout', { schema: { tags: ['updates'], body: RolloutBody } }, async (req: FastifyRequest<{ Body: Rollout }>) => {
     const user = requireRole(req, 'admin');
-    totp.assertSteppedUp(req.session?.idHash);
+    await totp.assertSteppedUp(req.session?.idHash);
     return rollout.set(user, req.body);
   });
 
@@ -68,7 +68,7 @@ export function registerUpdateRoutes(app: FastifyInstance, deps: { db: Database;
     { schema: { tags: ['updates'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), description: 'Try the update to the target version again.' } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireRole(req, 'admin');
-      totp.assertSteppedUp(req.session?.idHash);
+      await totp.assertSteppedUp(req.session?.idHash);
       return rollout.retry(user, req.params.id);
     },
   );
@@ -78,7 +78,7 @@ export function registerUpdateRoutes(app: FastifyInstance, deps: { db: Database;
     { schema: { tags: ['updates'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: PinBody } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { version: string | null } }>) => {
       const user = requireRole(req, 'admin');
-      totp.assertSteppedUp(req.session?.idHash);
+      await totp.assertSteppedUp(req.session?.idHash);
       await rollout.pin(user, req.params.id, req.body.version);
       return { clientId: req.params.id, version: req.body.version };
     },

@@ -36,7 +36,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
     if (!user) return;
     const route = req.routeOptions.url;
     if (route === undefined || !route.startsWith('/api/') || ENROLMENT_PATHS.some((p) => route.startsWith(p))) return;
-    if (totp.required(user) && !totp.enabled(user.id))
+    if ((await totp.required(user)) && !(await totp.enabled(user.id)))
       throw new VigieError('TOTP_ENROLMENT_REQUIRED', 'Configurez d’abord la double authentification (application TOTP)');
   });
 
@@ -82,7 +82,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
   );
   app.post('/api/v1/users/:id/totp/reset', { schema: { tags: ['users'], params: IdParams } }, async (req: FastifyRequest<{ Params: { id: number } }>) => {
     const admin = requireRole(req, 'admin');
-    totp.assertSteppedUp(req.session?.idHash);
+    await totp.assertSteppedUp(req.session?.idHash);
     await totp.reset(admin.id, req.params.id);
     refreshAuditHead(db);
     deps.sessionsEnded({ userId: req.params.id, reason: 'second-factor-reset' });

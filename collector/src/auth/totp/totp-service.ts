@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { STEP_UP_WINDOW_MS, VigieError } from '@vigie/shared';
+import type { Transaction } from 'kysely';
 import { generateSecret, generateSync, generateURI, verifySync } from 'otplib';
 import QRCode from 'qrcode';
-import { appendAudit } from '../../audit/repository.js';
-import type { Database } from '../../store/database.js';
+import { appendAuditInTransaction } from '../../audit/repository.js';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import type { SecretBox } from './secret-box.js';
 
 export const TOTP_ISSUER = 'Vigie';
@@ -44,79 +46,109 @@ export interface TotpStatus {
  */
 export class TotpService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly box: SecretBox,
   ) {}
 
-  private get sql() {
-    return this.db.sqlite;
+  private get kysely() {
+    return this.db.kysely;
   }
 
-  required(user: { id: number; role: string }): boolean {
+  async required(user: { id: number; role: string }): Promise<boolean> {
     if (user.role === 'admin') return true;
     if (user.role === 'client') return false;
-    return this.sql.prepare('SELECT 1 FROM remote_permissions WHERE user_id = ? LIMIT 1').get(user.id) !== undefined;
+    const row = await this.kysely.selectFrom('remote_permissions').select('user_id').where('user_id', '=', user.id).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
-  /** Whether a user (by id) may use the API beyond enrolment: TOTP not required, or enabled. Under the write lock. */
-  mayProceed(userId: number): Promise<boolean> {
-    return this.db.writeLock(() => {
-      const u = this.sql.prepare('SELECT id, role FROM users WHERE id = ?').get(userId) as { id: number; role: string } | undefined;
-      return !u || !this.required(u) || this.enabled(u.id);
-    });
+  /** Whether a user (by id) may use the API beyond enrolment: TOTP not required, or enabled. */
+  async mayProceed(userId: number): Promise<boolean> {
+    const u = await this.kysely.selectFrom('users').select(['id', 'role']).where('id', '=', userId).executeTakeFirst();
+    return !u || !(await this.required(u)) || (await this.enabled(u.id));
   }
 
-  enabled(userId: number): boolean {
-    return this.sql.prepare('SELECT 1 FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL').get(userId) !== undefined;
+  async enabled(userId: number): Promise<boolean> {
+    const row = await this.kysely
+      .selectFrom('user_totp')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('enabled_at', 'is not', null)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
-  status(user: { id: number; role: string }, sessionIdHash: string | undefined, now = Date.now()): TotpStatus {
-    const left = this.sql.prepare('SELECT COUNT(*) AS n FROM user_recovery_codes WHERE user_id = ? AND used_at IS NULL').get(user.id) as { n: number };
-    const step = sessionIdHash
-      ? (this.sql.prepare('SELECT at FROM session_step_ups WHERE session_id_hash = ?').get(sessionIdHash) as { at: number } | undefined)
-      : undefined;
-    const until = step && step.at + STEP_UP_WINDOW_MS > now ? step.at + STEP_UP_WINDOW_MS : null;
-    return { enabled: this.enabled(user.id), required: this.required(user), recoveryCodesLeft: left.n, stepUpUntil: until };
+  private async stepUpAt(sessionIdHash: string | undefined): Promise<number | undefined> {
+    if (!sessionIdHash) return undefined;
+    const row = await this.kysely.selectFrom('session_step_ups').select('at').where('session_id_hash', '=', sessionIdHash).executeTakeFirst();
+    return row?.at;
+  }
+
+  async status(user: { id: number; role: string }, sessionIdHash: string | undefined, now = Date.now()): Promise<TotpStatus> {
+    const left = await this.kysely
+      .selectFrom('user_recovery_codes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', user.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    const at = await this.stepUpAt(sessionIdHash);
+    const until = at !== undefined && at + STEP_UP_WINDOW_MS > now ? at + STEP_UP_WINDOW_MS : null;
+    return { enabled: await this.enabled(user.id), required: await this.required(user), recoveryCodesLeft: Number(left.n), stepUpUntil: until };
   }
 
   /** Starts (or restarts) enrolment: a new seed, its otpauth:// URI and a QR code as an SVG data: URL. */
   async beginSetup(user: { id: number; email: string }, now = Date.now()): Promise<{ secret: string; uri: string; qrSvg: string }> {
-    if (this.enabled(user.id))
+    if (await this.enabled(user.id))
       throw new VigieError('CONFLICT', 'La double authentification est déjà active : demandez à un administrateur de la réinitialiser');
     const secret = generateSecret();
     const uri = generateURI({ issuer: TOTP_ISSUER, label: user.email, secret });
     const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-    await this.db.writeTransaction(() => {
-      this.sql
-        .prepare(
-          `INSERT INTO user_totp (user_id, pending_enc, pending_at) VALUES (?, ?, ?)
-           ON CONFLICT (user_id) DO UPDATE SET pending_enc = excluded.pending_enc, pending_at = excluded.pending_at`,
-        )
-        .run(user.id, this.box.seal(secret), now);
-    });
+    await this.kysely
+      .insertInto('user_totp')
+      .values({ user_id: user.id, pending_enc: this.box.seal(secret), pending_at: now })
+      .onConflict((oc) =>
+        oc.column('user_id').doUpdateSet((eb) => ({ pending_enc: eb.ref('excluded.pending_enc'), pending_at: eb.ref('excluded.pending_at') })),
+      )
+      .execute();
     return { secret, uri, qrSvg: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
   }
 
   /** Confirms enrolment with a first code; returns the recovery codes, shown this once. */
   async confirmSetup(userId: number, code: string, now = Date.now()): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
-    await this.db.writeTransaction(() => {
-      const row = this.sql.prepare('SELECT pending_enc, pending_at, enabled_at FROM user_totp WHERE user_id = ?').get(userId) as
-        | { pending_enc: string | null; pending_at: number | null; enabled_at: number | null }
-        | undefined;
+    await this.kysely.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('user_totp')
+        .select(['pending_enc', 'pending_at', 'enabled_at'])
+        .where('user_id', '=', userId)
+        // Two confirmations at once: the second waits and then finds it enabled (SQLite's BEGIN IMMEDIATE already serialises).
+        .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
       if (row?.enabled_at) throw new VigieError('CONFLICT', 'La double authentification est déjà active');
       if (!row?.pending_enc || !row.pending_at || now - row.pending_at > PENDING_MS)
         throw new VigieError('VALIDATION', 'Aucune configuration en cours : recommencez la configuration');
       const secret = this.box.open(row.pending_enc);
       const step = this.check(secret, code, 0, now);
       if (step === undefined) throw new VigieError('TOTP_INVALID', 'Code incorrect : vérifiez l’heure de votre téléphone et réessayez');
-      this.sql
-        .prepare('UPDATE user_totp SET secret_enc = ?, pending_enc = NULL, pending_at = NULL, enabled_at = ?, last_step = ? WHERE user_id = ?')
-        .run(row.pending_enc, now, step, userId);
-      this.sql.prepare('DELETE FROM user_recovery_codes WHERE user_id = ?').run(userId);
-      const ins = this.sql.prepare('INSERT INTO user_recovery_codes (user_id, code_hash) VALUES (?, ?)');
-      for (const c of codes) ins.run(userId, sha256(normaliseRecovery(c)));
-      appendAudit(this.sql, `user:${userId}`, 'auth.totp.enable', `user:${userId}`, { recoveryCodes: codes.length }, { result: 'ok' }, now);
+      await tx
+        .updateTable('user_totp')
+        .set({ secret_enc: row.pending_enc, pending_enc: null, pending_at: null, enabled_at: now, last_step: step })
+        .where('user_id', '=', userId)
+        .execute();
+      await tx.deleteFrom('user_recovery_codes').where('user_id', '=', userId).execute();
+      await tx
+        .insertInto('user_recovery_codes')
+        .values(codes.map((c) => ({ user_id: userId, code_hash: sha256(normaliseRecovery(c)) })))
+        .execute();
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${userId}`,
+        'auth.totp.enable',
+        `user:${userId}`,
+        { recoveryCodes: codes.length },
+        { result: 'ok' },
+        now,
+      );
     });
     return codes;
   }
@@ -131,24 +163,46 @@ export class TotpService {
 
   /**
    * Checks a code (and burns its time step) inside the caller's transaction. A recovery code is
-   * accepted where `allowRecovery` (sign-in only) and burnt as well.
+   * accepted where `allowRecovery` (sign-in only) and burnt as well. Each burn is one conditional
+   * UPDATE (the step only moves forward, a code is spent only while unused): of two concurrent uses
+   * of one code, on any engine, one wins.
    */
-  private consume(userId: number, input: { totp?: string; recoveryCode?: string }, allowRecovery: boolean, now: number): 'totp' | 'recovery' | undefined {
-    const row = this.sql.prepare('SELECT secret_enc, last_step FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL').get(userId) as
-      | { secret_enc: string; last_step: number }
-      | undefined;
-    if (!row) return undefined;
+  private async consume(
+    tx: Transaction<DB>,
+    userId: number,
+    input: { totp?: string; recoveryCode?: string },
+    allowRecovery: boolean,
+    now: number,
+  ): Promise<'totp' | 'recovery' | undefined> {
+    const row = await tx
+      .selectFrom('user_totp')
+      .select(['secret_enc', 'last_step'])
+      .where('user_id', '=', userId)
+      .where('enabled_at', 'is not', null)
+      .executeTakeFirst();
+    if (!row?.secret_enc) return undefined;
     if (input.totp !== undefined) {
       const step = this.check(this.box.open(row.secret_enc), input.totp, row.last_step, now);
       if (step === undefined) return undefined;
-      this.sql.prepare('UPDATE user_totp SET last_step = ? WHERE user_id = ?').run(step, userId);
-      return 'totp';
+      const burnt = await tx
+        .updateTable('user_totp')
+        .set({ last_step: step })
+        .where('user_id', '=', userId)
+        .where('last_step', '<', step)
+        .returning('user_id')
+        .executeTakeFirst();
+      return burnt ? 'totp' : undefined;
     }
     if (allowRecovery && input.recoveryCode !== undefined) {
-      const r = this.sql
-        .prepare('UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL')
-        .run(now, userId, sha256(normaliseRecovery(input.recoveryCode)));
-      return r.changes === 1 ? 'recovery' : undefined;
+      const spent = await tx
+        .updateTable('user_recovery_codes')
+        .set({ used_at: now })
+        .where('user_id', '=', userId)
+        .where('code_hash', '=', sha256(normaliseRecovery(input.recoveryCode)))
+        .where('used_at', 'is', null)
+        .returning('id')
+        .execute();
+      return spent.length === 1 ? 'recovery' : undefined;
     }
     return undefined;
   }
@@ -158,11 +212,12 @@ export class TotpService {
    * Throws TOTP_REQUIRED when neither came, TOTP_INVALID when it is wrong or already used.
    */
   async checkSignIn(userId: number, input: { totp?: string; recoveryCode?: string }, now = Date.now()): Promise<void> {
-    if (!this.enabled(userId)) return;
+    if (!(await this.enabled(userId))) return;
     if (input.totp === undefined && input.recoveryCode === undefined) throw new VigieError('TOTP_REQUIRED');
-    const used = await this.db.writeTransaction(() => {
-      const how = this.consume(userId, input, true, now);
-      if (how === 'recovery') appendAudit(this.sql, `user:${userId}`, 'auth.recovery-code.use', `user:${userId}`, null, { result: 'ok' }, now);
+    const used = await this.kysely.transaction().execute(async (tx) => {
+      const how = await this.consume(tx, userId, input, true, now);
+      if (how === 'recovery')
+        await appendAuditInTransaction(tx, this.db.dialect, `user:${userId}`, 'auth.recovery-code.use', `user:${userId}`, null, { result: 'ok' }, now);
       return how;
     });
     if (!used) throw new VigieError('TOTP_INVALID');
@@ -170,13 +225,24 @@ export class TotpService {
 
   /** Step-up: a fresh app code (never a recovery code), bound to this session, for 5 minutes. */
   async stepUp(user: { id: number }, sessionIdHash: string, code: string, now = Date.now()): Promise<number> {
-    const ok = await this.db.writeTransaction(() => {
-      const how = this.consume(user.id, { totp: code }, false, now);
-      appendAudit(this.sql, `user:${user.id}`, 'auth.step-up', `user:${user.id}`, null, { result: how ? 'ok' : 'refused: VIGIE_E_TOTP_INVALID' }, now);
+    const ok = await this.kysely.transaction().execute(async (tx) => {
+      const how = await this.consume(tx, user.id, { totp: code }, false, now);
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${user.id}`,
+        'auth.step-up',
+        `user:${user.id}`,
+        null,
+        { result: how ? 'ok' : 'refused: VIGIE_E_TOTP_INVALID' },
+        now,
+      );
       if (!how) return false;
-      this.sql
-        .prepare('INSERT INTO session_step_ups (session_id_hash, at) VALUES (?, ?) ON CONFLICT (session_id_hash) DO UPDATE SET at = excluded.at')
-        .run(sessionIdHash, now);
+      await tx
+        .insertInto('session_step_ups')
+        .values({ session_id_hash: sessionIdHash, at: now })
+        .onConflict((oc) => oc.column('session_id_hash').doUpdateSet((eb) => ({ at: eb.ref('excluded.at') })))
+        .execute();
       return true;
     });
     if (!ok) throw new VigieError('TOTP_INVALID');
@@ -184,25 +250,26 @@ export class TotpService {
   }
 
   /** Scripts and reboots need a step-up of this very session younger than 5 minutes. */
-  assertSteppedUp(sessionIdHash: string | undefined, now = Date.now()): void {
-    const row = sessionIdHash
-      ? (this.sql.prepare('SELECT at FROM session_step_ups WHERE session_id_hash = ?').get(sessionIdHash) as { at: number } | undefined)
-      : undefined;
-    if (!row || now - row.at > STEP_UP_WINDOW_MS)
+  async assertSteppedUp(sessionIdHash: string | undefined, now = Date.now()): Promise<void> {
+    const at = await this.stepUpAt(sessionIdHash);
+    if (at === undefined || now - at > STEP_UP_WINDOW_MS)
       throw new VigieError('STEP_UP_REQUIRED', 'Confirmez avec un nouveau code de votre application (valable 5 minutes)');
   }
 
   /** An admin resets someone's second factor (lost phone): they must enrol again at next sign-in. */
   async reset(adminId: number, userId: number, now = Date.now()): Promise<void> {
-    await this.db.writeTransaction(() => {
-      if (!this.sql.prepare('SELECT 1 FROM users WHERE id = ?').get(userId)) throw new VigieError('NOT_FOUND');
-      this.sql.prepare('DELETE FROM user_totp WHERE user_id = ?').run(userId);
-      this.sql.prepare('DELETE FROM user_recovery_codes WHERE user_id = ?').run(userId);
-      this.sql.prepare('DELETE FROM session_step_ups WHERE session_id_hash IN (SELECT id_hash FROM sessions WHERE user_id = ?)').run(userId);
+    await this.kysely.transaction().execute(async (tx) => {
+      if (!(await tx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst())) throw new VigieError('NOT_FOUND');
+      await tx.deleteFrom('user_totp').where('user_id', '=', userId).execute();
+      await tx.deleteFrom('user_recovery_codes').where('user_id', '=', userId).execute();
+      await tx
+        .deleteFrom('session_step_ups')
+        .where('session_id_hash', 'in', tx.selectFrom('sessions').select('id_hash').where('user_id', '=', userId))
+        .execute();
       // Every session ends: one left open (on a stolen laptop, with the lost phone) could otherwise
       // enrol a new authenticator without the password.
-      this.sql.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
-      appendAudit(this.sql, `user:${adminId}`, 'auth.totp.reset', `user:${userId}`, null, { result: 'ok' }, now);
+      await tx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await appendAuditInTransaction(tx, this.db.dialect, `user:${adminId}`, 'auth.totp.reset', `user:${userId}`, null, { result: 'ok' }, now);
     });
   }
 }
