@@ -141,8 +141,31 @@ describe('several collector processes on one store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  let listened: string[] | undefined;
+  it('a burst of simultaneous guesses gets no more than the limit, on both processes together', { timeout: SLOW }, async () => {
+    listened ??= await Promise.all(collectors.map((c) => c.listen()));
+    const urls = listened;
+    // All sent at once: each reaches a process before any password check (a slow scrypt) has ended.
+    // Checking first and counting after let every one of them be checked (12 guesses for a limit of 4).
+    const burst = await Promise.all(Array.from({ length: 3 * LIMITS.perAccount }, (_, i) => attempt(urls[i % 2]!, 'burst@acme.test', `guess-${i}`)));
+    const statuses = burst.map((b) => b.status);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    let checked = statuses.filter((s) => s === 401).length;
+    expect(checked).toBeLessThanOrEqual(LIMITS.perAccount);
+    // Refused attempts took no place: guessing on, one at a time, reaches the limit exactly, not beyond.
+    for (let i = 0; i < 2 * LIMITS.perAccount; i++) {
+      const r = await attempt(urls[i % 2]!, 'burst@acme.test', 'guess');
+      if (r.status === 429) break;
+      expect(r.status).toBe(401);
+      checked++;
+    }
+    expect(checked).toBe(LIMITS.perAccount);
+    expect((await attempt(urls[0]!, 'burst@acme.test', 'guess')).status).toBe(429);
+  });
+
   it('count the same failures: two processes do not give twice the attempts', { timeout: SLOW }, async () => {
-    const urls = await Promise.all(collectors.map((c) => c.listen()));
+    listened ??= await Promise.all(collectors.map((c) => c.listen()));
+    const urls = listened;
     for (let i = 0; i < LIMITS.perAccount; i++) expect((await attempt(urls[i % 2]!, 'victim@acme.test', 'guess')).status).toBe(401);
     expect((await attempt(urls[0]!, 'victim@acme.test', 'guess')).status).toBe(429);
     expect((await attempt(urls[1]!, 'victim@acme.test', 'guess')).status).toBe(429);
@@ -162,6 +185,37 @@ describe('the limits', () => {
 });
 
 describe('the failure table', () => {
+  it('counts an attempt before it is checked: of 20 at once, limit 5, exactly 5 go on; released ones free their place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-limiter-'));
+    const db = new Database({ path: join(dir, 'l.db') });
+    await db.migrate();
+    const limiter = new LoginLimiter(db, { windowMs: 60_000, maxRows: 1000 });
+    const victim = [{ key: 'account:victim', max: 5 }];
+    const t0 = 2_000_000;
+    // Several in the same millisecond, as a burst has them.
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.attempt(victim, t0 + (i % 3))));
+    const through = burst.filter((a) => !a.blocked);
+    // At most the limit goes on (a burst whose rows all land before any count may let none through).
+    expect(through.length).toBeLessThanOrEqual(5);
+    const count = () => (db.sqlite.prepare('SELECT count(*) AS n FROM login_failures').get() as { n: number }).n;
+    // Refused attempts left no row; those that went on hold theirs (failures unless released).
+    expect(count()).toBe(through.length);
+    // One at a time, attempts go on up to the limit exactly.
+    const later = [];
+    for (let i = 0; i < 10; i++) later.push(await limiter.attempt(victim, t0 + 10 + i));
+    expect(later.filter((a) => !a.blocked)).toHaveLength(5 - through.length);
+    expect(count()).toBe(5);
+    // A released attempt (it was no failure) frees its place, once.
+    const passed = [...through, ...later.filter((a) => !a.blocked)];
+    await passed[0]!.release();
+    await passed[0]!.release();
+    expect(count()).toBe(4);
+    expect((await limiter.attempt(victim, t0 + 30)).blocked).toBe(false);
+    expect((await limiter.attempt(victim, t0 + 31)).blocked).toBe(true);
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('forgets failures older than the window, and past its size drops the oldest rather than everything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigie-limiter-'));
     const db = new Database({ path: join(dir, 'l.db') });

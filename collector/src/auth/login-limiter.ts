@@ -103,6 +103,66 @@ export class LoginLimiter {
     });
   }
 
+  /**
+   * Counts an attempt before it is checked, and says whether it went over a limit. Asking `blocked`
+   * first and counting the failure after the slow password (or code) check let a burst of
+   * simultaneous guesses through whole: every one of them read the count before any was written.
+   * Here each attempt is a row inserted first, then the rows are counted, so of any burst (on any
+   * engine, reaching any collector) at most `max` attempts go on to be checked. A refused attempt's
+   * row goes again (refused attempts are not failures, as before); `release` takes back the row of an
+   * attempt that turned out not to be a failure (right password, or a first step asking for a code).
+   */
+  async attempt(keys: readonly LimitKey[], now = Date.now()): Promise<{ blocked: boolean; release(): Promise<void> }> {
+    if (keys.length === 0) return { blocked: false, release: async () => undefined };
+    await this.fail(keys, now);
+    const rows = await this.db.kysely
+      .selectFrom('login_failures')
+      .select(['key', (eb) => eb.fn.countAll<number>().as('n')])
+      .where(
+        'key',
+        'in',
+        keys.map((k) => k.key),
+      )
+      .where('at', '>', now - this.opts.windowMs)
+      .groupBy('key')
+      .execute();
+    const counts = new Map(rows.map((r) => [r.key, Number(r.n)]));
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await this.takeBack(keys, now);
+    };
+    const blocked = keys.some((k) => (counts.get(k.key) ?? 0) > k.max);
+    if (blocked) await release();
+    return { blocked, release };
+  }
+
+  /**
+   * Removes one row per key at `at` (the attempt's own). Rows have no id of their own: two attempts
+   * of the same millisecond share (key, at), so the rows are counted, removed and one fewer put back.
+   */
+  private async takeBack(keys: readonly LimitKey[], at: number): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      for (const k of keys) {
+        const { n } = await tx
+          .selectFrom('login_failures')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('key', '=', k.key)
+          .where('at', '=', at)
+          .executeTakeFirstOrThrow();
+        if (Number(n) === 0) continue;
+        await tx.deleteFrom('login_failures').where('key', '=', k.key).where('at', '=', at).execute();
+        const back = Number(n) - 1;
+        if (back > 0)
+          await tx
+            .insertInto('login_failures')
+            .values(Array.from({ length: back }, () => ({ key: k.key, at })))
+            .execute();
+      }
+    });
+  }
+
   /** Forgets the failures of these keys (a trusted browser that signed in). */
   async succeed(keys: readonly LimitKey[]): Promise<void> {
     if (keys.length === 0) return;

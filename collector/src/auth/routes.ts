@@ -75,11 +75,12 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       // req.ip is the client's address: X-Forwarded-For counts only from the proxies of --trust-proxy.
       const trusted = await devices.find(req.cookies[DEVICE_COOKIE], email);
       const keys = trusted ? trustedDeviceKeys(trusted, limiter.limits) : loginKeys(req.ip, email, limiter.limits);
-      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
+      // Counted before the password is checked: a burst of simultaneous guesses gets no more than the limit.
+      const counted = await limiter.attempt(keys);
+      if (counted.blocked) throw new VigieError('LOGIN_RATE_LIMITED');
       const user = await auth.findUserByEmail(email);
       const ok = await verifyPassword(req.body.password, user?.password_hash ?? DUMMY_HASH);
       if (!user || !ok) {
-        await limiter.fail(keys);
         req.log.info({ email: email.slice(0, 254) }, 'login failed');
         throw new VigieError('LOGIN_FAILED');
       }
@@ -87,9 +88,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         await deps.secondFactor?.(user.id, req.body);
       } catch (err) {
         // A wrong second factor counts like a wrong password; a missing one is the first step.
-        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') await limiter.fail(keys);
+        if (!(err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID')) await counted.release();
         throw err;
       }
+      await counted.release();
       const s = await auth.createSession(user.id);
       await audit(deps.db, `user:${user.id}`, 'auth.login', `user:${user.id}`, { ip: req.ip });
       // The session cookie first: scripts that read the first Set-Cookie keep working.
@@ -132,11 +134,12 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     async (req: FastifyRequest<{ Body: { currentPassword: string; newPassword: string } }>, reply: FastifyReply) => {
       const user = requireUser(req);
       const keys = accountKeys(user.email, limiter.limits);
-      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
+      const counted = await limiter.attempt(keys);
+      if (counted.blocked) throw new VigieError('LOGIN_RATE_LIMITED');
       if (!(await verifyPassword(req.body.currentPassword, (await auth.passwordHash(user.id)) ?? DUMMY_HASH))) {
-        await limiter.fail(keys);
         throw new VigieError('LOGIN_FAILED', 'Wrong current password');
       }
+      await counted.release();
       await auth.changePassword(user.id, await hashPassword(req.body.newPassword));
       deps.sessionsEnded({ userId: user.id, reason: 'password-changed' });
       await audit(deps.db, `user:${user.id}`, 'auth.password', `user:${user.id}`);

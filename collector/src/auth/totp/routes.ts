@@ -69,11 +69,15 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
       const user = requireRole(req, 'admin', 'technician');
       if (!req.session) throw new VigieError('UNAUTHENTICATED');
       const keys = accountKeys(user.email, deps.limiter.limits);
-      if (await deps.limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
+      // Counted before the code is checked: a burst of simultaneous guesses gets no more than the limit.
+      const counted = await deps.limiter.attempt(keys);
+      if (counted.blocked) throw new VigieError('LOGIN_RATE_LIMITED');
       try {
-        return { stepUpUntil: await totp.stepUp(user, req.session.idHash, req.body.code) };
+        const stepUpUntil = await totp.stepUp(user, req.session.idHash, req.body.code);
+        await counted.release();
+        return { stepUpUntil };
       } catch (err) {
-        if (err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID') await deps.limiter.fail(keys);
+        if (!(err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID')) await counted.release();
         throw err;
       } finally {
         refreshAuditHead(db);
