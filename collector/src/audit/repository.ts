@@ -37,7 +37,24 @@ export function appendAudit(
 ): number {
   const last = sqlite.prepare('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
   const prev = last?.hash ?? AUDIT_GENESIS;
-  const c: AuditContent = {
+  const c = auditContent(actor, action, target, details, extra, at);
+  const hash = auditHash(prev, c);
+  const r = sqlite
+    .prepare('INSERT INTO audit_log (at, actor, action, target, details, client_id, device_id, result, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(c.at, c.actor, c.action, c.target, c.details, c.clientId, c.deviceId, c.result, prev, hash);
+  return Number(r.lastInsertRowid);
+}
+
+/** What one entry says and its hash covers, the same for both ways of appending. */
+function auditContent(
+  actor: string,
+  action: string,
+  target: string,
+  details: Record<string, unknown> | null | undefined,
+  extra: AuditExtra,
+  at: number,
+): AuditContent {
+  return {
     at,
     actor,
     action,
@@ -47,11 +64,6 @@ export function appendAudit(
     deviceId: extra.deviceId ?? null,
     result: extra.result ?? null,
   };
-  const hash = auditHash(prev, c);
-  const r = sqlite
-    .prepare('INSERT INTO audit_log (at, actor, action, target, details, client_id, device_id, result, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(c.at, c.actor, c.action, c.target, c.details, c.clientId, c.deviceId, c.result, prev, hash);
-  return Number(r.lastInsertRowid);
 }
 
 /**
@@ -73,16 +85,7 @@ export async function appendAuditInTransaction(
   if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext('vigie.audit_log'))`.execute(tx);
   const last = await tx.selectFrom('audit_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
   const prev = last?.hash ?? AUDIT_GENESIS;
-  const c: AuditContent = {
-    at,
-    actor,
-    action,
-    target,
-    details: details ? JSON.stringify(details) : null,
-    clientId: extra.clientId ?? null,
-    deviceId: extra.deviceId ?? null,
-    result: extra.result ?? null,
-  };
+  const c = auditContent(actor, action, target, details, extra, at);
   const row = await tx
     .insertInto('audit_log')
     .values({

@@ -69,7 +69,9 @@ export class LiveChannel {
       let host: string | undefined;
       try {
         host = new URL(origin).host;
-      } catch {}
+      } catch {
+        host = undefined; // an Origin that is no URL matches no host: refused just below
+      }
       if (host !== req.headers.host && !this.opts.allowedOrigins?.includes(origin)) {
         refuse(403, 'VIGIE_E_FORBIDDEN');
         return;
