@@ -9,10 +9,11 @@ import {
   scriptParamsError,
   VigieError,
 } from '@vigie/shared';
-import { appendAudit, refreshAuditHead } from '../audit/repository.js';
+import { sql } from 'kysely';
+import { appendAuditInTransaction } from '../audit/repository.js';
 import type { SessionUser } from '../auth/repository.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { RemotePermissions } from './permissions.js';
 import type { ScriptsRepository } from './scripts-repository.js';
 import { type EnvelopeDraft, signEnvelope } from './signer.js';
@@ -51,6 +52,8 @@ export interface CommandNotifier {
   /** These agents have commands waiting: whichever collector process holds them delivers. */
   queued(agentIds: string[]): void;
   live(event: { type: string; clientId: number | null; data: unknown }): void;
+  /** Audit entries were committed: the audit head (outside the database) is brought up to date. */
+  audited(): void;
 }
 
 /**
@@ -60,7 +63,7 @@ export interface CommandNotifier {
  */
 export class CommandService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly keys: SigningKeys,
     private readonly scripts: ScriptsRepository,
     private readonly permissions: RemotePermissions,
@@ -68,23 +71,19 @@ export class CommandService {
     private readonly notify: CommandNotifier,
   ) {}
 
-  private get sql() {
-    return this.db.sqlite;
-  }
-
   async createRun(user: SessionUser, sessionIdHash: string | undefined, input: CreateRunInput, now = Date.now()) {
     if (user.role !== 'admin' && user.role !== 'technician') throw new VigieError('FORBIDDEN');
-    const devices = resolveTarget(this.db, input.target.kind, input.target.id);
+    const devices = await resolveTarget(this.db, input.target.kind, input.target.id);
     if (devices.length === 0) throw new VigieError('VALIDATION', 'Aucun équipement avec un agent actif dans cette cible');
-    this.permissions.assertCanAct(user, new Set(devices.map((d) => d.clientId)));
+    await this.permissions.assertCanAct(user, new Set(devices.map((d) => d.clientId)));
     if (NEEDS_STEP_UP.has(input.action)) await this.totp.assertSteppedUp(sessionIdHash, now);
     const lifetime = Math.min((input.expiresInMin ?? 24 * 60) * 60_000, MAX_COMMAND_LIFETIME_MS);
     const concurrency = input.concurrency ?? 5;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) throw new VigieError('VALIDATION', 'Simultanéité entre 1 et 1000');
     let draftArgs: Record<string, unknown>;
-    let script: ReturnType<ScriptsRepository['version']>;
+    let script: Awaited<ReturnType<ScriptsRepository['version']>>;
     if (input.action === 'script') {
-      script = input.scriptVersionId ? this.scripts.version(input.scriptVersionId) : undefined;
+      script = input.scriptVersionId ? await this.scripts.version(input.scriptVersionId) : undefined;
       if (!script) throw new VigieError('NOT_FOUND', 'Version de script inconnue');
       if (script.approvedAt === null)
         throw new VigieError('SCRIPT_NOT_APPROVED', `${script.name} v${script.version} n’est pas encore approuvé par un administrateur`);
@@ -106,34 +105,35 @@ export class CommandService {
       }
     }
     if (input.sessionId !== undefined) {
-      const s = this.sql.prepare("SELECT device_id FROM remote_sessions WHERE id = ? AND state = 'open' AND user_id = ?").get(input.sessionId, user.id) as
-        | { device_id: number }
-        | undefined;
+      const s = await this.db.kysely
+        .selectFrom('remote_sessions')
+        .select('device_id')
+        .where('id', '=', input.sessionId)
+        .where('state', '=', 'open')
+        .where('user_id', '=', user.id)
+        .executeTakeFirst();
       if (!s || input.target.kind !== 'device' || s.device_id !== input.target.id)
         throw new VigieError('VALIDATION', 'Session à distance inconnue, close, ou pour un autre équipement');
     }
-    const result = await this.db.writeTransaction(() => {
-      const run = this.sql
-        .prepare(
-          'INSERT INTO command_runs (action, target_kind, target_id, script_version_id, args, concurrency, session_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          input.action,
-          input.target.kind,
-          input.target.id,
-          script?.id ?? null,
-          JSON.stringify(draftArgs),
+    const result = await this.db.kysely.transaction().execute(async (tx) => {
+      const run = await tx
+        .insertInto('command_runs')
+        .values({
+          action: input.action,
+          target_kind: input.target.kind,
+          target_id: input.target.id,
+          script_version_id: script?.id ?? null,
+          args: JSON.stringify(draftArgs),
           concurrency,
-          input.sessionId ?? null,
-          user.id,
-          now,
-        );
-      const runId = Number(run.lastInsertRowid);
-      const insert = this.sql.prepare(
-        `INSERT INTO commands (id, run_id, client_id, device_id, agent_id, action, script_version_id, args, key_id, envelope, signature, nonce, state,
-           created_at, not_before, expires_at, issued_by, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
-      );
+          session_id: input.sessionId ?? null,
+          created_by: user.id,
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const runId = run.id;
       const ids: string[] = [];
+      // One by one, in device order: the queue order (queue_seq, filled on insert) follows it.
       for (const d of devices) {
         const draft = {
           action: input.action,
@@ -147,27 +147,32 @@ export class CommandService {
           issuedBy: { userId: user.id, name: user.name },
         } as EnvelopeDraft;
         const s = signEnvelope(this.keys, draft, { now });
-        insert.run(
-          s.commandId,
-          runId,
-          d.clientId,
-          d.deviceId,
-          d.agentId,
-          input.action,
-          script?.id ?? null,
-          JSON.stringify(draftArgs),
-          s.keyId,
-          s.envelope,
-          s.signature,
-          s.nonce,
-          now,
-          now,
-          now + lifetime,
-          user.id,
-          input.sessionId ?? null,
-        );
-        appendAudit(
-          this.sql,
+        await tx
+          .insertInto('commands')
+          .values({
+            id: s.commandId,
+            run_id: runId,
+            client_id: d.clientId,
+            device_id: d.deviceId,
+            agent_id: d.agentId,
+            action: input.action,
+            script_version_id: script?.id ?? null,
+            args: JSON.stringify(draftArgs),
+            key_id: s.keyId,
+            envelope: s.envelope,
+            signature: s.signature,
+            nonce: s.nonce,
+            state: 'queued',
+            created_at: now,
+            not_before: now,
+            expires_at: now + lifetime,
+            issued_by: user.id,
+            session_id: input.sessionId ?? null,
+          })
+          .execute();
+        await appendAuditInTransaction(
+          tx,
+          this.db.dialect,
           `user:${user.id}`,
           'command.create',
           `command:${s.commandId}`,
@@ -184,27 +189,33 @@ export class CommandService {
       }
       return { runId, ids };
     });
-    refreshAuditHead(this.db);
+    this.notify.audited();
     this.notify.queued([...new Set(devices.map((d) => d.agentId))]);
     for (const d of devices) this.notify.live({ type: 'command', clientId: null, data: { runId: result.runId, deviceId: d.deviceId, state: 'queued' } });
-    return { runId: result.runId, commands: this.list({ runId: result.runId }) };
+    return { runId: result.runId, commands: await this.list({ runId: result.runId }) };
   }
 
   /**
    * Commands past their expiry never run: queued ones, and sent ones the agent never answered (it
-   * would refuse them as expired; they no longer hold a slot of their run). Marked expired, audited.
+   * would refuse them as expired; they no longer hold a slot of their run). Marked expired in one
+   * conditional UPDATE … RETURNING (a command an agent answered meanwhile is left alone; two
+   * collectors expiring at once expire and audit each command once), audited in the same transaction.
    */
   async expire(now = Date.now()): Promise<number> {
-    const n = await this.db.writeTransaction(() => {
-      const rows = this.sql.prepare("SELECT id, client_id, device_id FROM commands WHERE state IN ('queued', 'sent') AND expires_at < ?").all(now) as {
-        id: string;
-        client_id: number;
-        device_id: number;
-      }[];
-      for (const r of rows) {
-        this.sql.prepare("UPDATE commands SET state = 'expired', finished_at = ? WHERE id = ?").run(now, r.id);
-        appendAudit(
-          this.sql,
+    const n = await this.db.kysely.transaction().execute(async (tx) => {
+      const rows = await tx
+        .updateTable('commands')
+        .set({ state: 'expired', finished_at: now })
+        .where('state', 'in', ['queued', 'sent'])
+        .where('expires_at', '<', now)
+        .returning(['id', 'client_id', 'device_id', 'queue_seq'])
+        .execute();
+      // RETURNING gives no order: audited in queue order.
+      rows.sort((a, b) => (a.queue_seq ?? 0) - (b.queue_seq ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const r of rows)
+        await appendAuditInTransaction(
+          tx,
+          this.db.dialect,
           'system:commands',
           'command.expired',
           `command:${r.id}`,
@@ -212,25 +223,30 @@ export class CommandService {
           { clientId: r.client_id, deviceId: r.device_id, result: 'expired' },
           now,
         );
-      }
       return rows.length;
     });
-    if (n > 0) refreshAuditHead(this.db);
+    if (n > 0) this.notify.audited();
     return n;
   }
 
-  /** A queued command is withdrawn before it reaches the agent. */
+  /** A queued command is withdrawn before it reaches the agent (conditional: a delivery that took it first wins, and this says so). */
   async cancel(user: SessionUser, commandId: string, now = Date.now()): Promise<void> {
-    await this.db.writeTransaction(() => {
-      const r = this.sql.prepare('SELECT client_id, device_id, state FROM commands WHERE id = ?').get(commandId) as
-        | { client_id: number; device_id: number; state: string }
-        | undefined;
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const r = await tx.selectFrom('commands').select(['client_id', 'device_id', 'state']).where('id', '=', commandId).executeTakeFirst();
       if (!r) throw new VigieError('NOT_FOUND');
-      this.permissions.assertCanAct(user, [r.client_id]);
-      if (r.state !== 'queued') throw new VigieError('CONFLICT', 'Seule une commande encore en attente peut être annulée');
-      this.sql.prepare("UPDATE commands SET state = 'cancelled', finished_at = ? WHERE id = ?").run(now, commandId);
-      appendAudit(
-        this.sql,
+      await this.permissions.assertCanAct(user, [r.client_id], tx);
+      const tooLate = () => new VigieError('CONFLICT', 'Seule une commande encore en attente peut être annulée');
+      if (r.state !== 'queued') throw tooLate();
+      const u = await tx
+        .updateTable('commands')
+        .set({ state: 'cancelled', finished_at: now })
+        .where('id', '=', commandId)
+        .where('state', '=', 'queued')
+        .executeTakeFirst();
+      if (Number(u.numUpdatedRows) !== 1) throw tooLate();
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
         `user:${user.id}`,
         'command.cancel',
         `command:${commandId}`,
@@ -239,11 +255,11 @@ export class CommandService {
         now,
       );
     });
-    refreshAuditHead(this.db);
+    this.notify.audited();
   }
 
-  /** Command history, newest first; `clientId` restricts to one client (a client user's own). */
-  list(f: {
+  /** Command history, newest first (ties: latest queued first); `clientId` restricts to one client (a client user's own). */
+  async list(f: {
     id?: string;
     clientId?: number;
     deviceId?: number;
@@ -255,83 +271,104 @@ export class CommandService {
     to?: number;
     limit?: number;
   }) {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const add = (cond: string, v: unknown) => {
-      where.push(cond);
-      args.push(v);
-    };
-    if (f.id !== undefined) add('c.id = ?', f.id);
-    if (f.clientId !== undefined) add('c.client_id = ?', f.clientId);
-    if (f.deviceId !== undefined) add('c.device_id = ?', f.deviceId);
-    if (f.runId !== undefined) add('c.run_id = ?', f.runId);
-    if (f.state !== undefined) add('c.state = ?', f.state);
-    if (f.action !== undefined) add('c.action = ?', f.action);
-    if (f.userId !== undefined) add('c.issued_by = ?', f.userId);
-    if (f.from !== undefined) add('c.created_at >= ?', f.from);
-    if (f.to !== undefined) add('c.created_at < ?', f.to);
-    const rows = this.sql
-      .prepare(
-        `SELECT c.id, c.run_id, c.client_id, c.device_id, d.hostname, c.action, c.args, c.state, c.created_at, c.expires_at, c.sent_at, c.acked_at,
-           c.finished_at, c.exit_code, c.duration_ms, c.timed_out, c.output_bytes, c.truncated, c.error_code, c.error_message, c.session_id,
-           u.name AS issued_by_name, s.name AS script_name, v.version AS script_version, v.sha256 AS script_sha256
-         FROM commands c JOIN devices d ON d.id = c.device_id LEFT JOIN users u ON u.id = c.issued_by
-         LEFT JOIN script_versions v ON v.id = c.script_version_id LEFT JOIN scripts s ON s.id = v.script_id
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?`,
-      )
-      .all(...args, Math.min(f.limit ?? 200, 1000)) as Record<string, unknown>[];
+    const rows = await this.db.kysely
+      .selectFrom('commands as c')
+      .innerJoin('devices as d', 'd.id', 'c.device_id')
+      .leftJoin('users as u', 'u.id', 'c.issued_by')
+      .leftJoin('script_versions as v', 'v.id', 'c.script_version_id')
+      .leftJoin('scripts as s', 's.id', 'v.script_id')
+      .select([
+        'c.id',
+        'c.run_id',
+        'c.client_id',
+        'c.device_id',
+        'd.hostname',
+        'c.action',
+        'c.args',
+        'c.state',
+        'c.created_at',
+        'c.expires_at',
+        'c.sent_at',
+        'c.acked_at',
+        'c.finished_at',
+        'c.exit_code',
+        'c.duration_ms',
+        'c.timed_out',
+        'c.output_bytes',
+        'c.truncated',
+        'c.error_code',
+        'c.error_message',
+        'c.session_id',
+        'u.name as issued_by_name',
+        's.name as script_name',
+        'v.version as script_version',
+        'v.sha256 as script_sha256',
+      ])
+      .$if(f.id !== undefined, (q) => q.where('c.id', '=', f.id!))
+      .$if(f.clientId !== undefined, (q) => q.where('c.client_id', '=', f.clientId!))
+      .$if(f.deviceId !== undefined, (q) => q.where('c.device_id', '=', f.deviceId!))
+      .$if(f.runId !== undefined, (q) => q.where('c.run_id', '=', f.runId!))
+      .$if(f.state !== undefined, (q) => q.where('c.state', '=', f.state as never))
+      .$if(f.action !== undefined, (q) => q.where('c.action', '=', f.action!))
+      .$if(f.userId !== undefined, (q) => q.where('c.issued_by', '=', f.userId!))
+      .$if(f.from !== undefined, (q) => q.where('c.created_at', '>=', f.from!))
+      .$if(f.to !== undefined, (q) => q.where('c.created_at', '<', f.to!))
+      .orderBy('c.created_at', 'desc')
+      // NULLs would sort first on PostgreSQL, last on SQLite: coalesced (only a row of an older collector lacks it).
+      .orderBy(sql`coalesce(c.queue_seq, 0)`, 'desc')
+      .orderBy('c.id', 'desc')
+      .limit(Math.min(f.limit ?? 200, 1000))
+      .execute();
     return rows.map((r) => ({
-      id: r.id as string,
-      runId: r.run_id as number | null,
-      clientId: r.client_id as number,
-      deviceId: r.device_id as number,
-      hostname: r.hostname as string,
-      action: r.action as string,
-      args: JSON.parse(r.args as string) as Record<string, unknown>,
-      script: r.script_name ? { name: r.script_name as string, version: r.script_version as number, sha256: r.script_sha256 as string } : null,
+      id: r.id,
+      runId: r.run_id,
+      clientId: r.client_id,
+      deviceId: r.device_id,
+      hostname: r.hostname,
+      action: r.action,
+      args: JSON.parse(r.args) as Record<string, unknown>,
+      script: r.script_name ? { name: r.script_name, version: r.script_version as number, sha256: r.script_sha256 as string } : null,
       state: r.state as string,
-      issuedBy: (r.issued_by_name as string | null) ?? 'système',
-      createdAt: r.created_at as number,
-      expiresAt: r.expires_at as number,
-      sentAt: r.sent_at as number | null,
-      acceptedAt: r.acked_at as number | null,
-      finishedAt: r.finished_at as number | null,
-      exitCode: r.exit_code as number | null,
-      durationMs: r.duration_ms as number | null,
+      issuedBy: r.issued_by_name ?? 'système',
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      sentAt: r.sent_at,
+      acceptedAt: r.acked_at,
+      finishedAt: r.finished_at,
+      exitCode: r.exit_code,
+      durationMs: r.duration_ms,
       timedOut: r.timed_out === 1,
-      outputBytes: r.output_bytes as number,
+      outputBytes: r.output_bytes,
       truncated: r.truncated === 1,
-      error: r.error_code ? { code: r.error_code as string, message: r.error_message as string } : null,
-      sessionId: r.session_id as number | null,
+      error: r.error_code ? { code: r.error_code, message: r.error_message as string } : null,
+      sessionId: r.session_id,
     }));
   }
 
-  /** `list` for a route: read under the write lock (never inside another request's open transaction). */
-  history(f: Parameters<CommandService['list']>[0]): Promise<ReturnType<CommandService['list']>> {
-    return this.db.writeLock(() => this.list(f));
+  /** `list` for a route. */
+  history(f: Parameters<CommandService['list']>[0]): ReturnType<CommandService['list']> {
+    return this.list(f);
   }
 
-  /** `get` for a route, under the write lock. */
-  find(commandId: string): Promise<ReturnType<CommandService['get']>> {
-    return this.db.writeLock(() => this.get(commandId));
+  /** `get` for a route. */
+  find(commandId: string): ReturnType<CommandService['get']> {
+    return this.get(commandId);
   }
 
   /** The client a device belongs to (undefined: no such device): what a route checks the user may see. */
-  clientOfDevice(deviceId: number): Promise<number | undefined> {
-    return this.db.writeLock(
-      () => (this.sql.prepare('SELECT client_id FROM devices WHERE id = ?').get(deviceId) as { client_id: number } | undefined)?.client_id,
-    );
+  async clientOfDevice(deviceId: number): Promise<number | undefined> {
+    return (await this.db.kysely.selectFrom('devices').select('client_id').where('id', '=', deviceId).executeTakeFirst())?.client_id;
   }
 
-  clientExists(clientId: number): Promise<boolean> {
-    return this.db.writeLock(() => this.sql.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId) !== undefined);
+  async clientExists(clientId: number): Promise<boolean> {
+    return (await this.db.kysely.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()) !== undefined;
   }
 
   /** One command with its kept output. */
-  get(commandId: string) {
-    const [view] = this.list({ id: commandId, limit: 1 });
+  async get(commandId: string) {
+    const [view] = await this.list({ id: commandId, limit: 1 });
     if (!view) return undefined;
-    const { output } = this.sql.prepare('SELECT output FROM commands WHERE id = ?').get(commandId) as { output: string };
+    const { output } = await this.db.kysely.selectFrom('commands').select('output').where('id', '=', commandId).executeTakeFirstOrThrow();
     return { ...view, output };
   }
 }

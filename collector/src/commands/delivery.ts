@@ -1,7 +1,9 @@
 import { canonicalJson, MAX_COMMAND_OUTPUT_BYTES, MAX_GRANT_LIFETIME_MS, type PolicyBody, type SignedCommandBody } from '@vigie/shared';
-import { appendAudit } from '../audit/repository.js';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { appendAuditInTransaction } from '../audit/repository.js';
 import type { PendingFrame } from '../ingest/frame.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 import type { CommandNotifier } from './command-service.js';
 import type { ScriptsRepository } from './scripts-repository.js';
 import { type EnvelopeDraft, signEnvelope } from './signer.js';
@@ -39,25 +41,33 @@ interface CommandRow {
 /** Re-signed when less than this is left, so an agent never holds a grant about to lapse. */
 const GRANT_RENEW_MS = 7 * 86_400_000;
 
+/** States a command's result may still be recorded from: once recorded (or refused, cancelled) it is final. */
+const RESULT_OPEN = ['queued', 'sent', 'running', 'expired'] as const;
+
+type BackupTargets = { targets?: { kind: string; script?: string; params?: Record<string, string | number | boolean> }[] };
+
 /**
  * Between the command store and the agents: delivers queued commands to a connected agent in
- * order (exactly as signed, never re-signed), at most a run's concurrency at once; records what the
- * agent answers (accepted, refused with its reason, duplicate; output chunks; the result) in the
+ * queue order (exactly as signed, never re-signed), at most a run's concurrency at once; records what
+ * the agent answers (accepted, refused with its reason, duplicate; output chunks; the result) in the
  * same transaction as the ingest of that frame, and audits every refusal and every end.
+ *
+ * Several collectors may share the store: every state change is a conditional UPDATE (from the
+ * state it leaves), so a command is marked sent by one delivery only and its result recorded once;
+ * on PostgreSQL a run's row is locked while its free slots are counted.
  */
 export class CommandDelivery {
+  /** Each agent's delivery in progress: this process delivers to one agent one batch after another, never interleaved. */
+  private readonly delivering = new Map<string, Promise<void>>();
+
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly keys: SigningKeys,
     private readonly scripts: ScriptsRepository,
     private readonly link: AgentLink,
-    private readonly policyFor: (deviceId: number) => PolicyBody,
+    private readonly policyFor: (deviceId: number) => PolicyBody | Promise<PolicyBody>,
     private readonly notify: CommandNotifier,
   ) {}
-
-  private get sql() {
-    return this.db.sqlite;
-  }
 
   private body(r: { id: string; key_id: string; envelope: string; signature: string; script: string | null }): SignedCommandBody {
     return { commandId: r.id, keyId: r.key_id, envelope: r.envelope, signature: r.signature, ...(r.script !== null ? { script: r.script } : {}) };
@@ -65,37 +75,110 @@ export class CommandDelivery {
 
   /**
    * Sends an agent what waits for it. `resend`: after a (re)connection, commands sent but never
-   * answered go again (the agent recognises them by id and nonce and never runs one twice).
+   * answered go again (the agent recognises them by id and nonce and never runs one twice). Calls
+   * for one agent run one after the other, so its commands leave in queue order.
    */
-  async deliver(agentId: string, opts: { resend: boolean }, now = Date.now()): Promise<void> {
+  deliver(agentId: string, opts: { resend: boolean }, now = Date.now()): Promise<void> {
+    const before = this.delivering.get(agentId) ?? Promise.resolve();
+    // The previous batch's failure was reported to its own caller; this one runs regardless.
+    const next = before.then(
+      () => this.deliverNow(agentId, opts, now),
+      () => this.deliverNow(agentId, opts, now),
+    );
+    this.delivering.set(agentId, next);
+    const settle = () => {
+      if (this.delivering.get(agentId) === next) this.delivering.delete(agentId);
+    };
+    next.then(settle, settle);
+    return next;
+  }
+
+  private async deliverNow(agentId: string, opts: { resend: boolean }, now: number): Promise<void> {
     if (!this.link.holds(agentId)) return;
-    const toSend = await this.db.writeTransaction(() => {
-      const rows = this.sql
-        .prepare(
-          `SELECT c.id, c.run_id, c.client_id, c.device_id, c.agent_id, c.action, c.state, c.key_id, c.envelope, c.signature, c.expires_at, v.content AS script
-           FROM commands c LEFT JOIN script_versions v ON v.id = c.script_version_id
-           WHERE c.agent_id = ? AND c.state IN ('queued', 'sent') ORDER BY c.created_at, c.rowid`,
-        )
-        .all(agentId) as CommandRow[];
-      const inFlight = new Map<number, number>();
-      const busy = (runId: number) => {
-        let n = inFlight.get(runId);
-        if (n === undefined) {
-          n = (this.sql.prepare("SELECT COUNT(*) AS n FROM commands WHERE run_id = ? AND state IN ('sent', 'running')").get(runId) as { n: number }).n;
-          inFlight.set(runId, n);
-        }
-        return n;
-      };
-      const out: CommandRow[] = [];
-      for (const r of rows) {
-        if (r.state === 'sent') {
-          if (opts.resend) out.push(r);
-          continue;
-        }
-        if (r.expires_at < now) {
-          this.sql.prepare("UPDATE commands SET state = 'expired', finished_at = ? WHERE id = ?").run(now, r.id);
-          appendAudit(
-            this.sql,
+    const toSend = await this.db.kysely.transaction().execute((tx) => this.claim(tx, agentId, opts, now));
+    const unsent: string[] = [];
+    for (const r of toSend) {
+      if (!this.link.send(agentId, 'command', this.body(r))) {
+        // The connection went meanwhile: back to the queue (its next connection gets it), not "sent".
+        if (r.state === 'queued') unsent.push(r.id);
+        continue;
+      }
+      this.notify.live({ type: 'command', clientId: null, data: { commandId: r.id, runId: r.run_id, deviceId: r.device_id, state: 'sent' } });
+    }
+    if (unsent.length > 0)
+      await this.db.kysely
+        .updateTable('commands')
+        .set({ state: 'queued', sent_at: null })
+        .where('id', 'in', unsent)
+        .where('state', '=', 'sent')
+        .where('sent_at', '=', now)
+        .execute();
+  }
+
+  /** Inside the delivery transaction: the agent's commands to send now, each queued one marked sent by this delivery only. */
+  private async claim(tx: Transaction<DB>, agentId: string, opts: { resend: boolean }, now: number): Promise<CommandRow[]> {
+    const rows = (await tx
+      .selectFrom('commands as c')
+      .leftJoin('script_versions as v', 'v.id', 'c.script_version_id')
+      .select([
+        'c.id',
+        'c.run_id',
+        'c.client_id',
+        'c.device_id',
+        'c.agent_id',
+        'c.action',
+        'c.state',
+        'c.key_id',
+        'c.envelope',
+        'c.signature',
+        'c.expires_at',
+        'v.content as script',
+      ])
+      .where('c.agent_id', '=', agentId)
+      .where('c.state', 'in', ['queued', 'sent'])
+      .orderBy('c.queue_seq')
+      .orderBy('c.created_at')
+      .orderBy('c.id')
+      .execute()) as CommandRow[];
+    const inFlight = new Map<number, { n: number; limit: number }>();
+    const slots = async (runId: number) => {
+      let s = inFlight.get(runId);
+      if (s === undefined) {
+        // Locked on PostgreSQL: two collectors filling the same run's slots count one after the other.
+        const run = await tx
+          .selectFrom('command_runs')
+          .select('concurrency')
+          .where('id', '=', runId)
+          .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
+          .executeTakeFirstOrThrow();
+        const busy = await tx
+          .selectFrom('commands')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('run_id', '=', runId)
+          .where('state', 'in', ['sent', 'running'])
+          .executeTakeFirstOrThrow();
+        s = { n: Number(busy.n), limit: run.concurrency };
+        inFlight.set(runId, s);
+      }
+      return s;
+    };
+    const out: CommandRow[] = [];
+    for (const r of rows) {
+      if (r.state === 'sent') {
+        if (opts.resend) out.push(r);
+        continue;
+      }
+      if (r.expires_at < now) {
+        const expired = await tx
+          .updateTable('commands')
+          .set({ state: 'expired', finished_at: now })
+          .where('id', '=', r.id)
+          .where('state', '=', 'queued')
+          .executeTakeFirst();
+        if (Number(expired.numUpdatedRows) === 1)
+          await appendAuditInTransaction(
+            tx,
+            this.db.dialect,
             'system:commands',
             'command.expired',
             `command:${r.id}`,
@@ -103,70 +186,74 @@ export class CommandDelivery {
             { clientId: r.client_id, deviceId: r.device_id, result: 'expired' },
             now,
           );
-          continue;
-        }
-        if (r.run_id !== null) {
-          const limit = (this.sql.prepare('SELECT concurrency FROM command_runs WHERE id = ?').get(r.run_id) as { concurrency: number }).concurrency;
-          if (busy(r.run_id) >= limit) continue;
-          inFlight.set(r.run_id, busy(r.run_id) + 1);
-        }
-        this.sql.prepare("UPDATE commands SET state = 'sent', sent_at = ? WHERE id = ?").run(now, r.id);
-        out.push(r);
+        continue;
       }
-      return out;
-    });
-    for (const r of toSend) {
-      this.link.send(agentId, 'command', this.body(r));
-      this.notify.live({ type: 'command', clientId: null, data: { commandId: r.id, runId: r.run_id, deviceId: r.device_id, state: 'sent' } });
+      const run = r.run_id !== null ? await slots(r.run_id) : undefined;
+      if (run && run.n >= run.limit) continue;
+      const sent = await tx
+        .updateTable('commands')
+        .set({ state: 'sent', sent_at: now })
+        .where('id', '=', r.id)
+        .where('state', '=', 'queued')
+        .executeTakeFirst();
+      if (Number(sent.numUpdatedRows) !== 1) continue; // another collector's delivery took it
+      if (run) run.n++;
+      out.push(r);
     }
+    return out;
   }
 
-  /** Standing grants of a device, sent before its policy so the probes find them. */
-  sendGrants(agentId: string, deviceId: number): void {
-    const rows = this.sql
-      .prepare(
-        `SELECT g.command_id AS id, g.key_id, g.envelope, g.signature, v.content AS script FROM policy_grants g
-         JOIN script_versions v ON v.id = g.script_version_id WHERE g.device_id = ? AND g.expires_at > ?`,
-      )
-      .all(deviceId, Date.now()) as { id: string; key_id: string; envelope: string; signature: string; script: string }[];
+  /** Standing grants of a device, sent before its policy so the probes find them. Returns how many were sent. */
+  async sendGrants(agentId: string, deviceId: number, now = Date.now()): Promise<number> {
+    const rows = await this.db.kysely
+      .selectFrom('policy_grants as g')
+      .innerJoin('script_versions as v', 'v.id', 'g.script_version_id')
+      .select(['g.command_id as id', 'g.key_id', 'g.envelope', 'g.signature', 'v.content as script'])
+      .where('g.device_id', '=', deviceId)
+      .where('g.expires_at', '>', now)
+      .orderBy('g.grant_key')
+      .execute();
     for (const r of rows) this.link.send(agentId, 'command', this.body(r));
+    return rows.length;
   }
 
   /**
    * Keeps each device's grants in step with its policy: one signed grant per (script, parameters)
    * the backup probe's `command` targets name, re-signed a week before it lapses or when the key
-   * changed; grants no longer named are dropped. Returns the devices whose grants changed.
+   * changed; grants no longer named are dropped. Returns the devices whose grants changed. Policies
+   * are read first, outside the transaction; on PostgreSQL each device's row is locked while its
+   * grants are compared and written, so two collectors refreshing it sign once.
    */
   async refreshGrants(deviceIds: number[], now = Date.now()): Promise<number[]> {
     const keyId = this.keys.current().keyId;
-    return this.db.writeTransaction(() => {
+    const policies = new Map<number, PolicyBody>();
+    for (const deviceId of deviceIds) policies.set(deviceId, await this.policyFor(deviceId));
+    return this.db.kysely.transaction().execute(async (tx) => {
       const changed: number[] = [];
       for (const deviceId of deviceIds) {
-        const dev = this.sql
-          .prepare('SELECT d.client_id, a.id AS agent_id FROM devices d JOIN agents a ON a.device_id = d.id AND a.revoked_at IS NULL WHERE d.id = ?')
-          .get(deviceId) as { client_id: number; agent_id: string } | undefined;
+        const dev = await tx
+          .selectFrom('devices as d')
+          .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'd.id').on('a.revoked_at', 'is', null))
+          .select(['d.client_id', 'a.id as agent_id'])
+          .where('d.id', '=', deviceId)
+          .orderBy('a.id')
+          .$if(this.db.dialect === 'postgres', (q) => q.forUpdate('d'))
+          .executeTakeFirst();
         if (!dev) continue;
-        const targets = (
-          (this.policyFor(deviceId).probes.backup as { targets?: { kind: string; script?: string; params?: Record<string, string | number | boolean> }[] })
-            ?.targets ?? []
-        ).filter((t) => t.kind === 'command' && t.script);
+        const targets = ((policies.get(deviceId)?.probes.backup as BackupTargets | undefined)?.targets ?? []).filter((t) => t.kind === 'command' && t.script);
         const wanted = new Map(targets.map((t) => [`${t.script}:${canonicalJson(t.params ?? {})}`, t]));
-        const existing = this.sql.prepare('SELECT grant_key, key_id, expires_at FROM policy_grants WHERE device_id = ?').all(deviceId) as {
-          grant_key: string;
-          key_id: string;
-          expires_at: number;
-        }[];
+        const existing = await tx.selectFrom('policy_grants').select(['grant_key', 'key_id', 'expires_at']).where('device_id', '=', deviceId).execute();
         let touched = false;
         for (const e of existing) {
           if (!wanted.has(e.grant_key)) {
-            this.sql.prepare('DELETE FROM policy_grants WHERE device_id = ? AND grant_key = ?').run(deviceId, e.grant_key);
+            await tx.deleteFrom('policy_grants').where('device_id', '=', deviceId).where('grant_key', '=', e.grant_key).execute();
             touched = true;
           }
         }
         for (const [grantKey, t] of wanted) {
           const e = existing.find((x) => x.grant_key === grantKey);
           if (e && e.key_id === keyId && e.expires_at - now > GRANT_RENEW_MS) continue;
-          const v = this.scripts.approvedBySha(t.script!);
+          const v = await this.scripts.approvedBySha(t.script!, tx);
           if (!v) continue;
           const draft = {
             action: 'policy-script',
@@ -180,16 +267,24 @@ export class CommandDelivery {
             issuedBy: { userId: 0, name: 'politique' },
           } as EnvelopeDraft;
           const s = signEnvelope(this.keys, draft, { now });
-          this.sql
-            .prepare(
-              `INSERT INTO policy_grants (device_id, grant_key, command_id, script_version_id, key_id, envelope, signature, expires_at, state, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'signed', ?)
-               ON CONFLICT (device_id, grant_key) DO UPDATE SET command_id = excluded.command_id, script_version_id = excluded.script_version_id,
-                 key_id = excluded.key_id, envelope = excluded.envelope, signature = excluded.signature, expires_at = excluded.expires_at, state = 'signed', created_at = excluded.created_at`,
-            )
-            .run(deviceId, grantKey, s.commandId, v.id, s.keyId, s.envelope, s.signature, now + MAX_GRANT_LIFETIME_MS, now);
-          appendAudit(
-            this.sql,
+          const grant = {
+            command_id: s.commandId,
+            script_version_id: v.id,
+            key_id: s.keyId,
+            envelope: s.envelope,
+            signature: s.signature,
+            expires_at: now + MAX_GRANT_LIFETIME_MS,
+            state: 'signed',
+            created_at: now,
+          };
+          await tx
+            .insertInto('policy_grants')
+            .values({ device_id: deviceId, grant_key: grantKey, ...grant })
+            .onConflict((oc) => oc.columns(['device_id', 'grant_key']).doUpdateSet(grant))
+            .execute();
+          await appendAuditInTransaction(
+            tx,
+            this.db.dialect,
             'system:policy',
             'command.grant',
             `command:${s.commandId}`,
@@ -206,53 +301,67 @@ export class CommandDelivery {
   }
 
   /**
-   * Inside the ingest transaction: what the agent said about a command. Only commands of the
-   * sending device can be touched; every refusal and every end is audited.
+   * Inside the ingest transaction `tx`: what the agent said about a command. Only commands of the
+   * sending device can be touched; every refusal and every end is audited, in `tx`. Each change is
+   * conditional on the state it leaves: the same answer applied twice (two collectors, a replay)
+   * is recorded, audited and announced once.
    */
-  applyFrame(f: PendingFrame, now: number, effect: RemoteEffect): void {
+  async applyFrame(tx: Transaction<DB>, f: PendingFrame, now: number, effect: RemoteEffect): Promise<void> {
     const m = f.msg;
     if (m.type !== 'command-ack' && m.type !== 'command-output' && m.type !== 'command-result') return;
-    const row = this.sql
-      .prepare('SELECT id, run_id, client_id, device_id, agent_id, action, state FROM commands WHERE id = ? AND device_id = ?')
-      .get(m.body.commandId, f.deviceId) as Pick<CommandRow, 'id' | 'run_id' | 'client_id' | 'device_id' | 'agent_id' | 'action' | 'state'> | undefined;
-    const clientId = row?.client_id ?? (this.sql.prepare('SELECT client_id FROM devices WHERE id = ?').get(f.deviceId) as { client_id: number }).client_id;
+    const row = await tx
+      .selectFrom('commands')
+      .select(['id', 'run_id', 'client_id', 'device_id', 'agent_id', 'action', 'state'])
+      .where('id', '=', m.body.commandId)
+      .where('device_id', '=', f.deviceId)
+      .executeTakeFirst();
+    const clientId = row?.client_id ?? (await tx.selectFrom('devices').select('client_id').where('id', '=', f.deviceId).executeTakeFirstOrThrow()).client_id;
     const target = `command:${m.body.commandId}`;
     const where = { clientId, deviceId: f.deviceId };
+    const audit = (action: string, details: Record<string, unknown> | null, result: string) =>
+      appendAuditInTransaction(tx, this.db.dialect, `agent:${f.agentId}`, action, target, details, { ...where, result }, now);
     if (m.type === 'command-ack') {
       if (m.body.state === 'duplicate') return;
       if (!row) {
         // A standing grant (or a command this collector does not know: still audited if refused).
-        const g = this.sql.prepare('SELECT grant_key FROM policy_grants WHERE command_id = ? AND device_id = ?').get(m.body.commandId, f.deviceId);
-        if (g) this.sql.prepare('UPDATE policy_grants SET state = ? WHERE command_id = ?').run(m.body.state, m.body.commandId);
+        const g = await tx
+          .selectFrom('policy_grants')
+          .select('grant_key')
+          .where('command_id', '=', m.body.commandId)
+          .where('device_id', '=', f.deviceId)
+          .executeTakeFirst();
+        if (g) await tx.updateTable('policy_grants').set({ state: m.body.state }).where('command_id', '=', m.body.commandId).execute();
         if (m.body.state === 'refused')
-          appendAudit(
-            this.sql,
-            `agent:${f.agentId}`,
+          await audit(
             'command.refused',
-            target,
             { code: m.body.code, message: m.body.message, grant: g !== undefined, ceiling: m.body.ceiling ?? null },
-            { ...where, result: `refused: ${m.body.code}` },
-            now,
+            `refused: ${m.body.code}`,
           );
         return;
       }
       if (m.body.state === 'accepted') {
-        this.sql.prepare("UPDATE commands SET state = 'running', acked_at = ? WHERE id = ? AND state IN ('queued', 'sent')").run(m.body.at, row.id);
+        const r = await tx
+          .updateTable('commands')
+          .set({ state: 'running', acked_at: m.body.at })
+          .where('id', '=', row.id)
+          .where('state', 'in', ['queued', 'sent'])
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return;
         effect.live.push({ type: 'command', clientId: null, data: { commandId: row.id, runId: row.run_id, deviceId: row.device_id, state: 'running' } });
-        if (row.action === 'key-rotate') appendAudit(this.sql, `agent:${f.agentId}`, 'key.rotate.accepted', target, null, { ...where, result: 'ok' }, now);
+        if (row.action === 'key-rotate') await audit('key.rotate.accepted', null, 'ok');
         return;
       }
-      this.sql
-        .prepare("UPDATE commands SET state = 'refused', acked_at = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?")
-        .run(m.body.at, now, m.body.code ?? null, m.body.message ?? null, row.id);
-      appendAudit(
-        this.sql,
-        `agent:${f.agentId}`,
+      const r = await tx
+        .updateTable('commands')
+        .set({ state: 'refused', acked_at: m.body.at, finished_at: now, error_code: m.body.code ?? null, error_message: m.body.message ?? null })
+        .where('id', '=', row.id)
+        .where('state', 'in', RESULT_OPEN)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return;
+      await audit(
         'command.refused',
-        target,
         { action: row.action, code: m.body.code, message: m.body.message, ceiling: m.body.ceiling ?? null },
-        { ...where, result: `refused: ${m.body.code}` },
-        now,
+        `refused: ${m.body.code}`,
       );
       effect.live.push({
         type: 'command',
@@ -264,9 +373,13 @@ export class CommandDelivery {
     }
     if (!row) return;
     if (m.type === 'command-output') {
-      this.sql
-        .prepare('UPDATE commands SET output = output || ? WHERE id = ? AND length(CAST(output AS BLOB)) < ?')
-        .run(m.body.data, row.id, MAX_COMMAND_OUTPUT_BYTES);
+      // Kept up to the cap, counted in bytes (octet_length: the same on both engines).
+      await tx
+        .updateTable('commands')
+        .set({ output: sql<string>`output || ${m.body.data}` })
+        .where('id', '=', row.id)
+        .where(sql<number>`octet_length(output)`, '<', MAX_COMMAND_OUTPUT_BYTES)
+        .execute();
       effect.live.push({
         type: 'command-output',
         clientId: null,
@@ -276,32 +389,28 @@ export class CommandDelivery {
     }
     const r = m.body;
     const state = r.ok ? 'succeeded' : 'failed';
-    this.sql
-      .prepare(
-        `UPDATE commands SET state = ?, finished_at = ?, exit_code = ?, duration_ms = ?, timed_out = ?, output_bytes = ?, truncated = ?, error_code = ?, error_message = ?
-         WHERE id = ?`,
-      )
-      .run(
+    const recorded = await tx
+      .updateTable('commands')
+      .set({
         state,
-        now,
-        r.exitCode ?? null,
-        r.durationMs ?? null,
-        r.timedOut ? 1 : 0,
-        r.outputBytes ?? 0,
-        r.truncated ? 1 : 0,
-        r.error?.code ?? null,
-        r.error?.message ?? null,
-        row.id,
-      );
+        finished_at: now,
+        exit_code: r.exitCode ?? null,
+        duration_ms: r.durationMs ?? null,
+        timed_out: r.timedOut ? 1 : 0,
+        output_bytes: r.outputBytes ?? 0,
+        truncated: r.truncated ? 1 : 0,
+        error_code: r.error?.code ?? null,
+        error_message: r.error?.message ?? null,
+      })
+      .where('id', '=', row.id)
+      .where('state', 'in', RESULT_OPEN)
+      .executeTakeFirst();
+    if (Number(recorded.numUpdatedRows) !== 1) return; // already recorded (a replay, another collector)
     const result = r.ok ? 'ok' : r.timedOut ? 'failed: timeout' : r.error ? `failed: ${r.error.code}` : `failed: exit ${r.exitCode}`;
-    appendAudit(
-      this.sql,
-      `agent:${f.agentId}`,
+    await audit(
       'command.finished',
-      target,
       { action: row.action, exitCode: r.exitCode ?? null, durationMs: r.durationMs ?? null, truncated: r.truncated ?? false },
-      { ...where, result },
-      now,
+      result,
     );
     effect.live.push({
       type: 'command',
@@ -316,14 +425,20 @@ export class CommandDelivery {
         error: r.error ?? null,
       },
     });
-    if (row.run_id !== null) effect.queued.push(row.agent_id, ...this.waitingAgentsOf(row.run_id));
+    if (row.run_id !== null) effect.queued.push(row.agent_id, ...(await this.waitingAgentsOf(tx, row.run_id)));
     if (row.action === 'key-rotate' && r.ok) effect.regrant.push(row.device_id);
   }
 
   /** Agents with commands of this run still queued (one slot freed: the next may go). */
-  private waitingAgentsOf(runId: number): string[] {
-    return (this.sql.prepare("SELECT DISTINCT agent_id FROM commands WHERE run_id = ? AND state = 'queued'").raw(true).all(runId) as [string][]).map(
-      (r) => r[0],
-    );
+  private async waitingAgentsOf(q: Kysely<DB>, runId: number): Promise<string[]> {
+    const rows = await q
+      .selectFrom('commands')
+      .select('agent_id')
+      .distinct()
+      .where('run_id', '=', runId)
+      .where('state', '=', 'queued')
+      .orderBy('agent_id')
+      .execute();
+    return rows.map((r) => r.agent_id);
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type PolicyBody, scriptParamsError, VigieError } from '@vigie/shared';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Transaction } from 'kysely';
 import { refreshAuditHead, setAuditHeadFile } from '../audit/repository.js';
 import { registerAuditRoutes } from '../audit/routes.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
@@ -14,6 +15,7 @@ import type { CommitEffects, PendingFrame } from '../ingest/frame.js';
 import type { LiveEvent } from '../live/live-channel.js';
 import type { PolicyOverrides } from '../policies/service.js';
 import type { Database } from '../store/database.js';
+import type { DB } from '../store/schema.js';
 import { type CommandNotifier, CommandService } from './command-service.js';
 import { CommandDelivery } from './delivery.js';
 import { RemotePermissions } from './permissions.js';
@@ -36,7 +38,7 @@ export function createRemote(o: {
   bus: ClusterBus;
   log: FastifyBaseLogger;
   publishLive: (e: LiveEvent) => void;
-  policyFor: (deviceId: number) => PolicyBody;
+  policyFor: (deviceId: number) => PolicyBody | Promise<PolicyBody>;
 }) {
   const { db, bus } = o;
   setAuditHeadFile(db, auditHeadPath(o.dataDir));
@@ -48,6 +50,7 @@ export function createRemote(o: {
     queued: (agentIds) => agentIds.length > 0 && bus.publish({ type: 'commands-queued', agentIds }),
     live: (e) => o.publishLive(e),
     keysRotated: () => bus.publish({ type: 'signing-keys-rotated' }),
+    audited: () => refreshAuditHead(db),
   };
   const commands = new CommandService(db, keys, scripts, permissions, totp, notify);
   let channel: AgentChannel | undefined;
@@ -61,7 +64,8 @@ export function createRemote(o: {
   bus.subscribe((m) => {
     if (m.type === 'commands-queued') deliverLocal(m.agentIds, false);
     else if (m.type === 'signing-keys-rotated') keys.load();
-    else if (m.type === 'grants-changed') for (const d of m.devices) if (channel?.holds(d.agentId)) delivery?.sendGrants(d.agentId, d.deviceId);
+    else if (m.type === 'grants-changed')
+      for (const d of m.devices) if (channel?.holds(d.agentId)) delivery?.sendGrants(d.agentId, d.deviceId).catch(fail('grant sending failed'));
   });
 
   const regrant = async (deviceIds: number[]) => {
@@ -69,9 +73,14 @@ export function createRemote(o: {
     const changed = await delivery.refreshGrants(deviceIds);
     refreshAuditHead(db);
     const devices = changed.length
-      ? (db.sqlite
-          .prepare('SELECT device_id AS deviceId, id AS agentId FROM agents WHERE revoked_at IS NULL AND device_id IN (SELECT value FROM json_each(?))')
-          .all(JSON.stringify(changed)) as { deviceId: number; agentId: string }[])
+      ? await db.kysely
+          .selectFrom('agents')
+          .select(['device_id as deviceId', 'id as agentId'])
+          .where('revoked_at', 'is', null)
+          .where('device_id', 'in', changed)
+          .orderBy('device_id')
+          .orderBy('id')
+          .execute()
       : [];
     if (devices.length) bus.publish({ type: 'grants-changed', devices });
   };
@@ -93,9 +102,9 @@ export function createRemote(o: {
     },
     /** For the ingest writer: agent answers about commands, inside its transaction. */
     frameSink: {
-      applyFrame(f: PendingFrame, now: number, effect: NonNullable<CommitEffects['remote']>) {
+      applyFrame(tx: Transaction<DB>, f: PendingFrame, now: number, effect: NonNullable<CommitEffects['remote']>): Promise<void> {
         if (!delivery) throw new Error('remote intervention not wired to the agent channel yet');
-        delivery.applyFrame(f, now, effect);
+        return delivery.applyFrame(tx, f, now, effect);
       },
     },
     attach(ch: AgentChannel) {
@@ -103,13 +112,13 @@ export function createRemote(o: {
       delivery = new CommandDelivery(db, keys, scripts, { holds: (a) => ch.holds(a), send: (a, t, b) => ch.send(a, t, b) }, o.policyFor, notify);
     },
     /** Policies may name only approved scripts, with parameters their definitions accept. */
-    checkPolicyScripts(overrides: PolicyOverrides) {
+    async checkPolicyScripts(overrides: PolicyOverrides): Promise<void> {
       const targets =
         (overrides.probes?.backup as { targets?: { kind?: string; script?: string; params?: Record<string, unknown>; name?: string }[] } | undefined)
           ?.targets ?? [];
       for (const t of targets) {
         if (t.kind !== 'command' || !t.script) continue;
-        const v = scripts.approvedBySha(t.script);
+        const v = await scripts.approvedBySha(t.script);
         if (!v)
           throw new VigieError(
             'SCRIPT_NOT_APPROVED',
@@ -121,13 +130,16 @@ export function createRemote(o: {
     },
     /** A policy changed for these devices: their grants first (they must arrive before the policy). */
     beforePolicyPush: regrant,
-    /** An agent said hello: its grants now (before the policy), then what waits for it. */
-    onAgentHello(agent: { agentId: string; deviceId: number }) {
-      delivery?.sendGrants(agent.agentId, agent.deviceId);
+    /**
+     * An agent said hello: its grants (read from the store), then what waits for it. The channel
+     * sends the policy once the returned promise settles, so the probes find the grants it names.
+     */
+    onAgentHello(agent: { agentId: string; deviceId: number }): Promise<void> {
       setImmediate(() => {
         deliverLocal([agent.agentId], true);
         regrant([agent.deviceId]).catch(fail('grant refresh failed'));
       });
+      return delivery ? delivery.sendGrants(agent.agentId, agent.deviceId).then(() => undefined, fail('grant sending failed')) : Promise.resolve();
     },
     /** After an ingest commit: dashboards hear, freed slots are filled, rotated agents get grants again. */
     afterCommit(effects: CommitEffects) {
@@ -140,7 +152,7 @@ export function createRemote(o: {
     },
     expire: () => commands.expire(),
     registerRoutes(app: FastifyInstance, deps: { billing: BillingService }) {
-      sessions = new RemoteSessions(db, deps.billing, permissions);
+      sessions = new RemoteSessions(db, deps.billing, permissions, notify.audited);
       registerCommandRoutes(app, { db, keys, scripts, commands, totp, selections: new DeviceSelections(db), notify });
       registerRemoteSessionRoutes(app, { sessions });
     },

@@ -82,6 +82,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
       const admin = requireRole(req, 'admin');
       await totp.assertSteppedUp(req.session?.idHash);
       const r = await rotateSigningKey(db, keys, { userId: admin.id, name: admin.name });
+      refreshAuditHead(db);
       deps.notify.keysRotated();
       deps.notify.queued(r.agents);
       return { previous: r.previous, next: r.next, agents: r.agents.length };
@@ -134,6 +135,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
     async (req: FastifyRequest<{ Body: { name: string; deviceIds: number[] } }>, reply) => {
       const user = staff(req);
       const id = await selections.create(user, req.body.name, req.body.deviceIds);
+      refreshAuditHead(db);
       reply.code(201);
       return { id };
     },

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_SCRIPT_TIMEOUT_SEC, MAX_SCRIPT_BYTES, MAX_SCRIPT_TIMEOUT_SEC, type ScriptLanguage, type ScriptParamDef, VigieError } from '@vigie/shared';
-import { appendAudit } from '../audit/repository.js';
+import type { Kysely, Transaction } from 'kysely';
+import { appendAuditInTransaction } from '../audit/repository.js';
 import type { SessionUser } from '../auth/repository.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 
 export interface ScriptVersionRow {
   id: number;
@@ -47,17 +49,15 @@ export interface NewVersion {
 
 export const scriptSha256 = (content: string) => createHash('sha256').update(Buffer.from(content, 'utf8')).digest('hex');
 
+type VersionJoined = ScriptVersionRow & { name: string; created_name: string | null; approved_name: string | null };
+
 /**
  * The script library: scripts with immutable, numbered versions (content hashed with SHA-256,
  * typed parameters, a timeout), each approved once by an admin before any agent may run it.
- * Every change is in the audit log.
+ * Every change is in the audit log (the routes refresh the audit head after each).
  */
 export class ScriptsRepository {
-  constructor(private readonly db: Database) {}
-
-  private get sql() {
-    return this.db.sqlite;
-  }
+  constructor(private readonly db: RelationalStore) {}
 
   private checkVersion(v: NewVersion): void {
     if (Buffer.byteLength(v.content) > MAX_SCRIPT_BYTES) throw new VigieError('VALIDATION', `Script trop long : ${MAX_SCRIPT_BYTES / 1024} Kio au plus`);
@@ -73,28 +73,27 @@ export class ScriptsRepository {
     if (t < 1 || t > MAX_SCRIPT_TIMEOUT_SEC) throw new VigieError('VALIDATION', `Délai maximal entre 1 et ${MAX_SCRIPT_TIMEOUT_SEC} s`);
   }
 
-  private insertVersion(scriptId: number, version: number, v: NewVersion, user: SessionUser, now: number): number {
+  private async insertVersion(tx: Transaction<DB>, scriptId: number, version: number, v: NewVersion, user: SessionUser, now: number): Promise<number> {
     const sha = scriptSha256(v.content);
-    const r = this.sql
-      .prepare(
-        `INSERT INTO script_versions (script_id, version, language, content, sha256, params, timeout_sec, notes, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        scriptId,
+    const { id } = await tx
+      .insertInto('script_versions')
+      .values({
+        script_id: scriptId,
         version,
-        v.language,
-        v.content,
-        sha,
-        JSON.stringify(v.params ?? []),
-        v.timeoutSec ?? DEFAULT_SCRIPT_TIMEOUT_SEC,
-        v.notes ?? '',
-        user.id,
-        now,
-      );
-    const id = Number(r.lastInsertRowid);
-    appendAudit(
-      this.sql,
+        language: v.language,
+        content: v.content,
+        sha256: sha,
+        params: JSON.stringify(v.params ?? []),
+        timeout_sec: v.timeoutSec ?? DEFAULT_SCRIPT_TIMEOUT_SEC,
+        notes: v.notes ?? '',
+        created_by: user.id,
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await appendAuditInTransaction(
+      tx,
+      this.db.dialect,
       `user:${user.id}`,
       'script.version.create',
       `script-version:${id}`,
@@ -105,46 +104,79 @@ export class ScriptsRepository {
     return id;
   }
 
+  /** A new script and its version 1. Two creations of one name: the unique name lets one through, the other gets the same conflict. */
   async create(input: { name: string; description?: string } & NewVersion, user: SessionUser, now = Date.now()): Promise<ScriptVersionView> {
     this.checkVersion(input);
-    const id = await this.db.writeTransaction(() => {
-      if (this.sql.prepare('SELECT 1 FROM scripts WHERE name = ?').get(input.name))
-        throw new VigieError('CONFLICT', `Un script s’appelle déjà « ${input.name} »`);
-      const s = this.sql
-        .prepare('INSERT INTO scripts (name, description, created_by, created_at) VALUES (?, ?, ?, ?)')
-        .run(input.name, input.description ?? '', user.id, now);
-      const scriptId = Number(s.lastInsertRowid);
-      appendAudit(this.sql, `user:${user.id}`, 'script.create', `script:${scriptId}`, { name: input.name }, { result: 'ok' }, now);
-      return this.insertVersion(scriptId, 1, input, user, now);
+    const conflict = () => new VigieError('CONFLICT', `Un script s’appelle déjà « ${input.name} »`);
+    const id = await this.db.kysely.transaction().execute(async (tx) => {
+      if (await tx.selectFrom('scripts').select('id').where('name', '=', input.name).executeTakeFirst()) throw conflict();
+      const s = await tx
+        .insertInto('scripts')
+        .values({ name: input.name, description: input.description ?? '', created_by: user.id, created_at: now })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!s) throw conflict();
+      await appendAuditInTransaction(tx, this.db.dialect, `user:${user.id}`, 'script.create', `script:${s.id}`, { name: input.name }, { result: 'ok' }, now);
+      return this.insertVersion(tx, s.id, 1, input, user, now);
     });
-    return this.version(id)!;
+    return (await this.version(id))!;
   }
 
+  /**
+   * The next version of a script. On PostgreSQL the script's row is locked first, so two additions
+   * at once number 2 and 3 (the unique (script_id, version) would refuse the second otherwise).
+   */
   async addVersion(scriptId: number, input: NewVersion, user: SessionUser, now = Date.now()): Promise<ScriptVersionView> {
     this.checkVersion(input);
-    const id = await this.db.writeTransaction(() => {
-      const last = this.sql.prepare('SELECT MAX(version) AS v FROM script_versions WHERE script_id = ?').get(scriptId) as { v: number | null };
-      if (last.v === null) throw new VigieError('NOT_FOUND');
-      return this.insertVersion(scriptId, last.v + 1, input, user, now);
+    const id = await this.db.kysely.transaction().execute(async (tx) => {
+      const script = await tx
+        .selectFrom('scripts')
+        .select('id')
+        .where('id', '=', scriptId)
+        .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!script) throw new VigieError('NOT_FOUND');
+      const last = await tx
+        .selectFrom('script_versions')
+        .select((eb) => eb.fn.max('version').as('v'))
+        .where('script_id', '=', scriptId)
+        .executeTakeFirst();
+      if (last?.v === null || last?.v === undefined) throw new VigieError('NOT_FOUND');
+      return this.insertVersion(tx, scriptId, Number(last.v) + 1, input, user, now);
     });
-    return this.version(id)!;
+    return (await this.version(id))!;
   }
 
-  /** An admin approves one version, once: from then on it may be sent to agents. */
+  /** An admin approves one version, once: from then on it may be sent to agents (a conditional update: two approvals, one wins). */
   async approve(versionId: number, admin: SessionUser, now = Date.now()): Promise<ScriptVersionView> {
-    await this.db.writeTransaction(() => {
-      const v = this.sql.prepare('SELECT id, sha256, approved_at FROM script_versions WHERE id = ?').get(versionId) as
-        | { id: number; sha256: string; approved_at: number | null }
-        | undefined;
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const v = await tx.selectFrom('script_versions').select(['id', 'sha256', 'approved_at']).where('id', '=', versionId).executeTakeFirst();
       if (!v) throw new VigieError('NOT_FOUND');
-      if (v.approved_at !== null) throw new VigieError('CONFLICT', 'Cette version est déjà approuvée');
-      this.sql.prepare('UPDATE script_versions SET approved_by = ?, approved_at = ? WHERE id = ?').run(admin.id, now, versionId);
-      appendAudit(this.sql, `user:${admin.id}`, 'script.version.approve', `script-version:${versionId}`, { sha256: v.sha256 }, { result: 'ok' }, now);
+      const done = () => new VigieError('CONFLICT', 'Cette version est déjà approuvée');
+      if (v.approved_at !== null) throw done();
+      const r = await tx
+        .updateTable('script_versions')
+        .set({ approved_by: admin.id, approved_at: now })
+        .where('id', '=', versionId)
+        .where('approved_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw done();
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${admin.id}`,
+        'script.version.approve',
+        `script-version:${versionId}`,
+        { sha256: v.sha256 },
+        { result: 'ok' },
+        now,
+      );
     });
-    return this.version(versionId)!;
+    return (await this.version(versionId))!;
   }
 
-  private view(r: ScriptVersionRow & { name: string; created_name: string | null; approved_name: string | null }): ScriptVersionView {
+  private view(r: VersionJoined): ScriptVersionView {
     return {
       id: r.id,
       scriptId: r.script_id,
@@ -163,30 +195,38 @@ export class ScriptsRepository {
     };
   }
 
-  private readonly select = `SELECT v.*, s.name, cu.name AS created_name, au.name AS approved_name FROM script_versions v
-    JOIN scripts s ON s.id = v.script_id LEFT JOIN users cu ON cu.id = v.created_by LEFT JOIN users au ON au.id = v.approved_by`;
-
-  version(id: number): ScriptVersionView | undefined {
-    const r = this.sql.prepare(`${this.select} WHERE v.id = ?`).get(id) as Parameters<ScriptsRepository['view']>[0] | undefined;
-    return r ? this.view(r) : undefined;
+  private select(q: Kysely<DB>) {
+    return q
+      .selectFrom('script_versions as v')
+      .innerJoin('scripts as s', 's.id', 'v.script_id')
+      .leftJoin('users as cu', 'cu.id', 'v.created_by')
+      .leftJoin('users as au', 'au.id', 'v.approved_by')
+      .selectAll('v')
+      .select(['s.name', 'cu.name as created_name', 'au.name as approved_name']);
   }
 
-  /** The approved version with this content hash (what a policy names), if any. */
-  approvedBySha(sha256: string): ScriptVersionView | undefined {
-    const r = this.sql.prepare(`${this.select} WHERE v.sha256 = ? AND v.approved_at IS NOT NULL ORDER BY v.id DESC LIMIT 1`).get(sha256) as
-      | Parameters<ScriptsRepository['view']>[0]
-      | undefined;
-    return r ? this.view(r) : undefined;
+  async version(id: number, q: Kysely<DB> = this.db.kysely): Promise<ScriptVersionView | undefined> {
+    const r = await this.select(q).where('v.id', '=', id).executeTakeFirst();
+    return r ? this.view(r as VersionJoined) : undefined;
   }
 
-  /** `list` for a route, under the write lock. */
-  listed(): Promise<ReturnType<ScriptsRepository['list']>> {
-    return this.db.writeLock(() => this.list());
+  /** The approved version with this content hash (what a policy names), if any: the newest. */
+  async approvedBySha(sha256: string, q: Kysely<DB> = this.db.kysely): Promise<ScriptVersionView | undefined> {
+    const r = await this.select(q).where('v.sha256', '=', sha256).where('v.approved_at', 'is not', null).orderBy('v.id', 'desc').limit(1).executeTakeFirst();
+    return r ? this.view(r as VersionJoined) : undefined;
   }
 
-  list(): { id: number; name: string; description: string; versions: ScriptVersionView[] }[] {
-    const scripts = this.sql.prepare('SELECT id, name, description FROM scripts ORDER BY name').all() as { id: number; name: string; description: string }[];
-    const versions = (this.sql.prepare(`${this.select} ORDER BY v.version DESC`).all() as Parameters<ScriptsRepository['view']>[0][]).map((r) => this.view(r));
+  /** `list` for a route. */
+  listed(): Promise<Awaited<ReturnType<ScriptsRepository['list']>>> {
+    return this.list();
+  }
+
+  /** Scripts by name (unique), each with its versions newest first. */
+  async list(): Promise<{ id: number; name: string; description: string; versions: ScriptVersionView[] }[]> {
+    const scripts = await this.db.kysely.selectFrom('scripts').select(['id', 'name', 'description']).orderBy('name').execute();
+    const versions = (await this.select(this.db.kysely).orderBy('v.version', 'desc').orderBy('v.id', 'desc').execute()).map((r) =>
+      this.view(r as VersionJoined),
+    );
     return scripts.map((s) => ({ ...s, versions: versions.filter((v) => v.scriptId === s.id) }));
   }
 }

@@ -1,7 +1,7 @@
 import { VigieError } from '@vigie/shared';
-import { appendAudit, refreshAuditHead } from '../audit/repository.js';
+import { appendAuditInTransaction } from '../audit/repository.js';
 import type { SessionUser } from '../auth/repository.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 export interface DeviceSelectionView {
   id: number;
@@ -12,43 +12,55 @@ export interface DeviceSelectionView {
 
 /** Saved device selections (a run's target): named lists of devices, created by staff, audited. */
 export class DeviceSelections {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  list(): Promise<DeviceSelectionView[]> {
-    return this.db.writeLock(() =>
-      (
-        this.db.sqlite.prepare('SELECT id, name, device_ids, created_at FROM device_selections ORDER BY name').all() as {
-          id: number;
-          name: string;
-          device_ids: string;
-          created_at: number;
-        }[]
-      ).map((r) => ({ id: r.id, name: r.name, deviceIds: JSON.parse(r.device_ids) as number[], createdAt: r.created_at })),
-    );
+  /** By name, then id (two selections may share a name). */
+  async list(): Promise<DeviceSelectionView[]> {
+    const rows = await this.db.kysely
+      .selectFrom('device_selections')
+      .select(['id', 'name', 'device_ids', 'created_at'])
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, deviceIds: JSON.parse(r.device_ids) as number[], createdAt: r.created_at }));
   }
 
-  /** Saves a selection of existing devices (each named once); an unknown device refuses the whole selection. */
+  /**
+   * Saves a selection of existing devices (each named once); an unknown device refuses the whole
+   * selection. The caller refreshes the audit head after it.
+   */
   async create(user: SessionUser, name: string, deviceIds: number[], now = Date.now()): Promise<number> {
     const ids = [...new Set(deviceIds)];
-    const id = await this.db.writeTransaction(() => {
-      const sql = this.db.sqlite;
-      const found = (sql.prepare('SELECT COUNT(*) AS n FROM devices WHERE id IN (SELECT value FROM json_each(?))').get(JSON.stringify(ids)) as { n: number }).n;
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const found =
+        ids.length === 0
+          ? 0
+          : Number(
+              (
+                await tx
+                  .selectFrom('devices')
+                  .select((eb) => eb.fn.countAll().as('n'))
+                  .where('id', 'in', ids)
+                  .executeTakeFirstOrThrow()
+              ).n,
+            );
       if (found !== ids.length) throw new VigieError('NOT_FOUND', 'Équipement inconnu dans la sélection');
-      const r = sql
-        .prepare('INSERT INTO device_selections (name, device_ids, created_by, created_at) VALUES (?, ?, ?, ?)')
-        .run(name, JSON.stringify(ids), user.id, now);
-      appendAudit(
-        sql,
+      const r = await tx
+        .insertInto('device_selections')
+        .values({ name, device_ids: JSON.stringify(ids), created_by: user.id, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
         `user:${user.id}`,
         'device-selection.create',
-        `device-selection:${r.lastInsertRowid}`,
+        `device-selection:${r.id}`,
         { name, devices: ids.length },
         { result: 'ok' },
         now,
       );
-      return Number(r.lastInsertRowid);
+      return r.id;
     });
-    refreshAuditHead(this.db);
-    return id;
   }
 }

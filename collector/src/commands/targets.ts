@@ -1,5 +1,7 @@
 import { VigieError } from '@vigie/shared';
-import type { Database } from '../store/database.js';
+import type { Kysely } from 'kysely';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 
 export type TargetKind = 'device' | 'site' | 'client' | 'selection';
 
@@ -10,22 +12,30 @@ export interface TargetDevice {
   hostname: string;
 }
 
-/** The machines a run goes to: every device of the target that has a live (not revoked) agent. */
-export function resolveTarget(db: Database, kind: TargetKind, id: number): TargetDevice[] {
-  const base = `SELECT d.id AS deviceId, d.client_id AS clientId, a.id AS agentId, d.hostname AS hostname
-    FROM devices d JOIN agents a ON a.device_id = d.id AND a.revoked_at IS NULL`;
-  const sql = db.sqlite;
+/**
+ * The machines a run goes to: every device of the target that has a live (not revoked) agent, in
+ * device id order. A selection's device ids are read in TypeScript (JSON kept as TEXT, no engine's
+ * JSON functions). `q`: the caller's transaction, if any.
+ */
+export async function resolveTarget(db: RelationalStore, kind: TargetKind, id: number, q: Kysely<DB> = db.kysely): Promise<TargetDevice[]> {
+  const base = q
+    .selectFrom('devices as d')
+    .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'd.id').on('a.revoked_at', 'is', null))
+    .select(['d.id as deviceId', 'd.client_id as clientId', 'a.id as agentId', 'd.hostname as hostname'])
+    .orderBy('d.id')
+    .orderBy('a.id');
   switch (kind) {
     case 'device':
-      return sql.prepare(`${base} WHERE d.id = ?`).all(id) as TargetDevice[];
+      return base.where('d.id', '=', id).execute();
     case 'site':
-      return sql.prepare(`${base} WHERE d.site_id = ? ORDER BY d.id`).all(id) as TargetDevice[];
+      return base.where('d.site_id', '=', id).execute();
     case 'client':
-      return sql.prepare(`${base} WHERE d.client_id = ? ORDER BY d.id`).all(id) as TargetDevice[];
+      return base.where('d.client_id', '=', id).execute();
     case 'selection': {
-      const row = sql.prepare('SELECT device_ids FROM device_selections WHERE id = ?').get(id) as { device_ids: string } | undefined;
+      const row = await q.selectFrom('device_selections').select('device_ids').where('id', '=', id).executeTakeFirst();
       if (!row) throw new VigieError('NOT_FOUND', 'Sélection inconnue');
-      return sql.prepare(`${base} WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.id`).all(row.device_ids) as TargetDevice[];
+      const ids = JSON.parse(row.device_ids) as number[];
+      return ids.length === 0 ? [] : base.where('d.id', 'in', ids).execute();
     }
   }
 }

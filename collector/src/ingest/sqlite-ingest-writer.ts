@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { canonicalInventory, type Inventory, type SiteDevice, type SpoolReportBody } from '@vigie/shared';
+import type { Transaction } from 'kysely';
 import { PatchIngest } from '../patches/ingest.js';
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples, MetricStore } from '../store/metric-store.js';
+import type { DB } from '../store/schema.js';
 import type { CommitEffects, IngestWriter, PendingFrame } from './frame.js';
 
 /** Records what agents answer about signed commands, inside the same transaction (commands domain). */
 export interface RemoteFrameSink {
-  applyFrame(f: PendingFrame, now: number, effect: NonNullable<CommitEffects['remote']>): void;
+  applyFrame(tx: Transaction<DB>, f: PendingFrame, now: number, effect: NonNullable<CommitEffects['remote']>): Promise<void>;
 }
 
 import { diffInventory } from './inventory-diff.js';
@@ -94,7 +96,31 @@ export class SqliteIngestWriter implements IngestWriter {
 
   commit(frames: PendingFrame[], now: number): Promise<CommitEffects> {
     if (!this.metrics.sharesTransaction) return this.commitWithExternalMetrics(frames, now);
-    return this.database.writeTransaction(() => this.apply(frames, now));
+    return this.applyInTransaction(frames, now);
+  }
+
+  /**
+   * The batch in one write transaction opened by Kysely on the shared connection (BEGIN IMMEDIATE):
+   * the statements prepared here run inside it, and the commands domain (Kysely, engine-neutral)
+   * writes in it through `tx`.
+   */
+  private async applyInTransaction(frames: PendingFrame[], now: number): Promise<CommitEffects> {
+    let failure: unknown;
+    try {
+      return await this.database.kysely.transaction().execute(async (tx) => {
+        try {
+          return await this.apply(tx, frames, now);
+        } catch (err) {
+          failure = err;
+          throw err;
+        }
+      });
+    } catch (err) {
+      // SQLite ends the transaction itself on some errors (SQLITE_FULL…): Kysely's ROLLBACK then fails
+      // ("no transaction is active") and would hide the cause the store's health classifies.
+      if (failure !== undefined && err !== failure && !this.db.inTransaction) throw failure;
+      throw err;
+    }
   }
 
   /**
@@ -119,7 +145,7 @@ export class SqliteIngestWriter implements IngestWriter {
       return out;
     });
     if (samples.length > 0) await this.metrics.write(samples);
-    return this.database.writeTransaction(() => this.apply(frames, now));
+    return this.applyInTransaction(frames, now);
   }
 
   /**
@@ -140,7 +166,7 @@ export class SqliteIngestWriter implements IngestWriter {
     return true;
   }
 
-  private apply(frames: PendingFrame[], now: number): CommitEffects {
+  private async apply(tx: Transaction<DB>, frames: PendingFrame[], now: number): Promise<CommitEffects> {
     const effects: CommitEffects = { inventoryChanged: [], devicesSeen: new Set(), healthChanged: new Set() };
     const seqs = new Map<string, AgentBatchState>();
     const samples: DeviceSamples[] = [];
@@ -222,10 +248,10 @@ export class SqliteIngestWriter implements IngestWriter {
           break;
         case 'command-ack':
         case 'command-output':
-          this.remote?.applyFrame(f, now, remoteEffect(effects));
+          await this.remote?.applyFrame(tx, f, now, remoteEffect(effects));
           break;
         case 'command-result':
-          this.remote?.applyFrame(f, now, remoteEffect(effects));
+          await this.remote?.applyFrame(tx, f, now, remoteEffect(effects));
           // patch-install: each package's outcome (after the commands domain recorded the command's).
           this.patches.applyInstallResult(f.deviceId, f.agentId, m.body, now);
           this.s.insertCommandResult!.run(

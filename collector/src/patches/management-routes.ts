@@ -41,7 +41,7 @@ export function registerPatchManagementRoutes(
       const user = requireRole(req, 'admin', 'technician');
       const clientId = await clientOf(req.params.scope, req.params.id);
       if (clientId === undefined) throw new VigieError('NOT_FOUND');
-      permissions.assertCanAct(user, [clientId]);
+      await permissions.assertCanAct(user, [clientId]);
       const version = await policies.put(req.params.scope, req.params.id, req.body, user, clientId);
       return { scope: req.params.scope, id: req.params.id, version };
     },
@@ -52,7 +52,7 @@ export function registerPatchManagementRoutes(
     const clientId = await clientOf('device', req.params.id);
     if (clientId === undefined) throw new VigieError('NOT_FOUND');
     assertClientVisible(user, clientId);
-    return { deviceId: req.params.id, policy: policies.effective(req.params.id), canApprove: isStaff(user) && permissions.canAct(user, clientId) };
+    return { deviceId: req.params.id, policy: policies.effective(req.params.id), canApprove: isStaff(user) && (await permissions.canAct(user, clientId)) };
   });
 
   app.get(
@@ -74,7 +74,7 @@ export function registerPatchManagementRoutes(
       const user = requireRole(req, 'admin', 'technician');
       const clientId = await clientOf('device', req.params.id);
       if (clientId === undefined) throw new VigieError('NOT_FOUND');
-      permissions.assertCanAct(user, [clientId]);
+      await permissions.assertCanAct(user, [clientId]);
       await totp.assertSteppedUp(req.session?.idHash);
       return installs.approve(user, req.params.id, req.body.packages);
     },

@@ -25,17 +25,17 @@ export class PolicyService {
     private readonly db: Database,
     private readonly settings: ChannelSettings,
     /** Remote intervention: a program a policy names must be an approved library script. */
-    private readonly checkScripts: (o: PolicyOverrides) => void = () => {},
+    private readonly checkScripts: (o: PolicyOverrides) => Promise<void> = async () => {},
   ) {}
 
-  validate(o: PolicyOverrides): void {
+  async validate(o: PolicyOverrides): Promise<void> {
     for (const [id, cfg] of Object.entries(o.probes ?? {})) {
       const spec = PROBE_CONFIG_SPECS[id];
       if (!spec) throw new VigieError('VALIDATION', `Unknown probe ${JSON.stringify(id)}; known: ${Object.keys(PROBE_CONFIG_SPECS).join(', ')}`);
       const r = resolveProbeConfig(spec, cfg);
       if (!r.ok) throw new VigieError('VALIDATION', r.error, r.problem);
     }
-    this.checkScripts(o);
+    await this.checkScripts(o);
   }
 
   /** The policy set at a scope (synchronous: under the lock, or on the agent channel's path). */
@@ -75,7 +75,7 @@ export class PolicyService {
 
   /** Stores a scope's overrides; the version read and the one written in one transaction, so two edits at once are two versions. */
   async put(scope: PolicyScope, id: number, overrides: PolicyOverrides, userId: number | null): Promise<number> {
-    this.validate(overrides);
+    await this.validate(overrides);
     const now = Date.now();
     return this.db.writeTransaction(() => {
       const version = (this.stored(scope, id)?.version ?? 0) + 1;

@@ -36,6 +36,7 @@ import * as mUxRecurring from './migrations/016-ux-recurring-business-days.js';
 import * as mUxReportComments from './migrations/016-ux-report-comments.js';
 import * as mUxTickets from './migrations/016-ux-tickets-contract.js';
 import * as m017clusterLeases from './migrations/017-cluster-leases.js';
+import * as m018commandsQueueOrder from './migrations/018-commands-queue-order.js';
 import type { EngineMigration, MigrationEngine } from './migrations/engine.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
@@ -75,6 +76,7 @@ const migrations: Record<string, EngineMigration> = {
   '016-ux-report-comments': mUxReportComments,
   '016-ux-tickets-contract': mUxTickets,
   '017-cluster-leases': m017clusterLeases,
+  '018-commands-queue-order': m018commandsQueueOrder,
 };
 
 /**
