@@ -140,28 +140,30 @@ export class CommandDelivery {
       .orderBy('c.created_at')
       .orderBy('c.id')
       .execute()) as CommandRow[];
+    // The runs of what is queued, read (locked on PostgreSQL) in id order before any command row is
+    // touched: two collectors filling the same runs' slots count one after the other, and always
+    // lock in the same order (no deadlock between two agents whose commands of two runs interleave).
+    const runIds = [...new Set(rows.filter((r) => r.state === 'queued' && r.run_id !== null).map((r) => r.run_id as number))];
+    const runs =
+      runIds.length === 0
+        ? []
+        : await tx
+            .selectFrom('command_runs')
+            .select(['id', 'concurrency'])
+            .where('id', 'in', runIds)
+            .orderBy('id')
+            .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
+            .execute();
     const inFlight = new Map<number, { n: number; limit: number }>();
-    const slots = async (runId: number) => {
-      let s = inFlight.get(runId);
-      if (s === undefined) {
-        // Locked on PostgreSQL: two collectors filling the same run's slots count one after the other.
-        const run = await tx
-          .selectFrom('command_runs')
-          .select('concurrency')
-          .where('id', '=', runId)
-          .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
-          .executeTakeFirstOrThrow();
-        const busy = await tx
-          .selectFrom('commands')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('run_id', '=', runId)
-          .where('state', 'in', ['sent', 'running'])
-          .executeTakeFirstOrThrow();
-        s = { n: Number(busy.n), limit: run.concurrency };
-        inFlight.set(runId, s);
-      }
-      return s;
-    };
+    for (const run of runs) {
+      const busy = await tx
+        .selectFrom('commands')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('run_id', '=', run.id)
+        .where('state', 'in', ['sent', 'running'])
+        .executeTakeFirstOrThrow();
+      inFlight.set(run.id, { n: Number(busy.n), limit: run.concurrency });
+    }
     const out: CommandRow[] = [];
     for (const r of rows) {
       if (r.state === 'sent') {
@@ -188,7 +190,7 @@ export class CommandDelivery {
           );
         continue;
       }
-      const run = r.run_id !== null ? await slots(r.run_id) : undefined;
+      const run = r.run_id !== null ? inFlight.get(r.run_id) : undefined;
       if (run && run.n >= run.limit) continue;
       const sent = await tx
         .updateTable('commands')
