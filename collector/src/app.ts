@@ -219,9 +219,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       policyFor: (deviceId) => policies.effective(deviceId),
       // The hello's own facts (host name, version) are stored with its spool report, in the ingest batch.
       onHello: (agent) => {
-        const grantsSent = remote.onAgentHello(agent);
+        remote.onAgentHello(agent);
         deviceChanged(agent.deviceId, 'connected', agent.clientId);
-        return grantsSent;
       },
       onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
     },

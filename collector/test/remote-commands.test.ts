@@ -320,10 +320,13 @@ describe('policies name approved scripts only', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     const a = await connect(acmeAgent);
     await a.hello();
-    const grantIndex = a.received.findIndex(
-      (x) => x.type === 'command' && JSON.parse(Buffer.from(x.body.envelope ?? '', 'base64url').toString() || '{}').action === 'policy-script',
-    );
-    const policyIndex = a.received.findIndex((x) => x.type === 'policy');
+    const isGrant = (x: { type: string; body: { envelope?: string } }) =>
+      x.type === 'command' && JSON.parse(Buffer.from(x.body.envelope ?? '', 'base64url').toString() || '{}').action === 'policy-script';
+    // The policy goes at hello without waiting for the store; the grant follows, then the policy again.
+    await a.next(isGrant);
+    await a.next((x) => x.type === 'policy' && a.received.indexOf(x) > a.received.findIndex(isGrant));
+    const grantIndex = a.received.findIndex(isGrant);
+    const policyIndex = a.received.findLastIndex((x) => x.type === 'policy');
     expect(grantIndex).toBeGreaterThanOrEqual(0);
     expect(grantIndex).toBeLessThan(policyIndex);
     await disconnect(a, acmeAgent.agentId);

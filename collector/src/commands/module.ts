@@ -131,15 +131,21 @@ export function createRemote(o: {
     /** A policy changed for these devices: their grants first (they must arrive before the policy). */
     beforePolicyPush: regrant,
     /**
-     * An agent said hello: its grants (read from the store), then what waits for it. The channel
-     * sends the policy once the returned promise settles, so the probes find the grants it names.
+     * An agent said hello: its grants, then what waits for it. The channel sends the policy at once
+     * (it must not wait for a busy store); the grants are read from the store meanwhile, so when the
+     * device has any, its policy is announced again after them and its probes find the grants it names.
      */
-    onAgentHello(agent: { agentId: string; deviceId: number }): Promise<void> {
+    onAgentHello(agent: { agentId: string; deviceId: number }): void {
+      delivery
+        ?.sendGrants(agent.agentId, agent.deviceId)
+        .then((n) => {
+          if (n > 0) bus.publish({ type: 'policy-changed', deviceIds: [agent.deviceId] });
+        })
+        .catch(fail('grant sending failed'));
       setImmediate(() => {
         deliverLocal([agent.agentId], true);
         regrant([agent.deviceId]).catch(fail('grant refresh failed'));
       });
-      return delivery ? delivery.sendGrants(agent.agentId, agent.deviceId).then(() => undefined, fail('grant sending failed')) : Promise.resolve();
     },
     /** After an ingest commit: dashboards hear, freed slots are filled, rotated agents get grants again. */
     afterCommit(effects: CommitEffects) {

@@ -44,8 +44,7 @@ export interface ChannelStats {
 export interface AgentChannelEvents {
   /** The merged policy of a device (defaults when not given). */
   policyFor?(deviceId: number): CollectorBody<'policy'>;
-  /** The policy is sent once what it returns settles (the remote domain's standing grants go first). */
-  onHello?(agent: AgentIdentity, hello: HelloBody): void | Promise<void>;
+  onHello?(agent: AgentIdentity, hello: HelloBody): void;
   onDisconnect?(agent: AgentIdentity): void;
 }
 
@@ -357,16 +356,8 @@ class AgentConnection implements FrameSink {
     this.helloDone = true;
     // Agents that report their acknowledged seq (this protocol revision on) know how to wait when told to.
     this.pausable = hello.spool.ackedSeq !== undefined;
-    const before = this.channel.events.onHello?.(this.agent, hello);
-    const sendPolicy = () => {
-      if (!this.closed) this.send('policy', this.channel.policyFor(this.agent.deviceId));
-    };
-    if (before instanceof Promise)
-      before
-        .catch((err: unknown) => this.channel.log.error({ err, agentId: this.agent.agentId }, 'hello hook failed; the policy is sent anyway'))
-        .then(sendPolicy)
-        .catch((err: unknown) => this.channel.log.error({ err, agentId: this.agent.agentId }, 'policy not sent after hello'));
-    else sendPolicy();
+    this.channel.events.onHello?.(this.agent, hello);
+    this.send('policy', this.channel.policyFor(this.agent.deviceId));
     const self = { hostname: hello.hostname, platform: hello.platform, arch: hello.arch, agentVersion: hello.agentVersion };
     this.enqueueReport({ nextSeq: hello.nextSeq, spool: hello.spool }, self, () => {
       if (this.closed) return;

@@ -105,20 +105,21 @@ export class SqliteIngestWriter implements IngestWriter {
    * writes in it through `tx`.
    */
   private async applyInTransaction(frames: PendingFrame[], now: number): Promise<CommitEffects> {
-    let failure: unknown;
+    // A controlled transaction, so a failed COMMIT reaches the caller as it is: SQLite ends the
+    // transaction itself on some errors (SQLITE_FULL at commit…), and a ROLLBACK then would fail
+    // ("no transaction is active") and hide the cause the store's health classifies.
+    const tx = await this.database.kysely.startTransaction().execute();
     try {
-      return await this.database.kysely.transaction().execute(async (tx) => {
-        try {
-          return await this.apply(tx, frames, now);
-        } catch (err) {
-          failure = err;
-          throw err;
-        }
-      });
+      const effects = await this.apply(tx, frames, now);
+      await tx.commit().execute();
+      return effects;
     } catch (err) {
-      // SQLite ends the transaction itself on some errors (SQLITE_FULL…): Kysely's ROLLBACK then fails
-      // ("no transaction is active") and would hide the cause the store's health classifies.
-      if (failure !== undefined && err !== failure && !this.db.inTransaction) throw failure;
+      try {
+        await tx.rollback().execute(); // releases the connection, even when it fails
+      } catch (rollbackError) {
+        // Expected when SQLite already ended the transaction: the cause is `err`. Anything else is worse.
+        if (this.db.inTransaction) throw rollbackError;
+      }
       throw err;
     }
   }
