@@ -10,6 +10,7 @@ import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { ReportArchive } from './archive.js';
 import { ReportComments } from './comments.js';
+import { DeliveryClaims } from './delivery.js';
 import { JobStore } from './jobs.js';
 import type { MonthlyReport } from './report-data.js';
 import { type ReportPatchReads, ReportRepository } from './report-repository.js';
@@ -284,6 +285,40 @@ describe('the archive on SQLite and PostgreSQL', () => {
         { recipients: ['it@globex.test'], ownRecipients: true, lang: 'en' },
       ],
       missing: 'No such client',
+    });
+    expect(r.postgres).toEqual(r.sqlite);
+  });
+});
+
+describe('delivery claims on SQLite and PostgreSQL', () => {
+  test('of four collectors claiming a report at once one sends; after a failure one takes over; once sent nobody does', async () => {
+    const r = await onBoth(async (store, twin) => {
+      const { acme } = seeded.get(store)!;
+      const reportId = (await new ReportArchive(store).find(acme, '2025-11'))!.id;
+      const claimers = [store, twin, store, twin].map((s, i) => new DeliveryClaims(s, `w${i}`, 60_000));
+      const input = { subjectId: reportId, claim: 'report:2025-11', kind: 'scheduled' as const, jobId: null };
+      const first = await Promise.all(claimers.map((c) => c.claim(input, 100)));
+      const winner = first.find((x) => x.claimed)!;
+      if (!winner.claimed) throw new Error('nobody claimed');
+      await claimers[0]!.finish(winner.id, { status: 'failed', recipients: ['a@acme.test'], revision: 1, error: 'relais' }, 110);
+      const retry = await Promise.all(claimers.map((c) => c.claim(input, 120)));
+      const again = retry.find((x) => x.claimed)!;
+      if (!again.claimed) throw new Error('nobody took over');
+      await claimers[1]!.finish(again.id, { status: 'sent', recipients: ['a@acme.test'], revision: 1, messageId: '<m@x>' }, 130);
+      const late = await claimers[2]!.claim(input, 140);
+      const [row] = await new ReportArchive(store).deliveries([reportId]);
+      return {
+        first: first.map((x) => (x.claimed ? 'claimed' : x.reason)).sort(),
+        retry: retry.map((x) => (x.claimed ? `claimed ${x.attempts}` : x.reason)).sort(),
+        late: late.claimed ? 'claimed' : late.reason,
+        row: { status: row?.status, attempts: row?.attempts, sentAt: row?.sent_at, error: row?.error, recipients: row?.recipients },
+      };
+    });
+    expect(r.sqlite).toEqual({
+      first: ['busy', 'busy', 'busy', 'claimed'],
+      retry: ['busy', 'busy', 'busy', 'claimed 2'],
+      late: 'sent',
+      row: { status: 'sent', attempts: 2, sentAt: 130, error: null, recipients: '["a@acme.test"]' },
     });
     expect(r.postgres).toEqual(r.sqlite);
   });
