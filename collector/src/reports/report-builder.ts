@@ -41,6 +41,7 @@ export class ReportBuilder {
     const avail = await this.availability.monthly(clientId, month, now);
     const flows = await this.flows.summarize(clientId, { from: period.from, to: end });
     const p = { from: period.from, to: end };
+    const patches = await patchesSection(this.repo.patches, clientId, p);
     return this.repo.snapshot((q) => {
       const client = q.client(clientId);
       if (!client) throw new VigieError('NOT_FOUND', 'No such client');
@@ -101,7 +102,7 @@ export class ReportBuilder {
         },
         warranties: warranties(q, clientId, firstDay, lastDay),
         flows,
-        patches: patchesSection(q, clientId, p),
+        patches,
       };
     });
   }

@@ -1,7 +1,7 @@
 import { DEFAULT_PATCH_OVERDUE_DAYS } from '@vigie/shared';
 import { summarize } from '../patches/compliance.js';
+import type { PatchRepository } from '../patches/repository.js';
 import type { PatchesSection } from './report-data.js';
-import type { ReportQueries } from './report-repository.js';
 
 /** Devices behind that the PDF lists before "… and N more". */
 const BEHIND_MAX = 25;
@@ -11,9 +11,14 @@ const BEHIND_MAX = 25;
  * so a report rebuilt later says the same), and the updates that stopped being pending in the
  * period. Devices behind: overdue first, then by pending security updates, then by count.
  */
-export function patchesSection(q: ReportQueries, clientId: number, p: { from: number; to: number }, days = DEFAULT_PATCH_OVERDUE_DAYS): PatchesSection {
-  const devices = q.patchCompliance(clientId, p.to, days);
-  const resolved = q.patchesResolved(clientId, p.from, p.to);
+export async function patchesSection(
+  q: PatchRepository,
+  clientId: number,
+  p: { from: number; to: number },
+  days = DEFAULT_PATCH_OVERDUE_DAYS,
+): Promise<PatchesSection> {
+  const devices = await q.complianceAt(p.to, days, { clientId });
+  const resolved = await q.resolvedBetween(clientId, p.from, p.to);
   const s = summarize(devices);
   const behind = devices
     .filter((d) => d.pending > 0 || d.rebootPending === true)

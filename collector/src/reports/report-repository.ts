@@ -1,4 +1,3 @@
-import type { DeviceCompliance } from '@vigie/shared';
 import { PatchRepository } from '../patches/repository.js';
 import type { Database } from '../store/database.js';
 import { COMMENT_SQL } from './comments.js';
@@ -85,7 +84,12 @@ const toEvent = (r: EventRow): TicketEvent => ({
 
 /** The SQL behind one client's monthly report; every read of a report runs in one snapshot. */
 export class ReportRepository {
-  constructor(private readonly db: Database) {}
+  /** The patches section's figures: engine-neutral Kysely, read outside the snapshot (its history is dated, so the figures at the period's end do not move). */
+  readonly patches: PatchRepository;
+
+  constructor(private readonly db: Database) {
+    this.patches = new PatchRepository(db);
+  }
 
   /** `fn` in one read transaction: every figure of a report comes from the same state of the file. */
   snapshot<T>(fn: (q: ReportQueries) => T): Promise<T> {
@@ -98,20 +102,7 @@ export class ReportRepository {
 }
 
 export class ReportQueries {
-  private readonly patchRepo: PatchRepository;
-
-  constructor(private readonly db: Database) {
-    this.patchRepo = new PatchRepository(db);
-  }
-
-  /** Each device's patch state at `at` (the compliance view's own query). */
-  patchCompliance(clientId: number, at: number, days: number): DeviceCompliance[] {
-    return this.patchRepo.complianceAt(at, days, { clientId });
-  }
-
-  patchesResolved(clientId: number, from: number, to: number) {
-    return this.patchRepo.resolvedBetween(clientId, from, to);
-  }
+  constructor(private readonly db: Database) {}
 
   private all<T>(sql: string, ...args: unknown[]): T[] {
     return this.db.sqlite.prepare(sql).all(...args) as T[];
