@@ -18,13 +18,12 @@ export class PatchPolicies {
     return this.read(this.db.kysely, scope, id);
   }
 
-  private async read(db: Kysely<DB>, scope: PatchScope, id: number, lock = false) {
+  private async read(db: Kysely<DB>, scope: PatchScope, id: number) {
     const r = await db
       .selectFrom('patch_policies')
       .select(['body', 'version', 'updated_at'])
       .where('scope', '=', scope)
       .where('scope_id', '=', id)
-      .$if(lock, (q) => q.forUpdate())
       .executeTakeFirst();
     return r ? { policy: JSON.parse(r.body) as PatchPolicy, version: r.version, updatedAt: r.updated_at } : undefined;
   }
@@ -32,8 +31,13 @@ export class PatchPolicies {
   /** Saves a level's policy, audited with what it was and what it becomes. */
   async put(scope: PatchScope, id: number, policy: PatchPolicy, user: { id: number }, clientId: number, now = Date.now()): Promise<number> {
     const version = await this.db.kysely.transaction().execute(async (tx) => {
-      // Two saves at once on PostgreSQL: the second waits and numbers after the first (SQLite's BEGIN IMMEDIATE already serialises).
-      const before = await this.read(tx, scope, id, this.db.dialect === 'postgres');
+      // Two saves at once on PostgreSQL: the second waits for the first (on the level's own row, which
+      // exists even before its first policy) and numbers after it (SQLite's BEGIN IMMEDIATE already serialises).
+      if (this.db.dialect === 'postgres') {
+        const table = scope === 'client' ? 'clients' : scope === 'site' ? 'sites' : 'devices';
+        await tx.selectFrom(table).select('id').where('id', '=', id).forUpdate().execute();
+      }
+      const before = await this.read(tx, scope, id);
       const v = (before?.version ?? 0) + 1;
       await tx
         .insertInto('patch_policies')
