@@ -12,14 +12,14 @@ export function createUpdates(o: { db: Database; dataDir: string; remote: Remote
   const audited = () => refreshAuditHead(o.db);
   // The agent's credential is the ingest domain's (still better-sqlite3: read under the write lock, as routes' reads are).
   const authenticate = (header: string | undefined) => o.db.writeLock(() => authenticateAgent(o.db.sqlite, header));
-  const releases = new Releases(o.db, o.dataDir, authenticate, audited);
+  const releases = new Releases(o.db, o.dataDir, audited);
   const rollout = new RolloutService(o.db, o.remote.keys, releases, (agentIds) => o.remote.queued(agentIds), audited);
   let timer: NodeJS.Timeout | undefined;
   return {
     releases,
     rollout,
     registerRoutes(app: FastifyInstance) {
-      registerUpdateRoutes(app, { releases, rollout, totp: o.remote.totp });
+      registerUpdateRoutes(app, { releases, rollout, totp: o.remote.totp, authenticate });
     },
     /** One collector process of a cluster runs the schedule. */
     start(intervalMs: number) {

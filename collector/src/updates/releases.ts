@@ -3,7 +3,6 @@ import { copyFileSync, createReadStream, mkdirSync, readFileSync, statSync } fro
 import { join } from 'node:path';
 import { VigieError } from '@vigie/shared';
 import { appendAuditInTransaction } from '../audit/repository.js';
-import type { AgentAuthResult } from '../ingest/agent-auth.js';
 import type { RelationalStore } from '../store/relational-store.js';
 
 export interface Release {
@@ -24,8 +23,6 @@ export class Releases {
   constructor(
     private readonly db: RelationalStore,
     private readonly dataDir: string,
-    /** The agent's channel credential checked (the ingest domain's), for the download route. */
-    readonly authenticate: (header: string | undefined) => Promise<AgentAuthResult>,
     /** Called after a commit that appended audit entries (the SQLite store copies its head to a file). */
     private readonly audited: () => void = () => undefined,
   ) {}

@@ -3,6 +3,7 @@ import { ErrorCodes, PinBody, type RolloutBody as Rollout, RolloutBody, VigieErr
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireRole } from '../auth/guard.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
+import type { AgentAuthResult } from '../ingest/agent-auth.js';
 import type { Releases } from './releases.js';
 import type { RolloutService } from './rollout.js';
 
@@ -11,14 +12,23 @@ import type { RolloutService } from './rollout.js';
  * already trusts); releases and the fleet's versions for staff; the rollout and pins for admins
  * with a fresh step-up (they make every machine run new code).
  */
-export function registerUpdateRoutes(app: FastifyInstance, deps: { releases: Releases; rollout: RolloutService; totp: TotpService }): void {
-  const { releases, rollout, totp } = deps;
+export function registerUpdateRoutes(
+  app: FastifyInstance,
+  deps: {
+    releases: Releases;
+    rollout: RolloutService;
+    totp: TotpService;
+    /** The agent's channel credential checked (the ingest domain's). */
+    authenticate: (header: string | undefined) => Promise<AgentAuthResult>;
+  },
+): void {
+  const { releases, rollout, totp, authenticate } = deps;
 
   app.get(
     '/api/v1/agent/releases/:version/:platform',
     { schema: { hide: true, params: Type.Object({ version: Type.String({ maxLength: 64 }), platform: Type.String({ maxLength: 32 }) }) } },
     async (req: FastifyRequest<{ Params: { version: string; platform: string } }>, reply: FastifyReply) => {
-      const auth = await releases.authenticate(req.headers.authorization);
+      const auth = await authenticate(req.headers.authorization);
       if (!auth.ok) {
         const e = ErrorCodes[auth.key];
         return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
