@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PatchesBody } from '@vigie/shared';
 import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AUDIT_GENESIS, auditHash } from '../audit/chain.js';
@@ -9,6 +10,8 @@ import { SigningKeys } from '../commands/signing-keys.js';
 import { Database } from '../store/database.js';
 import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
+import { PatchIngest } from './ingest.js';
+import { PatchIngestTx } from './ingest-transactional.js';
 import { PatchInstalls } from './installs.js';
 import { PatchPolicies } from './policy.js';
 import { PatchRepository } from './repository.js';
@@ -382,5 +385,115 @@ describe('patches on both engines', () => {
     );
     expect(lite!.chain).toBe(true);
     expect(post).toEqual({ ...lite, approvalRows: [{ ...lite!.approvalRows[0], command_id: expect.any(String) }] });
+  });
+  test('reports and install results stored in an ingest transaction: the same rows on both engines, and through the SQLite writer’s statements', async () => {
+    const s = await stores('vigie_patches_ingest');
+    // A third store: the SQLite writer's synchronous path (better-sqlite3 statements), which must agree.
+    const legacy = new Database({ path: join(dir, 'vigie_patches_ingest_sync.db') });
+    await legacy.migrate();
+    opened.push(legacy);
+    const u = (name: string, candidate: string, security = false, arch?: string) => ({
+      name,
+      ...(arch ? { arch } : {}),
+      installedVersion: '1.0',
+      candidateVersion: candidate,
+      security,
+      rebootRequired: false,
+    });
+    const report = (at: number, rebootPending: boolean | null, updates: PatchesBody['updates'], truncated?: boolean): PatchesBody => ({
+      source: 'apt',
+      collectedAt: at,
+      rebootPending,
+      updates,
+      ...(truncated ? { truncated } : {}),
+    });
+    const reports = [
+      report(T0 - 10 * DAY, true, [u('openssl', '3.0.14', true), u('curl', '8.1', false, 'amd64'), u('curl', '8.1', false, 'amd64')]),
+      report(T0 - 5 * DAY, false, [u('openssl', '3.0.15', true), u('zlib', '1.3')]),
+      // Older than the stored one (replayed after a reconnect): ignored.
+      report(T0 - 7 * DAY, true, [u('ancien', '1.0')]),
+      // Cut: openssl not listed, yet not resolved.
+      report(T0 - 1 * DAY, null, [u('zlib', '1.3.1')], true),
+    ];
+    const answers = [];
+    for (const [store, kind] of [
+      [s.sqlite[0], 'kysely'],
+      [s.postgres[0], 'kysely'],
+      [legacy, 'statements'],
+    ] as const) {
+      const ids = await seed(store);
+      const tx = new PatchIngestTx(store.dialect);
+      const applied: boolean[] = [];
+      for (const r of reports) {
+        if (kind === 'kysely') applied.push(await store.kysely.transaction().execute((t) => tx.apply(t, ids.silent, r, T0)));
+        else applied.push(await legacy.writeTransaction(() => new PatchIngest(legacy.sqlite).apply(ids.silent, r, T0)));
+      }
+      // An approved zlib is sent; the agent reports it installed; a result naming another device's command changes nothing.
+      const installs = new PatchInstalls(store, keys, new PatchPolicies(store), () => undefined);
+      const { commands } = await installs.approve(ids.user, ids.silent, [{ name: 'zlib' }], T0);
+      const commandId = commands[0]!.commandId;
+      const result = { commandId, ok: true, packages: [{ name: 'zlib', version: '1.3.1', state: 'installed' as const, attempts: 1 }] };
+      for (const [device, agent] of [
+        [ids.srv, 'agent-srv'],
+        [ids.silent, 'agent-silent'],
+      ] as const) {
+        if (kind === 'kysely') await store.kysely.transaction().execute((t) => tx.applyInstallResult(t, device, agent, result, T0 + 1));
+        else await legacy.writeTransaction(() => new PatchIngest(legacy.sqlite).applyInstallResult(device, agent, result, T0 + 1));
+      }
+      const k = store.kysely;
+      answers.push({
+        applied,
+        status: await k.selectFrom('device_patch_status').selectAll().where('device_id', '=', ids.silent).execute(),
+        patches: await k
+          .selectFrom('device_patches')
+          .select(['name', 'arch', 'candidate_version', 'security', 'first_seen_at', 'last_seen_at', 'resolved_at'])
+          .where('device_id', '=', ids.silent)
+          .orderBy('id')
+          .execute(),
+        reboots: await k.selectFrom('device_reboot_pending').select(['since', 'until']).where('device_id', '=', ids.silent).orderBy('id').execute(),
+        results: (await new PatchRepository(store).installHistory(ids.silent)).results.map(({ commandId: c, ...r }) => ({ ...r, sameCommand: c === commandId })),
+        approvals: await k.selectFrom('patch_approvals').select(['name', 'version', 'state', 'note']).orderBy('id').execute(),
+        audit: (await k.selectFrom('audit_log').select(['actor', 'action', 'result']).orderBy('id').execute()).map((r) => `${r.actor} ${r.action} ${r.result}`),
+        chain: await auditChainHolds(store),
+        compliance: (await new PatchRepository(store).complianceAt(T0, 30, { deviceId: ids.silent })).map(
+          ({ deviceId: _d, clientId: _c, siteId: _s, ...c }) => c,
+        ),
+      });
+    }
+    const [lite, post, statements] = answers;
+    expect(lite!.applied).toEqual([true, true, false, true]);
+    expect(lite!.patches).toEqual([
+      { name: 'openssl', arch: '', candidate_version: '3.0.15', security: 1, first_seen_at: T0 - 10 * DAY, last_seen_at: T0 - 5 * DAY, resolved_at: null },
+      {
+        name: 'curl',
+        arch: 'amd64',
+        candidate_version: '8.1',
+        security: 0,
+        first_seen_at: T0 - 10 * DAY,
+        last_seen_at: T0 - 10 * DAY,
+        resolved_at: T0 - 5 * DAY,
+      },
+      { name: 'zlib', arch: '', candidate_version: '1.3.1', security: 0, first_seen_at: T0 - 5 * DAY, last_seen_at: T0 - DAY, resolved_at: null },
+    ]);
+    expect(lite!.reboots).toEqual([{ since: T0 - 10 * DAY, until: T0 - 5 * DAY }]);
+    expect(lite!.status).toEqual([
+      {
+        device_id: expect.any(Number),
+        source: 'apt',
+        collected_at: T0 - DAY,
+        received_at: T0,
+        reboot_pending: null,
+        truncated: 1,
+        first_reported_at: T0 - 10 * DAY,
+      },
+    ]);
+    expect(lite!.results).toEqual([
+      { name: 'zlib', arch: '', version: '1.3.1', state: 'installed', attempts: 1, error: null, finishedAt: T0 + 1, sameCommand: true },
+    ]);
+    expect(lite!.approvals).toEqual([{ name: 'zlib', version: '1.3.1', state: 'installed', note: null }]);
+    expect(lite!.audit).toEqual(['user:1 patch.approve ok', 'system:patches command.create queued', 'agent:agent-silent patch.package.installed ok']);
+    expect(lite!.chain).toBe(true);
+    expect(post).toEqual(lite);
+    expect(statements).toEqual(lite);
   });
 });
