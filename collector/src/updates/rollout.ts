@@ -1,5 +1,5 @@
 import { DEFAULT_MANIFEST_TTL_SEC, DEFAULT_UPDATE_GRACE_SEC, type RolloutBody, VigieError } from '@vigie/shared';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { appendAuditInTransaction } from '../audit/repository.js';
 import { queueSignedCommand } from '../commands/queue-command.js';
 import type { SigningKeys } from '../commands/signing-keys.js';
@@ -53,12 +53,11 @@ export class RolloutService {
     return this.read(this.db.kysely);
   }
 
-  private async read(db: Kysely<DB>, lock = false): Promise<Rollout & { canary: number[]; updatedAt: number | null }> {
+  private async read(db: Kysely<DB>): Promise<Rollout & { canary: number[]; updatedAt: number | null }> {
     const r = await db
       .selectFrom('agent_rollout')
       .select(['target_version', 'stage', 'percent', 'paused', 'grace_sec', 'manifest_ttl_sec', 'updated_at'])
       .where('id', '=', 1)
-      .$if(lock, (q) => q.forUpdate())
       .executeTakeFirst();
     const canary = (await db.selectFrom('agent_rollout_canary').select('device_id').orderBy('device_id').execute()).map((x) => x.device_id);
     if (!r)
@@ -92,8 +91,10 @@ export class RolloutService {
     if (b.targetVersion && !(await this.released(this.db.kysely, b.targetVersion)))
       throw new VigieError('UPDATE_NO_RELEASE', `Aucune version ${b.targetVersion} n’a été publiée`);
     await this.db.kysely.transaction().execute(async (tx) => {
-      // Two admins at once on PostgreSQL: the second reads what the first wrote (its audit's "before").
-      const before = await this.read(tx, this.db.dialect === 'postgres');
+      // Two admins at once on PostgreSQL: the second waits and reads what the first wrote (its audit's
+      // "before"), even for the very first rollout, when there is no row to lock yet.
+      if (this.db.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext('vigie.agent_rollout'))`.execute(tx);
+      const before = await this.read(tx);
       const next = {
         targetVersion: b.targetVersion,
         stage: b.stage,
@@ -167,17 +168,16 @@ export class RolloutService {
 
   async pin(user: { id: number }, clientId: number, version: string | null, now = Date.now()): Promise<void> {
     await this.db.kysely.transaction().execute(async (tx) => {
-      if (!(await tx.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst())) throw new VigieError('NOT_FOUND');
+      // The client's row held on PostgreSQL: two pins of one client at once take turns (each audit's "before" is the other's "after").
+      const client = await tx
+        .selectFrom('clients')
+        .select('id')
+        .where('id', '=', clientId)
+        .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!client) throw new VigieError('NOT_FOUND');
       if (version && !(await this.released(tx, version))) throw new VigieError('UPDATE_NO_RELEASE', `Aucune version ${version} n’a été publiée`);
-      const before =
-        (
-          await tx
-            .selectFrom('agent_version_pins')
-            .select('version')
-            .where('client_id', '=', clientId)
-            .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
-            .executeTakeFirst()
-        )?.version ?? null;
+      const before = (await tx.selectFrom('agent_version_pins').select('version').where('client_id', '=', clientId).executeTakeFirst())?.version ?? null;
       if (version === null) await tx.deleteFrom('agent_version_pins').where('client_id', '=', clientId).execute();
       else
         await tx

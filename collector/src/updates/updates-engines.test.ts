@@ -260,4 +260,46 @@ describe('agent updates on both engines', () => {
     // PostgreSQL gives the same answers.
     expect(post).toEqual(lite);
   });
+  test('two admins changing the rollout or a pin at once take turns: each audit’s “before” is what the other left', async () => {
+    const s = await stores('vigie_updates_turns');
+    const answers = [];
+    for (const [store, twin] of [s.sqlite, s.postgres]) {
+      const ids = await seed(store);
+      const data = join(dir, `turns-${store.dialect}`);
+      mkdirSync(data, { recursive: true });
+      const one = new RolloutService(store, keys, new Releases(store, data), () => undefined);
+      const two = new RolloutService(twin, keys, new Releases(twin, data), () => undefined);
+      for (const v of ['1.1.0', '1.2.0'])
+        await new Releases(store, data).add({ file: join(dir, `agent-${v}`), version: v, platform: 'linux-x64', by: 'user:admin' }, T0);
+      // The very first rollout (no row yet) and a first pin, each set by two collectors at once.
+      await Promise.all([
+        one.set(ids.user, { targetVersion: '1.1.0', stage: 'canary' }, T0 + 1),
+        two.set(ids.user, { targetVersion: '1.2.0', stage: 'all' }, T0 + 1),
+        one.pin(ids.user, ids.bakery, '1.1.0', T0 + 1),
+        two.pin(ids.user, ids.bakery, '1.2.0', T0 + 1),
+      ]);
+      const entries = await store.kysely
+        .selectFrom('audit_log')
+        .select(['action', 'details'])
+        .where('action', 'in', ['agent.rollout.update', 'agent.pin'])
+        .orderBy('id')
+        .execute();
+      const details = (action: string) =>
+        entries.filter((e) => e.action === action).map((e) => JSON.parse(e.details ?? 'null') as { before: unknown; after: unknown });
+      const rollouts = details('agent.rollout.update').map((d) => ({
+        before: (d.before as { targetVersion: string | null }).targetVersion,
+        after: (d.after as { targetVersion: string }).targetVersion,
+      }));
+      const pins = details('agent.pin');
+      const final = await one.get();
+      answers.push({
+        // In commit order: the second saw the first's "after" as its "before".
+        rolloutsChain: rollouts[0]!.before === null && rollouts[1]!.before === rollouts[0]!.after && final.targetVersion === rollouts[1]!.after,
+        pinsChain: pins[0]!.before === null && pins[1]!.before === pins[0]!.after && (await one.pins()).get(ids.bakery) === pins[1]!.after,
+        counts: [rollouts.length, pins.length],
+      });
+    }
+    expect(answers[0]).toEqual({ rolloutsChain: true, pinsChain: true, counts: [2, 2] });
+    expect(answers[1]).toEqual(answers[0]);
+  });
 });
