@@ -333,7 +333,7 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'release list': {
-        const list = collector.updates.releases.list();
+        const list = await collector.updates.releases.list();
         print(list.map((r) => `${r.version} ${r.platform} ${r.size} ${r.sha256}`).join('\n') || 'no release', { releases: list });
         return 0;
       }

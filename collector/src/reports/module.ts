@@ -57,7 +57,7 @@ export function createReports(d: ReportDeps): Reports {
   // Each collector process (and each collector in one process) is a distinct claimant.
   const worker = `${hostname()}:${process.pid}:w${d.workerId ?? 1}:${randomUUID().slice(0, 8)}`;
   const stats = new StatsRepository(d.db);
-  const repo = new ReportRepository(d.db, new PatchRepository(d.db));
+  const repo = new ReportRepository(d.db, (store) => new PatchRepository(store));
   const archive = new ReportArchive(d.db);
   const jobs = new JobStore(d.db);
   const builder = new ReportBuilder(repo, new AvailabilityService(stats, d.metrics, d.retention), d.flows ?? NO_FLOWS);

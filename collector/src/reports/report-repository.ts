@@ -86,11 +86,17 @@ const toEvent = (r: EventRow): TicketEvent => {
   return { ticketId: r.ticket_id, at: r.at, type: r.type, author: r.author, to: move.to, from: move.from };
 };
 
-/** What a report reads of patches/ (PatchRepository): synchronous there today, awaited here either way. */
+/** What a report reads of patches/ (PatchRepository). */
 export interface ReportPatchReads {
-  complianceAt(at: number, days: number, filter: { clientId?: number }): DeviceCompliance[] | Promise<DeviceCompliance[]>;
-  resolvedBetween(clientId: number, from: number, to: number): ResolvedPatches[] | Promise<ResolvedPatches[]>;
+  complianceAt(at: number, days: number, filter: { clientId?: number }): Promise<DeviceCompliance[]>;
+  resolvedBetween(clientId: number, from: number, to: number): Promise<ResolvedPatches[]>;
 }
+/**
+ * Makes the patch reads over a given store: the report's snapshot hands it its own transaction, so
+ * the patch figures come from the same state as the rest (and, on SQLite, a read through the
+ * store's single connection does not wait for the transaction that holds it).
+ */
+export type ReportPatchReadsOn = (store: RelationalStore) => ReportPatchReads;
 export interface ResolvedPatches {
   deviceId: number;
   count: number;
@@ -122,7 +128,7 @@ type RemoteActionTables = {
 export class ReportRepository {
   constructor(
     private readonly db: RelationalStore,
-    private readonly patches: ReportPatchReads,
+    private readonly patchReadsOn: ReportPatchReadsOn,
   ) {}
 
   /**
@@ -132,7 +138,9 @@ export class ReportRepository {
    */
   async snapshot<T>(fn: (q: ReportQueries) => Promise<T>): Promise<T> {
     const tx = this.db.kysely.transaction();
-    return await (this.db.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read') : tx).execute((t) => fn(new ReportQueries(t, this.patches)));
+    return await (this.db.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read') : tx).execute((t) =>
+      fn(new ReportQueries(t, this.patchReadsOn({ kysely: t, dialect: this.db.dialect }))),
+    );
   }
 
   clientIds(): Promise<{ id: number; name: string }[]> {

@@ -5,6 +5,7 @@ import { monthPeriod } from '@vigie/shared';
 import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PatchRepository } from '../patches/repository.js';
 import { Database } from '../store/database.js';
 import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
@@ -13,7 +14,7 @@ import { ReportComments } from './comments.js';
 import { DeliveryClaims } from './delivery.js';
 import { JobStore } from './jobs.js';
 import type { MonthlyReport } from './report-data.js';
-import { type ReportPatchReads, ReportRepository } from './report-repository.js';
+import { ReportRepository } from './report-repository.js';
 import { activityByMonth } from './statistics.js';
 
 /**
@@ -35,16 +36,6 @@ let sqlite: Database;
 let sqliteTwin: Database;
 let postgres: PostgresDatabase;
 let postgresTwin: PostgresDatabase;
-
-/** patches/ is moved onto Kysely on another branch: these tests read no patch figure, and say so if one is asked for. */
-const NO_PATCH_READS: ReportPatchReads = {
-  complianceAt: () => {
-    throw new Error('patch figures are not part of this test');
-  },
-  resolvedBetween: () => {
-    throw new Error('patch figures are not part of this test');
-  },
-};
 
 interface Seeded {
   acme: number;
@@ -371,7 +362,8 @@ describe("a client's month read in one snapshot, on SQLite and PostgreSQL", () =
     const r = await onBoth(async (store) => {
       const { acme, tickets } = seeded.get(store)!;
       await new ReportComments(store).put(acme, M, '  Mois chargé : migration.  ', { id: seeded.get(store)!.tech, actor: 'user:tech' }, 77);
-      return new ReportRepository(store, NO_PATCH_READS).snapshot(async (q) => ({
+      return new ReportRepository(store, (on) => new PatchRepository(on)).snapshot(async (q) => ({
+        patches: (await q.patchCompliance(acme, P.to, 30)).map((d) => `${d.hostname}: ${d.state}`),
         client: await q.client(acme),
         provider: await q.providerName(),
         identity: await q.providerIdentity(),
@@ -393,6 +385,7 @@ describe("a client's month read in one snapshot, on SQLite and PostgreSQL", () =
     });
     expect(r.sqlite).toEqual({
       client: { id: expect.any(Number), name: 'Acme SARL' },
+      patches: ['Poste-Accueil: unknown', 'SRV-AD: unknown', 'srv-fichiers: unknown'],
       provider: 'Sibio',
       identity: { name: 'Sibio', address: ['Lyon'], hasLogo: false },
       comment: { text: 'Mois chargé : migration.', authorName: 'Léa Martin', updatedAt: 77 },

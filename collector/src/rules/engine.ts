@@ -110,7 +110,7 @@ export class RuleEngine {
   }
 
   private inMaintenance(d: DeviceRow, now: number): Promise<boolean> {
-    return this.db.writeLock(() => openMaintenanceWindow(this.db.sqlite, d, now) !== undefined);
+    return openMaintenanceWindow(this.db.kysely, d, now).then((w) => w !== undefined);
   }
 
   /**
