@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { AuthTables } from './schema-auth.js';
 import type { BillingTables } from './schema-billing.js';
+import type { IncidentTables } from './schema-incidents.js';
 
 /** Relational tables, as Kysely sees them. Times are UTC milliseconds; money would be integer cents. */
 export interface ClientsTable {
@@ -283,7 +284,7 @@ export interface ClusterLeasesTable {
 }
 
 /** Every table; billing's are declared in `schema-billing.ts`, sign-in's beyond users and sessions in `schema-auth.ts`. */
-export interface DB extends BillingTables, AuthTables {
+export interface DB extends BillingTables, AuthTables, IncidentTables {
   cluster_leases: ClusterLeasesTable;
   report_comments: ReportCommentsTable;
   clients: ClientsTable;
