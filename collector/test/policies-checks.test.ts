@@ -34,6 +34,29 @@ describe('policies', () => {
     b.close();
   });
 
+  it('a burst of changes: every push arrives, in version order, the last one the policy in force; hello’s policy comes before its ack', async () => {
+    const cred = await enrollAgent(h, h.acme.siteId, 'pc-policy-burst');
+    const a = await TestAgent.connect(h.wsUrl, cred);
+    await a.hello();
+    await a.next((m) => m.type === 'ack');
+    const first = a.received.findIndex((m) => m.type === 'policy');
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(first).toBeLessThan(a.received.findIndex((m) => m.type === 'ack'));
+    const tech = await login(h.url, 'tech@vigie.test');
+    // Six edits at once, on the device's own policy: six versions, six pushes (the policy is read asynchronously now).
+    const puts = await Promise.all([10, 11, 12, 13, 14, 15].map((s) => tech.put(`/api/v1/policies/device/${cred.deviceId}`, { metricsIntervalSec: s })));
+    expect(puts.map((p) => p.status)).toEqual(Array(6).fill(200));
+    const inForce = (await tech.get(`/api/v1/devices/${cred.deviceId}/policy`)).body.policy;
+    const policies = () => a.received.filter((m) => m.type === 'policy').map((m) => m.body);
+    await a.next(() => policies().length >= 7);
+    const pushed = policies().slice(1);
+    expect(pushed).toHaveLength(6);
+    const versions = pushed.map((p) => p.version);
+    expect(versions).toEqual([...versions].sort((x, y) => x - y));
+    expect(pushed.at(-1)).toEqual(inForce);
+    a.close();
+  });
+
   it('refuses unknown probes, bad probe settings, and non-staff users', async () => {
     const tech = await login(h.url, 'tech@vigie.test');
     const unknown = await tech.put(`/api/v1/policies/site/${h.acme.siteId}`, { probes: { teleport: {} } });
