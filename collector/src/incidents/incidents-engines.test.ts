@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '@vigie/shared';
 import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendAuditInTransaction, listAudit } from '../audit/repository.js';
 import { verifyAuditLog } from '../audit/verify.js';
@@ -397,5 +398,22 @@ describe('ticket attachments on both engines', () => {
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject(CONFLICT);
     expect(await new TicketAttachments(db).list(ticket!.id)).toHaveLength(ATTACHMENTS_PER_TICKET);
     expect((await eventsOf(db, ticket!.id)).filter((e) => e.type === 'attachment')).toHaveLength(ATTACHMENTS_PER_TICKET);
+  });
+});
+
+// Last: it edits the audit log behind the triggers' back.
+describe('the audit walk on both engines', () => {
+  test('finds an entry edited behind the triggers’ back, the same way', async () => {
+    const found = [];
+    for (const db of [sqlite, postgres]) {
+      await sql.raw(db.dialect === 'postgres' ? 'DROP TRIGGER audit_log_no_update ON audit_log' : 'DROP TRIGGER audit_log_no_update').execute(db.kysely);
+      const first = await db.kysely.selectFrom('audit_log').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
+      await db.kysely.updateTable('audit_log').set({ result: 'ok' }).where('id', '=', first.id).execute();
+      found.push({ first: first.id, verification: await verifyAuditLog(db) });
+    }
+    const [sq, pgAnswer] = found;
+    expect(sq!.verification).toMatchObject({ ok: false, problems: [{ id: sq!.first, problem: 'was edited: its content no longer matches its hash' }] });
+    expect(pgAnswer!.verification).toEqual({ ...sq!.verification, entries: pgAnswer!.verification.entries });
+    expect(pgAnswer!.verification.problems.map((p) => p.problem)).toEqual(sq!.verification.problems.map((p) => p.problem));
   });
 });
