@@ -10,6 +10,7 @@ import { verifyAuditLog } from '../audit/verify.js';
 import type { SessionUser } from '../auth/repository.js';
 import { DEFAULT_RULES } from '../rules/defaults.js';
 import { RuleEngine } from '../rules/engine.js';
+import { ruleVocabulary } from '../rules/vocabulary.js';
 import { Database } from '../store/database.js';
 import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
@@ -398,6 +399,38 @@ describe('ticket attachments on both engines', () => {
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject(CONFLICT);
     expect(await new TicketAttachments(db).list(ticket!.id)).toHaveLength(ATTACHMENTS_PER_TICKET);
     expect((await eventsOf(db, ticket!.id)).filter((e) => e.type === 'attachment')).toHaveLength(ATTACHMENTS_PER_TICKET);
+  });
+});
+
+describe('the rule builder’s vocabulary on both engines', () => {
+  test('the same metrics (counted per device, in code-unit order) and checks', async () => {
+    const answers = [];
+    for (const db of [sqlite, postgres]) {
+      await db.kysely
+        .insertInto('series')
+        .values([
+          { device_id: 1, key: 'cpu', name: 'cpu', labels: '{}' },
+          { device_id: 2, key: 'cpu', name: 'cpu', labels: '{}' },
+          { device_id: 1, key: 'disk_used{mount=/}', name: 'disk_used', labels: '{"mount":"/"}' },
+          { device_id: 1, key: 'disk_used{mount=/home}', name: 'disk_used', labels: '{"mount":"/home"}' },
+          { device_id: 2, key: 'Temp', name: 'Temp', labels: '{}' },
+        ])
+        .execute();
+      await db.kysely
+        .insertInto('check_state')
+        .values({ device_id: 1, check: 'custom-probe', target: 't', status: 'ok', code: 'CUSTOM_OK', message: 'ok', values: null, observed_at: T0, since: T0 })
+        .execute();
+      answers.push(await ruleVocabulary(db));
+    }
+    const [sq, pgAnswer] = answers;
+    expect(sq!.metrics).toEqual([
+      { name: 'Temp', devices: 1 },
+      { name: 'cpu', devices: 2 },
+      { name: 'disk_used', devices: 1 },
+    ]);
+    expect(sq!.checks.find((c) => c.check === 'custom-probe')).toEqual({ check: 'custom-probe', codes: ['CUSTOM_OK'] });
+    expect(sq!.checks.find((c) => c.check === 'backup')?.codes).toContain('BACKUP_TOO_OLD');
+    expect(pgAnswer).toEqual(sq);
   });
 });
 
