@@ -451,7 +451,10 @@ describe('patches on both engines', () => {
           .orderBy('id')
           .execute(),
         reboots: await k.selectFrom('device_reboot_pending').select(['since', 'until']).where('device_id', '=', ids.silent).orderBy('id').execute(),
-        results: (await new PatchRepository(store).installHistory(ids.silent)).results.map(({ commandId: c, ...r }) => ({ ...r, sameCommand: c === commandId })),
+        results: (await new PatchRepository(store).installHistory(ids.silent)).results.map(({ commandId: c, ...r }) => ({
+          ...r,
+          sameCommand: c === commandId,
+        })),
         approvals: await k.selectFrom('patch_approvals').select(['name', 'version', 'state', 'note']).orderBy('id').execute(),
         audit: (await k.selectFrom('audit_log').select(['actor', 'action', 'result']).orderBy('id').execute()).map((r) => `${r.actor} ${r.action} ${r.result}`),
         chain: await auditChainHolds(store),

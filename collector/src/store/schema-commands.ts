@@ -1,9 +1,8 @@
 import type { Generated } from 'kysely';
 
 /**
- * Signed commands (migration 010) and maintenance windows (004), declared for the patch schedule
- * and the agent rollout, which queue commands and read windows. The commands and incidents folders
- * own these tables: whoever converts them keeps one declaration.
+ * Signed commands (migration 010), declared for the patch schedule and the agent rollout, which
+ * queue commands. Maintenance windows are declared in schema-incidents.ts.
  */
 export type CommandState = 'queued' | 'sent' | 'running' | 'succeeded' | 'failed' | 'refused' | 'expired' | 'cancelled';
 export interface CommandsTable {
@@ -38,17 +37,6 @@ export interface CommandsTable {
   issued_by: number | null;
   session_id: number | null;
 }
-export interface MaintenanceWindowsTable {
-  id: Generated<number>;
-  scope: string;
-  scope_id: number;
-  starts_at: number;
-  ends_at: number;
-  reason: string;
-  created_by: number | null;
-  created_at: number;
-}
 export interface CommandTables {
   commands: CommandsTable;
-  maintenance_windows: MaintenanceWindowsTable;
 }

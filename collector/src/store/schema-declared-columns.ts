@@ -585,6 +585,16 @@ export const SCHEMA_TS_COLUMNS: DeclaredColumns = {
   },
   series: { id: 'not null', device_id: 'not null', key: 'not null', name: 'not null', labels: 'not null' },
   kv: { key: 'not null', value: 'not null' },
+  rules: {
+    id: 'not null',
+    key: 'nullable',
+    name: 'not null',
+    type: 'not null',
+    severity: 'not null',
+    enabled: 'not null',
+    params: 'not null',
+    updated_at: 'not null',
+  },
   policies: { scope: 'not null', scope_id: 'not null', body: 'not null', version: 'not null', updated_at: 'not null', updated_by: 'nullable' },
   tickets: {
     id: 'not null',

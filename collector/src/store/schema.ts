@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 import type { AuthTables } from './schema-auth.js';
 import type { BillingTables } from './schema-billing.js';
 import type { CommandTables } from './schema-commands.js';
+import type { IncidentTables } from './schema-incidents.js';
 import type { PatchTables } from './schema-patches.js';
 import type { ReportTables } from './schema-reports.js';
 
@@ -287,8 +288,8 @@ export interface ClusterLeasesTable {
   acquired_at: number;
 }
 
-/** Every table; billing's are declared in `schema-billing.ts`, sign-in's beyond users and sessions in `schema-auth.ts`, reports' and flows' in `schema-reports.ts`, patches' and agent updates' in `schema-patches.ts`, commands' in `schema-commands.ts`. */
-export interface DB extends BillingTables, AuthTables, ReportTables, PatchTables, CommandTables {
+/** Every table; billing's are declared in `schema-billing.ts`, sign-in's beyond users and sessions in `schema-auth.ts`, reports' and flows' in `schema-reports.ts`, patches' and agent updates' in `schema-patches.ts`, commands' in `schema-commands.ts`, rules' and maintenance windows' in `schema-incidents.ts`. */
+export interface DB extends BillingTables, AuthTables, ReportTables, PatchTables, CommandTables, IncidentTables {
   cluster_leases: ClusterLeasesTable;
   report_comments: ReportCommentsTable;
   clients: ClientsTable;
