@@ -1,6 +1,7 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database } from '../../store/database.js';
+import type { DB } from '../../store/schema.js';
 import type { BillingContractsTable, PriceGridsTable } from '../../store/schema-billing.js';
 
 export type ContractRow = Selectable<BillingContractsTable>;
@@ -24,6 +25,11 @@ export class ContractRepository {
 
   clientExists(clientId: number): boolean {
     return this.sql.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId) !== undefined;
+  }
+
+  /** The client's contract, read in the caller's transaction when given one. */
+  async contractOf(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<ContractRow | undefined> {
+    return ex.selectFrom('billing_contracts').selectAll().where('client_id', '=', clientId).executeTakeFirst();
   }
 
   contract(clientId: number): ContractRow | undefined {
@@ -53,10 +59,9 @@ export class ContractRepository {
   }
 
   /** The first client ids under contract by `date` (the month-end invoice run). */
-  clientsUnderContract(startedBy: LocalDate): number[] {
-    return (
-      this.sql.prepare('SELECT client_id FROM billing_contracts WHERE start_date <= ? ORDER BY client_id').all(startedBy) as Pick<ContractRow, 'client_id'>[]
-    ).map((r) => r.client_id);
+  async clientsUnderContract(startedBy: LocalDate): Promise<number[]> {
+    const rows = await this.db.kysely.selectFrom('billing_contracts').select('client_id').where('start_date', '<=', startedBy).orderBy('client_id').execute();
+    return rows.map((r) => r.client_id);
   }
 
   grids(clientId: number): GridRow[] {
