@@ -436,6 +436,79 @@ describe('invoicing on SQLite and PostgreSQL', () => {
     expect(postgres).toEqual(sqlite);
   }, 120_000);
 
+  test('a supply order’s fee read by two issues at once (no trigger guards it): billed once, the loser refused', async () => {
+    const { sqlite, postgres } = await onBoth('billing_orders', async (a, b) => {
+      await seedMonth(a, 1);
+      const grid = await a.kysely.selectFrom('price_grids').select('id').executeTakeFirstOrThrow();
+      await a.kysely
+        .insertInto('supply_orders')
+        .values({
+          client_id: 1,
+          supplier: 'LDLC Pro',
+          reference: 'CMD-4521',
+          ordered_on: '2026-03-20',
+          status: 'ordered',
+          grid_id: grid.id,
+          fee_unit: 'quarter_hour',
+          fee_count: 1,
+          fee_unit_price_cents: 2250,
+          fee_amount_cents: 2250,
+          fee_rule: 'Gestion de commande : un quart d’heure urgent (art. 2.4)',
+          created_at: ISSUE_AT,
+        })
+        .execute();
+      const read = await new BillableItemRepository(a).uninvoiced(1, '2026-03-31');
+      // Only the order: the interventions' triggers would refuse a second billing anyway; the fee's only guard is the mark's condition.
+      const items = { interventions: [], feeOrders: read.feeOrders, goodsOrders: [], pickups: [] };
+      const attempt = (db: RelationalStore, period: [string, string]) =>
+        db.kysely.transaction().execute(async (tx) => {
+          const invoices = new InvoiceRepository(db);
+          const { seq, number } = await nextNumber(invoices, 'invoice', 2026, tx);
+          const id = await invoices.insert(
+            {
+              client_id: 1,
+              kind: 'invoice',
+              year: 2026,
+              seq,
+              number,
+              period_start: period[0],
+              period_end: period[1],
+              issued_on: '2026-04-02',
+              due_on: '2026-05-02',
+              total_excl_cents: 2250,
+              vat_rate_bp: 2000,
+              vat_cents: 450,
+              total_incl_cents: 2700,
+              document: '{}',
+              created_at: ISSUE_AT,
+            },
+            tx,
+          );
+          await new BillableItemRepository(db).markInvoiced(id, items, tx);
+          return number;
+        });
+      const results = await Promise.allSettled([attempt(a, ['2026-03-01', '2026-03-31']), attempt(b, ['2026-02-01', '2026-02-28'])]);
+      const order = await a.kysely
+        .selectFrom('supply_orders as o')
+        .innerJoin('invoices as i', 'i.id', 'o.fee_invoice_id')
+        .select('i.number')
+        .executeTakeFirst();
+      return {
+        orders: read.feeOrders.length,
+        outcomes: results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)).sort(),
+        feeBilledBy: order?.number,
+        invoices: (await a.kysely.selectFrom('invoices').select('number').execute()).map((r) => r.number),
+      };
+    });
+    expect(sqlite).toEqual({
+      orders: 1,
+      outcomes: ['F2026-0001', 'Facturation concurrente : 1 frais de commande déjà facturé(s) par une autre émission, facture non émise'],
+      feeBilledBy: 'F2026-0001',
+      invoices: ['F2026-0001'],
+    });
+    expect(postgres).toEqual(sqlite);
+  }, 120_000);
+
   test('an issued invoice, its kept PDF and its billed items refuse every change on both engines', async () => {
     const refusal = async (p: Promise<unknown>) =>
       p.then(
