@@ -177,9 +177,24 @@ export class InvoiceIssuing {
     const xml = invoiceCii(doc);
     const pdf = await renderInvoicePdf(doc, 'fr', xml);
     const now = Date.now();
-    const inserted = await this.db.kysely
-      .transaction()
-      .execute((tx) => this.invoices.keepDocuments(id, { data: pdf, sha256: sha256(pdf) }, { data: xml, sha256: sha256(xml) }, now, tx));
+    const pdfHash = sha256(pdf);
+    const inserted = await this.db.kysely.transaction().execute(async (tx) => {
+      const kept = await this.invoices.keepDocuments(id, { data: pdf, sha256: pdfHash }, { data: xml, sha256: sha256(xml) }, now, tx);
+      if (kept)
+        await appendAuditInTransaction(
+          tx,
+          this.db.dialect,
+          'system:invoicing',
+          'invoice.documents.keep',
+          `invoice:${id}`,
+          { number: inv.number, pdfSha256: pdfHash },
+          {
+            clientId: inv.client_id,
+            result: 'ok',
+          },
+        );
+      return kept;
+    });
     if (inserted) this.onIssued?.(id);
     return (await this.invoices.keptPdf(id))!;
   }
