@@ -47,10 +47,23 @@ export class PostgresDatabase {
   readonly kysely: Kysely<DB>;
   readonly dialect = 'postgres' as const;
 
+  private readonly url: string;
+
   constructor(opts: PostgresDatabaseOptions) {
     if (!isPostgresUrl(opts.url)) throw new Error(`not a PostgreSQL URL (postgres://…): ${opts.url.replace(/:[^:@/]*@/, ':***@')}`);
+    this.url = opts.url;
     this.pool = new pg.Pool({ connectionString: opts.url, max: opts.maxConnections ?? 10, types: typeParsers });
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
+  }
+
+  /**
+   * Whether a PostgreSQL target (the metric store's) is this very database: same host, port and
+   * database name. Then the PostgreSQL ingest writer stores samples in its own transaction.
+   */
+  holds(t: { host: string; port: number; database: string }): boolean {
+    const u = new URL(this.url);
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    return host === t.host && (u.port ? Number(u.port) : 5432) === t.port && decodeURIComponent(u.pathname.replace(/^\//, '')) === t.database;
   }
 
   async migrate(): Promise<void> {

@@ -290,6 +290,7 @@ export const SCHEMA_TS_COLUMNS: DeclaredColumns = {
     last_seen_at: 'nullable',
     watcher_id: 'nullable',
     site_data: 'nullable',
+    external_key: 'nullable',
   },
   agents: {
     id: 'not null',
