@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { monthOf, PROTOCOL_VERSION, parisDate, shiftMonth, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
 import { loggerOptions } from './api/log-options.js';
@@ -60,6 +61,7 @@ import type { Database } from './store/database.js';
 import { StoreHealth } from './store/health.js';
 import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
 import { describeStoreCheck, inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
+import { kvSet } from './store/kv.js';
 import type { MetricStore } from './store/metric-store.js';
 import { checkMetricsSettings, openMetricStore } from './store/open-metric-store.js';
 import { PgMetricStore } from './store/postgres/pg-metric-store.js';
@@ -154,12 +156,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     dataDir: dirname(dbPath),
     log: app.log.child({ domain: 'store' }),
     reserve,
-    probeWrite: () =>
-      db.writeTransaction(() => {
-        db.sqlite
-          .prepare("INSERT INTO kv (key, value) VALUES ('store.probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-          .run(String(Date.now()));
-      }),
+    probeWrite: () => kvSet(db, 'store.probe', String(Date.now())),
   });
   bus.start?.(app.log.child({ domain: 'cluster-bus' }));
   reportStoreCheck(check, health, app.log, marker?.set() ?? null);
@@ -179,10 +176,20 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
   // The dashboards hear when a device's health or connection changes (each client its own devices).
-  const clientOfDevice = db.sqlite.prepare('SELECT client_id FROM devices WHERE id = ?');
-  const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
-    const owner = clientId ?? (clientOfDevice.get(deviceId) as { client_id: number } | undefined)?.client_id;
+  const publishDevice = (deviceId: number, change: 'health' | 'connected' | 'disconnected', owner: number | undefined) => {
     if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
+  };
+  const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
+    if (clientId !== undefined) return publishDevice(deviceId, change, clientId);
+    db.kysely
+      .selectFrom('devices')
+      .select('client_id')
+      .where('id', '=', deviceId)
+      .executeTakeFirst()
+      .then(
+        (row) => publishDevice(deviceId, change, row?.client_id),
+        (err: unknown) => app.log.error({ err, deviceId, change }, 'live device event: the device’s client could not be read'),
+      );
   };
   const remote = createRemote({
     db,
@@ -370,7 +377,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerDownloads(app, config.downloadsDir);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    db.sqlite.prepare('SELECT 1').get();
+    await sql`SELECT 1`.execute(db.kysely);
     const store = health.condition;
     // Reads are served whatever the store's state; `degraded` says agent data is not being accepted, and why.
     return {

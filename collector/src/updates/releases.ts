@@ -66,7 +66,7 @@ export class Releases {
 
   /** The agent asking for a release, from its channel's credential (read under the write lock, as routes' reads are). */
   authenticate(header: string | undefined): Promise<AgentAuthResult> {
-    return this.db.writeLock(() => authenticateAgent(this.db.sqlite, header));
+    return authenticateAgent(this.db, header);
   }
 
   /** The file as it is on disk now (a tampered file is served as it is: the agent's hash check is what refuses it). */
