@@ -48,7 +48,8 @@ export function isPostgresUrl(target: string): boolean {
 /**
  * The relational store on PostgreSQL: Kysely over a pg pool, migrated with the same migrations as
  * SQLite. Only Kysely code runs on it: the collector's synchronous better-sqlite3 statements do not,
- * so `serve` does not open it yet.
+ * so `serve --database postgres://…` refuses to start while any module still uses them
+ * (open-relational-store.ts, SQLITE_ONLY_MODULES).
  */
 export class PostgresDatabase {
   readonly pool: pg.Pool;
