@@ -6,13 +6,7 @@
  */
 import { type Postgres, startPostgres } from '@vigie/testkit';
 import type { TestProject } from 'vitest/node';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The run's PostgreSQL cluster (`postgres://postgres@127.0.0.1:<port>`), or '' on SQLite. */
-    vigieTestPostgres: string;
-  }
-}
+// What it provides is declared with its reader, test-database.ts (ProvidedContext).
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const engine = process.env.VIGIE_TEST_DATABASE ?? 'sqlite';

@@ -3,6 +3,13 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { CollectorConfig } from '../src/config.js';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's PostgreSQL cluster (`postgres://postgres@127.0.0.1:<port>`), or '' on SQLite (postgres-global-setup.ts). */
+    vigieTestPostgres: string;
+  }
+}
+
 /**
  * Where a test collector keeps its relational store: nothing to add on SQLite (a file in its data
  * folder), or with VIGIE_TEST_DATABASE=postgres a fresh database of the run's cluster
