@@ -211,4 +211,24 @@ describe('PostgreSQL ingest writer', () => {
     expect({ last: s.last_seq, frames: s.frames_stored }).toEqual({ last: 10, frames: 10 });
     expect(b.writer.stats).toMatchObject({ framesStored: 2, framesAlreadyStored: 8 });
   });
+
+  it('with metrics in another database (not the same transaction): samples written before the seqs, a resend stored once', async () => {
+    const url = await freshDatabase();
+    const db = await collectorStore(url);
+    const elsewhere = await postgres.createDatabase(`metrics_${databases}`);
+    const store = await PgMetricStore.open(parsePostgresUrl(elsewhere), { poolSize: 2 });
+    closers.add(() => store.close());
+    const writer = new PgIngestWriter(db, store);
+    await writer.commit([frame(1, 1), frame(1, 2)], T0);
+    await writer.commit([frame(1, 1), frame(1, 2), frame(1, 3), frame(1, 4)], T0);
+    const events = await db.kysely.selectFrom('agent_events').select('seq').orderBy('id').execute();
+    expect(events.map((e) => e.seq)).toEqual([1, 3]);
+    expect(await db.kysely.selectFrom('agents').select(['last_seq', 'frames_stored']).where('id', '=', 'a1').executeTakeFirst()).toEqual({
+      last_seq: 4,
+      frames_stored: 4,
+    });
+    const samples = await store.pool.query('SELECT ts, value FROM vigie_metrics.samples WHERE device_id = 1 ORDER BY ts, series_id');
+    expect(samples.rows.map((r: { ts: number; value: number }) => [r.ts, r.value])).toEqual(expectedSamples(4));
+    expect(store.stats.rowsWritten).toBe(4); // the resent seq 2 was not written again
+  });
 });
