@@ -66,7 +66,7 @@ export interface DevicesTable {
   watcher_id: number | null;
   /** An agentless device's identity as its site agent reported it (JSON). */
   site_data: string | null;
-  /** An agentless device's key as its site agent names it (`snmp:10.0.0.5`), unique in its site. */
+  /** An agentless device's key on its site ('snmp:<address>[:<port>]'), unique per site (migration 007). */
   external_key: string | null;
 }
 /** What the device list searches besides names: the latest inventory's addresses and software names. */
