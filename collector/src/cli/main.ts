@@ -17,6 +17,7 @@ import { auditHeadPath } from '../commands/module.js';
 import { type CollectorConfig, defaultConfig } from '../config.js';
 import { runReportCommand, summary } from '../reports/cli.js';
 import { Database } from '../store/database.js';
+import { parseDatabaseTarget } from '../store/database-target.js';
 import { checkStoreFile, describeStoreCheck } from '../store/integrity.js';
 
 const USAGE = `vigie-collector <command> [options]
@@ -41,6 +42,8 @@ Commands:
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
   --db <file>           database file (default <data-dir>/vigie.db)
+  --database <file|url> the relational store: a SQLite file, or postgres://[user@]host:port/database (password: in the
+                        URL or VIGIE_PG_PASSWORD; metrics then default to the same database); or VIGIE_DATABASE_URL
   --metrics <url>       metric store: postgres://[user@]host:port/database for PostgreSQL (partitioned tables,
                         ?sslmode=require for TLS; password: in the URL or VIGIE_PG_PASSWORD), or
                         influx://[user@]host:port/database for InfluxDB 1.x (influxs:// over HTTPS; password: in the
@@ -76,6 +79,7 @@ const { values, positionals } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
     db: { type: 'string' },
+    database: { type: 'string' },
     metrics: { type: 'string' },
     json: { type: 'boolean', default: false },
     host: { type: 'string' },
@@ -156,6 +160,13 @@ function config(): CollectorConfig {
     url: busUrl ? parseBusUrl(busUrl).join(',') : undefined,
     nodeId: checkNodeId(values['node-id'] ?? process.env.VIGIE_NODE_ID ?? defaultNodeId(c.port)),
   };
+  // Checked now, before anything is created; a PostgreSQL URL keeps its password out of every message.
+  const database = values.database ?? (process.env.VIGIE_DATABASE_URL || undefined);
+  if (database !== undefined) {
+    const target = parseDatabaseTarget(database);
+    if (target.engine === 'sqlite') c.dbPath = target.path;
+    else c.databaseUrl = database;
+  }
   const metricsUrl = values.metrics ?? process.env.VIGIE_METRICS_URL;
   if (metricsUrl) c.metrics = { url: metricsUrl };
   const interval = int('metrics-interval');

@@ -18,7 +18,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ClusterBus, ClusterMessage } from '../cluster/bus.js';
 import type { Database } from '../store/database.js';
 import type { StoreHealth, StoreTrouble } from '../store/health.js';
-import { type AgentIdentity, authenticateAgent } from './agent-auth.js';
+import { type AgentAuthResult, type AgentIdentity, authenticateAgent } from './agent-auth.js';
 import type { FrameSink, PendingFrame } from './frame.js';
 import type { IngestPipeline } from './pipeline.js';
 import { type ChannelSettings, defaultPolicy } from './policy.js';
@@ -68,7 +68,6 @@ export class AgentChannel {
   private readonly heldRounds = new Map<string, { round: number; agentIds: string[] }>();
   private heldRound = 0;
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly lastSeqStmt;
   readonly stats: ChannelStats = { connections: 0, framesReceived: 0, framesRefused: 0, duplicates: 0, authFailures: 0, storeLostFrames: 0, pauses: 0 };
   private closing = false;
 
@@ -97,7 +96,6 @@ export class AgentChannel {
         for (const c of this.conns.values()) if (ids.has(c.deviceId)) void c.sendPolicy();
       }
     });
-    this.lastSeqStmt = db.sqlite.prepare('SELECT last_seq FROM agents WHERE id = ?');
     this.heartbeat = setInterval(() => this.beat(), settings.heartbeatSec * 1000);
     this.heartbeat.unref();
   }
@@ -107,7 +105,20 @@ export class AgentChannel {
       rejectUpgrade(socket, 'SHUTTING_DOWN');
       return;
     }
-    const auth = authenticateAgent(this.db.sqlite, req.headers.authorization);
+    authenticateAgent(this.db, req.headers.authorization).then(
+      (auth) => this.admit(req, socket, head, auth),
+      (err: unknown) => {
+        this.log.error({ err, ip: req.socket.remoteAddress }, 'agent connection: the credential could not be checked');
+        rejectUpgrade(socket, 'INTERNAL');
+      },
+    );
+  }
+
+  private admit(req: IncomingMessage, socket: Duplex, head: Buffer, auth: AgentAuthResult): void {
+    if (this.closing) {
+      rejectUpgrade(socket, 'SHUTTING_DOWN');
+      return;
+    }
     if (!auth.ok) {
       this.stats.authFailures++;
       this.log.warn({ code: ErrorCodes[auth.key].code, ip: req.socket.remoteAddress }, 'agent connection refused');
@@ -136,8 +147,8 @@ export class AgentChannel {
   }
 
   /** The agent's highest committed seq as stored now. */
-  committedSeqOf(agentId: string): number | undefined {
-    const row = this.lastSeqStmt.get(agentId) as { last_seq: number } | undefined;
+  async committedSeqOf(agentId: string): Promise<number | undefined> {
+    const row = await this.db.kysely.selectFrom('agents').select('last_seq').where('id', '=', agentId).executeTakeFirst();
     return row ? Number(row.last_seq) : undefined;
   }
 
@@ -389,19 +400,24 @@ class AgentConnection implements FrameSink {
     const policySent = this.sendPolicy();
     const self = { hostname: hello.hostname, platform: hello.platform, arch: hello.arch, agentVersion: hello.agentVersion };
     this.enqueueReport({ nextSeq: hello.nextSeq, spool: hello.spool }, self, () => {
-      policySent
-        .then(() => this.settleHello(hello))
-        .catch((err: unknown) => {
-          this.channel.log.error({ agentId: this.agent.agentId, err }, 'hello could not be settled: the agent is disconnected and says hello again');
-          this.fail('INTERNAL', 'could not settle the hello; reconnect');
-        });
+      if (this.closed) return;
+      const before = this.committedSeq;
+      // sendPolicy never rejects (a policy it cannot read closes the connection); the seq read may.
+      Promise.all([policySent, this.channel.committedSeqOf(this.agent.agentId)]).then(
+        ([, read]) => this.helloSettled(hello, before, read),
+        (err: unknown) => {
+          this.channel.log.error({ agentId: this.agent.agentId, err }, 'hello: the committed seq could not be read');
+          this.fail('INTERNAL', 'could not read the committed sequence; reconnect');
+        },
+      );
     });
   }
 
-  /** The hello's report is stored and its policy sent: the agent learns where to resend from. */
-  private settleHello(hello: HelloBody): void {
+  /** Hello's ack, once its policy is sent and the agent's committed seq read (see onHello). */
+  private helloSettled(hello: HelloBody, before: number, read: number | undefined): void {
     if (this.closed) return;
-    const stored = this.channel.committedSeqOf(this.agent.agentId) ?? this.committedSeq;
+    // A frame committed while the seq was being read (an agent that did not wait for hello's ack) keeps its ack.
+    const stored = Math.max(read ?? this.committedSeq, this.committedSeq === before ? 0 : this.committedSeq);
     this.committedSeq = stored;
     this.queuedSeq = stored;
     const acked = hello.spool.ackedSeq ?? 0;

@@ -10,8 +10,8 @@ import { registerUpdateRoutes } from './routes.js';
 /** Signed agent self-update, assembled: releases, rollout and pins, the schedule, the routes. */
 export function createUpdates(o: { db: Database; dataDir: string; remote: Remote; log: FastifyBaseLogger }) {
   const audited = () => refreshAuditHead(o.db);
-  // The agent's credential is the ingest domain's (still better-sqlite3: read under the write lock, as routes' reads are).
-  const authenticate = (header: string | undefined) => o.db.writeLock(() => authenticateAgent(o.db.sqlite, header));
+  // The agent's credential is the ingest domain's.
+  const authenticate = (header: string | undefined) => authenticateAgent(o.db, header);
   const releases = new Releases(o.db, o.dataDir, audited);
   const rollout = new RolloutService(o.db, o.remote.keys, releases, (agentIds) => o.remote.queued(agentIds), audited);
   let timer: NodeJS.Timeout | undefined;
