@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     ...reporting('collector'),
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // VIGIE_TEST_DATABASE=postgres: one PostgreSQL cluster for the run, a fresh database per test collector.
+    globalSetup: ['test/postgres-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Every answer is checked against its route's response schema (collector/src/api/response-check.ts).

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { monthOf, PROTOCOL_VERSION, parisDate, shiftMonth, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
 import { loggerOptions } from './api/log-options.js';
@@ -37,6 +38,7 @@ import { registerIncidentAcknowledge } from './incidents/acknowledge.js';
 import { registerIncidentRoutes } from './incidents/routes.js';
 import { IncidentService } from './incidents/service.js';
 import { AGENT_CHANNEL_PATH, AgentChannel } from './ingest/agent-channel.js';
+import { PgIngestWriter } from './ingest/pg-ingest-writer.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { assertChannelSettings } from './ingest/policy.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
@@ -44,6 +46,7 @@ import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
+import { PatchIngestTx } from './patches/ingest-transactional.js';
 import { createPatches, type Patches } from './patches/module.js';
 import { registerPolicyRoutes } from './policies/routes.js';
 import { PolicyService } from './policies/service.js';
@@ -56,16 +59,19 @@ import { registerReportRoutes } from './reports/routes.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerRuleVocabulary } from './rules/vocabulary.js';
 import { registerStatsRoutes } from './stats/routes.js';
-import type { Database } from './store/database.js';
+import { Database } from './store/database.js';
 import { StoreHealth } from './store/health.js';
 import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
 import { describeStoreCheck, inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
+import { kvSet } from './store/kv.js';
 import type { MetricStore } from './store/metric-store.js';
 import { checkMetricsSettings, openMetricStore } from './store/open-metric-store.js';
+import { assertServableOn, databaseTargetOf, openRelationalStore, sqliteUntilConverted } from './store/open-relational-store.js';
 import { PgMetricStore } from './store/postgres/pg-metric-store.js';
+import { PostgresDatabase } from './store/postgres-database.js';
 import { ensurePrivateDir } from './store/private-files.js';
 import { DiskReserve } from './store/reserve.js';
-import { migrateOrExplain, openStore, reportStoreCheck, timed } from './store/startup.js';
+import { reportStoreCheck, timed } from './store/startup.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
@@ -115,24 +121,29 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   checkMetricsSettings(config.metrics);
   const bus: ClusterBus = opts.bus ?? (config.bus.url ? new NatsBus(parseBusUrl(config.bus.url), config.bus.nodeId) : new LocalBus());
   const startupLog: string[] = [];
-  const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
+  const target = databaseTargetOf(config);
+  // PostgreSQL is refused here, before anything is opened or created, while a module still needs SQLite.
+  assertServableOn(target);
+  // The SQLite file's start-up care (unclean-stop check, disk reserve) has no counterpart on PostgreSQL.
+  const dbPath = target.engine === 'sqlite' ? target.path : undefined;
   ensurePrivateDir(config.dataDir);
   // After an unclean stop: what the write-ahead log's recovery will drop, read before opening.
   // Only a serving process marks the store as in use: a CLI command run beside it must not take its mark.
-  const marker = opts.serving ? new RunMarker(dbPath, bus.workerId) : null;
-  const wal = marker?.foundAtStart ? inspectWalBeforeOpen(dbPath) : null;
+  const marker = opts.serving && dbPath ? new RunMarker(dbPath, bus.workerId) : null;
+  const wal = marker?.foundAtStart && dbPath ? inspectWalBeforeOpen(dbPath) : null;
   // A serving collector keeps a reserve of disk space beside the store: on a disk found full, giving
   // it up is what lets SQLite open the store at all (then reads are served, data refused).
-  const reserve = opts.serving && dbPath !== ':memory:' ? new DiskReserve(dirname(dbPath), config.storeReserveBytes) : null;
-  if (reserve) mkdirSync(dirname(dbPath), { recursive: true });
+  const reserve = opts.serving && dbPath && dbPath !== ':memory:' ? new DiskReserve(dirname(dbPath), config.storeReserveBytes) : null;
+  if (reserve && dbPath) mkdirSync(dirname(dbPath), { recursive: true });
   const startedFull = reserve ? !reserve.prepare() : false;
-  const db = openStore(dbPath, config.synchronous);
-  await migrateOrExplain(db);
-  const check: StoreCheck | null = marker?.foundAtStart ? { unclean: true, wal, ...timed(() => quickCheck(db.sqlite)) } : null;
-  const metrics = await openMetricStore(db, config.metrics, config.retention, bus.workerId, (msg) => startupLog.push(msg)).catch(async (err) => {
-    await db.close();
+  const store = await openRelationalStore(target, config.synchronous);
+  const check: StoreCheck | null = marker?.foundAtStart && store instanceof Database ? { unclean: true, wal, ...timed(() => quickCheck(store.sqlite)) } : null;
+  const metrics = await openMetricStore(store, config.metrics, config.retention, bus.workerId, (msg) => startupLog.push(msg)).catch(async (err) => {
+    await store.close();
     throw err;
   });
+  // The one line that keeps the modules on SQLite: once SQLITE_ONLY_MODULES is empty, `const db = store;`.
+  const db = sqliteUntilConverted(store);
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
   // New agents pin the provider's current command-signing key (remote intervention, created below).
@@ -151,15 +162,10 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   const health = new StoreHealth({
-    dataDir: dirname(dbPath),
+    dataDir: dbPath ? dirname(dbPath) : config.dataDir,
     log: app.log.child({ domain: 'store' }),
     reserve,
-    probeWrite: () =>
-      db.writeTransaction(() => {
-        db.sqlite
-          .prepare("INSERT INTO kv (key, value) VALUES ('store.probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-          .run(String(Date.now()));
-      }),
+    probeWrite: () => kvSet(db, 'store.probe', String(Date.now())),
   });
   bus.start?.(app.log.child({ domain: 'cluster-bus' }));
   reportStoreCheck(check, health, app.log, marker?.set() ?? null);
@@ -179,10 +185,20 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
   // The dashboards hear when a device's health or connection changes (each client its own devices).
-  const clientOfDevice = db.sqlite.prepare('SELECT client_id FROM devices WHERE id = ?');
-  const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
-    const owner = clientId ?? (clientOfDevice.get(deviceId) as { client_id: number } | undefined)?.client_id;
+  const publishDevice = (deviceId: number, change: 'health' | 'connected' | 'disconnected', owner: number | undefined) => {
     if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
+  };
+  const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
+    if (clientId !== undefined) return publishDevice(deviceId, change, clientId);
+    db.kysely
+      .selectFrom('devices')
+      .select('client_id')
+      .where('id', '=', deviceId)
+      .executeTakeFirst()
+      .then(
+        (row) => publishDevice(deviceId, change, row?.client_id),
+        (err: unknown) => app.log.error({ err, deviceId, change }, 'live device event: the device’s client could not be read'),
+      );
   };
   const remote = createRemote({
     db,
@@ -199,7 +215,11 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     if (!health.writeFailed(err, what)) app.log.error({ err }, `${what} failed`);
   };
   const pipeline = new IngestPipeline(
-    new SqliteIngestWriter(db, metrics, remote.frameSink),
+    // The writer follows the store: one SQLite transaction, or one PostgreSQL transaction per batch.
+    // On PostgreSQL the patches and commands domains join it once they are on Kysely (TransactionalFrameDomains).
+    store instanceof PostgresDatabase
+      ? new PgIngestWriter(store, metrics, { patches: new PatchIngestTx('postgres'), remote: remote.frameSink })
+      : new SqliteIngestWriter(db, metrics, remote.frameSink),
     (effects) => {
       remote.afterCommit(effects);
       if (effects.inventoryChanged.length > 0)
@@ -370,7 +390,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerDownloads(app, config.downloadsDir);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    db.sqlite.prepare('SELECT 1').get();
+    await sql`SELECT 1`.execute(db.kysely);
     const store = health.condition;
     // Reads are served whatever the store's state; `degraded` says agent data is not being accepted, and why.
     return {

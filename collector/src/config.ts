@@ -14,6 +14,11 @@ export interface CollectorConfig {
   dataDir: string;
   /** ':memory:' or a file; defaults to `<dataDir>/vigie.db`. */
   dbPath?: string;
+  /**
+   * The relational store on PostgreSQL (`--database postgres://…`, VIGIE_DATABASE_URL) instead of
+   * the SQLite file; metrics then default to the same database. Checked by store/database-target.ts.
+   */
+  databaseUrl?: string;
   synchronous: 'full' | 'normal';
   channel: ChannelSettings;
   /** The metric store: SQLite (default) or InfluxDB (`--metrics`, VIGIE_METRICS_URL). */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IngestWriter } from '../src/ingest/frame.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
 
 let h: Harness;
@@ -21,9 +22,17 @@ describe('agent accounting at the collector', () => {
     const a = await TestAgent.connect(h.wsUrl, cred);
     await a.hello();
     await a.next((m) => m.type === 'ack');
-    // The store is busy (another writer holds it): the frames are received, queued, not committed.
+    // The store is slow to commit (a long fsync, another writer): the frames are received, queued,
+    // not committed. The collector's own writer is held at its door; reads still answer, so the
+    // agent's credential is checked and it can say hello meanwhile.
+    const writer = (h.collector.channel.pipeline as unknown as { writer: IngestWriter }).writer;
+    const commit = writer.commit.bind(writer);
     let release!: () => void;
-    const held = h.collector.db.kysely.connection().execute(() => new Promise<void>((r) => (release = r)));
+    const gate = new Promise<void>((r) => (release = r));
+    writer.commit = async (frames, now) => {
+      await gate;
+      return commit(frames, now);
+    };
     const received = h.collector.channel.stats.framesReceived;
     for (let i = 0; i < 60; i++) a.send('metrics', bigFrame(1_790_000_000_000 + i));
     await expect.poll(() => h.collector.channel.stats.framesReceived - received).toBe(60);
@@ -33,7 +42,7 @@ describe('agent accounting at the collector', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(b.received.filter((m) => m.type === 'ack')).toEqual([]); // an ack now would say 0 and make it resend (or give up on) 60 frames
     release();
-    await held;
+    writer.commit = commit;
     expect((await b.next((m) => m.type === 'ack', 20_000)).body.seq).toBe(60);
     expect(agentRow(cred.agentId)).toMatchObject({ last_seq: 60, frames_stored: 60 });
     b.close();

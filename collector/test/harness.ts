@@ -8,6 +8,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { enrolTotp, freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { type CollectorConfig, defaultConfig } from '../src/config.js';
 import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
+import { testDatabase } from './test-database.js';
 
 export const PASSWORD = 'correct horse battery staple';
 /** TOTP seeds of the users enrolled by the harness, by e-mail. */
@@ -26,7 +27,7 @@ export interface Harness {
 }
 
 /**
- * A real collector on loopback with a temporary SQLite file, two clients and one user per role.
+ * A real collector on loopback with a temporary SQLite file (or PostgreSQL database: test-database.ts), two clients and one user per role.
  * `serving`: as `vigie-collector serve` runs it (store marker, disk reserve). `beforeListen` may add
  * Fastify hooks (which must be added before the server listens).
  */
@@ -37,6 +38,8 @@ export async function startHarness(
   const dir = mkdtempSync(join(tmpdir(), 'vigie-collector-'));
   const collector = await createCollector(
     defaultConfig({
+      // VIGIE_TEST_DATABASE=postgres: a fresh PostgreSQL database instead of the SQLite file.
+      ...(await testDatabase()),
       dataDir: dir,
       port: 0,
       logLevel: 'silent',

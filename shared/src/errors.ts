@@ -54,6 +54,16 @@ export const ErrorCodes = {
     status: 400,
     message: 'The metrics store URL is not valid: expected postgres://user@host:port/database or influx://host:port/database',
   },
+  DATABASE_URL_INVALID: {
+    code: 'VIGIE_E_DATABASE_URL_INVALID',
+    status: 400,
+    message: 'The database is not valid: expected a SQLite file path or postgres://user@host:port/database',
+  },
+  DATABASE_ENGINE_NOT_READY: {
+    code: 'VIGIE_E_DATABASE_ENGINE_NOT_READY',
+    status: 503,
+    message: 'This collector cannot serve on PostgreSQL yet: some of its modules still need the SQLite store',
+  },
 
   // agent side
   COMMAND_UNSUPPORTED: { code: 'VIGIE_E_COMMAND_UNSUPPORTED', status: 400, message: 'This agent cannot run that command yet' },

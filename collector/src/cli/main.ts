@@ -6,7 +6,7 @@ import { VigieError } from '@vigie/shared';
 import { exitAfterOutput } from '@vigie/shared/cli';
 import { createCollector } from '../app.js';
 import { refreshAuditHead } from '../audit/repository.js';
-import { verifyAuditChain } from '../audit/verify.js';
+import { verifyAuditLog } from '../audit/verify.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
 import { type ClusterBus, IpcBus } from '../cluster/bus.js';
@@ -18,6 +18,7 @@ import { auditHeadPath } from '../commands/module.js';
 import { type CollectorConfig, defaultConfig } from '../config.js';
 import { runReportCommand, summary } from '../reports/cli.js';
 import { Database } from '../store/database.js';
+import { parseDatabaseTarget } from '../store/database-target.js';
 import { checkStoreFile, describeStoreCheck } from '../store/integrity.js';
 
 const USAGE = `vigie-collector <command> [options]
@@ -42,6 +43,8 @@ Commands:
 Common options:
   --data-dir <dir>      store folder (default ./.vigie/collector)
   --db <file>           database file (default <data-dir>/vigie.db)
+  --database <file|url> the relational store: a SQLite file, or postgres://[user@]host:port/database (password: in the
+                        URL or VIGIE_PG_PASSWORD; metrics then default to the same database); or VIGIE_DATABASE_URL
   --metrics <url>       metric store: postgres://[user@]host:port/database for PostgreSQL (partitioned tables,
                         ?sslmode=require for TLS; password: in the URL or VIGIE_PG_PASSWORD), or
                         influx://[user@]host:port/database for InfluxDB 1.x (influxs:// over HTTPS; password: in the
@@ -77,6 +80,7 @@ const { values, positionals } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
     db: { type: 'string' },
+    database: { type: 'string' },
     metrics: { type: 'string' },
     json: { type: 'boolean', default: false },
     host: { type: 'string' },
@@ -157,6 +161,13 @@ function config(): CollectorConfig {
     url: busUrl ? parseBusUrl(busUrl).join(',') : undefined,
     nodeId: checkNodeId(values['node-id'] ?? process.env.VIGIE_NODE_ID ?? defaultNodeId(c.port)),
   };
+  // Checked now, before anything is created; a PostgreSQL URL keeps its password out of every message.
+  const database = values.database ?? (process.env.VIGIE_DATABASE_URL || undefined);
+  if (database !== undefined) {
+    const target = parseDatabaseTarget(database);
+    if (target.engine === 'sqlite') c.dbPath = target.path;
+    else c.databaseUrl = database;
+  }
   const metricsUrl = values.metrics ?? process.env.VIGIE_METRICS_URL;
   if (metricsUrl) c.metrics = { url: metricsUrl };
   const interval = int('metrics-interval');
@@ -256,7 +267,7 @@ async function main(): Promise<number> {
     const c = config();
     const db = new Database({ path: c.dbPath ?? join(c.dataDir, 'vigie.db') });
     try {
-      const r = verifyAuditChain(db.sqlite, auditHeadPath(c.dataDir));
+      const r = await verifyAuditLog(db, auditHeadPath(c.dataDir));
       const lines = r.problems.map((p) => `  entry ${p.id ?? '?'}: ${p.problem}`);
       print(
         r.ok
@@ -334,7 +345,7 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'release list': {
-        const list = collector.updates.releases.list();
+        const list = await collector.updates.releases.list();
         print(list.map((r) => `${r.version} ${r.platform} ${r.size} ${r.sha256}`).join('\n') || 'no release', { releases: list });
         return 0;
       }

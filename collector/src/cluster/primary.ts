@@ -4,6 +4,7 @@ import type { CollectorConfig } from '../config.js';
 import { Database } from '../store/database.js';
 import { describeStoreCheck, inspectWalBeforeOpen, RunMarker } from '../store/integrity.js';
 import { openMetricStore } from '../store/open-metric-store.js';
+import { assertServableOn, databaseTargetOf } from '../store/open-relational-store.js';
 import { ensurePrivateDir } from '../store/private-files.js';
 import { isRelayMessage } from './bus.js';
 
@@ -14,6 +15,7 @@ import { isRelayMessage } from './bus.js';
  * time) and tell each other about agent connections through the primary.
  */
 export async function runPrimary(config: CollectorConfig, workers: number, log: (msg: string) => void): Promise<void> {
+  assertServableOn(databaseTargetOf(config));
   const dbPath = config.dbPath ?? join(config.dataDir, 'vigie.db');
   ensurePrivateDir(config.dataDir);
   // Opening the store replays its write-ahead log: say first what that replay will drop (the workers

@@ -228,6 +228,8 @@ export class CommandDelivery {
    */
   async refreshGrants(deviceIds: number[], now = Date.now()): Promise<number[]> {
     const keyId = this.keys.current().keyId;
+    // Read before the transaction (on SQLite a read through the store would wait for the connection
+    // the transaction holds): called after a policy change committed, it sees that change.
     const policies = new Map<number, PolicyBody>();
     for (const deviceId of deviceIds) policies.set(deviceId, await this.policyFor(deviceId));
     return this.db.kysely.transaction().execute(async (tx) => {

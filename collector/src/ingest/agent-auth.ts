@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseAgentCredential } from '@vigie/shared';
-import type { SqliteHandle } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 export interface AgentIdentity {
   agentId: string;
@@ -19,27 +19,16 @@ export function hashAgentSecret(secret: string): string {
 }
 
 /** Checks an `Authorization: Bearer <agentId>.<secret>` header; the identity comes from the credential only. */
-export function authenticateAgent(db: SqliteHandle, header: string | undefined): AgentAuthResult {
+export async function authenticateAgent(db: RelationalStore, header: string | undefined): Promise<AgentAuthResult> {
   const cred = parseAgentCredential(header);
   if (!header) return { ok: false, key: 'AGENT_AUTH_REQUIRED' };
   if (!cred) return { ok: false, key: 'AGENT_BAD_CREDENTIAL' };
-  const row = db
-    .prepare(
-      `SELECT a.id, a.secret_hash, a.revoked_at, a.device_id, a.last_seq, d.client_id, d.site_id, d.inventory_hash
-       FROM agents a JOIN devices d ON d.id = a.device_id WHERE a.id = ?`,
-    )
-    .get(cred.agentId) as
-    | {
-        id: string;
-        secret_hash: string;
-        revoked_at: number | null;
-        device_id: number;
-        last_seq: number;
-        client_id: number;
-        site_id: number;
-        inventory_hash: string | null;
-      }
-    | undefined;
+  const row = await db.kysely
+    .selectFrom('agents as a')
+    .innerJoin('devices as d', 'd.id', 'a.device_id')
+    .select(['a.id', 'a.secret_hash', 'a.revoked_at', 'a.device_id', 'a.last_seq', 'd.client_id', 'd.site_id', 'd.inventory_hash'])
+    .where('a.id', '=', cred.agentId)
+    .executeTakeFirst();
   const given = Buffer.from(hashAgentSecret(cred.secret), 'hex');
   // Compare against a dummy when the agent is unknown, so timing does not reveal which ids exist.
   const stored = Buffer.from(row?.secret_hash ?? '0'.repeat(64), 'hex');

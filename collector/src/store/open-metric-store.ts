@@ -4,6 +4,7 @@ import { describeInfluxTarget, parseInfluxUrl } from './influx/influx-target.js'
 import type { MetricStore, RetentionPolicy } from './metric-store.js';
 import { PgMetricStore } from './postgres/pg-metric-store.js';
 import { describePgTarget, parsePostgresUrl } from './postgres/pg-target.js';
+import type { PostgresDatabase } from './postgres-database.js';
 import { SqliteMetricStore } from './sqlite-metric-store.js';
 
 /**
@@ -23,13 +24,19 @@ export interface MetricsSettings {
 }
 
 export async function openMetricStore(
-  db: Database,
+  db: Database | PostgresDatabase,
   settings: MetricsSettings,
   retention: RetentionPolicy,
   workerId: number,
   log: (msg: string) => void = () => {},
 ): Promise<MetricStore> {
-  if (!settings.url) return SqliteMetricStore.open(db, retention, workerId);
+  if (!settings.url) {
+    if (db.dialect === 'sqlite') return SqliteMetricStore.open(db, retention, workerId);
+    // On PostgreSQL the metrics default to the same database (their own schema), written in the ingest transaction.
+    const store = await PgMetricStore.open(db.target, { retention, workerId });
+    log(`metrics in PostgreSQL beside the database at ${describePgTarget(db.target)} (${store.partitions.stats.created} partitions created)`);
+    return store;
+  }
   if (!isInfluxUrl(settings.url)) {
     const target = parsePostgresUrl(settings.url);
     const store = await PgMetricStore.open(target, { retention, workerId });

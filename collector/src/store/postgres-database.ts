@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './database.js';
+import { type PgTarget, parsePostgresUrl } from './postgres/pg-target.js';
 import type { DB } from './schema.js';
 
 const INT8 = 20;
@@ -25,12 +26,19 @@ const typeParsers: pg.CustomTypesConfig = {
     (oid === INT8 || oid === NUMERIC) && format !== 'binary' ? parseNumber : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-export interface PostgresDatabaseOptions {
-  /** `postgres://user@host:port/database` (or `postgresql://`). */
-  url: string;
+export type PostgresDatabaseOptions = (
+  | {
+      /** `postgres://user@host:port/database` (or `postgresql://`). */
+      url: string;
+    }
+  | {
+      /** Parsed and checked (`serve --database`, store/database-target.ts): the password may come from VIGIE_PG_PASSWORD. */
+      target: PgTarget;
+    }
+) & {
   /** Pool size (default 10). */
   maxConnections?: number;
-}
+};
 
 /** Is this database option a PostgreSQL URL rather than a SQLite file path? */
 export function isPostgresUrl(target: string): boolean {
@@ -40,17 +48,41 @@ export function isPostgresUrl(target: string): boolean {
 /**
  * The relational store on PostgreSQL: Kysely over a pg pool, migrated with the same migrations as
  * SQLite. Only Kysely code runs on it: the collector's synchronous better-sqlite3 statements do not,
- * so `serve` does not open it yet.
+ * so `serve --database postgres://…` refuses to start while any module still uses them
+ * (open-relational-store.ts, SQLITE_ONLY_MODULES).
  */
 export class PostgresDatabase {
   readonly pool: pg.Pool;
   readonly kysely: Kysely<DB>;
   readonly dialect = 'postgres' as const;
 
+  /** Where it is: host, port, database, user (the password, if any, never logged: describePgTarget). */
+  readonly target: PgTarget;
+
   constructor(opts: PostgresDatabaseOptions) {
-    if (!isPostgresUrl(opts.url)) throw new Error(`not a PostgreSQL URL (postgres://…): ${opts.url.replace(/:[^:@/]*@/, ':***@')}`);
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.maxConnections ?? 10, types: typeParsers });
+    if ('url' in opts && !isPostgresUrl(opts.url)) throw new Error(`not a PostgreSQL URL (postgres://…): ${opts.url.replace(/:[^:@/]*@/, ':***@')}`);
+    const t = 'target' in opts ? opts.target : parsePostgresUrl(opts.url, process.env, { option: '--database', code: 'DATABASE_URL_INVALID' });
+    this.target = t;
+    this.pool = new pg.Pool({
+      host: t.host,
+      port: t.port,
+      database: t.database,
+      user: t.user,
+      ...(t.password ? { password: t.password } : {}),
+      ...(t.ssl ? { ssl: true } : {}),
+      max: opts.maxConnections ?? 10,
+      application_name: 'vigie-collector',
+      types: typeParsers,
+    });
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
+  }
+
+  /**
+   * Whether a PostgreSQL target (the metric store's) is this very database: same host, port and
+   * database name. Then the PostgreSQL ingest writer stores samples in its own transaction.
+   */
+  holds(t: { host: string; port: number; database: string }): boolean {
+    return this.target.host === t.host && this.target.port === t.port && this.target.database === t.database;
   }
 
   async migrate(): Promise<void> {

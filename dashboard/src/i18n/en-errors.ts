@@ -85,6 +85,8 @@ export const enErrors: Record<keyof typeof frErrors, string> = {
   'error.code.VIGIE_E_UPDATE_NO_RELEASE': 'No such agent version is offered.',
   'error.code.VIGIE_E_UNAVAILABLE': 'Something this needs is not configured or not answering.',
   'error.code.VIGIE_E_METRICS_UNAVAILABLE': 'The metrics store (InfluxDB or PostgreSQL) is not answering: charts and availability cannot be read for now.',
+  'error.code.VIGIE_E_DATABASE_URL_INVALID': 'The database is not valid: expected a SQLite file path or postgres://user@host:port/database.',
+  'error.code.VIGIE_E_DATABASE_ENGINE_NOT_READY': 'This collector cannot serve on PostgreSQL yet: some of its modules still need the SQLite store.',
   'error.code.VIGIE_E_METRICS_URL_INVALID':
     'The metrics store address is not valid: expected postgres://user@host:port/database or influx://host:port/database.',
   'error.code.VIGIE_E_MALFORMED_FRAME': 'Unreadable message (invalid JSON).',

@@ -87,6 +87,10 @@ export const frErrors = {
   'error.code.VIGIE_E_UNAVAILABLE': 'Un service nécessaire n’est pas configuré ou ne répond pas.',
   'error.code.VIGIE_E_METRICS_UNAVAILABLE':
     'La base de métriques (InfluxDB ou PostgreSQL) ne répond pas : graphiques et disponibilité sont illisibles pour le moment.',
+  'error.code.VIGIE_E_DATABASE_URL_INVALID':
+    'La base de données n’est pas valable : attendu un chemin de fichier SQLite ou postgres://utilisateur@hôte:port/base.',
+  'error.code.VIGIE_E_DATABASE_ENGINE_NOT_READY':
+    'Ce collecteur ne peut pas encore fonctionner sur PostgreSQL : certains de ses modules ont encore besoin de la base SQLite.',
   'error.code.VIGIE_E_METRICS_URL_INVALID':
     'L’adresse de la base de métriques n’est pas valable : attendu postgres://utilisateur@hôte:port/base ou influx://hôte:port/base.',
   'error.code.VIGIE_E_MALFORMED_FRAME': 'Message illisible (JSON invalide).',

@@ -38,14 +38,14 @@ export class DisputeService {
     const openedOn = user.role === 'client' ? today : (input.openedOn ?? today);
     assertLocalDate(openedOn);
     if (openedOn > today) fail('Contestation datée dans le futur');
-    return this.db.writeTransaction(() => {
-      const inv = this.invoices.invoice(invoiceId);
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const inv = await this.invoices.invoice(invoiceId, tx);
       if (!inv || (user.role === 'client' && inv.client_id !== user.clientId)) throw new VigieError('NOT_FOUND');
       if (inv.kind !== 'invoice') fail('Seule une facture se conteste');
       if (openedOn < inv.issued_on) fail('Contestation antérieure à la facture');
       const disputes = this.repo.ofInvoice(invoiceId);
       if (disputes.some((d) => d.settled_on === null)) throw new VigieError('CONFLICT', 'Un litige est déjà ouvert sur cette facture');
-      if (balanceAt(this.invoices, this.payments, inv, openedOn) <= 0) fail('Facture soldée : rien à contester');
+      if ((await balanceAt(this.invoices, this.payments, inv, openedOn, tx)) <= 0) fail('Facture soldée : rien à contester');
       const due = effectiveDue(inv, disputes, openedOn);
       if (due !== null && openedOn > due) fail(`Contestation hors délai : elle devait être notifiée avant l’échéance du ${due} (art. 5.1)`);
       return this.repo.insert({
@@ -72,12 +72,12 @@ export class DisputeService {
     if (!settlement) fail('Décrivez l’issue du litige');
     const credit = input.creditExclCents === undefined ? undefined : { reason: `règlement du litige : ${settlement}`, amountExclCents: input.creditExclCents };
     if (credit) checkCreditInput(credit);
-    const { invoiceId, creditNoteId } = await this.db.writeTransaction(() => {
+    const { invoiceId, creditNoteId } = await this.db.kysely.transaction().execute(async (tx) => {
       const d = this.repo.dispute(disputeId);
       if (!d) throw new VigieError('NOT_FOUND');
       if (d.settled_on !== null) throw new VigieError('CONFLICT', 'Litige déjà clos');
       if (settledOn < d.opened_on) fail('Clôture antérieure à l’ouverture du litige');
-      const creditNoteId = credit ? this.creditNotes.issueCreditNote(d.invoice_id, credit, user, now) : undefined;
+      const creditNoteId = credit ? await this.creditNotes.issueCreditNote(d.invoice_id, credit, user, now, tx) : undefined;
       this.repo.settle(disputeId, settledOn, settlement);
       return { invoiceId: d.invoice_id, creditNoteId };
     });

@@ -115,7 +115,7 @@ export class InterventionService {
         if (!role || role === 'client') fail('L’intervenant doit être un technicien ou un administrateur');
         let occurrence: OccurrenceRow | undefined;
         if (input.occurrenceId !== undefined) {
-          occurrence = this.recurring.repo.occurrenceOfClient(input.occurrenceId, t.client_id);
+          occurrence = this.recurring.syncStatements.occurrenceOfClient(input.occurrenceId, t.client_id);
           if (!occurrence) throw new VigieError('NOT_FOUND', 'No such occurrence for this client');
           if (occurrence.status === 'cancelled') fail('Cette occurrence a été annulée');
           if (r.kind !== 'programmed') fail('Une occurrence récurrente est une intervention programmée');
@@ -148,7 +148,7 @@ export class InterventionService {
           updated_at: now,
         });
         this.timeline.takeInCharge(ticketId, interventionStart(input.startedAt, r.date));
-        if (occurrence) this.recurring.repo.markDone(occurrence.id);
+        if (occurrence) this.recurring.syncStatements.markDone(occurrence.id);
         this.timeline.event(ticketId, now, `user:${user.id}`, user.id, 'intervention', {
           interventionId: id,
           date: r.date,
@@ -205,7 +205,7 @@ export class InterventionService {
         };
         const t = this.timeline.ticket(cur.ticket_id);
         const r = this.resolveInterventionInput(t, merged);
-        const occurrence = cur.occurrence_id ? this.recurring.repo.occurrence(cur.occurrence_id) : undefined;
+        const occurrence = cur.occurrence_id ? this.recurring.syncStatements.occurrence(cur.occurrence_id) : undefined;
         const { q, gridId } = this.billedQuote(cur.client_id, r.kind, r.mode, r.minutes, r.date, occurrence, id);
         this.repo.update(id, {
           technician_id: merged.technicianId ?? null,
@@ -253,7 +253,7 @@ export class InterventionService {
       if (cur.invoice_id !== null) throw new VigieError('CONFLICT', INVOICED);
       this.repo.delete(id);
       // The occurrence is to be done again only when no other intervention on it remains.
-      if (cur.occurrence_id) this.recurring.repo.reopenIfUnworked(cur.occurrence_id);
+      if (cur.occurrence_id) this.recurring.syncStatements.reopenIfUnworked(cur.occurrence_id);
       this.timeline.event(cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_deleted', {
         interventionId: id,
         date: cur.date,

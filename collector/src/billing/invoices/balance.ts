@@ -2,12 +2,18 @@ import type { LocalDate } from '@vigie/shared';
 import type { DisputeRow } from '../disputes/repository.js';
 import { latePenalty } from '../late-penalties.js';
 import type { PaymentRepository } from '../payments/repository.js';
-import type { InvoiceRepository, InvoiceRow } from './repository.js';
+import type { BillingExecutor, InvoiceRepository, InvoiceRow } from './repository.js';
 
-/** What remains due on an invoice on `date`: total, less credit notes issued and payments made by then (synchronous: inside a read or transaction). */
-export function balanceAt(invoices: InvoiceRepository, payments: PaymentRepository, inv: InvoiceRow, date: LocalDate): number {
+/** What remains due on an invoice on `date`: total, less credit notes issued and payments made by then (inside the caller's read or transaction, `tx`). */
+export async function balanceAt(
+  invoices: InvoiceRepository,
+  payments: PaymentRepository,
+  inv: InvoiceRow,
+  date: LocalDate,
+  tx: BillingExecutor,
+): Promise<number> {
   if (inv.kind !== 'invoice' || inv.issued_on > date) return 0;
-  return inv.total_incl_cents + invoices.creditedIncl(inv.id, date) - payments.paidOn(inv.id, date);
+  return inv.total_incl_cents + (await invoices.creditedIncl(inv.id, date, tx)) - payments.paidOn(inv.id, date);
 }
 
 /** The due date pushed back by the disputes (null while one is open on `asOf`). */

@@ -1,6 +1,6 @@
 import { assertLocalDate, type LocalDate, monthBounds, monthOf, shiftMonth } from '@vigie/shared';
 import type { FinanceMonth } from '@vigie/shared/api';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DisputeRepository } from '../disputes/repository.js';
 import type { PaymentRepository } from '../payments/repository.js';
 import { balanceAt, effectiveDue } from './balance.js';
@@ -13,7 +13,7 @@ import type { InvoiceRepository } from './repository.js';
  */
 export class ClientFinance {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly invoices: InvoiceRepository,
     private readonly payments: PaymentRepository,
     private readonly disputes: DisputeRepository,
@@ -21,8 +21,10 @@ export class ClientFinance {
 
   async finance(clientId: number, asOf: LocalDate, months = 3): Promise<FinanceMonth[]> {
     assertLocalDate(asOf);
-    return this.db.writeLock(() => {
-      const invoices = this.invoices.ofClient(clientId);
+    // One transaction: one consistent state (and on SQLite the connection is ours while the
+    // payments' and disputes' synchronous statements run on it).
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const invoices = await this.invoices.ofClient(clientId, tx);
       const payments = this.payments.ofClient(clientId);
       const disputes = this.disputes.ofClient(clientId);
       const out: FinanceMonth[] = [];
@@ -43,7 +45,7 @@ export class ClientFinance {
         let disputed = 0;
         for (const i of invoices) {
           if (i.kind !== 'invoice') continue;
-          const b = balanceAt(this.invoices, this.payments, i, at);
+          const b = await balanceAt(this.invoices, this.payments, i, at, tx);
           if (b <= 0) continue;
           outstanding += b;
           const ds = disputes.filter((d) => d.invoice_id === i.id);

@@ -1,30 +1,35 @@
 import type { LocalDate } from '@vigie/shared';
 import type { InvoiceView, Penalty } from '@vigie/shared/api';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DisputeRepository, DisputeRow } from '../disputes/repository.js';
 import type { InvoiceDocument } from '../invoice-document.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from '../late-penalties.js';
 import type { PaymentRepository } from '../payments/repository.js';
 import type { PriceIndexService } from '../price-indices/service.js';
 import { balanceAt, effectiveDue } from './balance.js';
-import type { InvoiceRepository, InvoiceRow } from './repository.js';
+import type { BillingExecutor, InvoiceRepository, InvoiceRow } from './repository.js';
 
 /** Invoices as the API shows them on a date: balance, status, payments, credit notes, disputes, late penalties. */
 export class InvoiceViews {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly invoices: InvoiceRepository,
     private readonly payments: PaymentRepository,
     private readonly disputes: DisputeRepository,
     private readonly indices: PriceIndexService,
   ) {}
 
-  private read<T>(fn: () => T): Promise<T> {
-    return this.db.writeLock(fn);
+  /**
+   * Reads in one transaction: one consistent state, and on SQLite the connection is this read's
+   * while the payments', disputes' and indices' synchronous statements run on it (never inside
+   * another's open transaction).
+   */
+  private read<T>(fn: (tx: BillingExecutor) => Promise<T>): Promise<T> {
+    return this.db.kysely.transaction().execute(fn);
   }
 
-  /** An invoice as the API shows it on `asOf` (synchronous: inside a read). */
-  private view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[]): InvoiceView {
+  /** An invoice as the API shows it on `asOf` (inside a read). */
+  private async view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[], tx: BillingExecutor): Promise<InvoiceView> {
     const doc = JSON.parse(inv.document) as InvoiceDocument;
     const base = {
       id: inv.id,
@@ -44,9 +49,9 @@ export class InvoiceViews {
     };
     if (inv.kind === 'credit_note') return { ...base, status: 'credit_note' as const };
     const payments = this.payments.ofInvoice(inv.id);
-    const credits = this.invoices.creditNotesOf(inv.id);
+    const credits = await this.invoices.creditNotesOf(inv.id, tx);
     const disputes = this.disputes.ofInvoice(inv.id);
-    const balance = balanceAt(this.invoices, this.payments, inv, asOf);
+    const balance = await balanceAt(this.invoices, this.payments, inv, asOf, tx);
     const openDispute = disputes.find((d) => d.opened_on <= asOf && (d.settled_on === null || d.settled_on > asOf));
     const due = effectiveDue(inv, disputes, asOf);
     const cancelled = credits.some((c) => c.cancels) || (credits.length > 0 && inv.total_incl_cents + credits.reduce((s, c) => s + c.totalInclCents, 0) === 0);
@@ -63,7 +68,7 @@ export class InvoiceViews {
     let penaltyNote: string | undefined;
     if (!cancelled) {
       try {
-        penalty = this.penalty(inv, payments, disputes, asOf, ecb);
+        penalty = this.penalty(inv, payments, disputes, asOf, ecb, balance);
       } catch (err) {
         // A penalty that cannot be computed (no ECB rate entered for the first late day) is said on the invoice, not hidden.
         penaltyNote = err instanceof Error ? err.message : String(err);
@@ -95,12 +100,19 @@ export class InvoiceViews {
    * Contract 5.1: interest on every sum paid late (up to its payment) and on what is still due (up
    * to `asOf`), at the ECB rate + 10 points in force on the first late day, plus 40 € once.
    */
-  private penalty(inv: InvoiceRow, payments: { paidOn: LocalDate; amountCents: number }[], disputes: DisputeRow[], asOf: LocalDate, ecb: EcbRate[]): Penalty {
+  private penalty(
+    inv: InvoiceRow,
+    payments: { paidOn: LocalDate; amountCents: number }[],
+    disputes: DisputeRow[],
+    asOf: LocalDate,
+    ecb: EcbRate[],
+    /** What remains due on `asOf` (`balanceAt`). */
+    balance: number,
+  ): Penalty {
     const periods: DisputePeriod[] = disputes.map((d) => ({ openedOn: d.opened_on, settledOn: d.settled_on }));
     const chunks: { amountCents: number; until: LocalDate }[] = payments
       .filter((p) => p.paidOn <= asOf)
       .map((p) => ({ amountCents: p.amountCents, until: p.paidOn }));
-    const balance = balanceAt(this.invoices, this.payments, inv, asOf);
     if (balance > 0) chunks.push({ amountCents: balance, until: asOf });
     let interest = 0;
     let daysLate = 0;
@@ -116,18 +128,20 @@ export class InvoiceViews {
   }
 
   async get(id: number, asOf: LocalDate): Promise<(InvoiceView & { document: InvoiceDocument }) | undefined> {
-    return this.read(() => {
-      const inv = this.invoices.invoice(id);
+    return this.read(async (tx) => {
+      const inv = await this.invoices.invoice(id, tx);
       if (!inv) return undefined;
-      return { ...this.view(inv, asOf, this.indices.ecbRatesNow()), document: JSON.parse(inv.document) as InvoiceDocument };
+      return { ...(await this.view(inv, asOf, this.indices.ecbRatesNow(), tx)), document: JSON.parse(inv.document) as InvoiceDocument };
     });
   }
 
   /** Invoices and credit notes, newest first; a client's portal shows the current and previous year. */
   async list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate): Promise<InvoiceView[]> {
-    return this.read(() => {
+    return this.read(async (tx) => {
       const ecb = this.indices.ecbRatesNow();
-      return this.invoices.list(f).map((inv) => this.view(inv, asOf, ecb));
+      const out: InvoiceView[] = [];
+      for (const inv of await this.invoices.list(f, tx)) out.push(await this.view(inv, asOf, ecb, tx));
+      return out;
     });
   }
 }

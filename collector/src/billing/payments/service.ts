@@ -25,13 +25,13 @@ export class PaymentService {
   ) {
     assertLocalDate(input.paidOn);
     if (!Number.isSafeInteger(input.amountCents) || input.amountCents <= 0) fail('Montant du règlement invalide (centimes > 0)');
-    return this.db.writeTransaction(() => {
-      const inv = this.invoices.invoice(invoiceId);
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const inv = await this.invoices.invoice(invoiceId, tx);
       if (!inv) throw new VigieError('NOT_FOUND');
       if (inv.kind !== 'invoice') fail('Un règlement s’impute sur une facture, pas sur un avoir');
       if (input.paidOn < inv.issued_on) fail('Règlement antérieur à l’émission de la facture');
       if (input.paidOn > parisDate(now)) fail('Règlement daté dans le futur');
-      const balance = balanceAt(this.invoices, this.repo, inv, '9999-12-31');
+      const balance = await balanceAt(this.invoices, this.repo, inv, '9999-12-31', tx);
       if (input.amountCents > balance)
         throw refusal(
           'VALIDATION',

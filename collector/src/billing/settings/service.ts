@@ -1,5 +1,7 @@
 import { refusal } from '@vigie/shared';
-import type { Database } from '../../store/database.js';
+import type { Kysely } from 'kysely';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import { fail } from '../contract-refusal.js';
 import type { BankDetails, LegalIdentity } from '../invoice-document.js';
 import { SettingsRepository } from './repository.js';
@@ -8,7 +10,7 @@ import { SettingsRepository } from './repository.js';
 export class SettingsService {
   readonly repo: SettingsRepository;
 
-  constructor(private readonly db: Database) {
+  constructor(db: RelationalStore) {
     this.repo = new SettingsRepository(db);
   }
 
@@ -31,12 +33,12 @@ export class SettingsService {
     if (!seller.vatNumber) throw refusal('VALIDATION', 'seller_vat_required', 'The provider’s VAT number is required on an invoice', {}, '/seller/vatNumber');
     if (seller.address.length === 0)
       throw refusal('VALIDATION', 'seller_address_required', 'The provider’s address is required on an invoice', {}, '/seller/address');
-    return this.db.writeTransaction(() => this.repo.upsert(JSON.stringify(seller), bank ? JSON.stringify(bank) : null, now));
+    await this.repo.upsert(JSON.stringify(seller), bank ? JSON.stringify(bank) : null, now);
   }
 
-  /** The seller of an invoice being issued (synchronous, inside its transaction); refused while not entered. */
-  sellerForInvoice(): { seller: LegalIdentity; bank: BankDetails | undefined; vatOnDebits: boolean } {
-    const r = this.repo.seller();
+  /** The seller of an invoice being issued (inside its transaction, `ex`); refused while not entered. */
+  async sellerForInvoice(ex?: Kysely<DB>): Promise<{ seller: LegalIdentity; bank: BankDetails | undefined; vatOnDebits: boolean }> {
+    const r = await this.repo.seller(ex);
     if (!r) fail('Identité du prestataire non renseignée (PUT /api/v1/billing/settings) : une facture ne peut pas être émise sans elle');
     return {
       seller: JSON.parse(r.seller) as LegalIdentity,

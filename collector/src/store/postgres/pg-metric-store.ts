@@ -24,7 +24,7 @@ const LATE_MARGIN_MS = 15 * 60_000;
 /** Devices rolled up per statement (and transaction) by maintain(). */
 const ROLLUP_SLICE = 500;
 /** PostgreSQL's "no partition of relation … found for row": another collector dropped one we had cached. */
-const NO_PARTITION = '23514';
+export const NO_PARTITION = '23514';
 
 export interface PgStoreOptions {
   retention?: RetentionPolicy;
@@ -32,6 +32,24 @@ export interface PgStoreOptions {
   poolSize?: number;
   /** Tells this process's rollup watermark from the others' (the collector's worker id). */
   workerId?: number;
+}
+
+/** Runs one parameterised statement inside a transaction someone else holds (a pg client, a Kysely transaction). */
+export type PgStatementRunner = (text: string, values: unknown[]) => Promise<{ rows: unknown[] }>;
+
+/** A batch's write, planned before its transaction (see `PgMetricStore.planWrite`). */
+export interface SampleWritePlan {
+  readonly batch: DeviceSamples[];
+  readonly times: Set<number>;
+  readonly oldest: Map<number, number>;
+  readonly late: Map<number, number>;
+  readonly newSeries: Map<string, { deviceId: number; key: string }>;
+}
+
+/** What `writeWithin` wrote: the series it created (cached once committed) and the rows. */
+export interface SampleWriteDone {
+  readonly created: Map<string, number>;
+  readonly count: number;
 }
 
 export interface PgStoreStats {
@@ -159,6 +177,21 @@ export class PgMetricStore implements MetricStore {
   }
 
   private async writeOnce(batch: DeviceSamples[]): Promise<void> {
+    const plan = this.planWrite(batch);
+    if (!plan) return;
+    await this.ensurePartitions(plan);
+    const done = await transaction(this.pool, (c) => this.writeWithin((text, values) => c.query(text, values), plan));
+    this.committed(plan, done);
+  }
+
+  /**
+   * What a batch writes, computed before its transaction: the times (partitions), the series not
+   * yet known, the late samples. Undefined for a batch without samples. The steps `planWrite`,
+   * `ensurePartitions`, `writeWithin` (inside the caller's transaction) and `committed` (after it
+   * committed) let the PostgreSQL ingest writer store samples in the same transaction as the agent's
+   * sequence watermark (ingest/pg-ingest-writer.ts); `write` runs them in a transaction of its own.
+   */
+  planWrite(batch: DeviceSamples[]): SampleWritePlan | undefined {
     const lateBefore = this.watermark - LATE_MARGIN_MS;
     const times = new Set<number>();
     const oldest = new Map<number, number>();
@@ -177,55 +210,74 @@ export class PgMetricStore implements MetricStore {
         for (const key in sample.values) if (!known?.has(key)) newSeries.set(`${deviceId} ${key}`, { deviceId, key });
       }
     }
-    if (times.size === 0) return;
-    await this.partitions.ensureFor(times);
-    const rows = await transaction(this.pool, async (c) => {
-      const created = new Map<string, number>();
-      if (newSeries.size > 0) {
-        const list = [...newSeries.values()];
-        const parsed = list.map((s) => parseSeriesKey(s.key));
-        const r = await c.query<{ id: number; device_id: number; key: string }>(UPSERT_SERIES, [
-          list.map((s) => s.deviceId),
-          list.map((s) => s.key),
-          parsed.map((p) => p.name),
-          parsed.map((p) => JSON.stringify(p.labels)),
-        ]);
-        for (const row of r.rows) created.set(`${row.device_id} ${row.key}`, row.id);
-      }
-      const device: number[] = [];
-      const ts: number[] = [];
-      const series: number[] = [];
-      const value: number[] = [];
-      for (const { deviceId, samples } of batch) {
-        const known = this.seriesIds.get(deviceId);
-        for (const sample of samples) {
-          for (const key in sample.values) {
-            const v = sample.values[key]!;
-            if (!Number.isFinite(v)) continue;
-            device.push(deviceId);
-            ts.push(sample.ts);
-            series.push(known?.get(key) ?? created.get(`${deviceId} ${key}`)!);
-            value.push(v);
-          }
+    if (times.size === 0) return undefined;
+    return { batch, times, oldest, late, newSeries };
+  }
+
+  /** Creates the partitions the plan's samples fall in (DDL: before, and outside, the writing transaction). */
+  ensurePartitions(plan: SampleWritePlan): Promise<void> {
+    return this.partitions.ensureFor(plan.times);
+  }
+
+  /** Another collector's retention pass dropped a partition this process had cached (NO_PARTITION): read them again. */
+  reloadPartitions(): Promise<void> {
+    return this.partitions.reload();
+  }
+
+  /**
+   * The plan's statements, run by `run` inside the caller's transaction (nothing is cached: the
+   * transaction may still roll back).
+   */
+  async writeWithin(run: PgStatementRunner, plan: SampleWritePlan): Promise<SampleWriteDone> {
+    const created = new Map<string, number>();
+    if (plan.newSeries.size > 0) {
+      const list = [...plan.newSeries.values()];
+      const parsed = list.map((s) => parseSeriesKey(s.key));
+      const r = await run(UPSERT_SERIES, [
+        list.map((s) => s.deviceId),
+        list.map((s) => s.key),
+        parsed.map((p) => p.name),
+        parsed.map((p) => JSON.stringify(p.labels)),
+      ]);
+      for (const row of r.rows as { id: number; device_id: number; key: string }[]) created.set(`${row.device_id} ${row.key}`, Number(row.id));
+    }
+    const device: number[] = [];
+    const ts: number[] = [];
+    const series: number[] = [];
+    const value: number[] = [];
+    for (const { deviceId, samples } of plan.batch) {
+      const known = this.seriesIds.get(deviceId);
+      for (const sample of samples) {
+        for (const key in sample.values) {
+          const v = sample.values[key]!;
+          if (!Number.isFinite(v)) continue;
+          device.push(deviceId);
+          ts.push(sample.ts);
+          series.push(known?.get(key) ?? created.get(`${deviceId} ${key}`)!);
+          value.push(v);
         }
       }
-      if (device.length > 0) await c.query(INSERT_SAMPLES, [device, ts, series, value]);
-      if (late.size > 0) await c.query(MARK_LATE, [[...late.keys()], [...late.values()]]);
-      // Seen first here, cached only once committed (below): a rolled-back id may not exist.
-      return { created, count: device.length };
-    });
-    for (const [k, id] of rows.created) {
+    }
+    if (device.length > 0) await run(INSERT_SAMPLES, [device, ts, series, value]);
+    if (plan.late.size > 0) await run(MARK_LATE, [[...plan.late.keys()], [...plan.late.values()]]);
+    // Seen first here, cached only once committed (`committed`): a rolled-back id may not exist.
+    return { created, count: device.length };
+  }
+
+  /** After the transaction that ran `writeWithin` committed: the caches, the rollup marks, the newest samples, the counters. */
+  committed(plan: SampleWritePlan, done: SampleWriteDone): void {
+    for (const [k, id] of done.created) {
       const space = k.indexOf(' ');
       this.cacheSeries(Number(k.slice(0, space)), k.slice(space + 1), id);
     }
-    for (const [deviceId, ts] of oldest) {
+    for (const [deviceId, ts] of plan.oldest) {
       const d = this.dirty.get(deviceId);
       if (d === undefined || ts < d) this.dirty.set(deviceId, ts);
     }
-    for (const { deviceId, samples } of batch) for (const s of samples) this.newest.offer(deviceId, s);
+    for (const { deviceId, samples } of plan.batch) for (const s of samples) this.newest.offer(deviceId, s);
     this.stats.writes++;
-    this.stats.rowsWritten += rows.count;
-    this.stats.lateSamples += late.size;
+    this.stats.rowsWritten += done.count;
+    this.stats.lateSamples += plan.late.size;
   }
 
   newestSamples(): IterableIterator<[number, MetricSample]> {

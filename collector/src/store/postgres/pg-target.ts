@@ -15,17 +15,27 @@ const NAME = /^[A-Za-z0-9_-]{1,63}$/;
 const USAGE_FR = 'attendu postgres://utilisateur@hôte:port/base';
 const USAGE_EN = 'expected postgres://user@host:port/database';
 
-/** French first, then English: the operator reads it on the console at start-up. */
-function invalid(fr: string, en: string): VigieError {
-  return new VigieError('METRICS_URL_INVALID', `--metrics\u00a0: ${fr}\u00a0; ${USAGE_FR}\n--metrics: ${en}; ${USAGE_EN}`);
+/** Which option the URL came from: its name and error code in the messages (`--metrics` by default). */
+export interface PgUrlOption {
+  option: string;
+  code: 'METRICS_URL_INVALID' | 'DATABASE_URL_INVALID';
+  /** What else the option accepts, said after the unknown-scheme error. */
+  otherSchemes?: { fr: string; en: string };
 }
+const METRICS_OPTION: PgUrlOption = {
+  option: '--metrics',
+  code: 'METRICS_URL_INVALID',
+  otherSchemes: { fr: 'influx:// ou influxs:// pour InfluxDB', en: 'influx:// or influxs:// for InfluxDB' },
+};
 
 /**
  * `postgres://vigie@db.example:5432/vigie_metrics` (`postgresql://` too). The password may be in
  * the URL or in VIGIE_PG_PASSWORD (kept out of `ps`); `?sslmode=require` asks for TLS. Anything
  * else in the query string is refused rather than silently ignored. Errors never repeat the password.
  */
-export function parsePostgresUrl(url: string, env: NodeJS.ProcessEnv = process.env): PgTarget {
+export function parsePostgresUrl(url: string, env: NodeJS.ProcessEnv = process.env, from: PgUrlOption = METRICS_OPTION): PgTarget {
+  // French first, then English: the operator reads it on the console at start-up.
+  const invalid = (fr: string, en: string) => new VigieError(from.code, `${from.option}\u00a0: ${fr}\u00a0; ${USAGE_FR}\n${from.option}: ${en}; ${USAGE_EN}`);
   let u: URL;
   try {
     u = new URL(url);
@@ -34,8 +44,8 @@ export function parsePostgresUrl(url: string, env: NodeJS.ProcessEnv = process.e
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
     throw invalid(
-      `schéma ${JSON.stringify(u.protocol)} inconnu (postgres:// pour PostgreSQL, influx:// ou influxs:// pour InfluxDB)`,
-      `unknown scheme ${JSON.stringify(u.protocol)} (postgres:// for PostgreSQL, influx:// or influxs:// for InfluxDB)`,
+      `schéma ${JSON.stringify(u.protocol)} inconnu (postgres:// pour PostgreSQL${from.otherSchemes ? `, ${from.otherSchemes.fr}` : ''})`,
+      `unknown scheme ${JSON.stringify(u.protocol)} (postgres:// for PostgreSQL${from.otherSchemes ? `, ${from.otherSchemes.en}` : ''})`,
     );
   if (!u.hostname) throw invalid('il manque l’hôte', 'a host is required');
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));

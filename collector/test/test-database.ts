@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { CollectorConfig } from '../src/config.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's PostgreSQL cluster (`postgres://postgres@127.0.0.1:<port>`), or '' on SQLite (postgres-global-setup.ts). */
+    vigieTestPostgres: string;
+  }
+}
+
+/**
+ * Where a test collector keeps its relational store: nothing to add on SQLite (a file in its data
+ * folder), or with VIGIE_TEST_DATABASE=postgres a fresh database of the run's cluster
+ * (postgres-global-setup.ts), so that collectors never see each other's rows.
+ */
+export async function testDatabase(): Promise<Partial<CollectorConfig>> {
+  const cluster = inject('vigieTestPostgres');
+  if (!cluster) return {};
+  const name = `vigie_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${cluster.replace(/\/$/, '')}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`); // a name of our own making: letters, digits, _
+  } finally {
+    await admin.end();
+  }
+  return { databaseUrl: `${cluster.replace(/\/$/, '')}/${name}` };
+}
