@@ -1,5 +1,6 @@
 import { addDays, fromParis, type LocalDate } from '@vigie/shared';
-import type { SqliteHandle } from '../store/database.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/schema.js';
 
 /**
  * When an intervention began, as far as the SLA is concerned (contract 2.6.2: the commitment is to
@@ -14,8 +15,11 @@ export function interventionStart(startedAt: number | null | undefined, date: Lo
  * A recorded intervention takes the ticket in charge: the ticket's intervention start becomes the
  * earliest of its status change and its interventions (inside the caller's write transaction).
  */
-export function takeInCharge(sql: SqliteHandle, ticketId: number, start: number): void {
-  sql
-    .prepare('UPDATE tickets SET intervention_started_at = ? WHERE id = ? AND (intervention_started_at IS NULL OR intervention_started_at > ?)')
-    .run(start, ticketId, start);
+export async function takeInCharge(tx: Kysely<DB>, ticketId: number, start: number): Promise<void> {
+  await tx
+    .updateTable('tickets')
+    .set({ intervention_started_at: start })
+    .where('id', '=', ticketId)
+    .where((eb) => eb.or([eb('intervention_started_at', 'is', null), eb('intervention_started_at', '>', start)]))
+    .execute();
 }

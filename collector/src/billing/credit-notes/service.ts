@@ -1,6 +1,8 @@
 import { parisDate, VigieError } from '@vigie/shared';
+import type { Kysely } from 'kysely';
 import type { SessionUser } from '../../auth/repository.js';
 import type { Database } from '../../store/database.js';
+import type { DB } from '../../store/schema.js';
 import { fail } from '../contract-refusal.js';
 import type { InvoiceDocument, InvoiceLine } from '../invoice-document.js';
 import type { BillableItemRepository } from '../invoices/billable-items.js';
@@ -44,13 +46,13 @@ export class CreditNoteService {
    */
   async creditNote(invoiceId: number, input: CreditInput, user: SessionUser, now = Date.now()): Promise<InvoiceRow> {
     checkCreditInput(input);
-    const id = await this.db.writeTransaction(() => this.issueCreditNote(invoiceId, input, user, now));
+    const id = await this.db.kysely.transaction().execute((tx) => this.issueCreditNote(invoiceId, input, user, now, tx));
     await this.issuing.pdf(id);
     return (await this.issuing.row(id))!;
   }
 
-  /** Writes a credit note (checked by `checkCreditInput`): synchronous, inside the caller's write transaction. */
-  issueCreditNote(invoiceId: number, input: CreditInput, user: SessionUser, now: number): number {
+  /** Writes a credit note (checked by `checkCreditInput`), inside the caller's write transaction `tx`. */
+  async issueCreditNote(invoiceId: number, input: CreditInput, user: SessionUser, now: number, tx: Kysely<DB>): Promise<number> {
     const inv = this.invoices.invoice(invoiceId);
     if (!inv) throw new VigieError('NOT_FOUND');
     if (inv.kind !== 'invoice') fail('Un avoir ne se corrige pas par un avoir');
@@ -59,7 +61,7 @@ export class CreditNoteService {
     const amount = input.amountExclCents ?? inv.total_excl_cents;
     if (input.amountExclCents === undefined && credited > 0) fail(`Facture déjà partiellement créditée (${credited} c HT) : avoir partiel seulement`);
     if (amount > left) fail(`Avoir supérieur au montant restant à créditer (${left} c HT)`);
-    const paid = this.payments.paidOn(invoiceId);
+    const paid = await this.payments.paidOn(invoiceId, undefined, tx);
     const doc = JSON.parse(inv.document) as InvoiceDocument;
     const issuedOn = parisDate(now);
     if (issuedOn < inv.issued_on) fail('Un avoir ne peut précéder sa facture');

@@ -21,10 +21,11 @@ export class ClientFinance {
 
   async finance(clientId: number, asOf: LocalDate, months = 3): Promise<FinanceMonth[]> {
     assertLocalDate(asOf);
-    return this.db.writeLock(() => {
+    // Exclusive use of one connection (on SQLite: no write interleaves with these reads), given to the repositories as `ex`.
+    return this.db.kysely.connection().execute(async (ex) => {
       const invoices = this.invoices.ofClient(clientId);
-      const payments = this.payments.ofClient(clientId);
-      const disputes = this.disputes.ofClient(clientId);
+      const payments = await this.payments.ofClient(clientId, ex);
+      const disputes = await this.disputes.ofClient(clientId, ex);
       const out: FinanceMonth[] = [];
       for (let k = months - 1; k >= 0; k--) {
         const month = shiftMonth(monthOf(asOf), -k);
@@ -43,7 +44,7 @@ export class ClientFinance {
         let disputed = 0;
         for (const i of invoices) {
           if (i.kind !== 'invoice') continue;
-          const b = balanceAt(this.invoices, this.payments, i, at);
+          const b = await balanceAt(this.invoices, this.payments, i, at, ex);
           if (b <= 0) continue;
           outstanding += b;
           const ds = disputes.filter((d) => d.invoice_id === i.id);

@@ -1,6 +1,8 @@
 import type { LocalDate } from '@vigie/shared';
 import type { InvoiceView, Penalty } from '@vigie/shared/api';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../store/database.js';
+import type { DB } from '../../store/schema.js';
 import type { DisputeRepository, DisputeRow } from '../disputes/repository.js';
 import type { InvoiceDocument } from '../invoice-document.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from '../late-penalties.js';
@@ -19,12 +21,13 @@ export class InvoiceViews {
     private readonly indices: PriceIndexService,
   ) {}
 
-  private read<T>(fn: () => T): Promise<T> {
-    return this.db.writeLock(fn);
+  /** `fn` with exclusive use of one connection (on SQLite: no write interleaves with the view's reads), given to the repositories as `ex`. */
+  private read<T>(fn: (ex: Kysely<DB>) => Promise<T>): Promise<T> {
+    return this.db.kysely.connection().execute(fn);
   }
 
-  /** An invoice as the API shows it on `asOf` (synchronous: inside a read). */
-  private view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[]): InvoiceView {
+  /** An invoice as the API shows it on `asOf` (inside a read: `ex`). */
+  private async view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[], ex: Kysely<DB>): Promise<InvoiceView> {
     const doc = JSON.parse(inv.document) as InvoiceDocument;
     const base = {
       id: inv.id,
@@ -43,10 +46,10 @@ export class InvoiceViews {
       lineCount: doc.lines.length,
     };
     if (inv.kind === 'credit_note') return { ...base, status: 'credit_note' as const };
-    const payments = this.payments.ofInvoice(inv.id);
+    const payments = await this.payments.ofInvoice(inv.id, ex);
     const credits = this.invoices.creditNotesOf(inv.id);
-    const disputes = this.disputes.ofInvoice(inv.id);
-    const balance = balanceAt(this.invoices, this.payments, inv, asOf);
+    const disputes = await this.disputes.ofInvoice(inv.id, ex);
+    const balance = await balanceAt(this.invoices, this.payments, inv, asOf, ex);
     const openDispute = disputes.find((d) => d.opened_on <= asOf && (d.settled_on === null || d.settled_on > asOf));
     const due = effectiveDue(inv, disputes, asOf);
     const cancelled = credits.some((c) => c.cancels) || (credits.length > 0 && inv.total_incl_cents + credits.reduce((s, c) => s + c.totalInclCents, 0) === 0);
@@ -63,7 +66,7 @@ export class InvoiceViews {
     let penaltyNote: string | undefined;
     if (!cancelled) {
       try {
-        penalty = this.penalty(inv, payments, disputes, asOf, ecb);
+        penalty = await this.penalty(inv, payments, disputes, asOf, ecb, ex);
       } catch (err) {
         // A penalty that cannot be computed (no ECB rate entered for the first late day) is said on the invoice, not hidden.
         penaltyNote = err instanceof Error ? err.message : String(err);
@@ -95,12 +98,19 @@ export class InvoiceViews {
    * Contract 5.1: interest on every sum paid late (up to its payment) and on what is still due (up
    * to `asOf`), at the ECB rate + 10 points in force on the first late day, plus 40 € once.
    */
-  private penalty(inv: InvoiceRow, payments: { paidOn: LocalDate; amountCents: number }[], disputes: DisputeRow[], asOf: LocalDate, ecb: EcbRate[]): Penalty {
+  private async penalty(
+    inv: InvoiceRow,
+    payments: { paidOn: LocalDate; amountCents: number }[],
+    disputes: DisputeRow[],
+    asOf: LocalDate,
+    ecb: EcbRate[],
+    ex: Kysely<DB>,
+  ): Promise<Penalty> {
     const periods: DisputePeriod[] = disputes.map((d) => ({ openedOn: d.opened_on, settledOn: d.settled_on }));
     const chunks: { amountCents: number; until: LocalDate }[] = payments
       .filter((p) => p.paidOn <= asOf)
       .map((p) => ({ amountCents: p.amountCents, until: p.paidOn }));
-    const balance = balanceAt(this.invoices, this.payments, inv, asOf);
+    const balance = await balanceAt(this.invoices, this.payments, inv, asOf, ex);
     if (balance > 0) chunks.push({ amountCents: balance, until: asOf });
     let interest = 0;
     let daysLate = 0;
@@ -116,18 +126,20 @@ export class InvoiceViews {
   }
 
   async get(id: number, asOf: LocalDate): Promise<(InvoiceView & { document: InvoiceDocument }) | undefined> {
-    return this.read(() => {
+    return this.read(async (ex) => {
       const inv = this.invoices.invoice(id);
       if (!inv) return undefined;
-      return { ...this.view(inv, asOf, this.indices.ecbRatesNow()), document: JSON.parse(inv.document) as InvoiceDocument };
+      return { ...(await this.view(inv, asOf, await this.indices.ecbRatesNow(ex), ex)), document: JSON.parse(inv.document) as InvoiceDocument };
     });
   }
 
   /** Invoices and credit notes, newest first; a client's portal shows the current and previous year. */
   async list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate): Promise<InvoiceView[]> {
-    return this.read(() => {
-      const ecb = this.indices.ecbRatesNow();
-      return this.invoices.list(f).map((inv) => this.view(inv, asOf, ecb));
+    return this.read(async (ex) => {
+      const ecb = await this.indices.ecbRatesNow(ex);
+      const views: InvoiceView[] = [];
+      for (const inv of this.invoices.list(f)) views.push(await this.view(inv, asOf, ecb, ex));
+      return views;
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database } from '../../store/database.js';
+import type { DB } from '../../store/schema.js';
 import type { InvoicesTable } from '../../store/schema-billing.js';
 
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -97,13 +98,20 @@ export class InvoiceRepository {
     return Number(r.lastInsertRowid);
   }
 
-  /** Credit notes on an invoice, tax included (negative), issued by `date` when given. */
-  creditedIncl(invoiceId: number, date: LocalDate): number {
-    return (
-      this.sql
-        .prepare("SELECT COALESCE(SUM(total_incl_cents), 0) AS s FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note' AND issued_on <= ?")
-        .get(invoiceId, date) as { s: number }
-    ).s;
+  /**
+   * Credit notes on an invoice, tax included (negative), issued by `date`; inside the caller's
+   * transaction `ex` when given (typed Kysely on either engine: the balance a payment is checked
+   * against is read in the payment's transaction).
+   */
+  async creditedIncl(invoiceId: number, date: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+    const r = await ex
+      .selectFrom('invoices')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_incl_cents'), eb.lit(0)).as('s'))
+      .where('corrects_invoice_id', '=', invoiceId)
+      .where('kind', '=', 'credit_note')
+      .where('issued_on', '<=', date)
+      .executeTakeFirstOrThrow();
+    return Number(r.s);
   }
 
   /** Credit notes on an invoice, excluding tax (negative). */

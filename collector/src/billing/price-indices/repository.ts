@@ -1,6 +1,7 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../store/database.js';
+import type { DB } from '../../store/schema.js';
 import type { EcbRatesTable, SyntecIndicesTable } from '../../store/schema-billing.js';
 
 export type SyntecRow = Pick<Selectable<SyntecIndicesTable>, 'published_on' | 'value'>;
@@ -14,29 +15,29 @@ export class PriceIndexRepository {
     return this.db.sqlite;
   }
 
-  upsertEcbRate(from: LocalDate, rateBp: number, userId: number, now: number): void {
-    this.sql
-      .prepare(
-        'INSERT INTO ecb_rates (from_date, rate_bp, entered_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (from_date) DO UPDATE SET rate_bp = excluded.rate_bp, entered_by = excluded.entered_by',
-      )
-      .run(from, rateBp, userId, now);
+  async upsertEcbRate(from: LocalDate, rateBp: number, userId: number, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .insertInto('ecb_rates')
+      .values({ from_date: from, rate_bp: rateBp, entered_by: userId, created_at: now })
+      .onConflict((oc) => oc.column('from_date').doUpdateSet((eb) => ({ rate_bp: eb.ref('excluded.rate_bp'), entered_by: eb.ref('excluded.entered_by') })))
+      .execute();
   }
 
   async ecbRatesByDate(): Promise<EcbRow[]> {
     return this.db.kysely.selectFrom('ecb_rates').select(['from_date', 'rate_bp']).orderBy('from_date').execute();
   }
 
-  /** Synchronous, unordered: for penalties computed inside a read. */
-  ecbRates(): EcbRow[] {
-    return this.sql.prepare('SELECT from_date, rate_bp FROM ecb_rates').all() as EcbRow[];
+  /** For penalties computed inside a read (`ex`). */
+  async ecbRates(ex: Kysely<DB> = this.db.kysely): Promise<EcbRow[]> {
+    return ex.selectFrom('ecb_rates').select(['from_date', 'rate_bp']).orderBy('from_date').execute();
   }
 
-  upsertSyntec(publishedOn: LocalDate, value: string, userId: number, now: number): void {
-    this.sql
-      .prepare(
-        'INSERT INTO syntec_indices (published_on, value, entered_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (published_on) DO UPDATE SET value = excluded.value',
-      )
-      .run(publishedOn, value, userId, now);
+  async upsertSyntec(publishedOn: LocalDate, value: string, userId: number, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .insertInto('syntec_indices')
+      .values({ published_on: publishedOn, value, entered_by: userId, created_at: now })
+      .onConflict((oc) => oc.column('published_on').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .execute();
   }
 
   async syntecByDate(): Promise<SyntecRow[]> {
