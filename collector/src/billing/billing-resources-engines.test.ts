@@ -10,6 +10,8 @@ import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { DisputeRepository } from './disputes/repository.js';
 import { DisputeService } from './disputes/service.js';
+import { paymentsForEReporting } from './facturx/e-reporting.js';
+import { eInvoicingSettings, setVatOnDebits } from './facturx/settings.js';
 import { InterventionRepository } from './interventions/repository.js';
 import { balanceAt } from './invoices/balance.js';
 import { InvoiceRepository } from './invoices/repository.js';
@@ -18,12 +20,14 @@ import { PaymentService } from './payments/service.js';
 import { PriceIndexRepository } from './price-indices/repository.js';
 import { capPrice, proposeRevision } from './price-revision.js';
 import { RecyclingRepository } from './recycling/repository.js';
+import { clearLogo, readLogo, writeLogo } from './settings/logo.js';
+import { SettingsService } from './settings/service.js';
 import { SupplyRepository } from './supplies/repository.js';
 import { TicketTimeline } from './ticket-timeline.js';
 
 /**
  * Billing's resources (payments, disputes, interventions, supplies, DEEE pickups, ECB and Syntec
- * indices, the ticket timeline) on a SQLite file and on a real PostgreSQL: the same calls give the
+ * indices, the ticket timeline, the provider's settings and logo, payment e-reporting) on a SQLite file and on a real PostgreSQL: the same calls give the
  * same answers (SQLite's, what the collector always gave), money stays integer cents, and what is
  * at stake in money holds with two collectors at once: on PostgreSQL through two pools; on SQLite
  * through the one connection a process has (a second handle in the same process would block the
@@ -148,7 +152,7 @@ async function fixtures(db: RelationalStore) {
 }
 
 let invoiceSeq = 0;
-async function invoice(db: RelationalStore, clientId: number, totalIncl: number, issuedOn: LocalDate = '2026-11-30') {
+async function invoice(db: RelationalStore, clientId: number, totalIncl: number, issuedOn: LocalDate = '2026-11-30', document = '{"lines":[]}') {
   const s = ++invoiceSeq;
   const r = await db.kysely
     .insertInto('invoices')
@@ -167,7 +171,7 @@ async function invoice(db: RelationalStore, clientId: number, totalIncl: number,
       vat_rate_bp: 2000,
       vat_cents: totalIncl / 6,
       total_incl_cents: totalIncl,
-      document: '{"lines":[]}',
+      document,
       created_by: null,
       created_at: T0,
     })
@@ -680,6 +684,74 @@ describe('ECB rates and Syntec indices (contract 5.1, 5.2)', () => {
     // P1 = ⌊11 000 × (301.6 / 274.7 + 0.01)⌋ = ⌊11 000 × 1.10792…⌋
     expect(s.cap).toBe(Math.floor((11_000 * (100 * 3016 + 2747)) / (100 * 2747)));
     expect(s.cap).toBe(12_187);
+    expect(p).toEqual(s);
+  });
+});
+
+describe('the provider’s settings, logo and e-reporting (contract 5.1, CGI art. 269 and 290 A)', () => {
+  test('identity, logo bytes, VAT on debits and the month’s payments extract: the same on both engines, each change audited', async () => {
+    const [s, p] = await onBoth(async (db) => {
+      const f = await fixtures(db);
+      const settings = new SettingsService(db);
+      const before = { vat: await outcome(setVatOnDebits(db, true, 'user:1', T0)), logo: await writeLogo(db, Buffer.from([1]), 'image/png', 'user:1', T0) };
+      const seller = { name: 'Sibio', address: ['20 rue Raymond Poincaré', '91330 Yerres'], siren: '812345678', vatNumber: 'FR45812345678' };
+      await settings.putSettings(seller, null, T0, `user:${f.adminId}`);
+      const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]);
+      const stored = await writeLogo(db, png, 'image/png', `user:${f.adminId}`, T0 + 1);
+      const read = await settings.getSettings();
+      const logo = await readLogo(db);
+      const wasDebits = [await setVatOnDebits(db, true, `user:${f.adminId}`, T0 + 2), await setVatOnDebits(db, true, `user:${f.adminId}`, T0 + 3)];
+      const now = await eInvoicingSettings(db);
+      const seller2 = await db.kysely.transaction().execute((tx) => settings.sellerForInvoiceIn(tx));
+      await clearLogo(db, `user:${f.adminId}`, T0 + 4);
+      // Two payments in November on an invoice of services, one in December: November's extract.
+      const doc = { lines: [{ type: 'intervention', amountCents: 100_000 }], buyer: { name: 'Acme SARL', siren: '401234567' }, vatOnDebits: false };
+      const inv = await invoice(db, f.clientId, 120_000, '2026-10-31', JSON.stringify(doc));
+      const { service } = services(db);
+      for (const [paidOn, amountCents] of [
+        ['2026-11-30', 20_000],
+        ['2026-11-02', 33_333],
+        ['2026-12-01', 1],
+      ] as const)
+        await service.addPayment(inv, { paidOn, amountCents, method: 'transfer' }, f.admin, NOW);
+      const report = await paymentsForEReporting(db, '2026-11');
+      const audits = await db.kysely.selectFrom('audit_log').select('action').where('target', '=', 'billing:settings').orderBy('id').execute();
+      return {
+        before,
+        stored,
+        read,
+        logo: logo && { type: logo.type, bytes: [...logo.data] },
+        afterClear: await readLogo(db),
+        wasDebits,
+        now,
+        seller2,
+        report: { ...report, payments: report.payments.map(({ paymentId: _p, invoiceId: _i, clientId: _c, invoiceNumber: _n, ...rest }) => rest) },
+        audits: audits.map((a) => a.action),
+      };
+    });
+    expect(s).toEqual({
+      before: { vat: { error: 'Renseignez d’abord l’identité du prestataire (PUT /api/v1/billing/settings)' }, logo: false },
+      stored: true,
+      read: {
+        seller: { name: 'Sibio', address: ['20 rue Raymond Poincaré', '91330 Yerres'], siren: '812345678', vatNumber: 'FR45812345678' },
+        bank: null,
+        logo: { type: 'image/png', size: 10, updatedAt: T0 + 1 },
+      },
+      logo: { type: 'image/png', bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff] },
+      afterClear: undefined,
+      wasDebits: [false, true],
+      now: { vatOnDebits: true },
+      seller2: expect.objectContaining({ vatOnDebits: true, bank: undefined }),
+      report: expect.objectContaining({
+        month: '2026-11',
+        payments: [
+          expect.objectContaining({ paidOn: '2026-11-02', amountCents: 33_333, servicesInclCents: 33_333, servicesVatCents: 5556, servicesExclCents: 27_777 }),
+          expect.objectContaining({ paidOn: '2026-11-30', amountCents: 20_000, servicesInclCents: 20_000, servicesVatCents: 3333, servicesExclCents: 16_667 }),
+        ],
+        totals: [{ vatRateBp: 2000, exclCents: 44_444, vatCents: 8889, inclCents: 53_333, payments: 2 }],
+      }),
+      audits: ['billing.settings', 'billing.logo', 'billing.vat-on-debits', 'billing.logo.delete'],
+    });
     expect(p).toEqual(s);
   });
 });

@@ -85,7 +85,7 @@ export class CreditNoteService {
           ];
     const totalExcl = -amount;
     const vat = input.amountExclCents === undefined && credited === 0 ? -inv.vat_cents : vatOf(totalExcl, inv.vat_rate_bp);
-    const { seller, bank } = this.settings.sellerForInvoice();
+    const { seller, bank } = await this.settings.sellerForInvoiceIn(tx);
     const credit: InvoiceDocument = {
       ...doc,
       kind: 'credit_note',

@@ -1,12 +1,14 @@
-import { type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import type { BillingSettingsTable } from '../../store/schema-billing.js';
 
 export type SellerRow = Pick<Selectable<BillingSettingsTable>, 'seller' | 'bank' | 'vat_on_debits'>;
 
 /** The provider's identity row (one row, id 1): the seller printed on every invoice. */
 export class SettingsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   /** What the settings page shows: identity, bank, and the logo's type and size (not its bytes). */
   async read() {
@@ -17,17 +19,28 @@ export class SettingsRepository {
       .executeTakeFirst();
   }
 
-  /** Synchronous, for an invoice being issued inside its transaction. */
-  seller(): SellerRow | undefined {
-    return this.db.sqlite.prepare('SELECT seller, bank, vat_on_debits FROM billing_settings WHERE id = 1').get() as SellerRow | undefined;
+  /** The seller of an invoice being issued, inside its transaction `ex`. */
+  async seller(ex: Kysely<DB> = this.db.kysely): Promise<SellerRow | undefined> {
+    return ex.selectFrom('billing_settings').select(['seller', 'bank', 'vat_on_debits']).where('id', '=', 1).executeTakeFirst();
   }
 
-  /** Synchronous: inside the caller's write transaction. */
-  upsert(seller: string, bank: string | null, now: number): void {
-    this.db.sqlite
-      .prepare(
-        'INSERT INTO billing_settings (id, seller, bank, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, bank = excluded.bank, updated_at = excluded.updated_at',
+  /**
+   * Synchronous, raw: for invoices/service.ts, whose better-sqlite3 transaction cannot await, until
+   * it is on Kysely (k-billing-a): it then calls `seller(tx)` and this goes. SQLite only.
+   */
+  sellerSync(): SellerRow | undefined {
+    const handle = (this.db as Partial<Database>).sqlite;
+    if (!handle) throw new Error('SettingsRepository.sellerSync: SQLite only, until invoices/service.ts is on Kysely');
+    return handle.prepare('SELECT seller, bank, vat_on_debits FROM billing_settings WHERE id = 1').get() as SellerRow | undefined;
+  }
+
+  async upsert(seller: string, bank: string | null, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .insertInto('billing_settings')
+      .values({ id: 1, seller, bank, updated_at: now })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({ seller: eb.ref('excluded.seller'), bank: eb.ref('excluded.bank'), updated_at: eb.ref('excluded.updated_at') })),
       )
-      .run(seller, bank, now);
+      .execute();
   }
 }
