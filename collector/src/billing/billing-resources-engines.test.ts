@@ -5,12 +5,14 @@ import type { LocalDate } from '@vigie/shared';
 import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SessionUser } from '../auth/repository.js';
+import { DEFAULT_REPORT_SETTINGS } from '../reports/settings.js';
 import { Database } from '../store/database.js';
 import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { DisputeRepository } from './disputes/repository.js';
 import { DisputeService } from './disputes/service.js';
 import { paymentsForEReporting } from './facturx/e-reporting.js';
+import { InvoiceMailer, issueClaim } from './facturx/invoice-mail.js';
 import { eInvoicingSettings, setVatOnDebits } from './facturx/settings.js';
 import { InterventionRepository } from './interventions/repository.js';
 import { balanceAt } from './invoices/balance.js';
@@ -27,7 +29,7 @@ import { TicketTimeline } from './ticket-timeline.js';
 
 /**
  * Billing's resources (payments, disputes, interventions, supplies, DEEE pickups, ECB and Syntec
- * indices, the ticket timeline, the provider's settings and logo, payment e-reporting) on a SQLite file and on a real PostgreSQL: the same calls give the
+ * indices, the ticket timeline, the provider's settings and logo, payment e-reporting, invoice mails) on a SQLite file and on a real PostgreSQL: the same calls give the
  * same answers (SQLite's, what the collector always gave), money stays integer cents, and what is
  * at stake in money holds with two collectors at once: on PostgreSQL through two pools; on SQLite
  * through the one connection a process has (a second handle in the same process would block the
@@ -152,7 +154,14 @@ async function fixtures(db: RelationalStore) {
 }
 
 let invoiceSeq = 0;
-async function invoice(db: RelationalStore, clientId: number, totalIncl: number, issuedOn: LocalDate = '2026-11-30', document = '{"lines":[]}') {
+async function invoice(
+  db: RelationalStore,
+  clientId: number,
+  totalIncl: number,
+  issuedOn: LocalDate = '2026-11-30',
+  document = '{"lines":[]}',
+  period: [LocalDate, LocalDate] = ['2026-11-01', '2026-11-30'],
+) {
   const s = ++invoiceSeq;
   const r = await db.kysely
     .insertInto('invoices')
@@ -162,8 +171,8 @@ async function invoice(db: RelationalStore, clientId: number, totalIncl: number,
       year: 2026,
       seq: s,
       number: `F2026-${String(s).padStart(4, '0')}`,
-      period_start: '2026-11-01',
-      period_end: '2026-11-30',
+      period_start: period[0],
+      period_end: period[1],
       issued_on: issuedOn,
       due_on: '2026-12-30',
       corrects_invoice_id: null,
@@ -751,6 +760,82 @@ describe('the provider’s settings, logo and e-reporting (contract 5.1, CGI art
         totals: [{ vatRateBp: 2000, exclCents: 44_444, vatCents: 8889, inclCents: 53_333, payments: 2 }],
       }),
       audits: ['billing.settings', 'billing.logo', 'billing.vat-on-debits', 'billing.logo.delete'],
+    });
+    expect(p).toEqual(s);
+  });
+});
+
+describe('invoice mails (Factur-X)', () => {
+  test('deliveries listed by invoice and by client; what is due: never-claimed invoices, failed ones past their backoff, expired leases', async () => {
+    const [s, p] = await onBoth(async (db) => {
+      const f = await fixtures(db);
+      // The mailer's reads only: its claims (reports/delivery.ts) and InvoiceService are not on Kysely yet.
+      const mailer = new InvoiceMailer({
+        db: db as Database,
+        invoices: undefined as never,
+        transport: undefined as never,
+        settings: { ...DEFAULT_REPORT_SETTINGS, maxAttempts: 3, retryBaseMs: 60_000, retryMaxMs: 600_000 },
+        log: undefined as never,
+      });
+      const ids = [];
+      for (let i = 0; i < 5; i++) {
+        const id = await invoice(db, f.clientId, 1200, '2026-11-30', undefined, [`2026-0${i + 1}-01`, `2026-0${i + 1}-28`]);
+        await db.kysely.insertInto('invoice_xml').values({ invoice_id: id, xml: '<x/>', sha256: 'h', created_at: T0 }).execute();
+        ids.push(id);
+      }
+      const [fresh, sent, failed, sending, exhausted] = ids as [number, number, number, number, number];
+      const delivery = (invoiceId: number, status: 'sent' | 'failed' | 'sending', attempts: number, updatedAt: number, leaseUntil: number) =>
+        db.kysely
+          .insertInto('invoice_deliveries')
+          .values({
+            invoice_id: invoiceId,
+            claim: issueClaim(invoiceId),
+            kind: 'scheduled',
+            status,
+            worker: 'w',
+            lease_until: leaseUntil,
+            attempts,
+            recipients: '["compta@acme.test"]',
+            revision: 1,
+            message_id: null,
+            error: null,
+            job_id: null,
+            requested_by: null,
+            created_at: T0,
+            updated_at: updatedAt,
+            sent_at: null,
+          })
+          .execute();
+      await delivery(sent, 'sent', 1, T0, T0);
+      await delivery(failed, 'failed', 1, T0, T0);
+      await delivery(sending, 'sending', 1, T0 + 3_600_000, T0 + 1000);
+      await delivery(exhausted, 'failed', 3, T0, T0);
+      const name = (id: number) => ({ [fresh]: 'fresh', [sent]: 'sent', [failed]: 'failed', [sending]: 'sending', [exhausted]: 'exhausted' })[id];
+      const soon = await mailer.due(T0 + 1); // the failed one's backoff (≥ 48 s) not elapsed; the lease not expired
+      const later = await mailer.due(T0 + 3_600_000 + 1);
+      return {
+        soon: soon.map((d) => [name(d.invoiceId), d.kind]),
+        later: later.map((d) => [name(d.invoiceId), d.claim === issueClaim(d.invoiceId)]),
+        byInvoice: (await mailer.deliveries([sending, sent, fresh])).map((d) => [name(d.invoice_id), d.status, d.attempts, JSON.parse(d.recipients)]),
+        none: await mailer.deliveries([]),
+        ofClient: (await mailer.deliveriesOfClient(f.clientId)).map((d) => name(d.invoice_id)),
+        otherClient: await mailer.deliveriesOfClient(f.clientId + 1000),
+      };
+    });
+    expect(s).toEqual({
+      soon: [['fresh', 'scheduled']],
+      later: [
+        ['fresh', true],
+        ['failed', true],
+        ['sending', true],
+      ],
+      byInvoice: [
+        ['sent', 'sent', 1, ['compta@acme.test']],
+        ['sending', 'sending', 1, ['compta@acme.test']],
+      ],
+      none: [],
+      ofClient: ['sent', 'failed', 'sending', 'exhausted'],
+      otherClient: [],
     });
     expect(p).toEqual(s);
   });
