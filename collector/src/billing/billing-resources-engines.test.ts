@@ -25,6 +25,7 @@ import { RecyclingRepository } from './recycling/repository.js';
 import { clearLogo, readLogo, writeLogo } from './settings/logo.js';
 import { SettingsService } from './settings/service.js';
 import { SupplyRepository } from './supplies/repository.js';
+import { SupplyService } from './supplies/service.js';
 import { TicketTimeline } from './ticket-timeline.js';
 
 /**
@@ -609,6 +610,73 @@ describe('supply orders and supplied items (contract 2.4, 3)', () => {
         },
       ],
       linesOf: 2,
+    });
+    expect(p).toEqual(s);
+  });
+});
+
+describe('supply deliveries by the service (contract 2.4, 3)', () => {
+  test('one order delivered by two collectors at once: delivered once, its items once, one audit entry; then not cancellable', async () => {
+    const [s, p] = await onBoth(async (db, twin) => {
+      const f = await fixtures(db);
+      const repo = new SupplyRepository(db);
+      const id = await db.kysely
+        .transaction()
+        .execute((tx) =>
+          repo.insertOrder(
+            {
+              client_id: f.clientId,
+              ticket_id: null,
+              supplier: 'LDLC Pro',
+              reference: 'CMD-2',
+              ordered_on: '2026-11-02',
+              grid_id: f.gridId,
+              fee_unit: 'quarter_hour',
+              fee_count: 1,
+              fee_unit_price_cents: 3000,
+              fee_amount_cents: 3000,
+              fee_rule: '2.4',
+              created_by: f.adminId,
+              created_at: T0,
+            },
+            [{ description: 'Écran', unit_price_cents: 21_000, quantity: 2, warranty_months: 24 }],
+            tx,
+          ),
+        );
+      const [line] = await repo.lines(id);
+      // Delivery and cancellation do not read the contract (only ordering does).
+      const service = (d: RelationalStore) => new SupplyService(d, undefined as never);
+      const input = {
+        deliveredOn: '2026-11-16' as LocalDate,
+        items: [
+          { lineId: line!.id, serial: 'EC-1' },
+          { lineId: line!.id, serial: 'EC-2' },
+        ],
+      };
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => outcome(service(i % 2 ? twin : db).deliverOrder(id, input, `user:${f.adminId}`, T0))),
+      );
+      const cancel = await outcome(service(twin).cancelOrder(id, `user:${f.adminId}`, T0));
+      const audits = await db.kysely.selectFrom('audit_log').select('action').where('target', '=', `supply-order:${id}`).execute();
+      return {
+        ok: results.filter((r) => 'ok' in r).length,
+        refused: [...new Set(results.filter((r) => 'error' in r).map((r) => (r as { error: string }).error))],
+        cancel,
+        items: (await service(db).suppliedItems(f.clientId)).map((i) => [i.serial, i.warranty_end]),
+        orders: (await service(db).orders(f.clientId)).map((o) => [o.status, o.lines.length]),
+        audits: audits.map((a) => a.action),
+      };
+    });
+    expect(s).toEqual({
+      ok: 1,
+      refused: ['Commande déjà livrée'],
+      cancel: { error: 'Seule une commande en cours peut être annulée' },
+      items: [
+        ['EC-1', '2028-11-15'],
+        ['EC-2', '2028-11-15'],
+      ],
+      orders: [['delivered', 1]],
+      audits: ['supply.deliver'],
     });
     expect(p).toEqual(s);
   });
