@@ -145,9 +145,9 @@ describe('compliance view', () => {
     expect(r.body.error.code).toBe('VIGIE_E_VALIDATION');
   });
 
-  it('the state at an earlier moment comes from the dated history (what the monthly report reads)', () => {
+  it('the state at an earlier moment comes from the dated history (what the monthly report reads)', async () => {
     const now = Date.now();
-    const before = h.collector.patches.repository.complianceAt(now - 20 * DAY, 30, { clientId: h.acme.clientId });
+    const before = await h.collector.patches.repository.complianceAt(now - 20 * DAY, 30, { clientId: h.acme.clientId });
     const old = before.find((d) => d.hostname === 'srv-old')!;
     // 20 days ago only openssl was pending (first seen 40 days ago: not yet 30 days then), no restart
     // was; the devices enrolled since and silent then were not there yet.

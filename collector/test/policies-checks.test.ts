@@ -34,6 +34,53 @@ describe('policies', () => {
     b.close();
   });
 
+  it('a burst of changes: every push arrives, in version order, the last one the policy in force; hello’s policy comes before its ack', async () => {
+    const cred = await enrollAgent(h, h.acme.siteId, 'pc-policy-burst');
+    const a = await TestAgent.connect(h.wsUrl, cred);
+    await a.hello();
+    await a.next((m) => m.type === 'ack');
+    const first = a.received.findIndex((m) => m.type === 'policy');
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(first).toBeLessThan(a.received.findIndex((m) => m.type === 'ack'));
+    const tech = await login(h.url, 'tech@vigie.test');
+    // Six edits at once, on the device's own policy: six versions, six pushes (the policy is read asynchronously now).
+    const puts = await Promise.all([10, 11, 12, 13, 14, 15].map((s) => tech.put(`/api/v1/policies/device/${cred.deviceId}`, { metricsIntervalSec: s })));
+    expect(puts.map((p) => p.status)).toEqual(Array(6).fill(200));
+    const inForce = (await tech.get(`/api/v1/devices/${cred.deviceId}/policy`)).body.policy;
+    const policies = () => a.received.filter((m) => m.type === 'policy').map((m) => m.body);
+    await a.next(() => policies().length >= 7);
+    const pushed = policies().slice(1);
+    expect(pushed).toHaveLength(6);
+    const versions = pushed.map((p) => p.version);
+    expect(versions).toEqual([...versions].sort((x, y) => x - y));
+    expect(pushed.at(-1)).toEqual(inForce);
+    a.close();
+  });
+
+  it('a push whose policy cannot be read is not lost: the agent is told and closed, and gets the policy at its next hello', async () => {
+    const cred = await enrollAgent(h, h.acme.siteId, 'pc-policy-unreadable');
+    const a = await TestAgent.connect(h.wsUrl, cred);
+    await a.hello();
+    await a.next((m) => m.type === 'ack');
+    const tech = await login(h.url, 'tech@vigie.test');
+    expect((await tech.put(`/api/v1/policies/device/${cred.deviceId}`, { metricsIntervalSec: 25 })).status).toBe(200);
+    await a.next((m) => m.type === 'policy' && m.body.metricsIntervalSec === 25);
+    // The device's stored policy damaged behind the service's back, then a push (as another collector's change announces it).
+    const damage = h.collector.db.sqlite.prepare("UPDATE policies SET body = ? WHERE scope = 'device' AND scope_id = ?");
+    damage.run('{not json', cred.deviceId);
+    h.collector.channel.pushPolicy([cred.deviceId]);
+    const error = await a.next((m) => m.type === 'error');
+    expect(error.body).toMatchObject({ code: 'VIGIE_E_INTERNAL', fatal: true });
+    await a.closed;
+    damage.run(JSON.stringify({ metricsIntervalSec: 35 }), cred.deviceId);
+    const b = await TestAgent.connect(h.wsUrl, cred);
+    await b.hello();
+    const policy = await b.next((m) => m.type === 'policy');
+    expect(policy.body.metricsIntervalSec).toBe(35);
+    expect(policy.body).toEqual((await tech.get(`/api/v1/devices/${cred.deviceId}/policy`)).body.policy);
+    b.close();
+  });
+
   it('refuses unknown probes, bad probe settings, and non-staff users', async () => {
     const tech = await login(h.url, 'tech@vigie.test');
     const unknown = await tech.put(`/api/v1/policies/site/${h.acme.siteId}`, { probes: { teleport: {} } });

@@ -56,13 +56,18 @@ async function serve(dataDir: string): Promise<{ url: string; child: ChildProces
     child.kill('SIGTERM');
     await exited;
   };
+  let lastError = '';
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
+      lastError = 'healthz not ok yet';
+    } catch (err) {
+      // Connection refused until the collector listens: expected while it starts, kept for the failure message.
+      lastError = err instanceof Error ? err.message : String(err);
+    }
     if (i > 300 || child.exitCode !== null) {
       await stop();
-      throw new Error('collector did not start');
+      throw new Error(`collector did not start (last probe: ${lastError})`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -13,11 +13,11 @@ export interface AuditExtra {
   result?: string | null;
 }
 
-/** Where the newest entry's id and hash are also written, outside the database (a deleted tail shows). */
-const heads = new WeakMap<SqliteHandle, string>();
+/** Where the newest entry's id and hash are also written, outside the database (a deleted tail shows), per store. */
+const heads = new WeakMap<RelationalStore, string>();
 
-export function setAuditHeadFile(db: Database, path: string): void {
-  heads.set(db.sqlite, path);
+export function setAuditHeadFile(db: RelationalStore, path: string): void {
+  heads.set(db, path);
 }
 
 /**
@@ -110,23 +110,35 @@ export async function appendAuditInTransaction(
  * a log whose tail was deleted (with the triggers dropped) even though the chain itself still holds.
  */
 export function refreshAuditHead(db: Database): void {
-  const head = heads.get(db.sqlite);
+  const head = heads.get(db);
   if (!head) return;
   const last = db.sqlite.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
-  if (last) writeFileSync(head, `${JSON.stringify(last)}\n`, { mode: 0o600 });
+  if (last) writeAuditHead(head, last);
+}
+
+/** `refreshAuditHead` for code on typed Kysely (either engine; only a store given a head file has one). */
+export async function refreshAuditHeadOf(db: RelationalStore): Promise<void> {
+  const head = heads.get(db);
+  if (!head) return;
+  const last = await db.kysely.selectFrom('audit_log').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (last) writeAuditHead(head, last);
+}
+
+function writeAuditHead(path: string, last: { id: number; hash: string }): void {
+  writeFileSync(path, `${JSON.stringify({ id: last.id, hash: last.hash })}\n`, { mode: 0o600 });
 }
 
 /** Every state change is written here: who, what, on which target (and for which client, with what result). */
 export async function audit(
-  db: Database,
+  db: RelationalStore,
   actor: string,
   action: string,
   target: string,
   details?: Record<string, unknown>,
   extra: AuditExtra = {},
 ): Promise<void> {
-  await db.writeTransaction(() => appendAudit(db.sqlite, actor, action, target, details, extra));
-  refreshAuditHead(db);
+  await db.kysely.transaction().execute((tx) => appendAuditInTransaction(tx, db.dialect, actor, action, target, details, extra));
+  await refreshAuditHeadOf(db);
 }
 
 export interface AuditFilter {
@@ -138,19 +150,20 @@ export interface AuditFilter {
   limit?: number;
 }
 
-/** The newest entries first, filtered, with their details parsed (read under the write lock: never inside another's transaction). */
-export function listAudit(db: Database, f: AuditFilter): Promise<Record<string, unknown>[]> {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
-  if (f.action !== undefined) where.push('action LIKE ?') && args.push(`${f.action}%`);
-  if (f.actor !== undefined) where.push('actor = ?') && args.push(f.actor);
-  if (f.beforeId !== undefined) where.push('id < ?') && args.push(f.beforeId);
-  return db.writeLock(() =>
-    (
-      db.sqlite
-        .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
-        .all(...args, f.limit ?? 200) as Record<string, unknown>[]
-    ).map((r) => ({ ...r, details: r.details ? JSON.parse(r.details as string) : null })),
-  );
+/** The newest entries first, filtered, with their details parsed. */
+export async function listAudit(db: RelationalStore, f: AuditFilter): Promise<Record<string, unknown>[]> {
+  let q = db.kysely.selectFrom('audit_log').selectAll();
+  if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+  if (f.action !== undefined) {
+    // A prefix, taken literally (escaped wildcards). SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same.
+    const prefix = sql<string>`${`${f.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
+    q = q.where('action', db.dialect === 'postgres' ? 'ilike' : 'like', prefix);
+  }
+  if (f.actor !== undefined) q = q.where('actor', '=', f.actor);
+  if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(f.limit ?? 200)
+    .execute();
+  return rows.map((r) => ({ ...r, details: r.details ? JSON.parse(r.details) : null }));
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireRole } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { type AuditFilter, audit, listAudit } from './repository.js';
 import { verifyAuditLog } from './verify.js';
 
@@ -17,7 +17,7 @@ const Query = Type.Object({
 const BILLING_PREFIX = '/api/v1/billing/';
 const NOT_A_CHANGE = new Set(['/api/v1/billing/quote']);
 
-export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; headFile: string }): void {
+export function registerAuditRoutes(app: FastifyInstance, deps: { db: RelationalStore; headFile: string }): void {
   const { db } = deps;
 
   // Every successful change to billing (settings, contracts, grids, rates, interventions, invoices,

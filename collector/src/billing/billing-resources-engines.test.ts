@@ -231,7 +231,7 @@ describe('payments (contract 5.1)', () => {
         list: (await payments.ofInvoice(inv)).map(({ id: _id, ...rest }) => rest),
         paidAll: await payments.paidOn(inv),
         paidBy1st: await payments.paidOn(inv, '2026-12-01'),
-        balance: await balanceAt(invoiceRepo(db), payments, (await invoiceRepo(db).find(inv))!, '9999-12-31'),
+        balance: await balanceAt(invoiceRepo(db), payments, (await invoiceRepo(db).find(inv))!, '9999-12-31', db.kysely),
         ofClient: await payments.ofClient(f.clientId),
         audited: audited.map((a) => ({ ...a, client_id: a.client_id === f.clientId })),
       };
@@ -296,7 +296,7 @@ describe('payments (contract 5.1)', () => {
         accepted: results.length - refused.length,
         refused: [...new Set(refused)],
         paid: await payments.paidOn(inv),
-        balance: await balanceAt(invoiceRepo(db), payments, (await invoiceRepo(db).find(inv))!, '9999-12-31'),
+        balance: await balanceAt(invoiceRepo(db), payments, (await invoiceRepo(db).find(inv))!, '9999-12-31', db.kysely),
       };
     });
     expect(s).toEqual({ accepted: 3, refused: ['The payment exceeds the balance due (29997 cents)'], paid: 90_003, balance: 29_997 });
@@ -620,29 +620,27 @@ describe('supply deliveries by the service (contract 2.4, 3)', () => {
     const [s, p] = await onBoth(async (db, twin) => {
       const f = await fixtures(db);
       const repo = new SupplyRepository(db);
-      const id = await db.kysely
-        .transaction()
-        .execute((tx) =>
-          repo.insertOrder(
-            {
-              client_id: f.clientId,
-              ticket_id: null,
-              supplier: 'LDLC Pro',
-              reference: 'CMD-2',
-              ordered_on: '2026-11-02',
-              grid_id: f.gridId,
-              fee_unit: 'quarter_hour',
-              fee_count: 1,
-              fee_unit_price_cents: 3000,
-              fee_amount_cents: 3000,
-              fee_rule: '2.4',
-              created_by: f.adminId,
-              created_at: T0,
-            },
-            [{ description: 'Écran', unit_price_cents: 21_000, quantity: 2, warranty_months: 24 }],
-            tx,
-          ),
-        );
+      const id = await db.kysely.transaction().execute((tx) =>
+        repo.insertOrder(
+          {
+            client_id: f.clientId,
+            ticket_id: null,
+            supplier: 'LDLC Pro',
+            reference: 'CMD-2',
+            ordered_on: '2026-11-02',
+            grid_id: f.gridId,
+            fee_unit: 'quarter_hour',
+            fee_count: 1,
+            fee_unit_price_cents: 3000,
+            fee_amount_cents: 3000,
+            fee_rule: '2.4',
+            created_by: f.adminId,
+            created_at: T0,
+          },
+          [{ description: 'Écran', unit_price_cents: 21_000, quantity: 2, warranty_months: 24 }],
+          tx,
+        ),
+      );
       const [line] = await repo.lines(id);
       // Delivery and cancellation do not read the contract (only ordering does).
       const service = (d: RelationalStore) => new SupplyService(d, undefined as never);
@@ -779,7 +777,7 @@ describe('the provider’s settings, logo and e-reporting (contract 5.1, CGI art
       const logo = await readLogo(db);
       const wasDebits = [await setVatOnDebits(db, true, `user:${f.adminId}`, T0 + 2), await setVatOnDebits(db, true, `user:${f.adminId}`, T0 + 3)];
       const now = await eInvoicingSettings(db);
-      const seller2 = await db.kysely.transaction().execute((tx) => settings.sellerForInvoiceIn(tx));
+      const seller2 = await db.kysely.transaction().execute((tx) => settings.sellerForInvoice(tx));
       await clearLogo(db, `user:${f.adminId}`, T0 + 4);
       // Two payments in November on an invoice of services, one in December: November's extract.
       const doc = { lines: [{ type: 'intervention', amountCents: 100_000 }], buyer: { name: 'Acme SARL', siren: '401234567' }, vatOnDebits: false };

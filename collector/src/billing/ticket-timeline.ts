@@ -1,9 +1,8 @@
 import { type InterventionKind, type InterventionMode, VigieError } from '@vigie/shared';
 import type { Kysely } from 'kysely';
-import type { Database, SqliteHandle } from '../store/database.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import type { DB } from '../store/schema.js';
-import { takeInCharge } from '../tickets/intervention-start.js';
+import { takeInChargeIn } from '../tickets/intervention-start.js';
 
 /** The ticket billing work is recorded on, as billing reads it. */
 export interface BilledTicket {
@@ -47,30 +46,6 @@ export class TicketTimeline {
 
   /** A recorded intervention takes the ticket in charge (its SLA clock's intervention start). */
   async takeInCharge(tx: Kysely<DB>, ticketId: number, start: number): Promise<void> {
-    await takeInCharge(tx, ticketId, start);
-  }
-
-  // Synchronous, raw: for recurring/service.ts, whose better-sqlite3 transactions cannot await, until
-  // it is on Kysely (converted on k-billing-a): it then calls `ticketOf` and `record` with its
-  // transaction, and these two go. SQLite only.
-  private get sqlite(): SqliteHandle {
-    const handle = (this.db as Partial<Database>).sqlite;
-    if (!handle) throw new Error('TicketTimeline.ticket/event: SQLite only, until recurring/service.ts is on Kysely');
-    return handle;
-  }
-
-  /** @deprecated synchronous (recurring's sync transactions): `ticketOf`. */
-  ticket(ticketId: number, clientId?: number): BilledTicket {
-    const t = this.sqlite.prepare('SELECT id, client_id, kind, mode, title FROM tickets WHERE id = ?').get(ticketId) as BilledTicket | undefined;
-    if (!t || (clientId !== undefined && t.client_id !== clientId)) throw new VigieError('NOT_FOUND', 'No such ticket for this client');
-    return t;
-  }
-
-  /** @deprecated synchronous (recurring's sync transactions): `record`. */
-  event(ticketId: number, at: number, author: string, authorId: number | null, type: string, body: Record<string, unknown>): void {
-    this.sqlite
-      .prepare('INSERT INTO ticket_events (ticket_id, at, author_id, author, type, body) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(ticketId, at, authorId, author, type, JSON.stringify(body));
-    this.sqlite.prepare('UPDATE tickets SET updated_at = ? WHERE id = ?').run(at, ticketId);
+    await takeInChargeIn(tx, ticketId, start);
   }
 }

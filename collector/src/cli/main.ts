@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
 import { exitAfterOutput } from '@vigie/shared/cli';
 import { createCollector } from '../app.js';
-import { verifyAuditChain } from '../audit/verify.js';
+import { verifyAuditLog } from '../audit/verify.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
 import { type ClusterBus, IpcBus } from '../cluster/bus.js';
@@ -255,7 +255,7 @@ async function main(): Promise<number> {
     const c = config();
     const db = new Database({ path: c.dbPath ?? join(c.dataDir, 'vigie.db') });
     try {
-      const r = verifyAuditChain(db.sqlite, auditHeadPath(c.dataDir));
+      const r = await verifyAuditLog(db, auditHeadPath(c.dataDir));
       const lines = r.problems.map((p) => `  entry ${p.id ?? '?'}: ${p.problem}`);
       print(
         r.ok
@@ -333,7 +333,7 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'release list': {
-        const list = collector.updates.releases.list();
+        const list = await collector.updates.releases.list();
         print(list.map((r) => `${r.version} ${r.platform} ${r.size} ${r.sha256}`).join('\n') || 'no release', { releases: list });
         return 0;
       }

@@ -51,7 +51,7 @@ export class CommandDelivery {
     private readonly keys: SigningKeys,
     private readonly scripts: ScriptsRepository,
     private readonly link: AgentLink,
-    private readonly policyFor: (deviceId: number) => PolicyBody,
+    private readonly policyFor: (deviceId: number) => Promise<PolicyBody>,
     private readonly notify: CommandNotifier,
   ) {}
 
@@ -139,6 +139,9 @@ export class CommandDelivery {
    */
   async refreshGrants(deviceIds: number[], now = Date.now()): Promise<number[]> {
     const keyId = this.keys.current().keyId;
+    // Read before the transaction (the policy read is async): called after a policy change committed, it sees that change.
+    const policies = new Map<number, PolicyBody>();
+    for (const deviceId of deviceIds) policies.set(deviceId, await this.policyFor(deviceId));
     return this.db.writeTransaction(() => {
       const changed: number[] = [];
       for (const deviceId of deviceIds) {
@@ -147,7 +150,7 @@ export class CommandDelivery {
           .get(deviceId) as { client_id: number; agent_id: string } | undefined;
         if (!dev) continue;
         const targets = (
-          (this.policyFor(deviceId).probes.backup as { targets?: { kind: string; script?: string; params?: Record<string, string | number | boolean> }[] })
+          (policies.get(deviceId)!.probes.backup as { targets?: { kind: string; script?: string; params?: Record<string, string | number | boolean> }[] })
             ?.targets ?? []
         ).filter((t) => t.kind === 'command' && t.script);
         const wanted = new Map(targets.map((t) => [`${t.script}:${canonicalJson(t.params ?? {})}`, t]));

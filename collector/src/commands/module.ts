@@ -36,7 +36,7 @@ export function createRemote(o: {
   bus: ClusterBus;
   log: FastifyBaseLogger;
   publishLive: (e: LiveEvent) => void;
-  policyFor: (deviceId: number) => PolicyBody;
+  policyFor: (deviceId: number) => Promise<PolicyBody>;
 }) {
   const { db, bus } = o;
   setAuditHeadFile(db, auditHeadPath(o.dataDir));

@@ -1,6 +1,8 @@
 import type { CommandEnvelope } from '@vigie/shared';
-import { appendAudit } from '../audit/repository.js';
-import type { SqliteHandle } from '../store/database.js';
+import type { Transaction } from 'kysely';
+import { appendAuditInTransaction } from '../audit/repository.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 import { type EnvelopeDraft, signEnvelope } from './signer.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -17,12 +19,18 @@ export interface SystemCommand {
 }
 
 /**
- * Queues one signed command for one agent, inside the caller's write transaction: signed once,
+ * Queues one signed command for one agent, inside the caller's Kysely transaction (either engine): signed once,
  * stored exactly as signed, audited. Delivery (in order, when the agent is connected, never after
  * its expiry) is the commands domain's, as for any other command; the caller publishes the agent
  * id once its transaction committed.
  */
-export function queueSignedCommand(sql: SqliteHandle, keys: SigningKeys, c: SystemCommand, now = Date.now()): string {
+export async function queueSignedCommand(
+  tx: Transaction<DB>,
+  dialect: RelationalStore['dialect'],
+  keys: SigningKeys,
+  c: SystemCommand,
+  now = Date.now(),
+): Promise<string> {
   const draft = {
     action: c.action,
     args: c.args,
@@ -34,29 +42,32 @@ export function queueSignedCommand(sql: SqliteHandle, keys: SigningKeys, c: Syst
     issuedBy: { userId: c.issuedBy.userId ?? 0, name: c.issuedBy.name },
   } as EnvelopeDraft;
   const s = signEnvelope(keys, draft, { now });
-  sql
-    .prepare(
-      `INSERT INTO commands (id, run_id, client_id, device_id, agent_id, action, script_version_id, args, key_id, envelope, signature, nonce, state,
-         created_at, not_before, expires_at, issued_by, session_id) VALUES (?, NULL, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, NULL)`,
-    )
-    .run(
-      s.commandId,
-      c.device.clientId,
-      c.device.deviceId,
-      c.device.agentId,
-      c.action,
-      JSON.stringify(c.args),
-      s.keyId,
-      s.envelope,
-      s.signature,
-      s.nonce,
-      now,
-      now,
-      now + c.lifetimeMs,
-      c.issuedBy.userId,
-    );
-  appendAudit(
-    sql,
+  await tx
+    .insertInto('commands')
+    .values({
+      id: s.commandId,
+      run_id: null,
+      client_id: c.device.clientId,
+      device_id: c.device.deviceId,
+      agent_id: c.device.agentId,
+      action: c.action,
+      script_version_id: null,
+      args: JSON.stringify(c.args),
+      key_id: s.keyId,
+      envelope: s.envelope,
+      signature: s.signature,
+      nonce: s.nonce,
+      state: 'queued',
+      created_at: now,
+      not_before: now,
+      expires_at: now + c.lifetimeMs,
+      issued_by: c.issuedBy.userId,
+      session_id: null,
+    })
+    .execute();
+  await appendAuditInTransaction(
+    tx,
+    dialect,
     c.actor,
     'command.create',
     `command:${s.commandId}`,

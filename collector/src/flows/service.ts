@@ -1,6 +1,8 @@
 import { type FlowBucket, type FlowSummary, type InterfaceTotals, mergeSummaries, VigieError } from '@vigie/shared';
-import type { Database } from '../store/database.js';
+import { type Kysely, sql } from 'kysely';
 import type { MetricStore } from '../store/metric-store.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -80,67 +82,108 @@ export interface FlowView {
  */
 export class FlowService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly metrics: MetricStore,
   ) {}
-
-  private get sql() {
-    return this.db.sqlite;
-  }
 
   /**
    * Merges the detail of every hour that received data since the last pass into `flow_hourly`,
    * and drops what is past retention. Idempotent; safe to run from several workers.
    */
   async maintain(now: number): Promise<{ hours: number }> {
-    return this.db.writeTransaction(() => {
-      const cursorRow = this.sql.prepare("SELECT value FROM kv WHERE key = 'flows.rollup.cursor'").get() as { value: string } | undefined;
+    return await this.db.kysely.transaction().execute(async (tx) => {
+      // SQLite's BEGIN IMMEDIATE makes passes take turns; on PostgreSQL this lock does, so that a pass
+      // reading older buckets never writes its hours after a newer pass moved the cursor past them.
+      if (this.db.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext('vigie.flows.rollup'))`.execute(tx);
+      const cursorRow = await tx.selectFrom('kv').select('value').where('key', '=', 'flows.rollup.cursor').executeTakeFirst();
       const cursor = Number(cursorRow?.value ?? 0);
-      const maxId = (this.sql.prepare('SELECT MAX(id) AS id FROM flow_buckets').get() as { id: number | null }).id ?? 0;
-      const hours = this.sql
-        .prepare(`SELECT DISTINCT site_id, (start / ${HOUR}) * ${HOUR} AS hour FROM flow_buckets WHERE id > ? AND id <= ?`)
-        .all(cursor, maxId) as { site_id: number; hour: number }[];
-      const rows = this.sql.prepare('SELECT summary FROM flow_buckets WHERE site_id = ? AND start >= ? AND start < ?');
-      const upsert = this.sql.prepare(
-        `INSERT INTO flow_hourly (site_id, hour, bytes, packets, flows, summary, updated_at, peak_at, peak_bytes, peak_packets, peak_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (site_id, hour) DO UPDATE SET bytes = excluded.bytes, packets = excluded.packets, flows = excluded.flows, summary = excluded.summary,
-           updated_at = excluded.updated_at, peak_at = excluded.peak_at, peak_bytes = excluded.peak_bytes, peak_packets = excluded.peak_packets, peak_ms = excluded.peak_ms`,
-      );
+      const maxId =
+        (
+          await tx
+            .selectFrom('flow_buckets')
+            .select((eb) => eb.fn.max('id').as('id'))
+            .executeTakeFirst()
+        )?.id ?? 0;
+      // start and HOUR are integers on both engines (BIGINT on PostgreSQL): the division truncates to the hour.
+      const hours = await tx
+        .selectFrom('flow_buckets')
+        .select(['site_id', sql<number>`(start / ${sql.lit(HOUR)}) * ${sql.lit(HOUR)}`.as('hour')])
+        .distinct()
+        .where('id', '>', cursor)
+        .where('id', '<=', maxId)
+        .orderBy('site_id')
+        .orderBy('hour')
+        .execute();
       for (const h of hours) {
-        const buckets = (rows.all(h.site_id, h.hour, h.hour + HOUR) as { summary: string }[]).map((r) => JSON.parse(r.summary) as FlowBucket);
+        const hour = Number(h.hour);
+        const rows = await tx
+          .selectFrom('flow_buckets')
+          .select('summary')
+          .where('site_id', '=', h.site_id)
+          .where('start', '>=', hour)
+          .where('start', '<', hour + HOUR)
+          .orderBy('start')
+          .orderBy('id')
+          .execute();
+        const buckets = rows.map((r) => JSON.parse(r.summary) as FlowBucket);
         if (buckets.length === 0) continue;
         const merged = {
           ...mergeSummaries(
             buckets.map((b) => b.summary),
             50,
           ),
-          start: h.hour,
-          end: h.hour + HOUR,
+          start: hour,
+          end: hour + HOUR,
         };
         const stored = { summary: merged, interfaces: mergeInterfaces(buckets) };
         // The hour keeps its busiest minute: the report's peak is the real one, long after the minutes are gone.
         const peak = busiestPeriod(
           buckets.map((b) => ({ start: b.summary.start, end: b.summary.end, bytes: b.summary.total.bytes, packets: b.summary.total.packets })),
         );
-        upsert.run(
-          h.site_id,
-          h.hour,
-          merged.total.bytes,
-          merged.total.packets,
-          merged.total.flows,
-          JSON.stringify(stored),
-          now,
-          peak?.t ?? null,
-          peak?.bytes ?? null,
-          peak?.packets ?? null,
-          peak?.ms ?? null,
-        );
+        await tx
+          .insertInto('flow_hourly')
+          .values({
+            site_id: h.site_id,
+            hour,
+            bytes: merged.total.bytes,
+            packets: merged.total.packets,
+            flows: merged.total.flows,
+            summary: JSON.stringify(stored),
+            updated_at: now,
+            peak_at: peak?.t ?? null,
+            peak_bytes: peak?.bytes ?? null,
+            peak_packets: peak?.packets ?? null,
+            peak_ms: peak?.ms ?? null,
+          })
+          .onConflict((oc) =>
+            oc.columns(['site_id', 'hour']).doUpdateSet((eb) => ({
+              bytes: eb.ref('excluded.bytes'),
+              packets: eb.ref('excluded.packets'),
+              flows: eb.ref('excluded.flows'),
+              summary: eb.ref('excluded.summary'),
+              updated_at: eb.ref('excluded.updated_at'),
+              peak_at: eb.ref('excluded.peak_at'),
+              peak_bytes: eb.ref('excluded.peak_bytes'),
+              peak_packets: eb.ref('excluded.peak_packets'),
+              peak_ms: eb.ref('excluded.peak_ms'),
+            })),
+          )
+          .execute();
       }
-      this.sql
-        .prepare("INSERT INTO kv (key, value) VALUES ('flows.rollup.cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .run(String(maxId));
-      this.sql.prepare('DELETE FROM flow_buckets WHERE start < ? AND id <= ?').run(now - FLOW_DETAIL_RETENTION_MS, maxId);
-      this.sql.prepare('DELETE FROM flow_hourly WHERE hour < ?').run(now - FLOW_HOURLY_RETENTION_MS);
+      await tx
+        .insertInto('kv')
+        .values({ key: 'flows.rollup.cursor', value: String(maxId) })
+        .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+        .execute();
+      await tx
+        .deleteFrom('flow_buckets')
+        .where('start', '<', now - FLOW_DETAIL_RETENTION_MS)
+        .where('id', '<=', maxId)
+        .execute();
+      await tx
+        .deleteFrom('flow_hourly')
+        .where('hour', '<', now - FLOW_HOURLY_RETENTION_MS)
+        .execute();
       return { hours: hours.length };
     });
   }
@@ -155,20 +198,29 @@ export class FlowService {
     const detail = from >= now - FLOW_DETAIL_RETENTION_MS && to - from <= 3 * DAY;
     // The detail is read as stored; only the hourly view needs the last minutes rolled up.
     if (!detail) await this.maintain(now);
-    const { view, snmpDevices } = await this.db.writeLock(() => {
-      const rows = detail
-        ? (this.sql
-            .prepare(
-              'SELECT id, site_id, exporter, start, "end", bytes, packets, flows, summary FROM flow_buckets WHERE site_id = ? AND start >= ? AND start < ? ORDER BY start',
-            )
-            .all(siteId, from, to) as BucketRow[])
+    // One read transaction: the rows and the names put on them come from the same state.
+    const { view, snmpDevices } = await this.db.kysely.transaction().execute(async (tx) => {
+      // Ordered totally (period, then arrival): equal peaks and equal interfaces then come out the same on both engines.
+      const rows: BucketRow[] = detail
+        ? await tx
+            .selectFrom('flow_buckets')
+            .select(['id', 'site_id', 'exporter', 'start', 'end', 'bytes', 'packets', 'flows', 'summary'])
+            .where('site_id', '=', siteId)
+            .where('start', '>=', from)
+            .where('start', '<', to)
+            .orderBy('start')
+            .orderBy('id')
+            .execute()
         : (
-            this.sql
-              .prepare(
-                'SELECT site_id, hour AS start, bytes, packets, flows, summary, peak_at, peak_bytes, peak_packets, peak_ms FROM flow_hourly WHERE site_id = ? AND hour >= ? AND hour < ? ORDER BY hour',
-              )
-              .all(siteId, Math.floor(from / HOUR) * HOUR, to) as BucketRow[]
-          ).map((r) => ({ ...r, end: r.start + HOUR, exporter: '' }));
+            await tx
+              .selectFrom('flow_hourly')
+              .select(['site_id', 'hour as start', 'bytes', 'packets', 'flows', 'summary', 'peak_at', 'peak_bytes', 'peak_packets', 'peak_ms'])
+              .where('site_id', '=', siteId)
+              .where('hour', '>=', Math.floor(from / HOUR) * HOUR)
+              .where('hour', '<', to)
+              .orderBy('hour')
+              .execute()
+          ).map((r) => ({ ...r, id: 0, end: r.start + HOUR, exporter: '' }));
       const parsed = rows.map((r) => {
         const stored = JSON.parse(r.summary) as FlowBucket | { summary: FlowSummary; interfaces: StoredInterface[] };
         const interfaces: StoredInterface[] =
@@ -203,7 +255,8 @@ export class FlowService {
         to,
         resolution: detail ? 'detail' : 'hour',
         summary: parsed.length
-          ? this.named(
+          ? await this.named(
+              tx,
               siteId,
               mergeSummaries(
                 parsed.map((p) => p.summary),
@@ -225,7 +278,7 @@ export class FlowService {
       };
       const snmpDevices = new Map<string, number>();
       for (const exporter of new Set(interfaces.map((i) => i.exporter))) {
-        const deviceId = this.snmpDevice(siteId, exporter);
+        const deviceId = await this.snmpDevice(tx, siteId, exporter);
         if (deviceId !== undefined) snmpDevices.set(exporter, deviceId);
       }
       return { view, snmpDevices };
@@ -248,14 +301,17 @@ export class FlowService {
    * A summary whose hosts carry the name the client's inventory gives their address (a device's
    * network interfaces, a watched device's address), when it does.
    */
-  private named(siteId: number, s: FlowSummary) {
+  private async named(tx: Kysely<DB>, siteId: number, s: FlowSummary) {
     const names = new Map<string, string>();
-    const rows = this.sql
-      .prepare(
-        `SELECT d.hostname, d.kind, d.external_key, ds.ips FROM devices d JOIN sites s ON s.client_id = d.client_id LEFT JOIN device_search ds ON ds.device_id = d.id
-         WHERE s.id = ?`,
-      )
-      .all(siteId) as { hostname: string; kind: string; external_key: string | null; ips: string | null }[];
+    // By device id: when two devices claim an address, the newer one names it, on both engines.
+    const rows = await tx
+      .selectFrom('devices as d')
+      .innerJoin('sites as s', 's.client_id', 'd.client_id')
+      .leftJoin('device_search as ds', 'ds.device_id', 'd.id')
+      .select(['d.hostname', 'd.kind', 'd.external_key', 'ds.ips'])
+      .where('s.id', '=', siteId)
+      .orderBy('d.id')
+      .execute();
     for (const r of rows) {
       for (const ip of (r.ips ?? '').split('\n')) if (ip) names.set(ip, r.hostname);
       const snmp = r.external_key?.startsWith('snmp:') ? r.external_key.slice(5).replace(/:\d+$/, '') : undefined;
@@ -309,14 +365,26 @@ export class FlowService {
         out.set(key, v);
       }
     }
-    return [...out.values()].sort((a, b) => b.inBytes + b.outBytes - (a.inBytes + a.outBytes));
+    // Heaviest first; equal traffic by exporter then index, so that the order is total.
+    return [...out.values()].sort(
+      (a, b) => b.inBytes + b.outBytes - (a.inBytes + a.outBytes) || (a.exporter < b.exporter ? -1 : a.exporter > b.exporter ? 1 : 0) || a.index - b.index,
+    );
   }
 
   /** The agentless device a site agent polls over SNMP at the exporter's address, if any. */
-  private snmpDevice(siteId: number, exporter: string): number | undefined {
-    const dev = this.sql
-      .prepare("SELECT id FROM devices WHERE site_id = ? AND kind = 'agentless' AND (external_key = ? OR external_key LIKE ?)")
-      .get(siteId, `snmp:${exporter}`, `snmp:${exporter}:%`) as { id: number } | undefined;
+  private async snmpDevice(tx: Kysely<DB>, siteId: number, exporter: string): Promise<number | undefined> {
+    // 'snmp:<address>' or 'snmp:<address>:<port>': the prefix as a range (';' follows ':'), compared
+    // the same on both engines, where LIKE would ignore case on SQLite only.
+    const key = `snmp:${exporter}`;
+    const dev = await tx
+      .selectFrom('devices')
+      .select('id')
+      .where('site_id', '=', siteId)
+      .where('kind', '=', 'agentless')
+      .where((eb) => eb.or([eb('external_key', '=', key), eb.and([eb('external_key', '>=', `${key}:`), eb('external_key', '<', `${key};`)])]))
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
     return dev?.id;
   }
 
@@ -336,15 +404,17 @@ export class FlowService {
 
   /** Per day over a month, for the report: bytes per Paris day, from the hourly rollups as they are (view() brings them up to date). */
   async daily(siteId: number, from: number, to: number, dayOf: (ms: number) => string): Promise<{ day: string; bytes: number }[]> {
-    return this.db.writeLock(() => {
-      const rows = this.sql.prepare('SELECT hour, bytes FROM flow_hourly WHERE site_id = ? AND hour >= ? AND hour < ? ORDER BY hour').all(siteId, from, to) as {
-        hour: number;
-        bytes: number;
-      }[];
-      const days = new Map<string, number>();
-      for (const r of rows) days.set(dayOf(r.hour), (days.get(dayOf(r.hour)) ?? 0) + r.bytes);
-      return [...days].map(([day, bytes]) => ({ day, bytes }));
-    });
+    const rows = await this.db.kysely
+      .selectFrom('flow_hourly')
+      .select(['hour', 'bytes'])
+      .where('site_id', '=', siteId)
+      .where('hour', '>=', from)
+      .where('hour', '<', to)
+      .orderBy('hour')
+      .execute();
+    const days = new Map<string, number>();
+    for (const r of rows) days.set(dayOf(r.hour), (days.get(dayOf(r.hour)) ?? 0) + r.bytes);
+    return [...days].map(([day, bytes]) => ({ day, bytes }));
   }
 }
 

@@ -1,10 +1,11 @@
 import { VigieError } from '@vigie/shared';
 import { IdParams, Incident } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit } from '../audit/repository.js';
+import { appendAuditInTransaction, refreshAuditHeadOf } from '../audit/repository.js';
 import { actorOf, requireRole } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
-import type { TicketService } from '../tickets/service.js';
+import type { SessionUser } from '../auth/repository.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { TicketChange, TicketService } from '../tickets/service.js';
 import { listIncidents } from './list.js';
 
 /**
@@ -13,7 +14,7 @@ import { listIncidents } from './list.js';
  */
 export function registerIncidentAcknowledge(
   app: FastifyInstance,
-  deps: { db: Database; tickets: TicketService; onChange: (incident: { client_id: number } & Record<string, unknown>) => void },
+  deps: { db: RelationalStore; tickets: TicketService; onChange: (incident: { client_id: number } & Record<string, unknown>) => void },
 ): void {
   const { db, tickets } = deps;
   app.post(
@@ -21,27 +22,58 @@ export function registerIncidentAcknowledge(
     { schema: { tags: ['incidents'], params: IdParams, response: { 200: Incident } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireRole(req, 'admin', 'technician');
-      const now = Date.now();
-      const inc = await db.writeTransaction(() => {
-        const row = db.sqlite.prepare('SELECT id, ticket_id, acknowledged_at FROM incidents WHERE id = ?').get(req.params.id) as
-          | { id: number; ticket_id: number | null; acknowledged_at: number | null }
-          | undefined;
-        if (!row) throw new VigieError('NOT_FOUND');
-        if (row.acknowledged_at === null)
-          db.sqlite.prepare('UPDATE incidents SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?').run(now, user.id, row.id);
-        return row;
-      });
-      if (inc.acknowledged_at === null) {
-        if (inc.ticket_id !== null) {
-          const t = await tickets.get(inc.ticket_id);
-          if (t?.status === 'new')
-            await tickets.addEvent(inc.ticket_id, { type: 'status', status: 'acknowledged', note: `Incident #${inc.id} pris en compte` }, { user }, now);
-        }
-        await audit(db, actorOf(user), 'incident.acknowledge', `incident:${inc.id}`);
-      }
-      const [view] = (await listIncidents(db, { id: inc.id, limit: 1 })) as ({ client_id: number } & Record<string, unknown>)[];
+      await acknowledgeIncident(db, tickets, req.params.id, user);
+      const [view] = (await listIncidents(db, { id: req.params.id, limit: 1 })) as ({ client_id: number } & Record<string, unknown>)[];
       deps.onChange(view!);
       return view;
     },
   );
+}
+
+/**
+ * Acknowledges an incident for `user`; true when this call did it, false when it was acknowledged
+ * already. Throws NOT_FOUND for an unknown incident.
+ */
+export async function acknowledgeIncident(
+  db: RelationalStore,
+  tickets: TicketService,
+  incidentId: number,
+  user: SessionUser,
+  now = Date.now(),
+): Promise<boolean> {
+  // One transaction, and a conditional update: of two acknowledgements at once (two technicians,
+  // two collectors), one wins and moves the ticket and is audited; the other changes nothing.
+  const done = await db.kysely.transaction().execute(async (tx) => {
+    const won = await tx
+      .updateTable('incidents')
+      .set({ acknowledged_at: now, acknowledged_by: user.id })
+      .where('id', '=', incidentId)
+      .where('acknowledged_at', 'is', null)
+      .returning(['id', 'ticket_id'])
+      .executeTakeFirst();
+    if (!won) {
+      if (!(await tx.selectFrom('incidents').select('id').where('id', '=', incidentId).executeTakeFirst())) throw new VigieError('NOT_FOUND');
+      return undefined;
+    }
+    let change: TicketChange | undefined;
+    if (won.ticket_id !== null) {
+      // Locked on PostgreSQL: two incidents of one ticket acknowledged at once move it once.
+      let ticket = tx.selectFrom('tickets').select('status').where('id', '=', won.ticket_id);
+      if (db.dialect === 'postgres') ticket = ticket.forUpdate();
+      if ((await ticket.executeTakeFirst())?.status === 'new')
+        change = await tickets.addEventIn(
+          tx,
+          won.ticket_id,
+          { type: 'status', status: 'acknowledged', note: `Incident #${won.id} pris en compte` },
+          { user },
+          now,
+        );
+    }
+    await appendAuditInTransaction(tx, db.dialect, actorOf(user), 'incident.acknowledge', `incident:${won.id}`, null, {}, now);
+    return { change };
+  });
+  if (!done) return false;
+  if (done.change) tickets.announce(done.change);
+  await refreshAuditHeadOf(db);
+  return true;
 }

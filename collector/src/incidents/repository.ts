@@ -1,5 +1,6 @@
 import { VigieError } from '@vigie/shared';
-import type { Database } from '../store/database.js';
+import { appendAuditInTransaction } from '../audit/repository.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 export interface RuleInput {
   name: string;
@@ -17,75 +18,84 @@ export interface WindowInput {
   reason: string;
 }
 
+/**
+ * Incidents, rules and maintenance windows as the REST API reads and writes them, on either engine.
+ * Each write and its audit entry are one transaction.
+ */
 const SCOPE_TABLE = { client: 'clients', site: 'sites', device: 'devices' } as const;
 
-/**
- * Incidents, rules and maintenance windows as the REST API reads and writes them. Reads run under
- * the store's write lock and writes in its transactions, never in the middle of another request's
- * transaction on the shared connection (where a write would be rolled back with it).
- */
 export class IncidentsRepository {
-  constructor(private readonly db: Database) {}
-
-  private get sql() {
-    return this.db.sqlite;
-  }
+  constructor(private readonly db: RelationalStore) {}
 
   async incidents(f: { clientId?: number; status?: string; deviceId?: number; limit: number }): Promise<unknown[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
-    if (f.status) where.push('status = ?') && args.push(f.status);
-    if (f.deviceId !== undefined) where.push('device_id = ?') && args.push(f.deviceId);
-    return this.db.writeLock(() =>
-      this.sql.prepare(`SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args, f.limit),
-    );
+    let q = this.db.kysely.selectFrom('incidents').selectAll();
+    if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.deviceId !== undefined) q = q.where('device_id', '=', f.deviceId);
+    return q.orderBy('id', 'desc').limit(f.limit).execute();
   }
 
   async rules(): Promise<Record<string, unknown>[]> {
-    return this.db.writeLock(() =>
-      (this.sql.prepare('SELECT * FROM rules ORDER BY id').all() as { params: string }[]).map((r) => ({ ...r, params: JSON.parse(r.params) })),
-    );
+    const rows = await this.db.kysely.selectFrom('rules').selectAll().orderBy('id').execute();
+    return rows.map((r) => ({ ...r, params: JSON.parse(r.params) }));
   }
 
-  async createRule(r: RuleInput, now = Date.now()): Promise<number> {
-    return this.db.writeTransaction(() =>
-      Number(
-        this.sql
-          .prepare('INSERT INTO rules (name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(r.name, r.type, r.severity, r.enabled === false ? 0 : 1, JSON.stringify(r.params), now).lastInsertRowid,
-      ),
-    );
+  async createRule(r: RuleInput, actor: string, now = Date.now()): Promise<number> {
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const { id } = await tx
+        .insertInto('rules')
+        .values({ name: r.name, type: r.type, severity: r.severity, enabled: r.enabled === false ? 0 : 1, params: JSON.stringify(r.params), updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendAuditInTransaction(tx, this.db.dialect, actor, 'rule.create', `rule:${id}`, { name: r.name }, {}, now);
+      return id;
+    });
   }
 
-  async updateRule(id: number, r: RuleInput, now = Date.now()): Promise<void> {
-    await this.db.writeTransaction(() => {
-      const changed = this.sql
-        .prepare('UPDATE rules SET name = ?, type = ?, severity = ?, enabled = ?, params = ?, updated_at = ? WHERE id = ?')
-        .run(r.name, r.type, r.severity, r.enabled === false ? 0 : 1, JSON.stringify(r.params), now, id).changes;
-      if (changed === 0) throw new VigieError('NOT_FOUND');
+  async updateRule(id: number, r: RuleInput, actor: string, now = Date.now()): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const changed = await tx
+        .updateTable('rules')
+        .set({ name: r.name, type: r.type, severity: r.severity, enabled: r.enabled === false ? 0 : 1, params: JSON.stringify(r.params), updated_at: now })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) === 0) throw new VigieError('NOT_FOUND');
+      await appendAuditInTransaction(tx, this.db.dialect, actor, 'rule.update', `rule:${id}`, { name: r.name, enabled: r.enabled !== false }, {}, now);
     });
   }
 
   async windows(): Promise<unknown[]> {
-    return this.db.writeLock(() => this.sql.prepare('SELECT * FROM maintenance_windows ORDER BY starts_at DESC LIMIT 500').all());
+    return this.db.kysely.selectFrom('maintenance_windows').selectAll().orderBy('starts_at', 'desc').orderBy('id', 'desc').limit(500).execute();
   }
 
   /** A maintenance window on an existing client, site or device. */
-  async createWindow(w: WindowInput, userId: number, now = Date.now()): Promise<number> {
-    return this.db.writeTransaction(() => {
-      if (!this.sql.prepare(`SELECT 1 FROM ${SCOPE_TABLE[w.scope]} WHERE id = ?`).get(w.scopeId)) throw new VigieError('NOT_FOUND');
-      return Number(
-        this.sql
-          .prepare('INSERT INTO maintenance_windows (scope, scope_id, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(w.scope, w.scopeId, w.startsAt, w.endsAt, w.reason, userId, now).lastInsertRowid,
+  async createWindow(w: WindowInput, userId: number, actor: string, now = Date.now()): Promise<number> {
+    return this.db.kysely.transaction().execute(async (tx) => {
+      if (!(await tx.selectFrom(SCOPE_TABLE[w.scope]).select('id').where('id', '=', w.scopeId).executeTakeFirst())) throw new VigieError('NOT_FOUND');
+      const { id } = await tx
+        .insertInto('maintenance_windows')
+        .values({ scope: w.scope, scope_id: w.scopeId, starts_at: w.startsAt, ends_at: w.endsAt, reason: w.reason, created_by: userId, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        actor,
+        'maintenance.create',
+        `${w.scope}:${w.scopeId}`,
+        { startsAt: w.startsAt, endsAt: w.endsAt },
+        {},
+        now,
       );
+      return id;
     });
   }
 
-  async deleteWindow(id: number): Promise<void> {
-    await this.db.writeTransaction(() => {
-      if (this.sql.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(id).changes === 0) throw new VigieError('NOT_FOUND');
+  async deleteWindow(id: number, actor: string): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const r = await tx.deleteFrom('maintenance_windows').where('id', '=', id).executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) throw new VigieError('NOT_FOUND');
+      await appendAuditInTransaction(tx, this.db.dialect, actor, 'maintenance.delete', `maintenance:${id}`);
     });
   }
 }

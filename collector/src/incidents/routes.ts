@@ -1,9 +1,9 @@
 import { refusal, VigieError } from '@vigie/shared';
 import { Created, IdParams, IncidentList, IncidentQuery, Ok, RuleBody, RuleList, WindowBody, WindowList } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit } from '../audit/repository.js';
+import { refreshAuditHeadOf } from '../audit/repository.js';
 import { actorOf, clientScope, requireRole, requireUser } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { listIncidents } from './list.js';
 import { IncidentsRepository, type RuleInput, type WindowInput } from './repository.js';
 
@@ -15,7 +15,7 @@ function assertParamsFitType(b: RuleInput): void {
     throw refusal('VALIDATION', 'rule_params_type', `A ${b.type} rule takes ${JSON.stringify(key)} in its params`, { type: b.type }, '/params');
 }
 
-export function registerIncidentRoutes(app: FastifyInstance, db: Database): void {
+export function registerIncidentRoutes(app: FastifyInstance, db: RelationalStore): void {
   const repo = new IncidentsRepository(db);
   app.get(
     '/api/v1/incidents',
@@ -39,8 +39,8 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
       assertParamsFitType(b);
-      const id = await repo.createRule(b);
-      await audit(db, actorOf(user), 'rule.create', `rule:${id}`, { name: b.name });
+      const id = await repo.createRule(b, actorOf(user));
+      await refreshAuditHeadOf(db);
       reply.code(201);
       return { id };
     },
@@ -53,8 +53,8 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
       assertParamsFitType(b);
-      await repo.updateRule(req.params.id, b);
-      await audit(db, actorOf(user), 'rule.update', `rule:${req.params.id}`, { name: b.name, enabled: b.enabled !== false });
+      await repo.updateRule(req.params.id, b, actorOf(user));
+      await refreshAuditHeadOf(db);
       return { id: req.params.id };
     },
   );
@@ -71,8 +71,8 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
       const user = requireRole(req, 'admin', 'technician');
       const b = req.body;
       if (b.endsAt <= b.startsAt) throw new VigieError('VALIDATION', 'endsAt must be after startsAt');
-      const id = await repo.createWindow(b, user.id);
-      await audit(db, actorOf(user), 'maintenance.create', `${b.scope}:${b.scopeId}`, { startsAt: b.startsAt, endsAt: b.endsAt });
+      const id = await repo.createWindow(b, user.id, actorOf(user));
+      await refreshAuditHeadOf(db);
       reply.code(201);
       return { id };
     },
@@ -83,8 +83,8 @@ export function registerIncidentRoutes(app: FastifyInstance, db: Database): void
     { schema: { tags: ['rules'], params: IdParams, response: { 200: Ok } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const user = requireRole(req, 'admin', 'technician');
-      await repo.deleteWindow(req.params.id);
-      await audit(db, actorOf(user), 'maintenance.delete', `maintenance:${req.params.id}`);
+      await repo.deleteWindow(req.params.id, actorOf(user));
+      await refreshAuditHeadOf(db);
       return { ok: true };
     },
   );

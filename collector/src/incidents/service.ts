@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/database.js';
+import { type Kysely, sql } from 'kysely';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { DB } from '../store/schema.js';
 import type { TicketChange, TicketService } from '../tickets/service.js';
 
@@ -42,53 +42,53 @@ interface Written {
  * Each change of an incident is one transaction with its ticket's: an incident is never written
  * without its ticket nor a ticket opened for an incident that was not written, so a failed write
  * can be retried (the rules engine does, at its next evaluation) without duplicating anything.
- * The incident statements run on the store's connection inside the Kysely transaction `trx` holds.
  */
 export class IncidentService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly tickets: TicketService,
     private readonly settings: IncidentSettings = DEFAULT_INCIDENT_SETTINGS,
     /** Told of every incident change (the live view). */
     private readonly onIncident: (change: IncidentChange, incident: { client_id: number } & Record<string, unknown>) => void = () => {},
   ) {}
 
-  private get sql() {
-    return this.db.sqlite;
-  }
-
-  /** Runs `write` in one transaction, then tells what it changed. */
-  private async write(write: (trx: Kysely<DB>, out: Written) => Promise<void>): Promise<void> {
+  /**
+   * Runs `write` in one transaction, then tells what it changed. Writers of one problem take turns:
+   * on SQLite the transaction holds the write lock from its start; on PostgreSQL a transaction-scoped
+   * advisory lock on the fingerprint does it, so two collectors evaluating the same rule at once never
+   * both see no incident and open two tickets (the second sees the first's incident).
+   */
+  private async write(fingerprint: string, write: (trx: Kysely<DB>, out: Written) => Promise<void>): Promise<void> {
     const out: Written = { tickets: [] };
-    await this.db.kysely.transaction().execute((trx) => write(trx, out));
+    const row = await this.db.kysely.transaction().execute(async (trx) => {
+      if (this.db.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${`vigie.incident:${fingerprint}`}))`.execute(trx);
+      await write(trx, out);
+      return out.incident ? await latest(trx, fingerprint) : undefined;
+    });
     for (const c of out.tickets) this.tickets.announce(c);
-    if (out.incident) await this.tell(out.incident.change, out.incident.fingerprint);
+    if (out.incident && row) this.onIncident(out.incident.change, row);
   }
 
-  private async tell(change: IncidentChange, fingerprint: string): Promise<void> {
-    const row = await this.db.writeLock(
-      () =>
-        this.sql.prepare('SELECT * FROM incidents WHERE fingerprint = ? ORDER BY id DESC LIMIT 1').get(fingerprint) as
-          | ({ client_id: number } & Record<string, unknown>)
-          | undefined,
-    );
-    if (row) this.onIncident(change, row);
-  }
-
-  private open(fingerprint: string) {
-    return this.sql.prepare("SELECT * FROM incidents WHERE fingerprint = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1").get(fingerprint) as
-      | { id: number; ticket_id: number | null; status: string; flapping: number; suppressed: string | null }
-      | undefined;
+  /** The problem's incident not resolved yet, if any. */
+  private open(trx: Kysely<DB>, fingerprint: string) {
+    return trx
+      .selectFrom('incidents')
+      .select(['id', 'ticket_id', 'status', 'flapping', 'suppressed'])
+      .where('fingerprint', '=', fingerprint)
+      .where('status', '!=', 'resolved')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   /** A problem began. `suppressed` (maintenance window, site outage) records it without a ticket. */
   async opened(p: Problem, now: number, suppressed?: string): Promise<void> {
-    await this.write(async (trx, out) => {
+    await this.write(p.fingerprint, async (trx, out) => {
       out.incident = { change: 'opened', fingerprint: p.fingerprint };
-      const existing = this.open(p.fingerprint);
+      const existing = await this.open(trx, p.fingerprint);
       if (existing) {
         // Recovering, and back before the quiet period ended: the same incident goes on.
-        this.sql.prepare("UPDATE incidents SET status = 'open', recovered_at = NULL WHERE id = ?").run(existing.id);
+        await trx.updateTable('incidents').set({ status: 'open', recovered_at: null }).where('id', '=', existing.id).execute();
         if (existing.ticket_id)
           out.tickets.push(
             await this.tickets.addEventIn(trx, existing.ticket_id, { type: 'comment', text: `Problème de nouveau présent : ${p.message}` }, SYSTEM, now),
@@ -96,22 +96,37 @@ export class IncidentService {
         return;
       }
       const ticketId = suppressed ? null : await this.ticketFor(trx, p, now, out);
-      this.sql
-        .prepare(
-          `INSERT INTO incidents (fingerprint, client_id, site_id, device_id, rule_id, target, severity, status, flapping, suppressed, message, opened_at, ticket_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 0, ?, ?, ?, ?)`,
-        )
-        .run(p.fingerprint, p.clientId, p.siteId, p.deviceId, p.ruleId, p.target, p.severity, suppressed ?? null, p.message, now, ticketId);
+      await trx
+        .insertInto('incidents')
+        .values({
+          fingerprint: p.fingerprint,
+          client_id: p.clientId,
+          site_id: p.siteId,
+          device_id: p.deviceId,
+          rule_id: p.ruleId,
+          target: p.target,
+          severity: p.severity,
+          status: 'open',
+          flapping: 0,
+          suppressed: suppressed ?? null,
+          message: p.message,
+          opened_at: now,
+          ticket_id: ticketId,
+        })
+        .execute();
     });
   }
 
   /** The ticket of this problem: its last one reopened if recent enough, else a new one. */
   private async ticketFor(trx: Kysely<DB>, p: Problem, now: number, out: Written): Promise<number> {
-    const last = this.sql
-      .prepare(
-        'SELECT t.id, t.status, t.resolved_at, t.closed_at, t.updated_at FROM incidents i JOIN tickets t ON t.id = i.ticket_id WHERE i.fingerprint = ? ORDER BY i.id DESC LIMIT 1',
-      )
-      .get(p.fingerprint) as { id: number; status: string; resolved_at: number | null; closed_at: number | null; updated_at: number } | undefined;
+    const last = await trx
+      .selectFrom('incidents as i')
+      .innerJoin('tickets as t', 't.id', 'i.ticket_id')
+      .select(['t.id', 't.status', 't.resolved_at', 't.closed_at', 't.updated_at'])
+      .where('i.fingerprint', '=', p.fingerprint)
+      .orderBy('i.id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (last) {
       const endedAt = last.closed_at ?? last.resolved_at;
       if (endedAt === null) {
@@ -147,16 +162,23 @@ export class IncidentService {
       now,
     );
     out.tickets.push(change);
-    this.sql.prepare('UPDATE tickets SET fingerprint = ? WHERE id = ?').run(p.fingerprint, ticketId);
+    await trx.updateTable('tickets').set({ fingerprint: p.fingerprint }).where('id', '=', ticketId).execute();
     return ticketId;
   }
 
   /** The problem went away: a note now, the ticket resolved after the quiet period (see `settle`). */
   async recovered(fingerprint: string, message: string, now: number): Promise<void> {
-    await this.write(async (trx, out) => {
-      const inc = this.open(fingerprint);
+    await this.write(fingerprint, async (trx, out) => {
+      const inc = await this.open(trx, fingerprint);
       if (!inc || inc.status === 'recovering') return;
-      this.sql.prepare("UPDATE incidents SET status = 'recovering', recovered_at = ? WHERE id = ?").run(now, inc.id);
+      // Conditional: of two collectors seeing the recovery at once, one writes it (and its note).
+      const r = await trx
+        .updateTable('incidents')
+        .set({ status: 'recovering', recovered_at: now })
+        .where('id', '=', inc.id)
+        .where('status', '=', inc.status)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return;
       if (inc.ticket_id)
         out.tickets.push(await this.tickets.addEventIn(trx, inc.ticket_id, { type: 'comment', text: `Retour à la normale : ${message}` }, SYSTEM, now));
       out.incident = { change: 'recovered', fingerprint };
@@ -164,12 +186,20 @@ export class IncidentService {
   }
 
   async flapping(fingerprint: string, now: number, on: boolean): Promise<void> {
-    await this.write(async (trx, out) => {
-      const inc = this.sql.prepare('SELECT id, ticket_id FROM incidents WHERE fingerprint = ? ORDER BY id DESC LIMIT 1').get(fingerprint) as
-        | { id: number; ticket_id: number | null }
-        | undefined;
+    await this.write(fingerprint, async (trx, out) => {
+      const inc = await trx
+        .selectFrom('incidents')
+        .select(['id', 'ticket_id'])
+        .where('fingerprint', '=', fingerprint)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (!inc) return;
-      this.sql.prepare('UPDATE incidents SET flapping = ? WHERE id = ?').run(on ? 1 : 0, inc.id);
+      await trx
+        .updateTable('incidents')
+        .set({ flapping: on ? 1 : 0 })
+        .where('id', '=', inc.id)
+        .execute();
       if (inc.ticket_id) {
         const text = on
           ? 'Le problème apparaît et disparaît sans cesse (instable) : il est suivi comme un seul incident.'
@@ -182,25 +212,38 @@ export class IncidentService {
 
   /** Resolves incidents (and their tickets) that stayed recovered for the quiet period, each in its own transaction. */
   async settle(now: number): Promise<void> {
-    const due = await this.db.writeLock(
-      () =>
-        this.sql
-          .prepare("SELECT id, ticket_id, flapping, fingerprint FROM incidents WHERE status = 'recovering' AND recovered_at <= ?")
-          .all(now - this.settings.quietPeriodMs) as { id: number; ticket_id: number | null; flapping: number; fingerprint: string }[],
-    );
+    const due = await this.db.kysely
+      .selectFrom('incidents')
+      .select(['id', 'ticket_id', 'flapping', 'fingerprint'])
+      .where('status', '=', 'recovering')
+      .where('recovered_at', '<=', now - this.settings.quietPeriodMs)
+      .orderBy('id')
+      .execute();
     for (const inc of due) {
       if (inc.flapping) continue;
-      await this.write(async (trx, out) => {
-        const changed = this.sql.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ? WHERE id = ? AND status = 'recovering'").run(now, inc.id);
-        if (changed.changes === 0) return; // resolved or reopened meanwhile
+      await this.write(inc.fingerprint, async (trx, out) => {
+        // Conditional: one winner when two collectors settle at once; none when it came back meanwhile.
+        const changed = await trx
+          .updateTable('incidents')
+          .set({ status: 'resolved', resolved_at: now })
+          .where('id', '=', inc.id)
+          .where('status', '=', 'recovering')
+          .executeTakeFirst();
+        if (Number(changed.numUpdatedRows) === 0) return; // resolved or reopened meanwhile
         out.incident = { change: 'resolved', fingerprint: inc.fingerprint };
         if (!inc.ticket_id) return;
-        const t = this.sql.prepare('SELECT status FROM tickets WHERE id = ?').get(inc.ticket_id) as { status: string } | undefined;
+        // Locked on PostgreSQL: of two incidents of one ticket settled at once, the second counts after the first committed.
+        let ticket = trx.selectFrom('tickets').select('status').where('id', '=', inc.ticket_id);
+        if (this.db.dialect === 'postgres') ticket = ticket.forUpdate();
+        const t = await ticket.executeTakeFirst();
         // Other open incidents on the same ticket (a reopened one) keep it open.
-        const others = this.sql.prepare("SELECT count(*) AS n FROM incidents WHERE ticket_id = ? AND status != 'resolved'").get(inc.ticket_id) as {
-          n: number;
-        };
-        if (t && others.n === 0 && t.status !== 'resolved' && t.status !== 'closed') {
+        const others = await trx
+          .selectFrom('incidents')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('ticket_id', '=', inc.ticket_id)
+          .where('status', '!=', 'resolved')
+          .executeTakeFirstOrThrow();
+        if (t && Number(others.n) === 0 && t.status !== 'resolved' && t.status !== 'closed') {
           out.tickets.push(
             await this.tickets.addEventIn(
               trx,
@@ -214,4 +257,9 @@ export class IncidentService {
       });
     }
   }
+}
+
+/** A problem's newest incident, as the live view shows it. */
+function latest(trx: Kysely<DB>, fingerprint: string) {
+  return trx.selectFrom('incidents').selectAll().where('fingerprint', '=', fingerprint).orderBy('id', 'desc').limit(1).executeTakeFirst();
 }

@@ -43,7 +43,7 @@ export interface ChannelStats {
 
 export interface AgentChannelEvents {
   /** The merged policy of a device (defaults when not given). */
-  policyFor?(deviceId: number): CollectorBody<'policy'>;
+  policyFor?(deviceId: number): Promise<CollectorBody<'policy'>>;
   onHello?(agent: AgentIdentity, hello: HelloBody): void;
   onDisconnect?(agent: AgentIdentity): void;
 }
@@ -94,7 +94,7 @@ export class AgentChannel {
       } else if (m.type === 'agent-revoked') this.conns.get(m.agentId)?.fail('AGENT_REVOKED');
       else if (m.type === 'policy-changed') {
         const ids = new Set(m.deviceIds);
-        for (const c of this.conns.values()) if (ids.has(c.deviceId)) c.send('policy', this.policyFor(c.deviceId));
+        for (const c of this.conns.values()) if (ids.has(c.deviceId)) void c.sendPolicy();
       }
     });
     this.lastSeqStmt = db.sqlite.prepare('SELECT last_seq FROM agents WHERE id = ?');
@@ -186,8 +186,8 @@ export class AgentChannel {
     return [...this.conns.keys()];
   }
 
-  policyFor(deviceId: number): CollectorBody<'policy'> {
-    return this.events.policyFor?.(deviceId) ?? defaultPolicy(this.settings);
+  async policyFor(deviceId: number): Promise<CollectorBody<'policy'>> {
+    return (await this.events.policyFor?.(deviceId)) ?? defaultPolicy(this.settings);
   }
 
   /** Sends the new merged policy to these devices' agents, wherever in the cluster they are connected. */
@@ -241,6 +241,12 @@ class AgentConnection implements FrameSink {
   private tokens: number;
   private lastRefill = Date.now();
   closed = false;
+  /**
+   * This connection's policy sends, one after the other: each reads the policy when its turn comes,
+   * so an older read never overtakes a newer one and the last policy sent is the one in force after
+   * the last change (the policy read is async; it used to be synchronous and could not interleave).
+   */
+  private policySends: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly channel: AgentChannel,
@@ -260,6 +266,28 @@ class AgentConnection implements FrameSink {
   send<T extends CollectorMessageType>(type: T, body: CollectorBody<T>): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(encodeMessage({ type, seq: ++this.outSeq, body }));
+  }
+
+  /**
+   * Reads this device's policy and sends it, after the sends queued before. A policy that cannot be
+   * read is not skipped: the error is logged and the connection closed, and the agent, reconnecting,
+   * gets its policy with its hello. Never rejects.
+   */
+  sendPolicy(): Promise<void> {
+    this.policySends = this.policySends.then(async () => {
+      if (this.closed) return;
+      try {
+        const policy = await this.channel.policyFor(this.agent.deviceId);
+        this.send('policy', policy);
+      } catch (err) {
+        this.channel.log.error(
+          { agentId: this.agent.agentId, deviceId: this.agent.deviceId, err },
+          'policy could not be read: the agent is disconnected and gets its policy when it reconnects',
+        );
+        this.fail('INTERNAL', 'could not read the policy; reconnect to receive it');
+      }
+    });
+    return this.policySends;
   }
 
   beat(): void {
@@ -357,29 +385,40 @@ class AgentConnection implements FrameSink {
     // Agents that report their acknowledged seq (this protocol revision on) know how to wait when told to.
     this.pausable = hello.spool.ackedSeq !== undefined;
     this.channel.events.onHello?.(this.agent, hello);
-    this.send('policy', this.channel.policyFor(this.agent.deviceId));
+    // The policy goes first, the hello's ack after it (as when the policy was read synchronously).
+    const policySent = this.sendPolicy();
     const self = { hostname: hello.hostname, platform: hello.platform, arch: hello.arch, agentVersion: hello.agentVersion };
     this.enqueueReport({ nextSeq: hello.nextSeq, spool: hello.spool }, self, () => {
-      if (this.closed) return;
-      const stored = this.channel.committedSeqOf(this.agent.agentId) ?? this.committedSeq;
-      this.committedSeq = stored;
-      this.queuedSeq = stored;
-      const acked = hello.spool.ackedSeq ?? 0;
-      if (acked > stored) {
-        this.channel.stats.storeLostFrames += acked - stored;
-        this.channel.log.error(
-          { agentId: this.agent.agentId, deviceId: this.agent.deviceId, ackedSeq: acked, storedSeq: stored, frames: acked - stored },
-          'the store lost frames it had acknowledged to this agent (damaged or rolled-back store): the agent resends them from its acknowledged window',
-        );
-      }
-      this.acked = true;
-      this.send('ack', { seq: this.committedSeq });
-      if (!hello.inventoryHash || hello.inventoryHash !== this.agent.inventoryHash) {
-        this.send('command', { commandId: `inv-${Date.now().toString(36)}`, action: 'refresh-inventory' });
-      }
-      const health = this.channel.health;
-      if (health && !health.acceptsData) this.storeRefused(health.condition.state as StoreTrouble);
+      policySent
+        .then(() => this.settleHello(hello))
+        .catch((err: unknown) => {
+          this.channel.log.error({ agentId: this.agent.agentId, err }, 'hello could not be settled: the agent is disconnected and says hello again');
+          this.fail('INTERNAL', 'could not settle the hello; reconnect');
+        });
     });
+  }
+
+  /** The hello's report is stored and its policy sent: the agent learns where to resend from. */
+  private settleHello(hello: HelloBody): void {
+    if (this.closed) return;
+    const stored = this.channel.committedSeqOf(this.agent.agentId) ?? this.committedSeq;
+    this.committedSeq = stored;
+    this.queuedSeq = stored;
+    const acked = hello.spool.ackedSeq ?? 0;
+    if (acked > stored) {
+      this.channel.stats.storeLostFrames += acked - stored;
+      this.channel.log.error(
+        { agentId: this.agent.agentId, deviceId: this.agent.deviceId, ackedSeq: acked, storedSeq: stored, frames: acked - stored },
+        'the store lost frames it had acknowledged to this agent (damaged or rolled-back store): the agent resends them from its acknowledged window',
+      );
+    }
+    this.acked = true;
+    this.send('ack', { seq: this.committedSeq });
+    if (!hello.inventoryHash || hello.inventoryHash !== this.agent.inventoryHash) {
+      this.send('command', { commandId: `inv-${Date.now().toString(36)}`, action: 'refresh-inventory' });
+    }
+    const health = this.channel.health;
+    if (health && !health.acceptsData) this.storeRefused(health.condition.state as StoreTrouble);
   }
 
   private storeSpoolReport(body: SpoolReportBody): void {

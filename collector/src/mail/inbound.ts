@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import type { SessionUser } from '../auth/repository.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { TicketService } from '../tickets/service.js';
 
 export interface InboundMailOptions {
@@ -31,7 +31,7 @@ export class InboundMail {
   readonly stats = { accepted: 0, refused: 0 };
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly tickets: TicketService,
     private readonly o: InboundMailOptions,
   ) {
@@ -42,13 +42,21 @@ export class InboundMail {
       banner: 'Vigie support mailbox',
       logger: false,
       onMailFrom: (address, session, cb) => {
-        const sender = this.senderOf(address.address);
-        if (!sender) {
-          this.stats.refused++;
-          return cb(Object.assign(new Error('5.7.1 This address is not known to the support desk'), { responseCode: 550 }));
-        }
-        (session as SMTPServerSession & { vigie?: Sender }).vigie = sender;
-        cb();
+        this.senderOf(address.address).then(
+          (sender) => {
+            if (!sender) {
+              this.stats.refused++;
+              return cb(Object.assign(new Error('5.7.1 This address is not known to the support desk'), { responseCode: 550 }));
+            }
+            (session as SMTPServerSession & { vigie?: Sender }).vigie = sender;
+            cb();
+          },
+          // The store could not be read: a temporary failure, the sending server tries again later.
+          (err: Error) => {
+            this.stats.refused++;
+            cb(Object.assign(new Error(`4.3.0 The support desk cannot check the sender now: ${err.message}`), { responseCode: 451 }));
+          },
+        );
       },
       onRcptTo: (address: SMTPServerAddress, _session, cb) => {
         if (address.address.toLowerCase() !== o.supportAddress.toLowerCase()) {
@@ -81,12 +89,17 @@ export class InboundMail {
     });
   }
 
-  private senderOf(address: string): Sender | undefined {
-    const row = this.db.sqlite
-      .prepare("SELECT id, email, name, role, client_id, locale FROM users WHERE email = ? COLLATE NOCASE AND role = 'client' AND disabled_at IS NULL")
-      .get(address.toLowerCase()) as { id: number; email: string; name: string; role: 'client'; client_id: number; locale: string } | undefined;
-    return row
-      ? { user: { id: row.id, email: row.email, name: row.name, role: row.role, clientId: row.client_id, locale: row.locale }, via: 'email' }
+  /** A client user by the address (stored lower-case, as sign-in finds them). */
+  private async senderOf(address: string): Promise<Sender | undefined> {
+    const row = await this.db.kysely
+      .selectFrom('users')
+      .select(['id', 'email', 'name', 'role', 'client_id', 'locale'])
+      .where('email', '=', address.toLowerCase())
+      .where('role', '=', 'client')
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
+    return row && row.client_id !== null
+      ? { user: { id: row.id, email: row.email, name: row.name, role: 'client', clientId: row.client_id, locale: row.locale }, via: 'email' }
       : undefined;
   }
 

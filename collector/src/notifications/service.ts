@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { PARIS_TIME_ZONE } from '@vigie/shared';
 import { createTransport, type Transporter } from 'nodemailer';
 import { MESSAGES } from '../reports/report-messages.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { TicketChange, TicketService } from '../tickets/service.js';
 
 export interface NotificationOptions {
@@ -34,7 +34,7 @@ export class Notifier {
   private pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly tickets: TicketService,
     private readonly o: NotificationOptions,
     private readonly log: { warn(obj: unknown, msg: string): void },
@@ -61,9 +61,15 @@ export class Notifier {
     if (!t) return;
     // The client's users hear of a ticket once it is shared with them (a monitoring ticket is internal until published).
     const recipients = (
-      this.db.sqlite
-        .prepare("SELECT email FROM users WHERE disabled_at IS NULL AND ((role = 'client' AND client_id = ? AND ?) OR id = ?)")
-        .all(t.clientId, t.clientVisible ? 1 : 0, t.assigneeId ?? -1) as { email: string }[]
+      await this.db.kysely
+        .selectFrom('users')
+        .select('email')
+        .where('disabled_at', 'is', null)
+        .where((eb) =>
+          eb.or([...(t.clientVisible ? [eb.and([eb('role', '=', 'client'), eb('client_id', '=', t.clientId)])] : []), eb('id', '=', t.assigneeId ?? -1)]),
+        )
+        .orderBy('id')
+        .execute()
     ).map((r) => r.email);
     const last = t.timeline.at(-1) as Record<string, unknown> | undefined;
     // Statuses by their French name (the reports' words), never the identifier (issue 18): « Statut : Nouveau ».

@@ -1,10 +1,12 @@
 import { type EffectivePatchPolicy, isExcluded, type PatchSource, updateKey, VigieError } from '@vigie/shared';
-import { appendAudit, refreshAuditHead } from '../audit/repository.js';
+import { sql, type Transaction } from 'kysely';
+import { appendAuditInTransaction } from '../audit/repository.js';
 import type { SessionUser } from '../auth/repository.js';
 import { queueSignedCommand } from '../commands/queue-command.js';
 import type { SigningKeys } from '../commands/signing-keys.js';
 import { openMaintenanceWindow } from '../incidents/maintenance.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 import type { PatchPolicies } from './policy.js';
 
 /** A patch-install envelope waits this long for an offline machine (then expires, never runs). */
@@ -31,65 +33,83 @@ export type InstallReason = 'security-in-window' | 'approved';
  * What gets installed, when: pending security updates during a maintenance window (when the policy
  * says so), approved updates at once; never an excluded package, never one already on its way.
  * Each batch is one signed `patch-install` command naming the exact packages and versions.
+ * Engine-neutral: several collectors may run the schedule against one PostgreSQL at once.
  */
 export class PatchInstalls {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly keys: SigningKeys,
     private readonly policies: PatchPolicies,
     private readonly queued: (agentIds: string[]) => void,
+    /** Called after a commit that appended audit entries (the SQLite store copies its head to a file). */
+    private readonly audited: () => void = () => undefined,
   ) {}
-
-  private get sql() {
-    return this.db.sqlite;
-  }
 
   /** A technician approves pending updates of a device, at the version pending now; they are queued at once. */
   async approve(user: SessionUser, deviceId: number, packages: { name: string; arch?: string }[], now = Date.now()) {
-    const dev = this.sql.prepare('SELECT client_id FROM devices WHERE id = ?').get(deviceId) as { client_id: number } | undefined;
+    const dev = await this.db.kysely.selectFrom('devices').select('client_id').where('id', '=', deviceId).executeTakeFirst();
     if (!dev) throw new VigieError('NOT_FOUND');
-    const policy = this.policies.effective(deviceId);
-    await this.db.writeTransaction(() => this.closeStaleApprovals(deviceId, now));
+    const policy = await this.policies.effective(deviceId);
+    await this.db.kysely.transaction().execute((tx) => this.closeStaleApprovals(tx, deviceId, now));
     // Checked before anything is written: a refusal is audited in a transaction of its own (it must survive the refusal).
-    const rows = packages.map((p) => {
+    const rows: { name: string; arch: string; candidate_version: string }[] = [];
+    for (const p of packages) {
       const found = (
-        this.sql
-          .prepare('SELECT name, arch, candidate_version FROM device_patches WHERE device_id = ? AND name = ? AND resolved_at IS NULL')
-          .all(deviceId, p.name) as {
-          name: string;
-          arch: string;
-          candidate_version: string;
-        }[]
+        await this.db.kysely
+          .selectFrom('device_patches')
+          .select(['name', 'arch', 'candidate_version'])
+          .where('device_id', '=', deviceId)
+          .where('name', '=', p.name)
+          .where('resolved_at', 'is', null)
+          .orderBy('id')
+          .execute()
       ).find((r) => p.arch === undefined || r.arch === p.arch);
       if (!found) throw new VigieError('PATCH_NOT_PENDING', `${p.name} n’est pas en attente sur cet équipement`);
-      return found;
-    });
+      rows.push(found);
+    }
     const excluded = rows.find((r) => isExcluded(r.name, policy.excluded));
     if (excluded) {
-      await this.db.writeTransaction(() =>
-        appendAudit(
-          this.sql,
-          `user:${user.id}`,
-          'patch.approve',
-          `device:${deviceId}`,
-          { name: excluded.name, arch: excluded.arch, version: excluded.candidate_version },
-          { clientId: dev.client_id, deviceId, result: 'refused: excluded' },
-          now,
-        ),
-      );
-      refreshAuditHead(this.db);
+      await this.db.kysely
+        .transaction()
+        .execute((tx) =>
+          appendAuditInTransaction(
+            tx,
+            this.db.dialect,
+            `user:${user.id}`,
+            'patch.approve',
+            `device:${deviceId}`,
+            { name: excluded.name, arch: excluded.arch, version: excluded.candidate_version },
+            { clientId: dev.client_id, deviceId, result: 'refused: excluded' },
+            now,
+          ),
+        );
+      this.audited();
       throw new VigieError('PATCH_EXCLUDED', `${excluded.name} est exclu par la politique de mises à jour de cet équipement`);
     }
-    const approved = await this.db.writeTransaction(() =>
-      rows.map((row) => {
-        this.sql
-          .prepare(
-            `INSERT INTO patch_approvals (device_id, name, arch, version, approved_by, approved_at, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'approved', ?)
-             ON CONFLICT (device_id, name, arch, version) WHERE state IN ('approved', 'queued') DO NOTHING`,
+    const approved = await this.db.kysely.transaction().execute(async (tx) => {
+      const out: { name: string; arch: string; version: string }[] = [];
+      for (const row of rows) {
+        // One open approval per version (partial unique index): a second approval at the same time adds nothing.
+        await tx
+          .insertInto('patch_approvals')
+          .values({
+            device_id: deviceId,
+            name: row.name,
+            arch: row.arch,
+            version: row.candidate_version,
+            approved_by: user.id,
+            approved_at: now,
+            state: 'approved',
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            // The partial index's predicate as literals: both engines match the conflict target against it textually, not through parameters.
+            oc.columns(['device_id', 'name', 'arch', 'version']).where(sql<boolean>`state IN ('approved', 'queued')`).doNothing(),
           )
-          .run(deviceId, row.name, row.arch, row.candidate_version, user.id, now, now);
-        appendAudit(
-          this.sql,
+          .execute();
+        await appendAuditInTransaction(
+          tx,
+          this.db.dialect,
           `user:${user.id}`,
           'patch.approve',
           `device:${deviceId}`,
@@ -97,10 +117,11 @@ export class PatchInstalls {
           { clientId: dev.client_id, deviceId, result: 'ok' },
           now,
         );
-        return { name: row.name, arch: row.arch, version: row.candidate_version };
-      }),
-    );
-    refreshAuditHead(this.db);
+        out.push({ name: row.name, arch: row.arch, version: row.candidate_version });
+      }
+      return out;
+    });
+    this.audited();
     const queued = await this.schedule(now, [deviceId]);
     return { approved, commands: queued };
   }
@@ -110,83 +131,122 @@ export class PatchInstalls {
    * command. Returns the commands queued.
    */
   async schedule(now = Date.now(), only?: number[]): Promise<{ deviceId: number; commandId: string; packages: number }[]> {
-    const devices = this.sql
-      .prepare(
-        `SELECT d.id, d.client_id, d.site_id, a.id AS agent_id, st.source FROM devices d
-         JOIN agents a ON a.device_id = d.id AND a.revoked_at IS NULL
-         JOIN device_patch_status st ON st.device_id = d.id
-         ${only ? 'WHERE d.id IN (SELECT value FROM json_each(?))' : ''}`,
-      )
-      .all(...(only ? [JSON.stringify(only)] : [])) as DeviceRow[];
+    if (only && only.length === 0) return [];
+    const devices: DeviceRow[] = await this.db.kysely
+      .selectFrom('devices as d')
+      .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'd.id').on('a.revoked_at', 'is', null))
+      .innerJoin('device_patch_status as st', 'st.device_id', 'd.id')
+      .select(['d.id', 'd.client_id', 'd.site_id', 'a.id as agent_id', (eb) => eb.ref('st.source').$castTo<PatchSource>().as('source')])
+      .$if(only !== undefined, (q) => q.where('d.id', 'in', only ?? []))
+      .orderBy('d.id')
+      .orderBy('a.id')
+      .execute();
     const out: { deviceId: number; commandId: string; packages: number }[] = [];
     const agents: string[] = [];
     for (const d of devices) {
-      const policy = this.policies.effective(d.id);
-      const queued = await this.db.writeTransaction(() => this.scheduleDevice(d, policy, now));
+      const policy = await this.policies.effective(d.id);
+      const queued = await this.db.kysely.transaction().execute((tx) => this.scheduleDevice(tx, d, policy, now));
       if (queued) {
         out.push({ deviceId: d.id, ...queued });
         agents.push(d.agent_id);
       }
     }
     if (out.length > 0) {
-      refreshAuditHead(this.db);
+      this.audited();
       this.queued(agents);
     }
     return out;
   }
 
   /** Approvals whose command ended without a package result (refused by the agent, expired, cancelled) are closed with why. */
-  private closeStaleApprovals(deviceId: number, now: number): void {
-    this.sql
-      .prepare(
-        `UPDATE patch_approvals SET state = 'failed', updated_at = ?,
-           note = (SELECT 'command ' || c.state || COALESCE(': ' || c.error_code, '') FROM commands c WHERE c.id = patch_approvals.command_id)
-         WHERE device_id = ? AND state = 'queued'
-           AND command_id IN (SELECT id FROM commands WHERE device_id = ? AND state IN ('refused', 'expired', 'cancelled', 'failed', 'succeeded'))`,
+  private async closeStaleApprovals(tx: Transaction<DB>, deviceId: number, now: number): Promise<void> {
+    await tx
+      .updateTable('patch_approvals')
+      .set((eb) => ({
+        state: 'failed',
+        updated_at: now,
+        note: eb
+          .selectFrom('commands as c')
+          .select(sql<string>`'command ' || c.state || coalesce(': ' || c.error_code, '')`.as('note'))
+          .whereRef('c.id', '=', 'patch_approvals.command_id'),
+      }))
+      .where('device_id', '=', deviceId)
+      .where('state', '=', 'queued')
+      .where('command_id', 'in', (eb) =>
+        eb
+          .selectFrom('commands as ended')
+          .select('ended.id')
+          .where('ended.device_id', '=', deviceId)
+          .where('ended.state', 'in', ['refused', 'expired', 'cancelled', 'failed', 'succeeded']),
       )
-      .run(now, deviceId, deviceId);
+      .execute();
   }
 
-  private scheduleDevice(d: DeviceRow, policy: EffectivePatchPolicy, now: number): { commandId: string; packages: number } | undefined {
-    this.closeStaleApprovals(d.id, now);
-    const pending = this.sql
-      .prepare('SELECT name, arch, candidate_version, security, update_id FROM device_patches WHERE device_id = ? AND resolved_at IS NULL')
-      .all(d.id) as PendingRow[];
+  private async scheduleDevice(
+    tx: Transaction<DB>,
+    d: DeviceRow,
+    policy: EffectivePatchPolicy,
+    now: number,
+  ): Promise<{ commandId: string; packages: number } | undefined> {
+    // Two collectors scheduling the same device at once: the second waits here for the first to
+    // commit, then sees its command among those in flight (SQLite's BEGIN IMMEDIATE already serialises).
+    if (this.db.dialect === 'postgres') await tx.selectFrom('device_patch_status').select('device_id').where('device_id', '=', d.id).forUpdate().execute();
+    await this.closeStaleApprovals(tx, d.id, now);
+    const pending: PendingRow[] = await tx
+      .selectFrom('device_patches')
+      .select(['name', 'arch', 'candidate_version', 'security', 'update_id'])
+      .where('device_id', '=', d.id)
+      .where('resolved_at', 'is', null)
+      .orderBy('id')
+      .execute();
     const byKey = new Map(pending.map((p) => [updateKey({ name: p.name, arch: p.arch || undefined }), p]));
     // Packages already in a command not finished: not asked twice.
     const busy = new Set<string>();
-    for (const c of this.sql
-      .prepare("SELECT args FROM commands WHERE device_id = ? AND action = 'patch-install' AND state IN ('queued', 'sent', 'running')")
-      .all(d.id) as { args: string }[]) {
+    const inFlight = await tx
+      .selectFrom('commands')
+      .select('args')
+      .where('device_id', '=', d.id)
+      .where('action', '=', 'patch-install')
+      .where('state', 'in', ['queued', 'sent', 'running'])
+      .execute();
+    for (const c of inFlight) {
       for (const p of (JSON.parse(c.args) as { packages: { name: string; arch?: string }[] }).packages) busy.add(updateKey(p));
     }
     const chosen = new Map<string, { row: PendingRow; reason: InstallReason }>();
     // Approvals: for the version still pending; an approval of a version no longer offered lapses.
-    const approvals = this.sql.prepare("SELECT id, name, arch, version FROM patch_approvals WHERE device_id = ? AND state = 'approved'").all(d.id) as {
-      id: number;
-      name: string;
-      arch: string;
-      version: string;
-    }[];
+    const approvals = await tx
+      .selectFrom('patch_approvals')
+      .select(['id', 'name', 'arch', 'version'])
+      .where('device_id', '=', d.id)
+      .where('state', '=', 'approved')
+      .orderBy('id')
+      .execute();
     for (const a of approvals) {
       const key = updateKey({ name: a.name, arch: a.arch || undefined });
       const row = byKey.get(key);
       if (!row || row.candidate_version !== a.version || isExcluded(a.name, policy.excluded)) {
         const note = !row ? 'no longer pending' : row.candidate_version !== a.version ? `superseded by ${row.candidate_version}` : 'excluded by policy';
-        this.sql.prepare("UPDATE patch_approvals SET state = 'withdrawn', note = ?, updated_at = ? WHERE id = ?").run(note, now, a.id);
+        await tx.updateTable('patch_approvals').set({ state: 'withdrawn', note, updated_at: now }).where('id', '=', a.id).execute();
         continue;
       }
       if (!busy.has(key)) chosen.set(key, { row, reason: 'approved' });
     }
-    const window = openMaintenanceWindow(this.sql, d, now);
+    const window = await openMaintenanceWindow(tx, d, now);
     if (window && policy.securityInWindow) {
-      // A version that already failed here (after the agent's own retry) waits for a technician, not for the next tick.
-      const failed = this.sql.prepare(
-        "SELECT 1 FROM patch_install_results WHERE device_id = ? AND name = ? AND arch = ? AND version = ? AND state = 'failed' LIMIT 1",
-      );
       for (const [key, row] of byKey) {
         if (!row.security || busy.has(key) || chosen.has(key) || isExcluded(row.name, policy.excluded)) continue;
-        if (failed.get(d.id, row.name, row.arch, row.candidate_version)) continue;
+        // A version that already failed here (after the agent's own retry) waits for a technician, not for the next tick.
+        const failed = await tx
+          .selectFrom('patch_install_results')
+          .select('id')
+          .where('device_id', '=', d.id)
+          .where('name', '=', row.name)
+          .where('arch', '=', row.arch)
+          .where('version', '=', row.candidate_version)
+          .where('state', '=', 'failed')
+          .limit(1)
+          .executeTakeFirst();
+        if (failed) continue;
         chosen.set(key, { row, reason: 'security-in-window' });
       }
     }
@@ -199,8 +259,9 @@ export class PatchInstalls {
     }));
     const reasons = [...new Set([...chosen.values()].map((c) => c.reason))];
     const reboot = policy.reboot === 'window' && window ? 'if-required' : 'never';
-    const commandId = queueSignedCommand(
-      this.sql,
+    const commandId = await queueSignedCommand(
+      tx,
+      this.db.dialect,
       this.keys,
       {
         device: { clientId: d.client_id, deviceId: d.id, agentId: d.agent_id },
@@ -216,11 +277,15 @@ export class PatchInstalls {
     );
     for (const { row, reason } of chosen.values()) {
       if (reason !== 'approved') continue;
-      this.sql
-        .prepare(
-          "UPDATE patch_approvals SET state = 'queued', command_id = ?, updated_at = ? WHERE device_id = ? AND name = ? AND arch = ? AND version = ? AND state = 'approved'",
-        )
-        .run(commandId, now, d.id, row.name, row.arch, row.candidate_version);
+      await tx
+        .updateTable('patch_approvals')
+        .set({ state: 'queued', command_id: commandId, updated_at: now })
+        .where('device_id', '=', d.id)
+        .where('name', '=', row.name)
+        .where('arch', '=', row.arch)
+        .where('version', '=', row.candidate_version)
+        .where('state', '=', 'approved')
+        .execute();
     }
     return { commandId, packages: packages.length };
   }

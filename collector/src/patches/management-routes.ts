@@ -30,7 +30,7 @@ export function registerPatchManagementRoutes(
   app.get('/api/v1/patch-policies/:scope/:id', { schema: { tags: ['patches'], params: ScopeParams } }, async (req: FastifyRequest<ScopeReq>) => {
     requireRole(req, 'admin', 'technician');
     if ((await clientOf(req.params.scope, req.params.id)) === undefined) throw new VigieError('NOT_FOUND');
-    const p = policies.get(req.params.scope, req.params.id);
+    const p = await policies.get(req.params.scope, req.params.id);
     return { scope: req.params.scope, id: req.params.id, policy: p?.policy ?? {}, version: p?.version ?? 0, updatedAt: p?.updatedAt ?? null };
   });
 
@@ -52,7 +52,7 @@ export function registerPatchManagementRoutes(
     const clientId = await clientOf('device', req.params.id);
     if (clientId === undefined) throw new VigieError('NOT_FOUND');
     assertClientVisible(user, clientId);
-    return { deviceId: req.params.id, policy: policies.effective(req.params.id), canApprove: isStaff(user) && permissions.canAct(user, clientId) };
+    return { deviceId: req.params.id, policy: await policies.effective(req.params.id), canApprove: isStaff(user) && permissions.canAct(user, clientId) };
   });
 
   app.get(

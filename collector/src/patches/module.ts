@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { refreshAuditHead } from '../audit/repository.js';
 import type { Remote } from '../commands/module.js';
 import type { Database } from '../store/database.js';
 import { PatchInstalls } from './installs.js';
@@ -10,8 +11,9 @@ import { registerPatchRoutes } from './routes.js';
 /** Patch management, assembled: the compliance view, policies, approvals and the install schedule. */
 export function createPatches(o: { db: Database; remote: Remote; log: FastifyBaseLogger }) {
   const repository = new PatchRepository(o.db);
-  const policies = new PatchPolicies(o.db);
-  const installs = new PatchInstalls(o.db, o.remote.keys, policies, (agentIds) => o.remote.queued(agentIds));
+  const audited = () => refreshAuditHead(o.db);
+  const policies = new PatchPolicies(o.db, audited);
+  const installs = new PatchInstalls(o.db, o.remote.keys, policies, (agentIds) => o.remote.queued(agentIds), audited);
   let timer: NodeJS.Timeout | undefined;
   return {
     repository,

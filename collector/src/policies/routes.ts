@@ -4,14 +4,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { type PolicyOverrides as PolicyOverridesInput, type PolicyScope, type PolicyService, SITE_ROLE_PROBES } from './service.js';
 
 type ScopeReq = FastifyRequest<{ Params: { scope: PolicyScope; id: number } }>;
 
 export function registerPolicyRoutes(
   app: FastifyInstance,
-  deps: { db: Database; policies: PolicyService; channel: AgentChannel; beforePush?: (deviceIds: number[]) => Promise<void> },
+  deps: { db: RelationalStore; policies: PolicyService; channel: AgentChannel; beforePush?: (deviceIds: number[]) => Promise<void> },
 ): void {
   const { db, policies, channel } = deps;
 

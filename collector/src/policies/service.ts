@@ -1,6 +1,8 @@
 import { type PolicyBody, PROBE_CONFIG_SPECS, resolveProbeConfig, VigieError } from '@vigie/shared';
+import type { Kysely } from 'kysely';
 import { type ChannelSettings, defaultPolicy } from '../ingest/policy.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 import { type PolicyNotice, PROGRAM_TARGET_REMOVED } from './program-targets.js';
 
 export type PolicyScope = 'client' | 'site' | 'device';
@@ -22,7 +24,7 @@ export interface PolicyOverrides {
  */
 export class PolicyService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly settings: ChannelSettings,
     /** Remote intervention: a program a policy names must be an approved library script. */
     private readonly checkScripts: (o: PolicyOverrides) => void = () => {},
@@ -38,16 +40,23 @@ export class PolicyService {
     this.checkScripts(o);
   }
 
-  /** The policy set at a scope (synchronous: under the lock, or on the agent channel's path). */
-  private stored(scope: PolicyScope, id: number): { overrides: PolicyOverrides; version: number; updatedAt: number } | undefined {
-    const row = this.db.sqlite.prepare('SELECT body, version, updated_at FROM policies WHERE scope = ? AND scope_id = ?').get(scope, id) as
-      | { body: string; version: number; updated_at: number }
-      | undefined;
+  /** The policy set at a scope, read through `db` (the store, or a transaction). */
+  private async stored(
+    db: Kysely<DB>,
+    scope: PolicyScope,
+    id: number,
+  ): Promise<{ overrides: PolicyOverrides; version: number; updatedAt: number } | undefined> {
+    const row = await db
+      .selectFrom('policies')
+      .select(['body', 'version', 'updated_at'])
+      .where('scope', '=', scope)
+      .where('scope_id', '=', id)
+      .executeTakeFirst();
     return row ? { overrides: JSON.parse(row.body) as PolicyOverrides, version: row.version, updatedAt: row.updated_at } : undefined;
   }
 
   async get(scope: PolicyScope, id: number): Promise<{ overrides: PolicyOverrides; version: number; updatedAt: number } | undefined> {
-    return this.db.writeLock(() => this.stored(scope, id));
+    return this.stored(this.db.kysely, scope, id);
   }
 
   /**
@@ -55,38 +64,45 @@ export class PolicyService {
    * by a migration), newest first: read from the audit log, where each change is recorded.
    */
   async notices(scope: PolicyScope, id: number): Promise<(PolicyNotice & { at: number })[]> {
-    return this.db.writeLock(() =>
-      (
-        this.db.sqlite
-          .prepare('SELECT at, details FROM audit_log WHERE action = ? AND target = ? ORDER BY id DESC')
-          .all(PROGRAM_TARGET_REMOVED, `${scope}:${id}`) as { at: number; details: string }[]
-      ).map((r) => ({ at: r.at, ...(JSON.parse(r.details) as { notice: PolicyNotice }).notice })),
-    );
+    const rows = await this.db.kysely
+      .selectFrom('audit_log')
+      .select(['at', 'details'])
+      .where('action', '=', PROGRAM_TARGET_REMOVED)
+      .where('target', '=', `${scope}:${id}`)
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((r) => ({ at: r.at, ...(JSON.parse(r.details ?? '{}') as { notice: PolicyNotice }).notice }));
   }
 
   /** The client a client, site or device belongs to; undefined when it does not exist. */
   async scopeClient(scope: PolicyScope, id: number): Promise<number | undefined> {
-    const table = scope === 'client' ? 'clients' : scope === 'site' ? 'sites' : 'devices';
-    const col = scope === 'client' ? 'id' : 'client_id';
-    return this.db.writeLock(
-      () => (this.db.sqlite.prepare(`SELECT ${col} AS client_id FROM ${table} WHERE id = ?`).get(id) as { client_id: number } | undefined)?.client_id,
-    );
+    const k = this.db.kysely;
+    if (scope === 'client') return (await k.selectFrom('clients').select('id').where('id', '=', id).executeTakeFirst())?.id;
+    const table = scope === 'site' ? 'sites' : 'devices';
+    return (await k.selectFrom(table).select('client_id').where('id', '=', id).executeTakeFirst())?.client_id;
   }
 
-  /** Stores a scope's overrides; the version read and the one written in one transaction, so two edits at once are two versions. */
+  /**
+   * Stores a scope's overrides. The version is raised by the upsert itself (`version + 1` on the
+   * stored row), so two edits at once, even from two collectors, are two versions.
+   */
   async put(scope: PolicyScope, id: number, overrides: PolicyOverrides, userId: number | null): Promise<number> {
     this.validate(overrides);
     const now = Date.now();
-    return this.db.writeTransaction(() => {
-      const version = (this.stored(scope, id)?.version ?? 0) + 1;
-      this.db.sqlite
-        .prepare(
-          `INSERT INTO policies (scope, scope_id, body, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (scope, scope_id) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-        )
-        .run(scope, id, JSON.stringify(overrides), version, now, userId);
-      return version;
-    });
+    const row = await this.db.kysely
+      .insertInto('policies')
+      .values({ scope, scope_id: id, body: JSON.stringify(overrides), version: 1, updated_at: now, updated_by: userId })
+      .onConflict((oc) =>
+        oc.columns(['scope', 'scope_id']).doUpdateSet((eb) => ({
+          body: eb.ref('excluded.body'),
+          version: eb('policies.version', '+', 1),
+          updated_at: eb.ref('excluded.updated_at'),
+          updated_by: eb.ref('excluded.updated_by'),
+        })),
+      )
+      .returning('version')
+      .executeTakeFirstOrThrow();
+    return row.version;
   }
 
   /** What applies where no policy sets anything (the collector's channel settings). */
@@ -95,21 +111,51 @@ export class PolicyService {
     return { metricsIntervalSec: d.metricsIntervalSec, inventoryIntervalSec: d.inventoryIntervalSec };
   }
 
-  /** The merged policy of a device: defaults, then its client's, its site's and its own overrides. */
-  effective(deviceId: number): PolicyBody {
-    const dev = this.db.sqlite.prepare('SELECT client_id, site_id FROM devices WHERE id = ?').get(deviceId) as
-      | { client_id: number; site_id: number }
-      | undefined;
-    const layers = dev ? [this.stored('client', dev.client_id), this.stored('site', dev.site_id), this.stored('device', deviceId)] : [];
+  /**
+   * The merged policy of a device: defaults, then its client's, its site's and its own overrides.
+   * Two reads (the device with its site's role holder, then its three layers at once): a policy
+   * stored before the call began is in the answer.
+   */
+  async effective(deviceId: number): Promise<PolicyBody> {
+    const k = this.db.kysely;
+    const dev = await k
+      .selectFrom('devices as d')
+      .select((eb) => [
+        'd.client_id',
+        'd.site_id',
+        eb
+          .selectFrom('devices as h')
+          .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'h.id').on('a.revoked_at', 'is', null))
+          .whereRef('h.site_id', '=', 'd.site_id')
+          .select((s) => s.fn.min<number>('h.id').as('id'))
+          // The agent of a site that takes the site role when it is set for the site or its client: its first enrolled.
+          .as('holder'),
+      ])
+      .where('d.id', '=', deviceId)
+      .executeTakeFirst();
+    const rows = dev
+      ? await k
+          .selectFrom('policies')
+          .select(['scope', 'body', 'version'])
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('scope', '=', 'client'), eb('scope_id', '=', dev.client_id)]),
+              eb.and([eb('scope', '=', 'site'), eb('scope_id', '=', dev.site_id)]),
+              eb.and([eb('scope', '=', 'device'), eb('scope_id', '=', deviceId)]),
+            ]),
+          )
+          .execute()
+      : [];
+    const layers = (['client', 'site', 'device'] as const).map((scope) => rows.find((r) => r.scope === scope));
     const out: PolicyBody = defaultPolicy(this.settings);
     out.version = 0;
     const probes: Record<string, Record<string, unknown>> = {};
-    const holder = dev ? this.siteRoleHolder(dev.site_id) : undefined;
+    const holder = dev?.holder ?? undefined;
     for (const [i, layer] of layers.entries()) {
       if (!layer) continue;
       // The version changes whenever any layer does: the sum of versions and the newest update time.
       out.version += layer.version;
-      const o = layer.overrides;
+      const o = JSON.parse(layer.body) as PolicyOverrides;
       if (o.metricsIntervalSec) out.metricsIntervalSec = o.metricsIntervalSec;
       if (o.inventoryIntervalSec) out.inventoryIntervalSec = o.inventoryIntervalSec;
       for (const [id, cfg] of Object.entries(o.probes ?? {})) {
@@ -123,22 +169,15 @@ export class PolicyService {
     return out;
   }
 
-  /** The agent of a site that takes the site role when it is set for the site or its client. */
-  siteRoleHolder(siteId: number): number | undefined {
-    const row = this.db.sqlite
-      .prepare('SELECT MIN(d.id) AS id FROM devices d JOIN agents a ON a.device_id = d.id AND a.revoked_at IS NULL WHERE d.site_id = ?')
-      .get(siteId) as { id: number | null } | undefined;
-    return row?.id ?? undefined;
-  }
-
-  /** A device's merged policy, read under the lock (for the REST API). */
+  /** A device's merged policy (for the REST API). */
   async effectiveOf(deviceId: number): Promise<PolicyBody> {
-    return this.db.writeLock(() => this.effective(deviceId));
+    return this.effective(deviceId);
   }
 
   /** Devices a change at this scope applies to. */
   async devicesInScope(scope: PolicyScope, id: number): Promise<number[]> {
     const col = scope === 'client' ? 'client_id' : scope === 'site' ? 'site_id' : 'id';
-    return this.db.writeLock(() => (this.db.sqlite.prepare(`SELECT id FROM devices WHERE ${col} = ?`).raw(true).all(id) as [number][]).map((r) => r[0]));
+    const rows = await this.db.kysely.selectFrom('devices').select('id').where(col, '=', id).orderBy('id').execute();
+    return rows.map((r) => r.id);
   }
 }

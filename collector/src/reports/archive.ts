@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { VigieError } from '@vigie/shared';
-import type { Database } from '../store/database.js';
+import { sql } from 'kysely';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { MonthlyReport, ReportLang } from './report-data.js';
 
 export interface ReportRow {
@@ -37,7 +38,9 @@ export interface DeliveryRow {
   sent_at: number | null;
 }
 
-const META = 'id, client_id, month, lang, sha256, pages, partial, revision, generated_at, generated_by, generation_ms, length(pdf) AS size';
+/** A report's metadata and the size of its PDF: what lists and views show (never the PDF nor the data). */
+const META = ['id', 'client_id', 'month', 'lang', 'sha256', 'pages', 'partial', 'revision', 'generated_at', 'generated_by', 'generation_ms'] as const;
+const SIZE = sql<number>`length(pdf)`.as('size');
 
 export function reportView(r: ReportRow) {
   return {
@@ -74,37 +77,63 @@ export function deliveryView(d: DeliveryRow) {
 
 /** The archive of monthly reports: one per client and month, regenerated in place (its revision counts). */
 export class ReportArchive {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  private read<T>(fn: () => T): Promise<T> {
-    return this.db.writeLock(fn);
-  }
-
-  save(input: { report: MonthlyReport; lang: ReportLang; pdf: Buffer; pages: number; generationMs: number; by: string }): Promise<ReportRow> {
+  /**
+   * Archives a client's month. One statement: the unique (client_id, month) makes it an upsert on
+   * both engines, so two collectors saving the same month at once leave one report (revision 2).
+   */
+  async save(input: { report: MonthlyReport; lang: ReportLang; pdf: Buffer; pages: number; generationMs: number; by: string }): Promise<ReportRow> {
     const { report: r } = input;
     const sha = createHash('sha256').update(input.pdf).digest('hex');
-    return this.db.writeTransaction(() => {
-      this.db.sqlite
-        .prepare(
-          `INSERT INTO reports (client_id, month, lang, data, pdf, sha256, pages, partial, generated_at, generated_by, generation_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (client_id, month) DO UPDATE SET lang = excluded.lang, data = excluded.data, pdf = excluded.pdf, sha256 = excluded.sha256,
-             pages = excluded.pages, partial = excluded.partial, generated_at = excluded.generated_at, generated_by = excluded.generated_by,
-             generation_ms = excluded.generation_ms, revision = reports.revision + 1`,
-        )
-        .run(r.clientId, r.month, input.lang, JSON.stringify(r), input.pdf, sha, input.pages, r.partial ? 1 : 0, r.generatedAt, input.by, input.generationMs);
-      return this.db.sqlite.prepare(`SELECT ${META} FROM reports WHERE client_id = ? AND month = ?`).get(r.clientId, r.month) as ReportRow;
-    });
+    return await this.db.kysely
+      .insertInto('reports')
+      .values({
+        client_id: r.clientId,
+        month: r.month,
+        lang: input.lang,
+        data: JSON.stringify(r),
+        pdf: input.pdf,
+        sha256: sha,
+        pages: input.pages,
+        partial: r.partial ? 1 : 0,
+        generated_at: r.generatedAt,
+        generated_by: input.by,
+        generation_ms: input.generationMs,
+      })
+      .onConflict((oc) =>
+        oc.columns(['client_id', 'month']).doUpdateSet((eb) => ({
+          lang: eb.ref('excluded.lang'),
+          data: eb.ref('excluded.data'),
+          pdf: eb.ref('excluded.pdf'),
+          sha256: eb.ref('excluded.sha256'),
+          pages: eb.ref('excluded.pages'),
+          partial: eb.ref('excluded.partial'),
+          generated_at: eb.ref('excluded.generated_at'),
+          generated_by: eb.ref('excluded.generated_by'),
+          generation_ms: eb.ref('excluded.generation_ms'),
+          revision: sql<number>`reports.revision + 1`,
+        })),
+      )
+      .returning([...META, SIZE])
+      .executeTakeFirstOrThrow();
   }
 
   find(clientId: number, month: string): Promise<ReportRow | undefined> {
-    return this.read(
-      () => this.db.sqlite.prepare(`SELECT ${META} FROM reports WHERE client_id = ? AND month = ?`).get(clientId, month) as ReportRow | undefined,
-    );
+    return this.db.kysely
+      .selectFrom('reports')
+      .select([...META, SIZE])
+      .where('client_id', '=', clientId)
+      .where('month', '=', month)
+      .executeTakeFirst();
   }
 
   get(id: number): Promise<ReportRow | undefined> {
-    return this.read(() => this.db.sqlite.prepare(`SELECT ${META} FROM reports WHERE id = ?`).get(id) as ReportRow | undefined);
+    return this.db.kysely
+      .selectFrom('reports')
+      .select([...META, SIZE])
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 
   async require(id: number): Promise<ReportRow> {
@@ -114,62 +143,58 @@ export class ReportArchive {
   }
 
   pdf(id: number): Promise<{ pdf: Buffer; lang: ReportLang } | undefined> {
-    return this.read(() => this.db.sqlite.prepare('SELECT pdf, lang FROM reports WHERE id = ?').get(id) as { pdf: Buffer; lang: ReportLang } | undefined);
+    return this.db.kysely.selectFrom('reports').select(['pdf', 'lang']).where('id', '=', id).executeTakeFirst();
   }
 
-  data(id: number): Promise<MonthlyReport | undefined> {
-    return this.read(() => {
-      const r = this.db.sqlite.prepare('SELECT data FROM reports WHERE id = ?').get(id) as { data: string } | undefined;
-      return r ? (JSON.parse(r.data) as MonthlyReport) : undefined;
-    });
+  async data(id: number): Promise<MonthlyReport | undefined> {
+    const r = await this.db.kysely.selectFrom('reports').select('data').where('id', '=', id).executeTakeFirst();
+    return r ? (JSON.parse(r.data) as MonthlyReport) : undefined;
   }
 
   /** Reports of the given years ('YYYY'), newest month first; all clients when clientId is undefined. */
-  list(f: { clientId?: number | undefined; years: number[] }): Promise<ReportRow[]> {
-    return this.read(() => {
-      const where = [`substr(month, 1, 4) IN (SELECT value FROM json_each(?))`];
-      const args: unknown[] = [JSON.stringify(f.years.map(String))];
-      if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
-      return this.db.sqlite.prepare(`SELECT ${META} FROM reports WHERE ${where.join(' AND ')} ORDER BY month DESC, client_id`).all(...args) as ReportRow[];
-    });
+  async list(f: { clientId?: number | undefined; years: number[] }): Promise<ReportRow[]> {
+    if (f.years.length === 0) return [];
+    // A month is 'YYYY-MM': a year is the range of its twelve months (no substr, the index on month serves).
+    let q = this.db.kysely
+      .selectFrom('reports')
+      .select([...META, SIZE])
+      .where((eb) => eb.or(f.years.map((y) => eb.and([eb('month', '>=', `${y}-01`), eb('month', '<=', `${y}-12`)]))));
+    if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+    return await q.orderBy('month', 'desc').orderBy('client_id').execute();
   }
 
-  deliveries(reportIds: readonly number[]): Promise<DeliveryRow[]> {
-    return this.read(
-      () =>
-        this.db.sqlite
-          .prepare('SELECT * FROM report_deliveries WHERE report_id IN (SELECT value FROM json_each(?)) ORDER BY id')
-          .all(JSON.stringify(reportIds)) as DeliveryRow[],
-    );
+  async deliveries(reportIds: readonly number[]): Promise<DeliveryRow[]> {
+    if (reportIds.length === 0) return [];
+    return await this.db.kysely.selectFrom('report_deliveries').selectAll().where('report_id', 'in', reportIds).orderBy('id').execute();
   }
 
   /** A client's name, for a report's file name; undefined when there is no such client. */
-  clientName(clientId: number): Promise<string | undefined> {
-    return this.read(() => (this.db.sqlite.prepare('SELECT name FROM clients WHERE id = ?').get(clientId) as { name: string } | undefined)?.name);
+  async clientName(clientId: number): Promise<string | undefined> {
+    return (await this.db.kysely.selectFrom('clients').select('name').where('id', '=', clientId).executeTakeFirst())?.name;
   }
 
   /** Per-client report settings; recipients fall back to the billing contract's. */
-  settings(clientId: number): Promise<{ recipients: string[]; ownRecipients: boolean; lang: ReportLang | null }> {
-    return this.read(() => {
-      const s = this.db.sqlite.prepare('SELECT recipients, lang FROM report_settings WHERE client_id = ?').get(clientId) as
-        | { recipients: string; lang: ReportLang }
-        | undefined;
-      const own = s ? (JSON.parse(s.recipients) as string[]) : [];
-      if (own.length > 0) return { recipients: own, ownRecipients: true, lang: s?.lang ?? null };
-      const c = this.db.sqlite.prepare('SELECT recipients FROM billing_contracts WHERE client_id = ?').get(clientId) as { recipients: string } | undefined;
-      return { recipients: c ? (JSON.parse(c.recipients) as string[]) : [], ownRecipients: false, lang: s?.lang ?? null };
-    });
+  async settings(clientId: number): Promise<{ recipients: string[]; ownRecipients: boolean; lang: ReportLang | null }> {
+    const s = await this.db.kysely.selectFrom('report_settings').select(['recipients', 'lang']).where('client_id', '=', clientId).executeTakeFirst();
+    const own = s ? (JSON.parse(s.recipients) as string[]) : [];
+    if (own.length > 0) return { recipients: own, ownRecipients: true, lang: s?.lang ?? null };
+    const c = await this.db.kysely.selectFrom('billing_contracts').select('recipients').where('client_id', '=', clientId).executeTakeFirst();
+    return { recipients: c ? (JSON.parse(c.recipients) as string[]) : [], ownRecipients: false, lang: s?.lang ?? null };
   }
 
-  putSettings(clientId: number, input: { recipients: string[]; lang: ReportLang }, now = Date.now()): Promise<void> {
-    return this.db.writeTransaction(() => {
-      if (!this.db.sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId)) throw new VigieError('NOT_FOUND', 'No such client');
-      this.db.sqlite
-        .prepare(
-          `INSERT INTO report_settings (client_id, recipients, lang, updated_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (client_id) DO UPDATE SET recipients = excluded.recipients, lang = excluded.lang, updated_at = excluded.updated_at`,
+  async putSettings(clientId: number, input: { recipients: string[]; lang: ReportLang }, now = Date.now()): Promise<void> {
+    const recipients = JSON.stringify([...new Set(input.recipients)]);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      if (!(await tx.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst())) throw new VigieError('NOT_FOUND', 'No such client');
+      await tx
+        .insertInto('report_settings')
+        .values({ client_id: clientId, recipients, lang: input.lang, updated_at: now })
+        .onConflict((oc) =>
+          oc
+            .column('client_id')
+            .doUpdateSet((eb) => ({ recipients: eb.ref('excluded.recipients'), lang: eb.ref('excluded.lang'), updated_at: eb.ref('excluded.updated_at') })),
         )
-        .run(clientId, JSON.stringify([...new Set(input.recipients)]), input.lang, now);
+        .execute();
     });
   }
 }

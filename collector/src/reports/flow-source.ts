@@ -1,6 +1,6 @@
 import { mergeSummaries, parisDate, type FlowSummary as WireFlowSummary } from '@vigie/shared';
 import type { FlowService } from '../flows/service.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { FlowSource, FlowSummary } from './report-data.js';
 
 const TOP = 10;
@@ -10,10 +10,10 @@ const TOP = 10;
  * totals, bytes per Paris day, heaviest hosts, services and destinations. Null when no site of the
  * client received flows in the period.
  */
-export function flowStoreSource(db: Database, flows: Pick<FlowService, 'view' | 'daily'>): FlowSource {
+export function flowStoreSource(db: RelationalStore, flows: Pick<FlowService, 'view' | 'daily'>): FlowSource {
   return {
     async summarize(clientId, period) {
-      const sites = (await db.writeLock(() => db.sqlite.prepare('SELECT id FROM sites WHERE client_id = ? ORDER BY id').all(clientId))) as { id: number }[];
+      const sites = await db.kysely.selectFrom('sites').select('id').where('client_id', '=', clientId).orderBy('id').execute();
       const summaries: WireFlowSummary[] = [];
       const exporters = new Set<string>();
       const days = new Map<string, number>();
@@ -42,7 +42,8 @@ export function toReportSummary(s: WireFlowSummary, exporters: number, days: Rea
     byDay: [...days].sort(([a], [b]) => a.localeCompare(b)).map(([date, bytes]) => ({ date, bytes })),
     topHosts: [...hosts]
       .map(([address, t]) => ({ address, ...t }))
-      .sort((a, b) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut))
+      // Heaviest first, equal traffic by address: a total order.
+      .sort((a, b) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
       .slice(0, TOP),
     topServices: s.services.slice(0, TOP).map((x) => ({ protocol: '', port: null, label: x.service, bytes: x.bytes })),
     topDestinations: s.topDestinations.slice(0, TOP).map((x) => ({ address: x.host, bytes: x.bytes })),

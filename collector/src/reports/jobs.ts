@@ -4,7 +4,7 @@
  * after the last attempt, failed. A job is run by the collector that claims it; a running job whose
  * collector stopped renewing its lease is taken over.
  */
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 export type JobKind = 'scheduled' | 'manual' | 'cli' | 'resend';
 export type JobStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
@@ -96,114 +96,131 @@ export function jobView(j: JobRow) {
 export type JobView = ReturnType<typeof jobView>;
 
 export class JobStore {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   /** Creates a queued job; with a claim already taken, returns undefined (someone else has it). */
-  create(j: NewJob, now = Date.now()): Promise<number | undefined> {
-    return this.db.writeTransaction(() => {
-      const r = this.db.sqlite
-        .prepare(
-          `INSERT INTO report_jobs (claim, kind, month, client_id, report_id, send, regenerate, lang, status, max_attempts, requested_by, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (claim) DO NOTHING`,
-        )
-        .run(
-          j.claim ?? null,
-          j.kind,
-          j.month,
-          j.clientId ?? null,
-          j.reportId ?? null,
-          j.send ? 1 : 0,
-          j.regenerate ? 1 : 0,
-          j.lang ?? null,
-          j.maxAttempts,
-          j.requestedBy ?? null,
-          now,
-          now,
-        );
-      return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
-    });
+  async create(j: NewJob, now = Date.now()): Promise<number | undefined> {
+    // ON CONFLICT (claim) DO NOTHING RETURNING: no row back when another collector's insert won, on both engines.
+    const r = await this.db.kysely
+      .insertInto('report_jobs')
+      .values({
+        claim: j.claim ?? null,
+        kind: j.kind,
+        month: j.month,
+        client_id: j.clientId ?? null,
+        report_id: j.reportId ?? null,
+        send: j.send ? 1 : 0,
+        regenerate: j.regenerate ? 1 : 0,
+        lang: j.lang ?? null,
+        status: 'queued',
+        max_attempts: j.maxAttempts,
+        requested_by: j.requestedBy ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('claim').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return r?.id;
   }
 
   /**
    * Takes the job for one attempt: queued, retrying and due, or running under an expired lease.
-   * Only one collector's update matches; the others get false.
+   * Only one collector's update matches (the conditions are re-read under the row lock on PostgreSQL); the others get false.
    */
-  start(id: number, worker: string, leaseMs: number, now = Date.now()): Promise<boolean> {
-    return this.db.writeTransaction(() => {
-      const r = this.db.sqlite
-        .prepare(
-          `UPDATE report_jobs SET status = 'running', attempt = attempt + 1, worker = ?, lease_until = ?, next_attempt_at = NULL,
-             started_at = coalesce(started_at, ?), updated_at = ?
-           WHERE id = ? AND (status = 'queued' OR (status = 'retrying' AND next_attempt_at <= ?) OR (status = 'running' AND lease_until < ?))`,
-        )
-        .run(worker, now + leaseMs, now, now, id, now, now);
-      return r.changes === 1;
-    });
+  async start(id: number, worker: string, leaseMs: number, now = Date.now()): Promise<boolean> {
+    const r = await this.db.kysely
+      .updateTable('report_jobs')
+      .set((eb) => ({
+        status: 'running',
+        attempt: eb('attempt', '+', 1),
+        worker,
+        lease_until: now + leaseMs,
+        next_attempt_at: null,
+        started_at: eb.fn.coalesce('started_at', eb.val(now)),
+        updated_at: now,
+      }))
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([eb('status', '=', 'retrying'), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Records progress and renews the lease (only while the job is still this worker's). */
-  progress(id: number, worker: string, results: ClientResult[], leaseMs: number, now = Date.now()): Promise<void> {
-    return this.db.writeTransaction(() => {
-      this.db.sqlite
-        .prepare(
-          "UPDATE report_jobs SET results = ?, total = ?, done = ?, failed = ?, lease_until = ?, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'",
-        )
-        .run(
-          JSON.stringify(results),
-          results.length,
-          results.filter((r) => r.status === 'done').length,
-          results.filter((r) => r.status === 'failed').length,
-          now + leaseMs,
-          now,
-          id,
-          worker,
-        );
-    });
+  async progress(id: number, worker: string, results: ClientResult[], leaseMs: number, now = Date.now()): Promise<void> {
+    await this.db.kysely
+      .updateTable('report_jobs')
+      .set({
+        results: JSON.stringify(results),
+        total: results.length,
+        done: results.filter((r) => r.status === 'done').length,
+        failed: results.filter((r) => r.status === 'failed').length,
+        lease_until: now + leaseMs,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('worker', '=', worker)
+      .where('status', '=', 'running')
+      .execute();
   }
 
-  finish(id: number, worker: string, outcome: { status: 'succeeded' | 'failed' | 'retrying'; nextAttemptAt?: number; error?: string }, now = Date.now()) {
-    return this.db.writeTransaction(() => {
-      this.db.sqlite
-        .prepare(
-          `UPDATE report_jobs SET status = ?, next_attempt_at = ?, error = ?, lease_until = NULL, updated_at = ?,
-             finished_at = CASE WHEN ? = 'retrying' THEN NULL ELSE ? END WHERE id = ? AND worker = ?`,
-        )
-        .run(outcome.status, outcome.nextAttemptAt ?? null, outcome.error ?? null, now, outcome.status, now, id, worker);
-    });
+  async finish(
+    id: number,
+    worker: string,
+    outcome: { status: 'succeeded' | 'failed' | 'retrying'; nextAttemptAt?: number; error?: string },
+    now = Date.now(),
+  ): Promise<void> {
+    await this.db.kysely
+      .updateTable('report_jobs')
+      .set({
+        status: outcome.status,
+        next_attempt_at: outcome.nextAttemptAt ?? null,
+        error: outcome.error ?? null,
+        lease_until: null,
+        updated_at: now,
+        finished_at: outcome.status === 'retrying' ? null : now,
+      })
+      .where('id', '=', id)
+      .where('worker', '=', worker)
+      .execute();
   }
 
   get(id: number): Promise<JobRow | undefined> {
-    return this.db.writeLock(() => this.db.sqlite.prepare('SELECT * FROM report_jobs WHERE id = ?').get(id) as JobRow | undefined);
+    return this.db.kysely.selectFrom('report_jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   byClaim(claim: string): Promise<JobRow | undefined> {
-    return this.db.writeLock(() => this.db.sqlite.prepare('SELECT * FROM report_jobs WHERE claim = ?').get(claim) as JobRow | undefined);
+    return this.db.kysely.selectFrom('report_jobs').selectAll().where('claim', '=', claim).executeTakeFirst();
   }
 
   /** Jobs another attempt is owed to now: retries that are due, and jobs whose collector went silent. */
-  due(leaseMs: number, now = Date.now()): Promise<number[]> {
-    return this.db.writeLock(() =>
-      (
-        this.db.sqlite
-          .prepare(
-            `SELECT id FROM report_jobs WHERE (status = 'retrying' AND next_attempt_at <= ?) OR (status = 'running' AND lease_until < ?)
-               OR (status = 'queued' AND updated_at < ?)
-             ORDER BY id LIMIT 20`,
-          )
-          .all(now, now, now - leaseMs) as { id: number }[]
-      ).map((r) => r.id),
-    );
+  async due(leaseMs: number, now = Date.now()): Promise<number[]> {
+    const rows = await this.db.kysely
+      .selectFrom('report_jobs')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'retrying'), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)]),
+          eb.and([eb('status', '=', 'queued'), eb('updated_at', '<', now - leaseMs)]),
+        ]),
+      )
+      .orderBy('id')
+      .limit(20)
+      .execute();
+    return rows.map((r) => r.id);
   }
 
-  list(f: { clientId?: number | undefined; status?: JobStatus | undefined; limit: number }): Promise<JobRow[]> {
-    return this.db.writeLock(() => {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
-      if (f.status !== undefined) where.push('status = ?') && args.push(f.status);
-      return this.db.sqlite
-        .prepare(`SELECT * FROM report_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
-        .all(...args, f.limit) as JobRow[];
-    });
+  async list(f: { clientId?: number | undefined; status?: JobStatus | undefined; limit: number }): Promise<JobRow[]> {
+    let q = this.db.kysely.selectFrom('report_jobs').selectAll();
+    if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+    if (f.status !== undefined) q = q.where('status', '=', f.status);
+    return await q.orderBy('id', 'desc').limit(f.limit).execute();
   }
 }

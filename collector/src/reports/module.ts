@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { InvoiceService } from '../billing/invoicing.js';
 import { readLogo } from '../billing/settings/logo.js';
 import type { NotificationOptions } from '../notifications/service.js';
+import { PatchRepository } from '../patches/repository.js';
 import { StatsRepository } from '../stats/repository.js';
 import { AvailabilityService } from '../stats/service.js';
 import type { Database } from '../store/database.js';
@@ -56,7 +57,7 @@ export function createReports(d: ReportDeps): Reports {
   // Each collector process (and each collector in one process) is a distinct claimant.
   const worker = `${hostname()}:${process.pid}:w${d.workerId ?? 1}:${randomUUID().slice(0, 8)}`;
   const stats = new StatsRepository(d.db);
-  const repo = new ReportRepository(d.db);
+  const repo = new ReportRepository(d.db, (store) => new PatchRepository(store));
   const archive = new ReportArchive(d.db);
   const jobs = new JobStore(d.db);
   const builder = new ReportBuilder(repo, new AvailabilityService(stats, d.metrics, d.retention), d.flows ?? NO_FLOWS);

@@ -14,7 +14,7 @@ import {
   type TicketsSection,
 } from './report-data.js';
 import { patchesSection } from './report-patches.js';
-import type { ReportQueries, ReportRepository, ReportTicketRow } from './report-repository.js';
+import type { RemoteActionRow, ReportDeviceRow, ReportQueries, ReportRepository, ReportTicketRow } from './report-repository.js';
 
 /** Rows a list shows in the PDF before "… and N more". */
 const TICKET_LIST_MAX = 25;
@@ -41,28 +41,28 @@ export class ReportBuilder {
     const avail = await this.availability.monthly(clientId, month, now);
     const flows = await this.flows.summarize(clientId, { from: period.from, to: end });
     const p = { from: period.from, to: end };
-    return this.repo.snapshot((q) => {
-      const client = q.client(clientId);
+    return this.repo.snapshot(async (q) => {
+      const client = await q.client(clientId);
       if (!client) throw new VigieError('NOT_FOUND', 'No such client');
-      const sites = q.sites(clientId);
-      const devices = q.devices(clientId, period.to);
+      const sites = await q.sites(clientId);
+      const devices = await q.devices(clientId, period.to);
       const hostnames = new Map(devices.map((d) => [d.id, d.hostname]));
       const withAgent = devices.filter((d) => d.kind !== 'agentless').length;
-      const interventions = q.interventions(clientId, firstDay, lastDay);
+      const interventions = await q.interventions(clientId, firstDay, lastDay);
       return {
         version: REPORT_DATA_VERSION,
         clientId,
         clientName: client.name,
-        provider: q.providerName(),
-        providerIdentity: q.providerIdentity(),
-        comment: q.comment(clientId, month),
+        provider: await q.providerName(),
+        providerIdentity: await q.providerIdentity(),
+        comment: await q.comment(clientId, month),
         month,
         period: { from: period.from, to: period.to, firstDay, lastDay },
         generatedAt: now,
         partial: now < period.to,
         sites,
-        supervision: supervision(q, clientId, p, devices, sites, avail),
-        tickets: tickets(q, clientId, p, firstDay, lastDay),
+        supervision: await supervision(q, clientId, p, devices, sites, avail),
+        tickets: await tickets(q, clientId, p, firstDay, lastDay),
         interventions: {
           rows: interventions.map((i) => ({
             id: i.id,
@@ -85,23 +85,23 @@ export class ReportBuilder {
             expensesCents: interventions.reduce((s, i) => s + i.expenses_cents, 0),
           },
         },
-        remoteActions: remoteActions(q.remoteActions(clientId, p.from, p.to)),
-        backups: backupFigures(q.checkResults(clientId, 'backup', p.from, p.to), hostnames, p),
+        remoteActions: remoteActions(await q.remoteActions(clientId, p.from, p.to)),
+        backups: backupFigures(await q.checkResults(clientId, 'backup', p.from, p.to), hostnames, p),
         // Antivirus and security posture are an agent's checks: a device its site agent polls has none to miss.
-        antivirus: compliance(q.checkResults(clientId, 'antivirus', p.from, p.to), hostnames, p, withAgent, 'antivirus'),
-        security: compliance(q.checkResults(clientId, 'security', p.from, p.to), hostnames, p, withAgent, 'security'),
+        antivirus: compliance(await q.checkResults(clientId, 'antivirus', p.from, p.to), hostnames, p, withAgent, 'antivirus'),
+        security: compliance(await q.checkResults(clientId, 'security', p.from, p.to), hostnames, p, withAgent, 'security'),
         inventory: {
-          ...inventory(q, clientId, p),
-          delivered: q.delivered(clientId, firstDay, lastDay).map((d) => ({
+          ...(await inventory(q, clientId, p)),
+          delivered: (await q.delivered(clientId, firstDay, lastDay)).map((d) => ({
             deliveredOn: d.delivered_on,
             description: d.description,
             serial: d.serial,
             hostname: d.hostname,
           })),
         },
-        warranties: warranties(q, clientId, firstDay, lastDay),
+        warranties: await warranties(q, clientId, firstDay, lastDay),
         flows,
-        patches: patchesSection(q, clientId, p),
+        patches: await patchesSection(q, clientId, p),
       };
     });
   }
@@ -112,7 +112,7 @@ type Avail = Awaited<ReturnType<AvailabilityService['monthly']>>;
 /** At most a page of rows in the PDF; the portal lists them all. */
 const REMOTE_LIST_MAX = 40;
 
-function remoteActions(rows: ReturnType<ReportQueries['remoteActions']>): RemoteActionsSection {
+function remoteActions(rows: RemoteActionRow[]): RemoteActionsSection {
   return {
     total: rows.length,
     refused: rows.filter((r) => r.state === 'refused').length,
@@ -130,14 +130,14 @@ function remoteActions(rows: ReturnType<ReportQueries['remoteActions']>): Remote
   };
 }
 
-function supervision(
+async function supervision(
   q: ReportQueries,
   clientId: number,
   p: { from: number; to: number },
-  devices: ReturnType<ReportQueries['devices']>,
+  devices: ReportDeviceRow[],
   sites: { id: number; name: string }[],
   avail: Avail,
-): SupervisionSection {
+): Promise<SupervisionSection> {
   const byPlatform: Record<string, number> = {};
   for (const d of devices) byPlatform[d.platform ?? 'unknown'] = (byPlatform[d.platform ?? 'unknown'] ?? 0) + 1;
   // A site's availability is its devices' buckets pooled, as the client's is.
@@ -149,11 +149,11 @@ function supervision(
     const expected = ds.reduce((n, d) => n + d.expectedBuckets, 0);
     siteFigures.push({ siteId: s.id, name: s.name, devices: ds.length, pct: pct(seen, expected) });
   }
-  const incidents = q.incidents(clientId, p.from, p.to);
+  const incidents = await q.incidents(clientId, p.from, p.to);
   // Each incident ticket is timed from the incident's opening (a reopened ticket is older than it).
   const openedAt = new Map<number, { receivedAt: number }>();
   for (const i of incidents) if (i.ticket_id !== null && !openedAt.has(i.ticket_id)) openedAt.set(i.ticket_id, { receivedAt: i.opened_at });
-  const events = q.events([...openedAt.keys()], p.to).filter((e) => e.at >= (openedAt.get(e.ticketId)?.receivedAt ?? 0));
+  const events = (await q.events([...openedAt.keys()], p.to)).filter((e) => e.at >= (openedAt.get(e.ticketId)?.receivedAt ?? 0));
   const times = responseTimes(openedAt, events, p);
   return {
     devices: { total: devices.length, byPlatform, enrolledInMonth: devices.filter((d) => d.created_at >= p.from).length },
@@ -178,18 +178,18 @@ function supervision(
         warning: incidents.filter((i) => i.severity !== 'critical').length,
       },
       suppressed: incidents.filter((i) => i.suppressed !== null).length,
-      openAtEnd: q.incidentsOpenAt(clientId, p.to),
+      openAtEnd: await q.incidentsOpenAt(clientId, p.to),
       acknowledge: times.acknowledge,
       resolve: times.resolve,
     },
   };
 }
 
-function tickets(q: ReportQueries, clientId: number, p: { from: number; to: number }, firstDay: string, lastDay: string): TicketsSection {
-  const opened = q.ticketsReceivedBetween(clientId, p.from, p.to);
+async function tickets(q: ReportQueries, clientId: number, p: { from: number; to: number }, firstDay: string, lastDay: string): Promise<TicketsSection> {
+  const opened = await q.ticketsReceivedBetween(clientId, p.from, p.to);
   const rows = new Map<number, ReportTicketRow>();
-  for (const t of [...opened, ...q.ticketsActiveBetween(clientId, p.from, p.to)]) rows.set(t.id, t);
-  const events: TicketEvent[] = q.events([...rows.keys()], p.to);
+  for (const t of [...opened, ...(await q.ticketsActiveBetween(clientId, p.from, p.to))]) rows.set(t.id, t);
+  const events: TicketEvent[] = await q.events([...rows.keys()], p.to);
   const times = responseTimes(new Map([...rows].map(([id, t]) => [id, { receivedAt: t.received_at }])), events, p);
   const byChannel: Record<string, number> = {};
   for (const t of opened) byChannel[t.channel] = (byChannel[t.channel] ?? 0) + 1;
@@ -198,8 +198,8 @@ function tickets(q: ReportQueries, clientId: number, p: { from: number; to: numb
     openedByChannel: byChannel,
     resolved: times.resolvedAt.size,
     closed: times.closedIds.size,
-    openAtEnd: q.ticketsOpenAt(clientId, p.to),
-    sla: slaCompliance(q.ticketsDueBetween(clientId, p.from, p.to)),
+    openAtEnd: await q.ticketsOpenAt(clientId, p.to),
+    sla: slaCompliance(await q.ticketsDueBetween(clientId, p.from, p.to)),
     acknowledge: times.acknowledge,
     resolve: times.resolve,
     perWeek: perWeek(
@@ -239,10 +239,10 @@ function describeItem(section: string, key: string, raw: string | null): { label
   return { label: key, item: obj };
 }
 
-function inventory(q: ReportQueries, clientId: number, p: { from: number; to: number }): InventorySection {
+async function inventory(q: ReportQueries, clientId: number, p: { from: number; to: number }): Promise<InventorySection> {
   const empty = (): InventoryKindFigure => ({ added: 0, removed: 0, changed: 0, items: [], more: 0 });
   const out: InventorySection = { newDevices: [], hardware: empty(), software: empty() };
-  for (const c of q.inventoryChanges(clientId, p.from, p.to)) {
+  for (const c of await q.inventoryChanges(clientId, p.from, p.to)) {
     if (c.section === 'device' && c.change === 'added') {
       out.newDevices.push({ hostname: c.hostname, at: c.changed_at });
       continue;
@@ -260,12 +260,12 @@ function inventory(q: ReportQueries, clientId: number, p: { from: number; to: nu
   return out;
 }
 
-function warranties(q: ReportQueries, clientId: number, firstDay: string, lastDay: string) {
+async function warranties(q: ReportQueries, clientId: number, firstDay: string, lastDay: string) {
   const to = addDays(lastDay, WARRANTY_WINDOW_DAYS);
   return {
     from: firstDay,
     to,
-    items: q.warranties(clientId, firstDay, to).map((w) => ({
+    items: (await q.warranties(clientId, firstDay, to)).map((w) => ({
       description: w.description,
       serial: w.serial,
       deliveredOn: w.delivered_on,

@@ -11,9 +11,14 @@ const BEHIND_MAX = 25;
  * so a report rebuilt later says the same), and the updates that stopped being pending in the
  * period. Devices behind: overdue first, then by pending security updates, then by count.
  */
-export function patchesSection(q: ReportQueries, clientId: number, p: { from: number; to: number }, days = DEFAULT_PATCH_OVERDUE_DAYS): PatchesSection {
-  const devices = q.patchCompliance(clientId, p.to, days);
-  const resolved = q.patchesResolved(clientId, p.from, p.to);
+export async function patchesSection(
+  q: ReportQueries,
+  clientId: number,
+  p: { from: number; to: number },
+  days = DEFAULT_PATCH_OVERDUE_DAYS,
+): Promise<PatchesSection> {
+  const devices = await q.patchCompliance(clientId, p.to, days);
+  const resolved = await q.patchesResolved(clientId, p.from, p.to);
   const s = summarize(devices);
   const behind = devices
     .filter((d) => d.pending > 0 || d.rebootPending === true)

@@ -1,7 +1,8 @@
 import type { DeviceCompliance } from '@vigie/shared';
-import { PatchRepository } from '../patches/repository.js';
-import type { Database } from '../store/database.js';
-import { COMMENT_SQL } from './comments.js';
+import { type Kysely, sql } from 'kysely';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
+import { commentQuery, type StoredComment } from './comments.js';
 import type { CheckRow, TicketEvent } from './figures.js';
 
 export interface ReportDeviceRow {
@@ -70,69 +71,116 @@ interface EventRow {
   at: number;
   type: string;
   author: string;
-  to_status: string | null;
-  from_status: string | null;
+  body: string;
 }
 
-const toEvent = (r: EventRow): TicketEvent => ({
-  ticketId: r.ticket_id,
-  at: r.at,
-  type: r.type,
-  author: r.author,
-  to: r.to_status ?? undefined,
-  from: r.from_status ?? undefined,
-});
+/** A status move's body is `{"from": …, "to": …}` (JSON, read here rather than with an engine's JSON functions). */
+function statusMove(body: string | null): { to?: string; from?: string } {
+  if (body === null) return {};
+  const m = JSON.parse(body) as { to?: unknown; from?: unknown };
+  return { ...(typeof m.to === 'string' ? { to: m.to } : {}), ...(typeof m.from === 'string' ? { from: m.from } : {}) };
+}
+
+const toEvent = (r: EventRow): TicketEvent => {
+  const move = r.type === 'status' ? statusMove(r.body) : {};
+  return { ticketId: r.ticket_id, at: r.at, type: r.type, author: r.author, to: move.to, from: move.from };
+};
+
+/** What a report reads of patches/ (PatchRepository). */
+export interface ReportPatchReads {
+  complianceAt(at: number, days: number, filter: { clientId?: number }): Promise<DeviceCompliance[]>;
+  resolvedBetween(clientId: number, from: number, to: number): Promise<ResolvedPatches[]>;
+}
+/**
+ * Makes the patch reads over a given store: the report's snapshot hands it its own transaction, so
+ * the patch figures come from the same state as the rest (and, on SQLite, a read through the
+ * store's single connection does not wait for the transaction that holds it).
+ */
+export type ReportPatchReadsOn = (store: RelationalStore) => ReportPatchReads;
+export interface ResolvedPatches {
+  deviceId: number;
+  count: number;
+  security: number;
+}
+
+/**
+ * The remote-action tables a report reads (migration 010). Declared here only for this one query:
+ * commands/ declares them for the schema when it moves onto Kysely.
+ */
+type RemoteActionTables = {
+  commands: {
+    id: string;
+    client_id: number;
+    device_id: number;
+    action: string;
+    script_version_id: number | null;
+    state: string;
+    created_at: number;
+    exit_code: number | null;
+    error_code: string | null;
+    issued_by: number | null;
+  };
+  script_versions: { id: number; script_id: number; version: number };
+  scripts: { id: number; name: string };
+};
 
 /** The SQL behind one client's monthly report; every read of a report runs in one snapshot. */
 export class ReportRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: RelationalStore,
+    private readonly patchReadsOn: ReportPatchReadsOn,
+  ) {}
 
-  /** `fn` in one read transaction: every figure of a report comes from the same state of the file. */
-  snapshot<T>(fn: (q: ReportQueries) => T): Promise<T> {
-    return this.db.writeLock(() => this.db.sqlite.transaction(() => fn(new ReportQueries(this.db)))());
+  /**
+   * `fn` in one read transaction: every figure of a report comes from the same state of the data.
+   * PostgreSQL's default (read committed) gives each statement its own snapshot: repeatable read
+   * gives the whole transaction one. SQLite's transaction is one snapshot already.
+   */
+  async snapshot<T>(fn: (q: ReportQueries) => Promise<T>): Promise<T> {
+    const tx = this.db.kysely.transaction();
+    return await (this.db.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read') : tx).execute((t) =>
+      fn(new ReportQueries(t, this.patchReadsOn({ kysely: t, dialect: this.db.dialect }))),
+    );
   }
 
   clientIds(): Promise<{ id: number; name: string }[]> {
-    return this.db.writeLock(() => this.db.sqlite.prepare('SELECT id, name FROM clients ORDER BY id').all() as { id: number; name: string }[]);
+    return this.db.kysely.selectFrom('clients').select(['id', 'name']).orderBy('id').execute();
   }
 }
 
 export class ReportQueries {
-  private readonly patchRepo: PatchRepository;
-
-  constructor(private readonly db: Database) {
-    this.patchRepo = new PatchRepository(db);
-  }
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly patches: ReportPatchReads,
+  ) {}
 
   /** Each device's patch state at `at` (the compliance view's own query). */
-  patchCompliance(clientId: number, at: number, days: number): DeviceCompliance[] {
-    return this.patchRepo.complianceAt(at, days, { clientId });
+  async patchCompliance(clientId: number, at: number, days: number): Promise<DeviceCompliance[]> {
+    return await this.patches.complianceAt(at, days, { clientId });
   }
 
-  patchesResolved(clientId: number, from: number, to: number) {
-    return this.patchRepo.resolvedBetween(clientId, from, to);
+  async patchesResolved(clientId: number, from: number, to: number): Promise<ResolvedPatches[]> {
+    return await this.patches.resolvedBetween(clientId, from, to);
   }
 
-  private all<T>(sql: string, ...args: unknown[]): T[] {
-    return this.db.sqlite.prepare(sql).all(...args) as T[];
+  client(id: number): Promise<{ id: number; name: string } | undefined> {
+    return this.db.selectFrom('clients').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
   }
 
-  client(id: number): { id: number; name: string } | undefined {
-    return this.db.sqlite.prepare('SELECT id, name FROM clients WHERE id = ?').get(id) as { id: number; name: string } | undefined;
-  }
-
-  providerName(): string | null {
-    const r = this.db.sqlite.prepare('SELECT seller FROM billing_settings WHERE id = 1').get() as { seller: string } | undefined;
+  async providerName(): Promise<string | null> {
+    const r = await this.db.selectFrom('billing_settings').select('seller').where('id', '=', 1).executeTakeFirst();
     if (!r) return null;
     const name = (JSON.parse(r.seller) as { name?: unknown }).name;
     return typeof name === 'string' ? name : null;
   }
 
   /** The provider's identity for the report's header (billing settings), and whether a logo is set. */
-  providerIdentity(): { name: string; address: string[]; siren?: string; email?: string; phone?: string; hasLogo: boolean } | null {
-    const r = this.db.sqlite.prepare('SELECT seller, logo IS NOT NULL AS has_logo FROM billing_settings WHERE id = 1').get() as
-      | { seller: string; has_logo: number }
-      | undefined;
+  async providerIdentity(): Promise<{ name: string; address: string[]; siren?: string; email?: string; phone?: string; hasLogo: boolean } | null> {
+    const r = await this.db
+      .selectFrom('billing_settings')
+      .select((eb) => ['seller', eb.case().when('logo', 'is not', null).then(1).else(0).end().as('has_logo')])
+      .where('id', '=', 1)
+      .executeTakeFirst();
     if (!r) return null;
     const s = JSON.parse(r.seller) as { name?: string; address?: string[]; siren?: string; email?: string; phone?: string };
     if (typeof s.name !== 'string') return null;
@@ -142,156 +190,229 @@ export class ReportQueries {
       ...(s.siren ? { siren: s.siren } : {}),
       ...(s.email ? { email: s.email } : {}),
       ...(s.phone ? { phone: s.phone } : {}),
-      hasLogo: r.has_logo === 1,
+      hasLogo: Number(r.has_logo) === 1,
     };
   }
 
   /** The technician's comment on the client's month, if one was written. */
-  comment(clientId: number, month: string): { text: string; authorName: string | null; updatedAt: number } | null {
-    return (this.db.sqlite.prepare(COMMENT_SQL).get(clientId, month) as { text: string; authorName: string | null; updatedAt: number } | undefined) ?? null;
+  async comment(clientId: number, month: string): Promise<StoredComment | null> {
+    return (await commentQuery(this.db, clientId, month).executeTakeFirst()) ?? null;
   }
 
   /** Hardware the provider delivered in the period (contract 2.4), with the device its serial matches. */
-  delivered(clientId: number, fromDay: string, toDay: string): { description: string; serial: string | null; delivered_on: string; hostname: string | null }[] {
-    return this.all(
-      `SELECT s.description, s.serial, s.delivered_on,
-         (SELECT d.hostname FROM devices d WHERE d.client_id = s.client_id AND s.serial_key IS NOT NULL AND upper(trim(d.serial)) = s.serial_key ORDER BY d.id LIMIT 1) AS hostname
-       FROM supplied_items s WHERE s.client_id = ? AND s.delivered_on >= ? AND s.delivered_on <= ? ORDER BY s.delivered_on, s.id`,
-      clientId,
-      fromDay,
-      toDay,
-    );
+  delivered(
+    clientId: number,
+    fromDay: string,
+    toDay: string,
+  ): Promise<{ description: string; serial: string | null; delivered_on: string; hostname: string | null }[]> {
+    return this.db
+      .selectFrom('supplied_items as s')
+      .select((eb) => [
+        's.description',
+        's.serial',
+        's.delivered_on',
+        eb
+          .selectFrom('devices as d')
+          .select('d.hostname')
+          .whereRef('d.client_id', '=', 's.client_id')
+          .where('s.serial_key', 'is not', null)
+          .where(sql<string>`upper(trim(d.serial))`, '=', eb.ref('s.serial_key'))
+          .orderBy('d.id')
+          .limit(1)
+          .as('hostname'),
+      ])
+      .where('s.client_id', '=', clientId)
+      .where('s.delivered_on', '>=', fromDay)
+      .where('s.delivered_on', '<=', toDay)
+      .orderBy('s.delivered_on')
+      .orderBy('s.id')
+      .execute();
   }
 
-  sites(clientId: number): { id: number; name: string }[] {
-    return this.all('SELECT id, name FROM sites WHERE client_id = ? ORDER BY name, id', clientId);
+  sites(clientId: number): Promise<{ id: number; name: string }[]> {
+    return this.db.selectFrom('sites').select(['id', 'name']).where('client_id', '=', clientId).orderBy('name').orderBy('id').execute();
   }
 
-  devices(clientId: number, before: number): ReportDeviceRow[] {
-    return this.all(
-      'SELECT id, hostname, site_id, platform, kind, created_at FROM devices WHERE client_id = ? AND created_at < ? ORDER BY hostname, id',
-      clientId,
-      before,
-    );
+  devices(clientId: number, before: number): Promise<ReportDeviceRow[]> {
+    return this.db
+      .selectFrom('devices')
+      .select(['id', 'hostname', 'site_id', 'platform', 'kind', 'created_at'])
+      .where('client_id', '=', clientId)
+      .where('created_at', '<', before)
+      .orderBy('hostname')
+      .orderBy('id')
+      .execute();
   }
 
-  incidents(clientId: number, from: number, to: number): ReportIncidentRow[] {
-    return this.all(
-      'SELECT id, severity, suppressed, opened_at, resolved_at, ticket_id FROM incidents WHERE client_id = ? AND opened_at >= ? AND opened_at < ? ORDER BY opened_at, id',
-      clientId,
-      from,
-      to,
-    );
+  incidents(clientId: number, from: number, to: number): Promise<ReportIncidentRow[]> {
+    return this.db
+      .selectFrom('incidents')
+      .select(['id', 'severity', 'suppressed', 'opened_at', 'resolved_at', 'ticket_id'])
+      .where('client_id', '=', clientId)
+      .where('opened_at', '>=', from)
+      .where('opened_at', '<', to)
+      .orderBy('opened_at')
+      .orderBy('id')
+      .execute();
   }
 
-  incidentsOpenAt(clientId: number, at: number): number {
-    return (
-      this.db.sqlite
-        .prepare('SELECT count(*) AS n FROM incidents WHERE client_id = ? AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)')
-        .get(clientId, at, at) as { n: number }
-    ).n;
+  async incidentsOpenAt(clientId: number, at: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('incidents')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('client_id', '=', clientId)
+      .where('opened_at', '<', at)
+      .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', at)]))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
-  ticketsReceivedBetween(clientId: number, from: number, to: number): ReportTicketRow[] {
-    return this.all(
-      `SELECT id, title, channel, priority, status, received_at, sla_deadline_at, intervention_started_at FROM tickets
-       WHERE client_id = ? AND received_at >= ? AND received_at < ? ORDER BY received_at, id`,
-      clientId,
-      from,
-      to,
-    );
+  private tickets() {
+    return this.db
+      .selectFrom('tickets as t')
+      .select(['t.id', 't.title', 't.channel', 't.priority', 't.status', 't.received_at', 't.sla_deadline_at', 't.intervention_started_at']);
+  }
+
+  ticketsReceivedBetween(clientId: number, from: number, to: number): Promise<ReportTicketRow[]> {
+    return this.tickets()
+      .where('t.client_id', '=', clientId)
+      .where('t.received_at', '>=', from)
+      .where('t.received_at', '<', to)
+      .orderBy('t.received_at')
+      .orderBy('t.id')
+      .execute();
   }
 
   /** Tickets received before `to` that had an event in [from, to). */
-  ticketsActiveBetween(clientId: number, from: number, to: number): ReportTicketRow[] {
-    return this.all(
-      `SELECT id, title, channel, priority, status, received_at, sla_deadline_at, intervention_started_at FROM tickets t
-       WHERE client_id = ? AND received_at < ? AND EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.at >= ? AND e.at < ?)`,
-      clientId,
-      to,
-      from,
-      to,
-    );
+  ticketsActiveBetween(clientId: number, from: number, to: number): Promise<ReportTicketRow[]> {
+    return this.tickets()
+      .where('t.client_id', '=', clientId)
+      .where('t.received_at', '<', to)
+      .where((eb) =>
+        eb.exists(eb.selectFrom('ticket_events as e').select('e.id').whereRef('e.ticket_id', '=', 't.id').where('e.at', '>=', from).where('e.at', '<', to)),
+      )
+      .orderBy('t.id')
+      .execute();
   }
 
-  ticketsDueBetween(clientId: number, from: number, to: number): { deadline: number; startedAt: number | null }[] {
-    return this.all(
-      'SELECT sla_deadline_at AS deadline, intervention_started_at AS startedAt FROM tickets WHERE client_id = ? AND sla_deadline_at >= ? AND sla_deadline_at < ?',
-      clientId,
-      from,
-      to,
-    );
+  ticketsDueBetween(clientId: number, from: number, to: number): Promise<{ deadline: number; startedAt: number | null }[]> {
+    return this.db
+      .selectFrom('tickets')
+      .select(['sla_deadline_at as deadline', 'intervention_started_at as startedAt'])
+      .where('client_id', '=', clientId)
+      .where('sla_deadline_at', '>=', from)
+      .where('sla_deadline_at', '<', to)
+      .$narrowType<{ deadline: number }>()
+      .orderBy('sla_deadline_at')
+      .orderBy('id')
+      .execute();
   }
 
   /** Every timeline event before `to` of the given tickets, with the statuses of status moves. */
-  events(ticketIds: readonly number[], to: number): TicketEvent[] {
+  async events(ticketIds: readonly number[], to: number): Promise<TicketEvent[]> {
     if (ticketIds.length === 0) return [];
-    return this.all<EventRow>(
-      `SELECT ticket_id, at, type, author,
-         CASE WHEN type = 'status' THEN json_extract(body, '$.to') END AS to_status,
-         CASE WHEN type = 'status' THEN json_extract(body, '$.from') END AS from_status
-       FROM ticket_events WHERE ticket_id IN (SELECT value FROM json_each(?)) AND at < ? ORDER BY at, id`,
-      JSON.stringify(ticketIds),
-      to,
-    ).map(toEvent);
+    const rows = await this.db
+      .selectFrom('ticket_events')
+      .select(['ticket_id', 'at', 'type', 'author', 'body'])
+      .where('ticket_id', 'in', ticketIds)
+      .where('at', '<', to)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toEvent);
   }
 
   /** Tickets received before `at` whose last status move before it left them open. */
-  ticketsOpenAt(clientId: number, at: number): number {
-    return (
-      this.db.sqlite
-        .prepare(
-          `SELECT count(*) AS n FROM tickets t WHERE client_id = ? AND received_at < ? AND coalesce(
-             (SELECT json_extract(body, '$.to') FROM ticket_events e WHERE e.ticket_id = t.id AND e.type = 'status' AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT 1),
-             'new') NOT IN ('resolved', 'closed')`,
-        )
-        .get(clientId, at, at) as { n: number }
-    ).n;
+  async ticketsOpenAt(clientId: number, at: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('tickets as t')
+      .select((eb) =>
+        eb
+          .selectFrom('ticket_events as e')
+          .select('e.body')
+          .whereRef('e.ticket_id', '=', 't.id')
+          .where('e.type', '=', 'status')
+          .where('e.at', '<', at)
+          .orderBy('e.at', 'desc')
+          .orderBy('e.id', 'desc')
+          .limit(1)
+          .as('last_move'),
+      )
+      .where('t.client_id', '=', clientId)
+      .where('t.received_at', '<', at)
+      .execute();
+    return rows.filter((r) => !['resolved', 'closed'].includes(statusMove(r.last_move).to ?? 'new')).length;
   }
 
-  interventions(clientId: number, firstDay: string, lastDay: string): ReportInterventionRow[] {
-    return this.all(
-      `SELECT i.id, i.date, i.ticket_id, t.title, i.kind, i.mode, i.minutes, i.unit, i.unit_count, i.amount_cents,
-         i.travel_cents + i.meal_cents + i.lodging_cents AS expenses_cents
-       FROM interventions i JOIN tickets t ON t.id = i.ticket_id WHERE i.client_id = ? AND i.date >= ? AND i.date <= ? ORDER BY i.date, i.id`,
-      clientId,
-      firstDay,
-      lastDay,
-    );
+  interventions(clientId: number, firstDay: string, lastDay: string): Promise<ReportInterventionRow[]> {
+    return this.db
+      .selectFrom('interventions as i')
+      .innerJoin('tickets as t', 't.id', 'i.ticket_id')
+      .select((eb) => [
+        'i.id',
+        'i.date',
+        'i.ticket_id',
+        't.title',
+        'i.kind',
+        'i.mode',
+        'i.minutes',
+        'i.unit',
+        'i.unit_count',
+        'i.amount_cents',
+        eb(eb('i.travel_cents', '+', eb.ref('i.meal_cents')), '+', eb.ref('i.lodging_cents')).as('expenses_cents'),
+      ])
+      .where('i.client_id', '=', clientId)
+      .where('i.date', '>=', firstDay)
+      .where('i.date', '<=', lastDay)
+      .orderBy('i.date')
+      .orderBy('i.id')
+      .execute();
   }
 
-  /** Remote actions on the client's machines created in the period (key rotations left out: they run nothing). */
-  remoteActions(clientId: number, from: number, to: number) {
-    return this.all<{
-      created_at: number;
-      hostname: string;
-      action: string;
-      script: string | null;
-      by: string | null;
-      state: string;
-      exit_code: number | null;
-      error_code: string | null;
-    }>(
-      `SELECT c.created_at, d.hostname, c.action, CASE WHEN s.name IS NULL THEN NULL ELSE s.name || ' v' || v.version END AS script, u.name AS by,
-         c.state, c.exit_code, c.error_code
-       FROM commands c JOIN devices d ON d.id = c.device_id LEFT JOIN users u ON u.id = c.issued_by
-       LEFT JOIN script_versions v ON v.id = c.script_version_id LEFT JOIN scripts s ON s.id = v.script_id
-       WHERE c.client_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.action != 'key-rotate' ORDER BY c.created_at, c.rowid`,
-      clientId,
-      from,
-      to,
-    );
+  /**
+   * Remote actions on the client's machines created in the period (key rotations left out: they run nothing).
+   * Commands created in the same millisecond follow their id (SQLite's rowid, insertion order, is no column on PostgreSQL).
+   */
+  remoteActions(clientId: number, from: number, to: number): Promise<RemoteActionRow[]> {
+    return this.db
+      .withTables<RemoteActionTables>()
+      .selectFrom('commands as c')
+      .innerJoin('devices as d', 'd.id', 'c.device_id')
+      .leftJoin('users as u', 'u.id', 'c.issued_by')
+      .leftJoin('script_versions as v', 'v.id', 'c.script_version_id')
+      .leftJoin('scripts as s', 's.id', 'v.script_id')
+      .select((eb) => [
+        'c.created_at',
+        'd.hostname',
+        'c.action',
+        eb.case().when('s.name', 'is', null).then(sql<null>`NULL`).else(sql<string>`s.name || ' v' || v.version`).end().as('script'),
+        'u.name as by',
+        'c.state',
+        'c.exit_code',
+        'c.error_code',
+      ])
+      .where('c.client_id', '=', clientId)
+      .where('c.created_at', '>=', from)
+      .where('c.created_at', '<', to)
+      .where('c.action', '!=', 'key-rotate')
+      .orderBy('c.created_at')
+      .orderBy('c.id')
+      .execute();
   }
 
-  checkResults(clientId: number, check: string, from: number, to: number): CheckRow[] {
-    return this.all<{ device_id: number; target: string; status: string; code: string; message: string; values: string | null; observed_at: number }>(
-      `SELECT r.device_id, r.target, r.status, r.code, r.message, r."values", r.observed_at FROM check_results r JOIN devices d ON d.id = r.device_id
-       WHERE d.client_id = ? AND r."check" = ? AND r.observed_at >= ? AND r.observed_at < ? ORDER BY r.observed_at, r.id`,
-      clientId,
-      check,
-      from,
-      to,
-    ).map((r) => ({
+  async checkResults(clientId: number, check: string, from: number, to: number): Promise<CheckRow[]> {
+    const rows = await this.db
+      .selectFrom('check_results as r')
+      .innerJoin('devices as d', 'd.id', 'r.device_id')
+      .select(['r.device_id', 'r.target', 'r.status', 'r.code', 'r.message', 'r.values', 'r.observed_at'])
+      .where('d.client_id', '=', clientId)
+      .where('r.check', '=', check)
+      .where('r.observed_at', '>=', from)
+      .where('r.observed_at', '<', to)
+      .orderBy('r.observed_at')
+      .orderBy('r.id')
+      .execute();
+    return rows.map((r) => ({
       deviceId: r.device_id,
       target: r.target,
       status: r.status,
@@ -302,25 +423,41 @@ export class ReportQueries {
     }));
   }
 
-  inventoryChanges(clientId: number, from: number, to: number): ReportInventoryRow[] {
-    return this.all(
-      `SELECT c.changed_at, d.hostname, c.section, c.change, c.item_key, c.before, c.after FROM inventory_changes c JOIN devices d ON d.id = c.device_id
-       WHERE d.client_id = ? AND c.changed_at >= ? AND c.changed_at < ? ORDER BY c.changed_at, c.id`,
-      clientId,
-      from,
-      to,
-    );
+  inventoryChanges(clientId: number, from: number, to: number): Promise<ReportInventoryRow[]> {
+    return this.db
+      .selectFrom('inventory_changes as c')
+      .innerJoin('devices as d', 'd.id', 'c.device_id')
+      .select(['c.changed_at', 'd.hostname', 'c.section', 'c.change', 'c.item_key', 'c.before', 'c.after'])
+      .where('d.client_id', '=', clientId)
+      .where('c.changed_at', '>=', from)
+      .where('c.changed_at', '<', to)
+      .orderBy('c.changed_at')
+      .orderBy('c.id')
+      .execute();
   }
 
   /** Supplied items in service whose warranty ends between the two dates (inclusive). */
-  warranties(clientId: number, fromDay: string, toDay: string): ReportWarrantyRow[] {
-    return this.all(
-      `SELECT description, serial, delivered_on, warranty_end FROM supplied_items
-       WHERE client_id = ? AND warranty_end >= ? AND warranty_end <= ? AND (retired_on IS NULL OR retired_on > ?) ORDER BY warranty_end, id`,
-      clientId,
-      fromDay,
-      toDay,
-      fromDay,
-    );
+  warranties(clientId: number, fromDay: string, toDay: string): Promise<ReportWarrantyRow[]> {
+    return this.db
+      .selectFrom('supplied_items')
+      .select(['description', 'serial', 'delivered_on', 'warranty_end'])
+      .where('client_id', '=', clientId)
+      .where('warranty_end', '>=', fromDay)
+      .where('warranty_end', '<=', toDay)
+      .where((eb) => eb.or([eb('retired_on', 'is', null), eb('retired_on', '>', fromDay)]))
+      .orderBy('warranty_end')
+      .orderBy('id')
+      .execute();
   }
+}
+
+export interface RemoteActionRow {
+  created_at: number;
+  hostname: string;
+  action: string;
+  script: string | null;
+  by: string | null;
+  state: string;
+  exit_code: number | null;
+  error_code: string | null;
 }

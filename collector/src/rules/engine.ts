@@ -1,8 +1,9 @@
 import { addDays, daysBetween, describeCheck, parisDate, parseSeriesKey } from '@vigie/shared';
+import { sql } from 'kysely';
 import { openMaintenanceWindow } from '../incidents/maintenance.js';
 import type { IncidentService } from '../incidents/service.js';
-import type { Database } from '../store/database.js';
 import type { MetricStore } from '../store/metric-store.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { DEFAULT_RULES } from './defaults.js';
 import { initialState, isQuiet, type RuleState, step, type ThresholdParams, type Transition, thresholdBreached } from './evaluate.js';
 
@@ -67,7 +68,7 @@ export class RuleEngine {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly metrics: MetricStore,
     private readonly incidents: IncidentService,
     private readonly opts: EngineOptions,
@@ -75,10 +76,23 @@ export class RuleEngine {
 
   /** Creates the default rules that do not exist yet (by key), enabled. */
   async ensureDefaults(): Promise<void> {
-    await this.db.writeTransaction(() => {
-      const ins = this.db.sqlite.prepare('INSERT OR IGNORE INTO rules (key, name, type, severity, enabled, params, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)');
-      for (const r of DEFAULT_RULES) ins.run(r.key, r.name, r.type, r.severity, JSON.stringify(r.params), Date.now());
-    });
+    const now = Date.now();
+    // One statement; a key already there (created earlier, or by another collector meanwhile) is left as it is.
+    await this.db.kysely
+      .insertInto('rules')
+      .values(
+        DEFAULT_RULES.map((r) => ({
+          key: r.key,
+          name: r.name,
+          type: r.type,
+          severity: r.severity,
+          enabled: 1,
+          params: JSON.stringify(r.params),
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
   }
 
   start(everyMs: number): void {
@@ -100,17 +114,23 @@ export class RuleEngine {
     await this.running;
   }
 
-  private rules(): Rule[] {
-    return (
-      this.db.sqlite.prepare('SELECT id, key, name, type, severity, params FROM rules WHERE enabled = 1').all() as (Omit<Rule, 'params'> & { params: string })[]
-    ).map((r) => ({
+  private async rules(): Promise<Rule[]> {
+    const rows = await this.db.kysely
+      .selectFrom('rules')
+      .select(['id', 'key', 'name', 'type', 'severity', 'params'])
+      .where('enabled', '=', 1)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
       ...r,
+      type: r.type as Rule['type'],
+      severity: r.severity as Rule['severity'],
       params: JSON.parse(r.params) as Record<string, unknown>,
     }));
   }
 
-  private inMaintenance(d: DeviceRow, now: number): Promise<boolean> {
-    return this.db.writeLock(() => openMaintenanceWindow(this.db.sqlite, d, now) !== undefined);
+  private async inMaintenance(d: DeviceRow, now: number): Promise<boolean> {
+    return (await openMaintenanceWindow(this.db.kysely, d, now)) !== undefined;
   }
 
   /**
@@ -131,13 +151,15 @@ export class RuleEngine {
     return t;
   }
 
-  private observe(now: number): Observation[] {
-    const rules = this.rules();
-    const devices = this.db.sqlite
-      .prepare(
-        'SELECT d.id, d.client_id, d.site_id, d.hostname, d.last_seen_at, d.created_at, a.id AS agent_id FROM devices d LEFT JOIN agents a ON a.device_id = d.id AND a.revoked_at IS NULL',
-      )
-      .all() as DeviceRow[];
+  private async observe(now: number): Promise<Observation[]> {
+    const rules = await this.rules();
+    const devices: DeviceRow[] = await this.db.kysely
+      .selectFrom('devices as d')
+      .leftJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'd.id').on('a.revoked_at', 'is', null))
+      .select(['d.id', 'd.client_id', 'd.site_id', 'd.hostname', 'd.last_seen_at', 'd.created_at', 'a.id as agent_id'])
+      .orderBy('d.id')
+      .orderBy('a.id')
+      .execute();
     const byId = new Map(devices.map((d) => [d.id, d]));
     const out: Observation[] = [];
     for (const rule of rules) {
@@ -184,15 +206,8 @@ export class RuleEngine {
         const today = parisDate(now);
         const limit = addDays(today, days);
         // Items matched to a device by serial are that device's; the others are the client's (device 0).
-        const items = this.db.sqlite
-          .prepare(
-            `SELECT s.id, s.client_id, s.description, s.serial, s.warranty_end, d.id AS device_id, d.hostname, d.site_id AS device_site,
-               COALESCE(s.site_id, d.site_id, (SELECT MIN(id) FROM sites WHERE client_id = s.client_id)) AS site_id
-             FROM supplied_items s
-             LEFT JOIN devices d ON d.id = (SELECT id FROM devices WHERE client_id = s.client_id AND s.serial_key IS NOT NULL AND upper(trim(serial)) = s.serial_key ORDER BY id LIMIT 1)
-             WHERE s.retired_on IS NULL AND s.warranty_months > 0`,
-          )
-          .all() as {
+        // Plain SQL both engines run alike (COALESCE, upper, trim, scalar subqueries).
+        const { rows: items } = await sql<{
           id: number;
           client_id: number;
           description: string;
@@ -201,7 +216,12 @@ export class RuleEngine {
           device_id: number | null;
           hostname: string | null;
           site_id: number | null;
-        }[];
+        }>`SELECT s.id, s.client_id, s.description, s.serial, s.warranty_end, d.id AS device_id, d.hostname,
+               COALESCE(s.site_id, d.site_id, (SELECT MIN(id) FROM sites WHERE client_id = s.client_id)) AS site_id
+             FROM supplied_items s
+             LEFT JOIN devices d ON d.id = (SELECT x.id FROM devices x WHERE x.client_id = s.client_id AND s.serial_key IS NOT NULL AND upper(trim(x.serial)) = s.serial_key ORDER BY x.id LIMIT 1)
+             WHERE s.retired_on IS NULL AND s.warranty_months > 0
+             ORDER BY s.id`.execute(this.db.kysely);
         for (const it of items) {
           if (it.site_id === null) continue;
           const device =
@@ -232,17 +252,14 @@ export class RuleEngine {
         const check = rule.params.check as string | undefined;
         const codes = rule.params.codes as string[] | undefined;
         const min = STATUS_RANK[String(rule.params.minStatus ?? 'warning')] ?? 2;
-        const rows = this.db.sqlite
-          .prepare(`SELECT device_id, "check", target, status, code, message, "values" FROM check_state ${check ? 'WHERE "check" = ?' : ''}`)
-          .all(...(check ? [check] : [])) as {
-          device_id: number;
-          check: string;
-          target: string;
-          status: string;
-          code: string;
-          message: string;
-          values: string | null;
-        }[];
+        const rows = await this.db.kysely
+          .selectFrom('check_state')
+          .select(['device_id', 'check', 'target', 'status', 'code', 'message', 'values'])
+          .$if(check !== undefined, (q) => q.where('check', '=', check!))
+          .orderBy('device_id')
+          .orderBy('check')
+          .orderBy('target')
+          .execute();
         for (const r of rows) {
           const d = byId.get(r.device_id);
           if (!d) continue;
@@ -262,8 +279,7 @@ export class RuleEngine {
    */
   async evaluate(now: number): Promise<void> {
     this.stats.evaluations++;
-    // Read under the write lock: never in the middle of another request's transaction.
-    const obs = await this.db.writeLock(() => this.observe(now));
+    const obs = await this.observe(now);
     // A site losing many agents at once (its Internet link): one site incident, not one per machine.
     const outageSites = this.siteOutages(obs);
     for (const o of obs) {
@@ -318,9 +334,7 @@ export class RuleEngine {
       const [, siteId, ruleId] = key.split('|');
       if (outageSites.has(Number(siteId))) continue;
       const { state, transition } = step(current, false, now, 0);
-      const clientId = await this.db.writeLock(
-        () => (this.db.sqlite.prepare('SELECT client_id FROM sites WHERE id = ?').get(Number(siteId)) as { client_id: number } | undefined)?.client_id,
-      );
+      const clientId = (await this.db.kysely.selectFrom('sites').select('client_id').where('id', '=', Number(siteId)).executeTakeFirst())?.client_id;
       const fingerprint = `${clientId}:site-${siteId}:${ruleId}:site`;
       await this.advance(key, state, transition === 'close' && clientId !== undefined ? transition : null, fingerprint, () =>
         this.incidents.recovered(fingerprint, 'les agents du site répondent de nouveau', now),

@@ -1,6 +1,10 @@
 import type { Generated } from 'kysely';
 import type { AuthTables } from './schema-auth.js';
 import type { BillingTables } from './schema-billing.js';
+import type { CommandTables } from './schema-commands.js';
+import type { IncidentTables } from './schema-incidents.js';
+import type { PatchTables } from './schema-patches.js';
+import type { ReportTables } from './schema-reports.js';
 
 /** Relational tables, as Kysely sees them. Times are UTC milliseconds; money would be integer cents. */
 export interface ClientsTable {
@@ -66,6 +70,8 @@ export interface DevicesTable {
   watcher_id: number | null;
   /** An agentless device's identity as its site agent reported it (JSON). */
   site_data: string | null;
+  /** An agentless device's key on its site ('snmp:<address>[:<port>]'), unique per site (migration 007). */
+  external_key: string | null;
 }
 /** What the device list searches besides names: the latest inventory's addresses and software names. */
 export interface DeviceSearchTable {
@@ -282,8 +288,8 @@ export interface ClusterLeasesTable {
   acquired_at: number;
 }
 
-/** Every table; billing's are declared in `schema-billing.ts`, sign-in's beyond users and sessions in `schema-auth.ts`. */
-export interface DB extends BillingTables, AuthTables {
+/** Every table; billing's are declared in `schema-billing.ts`, sign-in's beyond users and sessions in `schema-auth.ts`, reports' and flows' in `schema-reports.ts`, patches' and agent updates' in `schema-patches.ts`, commands' in `schema-commands.ts`, rules' and maintenance windows' in `schema-incidents.ts`. */
+export interface DB extends BillingTables, AuthTables, ReportTables, PatchTables, CommandTables, IncidentTables {
   cluster_leases: ClusterLeasesTable;
   report_comments: ReportCommentsTable;
   clients: ClientsTable;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { refusal } from '@vigie/shared';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 /** A ticket's attachments are kept in the store: 10 MiB each at most, and only these kinds of file. */
 export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
@@ -46,7 +46,7 @@ export interface AttachmentRow {
 }
 
 export class TicketAttachments {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   /** Stores a file for a ticket once its type and size are checked; returns its id. */
   async add(ticketId: number, name: string, data: Buffer, userId: number, now = Date.now()): Promise<number> {
@@ -57,42 +57,57 @@ export class TicketAttachments {
     const type = sniffType(data);
     if (!type)
       throw refusal('VALIDATION', 'attachment_type', 'Only PNG, JPEG, GIF, WebP pictures, PDF and plain text files are accepted', { name: cleanName(name) });
-    return this.db.writeTransaction(() => {
-      const n = (this.db.sqlite.prepare('SELECT count(*) AS n FROM ticket_attachments WHERE ticket_id = ?').get(ticketId) as { n: number }).n;
-      if (n >= ATTACHMENTS_PER_TICKET)
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    return this.db.kysely.transaction().execute(async (tx) => {
+      // The ticket row locked first on PostgreSQL: two uploads at once count one after the other, so
+      // the limit holds (on SQLite the transaction holds the write lock from its start).
+      if (this.db.dialect === 'postgres') await tx.selectFrom('tickets').select('id').where('id', '=', ticketId).forUpdate().executeTakeFirst();
+      const { n } = await tx
+        .selectFrom('ticket_attachments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('ticket_id', '=', ticketId)
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= ATTACHMENTS_PER_TICKET)
         throw refusal('CONFLICT', 'attachment_too_large', `A ticket holds at most ${ATTACHMENTS_PER_TICKET} attachments`, {
           maxMiB: ATTACHMENT_MAX_BYTES / 1024 / 1024,
         });
-      const r = this.db.sqlite
-        .prepare('INSERT INTO ticket_attachments (ticket_id, name, type, size, sha256, data, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(ticketId, cleanName(name), type, data.length, createHash('sha256').update(data).digest('hex'), data, userId, now);
-      const id = Number(r.lastInsertRowid);
-      this.db.sqlite
-        .prepare("INSERT INTO ticket_events (ticket_id, at, author_id, author, type, body) VALUES (?, ?, ?, ?, 'attachment', ?)")
-        .run(ticketId, now, userId, `user:${userId}`, JSON.stringify({ attachmentId: id, name: cleanName(name), size: data.length }));
-      this.db.sqlite.prepare('UPDATE tickets SET updated_at = ? WHERE id = ?').run(now, ticketId);
+      const { id } = await tx
+        .insertInto('ticket_attachments')
+        .values({ ticket_id: ticketId, name: cleanName(name), type, size: data.length, sha256, data, created_by: userId, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await tx
+        .insertInto('ticket_events')
+        .values({
+          ticket_id: ticketId,
+          at: now,
+          author_id: userId,
+          author: `user:${userId}`,
+          type: 'attachment',
+          body: JSON.stringify({ attachmentId: id, name: cleanName(name), size: data.length }),
+        })
+        .execute();
+      await tx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticketId).execute();
       return id;
     });
   }
 
   list(ticketId: number): Promise<AttachmentRow[]> {
-    return this.db.writeLock(
-      () =>
-        this.db.sqlite
-          .prepare(
-            `SELECT a.id, a.name, a.type, a.size, a.created_at AS createdAt, u.name AS authorName
-             FROM ticket_attachments a LEFT JOIN users u ON u.id = a.created_by WHERE a.ticket_id = ? ORDER BY a.id`,
-          )
-          .all(ticketId) as AttachmentRow[],
-    );
+    return this.db.kysely
+      .selectFrom('ticket_attachments as a')
+      .leftJoin('users as u', 'u.id', 'a.created_by')
+      .select(['a.id', 'a.name', 'a.type', 'a.size', 'a.created_at as createdAt', 'u.name as authorName'])
+      .where('a.ticket_id', '=', ticketId)
+      .orderBy('a.id')
+      .execute();
   }
 
   get(ticketId: number, id: number): Promise<{ name: string; type: string; data: Buffer } | undefined> {
-    return this.db.writeLock(
-      () =>
-        this.db.sqlite.prepare('SELECT name, type, data FROM ticket_attachments WHERE ticket_id = ? AND id = ?').get(ticketId, id) as
-          | { name: string; type: string; data: Buffer }
-          | undefined,
-    );
+    return this.db.kysely
+      .selectFrom('ticket_attachments')
+      .select(['name', 'type', 'data'])
+      .where('ticket_id', '=', ticketId)
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 }

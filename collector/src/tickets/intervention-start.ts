@@ -13,10 +13,11 @@ export function interventionStart(startedAt: number | null | undefined, date: Lo
 
 /**
  * A recorded intervention takes the ticket in charge: the ticket's intervention start becomes the
- * earliest of its status change and its interventions (inside the caller's write transaction).
+ * earliest of its status change and its interventions (inside the caller's transaction). One
+ * conditional statement: concurrent writers keep the earliest on either engine.
  */
-export async function takeInCharge(tx: Kysely<DB>, ticketId: number, start: number): Promise<void> {
-  await tx
+export async function takeInChargeIn(trx: Kysely<DB>, ticketId: number, start: number): Promise<void> {
+  await trx
     .updateTable('tickets')
     .set({ intervention_started_at: start })
     .where('id', '=', ticketId)

@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { TicketStatus } from '../store/schema.js';
 import { ATTACHMENT_MAX_BYTES, TicketAttachments } from './attachments.js';
 import type { TicketEventInput as EventInput, NewTicket, TicketService } from './service.js';
@@ -23,7 +23,7 @@ import type { TicketEventInput as EventInput, NewTicket, TicketService } from '.
 const tags = ['tickets'];
 const AttachmentParams = Type.Object({ id: Type.Integer({ minimum: 1 }), attachmentId: Type.Integer({ minimum: 1 }) });
 
-export function registerTicketRoutes(app: FastifyInstance, tickets: TicketService, db: Database, onChange: (ticketId: number) => void = () => {}): void {
+export function registerTicketRoutes(app: FastifyInstance, tickets: TicketService, db: RelationalStore, onChange: (ticketId: number) => void = () => {}): void {
   const attachments = new TicketAttachments(db);
   /** The ticket if this user may see it: its client's, and for a client user only once it is shared. */
   const visible = async (req: FastifyRequest, id: number): Promise<SessionUser> => {

@@ -11,7 +11,7 @@ import {
 } from '@vigie/shared';
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { SessionUser } from '../auth/repository.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { DB, TicketStatus, TicketsTable } from '../store/schema.js';
 import { canMove, isReopening, slaState, startsIntervention } from './lifecycle.js';
 import { linkedTickets, linkTickets, openMonitoringTickets } from './links.js';
@@ -67,7 +67,7 @@ export class TicketService {
   readonly stats: TicketStats = { listenerFailures: 0 };
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly log?: TicketLog,
   ) {}
 
@@ -250,7 +250,24 @@ export class TicketService {
         body = { minutes: ev.minutes, ...(ev.note ? { note: ev.note } : {}) };
         break;
     }
-    await trx.updateTable('tickets').set(update).where('id', '=', ticketId).execute();
+    // A status move is conditional on the status read: of two moves at once (two collectors, two
+    // technicians), the second finds the ticket moved and is refused instead of writing over it.
+    const moved = await trx
+      .updateTable('tickets')
+      .set(update)
+      .where('id', '=', ticketId)
+      .$if(ev.type === 'status', (q) => q.where('status', '=', t.status))
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 0) {
+      const cur = await trx.selectFrom('tickets').select('status').where('id', '=', ticketId).executeTakeFirst();
+      throw refusal(
+        'CONFLICT',
+        'status_move',
+        `The ticket moved meanwhile (now ${cur?.status ?? 'deleted'})`,
+        { from: cur?.status ?? t.status, to: update.status ?? t.status },
+        '/status',
+      );
+    }
     await trx
       .insertInto('ticket_events')
       .values({ ticket_id: ticketId, at: now, ...authorOf(actor), type: ev.type, body: JSON.stringify(body) })

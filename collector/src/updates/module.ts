@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { refreshAuditHead } from '../audit/repository.js';
 import type { Remote } from '../commands/module.js';
+import { authenticateAgent } from '../ingest/agent-auth.js';
 import type { Database } from '../store/database.js';
 import { Releases } from './releases.js';
 import { RolloutService } from './rollout.js';
@@ -7,14 +9,17 @@ import { registerUpdateRoutes } from './routes.js';
 
 /** Signed agent self-update, assembled: releases, rollout and pins, the schedule, the routes. */
 export function createUpdates(o: { db: Database; dataDir: string; remote: Remote; log: FastifyBaseLogger }) {
-  const releases = new Releases(o.db, o.dataDir);
-  const rollout = new RolloutService(o.db, o.remote.keys, releases, (agentIds) => o.remote.queued(agentIds));
+  const audited = () => refreshAuditHead(o.db);
+  // The agent's credential is the ingest domain's (still better-sqlite3: read under the write lock, as routes' reads are).
+  const authenticate = (header: string | undefined) => o.db.writeLock(() => authenticateAgent(o.db.sqlite, header));
+  const releases = new Releases(o.db, o.dataDir, audited);
+  const rollout = new RolloutService(o.db, o.remote.keys, releases, (agentIds) => o.remote.queued(agentIds), audited);
   let timer: NodeJS.Timeout | undefined;
   return {
     releases,
     rollout,
     registerRoutes(app: FastifyInstance) {
-      registerUpdateRoutes(app, { db: o.db, releases, rollout, totp: o.remote.totp });
+      registerUpdateRoutes(app, { releases, rollout, totp: o.remote.totp, authenticate });
     },
     /** One collector process of a cluster runs the schedule. */
     start(intervalMs: number) {

@@ -1,8 +1,10 @@
 import { DEFAULT_MANIFEST_TTL_SEC, DEFAULT_UPDATE_GRACE_SEC, type RolloutBody, VigieError } from '@vigie/shared';
-import { appendAudit, refreshAuditHead } from '../audit/repository.js';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { appendAuditInTransaction } from '../audit/repository.js';
 import { queueSignedCommand } from '../commands/queue-command.js';
 import type { SigningKeys } from '../commands/signing-keys.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
+import type { DB } from '../store/schema.js';
 import type { Releases } from './releases.js';
 import { type Rollout, targetVersionFor } from './rings.js';
 
@@ -17,37 +19,47 @@ interface AgentRow {
   arch: string | null;
 }
 
+interface UpdateCommand {
+  id: string;
+  state: string;
+  version: string;
+  error_code: string | null;
+  error_message: string | null;
+  finished_at: number | null;
+  created_at: number;
+}
+
+const IN_FLIGHT = ['queued', 'sent', 'running'];
+
 /**
  * The rollout of a new agent version over the fleet, in rings (the named canary devices, then a
  * stable percentage, then everyone), pausable, with per-client pins; and the schedule that signs an
  * update manifest for each agent whose turn it is. An update that failed (refused by the agent,
- * rolled back) is not offered again to that agent for that version by itself.
+ * rolled back) is not offered again to that agent for that version by itself. A device moves on
+ * only once its previous update command ended, and counts as updated only when its agent reports
+ * the new version. Engine-neutral: several collectors may run the schedule against one PostgreSQL.
  */
 export class RolloutService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly keys: SigningKeys,
     private readonly releases: Releases,
     private readonly queued: (agentIds: string[]) => void,
+    /** Called after a commit that appended audit entries (the SQLite store copies its head to a file). */
+    private readonly audited: () => void = () => undefined,
   ) {}
 
-  private get sql() {
-    return this.db.sqlite;
+  get(): Promise<Rollout & { canary: number[]; updatedAt: number | null }> {
+    return this.read(this.db.kysely);
   }
 
-  get(): Rollout & { canary: number[]; updatedAt: number | null } {
-    const r = this.sql.prepare('SELECT * FROM agent_rollout WHERE id = 1').get() as
-      | {
-          target_version: string | null;
-          stage: Rollout['stage'];
-          percent: number;
-          paused: 0 | 1;
-          grace_sec: number;
-          manifest_ttl_sec: number;
-          updated_at: number;
-        }
-      | undefined;
-    const canary = (this.sql.prepare('SELECT device_id FROM agent_rollout_canary ORDER BY device_id').raw(true).all() as [number][]).map((x) => x[0]);
+  private async read(db: Kysely<DB>): Promise<Rollout & { canary: number[]; updatedAt: number | null }> {
+    const r = await db
+      .selectFrom('agent_rollout')
+      .select(['target_version', 'stage', 'percent', 'paused', 'grace_sec', 'manifest_ttl_sec', 'updated_at'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    const canary = (await db.selectFrom('agent_rollout_canary').select('device_id').orderBy('device_id').execute()).map((x) => x.device_id);
     if (!r)
       return {
         targetVersion: null,
@@ -71,11 +83,18 @@ export class RolloutService {
     };
   }
 
-  async set(user: { id: number }, b: RolloutBody, now = Date.now()): Promise<ReturnType<RolloutService['get']>> {
-    if (b.targetVersion && !this.sql.prepare('SELECT 1 FROM agent_releases WHERE version = ?').get(b.targetVersion))
+  private async released(db: Kysely<DB>, version: string): Promise<boolean> {
+    return (await db.selectFrom('agent_releases').select('id').where('version', '=', version).limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  async set(user: { id: number }, b: RolloutBody, now = Date.now()): Promise<Awaited<ReturnType<RolloutService['get']>>> {
+    if (b.targetVersion && !(await this.released(this.db.kysely, b.targetVersion)))
       throw new VigieError('UPDATE_NO_RELEASE', `Aucune version ${b.targetVersion} n’a été publiée`);
-    await this.db.writeTransaction(() => {
-      const before = this.get();
+    await this.db.kysely.transaction().execute(async (tx) => {
+      // Two admins at once on PostgreSQL: the second waits and reads what the first wrote (its audit's
+      // "before"), even for the very first rollout, when there is no row to lock yet.
+      if (this.db.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext('vigie.agent_rollout'))`.execute(tx);
+      const before = await this.read(tx);
       const next = {
         targetVersion: b.targetVersion,
         stage: b.stage,
@@ -84,21 +103,52 @@ export class RolloutService {
         graceSec: b.graceSec ?? before.graceSec,
         manifestTtlSec: b.manifestTtlSec ?? before.manifestTtlSec,
       };
-      this.sql
-        .prepare(
-          `INSERT INTO agent_rollout (id, target_version, stage, percent, paused, grace_sec, manifest_ttl_sec, updated_at, updated_by) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET target_version = excluded.target_version, stage = excluded.stage, percent = excluded.percent, paused = excluded.paused,
-             grace_sec = excluded.grace_sec, manifest_ttl_sec = excluded.manifest_ttl_sec, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      await tx
+        .insertInto('agent_rollout')
+        .values({
+          id: 1,
+          target_version: next.targetVersion,
+          stage: next.stage,
+          percent: next.percent,
+          paused: next.paused ? 1 : 0,
+          grace_sec: next.graceSec,
+          manifest_ttl_sec: next.manifestTtlSec,
+          updated_at: now,
+          updated_by: user.id,
+        })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            target_version: eb.ref('excluded.target_version'),
+            stage: eb.ref('excluded.stage'),
+            percent: eb.ref('excluded.percent'),
+            paused: eb.ref('excluded.paused'),
+            grace_sec: eb.ref('excluded.grace_sec'),
+            manifest_ttl_sec: eb.ref('excluded.manifest_ttl_sec'),
+            updated_at: eb.ref('excluded.updated_at'),
+            updated_by: eb.ref('excluded.updated_by'),
+          })),
         )
-        .run(next.targetVersion, next.stage, next.percent, next.paused ? 1 : 0, next.graceSec, next.manifestTtlSec, now, user.id);
+        .execute();
       if (b.canary) {
-        this.sql.prepare('DELETE FROM agent_rollout_canary').run();
-        const ins = this.sql.prepare('INSERT OR IGNORE INTO agent_rollout_canary (device_id) SELECT id FROM devices WHERE id = ?');
-        for (const d of b.canary) ins.run(d);
+        await tx.deleteFrom('agent_rollout_canary').execute();
+        // Only devices that exist; a device named twice is kept once.
+        if (b.canary.length > 0)
+          await tx
+            .insertInto('agent_rollout_canary')
+            .columns(['device_id'])
+            .expression((eb) =>
+              eb
+                .selectFrom('devices')
+                .select('id')
+                .where('id', 'in', b.canary ?? []),
+            )
+            .onConflict((oc) => oc.column('device_id').doNothing())
+            .execute();
       }
       const { updatedAt: _b, ...was } = before;
-      appendAudit(
-        this.sql,
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
         `user:${user.id}`,
         'agent.rollout.update',
         'agent-rollout',
@@ -107,52 +157,87 @@ export class RolloutService {
         now,
       );
     });
-    refreshAuditHead(this.db);
+    this.audited();
     return this.get();
   }
 
-  pins(): Map<number, string> {
-    return new Map((this.sql.prepare('SELECT client_id, version FROM agent_version_pins').raw(true).all() as [number, string][]).map(([c, v]) => [c, v]));
+  async pins(db: Kysely<DB> = this.db.kysely): Promise<Map<number, string>> {
+    const rows = await db.selectFrom('agent_version_pins').select(['client_id', 'version']).orderBy('client_id').execute();
+    return new Map(rows.map((r) => [r.client_id, r.version]));
   }
 
   async pin(user: { id: number }, clientId: number, version: string | null, now = Date.now()): Promise<void> {
-    await this.db.writeTransaction(() => {
-      if (!this.sql.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId)) throw new VigieError('NOT_FOUND');
-      if (version && !this.sql.prepare('SELECT 1 FROM agent_releases WHERE version = ?').get(version))
-        throw new VigieError('UPDATE_NO_RELEASE', `Aucune version ${version} n’a été publiée`);
-      const before = this.pins().get(clientId) ?? null;
-      if (version === null) this.sql.prepare('DELETE FROM agent_version_pins WHERE client_id = ?').run(clientId);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      // The client's row held on PostgreSQL: two pins of one client at once take turns (each audit's "before" is the other's "after").
+      const client = await tx
+        .selectFrom('clients')
+        .select('id')
+        .where('id', '=', clientId)
+        .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!client) throw new VigieError('NOT_FOUND');
+      if (version && !(await this.released(tx, version))) throw new VigieError('UPDATE_NO_RELEASE', `Aucune version ${version} n’a été publiée`);
+      const before = (await tx.selectFrom('agent_version_pins').select('version').where('client_id', '=', clientId).executeTakeFirst())?.version ?? null;
+      if (version === null) await tx.deleteFrom('agent_version_pins').where('client_id', '=', clientId).execute();
       else
-        this.sql
-          .prepare(
-            `INSERT INTO agent_version_pins (client_id, version, pinned_at, pinned_by) VALUES (?, ?, ?, ?)
-             ON CONFLICT (client_id) DO UPDATE SET version = excluded.version, pinned_at = excluded.pinned_at, pinned_by = excluded.pinned_by`,
+        await tx
+          .insertInto('agent_version_pins')
+          .values({ client_id: clientId, version, pinned_at: now, pinned_by: user.id })
+          .onConflict((oc) =>
+            oc.column('client_id').doUpdateSet((eb) => ({
+              version: eb.ref('excluded.version'),
+              pinned_at: eb.ref('excluded.pinned_at'),
+              pinned_by: eb.ref('excluded.pinned_by'),
+            })),
           )
-          .run(clientId, version, now, user.id);
-      appendAudit(this.sql, `user:${user.id}`, 'agent.pin', `client:${clientId}`, { before, after: version }, { clientId, result: 'ok' }, now);
+          .execute();
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${user.id}`,
+        'agent.pin',
+        `client:${clientId}`,
+        { before, after: version },
+        { clientId, result: 'ok' },
+        now,
+      );
     });
-    refreshAuditHead(this.db);
+    this.audited();
   }
 
-  private agents(): AgentRow[] {
-    return this.sql
-      .prepare(
-        `SELECT a.id AS agent_id, d.id AS device_id, d.client_id, d.hostname, c.name AS client_name, a.agent_version, d.platform, d.arch
-         FROM agents a JOIN devices d ON d.id = a.device_id JOIN clients c ON c.id = d.client_id WHERE a.revoked_at IS NULL ORDER BY c.name, d.hostname`,
-      )
-      .all() as AgentRow[];
+  private agents(): Promise<AgentRow[]> {
+    return this.db.kysely
+      .selectFrom('agents as a')
+      .innerJoin('devices as d', 'd.id', 'a.device_id')
+      .innerJoin('clients as c', 'c.id', 'd.client_id')
+      .select(['a.id as agent_id', 'd.id as device_id', 'd.client_id', 'd.hostname', 'c.name as client_name', 'a.agent_version', 'd.platform', 'd.arch'])
+      .where('a.revoked_at', 'is', null)
+      .orderBy('c.name')
+      .orderBy('d.hostname')
+      .orderBy('a.id')
+      .execute();
   }
 
-  /** The last agent-update command of a device (for one version, when given): its state and why it ended so. */
-  private lastUpdate(deviceId: number, version?: string) {
-    return this.sql
-      .prepare(
-        `SELECT id, state, json_extract(args, '$.version') AS version, error_code, error_message, finished_at, created_at FROM commands
-         WHERE device_id = ? AND action = 'agent-update' ${version ? "AND json_extract(args, '$.version') = ?" : ''} ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-      )
-      .get(deviceId, ...(version ? [version] : [])) as
-      | { id: string; state: string; version: string; error_code: string | null; error_message: string | null; finished_at: number | null; created_at: number }
-      | undefined;
+  /**
+   * A device's agent-update commands, newest first (ties: by id, the same on both engines), with
+   * the version each asked for. The version is read from the stored args in TypeScript: JSON
+   * functions differ between the engines, and a device has few of these.
+   */
+  private async updates(db: Kysely<DB>, deviceId: number): Promise<UpdateCommand[]> {
+    const rows = await db
+      .selectFrom('commands')
+      .select(['id', 'state', 'args', 'error_code', 'error_message', 'finished_at', 'created_at'])
+      .where('device_id', '=', deviceId)
+      .where('action', '=', 'agent-update')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(({ args, ...r }) => ({ ...r, version: (JSON.parse(args) as { version: string }).version }));
+  }
+
+  /** Holds the agent's row until the transaction ends on PostgreSQL: two collectors never both queue an update for it (SQLite serialises already). */
+  private async lockAgent(tx: Transaction<DB>, agentId: string): Promise<void> {
+    if (this.db.dialect === 'postgres') await tx.selectFrom('agents').select('id').where('id', '=', agentId).forUpdate().execute();
   }
 
   /**
@@ -160,19 +245,21 @@ export class RolloutService {
    * does not retry by itself): a new signed manifest now, audited.
    */
   async retry(user: { id: number }, deviceId: number, now = Date.now()): Promise<{ commandId: string; version: string }> {
-    const a = this.agents().find((x) => x.device_id === deviceId);
+    const a = (await this.agents()).find((x) => x.device_id === deviceId);
     if (!a) throw new VigieError('NOT_FOUND');
-    const rollout = this.get();
-    const target = targetVersionFor({ agentId: a.agent_id, deviceId, clientId: a.client_id }, rollout, this.pins(), new Set(rollout.canary));
+    const rollout = await this.get();
+    const target = targetVersionFor({ agentId: a.agent_id, deviceId, clientId: a.client_id }, rollout, await this.pins(), new Set(rollout.canary));
     if (!target) throw new VigieError('CONFLICT', 'Cet équipement n’a pas de version cible (déploiement en pause, hors des anneaux, ou sans épinglage)');
     if (target === a.agent_version) throw new VigieError('CONFLICT', `Cet équipement a déjà la version ${target}`);
-    const release = a.platform && a.arch ? this.releases.get(target, `${a.platform}-${a.arch}`) : undefined;
+    const release = a.platform && a.arch ? await this.releases.get(target, `${a.platform}-${a.arch}`) : undefined;
     if (!release) throw new VigieError('UPDATE_NO_RELEASE', `Aucune version ${target} pour ${a.platform}-${a.arch}`);
-    const commandId = await this.db.writeTransaction(() => {
-      const last = this.lastUpdate(deviceId);
-      if (last && ['queued', 'sent', 'running'].includes(last.state)) throw new VigieError('UPDATE_IN_PROGRESS');
+    const commandId = await this.db.kysely.transaction().execute(async (tx) => {
+      await this.lockAgent(tx, a.agent_id);
+      const [last] = await this.updates(tx, deviceId);
+      if (last && IN_FLIGHT.includes(last.state)) throw new VigieError('UPDATE_IN_PROGRESS');
       return queueSignedCommand(
-        this.sql,
+        tx,
+        this.db.dialect,
         this.keys,
         {
           device: { clientId: a.client_id, deviceId, agentId: a.agent_id },
@@ -186,31 +273,34 @@ export class RolloutService {
         now,
       );
     });
-    refreshAuditHead(this.db);
+    this.audited();
     this.queued([a.agent_id]);
     return { commandId, version: target };
   }
 
   /** Signs an update manifest for every agent whose ring, pin and state say it is its turn. */
   async schedule(now = Date.now()): Promise<{ deviceId: number; commandId: string; version: string }[]> {
-    const rollout = this.get();
-    const pins = this.pins();
+    const rollout = await this.get();
+    const pins = await this.pins();
     const canary = new Set(rollout.canary);
     const out: { deviceId: number; commandId: string; version: string }[] = [];
     const agentIds: string[] = [];
-    for (const a of this.agents()) {
+    for (const a of await this.agents()) {
       const target = targetVersionFor({ agentId: a.agent_id, deviceId: a.device_id, clientId: a.client_id }, rollout, pins, canary);
       if (!target || target === a.agent_version || !a.platform || !a.arch) continue;
-      const release = this.releases.get(target, `${a.platform}-${a.arch}`);
+      const release = await this.releases.get(target, `${a.platform}-${a.arch}`);
       if (!release) continue;
-      const queued = await this.db.writeTransaction(() => {
-        const last = this.lastUpdate(a.device_id);
-        if (last && ['queued', 'sent', 'running'].includes(last.state)) return undefined;
+      const queued = await this.db.kysely.transaction().execute(async (tx) => {
+        await this.lockAgent(tx, a.agent_id);
+        const updates = await this.updates(tx, a.device_id);
+        const last = updates[0];
+        if (last && IN_FLIGHT.includes(last.state)) return undefined;
         // Refused, failed or rolled back for this version: a person decides what next (a new version, a retry).
-        const lastForTarget = this.lastUpdate(a.device_id, target);
+        const lastForTarget = updates.find((u) => u.version === target);
         if (lastForTarget && ['refused', 'failed', 'cancelled'].includes(lastForTarget.state)) return undefined;
         return queueSignedCommand(
-          this.sql,
+          tx,
+          this.db.dialect,
           this.keys,
           {
             device: { clientId: a.client_id, deviceId: a.device_id, agentId: a.agent_id },
@@ -230,20 +320,21 @@ export class RolloutService {
       }
     }
     if (out.length > 0) {
-      refreshAuditHead(this.db);
+      this.audited();
       this.queued(agentIds);
     }
     return out;
   }
 
   /** Versions across the fleet: counts, and each agent with its target and its last update's outcome. */
-  fleet() {
-    const rollout = this.get();
-    const pins = this.pins();
+  async fleet() {
+    const rollout = await this.get();
+    const pins = await this.pins();
     const canary = new Set(rollout.canary);
-    const devices = this.agents().map((a) => {
-      const last = this.lastUpdate(a.device_id);
-      return {
+    const devices = [];
+    for (const a of await this.agents()) {
+      const [last] = await this.updates(this.db.kysely, a.device_id);
+      devices.push({
         deviceId: a.device_id,
         hostname: a.hostname,
         clientId: a.client_id,
@@ -262,14 +353,14 @@ export class RolloutService {
               at: last.finished_at ?? last.created_at,
             }
           : null,
-      };
-    });
+      });
+    }
     const counts = new Map<string, number>();
     for (const d of devices) counts.set(d.version ?? '?', (counts.get(d.version ?? '?') ?? 0) + 1);
     return {
       rollout,
       pins: [...pins].map(([clientId, version]) => ({ clientId, version })),
-      releases: this.releases.list(),
+      releases: await this.releases.list(),
       versions: [...counts].map(([version, n]) => ({ version, devices: n })).sort((x, y) => y.devices - x.devices),
       devices,
     };

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { ErrorCodes, PinBody, type RolloutBody as Rollout, RolloutBody, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { audit } from '../audit/repository.js';
 import { requireRole } from '../auth/guard.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
-import type { Database } from '../store/database.js';
+import type { AgentAuthResult } from '../ingest/agent-auth.js';
 import type { Releases } from './releases.js';
 import type { RolloutService } from './rollout.js';
 
@@ -13,25 +12,30 @@ import type { RolloutService } from './rollout.js';
  * already trusts); releases and the fleet's versions for staff; the rollout and pins for admins
  * with a fresh step-up (they make every machine run new code).
  */
-export function registerUpdateRoutes(app: FastifyInstance, deps: { db: Database; releases: Releases; rollout: RolloutService; totp: TotpService }): void {
-  const { db, releases, rollout, totp } = deps;
+export function registerUpdateRoutes(
+  app: FastifyInstance,
+  deps: {
+    releases: Releases;
+    rollout: RolloutService;
+    totp: TotpService;
+    /** The agent's channel credential checked (the ingest domain's). */
+    authenticate: (header: string | undefined) => Promise<AgentAuthResult>;
+  },
+): void {
+  const { releases, rollout, totp, authenticate } = deps;
 
   app.get(
     '/api/v1/agent/releases/:version/:platform',
     { schema: { hide: true, params: Type.Object({ version: Type.String({ maxLength: 64 }), platform: Type.String({ maxLength: 32 }) }) } },
     async (req: FastifyRequest<{ Params: { version: string; platform: string } }>, reply: FastifyReply) => {
-      const auth = await releases.authenticate(req.headers.authorization);
+      const auth = await authenticate(req.headers.authorization);
       if (!auth.ok) {
         const e = ErrorCodes[auth.key];
         return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
       }
-      const r = releases.get(req.params.version, req.params.platform);
+      const r = await releases.get(req.params.version, req.params.platform);
       if (!r) throw new VigieError('UPDATE_NO_RELEASE');
-      await audit(db, `agent:${auth.agent.agentId}`, 'agent.update.download', `release:${r.version}/${r.platform}`, undefined, {
-        clientId: auth.agent.clientId,
-        deviceId: auth.agent.deviceId,
-        result: 'ok',
-      });
+      await releases.recordDownload(r, auth.agent);
       const f = releases.stream(r);
       reply.header('content-type', 'application/octet-stream').header('content-length', String(f.size));
       return reply.send(f.stream);
@@ -40,7 +44,7 @@ export function registerUpdateRoutes(app: FastifyInstance, deps: { db: Database;
 
   app.get('/api/v1/agent-releases', { schema: { tags: ['updates'] } }, async (req) => {
     requireRole(req, 'admin', 'technician');
-    return { releases: releases.list() };
+    return { releases: await releases.list() };
   });
 
   app.get(

@@ -29,7 +29,10 @@ export function setLang(l: Lang): void {
   lang = l;
   try {
     localStorage.setItem(STORAGE_KEY, l);
-  } catch {}
+  } catch (err) {
+    // Storage refused (private mode, quota): the language still changes for this page, only not remembered.
+    console.warn('language choice not remembered', err);
+  }
   document.documentElement.lang = l;
   rebuildFormats();
   for (const fn of listeners) fn(l);

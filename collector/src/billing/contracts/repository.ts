@@ -1,6 +1,7 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Insertable, Selectable } from 'kysely';
-import type { Database } from '../../store/database.js';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import type { BillingContractsTable, PriceGridsTable } from '../../store/schema-billing.js';
 
 export type ContractRow = Selectable<BillingContractsTable>;
@@ -12,89 +13,120 @@ type NewContract = Pick<
 type NewGrid = Omit<Insertable<PriceGridsTable>, 'id' | 'valid_to'>;
 
 /**
- * Contracts (art. 6) and their price grids (art. 2.6, 5.2). Synchronous statements: they run inside
- * the callers' transactions (a grid read prices an intervention in the same write that records it).
+ * Contracts (art. 6) and their price grids (art. 2.6, 5.2). Each method runs on the store or inside
+ * the caller's transaction (`ex`: a grid read prices an intervention in the same write that records it).
  */
 export class ContractRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  private get sql() {
-    return this.db.sqlite;
+  async clientExists(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    return (await ex.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()) !== undefined;
   }
 
-  clientExists(clientId: number): boolean {
-    return this.sql.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId) !== undefined;
+  /** The client's contract. */
+  async contractOf(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<ContractRow | undefined> {
+    return ex.selectFrom('billing_contracts').selectAll().where('client_id', '=', clientId).executeTakeFirst();
   }
 
-  contract(clientId: number): ContractRow | undefined {
-    return this.sql.prepare('SELECT * FROM billing_contracts WHERE client_id = ?').get(clientId) as ContractRow | undefined;
+  async insertContract(c: NewContract, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex.insertInto('billing_contracts').values(c).execute();
   }
 
-  insertContract(c: NewContract): void {
-    this.sql
-      .prepare(
-        'INSERT INTO billing_contracts (client_id, start_date, vat_rate_bp, payment_days, payment_method, buyer, recipients, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(c.client_id, c.start_date, c.vat_rate_bp, c.payment_days, c.payment_method, c.buyer, c.recipients, c.created_at, c.updated_at);
+  async updateTerms(
+    clientId: number,
+    c: Pick<ContractRow, 'vat_rate_bp' | 'payment_days' | 'payment_method' | 'buyer' | 'recipients' | 'updated_at'>,
+    ex: Kysely<DB> = this.db.kysely,
+  ): Promise<void> {
+    await ex.updateTable('billing_contracts').set(c).where('client_id', '=', clientId).execute();
   }
 
-  updateTerms(clientId: number, c: Pick<ContractRow, 'vat_rate_bp' | 'payment_days' | 'payment_method' | 'buyer' | 'recipients' | 'updated_at'>): void {
-    this.sql
-      .prepare(
-        'UPDATE billing_contracts SET vat_rate_bp = ?, payment_days = ?, payment_method = ?, buyer = ?, recipients = ?, updated_at = ? WHERE client_id = ?',
-      )
-      .run(c.vat_rate_bp, c.payment_days, c.payment_method, c.buyer, c.recipients, c.updated_at, clientId);
-  }
-
-  recordNotice(clientId: number, receivedOn: LocalDate, from: 'client' | 'provider', endDate: LocalDate, now: number): void {
-    this.sql
-      .prepare('UPDATE billing_contracts SET notice_received_on = ?, notice_from = ?, end_date = ?, updated_at = ? WHERE client_id = ?')
-      .run(receivedOn, from, endDate, now, clientId);
+  /** Records the notice once: false when one was recorded meanwhile (two notices at once, two collectors). */
+  async recordNotice(
+    clientId: number,
+    receivedOn: LocalDate,
+    from: 'client' | 'provider',
+    endDate: LocalDate,
+    now: number,
+    ex: Kysely<DB> = this.db.kysely,
+  ): Promise<boolean> {
+    const r = await ex
+      .updateTable('billing_contracts')
+      .set({ notice_received_on: receivedOn, notice_from: from, end_date: endDate, updated_at: now })
+      .where('client_id', '=', clientId)
+      .where('notice_received_on', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** The first client ids under contract by `date` (the month-end invoice run). */
-  clientsUnderContract(startedBy: LocalDate): number[] {
-    return (
-      this.sql.prepare('SELECT client_id FROM billing_contracts WHERE start_date <= ? ORDER BY client_id').all(startedBy) as Pick<ContractRow, 'client_id'>[]
-    ).map((r) => r.client_id);
+  async clientsUnderContract(startedBy: LocalDate): Promise<number[]> {
+    const rows = await this.db.kysely.selectFrom('billing_contracts').select('client_id').where('start_date', '<=', startedBy).orderBy('client_id').execute();
+    return rows.map((r) => r.client_id);
   }
 
-  grids(clientId: number): GridRow[] {
-    return this.sql.prepare('SELECT * FROM price_grids WHERE client_id = ? ORDER BY valid_from').all(clientId) as GridRow[];
+  async grids(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<GridRow[]> {
+    // valid_from is unique per client (each new grid starts after the last): the order is total.
+    return ex.selectFrom('price_grids').selectAll().where('client_id', '=', clientId).orderBy('valid_from').orderBy('id').execute();
   }
 
   /** The latest grid starting on or before `date`. */
-  gridFrom(clientId: number, date: LocalDate): GridRow | undefined {
-    return this.sql.prepare('SELECT * FROM price_grids WHERE client_id = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1').get(clientId, date) as
-      | GridRow
-      | undefined;
+  async gridFrom(clientId: number, date: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<GridRow | undefined> {
+    return ex
+      .selectFrom('price_grids')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where('valid_from', '<=', date)
+      .orderBy('valid_from', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
-  lastGrid(clientId: number): GridRow | undefined {
-    return this.sql.prepare('SELECT * FROM price_grids WHERE client_id = ? ORDER BY valid_from DESC LIMIT 1').get(clientId) as GridRow | undefined;
+  async lastGrid(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<GridRow | undefined> {
+    return ex
+      .selectFrom('price_grids')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .orderBy('valid_from', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
-  revisedOn(clientId: number, validFrom: LocalDate): boolean {
-    return this.sql.prepare("SELECT 1 FROM price_grids WHERE client_id = ? AND valid_from = ? AND reason = 'revision'").get(clientId, validFrom) !== undefined;
+  async revisedOn(clientId: number, validFrom: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    const r = await ex
+      .selectFrom('price_grids')
+      .select('id')
+      .where('client_id', '=', clientId)
+      .where('valid_from', '=', validFrom)
+      .where('reason', '=', 'revision')
+      .executeTakeFirst();
+    return r !== undefined;
   }
 
   /** Whether work dated `from` or later is on an issued invoice (a grid then cannot change retroactively). */
-  invoicedWorkFrom(clientId: number, from: LocalDate): boolean {
-    return (
-      this.sql.prepare('SELECT 1 FROM interventions WHERE client_id = ? AND date >= ? AND invoice_id IS NOT NULL LIMIT 1').get(clientId, from) !== undefined
-    );
+  async invoicedWorkFrom(clientId: number, from: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    const r = await ex
+      .selectFrom('interventions')
+      .select('id')
+      .where('client_id', '=', clientId)
+      .where('date', '>=', from)
+      .where('invoice_id', 'is not', null)
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
   }
 
-  closeGrid(gridId: number, validTo: LocalDate): void {
-    this.sql.prepare('UPDATE price_grids SET valid_to = ? WHERE id = ?').run(validTo, gridId);
+  async closeGrid(gridId: number, validTo: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex.updateTable('price_grids').set({ valid_to: validTo }).where('id', '=', gridId).execute();
   }
 
-  insertGrid(g: NewGrid): number {
-    const r = this.sql
-      .prepare(
-        'INSERT INTO price_grids (client_id, valid_from, grid, syntec_index, syntec_index_date, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(g.client_id, g.valid_from, g.grid, g.syntec_index, g.syntec_index_date ?? null, g.reason, g.created_by ?? null, g.created_at);
-    return Number(r.lastInsertRowid);
+  async insertGrid(g: NewGrid, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+    const r = await ex
+      .insertInto('price_grids')
+      .values({ ...g, syntec_index_date: g.syntec_index_date ?? null, created_by: g.created_by ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
   }
 }

@@ -1,7 +1,8 @@
 import { parisDate, VigieError } from '@vigie/shared';
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
+import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import { fail } from '../contract-refusal.js';
 import type { InvoiceDocument, InvoiceLine } from '../invoice-document.js';
@@ -30,7 +31,7 @@ export function checkCreditInput(input: CreditInput): void {
 /** Credit notes (contract 5.1): the only way to correct an issued invoice. */
 export class CreditNoteService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly invoices: InvoiceRepository,
     private readonly items: BillableItemRepository,
     private readonly payments: PaymentRepository,
@@ -51,12 +52,12 @@ export class CreditNoteService {
     return (await this.issuing.row(id))!;
   }
 
-  /** Writes a credit note (checked by `checkCreditInput`), inside the caller's write transaction `tx`. */
-  async issueCreditNote(invoiceId: number, input: CreditInput, user: SessionUser, now: number, tx: Kysely<DB>): Promise<number> {
-    const inv = this.invoices.invoice(invoiceId);
+  /** Writes a credit note (checked by `checkCreditInput`), its audit entry with it, inside the caller's transaction (`tx`). */
+  async issueCreditNote(invoiceId: number, input: CreditInput, user: SessionUser, now: number, tx: Transaction<DB>): Promise<number> {
+    const inv = await this.invoices.invoice(invoiceId, tx);
     if (!inv) throw new VigieError('NOT_FOUND');
     if (inv.kind !== 'invoice') fail('Un avoir ne se corrige pas par un avoir');
-    const credited = -this.invoices.creditedExcl(invoiceId);
+    const credited = -(await this.invoices.creditedExcl(invoiceId, tx));
     const left = inv.total_excl_cents - credited;
     const amount = input.amountExclCents ?? inv.total_excl_cents;
     if (input.amountExclCents === undefined && credited > 0) fail(`Facture déjà partiellement créditée (${credited} c HT) : avoir partiel seulement`);
@@ -66,7 +67,7 @@ export class CreditNoteService {
     const issuedOn = parisDate(now);
     if (issuedOn < inv.issued_on) fail('Un avoir ne peut précéder sa facture');
     const year = Number(issuedOn.slice(0, 4));
-    const { seq, number } = nextNumber(this.invoices, 'credit_note', year);
+    const { seq, number } = await nextNumber(this.invoices, 'credit_note', year, tx);
     const lines: InvoiceLine[] =
       input.amountExclCents === undefined
         ? doc.lines.map((l) => ({ ...l, type: 'credit' as const, unitPriceCents: -l.unitPriceCents, amountCents: -l.amountCents }))
@@ -85,7 +86,7 @@ export class CreditNoteService {
           ];
     const totalExcl = -amount;
     const vat = input.amountExclCents === undefined && credited === 0 ? -inv.vat_cents : vatOf(totalExcl, inv.vat_rate_bp);
-    const { seller, bank } = await this.settings.sellerForInvoiceIn(tx);
+    const { seller, bank } = await this.settings.sellerForInvoice(tx);
     const credit: InvoiceDocument = {
       ...doc,
       kind: 'credit_note',
@@ -103,27 +104,40 @@ export class CreditNoteService {
       paymentTerms: paid > 0 ? 'Montant remboursé ou imputé sur la prochaine facture' : `Vient en déduction de la facture ${inv.number}`,
       note: `Motif : ${input.reason}`,
     };
-    const id = this.invoices.insert({
-      client_id: inv.client_id,
-      kind: 'credit_note',
-      year,
-      seq,
-      number,
-      period_start: inv.period_start,
-      period_end: inv.period_end,
-      issued_on: issuedOn,
-      due_on: issuedOn,
-      corrects_invoice_id: invoiceId,
-      releases_items: input.release ? 1 : 0,
-      total_excl_cents: totalExcl,
-      vat_rate_bp: inv.vat_rate_bp,
-      vat_cents: vat,
-      total_incl_cents: totalExcl + vat,
-      document: JSON.stringify(credit),
-      created_by: user.id,
-      created_at: now,
-    });
-    if (input.release) this.items.release(invoiceId);
+    const id = await this.invoices.insert(
+      {
+        client_id: inv.client_id,
+        kind: 'credit_note',
+        year,
+        seq,
+        number,
+        period_start: inv.period_start,
+        period_end: inv.period_end,
+        issued_on: issuedOn,
+        due_on: issuedOn,
+        corrects_invoice_id: invoiceId,
+        releases_items: input.release ? 1 : 0,
+        total_excl_cents: totalExcl,
+        vat_rate_bp: inv.vat_rate_bp,
+        vat_cents: vat,
+        total_incl_cents: totalExcl + vat,
+        document: JSON.stringify(credit),
+        created_by: user.id,
+        created_at: now,
+      },
+      tx,
+    );
+    if (input.release) await this.items.release(invoiceId, tx);
+    await appendAuditInTransaction(
+      tx,
+      this.db.dialect,
+      `user:${user.id}`,
+      'invoice.credit-note',
+      `invoice:${id}`,
+      { number, corrects: inv.number, totalExclCents: totalExcl, totalInclCents: totalExcl + vat, releasesItems: input.release === true, reason: input.reason },
+      { clientId: inv.client_id, result: 'ok' },
+      now,
+    );
     return id;
   }
 }

@@ -65,7 +65,7 @@ export class InterventionService {
     occurrence: OccurrenceRow | undefined,
     interventionId = Number.MAX_SAFE_INTEGER,
   ): Promise<{ q: Quote; gridId: number }> {
-    const g = this.contracts.gridRowOn(clientId, date);
+    const g = await this.contracts.gridRowIn(clientId, date, tx);
     const grid = gridOf(g);
     // The reservation is billed once per occurrence, on its first intervention; a further one on the
     // same occurrence (a second visit, a request sent twice) is billed on its own time.
@@ -120,7 +120,7 @@ export class InterventionService {
         if (!role || role === 'client') fail('L’intervenant doit être un technicien ou un administrateur');
         let occurrence: OccurrenceRow | undefined;
         if (input.occurrenceId !== undefined) {
-          occurrence = this.recurring.repo.occurrenceOfClient(input.occurrenceId, t.client_id);
+          occurrence = await this.recurring.repo.occurrenceOfClient(input.occurrenceId, t.client_id, tx);
           if (!occurrence) throw new VigieError('NOT_FOUND', 'No such occurrence for this client');
           if (occurrence.status === 'cancelled') fail('Cette occurrence a été annulée');
           if (r.kind !== 'programmed') fail('Une occurrence récurrente est une intervention programmée');
@@ -156,7 +156,7 @@ export class InterventionService {
           tx,
         );
         await this.timeline.takeInCharge(tx, ticketId, interventionStart(input.startedAt, r.date));
-        if (occurrence) this.recurring.repo.markDone(occurrence.id);
+        if (occurrence) await this.recurring.repo.markDone(occurrence.id, tx);
         const body = { interventionId: id, date: r.date, minutes: r.minutes, kind: r.kind, mode: r.mode, ...quoteBody(q) };
         await this.timeline.record(tx, ticketId, now, `user:${user.id}`, user.id, 'intervention', body);
         await appendAuditInTransaction(
@@ -171,7 +171,7 @@ export class InterventionService {
         );
         // 2.6.1: the programme's adjustment, if this occurrence completes a run of disproportionate
         // reservations, is part of the same write.
-        const adjusted = occurrence ? this.recurring.adjustSchedule(occurrence.schedule_id, now) : undefined;
+        const adjusted = occurrence ? await this.recurring.adjustSchedule(occurrence.schedule_id, now, tx) : undefined;
         return { id, clientId: t.client_id, adjusted };
       })
       .then(async ({ id, clientId, adjusted }) => {
@@ -218,7 +218,7 @@ export class InterventionService {
         };
         const t = await this.timeline.ticketOf(cur.ticket_id, undefined, tx);
         const r = this.resolveInterventionInput(t, merged);
-        const occurrence = cur.occurrence_id ? this.recurring.repo.occurrence(cur.occurrence_id) : undefined;
+        const occurrence = cur.occurrence_id ? await this.recurring.repo.occurrence(cur.occurrence_id, tx) : undefined;
         const { q, gridId } = await this.billedQuote(tx, cur.client_id, r.kind, r.mode, r.minutes, r.date, occurrence, id);
         await this.repo.update(
           id,
@@ -281,7 +281,7 @@ export class InterventionService {
       if (cur.invoice_id !== null) throw new VigieError('CONFLICT', INVOICED);
       await this.repo.delete(id, tx);
       // The occurrence is to be done again only when no other intervention on it remains.
-      if (cur.occurrence_id) this.recurring.repo.reopenIfUnworked(cur.occurrence_id);
+      if (cur.occurrence_id) await this.recurring.repo.reopenIfUnworked(cur.occurrence_id, tx);
       const body = { interventionId: id, date: cur.date, minutes: cur.minutes };
       await this.timeline.record(tx, cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_deleted', body);
       await appendAuditInTransaction(

@@ -1,6 +1,6 @@
 import { assertLocalDate, type LocalDate, monthBounds, monthOf, shiftMonth } from '@vigie/shared';
 import type { FinanceMonth } from '@vigie/shared/api';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DisputeRepository } from '../disputes/repository.js';
 import type { PaymentRepository } from '../payments/repository.js';
 import { balanceAt, effectiveDue } from './balance.js';
@@ -13,7 +13,7 @@ import type { InvoiceRepository } from './repository.js';
  */
 export class ClientFinance {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly invoices: InvoiceRepository,
     private readonly payments: PaymentRepository,
     private readonly disputes: DisputeRepository,
@@ -21,11 +21,12 @@ export class ClientFinance {
 
   async finance(clientId: number, asOf: LocalDate, months = 3): Promise<FinanceMonth[]> {
     assertLocalDate(asOf);
-    // Exclusive use of one connection (on SQLite: no write interleaves with these reads), given to the repositories as `ex`.
-    return this.db.kysely.connection().execute(async (ex) => {
-      const invoices = this.invoices.ofClient(clientId);
-      const payments = await this.payments.ofClient(clientId, ex);
-      const disputes = await this.disputes.ofClient(clientId, ex);
+    // One read transaction: one consistent state; every read below runs on it (`tx`), never on
+    // the store (on SQLite the transaction holds the one connection: a read beside it would wait).
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const invoices = await this.invoices.ofClient(clientId, tx);
+      const payments = await this.payments.ofClient(clientId, tx);
+      const disputes = await this.disputes.ofClient(clientId, tx);
       const out: FinanceMonth[] = [];
       for (let k = months - 1; k >= 0; k--) {
         const month = shiftMonth(monthOf(asOf), -k);
@@ -44,7 +45,7 @@ export class ClientFinance {
         let disputed = 0;
         for (const i of invoices) {
           if (i.kind !== 'invoice') continue;
-          const b = await balanceAt(this.invoices, this.payments, i, at, ex);
+          const b = await balanceAt(this.invoices, this.payments, i, at, tx);
           if (b <= 0) continue;
           outstanding += b;
           const ds = disputes.filter((d) => d.invoice_id === i.id);

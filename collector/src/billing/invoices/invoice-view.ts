@@ -1,33 +1,34 @@
 import type { LocalDate } from '@vigie/shared';
 import type { InvoiceView, Penalty } from '@vigie/shared/api';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../store/database.js';
-import type { DB } from '../../store/schema.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DisputeRepository, DisputeRow } from '../disputes/repository.js';
 import type { InvoiceDocument } from '../invoice-document.js';
 import { type DisputePeriod, type EcbRate, latePenalty, RECOVERY_INDEMNITY_CENTS } from '../late-penalties.js';
 import type { PaymentRepository } from '../payments/repository.js';
 import type { PriceIndexService } from '../price-indices/service.js';
 import { balanceAt, effectiveDue } from './balance.js';
-import type { InvoiceRepository, InvoiceRow } from './repository.js';
+import type { BillingExecutor, InvoiceRepository, InvoiceRow } from './repository.js';
 
 /** Invoices as the API shows them on a date: balance, status, payments, credit notes, disputes, late penalties. */
 export class InvoiceViews {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly invoices: InvoiceRepository,
     private readonly payments: PaymentRepository,
     private readonly disputes: DisputeRepository,
     private readonly indices: PriceIndexService,
   ) {}
 
-  /** `fn` with exclusive use of one connection (on SQLite: no write interleaves with the view's reads), given to the repositories as `ex`. */
-  private read<T>(fn: (ex: Kysely<DB>) => Promise<T>): Promise<T> {
-    return this.db.kysely.connection().execute(fn);
+  /**
+   * Reads in one transaction: one consistent state. Every read of the view runs on it (`tx`), never
+   * on the store: on SQLite the transaction holds the one connection, a read beside it would wait.
+   */
+  private read<T>(fn: (tx: BillingExecutor) => Promise<T>): Promise<T> {
+    return this.db.kysely.transaction().execute(fn);
   }
 
-  /** An invoice as the API shows it on `asOf` (inside a read: `ex`). */
-  private async view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[], ex: Kysely<DB>): Promise<InvoiceView> {
+  /** An invoice as the API shows it on `asOf` (inside a read). */
+  private async view(inv: InvoiceRow, asOf: LocalDate, ecb: EcbRate[], tx: BillingExecutor): Promise<InvoiceView> {
     const doc = JSON.parse(inv.document) as InvoiceDocument;
     const base = {
       id: inv.id,
@@ -46,10 +47,10 @@ export class InvoiceViews {
       lineCount: doc.lines.length,
     };
     if (inv.kind === 'credit_note') return { ...base, status: 'credit_note' as const };
-    const payments = await this.payments.ofInvoice(inv.id, ex);
-    const credits = this.invoices.creditNotesOf(inv.id);
-    const disputes = await this.disputes.ofInvoice(inv.id, ex);
-    const balance = await balanceAt(this.invoices, this.payments, inv, asOf, ex);
+    const payments = await this.payments.ofInvoice(inv.id, tx);
+    const credits = await this.invoices.creditNotesOf(inv.id, tx);
+    const disputes = await this.disputes.ofInvoice(inv.id, tx);
+    const balance = await balanceAt(this.invoices, this.payments, inv, asOf, tx);
     const openDispute = disputes.find((d) => d.opened_on <= asOf && (d.settled_on === null || d.settled_on > asOf));
     const due = effectiveDue(inv, disputes, asOf);
     const cancelled = credits.some((c) => c.cancels) || (credits.length > 0 && inv.total_incl_cents + credits.reduce((s, c) => s + c.totalInclCents, 0) === 0);
@@ -66,7 +67,7 @@ export class InvoiceViews {
     let penaltyNote: string | undefined;
     if (!cancelled) {
       try {
-        penalty = await this.penalty(inv, payments, disputes, asOf, ecb, ex);
+        penalty = this.penalty(inv, payments, disputes, asOf, ecb, balance);
       } catch (err) {
         // A penalty that cannot be computed (no ECB rate entered for the first late day) is said on the invoice, not hidden.
         penaltyNote = err instanceof Error ? err.message : String(err);
@@ -98,19 +99,19 @@ export class InvoiceViews {
    * Contract 5.1: interest on every sum paid late (up to its payment) and on what is still due (up
    * to `asOf`), at the ECB rate + 10 points in force on the first late day, plus 40 € once.
    */
-  private async penalty(
+  private penalty(
     inv: InvoiceRow,
     payments: { paidOn: LocalDate; amountCents: number }[],
     disputes: DisputeRow[],
     asOf: LocalDate,
     ecb: EcbRate[],
-    ex: Kysely<DB>,
-  ): Promise<Penalty> {
+    /** What remains due on `asOf` (`balanceAt`). */
+    balance: number,
+  ): Penalty {
     const periods: DisputePeriod[] = disputes.map((d) => ({ openedOn: d.opened_on, settledOn: d.settled_on }));
     const chunks: { amountCents: number; until: LocalDate }[] = payments
       .filter((p) => p.paidOn <= asOf)
       .map((p) => ({ amountCents: p.amountCents, until: p.paidOn }));
-    const balance = await balanceAt(this.invoices, this.payments, inv, asOf, ex);
     if (balance > 0) chunks.push({ amountCents: balance, until: asOf });
     let interest = 0;
     let daysLate = 0;
@@ -126,20 +127,20 @@ export class InvoiceViews {
   }
 
   async get(id: number, asOf: LocalDate): Promise<(InvoiceView & { document: InvoiceDocument }) | undefined> {
-    return this.read(async (ex) => {
-      const inv = this.invoices.invoice(id);
+    return this.read(async (tx) => {
+      const inv = await this.invoices.invoice(id, tx);
       if (!inv) return undefined;
-      return { ...(await this.view(inv, asOf, await this.indices.ecbRatesNow(ex), ex)), document: JSON.parse(inv.document) as InvoiceDocument };
+      return { ...(await this.view(inv, asOf, await this.indices.ecbRatesNow(tx), tx)), document: JSON.parse(inv.document) as InvoiceDocument };
     });
   }
 
   /** Invoices and credit notes, newest first; a client's portal shows the current and previous year. */
   async list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate): Promise<InvoiceView[]> {
-    return this.read(async (ex) => {
-      const ecb = await this.indices.ecbRatesNow(ex);
-      const views: InvoiceView[] = [];
-      for (const inv of this.invoices.list(f)) views.push(await this.view(inv, asOf, ecb, ex));
-      return views;
+    return this.read(async (tx) => {
+      const ecb = await this.indices.ecbRatesNow(tx);
+      const out: InvoiceView[] = [];
+      for (const inv of await this.invoices.list(f, tx)) out.push(await this.view(inv, asOf, ecb, tx));
+      return out;
     });
   }
 }

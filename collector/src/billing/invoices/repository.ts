@@ -1,6 +1,6 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { Database } from '../../store/database.js';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import type { InvoicesTable } from '../../store/schema-billing.js';
 
@@ -15,98 +15,98 @@ export interface CreditNoteSummary {
   cancels: number;
 }
 
+/** Where a statement runs: the store itself, or the caller's transaction (`Transaction<DB>` is one). */
+export type BillingExecutor = Kysely<DB>;
+
 /**
  * Invoices and credit notes (5.1), immutable once written (the database refuses any change), and
- * the Factur-X PDF and CII XML kept as issued. Synchronous statements run inside the callers'
- * transactions or reads.
+ * the Factur-X PDF and CII XML kept as issued. Each method runs on the store, or inside the caller's
+ * transaction when given one (`ex`).
  */
 export class InvoiceRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  private get sql() {
-    return this.db.sqlite;
+  /**
+   * Makes the issuers of invoice and credit-note numbers take turns until the caller's transaction
+   * ends. SQLite's BEGIN IMMEDIATE already holds the one write lock; on PostgreSQL two collectors
+   * could otherwise both read the same MAX(seq) (the UNIQUE (kind, year, seq) would then refuse the
+   * second issue instead of giving it the next number). Taken before anything of the issue is read.
+   */
+  async lockNumbering(tx: BillingExecutor): Promise<void> {
+    if (this.db.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext('vigie.invoice_numbering'))`.execute(tx);
   }
 
-  invoice(id: number): InvoiceRow | undefined {
-    return this.sql.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined;
+  async invoice(id: number, ex: BillingExecutor = this.db.kysely): Promise<InvoiceRow | undefined> {
+    return ex.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async find(id: number): Promise<InvoiceRow | undefined> {
-    return this.db.kysely.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.invoice(id);
   }
 
   /** The latest invoice of a client's month (a rectifying one replaces a cancelled one). */
-  monthInvoice(clientId: number, periodStart: LocalDate): InvoiceRow | undefined {
-    return this.sql
-      .prepare("SELECT * FROM invoices WHERE client_id = ? AND kind = 'invoice' AND period_start = ? ORDER BY id DESC LIMIT 1")
-      .get(clientId, periodStart) as InvoiceRow | undefined;
+  async monthInvoice(clientId: number, periodStart: LocalDate, ex: BillingExecutor = this.db.kysely): Promise<InvoiceRow | undefined> {
+    return ex
+      .selectFrom('invoices')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where('kind', '=', 'invoice')
+      .where('period_start', '=', periodStart)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   /** Whether a credit note cancelled the invoice and released its items. */
-  cancelledWithRelease(invoiceId: number): boolean {
-    return (
-      this.sql.prepare("SELECT 1 FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note' AND releases_items = 1").get(invoiceId) !== undefined
-    );
-  }
-
-  list(f: { clientId?: number; year?: number; fromYear?: number }): InvoiceRow[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.clientId !== undefined) where.push('client_id = ?') && args.push(f.clientId);
-    if (f.year !== undefined) where.push('year = ?') && args.push(f.year);
-    if (f.fromYear !== undefined) where.push('year >= ?') && args.push(f.fromYear);
-    return this.sql
-      .prepare(`SELECT * FROM invoices ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_on DESC, id DESC`)
-      .all(...args) as InvoiceRow[];
-  }
-
-  ofClient(clientId: number): InvoiceRow[] {
-    return this.sql.prepare('SELECT * FROM invoices WHERE client_id = ? ORDER BY issued_on, id').all(clientId) as InvoiceRow[];
-  }
-
-  /** The highest number used for `kind` in `year` (0 when none). */
-  lastSeq(kind: InvoiceRow['kind'], year: number): number {
-    return (this.sql.prepare('SELECT MAX(seq) AS seq FROM invoices WHERE kind = ? AND year = ?').get(kind, year) as { seq: number | null }).seq ?? 0;
-  }
-
-  insert(i: NewInvoice): number {
-    const r = this.sql
-      .prepare(
-        `INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on, corrects_invoice_id, releases_items, total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        i.client_id,
-        i.kind,
-        i.year,
-        i.seq,
-        i.number,
-        i.period_start,
-        i.period_end,
-        i.issued_on,
-        i.due_on,
-        i.corrects_invoice_id ?? null,
-        i.releases_items ?? 0,
-        i.total_excl_cents,
-        i.vat_rate_bp,
-        i.vat_cents,
-        i.total_incl_cents,
-        i.document,
-        i.created_by ?? null,
-        i.created_at,
-      );
-    return Number(r.lastInsertRowid);
-  }
-
-  /**
-   * Credit notes on an invoice, tax included (negative), issued by `date`; inside the caller's
-   * transaction `ex` when given (typed Kysely on either engine: the balance a payment is checked
-   * against is read in the payment's transaction).
-   */
-  async creditedIncl(invoiceId: number, date: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+  async cancelledWithRelease(invoiceId: number, ex: BillingExecutor = this.db.kysely): Promise<boolean> {
     const r = await ex
       .selectFrom('invoices')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_incl_cents'), eb.lit(0)).as('s'))
+      .select('id')
+      .where('corrects_invoice_id', '=', invoiceId)
+      .where('kind', '=', 'credit_note')
+      .where('releases_items', '=', 1)
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async list(f: { clientId?: number; year?: number; fromYear?: number }, ex: BillingExecutor = this.db.kysely): Promise<InvoiceRow[]> {
+    let q = ex.selectFrom('invoices').selectAll();
+    if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+    if (f.year !== undefined) q = q.where('year', '=', f.year);
+    if (f.fromYear !== undefined) q = q.where('year', '>=', f.fromYear);
+    return q.orderBy('issued_on', 'desc').orderBy('id', 'desc').execute();
+  }
+
+  async ofClient(clientId: number, ex: BillingExecutor = this.db.kysely): Promise<InvoiceRow[]> {
+    return ex.selectFrom('invoices').selectAll().where('client_id', '=', clientId).orderBy('issued_on').orderBy('id').execute();
+  }
+
+  /** The highest number used for `kind` in `year` (0 when none). Inside the issuing transaction, after `lockNumbering`. */
+  async lastSeq(kind: InvoiceRow['kind'], year: number, ex: BillingExecutor = this.db.kysely): Promise<number> {
+    const r = await ex
+      .selectFrom('invoices')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('kind', '=', kind)
+      .where('year', '=', year)
+      .executeTakeFirst();
+    return r?.seq == null ? 0 : Number(r.seq);
+  }
+
+  async insert(i: NewInvoice, ex: BillingExecutor = this.db.kysely): Promise<number> {
+    const r = await ex
+      .insertInto('invoices')
+      .values({ ...i, corrects_invoice_id: i.corrects_invoice_id ?? null, releases_items: i.releases_items ?? 0, created_by: i.created_by ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
+  }
+
+  /** Credit notes on an invoice, tax included (negative), issued by `date`. */
+  async creditedIncl(invoiceId: number, date: LocalDate, ex: BillingExecutor = this.db.kysely): Promise<number> {
+    const r = await ex
+      .selectFrom('invoices')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_incl_cents'), sql<number>`0`).as('s'))
       .where('corrects_invoice_id', '=', invoiceId)
       .where('kind', '=', 'credit_note')
       .where('issued_on', '<=', date)
@@ -115,34 +115,50 @@ export class InvoiceRepository {
   }
 
   /** Credit notes on an invoice, excluding tax (negative). */
-  creditedExcl(invoiceId: number): number {
-    return (
-      this.sql
-        .prepare("SELECT COALESCE(SUM(total_excl_cents), 0) AS s FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note'")
-        .get(invoiceId) as { s: number }
-    ).s;
+  async creditedExcl(invoiceId: number, ex: BillingExecutor = this.db.kysely): Promise<number> {
+    const r = await ex
+      .selectFrom('invoices')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_excl_cents'), sql<number>`0`).as('s'))
+      .where('corrects_invoice_id', '=', invoiceId)
+      .where('kind', '=', 'credit_note')
+      .executeTakeFirstOrThrow();
+    return Number(r.s);
   }
 
-  creditNotesOf(invoiceId: number): CreditNoteSummary[] {
-    return this.sql
-      .prepare(
-        "SELECT id, number, issued_on AS issuedOn, total_incl_cents AS totalInclCents, releases_items AS cancels FROM invoices WHERE corrects_invoice_id = ? AND kind = 'credit_note' ORDER BY id",
-      )
-      .all(invoiceId) as CreditNoteSummary[];
+  async creditNotesOf(invoiceId: number, ex: BillingExecutor = this.db.kysely): Promise<CreditNoteSummary[]> {
+    return ex
+      .selectFrom('invoices')
+      .select(['id', 'number', 'issued_on as issuedOn', 'total_incl_cents as totalInclCents', 'releases_items as cancels'])
+      .where('corrects_invoice_id', '=', invoiceId)
+      .where('kind', '=', 'credit_note')
+      .orderBy('id')
+      .execute();
   }
 
-  keptPdf(invoiceId: number): Buffer | undefined {
-    return (this.sql.prepare('SELECT pdf FROM invoice_pdfs WHERE invoice_id = ?').get(invoiceId) as { pdf: Buffer } | undefined)?.pdf;
+  async keptPdf(invoiceId: number, ex: BillingExecutor = this.db.kysely): Promise<Buffer | undefined> {
+    return (await ex.selectFrom('invoice_pdfs').select('pdf').where('invoice_id', '=', invoiceId).executeTakeFirst())?.pdf;
   }
 
-  /** Keeps the issued PDF and its XML once; returns whether this call kept them. */
-  keepDocuments(invoiceId: number, pdf: { data: Buffer; sha256: string }, xml: { data: string; sha256: string }, now: number): boolean {
-    const r = this.sql
-      .prepare('INSERT OR IGNORE INTO invoice_pdfs (invoice_id, pdf, sha256, created_at) VALUES (?, ?, ?, ?)')
-      .run(invoiceId, pdf.data, pdf.sha256, now);
-    if (r.changes === 1)
-      this.sql.prepare('INSERT INTO invoice_xml (invoice_id, xml, sha256, created_at) VALUES (?, ?, ?, ?)').run(invoiceId, xml.data, xml.sha256, now);
-    return r.changes === 1;
+  /**
+   * Keeps the issued PDF and its XML once, in the caller's transaction; returns whether this call
+   * kept them (two renderings at once: the first one written wins, the other is dropped).
+   */
+  async keepDocuments(
+    invoiceId: number,
+    pdf: { data: Buffer; sha256: string },
+    xml: { data: string; sha256: string },
+    now: number,
+    tx: BillingExecutor,
+  ): Promise<boolean> {
+    const kept = await tx
+      .insertInto('invoice_pdfs')
+      .values({ invoice_id: invoiceId, pdf: pdf.data, sha256: pdf.sha256, created_at: now })
+      .onConflict((oc) => oc.column('invoice_id').doNothing())
+      .returning('invoice_id')
+      .executeTakeFirst();
+    if (!kept) return false;
+    await tx.insertInto('invoice_xml').values({ invoice_id: invoiceId, xml: xml.data, sha256: xml.sha256, created_at: now }).execute();
+    return true;
   }
 
   async documentAndXml(invoiceId: number): Promise<{ document: string; xml: string | null } | undefined> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { addDays, monthBounds, parisDate, VigieError } from '@vigie/shared';
+import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import { fail } from '../contract-refusal.js';
 import type { ContractRepository } from '../contracts/repository.js';
 import { invoiceCii } from '../facturx/cii-xml.js';
@@ -41,16 +42,12 @@ export class InvoiceIssuing {
   onIssued: ((invoiceId: number) => void) | undefined;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly invoices: InvoiceRepository,
     private readonly items: BillableItemRepository,
     private readonly contracts: ContractRepository,
     private readonly settings: SettingsService,
   ) {}
-
-  private read<T>(fn: () => T): Promise<T> {
-    return this.db.writeLock(fn);
-  }
 
   /**
    * Issues the invoice of `month` for a client, on the Paris date of `now` (after the month ended):
@@ -62,19 +59,23 @@ export class InvoiceIssuing {
     const { start, end } = monthBounds(month);
     const issuedOn = parisDate(now);
     if (issuedOn <= end) fail(`Le mois ${month} n’est pas terminé : sa facture s’émet à partir du ${addDays(end, 1)}`);
-    const id = await this.db.writeTransaction(() => {
-      const contract = this.contracts.contract(clientId);
+    // One transaction: the number, the invoice, its items marked and its audit entry, or nothing.
+    // Issuers take turns (lockNumbering) from before the month's invoice is looked for, so two
+    // month-end runs at once (two collectors) give one invoice, the second finding it issued.
+    const id = await this.db.kysely.transaction().execute(async (tx) => {
+      await this.invoices.lockNumbering(tx);
+      const contract = await this.contracts.contractOf(clientId, tx);
       if (!contract) throw new VigieError('NOT_FOUND', 'Ce client n’a pas de contrat');
-      const existing = this.invoices.monthInvoice(clientId, start);
-      if (existing && !this.invoices.cancelledWithRelease(existing.id)) return existing.id;
-      const { seller, bank, vatOnDebits } = this.settings.sellerForInvoice();
-      const items = this.items.uninvoiced(clientId, end);
+      const existing = await this.invoices.monthInvoice(clientId, start, tx);
+      if (existing && !(await this.invoices.cancelledWithRelease(existing.id, tx))) return existing.id;
+      const { seller, bank, vatOnDebits } = await this.settings.sellerForInvoice(tx);
+      const items = await this.items.uninvoiced(clientId, end, tx);
       const lines = invoiceLines(items);
       if (lines.length === 0) return null;
       const totalExcl = lines.reduce((s, l) => s + l.amountCents, 0);
       const vat = vatOf(totalExcl, contract.vat_rate_bp);
       const year = Number(issuedOn.slice(0, 4));
-      const { seq, number } = nextNumber(this.invoices, 'invoice', year);
+      const { seq, number } = await nextNumber(this.invoices, 'invoice', year, tx);
       const dueOn = addDays(issuedOn, contract.payment_days);
       const doc: InvoiceDocument = {
         kind: 'invoice',
@@ -101,26 +102,39 @@ export class InvoiceIssuing {
         ...(vatOnDebits ? { vatOnDebits: true } : {}),
         ...(existing ? { note: `Facture rectificative : remplace la facture ${existing.number}, annulée par avoir.` } : {}),
       };
-      const id = this.invoices.insert({
-        client_id: clientId,
-        kind: 'invoice',
-        year,
-        seq,
-        number,
-        period_start: start,
-        period_end: end,
-        issued_on: issuedOn,
-        due_on: dueOn,
-        corrects_invoice_id: existing?.id ?? null,
-        total_excl_cents: totalExcl,
-        vat_rate_bp: contract.vat_rate_bp,
-        vat_cents: vat,
-        total_incl_cents: totalExcl + vat,
-        document: JSON.stringify(doc),
-        created_by: user?.id ?? null,
-        created_at: now,
-      });
-      this.items.markInvoiced(id, items);
+      const id = await this.invoices.insert(
+        {
+          client_id: clientId,
+          kind: 'invoice',
+          year,
+          seq,
+          number,
+          period_start: start,
+          period_end: end,
+          issued_on: issuedOn,
+          due_on: dueOn,
+          corrects_invoice_id: existing?.id ?? null,
+          total_excl_cents: totalExcl,
+          vat_rate_bp: contract.vat_rate_bp,
+          vat_cents: vat,
+          total_incl_cents: totalExcl + vat,
+          document: JSON.stringify(doc),
+          created_by: user?.id ?? null,
+          created_at: now,
+        },
+        tx,
+      );
+      await this.items.markInvoiced(id, items, tx);
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        user ? `user:${user.id}` : 'system:invoicing',
+        'invoice.issue',
+        `invoice:${id}`,
+        { number, month, totalExclCents: totalExcl, totalInclCents: totalExcl + vat, ...(existing ? { corrects: existing.number } : {}) },
+        { clientId, result: 'ok' },
+        now,
+      );
       return id;
     });
     if (id === null) return null;
@@ -131,7 +145,7 @@ export class InvoiceIssuing {
   /** The month-end run: every client with a contract, for `month`. Errors are per client. */
   async generateAll(month: string, now = Date.now()): Promise<{ clientId: number; number?: string; error?: string }[]> {
     const { end } = monthBounds(month);
-    const clients = await this.read(() => this.contracts.clientsUnderContract(end));
+    const clients = await this.contracts.clientsUnderContract(end);
     const out: { clientId: number; number?: string; error?: string }[] = [];
     for (const clientId of clients) {
       try {
@@ -157,16 +171,32 @@ export class InvoiceIssuing {
     if (!inv) throw new VigieError('NOT_FOUND');
     const doc = JSON.parse(inv.document) as InvoiceDocument;
     if (locale === 'en') return renderInvoicePdf(doc, 'en', await this.xml(id));
-    const kept = await this.read(() => this.invoices.keptPdf(id));
+    const kept = await this.invoices.keptPdf(id);
     if (kept) return kept;
+    // Rendered outside any transaction (slow); kept once, the PDF and its XML together.
     const xml = invoiceCii(doc);
     const pdf = await renderInvoicePdf(doc, 'fr', xml);
     const now = Date.now();
-    const inserted = await this.db.writeTransaction(() =>
-      this.invoices.keepDocuments(id, { data: pdf, sha256: sha256(pdf) }, { data: xml, sha256: sha256(xml) }, now),
-    );
+    const pdfHash = sha256(pdf);
+    const inserted = await this.db.kysely.transaction().execute(async (tx) => {
+      const kept = await this.invoices.keepDocuments(id, { data: pdf, sha256: pdfHash }, { data: xml, sha256: sha256(xml) }, now, tx);
+      if (kept)
+        await appendAuditInTransaction(
+          tx,
+          this.db.dialect,
+          'system:invoicing',
+          'invoice.documents.keep',
+          `invoice:${id}`,
+          { number: inv.number, pdfSha256: pdfHash },
+          {
+            clientId: inv.client_id,
+            result: 'ok',
+          },
+        );
+      return kept;
+    });
     if (inserted) this.onIssued?.(id);
-    return (await this.read(() => this.invoices.keptPdf(id)))!;
+    return (await this.invoices.keptPdf(id))!;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { LocalDate } from '@vigie/shared';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import type { EcbRatesTable, SyntecIndicesTable } from '../../store/schema-billing.js';
 
@@ -9,11 +9,7 @@ export type EcbRow = Pick<Selectable<EcbRatesTable>, 'from_date' | 'rate_bp'>;
 
 /** ECB refinancing rates (late penalties, 5.1) and Syntec indices (price revision, 5.2), as entered by the provider. */
 export class PriceIndexRepository {
-  constructor(private readonly db: Database) {}
-
-  private get sql() {
-    return this.db.sqlite;
-  }
+  constructor(private readonly db: RelationalStore) {}
 
   async upsertEcbRate(from: LocalDate, rateBp: number, userId: number, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
     await ex
@@ -40,19 +36,19 @@ export class PriceIndexRepository {
       .execute();
   }
 
-  async syntecByDate(): Promise<SyntecRow[]> {
-    return this.db.kysely.selectFrom('syntec_indices').select(['published_on', 'value']).orderBy('published_on').execute();
+  /** Every Syntec index by date (inside the caller's transaction `ex`: S0 of a contract being signed). */
+  async syntecByDate(ex: Kysely<DB> = this.db.kysely): Promise<SyntecRow[]> {
+    return ex.selectFrom('syntec_indices').select(['published_on', 'value']).orderBy('published_on').execute();
   }
 
-  /** Synchronous, unordered: S0 of a contract being signed, inside its transaction. */
-  syntecIndices(): SyntecRow[] {
-    return this.sql.prepare('SELECT published_on, value FROM syntec_indices').all() as SyntecRow[];
-  }
-
-  /** The last index published on or before `date`. */
-  syntecOn(date: LocalDate): SyntecRow | undefined {
-    return this.sql.prepare('SELECT published_on, value FROM syntec_indices WHERE published_on <= ? ORDER BY published_on DESC LIMIT 1').get(date) as
-      | SyntecRow
-      | undefined;
+  /** The last index published on or before `date` (inside the caller's transaction `ex`). */
+  async syntecOn(date: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<SyntecRow | undefined> {
+    return ex
+      .selectFrom('syntec_indices')
+      .select(['published_on', 'value'])
+      .where('published_on', '<=', date)
+      .orderBy('published_on', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 }

@@ -2,7 +2,7 @@ import { assertLocalDate, type LocalDate } from '@vigie/shared';
 import type { Kysely } from 'kysely';
 import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import { fail } from '../contract-refusal.js';
 import type { EcbRate } from '../late-penalties.js';
@@ -18,7 +18,7 @@ export function syntecValue(v: number, name: string): number {
 export class PriceIndexService {
   readonly repo: PriceIndexRepository;
 
-  constructor(private readonly db: Database) {
+  constructor(private readonly db: RelationalStore) {
     this.repo = new PriceIndexRepository(db);
   }
 

@@ -1,6 +1,7 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Insertable, Selectable } from 'kysely';
-import type { Database } from '../../store/database.js';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import type { RecurringChangesTable, RecurringOccurrencesTable, RecurringSchedulesTable } from '../../store/schema-billing.js';
 
 export type ScheduleRow = Selectable<RecurringSchedulesTable>;
@@ -8,162 +9,205 @@ export type OccurrenceRow = Selectable<RecurringOccurrencesTable>;
 export type ChangeRow = Selectable<RecurringChangesTable>;
 /** A done occurrence with the minutes its interventions recorded. */
 export type DoneOccurrence = Pick<OccurrenceRow, 'id' | 'date' | 'reserved_minutes'> & { recorded: number };
+type NewOccurrence = Pick<OccurrenceRow, 'schedule_id' | 'slot' | 'date' | 'moved_from' | 'start_time' | 'reserved_minutes'>;
 
-/** Recurring programmes (2.6.1), their occurrences and the client's change requests. Synchronous: inside the callers' transactions. */
+/**
+ * Recurring programmes (2.6.1), their occurrences and the client's change requests. Each method runs
+ * on the store or inside the caller's transaction (`ex`).
+ */
 export class RecurringRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  private get sql() {
-    return this.db.sqlite;
+  async schedule(scheduleId: number, ex: Kysely<DB> = this.db.kysely): Promise<ScheduleRow | undefined> {
+    return ex.selectFrom('recurring_schedules').selectAll().where('id', '=', scheduleId).executeTakeFirst();
   }
 
-  schedule(scheduleId: number): ScheduleRow | undefined {
-    return this.sql.prepare('SELECT * FROM recurring_schedules WHERE id = ?').get(scheduleId) as ScheduleRow | undefined;
-  }
-
-  schedules(clientId: number | undefined): ScheduleRow[] {
-    return (
-      clientId === undefined
-        ? this.sql.prepare('SELECT * FROM recurring_schedules ORDER BY id').all()
-        : this.sql.prepare('SELECT * FROM recurring_schedules WHERE client_id = ? ORDER BY id').all(clientId)
-    ) as ScheduleRow[];
+  async schedules(clientId: number | undefined, ex: Kysely<DB> = this.db.kysely): Promise<ScheduleRow[]> {
+    let q = ex.selectFrom('recurring_schedules').selectAll();
+    if (clientId !== undefined) q = q.where('client_id', '=', clientId);
+    return q.orderBy('id').execute();
   }
 
   async scheduleClient(scheduleId: number): Promise<number | undefined> {
     return (await this.db.kysely.selectFrom('recurring_schedules').select('client_id').where('id', '=', scheduleId).executeTakeFirst())?.client_id;
   }
 
-  insertSchedule(s: Omit<Insertable<RecurringSchedulesTable>, 'id' | 'active'>): number {
-    const r = this.sql
-      .prepare(
-        'INSERT INTO recurring_schedules (client_id, ticket_id, title, mode, period, first_date, until_date, start_time, reserved_minutes, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  async insertSchedule(s: Omit<Insertable<RecurringSchedulesTable>, 'id' | 'active'>, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+    const r = await ex
+      .insertInto('recurring_schedules')
+      .values({ ...s, until_date: s.until_date ?? null, created_by: s.created_by ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
+  }
+
+  async setReservedMinutes(scheduleId: number, minutes: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex.updateTable('recurring_schedules').set({ reserved_minutes: minutes }).where('id', '=', scheduleId).execute();
+  }
+
+  async lastSlot(scheduleId: number, ex: Kysely<DB> = this.db.kysely): Promise<number | null> {
+    const r = await ex
+      .selectFrom('recurring_occurrences')
+      .select((eb) => eb.fn.max('slot').as('slot'))
+      .where('schedule_id', '=', scheduleId)
+      .executeTakeFirst();
+    return r?.slot == null ? null : Number(r.slot);
+  }
+
+  async countFrom(scheduleId: number, date: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+    const r = await ex
+      .selectFrom('recurring_occurrences')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('schedule_id', '=', scheduleId)
+      .where('date', '>=', date)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Adds a scheduled occurrence unless its slot exists already (two readers materialising at once add it once). */
+  async insertOccurrence(o: NewOccurrence, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .insertInto('recurring_occurrences')
+      .values({ ...o, status: 'scheduled' })
+      .onConflict((oc) => oc.columns(['schedule_id', 'slot']).doNothing())
+      .execute();
+  }
+
+  async occurrence(occurrenceId: number, ex: Kysely<DB> = this.db.kysely): Promise<OccurrenceRow | undefined> {
+    return ex.selectFrom('recurring_occurrences').selectAll().where('id', '=', occurrenceId).executeTakeFirst();
+  }
+
+  async occurrenceOfSchedule(occurrenceId: number, scheduleId: number, ex: Kysely<DB> = this.db.kysely): Promise<OccurrenceRow | undefined> {
+    return ex.selectFrom('recurring_occurrences').selectAll().where('id', '=', occurrenceId).where('schedule_id', '=', scheduleId).executeTakeFirst();
+  }
+
+  async occurrenceOfClient(occurrenceId: number, clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<OccurrenceRow | undefined> {
+    return ex
+      .selectFrom('recurring_occurrences as o')
+      .innerJoin('recurring_schedules as s', 's.id', 'o.schedule_id')
+      .selectAll('o')
+      .where('o.id', '=', occurrenceId)
+      .where('s.client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+
+  async nextScheduled(scheduleId: number, from: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<OccurrenceRow | undefined> {
+    return ex
+      .selectFrom('recurring_occurrences')
+      .selectAll()
+      .where('schedule_id', '=', scheduleId)
+      .where('status', '=', 'scheduled')
+      .where('date', '>=', from)
+      .orderBy('date')
+      .orderBy('slot')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  async occurrencesWithRecorded(scheduleId: number, ex: Kysely<DB> = this.db.kysely): Promise<(OccurrenceRow & { recorded_minutes: number })[]> {
+    const rows = await ex
+      .selectFrom('recurring_occurrences as o')
+      .selectAll('o')
+      .select((eb) =>
+        eb
+          .selectFrom('interventions as i')
+          .select((ib) => ib.fn.coalesce(ib.fn.sum<number>('i.minutes'), sql<number>`0`).as('m'))
+          .whereRef('i.occurrence_id', '=', 'o.id')
+          .as('recorded_minutes'),
       )
-      .run(
-        s.client_id,
-        s.ticket_id,
-        s.title,
-        s.mode,
-        s.period,
-        s.first_date,
-        s.until_date ?? null,
-        s.start_time,
-        s.reserved_minutes,
-        s.created_by ?? null,
-        s.created_at,
-      );
-    return Number(r.lastInsertRowid);
-  }
-
-  setReservedMinutes(scheduleId: number, minutes: number): void {
-    this.sql.prepare('UPDATE recurring_schedules SET reserved_minutes = ? WHERE id = ?').run(minutes, scheduleId);
-  }
-
-  lastSlot(scheduleId: number): number | null {
-    return (this.sql.prepare('SELECT MAX(slot) AS slot FROM recurring_occurrences WHERE schedule_id = ?').get(scheduleId) as { slot: number | null }).slot;
-  }
-
-  countFrom(scheduleId: number, date: LocalDate): number {
-    return (this.sql.prepare('SELECT COUNT(*) AS n FROM recurring_occurrences WHERE schedule_id = ? AND date >= ?').get(scheduleId, date) as { n: number }).n;
-  }
-
-  /** Adds a scheduled occurrence unless its slot exists already. */
-  occurrenceInserter(): (o: Pick<OccurrenceRow, 'schedule_id' | 'slot' | 'date' | 'moved_from' | 'start_time' | 'reserved_minutes'>) => void {
-    const ins = this.sql.prepare(
-      "INSERT OR IGNORE INTO recurring_occurrences (schedule_id, slot, date, moved_from, start_time, reserved_minutes, status) VALUES (?, ?, ?, ?, ?, ?, 'scheduled')",
-    );
-    return (o) => ins.run(o.schedule_id, o.slot, o.date, o.moved_from, o.start_time, o.reserved_minutes);
-  }
-
-  occurrence(occurrenceId: number): OccurrenceRow | undefined {
-    return this.sql.prepare('SELECT * FROM recurring_occurrences WHERE id = ?').get(occurrenceId) as OccurrenceRow | undefined;
-  }
-
-  occurrenceOfSchedule(occurrenceId: number, scheduleId: number): OccurrenceRow | undefined {
-    return this.sql.prepare('SELECT * FROM recurring_occurrences WHERE id = ? AND schedule_id = ?').get(occurrenceId, scheduleId) as OccurrenceRow | undefined;
-  }
-
-  occurrenceOfClient(occurrenceId: number, clientId: number): OccurrenceRow | undefined {
-    return this.sql
-      .prepare('SELECT o.* FROM recurring_occurrences o JOIN recurring_schedules s ON s.id = o.schedule_id WHERE o.id = ? AND s.client_id = ?')
-      .get(occurrenceId, clientId) as OccurrenceRow | undefined;
-  }
-
-  nextScheduled(scheduleId: number, from: LocalDate): OccurrenceRow | undefined {
-    return this.sql
-      .prepare("SELECT * FROM recurring_occurrences WHERE schedule_id = ? AND status = 'scheduled' AND date >= ? ORDER BY date, slot LIMIT 1")
-      .get(scheduleId, from) as OccurrenceRow | undefined;
-  }
-
-  occurrencesWithRecorded(scheduleId: number): (OccurrenceRow & { recorded_minutes: number })[] {
-    return this.sql
-      .prepare(
-        `SELECT o.*, (SELECT COALESCE(SUM(minutes), 0) FROM interventions i WHERE i.occurrence_id = o.id) AS recorded_minutes
-         FROM recurring_occurrences o WHERE o.schedule_id = ? ORDER BY o.date, o.slot`,
-      )
-      .all(scheduleId) as (OccurrenceRow & { recorded_minutes: number })[];
+      .where('o.schedule_id', '=', scheduleId)
+      .orderBy('o.date')
+      .orderBy('o.slot')
+      .execute();
+    return rows.map((r) => ({ ...r, recorded_minutes: Number(r.recorded_minutes ?? 0) }));
   }
 
   /** The last `count` done occurrences, newest first, with their recorded minutes. */
-  lastDone(scheduleId: number, count: number): DoneOccurrence[] {
-    return this.sql
-      .prepare(
-        `SELECT o.id, o.date, o.reserved_minutes, (SELECT COALESCE(SUM(minutes), 0) FROM interventions i WHERE i.occurrence_id = o.id) AS recorded
-         FROM recurring_occurrences o WHERE o.schedule_id = ? AND o.status = 'done' ORDER BY o.date DESC, o.slot DESC LIMIT ?`,
+  async lastDone(scheduleId: number, count: number, ex: Kysely<DB> = this.db.kysely): Promise<DoneOccurrence[]> {
+    const rows = await ex
+      .selectFrom('recurring_occurrences as o')
+      .select(['o.id', 'o.date', 'o.reserved_minutes'])
+      .select((eb) =>
+        eb
+          .selectFrom('interventions as i')
+          .select((ib) => ib.fn.coalesce(ib.fn.sum<number>('i.minutes'), sql<number>`0`).as('m'))
+          .whereRef('i.occurrence_id', '=', 'o.id')
+          .as('recorded'),
       )
-      .all(scheduleId, count) as DoneOccurrence[];
+      .where('o.schedule_id', '=', scheduleId)
+      .where('o.status', '=', 'done')
+      .orderBy('o.date', 'desc')
+      .orderBy('o.slot', 'desc')
+      .limit(count)
+      .execute();
+    return rows.map((r) => ({ ...r, recorded: Number(r.recorded ?? 0) }));
   }
 
   /** Shortens the scheduled occurrences after `after` the client did not change; returns how many. */
-  shortenAfter(scheduleId: number, after: LocalDate, minutes: number): number {
-    return this.sql
-      .prepare(
-        "UPDATE recurring_occurrences SET reserved_minutes = ?, changed_by = 'adjustment' WHERE schedule_id = ? AND status = 'scheduled' AND date > ? AND (changed_by IS NULL OR changed_by = 'adjustment') AND reserved_minutes > ?",
-      )
-      .run(minutes, scheduleId, after, minutes).changes;
+  async shortenAfter(scheduleId: number, after: LocalDate, minutes: number, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+    const r = await ex
+      .updateTable('recurring_occurrences')
+      .set({ reserved_minutes: minutes, changed_by: 'adjustment' })
+      .where('schedule_id', '=', scheduleId)
+      .where('status', '=', 'scheduled')
+      .where('date', '>', after)
+      .where((eb) => eb.or([eb('changed_by', 'is', null), eb('changed_by', '=', 'adjustment')]))
+      .where('reserved_minutes', '>', minutes)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
-  markDone(occurrenceId: number): void {
-    this.sql.prepare("UPDATE recurring_occurrences SET status = 'done' WHERE id = ?").run(occurrenceId);
+  async markDone(occurrenceId: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex.updateTable('recurring_occurrences').set({ status: 'done' }).where('id', '=', occurrenceId).execute();
   }
 
   /** The occurrence is to be done again only when no intervention on it remains. */
-  reopenIfUnworked(occurrenceId: number): void {
-    this.sql
-      .prepare(
-        "UPDATE recurring_occurrences SET status = 'scheduled' WHERE id = ? AND status = 'done' AND NOT EXISTS (SELECT 1 FROM interventions WHERE occurrence_id = ?)",
-      )
-      .run(occurrenceId, occurrenceId);
+  async reopenIfUnworked(occurrenceId: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .updateTable('recurring_occurrences')
+      .set({ status: 'scheduled' })
+      .where('id', '=', occurrenceId)
+      .where('status', '=', 'done')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('interventions').select('id').where('occurrence_id', '=', occurrenceId))))
+      .execute();
   }
 
-  cancelByClient(occurrenceId: number): void {
-    this.sql.prepare("UPDATE recurring_occurrences SET status = 'cancelled', changed_by = 'client' WHERE id = ?").run(occurrenceId);
+  /** The client's cancellation, only of an occurrence still scheduled: false when it no longer was. */
+  async cancelByClient(occurrenceId: number, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    const r = await ex
+      .updateTable('recurring_occurrences')
+      .set({ status: 'cancelled', changed_by: 'client' })
+      .where('id', '=', occurrenceId)
+      .where('status', '=', 'scheduled')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
-  moveByClient(occurrenceId: number, date: LocalDate, startTime: string, minutes: number): void {
-    this.sql
-      .prepare("UPDATE recurring_occurrences SET date = ?, start_time = ?, reserved_minutes = ?, changed_by = 'client' WHERE id = ?")
-      .run(date, startTime, minutes, occurrenceId);
+  /** The client's move, only of an occurrence still scheduled: false when it no longer was. */
+  async moveByClient(occurrenceId: number, date: LocalDate, startTime: string, minutes: number, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    const r = await ex
+      .updateTable('recurring_occurrences')
+      .set({ date, start_time: startTime, reserved_minutes: minutes, changed_by: 'client' })
+      .where('id', '=', occurrenceId)
+      .where('status', '=', 'scheduled')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
-  changes(scheduleId: number): ChangeRow[] {
-    return this.sql.prepare('SELECT * FROM recurring_changes WHERE schedule_id = ? ORDER BY id').all(scheduleId) as ChangeRow[];
+  async changes(scheduleId: number, ex: Kysely<DB> = this.db.kysely): Promise<ChangeRow[]> {
+    return ex.selectFrom('recurring_changes').selectAll().where('schedule_id', '=', scheduleId).orderBy('id').execute();
   }
 
-  insertChange(c: Omit<Insertable<RecurringChangesTable>, 'id'>): void {
-    this.sql
-      .prepare(
-        'INSERT INTO recurring_changes (schedule_id, occurrence_id, received_at, requested_date, requested_start_time, requested_minutes, accepted, reason, requested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        c.schedule_id,
-        c.occurrence_id,
-        c.received_at,
-        c.requested_date ?? null,
-        c.requested_start_time ?? null,
-        c.requested_minutes ?? null,
-        c.accepted,
-        c.reason,
-        c.requested_by ?? null,
-      );
+  async insertChange(c: Omit<Insertable<RecurringChangesTable>, 'id'>, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .insertInto('recurring_changes')
+      .values({
+        ...c,
+        requested_date: c.requested_date ?? null,
+        requested_start_time: c.requested_start_time ?? null,
+        requested_minutes: c.requested_minutes ?? null,
+        requested_by: c.requested_by ?? null,
+      })
+      .execute();
   }
 }

@@ -45,7 +45,7 @@ export class RecyclingService {
     // 2.5: recycling by total weight, rounded to the cent (half up), computed exactly.
     const recycling = Number((BigInt(input.weightGrams) * BigInt(input.recyclingRateCentsPerKg) * 2n + 1000n) / 2000n);
     return this.db.kysely.transaction().execute(async (tx) => {
-      this.contracts.assertClient(clientId);
+      await this.contracts.assertClientIn(clientId, tx);
       if (input.ticketId !== undefined) await this.timeline.ticketOf(input.ticketId, clientId, tx);
       if (!(await this.repo.hasContract(clientId, tx))) fail('Ce client n’a pas de contrat');
       const id = await this.repo.insert(

@@ -1,5 +1,4 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { Database } from '../../store/database.js';
 import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import type { BillingSettingsTable } from '../../store/schema-billing.js';
@@ -22,16 +21,6 @@ export class SettingsRepository {
   /** The seller of an invoice being issued, inside its transaction `ex`. */
   async seller(ex: Kysely<DB> = this.db.kysely): Promise<SellerRow | undefined> {
     return ex.selectFrom('billing_settings').select(['seller', 'bank', 'vat_on_debits']).where('id', '=', 1).executeTakeFirst();
-  }
-
-  /**
-   * Synchronous, raw: for invoices/service.ts, whose better-sqlite3 transaction cannot await, until
-   * it is on Kysely (k-billing-a): it then calls `seller(tx)` and this goes. SQLite only.
-   */
-  sellerSync(): SellerRow | undefined {
-    const handle = (this.db as Partial<Database>).sqlite;
-    if (!handle) throw new Error('SettingsRepository.sellerSync: SQLite only, until invoices/service.ts is on Kysely');
-    return handle.prepare('SELECT seller, bank, vat_on_debits FROM billing_settings WHERE id = 1').get() as SellerRow | undefined;
   }
 
   async upsert(seller: string, bank: string | null, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {

@@ -42,13 +42,8 @@ export class SettingsService {
   }
 
   /** The seller of an invoice being issued, inside its transaction `ex`; refused while not entered. */
-  async sellerForInvoiceIn(ex: Kysely<DB>): Promise<Seller> {
+  async sellerForInvoice(ex: Kysely<DB>): Promise<Seller> {
     return sellerOf(await this.repo.seller(ex));
-  }
-
-  /** `sellerForInvoiceIn`, synchronous for invoices/service.ts's better-sqlite3 transaction (SQLite only) until it is on Kysely. */
-  sellerForInvoice(): Seller {
-    return sellerOf(this.repo.sellerSync());
   }
 }
 

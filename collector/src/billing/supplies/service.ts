@@ -60,9 +60,9 @@ export class SupplyService {
       if (warrantyInvalid(l.warrantyMonths)) fail(`Garantie invalide (0 à 120 mois) : ${l.warrantyMonths}`);
     }
     return this.db.kysely.transaction().execute(async (tx) => {
-      this.contracts.assertClient(clientId);
+      await this.contracts.assertClientIn(clientId, tx);
       if (input.ticketId !== undefined) await this.timeline.ticketOf(input.ticketId, clientId, tx);
-      const g = this.contracts.gridRowOn(clientId, input.orderedOn);
+      const g = await this.contracts.gridRowIn(clientId, input.orderedOn, tx);
       const fee = supplyOrderSurcharge(gridOf(g));
       const id = await this.repo.insertOrder(
         {
