@@ -21,28 +21,7 @@ export function databaseTargetOf(config: { dataDir: string; dbPath?: string | un
  * which fails as soon as a file is converted (or a new one starts using the handle): when the list
  * is empty, `serve --database postgres://…` starts (see `sqliteUntilConverted` in app.ts).
  */
-export const SQLITE_ONLY_MODULES: readonly string[] = [
-  'audit/repository.ts',
-  'billing/contracts/sync-reads.ts',
-  'billing/disputes/repository.ts',
-  'billing/facturx/e-reporting.ts',
-  'billing/facturx/invoice-mail.ts',
-  'billing/facturx/settings.ts',
-  'billing/interventions/repository.ts',
-  'billing/interventions/service.ts',
-  'billing/payments/repository.ts',
-  'billing/price-indices/repository.ts',
-  'billing/price-indices/service.ts',
-  'billing/recurring/sync-statements.ts',
-  'billing/recycling/repository.ts',
-  'billing/recycling/service.ts',
-  'billing/settings/logo.ts',
-  'billing/supplies/repository.ts',
-  'billing/supplies/service.ts',
-  'billing/ticket-timeline.ts',
-  'patches/ingest.ts',
-  'tickets/intervention-start.ts',
-];
+export const SQLITE_ONLY_MODULES: readonly string[] = ['audit/repository.ts', 'patches/ingest.ts'];
 
 /**
  * Refuses PostgreSQL before anything is opened or created while some module still needs the SQLite

@@ -270,6 +270,28 @@ export interface DisputesTable {
   created_at: number;
 }
 
+/** Invoice mails (009-facturx): one row per claim, across every collector on the database. */
+export interface InvoiceDeliveriesTable {
+  id: Generated<number>;
+  invoice_id: number;
+  claim: string;
+  kind: 'scheduled' | 'resend';
+  status: 'sending' | 'sent' | 'failed' | 'skipped';
+  worker: string;
+  lease_until: number;
+  attempts: Generated<number>;
+  /** JSON string[]. */
+  recipients: Generated<string>;
+  revision: number | null;
+  message_id: string | null;
+  error: string | null;
+  job_id: number | null;
+  requested_by: number | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
 export interface BillingTables {
   billing_settings: BillingSettingsTable;
   billing_contracts: BillingContractsTable;
@@ -289,4 +311,5 @@ export interface BillingTables {
   recycling_pickups: RecyclingPickupsTable;
   payments: PaymentsTable;
   disputes: DisputesTable;
+  invoice_deliveries: InvoiceDeliveriesTable;
 }

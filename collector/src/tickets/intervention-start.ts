@@ -1,6 +1,5 @@
 import { addDays, fromParis, type LocalDate } from '@vigie/shared';
 import type { Kysely } from 'kysely';
-import type { SqliteHandle } from '../store/database.js';
 import type { DB } from '../store/schema.js';
 
 /**
@@ -24,11 +23,4 @@ export async function takeInChargeIn(trx: Kysely<DB>, ticketId: number, start: n
     .where('id', '=', ticketId)
     .where((eb) => eb.or([eb('intervention_started_at', 'is', null), eb('intervention_started_at', '>', start)]))
     .execute();
-}
-
-/** `takeInChargeIn` for synchronous callers inside a raw transaction (billing/ticket-timeline.ts, not on Kysely yet); goes when they move. */
-export function takeInCharge(sql: SqliteHandle, ticketId: number, start: number): void {
-  sql
-    .prepare('UPDATE tickets SET intervention_started_at = ? WHERE id = ? AND (intervention_started_at IS NULL OR intervention_started_at > ?)')
-    .run(start, ticketId, start);
 }

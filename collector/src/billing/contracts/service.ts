@@ -3,7 +3,7 @@ import type { PaymentMethod } from '@vigie/shared/api';
 import type { Kysely, Transaction } from 'kysely';
 import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import { type PriceGrid, type Quote, quote } from '../billing-units.js';
 import { fail } from '../contract-refusal.js';
@@ -15,7 +15,6 @@ import { proposeRevision, validateRevision } from '../price-revision.js';
 import { syntecReferenceAt } from '../syntec-reference.js';
 import { gridOf, gridView, normaliseGrid } from './price-grid.js';
 import { ContractRepository, type ContractRow, type GridRow } from './repository.js';
-import { ContractSyncReads } from './sync-reads.js';
 
 export interface ContractInput {
   startDate: LocalDate;
@@ -47,31 +46,21 @@ function gridInForce(c: ContractRow | undefined, g: GridRow | undefined, date: L
  */
 export class ContractService {
   readonly repo: ContractRepository;
-  /** For the callers still inside better-sqlite3 transactions (`assertClient`, `gridRowOn`). */
-  private readonly syncReads: ContractSyncReads;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly indices: PriceIndexRepository,
   ) {
     this.repo = new ContractRepository(db);
-    this.syncReads = new ContractSyncReads(db);
   }
 
-  /**
-   * One transaction (a consistent read, or a write); on SQLite the connection is this call's while
-   * the price indices' synchronous statements run on it.
-   */
+  /** One transaction (a consistent read, or a write); every read in it takes its `tx`. */
   private transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
     return this.db.kysely.transaction().execute(fn);
   }
 
-  /** Synchronous, inside the caller's better-sqlite3 transaction. */
-  assertClient(clientId: number): void {
-    if (!this.syncReads.clientExists(clientId)) throw new VigieError('NOT_FOUND', 'No such client');
-  }
-
-  private async assertClientIn(clientId: number, tx: Kysely<DB>): Promise<void> {
+  /** Refused (NOT_FOUND) unless the client exists; read in the caller's transaction `tx`. */
+  async assertClientIn(clientId: number, tx: Kysely<DB>): Promise<void> {
     if (!(await this.repo.clientExists(clientId, tx))) throw new VigieError('NOT_FOUND', 'No such client');
   }
 
@@ -123,7 +112,7 @@ export class ContractService {
           ? { value: input.syntecIndex, publishedOn: input.syntecIndexDate ?? null }
           : syntecReferenceAt(
               input.startDate,
-              this.indices.syntecIndices().map((r) => ({ publishedOn: r.published_on, value: Number(r.value) })),
+              (await this.indices.syntecByDate(tx)).map((r) => ({ publishedOn: r.published_on, value: Number(r.value) })),
             );
       await this.repo.insertContract(
         {
@@ -227,11 +216,6 @@ export class ContractService {
     });
   }
 
-  /** The grid in force on `date` (synchronous, inside the caller's better-sqlite3 transaction). */
-  gridRowOn(clientId: number, date: LocalDate): GridRow {
-    return gridInForce(this.syncReads.contract(clientId), this.syncReads.gridFrom(clientId, date), date);
-  }
-
   /** The grid in force on `date`, read in `tx`. */
   async gridRowIn(clientId: number, date: LocalDate, tx: Kysely<DB>): Promise<GridRow> {
     return gridInForce(await this.repo.contractOf(clientId, tx), await this.repo.gridFrom(clientId, date, tx), date);
@@ -312,7 +296,7 @@ export class ContractService {
     if (!validFrom.endsWith('-01-01')) fail('Les prix se révisent le 1er janvier (art. 5.2)');
     const before = await this.gridRowIn(clientId, addDays(validFrom, -1), tx);
     if (await this.repo.revisedOn(clientId, validFrom, tx)) throw new VigieError('CONFLICT', `Les prix ont déjà été révisés au ${validFrom}`);
-    const s1row = this.indices.syntecOn(validFrom);
+    const s1row = await this.indices.syntecOn(validFrom, tx);
     if (!s1row) fail(`Aucun indice Syntec saisi à la date du ${validFrom} : saisissez le dernier indice publié`);
     return { before, s0: Number(before.syntec_index), s1: Number(s1row.value), s1PublishedOn: s1row.published_on };
   }

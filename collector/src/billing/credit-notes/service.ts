@@ -62,7 +62,7 @@ export class CreditNoteService {
     const amount = input.amountExclCents ?? inv.total_excl_cents;
     if (input.amountExclCents === undefined && credited > 0) fail(`Facture déjà partiellement créditée (${credited} c HT) : avoir partiel seulement`);
     if (amount > left) fail(`Avoir supérieur au montant restant à créditer (${left} c HT)`);
-    const paid = this.payments.paidOn(invoiceId);
+    const paid = await this.payments.paidOn(invoiceId, undefined, tx);
     const doc = JSON.parse(inv.document) as InvoiceDocument;
     const issuedOn = parisDate(now);
     if (issuedOn < inv.issued_on) fail('Un avoir ne peut précéder sa facture');

@@ -1,6 +1,7 @@
 import { assertLocalDate, type LocalDate, parisDate, VigieError } from '@vigie/shared';
+import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import { fail } from '../contract-refusal.js';
 import { type CreditNoteService, checkCreditInput } from '../credit-notes/service.js';
 import { balanceAt, effectiveDue } from '../invoices/balance.js';
@@ -12,7 +13,7 @@ import type { DisputeRepository } from './repository.js';
 /** Disputes (contract 5.1): a motivated dispute suspends the payment term until it is settled. */
 export class DisputeService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly invoices: InvoiceRepository,
     private readonly payments: PaymentRepository,
     readonly repo: DisputeRepository,
@@ -39,24 +40,32 @@ export class DisputeService {
     assertLocalDate(openedOn);
     if (openedOn > today) fail('Contestation datée dans le futur');
     return this.db.kysely.transaction().execute(async (tx) => {
-      const inv = await this.invoices.invoice(invoiceId, tx);
+      // The invoice locked: two disputes opened at once take turns, the second sees the first open.
+      const inv = await this.payments.lockInvoice(tx, invoiceId);
       if (!inv || (user.role === 'client' && inv.client_id !== user.clientId)) throw new VigieError('NOT_FOUND');
       if (inv.kind !== 'invoice') fail('Seule une facture se conteste');
       if (openedOn < inv.issued_on) fail('Contestation antérieure à la facture');
-      const disputes = this.repo.ofInvoice(invoiceId);
+      const disputes = await this.repo.ofInvoice(invoiceId, tx);
       if (disputes.some((d) => d.settled_on === null)) throw new VigieError('CONFLICT', 'Un litige est déjà ouvert sur cette facture');
       if ((await balanceAt(this.invoices, this.payments, inv, openedOn, tx)) <= 0) fail('Facture soldée : rien à contester');
       const due = effectiveDue(inv, disputes, openedOn);
       if (due !== null && openedOn > due) fail(`Contestation hors délai : elle devait être notifiée avant l’échéance du ${due} (art. 5.1)`);
-      return this.repo.insert({
-        invoice_id: invoiceId,
-        client_id: inv.client_id,
-        opened_on: openedOn,
-        reason,
-        notified_via: user.role === 'client' ? 'portal' : (input.notifiedVia ?? 'letter'),
-        created_by: user.id,
-        created_at: now,
-      });
+      const notifiedVia = user.role === 'client' ? 'portal' : (input.notifiedVia ?? 'letter');
+      const id = await this.repo.insert(
+        { invoice_id: invoiceId, client_id: inv.client_id, opened_on: openedOn, reason, notified_via: notifiedVia, created_by: user.id, created_at: now },
+        tx,
+      );
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${user.id}`,
+        'dispute.open',
+        `invoice:${invoiceId}`,
+        { disputeId: id, openedOn, notifiedVia },
+        { clientId: inv.client_id },
+        now,
+      );
+      return id;
     });
   }
 
@@ -73,12 +82,23 @@ export class DisputeService {
     const credit = input.creditExclCents === undefined ? undefined : { reason: `règlement du litige : ${settlement}`, amountExclCents: input.creditExclCents };
     if (credit) checkCreditInput(credit);
     const { invoiceId, creditNoteId } = await this.db.kysely.transaction().execute(async (tx) => {
-      const d = this.repo.dispute(disputeId);
+      const d = await this.repo.lockDispute(tx, disputeId);
       if (!d) throw new VigieError('NOT_FOUND');
       if (d.settled_on !== null) throw new VigieError('CONFLICT', 'Litige déjà clos');
       if (settledOn < d.opened_on) fail('Clôture antérieure à l’ouverture du litige');
       const creditNoteId = credit ? await this.creditNotes.issueCreditNote(d.invoice_id, credit, user, now, tx) : undefined;
-      this.repo.settle(disputeId, settledOn, settlement);
+      // Conditional: even without the lock, a dispute is closed once.
+      if (!(await this.repo.settle(disputeId, settledOn, settlement, tx))) throw new VigieError('CONFLICT', 'Litige déjà clos');
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${user.id}`,
+        'dispute.settle',
+        `invoice:${d.invoice_id}`,
+        { disputeId, settledOn, settlement, creditNoteId: creditNoteId ?? null },
+        { clientId: d.client_id },
+        now,
+      );
       return { invoiceId: d.invoice_id, creditNoteId };
     });
     // The credit note's PDF, kept as issued (rendered outside the transaction; `pdf` renders it on demand otherwise).

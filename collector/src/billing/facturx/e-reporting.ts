@@ -7,7 +7,7 @@
  */
 
 import { monthBounds } from '@vigie/shared';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { InvoiceDocument } from '../invoice-document.js';
 import { natureOf, sirenOf } from './mentions.js';
 
@@ -37,82 +37,83 @@ function mulDiv(a: number, b: number, c: number): number {
   return Number((BigInt(a) * BigInt(b) * 2n + BigInt(c)) / (2n * BigInt(c)));
 }
 
-export async function paymentsForEReporting(db: Database, month: string) {
+export async function paymentsForEReporting(db: RelationalStore, month: string) {
   const { start, end } = monthBounds(month);
-  return db.writeLock(() => {
-    const rows = db.sqlite
-      .prepare(
-        `SELECT p.id, p.paid_on, p.amount_cents, p.method, p.reference, i.id AS invoice_id, i.number, i.issued_on, i.client_id, i.vat_rate_bp, i.document
-         FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.paid_on BETWEEN ? AND ? ORDER BY p.paid_on, p.id`,
-      )
-      .all(start, end) as {
-      id: number;
-      paid_on: string;
-      amount_cents: number;
-      method: string;
-      reference: string;
-      invoice_id: number;
-      number: string;
-      issued_on: string;
-      client_id: number;
-      vat_rate_bp: number;
-      document: string;
-    }[];
-    const payments: ReportedPayment[] = [];
-    let excludedDebits = 0;
-    let excludedGoods = 0;
-    for (const r of rows) {
-      const doc = JSON.parse(r.document) as InvoiceDocument;
-      // The option is the one printed on the invoice (in force when it was issued).
-      if (doc.vatOnDebits === true) {
-        excludedDebits++;
-        continue;
-      }
-      if (natureOf(doc) === 'goods') {
-        excludedGoods++;
-        continue;
-      }
-      const totalExcl = doc.lines.reduce((s, l) => s + l.amountCents, 0);
-      const servicesExcl = doc.lines.filter((l) => l.type !== 'supply_item').reduce((s, l) => s + l.amountCents, 0);
-      const servicesIncl = totalExcl > 0 ? mulDiv(r.amount_cents, servicesExcl, totalExcl) : r.amount_cents;
-      const servicesVat = mulDiv(servicesIncl, r.vat_rate_bp, 10_000 + r.vat_rate_bp);
-      payments.push({
-        paymentId: r.id,
-        paidOn: r.paid_on,
-        method: r.method,
-        reference: r.reference,
-        invoiceId: r.invoice_id,
-        invoiceNumber: r.number,
-        invoiceIssuedOn: r.issued_on,
-        clientId: r.client_id,
-        buyerName: doc.buyer.name,
-        buyerSiren: sirenOf(doc.buyer) ?? null,
-        amountCents: r.amount_cents,
-        vatRateBp: r.vat_rate_bp,
-        servicesInclCents: servicesIncl,
-        servicesExclCents: servicesIncl - servicesVat,
-        servicesVatCents: servicesVat,
-      });
+  const rows = await db.kysely
+    .selectFrom('payments as p')
+    .innerJoin('invoices as i', 'i.id', 'p.invoice_id')
+    .select([
+      'p.id',
+      'p.paid_on',
+      'p.amount_cents',
+      'p.method',
+      'p.reference',
+      'i.id as invoice_id',
+      'i.number',
+      'i.issued_on',
+      'i.client_id',
+      'i.vat_rate_bp',
+      'i.document',
+    ])
+    .where('p.paid_on', '>=', start)
+    .where('p.paid_on', '<=', end)
+    .orderBy('p.paid_on')
+    .orderBy('p.id')
+    .execute();
+  const payments: ReportedPayment[] = [];
+  let excludedDebits = 0;
+  let excludedGoods = 0;
+  for (const r of rows) {
+    const doc = JSON.parse(r.document) as InvoiceDocument;
+    // The option is the one printed on the invoice (in force when it was issued).
+    if (doc.vatOnDebits === true) {
+      excludedDebits++;
+      continue;
     }
-    const byRate = new Map<number, { vatRateBp: number; exclCents: number; vatCents: number; inclCents: number; payments: number }>();
-    for (const p of payments) {
-      const t = byRate.get(p.vatRateBp) ?? { vatRateBp: p.vatRateBp, exclCents: 0, vatCents: 0, inclCents: 0, payments: 0 };
-      t.exclCents += p.servicesExclCents;
-      t.vatCents += p.servicesVatCents;
-      t.inclCents += p.servicesInclCents;
-      t.payments++;
-      byRate.set(p.vatRateBp, t);
+    if (natureOf(doc) === 'goods') {
+      excludedGoods++;
+      continue;
     }
-    return {
-      month,
-      from: start,
-      to: end,
-      payments,
-      totals: [...byRate.values()].sort((a, b) => b.vatRateBp - a.vatRateBp),
-      /** Payments of the month left out, and why: invoices under the debits option, goods only. */
-      excluded: { vatOnDebits: excludedDebits, goodsOnly: excludedGoods },
-    };
-  });
+    const totalExcl = doc.lines.reduce((s, l) => s + l.amountCents, 0);
+    const servicesExcl = doc.lines.filter((l) => l.type !== 'supply_item').reduce((s, l) => s + l.amountCents, 0);
+    const servicesIncl = totalExcl > 0 ? mulDiv(r.amount_cents, servicesExcl, totalExcl) : r.amount_cents;
+    const servicesVat = mulDiv(servicesIncl, r.vat_rate_bp, 10_000 + r.vat_rate_bp);
+    payments.push({
+      paymentId: r.id,
+      paidOn: r.paid_on,
+      method: r.method,
+      reference: r.reference,
+      invoiceId: r.invoice_id,
+      invoiceNumber: r.number,
+      invoiceIssuedOn: r.issued_on,
+      clientId: r.client_id,
+      buyerName: doc.buyer.name,
+      buyerSiren: sirenOf(doc.buyer) ?? null,
+      amountCents: r.amount_cents,
+      vatRateBp: r.vat_rate_bp,
+      servicesInclCents: servicesIncl,
+      servicesExclCents: servicesIncl - servicesVat,
+      servicesVatCents: servicesVat,
+    });
+  }
+  const byRate = new Map<number, { vatRateBp: number; exclCents: number; vatCents: number; inclCents: number; payments: number }>();
+  for (const p of payments) {
+    const t = byRate.get(p.vatRateBp) ?? { vatRateBp: p.vatRateBp, exclCents: 0, vatCents: 0, inclCents: 0, payments: 0 };
+    t.exclCents += p.servicesExclCents;
+    t.vatCents += p.servicesVatCents;
+    t.inclCents += p.servicesInclCents;
+    t.payments++;
+    byRate.set(p.vatRateBp, t);
+  }
+  return {
+    month,
+    from: start,
+    to: end,
+    payments,
+    totals: [...byRate.values()].sort((a, b) => b.vatRateBp - a.vatRateBp),
+    /** Payments of the month left out, and why: invoices under the debits option, goods only. */
+    excluded: { vatOnDebits: excludedDebits, goodsOnly: excludedGoods },
+  };
 }
 
 const euros = (cents: number) => `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;

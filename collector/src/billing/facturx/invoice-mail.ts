@@ -7,33 +7,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type Selectable, sql } from 'kysely';
 import { audit } from '../../audit/repository.js';
 import { DeliveryClaims, type ReportTransport } from '../../reports/delivery.js';
 import type { ReportLog } from '../../reports/runner.js';
 import { type ReportSettings, retryDelay } from '../../reports/settings.js';
 import type { Database } from '../../store/database.js';
+import type { InvoiceDeliveriesTable } from '../../store/schema-billing.js';
 import type { InvoiceDocument } from '../invoice-document.js';
 import type { InvoiceService } from '../invoicing.js';
 
-export interface InvoiceDeliveryRow {
-  id: number;
-  invoice_id: number;
-  claim: string;
-  kind: 'scheduled' | 'resend';
-  status: 'sending' | 'sent' | 'failed' | 'skipped';
-  worker: string;
-  lease_until: number;
-  attempts: number;
-  recipients: string;
-  revision: number | null;
-  message_id: string | null;
-  error: string | null;
-  job_id: number | null;
-  requested_by: number | null;
-  created_at: number;
-  updated_at: number;
-  sent_at: number | null;
-}
+export type InvoiceDeliveryRow = Selectable<InvoiceDeliveriesTable>;
 
 export type DeliveryOutcome = 'sent' | 'already-sent' | 'in-progress-elsewhere' | 'skipped' | 'failed';
 
@@ -126,10 +110,6 @@ export class InvoiceMailer {
     return this.d.settings.maxAttempts;
   }
 
-  private read<T>(fn: () => T): Promise<T> {
-    return this.d.db.writeLock(fn);
-  }
-
   /** An invoice was issued (its Factur-X file kept): send it now, in the background. */
   issued(invoiceId: number): void {
     if (this.stopping) return;
@@ -144,15 +124,14 @@ export class InvoiceMailer {
 
   /** Mails the kept PDF under `claim`; never twice for one claim, whichever collector tries. */
   async deliver(invoiceId: number, o: { claim: string; kind: 'scheduled' | 'resend' }): Promise<{ delivery: DeliveryOutcome; error?: string }> {
-    const info = await this.read(
-      () =>
-        this.d.db.sqlite
-          .prepare(
-            `SELECT i.document, c.recipients, s.lang FROM invoices i LEFT JOIN billing_contracts c ON c.client_id = i.client_id
-             LEFT JOIN report_settings s ON s.client_id = i.client_id WHERE i.id = ?`,
-          )
-          .get(invoiceId) as { document: string; recipients: string | null; lang: 'fr' | 'en' | null } | undefined,
-    );
+    const info = await this.d.db.kysely
+      .selectFrom('invoices as i')
+      .leftJoin('billing_contracts as c', 'c.client_id', 'i.client_id')
+      .select(['i.document', 'c.recipients'])
+      // report_settings is the reports' table (typed by their conversion): its language read as is.
+      .select(sql<'fr' | 'en' | null>`(SELECT s.lang FROM report_settings s WHERE s.client_id = i.client_id)`.as('lang'))
+      .where('i.id', '=', invoiceId)
+      .executeTakeFirst();
     if (!info) return { delivery: 'failed', error: 'no such invoice' };
     const recipients = JSON.parse(info.recipients ?? '[]') as string[];
     const c = await this.claims.claim({ subjectId: invoiceId, claim: o.claim, kind: o.kind, jobId: null });
@@ -199,24 +178,19 @@ export class InvoiceMailer {
   }
 
   async deliveries(invoiceIds: readonly number[]): Promise<InvoiceDeliveryRow[]> {
-    return this.read(
-      () =>
-        this.d.db.sqlite
-          .prepare('SELECT * FROM invoice_deliveries WHERE invoice_id IN (SELECT value FROM json_each(?)) ORDER BY id')
-          .all(JSON.stringify(invoiceIds)) as InvoiceDeliveryRow[],
-    );
+    if (invoiceIds.length === 0) return [];
+    return this.d.db.kysely.selectFrom('invoice_deliveries').selectAll().where('invoice_id', 'in', invoiceIds).orderBy('id').execute();
   }
 
   /** Every delivery of the invoices of one client (of every client when `clientId` is undefined), oldest first. */
   async deliveriesOfClient(clientId: number | undefined): Promise<InvoiceDeliveryRow[]> {
-    return this.read(
-      () =>
-        this.d.db.sqlite
-          .prepare(
-            `SELECT d.* FROM invoice_deliveries d JOIN invoices i ON i.id = d.invoice_id ${clientId === undefined ? '' : 'WHERE i.client_id = ?'} ORDER BY d.id`,
-          )
-          .all(...(clientId === undefined ? [] : [clientId])) as InvoiceDeliveryRow[],
-    );
+    return this.d.db.kysely
+      .selectFrom('invoice_deliveries as d')
+      .innerJoin('invoices as i', 'i.id', 'd.invoice_id')
+      .selectAll('d')
+      .$if(clientId !== undefined, (q) => q.where('i.client_id', '=', clientId!))
+      .orderBy('d.id')
+      .execute();
   }
 
   /**
@@ -225,27 +199,36 @@ export class InvoiceMailer {
    */
   async due(now = Date.now()): Promise<{ invoiceId: number; claim: string; kind: 'scheduled' | 'resend' }[]> {
     const { settings } = this.d;
-    return this.read(() => {
-      const sql = this.d.db.sqlite;
-      const fresh = sql
-        .prepare(
-          `SELECT x.invoice_id FROM invoice_xml x WHERE NOT EXISTS (SELECT 1 FROM invoice_deliveries d WHERE d.claim = 'invoice:' || x.invoice_id)
-           ORDER BY x.invoice_id LIMIT 20`,
-        )
-        .all() as { invoice_id: number }[];
-      const rows = sql
-        .prepare(
-          `SELECT * FROM invoice_deliveries WHERE (status = 'failed' AND attempts < ?) OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT 100`,
-        )
-        .all(settings.maxAttempts, now) as InvoiceDeliveryRow[];
-      // Jitter from the row's id: stable between polls, different between rows.
-      const jitter = (id: number) => () => ((id * 2654435761) % 1000) / 1000;
-      const retries = rows.filter((r) => r.status === 'sending' || r.updated_at + retryDelay(r.attempts, settings, jitter(r.id)) <= now);
-      return [
-        ...fresh.map((f) => ({ invoiceId: f.invoice_id, claim: issueClaim(f.invoice_id), kind: 'scheduled' as const })),
-        ...retries.map((r) => ({ invoiceId: r.invoice_id, claim: r.claim, kind: r.kind })),
-      ];
-    });
+    const k = this.d.db.kysely;
+    const fresh = await k
+      .selectFrom('invoice_xml as x')
+      .select('x.invoice_id')
+      // The claim is `issueClaim(id)`; `||` with an integer concatenates on both engines.
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('invoice_deliveries as d').select('d.id').where('d.claim', '=', sql<string>`'invoice:' || x.invoice_id`))),
+      )
+      .orderBy('x.invoice_id')
+      .limit(20)
+      .execute();
+    const rows = await k
+      .selectFrom('invoice_deliveries')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'failed'), eb('attempts', '<', settings.maxAttempts)]),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .orderBy('id')
+      .limit(100)
+      .execute();
+    // Jitter from the row's id: stable between polls, different between rows.
+    const jitter = (id: number) => () => ((id * 2654435761) % 1000) / 1000;
+    const retries = rows.filter((r) => r.status === 'sending' || r.updated_at + retryDelay(r.attempts, settings, jitter(r.id)) <= now);
+    return [
+      ...fresh.map((f) => ({ invoiceId: f.invoice_id, claim: issueClaim(f.invoice_id), kind: 'scheduled' as const })),
+      ...retries.map((r) => ({ invoiceId: r.invoice_id, claim: r.claim, kind: r.kind })),
+    ];
   }
 
   /** One poll at a time: every due attempt, one after the other. */

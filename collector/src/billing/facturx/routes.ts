@@ -133,9 +133,7 @@ export async function facturXRoutes(app: FastifyInstance, { db, invoices, mailer
     { schema: { tags, body: EInvoicingBody, response: { 200: EInvoicingSettings } } },
     async (req: FastifyRequest<{ Body: { vatOnDebits: boolean } }>) => {
       const user = admin(req);
-      const before = await setVatOnDebits(db, req.body.vatOnDebits);
-      if (before !== req.body.vatOnDebits)
-        await audit(db, actorOf(user), 'billing.vat-on-debits', 'billing:settings', { from: before, to: req.body.vatOnDebits });
+      await setVatOnDebits(db, req.body.vatOnDebits, actorOf(user));
       return eInvoicingSettings(db);
     },
   );

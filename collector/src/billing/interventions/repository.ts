@@ -1,6 +1,7 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Insertable, Selectable } from 'kysely';
-import type { Database } from '../../store/database.js';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import type { InterventionsTable } from '../../store/schema-billing.js';
 
 export type InterventionRow = Selectable<InterventionsTable>;
@@ -17,25 +18,40 @@ export interface InterventionFilter {
   limit?: number;
 }
 
-/** Interventions (2.6), priced when recorded. Writes are synchronous: inside the callers' transactions. */
+/**
+ * Interventions (2.6), priced when recorded; frozen once invoiced (the migrations' triggers refuse
+ * any change to what an invoiced one bills, on both engines). Writes take the caller's transaction.
+ */
 export class InterventionRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  private get sql() {
-    return this.db.sqlite;
-  }
-
-  technicianRole(userId: number): string | undefined {
-    return (this.sql.prepare('SELECT role FROM users WHERE id = ?').get(userId) as { role: string } | undefined)?.role;
+  async technicianRole(userId: number, ex: Kysely<DB> = this.db.kysely): Promise<string | undefined> {
+    return (await ex.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst())?.role;
   }
 
   /** Whether an intervention recorded before `beforeId` is on the occurrence already. */
-  earlierOnOccurrence(occurrenceId: number, beforeId: number): boolean {
-    return this.sql.prepare('SELECT 1 FROM interventions WHERE occurrence_id = ? AND id < ? LIMIT 1').get(occurrenceId, beforeId) !== undefined;
+  async earlierOnOccurrence(occurrenceId: number, beforeId: number, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    const r = await ex
+      .selectFrom('interventions')
+      .select('id')
+      .where('occurrence_id', '=', occurrenceId)
+      .where('id', '<', beforeId)
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
   }
 
-  byId(id: number): InterventionRow | undefined {
-    return this.sql.prepare('SELECT * FROM interventions WHERE id = ?').get(id) as InterventionRow | undefined;
+  /**
+   * The intervention, locked until `tx` ends on PostgreSQL (SQLite's write transactions take turns
+   * already): a correction and the month's invoicing do not both act on what they read.
+   */
+  async lockById(tx: Kysely<DB>, id: number): Promise<InterventionRow | undefined> {
+    return tx
+      .selectFrom('interventions')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(this.db.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
   }
 
   async find(id: number): Promise<InterventionRow | undefined> {
@@ -55,74 +71,52 @@ export class InterventionRepository {
       .execute();
   }
 
-  insert(i: NewIntervention): number {
-    const r = this.sql
-      .prepare(
-        `INSERT INTO interventions (client_id, ticket_id, technician_id, date, started_at, ended_at, minutes, kind, mode, programmed_mode, occurrence_id,
-           travel_cents, meal_cents, lodging_cents, notes, grid_id, unit, unit_count, unit_price_cents, amount_cents, rule, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        i.client_id,
-        i.ticket_id,
-        i.technician_id ?? null,
-        i.date,
-        i.started_at ?? null,
-        i.ended_at ?? null,
-        i.minutes,
-        i.kind,
-        i.mode,
-        i.programmed_mode ?? null,
-        i.occurrence_id ?? null,
-        i.travel_cents,
-        i.meal_cents,
-        i.lodging_cents,
-        i.notes,
-        i.grid_id,
-        i.unit,
-        i.unit_count,
-        i.unit_price_cents,
-        i.amount_cents,
-        i.rule,
-        i.created_by ?? null,
-        i.created_at,
-        i.updated_at,
-      );
-    return Number(r.lastInsertRowid);
+  async insert(i: NewIntervention, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+    const r = await ex
+      .insertInto('interventions')
+      .values({
+        ...i,
+        technician_id: i.technician_id ?? null,
+        started_at: i.started_at ?? null,
+        ended_at: i.ended_at ?? null,
+        programmed_mode: i.programmed_mode ?? null,
+        occurrence_id: i.occurrence_id ?? null,
+        created_by: i.created_by ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
   }
 
-  update(id: number, i: InterventionChange): void {
-    this.sql
-      .prepare(
-        `UPDATE interventions SET technician_id = ?, date = ?, started_at = ?, ended_at = ?, minutes = ?, kind = ?, mode = ?, programmed_mode = ?,
-           travel_cents = ?, meal_cents = ?, lodging_cents = ?, notes = ?, grid_id = ?, unit = ?, unit_count = ?, unit_price_cents = ?, amount_cents = ?, rule = ?, updated_at = ?
-         WHERE id = ?`,
-      )
-      .run(
-        i.technician_id ?? null,
-        i.date,
-        i.started_at ?? null,
-        i.ended_at ?? null,
-        i.minutes,
-        i.kind,
-        i.mode,
-        i.programmed_mode ?? null,
-        i.travel_cents,
-        i.meal_cents,
-        i.lodging_cents,
-        i.notes,
-        i.grid_id,
-        i.unit,
-        i.unit_count,
-        i.unit_price_cents,
-        i.amount_cents,
-        i.rule,
-        i.updated_at,
-        id,
-      );
+  async update(id: number, i: InterventionChange, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .updateTable('interventions')
+      .set({
+        technician_id: i.technician_id ?? null,
+        date: i.date,
+        started_at: i.started_at ?? null,
+        ended_at: i.ended_at ?? null,
+        minutes: i.minutes,
+        kind: i.kind,
+        mode: i.mode,
+        programmed_mode: i.programmed_mode ?? null,
+        travel_cents: i.travel_cents,
+        meal_cents: i.meal_cents,
+        lodging_cents: i.lodging_cents,
+        notes: i.notes,
+        grid_id: i.grid_id,
+        unit: i.unit,
+        unit_count: i.unit_count,
+        unit_price_cents: i.unit_price_cents,
+        amount_cents: i.amount_cents,
+        rule: i.rule,
+        updated_at: i.updated_at,
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
-  delete(id: number): void {
-    this.sql.prepare('DELETE FROM interventions WHERE id = ?').run(id);
+  async delete(id: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex.deleteFrom('interventions').where('id', '=', id).execute();
   }
 }

@@ -1,7 +1,10 @@
 import { assertLocalDate, type InterventionKind, type InterventionMode, type LocalDate, parisDate, VigieError } from '@vigie/shared';
 import type { InterventionRow as InterventionView } from '@vigie/shared/api';
+import type { Kysely } from 'kysely';
+import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import { interventionStart } from '../../tickets/intervention-start.js';
 import type { TicketService } from '../../tickets/service.js';
 import { type Quote, quote } from '../billing-units.js';
@@ -43,7 +46,7 @@ export class InterventionService {
   private readonly timeline: TicketTimeline;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly tickets: TicketService,
     private readonly contracts: ContractService,
     private readonly recurring: RecurringService,
@@ -52,7 +55,8 @@ export class InterventionService {
     this.timeline = new TicketTimeline(db);
   }
 
-  private billedQuote(
+  private async billedQuote(
+    tx: Kysely<DB>,
     clientId: number,
     kind: InterventionKind,
     mode: InterventionMode,
@@ -60,12 +64,12 @@ export class InterventionService {
     date: LocalDate,
     occurrence: OccurrenceRow | undefined,
     interventionId = Number.MAX_SAFE_INTEGER,
-  ): { q: Quote; gridId: number } {
-    const g = this.contracts.gridRowOn(clientId, date);
+  ): Promise<{ q: Quote; gridId: number }> {
+    const g = await this.contracts.gridRowIn(clientId, date, tx);
     const grid = gridOf(g);
     // The reservation is billed once per occurrence, on its first intervention; a further one on the
     // same occurrence (a second visit, a request sent twice) is billed on its own time.
-    const firstOnOccurrence = occurrence !== undefined && !this.repo.earlierOnOccurrence(occurrence.id, interventionId);
+    const firstOnOccurrence = occurrence !== undefined && !(await this.repo.earlierOnOccurrence(occurrence.id, interventionId, tx));
     if (occurrence && firstOnOccurrence && occurrence.reserved_minutes > minutes) {
       // 2.6.1: the reserved time of a recurring occurrence is billed in full, which is why the
       // provider shortens the reservation when it proves out of proportion.
@@ -106,60 +110,68 @@ export class InterventionService {
   }
 
   async recordIntervention(ticketId: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionView> {
-    return this.db
-      .writeTransaction(() => {
-        const t = this.timeline.ticket(ticketId);
+    return this.db.kysely
+      .transaction()
+      .execute(async (tx) => {
+        const t = await this.timeline.ticketOf(ticketId, undefined, tx);
         const r = this.resolveInterventionInput(t, input);
         const technicianId = input.technicianId ?? user.id;
-        const role = this.repo.technicianRole(technicianId);
+        const role = await this.repo.technicianRole(technicianId, tx);
         if (!role || role === 'client') fail('L’intervenant doit être un technicien ou un administrateur');
         let occurrence: OccurrenceRow | undefined;
         if (input.occurrenceId !== undefined) {
-          occurrence = this.recurring.syncStatements.occurrenceOfClient(input.occurrenceId, t.client_id);
+          occurrence = await this.recurring.repo.occurrenceOfClient(input.occurrenceId, t.client_id, tx);
           if (!occurrence) throw new VigieError('NOT_FOUND', 'No such occurrence for this client');
           if (occurrence.status === 'cancelled') fail('Cette occurrence a été annulée');
           if (r.kind !== 'programmed') fail('Une occurrence récurrente est une intervention programmée');
         }
-        const { q, gridId } = this.billedQuote(t.client_id, r.kind, r.mode, r.minutes, r.date, occurrence);
-        const id = this.repo.insert({
-          client_id: t.client_id,
-          ticket_id: ticketId,
-          technician_id: technicianId,
-          date: r.date,
-          started_at: input.startedAt ?? null,
-          ended_at: input.endedAt ?? null,
-          minutes: r.minutes,
-          kind: r.kind,
-          mode: r.mode,
-          programmed_mode: r.programmedMode,
-          occurrence_id: occurrence?.id ?? null,
-          travel_cents: r.expenses.travel,
-          meal_cents: r.expenses.meal,
-          lodging_cents: r.expenses.lodging,
-          notes: input.notes ?? '',
-          grid_id: gridId,
-          unit: q.unit,
-          unit_count: q.count,
-          unit_price_cents: q.unitPriceCents,
-          amount_cents: q.amountCents,
-          rule: q.rule,
-          created_by: user.id,
-          created_at: now,
-          updated_at: now,
-        });
-        this.timeline.takeInCharge(ticketId, interventionStart(input.startedAt, r.date));
-        if (occurrence) this.recurring.syncStatements.markDone(occurrence.id);
-        this.timeline.event(ticketId, now, `user:${user.id}`, user.id, 'intervention', {
-          interventionId: id,
-          date: r.date,
-          minutes: r.minutes,
-          kind: r.kind,
-          mode: r.mode,
-          ...quoteBody(q),
-        });
+        const { q, gridId } = await this.billedQuote(tx, t.client_id, r.kind, r.mode, r.minutes, r.date, occurrence);
+        const id = await this.repo.insert(
+          {
+            client_id: t.client_id,
+            ticket_id: ticketId,
+            technician_id: technicianId,
+            date: r.date,
+            started_at: input.startedAt ?? null,
+            ended_at: input.endedAt ?? null,
+            minutes: r.minutes,
+            kind: r.kind,
+            mode: r.mode,
+            programmed_mode: r.programmedMode,
+            occurrence_id: occurrence?.id ?? null,
+            travel_cents: r.expenses.travel,
+            meal_cents: r.expenses.meal,
+            lodging_cents: r.expenses.lodging,
+            notes: input.notes ?? '',
+            grid_id: gridId,
+            unit: q.unit,
+            unit_count: q.count,
+            unit_price_cents: q.unitPriceCents,
+            amount_cents: q.amountCents,
+            rule: q.rule,
+            created_by: user.id,
+            created_at: now,
+            updated_at: now,
+          },
+          tx,
+        );
+        await this.timeline.takeInCharge(tx, ticketId, interventionStart(input.startedAt, r.date));
+        if (occurrence) await this.recurring.repo.markDone(occurrence.id, tx);
+        const body = { interventionId: id, date: r.date, minutes: r.minutes, kind: r.kind, mode: r.mode, ...quoteBody(q) };
+        await this.timeline.record(tx, ticketId, now, `user:${user.id}`, user.id, 'intervention', body);
+        await appendAuditInTransaction(
+          tx,
+          this.db.dialect,
+          `user:${user.id}`,
+          'intervention.record',
+          `intervention:${id}`,
+          { ticketId, ...body },
+          { clientId: t.client_id },
+          now,
+        );
         // 2.6.1: the programme's adjustment, if this occurrence completes a run of disproportionate
         // reservations, is part of the same write.
-        const adjusted = occurrence ? this.recurring.adjustSchedule(occurrence.schedule_id, now) : undefined;
+        const adjusted = occurrence ? await this.recurring.adjustSchedule(occurrence.schedule_id, now, tx) : undefined;
         return { id, clientId: t.client_id, adjusted };
       })
       .then(async ({ id, clientId, adjusted }) => {
@@ -179,9 +191,10 @@ export class InterventionService {
 
   /** Corrects an intervention not yet invoiced (an invoiced one is frozen: credit note). */
   async updateIntervention(id: number, input: InterventionInput, user: SessionUser, now = Date.now()): Promise<InterventionView> {
-    return this.db
-      .writeTransaction(() => {
-        const cur = this.repo.byId(id);
+    return this.db.kysely
+      .transaction()
+      .execute(async (tx) => {
+        const cur = await this.repo.lockById(tx, id);
         if (!cur) throw new VigieError('NOT_FOUND');
         if (cur.invoice_id !== null) throw new VigieError('CONFLICT', INVOICED);
         const merged: InterventionInput = {
@@ -203,33 +216,37 @@ export class InterventionService {
                 ? { startedAt: cur.started_at, endedAt: cur.ended_at }
                 : { minutes: cur.minutes }),
         };
-        const t = this.timeline.ticket(cur.ticket_id);
+        const t = await this.timeline.ticketOf(cur.ticket_id, undefined, tx);
         const r = this.resolveInterventionInput(t, merged);
-        const occurrence = cur.occurrence_id ? this.recurring.syncStatements.occurrence(cur.occurrence_id) : undefined;
-        const { q, gridId } = this.billedQuote(cur.client_id, r.kind, r.mode, r.minutes, r.date, occurrence, id);
-        this.repo.update(id, {
-          technician_id: merged.technicianId ?? null,
-          date: r.date,
-          started_at: merged.startedAt ?? null,
-          ended_at: merged.endedAt ?? null,
-          minutes: r.minutes,
-          kind: r.kind,
-          mode: r.mode,
-          programmed_mode: r.programmedMode,
-          travel_cents: r.expenses.travel,
-          meal_cents: r.expenses.meal,
-          lodging_cents: r.expenses.lodging,
-          notes: merged.notes ?? '',
-          grid_id: gridId,
-          unit: q.unit,
-          unit_count: q.count,
-          unit_price_cents: q.unitPriceCents,
-          amount_cents: q.amountCents,
-          rule: q.rule,
-          updated_at: now,
-        });
-        this.timeline.takeInCharge(cur.ticket_id, interventionStart(merged.startedAt, r.date));
-        this.timeline.event(cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_changed', {
+        const occurrence = cur.occurrence_id ? await this.recurring.repo.occurrence(cur.occurrence_id, tx) : undefined;
+        const { q, gridId } = await this.billedQuote(tx, cur.client_id, r.kind, r.mode, r.minutes, r.date, occurrence, id);
+        await this.repo.update(
+          id,
+          {
+            technician_id: merged.technicianId ?? null,
+            date: r.date,
+            started_at: merged.startedAt ?? null,
+            ended_at: merged.endedAt ?? null,
+            minutes: r.minutes,
+            kind: r.kind,
+            mode: r.mode,
+            programmed_mode: r.programmedMode,
+            travel_cents: r.expenses.travel,
+            meal_cents: r.expenses.meal,
+            lodging_cents: r.expenses.lodging,
+            notes: merged.notes ?? '',
+            grid_id: gridId,
+            unit: q.unit,
+            unit_count: q.count,
+            unit_price_cents: q.unitPriceCents,
+            amount_cents: q.amountCents,
+            rule: q.rule,
+            updated_at: now,
+          },
+          tx,
+        );
+        await this.timeline.takeInCharge(tx, cur.ticket_id, interventionStart(merged.startedAt, r.date));
+        const body = {
           interventionId: id,
           before: { date: cur.date, minutes: cur.minutes, kind: cur.kind, mode: cur.mode, amountCents: cur.amount_cents },
           date: r.date,
@@ -237,7 +254,18 @@ export class InterventionService {
           kind: r.kind,
           mode: r.mode,
           ...quoteBody(q),
-        });
+        };
+        await this.timeline.record(tx, cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_changed', body);
+        await appendAuditInTransaction(
+          tx,
+          this.db.dialect,
+          `user:${user.id}`,
+          'intervention.update',
+          `intervention:${id}`,
+          body,
+          { clientId: cur.client_id },
+          now,
+        );
         return cur;
       })
       .then(async (cur) => {
@@ -247,18 +275,25 @@ export class InterventionService {
   }
 
   async deleteIntervention(id: number, user: SessionUser, now = Date.now()): Promise<void> {
-    return this.db.writeTransaction(() => {
-      const cur = this.repo.byId(id);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const cur = await this.repo.lockById(tx, id);
       if (!cur) throw new VigieError('NOT_FOUND');
       if (cur.invoice_id !== null) throw new VigieError('CONFLICT', INVOICED);
-      this.repo.delete(id);
+      await this.repo.delete(id, tx);
       // The occurrence is to be done again only when no other intervention on it remains.
-      if (cur.occurrence_id) this.recurring.syncStatements.reopenIfUnworked(cur.occurrence_id);
-      this.timeline.event(cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_deleted', {
-        interventionId: id,
-        date: cur.date,
-        minutes: cur.minutes,
-      });
+      if (cur.occurrence_id) await this.recurring.repo.reopenIfUnworked(cur.occurrence_id, tx);
+      const body = { interventionId: id, date: cur.date, minutes: cur.minutes };
+      await this.timeline.record(tx, cur.ticket_id, now, `user:${user.id}`, user.id, 'intervention_deleted', body);
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${user.id}`,
+        'intervention.delete',
+        `intervention:${id}`,
+        body,
+        { clientId: cur.client_id },
+        now,
+      );
     });
   }
 }

@@ -13,7 +13,7 @@ export async function balanceAt(
   tx: BillingExecutor,
 ): Promise<number> {
   if (inv.kind !== 'invoice' || inv.issued_on > date) return 0;
-  return inv.total_incl_cents + (await invoices.creditedIncl(inv.id, date, tx)) - payments.paidOn(inv.id, date);
+  return inv.total_incl_cents + (await invoices.creditedIncl(inv.id, date, tx)) - (await payments.paidOn(inv.id, date, tx));
 }
 
 /** The due date pushed back by the disputes (null while one is open on `asOf`). */

@@ -21,12 +21,12 @@ export class ClientFinance {
 
   async finance(clientId: number, asOf: LocalDate, months = 3): Promise<FinanceMonth[]> {
     assertLocalDate(asOf);
-    // One transaction: one consistent state (and on SQLite the connection is ours while the
-    // payments' and disputes' synchronous statements run on it).
+    // One read transaction: one consistent state; every read below runs on it (`tx`), never on
+    // the store (on SQLite the transaction holds the one connection: a read beside it would wait).
     return this.db.kysely.transaction().execute(async (tx) => {
       const invoices = await this.invoices.ofClient(clientId, tx);
-      const payments = this.payments.ofClient(clientId);
-      const disputes = this.disputes.ofClient(clientId);
+      const payments = await this.payments.ofClient(clientId, tx);
+      const disputes = await this.disputes.ofClient(clientId, tx);
       const out: FinanceMonth[] = [];
       for (let k = months - 1; k >= 0; k--) {
         const month = shiftMonth(monthOf(asOf), -k);

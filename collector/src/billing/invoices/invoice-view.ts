@@ -20,9 +20,8 @@ export class InvoiceViews {
   ) {}
 
   /**
-   * Reads in one transaction: one consistent state, and on SQLite the connection is this read's
-   * while the payments', disputes' and indices' synchronous statements run on it (never inside
-   * another's open transaction).
+   * Reads in one transaction: one consistent state. Every read of the view runs on it (`tx`), never
+   * on the store: on SQLite the transaction holds the one connection, a read beside it would wait.
    */
   private read<T>(fn: (tx: BillingExecutor) => Promise<T>): Promise<T> {
     return this.db.kysely.transaction().execute(fn);
@@ -48,9 +47,9 @@ export class InvoiceViews {
       lineCount: doc.lines.length,
     };
     if (inv.kind === 'credit_note') return { ...base, status: 'credit_note' as const };
-    const payments = this.payments.ofInvoice(inv.id);
+    const payments = await this.payments.ofInvoice(inv.id, tx);
     const credits = await this.invoices.creditNotesOf(inv.id, tx);
-    const disputes = this.disputes.ofInvoice(inv.id);
+    const disputes = await this.disputes.ofInvoice(inv.id, tx);
     const balance = await balanceAt(this.invoices, this.payments, inv, asOf, tx);
     const openDispute = disputes.find((d) => d.opened_on <= asOf && (d.settled_on === null || d.settled_on > asOf));
     const due = effectiveDue(inv, disputes, asOf);
@@ -131,14 +130,14 @@ export class InvoiceViews {
     return this.read(async (tx) => {
       const inv = await this.invoices.invoice(id, tx);
       if (!inv) return undefined;
-      return { ...(await this.view(inv, asOf, this.indices.ecbRatesNow(), tx)), document: JSON.parse(inv.document) as InvoiceDocument };
+      return { ...(await this.view(inv, asOf, await this.indices.ecbRatesNow(tx), tx)), document: JSON.parse(inv.document) as InvoiceDocument };
     });
   }
 
   /** Invoices and credit notes, newest first; a client's portal shows the current and previous year. */
   async list(f: { clientId?: number; year?: number; fromYear?: number }, asOf: LocalDate): Promise<InvoiceView[]> {
     return this.read(async (tx) => {
-      const ecb = this.indices.ecbRatesNow();
+      const ecb = await this.indices.ecbRatesNow(tx);
       const out: InvoiceView[] = [];
       for (const inv of await this.invoices.list(f, tx)) out.push(await this.view(inv, asOf, ecb, tx));
       return out;

@@ -1,6 +1,7 @@
 import type { LocalDate } from '@vigie/shared';
-import type { Selectable } from 'kysely';
-import type { Database } from '../../store/database.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import type { EcbRatesTable, SyntecIndicesTable } from '../../store/schema-billing.js';
 
 export type SyntecRow = Pick<Selectable<SyntecIndicesTable>, 'published_on' | 'value'>;
@@ -8,50 +9,46 @@ export type EcbRow = Pick<Selectable<EcbRatesTable>, 'from_date' | 'rate_bp'>;
 
 /** ECB refinancing rates (late penalties, 5.1) and Syntec indices (price revision, 5.2), as entered by the provider. */
 export class PriceIndexRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  private get sql() {
-    return this.db.sqlite;
-  }
-
-  upsertEcbRate(from: LocalDate, rateBp: number, userId: number, now: number): void {
-    this.sql
-      .prepare(
-        'INSERT INTO ecb_rates (from_date, rate_bp, entered_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (from_date) DO UPDATE SET rate_bp = excluded.rate_bp, entered_by = excluded.entered_by',
-      )
-      .run(from, rateBp, userId, now);
+  async upsertEcbRate(from: LocalDate, rateBp: number, userId: number, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .insertInto('ecb_rates')
+      .values({ from_date: from, rate_bp: rateBp, entered_by: userId, created_at: now })
+      .onConflict((oc) => oc.column('from_date').doUpdateSet((eb) => ({ rate_bp: eb.ref('excluded.rate_bp'), entered_by: eb.ref('excluded.entered_by') })))
+      .execute();
   }
 
   async ecbRatesByDate(): Promise<EcbRow[]> {
     return this.db.kysely.selectFrom('ecb_rates').select(['from_date', 'rate_bp']).orderBy('from_date').execute();
   }
 
-  /** Synchronous, unordered: for penalties computed inside a read. */
-  ecbRates(): EcbRow[] {
-    return this.sql.prepare('SELECT from_date, rate_bp FROM ecb_rates').all() as EcbRow[];
+  /** For penalties computed inside a read (`ex`). */
+  async ecbRates(ex: Kysely<DB> = this.db.kysely): Promise<EcbRow[]> {
+    return ex.selectFrom('ecb_rates').select(['from_date', 'rate_bp']).orderBy('from_date').execute();
   }
 
-  upsertSyntec(publishedOn: LocalDate, value: string, userId: number, now: number): void {
-    this.sql
-      .prepare(
-        'INSERT INTO syntec_indices (published_on, value, entered_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (published_on) DO UPDATE SET value = excluded.value',
-      )
-      .run(publishedOn, value, userId, now);
+  async upsertSyntec(publishedOn: LocalDate, value: string, userId: number, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
+      .insertInto('syntec_indices')
+      .values({ published_on: publishedOn, value, entered_by: userId, created_at: now })
+      .onConflict((oc) => oc.column('published_on').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .execute();
   }
 
-  async syntecByDate(): Promise<SyntecRow[]> {
-    return this.db.kysely.selectFrom('syntec_indices').select(['published_on', 'value']).orderBy('published_on').execute();
+  /** Every Syntec index by date (inside the caller's transaction `ex`: S0 of a contract being signed). */
+  async syntecByDate(ex: Kysely<DB> = this.db.kysely): Promise<SyntecRow[]> {
+    return ex.selectFrom('syntec_indices').select(['published_on', 'value']).orderBy('published_on').execute();
   }
 
-  /** Synchronous, unordered: S0 of a contract being signed, inside its transaction. */
-  syntecIndices(): SyntecRow[] {
-    return this.sql.prepare('SELECT published_on, value FROM syntec_indices').all() as SyntecRow[];
-  }
-
-  /** The last index published on or before `date`. */
-  syntecOn(date: LocalDate): SyntecRow | undefined {
-    return this.sql.prepare('SELECT published_on, value FROM syntec_indices WHERE published_on <= ? ORDER BY published_on DESC LIMIT 1').get(date) as
-      | SyntecRow
-      | undefined;
+  /** The last index published on or before `date` (inside the caller's transaction `ex`). */
+  async syntecOn(date: LocalDate, ex: Kysely<DB> = this.db.kysely): Promise<SyntecRow | undefined> {
+    return ex
+      .selectFrom('syntec_indices')
+      .select(['published_on', 'value'])
+      .where('published_on', '<=', date)
+      .orderBy('published_on', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 }

@@ -1,6 +1,9 @@
 import { assertLocalDate, type LocalDate } from '@vigie/shared';
+import type { Kysely } from 'kysely';
+import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import { fail } from '../contract-refusal.js';
 import type { EcbRate } from '../late-penalties.js';
 import { PriceIndexRepository } from './repository.js';
@@ -15,14 +18,17 @@ export function syntecValue(v: number, name: string): number {
 export class PriceIndexService {
   readonly repo: PriceIndexRepository;
 
-  constructor(private readonly db: Database) {
+  constructor(private readonly db: RelationalStore) {
     this.repo = new PriceIndexRepository(db);
   }
 
   async addEcbRate(from: LocalDate, rateBp: number, user: SessionUser, now = Date.now()): Promise<void> {
     assertLocalDate(from);
     if (!Number.isSafeInteger(rateBp) || rateBp < -1000 || rateBp > 5000) fail(`Taux BCE invalide (points de base entiers, ex. 2,15 % → 215) : ${rateBp}`);
-    return this.db.writeTransaction(() => this.repo.upsertEcbRate(from, rateBp, user.id, now));
+    await this.db.kysely.transaction().execute(async (tx) => {
+      await this.repo.upsertEcbRate(from, rateBp, user.id, now, tx);
+      await appendAuditInTransaction(tx, this.db.dialect, `user:${user.id}`, 'billing.ecb-rate', `ecb-rate:${from}`, { from, rateBp }, {}, now);
+    });
   }
 
   async ecbRates(): Promise<EcbRate[]> {
@@ -32,15 +38,18 @@ export class PriceIndexService {
   async addSyntecIndex(publishedOn: LocalDate, value: number, user: SessionUser, now = Date.now()): Promise<void> {
     assertLocalDate(publishedOn);
     syntecValue(value, 'S1');
-    return this.db.writeTransaction(() => this.repo.upsertSyntec(publishedOn, String(value), user.id, now));
+    await this.db.kysely.transaction().execute(async (tx) => {
+      await this.repo.upsertSyntec(publishedOn, String(value), user.id, now, tx);
+      await appendAuditInTransaction(tx, this.db.dialect, `user:${user.id}`, 'billing.syntec', `syntec:${publishedOn}`, { publishedOn, value }, {}, now);
+    });
   }
 
   async syntecIndices(): Promise<{ publishedOn: LocalDate; value: number }[]> {
     return (await this.repo.syntecByDate()).map((r) => ({ publishedOn: r.published_on, value: Number(r.value) }));
   }
 
-  /** Synchronous, inside a read: the rates late penalties are computed with. */
-  ecbRatesNow(): EcbRate[] {
-    return this.repo.ecbRates().map((r) => ({ from: r.from_date, rateBp: r.rate_bp }));
+  /** The rates late penalties are computed with, inside a read (`ex`). */
+  async ecbRatesNow(ex?: Kysely<DB>): Promise<EcbRate[]> {
+    return (await this.repo.ecbRates(ex)).map((r) => ({ from: r.from_date, rateBp: r.rate_bp }));
   }
 }

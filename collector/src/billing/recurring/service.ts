@@ -15,14 +15,13 @@ import type { Schedule, ScheduleDetail } from '@vigie/shared/api';
 import type { Kysely, Transaction } from 'kysely';
 import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import type { TicketService } from '../../tickets/service.js';
 import { fail } from '../contract-refusal.js';
 import type { ContractService } from '../contracts/service.js';
 import { TicketTimeline } from '../ticket-timeline.js';
 import { type DoneOccurrence, RecurringRepository, type ScheduleRow } from './repository.js';
-import { RecurringSyncStatements } from './sync-statements.js';
 
 export interface ScheduleInput {
   ticketId: number;
@@ -68,24 +67,18 @@ function adjustmentOf(s: ScheduleRow, done: DoneOccurrence[]): { target: number;
 /** Recurring programmes (contract 2.6.1): occurrences, the client's changes, the provider's adjustment. */
 export class RecurringService {
   readonly repo: RecurringRepository;
-  /** For the interventions service's better-sqlite3 transactions (markDone, reopenIfUnworked, adjustSchedule…). */
-  readonly syncStatements: RecurringSyncStatements;
   private readonly timeline: TicketTimeline;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly tickets: TicketService,
     private readonly contracts: ContractService,
   ) {
     this.repo = new RecurringRepository(db);
-    this.syncStatements = new RecurringSyncStatements(db);
     this.timeline = new TicketTimeline(db);
   }
 
-  /**
-   * One transaction; on SQLite the connection is this call's while the ticket timeline's
-   * synchronous statements run on it.
-   */
+  /** One transaction; every read and write in it takes its `tx`. */
   private transaction<T>(fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
     return this.db.kysely.transaction().execute(fn);
   }
@@ -100,7 +93,7 @@ export class RecurringService {
     if (!Number.isSafeInteger(input.reservedMinutes) || input.reservedMinutes <= 0 || input.reservedMinutes > 8 * 60)
       fail('Durée réservée invalide (1 à 480 min par occurrence)');
     return this.transaction(async (tx) => {
-      const t = this.timeline.ticket(input.ticketId, clientId);
+      const t = await this.timeline.ticketOf(input.ticketId, clientId, tx);
       if (!isProgrammed(now, input.firstDate)) fail('Une programmation récurrente commence au moins 5 jours ouvrés après la demande (art. 2.6.1)');
       await this.contracts.gridRowIn(t.client_id, input.firstDate, tx);
       const id = await this.repo.insertSchedule(
@@ -120,7 +113,7 @@ export class RecurringService {
         tx,
       );
       await this.materialise(id, parisDate(now), tx);
-      this.timeline.event(input.ticketId, now, `user:${user.id}`, user.id, 'recurring', {
+      await this.timeline.record(tx, input.ticketId, now, `user:${user.id}`, user.id, 'recurring', {
         scheduleId: id,
         text: `Programmation récurrente (${input.period === 'weekly' ? 'hebdomadaire' : 'mensuelle'}) : ${input.reservedMinutes} min réservées à partir du ${input.firstDate} à ${input.startTime}`,
       });
@@ -235,7 +228,7 @@ export class RecurringService {
       const what = change.cancel
         ? `annulation de l’occurrence du ${occ.date}`
         : `occurrence du ${occ.date} → ${[change.date, change.startTime, change.minutes !== undefined ? `${change.minutes} min` : undefined].filter(Boolean).join(', ')}`;
-      this.timeline.event(s.ticket_id, receivedAt, `user:${user.id}`, user.id, 'recurring', {
+      await this.timeline.record(tx, s.ticket_id, receivedAt, `user:${user.id}`, user.id, 'recurring', {
         scheduleId,
         text: `${accepted ? 'Changement accepté' : 'Changement refusé'} : ${what}. ${reason}`,
       });
@@ -270,23 +263,23 @@ export class RecurringService {
    * ADJUST_MAX_SHARE of their reservation, the following occurrences are shortened to the longest
    * time recorded plus a quarter (to the next quarter-hour), and the client is told in the ticket.
    * Occurrences the client changed keep their requested duration.
-   * Runs inside the (better-sqlite3) transaction that records the intervention completing the run.
+   * Runs inside the transaction `tx` that records the intervention completing the run.
    */
-  adjustSchedule(scheduleId: number, now: number): { from: number; to: number; clientId: number; ticketId: number } | undefined {
-    const s = this.syncStatements.schedule(scheduleId);
+  async adjustSchedule(scheduleId: number, now: number, tx: Kysely<DB>): Promise<{ from: number; to: number; clientId: number; ticketId: number } | undefined> {
+    const s = await this.repo.schedule(scheduleId, tx);
     if (!s) return undefined;
-    const done = this.syncStatements.lastDone(scheduleId, ADJUST_AFTER_OCCURRENCES);
+    const done = await this.repo.lastDone(scheduleId, ADJUST_AFTER_OCCURRENCES, tx);
     const adjustment = adjustmentOf(s, done);
     if (!adjustment) return undefined;
     const { target, after } = adjustment;
-    this.syncStatements.setReservedMinutes(scheduleId, target);
-    const changed = this.syncStatements.shortenAfter(scheduleId, after, target);
+    await this.repo.setReservedMinutes(scheduleId, target, tx);
+    const changed = await this.repo.shortenAfter(scheduleId, after, target, tx);
     const list = done
       .slice()
       .reverse()
       .map((o) => `${o.date} : ${o.recorded} min sur ${o.reserved_minutes}`)
       .join(', ');
-    this.timeline.event(s.ticket_id, now, 'system:billing', null, 'recurring', {
+    await this.timeline.record(tx, s.ticket_id, now, 'system:billing', null, 'recurring', {
       scheduleId,
       text: `Ajustement automatique de la programmation (art. 2.6.1) : les ${done.length} dernières interventions ont consommé bien moins que le temps réservé (${list}). Les prochaines occurrences (${changed}) sont réservées pour ${target} min au lieu de ${s.reserved_minutes} min.`,
     });

@@ -1,47 +1,31 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { Database } from '../../store/database.js';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { RelationalStore } from '../../store/relational-store.js';
+import type { DB } from '../../store/schema.js';
 import type { RecyclingPickupsTable } from '../../store/schema-billing.js';
 
 export type PickupRow = Selectable<RecyclingPickupsTable>;
 
-/** DEEE pickups (2.5). Writes are synchronous: inside the callers' transactions. */
+/** DEEE pickups (2.5), frozen once invoiced (the migrations' triggers). Writes take the caller's transaction. */
 export class RecyclingRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
-  private get sql() {
-    return this.db.sqlite;
+  async hasContract(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    return (await ex.selectFrom('billing_contracts').select('client_id').where('client_id', '=', clientId).executeTakeFirst()) !== undefined;
   }
 
-  hasContract(clientId: number): boolean {
-    return this.sql.prepare('SELECT 1 FROM billing_contracts WHERE client_id = ?').get(clientId) !== undefined;
+  async insert(p: Omit<Insertable<RecyclingPickupsTable>, 'id' | 'invoice_id'>, ex: Kysely<DB> = this.db.kysely): Promise<number> {
+    const r = await ex
+      .insertInto('recycling_pickups')
+      .values({ ...p, ticket_id: p.ticket_id ?? null, bsd_reference: p.bsd_reference ?? null, created_by: p.created_by ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
   }
 
-  insert(p: Omit<Insertable<RecyclingPickupsTable>, 'id' | 'invoice_id'>): number {
-    const r = this.sql
-      .prepare(
-        `INSERT INTO recycling_pickups (client_id, ticket_id, picked_up_on, description, weight_grams, transport_cents, handling_cents, recycling_rate_cents_per_kg, recycling_cents, bsd_reference, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        p.client_id,
-        p.ticket_id ?? null,
-        p.picked_up_on,
-        p.description,
-        p.weight_grams,
-        p.transport_cents,
-        p.handling_cents,
-        p.recycling_rate_cents_per_kg,
-        p.recycling_cents,
-        p.bsd_reference ?? null,
-        p.created_by ?? null,
-        p.created_at,
-      );
-    return Number(r.lastInsertRowid);
-  }
-
-  /** Returns whether the pickup exists. */
-  setBsd(pickupId: number, reference: string): boolean {
-    return this.sql.prepare('UPDATE recycling_pickups SET bsd_reference = ? WHERE id = ?').run(reference, pickupId).changes > 0;
+  /** The pickup's client when it exists (its BSD reference then set). */
+  async setBsd(pickupId: number, reference: string, ex: Kysely<DB> = this.db.kysely): Promise<number | undefined> {
+    const r = await ex.updateTable('recycling_pickups').set({ bsd_reference: reference }).where('id', '=', pickupId).returning('client_id').executeTakeFirst();
+    return r?.client_id;
   }
 
   async pickupClient(pickupId: number): Promise<number | undefined> {

@@ -1,5 +1,6 @@
 import { BsdBody, IdParams, Pickup, PickupBody, PickupList } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorOf } from '../../auth/guard.js';
 import { type BillingPluginDeps, ClientQuery, scopeOf, staff, tags } from '../route-guards.js';
 import type { PickupInput } from './service.js';
 
@@ -27,8 +28,8 @@ export async function recyclingRoutes(app: FastifyInstance, { billing }: Billing
     '/api/v1/billing/pickups/:id/bsd',
     { schema: { tags, params: IdParams, body: BsdBody, response: { 200: Pickup } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: { reference: string } }>) => {
-      staff(req);
-      await recycling.setBsd(req.params.id, req.body.reference);
+      const user = staff(req);
+      await recycling.setBsd(req.params.id, req.body.reference, actorOf(user));
       const clientId = (await recycling.pickupClient(req.params.id))!;
       return (await recycling.pickups(clientId)).find((p) => p.id === req.params.id);
     },

@@ -1,7 +1,8 @@
 import { assertLocalDate, type LocalDate, VigieError } from '@vigie/shared';
 import type { Pickup } from '@vigie/shared/api';
+import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import { fail } from '../contract-refusal.js';
 import type { ContractService } from '../contracts/service.js';
 import { TicketTimeline } from '../ticket-timeline.js';
@@ -24,7 +25,7 @@ export class RecyclingService {
   private readonly timeline: TicketTimeline;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly contracts: ContractService,
   ) {
     this.repo = new RecyclingRepository(db);
@@ -43,32 +44,48 @@ export class RecyclingService {
       if (!Number.isSafeInteger(v) || v < 0) fail(`Frais de ${k} invalides (centimes ≥ 0) : ${v}`);
     // 2.5: recycling by total weight, rounded to the cent (half up), computed exactly.
     const recycling = Number((BigInt(input.weightGrams) * BigInt(input.recyclingRateCentsPerKg) * 2n + 1000n) / 2000n);
-    return this.db.writeTransaction(() => {
-      this.contracts.assertClient(clientId);
-      if (input.ticketId !== undefined) this.timeline.ticket(input.ticketId, clientId);
-      if (!this.repo.hasContract(clientId)) fail('Ce client n’a pas de contrat');
-      return this.repo.insert({
-        client_id: clientId,
-        ticket_id: input.ticketId ?? null,
-        picked_up_on: input.pickedUpOn,
-        description: input.description,
-        weight_grams: input.weightGrams,
-        transport_cents: input.transportCents,
-        handling_cents: input.handlingCents,
-        recycling_rate_cents_per_kg: input.recyclingRateCentsPerKg,
-        recycling_cents: recycling,
-        bsd_reference: input.bsdReference ?? null,
-        created_by: user.id,
-        created_at: now,
-      });
+    return this.db.kysely.transaction().execute(async (tx) => {
+      await this.contracts.assertClientIn(clientId, tx);
+      if (input.ticketId !== undefined) await this.timeline.ticketOf(input.ticketId, clientId, tx);
+      if (!(await this.repo.hasContract(clientId, tx))) fail('Ce client n’a pas de contrat');
+      const id = await this.repo.insert(
+        {
+          client_id: clientId,
+          ticket_id: input.ticketId ?? null,
+          picked_up_on: input.pickedUpOn,
+          description: input.description,
+          weight_grams: input.weightGrams,
+          transport_cents: input.transportCents,
+          handling_cents: input.handlingCents,
+          recycling_rate_cents_per_kg: input.recyclingRateCentsPerKg,
+          recycling_cents: recycling,
+          bsd_reference: input.bsdReference ?? null,
+          created_by: user.id,
+          created_at: now,
+        },
+        tx,
+      );
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${user.id}`,
+        'recycling.pickup',
+        `pickup:${id}`,
+        { pickedUpOn: input.pickedUpOn, weightGrams: input.weightGrams, recyclingCents: recycling },
+        { clientId },
+        now,
+      );
+      return id;
     });
   }
 
   /** The waste tracking form (BSD) reference, which arrives after the pickup (2.5). */
-  async setBsd(pickupId: number, reference: string): Promise<void> {
+  async setBsd(pickupId: number, reference: string, actor = 'system:billing', now = Date.now()): Promise<void> {
     if (!reference.trim() || reference.length > 100) fail('Référence de BSD invalide');
-    return this.db.writeTransaction(() => {
-      if (!this.repo.setBsd(pickupId, reference.trim())) throw new VigieError('NOT_FOUND');
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const clientId = await this.repo.setBsd(pickupId, reference.trim(), tx);
+      if (clientId === undefined) throw new VigieError('NOT_FOUND');
+      await appendAuditInTransaction(tx, this.db.dialect, actor, 'recycling.bsd', `pickup:${pickupId}`, { reference: reference.trim() }, { clientId }, now);
     });
   }
 

@@ -1,7 +1,6 @@
 import { refusal, VigieError } from '@vigie/shared';
 import { LOGO_MAX_BYTES, SellerSettings } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit } from '../../audit/repository.js';
 import { actorOf, requireRole } from '../../auth/guard.js';
 import { sniffType } from '../../tickets/attachments.js';
 import type { BillingPluginDeps } from '../route-guards.js';
@@ -33,9 +32,8 @@ export async function billingLogoRoutes(app: FastifyInstance, { db, billing }: B
           throw refusal('PAYLOAD_TOO_LARGE', 'logo_too_large', 'The logo holds at most 512 KiB', { maxKiB: LOGO_MAX_BYTES / 1024 });
         const type = sniffType(data);
         if (!type || !LOGO_TYPES.has(type)) throw refusal('VALIDATION', 'logo_type', 'The logo must be a PNG or JPEG picture');
-        if (!(await writeLogo(db, data, type)))
+        if (!(await writeLogo(db, data, type, actorOf(user))))
           throw refusal('VALIDATION', 'seller_siren_required', 'Enter the provider’s identity first', {}, '/seller/siren');
-        await audit(db, actorOf(user), 'billing.logo', 'billing:settings', { type, size: data.length });
         reply.code(200);
         return settings.getSettings();
       },
@@ -50,8 +48,7 @@ export async function billingLogoRoutes(app: FastifyInstance, { db, billing }: B
   });
   app.delete('/api/v1/billing/settings/logo', { schema: { tags: ['billing'], response: { 200: SellerSettings } } }, async (req) => {
     const user = requireRole(req, 'admin');
-    await clearLogo(db);
-    await audit(db, actorOf(user), 'billing.logo.delete', 'billing:settings');
+    await clearLogo(db, actorOf(user));
     return settings.getSettings();
   });
 }

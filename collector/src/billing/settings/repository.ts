@@ -18,13 +18,13 @@ export class SettingsRepository {
       .executeTakeFirst();
   }
 
-  /** The seller of an invoice being issued, read in its transaction (`ex`). */
+  /** The seller of an invoice being issued, inside its transaction `ex`. */
   async seller(ex: Kysely<DB> = this.db.kysely): Promise<SellerRow | undefined> {
     return ex.selectFrom('billing_settings').select(['seller', 'bank', 'vat_on_debits']).where('id', '=', 1).executeTakeFirst();
   }
 
-  async upsert(seller: string, bank: string | null, now: number): Promise<void> {
-    await this.db.kysely
+  async upsert(seller: string, bank: string | null, now: number, ex: Kysely<DB> = this.db.kysely): Promise<void> {
+    await ex
       .insertInto('billing_settings')
       .values({ id: 1, seller, bank, updated_at: now })
       .onConflict((oc) =>

@@ -1,5 +1,6 @@
 import { SellerSettings, SellerSettingsBody } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorOf } from '../../auth/guard.js';
 import type { BankDetails, LegalIdentity } from '../invoice-document.js';
 import { admin, assertElectronicAddress, type BillingPluginDeps, staff, tags } from '../route-guards.js';
 
@@ -14,9 +15,9 @@ export async function billingSettingsRoutes(app: FastifyInstance, { billing }: B
     '/api/v1/billing/settings',
     { schema: { tags, body: SellerSettingsBody, response: { 200: SellerSettings } } },
     async (req: FastifyRequest<{ Body: { seller: LegalIdentity; bank?: BankDetails | null } }>) => {
-      admin(req);
+      const user = admin(req);
       assertElectronicAddress(req.body.seller);
-      await settings.putSettings(req.body.seller, req.body.bank ?? null);
+      await settings.putSettings(req.body.seller, req.body.bank ?? null, Date.now(), actorOf(user));
       return settings.getSettings();
     },
   );

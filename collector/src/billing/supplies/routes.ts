@@ -1,5 +1,6 @@
 import { Cancelled, DeliveryBody, IdParams, Order, OrderBody, OrderList, SuppliedItemList } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorOf } from '../../auth/guard.js';
 import { type BillingPluginDeps, ClientQuery, scopeOf, staff, tags } from '../route-guards.js';
 import type { DeliveryInput, OrderInput } from './service.js';
 
@@ -27,8 +28,8 @@ export async function supplyRoutes(app: FastifyInstance, { billing }: BillingPlu
     '/api/v1/billing/orders/:id/deliver',
     { schema: { tags, params: IdParams, body: DeliveryBody, response: { 200: SuppliedItemList } } },
     async (req: FastifyRequest<{ Params: { id: number }; Body: DeliveryInput }>) => {
-      staff(req);
-      await supplies.deliverOrder(req.params.id, req.body);
+      const user = staff(req);
+      await supplies.deliverOrder(req.params.id, req.body, actorOf(user));
       const clientId = (await supplies.orderClient(req.params.id))!;
       return { items: (await supplies.suppliedItems(clientId)).filter((i) => i.order_id === req.params.id) };
     },
@@ -37,8 +38,8 @@ export async function supplyRoutes(app: FastifyInstance, { billing }: BillingPlu
     '/api/v1/billing/orders/:id/cancel',
     { schema: { tags, params: IdParams, response: { 200: Cancelled } } },
     async (req: FastifyRequest<{ Params: { id: number } }>) => {
-      staff(req);
-      await supplies.cancelOrder(req.params.id);
+      const user = staff(req);
+      await supplies.cancelOrder(req.params.id, actorOf(user));
       return { cancelled: true };
     },
   );

@@ -1,7 +1,8 @@
 import { addDays, addMonths, assertLocalDate, type LocalDate, VigieError } from '@vigie/shared';
 import type { Order } from '@vigie/shared/api';
+import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import { supplyOrderSurcharge } from '../billing-units.js';
 import { fail } from '../contract-refusal.js';
 import { gridOf } from '../contracts/price-grid.js';
@@ -41,15 +42,11 @@ export class SupplyService {
   private readonly timeline: TicketTimeline;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     private readonly contracts: ContractService,
   ) {
     this.repo = new SupplyRepository(db);
     this.timeline = new TicketTimeline(db);
-  }
-
-  private read<T>(fn: () => T): Promise<T> {
-    return this.db.writeLock(fn);
   }
 
   async createOrder(clientId: number, input: OrderInput, user: SessionUser, now = Date.now()): Promise<number> {
@@ -62,12 +59,12 @@ export class SupplyService {
       if (!Number.isSafeInteger(l.quantity) || l.quantity <= 0 || l.quantity > 1000) fail(`Quantité invalide : ${l.quantity}`);
       if (warrantyInvalid(l.warrantyMonths)) fail(`Garantie invalide (0 à 120 mois) : ${l.warrantyMonths}`);
     }
-    return this.db.writeTransaction(() => {
-      this.contracts.assertClient(clientId);
-      if (input.ticketId !== undefined) this.timeline.ticket(input.ticketId, clientId);
-      const g = this.contracts.gridRowOn(clientId, input.orderedOn);
+    return this.db.kysely.transaction().execute(async (tx) => {
+      await this.contracts.assertClientIn(clientId, tx);
+      if (input.ticketId !== undefined) await this.timeline.ticketOf(input.ticketId, clientId, tx);
+      const g = await this.contracts.gridRowIn(clientId, input.orderedOn, tx);
       const fee = supplyOrderSurcharge(gridOf(g));
-      const id = this.repo.insertOrder(
+      const id = await this.repo.insertOrder(
         {
           client_id: clientId,
           ticket_id: input.ticketId ?? null,
@@ -89,27 +86,35 @@ export class SupplyService {
           quantity: l.quantity,
           warranty_months: l.warrantyMonths ?? 12,
         })),
+        tx,
       );
-      if (input.ticketId !== undefined)
-        this.timeline.event(input.ticketId, now, `user:${user.id}`, user.id, 'supply_order', {
-          orderId: id,
-          supplier: input.supplier,
-          fee: quoteBody(fee),
-        });
+      const body = { orderId: id, supplier: input.supplier, fee: quoteBody(fee) };
+      if (input.ticketId !== undefined) await this.timeline.record(tx, input.ticketId, now, `user:${user.id}`, user.id, 'supply_order', body);
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        `user:${user.id}`,
+        'supply.order',
+        `supply-order:${id}`,
+        { ...body, lines: input.lines.length, reference: input.reference ?? '' },
+        { clientId },
+        now,
+      );
       return id;
     });
   }
 
   /** Contract 2.4 / 3: on delivery each item gets its date, warranty and serial, and joins the inventory. */
-  async deliverOrder(orderId: number, input: DeliveryInput, now = Date.now()): Promise<void> {
+  async deliverOrder(orderId: number, input: DeliveryInput, actor = 'system:billing', now = Date.now()): Promise<void> {
     assertLocalDate(input.deliveredOn);
-    return this.db.writeTransaction(() => {
-      const o = this.repo.order(orderId);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const o = await this.repo.lockOrder(tx, orderId);
       if (!o) throw new VigieError('NOT_FOUND');
       if (o.status !== 'ordered') throw new VigieError('CONFLICT', `Commande ${o.status === 'delivered' ? 'déjà livrée' : 'annulée'}`);
       if (input.deliveredOn < o.ordered_on) fail('Livraison antérieure à la commande');
-      if (input.siteId !== undefined && !this.repo.siteOfClient(input.siteId, o.client_id)) throw new VigieError('NOT_FOUND', 'No such site for this client');
-      const lines = this.repo.lines(orderId);
+      if (input.siteId !== undefined && !(await this.repo.siteOfClient(input.siteId, o.client_id, tx)))
+        throw new VigieError('NOT_FOUND', 'No such site for this client');
+      const lines = await this.repo.lines(orderId, tx);
       const byLine = new Map(lines.map((l) => [l.id, 0]));
       for (const it of input.items) {
         if (!byLine.has(it.lineId)) fail(`Ligne ${it.lineId} absente de cette commande`);
@@ -121,7 +126,9 @@ export class SupplyService {
         if (byLine.get(l.id) !== l.quantity) fail(`« ${l.description} » : ${l.quantity} article(s) commandé(s), ${byLine.get(l.id)} livré(s) décrit(s)`);
       const serials = input.items.filter((i) => i.serial).map((i) => serialKey(i.serial!));
       if (new Set(serials).size !== serials.length) fail('Numéro de série en double dans la livraison');
-      this.repo.insertItems(
+      // Conditional: even without the lock, an order is delivered once.
+      if (!(await this.repo.markDelivered(orderId, input.deliveredOn, tx))) throw new VigieError('CONFLICT', 'Commande déjà livrée');
+      await this.repo.insertItems(
         input.items.map((it) => {
           const l = lines.find((x) => x.id === it.lineId)!;
           const months = it.warrantyMonths ?? l.warranty_months;
@@ -140,18 +147,29 @@ export class SupplyService {
             created_at: now,
           };
         }),
+        tx,
       );
-      this.repo.markDelivered(orderId, input.deliveredOn);
+      await appendAuditInTransaction(
+        tx,
+        this.db.dialect,
+        actor,
+        'supply.deliver',
+        `supply-order:${orderId}`,
+        { deliveredOn: input.deliveredOn, items: input.items.length, siteId: input.siteId ?? null },
+        { clientId: o.client_id },
+        now,
+      );
     });
   }
 
-  async cancelOrder(orderId: number): Promise<void> {
-    return this.db.writeTransaction(() => {
-      const o = this.repo.order(orderId);
+  async cancelOrder(orderId: number, actor = 'system:billing', now = Date.now()): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const o = await this.repo.lockOrder(tx, orderId);
       if (!o) throw new VigieError('NOT_FOUND');
-      if (o.status !== 'ordered') throw new VigieError('CONFLICT', 'Seule une commande en cours peut être annulée');
       // The handling fee of a validated order stays due (2.4): only the goods are cancelled.
-      this.repo.markCancelled(orderId);
+      if (o.status !== 'ordered' || !(await this.repo.markCancelled(orderId, tx)))
+        throw new VigieError('CONFLICT', 'Seule une commande en cours peut être annulée');
+      await appendAuditInTransaction(tx, this.db.dialect, actor, 'supply.cancel', `supply-order:${orderId}`, null, { clientId: o.client_id }, now);
     });
   }
 
@@ -160,11 +178,13 @@ export class SupplyService {
   }
 
   async orders(clientId: number | undefined): Promise<Order[]> {
-    return this.read(() => this.repo.orders(clientId).map((o) => ({ ...o, lines: this.repo.lines(o.id) })));
+    const orders = await this.repo.orders(clientId);
+    const lines = await this.repo.linesOf(orders.map((o) => o.id));
+    return orders.map((o) => ({ ...o, lines: lines.filter((l) => l.order_id === o.id) }));
   }
 
   /** The client's supplied hardware and software (contract 3), each with the device it matches by serial. */
   async suppliedItems(clientId: number | undefined): Promise<SuppliedItemView[]> {
-    return this.read(() => this.repo.suppliedItems(clientId));
+    return this.repo.suppliedItems(clientId);
   }
 }
