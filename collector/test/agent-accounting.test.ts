@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestWriter } from '../src/ingest/frame.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 const agentRow = (agentId: string) =>
-  h.collector.db.sqlite
+  sqliteOf(h.collector.db)
     .prepare(
       'SELECT last_seq, frames_stored, spool_next_seq, spool_dropped_frames, spool_unspooled_frames, spool_in_doubt_frames, spool_last_drop_id FROM agents WHERE id = ?',
     )

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { bucketOf } from '../src/updates/rings.js';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent, TOTP_SECRETS } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 // The agent rollout against a real collector and agent peers over the real channel: rings (the
 // named canary devices, then a stable percentage, then everyone), a pause that stops the schedule,
@@ -22,7 +23,7 @@ const dev = (name: string) => agents.get(name)!.cred.deviceId;
 const nameOf = (deviceId: number) => [...agents].find(([, a]) => a.cred.deviceId === deviceId)![0];
 const schedule = async () => (await h.collector.updates.rollout.schedule()).map((q) => [nameOf(q.deviceId), q.version]).sort();
 const audit = (action: string) =>
-  h.collector.db.sqlite.prepare('SELECT actor, target, result, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
+  sqliteOf(h.collector.db).prepare('SELECT actor, target, result, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
     actor: string;
     target: string;
     result: string;
@@ -134,7 +135,7 @@ describe('agent rollout in rings', () => {
     ]);
     expect(audit('agent.rollout.update')).toHaveLength(5);
     expect(
-      (await h.collector.db.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'command.create' AND actor = 'system:updates'").get()) as {
+      (await sqliteOf(h.collector.db).prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'command.create' AND actor = 'system:updates'").get()) as {
         n: number;
       },
     ).toEqual({ n: 4 });

@@ -4,6 +4,7 @@ import type { SessionUser } from '../src/auth/repository.js';
 import { quote } from '../src/billing/billing-units.js';
 import { noticeEndDate, termOn } from '../src/billing/contract-terms.js';
 import { type Harness, login, type Session, startHarness } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 /**
  * The contract's billing rules on a real collector and its SQLite file, with the clock given
@@ -33,7 +34,7 @@ const SELLER = { name: 'Sibio Infogérance', address: ['12 rue des Lilas', '6900
 /** Paris wall-clock time → UTC ms. */
 const at = (date: LocalDate, hh = 10, mm = 0) => fromParis(date, hh, mm);
 const user = (email: string) =>
-  h.collector.db.sqlite.prepare('SELECT id, email, name, role, client_id AS clientId, locale FROM users WHERE email = ?').get(email) as SessionUser;
+  sqliteOf(h.collector.db).prepare('SELECT id, email, name, role, client_id AS clientId, locale FROM users WHERE email = ?').get(email) as SessionUser;
 
 beforeAll(async () => {
   h = await startHarness({ invoicing: false, rulesIntervalMs: 0 });
@@ -446,13 +447,13 @@ describe('supplied hardware warranties (art. 2.4, 3)', () => {
       ['NAS-001', '2027-11-30'],
     ]);
     await h.collector.rules.evaluate(at('2026-09-15'));
-    const incidents = h.collector.db.sqlite.prepare("SELECT target, message, ticket_id FROM incidents WHERE target LIKE 'item:%'").all() as any[];
+    const incidents = sqliteOf(h.collector.db).prepare("SELECT target, message, ticket_id FROM incidents WHERE target LIKE 'item:%'").all() as any[];
     expect(incidents).toHaveLength(1);
     expect(incidents[0].message).toMatch(/Switch 24 ports.*SW-001.*fin le 2026-11-30, dans 76 jours/);
     const t = await h.collector.tickets.get(incidents[0].ticket_id);
     expect(t).toMatchObject({ clientId, channel: 'monitoring' });
     await h.collector.rules.evaluate(at('2026-09-16'));
-    expect(h.collector.db.sqlite.prepare("SELECT COUNT(*) AS n FROM incidents WHERE target LIKE 'item:%'").get()).toEqual({ n: 1 });
+    expect(sqliteOf(h.collector.db).prepare("SELECT COUNT(*) AS n FROM incidents WHERE target LIKE 'item:%'").get()).toEqual({ n: 1 });
   });
 
   it('2.4 bad delivery input: a count that does not match the order, a duplicate serial, delivering twice', async () => {

@@ -21,7 +21,7 @@ export function databaseTargetOf(config: { dataDir: string; dbPath?: string | un
  * which fails as soon as a file is converted (or a new one starts using the handle): when the list
  * is empty, `serve --database postgres://…` starts (see `sqliteUntilConverted` in app.ts).
  */
-export const SQLITE_ONLY_MODULES: readonly string[] = ['audit/repository.ts', 'patches/ingest.ts'];
+export const SQLITE_ONLY_MODULES: readonly string[] = [];
 
 /**
  * Refuses PostgreSQL before anything is opened or created while some module still needs the SQLite
