@@ -9,7 +9,6 @@ import { defaultConfig } from '../src/config.js';
 import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
 import { Database } from '../src/store/database.js';
 import { type Harness, PASSWORD, startHarness, TOTP_SECRETS } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 // Issue 13, point 3: 110 failed logins for made-up accounts from one address locked the admin out
 // of that address for 15 minutes (behind a proxy or an office NAT, everyone). Limits are now per
@@ -111,12 +110,16 @@ describe('without a trusted proxy', () => {
 
   it('X-Forwarded-For is ignored: a forged header does not change the address that is counted and audited', async () => {
     expect((await attempt(h.url, 'tech@vigie.test', PASSWORD, { from: '10.10.10.10' })).status).toBe(200);
-    const row = sqliteOf(h.collector.db).prepare("SELECT details FROM audit_log WHERE action = 'auth.login' ORDER BY id DESC LIMIT 1").get() as {
-      details: string;
-    };
-    expect(JSON.parse(row.details)).toEqual({ ip: '127.0.0.1' });
+    const row = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'auth.login')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.details!)).toEqual({ ip: '127.0.0.1' });
     await attempt(h.url, 'nobody@spray.test', 'guess', { from: '10.10.10.11' });
-    const keys = sqliteOf(h.collector.db).prepare('SELECT DISTINCT key FROM login_failures ORDER BY key').all() as { key: string }[];
+    const keys = await h.collector.db.kysely.selectFrom('login_failures').select('key').distinct().orderBy('key').execute();
     expect(keys.map((k) => k.key)).toEqual(['account:nobody@spray.test', 'address:127.0.0.1']);
   });
 });
