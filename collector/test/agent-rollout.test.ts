@@ -22,7 +22,12 @@ const dev = (name: string) => agents.get(name)!.cred.deviceId;
 const nameOf = (deviceId: number) => [...agents].find(([, a]) => a.cred.deviceId === deviceId)![0];
 const schedule = async () => (await h.collector.updates.rollout.schedule()).map((q) => [nameOf(q.deviceId), q.version]).sort();
 const audit = async (action: string) =>
-  (await h.collector.db.kysely.selectFrom('audit_log').select(['actor', 'target', 'result', 'details']).where('action', '=', action).orderBy('id').execute()) as {
+  (await h.collector.db.kysely
+    .selectFrom('audit_log')
+    .select(['actor', 'target', 'result', 'details'])
+    .where('action', '=', action)
+    .orderBy('id')
+    .execute()) as {
     actor: string;
     target: string;
     result: string;
@@ -134,7 +139,8 @@ describe('agent rollout in rings', () => {
     ]);
     expect(await audit('agent.rollout.update')).toHaveLength(5);
     expect(
-      (await h.collector.db.kysely.selectFrom('audit_log').select('id').where('action', '=', 'command.create').where('actor', '=', 'system:updates').execute()).length,
+      (await h.collector.db.kysely.selectFrom('audit_log').select('id').where('action', '=', 'command.create').where('actor', '=', 'system:updates').execute())
+        .length,
     ).toBe(4);
   });
 
@@ -147,7 +153,9 @@ describe('agent rollout in rings', () => {
     expect((await fetch(path)).status).toBe(401);
     expect((await fetch(path, { headers: { authorization: `Bearer ${agentId}.${'0'.repeat(secret.length)}` } })).status).toBe(401);
     expect((await fetch(path, { headers: { cookie: admin.cookie } })).status).toBe(401);
-    expect(await audit('agent.update.download')).toEqual([expect.objectContaining({ actor: `agent:${agentId}`, target: 'release:1.1.0/linux-x64', result: 'ok' })]);
+    expect(await audit('agent.update.download')).toEqual([
+      expect.objectContaining({ actor: `agent:${agentId}`, target: 'release:1.1.0/linux-x64', result: 'ok' }),
+    ]);
   });
 
   it('a client user cannot read the fleet', async () => {
