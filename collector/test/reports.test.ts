@@ -732,6 +732,7 @@ describe('scheduled delivery (node-cron) by two collectors on the same database 
       extra.push(
         await createCollector(
           defaultConfig({
+            ...h.database,
             dataDir: h.dir,
             port: 0,
             logLevel: 'silent',
@@ -821,9 +822,22 @@ describe('vigie-collector report (CLI)', () => {
     const bin = join(here, '../bin/vigie-collector.mjs');
     const run = () =>
       new Promise<{ code: number; out: string; err: string }>((resolve) => {
-        const p = spawn(process.execPath, [bin, 'report', '--db', join(h.dir, 'vigie.db'), '--month', month, '--send', '--smtp-relay', relayUrl], {
-          env: { ...process.env, NODE_NO_WARNINGS: '1' },
-        });
+        const p = spawn(
+          process.execPath,
+          [
+            bin,
+            'report',
+            ...(h.database.databaseUrl ? ['--database', h.database.databaseUrl] : ['--db', join(h.dir, 'vigie.db')]),
+            '--month',
+            month,
+            '--send',
+            '--smtp-relay',
+            relayUrl,
+          ],
+          {
+            env: { ...process.env, NODE_NO_WARNINGS: '1' },
+          },
+        );
         let out = '';
         let err = '';
         p.stdout.on('data', (c) => (out += c));
