@@ -3,7 +3,8 @@ import { reporting } from '../vitest.shared.js';
 
 export default defineConfig({
   test: {
-    ...reporting('collector'),
+    // The PostgreSQL run (test:postgres) reports under its own name beside the SQLite run's.
+    ...reporting(process.env.VIGIE_TEST_DATABASE === 'postgres' ? 'collector-postgres' : 'collector'),
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // VIGIE_TEST_DATABASE=postgres: one PostgreSQL cluster for the run, a fresh database per test collector.
     globalSetup: ['test/postgres-global-setup.ts'],

@@ -21,7 +21,11 @@ const steps = [
   ['lint', ['exec', 'biome', 'check', '.']],
   ...order
     .filter((dir) => existsSync(join(root, dir, 'package.json')) && JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')).scripts?.test)
-    .map((dir) => [`tests (${dir})`, ['--filter', `./${dir}`, 'run', 'test']]),
+    .flatMap((dir) => [
+      [`tests (${dir})`, ['--filter', `./${dir}`, 'run', 'test']],
+      // The collector's test files once more on PostgreSQL (collector/scripts/test-postgres.mjs lists what stays SQLite-only).
+      ...(dir === 'collector' ? [['tests (collector on PostgreSQL)', ['--filter', './collector', 'run', 'test:postgres']]] : []),
+    ]),
 ];
 const reportDir = mkdtempSync(join(tmpdir(), 'vigie-test-report-'));
 process.env.VIGIE_TEST_REPORT_DIR = reportDir;

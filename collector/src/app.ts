@@ -66,7 +66,7 @@ import { describeStoreCheck, inspectWalBeforeOpen, quickCheck, RunMarker, type S
 import { kvSet } from './store/kv.js';
 import type { MetricStore } from './store/metric-store.js';
 import { checkMetricsSettings, openMetricStore } from './store/open-metric-store.js';
-import { assertServableOn, databaseTargetOf, openRelationalStore, sqliteUntilConverted } from './store/open-relational-store.js';
+import { assertServableOn, type CollectorStore, databaseTargetOf, openRelationalStore } from './store/open-relational-store.js';
 import { PgMetricStore } from './store/postgres/pg-metric-store.js';
 import { PostgresDatabase } from './store/postgres-database.js';
 import { ensurePrivateDir } from './store/private-files.js';
@@ -82,7 +82,7 @@ export const COLLECTOR_VERSION = '0.1.0';
 
 export interface Collector {
   app: FastifyInstance;
-  db: Database;
+  db: CollectorStore;
   metrics: MetricStore;
   channel: AgentChannel;
   pipeline: IngestPipeline;
@@ -142,8 +142,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     await store.close();
     throw err;
   });
-  // The one line that keeps the modules on SQLite: once SQLITE_ONLY_MODULES is empty, `const db = store;`.
-  const db = sqliteUntilConverted(store);
+  // Every module takes a RelationalStore: the same code on the SQLite file and on PostgreSQL.
+  const db = store;
   const auth = new AuthRepository(db);
   const tenants = new TenantsRepository(db);
   // New agents pin the provider's current command-signing key (remote intervention, created below).
@@ -216,10 +216,10 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   };
   const pipeline = new IngestPipeline(
     // The writer follows the store: one SQLite transaction, or one PostgreSQL transaction per batch.
-    // On PostgreSQL the patches and commands domains join it once they are on Kysely (TransactionalFrameDomains).
+    // The patches and commands domains write in it through Kysely (TransactionalFrameDomains on PostgreSQL).
     store instanceof PostgresDatabase
       ? new PgIngestWriter(store, metrics, { patches: new PatchIngestTx('postgres'), remote: remote.frameSink })
-      : new SqliteIngestWriter(db, metrics, remote.frameSink),
+      : new SqliteIngestWriter(store, metrics, remote.frameSink),
     (effects) => {
       remote.afterCommit(effects);
       if (effects.inventoryChanged.length > 0)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Harness, login, startHarness } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 /**
  * What the dashboard's administration pages need from the collector: disabling a user (and
@@ -43,7 +44,7 @@ describe('disabling a user', () => {
 
     expect((await admin.post(`/api/v1/users/${id}/enable`)).body).toEqual({ id, disabledAt: null });
     expect((await (await login(h.url, 'tech@vigie.test')).get('/api/v1/auth/me')).status).toBe(200);
-    const audit = h.collector.db.sqlite.prepare("SELECT action FROM audit_log WHERE target = ? AND action LIKE 'user.%' ORDER BY id").all(`user:${id}`) as {
+    const audit = sqliteOf(h.collector.db).prepare("SELECT action FROM audit_log WHERE target = ? AND action LIKE 'user.%' ORDER BY id").all(`user:${id}`) as {
       action: string;
     }[];
     expect(audit.map((a) => a.action)).toEqual(['user.disable', 'user.disable', 'user.enable']);

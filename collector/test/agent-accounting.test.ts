@@ -8,12 +8,12 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const agentRow = (agentId: string) =>
-  h.collector.db.sqlite
-    .prepare(
-      'SELECT last_seq, frames_stored, spool_next_seq, spool_dropped_frames, spool_unspooled_frames, spool_in_doubt_frames, spool_last_drop_id FROM agents WHERE id = ?',
-    )
-    .get(agentId) as Record<string, number>;
+const agentRow = async (agentId: string) =>
+  (await h.collector.db.kysely
+    .selectFrom('agents')
+    .select(['last_seq', 'frames_stored', 'spool_next_seq', 'spool_dropped_frames', 'spool_unspooled_frames', 'spool_in_doubt_frames', 'spool_last_drop_id'])
+    .where('id', '=', agentId)
+    .executeTakeFirstOrThrow()) as Record<string, number>;
 const bigFrame = (ts: number) => ({ samples: [{ ts, values: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`fs.used_pct{mount=/d${i}}`, i])) }] });
 
 describe('agent accounting at the collector', () => {
@@ -44,7 +44,7 @@ describe('agent accounting at the collector', () => {
     release();
     writer.commit = commit;
     expect((await b.next((m) => m.type === 'ack', 20_000)).body.seq).toBe(60);
-    expect(agentRow(cred.agentId)).toMatchObject({ last_seq: 60, frames_stored: 60 });
+    expect(await agentRow(cred.agentId)).toMatchObject({ last_seq: 60, frames_stored: 60 });
     b.close();
   });
 
@@ -57,7 +57,7 @@ describe('agent accounting at the collector', () => {
       spool: { pendingFrames: 20, pendingBytes: 9000, droppedFrames: 12, unspooledFrames: 0, inDoubtFrames: 2, ackedSeq: 0, drops: [drop1] },
     });
     await a.next((m) => m.type === 'ack');
-    expect(agentRow(cred.agentId)).toMatchObject({ spool_next_seq: 40, spool_dropped_frames: 12, spool_in_doubt_frames: 2, spool_last_drop_id: 1 });
+    expect(await agentRow(cred.agentId)).toMatchObject({ spool_next_seq: 40, spool_dropped_frames: 12, spool_in_doubt_frames: 2, spool_last_drop_id: 1 });
     // While connected: the last run grew and a disk-full run came; reports never lower a counter.
     const drop1b = { ...drop1, frames: 15, toSeq: 17 };
     const drop2 = { id: 2, reason: 'disk-full' as const, frames: 3, fromSeq: 30, toSeq: 32, at: 1_790_000_060_000 };
@@ -78,7 +78,7 @@ describe('agent accounting at the collector', () => {
       { id: 2, reason: 'disk-full', frames: 3, fromSeq: 30, toSeq: 32 },
     ]);
     expect((await events())[1].message).toContain('disque de l’agent plein');
-    expect(agentRow(cred.agentId)).toMatchObject({ spool_next_seq: 45, spool_dropped_frames: 15, spool_unspooled_frames: 3, spool_last_drop_id: 2 });
+    expect(await agentRow(cred.agentId)).toMatchObject({ spool_next_seq: 45, spool_dropped_frames: 15, spool_unspooled_frames: 3, spool_last_drop_id: 2 });
     expect((await tech.get(`/api/v1/devices/${cred.deviceId}`)).body.delivery).toMatchObject({
       framesProduced: 44,
       framesStored: 0,
@@ -88,7 +88,7 @@ describe('agent accounting at the collector', () => {
     });
     // A spool report is never acknowledged and never counts as a stored frame.
     expect(a.received.filter((m) => m.type === 'ack')).toHaveLength(1);
-    expect(agentRow(cred.agentId).frames_stored).toBe(0);
+    expect((await agentRow(cred.agentId)).frames_stored).toBe(0);
     a.close();
   });
 

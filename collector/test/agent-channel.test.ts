@@ -1,6 +1,7 @@
 import { invalidAgentFrames, sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,10 +10,10 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 const count = (table: string, deviceId: number) =>
-  (h.collector.db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE device_id = ?`).get(deviceId) as { n: number }).n;
+  (sqliteOf(h.collector.db).prepare(`SELECT count(*) AS n FROM ${table} WHERE device_id = ?`).get(deviceId) as { n: number }).n;
 const sampleCount = (deviceId: number) =>
   (
-    h.collector.db.sqlite.prepare('SELECT count(*) AS n FROM samples WHERE series_id IN (SELECT id FROM series WHERE device_id = ?)').get(deviceId) as {
+    sqliteOf(h.collector.db).prepare('SELECT count(*) AS n FROM samples WHERE series_id IN (SELECT id FROM series WHERE device_id = ?)').get(deviceId) as {
       n: number;
     }
   ).n;

@@ -21,8 +21,13 @@ const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const dev = (name: string) => agents.get(name)!.cred.deviceId;
 const nameOf = (deviceId: number) => [...agents].find(([, a]) => a.cred.deviceId === deviceId)![0];
 const schedule = async () => (await h.collector.updates.rollout.schedule()).map((q) => [nameOf(q.deviceId), q.version]).sort();
-const audit = (action: string) =>
-  h.collector.db.sqlite.prepare('SELECT actor, target, result, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
+const audit = async (action: string) =>
+  (await h.collector.db.kysely
+    .selectFrom('audit_log')
+    .select(['actor', 'target', 'result', 'details'])
+    .where('action', '=', action)
+    .orderBy('id')
+    .execute()) as {
     actor: string;
     target: string;
     result: string;
@@ -63,7 +68,7 @@ describe('agent rollout in rings', () => {
     expect((await tech.put('/api/v1/agent-rollout', body)).status).toBe(403);
     expect((await admin.put('/api/v1/agent-rollout', body)).body.error.code).toBe('VIGIE_E_STEP_UP_REQUIRED');
     expect((await admin.put(`/api/v1/clients/${h.globex.clientId}/agent-pin`, { version: '1.0.0' })).body.error.code).toBe('VIGIE_E_STEP_UP_REQUIRED');
-    expect(audit('agent.rollout.update')).toEqual([]);
+    expect(await audit('agent.rollout.update')).toEqual([]);
     expect(await schedule()).toEqual([]);
   });
 
@@ -128,16 +133,15 @@ describe('agent rollout in rings', () => {
       pinned: '1.1.0',
       lastUpdate: { version: '1.1.0', state: expect.stringMatching(/^(queued|sent)$/) },
     });
-    expect(audit('agent.pin').map((a) => JSON.parse(a.details))).toEqual([
+    expect((await audit('agent.pin')).map((a) => JSON.parse(a.details))).toEqual([
       { before: null, after: '1.0.0' },
       { before: '1.0.0', after: '1.1.0' },
     ]);
-    expect(audit('agent.rollout.update')).toHaveLength(5);
+    expect(await audit('agent.rollout.update')).toHaveLength(5);
     expect(
-      (await h.collector.db.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'command.create' AND actor = 'system:updates'").get()) as {
-        n: number;
-      },
-    ).toEqual({ n: 4 });
+      (await h.collector.db.kysely.selectFrom('audit_log').select('id').where('action', '=', 'command.create').where('actor', '=', 'system:updates').execute())
+        .length,
+    ).toBe(4);
   });
 
   it('serves a release’s bytes to an authenticated agent only (not to a session, a wrong secret or no credential)', async () => {
@@ -149,7 +153,9 @@ describe('agent rollout in rings', () => {
     expect((await fetch(path)).status).toBe(401);
     expect((await fetch(path, { headers: { authorization: `Bearer ${agentId}.${'0'.repeat(secret.length)}` } })).status).toBe(401);
     expect((await fetch(path, { headers: { cookie: admin.cookie } })).status).toBe(401);
-    expect(audit('agent.update.download')).toEqual([expect.objectContaining({ actor: `agent:${agentId}`, target: 'release:1.1.0/linux-x64', result: 'ok' })]);
+    expect(await audit('agent.update.download')).toEqual([
+      expect.objectContaining({ actor: `agent:${agentId}`, target: 'release:1.1.0/linux-x64', result: 'ok' }),
+    ]);
   });
 
   it('a client user cannot read the fleet', async () => {

@@ -32,15 +32,19 @@ const GRID = {
 const SELLER = { name: 'Sibio Infogérance', address: ['12 rue des Lilas', '69003 Lyon'], siren: '812345678', vatNumber: 'FR45812345678' };
 /** Paris wall-clock time → UTC ms. */
 const at = (date: LocalDate, hh = 10, mm = 0) => fromParis(date, hh, mm);
-const user = (email: string) =>
-  h.collector.db.sqlite.prepare('SELECT id, email, name, role, client_id AS clientId, locale FROM users WHERE email = ?').get(email) as SessionUser;
+const user = async (email: string) =>
+  (await h.collector.db.kysely
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'role', 'client_id as clientId', 'locale'])
+    .where('email', '=', email)
+    .executeTakeFirstOrThrow()) as SessionUser;
 
 beforeAll(async () => {
   h = await startHarness({ invoicing: false, rulesIntervalMs: 0 });
   admin = await login(h.url, 'admin@vigie.test');
-  adminUser = user('admin@vigie.test');
-  techUser = user('tech@vigie.test');
-  clientUser = user('dsi@acme.test');
+  adminUser = await user('admin@vigie.test');
+  techUser = await user('tech@vigie.test');
+  clientUser = await user('dsi@acme.test');
   clientId = h.acme.clientId;
   await h.collector.billing.putSettings(SELLER, null);
   await h.collector.billing.putContract(
@@ -280,7 +284,7 @@ describe('invoices, credit notes, payments, disputes and penalties (art. 5.1)', 
       adminUser,
     );
     await h.collector.auth.createUser({ email: 'compta@hooli.test', name: 'Compta Hooli', role: 'client', clientId: cid, passwordHash: 'x' });
-    hooliUser = user('compta@hooli.test');
+    hooliUser = await user('compta@hooli.test');
     ticketId = await h.collector.tickets.create(
       { clientId: cid, title: 'Incidents de novembre', description: 'x', channel: 'email', receivedAt: at('2026-11-02') },
       { system: 'test' },
@@ -446,13 +450,19 @@ describe('supplied hardware warranties (art. 2.4, 3)', () => {
       ['NAS-001', '2027-11-30'],
     ]);
     await h.collector.rules.evaluate(at('2026-09-15'));
-    const incidents = h.collector.db.sqlite.prepare("SELECT target, message, ticket_id FROM incidents WHERE target LIKE 'item:%'").all() as any[];
+    const incidents = await h.collector.db.kysely
+      .selectFrom('incidents')
+      .select(['target', 'message', 'ticket_id'])
+      .where('target', 'like', 'item:%')
+      .orderBy('id')
+      .execute();
     expect(incidents).toHaveLength(1);
-    expect(incidents[0].message).toMatch(/Switch 24 ports.*SW-001.*fin le 2026-11-30, dans 76 jours/);
-    const t = await h.collector.tickets.get(incidents[0].ticket_id);
+    expect(incidents[0]!.message).toMatch(/Switch 24 ports.*SW-001.*fin le 2026-11-30, dans 76 jours/);
+    const t = await h.collector.tickets.get(incidents[0]!.ticket_id!);
     expect(t).toMatchObject({ clientId, channel: 'monitoring' });
     await h.collector.rules.evaluate(at('2026-09-16'));
-    expect(h.collector.db.sqlite.prepare("SELECT COUNT(*) AS n FROM incidents WHERE target LIKE 'item:%'").get()).toEqual({ n: 1 });
+    const again = await h.collector.db.kysely.selectFrom('incidents').select('id').where('target', 'like', 'item:%').execute();
+    expect(again).toHaveLength(1);
   });
 
   it('2.4 bad delivery input: a count that does not match the order, a duplicate serial, delivering twice', async () => {

@@ -1,6 +1,7 @@
 import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 // What the dashboard asks of the collector beyond the domain APIs: the technicians' overview, the
 // device list's state filter and search by address and software, tickets and incidents of a device.
@@ -12,7 +13,7 @@ afterAll(async () => h.close());
 
 const insertIncident = (clientId: number, siteId: number, deviceId: number | null, severity: string, status: string, ticketId: number | null = null) =>
   Number(
-    h.collector.db.sqlite
+    sqliteOf(h.collector.db)
       .prepare(
         `INSERT INTO incidents (fingerprint, client_id, site_id, device_id, rule_id, target, severity, status, message, opened_at, ticket_id)
          VALUES (?, ?, ?, ?, 1, 'test', ?, ?, 'test incident', ?, ?)`,

@@ -1,18 +1,20 @@
 /**
  * `serve --database <path | postgres://…>` / VIGIE_DATABASE_URL: a bad URL is refused with its code,
  * French then English, without the password, before anything is created; a good PostgreSQL URL is
- * refused too (VIGIE_E_DATABASE_ENGINE_NOT_READY) while modules still need the SQLite store, and
- * leaves the database untouched. Against a real PostgreSQL (Debian's `postgresql`, started here).
+ * served: a real `serve` process on a real PostgreSQL (Debian's `postgresql`, started here) takes an
+ * agent, its metrics and a rule's ticket, stored in PostgreSQL and read back over the API.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Postgres, startPostgres } from '@vigie/testkit';
+import { promisify } from 'node:util';
+import { freePort, type Postgres, startPostgres, startProcess, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseTarget } from '../src/store/database-target.js';
 import { assertServableOn, SQLITE_ONLY_MODULES } from '../src/store/open-relational-store.js';
+import { login, TestAgent } from './harness.js';
 
 const COLLECTOR_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'vigie-collector.mjs');
 let root: string;
@@ -56,22 +58,69 @@ describe('serve --database', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
-  it('refuses a reachable PostgreSQL while modules still need SQLite, naming them, and leaves the database and data folder untouched', async () => {
-    expect(SQLITE_ONLY_MODULES.length).toBeGreaterThan(0); // this test's premise: when it is empty, serve starts instead
+  it('serves on a real PostgreSQL: an agent enrolls, its metrics and the ticket a rule opens are stored there and read back over the API', async () => {
+    expect(SQLITE_ONLY_MODULES).toEqual([]);
     const url = await postgres.createDatabase('vigie_serve');
+    // The password travels in the URL (VIGIE_DATABASE_URL) and must never be printed.
     const withPassword = url.replace('postgres@', 'postgres:hunter2@');
+    const env = { VIGIE_DATABASE_URL: withPassword };
     const dataDir = join(root, 'pg');
-    const tables = () => postgres.psql("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')", 'vigie_serve');
-    expect(tables()).toEqual(['0']);
-    const out = await serve(['--data-dir', dataDir], { VIGIE_DATABASE_URL: withPassword });
-    expect(out.code).not.toBe(0);
-    expect(out.text).toContain(
-      `VIGIE_E_DATABASE_ENGINE_NOT_READY: --database postgres://postgres@127.0.0.1:${postgres.port}/vigie_serve : ce collecteur ne fonctionne pas encore sur PostgreSQL`,
+    const cli = async (...args: string[]) =>
+      JSON.parse(
+        (await promisify(execFile)(process.execPath, [COLLECTOR_BIN, ...args, '--data-dir', dataDir, '--json'], { env: { ...process.env, ...env } })).stdout,
+      );
+    const client = await cli('client', 'create', '--name', 'Acme SARL');
+    const site = await cli('site', 'create', '--client', String(client.id), '--name', 'Siège');
+    await cli('user', 'create', '--email', 'tech@vigie.test', '--role', 'technician', '--password', 'correct horse battery staple');
+    const token = await cli('token', 'create', '--site', String(site.id));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const collector = startProcess(
+      process.execPath,
+      [COLLECTOR_BIN, 'serve', '--port', String(port), '--data-dir', dataDir, '--rules-interval', '1', '--log-level', 'info'],
+      { ...process.env, ...env },
     );
-    expect(out.text).toMatch(/this collector cannot serve on PostgreSQL yet: \d+ file\(s\) still use the SQLite store directly, in [a-z]+/);
-    expect(out.text).not.toContain('hunter2');
-    expect(tables()).toEqual(['0']);
-    expect(existsSync(dataDir)).toBe(false);
+    let agent: TestAgent | undefined;
+    try {
+      await waitFor('collector up on PostgreSQL', async () => (await fetch(`${base}/healthz`)).ok);
+      const enrolled = await fetch(`${base}/api/v1/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: token.token, hostname: 'srv-compta', platform: 'linux', arch: 'x64', agentVersion: '0.1.0-test' }),
+      });
+      expect(enrolled.status).toBe(201);
+      const cred = (await enrolled.json()) as { agentId: string; secret: string; deviceId: number };
+      agent = await TestAgent.connect(`${base.replace('http', 'ws')}/api/v1/agent`, cred);
+      await agent.hello({ hostname: 'srv-compta' });
+      const tech = await login(base, 'tech@vigie.test');
+      const rule = await tech.post('/api/v1/rules', {
+        name: 'Processeur saturé',
+        type: 'threshold',
+        severity: 'critical',
+        params: { metric: 'cpu.usage_pct', op: '>', value: 90, forSec: 0 },
+      });
+      expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+      const ts = Date.now();
+      await agent.waitAck(agent.send('metrics', { samples: [{ ts, values: { 'cpu.usage_pct': 99 } }] }));
+
+      // Stored in PostgreSQL (read there directly), and served back from it.
+      expect(postgres.psql(`SELECT hostname FROM devices WHERE id = ${cred.deviceId}`, 'vigie_serve')).toEqual(['srv-compta']);
+      const series = await tech.get(`/api/v1/devices/${cred.deviceId}/metrics?name=cpu.usage_pct&from=${ts - 60_000}&to=${ts + 60_000}&agg=max`);
+      expect(series.status, JSON.stringify(series.body)).toBe(200);
+      expect(JSON.stringify(series.body.series)).toContain('99');
+      const tickets = await waitFor('the ticket the rule opens', async () => {
+        const list = (await tech.get(`/api/v1/tickets?deviceId=${cred.deviceId}`)).body.tickets as { id: number }[];
+        return list.length > 0 ? list : undefined;
+      });
+      expect(tickets).toHaveLength(1);
+      expect(postgres.psql(`SELECT count(*) FROM tickets WHERE id = ${tickets[0]!.id}`, 'vigie_serve')).toEqual(['1']);
+      // Nothing went to a SQLite file in the data folder, and the password was never printed.
+      expect(existsSync(join(dataDir, 'vigie.db'))).toBe(false);
+      expect(collector.lines.join('\n')).not.toContain('hunter2');
+    } finally {
+      agent?.close();
+      await collector.stop();
+    }
   });
 
   it('lets PostgreSQL through once no module needs SQLite, and a SQLite path always', () => {

@@ -10,6 +10,7 @@ import { defaultConfig } from '../src/config.js';
 import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
 import { count, embeddedXml, ln, type Mail, pdfText, sha256, startRelay, type Verdict, validate, waitFor, xpath } from './facturx-tools.js';
 import { type Harness, login, type Session, startHarness } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 /**
  * Issue 19, electronic invoices: a month of interventions, expenses, supplies and a DEEE pickup for
@@ -199,7 +200,7 @@ describe('issuing (contract 5.1, issue 19)', () => {
     expect(issued.map((i) => i.number)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^F\d{4}-0001$/), expect.stringMatching(/^AV\d{4}-0002$/), expect.stringMatching(/^F\d{4}-0004$/)]),
     );
-    const audit = h.collector.db.sqlite.prepare("SELECT actor, details FROM audit_log WHERE action = 'billing.vat-on-debits' ORDER BY id").all() as {
+    const audit = sqliteOf(h.collector.db).prepare("SELECT actor, details FROM audit_log WHERE action = 'billing.vat-on-debits' ORDER BY id").all() as {
       actor: string;
       details: string;
     }[];
@@ -510,7 +511,7 @@ describe('e-mail delivery to the billing recipients', () => {
       ['resend', 'sent'],
     ]);
     expect(invoiceMails().length).toBe(before + 1);
-    const audited = h.collector.db.sqlite
+    const audited = sqliteOf(h.collector.db)
       .prepare("SELECT action FROM audit_log WHERE target = ? AND action IN ('invoice.send', 'invoice.resend', 'invoice.mail') ORDER BY id")
       .all(`invoice:${acme.id}`) as { action: string }[];
     expect(audited.map((a) => a.action)).toEqual(['invoice.mail', 'invoice.send', 'invoice.mail', 'invoice.resend']);
@@ -587,7 +588,7 @@ describe('payments for e-reporting (services without the debits option)', () => 
   });
 
   it('keeps what it reports: payments and the issued XML cannot be changed or deleted in the database', () => {
-    const sql = h.collector.db.sqlite;
+    const sql = sqliteOf(h.collector.db);
     expect(() => sql.prepare('UPDATE payments SET amount_cents = 1').run()).toThrow(/VIGIE_IMMUTABLE/);
     expect(() => sql.prepare('DELETE FROM payments').run()).toThrow(/VIGIE_IMMUTABLE/);
     expect(() => sql.prepare("UPDATE invoice_xml SET xml = ''").run()).toThrow(/VIGIE_IMMUTABLE/);

@@ -7,6 +7,7 @@ import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_DETAIL_RETENTION_MS } from '../src/flows/service.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 /**
  * Network flows at the collector: per-minute aggregates from a site agent over the real channel,
@@ -89,7 +90,7 @@ describe('flows at the collector', () => {
     expect(hourly.body).toMatchObject({ resolution: 'hour' });
     expect(hourly.body.summary.total).toEqual(detail.body.summary.total);
     expect(hourly.body.series.map((p: any) => p.bytes)).toEqual([4_000_000, 500_000]);
-    const rows = h.collector.db.sqlite.prepare('SELECT hour, bytes FROM flow_hourly WHERE site_id = ? ORDER BY hour').all(h.acme.siteId);
+    const rows = sqliteOf(h.collector.db).prepare('SELECT hour, bytes FROM flow_hourly WHERE site_id = ? ORDER BY hour').all(h.acme.siteId);
     expect(rows).toEqual([
       { hour, bytes: 4_000_000 },
       { hour: hour + HOUR, bytes: 500_000 },
@@ -100,8 +101,8 @@ describe('flows at the collector', () => {
     const flows = (h.collector as any).flows ?? undefined;
     const svc = flows ?? new (await import('../src/flows/service.js')).FlowService(h.collector.db, h.collector.metrics);
     await svc.maintain(Date.now() + FLOW_DETAIL_RETENTION_MS + 3 * HOUR);
-    expect(h.collector.db.sqlite.prepare('SELECT COUNT(*) AS n FROM flow_buckets').get()).toEqual({ n: 0 });
-    expect(h.collector.db.sqlite.prepare('SELECT COUNT(*) AS n FROM flow_hourly').get()).toEqual({ n: 2 });
+    expect(sqliteOf(h.collector.db).prepare('SELECT COUNT(*) AS n FROM flow_buckets').get()).toEqual({ n: 0 });
+    expect(sqliteOf(h.collector.db).prepare('SELECT COUNT(*) AS n FROM flow_hourly').get()).toEqual({ n: 2 });
   });
 
   it('a client sees its own sites’ flows and report only', async () => {
@@ -115,7 +116,7 @@ describe('flows at the collector', () => {
   });
 
   it('renders the monthly flow report with volumes, top hosts and applications', async () => {
-    const hourStart = (h.collector.db.sqlite.prepare('SELECT MIN(hour) AS h FROM flow_hourly').get() as { h: number }).h;
+    const hourStart = (sqliteOf(h.collector.db).prepare('SELECT MIN(hour) AS h FROM flow_hourly').get() as { h: number }).h;
     const month = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit' }).format(hourStart);
     const tech = await login(h.url, 'tech@vigie.test');
     for (const lang of ['fr', 'en']) {

@@ -21,6 +21,8 @@ export interface Harness {
   url: string;
   wsUrl: string;
   dir: string;
+  /** Where its relational store is: nothing (the SQLite file in `dir`) or `databaseUrl` (PostgreSQL), for another collector or CLI on the same store. */
+  database: { databaseUrl?: string };
   acme: { clientId: number; siteId: number };
   globex: { clientId: number; siteId: number };
   close(): Promise<void>;
@@ -36,10 +38,11 @@ export async function startHarness(
   opts: { serving?: boolean; beforeListen?: (c: Collector) => void } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-collector-'));
+  // VIGIE_TEST_DATABASE=postgres: a fresh PostgreSQL database instead of the SQLite file.
+  const database = await testDatabase();
   const collector = await createCollector(
     defaultConfig({
-      // VIGIE_TEST_DATABASE=postgres: a fresh PostgreSQL database instead of the SQLite file.
-      ...(await testDatabase()),
+      ...database,
       dataDir: dir,
       port: 0,
       logLevel: 'silent',
@@ -69,6 +72,7 @@ export async function startHarness(
     url,
     wsUrl: `${url.replace('http', 'ws')}/api/v1/agent`,
     dir,
+    database: database.databaseUrl ? { databaseUrl: database.databaseUrl } : {},
     acme,
     globex,
     async close() {

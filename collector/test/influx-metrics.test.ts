@@ -7,6 +7,7 @@
 import { type Influxd, startInfluxd, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -166,7 +167,7 @@ describe('nothing acknowledged is lost, nothing resent is doubled', () => {
     const t = Date.now() - 4 * MIN;
     const batch = new Map([[1, Array.from({ length: 10 }, (_, i) => ({ ts: t + i * 1000, values: { 'cpu.usage_pct': i, uptime_s: i } }))]]);
     // A real SQLite failure at the end of the ingest transaction: recording the agent's seq aborts.
-    influxSide.collector.db.sqlite.exec(
+    sqliteOf(influxSide.collector.db).exec(
       `CREATE TRIGGER refuse_seq BEFORE UPDATE OF last_seq ON agents WHEN NEW.id = '${cred.agentId}' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
     );
     try {
@@ -174,7 +175,7 @@ describe('nothing acknowledged is lost, nothing resent is doubled', () => {
       expect(await countOf(cred.deviceId), 'InfluxDB already has the samples').toBe(20);
       expect(await lastSeq(cred.agentId)).toBe(0);
     } finally {
-      influxSide.collector.db.sqlite.exec('DROP TRIGGER refuse_seq');
+      sqliteOf(influxSide.collector.db).exec('DROP TRIGGER refuse_seq');
     }
     expect(await attempt(cred, batch, 1)).toBe(1);
     expect(await countOf(cred.deviceId), 'written twice, stored once').toBe(20);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { type Harness, login, PASSWORD, startHarness, TOTP_SECRETS } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 // Issue 13, point 2: after logout (and /auth/me → 401) an open /api/v1/live kept receiving ticket
 // events. A live socket lives as long as its session: logout, expiry, a new password or role end it.
@@ -54,7 +55,9 @@ describe('a live socket ends with its session', () => {
     const s = await login(h.url, 'tech@vigie.test');
     const live = await openLive(s.cookie);
     const other = await openLive((await login(h.url, 'admin@vigie.test')).cookie);
-    h.collector.db.sqlite.prepare('UPDATE sessions SET expires_at = ? WHERE user_id = ?').run(Date.now() - 1, await userId('tech@vigie.test'));
+    sqliteOf(h.collector.db)
+      .prepare('UPDATE sessions SET expires_at = ? WHERE user_id = ?')
+      .run(Date.now() - 1, await userId('tech@vigie.test'));
     expect(await live.closed).toEqual({ code: 1008, reason: 'session ended: expired' });
     expect(stillOpen(other)).toBe(true);
     other.ws.close();
@@ -92,7 +95,7 @@ describe('a live socket ends with its session', () => {
     expect((await admin.put(`/api/v1/users/${await userId('admin@vigie.test')}/role`, { role: 'technician' })).body.error.code).toBe('VIGIE_E_CONFLICT');
     expect((await admin.put(`/api/v1/users/${id}/role`, { role: 'client' })).body.error.code).toBe('VIGIE_E_VALIDATION');
     expect((await admin.put(`/api/v1/users/${id}/role`, { role: 'technician', clientId: 1 })).body.error.code).toBe('VIGIE_E_VALIDATION');
-    const audit = h.collector.db.sqlite.prepare("SELECT details FROM audit_log WHERE action = 'user.role' AND target = ?").get(`user:${id}`) as {
+    const audit = sqliteOf(h.collector.db).prepare("SELECT details FROM audit_log WHERE action = 'user.role' AND target = ?").get(`user:${id}`) as {
       details: string;
     };
     expect(JSON.parse(audit.details)).toEqual({ from: { role: 'client', clientId: h.acme.clientId }, to: { role: 'client', clientId: h.globex.clientId } });
@@ -136,7 +139,7 @@ describe('a live socket ends with its session', () => {
     const tech = await login(h.url, 'second@vigie.test');
     const live = await openLive(tech.cookie);
     // As the CLI or another tool would: the permission written in the store, no message on the bus.
-    h.collector.db.sqlite
+    sqliteOf(h.collector.db)
       .prepare('INSERT INTO remote_permissions (user_id, client_id, granted_by, granted_at) VALUES (?, ?, NULL, ?)')
       .run(created.body.id, h.acme.clientId, Date.now());
     expect(await live.closed).toEqual({ code: 1008, reason: 'session ended: second-factor-required' });

@@ -110,12 +110,16 @@ describe('without a trusted proxy', () => {
 
   it('X-Forwarded-For is ignored: a forged header does not change the address that is counted and audited', async () => {
     expect((await attempt(h.url, 'tech@vigie.test', PASSWORD, { from: '10.10.10.10' })).status).toBe(200);
-    const row = h.collector.db.sqlite.prepare("SELECT details FROM audit_log WHERE action = 'auth.login' ORDER BY id DESC LIMIT 1").get() as {
-      details: string;
-    };
-    expect(JSON.parse(row.details)).toEqual({ ip: '127.0.0.1' });
+    const row = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'auth.login')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.details!)).toEqual({ ip: '127.0.0.1' });
     await attempt(h.url, 'nobody@spray.test', 'guess', { from: '10.10.10.11' });
-    const keys = h.collector.db.sqlite.prepare('SELECT DISTINCT key FROM login_failures ORDER BY key').all() as { key: string }[];
+    const keys = await h.collector.db.kysely.selectFrom('login_failures').select('key').distinct().orderBy('key').execute();
     expect(keys.map((k) => k.key)).toEqual(['account:nobody@spray.test', 'address:127.0.0.1']);
   });
 });

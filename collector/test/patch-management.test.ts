@@ -3,6 +3,7 @@ import type { PendingUpdate } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolTotp, freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent, TOTP_SECRETS } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 // Patch policies, approvals and the install schedule, against a real collector and an agent peer
 // over the real channel: what is signed for the agent (exact packages and versions), what is never
@@ -25,7 +26,7 @@ const pkg = (name: string, security: boolean): PendingUpdate => ({
   rebootRequired: false,
 });
 const audit = (action: string) =>
-  h.collector.db.sqlite.prepare('SELECT actor, target, result, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
+  sqliteOf(h.collector.db).prepare('SELECT actor, target, result, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
     actor: string;
     target: string;
     result: string;
@@ -43,7 +44,7 @@ function opened(frame: { body: { envelope: string; signature: string } }) {
 beforeAll(async () => {
   h = await startHarness({ patchIntervalMs: 0 });
   admin = await login(h.url, 'admin@vigie.test');
-  const techId = (h.collector.db.sqlite.prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id;
+  const techId = (sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id;
   TOTP_SECRETS.set('tech@vigie.test', (await enrolTotp(h.collector, { id: techId, email: 'tech@vigie.test' })).secret);
   tech = await login(h.url, 'tech@vigie.test');
   acmeUser = await login(h.url, 'dsi@acme.test');
@@ -130,7 +131,7 @@ describe('approvals and the schedule', () => {
   });
 
   it('keeps each package’s outcome as the agent reports it, audits it, and does not try a failed version again by itself', async () => {
-    const commands = h.collector.db.sqlite.prepare("SELECT id, args FROM commands WHERE action = 'patch-install' ORDER BY created_at").all() as {
+    const commands = sqliteOf(h.collector.db).prepare("SELECT id, args FROM commands WHERE action = 'patch-install' ORDER BY created_at").all() as {
       id: string;
       args: string;
     }[];
@@ -160,7 +161,7 @@ describe('approvals and the schedule', () => {
     expect(installs.body.approvals).toEqual([expect.objectContaining({ name: 'vigie-test-pkg', state: 'installed', approvedBy: 'Admin' })]);
     expect(audit('patch.package.installed')).toEqual([expect.objectContaining({ actor: `agent:${cred.agentId}`, result: 'ok' })]);
     expect(audit('patch.package.failed')).toEqual([expect.objectContaining({ result: 'failed after 2 attempt(s)' })]);
-    expect((await h.collector.db.sqlite.prepare('SELECT state FROM commands WHERE id = ?').get(security!.id)) as { state: string }).toEqual({
+    expect((await sqliteOf(h.collector.db).prepare('SELECT state FROM commands WHERE id = ?').get(security!.id)) as { state: string }).toEqual({
       state: 'failed',
     });
     // Still in the window: the failed version waits for a technician.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -66,7 +67,7 @@ describe('policies', () => {
     expect((await tech.put(`/api/v1/policies/device/${cred.deviceId}`, { metricsIntervalSec: 25 })).status).toBe(200);
     await a.next((m) => m.type === 'policy' && m.body.metricsIntervalSec === 25);
     // The device's stored policy damaged behind the service's back, then a push (as another collector's change announces it).
-    const damage = h.collector.db.sqlite.prepare("UPDATE policies SET body = ? WHERE scope = 'device' AND scope_id = ?");
+    const damage = sqliteOf(h.collector.db).prepare("UPDATE policies SET body = ? WHERE scope = 'device' AND scope_id = ?");
     damage.run('{not json', cred.deviceId);
     h.collector.channel.pushPolicy([cred.deviceId]);
     const error = await a.next((m) => m.type === 'error');

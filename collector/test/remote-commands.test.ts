@@ -1,6 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { sqliteOf } from './test-database.js';
 
 // A TOTP code is accepted once: past three sign-ins or step-ups in 30 s, the next waits for a new step.
 vi.setConfig({ testTimeout: 120_000 });
@@ -24,7 +25,7 @@ const stepUp = async (s: Session, email: string) => {
 /** A protocol peer for an enrolled agent, continuing its sequence numbers (the collector drops replays). */
 async function connect(cred: { agentId: string; secret: string }): Promise<TestAgent> {
   const a = await TestAgent.connect(h.wsUrl, cred);
-  a.seq = (h.collector.db.sqlite.prepare('SELECT last_seq FROM agents WHERE id = ?').get(cred.agentId) as { last_seq: number }).last_seq;
+  a.seq = (sqliteOf(h.collector.db).prepare('SELECT last_seq FROM agents WHERE id = ?').get(cred.agentId) as { last_seq: number }).last_seq;
   return a;
 }
 async function disconnect(a: TestAgent, agentId: string): Promise<void> {
@@ -33,7 +34,7 @@ async function disconnect(a: TestAgent, agentId: string): Promise<void> {
   while (h.collector.channel.holds(agentId)) await new Promise((r) => setTimeout(r, 20));
 }
 const audit = (action: string) =>
-  h.collector.db.sqlite.prepare('SELECT * FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
+  sqliteOf(h.collector.db).prepare('SELECT * FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
     target: string;
     result: string;
     client_id: number;
@@ -49,7 +50,7 @@ const SCRIPT = 'echo "hello $VIGIE_PARAM_NAME"\n';
 beforeAll(async () => {
   h = await startHarness();
   admin = await login(h.url, 'admin@vigie.test');
-  const techId = (h.collector.db.sqlite.prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id;
+  const techId = (sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id;
   TOTP_SECRETS.set('tech@vigie.test', (await enrolTotp(h.collector, { id: techId, email: 'tech@vigie.test' })).secret);
   tech = await login(h.url, 'tech@vigie.test');
   acmeAgent = await enrollAgent(h, h.acme.siteId, 'acme-1');
@@ -84,10 +85,10 @@ describe('TOTP second factor', () => {
     const confirm = await fresh.post('/api/v1/auth/totp/confirm', { code: await freshTotpCode(setup.body.secret) });
     expect(confirm.body.recoveryCodes).toHaveLength(10);
     // Stored only as hashes.
-    const stored = h.collector.db.sqlite.prepare('SELECT code_hash FROM user_recovery_codes').all() as { code_hash: string }[];
+    const stored = sqliteOf(h.collector.db).prepare('SELECT code_hash FROM user_recovery_codes').all() as { code_hash: string }[];
     expect(stored.map((s) => s.code_hash)).not.toContain(confirm.body.recoveryCodes[0]);
     // The seed is sealed at rest, not in clear in the database.
-    expect(JSON.stringify(h.collector.db.sqlite.prepare('SELECT * FROM user_totp').all())).not.toContain(setup.body.secret);
+    expect(JSON.stringify(sqliteOf(h.collector.db).prepare('SELECT * FROM user_totp').all())).not.toContain(setup.body.secret);
     expect((await fresh.get('/api/v1/clients')).status).toBe(200);
     expect(await liveStatus()).toBe('open');
 
@@ -112,7 +113,7 @@ describe('TOTP second factor', () => {
     await admin.post('/api/v1/users', { email: 'tech2@vigie.test', name: 'Tech Deux', role: 'technician', password: 'another-long-password' });
     const t2 = await login(h.url, 'tech2@vigie.test', 'another-long-password');
     expect((await t2.get('/api/v1/clients')).status).toBe(200);
-    const id = (h.collector.db.sqlite.prepare("SELECT id FROM users WHERE email = 'tech2@vigie.test'").get() as { id: number }).id;
+    const id = (sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech2@vigie.test'").get() as { id: number }).id;
     expect((await admin.put(`/api/v1/users/${id}/remote-permissions`, { clientIds: [h.acme.clientId] })).body.clientIds).toEqual([h.acme.clientId]);
     expect((await t2.get('/api/v1/clients')).body.error.code).toBe('VIGIE_E_TOTP_ENROLMENT_REQUIRED');
     expect(audit('user.remote-permission').at(-1)?.target).toBe(`user:${id}`);
@@ -132,7 +133,7 @@ describe('script library', () => {
     expect(created.body.sha256).toBe(await sha256(SCRIPT));
     approvedVersion = created.body.id;
     await admin.put(
-      `/api/v1/users/${(h.collector.db.sqlite.prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id}/remote-permissions`,
+      `/api/v1/users/${(sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id}/remote-permissions`,
       {
         clientIds: [h.acme.clientId],
       },
@@ -151,8 +152,8 @@ describe('script library', () => {
     const ok = await admin.post(`/api/v1/script-versions/${approvedVersion}/approve`);
     expect(ok.body.approvedBy).toBe('Admin');
     expect((await admin.post(`/api/v1/script-versions/${approvedVersion}/approve`)).body.error.code).toBe('VIGIE_E_CONFLICT');
-    expect(() => h.collector.db.sqlite.prepare("UPDATE script_versions SET content = 'id' WHERE id = ?").run(approvedVersion)).toThrow(/VIGIE_IMMUTABLE/);
-    expect(() => h.collector.db.sqlite.prepare('DELETE FROM script_versions WHERE id = ?').run(approvedVersion)).toThrow(/VIGIE_IMMUTABLE/);
+    expect(() => sqliteOf(h.collector.db).prepare("UPDATE script_versions SET content = 'id' WHERE id = ?").run(approvedVersion)).toThrow(/VIGIE_IMMUTABLE/);
+    expect(() => sqliteOf(h.collector.db).prepare('DELETE FROM script_versions WHERE id = ?').run(approvedVersion)).toThrow(/VIGIE_IMMUTABLE/);
   });
 });
 
@@ -339,7 +340,7 @@ describe('the audit log', () => {
     const before = await verifyNow();
     expect(before.ok, JSON.stringify(before.problems)).toBe(true);
     expect(before.entries).toBeGreaterThan(10);
-    const sql = h.collector.db.sqlite;
+    const sql = sqliteOf(h.collector.db);
     expect(() => sql.prepare("UPDATE audit_log SET actor = 'user:999' WHERE id = 3").run()).toThrow(/append-only/);
     expect(() => sql.prepare('DELETE FROM audit_log WHERE id = 3').run()).toThrow(/append-only/);
     // An attacker with the database file drops the trigger and edits one entry.
@@ -363,7 +364,7 @@ describe('the audit log', () => {
       legalForm: 'SARL',
     };
     expect((await admin.put('/api/v1/billing/settings', { seller })).status).toBe(200);
-    const e = (h.collector.db.sqlite.prepare("SELECT * FROM audit_log WHERE action LIKE 'billing.%' ORDER BY id DESC LIMIT 1").get() as any) ?? {};
+    const e = (sqliteOf(h.collector.db).prepare("SELECT * FROM audit_log WHERE action LIKE 'billing.%' ORDER BY id DESC LIMIT 1").get() as any) ?? {};
     expect(e.action).toBe('billing.put settings');
     expect(e.actor).toMatch(/^user:\d+$/);
   });

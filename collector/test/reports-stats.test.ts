@@ -1,6 +1,7 @@
 import { addDays, monthOf, monthPeriod, monthsEndingWith, parisDate } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, login, startHarness } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 /**
  * Contract 3's statistics over two years, answered from a realistic volume: 20 devices with two
@@ -30,7 +31,7 @@ beforeAll(async () => {
     syntecIndexDate: '2019-10-31',
   });
   expect(contract.status, JSON.stringify(contract.body)).toBe(200);
-  const db = h.collector.db.sqlite;
+  const db = sqliteOf(h.collector.db);
   const now = Date.now();
   const started = performance.now();
   db.transaction(() => {
@@ -90,7 +91,7 @@ afterAll(async () => h?.close());
 describe('statistics over two years', () => {
   it('answers the 24 monthly series; time printed for the README', async () => {
     const tech = await login(h.url, 'tech@vigie.test');
-    const rows = (h.collector.db.sqlite.prepare('SELECT count(*) AS n FROM rollup_1h').get() as { n: number }).n;
+    const rows = (sqliteOf(h.collector.db).prepare('SELECT count(*) AS n FROM rollup_1h').get() as { n: number }).n;
     const times: number[] = [];
     let body: any;
     for (let i = 0; i < 7; i++) {

@@ -261,7 +261,12 @@ async function seedDevices(): Promise<void> {
   const polls = [];
   for (let t = P.from; t < P.to && t < Date.now(); t += FIVE) polls.push({ ts: t + 3000, values: { snmp_up: t < printerCut ? 1 : 0 } });
   await srv.waitAck(srv.send('metrics', { device: 'snmp:192.168.1.50', samples: polls }));
-  const printer = h.collector.db.sqlite.prepare("SELECT id FROM devices WHERE kind = 'agentless' AND hostname = 'IMP-ACCUEIL'").get() as { id: number };
+  const printer = await h.collector.db.kysely
+    .selectFrom('devices')
+    .select('id')
+    .where('kind', '=', 'agentless')
+    .where('hostname', '=', 'IMP-ACCUEIL')
+    .executeTakeFirstOrThrow();
   ids['IMP-ACCUEIL'] = printer.id;
   await h.collector.db.kysely
     .updateTable('devices')
@@ -360,14 +365,14 @@ async function seedTickets(): Promise<{ t1: number; t2: number; t3: number }> {
   });
   const thu1 = nthWeekday(M, 4, 1);
   await incidents.opened(problem('fs-root', 'critical', 'Disque / plein à 97 % sur srv-fichiers'), at(thu1, 3));
-  const i1 = h.collector.db.sqlite.prepare('SELECT ticket_id FROM incidents WHERE fingerprint = ?').get('fs-root') as { ticket_id: number };
-  await tickets.addEvent(i1.ticket_id, { type: 'status', status: 'acknowledged' }, asTech, at(thu1, 3, 20));
+  const i1 = await h.collector.db.kysely.selectFrom('incidents').select('ticket_id').where('fingerprint', '=', 'fs-root').executeTakeFirstOrThrow();
+  await tickets.addEvent(i1.ticket_id!, { type: 'status', status: 'acknowledged' }, asTech, at(thu1, 3, 20));
   await incidents.recovered('fs-root', 'Disque / à 70 %', at(thu1, 5));
   await incidents.settle(at(thu1, 5, 15));
   const thu4 = nthWeekday(M, 4, 4);
   await incidents.opened(problem('cpu', 'warning', 'Processeur à 95 % sur srv-fichiers'), at(thu4, 10));
-  const i2 = h.collector.db.sqlite.prepare('SELECT ticket_id FROM incidents WHERE fingerprint = ?').get('cpu') as { ticket_id: number };
-  await tickets.addEvent(i2.ticket_id, { type: 'status', status: 'in_progress' }, asTech, at(thu4, 11));
+  const i2 = await h.collector.db.kysely.selectFrom('incidents').select('ticket_id').where('fingerprint', '=', 'cpu').executeTakeFirstOrThrow();
+  await tickets.addEvent(i2.ticket_id!, { type: 'status', status: 'in_progress' }, asTech, at(thu4, 11));
   await incidents.recovered('cpu', 'Processeur à 20 %', at(thu4, 13));
   await incidents.settle(at(thu4, 13, 30));
   const sun4 = nthWeekday(M, 0, 4);
@@ -700,8 +705,12 @@ describe('the monthly activity report (issue 9)', () => {
     expect((await tech.get(`/api/v1/clients/${h.acme.clientId}/reports/${M}/comment`)).body.text).toContain('Mois chargé');
     expect((await tech.get(`/api/v1/clients/999999/reports/${M}/comment`)).status).toBe(404);
     expect((await tech.put(`/api/v1/clients/${h.acme.clientId}/reports/2026-13/comment`, { text: 'x' })).status).toBe(400);
-    const audited = h.collector.db.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'report.comment'").get() as { n: number };
-    expect(audited.n).toBe(1);
+    const audited = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('action', '=', 'report.comment')
+      .executeTakeFirstOrThrow();
+    expect(Number(audited.n)).toBe(1);
     const anonymous = await fetch(`${h.url}/api/v1/reports/${acmeReportId}/pdf`);
     expect(anonymous.status).toBe(401);
     // Staff see every client.
@@ -723,6 +732,7 @@ describe('scheduled delivery (node-cron) by two collectors on the same database 
       extra.push(
         await createCollector(
           defaultConfig({
+            ...h.database,
             dataDir: h.dir,
             port: 0,
             logLevel: 'silent',
@@ -812,9 +822,22 @@ describe('vigie-collector report (CLI)', () => {
     const bin = join(here, '../bin/vigie-collector.mjs');
     const run = () =>
       new Promise<{ code: number; out: string; err: string }>((resolve) => {
-        const p = spawn(process.execPath, [bin, 'report', '--db', join(h.dir, 'vigie.db'), '--month', month, '--send', '--smtp-relay', relayUrl], {
-          env: { ...process.env, NODE_NO_WARNINGS: '1' },
-        });
+        const p = spawn(
+          process.execPath,
+          [
+            bin,
+            'report',
+            ...(h.database.databaseUrl ? ['--database', h.database.databaseUrl] : ['--db', join(h.dir, 'vigie.db')]),
+            '--month',
+            month,
+            '--send',
+            '--smtp-relay',
+            relayUrl,
+          ],
+          {
+            env: { ...process.env, NODE_NO_WARNINGS: '1' },
+          },
+        );
         let out = '';
         let err = '';
         p.stdout.on('data', (c) => (out += c));

@@ -1,6 +1,7 @@
 import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, PASSWORD, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -135,7 +136,7 @@ describe('enrollment tokens', () => {
     expect(first.status).toBe(201);
     expect(first.body.agentId).toMatch(/^[a-f0-9]{32}$/);
     expect(first.body.secret.length).toBeGreaterThanOrEqual(43);
-    const stored = h.collector.db.sqlite.prepare('SELECT secret_hash FROM agents WHERE id = ?').get(first.body.agentId) as { secret_hash: string };
+    const stored = sqliteOf(h.collector.db).prepare('SELECT secret_hash FROM agents WHERE id = ?').get(first.body.agentId) as { secret_hash: string };
     expect(stored.secret_hash).not.toContain(first.body.secret);
     expect((await enroll(t.body.token)).body.error.code).toBe('VIGIE_E_ENROLL_TOKEN_EXHAUSTED');
 
@@ -215,7 +216,7 @@ describe('history retention', () => {
     const dev = await enrollAgent(h, h.acme.siteId, 'pc-retention');
     const now = Date.now();
     const old = now - 401 * 86_400_000;
-    const sql = h.collector.db.sqlite;
+    const sql = sqliteOf(h.collector.db);
     const ins = sql.prepare(
       'INSERT INTO check_results (device_id, "check", target, status, code, message, "values", observed_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
     );

@@ -130,16 +130,19 @@ describe('site role ingest', () => {
   });
 
   it('an agent can only report for devices of its own site: the same key elsewhere is another device', async () => {
-    const acme = await h.collector.db.sqlite.prepare("SELECT id FROM devices WHERE external_key = 'snmp:192.168.10.20'").all();
+    const acme = await h.collector.db.kysely.selectFrom('devices').select('id').where('external_key', '=', 'snmp:192.168.10.20').execute();
     expect(acme).toHaveLength(1);
     const cred = await enrollAgent(h, h.globex.siteId, 'globex-site-agent');
     const a = await TestAgent.connect(h.wsUrl, cred);
     try {
       await a.hello();
       await a.waitAck(a.send('site-devices', { devices: [{ ...printer(false), name: 'HOSTILE' }] }));
-      const rows = h.collector.db.sqlite
-        .prepare("SELECT client_id, site_id, hostname FROM devices WHERE external_key = 'snmp:192.168.10.20' ORDER BY id")
-        .all();
+      const rows = await h.collector.db.kysely
+        .selectFrom('devices')
+        .select(['client_id', 'site_id', 'hostname'])
+        .where('external_key', '=', 'snmp:192.168.10.20')
+        .orderBy('id')
+        .execute();
       expect(rows).toEqual([
         { client_id: h.acme.clientId, site_id: h.acme.siteId, hostname: 'IMP-COMPTA' },
         { client_id: h.globex.clientId, site_id: h.globex.siteId, hostname: 'HOSTILE' },
@@ -154,7 +157,8 @@ describe('site role ingest', () => {
     ['an unknown device kind', 'site-devices', { devices: [{ ...printer(), kind: 'toaster' }] }],
     ['an unknown field', 'site-devices', { devices: [{ ...printer(), firmware: '1.0' }] }],
   ])('refuses %s with a clear error, and stores nothing', async (_what, type, body) => {
-    const before = h.collector.db.sqlite.prepare('SELECT COUNT(*) AS n FROM devices').get();
+    const countDevices = async () => (await h.collector.db.kysely.selectFrom('devices').select('id').execute()).length;
+    const before = await countDevices();
     const cred = await enrollAgent(h, h.acme.siteId, 'acme-site-agent-bad');
     const a = await TestAgent.connect(h.wsUrl, cred);
     await a.hello();
@@ -162,8 +166,7 @@ describe('site role ingest', () => {
     const err = await a.next((m) => m.type === 'error');
     expect(err.body).toMatchObject({ code: 'VIGIE_E_INVALID_BODY', fatal: true });
     await a.closed;
-    const after = h.collector.db.sqlite.prepare('SELECT COUNT(*) AS n FROM devices').get() as { n: number };
-    expect(after.n).toBe((before as { n: number }).n + 1); // the enrolled agent's own device only
+    expect(await countDevices()).toBe(before + 1); // the enrolled agent's own device only
   });
 });
 

@@ -9,6 +9,7 @@ import { createCollector } from '../src/app.js';
 import { defaultConfig } from '../src/config.js';
 import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
+import { sqliteOf } from './test-database.js';
 
 const run = promisify(execFile);
 let disk: string;
@@ -43,7 +44,7 @@ const bigFrame = (ts: number) => ({
   samples: [{ ts, values: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`fs.used_pct{mount=/srv/d${i}}`, i % 100])) }],
 });
 const sampleRows = (deviceId: number) =>
-  (h!.collector.db.sqlite.prepare('SELECT count(*) AS n FROM samples WHERE device_id = ?').get(deviceId) as { n: number }).n;
+  (sqliteOf(h!.collector.db).prepare('SELECT count(*) AS n FROM samples WHERE device_id = ?').get(deviceId) as { n: number }).n;
 
 describe.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('collector store on a full disk', () => {
   it('tells agents to wait (VIGIE_E_STORE_FULL) without closing them, serves reads, and resumes acknowledging by itself', async () => {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { CollectorConfig } from '../src/config.js';
+import { Database } from '../src/store/database.js';
+import type { CollectorStore } from '../src/store/open-relational-store.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,4 +29,14 @@ export async function testDatabase(): Promise<Partial<CollectorConfig>> {
     await admin.end();
   }
   return { databaseUrl: `${cluster.replace(/\/$/, '')}/${name}` };
+}
+
+/**
+ * The raw SQLite handle of a test collector's store, for assertions that read the SQLite file
+ * itself. On PostgreSQL (VIGIE_TEST_DATABASE=postgres) it fails saying so: such an assertion is
+ * SQLite-only until it reads through `collector.db.kysely` (see `test:postgres` in package.json).
+ */
+export function sqliteOf(store: CollectorStore): Database['sqlite'] {
+  if (store instanceof Database) return store.sqlite;
+  throw new Error('this test reads the SQLite file directly (sqliteOf): it does not run on PostgreSQL yet');
 }

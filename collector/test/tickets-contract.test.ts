@@ -167,7 +167,9 @@ describe('monitoring tickets stay internal until published, and a client’s own
 
   it('hides the automatic ticket from the client until a technician publishes it; the client’s ticket about the device is linked to it', async () => {
     await incidents.opened(problem('disk-acme', h.acme.clientId, h.acme.siteId, acmeDevice), Date.now());
-    const auto = h.collector.db.sqlite.prepare('SELECT ticket_id FROM incidents WHERE fingerprint = ?').get('disk-acme') as { ticket_id: number };
+    const auto = (await h.collector.db.kysely.selectFrom('incidents').select('ticket_id').where('fingerprint', '=', 'disk-acme').executeTakeFirstOrThrow()) as {
+      ticket_id: number;
+    };
     const staffView = await tech.get(`/api/v1/tickets/${auto.ticket_id}`);
     expect(staffView.body).toMatchObject({ channel: 'monitoring', clientVisible: false });
     expect((await acme.get(`/api/v1/tickets/${auto.ticket_id}`)).status).toBe(404);
@@ -189,7 +191,7 @@ describe('monitoring tickets stay internal until published, and a client’s own
     expect(pub.body.timeline.map((e: any) => e.type)).toContain('published');
     expect((await acme.get(`/api/v1/tickets/${auto.ticket_id}`)).status).toBe(200);
     expect((await acme.get(`/api/v1/tickets/${own.body.id}`)).body.links.map((l: any) => l.id)).toEqual([auto.ticket_id]);
-    const audited = h.collector.db.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'ticket.publish'").get() as { n: number };
+    const audited = { n: (await h.collector.db.kysely.selectFrom('audit_log').select('id').where('action', '=', 'ticket.publish').execute()).length };
     expect(audited.n).toBe(1);
   });
 
@@ -200,7 +202,11 @@ describe('monitoring tickets stay internal until published, and a client’s own
     expect(set.status).toBe(200);
     expect(set.body).toEqual({ publishMonitoringTickets: true });
     await incidents.opened(problem('disk-globex', h.globex.clientId, h.globex.siteId, globexDevice), Date.now());
-    const auto = h.collector.db.sqlite.prepare('SELECT ticket_id FROM incidents WHERE fingerprint = ?').get('disk-globex') as { ticket_id: number };
+    const auto = (await h.collector.db.kysely
+      .selectFrom('incidents')
+      .select('ticket_id')
+      .where('fingerprint', '=', 'disk-globex')
+      .executeTakeFirstOrThrow()) as { ticket_id: number };
     expect((await globex.get(`/api/v1/tickets/${auto.ticket_id}`)).body).toMatchObject({ channel: 'monitoring', clientVisible: true });
   });
 

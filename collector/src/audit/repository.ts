@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { sql, type Transaction } from 'kysely';
-import type { Database, SqliteHandle } from '../store/database.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import type { DB } from '../store/schema.js';
 import { AUDIT_GENESIS, type AuditContent, auditHash } from './chain.js';
@@ -18,31 +17,6 @@ const heads = new WeakMap<RelationalStore, string>();
 
 export function setAuditHeadFile(db: RelationalStore, path: string): void {
   heads.set(db, path);
-}
-
-/**
- * Appends one entry to the hash-chained audit log, synchronously, inside the caller's transaction
- * (the ingest writer's, a service's): it reads the last hash and inserts after it in the same
- * transaction, so two writers can never fork the chain. A trigger refuses any other insert, and any
- * UPDATE or DELETE.
- */
-export function appendAudit(
-  sqlite: SqliteHandle,
-  actor: string,
-  action: string,
-  target: string,
-  details?: Record<string, unknown> | null,
-  extra: AuditExtra = {},
-  at = Date.now(),
-): number {
-  const last = sqlite.prepare('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
-  const prev = last?.hash ?? AUDIT_GENESIS;
-  const c = auditContent(actor, action, target, details, extra, at);
-  const hash = auditHash(prev, c);
-  const r = sqlite
-    .prepare('INSERT INTO audit_log (at, actor, action, target, details, client_id, device_id, result, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(c.at, c.actor, c.action, c.target, c.details, c.clientId, c.deviceId, c.result, prev, hash);
-  return Number(r.lastInsertRowid);
 }
 
 /** What one entry says and its hash covers, the same for both ways of appending. */
@@ -67,7 +41,10 @@ function auditContent(
 }
 
 /**
- * `appendAudit` for typed Kysely, on either engine, inside the caller's transaction. SQLite's
+ * Appends one entry to the hash-chained audit log inside the caller's Kysely transaction (the ingest
+ * writer's, a service's), on either engine: it reads the last hash and inserts after it in the same
+ * transaction, so two writers can never fork the chain; a trigger refuses any other insert, and any
+ * UPDATE or DELETE. SQLite's
  * transactions hold the write lock from BEGIN IMMEDIATE; on PostgreSQL a transaction-scoped
  * advisory lock makes appenders take turns, so two never read the same last hash (the chain
  * trigger would refuse the second).
@@ -108,15 +85,8 @@ export async function appendAuditInTransaction(
 /**
  * Copies the newest entry's id and hash to the head file, after a commit: `audit verify` then sees
  * a log whose tail was deleted (with the triggers dropped) even though the chain itself still holds.
+ * Either engine; only a store given a head file (setAuditHeadFile) has one.
  */
-export function refreshAuditHead(db: Database): void {
-  const head = heads.get(db);
-  if (!head) return;
-  const last = db.sqlite.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
-  if (last) writeAuditHead(head, last);
-}
-
-/** `refreshAuditHead` for code on typed Kysely (either engine; only a store given a head file has one). */
 export async function refreshAuditHeadOf(db: RelationalStore): Promise<void> {
   const head = heads.get(db);
   if (!head) return;

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createTransport, type Transporter } from 'nodemailer';
 import { audit } from '../audit/repository.js';
 import type { SessionEndReason } from '../cluster/bus.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { LimitKey, LoginLimiter } from './login-limiter.js';
 import { hashPassword } from './passwords.js';
 import type { AuthRepository } from './repository.js';
@@ -22,7 +22,7 @@ const requestKeys = (ip: string, email: string): LimitKey[] => [
 const confirmKeys = (ip: string): LimitKey[] => [{ key: `reset-token:${ip}`, max: 10 }];
 
 export interface PasswordResetDeps {
-  db: Database;
+  db: RelationalStore;
   auth: AuthRepository;
   limiter: LoginLimiter;
   /** The notifications' SMTP relay and sender (the same settings as every other mail). */

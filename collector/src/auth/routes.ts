@@ -4,7 +4,7 @@ import { LoginBody, Ok, PasswordChangeBody, SignedIn } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import type { SessionEndReason } from '../cluster/bus.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { requireUser } from './guard.js';
 import { accountKeys, type LoginLimiter, loginKeys, trustedDeviceKeys } from './login-limiter.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -26,7 +26,7 @@ function sameToken(given: string | string[] | undefined, expected: string): bool
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 export interface AuthDeps {
-  db: Database;
+  db: RelationalStore;
   auth: AuthRepository;
   limiter: LoginLimiter;
   secureCookies: boolean;

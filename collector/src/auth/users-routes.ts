@@ -3,7 +3,7 @@ import { AssignableUsers, Created, CreateUserBody, IdParams, RoleBody, RoleChang
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import type { SessionEndReason } from '../cluster/bus.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { Role } from '../store/schema.js';
 import type { TenantsRepository } from '../tenants/repository.js';
 import { actorOf, requireRole } from './guard.js';
@@ -49,7 +49,7 @@ export interface UserRouteHooks {
   sessionsEnded: (e: { userId: number; reason: SessionEndReason }) => void;
 }
 
-export function registerUserRoutes(app: FastifyInstance, db: Database, auth: AuthRepository, tenants: TenantsRepository, hooks: UserRouteHooks): void {
+export function registerUserRoutes(app: FastifyInstance, db: RelationalStore, auth: AuthRepository, tenants: TenantsRepository, hooks: UserRouteHooks): void {
   const { onDisabled } = hooks;
   app.get('/api/v1/users', { schema: { tags: ['users'], response: { 200: UserList } } }, async (req) => {
     requireRole(req, 'admin');

@@ -1,4 +1,4 @@
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { ContractRepository } from './contracts/repository.js';
 import { CreditNoteService } from './credit-notes/service.js';
 import { DisputeRepository } from './disputes/repository.js';
@@ -38,7 +38,7 @@ export interface InvoicingResources {
 export class InvoiceService {
   readonly resources: InvoicingResources;
 
-  constructor(db: Database) {
+  constructor(db: RelationalStore) {
     const invoices = new InvoiceRepository(db);
     const items = new BillableItemRepository(db);
     const payments = new PaymentRepository(db);

@@ -4,7 +4,7 @@ import { LocalDateText } from '@vigie/shared/api';
 import type { FastifyRequest } from 'fastify';
 import { assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/repository.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { electronicAddressProblem } from './facturx/mentions.js';
 import type { LegalIdentity } from './invoice-document.js';
 import type { InvoicingResources } from './invoicing.js';
@@ -43,7 +43,7 @@ export function assertElectronicAddress(who: LegalIdentity): void {
 
 /** What every billing plugin is given: the store (for routes that audit themselves) and the services of billing's resources. */
 export interface BillingPluginDeps {
-  db: Database;
+  db: RelationalStore;
   billing: BillingResources;
   invoicing: InvoicingResources;
 }

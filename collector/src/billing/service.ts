@@ -1,4 +1,4 @@
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { TicketService } from '../tickets/service.js';
 import { ContractService } from './contracts/service.js';
 import { InterventionService } from './interventions/service.js';
@@ -39,7 +39,7 @@ export interface BillingResources {
 export class BillingService {
   readonly resources: BillingResources;
 
-  constructor(db: Database, tickets: TicketService) {
+  constructor(db: RelationalStore, tickets: TicketService) {
     const settings = new SettingsService(db);
     const priceIndices = new PriceIndexService(db);
     const contracts = new ContractService(db, priceIndices.repo);

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { VigieError } from '@vigie/shared';
 import { exitAfterOutput } from '@vigie/shared/cli';
 import { createCollector } from '../app.js';
-import { refreshAuditHead } from '../audit/repository.js';
+import { refreshAuditHeadOf } from '../audit/repository.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import { generatePassword } from '../auth/passwords.js';
 import { createUser } from '../auth/users-routes.js';
@@ -356,7 +356,7 @@ async function main(): Promise<number> {
       }
       case 'keys rotate': {
         const r = await rotateSigningKey(collector.db, collector.remote.keys, { userId: null, name: 'vigie-collector keys rotate' });
-        refreshAuditHead(collector.db);
+        await refreshAuditHeadOf(collector.db);
         print(`signing key ${r.previous.keyId} → ${r.next.keyId}; ${r.agents.length} agents will receive the new key, signed by the old one`, {
           previous: r.previous.keyId,
           next: r.next.keyId,

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 export interface LeaseStats {
   held: boolean;
@@ -23,7 +23,7 @@ export class ClusterLease {
 
   constructor(
     /** The collector's database (SQLite today; any Kysely of the same schema, PostgreSQL included). */
-    private readonly db: Pick<Database, 'kysely'>,
+    private readonly db: Pick<RelationalStore, 'kysely'>,
     readonly name: string,
     readonly holder: string,
     private readonly o: {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type PolicyBody, scriptParamsError, VigieError } from '@vigie/shared';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Transaction } from 'kysely';
-import { refreshAuditHead, setAuditHeadFile } from '../audit/repository.js';
+import { refreshAuditHeadOf, setAuditHeadFile } from '../audit/repository.js';
 import { registerAuditRoutes } from '../audit/routes.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
 import { registerTotpRoutes } from '../auth/totp/routes.js';
@@ -14,7 +14,7 @@ import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { CommitEffects, PendingFrame } from '../ingest/frame.js';
 import type { LiveEvent } from '../live/live-channel.js';
 import type { PolicyOverrides } from '../policies/service.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { DB } from '../store/schema.js';
 import { type CommandNotifier, CommandService } from './command-service.js';
 import { CommandDelivery } from './delivery.js';
@@ -33,7 +33,7 @@ export const auditHeadPath = (dataDir: string) => join(dataDir, 'keys', 'audit-h
  * and their delivery, remote sessions, the audit log's routes. `app.ts` wires it in a few lines.
  */
 export function createRemote(o: {
-  db: Database;
+  db: RelationalStore;
   dataDir: string;
   bus: ClusterBus;
   log: FastifyBaseLogger;
@@ -46,17 +46,19 @@ export function createRemote(o: {
   const totp = new TotpService(db, SecretBox.open(o.dataDir));
   const permissions = new RemotePermissions(db);
   const scripts = new ScriptsRepository(db);
+  const fail = (what: string) => (err: Error) => o.log.error({ err }, what);
   const notify: CommandNotifier & { keysRotated(): void } = {
     queued: (agentIds) => agentIds.length > 0 && bus.publish({ type: 'commands-queued', agentIds }),
     live: (e) => o.publishLive(e),
     keysRotated: () => bus.publish({ type: 'signing-keys-rotated' }),
-    audited: () => refreshAuditHead(db),
+    audited: () => {
+      refreshAuditHeadOf(db).catch(fail('audit head file not refreshed'));
+    },
   };
   const commands = new CommandService(db, keys, scripts, permissions, totp, notify);
   let channel: AgentChannel | undefined;
   let delivery: CommandDelivery | undefined;
   let sessions: RemoteSessions | undefined;
-  const fail = (what: string) => (err: Error) => o.log.error({ err }, what);
 
   const deliverLocal = (agentIds: string[], resend: boolean) => {
     for (const id of agentIds) delivery?.deliver(id, { resend }).catch(fail('command delivery failed'));
@@ -71,7 +73,7 @@ export function createRemote(o: {
   const regrant = async (deviceIds: number[]) => {
     if (!delivery || deviceIds.length === 0) return;
     const changed = await delivery.refreshGrants(deviceIds);
-    refreshAuditHead(db);
+    await refreshAuditHeadOf(db);
     const devices = changed.length
       ? await db.kysely
           .selectFrom('agents')
@@ -151,7 +153,7 @@ export function createRemote(o: {
     afterCommit(effects: CommitEffects) {
       const r = effects.remote;
       if (!r) return;
-      refreshAuditHead(db);
+      refreshAuditHeadOf(db).catch(fail('audit head file not refreshed'));
       for (const e of r.live) o.publishLive(e);
       notify.queued([...new Set(r.queued)]);
       if (r.regrant.length) regrant(r.regrant).catch(fail('grant refresh failed'));

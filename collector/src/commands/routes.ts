@@ -10,10 +10,10 @@ import {
   VigieError,
 } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { refreshAuditHead } from '../audit/repository.js';
+import { refreshAuditHeadOf } from '../audit/repository.js';
 import { assertClientVisible, isStaff, requireRole, requireUser } from '../auth/guard.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { CommandNotifier, CommandService } from './command-service.js';
 import { rotateSigningKey } from './key-rotation.js';
 import type { ScriptsRepository } from './scripts-repository.js';
@@ -47,7 +47,7 @@ type History = {
 };
 
 export interface CommandRoutesDeps {
-  db: Database;
+  db: RelationalStore;
   keys: SigningKeys;
   scripts: ScriptsRepository;
   commands: CommandService;
@@ -82,7 +82,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
       const admin = requireRole(req, 'admin');
       await totp.assertSteppedUp(req.session?.idHash);
       const r = await rotateSigningKey(db, keys, { userId: admin.id, name: admin.name });
-      refreshAuditHead(db);
+      await refreshAuditHeadOf(db);
       deps.notify.keysRotated();
       deps.notify.queued(r.agents);
       return { previous: r.previous, next: r.next, agents: r.agents.length };
@@ -97,7 +97,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
   app.post('/api/v1/scripts', { schema: { tags, body: CreateScriptBody } }, async (req: FastifyRequest<{ Body: CreateScriptBodyT }>, reply) => {
     const user = staff(req);
     const v = await scripts.create(req.body, user);
-    refreshAuditHead(db);
+    await refreshAuditHeadOf(db);
     reply.code(201);
     return v;
   });
@@ -107,7 +107,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
     async (req: FastifyRequest<{ Params: { id: number }; Body: NewScriptVersionBodyT }>, reply) => {
       const user = staff(req);
       const v = await scripts.addVersion(req.params.id, req.body, user);
-      refreshAuditHead(db);
+      await refreshAuditHeadOf(db);
       reply.code(201);
       return v;
     },
@@ -119,7 +119,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
       const admin = requireRole(req, 'admin');
       await totp.assertSteppedUp(req.session?.idHash);
       const v = await scripts.approve(req.params.id, admin);
-      refreshAuditHead(db);
+      await refreshAuditHeadOf(db);
       return v;
     },
   );
@@ -135,7 +135,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: CommandRoutesD
     async (req: FastifyRequest<{ Body: { name: string; deviceIds: number[] } }>, reply) => {
       const user = staff(req);
       const id = await selections.create(user, req.body.name, req.body.deviceIds);
-      refreshAuditHead(db);
+      await refreshAuditHeadOf(db);
       reply.code(201);
       return { id };
     },

@@ -10,15 +10,15 @@ import { withText } from '../checks/texts.js';
 import type { EnrollmentService } from '../enroll/service.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import { type DeviceState, POLL_FRESH_MS } from '../overview/repository.js';
-import type { Database } from '../store/database.js';
 import type { Aggregation, MetricStore } from '../store/metric-store.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { parseDuration, parseTime } from './query-params.js';
 import type { DevicesRepository } from './repository.js';
 
 type Id = { Params: { id: number } };
 
 export interface DeviceRouteDeps {
-  db: Database;
+  db: RelationalStore;
   devices: DevicesRepository;
   metrics: MetricStore;
   channel: AgentChannel;

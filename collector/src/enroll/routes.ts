@@ -4,13 +4,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, requireRole } from '../auth/guard.js';
 import { enrollKeys, type LoginLimiter } from '../auth/login-limiter.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { TenantsRepository } from '../tenants/repository.js';
 import type { EnrollmentService } from './service.js';
 
 export function registerEnrollRoutes(
   app: FastifyInstance,
-  db: Database,
+  db: RelationalStore,
   enrollment: EnrollmentService,
   tenants: TenantsRepository,
   limiter: LoginLimiter,

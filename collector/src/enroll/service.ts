@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type EnrollRequest, type EnrollResponse, VigieError } from '@vigie/shared';
 import { audit } from '../audit/repository.js';
 import { hashAgentSecret } from '../ingest/agent-auth.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const DAY = 86_400_000;
@@ -18,7 +18,7 @@ export interface NewToken {
 /** Enrollment tokens (per site, expiring, limited in uses, revocable) and their exchange for an agent credential. */
 export class EnrollmentService {
   constructor(
-    private readonly db: Database,
+    private readonly db: RelationalStore,
     /** The provider's command-signing key, handed to each new agent to pin (remote intervention). */
     private readonly commandKey?: () => { keyId: string; publicKey: string },
   ) {}

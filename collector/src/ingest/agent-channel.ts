@@ -16,8 +16,8 @@ import {
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ClusterBus, ClusterMessage } from '../cluster/bus.js';
-import type { Database } from '../store/database.js';
 import type { StoreHealth, StoreTrouble } from '../store/health.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { type AgentAuthResult, type AgentIdentity, authenticateAgent } from './agent-auth.js';
 import type { FrameSink, PendingFrame } from './frame.js';
 import type { IngestPipeline } from './pipeline.js';
@@ -72,7 +72,7 @@ export class AgentChannel {
   private closing = false;
 
   constructor(
-    readonly db: Database,
+    readonly db: RelationalStore,
     readonly pipeline: IngestPipeline,
     readonly settings: ChannelSettings,
     readonly log: Logger,

@@ -9,7 +9,7 @@ import { applyChecks, applyFlows, applyHello, applyInventory, applySpoolReport, 
 
 /**
  * What other domains store for a frame, inside the PostgreSQL ingest transaction: the Kysely
- * counterparts of the SQLite writer's `PatchIngest` and `RemoteFrameSink` (the patches and
+ * Kysely domains (`PatchIngestTx`, the SQLite writer's too, and `RemoteFrameSink`) (the patches and
  * commands folders provide them once they are on Kysely). A frame of theirs with no such sink
  * wired is refused (the batch fails, the agent keeps the frame and sends it again), never skipped.
  */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalInventory, type Inventory, type SiteDevice, type SpoolReportBody } from '@vigie/shared';
 import type { Transaction } from 'kysely';
-import { PatchIngest } from '../patches/ingest.js';
+import { PatchIngestTx } from '../patches/ingest-transactional.js';
 import type { Database, SqliteHandle, Stmt } from '../store/database.js';
 import type { DeviceSamples, MetricStore } from '../store/metric-store.js';
 import type { DB } from '../store/schema.js';
@@ -33,7 +33,8 @@ export function inventoryHash(inv: Inventory): string {
 export class SqliteIngestWriter implements IngestWriter {
   private readonly s: Record<string, Stmt>;
   private readonly db: SqliteHandle;
-  private readonly patches: PatchIngest;
+  /** The patches domain, typed Kysely on the batch's transaction (the same code as the PostgreSQL writer's). */
+  private readonly patches = new PatchIngestTx('sqlite');
 
   constructor(
     private readonly database: Database,
@@ -41,7 +42,6 @@ export class SqliteIngestWriter implements IngestWriter {
     private readonly remote?: RemoteFrameSink,
   ) {
     this.db = database.sqlite;
-    this.patches = new PatchIngest(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       agentSeen: p('UPDATE agents SET last_seq = max(last_seq, ?), frames_stored = frames_stored + ?, last_seen_at = ? WHERE id = ?'),
@@ -233,7 +233,7 @@ export class SqliteIngestWriter implements IngestWriter {
           break;
         }
         case 'patches':
-          this.patches.apply(f.deviceId, m.body, now);
+          await this.patches.apply(tx, f.deviceId, m.body, now);
           break;
         case 'event':
           this.s.insertEvent!.run(
@@ -254,7 +254,7 @@ export class SqliteIngestWriter implements IngestWriter {
         case 'command-result':
           await this.remote?.applyFrame(tx, f, now, remoteEffect(effects));
           // patch-install: each package's outcome (after the commands domain recorded the command's).
-          this.patches.applyInstallResult(f.deviceId, f.agentId, m.body, now);
+          await this.patches.applyInstallResult(tx, f.deviceId, f.agentId, m.body, now);
           this.s.insertCommandResult!.run(
             f.deviceId,
             m.body.commandId,

@@ -7,9 +7,9 @@ import { planInstallResult, planPatchReport } from './report-plan.js';
 
 /**
  * Stores a device's `patches` report and a patch-install command's results inside an ingest
- * writer's Kysely transaction, on either engine (the PostgreSQL writer's `patches` domain). The
+ * writer's Kysely transaction, on either engine (both ingest writers' `patches` domain). The
  * writer holds the sending agent's row locked, so one device's frames never interleave across
- * collectors. What to write is decided by `report-plan.ts`, shared with the SQLite writer's `PatchIngest`.
+ * collectors. What to write is decided by `report-plan.ts`, the SQLite writer and the PostgreSQL writer both use this class.
  */
 export class PatchIngestTx {
   constructor(private readonly dialect: RelationalStore['dialect']) {}

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { refreshAuditHead } from '../audit/repository.js';
+import { refreshAuditHeadOf } from '../audit/repository.js';
 import type { Remote } from '../commands/module.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { PatchInstalls } from './installs.js';
 import { registerPatchManagementRoutes } from './management-routes.js';
 import { PatchPolicies } from './policy.js';
@@ -9,9 +9,12 @@ import { PatchRepository } from './repository.js';
 import { registerPatchRoutes } from './routes.js';
 
 /** Patch management, assembled: the compliance view, policies, approvals and the install schedule. */
-export function createPatches(o: { db: Database; remote: Remote; log: FastifyBaseLogger }) {
+export function createPatches(o: { db: RelationalStore; remote: Remote; log: FastifyBaseLogger }) {
   const repository = new PatchRepository(o.db);
-  const audited = () => refreshAuditHead(o.db);
+  // After each audited commit: the head file follows (fire-and-forget from the services' hook; a failure is logged, `audit verify` then reports the head as stale).
+  const audited = () => {
+    refreshAuditHeadOf(o.db).catch((err) => o.log.error({ err }, 'audit head file not refreshed'));
+  };
   const policies = new PatchPolicies(o.db, audited);
   const installs = new PatchInstalls(o.db, o.remote.keys, policies, (agentIds) => o.remote.queued(agentIds), audited);
   let timer: NodeJS.Timeout | undefined;

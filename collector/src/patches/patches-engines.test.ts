@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AUDIT_GENESIS, auditHash } from '../audit/chain.js';
 import type { SessionUser } from '../auth/repository.js';
 import { SigningKeys } from '../commands/signing-keys.js';
+import type { PendingFrame } from '../ingest/frame.js';
+import { SqliteIngestWriter } from '../ingest/sqlite-ingest-writer.js';
 import { Database } from '../store/database.js';
 import { PostgresDatabase } from '../store/postgres-database.js';
 import type { RelationalStore } from '../store/relational-store.js';
-import { PatchIngest } from './ingest.js';
+import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { PatchIngestTx } from './ingest-transactional.js';
 import { PatchInstalls } from './installs.js';
 import { PatchPolicies } from './policy.js';
@@ -386,12 +388,16 @@ describe('patches on both engines', () => {
     expect(lite!.chain).toBe(true);
     expect(post).toEqual({ ...lite, approvalRows: [{ ...lite!.approvalRows[0], command_id: expect.any(String) }] });
   });
-  test('reports and install results stored in an ingest transaction: the same rows on both engines, and through the SQLite writer’s statements', async () => {
+  test('reports and install results stored in an ingest transaction: the same rows on both engines, and through the SQLite ingest writer’s frames', async () => {
     const s = await stores('vigie_patches_ingest');
-    // A third store: the SQLite writer's synchronous path (better-sqlite3 statements), which must agree.
-    const legacy = new Database({ path: join(dir, 'vigie_patches_ingest_sync.db') });
-    await legacy.migrate();
-    opened.push(legacy);
+    // A third store: the whole SQLite ingest writer, fed the agent's frames (its batch transaction, seq checks and all), which must agree.
+    const viaWriter = new Database({ path: join(dir, 'vigie_patches_ingest_writer.db') });
+    await viaWriter.migrate();
+    opened.push(viaWriter);
+    const writer = new SqliteIngestWriter(viaWriter, await SqliteMetricStore.open(viaWriter));
+    let seq = 0;
+    const frame = (agentId: string, deviceId: number, msg: Record<string, unknown>) =>
+      ({ agentId, deviceId, msg: { v: 1, seq: ++seq, ts: T0, ...msg }, receivedAt: T0, values: 0 }) as unknown as PendingFrame;
     const u = (name: string, candidate: string, security = false, arch?: string) => ({
       name,
       ...(arch ? { arch } : {}),
@@ -419,14 +425,14 @@ describe('patches on both engines', () => {
     for (const [store, kind] of [
       [s.sqlite[0], 'kysely'],
       [s.postgres[0], 'kysely'],
-      [legacy, 'statements'],
+      [viaWriter, 'writer'],
     ] as const) {
       const ids = await seed(store);
       const tx = new PatchIngestTx(store.dialect);
       const applied: boolean[] = [];
       for (const r of reports) {
         if (kind === 'kysely') applied.push(await store.kysely.transaction().execute((t) => tx.apply(t, ids.silent, r, T0)));
-        else applied.push(await legacy.writeTransaction(() => new PatchIngest(legacy.sqlite).apply(ids.silent, r, T0)));
+        else await writer.commit([frame('agent-silent', ids.silent, { type: 'patches', body: r })], T0); // the writer does not tell: the rows do
       }
       // An approved zlib is sent; the agent reports it installed; a result naming another device's command changes nothing.
       const installs = new PatchInstalls(store, keys, new PatchPolicies(store), () => undefined);
@@ -438,7 +444,7 @@ describe('patches on both engines', () => {
         [ids.silent, 'agent-silent'],
       ] as const) {
         if (kind === 'kysely') await store.kysely.transaction().execute((t) => tx.applyInstallResult(t, device, agent, result, T0 + 1));
-        else await legacy.writeTransaction(() => new PatchIngest(legacy.sqlite).applyInstallResult(device, agent, result, T0 + 1));
+        else await writer.commit([frame(agent, device, { type: 'command-result', body: result })], T0 + 1);
       }
       const k = store.kysely;
       answers.push({
@@ -463,7 +469,7 @@ describe('patches on both engines', () => {
         ),
       });
     }
-    const [lite, post, statements] = answers;
+    const [lite, post, written] = answers;
     expect(lite!.applied).toEqual([true, true, false, true]);
     expect(lite!.patches).toEqual([
       { name: 'openssl', arch: '', candidate_version: '3.0.15', security: 1, first_seen_at: T0 - 10 * DAY, last_seen_at: T0 - 5 * DAY, resolved_at: null },
@@ -497,6 +503,6 @@ describe('patches on both engines', () => {
     expect(lite!.audit).toEqual(['user:1 patch.approve ok', 'system:patches command.create queued', 'agent:agent-silent patch.package.installed ok']);
     expect(lite!.chain).toBe(true);
     expect(post).toEqual(lite);
-    expect(statements).toEqual(lite);
+    expect(written).toEqual({ ...lite, applied: [] });
   });
 });

@@ -10,8 +10,8 @@ import type { NotificationOptions } from '../notifications/service.js';
 import { PatchRepository } from '../patches/repository.js';
 import { StatsRepository } from '../stats/repository.js';
 import { AvailabilityService } from '../stats/service.js';
-import type { Database } from '../store/database.js';
 import type { MetricStore, RetentionPolicy } from '../store/metric-store.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { ReportArchive } from './archive.js';
 import { DeliveryClaims, type ReportTransport, smtpTransport } from './delivery.js';
 import { JobStore } from './jobs.js';
@@ -24,7 +24,7 @@ import type { ReportSettings } from './settings.js';
 import { StatisticsService } from './statistics.js';
 
 export interface ReportDeps {
-  db: Database;
+  db: RelationalStore;
   /** Where the availability figures' rollups are read (SQLite or InfluxDB). */
   metrics: MetricStore;
   settings: ReportSettings;
@@ -40,7 +40,7 @@ export interface ReportDeps {
 }
 
 export interface Reports {
-  db: Database;
+  db: RelationalStore;
   settings: ReportSettings;
   archive: ReportArchive;
   jobs: JobStore;

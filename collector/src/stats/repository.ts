@@ -1,4 +1,4 @@
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 export interface ClientDeviceRow {
   id: number;
@@ -10,7 +10,7 @@ export interface ClientDeviceRow {
 
 /** SQL for statistics over a client's devices (their rollups are read through the metric store). */
 export class StatsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   async clientExists(clientId: number): Promise<boolean> {
     return (await this.db.kysely.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()) !== undefined;

@@ -2,13 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { Availability } from '@vigie/shared/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertClientVisible, requireUser } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
 import type { MetricStore, RetentionPolicy } from '../store/metric-store.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { StatsRepository } from './repository.js';
 import { AvailabilityService } from './service.js';
 
 export interface StatsRouteDeps {
-  db: Database;
+  db: RelationalStore;
   metrics: MetricStore;
   retention: RetentionPolicy;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { VigieError } from '@vigie/shared';
-import { Database } from './database.js';
+import type { Database } from './database.js';
 import { type DatabaseTarget, parseDatabaseTarget } from './database-target.js';
 import { describePgTarget } from './postgres/pg-target.js';
 import { PostgresDatabase } from './postgres-database.js';
@@ -18,10 +18,10 @@ export function databaseTargetOf(config: { dataDir: string; dbPath?: string | un
 /**
  * The source files that still reach the raw SQLite handle (`db.sqlite`): while any is left, a
  * collector cannot serve on PostgreSQL. Kept equal to the source by sqlite-only-modules.test.ts,
- * which fails as soon as a file is converted (or a new one starts using the handle): when the list
- * is empty, `serve --database postgres://…` starts (see `sqliteUntilConverted` in app.ts).
+ * which fails as soon as a file starts using the handle again: while the list is empty,
+ * `serve --database postgres://…` starts.
  */
-export const SQLITE_ONLY_MODULES: readonly string[] = ['audit/repository.ts', 'patches/ingest.ts'];
+export const SQLITE_ONLY_MODULES: readonly string[] = [];
 
 /**
  * Refuses PostgreSQL before anything is opened or created while some module still needs the SQLite
@@ -62,14 +62,4 @@ export async function openRelationalStore(target: DatabaseTarget, synchronous: '
     throw new VigieError('UNAVAILABLE', `PostgreSQL at ${describePgTarget(target.target)}: ${(err as Error).message}`);
   }
   return db;
-}
-
-/**
- * The store as the modules still take it: `Database`, until every module takes a RelationalStore.
- * assertServableOn has refused PostgreSQL before this point; this is what the compiler holds on to.
- * Once SQLITE_ONLY_MODULES is empty, app.ts uses the store itself instead of this.
- */
-export function sqliteUntilConverted(store: CollectorStore): Database {
-  if (store instanceof Database) return store;
-  throw new VigieError('DATABASE_ENGINE_NOT_READY', 'PostgreSQL store reached a module that needs SQLite (assertServableOn should have refused it)');
 }

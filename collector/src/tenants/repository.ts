@@ -1,7 +1,7 @@
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 
 export class TenantsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: RelationalStore) {}
 
   async createClient(name: string): Promise<number> {
     const r = await this.db.kysely.insertInto('clients').values({ name, created_at: Date.now() }).returning('id').executeTakeFirstOrThrow();

@@ -13,13 +13,13 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, requireRole, requireUser } from '../auth/guard.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import type { TenantsRepository } from './repository.js';
 
 type Id = { Params: { id: number } };
 const tags = ['tenants'];
 
-export function registerTenantRoutes(app: FastifyInstance, db: Database, tenants: TenantsRepository): void {
+export function registerTenantRoutes(app: FastifyInstance, db: RelationalStore, tenants: TenantsRepository): void {
   app.get('/api/v1/clients', { schema: { tags, response: { 200: ClientList } } }, async (req) => {
     const user = requireUser(req);
     return { clients: await tenants.listClients(clientScope(user)) };

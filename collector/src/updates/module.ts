@@ -1,15 +1,18 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { refreshAuditHead } from '../audit/repository.js';
+import { refreshAuditHeadOf } from '../audit/repository.js';
 import type { Remote } from '../commands/module.js';
 import { authenticateAgent } from '../ingest/agent-auth.js';
-import type { Database } from '../store/database.js';
+import type { RelationalStore } from '../store/relational-store.js';
 import { Releases } from './releases.js';
 import { RolloutService } from './rollout.js';
 import { registerUpdateRoutes } from './routes.js';
 
 /** Signed agent self-update, assembled: releases, rollout and pins, the schedule, the routes. */
-export function createUpdates(o: { db: Database; dataDir: string; remote: Remote; log: FastifyBaseLogger }) {
-  const audited = () => refreshAuditHead(o.db);
+export function createUpdates(o: { db: RelationalStore; dataDir: string; remote: Remote; log: FastifyBaseLogger }) {
+  // After each audited commit: the head file follows (fire-and-forget from the services' hook; a failure is logged, `audit verify` then reports the head as stale).
+  const audited = () => {
+    refreshAuditHeadOf(o.db).catch((err) => o.log.error({ err }, 'audit head file not refreshed'));
+  };
   // The agent's credential is the ingest domain's.
   const authenticate = (header: string | undefined) => authenticateAgent(o.db, header);
   const releases = new Releases(o.db, o.dataDir, audited);

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { RemotePermissionsBody, TotpCodeBody, VigieError } from '@vigie/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { refreshAuditHead } from '../../audit/repository.js';
+import { refreshAuditHeadOf } from '../../audit/repository.js';
 import type { SessionEndReason } from '../../cluster/bus.js';
 import type { RemotePermissions } from '../../commands/permissions.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import { requireRole, requireUser } from '../guard.js';
 import { accountKeys, type LoginLimiter } from '../login-limiter.js';
 import type { TotpService } from './totp-service.js';
@@ -15,7 +15,7 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const ENROLMENT_PATHS = ['/api/v1/auth/'];
 
 export interface TotpRouteDeps {
-  db: Database;
+  db: RelationalStore;
   totp: TotpService;
   permissions: RemotePermissions;
   /** A wrong step-up code counts like a wrong password (a stolen session must not guess codes forever). */
@@ -58,7 +58,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
     async (req: FastifyRequest<{ Body: { code: string } }>) => {
       const user = requireRole(req, 'admin', 'technician');
       const recoveryCodes = await totp.confirmSetup(user.id, req.body.code);
-      refreshAuditHead(db);
+      await refreshAuditHeadOf(db);
       return { recoveryCodes };
     },
   );
@@ -80,7 +80,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
         if (!(err instanceof VigieError && err.code === 'VIGIE_E_TOTP_INVALID')) await counted.release();
         throw err;
       } finally {
-        refreshAuditHead(db);
+        await refreshAuditHeadOf(db);
       }
     },
   );
@@ -88,7 +88,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
     const admin = requireRole(req, 'admin');
     await totp.assertSteppedUp(req.session?.idHash);
     await totp.reset(admin.id, req.params.id);
-    refreshAuditHead(db);
+    await refreshAuditHeadOf(db);
     deps.sessionsEnded({ userId: req.params.id, reason: 'second-factor-reset' });
     return { ok: true };
   });
@@ -107,7 +107,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: TotpRouteDeps): v
     async (req: FastifyRequest<{ Params: { id: number }; Body: { clientIds: number[] } }>) => {
       const admin = requireRole(req, 'admin');
       const clientIds = await permissions.set(admin, req.params.id, req.body.clientIds);
-      refreshAuditHead(db);
+      await refreshAuditHeadOf(db);
       // Allowed to act on machines now, without a second factor yet: it hears nothing live until it enrolled.
       if (!(await totp.mayProceed(req.params.id))) deps.sessionsEnded({ userId: req.params.id, reason: 'second-factor-required' });
       return { clientIds };

@@ -12,7 +12,7 @@ import { audit } from '../../audit/repository.js';
 import { DeliveryClaims, type ReportTransport } from '../../reports/delivery.js';
 import type { ReportLog } from '../../reports/runner.js';
 import { type ReportSettings, retryDelay } from '../../reports/settings.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { InvoiceDeliveriesTable } from '../../store/schema-billing.js';
 import type { InvoiceDocument } from '../invoice-document.js';
 import type { InvoiceService } from '../invoicing.js';
@@ -84,7 +84,7 @@ export function invoiceMail(doc: InvoiceDocument, lang: 'fr' | 'en'): { subject:
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
 export interface InvoiceMailerDeps {
-  db: Database;
+  db: RelationalStore;
   invoices: InvoiceService;
   transport: ReportTransport;
   /** The reports' delivery policy: attempts, backoff, poll period, lease. */

@@ -19,7 +19,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../../audit/repository.js';
 import { actorOf, assertClientVisible, clientScope, requireRole, requireUser } from '../../auth/guard.js';
-import type { Database } from '../../store/database.js';
+import type { RelationalStore } from '../../store/relational-store.js';
 import type { InvoiceDocument } from '../invoice-document.js';
 import type { InvoiceService } from '../invoicing.js';
 import { paymentsCsv, paymentsForEReporting } from './e-reporting.js';
@@ -31,7 +31,7 @@ const Id = Type.Integer({ minimum: 1 });
 const tags = ['billing'];
 
 export interface FacturXRouteDeps {
-  db: Database;
+  db: RelationalStore;
   invoices: InvoiceService;
   mailer: InvoiceMailer;
 }

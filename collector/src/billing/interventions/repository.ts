@@ -29,15 +29,14 @@ export class InterventionRepository {
     return (await ex.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst())?.role;
   }
 
-  /** Whether an intervention recorded before `beforeId` is on the occurrence already. */
-  async earlierOnOccurrence(occurrenceId: number, beforeId: number, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
-    const r = await ex
-      .selectFrom('interventions')
-      .select('id')
-      .where('occurrence_id', '=', occurrenceId)
-      .where('id', '<', beforeId)
-      .limit(1)
-      .executeTakeFirst();
+  /**
+   * Whether an intervention recorded before `beforeId` (any, for one not recorded yet: no id) is on
+   * the occurrence already. No sentinel id: PostgreSQL's integer column refuses one beyond 2^31.
+   */
+  async earlierOnOccurrence(occurrenceId: number, beforeId: number | undefined, ex: Kysely<DB> = this.db.kysely): Promise<boolean> {
+    let q = ex.selectFrom('interventions').select('id').where('occurrence_id', '=', occurrenceId);
+    if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+    const r = await q.limit(1).executeTakeFirst();
     return r !== undefined;
   }
 

@@ -63,7 +63,8 @@ export class InterventionService {
     minutes: number,
     date: LocalDate,
     occurrence: OccurrenceRow | undefined,
-    interventionId = Number.MAX_SAFE_INTEGER,
+    /** The intervention being edited; none for a new one. */
+    interventionId?: number,
   ): Promise<{ q: Quote; gridId: number }> {
     const g = await this.contracts.gridRowIn(clientId, date, tx);
     const grid = gridOf(g);

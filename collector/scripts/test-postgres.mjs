@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm run test:postgres`: the collector's test files (test/) on PostgreSQL (VIGIE_TEST_DATABASE=postgres:
+// one private cluster for the run, a fresh database per test collector; test/postgres-global-setup.ts).
+// The root `npm test` runs it after the SQLite run, so CI covers both engines.
+// Excluded below: exactly the files that do not pass on PostgreSQL yet, each with the reason. When a
+// file is fixed, remove it here (the run then proves it).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Files left to SQLite, and why. */
+export const SQLITE_ONLY_TEST_FILES = {
+  // SQLite by nature: what they test does not exist on PostgreSQL.
+  'test/store-check.test.ts': 'damages SQLite pages (dbstat) and checks the unclean-stop integrity check',
+  'test/store-full.test.ts': 'the SQLite file on a full tmpfs: SQLITE_FULL, the disk reserve',
+  'test/policy-program-targets.test.ts': 'writes a store as a pre-migration-011 SQLite file (better-sqlite3) and migrates it',
+  // They still read or write the SQLite file directly (sqliteOf, test/test-database.ts), which fails on
+  // PostgreSQL: their assertions are to move to `collector.db.kysely` (as login-limits.test.ts did).
+  'test/admin-api.test.ts': 'sqliteOf: reads sessions/users rows',
+  'test/agent-channel.test.ts': 'sqliteOf: counts samples in the SQLite metric tables (series/samples; other tables on PostgreSQL)',
+  'test/billing-api.test.ts': 'sqliteOf: checks the immutability triggers with raw UPDATE/DELETE',
+  'test/dashboard-api.test.ts': 'sqliteOf: inserts incidents with raw SQL (lastInsertRowid)',
+  'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
+  'test/flows.test.ts': 'sqliteOf: reads flow_buckets / flow_hourly',
+  'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
+  'test/live-sessions.test.ts': 'sqliteOf: expires sessions and reads the audit with raw SQL',
+  'test/patch-management.test.ts': 'sqliteOf: raw reads in its setup',
+  'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
+  'test/policies-checks.test.ts': 'sqliteOf: damages a policy row with raw SQL',
+  'test/remote-commands.test.ts': 'sqliteOf: raw reads and writes in its setup (11 uses)',
+  'test/remote-sessions.test.ts': 'sqliteOf: raw reads and writes in its setup',
+  'test/reports-stats.test.ts': 'sqliteOf: raw writes in its setup',
+  'test/rest-api.test.ts': 'sqliteOf: reads agents.secret_hash and ages history rows with raw SQL',
+  'test/ticket-listeners.test.ts': 'sqliteOf: makes a ticket unreadable with raw SQL',
+};
+
+const collector = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = ['vitest', 'run', 'test/', ...Object.keys(SQLITE_ONLY_TEST_FILES).flatMap((f) => ['--exclude', f]), ...process.argv.slice(2)];
+const run = spawnSync('npx', args, { cwd: collector, stdio: 'inherit', env: { ...process.env, VIGIE_TEST_DATABASE: 'postgres' } });
+process.exit(run.status ?? 1);
