@@ -5,3 +5,5 @@ export { hashPassword } from './auth/passwords.js';
 export { enrolTotp, freshTotpCode, type UsedTotpSteps } from './auth/totp/test-codes.js';
 export { totpCode } from './auth/totp/totp-service.js';
 export { type CollectorConfig, defaultConfig } from './config.js';
+/** For test harnesses that read the SQLite file itself (refused when the store is PostgreSQL). */
+export { type CollectorStore, sqliteHandleOf } from './store/open-relational-store.js';

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { CollectorConfig } from '../src/config.js';
-import { Database } from '../src/store/database.js';
-import type { CollectorStore } from '../src/store/open-relational-store.js';
+import type { Database } from '../src/store/database.js';
+import { type CollectorStore, sqliteHandleOf } from '../src/store/open-relational-store.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,6 +37,5 @@ export async function testDatabase(): Promise<Partial<CollectorConfig>> {
  * SQLite-only until it reads through `collector.db.kysely` (see `test:postgres` in package.json).
  */
 export function sqliteOf(store: CollectorStore): Database['sqlite'] {
-  if (store instanceof Database) return store.sqlite;
-  throw new Error('this test reads the SQLite file directly (sqliteOf): it does not run on PostgreSQL yet');
+  return sqliteHandleOf(store);
 }

@@ -1,3 +1,4 @@
+import { sqliteHandleOf } from '@vigie/collector';
 import type { Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +64,7 @@ beforeAll(async () => {
   const t0 = Date.now();
   const smtpUrl = await startRelay();
   s = await startSeededCollector(0, { notifications: { smtpUrl, from: 'Sibio Infogérance <support@sibio.test>', webhooks: [] } });
-  const sql = s.collector.db.sqlite;
+  const sql = sqliteHandleOf(s.collector.db);
   const now = Date.now();
   // Globex's server: its disk critical for two hours (no rule watches it: a failing check, no incident).
   sql
@@ -242,7 +243,9 @@ describe('tickets as the contract defines them (issue 18, points 2 and 5)', () =
   });
 
   it('publishes a monitoring ticket to the client after saying what will happen, and links the client’s ticket to it', async () => {
-    const incident = s.collector.db.sqlite.prepare('SELECT ticket_id FROM incidents WHERE device_id = ? AND ticket_id IS NOT NULL').get(s.acmeDevice) as {
+    const incident = sqliteHandleOf(s.collector.db)
+      .prepare('SELECT ticket_id FROM incidents WHERE device_id = ? AND ticket_id IS NOT NULL')
+      .get(s.acmeDevice) as {
       ticket_id: number;
     };
     await tech.goto(`${s.url}/#/tickets/${incident.ticket_id}`);
@@ -317,13 +320,13 @@ describe('administration without the CLI (issue 18, point 10)', () => {
     await admin.getByLabel('Nom du client').fill('Boulangerie Petit');
     await admin.getByRole('button', { name: 'Créer le client' }).click();
     await expect.poll(() => admin.locator('main').textContent()).toContain('Client «\u00a0Boulangerie Petit\u00a0» créé.');
-    const created = s.collector.db.sqlite.prepare("SELECT id FROM clients WHERE name = 'Boulangerie Petit'").get() as { id: number } | undefined;
+    const created = sqliteHandleOf(s.collector.db).prepare("SELECT id FROM clients WHERE name = 'Boulangerie Petit'").get() as { id: number } | undefined;
     expect(created).toBeDefined();
     const block = admin.getByTestId('clients').locator('[data-client="Boulangerie Petit"]');
     await block.getByLabel('Nom du nouveau site').fill('Fournil Grenoble');
     await block.getByRole('button', { name: 'Ajouter le site' }).click();
     await expect.poll(() => block.getByTestId('client-sites').textContent()).toContain('Fournil Grenoble');
-    const audit = s.collector.db.sqlite.prepare("SELECT action FROM audit_log WHERE action IN ('client.create', 'site.create') ORDER BY id").all() as {
+    const audit = sqliteHandleOf(s.collector.db).prepare("SELECT action FROM audit_log WHERE action IN ('client.create', 'site.create') ORDER BY id").all() as {
       action: string;
     }[];
     expect(audit.map((a) => a.action)).toEqual(['client.create', 'site.create']);

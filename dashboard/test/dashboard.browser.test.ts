@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { defaultConfig } from '@vigie/collector';
+import { defaultConfig, sqliteHandleOf } from '@vigie/collector';
 import { type Proc, waitFor } from '@vigie/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -384,12 +384,12 @@ describe('language, logout and session expiry', () => {
     await expect.poll(() => text(tech, 'h1')).toBe('Connexion');
     expect((await tech.request.get(`${s.url}/api/v1/auth/me`)).status()).toBe(401);
     await signIn(tech, s.url, 'tech@vigie.test', PASSWORD);
-    s.collector.db.sqlite.prepare('DELETE FROM sessions').run();
+    sqliteHandleOf(s.collector.db).prepare('DELETE FROM sessions').run();
     await tech.goto(`${s.url}/#/incidents`);
     await tech.reload();
     await expect.poll(() => text(tech, 'h1')).toBe('Connexion');
     await signIn(tech, s.url, 'tech@vigie.test', PASSWORD);
-    s.collector.db.sqlite.prepare('DELETE FROM sessions').run();
+    sqliteHandleOf(s.collector.db).prepare('DELETE FROM sessions').run();
     await tech.goto(`${s.url}/#/devices`);
     await expect.poll(() => text(tech, '.error')).toBe('Votre session a expiré\u00a0: reconnectez-vous.');
   });

@@ -1,3 +1,4 @@
+import { sqliteHandleOf } from '@vigie/collector';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, screenshot, signIn, type TestBrowser } from './browser.js';
@@ -42,7 +43,7 @@ describe('network page of a site', () => {
   });
 
   it('sends an agentless device’s page to its site’s network page instead of empty CPU and memory charts', async () => {
-    const printer = s.collector.db.sqlite.prepare("SELECT id FROM devices WHERE kind = 'agentless' AND hostname = 'IMP-COMPTA'").get() as
+    const printer = sqliteHandleOf(s.collector.db).prepare("SELECT id FROM devices WHERE kind = 'agentless' AND hostname = 'IMP-COMPTA'").get() as
       | { id: number }
       | undefined;
     expect(printer).toBeDefined();

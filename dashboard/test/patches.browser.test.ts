@@ -1,4 +1,4 @@
-import { freshTotpCode } from '@vigie/collector';
+import { freshTotpCode, sqliteHandleOf } from '@vigie/collector';
 import { encodeMessage, type PatchesBody } from '@vigie/shared';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,7 +177,9 @@ describe('approvals and agent versions (admin)', () => {
       .fill(await freshTotpCode(TOTP_SECRETS.get('admin@vigie.test')!));
     await page.getByTestId('step-up').getByRole('button', { name: 'Confirmer' }).click();
     await expect.poll(() => page.getByTestId('device-patches').locator('[role=status]').textContent()).toContain('1 mise(s) à jour approuvée(s)');
-    const cmd = s.collector.db.sqlite.prepare("SELECT args FROM commands WHERE device_id = ? AND action = 'patch-install'").get(ids.old) as { args: string };
+    const cmd = sqliteHandleOf(s.collector.db).prepare("SELECT args FROM commands WHERE device_id = ? AND action = 'patch-install'").get(ids.old) as {
+      args: string;
+    };
     expect(JSON.parse(cmd.args).packages).toEqual([{ name: 'openssl', arch: 'amd64', version: '3.0.17-1~deb12u2' }]);
     await screenshot(page, 'device-patches-approve');
   });
@@ -185,8 +187,8 @@ describe('approvals and agent versions (admin)', () => {
   it('the versions page shows each agent’s version and its last update with why it failed', async () => {
     // As the agent reports a rollback (the self-update's own test runs that for real: installers/src/self-update.test.ts).
     const now = Date.now();
-    const agent = s.collector.db.sqlite.prepare('SELECT id FROM agents WHERE device_id = ?').get(ids.old) as { id: string };
-    s.collector.db.sqlite
+    const agent = sqliteHandleOf(s.collector.db).prepare('SELECT id FROM agents WHERE device_id = ?').get(ids.old) as { id: string };
+    sqliteHandleOf(s.collector.db)
       .prepare(
         `INSERT INTO commands (id, client_id, device_id, agent_id, action, args, key_id, envelope, signature, nonce, state, created_at, not_before, expires_at, finished_at, error_code, error_message)
          VALUES ('cmd_seededrollback01', ?, ?, ?, 'agent-update', ?, 'seed', 'seed', 'seed', 'seed', 'failed', ?, ?, ?, ?, 'VIGIE_E_UPDATE_ROLLED_BACK', ?)`,

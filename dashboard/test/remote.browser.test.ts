@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freshTotpCode } from '@vigie/collector';
+import { freshTotpCode, sqliteHandleOf } from '@vigie/collector';
 import { type Proc, startProcess, waitFor } from '@vigie/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,7 @@ beforeAll(async () => {
     'warn',
   ]);
   await waitFor('agent connected', async () =>
-    s.collector.channel.holds(s.collector.db.sqlite.prepare('SELECT id FROM agents WHERE device_id = ?').pluck().get(deviceId) as string),
+    s.collector.channel.holds(sqliteHandleOf(s.collector.db).prepare('SELECT id FROM agents WHERE device_id = ?').pluck().get(deviceId) as string),
   );
   tb = await launch();
 }, 120_000);

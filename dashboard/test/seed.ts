@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Collector, type CollectorConfig, createCollector, defaultConfig, enrolTotp, freshTotpCode, hashPassword } from '@vigie/collector';
+import { type Collector, type CollectorConfig, createCollector, defaultConfig, enrolTotp, freshTotpCode, hashPassword, sqliteHandleOf } from '@vigie/collector';
 import { dashboardDistDir } from '../src/index.js';
 
 export const PASSWORD = 'mot-de-passe-de-test-assez-long';
@@ -76,7 +76,7 @@ export async function startSeededCollector(bulk: number, overrides: Partial<Coll
   await auth.createUser({ email: 'it@globex.test', name: 'Paul Girard', role: 'client', clientId: globexId, passwordHash: hash });
 
   const now = Date.now();
-  const sql = db.sqlite;
+  const sql = sqliteHandleOf(db);
   const insertDevice = sql.prepare(
     `INSERT INTO devices (site_id, client_id, kind, hostname, platform, arch, os_name, serial, machine_uuid, inventory_hash, created_at, last_seen_at)
      VALUES (?, ?, 'agent', ?, ?, 'x64', ?, ?, NULL, NULL, ?, ?)`,

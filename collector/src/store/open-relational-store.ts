@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { VigieError } from '@vigie/shared';
-import type { Database } from './database.js';
+import { Database } from './database.js';
 import { type DatabaseTarget, parseDatabaseTarget } from './database-target.js';
 import { describePgTarget } from './postgres/pg-target.js';
 import { PostgresDatabase } from './postgres-database.js';
@@ -8,6 +8,15 @@ import { migrateOrExplain, openStore } from './startup.js';
 
 /** The relational store a collector runs on: the embedded SQLite file or PostgreSQL. */
 export type CollectorStore = Database | PostgresDatabase;
+
+/**
+ * The SQLite file's raw handle, for tools and test harnesses that read the file itself. On
+ * PostgreSQL it throws saying so: such a reader is SQLite-only until it reads through `kysely`.
+ */
+export function sqliteHandleOf(store: CollectorStore): Database['sqlite'] {
+  if (store instanceof Database) return store.sqlite;
+  throw new Error('this reads the SQLite file directly, but the store is PostgreSQL');
+}
 
 /** Where the configuration puts the relational store: `databaseUrl` (PostgreSQL) or the SQLite file. */
 export function databaseTargetOf(config: { dataDir: string; dbPath?: string | undefined; databaseUrl?: string | undefined }): DatabaseTarget {
