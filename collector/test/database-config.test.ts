@@ -117,6 +117,25 @@ describe('serve --database', () => {
       // Nothing went to a SQLite file in the data folder, and the password was never printed.
       expect(existsSync(join(dataDir, 'vigie.db'))).toBe(false);
       expect(collector.lines.join('\n')).not.toContain('hunter2');
+
+      // `audit verify` checks the log of the store the collector serves: PostgreSQL here. An entry
+      // edited behind the triggers' back (by someone with the database's superuser) is found.
+      const verify = await cli('audit', 'verify');
+      expect(verify.ok).toBe(true);
+      expect(verify.entries).toBeGreaterThan(0);
+      postgres.psql(
+        "ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET actor = 'user:nobody' WHERE id = (SELECT min(id) FROM audit_log); ALTER TABLE audit_log ENABLE TRIGGER USER",
+        'vigie_serve',
+      );
+      const tampered = await promisify(execFile)(process.execPath, [COLLECTOR_BIN, 'audit', 'verify', '--data-dir', dataDir, '--json'], {
+        env: { ...process.env, ...env },
+      }).then(
+        () => undefined,
+        (err: { code?: number; stdout?: string }) => err,
+      );
+      expect(tampered?.code).toBe(1);
+      expect(JSON.parse(tampered?.stdout ?? '{}')).toMatchObject({ ok: false });
+      expect(existsSync(join(dataDir, 'vigie.db'))).toBe(false);
     } finally {
       agent?.close();
       await collector.stop();

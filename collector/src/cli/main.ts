@@ -20,6 +20,8 @@ import { runReportCommand, summary } from '../reports/cli.js';
 import { Database } from '../store/database.js';
 import { parseDatabaseTarget } from '../store/database-target.js';
 import { checkStoreFile, describeStoreCheck } from '../store/integrity.js';
+import { databaseTargetOf } from '../store/open-relational-store.js';
+import { PostgresDatabase } from '../store/postgres-database.js';
 
 const USAGE = `vigie-collector <command> [options]
 
@@ -265,7 +267,9 @@ async function main(): Promise<number> {
   if (cmd === 'audit verify') {
     // Read only: the store is opened as it is (no migration, no key created).
     const c = config();
-    const db = new Database({ path: c.dbPath ?? join(c.dataDir, 'vigie.db') });
+    // The store the collector serves: the SQLite file, or PostgreSQL with --database / VIGIE_DATABASE_URL.
+    const target = databaseTargetOf(c);
+    const db = target.engine === 'postgres' ? new PostgresDatabase({ target: target.target }) : new Database({ path: target.path });
     try {
       const r = await verifyAuditLog(db, auditHeadPath(c.dataDir));
       const lines = r.problems.map((p) => `  entry ${p.id ?? '?'}: ${p.problem}`);
