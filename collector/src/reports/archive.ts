@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { VigieError } from '@vigie/shared';
+import { localDate, monthOf, shiftMonth, VigieError } from '@vigie/shared';
 import { sql } from 'kysely';
 import type { RelationalStore } from '../store/relational-store.js';
 import type { MonthlyReport, ReportLang } from './report-data.js';
@@ -158,7 +158,14 @@ export class ReportArchive {
     let q = this.db.kysely
       .selectFrom('reports')
       .select([...META, SIZE])
-      .where((eb) => eb.or(f.years.map((y) => eb.and([eb('month', '>=', `${y}-01`), eb('month', '<=', `${y}-12`)]))));
+      .where((eb) =>
+        eb.or(
+          f.years.map((y) => {
+            const december = monthOf(localDate(y, 12, 1));
+            return eb.and([eb('month', '>=', shiftMonth(december, -11)), eb('month', '<=', december)]);
+          }),
+        ),
+      );
     if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
     return await q.orderBy('month', 'desc').orderBy('client_id').execute();
   }
