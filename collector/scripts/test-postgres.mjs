@@ -16,7 +16,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/policy-program-targets.test.ts': 'writes a store as a pre-migration-011 SQLite file (better-sqlite3) and migrates it',
   // They still read or write the SQLite file directly (sqliteOf, test/test-database.ts), which fails on
   // PostgreSQL: their assertions are to move to `collector.db.kysely` (as login-limits.test.ts did).
-  'test/admin-api.test.ts': 'sqliteOf: reads sessions/users rows',
   'test/agent-channel.test.ts': 'sqliteOf: counts samples in the SQLite metric tables (series/samples; other tables on PostgreSQL)',
   'test/billing-api.test.ts': 'sqliteOf: checks the immutability triggers with raw UPDATE/DELETE',
   'test/dashboard-api.test.ts': 'sqliteOf: inserts incidents with raw SQL (lastInsertRowid)',

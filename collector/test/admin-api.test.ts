@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Harness, login, startHarness } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 /**
  * What the dashboard's administration pages need from the collector: disabling a user (and
@@ -44,9 +43,13 @@ describe('disabling a user', () => {
 
     expect((await admin.post(`/api/v1/users/${id}/enable`)).body).toEqual({ id, disabledAt: null });
     expect((await (await login(h.url, 'tech@vigie.test')).get('/api/v1/auth/me')).status).toBe(200);
-    const audit = sqliteOf(h.collector.db).prepare("SELECT action FROM audit_log WHERE target = ? AND action LIKE 'user.%' ORDER BY id").all(`user:${id}`) as {
-      action: string;
-    }[];
+    const audit = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target', '=', `user:${id}`)
+      .where('action', 'like', 'user.%')
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(['user.disable', 'user.disable', 'user.enable']);
   });
 
