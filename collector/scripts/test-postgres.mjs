@@ -18,7 +18,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   // PostgreSQL: their assertions are to move to `collector.db.kysely` (as login-limits.test.ts did).
   'test/agent-channel.test.ts': 'sqliteOf: counts samples in the SQLite metric tables (series/samples; other tables on PostgreSQL)',
   'test/billing-api.test.ts': 'sqliteOf: checks the immutability triggers with raw UPDATE/DELETE',
-  'test/dashboard-api.test.ts': 'sqliteOf: inserts incidents with raw SQL (lastInsertRowid)',
   'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
   'test/flows.test.ts': 'sqliteOf: reads flow_buckets / flow_hourly',
   'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',

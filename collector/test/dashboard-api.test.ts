@@ -1,7 +1,6 @@
 import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 // What the dashboard asks of the collector beyond the domain APIs: the technicians' overview, the
 // device list's state filter and search by address and software, tickets and incidents of a device.
@@ -11,15 +10,33 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const insertIncident = (clientId: number, siteId: number, deviceId: number | null, severity: string, status: string, ticketId: number | null = null) =>
-  Number(
-    sqliteOf(h.collector.db)
-      .prepare(
-        `INSERT INTO incidents (fingerprint, client_id, site_id, device_id, rule_id, target, severity, status, message, opened_at, ticket_id)
-         VALUES (?, ?, ?, ?, 1, 'test', ?, ?, 'test incident', ?, ?)`,
-      )
-      .run(`fp-${Math.random()}`, clientId, siteId, deviceId, severity, status, Date.now(), ticketId).lastInsertRowid,
-  );
+const insertIncident = async (
+  clientId: number,
+  siteId: number,
+  deviceId: number | null,
+  severity: 'warning' | 'critical',
+  status: string,
+  ticketId: number | null = null,
+) =>
+  (
+    await h.collector.db.kysely
+      .insertInto('incidents')
+      .values({
+        fingerprint: `fp-${Math.random()}`,
+        client_id: clientId,
+        site_id: siteId,
+        device_id: deviceId,
+        rule_id: 1,
+        target: 'test',
+        severity,
+        status,
+        message: 'test incident',
+        opened_at: Date.now(),
+        ticket_id: ticketId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 
 describe('technician overview (GET /api/v1/overview)', () => {
   it('counts each client’s devices by state, open incidents and tickets, and lists SLA deadlines within 48 h', async () => {
@@ -35,8 +52,8 @@ describe('technician overview (GET /api/v1/overview)', () => {
     );
     const ticket = await tech.post('/api/v1/tickets', { clientId: h.acme.clientId, title: 'Imprimante en panne', description: '', channel: 'email' });
     expect(ticket.status).toBe(201);
-    insertIncident(h.acme.clientId, h.acme.siteId, cred.deviceId, 'critical', 'open');
-    insertIncident(h.acme.clientId, h.acme.siteId, cred.deviceId, 'warning', 'resolved');
+    await insertIncident(h.acme.clientId, h.acme.siteId, cred.deviceId, 'critical', 'open');
+    await insertIncident(h.acme.clientId, h.acme.siteId, cred.deviceId, 'warning', 'resolved');
 
     const o = await tech.get('/api/v1/overview');
     expect(o.status).toBe(200);
@@ -118,8 +135,8 @@ describe('tickets and incidents of one device', () => {
     });
     const fromIncident = await tech.post('/api/v1/tickets', { clientId: h.acme.clientId, title: 'Disque plein', description: '', channel: 'email' });
     await tech.post('/api/v1/tickets', { clientId: h.acme.clientId, title: 'Autre poste', description: '', channel: 'email', deviceIds: [other.deviceId] });
-    const inc = insertIncident(h.acme.clientId, h.acme.siteId, dev.deviceId, 'warning', 'open', fromIncident.body.id);
-    insertIncident(h.acme.clientId, h.acme.siteId, other.deviceId, 'warning', 'open');
+    const inc = await insertIncident(h.acme.clientId, h.acme.siteId, dev.deviceId, 'warning', 'open', fromIncident.body.id);
+    await insertIncident(h.acme.clientId, h.acme.siteId, other.deviceId, 'warning', 'open');
 
     const tickets = await tech.get(`/api/v1/tickets?deviceId=${dev.deviceId}`);
     expect(tickets.body.tickets.map((t: any) => t.id).sort()).toEqual([named.body.id, fromIncident.body.id].sort());
