@@ -28,7 +28,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/remote-commands.test.ts': 'sqliteOf: raw reads and writes in its setup (11 uses)',
   'test/remote-sessions.test.ts': 'sqliteOf: raw reads and writes in its setup',
   'test/reports-stats.test.ts': 'sqliteOf: raw writes in its setup',
-  'test/rest-api.test.ts': 'sqliteOf: reads agents.secret_hash and ages history rows with raw SQL',
   'test/ticket-listeners.test.ts': 'sqliteOf: makes a ticket unreadable with raw SQL',
 };
 

@@ -1,7 +1,6 @@
 import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, PASSWORD, startHarness, TestAgent } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -136,7 +135,7 @@ describe('enrollment tokens', () => {
     expect(first.status).toBe(201);
     expect(first.body.agentId).toMatch(/^[a-f0-9]{32}$/);
     expect(first.body.secret.length).toBeGreaterThanOrEqual(43);
-    const stored = sqliteOf(h.collector.db).prepare('SELECT secret_hash FROM agents WHERE id = ?').get(first.body.agentId) as { secret_hash: string };
+    const stored = await h.collector.db.kysely.selectFrom('agents').select('secret_hash').where('id', '=', first.body.agentId).executeTakeFirstOrThrow();
     expect(stored.secret_hash).not.toContain(first.body.secret);
     expect((await enroll(t.body.token)).body.error.code).toBe('VIGIE_E_ENROLL_TOKEN_EXHAUSTED');
 
@@ -216,17 +215,34 @@ describe('history retention', () => {
     const dev = await enrollAgent(h, h.acme.siteId, 'pc-retention');
     const now = Date.now();
     const old = now - 401 * 86_400_000;
-    const sql = sqliteOf(h.collector.db);
-    const ins = sql.prepare(
-      'INSERT INTO check_results (device_id, "check", target, status, code, message, "values", observed_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
-    );
-    ins.run(dev.deviceId, 'backup', 'nas', 'ok', 'BACKUP_OK', 'x', old);
-    ins.run(dev.deviceId, 'backup', 'nas', 'ok', 'BACKUP_OK', 'x', now - 10 * 86_400_000);
-    sql
-      .prepare('INSERT INTO agent_events (device_id, seq, kind, severity, message, data, occurred_at, received_at) VALUES (?, 1, ?, ?, ?, NULL, ?, ?)')
-      .run(dev.deviceId, 'x', 'info', 'x', old, old);
+    const db = h.collector.db.kysely;
+    const checkResult = (observedAt: number) => ({
+      device_id: dev.deviceId,
+      check: 'backup',
+      target: 'nas',
+      status: 'ok',
+      code: 'BACKUP_OK',
+      message: 'x',
+      values: null,
+      observed_at: observedAt,
+    });
+    await db.insertInto('check_results').values(checkResult(old)).execute();
+    await db
+      .insertInto('check_results')
+      .values(checkResult(now - 10 * 86_400_000))
+      .execute();
+    await db
+      .insertInto('agent_events')
+      .values({ device_id: dev.deviceId, seq: 1, kind: 'x', severity: 'info', message: 'x', data: null, occurred_at: old, received_at: old })
+      .execute();
     const removed = await h.collector.devices.purgeHistory(now);
     expect(removed).toBe(2);
-    expect(sql.prepare('SELECT COUNT(*) AS n FROM check_results WHERE device_id = ?').get(dev.deviceId)).toEqual({ n: 1 });
+    expect(
+      await db
+        .selectFrom('check_results')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('device_id', '=', dev.deviceId)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ n: 1 });
   });
 });
