@@ -24,7 +24,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/live-sessions.test.ts': 'sqliteOf: expires sessions and reads the audit with raw SQL',
   'test/patch-management.test.ts': 'sqliteOf: raw reads in its setup',
   'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
-  'test/policies-checks.test.ts': 'sqliteOf: damages a policy row with raw SQL',
   'test/remote-commands.test.ts': 'sqliteOf: raw reads and writes in its setup (11 uses)',
   'test/remote-sessions.test.ts': 'sqliteOf: raw reads and writes in its setup',
   'test/reports-stats.test.ts': 'sqliteOf: raw writes in its setup',

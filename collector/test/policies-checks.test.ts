@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -67,13 +66,14 @@ describe('policies', () => {
     expect((await tech.put(`/api/v1/policies/device/${cred.deviceId}`, { metricsIntervalSec: 25 })).status).toBe(200);
     await a.next((m) => m.type === 'policy' && m.body.metricsIntervalSec === 25);
     // The device's stored policy damaged behind the service's back, then a push (as another collector's change announces it).
-    const damage = sqliteOf(h.collector.db).prepare("UPDATE policies SET body = ? WHERE scope = 'device' AND scope_id = ?");
-    damage.run('{not json', cred.deviceId);
+    const damage = (body: string) =>
+      h.collector.db.kysely.updateTable('policies').set({ body }).where('scope', '=', 'device').where('scope_id', '=', cred.deviceId).executeTakeFirstOrThrow();
+    expect((await damage('{not json')).numUpdatedRows).toBe(1n);
     h.collector.channel.pushPolicy([cred.deviceId]);
     const error = await a.next((m) => m.type === 'error');
     expect(error.body).toMatchObject({ code: 'VIGIE_E_INTERNAL', fatal: true });
     await a.closed;
-    damage.run(JSON.stringify({ metricsIntervalSec: 35 }), cred.deviceId);
+    expect((await damage(JSON.stringify({ metricsIntervalSec: 35 }))).numUpdatedRows).toBe(1n);
     const b = await TestAgent.connect(h.wsUrl, cred);
     await b.hello();
     const policy = await b.next((m) => m.type === 'policy');
