@@ -27,7 +27,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/remote-commands.test.ts': 'sqliteOf: raw reads and writes in its setup (11 uses)',
   'test/remote-sessions.test.ts': 'sqliteOf: raw reads and writes in its setup',
   'test/reports-stats.test.ts': 'sqliteOf: raw writes in its setup',
-  'test/ticket-listeners.test.ts': 'sqliteOf: makes a ticket unreadable with raw SQL',
 };
 
 const collector = join(dirname(fileURLToPath(import.meta.url)), '..');

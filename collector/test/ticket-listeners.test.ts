@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Harness, login, startHarness } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 // After a ticket change is committed, its listeners (the live view, the notifications) read the
 // ticket again. Their failures used to vanish (`() => {}` in the live publish, an empty catch in
@@ -49,7 +48,7 @@ describe('ticket change listeners', () => {
     expect(await failures()).toBe(0);
 
     // A timeline event the ticket service cannot parse (a damaged row): every later read of this ticket fails.
-    sqliteOf(h.collector.db).prepare("UPDATE ticket_events SET body = '{' WHERE ticket_id = ?").run(id);
+    await h.collector.db.kysely.updateTable('ticket_events').set({ body: '{' }).where('ticket_id', '=', id).execute();
     const heard = live.messages.length;
     // The route's own answer reads the ticket too (a 500 saying so); the comment is committed before.
     const commented = await tech.post(`/api/v1/tickets/${id}/events`, { type: 'comment', text: 'Redémarrage prévu à 18 h' });
@@ -58,7 +57,12 @@ describe('ticket change listeners', () => {
     await until('both listener failures counted', async () => (await failures()) === 2);
     expect(live.messages.length).toBe(heard);
     // The comment was committed all the same.
-    const kept = sqliteOf(h.collector.db).prepare("SELECT body FROM ticket_events WHERE ticket_id = ? AND type = 'comment'").get(id) as { body: string };
+    const kept = await h.collector.db.kysely
+      .selectFrom('ticket_events')
+      .select('body')
+      .where('ticket_id', '=', id)
+      .where('type', '=', 'comment')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(kept.body)).toMatchObject({ text: 'Redémarrage prévu à 18 h' });
     live.ws.close();
   });
