@@ -21,7 +21,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
   'test/flows.test.ts': 'sqliteOf: reads flow_buckets / flow_hourly',
   'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
-  'test/live-sessions.test.ts': 'sqliteOf: expires sessions and reads the audit with raw SQL',
   'test/patch-management.test.ts': 'sqliteOf: raw reads in its setup',
   'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/remote-commands.test.ts': 'sqliteOf: raw reads and writes in its setup (11 uses)',

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { type Harness, login, PASSWORD, startHarness, TOTP_SECRETS } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 // Issue 13, point 2: after logout (and /auth/me → 401) an open /api/v1/live kept receiving ticket
 // events. A live socket lives as long as its session: logout, expiry, a new password or role end it.
@@ -55,9 +54,11 @@ describe('a live socket ends with its session', () => {
     const s = await login(h.url, 'tech@vigie.test');
     const live = await openLive(s.cookie);
     const other = await openLive((await login(h.url, 'admin@vigie.test')).cookie);
-    sqliteOf(h.collector.db)
-      .prepare('UPDATE sessions SET expires_at = ? WHERE user_id = ?')
-      .run(Date.now() - 1, await userId('tech@vigie.test'));
+    await h.collector.db.kysely
+      .updateTable('sessions')
+      .set({ expires_at: Date.now() - 1 })
+      .where('user_id', '=', await userId('tech@vigie.test'))
+      .execute();
     expect(await live.closed).toEqual({ code: 1008, reason: 'session ended: expired' });
     expect(stillOpen(other)).toBe(true);
     other.ws.close();
@@ -95,10 +96,16 @@ describe('a live socket ends with its session', () => {
     expect((await admin.put(`/api/v1/users/${await userId('admin@vigie.test')}/role`, { role: 'technician' })).body.error.code).toBe('VIGIE_E_CONFLICT');
     expect((await admin.put(`/api/v1/users/${id}/role`, { role: 'client' })).body.error.code).toBe('VIGIE_E_VALIDATION');
     expect((await admin.put(`/api/v1/users/${id}/role`, { role: 'technician', clientId: 1 })).body.error.code).toBe('VIGIE_E_VALIDATION');
-    const audit = sqliteOf(h.collector.db).prepare("SELECT details FROM audit_log WHERE action = 'user.role' AND target = ?").get(`user:${id}`) as {
-      details: string;
-    };
-    expect(JSON.parse(audit.details)).toEqual({ from: { role: 'client', clientId: h.acme.clientId }, to: { role: 'client', clientId: h.globex.clientId } });
+    const audit = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'user.role')
+      .where('target', '=', `user:${id}`)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(audit.details ?? 'null')).toEqual({
+      from: { role: 'client', clientId: h.acme.clientId },
+      to: { role: 'client', clientId: h.globex.clientId },
+    });
   });
 
   // Remote intervention (issue 16) makes TOTP mandatory for admins and for a technician allowed to
@@ -139,9 +146,10 @@ describe('a live socket ends with its session', () => {
     const tech = await login(h.url, 'second@vigie.test');
     const live = await openLive(tech.cookie);
     // As the CLI or another tool would: the permission written in the store, no message on the bus.
-    sqliteOf(h.collector.db)
-      .prepare('INSERT INTO remote_permissions (user_id, client_id, granted_by, granted_at) VALUES (?, ?, NULL, ?)')
-      .run(created.body.id, h.acme.clientId, Date.now());
+    await h.collector.db.kysely
+      .insertInto('remote_permissions')
+      .values({ user_id: created.body.id, client_id: h.acme.clientId, granted_by: null, granted_at: Date.now() })
+      .execute();
     expect(await live.closed).toEqual({ code: 1008, reason: 'session ended: second-factor-required' });
   });
 });
