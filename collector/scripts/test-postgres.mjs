@@ -19,7 +19,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/agent-channel.test.ts': 'sqliteOf: counts samples in the SQLite metric tables (series/samples; other tables on PostgreSQL)',
   'test/billing-api.test.ts': 'sqliteOf: checks the immutability triggers with raw UPDATE/DELETE',
   'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
-  'test/flows.test.ts': 'sqliteOf: reads flow_buckets / flow_hourly',
   'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/patch-management.test.ts': 'sqliteOf: raw reads in its setup',
   'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',

@@ -7,7 +7,6 @@ import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_DETAIL_RETENTION_MS } from '../src/flows/service.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 /**
  * Network flows at the collector: per-minute aggregates from a site agent over the real channel,
@@ -90,7 +89,7 @@ describe('flows at the collector', () => {
     expect(hourly.body).toMatchObject({ resolution: 'hour' });
     expect(hourly.body.summary.total).toEqual(detail.body.summary.total);
     expect(hourly.body.series.map((p: any) => p.bytes)).toEqual([4_000_000, 500_000]);
-    const rows = sqliteOf(h.collector.db).prepare('SELECT hour, bytes FROM flow_hourly WHERE site_id = ? ORDER BY hour').all(h.acme.siteId);
+    const rows = await h.collector.db.kysely.selectFrom('flow_hourly').select(['hour', 'bytes']).where('site_id', '=', h.acme.siteId).orderBy('hour').execute();
     expect(rows).toEqual([
       { hour, bytes: 4_000_000 },
       { hour: hour + HOUR, bytes: 500_000 },
@@ -101,8 +100,13 @@ describe('flows at the collector', () => {
     const flows = (h.collector as any).flows ?? undefined;
     const svc = flows ?? new (await import('../src/flows/service.js')).FlowService(h.collector.db, h.collector.metrics);
     await svc.maintain(Date.now() + FLOW_DETAIL_RETENTION_MS + 3 * HOUR);
-    expect(sqliteOf(h.collector.db).prepare('SELECT COUNT(*) AS n FROM flow_buckets').get()).toEqual({ n: 0 });
-    expect(sqliteOf(h.collector.db).prepare('SELECT COUNT(*) AS n FROM flow_hourly').get()).toEqual({ n: 2 });
+    const count = (table: 'flow_buckets' | 'flow_hourly') =>
+      h.collector.db.kysely
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+    expect(await count('flow_buckets')).toEqual({ n: 0 });
+    expect(await count('flow_hourly')).toEqual({ n: 2 });
   });
 
   it('a client sees its own sites’ flows and report only', async () => {
@@ -116,7 +120,12 @@ describe('flows at the collector', () => {
   });
 
   it('renders the monthly flow report with volumes, top hosts and applications', async () => {
-    const hourStart = (sqliteOf(h.collector.db).prepare('SELECT MIN(hour) AS h FROM flow_hourly').get() as { h: number }).h;
+    const hourStart = (
+      await h.collector.db.kysely
+        .selectFrom('flow_hourly')
+        .select((eb) => eb.fn.min('hour').as('h'))
+        .executeTakeFirstOrThrow()
+    ).h;
     const month = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit' }).format(hourStart);
     const tech = await login(h.url, 'tech@vigie.test');
     for (const lang of ['fr', 'en']) {
