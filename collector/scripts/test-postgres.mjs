@@ -20,7 +20,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/billing-api.test.ts': 'sqliteOf: checks the immutability triggers with raw UPDATE/DELETE',
   'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
   'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
-  'test/patch-management.test.ts': 'sqliteOf: raw reads in its setup',
   'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/remote-commands.test.ts': 'sqliteOf: raw reads and writes in its setup (11 uses)',
   'test/remote-sessions.test.ts': 'sqliteOf: raw reads and writes in its setup',

@@ -3,7 +3,6 @@ import type { PendingUpdate } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolTotp, freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent, TOTP_SECRETS } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 // Patch policies, approvals and the install schedule, against a real collector and an agent peer
 // over the real channel: what is signed for the agent (exact packages and versions), what is never
@@ -26,12 +25,7 @@ const pkg = (name: string, security: boolean): PendingUpdate => ({
   rebootRequired: false,
 });
 const audit = (action: string) =>
-  sqliteOf(h.collector.db).prepare('SELECT actor, target, result, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
-    actor: string;
-    target: string;
-    result: string;
-    details: string;
-  }[];
+  h.collector.db.kysely.selectFrom('audit_log').select(['actor', 'target', 'result', 'details']).where('action', '=', action).orderBy('id').execute();
 /** The envelope as the agent receives it, its signature checked with the collector's public key. */
 function opened(frame: { body: { envelope: string; signature: string } }) {
   const bytes = Buffer.from(frame.body.envelope, 'base64url');
@@ -44,7 +38,7 @@ function opened(frame: { body: { envelope: string; signature: string } }) {
 beforeAll(async () => {
   h = await startHarness({ patchIntervalMs: 0 });
   admin = await login(h.url, 'admin@vigie.test');
-  const techId = (sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id;
+  const techId = (await h.collector.db.kysely.selectFrom('users').select('id').where('email', '=', 'tech@vigie.test').executeTakeFirstOrThrow()).id;
   TOTP_SECRETS.set('tech@vigie.test', (await enrolTotp(h.collector, { id: techId, email: 'tech@vigie.test' })).secret);
   tech = await login(h.url, 'tech@vigie.test');
   acmeUser = await login(h.url, 'dsi@acme.test');
@@ -77,8 +71,11 @@ describe('patch policies', () => {
     const effective = await acmeUser.get(`/api/v1/devices/${cred.deviceId}/patch-policy`);
     expect(effective.body.policy).toEqual({ securityInWindow: true, excluded: ['vigie-test-excl*'], reboot: 'window', rebootDelayMin: 5 });
     expect(effective.body.canApprove).toBe(false);
-    expect(audit('patch.policy.update').at(-1)).toMatchObject({ target: `client:${h.acme.clientId}`, result: 'ok' });
-    expect(JSON.parse(audit('patch.policy.update').at(-1)!.details)).toMatchObject({ before: null, after: { excluded: ['vigie-test-excl*'] } });
+    expect((await audit('patch.policy.update')).at(-1)).toMatchObject({ target: `client:${h.acme.clientId}`, result: 'ok' });
+    expect(JSON.parse((await audit('patch.policy.update')).at(-1)!.details ?? 'null')).toMatchObject({
+      before: null,
+      after: { excluded: ['vigie-test-excl*'] },
+    });
   });
 });
 
@@ -95,15 +92,15 @@ describe('approvals and the schedule', () => {
     expect(env).toMatchObject({ action: 'patch-install', deviceId: cred.deviceId, agentId: cred.agentId, clientId: h.acme.clientId });
     // Outside a maintenance window: no restart, whatever the policy says for windows.
     expect(env.args).toEqual({ source: 'apt', packages: [{ name: 'vigie-test-pkg', arch: 'all', version: '1.1' }], reboot: 'never', rebootDelayMin: 5 });
-    expect(audit('patch.approve').at(-1)).toMatchObject({ target: `device:${cred.deviceId}`, result: 'ok' });
-    expect(audit('command.create').at(-1)).toMatchObject({ actor: 'system:patches', result: 'queued' });
+    expect((await audit('patch.approve')).at(-1)).toMatchObject({ target: `device:${cred.deviceId}`, result: 'ok' });
+    expect((await audit('command.create')).at(-1)).toMatchObject({ actor: 'system:patches', result: 'queued' });
   });
 
   it('an excluded package is refused even to an admin, and the refusal is audited', async () => {
     const r = await admin.post(`/api/v1/devices/${cred.deviceId}/patches/approve`, { packages: [{ name: 'vigie-test-excluded' }] });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('VIGIE_E_PATCH_EXCLUDED');
-    expect(audit('patch.approve').at(-1)).toMatchObject({ result: 'refused: excluded' });
+    expect((await audit('patch.approve')).at(-1)).toMatchObject({ result: 'refused: excluded' });
     const none = await admin.post(`/api/v1/devices/${cred.deviceId}/patches/approve`, { packages: [{ name: 'not-pending' }] });
     expect(none.body.error.code).toBe('VIGIE_E_PATCH_NOT_PENDING');
   });
@@ -131,10 +128,14 @@ describe('approvals and the schedule', () => {
   });
 
   it('keeps each package’s outcome as the agent reports it, audits it, and does not try a failed version again by itself', async () => {
-    const commands = sqliteOf(h.collector.db).prepare("SELECT id, args FROM commands WHERE action = 'patch-install' ORDER BY created_at").all() as {
-      id: string;
-      args: string;
-    }[];
+    // Queue order breaks a tie of created_at (the rowid's order on SQLite).
+    const commands = await h.collector.db.kysely
+      .selectFrom('commands')
+      .select(['id', 'args'])
+      .where('action', '=', 'patch-install')
+      .orderBy('created_at')
+      .orderBy('queue_seq')
+      .execute();
     const [approved, security] = commands;
     for (const c of [approved!, security!]) agent.send('command-ack', { commandId: c.id, state: 'accepted', ceiling: 'actions', at: Date.now() });
     agent.send('command-result', {
@@ -159,9 +160,9 @@ describe('approvals and the schedule', () => {
       ['vigie-test-sec', 'failed', 2],
     ]);
     expect(installs.body.approvals).toEqual([expect.objectContaining({ name: 'vigie-test-pkg', state: 'installed', approvedBy: 'Admin' })]);
-    expect(audit('patch.package.installed')).toEqual([expect.objectContaining({ actor: `agent:${cred.agentId}`, result: 'ok' })]);
-    expect(audit('patch.package.failed')).toEqual([expect.objectContaining({ result: 'failed after 2 attempt(s)' })]);
-    expect((await sqliteOf(h.collector.db).prepare('SELECT state FROM commands WHERE id = ?').get(security!.id)) as { state: string }).toEqual({
+    expect(await audit('patch.package.installed')).toEqual([expect.objectContaining({ actor: `agent:${cred.agentId}`, result: 'ok' })]);
+    expect(await audit('patch.package.failed')).toEqual([expect.objectContaining({ result: 'failed after 2 attempt(s)' })]);
+    expect(await h.collector.db.kysely.selectFrom('commands').select('state').where('id', '=', security!.id).executeTakeFirstOrThrow()).toEqual({
       state: 'failed',
     });
     // Still in the window: the failed version waits for a technician.
@@ -178,7 +179,11 @@ describe('patch policies by level', () => {
     expect(device.status, JSON.stringify(device.body)).toBe(200);
     const effective = await acmeUser.get(`/api/v1/devices/${cred.deviceId}/patch-policy`);
     expect(effective.body.policy).toEqual({ securityInWindow: false, excluded: ['linux-image-*', 'vigie-test-excl*'], reboot: 'ask', rebootDelayMin: 15 });
-    expect(audit('patch.policy.update').map((a) => a.target)).toEqual([`client:${h.acme.clientId}`, `site:${h.acme.siteId}`, `device:${cred.deviceId}`]);
+    expect((await audit('patch.policy.update')).map((a) => a.target)).toEqual([
+      `client:${h.acme.clientId}`,
+      `site:${h.acme.siteId}`,
+      `device:${cred.deviceId}`,
+    ]);
     // Another client's device keeps the defaults: nothing leaks across clients.
     const other = await admin.get(`/api/v1/devices/${globexDevice}/patch-policy`);
     expect(other.body.policy).toEqual({ securityInWindow: true, excluded: [], reboot: 'ask', rebootDelayMin: 5 });
