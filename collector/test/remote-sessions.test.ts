@@ -2,7 +2,6 @@ import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enrolTotp, freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { enrollAgent, type Harness, login, type Session, startHarness, TOTP_SECRETS } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 // Contract tie (issue 16 point 7), key rotation and the monthly report's remote actions, against a
 // real collector: a remote session from a ticket becomes a draft remote intervention priced by the
@@ -28,7 +27,7 @@ const keyOf = (raw: string) => createPublicKey({ key: Buffer.concat([ED25519_SPK
 beforeAll(async () => {
   h = await startHarness({ invoicing: false });
   admin = await login(h.url, 'admin@vigie.test');
-  const techId = (sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id;
+  const techId = (await h.collector.db.kysely.selectFrom('users').select('id').where('email', '=', 'tech@vigie.test').executeTakeFirstOrThrow()).id;
   TOTP_SECRETS.set('tech@vigie.test', (await enrolTotp(h.collector, { id: techId, email: 'tech@vigie.test' })).secret);
   await admin.put(`/api/v1/users/${techId}/remote-permissions`, { clientIds: [h.acme.clientId] });
   tech = await login(h.url, 'tech@vigie.test');
@@ -89,11 +88,17 @@ describe('a remote session from a ticket (contract 2.6)', () => {
     const confirmed = await tech.post(`/api/v1/remote-sessions/${s.id}/confirm`, {});
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     expect(confirmed.body.state).toBe('confirmed');
-    const iv = sqliteOf(h.collector.db).prepare('SELECT * FROM interventions WHERE id = ?').get(confirmed.body.interventionId) as Record<string, unknown>;
+    const iv = await h.collector.db.kysely.selectFrom('interventions').selectAll().where('id', '=', confirmed.body.interventionId).executeTakeFirstOrThrow();
     expect(iv).toMatchObject({ ticket_id: ticketId, mode: 'remote', minutes: 50, amount_cents: q.body.amountCents });
     // Twice: refused, and still one intervention.
     expect((await tech.post(`/api/v1/remote-sessions/${s.id}/confirm`, {})).status).toBe(409);
-    expect((sqliteOf(h.collector.db).prepare('SELECT COUNT(*) AS n FROM interventions WHERE ticket_id = ?').get(ticketId) as { n: number }).n).toBe(1);
+    expect(
+      await h.collector.db.kysely
+        .selectFrom('interventions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('ticket_id', '=', ticketId)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ n: 1 });
     const timeline = (await tech.get(`/api/v1/tickets/${ticketId}`)).body.timeline.map((e: any) => e.type);
     expect(timeline).toEqual(expect.arrayContaining(['remote_session', 'intervention']));
   });
@@ -121,30 +126,29 @@ describe('key rotation and the monthly report', () => {
     const r = await admin.post('/api/v1/remote/key/rotate');
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.next.keyId).not.toBe(old.keyId);
-    const rows = sqliteOf(h.collector.db)
-      .prepare("SELECT envelope, signature, key_id FROM commands WHERE action = 'key-rotate' AND device_id = ?")
-      .all(device.deviceId) as {
-      envelope: string;
-      signature: string;
-      key_id: string;
-    }[];
+    const rows = await h.collector.db.kysely
+      .selectFrom('commands')
+      .select(['envelope', 'signature', 'key_id'])
+      .where('action', '=', 'key-rotate')
+      .where('device_id', '=', device.deviceId)
+      .execute();
     expect(rows).toHaveLength(1);
     const bytes = Buffer.from(rows[0]!.envelope, 'base64url');
     expect(rows[0]!.key_id).toBe(old.keyId);
     expect(verify(null, bytes, keyOf(old.publicKey), Buffer.from(rows[0]!.signature, 'base64url'))).toBe(true);
     expect(JSON.parse(bytes.toString()).args).toEqual({ newKeyId: r.body.next.keyId, newPublicKey: r.body.next.publicKey });
     const cmd = await tech.post('/api/v1/commands', { target: { kind: 'device', id: device.deviceId }, action: 'service-restart', args: { service: 'cron' } });
-    const row = sqliteOf(h.collector.db).prepare('SELECT envelope, signature, key_id FROM commands WHERE id = ?').get(cmd.body.commands[0].id) as {
-      envelope: string;
-      signature: string;
-      key_id: string;
-    };
+    const row = await h.collector.db.kysely
+      .selectFrom('commands')
+      .select(['envelope', 'signature', 'key_id'])
+      .where('id', '=', cmd.body.commands[0].id)
+      .executeTakeFirstOrThrow();
     expect(row.key_id).toBe(r.body.next.keyId);
     expect(verify(null, Buffer.from(row.envelope, 'base64url'), keyOf(r.body.next.publicKey), Buffer.from(row.signature, 'base64url'))).toBe(true);
     // The private keys stay in their own 0600 files, never in the database.
     const dump =
-      JSON.stringify(sqliteOf(h.collector.db).prepare('SELECT * FROM kv').all()) +
-      JSON.stringify(sqliteOf(h.collector.db).prepare('SELECT * FROM audit_log').all());
+      JSON.stringify(await h.collector.db.kysely.selectFrom('kv').selectAll().execute()) +
+      JSON.stringify(await h.collector.db.kysely.selectFrom('audit_log').selectAll().execute());
     expect(dump).not.toContain('PRIVATE KEY');
   });
 
