@@ -21,7 +21,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
   'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
-  'test/remote-commands.test.ts': 'sqliteOf: raw reads and writes in its setup (11 uses)',
   'test/reports-stats.test.ts': 'sqliteOf: raw writes in its setup',
 };
 

@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { sqliteOf } from './test-database.js';
 
 // A TOTP code is accepted once: past three sign-ins or step-ups in 30 s, the next waits for a new step.
 vi.setConfig({ testTimeout: 120_000 });
@@ -25,7 +25,7 @@ const stepUp = async (s: Session, email: string) => {
 /** A protocol peer for an enrolled agent, continuing its sequence numbers (the collector drops replays). */
 async function connect(cred: { agentId: string; secret: string }): Promise<TestAgent> {
   const a = await TestAgent.connect(h.wsUrl, cred);
-  a.seq = (sqliteOf(h.collector.db).prepare('SELECT last_seq FROM agents WHERE id = ?').get(cred.agentId) as { last_seq: number }).last_seq;
+  a.seq = (await h.collector.db.kysely.selectFrom('agents').select('last_seq').where('id', '=', cred.agentId).executeTakeFirstOrThrow()).last_seq;
   return a;
 }
 async function disconnect(a: TestAgent, agentId: string): Promise<void> {
@@ -33,13 +33,9 @@ async function disconnect(a: TestAgent, agentId: string): Promise<void> {
   await a.closed;
   while (h.collector.channel.holds(agentId)) await new Promise((r) => setTimeout(r, 20));
 }
-const audit = (action: string) =>
-  sqliteOf(h.collector.db).prepare('SELECT * FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
-    target: string;
-    result: string;
-    client_id: number;
-    details: string;
-  }[];
+const audit = (action: string) => h.collector.db.kysely.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('id').execute();
+const userIdOf = async (email: string) =>
+  (await h.collector.db.kysely.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
 
 let acmeAgent: { agentId: string; secret: string; deviceId: number; commandKey?: { keyId: string; publicKey: string } };
 let acmeAgent2: { agentId: string; secret: string; deviceId: number };
@@ -50,7 +46,7 @@ const SCRIPT = 'echo "hello $VIGIE_PARAM_NAME"\n';
 beforeAll(async () => {
   h = await startHarness();
   admin = await login(h.url, 'admin@vigie.test');
-  const techId = (sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id;
+  const techId = await userIdOf('tech@vigie.test');
   TOTP_SECRETS.set('tech@vigie.test', (await enrolTotp(h.collector, { id: techId, email: 'tech@vigie.test' })).secret);
   tech = await login(h.url, 'tech@vigie.test');
   acmeAgent = await enrollAgent(h, h.acme.siteId, 'acme-1');
@@ -85,10 +81,10 @@ describe('TOTP second factor', () => {
     const confirm = await fresh.post('/api/v1/auth/totp/confirm', { code: await freshTotpCode(setup.body.secret) });
     expect(confirm.body.recoveryCodes).toHaveLength(10);
     // Stored only as hashes.
-    const stored = sqliteOf(h.collector.db).prepare('SELECT code_hash FROM user_recovery_codes').all() as { code_hash: string }[];
+    const stored = await h.collector.db.kysely.selectFrom('user_recovery_codes').select('code_hash').execute();
     expect(stored.map((s) => s.code_hash)).not.toContain(confirm.body.recoveryCodes[0]);
     // The seed is sealed at rest, not in clear in the database.
-    expect(JSON.stringify(sqliteOf(h.collector.db).prepare('SELECT * FROM user_totp').all())).not.toContain(setup.body.secret);
+    expect(JSON.stringify(await h.collector.db.kysely.selectFrom('user_totp').selectAll().execute())).not.toContain(setup.body.secret);
     expect((await fresh.get('/api/v1/clients')).status).toBe(200);
     expect(await liveStatus()).toBe('open');
 
@@ -113,10 +109,10 @@ describe('TOTP second factor', () => {
     await admin.post('/api/v1/users', { email: 'tech2@vigie.test', name: 'Tech Deux', role: 'technician', password: 'another-long-password' });
     const t2 = await login(h.url, 'tech2@vigie.test', 'another-long-password');
     expect((await t2.get('/api/v1/clients')).status).toBe(200);
-    const id = (sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech2@vigie.test'").get() as { id: number }).id;
+    const id = await userIdOf('tech2@vigie.test');
     expect((await admin.put(`/api/v1/users/${id}/remote-permissions`, { clientIds: [h.acme.clientId] })).body.clientIds).toEqual([h.acme.clientId]);
     expect((await t2.get('/api/v1/clients')).body.error.code).toBe('VIGIE_E_TOTP_ENROLMENT_REQUIRED');
-    expect(audit('user.remote-permission').at(-1)?.target).toBe(`user:${id}`);
+    expect((await audit('user.remote-permission')).at(-1)?.target).toBe(`user:${id}`);
   });
 });
 
@@ -132,12 +128,9 @@ describe('script library', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.sha256).toBe(await sha256(SCRIPT));
     approvedVersion = created.body.id;
-    await admin.put(
-      `/api/v1/users/${(sqliteOf(h.collector.db).prepare("SELECT id FROM users WHERE email = 'tech@vigie.test'").get() as { id: number }).id}/remote-permissions`,
-      {
-        clientIds: [h.acme.clientId],
-      },
-    );
+    await admin.put(`/api/v1/users/${await userIdOf('tech@vigie.test')}/remote-permissions`, {
+      clientIds: [h.acme.clientId],
+    });
     await stepUp(tech, 'tech@vigie.test');
     const run = await tech.post('/api/v1/commands', {
       target: { kind: 'device', id: acmeAgent.deviceId },
@@ -152,8 +145,11 @@ describe('script library', () => {
     const ok = await admin.post(`/api/v1/script-versions/${approvedVersion}/approve`);
     expect(ok.body.approvedBy).toBe('Admin');
     expect((await admin.post(`/api/v1/script-versions/${approvedVersion}/approve`)).body.error.code).toBe('VIGIE_E_CONFLICT');
-    expect(() => sqliteOf(h.collector.db).prepare("UPDATE script_versions SET content = 'id' WHERE id = ?").run(approvedVersion)).toThrow(/VIGIE_IMMUTABLE/);
-    expect(() => sqliteOf(h.collector.db).prepare('DELETE FROM script_versions WHERE id = ?').run(approvedVersion)).toThrow(/VIGIE_IMMUTABLE/);
+    // The triggers raise the same message on both engines.
+    await expect(h.collector.db.kysely.updateTable('script_versions').set({ content: 'id' }).where('id', '=', approvedVersion).execute()).rejects.toThrow(
+      /VIGIE_IMMUTABLE/,
+    );
+    await expect(h.collector.db.kysely.deleteFrom('script_versions').where('id', '=', approvedVersion).execute()).rejects.toThrow(/VIGIE_IMMUTABLE/);
   });
 });
 
@@ -210,7 +206,7 @@ describe('running commands', () => {
     await agent.waitAck(seq);
     const done = (await tech.get(`/api/v1/commands/${cmd.id}`)).body;
     expect(done).toMatchObject({ state: 'succeeded', exitCode: 0, durationMs: 12, output: 'hello Acme\n' });
-    expect(audit('command.finished').find((a) => a.target === `command:${cmd.id}`)?.result).toBe('ok');
+    expect((await audit('command.finished')).find((a) => a.target === `command:${cmd.id}`)?.result).toBe('ok');
     // Another device's agent cannot touch this command.
     const g = await connect(globexAgent);
     await g.hello();
@@ -243,7 +239,7 @@ describe('running commands', () => {
     await agent.waitAck(seq);
     await disconnect(agent, acmeAgent.agentId);
     expect((await tech.get(`/api/v1/commands/${id}`)).body).toMatchObject({ state: 'refused', error: { code: 'VIGIE_E_REMOTE_CEILING' } });
-    const entry = audit('command.refused').find((a) => a.target === `command:${id}`)!;
+    const entry = (await audit('command.refused')).find((a) => a.target === `command:${id}`)!;
     expect(entry.result).toBe('refused: VIGIE_E_REMOTE_CEILING');
     expect(entry.client_id).toBe(h.acme.clientId);
     const acme = await login(h.url, 'dsi@acme.test');
@@ -304,7 +300,7 @@ describe('running commands', () => {
     expect(a.received.some((x) => x.type === 'command' && x.body.commandId === id)).toBe(false);
     await disconnect(a, acmeAgent2.agentId);
     expect((await tech.get(`/api/v1/commands/${id}`)).body.state).toBe('expired');
-    expect(audit('command.expired').some((e) => e.target === `command:${id}`)).toBe(true);
+    expect((await audit('command.expired')).some((e) => e.target === `command:${id}`)).toBe(true);
   });
 });
 
@@ -340,12 +336,14 @@ describe('the audit log', () => {
     const before = await verifyNow();
     expect(before.ok, JSON.stringify(before.problems)).toBe(true);
     expect(before.entries).toBeGreaterThan(10);
-    const sql = sqliteOf(h.collector.db);
-    expect(() => sql.prepare("UPDATE audit_log SET actor = 'user:999' WHERE id = 3").run()).toThrow(/append-only/);
-    expect(() => sql.prepare('DELETE FROM audit_log WHERE id = 3').run()).toThrow(/append-only/);
+    const db = h.collector.db.kysely;
+    const edit = () => db.updateTable('audit_log').set({ actor: 'user:999' }).where('id', '=', 3).executeTakeFirstOrThrow();
+    await expect(edit()).rejects.toThrow(/append-only/);
+    await expect(db.deleteFrom('audit_log').where('id', '=', 3).execute()).rejects.toThrow(/append-only/);
     // An attacker with the database file drops the trigger and edits one entry.
-    sql.exec('DROP TRIGGER audit_log_no_update');
-    sql.prepare("UPDATE audit_log SET actor = 'user:999' WHERE id = 3").run();
+    // (PostgreSQL names a trigger's table in DROP TRIGGER, SQLite does not accept it.)
+    await sql.raw(h.collector.db.dialect === 'postgres' ? 'DROP TRIGGER audit_log_no_update ON audit_log' : 'DROP TRIGGER audit_log_no_update').execute(db);
+    expect((await edit()).numUpdatedRows).toBe(1n);
     const after = await verifyNow();
     expect(after.ok).toBe(false);
     expect(after.problems[0]).toEqual({ id: 3, problem: 'was edited: its content no longer matches its hash' });
@@ -364,7 +362,14 @@ describe('the audit log', () => {
       legalForm: 'SARL',
     };
     expect((await admin.put('/api/v1/billing/settings', { seller })).status).toBe(200);
-    const e = (sqliteOf(h.collector.db).prepare("SELECT * FROM audit_log WHERE action LIKE 'billing.%' ORDER BY id DESC LIMIT 1").get() as any) ?? {};
+    const e =
+      (await h.collector.db.kysely
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('action', 'like', 'billing.%')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst()) ?? ({} as any);
     expect(e.action).toBe('billing.put settings');
     expect(e.actor).toMatch(/^user:\d+$/);
   });

@@ -21,11 +21,13 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Relational
   const { db } = deps;
 
   // Every successful change to billing (settings, contracts, grids, rates, interventions, invoices,
-  // payments…) is in the hash-chained log, with who did it and on what.
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 400 || !req.user) return;
+  // payments…) is in the hash-chained log, with who did it and on what. Written before the answer
+  // leaves (onSend, not onResponse): a client told "done" then reading the log finds the entry (on
+  // PostgreSQL, an onResponse write was regularly still pending when the next request read it).
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 400 || !req.user) return payload;
     const route = req.routeOptions.url ?? '';
-    if (!route.startsWith(BILLING_PREFIX) || NOT_A_CHANGE.has(route)) return;
+    if (!route.startsWith(BILLING_PREFIX) || NOT_A_CHANGE.has(route)) return payload;
     const params = (req.params ?? {}) as Record<string, unknown>;
     const action = `billing.${req.method.toLowerCase()} ${route.slice(BILLING_PREFIX.length)}`;
     try {
@@ -33,6 +35,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Relational
     } catch (err) {
       req.log.error({ err, route }, 'audit entry for a billing change could not be written');
     }
+    return payload;
   });
 
   app.get('/api/v1/audit', { schema: { tags: ['audit'], querystring: Query } }, async (req: FastifyRequest<{ Querystring: AuditFilter }>) => {
