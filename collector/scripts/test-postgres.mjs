@@ -17,7 +17,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   // They still read or write the SQLite file directly (sqliteOf, test/test-database.ts), which fails on
   // PostgreSQL: their assertions are to move to `collector.db.kysely` (as login-limits.test.ts did).
   'test/agent-channel.test.ts': 'sqliteOf: counts samples in the SQLite metric tables (series/samples; other tables on PostgreSQL)',
-  'test/billing-api.test.ts': 'sqliteOf: checks the immutability triggers with raw UPDATE/DELETE',
   'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
   'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',

@@ -6,7 +6,6 @@ import { addDays, parisDate } from '@vigie/shared';
 import { sampleInventory } from '@vigie/shared/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 /**
  * Billing through the REST API of a real collector (contract 2.4–2.6, 3, 5.1): the quote endpoint
@@ -341,8 +340,11 @@ describe('a month of interventions for two clients (contract 2.4–2.6, 5.1)', (
           : await admin.post(`/api/v1/billing/invoices/${acmeInvoice.id}/payments`, { paidOn: today(), amountCents: 10_000_000, method: 'transfer' });
       expect([400, 409]).toContain(r.status);
     }
-    expect(() => sqliteOf(h.collector.db).prepare('UPDATE invoices SET total_incl_cents = 1 WHERE id = ?').run(acmeInvoice.id)).toThrow(/VIGIE_IMMUTABLE/);
-    expect(() => sqliteOf(h.collector.db).prepare('DELETE FROM invoices WHERE id = ?').run(acmeInvoice.id)).toThrow(/VIGIE_IMMUTABLE/);
+    // The triggers raise the same message on both engines.
+    await expect(h.collector.db.kysely.updateTable('invoices').set({ total_incl_cents: 1 }).where('id', '=', acmeInvoice.id).execute()).rejects.toThrow(
+      /VIGIE_IMMUTABLE/,
+    );
+    await expect(h.collector.db.kysely.deleteFrom('invoices').where('id', '=', acmeInvoice.id).execute()).rejects.toThrow(/VIGIE_IMMUTABLE/);
     const items = await tech.get(`/api/v1/billing/interventions?clientId=${h.acme.clientId}`);
     const invoiced = items.body.interventions.find((i: any) => i.invoice_id === acmeInvoice.id);
     const r = await fetchJson('PATCH', `/api/v1/billing/interventions/${invoiced.id}`, tech, { minutes: 5 });
