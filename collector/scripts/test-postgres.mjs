@@ -17,7 +17,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   // They still read or write the SQLite file directly (sqliteOf, test/test-database.ts), which fails on
   // PostgreSQL: their assertions are to move to `collector.db.kysely` (as login-limits.test.ts did).
   'test/agent-channel.test.ts': 'sqliteOf: counts samples in the SQLite metric tables (series/samples; other tables on PostgreSQL)',
-  'test/facturx.test.ts': 'sqliteOf: raw reads and the immutability triggers',
   'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/reports-stats.test.ts': 'sqliteOf: raw writes in its setup',

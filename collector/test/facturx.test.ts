@@ -10,7 +10,6 @@ import { defaultConfig } from '../src/config.js';
 import { DEFAULT_REPORT_SETTINGS } from '../src/reports/settings.js';
 import { count, embeddedXml, ln, type Mail, pdfText, sha256, startRelay, type Verdict, validate, waitFor, xpath } from './facturx-tools.js';
 import { type Harness, login, type Session, startHarness } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 /**
  * Issue 19, electronic invoices: a month of interventions, expenses, supplies and a DEEE pickup for
@@ -200,11 +199,13 @@ describe('issuing (contract 5.1, issue 19)', () => {
     expect(issued.map((i) => i.number)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^F\d{4}-0001$/), expect.stringMatching(/^AV\d{4}-0002$/), expect.stringMatching(/^F\d{4}-0004$/)]),
     );
-    const audit = sqliteOf(h.collector.db).prepare("SELECT actor, details FROM audit_log WHERE action = 'billing.vat-on-debits' ORDER BY id").all() as {
-      actor: string;
-      details: string;
-    }[];
-    expect(audit.map((a) => JSON.parse(a.details))).toEqual([
+    const audit = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select(['actor', 'details'])
+      .where('action', '=', 'billing.vat-on-debits')
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => JSON.parse(a.details ?? 'null'))).toEqual([
       { from: false, to: true },
       { from: true, to: false },
     ]);
@@ -511,9 +512,13 @@ describe('e-mail delivery to the billing recipients', () => {
       ['resend', 'sent'],
     ]);
     expect(invoiceMails().length).toBe(before + 1);
-    const audited = sqliteOf(h.collector.db)
-      .prepare("SELECT action FROM audit_log WHERE target = ? AND action IN ('invoice.send', 'invoice.resend', 'invoice.mail') ORDER BY id")
-      .all(`invoice:${acme.id}`) as { action: string }[];
+    const audited = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target', '=', `invoice:${acme.id}`)
+      .where('action', 'in', ['invoice.send', 'invoice.resend', 'invoice.mail'])
+      .orderBy('id')
+      .execute();
     expect(audited.map((a) => a.action)).toEqual(['invoice.mail', 'invoice.send', 'invoice.mail', 'invoice.resend']);
   }, 30_000);
 
@@ -587,11 +592,12 @@ describe('payments for e-reporting (services without the debits option)', () => 
     expect((await tech.get('/api/v1/billing/e-reporting/payments?month=2026-13')).status).toBe(400);
   });
 
-  it('keeps what it reports: payments and the issued XML cannot be changed or deleted in the database', () => {
-    const sql = sqliteOf(h.collector.db);
-    expect(() => sql.prepare('UPDATE payments SET amount_cents = 1').run()).toThrow(/VIGIE_IMMUTABLE/);
-    expect(() => sql.prepare('DELETE FROM payments').run()).toThrow(/VIGIE_IMMUTABLE/);
-    expect(() => sql.prepare("UPDATE invoice_xml SET xml = ''").run()).toThrow(/VIGIE_IMMUTABLE/);
-    expect(() => sql.prepare('DELETE FROM invoice_xml').run()).toThrow(/VIGIE_IMMUTABLE/);
+  it('keeps what it reports: payments and the issued XML cannot be changed or deleted in the database', async () => {
+    // The triggers raise the same message on both engines.
+    const db = h.collector.db.kysely;
+    await expect(db.updateTable('payments').set({ amount_cents: 1 }).execute()).rejects.toThrow(/VIGIE_IMMUTABLE/);
+    await expect(db.deleteFrom('payments').execute()).rejects.toThrow(/VIGIE_IMMUTABLE/);
+    await expect(db.updateTable('invoice_xml').set({ xml: '' }).execute()).rejects.toThrow(/VIGIE_IMMUTABLE/);
+    await expect(db.deleteFrom('invoice_xml').execute()).rejects.toThrow(/VIGIE_IMMUTABLE/);
   });
 });
