@@ -1,7 +1,8 @@
 import { invalidAgentFrames, sampleInventory } from '@vigie/shared/fixtures';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { T } from '../src/store/postgres/pg-schema.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
-import { sqliteOf } from './test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,14 +10,22 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const count = (table: string, deviceId: number) =>
-  (sqliteOf(h.collector.db).prepare(`SELECT count(*) AS n FROM ${table} WHERE device_id = ?`).get(deviceId) as { n: number }).n;
-const sampleCount = (deviceId: number) =>
+const count = async (table: 'inventory_snapshots' | 'check_results', deviceId: number) =>
   (
-    sqliteOf(h.collector.db).prepare('SELECT count(*) AS n FROM samples WHERE series_id IN (SELECT id FROM series WHERE device_id = ?)').get(deviceId) as {
-      n: number;
-    }
+    await h.collector.db.kysely
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('device_id', '=', deviceId)
+      .executeTakeFirstOrThrow()
   ).n;
+/** Raw samples stored for a device, in the metric tables of the collector's engine (their own schema on PostgreSQL). */
+const sampleCount = async (deviceId: number) => {
+  const query =
+    h.collector.db.dialect === 'postgres'
+      ? sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.raw(T.samples)} WHERE device_id = ${deviceId}`
+      : sql<{ n: number }>`SELECT count(*) AS n FROM samples WHERE series_id IN (SELECT id FROM series WHERE device_id = ${deviceId})`;
+  return Number((await query.execute(h.collector.db.kysely)).rows[0]!.n);
+};
 
 describe('agent channel (protocol v1 over a real WebSocket)', () => {
   it('answers hello with policy, last committed seq and a request for the inventory it lacks', async () => {
@@ -37,7 +46,7 @@ describe('agent channel (protocol v1 over a real WebSocket)', () => {
     const body = { samples: [{ ts: Date.now(), values: { 'cpu.usage_pct': 12.5, 'fs.used_pct{mount=/}': 40 } }] };
     const s1 = a.send('metrics', body);
     await a.waitAck(s1);
-    expect(sampleCount(cred.deviceId)).toBe(2);
+    expect(await sampleCount(cred.deviceId)).toBe(2);
     a.close();
     await a.closed;
     // Reconnect and replay the same seq, as an agent does when an ack was lost.
@@ -47,7 +56,7 @@ describe('agent channel (protocol v1 over a real WebSocket)', () => {
     b.send('metrics', body, s1);
     const s2 = b.send('metrics', { samples: [{ ts: Date.now() + 1000, values: { 'cpu.usage_pct': 13 } }] }, 2);
     await b.waitAck(s2);
-    expect(sampleCount(cred.deviceId)).toBe(3);
+    expect(await sampleCount(cred.deviceId)).toBe(3);
     expect(h.collector.channel.stats.duplicates).toBeGreaterThanOrEqual(1);
     b.close();
   });
@@ -64,10 +73,10 @@ describe('agent channel (protocol v1 over a real WebSocket)', () => {
     expect(err.body.code).toBe(code);
     expect(err.body.fatal).toBe(true);
     expect(await a.closed).toBeGreaterThanOrEqual(4400);
-    expect(sampleCount(bad.deviceId) + count('inventory_snapshots', bad.deviceId) + count('check_results', bad.deviceId)).toBe(0);
+    expect((await sampleCount(bad.deviceId)) + (await count('inventory_snapshots', bad.deviceId)) + (await count('check_results', bad.deviceId))).toBe(0);
     const s = g.send('metrics', { samples: [{ ts: Date.now(), values: { 'cpu.usage_pct': 1 } }] });
     await g.waitAck(s);
-    expect(sampleCount(good.deviceId)).toBe(1);
+    expect(await sampleCount(good.deviceId)).toBe(1);
     g.close();
   });
 
@@ -86,7 +95,7 @@ describe('agent channel (protocol v1 over a real WebSocket)', () => {
     a.send('metrics', { samples: [{ ts: Date.now(), values: { 'cpu.usage_pct': 1 } }] });
     expect((await a.next((m) => m.type === 'error')).body.code).toBe('VIGIE_E_HELLO_REQUIRED');
     await a.closed;
-    expect(sampleCount(cred.deviceId)).toBe(0);
+    expect(await sampleCount(cred.deviceId)).toBe(0);
   });
 
   it('refuses a wrong, malformed, missing or revoked credential before the upgrade', async () => {
