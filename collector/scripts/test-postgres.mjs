@@ -16,8 +16,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/policy-program-targets.test.ts': 'writes a store as a pre-migration-011 SQLite file (better-sqlite3) and migrates it',
   // They still read or write the SQLite file directly (sqliteOf, test/test-database.ts), which fails on
   // PostgreSQL: their assertions are to move to `collector.db.kysely` (as login-limits.test.ts did).
-  'test/influx-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
-  'test/pg-metrics.test.ts': 'sqliteOf: makes the relational commit fail with a SQLite trigger',
   'test/reports-stats.test.ts': 'sqliteOf: raw writes in its setup',
 };
 

@@ -14,7 +14,7 @@ import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgMetricStore } from '../src/store/postgres/pg-metric-store.js';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent } from './harness.js';
-import { sqliteOf } from './test-database.js';
+import { refuseSeqUpdate } from './test-database.js';
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -216,16 +216,14 @@ describe('nothing acknowledged is lost, nothing resent is doubled', () => {
     const cred = await enrollAgent(pgSide, pgSide.acme.siteId, 'pc-resend');
     const t = Date.now() - 4 * MIN;
     const batch = new Map([[1, Array.from({ length: 10 }, (_, i) => ({ ts: t + i * 1000, values: { 'cpu.usage_pct': i, uptime_s: i } }))]]);
-    // A real SQLite failure at the end of the ingest transaction: recording the agent's seq aborts.
-    sqliteOf(pgSide.collector.db).exec(
-      `CREATE TRIGGER refuse_seq BEFORE UPDATE OF last_seq ON agents WHEN NEW.id = '${cred.agentId}' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
-    );
+    // A real relational failure (SQLite or PostgreSQL) at the end of the ingest transaction: recording the agent's seq aborts.
+    const allowSeq = await refuseSeqUpdate(pgSide.collector.db, cred.agentId);
     try {
       expect(await attempt(cred, batch, 1)).toBeNull();
       expect(countOf(cred.deviceId), 'PostgreSQL already has the samples').toBe(20);
       expect(await lastSeq(cred.agentId)).toBe(0);
     } finally {
-      sqliteOf(pgSide.collector.db).exec('DROP TRIGGER refuse_seq');
+      await allowSeq();
     }
     expect(await attempt(cred, batch, 1)).toBe(1);
     expect(countOf(cred.deviceId), 'written twice, stored once').toBe(20);

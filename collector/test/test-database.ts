@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { CollectorConfig } from '../src/config.js';
 import type { Database } from '../src/store/database.js';
+import { postgresRefusal } from '../src/store/migrations/sql-for-engine.js';
 import { type CollectorStore, sqliteHandleOf } from '../src/store/open-relational-store.js';
+import type { RelationalStore } from '../src/store/relational-store.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,4 +41,22 @@ export async function testDatabase(): Promise<Partial<CollectorConfig>> {
  */
 export function sqliteOf(store: CollectorStore): Database['sqlite'] {
   return sqliteHandleOf(store);
+}
+
+/**
+ * A real failure at the end of an agent's ingest transaction, on either engine: a trigger that
+ * refuses to record the agent's seq (`agents.last_seq`), so the relational commit aborts. Returns
+ * what removes it.
+ */
+export async function refuseSeqUpdate(store: RelationalStore, agentId: string): Promise<() => Promise<void>> {
+  const when = `NEW.id = '${agentId.replace(/'/g, "''")}'`;
+  const create =
+    store.dialect === 'postgres'
+      ? postgresRefusal({ name: 'refuse_seq', table: 'agents', event: 'UPDATE', of: 'last_seq', when, message: 'simulated failure' })
+      : [`CREATE TRIGGER refuse_seq BEFORE UPDATE OF last_seq ON agents WHEN ${when} BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`];
+  for (const statement of create) await sql.raw(statement).execute(store.kysely);
+  return async () => {
+    const drop = store.dialect === 'postgres' ? ['DROP TRIGGER refuse_seq ON agents', 'DROP FUNCTION refuse_seq()'] : ['DROP TRIGGER refuse_seq'];
+    for (const statement of drop) await sql.raw(statement).execute(store.kysely);
+  };
 }
