@@ -1,16 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PatchesBody } from '@vigie/shared';
-import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { AUDIT_GENESIS, auditHash } from '../audit/chain.js';
 import type { SessionUser } from '../auth/repository.js';
 import { SigningKeys } from '../commands/signing-keys.js';
 import type { PendingFrame } from '../ingest/frame.js';
 import { SqliteIngestWriter } from '../ingest/sqlite-ingest-writer.js';
 import { Database } from '../store/database.js';
-import { PostgresDatabase } from '../store/postgres-database.js';
+import { dualEngines } from '../store/dual-engine-fixture.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { PatchIngestTx } from './ingest-transactional.js';
@@ -28,45 +25,16 @@ import { PatchRepository } from './repository.js';
 const T0 = 1_764_000_000_000; // beyond 2^31: bigint on PostgreSQL
 const DAY = 86_400_000;
 
-let pg: Postgres;
+const engines = dualEngines('patches');
 let dir: string;
 let keys: SigningKeys;
-const opened: { close(): Promise<void> }[] = [];
-const pgNames: string[] = [];
 
 beforeAll(async () => {
-  pg = await startPostgres({ fast: true });
-  dir = mkdtempSync(join(tmpdir(), 'vigie-patches-engines-'));
+  dir = engines.dir;
   keys = SigningKeys.open(join(dir, 'keys'), T0);
 });
 
-afterAll(async () => {
-  for (const s of opened) await s.close();
-  if (pg) {
-    // pg's pool.end() resolves before its connections closed: wait for the server to see them go.
-    await waitFor(
-      'the pools to disconnect',
-      async () => pg.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname IN (${pgNames.map((n) => `'${n}'`).join(', ')})`)[0]?.trim() === '0',
-      10_000,
-      20,
-    );
-    await pg.stop();
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh SQLite file and a fresh PostgreSQL database (with a second pool: another collector), migrated. */
-async function stores(name: string): Promise<{ sqlite: [RelationalStore, RelationalStore]; postgres: [RelationalStore, RelationalStore] }> {
-  const sqlite = new Database({ path: join(dir, `${name}.db`) });
-  await sqlite.migrate();
-  pgNames.push(name);
-  const url = await pg.createDatabase(name);
-  const postgres = new PostgresDatabase({ url, maxConnections: 5 });
-  const twin = new PostgresDatabase({ url, maxConnections: 5 });
-  await postgres.migrate();
-  opened.push(sqlite, postgres, twin);
-  return { sqlite: [sqlite, sqlite], postgres: [postgres, twin] };
-}
+const stores = (name: string) => engines.stores(name);
 
 const ADMIN: SessionUser = { id: 0, email: 'admin@vigie.test', name: 'Admin', role: 'admin', clientId: null, locale: 'fr' };
 
@@ -393,7 +361,7 @@ describe('patches on both engines', () => {
     // A third store: the whole SQLite ingest writer, fed the agent's frames (its batch transaction, seq checks and all), which must agree.
     const viaWriter = new Database({ path: join(dir, 'vigie_patches_ingest_writer.db') });
     await viaWriter.migrate();
-    opened.push(viaWriter);
+    engines.track(viaWriter);
     const writer = new SqliteIngestWriter(viaWriter, await SqliteMetricStore.open(viaWriter));
     let seq = 0;
     const frame = (agentId: string, deviceId: number, msg: Record<string, unknown>) =>

@@ -1,12 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { AUDIT_GENESIS, auditHash } from '../audit/chain.js';
 import { SigningKeys } from '../commands/signing-keys.js';
-import { Database } from '../store/database.js';
-import { PostgresDatabase } from '../store/postgres-database.js';
+import { dualEngines } from '../store/dual-engine-fixture.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { Releases } from './releases.js';
 import { RolloutService } from './rollout.js';
@@ -19,46 +16,19 @@ import { RolloutService } from './rollout.js';
 
 const T0 = 1_764_000_000_000; // beyond 2^31: bigint on PostgreSQL
 
-let pg: Postgres;
+const engines = dualEngines('updates');
 let dir: string;
 let keys: SigningKeys;
-const opened: { close(): Promise<void> }[] = [];
-const pgNames: string[] = [];
 
 beforeAll(async () => {
-  pg = await startPostgres({ fast: true });
-  dir = mkdtempSync(join(tmpdir(), 'vigie-updates-engines-'));
+  dir = engines.dir;
   keys = SigningKeys.open(join(dir, 'keys'), T0);
   // Stand-ins for agent executables: the releases only hash and copy bytes.
   writeFileSync(join(dir, 'agent-1.1.0'), 'agent 1.1.0 bytes');
   writeFileSync(join(dir, 'agent-1.2.0'), 'agent 1.2.0 bytes, a little longer');
 });
 
-afterAll(async () => {
-  for (const s of opened) await s.close();
-  if (pg) {
-    await waitFor(
-      'the pools to disconnect',
-      async () => pg.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname IN (${pgNames.map((n) => `'${n}'`).join(', ')})`)[0]?.trim() === '0',
-      10_000,
-      20,
-    );
-    await pg.stop();
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function stores(name: string): Promise<{ sqlite: [RelationalStore, RelationalStore]; postgres: [RelationalStore, RelationalStore] }> {
-  const sqlite = new Database({ path: join(dir, `${name}.db`) });
-  await sqlite.migrate();
-  pgNames.push(name);
-  const url = await pg.createDatabase(name);
-  const postgres = new PostgresDatabase({ url, maxConnections: 5 });
-  const twin = new PostgresDatabase({ url, maxConnections: 5 });
-  await postgres.migrate();
-  opened.push(sqlite, postgres, twin);
-  return { sqlite: [sqlite, sqlite], postgres: [postgres, twin] };
-}
+const stores = (name: string) => engines.stores(name);
 
 async function seed(store: RelationalStore) {
   const db = store.kysely;
