@@ -136,6 +136,21 @@ describe('serve --database', () => {
       expect(tampered?.code).toBe(1);
       expect(JSON.parse(tampered?.stdout ?? '{}')).toMatchObject({ ok: false });
       expect(existsSync(join(dataDir, 'vigie.db'))).toBe(false);
+
+      // `store check` examines a SQLite file: on PostgreSQL it says so (and where the store is,
+      // without the password) instead of failing on a file the collector does not use.
+      const check = await promisify(execFile)(process.execPath, [COLLECTOR_BIN, 'store', 'check', '--data-dir', dataDir], {
+        env: { ...process.env, ...env },
+      }).then(
+        () => undefined,
+        (err: { code?: number; stderr?: string }) => err,
+      );
+      expect(check?.code).toBe(1);
+      expect(check?.stderr).toMatch(
+        /VIGIE_E_VALIDATION: store check examines a SQLite store file; this collector's store is PostgreSQL \(postgres:\/\/[^)]*\/vigie_serve\)/,
+      );
+      expect(check?.stderr).not.toContain('hunter2');
+      expect(existsSync(join(dataDir, 'vigie.db'))).toBe(false);
     } finally {
       agent?.close();
       await collector.stop();

@@ -21,6 +21,7 @@ import { Database } from '../store/database.js';
 import { parseDatabaseTarget } from '../store/database-target.js';
 import { checkStoreFile, describeStoreCheck } from '../store/integrity.js';
 import { databaseTargetOf } from '../store/open-relational-store.js';
+import { describePgTarget } from '../store/postgres/pg-target.js';
 import { PostgresDatabase } from '../store/postgres-database.js';
 
 const USAGE = `vigie-collector <command> [options]
@@ -260,6 +261,15 @@ async function main(): Promise<number> {
   }
   if (cmd === 'store check') {
     const c = config();
+    // quick_check and the write-ahead log are the SQLite file's: a PostgreSQL store has neither, and
+    // reporting "ok" on a file the collector does not use would be a lie.
+    const target = databaseTargetOf(c);
+    if (target.engine === 'postgres') {
+      throw new VigieError(
+        'VALIDATION',
+        `store check examines a SQLite store file; this collector's store is PostgreSQL (${describePgTarget(target.target)}): check it with PostgreSQL's own tools (pg_amcheck, and your backups' restore tests)`,
+      );
+    }
     const check = checkStoreFile(c.dbPath ?? join(c.dataDir, 'vigie.db'), values.full ?? false);
     print(describeStoreCheck(check), { ...check });
     return check.problems.length > 0 || (check.wal?.lostCommits ?? 0) > 0 ? 1 : 0;
