@@ -99,6 +99,82 @@ describe('behind a trusted proxy', () => {
     expect(await attempt(h.url, 'admin@vigie.test', PASSWORD, { from, totp: code })).toMatchObject({ status: 429, code: 'VIGIE_E_LOGIN_RATE_LIMITED' });
     expect((await attempt(h.url, 'admin@vigie.test', PASSWORD, { from: '192.0.2.78', totp: code })).status).toBe(429);
   });
+
+  /** Simultaneous POSTs from one address; the statuses and error codes, in order. */
+  async function burst(path: string, from: string, bodies: unknown[]): Promise<{ status: number; code?: string }[]> {
+    return Promise.all(
+      bodies.map(async (body) => {
+        const res = await fetch(`${h.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, code: ((await res.json()) as { error?: { code: string } }).error?.code };
+      }),
+    );
+  }
+  const failuresOf = async (key: string) =>
+    Number(
+      (
+        await h.collector.db.kysely
+          .selectFrom('login_failures')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('key', '=', key)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('a burst of enrolment tokens guessed at once gets no more than the limit checked; a valid enrolment is not counted', async () => {
+    const from = '198.51.100.20';
+    const max = LIMITS.perEnrollAddress;
+    const guesses = Array.from({ length: 3 * max }, (_, i) => ({
+      token: `guessed-token-${i}`,
+      hostname: `pc-${i}`,
+      platform: 'linux',
+      arch: 'x64',
+      agentVersion: '0.1.0-test',
+    }));
+    const answers = await burst('/api/v1/enroll', from, guesses);
+    const checked = answers.filter((a) => a.code === 'VIGIE_E_ENROLL_TOKEN_INVALID').length;
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(answers.length - checked);
+    // Asking the count before writing it let the whole burst be checked (60 of 60).
+    expect(checked).toBeLessThanOrEqual(max);
+    expect(await failuresOf(`enroll-address:${from}`)).toBe(checked);
+    // Valid enrolments from another address leave no failure behind.
+    const other = '198.51.100.21';
+    const tokens = await Promise.all([1, 2, 3].map(() => h.collector.enrollment.createToken(h.acme.siteId)));
+    const ok = await burst(
+      '/api/v1/enroll',
+      other,
+      tokens.map((t, i) => ({ token: t.token, hostname: `pc-ok-${i}`, platform: 'linux', arch: 'x64', agentVersion: '0.1.0-test' })),
+    );
+    expect(ok.map((a) => a.status)).toEqual([201, 201, 201]);
+    expect(await failuresOf(`enroll-address:${other}`)).toBe(0);
+  });
+
+  it('a burst of wrong reset tokens gets no more than the limit checked, and as many reset-link requests for one account', { timeout: SLOW }, async () => {
+    const from = '198.51.100.30';
+    // Each wrong token costs a scrypt of the new password: asking the count first let all 30 through.
+    const confirms = await burst(
+      '/api/v1/auth/password-reset/confirm',
+      from,
+      Array.from({ length: 30 }, (_, i) => ({ token: `wrong-token-${i}-${'x'.repeat(32)}`, newPassword: `Nouveau-mot-de-passe-${i}!` })),
+    );
+    const refused = confirms.filter((a) => a.status === 400).length;
+    expect(confirms.filter((a) => a.status === 429)).toHaveLength(confirms.length - refused);
+    // At most the limit goes on (a burst whose rows all land before any count may let none through).
+    expect(refused).toBeLessThanOrEqual(10);
+    expect(await failuresOf(`reset-token:${from}`)).toBe(refused);
+    // Reset-link requests for one account: 3 in the window, however simultaneous (this collector has
+    // no SMTP relay, so those that pass the limit are answered 503).
+    const requests = await burst(
+      '/api/v1/auth/password-reset',
+      '198.51.100.31',
+      Array.from({ length: 12 }, () => ({ email: 'dsi@acme.test' })),
+    );
+    expect(requests.filter((a) => a.status !== 429).length).toBeLessThanOrEqual(3);
+    expect(requests.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(9);
+  });
 });
 
 describe('without a trusted proxy', () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { RelationalStore } from '../store/relational-store.js';
 
 /** A key with the number of failures it may reach within the window before being refused. */
@@ -144,6 +145,12 @@ export class LoginLimiter {
    */
   private async takeBack(keys: readonly LimitKey[], at: number): Promise<void> {
     await this.db.kysely.transaction().execute(async (tx) => {
+      // Count, delete, put back one fewer: on PostgreSQL two take-backs of the same key at once would
+      // both count n and both put back n - 1 (a burst then multiplied its own rows instead of
+      // removing them); they take turns per key, in one order so two never wait for each other.
+      if (this.db.dialect === 'postgres')
+        for (const key of [...new Set(keys.map((k) => k.key))].sort())
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${`vigie.login_failures:${key}`}))`.execute(tx);
       for (const k of keys) {
         const { n } = await tx
           .selectFrom('login_failures')

@@ -67,9 +67,9 @@ export function registerPasswordReset(app: FastifyInstance, deps: PasswordResetD
     },
     async (req: FastifyRequest<{ Body: { email: string } }>, reply) => {
       const email = req.body.email.trim().toLowerCase();
-      const keys = requestKeys(req.ip, email);
-      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many reset requests, try again later');
-      await limiter.fail(keys);
+      // Every request counts, and is counted before anything else (a burst cannot read the count
+      // before any of it is written).
+      if ((await limiter.attempt(requestKeys(req.ip, email))).blocked) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many reset requests, try again later');
       if (!transport) throw refusal('UNAVAILABLE', 'smtp_not_configured', 'No SMTP relay is configured (--smtp-relay): password resets cannot be mailed');
       const user = await auth.findUserByEmail(email);
       reply.code(202);
@@ -105,13 +105,20 @@ export function registerPasswordReset(app: FastifyInstance, deps: PasswordResetD
       },
     },
     async (req: FastifyRequest<{ Body: { token: string; newPassword: string } }>) => {
-      const keys = confirmKeys(req.ip);
-      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED');
-      const hash = await hashPassword(req.body.newPassword);
-      // Token checked and spent, password replaced and sessions closed: one transaction.
-      const userId = await auth.resetPassword(sha256(req.body.token), hash, Date.now());
+      // Counted before the (slow) hashing and the token check; taken back if the token was good.
+      const attempt = await limiter.attempt(confirmKeys(req.ip));
+      if (attempt.blocked) throw new VigieError('LOGIN_RATE_LIMITED');
+      let userId: number | undefined;
+      try {
+        const hash = await hashPassword(req.body.newPassword);
+        // Token checked and spent, password replaced and sessions closed: one transaction.
+        userId = await auth.resetPassword(sha256(req.body.token), hash, Date.now());
+      } catch (err) {
+        await attempt.release();
+        throw err;
+      }
+      if (userId !== undefined) await attempt.release();
       if (userId === undefined) {
-        await limiter.fail(keys);
         await audit(db, 'anonymous', 'auth.password-reset.refused', 'auth', { ip: req.ip });
         throw refusal('VALIDATION', 'reset_token_invalid', 'This reset link is unknown, expired or already used', {}, '/token');
       }

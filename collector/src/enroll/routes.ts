@@ -20,16 +20,21 @@ export function registerEnrollRoutes(
     { schema: { tags: ['agents'], body: EnrollRequest, response: { 201: EnrollResponse } } },
     async (req: FastifyRequest<{ Body: EnrollRequest }>, reply) => {
       // Failed enrollments count like failed logins: a token cannot be guessed by brute force.
+      // Counted before the token is checked (asking first let a burst of simultaneous guesses through
+      // whole); the count is taken back unless the token was refused.
       const keys = enrollKeys(req.ip, limiter.limits);
-      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
+      const attempt = await limiter.attempt(keys);
+      if (attempt.blocked) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
+      let res: Awaited<ReturnType<typeof enrollment.enroll>>;
       try {
-        const res = await enrollment.enroll(req.body, req.ip);
-        reply.code(201);
-        return res;
+        res = await enrollment.enroll(req.body, req.ip);
       } catch (err) {
-        if (err instanceof VigieError && err.code.startsWith('VIGIE_E_ENROLL_TOKEN')) await limiter.fail(keys);
+        if (!(err instanceof VigieError && err.code.startsWith('VIGIE_E_ENROLL_TOKEN'))) await attempt.release();
         throw err;
       }
+      await attempt.release();
+      reply.code(201);
+      return res;
     },
   );
 
