@@ -1,6 +1,6 @@
 export { addBusinessDays, businessDayOnOrAfter, businessDaysBetween, isBusinessDay } from './business-days.js';
 export { easterSunday, frenchPublicHolidays, isFrenchPublicHoliday, type PublicHoliday } from './french-holidays.js';
-export { addDays, assertLocalDate, dayOfWeek, daysBetween, isLocalDate, type LocalDate, localDate } from './local-date.js';
+export { addDays, assertLocalDate, dayOfWeek, daysBetween, frenchDate, isLocalDate, type LocalDate, localDate } from './local-date.js';
 export {
   addMonths,
   assertLocalMonth,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertLocalDate, isLocalDate } from './local-date.js';
+import { assertLocalDate, frenchDate, isLocalDate } from './local-date.js';
 
 describe('a local date is a real YYYY-MM-DD day', () => {
   it.each(['2026-03-29', '2024-02-29', '2000-02-29', '2026-12-31'])('%s is one', (date) => {
@@ -14,4 +14,13 @@ describe('a local date is a real YYYY-MM-DD day', () => {
       expect(() => assertLocalDate(date as string)).toThrow();
     },
   );
+});
+
+describe('a local date in French', () => {
+  it('is written JJ/MM/AAAA, and a malformed date is refused rather than sliced', () => {
+    expect(frenchDate('2026-12-05')).toBe('05/12/2026');
+    expect(frenchDate('2028-02-29')).toBe('29/02/2028');
+    expect(() => frenchDate('2026-02-30')).toThrow(/Date inexistante/);
+    expect(() => frenchDate('5/12/2026')).toThrow(/AAAA-MM-JJ/);
+  });
 });

@@ -51,3 +51,9 @@ export function daysBetween(a: LocalDate, b: LocalDate): number {
 export function dayOfWeek(date: LocalDate): number {
   return new Date(toDayNumber(date) * DAY_MS).getUTCDay();
 }
+
+/** A local date as French documents write it: 'JJ/MM/AAAA' (2026-12-05 → 05/12/2026). Throws VALIDATION on a malformed date. */
+export function frenchDate(date: LocalDate): string {
+  assertLocalDate(date);
+  return `${date.slice(8, 10)}/${date.slice(5, 7)}/${date.slice(0, 4)}`;
+}

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { frenchDate } from '@vigie/shared';
 import { type Selectable, sql } from 'kysely';
 import { audit } from '../../audit/repository.js';
 import { DeliveryClaims, type ReportTransport } from '../../reports/delivery.js';
@@ -41,7 +42,6 @@ export function invoiceDeliveryView(d: InvoiceDeliveryRow, maxAttempts: number) 
   };
 }
 
-const frDate = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 const enDate = (d: string) => new Date(`${d}T12:00:00Z`).toLocaleDateString('en-GB', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 /** The covering mail, in the client's language; the attached PDF is the legal original (French). */
@@ -56,8 +56,8 @@ export function invoiceMail(doc: InvoiceDocument, lang: 'fr' | 'en'): { subject:
           'Bonjour,',
           '',
           credit
-            ? `Veuillez trouver ci-joint notre avoir n° ${doc.number} du ${frDate(doc.issuedOn)}, d’un montant de ${total} TTC, sur la facture n° ${doc.correctsNumber ?? ''}.`
-            : `Veuillez trouver ci-jointe notre facture n° ${doc.number} du ${frDate(doc.issuedOn)}, d’un montant de ${total} TTC, échéance le ${frDate(doc.dueOn)}.`,
+            ? `Veuillez trouver ci-joint notre avoir n° ${doc.number} du ${frenchDate(doc.issuedOn)}, d’un montant de ${total} TTC, sur la facture n° ${doc.correctsNumber ?? ''}.`
+            : `Veuillez trouver ci-jointe notre facture n° ${doc.number} du ${frenchDate(doc.issuedOn)}, d’un montant de ${total} TTC, échéance le ${frenchDate(doc.dueOn)}.`,
           `${doc.paymentTerms}.`,
           '',
           'Le fichier joint est une facture électronique Factur-X (EN 16931)\u00a0: un PDF lisible qui contient aussi la facture structurée (factur-x.xml), que votre logiciel comptable ou votre plateforme agréée peut importer.',

@@ -1,10 +1,7 @@
-import type { LocalDate } from '@vigie/shared';
+import { frenchDate, type LocalDate } from '@vigie/shared';
 import { type BillingUnit, KIND_LABEL, MODE_LABEL, UNIT_LABEL } from '../billing-units.js';
 import type { InvoiceLine } from '../invoice-document.js';
 import type { BillableItems } from './billable-items.js';
-
-/** A Paris date as a French invoice prints it: 15/03/2026. */
-export const frDate = (d: LocalDate) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 
 const duration = (minutes: number) =>
   minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${String(minutes % 60).padStart(2, '0')}` : ''}`;
@@ -38,7 +35,7 @@ export function invoiceLines(items: BillableItems): InvoiceLine[] {
           type: 'expense',
           date: i.date,
           ticketRef: `#${i.ticket_id}`,
-          label: `${what} — intervention sur site du ${frDate(i.date)}`,
+          label: `${what} — intervention sur site du ${frenchDate(i.date)}`,
           detail: 'Frais facturés en sus (art. 2.6, lieux d’exécution)',
           quantity: 1,
           unit: 'forfait',
@@ -68,7 +65,7 @@ export function invoiceLines(items: BillableItems): InvoiceLine[] {
         date: deliveredOn,
         ...(o.ticket_id ? { ticketRef: `#${o.ticket_id}` } : {}),
         label: `${l.description} — commande n° ${o.id}, ${o.supplier}`,
-        detail: `Livré le ${frDate(deliveredOn)}, garantie ${l.warranty_months} mois${l.serials.length ? `, n° de série : ${l.serials.join(', ')}` : ''}`,
+        detail: `Livré le ${frenchDate(deliveredOn)}, garantie ${l.warranty_months} mois${l.serials.length ? `, n° de série : ${l.serials.join(', ')}` : ''}`,
         quantity: l.quantity,
         unit: 'u.',
         unitPriceCents: l.unit_price_cents,
@@ -79,7 +76,7 @@ export function invoiceLines(items: BillableItems): InvoiceLine[] {
   for (const p of items.pickups) {
     const ref = p.ticket_id ? { ticketRef: `#${p.ticket_id}` } : {};
     const kg = p.weight_grams / 1000;
-    const what = `Enlèvement DEEE n° ${p.id} du ${frDate(p.picked_up_on)} — ${p.description}`;
+    const what = `Enlèvement DEEE n° ${p.id} du ${frenchDate(p.picked_up_on)} — ${p.description}`;
     if (p.transport_cents > 0)
       lines.push({
         type: 'recycling',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addDays, monthBounds, parisDate, VigieError } from '@vigie/shared';
+import { addDays, frenchDate, monthBounds, parisDate, VigieError } from '@vigie/shared';
 import { appendAuditInTransaction } from '../../audit/repository.js';
 import type { SessionUser } from '../../auth/repository.js';
 import type { RelationalStore } from '../../store/relational-store.js';
@@ -11,7 +11,7 @@ import type { InvoiceDocument, LegalIdentity } from '../invoice-document.js';
 import { renderInvoicePdf } from '../invoice-pdf.js';
 import type { SettingsService } from '../settings/service.js';
 import type { BillableItemRepository } from './billable-items.js';
-import { frDate, invoiceLines } from './invoice-lines.js';
+import { invoiceLines } from './invoice-lines.js';
 import { nextNumber } from './numbering.js';
 import type { InvoiceRepository, InvoiceRow } from './repository.js';
 import { vatOf } from './vat.js';
@@ -93,7 +93,7 @@ export class InvoiceIssuing {
         vatRateBp: contract.vat_rate_bp,
         vatCents: vat,
         totalInclTaxCents: totalExcl + vat,
-        paymentTerms: `${PAYMENT_TERMS_BY_METHOD[contract.payment_method] ?? 'Paiement'} à ${contract.payment_days} jours nets, échéance le ${frDate(dueOn)}`,
+        paymentTerms: `${PAYMENT_TERMS_BY_METHOD[contract.payment_method] ?? 'Paiement'} à ${contract.payment_days} jours nets, échéance le ${frenchDate(dueOn)}`,
         paymentMethod: contract.payment_method,
         latePenaltyText: LATE_TEXT,
         recoveryIndemnityText: INDEMNITY_TEXT,
