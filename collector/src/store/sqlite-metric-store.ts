@@ -23,17 +23,22 @@ const LATE_MARGIN_MS = 15 * 60_000;
 /** Rollup work done per synchronous slice before yielding, so acknowledgements are not held up. */
 const ROLLUP_SLICE_MS = 8;
 /** A device's touched 5-minute buckets, from raw; `last` is the value at the bucket's newest ts (a primary-key lookup). */
-const ROLLUP_5M_SQL = `INSERT OR REPLACE INTO rollup_5m (series_id, ts, count, sum, min, max, last, last_ts)
+// CROSS JOIN fixes the join order (SQLite's documented way): each bucket finds its newest sample by
+// the whole primary key. With a plain JOIN the planner walked every sample of the device and looked
+// its series' buckets up by series alone, one probe per bucket of the window: quadratic. An agent
+// back with a few days of hourly samples (4,000 × 10 series) took 9.2 s under the write lock; 72 ms
+// now (sqlite-metric-store.test.ts checks the plan).
+export const ROLLUP_5M_SQL = `INSERT OR REPLACE INTO rollup_5m (series_id, ts, count, sum, min, max, last, last_ts)
   SELECT a.series_id, a.b, a.n, a.s, a.lo, a.hi, l.value, a.lt
   FROM (SELECT series_id, ts - ts % ${ROLLUP_5M} AS b, count(*) AS n, sum(value) AS s, min(value) AS lo, max(value) AS hi, max(ts) AS lt
         FROM samples WHERE device_id = $device AND ts >= $from GROUP BY series_id, b) a
-  JOIN samples l ON l.device_id = $device AND l.ts = a.lt AND l.series_id = a.series_id`;
+  CROSS JOIN samples l ON l.device_id = $device AND l.ts = a.lt AND l.series_id = a.series_id`;
 /** The hours of those buckets, from the 5-minute buckets; `last` from the bucket holding the hour's newest ts. */
-const ROLLUP_1H_SQL = `INSERT OR REPLACE INTO rollup_1h (series_id, ts, count, sum, min, max, last, last_ts)
+export const ROLLUP_1H_SQL = `INSERT OR REPLACE INTO rollup_1h (series_id, ts, count, sum, min, max, last, last_ts)
   SELECT a.series_id, a.h, a.n, a.s, a.lo, a.hi, l.last, a.lt
   FROM (SELECT series_id, ts - ts % ${ROLLUP_1H} AS h, sum(count) AS n, sum(sum) AS s, min(min) AS lo, max(max) AS hi, max(last_ts) AS lt
         FROM rollup_5m WHERE series_id IN (SELECT id FROM series WHERE device_id = $device) AND ts >= $from GROUP BY series_id, h) a
-  JOIN rollup_5m l ON l.series_id = a.series_id AND l.ts >= a.h AND l.ts < a.h + ${ROLLUP_1H} AND l.last_ts = a.lt`;
+  CROSS JOIN rollup_5m l ON l.series_id = a.series_id AND l.ts >= a.h AND l.ts < a.h + ${ROLLUP_1H} AND l.last_ts = a.lt`;
 const WATERMARK_KEY = 'metrics.rollup.watermark';
 
 /**
