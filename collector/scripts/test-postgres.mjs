@@ -14,10 +14,6 @@ export const SQLITE_ONLY_TEST_FILES = {
   'test/store-check.test.ts': 'damages SQLite pages (dbstat) and checks the unclean-stop integrity check',
   'test/store-full.test.ts': 'the SQLite file on a full tmpfs: SQLITE_FULL, the disk reserve',
   'test/policy-program-targets.test.ts': 'writes a store as a pre-migration-011 SQLite file (better-sqlite3) and migrates it',
-  // They still read or write the SQLite file directly (sqliteOf, test/test-database.ts), which fails on
-  // PostgreSQL: their assertions are to move to `collector.db.kysely` (as login-limits.test.ts did).
-  'test/reports-stats.test.ts':
-    'sqliteOf: seeds ~350,000 hourly rollups straight into the SQLite metric tables; on PostgreSQL they are vigie_metrics.rollup_1h, partitioned by 30 days, whose partitions two years back the seed would have to create',
 };
 
 const collector = join(dirname(fileURLToPath(import.meta.url)), '..');

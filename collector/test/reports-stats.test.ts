@@ -1,7 +1,7 @@
 import { addDays, monthOf, monthPeriod, monthsEndingWith, parisDate } from '@vigie/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Harness, login, startHarness } from './harness.js';
-import { sqliteOf } from './test-database.js';
+import { type SeededSeries, seedHourlyRollups } from './hourly-rollups-seed.js';
 
 /**
  * Contract 3's statistics over two years, answered from a realistic volume: 20 devices with two
@@ -18,6 +18,7 @@ const months = monthsEndingWith(monthOf(parisDate(Date.now())), MONTHS);
 const first = monthPeriod(months[0]!);
 /** Device i misses the hours whose index is a multiple of 40 + i. */
 const missed = (i: number, hourIndex: number) => hourIndex % (40 + i) === 0;
+let seededHours = 0;
 
 beforeAll(async () => {
   h = await startHarness({ rulesIntervalMs: 0, invoicing: false });
@@ -31,67 +32,164 @@ beforeAll(async () => {
     syntecIndexDate: '2019-10-31',
   });
   expect(contract.status, JSON.stringify(contract.body)).toBe(200);
-  const db = sqliteOf(h.collector.db);
   const now = Date.now();
   const started = performance.now();
-  db.transaction(() => {
-    const device = db.prepare("INSERT INTO devices (site_id, client_id, kind, hostname, platform, created_at) VALUES (?, ?, 'agent', ?, 'windows', ?)");
-    const series = db.prepare("INSERT INTO series (device_id, key, name, labels) VALUES (?, 'uptime_s', 'uptime_s', '{}')");
-    const rollup = db.prepare('INSERT INTO rollup_1h (series_id, ts, count, sum, min, max, last, last_ts) VALUES (?, ?, 12, 1, 1, 1, 1, ?)');
-    for (let i = 0; i < DEVICES; i++) {
-      const id = Number(device.run(h.acme.siteId, h.acme.clientId, `pc-${String(i).padStart(2, '0')}`, first.from - 30 * 24 * H).lastInsertRowid);
-      const sid = Number(series.run(id).lastInsertRowid);
-      for (let t = first.from, k = 0; t < now - H; t += H, k++) if (!missed(i, k)) rollup.run(sid, t, t + 59 * 60_000);
-    }
-    const ticket = db.prepare(
-      `INSERT INTO tickets (client_id, title, description, channel, kind, mode, priority, status, received_at, sla_start_at, sla_deadline_at, created_at, updated_at)
-       VALUES (?, ?, '', 'email', 'urgent', 'remote', 'high', 'resolved', ?, ?, ?, ?, ?)`,
-    );
-    const event = db.prepare('INSERT INTO ticket_events (ticket_id, at, author_id, author, type, body) VALUES (?, ?, NULL, ?, ?, ?)');
-    const incident = db.prepare(
-      `INSERT INTO incidents (fingerprint, client_id, site_id, device_id, rule_id, target, severity, status, message, opened_at, resolved_at)
-       VALUES (?, ?, ?, NULL, 1, 'x', ?, 'resolved', 'x', ?, ?)`,
-    );
-    const gridId = (db.prepare('SELECT id FROM price_grids WHERE client_id = ?').get(h.acme.clientId) as { id: number }).id;
-    const intervention = db.prepare(
-      `INSERT INTO interventions (client_id, ticket_id, date, minutes, kind, mode, grid_id, unit, unit_count, unit_price_cents, amount_cents, rule, created_at, updated_at)
-       VALUES (?, ?, ?, 45, 'urgent', 'remote', ?, 'hour', 1, 11000, 11000, 'test', ?, ?)`,
-    );
-    const invoice = db.prepare(
-      `INSERT INTO invoices (client_id, kind, year, seq, number, period_start, period_end, issued_on, due_on, total_excl_cents, vat_rate_bp, vat_cents, total_incl_cents, document, created_at)
-       VALUES (?, 'invoice', ?, ?, ?, ?, ?, ?, ?, ?, 2000, ?, ?, '{}', ?)`,
-    );
-    months.forEach((m, mi) => {
+  const { db, metrics } = h.collector;
+  const heartbeats: SeededSeries[] = [];
+  for (let i = 0; i < DEVICES; i++) {
+    const device = await db.kysely
+      .insertInto('devices')
+      .values({
+        site_id: h.acme.siteId,
+        client_id: h.acme.clientId,
+        kind: 'agent',
+        hostname: `pc-${String(i).padStart(2, '0')}`,
+        platform: 'windows',
+        created_at: first.from - 30 * 24 * H,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const hours: number[] = [];
+    for (let t = first.from, k = 0; t < now - H; t += H, k++) if (!missed(i, k)) hours.push(t);
+    heartbeats.push({ deviceId: device.id, key: 'uptime_s', hours });
+    seededHours += hours.length;
+  }
+  await seedHourlyRollups(db, metrics, heartbeats);
+  const rollupsAt = performance.now();
+  await db.kysely.transaction().execute(async (tx) => {
+    const gridId = (await tx.selectFrom('price_grids').select('id').where('client_id', '=', h.acme.clientId).executeTakeFirstOrThrow()).id;
+    for (const [mi, m] of months.entries()) {
       const p = monthPeriod(m);
       const span = Math.min(p.to, now) - p.from;
-      for (let k = 0; k < 40; k++) {
-        const at = p.from + Math.floor((span * k) / 40);
-        const tid = Number(ticket.run(h.acme.clientId, `T ${m} ${k}`, at, at, at + 8 * H, at, at).lastInsertRowid);
-        event.run(tid, at, 'user:1', 'created', '{}');
-        event.run(tid, at + 600_000, 'user:2', 'status', JSON.stringify({ from: 'new', to: 'acknowledged' }));
+      const at = (k: number, of: number) => p.from + Math.floor((span * k) / of);
+      const tickets = await tx
+        .insertInto('tickets')
+        .values(
+          Array.from({ length: 40 }, (_, k) => ({
+            client_id: h.acme.clientId,
+            title: `T ${m} ${k}`,
+            description: '',
+            channel: 'email',
+            kind: 'urgent',
+            mode: 'remote',
+            priority: 'high',
+            status: 'resolved',
+            received_at: at(k, 40),
+            sla_start_at: at(k, 40),
+            sla_deadline_at: at(k, 40) + 8 * H,
+            created_at: at(k, 40),
+            updated_at: at(k, 40),
+          })),
+        )
+        .returning(['id', 'received_at'])
+        .execute();
+      const events = tickets.flatMap(({ id, received_at: t }) => [
+        { ticket_id: id, at: t, author_id: null, author: 'user:1', type: 'created', body: '{}' },
+        { ticket_id: id, at: t + 600_000, author_id: null, author: 'user:2', type: 'status', body: JSON.stringify({ from: 'new', to: 'acknowledged' }) },
         // Resolved two hours later: in the same month, except near its end.
-        if (at + 2 * H < now) event.run(tid, at + 2 * H, 'user:2', 'status', JSON.stringify({ from: 'acknowledged', to: 'resolved' }));
-        if (k < 20) intervention.run(h.acme.clientId, tid, parisDate(at), gridId, now, now);
-      }
-      for (let k = 0; k < 15; k++) {
-        const at = p.from + Math.floor((span * k) / 15);
-        incident.run(`i-${m}-${k}`, h.acme.clientId, h.acme.siteId, k % 3 === 0 ? 'critical' : 'warning', at, at + H);
-      }
+        ...(t + 2 * H < now
+          ? [
+              {
+                ticket_id: id,
+                at: t + 2 * H,
+                author_id: null,
+                author: 'user:2',
+                type: 'status',
+                body: JSON.stringify({ from: 'acknowledged', to: 'resolved' }),
+              },
+            ]
+          : []),
+      ]);
+      await tx.insertInto('ticket_events').values(events).execute();
+      const first20 = [...tickets].sort((a, b) => a.received_at - b.received_at).slice(0, 20);
+      await tx
+        .insertInto('interventions')
+        .values(
+          first20.map(({ id, received_at: t }) => ({
+            client_id: h.acme.clientId,
+            ticket_id: id,
+            date: parisDate(t),
+            minutes: 45,
+            kind: 'urgent',
+            mode: 'remote',
+            grid_id: gridId,
+            unit: 'hour',
+            unit_count: 1,
+            unit_price_cents: 11000,
+            amount_cents: 11000,
+            rule: 'test',
+            notes: '',
+            travel_cents: 0,
+            meal_cents: 0,
+            lodging_cents: 0,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+      await tx
+        .insertInto('incidents')
+        .values(
+          Array.from({ length: 15 }, (_, k) => ({
+            fingerprint: `i-${m}-${k}`,
+            client_id: h.acme.clientId,
+            site_id: h.acme.siteId,
+            device_id: null,
+            rule_id: 1,
+            target: 'x',
+            severity: k % 3 === 0 ? 'critical' : 'warning',
+            status: 'resolved',
+            message: 'x',
+            opened_at: at(k, 15),
+            resolved_at: at(k, 15) + H,
+          })),
+        )
+        .execute();
       if (mi < months.length - 1) {
         const issued = `${months[mi + 1]}-01`;
         const [y] = issued.split('-').map(Number) as [number];
-        invoice.run(h.acme.clientId, y, mi + 1, `F-${mi}`, `${m}-01`, addDays(issued, -1), issued, addDays(issued, 30), 220_000, 44_000, 264_000, now);
+        await tx
+          .insertInto('invoices')
+          .values({
+            client_id: h.acme.clientId,
+            kind: 'invoice',
+            year: y,
+            seq: mi + 1,
+            number: `F-${mi}`,
+            period_start: `${m}-01`,
+            period_end: addDays(issued, -1),
+            issued_on: issued,
+            due_on: addDays(issued, 30),
+            total_excl_cents: 220_000,
+            vat_rate_bp: 2000,
+            vat_cents: 44_000,
+            total_incl_cents: 264_000,
+            document: '{}',
+            created_at: now,
+          })
+          .execute();
       }
-    });
-  })();
-  console.info(`seeded 2 years for ${DEVICES} devices in ${Math.round(performance.now() - started)} ms`);
+    }
+  });
+  console.info(
+    `seeded 2 years for ${DEVICES} devices on ${db.dialect} (metrics: ${metrics.kind}) in ${Math.round(performance.now() - started)} ms: ` +
+      `${seededHours} hourly rollups in ${Math.round(rollupsAt - started)} ms, tickets and billing in ${Math.round(performance.now() - rollupsAt)} ms`,
+  );
 }, 120_000);
 afterAll(async () => h?.close());
 
 describe('statistics over two years', () => {
   it('answers the 24 monthly series; time printed for the README', async () => {
     const tech = await login(h.url, 'tech@vigie.test');
-    const rows = (sqliteOf(h.collector.db).prepare('SELECT count(*) AS n FROM rollup_1h').get() as { n: number }).n;
+    // The engine the run asked for (VIGIE_TEST_DATABASE=postgres: relational store and metrics on PostgreSQL).
+    const engine = inject('vigieTestPostgres') ? 'postgres' : 'sqlite';
+    expect([h.collector.db.dialect, h.collector.metrics.kind]).toEqual([engine, engine]);
+    // Every heartbeat written is an hourly rollup the statistics read.
+    const devices = await h.collector.db.kysely.selectFrom('devices').select('id').where('client_id', '=', h.acme.clientId).execute();
+    let rows = 0;
+    for (const { id } of devices)
+      rows += await h.collector.metrics.countBuckets({ deviceId: id, names: ['uptime_s'], resolution: '1h', from: first.from, to: Date.now() });
+    expect(rows).toBe(seededHours);
     const times: number[] = [];
     let body: any;
     for (let i = 0; i < 7; i++) {

@@ -8,6 +8,7 @@ import type { MetricSample } from '@vigie/shared';
 import { type Postgres, startPostgres } from '@vigie/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PgMetricStore } from './pg-metric-store.js';
+import { partitionStart } from './pg-partitions.js';
 import { parsePostgresUrl } from './pg-target.js';
 
 const H = 3_600_000;
@@ -104,6 +105,23 @@ describe('partitions', () => {
     await store.maintain(Date.now());
     expect(count(db, 'rollup_5m')).toBe(1);
     expect(count(db, 'rollup_1h')).toBe(1);
+  });
+
+  it('for rows written straight into one table (a seeded history), only that table gets partitions', async () => {
+    const { store, db } = await open();
+    const twoYearsAgo = Date.now() - 730 * DAY;
+    await store.partitions.ensureFor([twoYearsAgo, twoYearsAgo + 40 * DAY], ['rollup1h']);
+    expect(partitions(db, 'rollup_1h')).toHaveLength(4);
+    expect(partitions(db, 'samples')).toHaveLength(2);
+    expect(partitions(db, 'rollup_5m')).toHaveLength(2);
+    // A row goes into the partition created for its time.
+    const first = partitionStart('rollup1h', twoYearsAgo);
+    postgres.psql(
+      `INSERT INTO vigie_metrics.rollup_1h VALUES (1, ${twoYearsAgo}, 1, 1, 1, 1, 1, ${twoYearsAgo}), (1, ${twoYearsAgo + 40 * DAY}, 1, 1, 1, 1, 1, 0)`,
+      db,
+    );
+    const day = new Date(first).toISOString().slice(0, 10).replaceAll('-', '');
+    expect(postgres.psql(`SELECT count(*) FROM vigie_metrics.rollup_1h_m${day}`, db)).toEqual(['1']);
   });
 
   it('retention drops the partitions entirely past it and trims the one it cuts through', async () => {

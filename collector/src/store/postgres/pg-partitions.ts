@@ -84,10 +84,13 @@ export class Partitions {
     return out;
   }
 
-  /** Creates the partitions of every table holding these sample times (raw, and their rollups). */
-  async ensureFor(times: Iterable<number>): Promise<void> {
+  /**
+   * Creates the partitions holding these times: by default of every table a sample time reaches (raw,
+   * and its rollups); `tables` narrows it (rows written straight into a rollup table).
+   */
+  async ensureFor(times: Iterable<number>, tables: readonly PartitionedTable[] = PARTITIONED): Promise<void> {
     const wanted = new Map<PartitionedTable, Set<number>>(PARTITIONED.map((t) => [t, new Set()]));
-    for (const ts of times) for (const t of PARTITIONED) wanted.get(t)!.add(partitionStart(t, ts));
+    for (const ts of times) for (const t of tables) wanted.get(t)!.add(partitionStart(t, ts));
     await this.ensure(wanted);
   }
 
