@@ -40,19 +40,56 @@ export interface Account {
   culprits: string[];
 }
 
-/** Reads the collector's store (read-only, the collector may run) and accounts for every frame of these agents. */
-export function account(dbPath: string, name: string, agents: AgentTruth[]): Account {
+/** What the store holds of one agent: the collector's counters on its row, its duplicates and its samples' times. */
+export interface StoredAgent {
+  framesStored: number;
+  lastSeq: number;
+  /** Losses the agent reported (dropped and unspooled frames). */
+  reported: number;
+  /** Rows stored twice (events, command results, inventories; samples cannot be, by their key). */
+  duplicated: number;
+  /** The distinct sample times of its device. */
+  sampleTimes: Set<number>;
+}
+
+/** Reads a collector's store, whatever its engine (the SQLite file here, PostgreSQL in `postgres-store.ts`). */
+export interface StoreReader {
+  agent(agentId: string, deviceId: number): StoredAgent;
+  close(): void;
+}
+
+/** Rows of a device stored twice, the same question on both engines (`device` is the device id's placeholder or value). */
+export const duplicatesSql = (device: string) =>
+  `SELECT (SELECT count(*) - count(DISTINCT seq) FROM agent_events WHERE device_id = ${device} AND seq > 0)
+      + (SELECT count(*) - count(DISTINCT command_id) FROM command_results WHERE device_id = ${device})
+      + (SELECT count(*) - count(DISTINCT collected_at) FROM inventory_snapshots WHERE device_id = ${device})`;
+
+/** The collector's SQLite file, read-only (the collector may run). */
+export function sqliteStore(dbPath: string): StoreReader {
   const db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+  const row = db.prepare('SELECT frames_stored, last_seq, spool_dropped_frames, spool_unspooled_frames FROM agents WHERE id = ?');
+  const tsOf = db.prepare('SELECT DISTINCT ts FROM samples WHERE device_id = ?').pluck();
+  const dups = db.prepare(duplicatesSql('$d')).pluck();
+  return {
+    agent(agentId, deviceId) {
+      const r = row.get(agentId) as { frames_stored: number; last_seq: number; spool_dropped_frames: number; spool_unspooled_frames: number } | undefined;
+      if (!r) throw new Error(`agent ${agentId} is not in ${dbPath}`);
+      return {
+        framesStored: r.frames_stored,
+        lastSeq: r.last_seq,
+        reported: r.spool_dropped_frames + r.spool_unspooled_frames,
+        duplicated: dups.get({ d: deviceId }) as number,
+        sampleTimes: new Set(tsOf.all(deviceId) as number[]),
+      };
+    },
+    close: () => db.close(),
+  };
+}
+
+/** Accounts for every frame of these agents against what the store holds (a SQLite file's path, or any engine's reader). */
+export function account(store: string | StoreReader, name: string, agents: AgentTruth[]): Account {
+  const reader = typeof store === 'string' ? sqliteStore(store) : store;
   try {
-    const row = db.prepare('SELECT frames_stored, last_seq, spool_dropped_frames, spool_unspooled_frames FROM agents WHERE id = ?');
-    const tsOf = db.prepare('SELECT DISTINCT ts FROM samples WHERE device_id = ?').pluck();
-    const dups = db
-      .prepare(
-        `SELECT (SELECT count(*) - count(DISTINCT seq) FROM agent_events WHERE device_id = $d AND seq > 0)
-            + (SELECT count(*) - count(DISTINCT command_id) FROM command_results WHERE device_id = $d)
-            + (SELECT count(*) - count(DISTINCT collected_at) FROM inventory_snapshots WHERE device_id = $d)`,
-      )
-      .pluck();
     const a: Account = {
       name,
       agents: agents.length,
@@ -69,36 +106,36 @@ export function account(dbPath: string, name: string, agents: AgentTruth[]): Acc
       culprits: [],
     };
     for (const t of agents) {
-      const r = row.get(t.agentId) as { frames_stored: number; last_seq: number; spool_dropped_frames: number; spool_unspooled_frames: number };
-      const reported = r.spool_dropped_frames + r.spool_unspooled_frames;
+      const r = reader.agent(t.agentId, t.deviceId);
+      const reported = r.reported;
       const counted = t.droppedFrames + t.unspooledFrames;
       const held = t.pendingFrames + t.inDoubtFrames;
       a.produced += t.produced;
       a.acknowledged += t.produced - held - counted;
-      a.stored += r.frames_stored;
+      a.stored += r.framesStored;
       a.droppedReported += reported;
       a.droppedCounted += counted;
-      a.duplicated += dups.get({ d: t.deviceId }) as number;
+      a.duplicated += r.duplicated;
       a.pending += held;
-      a.lostUnreported += t.produced - r.frames_stored - reported - held;
-      const stored = new Set(tsOf.all(t.deviceId) as number[]);
+      a.lostUnreported += t.produced - r.framesStored - reported - held;
+      const stored = r.sampleTimes;
       const spooled = new Set(t.metrics.values());
       let missing = 0;
       for (const ts of spooled) if (!stored.has(ts)) missing++;
       // Evicted frames are among the spooled ones (frames never written are not): at most that many may miss.
       a.metricsMissingUnreported += Math.max(0, missing - t.droppedFrames);
       for (const ts of stored) if (!spooled.has(ts)) a.metricsPhantom++;
-      const lost = t.produced - r.frames_stored - reported - held;
+      const lost = t.produced - r.framesStored - reported - held;
       if ((lost !== 0 || missing > t.droppedFrames) && a.culprits.length < 5) {
         const gone = [...t.metrics].filter(([, ts]) => !stored.has(ts)).map(([seq]) => seq);
         a.culprits.push(
-          `${t.name}: produced ${t.produced}, stored ${r.frames_stored} (last seq ${r.last_seq}), reported ${reported}, held ${held}; metrics frames missing: seqs ${gone.slice(0, 8).join(',')}${gone.length > 8 ? `… (${gone.length})` : ''}`,
+          `${t.name}: produced ${t.produced}, stored ${r.framesStored} (last seq ${r.lastSeq}), reported ${reported}, held ${held}; metrics frames missing: seqs ${gone.slice(0, 8).join(',')}${gone.length > 8 ? `… (${gone.length})` : ''}`,
         );
       }
     }
     return a;
   } finally {
-    db.close();
+    if (typeof store === 'string') reader.close();
   }
 }
 

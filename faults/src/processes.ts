@@ -36,8 +36,19 @@ export async function seedQuietPolicy(stateDir: string): Promise<void> {
   writeFileSync(join(stateDir, 'state.json'), JSON.stringify({ policy: QUIET_POLICY }), { mode: 0o600 });
 }
 
-async function cliJson<T>(args: string[]): Promise<T> {
-  const { stdout } = await execFileAsync(process.execPath, [COLLECTOR_BIN, ...args, '--json'], { encoding: 'utf8' });
+/** Where the CLI and `serve` find the store when it is not the data folder's SQLite file. */
+export interface StoreTarget {
+  /** `--database`: a `postgres://user@host:port/database` URL (its password in `env`, VIGIE_PG_PASSWORD). */
+  database: string;
+  env: NodeJS.ProcessEnv;
+  /** The machine the CLI runs on (its network namespace), when the database is reached over the test's LAN. */
+  machine?: Pick<Machine, 'wrap'>;
+}
+
+async function cliJson<T>(args: string[], target?: StoreTarget): Promise<T> {
+  const full = [COLLECTOR_BIN, ...args, ...(target ? ['--database', target.database] : []), '--json'];
+  const cmd = target?.machine ? target.machine.wrap(process.execPath, full) : { file: process.execPath, args: full };
+  const { stdout } = await execFileAsync(cmd.file, cmd.args, { encoding: 'utf8', env: { ...process.env, ...target?.env } });
   return JSON.parse(stdout.trim().split('\n').pop()!) as T;
 }
 
@@ -52,6 +63,7 @@ export interface Collector {
   url: string;
   port: number;
   dataDir: string;
+  /** The data folder’s SQLite file (the store, unless `serve --database` named another). */
   dbPath: string;
   token: string;
   clientId: number;
@@ -76,14 +88,23 @@ export async function startCollector(o: { dataDir: string; port: number; agents:
   return c;
 }
 
-/** A client, a site, a technician and an enrollment token for `agents` agents in a new store (the CLI, no network). */
-export async function prepareStore(dataDir: string, agents: number): Promise<{ dataDir: string; token: string; clientId: number }> {
+/**
+ * A client, a site, a technician and an enrollment token for `agents` agents in a new store (the
+ * CLI): the data folder's SQLite file, or the database of `target`.
+ */
+export async function prepareStore(dataDir: string, agents: number, target?: StoreTarget): Promise<{ dataDir: string; token: string; clientId: number }> {
   const common = ['--data-dir', dataDir];
-  const client = await cliJson<{ id: number }>(['client', 'create', '--name', 'Client des pannes', ...common]);
-  const site = await cliJson<{ id: number }>(['site', 'create', '--client', String(client.id), '--name', 'Site', ...common]);
-  await cliJson(['user', 'create', '--email', 'tech@faults.test', '--role', 'technician', '--password', PASSWORD, ...common]);
-  const token = await cliJson<{ token: string }>(['token', 'create', '--site', String(site.id), '--uses', String(agents), '--ttl-hours', '2', ...common]);
+  const cli = <T>(args: string[]) => cliJson<T>([...args, ...common], target);
+  const client = await cli<{ id: number }>(['client', 'create', '--name', 'Client des pannes']);
+  const site = await cli<{ id: number }>(['site', 'create', '--client', String(client.id), '--name', 'Site']);
+  await cli(['user', 'create', '--email', 'tech@faults.test', '--role', 'technician', '--password', PASSWORD]);
+  const token = await cli<{ token: string }>(['token', 'create', '--site', String(site.id), '--uses', String(agents), '--ttl-hours', '2']);
   return { dataDir, token: token.token, clientId: client.id };
+}
+
+/** An admin user in the store (the CLI); it enrols TOTP at its first sign-in. */
+export async function createAdmin(dataDir: string, email: string, target?: StoreTarget): Promise<void> {
+  await cliJson(['user', 'create', '--email', email, '--role', 'admin', '--password', PASSWORD, '--data-dir', dataDir], target);
 }
 
 /**
@@ -113,8 +134,10 @@ export async function serveCollector(o: {
   clientId: number;
   args?: string[];
   machine?: Machine | undefined;
+  /** The store, when not the data folder's SQLite file (`--database`, its password in the environment). */
+  store?: Omit<StoreTarget, 'machine'> | undefined;
 }): Promise<Collector> {
-  const common = ['--data-dir', o.dataDir];
+  const common = ['--data-dir', o.dataDir, ...(o.store ? ['--database', o.store.database] : [])];
   const url = o.machine?.url ?? `http://127.0.0.1:${o.port}`;
   const lines: string[] = [];
   const args = [
@@ -146,7 +169,7 @@ export async function serveCollector(o: {
     lines,
     async start() {
       const cmd = o.machine ? o.machine.wrap(process.execPath, [COLLECTOR_BIN, ...args]) : { file: process.execPath, args: [COLLECTOR_BIN, ...args] };
-      c.proc = startProcess(cmd.file, cmd.args);
+      c.proc = startProcess(cmd.file, cmd.args, { ...process.env, ...o.store?.env });
       // Lines are kept across restarts (the proc's own list starts empty each time).
       const own = c.proc.lines;
       const push = own.push.bind(own);

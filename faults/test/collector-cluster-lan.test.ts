@@ -1,28 +1,47 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lan, type Proc, waitFor } from '@vigie/testkit';
-import BetterSqlite3 from 'better-sqlite3';
+import { Lan, type Postgres, type Proc, startPostgres, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { account, printAccounts } from '../src/accounting.js';
-import { type Collector, type Machine, PASSWORD, prepareStore, QUIET_POLICY, serveCollector, setClientPolicy } from '../src/processes.js';
+import { billableLastMonth } from '../src/month-end-billing.js';
+import { postgresStore } from '../src/postgres-store.js';
+import {
+  type Collector,
+  createAdmin,
+  type Machine,
+  PASSWORD,
+  prepareStore,
+  QUIET_POLICY,
+  type StoreTarget,
+  serveCollector,
+  setClientPolicy,
+} from '../src/processes.js';
 import { type LogEntry, RealAgent } from '../src/real-agent.js';
 import { realTruth, settle } from '../src/scenario.js';
 
 /*
  * Issue 15, point 4: collectors on machines of their own. A private LAN (10.15.0.0/24, network
- * namespaces the test creates, testkit's `Lan`) with four hosts: the NATS server, collectors A and B,
- * and a real agent whose list is A then B. A and B share one store (one SQLite file: the namespaces
- * share the file system, as the scale-out's PostgreSQL would be shared); they talk to each other only
- * over NATS at 10.15.0.1. Each host has its own address, and nothing has a route off the LAN.
- * Ports inside the namespaces are fixed: the namespaces are this test's alone.
+ * namespaces the test creates, testkit's `Lan`) with five hosts: the NATS server, collectors A and B,
+ * a real agent whose list is A then B, and PostgreSQL. A and B share one store, the scale-out's: one
+ * PostgreSQL database (relational data and, in its schema vigie_metrics, the samples) that they reach
+ * only over the LAN at 10.15.0.5, signing in with a password (SCRAM); it listens on that address
+ * alone. They talk to each other only over NATS at 10.15.0.1. Each host has its own address, and
+ * nothing has a route off the LAN. No SQLite file is shared (none is even created: checked). The test
+ * itself reads the database through PostgreSQL's Unix socket, not the network. Ports inside the
+ * namespaces are fixed: the namespaces are this test's alone.
  */
 const COLLECTOR_PORT = 8080;
 const NATS_PORT = 4222;
+const PG_PORT = 5432;
+const ADMIN = 'admin@faults.test';
 const dir = mkdtempSync(join(tmpdir(), 'vigie-faults-lan-'));
 let lan: Lan;
 let natsProc: Proc;
+let pg: Postgres;
+let store: StoreTarget;
+let billed: { month: string; totalExclCents: number };
 let a: Collector;
 let b: Collector;
 let agent: RealAgent;
@@ -47,16 +66,29 @@ const clusterArgs = (nodeId: string) => [
 ];
 
 beforeAll(async () => {
-  lan = new Lan('cluster', ['nats', 'a', 'b', 'agent']);
+  lan = new Lan('cluster', ['nats', 'a', 'b', 'agent', 'pg']);
+  pg = await startPostgres({
+    fast: true,
+    network: { wrap: (cmd, args) => lan.wrap('pg', cmd, args), address: lan.address('pg'), port: PG_PORT, clients: '10.15.0.0/24' },
+  });
+  const password = 'lan-cluster-password';
+  pg.createUser('vigie', password);
+  // The password travels in VIGIE_PG_PASSWORD, kept out of `ps` and of the URL.
+  store = { database: await pg.createDatabase('vigie', 'vigie'), env: { VIGIE_PG_PASSWORD: password } };
   natsProc = lan.start('nats', 'nats-server', ['-a', lan.address('nats'), '-p', String(NATS_PORT), '-js', '-sd', join(dir, 'nats')]);
   await waitFor('nats-server ready', async () => {
     if (natsProc.child.exitCode !== null) throw new Error(natsProc.lines.join(' | '));
     return natsProc.lines.some((l) => l.includes('Server is ready'));
   });
-  const store = await prepareStore(join(dir, 'collector'), 1);
-  a = await serveCollector({ ...store, port: COLLECTOR_PORT, args: clusterArgs('collector-a'), machine: await machine('a') });
+  // Each collector has its own data folder (its copy of the audit log's head), as on its own machine;
+  // the store is prepared with the CLI from A's machine, over the LAN like the collectors.
+  const prepared = await prepareStore(join(dir, 'a'), 1, { ...store, machine: { wrap: (cmd, args) => lan.wrap('a', cmd, args) } });
+  await createAdmin(join(dir, 'a'), ADMIN, { ...store, machine: { wrap: (cmd, args) => lan.wrap('a', cmd, args) } });
+  const common = { token: prepared.token, clientId: prepared.clientId, port: COLLECTOR_PORT, store };
+  a = await serveCollector({ ...common, dataDir: join(dir, 'a'), args: clusterArgs('collector-a'), machine: await machine('a') });
   await setClientPolicy(a, QUIET_POLICY);
-  b = await serveCollector({ ...store, port: COLLECTOR_PORT, args: clusterArgs('collector-b'), machine: await machine('b') });
+  billed = await billableLastMonth(a, ADMIN);
+  b = await serveCollector({ ...common, dataDir: join(dir, 'b'), args: clusterArgs('collector-b'), machine: await machine('b') });
   await waitFor('both collectors on the bus', async () => (await metric(a, 'vigie_bus_connected')) === 1 && (await metric(b, 'vigie_bus_connected')) === 1);
   urlA = `http://${lan.address('a')}:${COLLECTOR_PORT}`;
   urlB = `http://${lan.address('b')}:${COLLECTOR_PORT}`;
@@ -64,7 +96,7 @@ beforeAll(async () => {
   socket.on('message', (raw) => live.push(JSON.parse(String(raw))));
   agent = new RealAgent('agent', join(dir, 'agent'), [], { wrap: (cmd, args) => lan.wrap('agent', cmd, args) });
   // Plain HTTP to another machine: a closed lab, said explicitly as an operator would.
-  await agent.enroll(urlA, store.token, [urlB], ['--allow-plain']);
+  await agent.enroll(urlA, prepared.token, [urlB], ['--allow-plain']);
   agent.start();
 }, 180_000);
 
@@ -73,6 +105,7 @@ afterAll(async () => {
   await agent?.stop('SIGKILL');
   for (const c of [a, b]) await c?.stop('SIGKILL');
   await natsProc?.stop();
+  await pg?.stop();
   await lan?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -107,16 +140,46 @@ const entries = (msg: string) => agent.logEntries().filter((e: LogEntry) => e.ms
 const connectedTo = (url: string) => entries('connected to collector').some((e) => e.url === url);
 const deviceEvents = (change: string) => live.filter((e) => e.type === 'device' && e.data.deviceId === agent.deviceId && e.data.change === change);
 
+/** SQL on the collectors' database (as the test's own superuser, through the Unix socket). */
+const query = (sql: string) => pg.psql(sql, 'vigie');
+
 function lease(): { holder: string; expires_at: number; acquired_at: number } | undefined {
-  const db = new BetterSqlite3(a.dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare("SELECT holder, expires_at, acquired_at FROM cluster_leases WHERE name = 'scheduled-jobs'").get() as never;
-  } finally {
-    db.close();
-  }
+  const [row] = query("SELECT holder, expires_at, acquired_at FROM cluster_leases WHERE name = 'scheduled-jobs'");
+  if (row === undefined) return undefined;
+  const [holder, expires, acquired] = row.split('|');
+  return { holder: holder!, expires_at: Number(expires), acquired_at: Number(acquired) };
 }
 
-describe('collectors on separate machines (network namespaces), one NATS, one store', () => {
+/**
+ * The month's invoices of the client (number, total excluding VAT, creation time) and how many
+ * invoices were ever issued (the audit log's entries): what "issued once" is checked against.
+ */
+function invoicesOfMonth(): { invoices: { number: string; totalExclCents: number; createdAt: number }[]; issues: number } {
+  const invoices = query(
+    `SELECT number, total_excl_cents, created_at FROM invoices WHERE client_id = ${a.clientId} AND kind = 'invoice' AND period_start = '${billed.month}-01' ORDER BY id`,
+  ).map((l) => {
+    const [number, total, created] = l.split('|');
+    return { number: number!, totalExclCents: Number(total), createdAt: Number(created) };
+  });
+  const [issues] = query("SELECT count(*) FROM audit_log WHERE action = 'invoice.issue'");
+  return { invoices, issues: Number(issues) };
+}
+
+/** The invoice numbers a collector's month-end passes logged (each pass logs the month's invoice, issued then or found issued). */
+const numbersLogged = (c: Collector) =>
+  c.lines.filter((l) => l.includes('"invoice issued"')).map((l) => (JSON.parse(l) as { number: string; month: string }).number);
+
+describe('collectors on separate machines (network namespaces), one NATS, one PostgreSQL', () => {
+  it('A and B serve the one PostgreSQL over the LAN: no SQLite file in their data folders', async () => {
+    for (const c of [a, b]) expect(existsSync(c.dbPath), c.dbPath).toBe(false);
+    // Both connect to it from their own addresses, over the LAN (as separate machines would; pools
+    // close idle connections, so the two are awaited rather than expected at one instant).
+    const clients = () => query("SELECT DISTINCT host(client_addr) FROM pg_stat_activity WHERE datname = 'vigie' AND usename = 'vigie' ORDER BY 1");
+    await waitFor('A and B connected to PostgreSQL', async () => clients().length === 2, 30_000, 100);
+    expect(clients()).toEqual([lan.address('a'), lan.address('b')]);
+    for (const c of [a, b]) expect(c.lines.join('\n')).not.toContain('lan-cluster-password');
+  });
+
   it('the agent on A is seen live by a dashboard on B: its connection and a ticket opened on A', async () => {
     await waitFor('the agent connected to A', async () => connectedTo(urlA), 60_000, 200);
     await waitFor('B’s dashboard heard it connect', async () => deviceEvents('connected').length > 0, 30_000, 100);
@@ -158,21 +221,36 @@ describe('collectors on separate machines (network namespaces), one NATS, one st
     expect(entries('connected to collector')).toHaveLength(connections);
   });
 
-  it('A killed: the agent moves to B, every frame stored once; the jobs move to B after the lease expired', async () => {
+  it('A killed: the agent moves to B, every frame stored once; the jobs move to B after the lease expired; last month invoiced once', async () => {
     await waitFor('A runs the month-end job', async () => (await metric(a, 'vigie_jobs_invoicing_runs_total')) >= 2, 30_000, 200);
     expect(await metric(b, 'vigie_jobs_invoicing_runs_total')).toBe(0);
     const held = lease()!;
     expect(held.holder).toBe('collector-a');
-
+    // A, the lease holder, issued last month's invoice (the intervention: 220 € HT), once.
+    const issuedByA = await waitFor('A issued last month’s invoice', async () => {
+      const now = invoicesOfMonth();
+      return now.invoices.length > 0 ? now : undefined;
+    });
+    expect(issuedByA.invoices).toEqual([
+      { number: expect.stringMatching(/^F\d{4}-0001$/), totalExclCents: billed.totalExclCents, createdAt: expect.any(Number) },
+    ]);
+    expect(issuedByA.issues).toBe(1);
+    const killedAt = Date.now();
     await a.stop('SIGKILL');
     await waitFor('the agent connected to B', async () => connectedTo(urlB), 90_000, 200);
     await waitFor('B took the lease', async () => lease()?.holder === 'collector-b', 30_000, 200);
     expect(lease()!.acquired_at).toBeGreaterThan(held.expires_at);
-    await waitFor('B runs the month-end job', async () => (await metric(b, 'vigie_jobs_invoicing_runs_total')) >= 1, 30_000, 200);
+    await waitFor('B runs the month-end job', async () => (await metric(b, 'vigie_jobs_invoicing_runs_total')) >= 3, 30_000, 200);
+    // B's passes went through the client's month and found the invoice A had issued before it died:
+    // still one invoice, the same number, no other issue in the audit log.
+    await waitFor('B’s passes went through the month', async () => numbersLogged(b).length >= 2, 30_000, 200);
+    expect(new Set(numbersLogged(b))).toEqual(new Set([issuedByA.invoices[0]!.number]));
+    expect(issuedByA.invoices[0]!.createdAt).toBeLessThan(killedAt);
+    expect(invoicesOfMonth()).toEqual(issuedByA);
 
     await settle(b, undefined, [agent]);
     const truth = await realTruth(agent);
-    const row = account(b.dbPath, 'agent (A → B, separate machines)', [truth]);
+    const row = account(postgresStore(query), 'agent (A → B, separate machines)', [truth]);
     printAccounts('collector A SIGKILLed on its own machine, agent failed over to B', [row]);
     expect(row).toMatchObject({ lostUnreported: 0, duplicated: 0, metricsMissingUnreported: 0, metricsPhantom: 0, pending: 0 });
     expect(row.stored).toBe(row.produced);

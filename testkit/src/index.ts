@@ -65,6 +65,6 @@ export { IsolatedNetwork } from './isolated-network.js';
 export { Lan } from './lan.js';
 export { type NatsServer, startNats } from './nats.js';
 export * from './netns.js';
-export { type Postgres, postgresBinDir, startPostgres } from './postgres.js';
+export { type Postgres, type PostgresOnLan, postgresBinDir, startPostgres } from './postgres.js';
 export * from './supervisor.js';
 export { assertLoopbackOnly, beyondLoopback, isLoopbackHost, LOOPBACK_ONLY_POLICY } from './test-policy.js';
