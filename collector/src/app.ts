@@ -481,8 +481,20 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       (results) => {
         for (const r of results) {
           if (r.error) app.log.error({ clientId: r.clientId, month }, `invoice not issued: ${r.error}`);
-          else if (r.number) app.log.info({ clientId: r.clientId, month, number: r.number }, 'invoice issued');
+          else if (r.number && r.issued) app.log.info({ clientId: r.clientId, month, number: r.number }, 'invoice issued');
         }
+        // One line a pass: an invoice found issued by an earlier pass (or another collector) is not
+        // announced as issued again.
+        app.log.info(
+          {
+            month,
+            issued: results.filter((r) => r.issued).length,
+            alreadyIssued: results.filter((r) => r.number && !r.issued).length,
+            nothingToBill: results.filter((r) => !r.number && !r.error).length,
+            failed: results.filter((r) => r.error).length,
+          },
+          'month-end invoicing pass',
+        );
       },
       (err) => app.log.error({ err }, 'month-end invoicing failed'),
     );

@@ -266,6 +266,8 @@ describe('a month of interventions for two clients (contract 2.4–2.6, 5.1)', (
     // Generating again changes nothing and uses no number.
     const again = await admin.post('/api/v1/billing/invoices/generate', { month });
     expect(again.body.results.map((x: any) => x.number)).toEqual(numbers);
+    expect(r.body.results.map((x: any) => x.issued)).toEqual([true, true]);
+    expect(again.body.results.map((x: any) => x.issued)).toEqual([false, false]);
     expect((await admin.get('/api/v1/billing/invoices')).body.invoices).toHaveLength(2);
   });
 

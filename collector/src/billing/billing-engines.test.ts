@@ -47,11 +47,12 @@ describe('invoicing on SQLite and PostgreSQL', () => {
     });
     // What SQLite, the engine the collector always ran on, gives.
     expect(sqlite.run).toEqual([
-      { clientId: 1, number: 'F2026-0001' },
-      { clientId: 2, number: 'F2026-0002' },
-      { clientId: 3, number: 'F2026-0003' },
+      { clientId: 1, number: 'F2026-0001', issued: true },
+      { clientId: 2, number: 'F2026-0002', issued: true },
+      { clientId: 3, number: 'F2026-0003', issued: true },
     ]);
-    expect(sqlite.again).toEqual(sqlite.run);
+    // The next pass finds them issued: the same invoices, none issued again.
+    expect(sqlite.again).toEqual(sqlite.run.map((r) => ({ ...r, issued: false })));
     expect(sqlite.state.invoices[0]).toMatchObject({
       number: 'F2026-0001',
       seq: 1,
@@ -112,8 +113,11 @@ describe('invoicing on SQLite and PostgreSQL', () => {
       await seedMonth(a, 4, { recurring: true });
       const [runA, runB] = await Promise.all([issuingOn(a).generateAll(MONTH, ISSUE_AT), issuingOn(b).generateAll(MONTH, ISSUE_AT)]);
       const state = await invoicingState(a);
+      const withoutIssued = (run: typeof runA) => JSON.stringify(run.map(({ issued, ...r }) => r));
       return {
-        same: JSON.stringify(runA) === JSON.stringify(runB),
+        same: withoutIssued(runA) === withoutIssued(runB),
+        // Per client, which of the two runs issued its invoice: exactly one of them.
+        issuedBy: runA.map((r, i) => [r.issued, runB[i]!.issued].filter(Boolean).length),
         run: runA,
         count: state.invoices.length,
         billedBy: state.billedBy,
@@ -121,6 +125,8 @@ describe('invoicing on SQLite and PostgreSQL', () => {
       };
     });
     expect(sqlite.same).toBe(true);
+    expect(sqlite.issuedBy).toEqual([1, 1, 1, 1]);
+    expect(postgres.issuedBy).toEqual([1, 1, 1, 1]);
     expect(sqlite.count).toBe(4);
     expect(sqlite.run.map((r) => r.error)).toEqual([undefined, undefined, undefined, undefined]);
     for (const r of [sqlite, postgres]) r.audit.actions.sort();

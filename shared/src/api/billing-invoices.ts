@@ -5,7 +5,14 @@ import { Id, LocalDateText, MonthText, Ms, Nullable, Opaque, strict, Text } from
 export const GenerateInvoicesBody = Type.Object({ month: MonthText, clientId: Type.Optional(Id) }, strict);
 export const GenerateInvoicesResult = Type.Object({
   results: Type.Array(
-    Type.Object({ clientId: Type.Integer(), id: Type.Optional(Type.Integer()), number: Type.Optional(Type.String()), error: Type.Optional(Type.String()) }),
+    Type.Object({
+      clientId: Type.Integer(),
+      id: Type.Optional(Type.Integer()),
+      number: Type.Optional(Type.String()),
+      /** The month's run: true when this run issued the invoice, false when it found it issued before. */
+      issued: Type.Optional(Type.Boolean()),
+      error: Type.Optional(Type.String()),
+    }),
   ),
 });
 

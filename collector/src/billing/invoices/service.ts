@@ -56,18 +56,23 @@ export class InvoiceIssuing {
    * Idempotent: the month's invoice, once issued, is returned as is.
    */
   async generate(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<InvoiceRow | null> {
+    return (await this.issue(clientId, month, now, user))?.row ?? null;
+  }
+
+  /** `generate`, saying whether this call issued the invoice or found it issued before. */
+  private async issue(clientId: number, month: string, now: number, user?: SessionUser): Promise<{ row: InvoiceRow; issued: boolean } | null> {
     const { start, end } = monthBounds(month);
     const issuedOn = parisDate(now);
     if (issuedOn <= end) fail(`Le mois ${month} n’est pas terminé : sa facture s’émet à partir du ${addDays(end, 1)}`);
     // One transaction: the number, the invoice, its items marked and its audit entry, or nothing.
     // Issuers take turns (lockNumbering) from before the month's invoice is looked for, so two
     // month-end runs at once (two collectors) give one invoice, the second finding it issued.
-    const id = await this.db.kysely.transaction().execute(async (tx) => {
+    const done = await this.db.kysely.transaction().execute(async (tx) => {
       await this.invoices.lockNumbering(tx);
       const contract = await this.contracts.contractOf(clientId, tx);
       if (!contract) throw new VigieError('NOT_FOUND', 'Ce client n’a pas de contrat');
       const existing = await this.invoices.monthInvoice(clientId, start, tx);
-      if (existing && !(await this.invoices.cancelledWithRelease(existing.id, tx))) return existing.id;
+      if (existing && !(await this.invoices.cancelledWithRelease(existing.id, tx))) return { id: existing.id, issued: false };
       const { seller, bank, vatOnDebits } = await this.settings.sellerForInvoice(tx);
       const items = await this.items.uninvoiced(clientId, end, tx);
       const lines = invoiceLines(items);
@@ -135,22 +140,22 @@ export class InvoiceIssuing {
         { clientId, result: 'ok' },
         now,
       );
-      return id;
+      return { id, issued: true };
     });
-    if (id === null) return null;
-    await this.pdf(id);
-    return (await this.row(id))!;
+    if (done === null) return null;
+    await this.pdf(done.id);
+    return { row: (await this.row(done.id))!, issued: done.issued };
   }
 
   /** The month-end run: every client with a contract, for `month`. Errors are per client. */
-  async generateAll(month: string, now = Date.now()): Promise<{ clientId: number; number?: string; error?: string }[]> {
+  async generateAll(month: string, now = Date.now()): Promise<{ clientId: number; number?: string; issued?: boolean; error?: string }[]> {
     const { end } = monthBounds(month);
     const clients = await this.contracts.clientsUnderContract(end);
-    const out: { clientId: number; number?: string; error?: string }[] = [];
+    const out: { clientId: number; number?: string; issued?: boolean; error?: string }[] = [];
     for (const clientId of clients) {
       try {
-        const inv = await this.generate(clientId, month, now);
-        out.push(inv ? { clientId, number: inv.number } : { clientId });
+        const inv = await this.issue(clientId, month, now);
+        out.push(inv ? { clientId, number: inv.row.number, issued: inv.issued } : { clientId });
       } catch (err) {
         out.push({ clientId, error: err instanceof Error ? err.message : String(err) });
       }
