@@ -155,7 +155,9 @@ describe('serve --database', () => {
       agent?.close();
       await collector.stop();
     }
-  });
+    // Seven CLI processes and a serve, each starting Node and opening PostgreSQL: about 20 s alone,
+    // more with the whole suite on two cores. A bound against a hang, not a timing assertion.
+  }, 180_000);
 
   it('lets PostgreSQL through once no module needs SQLite, and a SQLite path always', () => {
     const pg = parseDatabaseTarget(postgres.url('vigie_serve'));
