@@ -141,6 +141,12 @@ describe('two collectors on one store and one NATS server', () => {
       60_000,
       200,
     );
+    // Everything the real collectors told each other (live events, connections, agents held, policies)
+    // matched its schema: each heard the other, and refused nothing.
+    for (const c of [a, b]) {
+      expect(await metric(c, 'vigie_bus_messages_received_total')).toBeGreaterThan(0);
+      expect(await metric(c, 'vigie_bus_messages_refused_total')).toBe(0);
+    }
   });
 
   it('(c) the scheduled jobs run on one collector only; its lease holder killed, the other takes over after the expiry', async () => {

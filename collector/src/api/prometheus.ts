@@ -146,7 +146,7 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
           },
           {
             name: 'vigie_bus_messages_refused_total',
-            help: 'Messages on the bus of no kind this collector knows (ignored)',
+            help: 'Messages received on the bus and refused (unreadable, of an unknown kind, or not matching their schema): never delivered',
             type: 'counter',
             value: bus.refused ?? 0,
           },
