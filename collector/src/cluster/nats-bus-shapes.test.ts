@@ -207,4 +207,30 @@ describe('NatsBus refuses messages of the wrong shape (real nats-server, raw pub
     for (const m of WELL_FORMED) expect(got).toContainEqual(m);
     expect(a.bus.stats.refused).toBe(0);
   }, 30_000);
+
+  it('a malformed message this collector builds itself is handled here, not sent to the peers, counted and logged', async () => {
+    const a = bus('shape-out-a');
+    const b = bus('shape-out-b');
+    await waitFor('both connected', async () => a.bus.stats.connected && b.bus.stats.connected, 10_000);
+    // B's durable consumer exists once B hears a durable message.
+    await waitFor(
+      'B hears A through JetStream',
+      async () => {
+        a.bus.publish({ type: 'commands-queued', agentIds: ['warm-up'] });
+        return b.got.length > 0;
+      },
+      15_000,
+      200,
+    );
+    const bad = { type: 'policy-changed', deviceIds: [] } as ClusterMessage;
+    a.bus.publish(bad);
+    expect(a.got).toContainEqual(bad);
+    expect(a.bus.stats.publishErrors).toBe(1);
+    expect(a.logged.some((l) => l.includes('its peers would refuse') && l.includes('/deviceIds'))).toBe(true);
+    const after: ClusterMessage = { type: 'policy-changed', deviceIds: [8] };
+    a.bus.publish(after);
+    await waitFor('B got the well-formed one', async () => b.got.some((m) => m.type === 'policy-changed'), 15_000);
+    expect(b.got.filter((m) => m.type === 'policy-changed')).toEqual([after]);
+    expect(b.bus.stats.refused).toBe(0);
+  }, 30_000);
 });

@@ -110,6 +110,14 @@ export class NatsBus implements ClusterBus {
 
   publish(msg: ClusterMessage): void {
     this.deliver(msg);
+    // The type says the shape; a value built around it (a fractional id, an empty list) would be
+    // refused by every peer: said here, where the bug is, rather than only there.
+    const verdict = checkClusterMessage(msg);
+    if (!verdict.ok) {
+      this.stats.publishErrors++;
+      this.log.error({ type: msg.type, why: verdict.why }, 'cluster bus: a message its peers would refuse was not sent to them (a bug in this collector)');
+      return;
+    }
     if (DELIVERY[msg.type] === 'durable') {
       if (this.outbox.length >= OUTBOX_LIMIT) {
         const lost = this.outbox.shift();
