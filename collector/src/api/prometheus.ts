@@ -150,7 +150,12 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
             type: 'counter',
             value: bus.refused ?? 0,
           },
-          { name: 'vigie_bus_publish_errors_total', help: 'Publications NATS or JetStream refused (retried), or malformed (not sent, logged)', type: 'counter', value: bus.publishErrors },
+          {
+            name: 'vigie_bus_publish_errors_total',
+            help: 'Publications NATS or JetStream refused (retried), or malformed (not sent, logged)',
+            type: 'counter',
+            value: bus.publishErrors,
+          },
         ] satisfies Gauge[])
       : []),
     ...(lease
