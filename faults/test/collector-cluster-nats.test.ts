@@ -146,6 +146,9 @@ describe('two collectors on one store and one NATS server', () => {
     for (const c of [a, b]) {
       expect(await metric(c, 'vigie_bus_messages_received_total')).toBeGreaterThan(0);
       expect(await metric(c, 'vigie_bus_messages_refused_total')).toBe(0);
+      // (Its log is read: the bus's own lines are there.)
+      expect(c.lines.some((l) => l.includes('cluster bus: connected to NATS'))).toBe(true);
+      expect(c.lines.filter((l) => l.includes('malformed message refused') || l.includes('its peers would refuse'))).toEqual([]);
     }
   });
 
