@@ -141,6 +141,15 @@ describe('two collectors on one store and one NATS server', () => {
       60_000,
       200,
     );
+    // Everything the real collectors told each other (live events, connections, agents held, policies)
+    // matched its schema: each heard the other, and refused nothing.
+    for (const c of [a, b]) {
+      expect(await metric(c, 'vigie_bus_messages_received_total')).toBeGreaterThan(0);
+      expect(await metric(c, 'vigie_bus_messages_refused_total')).toBe(0);
+      // (Its log is read: the bus's own lines are there.)
+      expect(c.lines.some((l) => l.includes('cluster bus: connected to NATS'))).toBe(true);
+      expect(c.lines.filter((l) => l.includes('malformed message refused') || l.includes('its peers would refuse'))).toEqual([]);
+    }
   });
 
   it('(c) the scheduled jobs run on one collector only; its lease holder killed, the other takes over after the expiry', async () => {

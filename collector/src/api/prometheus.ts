@@ -146,11 +146,16 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
           },
           {
             name: 'vigie_bus_messages_refused_total',
-            help: 'Messages on the bus of no kind this collector knows (ignored)',
+            help: 'Messages received on the bus and refused (unreadable, of an unknown kind, or not matching their schema): never delivered',
             type: 'counter',
             value: bus.refused ?? 0,
           },
-          { name: 'vigie_bus_publish_errors_total', help: 'Publications NATS or JetStream refused (retried)', type: 'counter', value: bus.publishErrors },
+          {
+            name: 'vigie_bus_publish_errors_total',
+            help: 'Publications NATS or JetStream refused (retried), or malformed (not sent, logged)',
+            type: 'counter',
+            value: bus.publishErrors,
+          },
         ] satisfies Gauge[])
       : []),
     ...(lease

@@ -9,7 +9,9 @@ export interface BusSettings {
   nodeId: string;
 }
 
-const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** A collector's name in the cluster (also checked on every bus message naming one: cluster-messages.ts). */
+export const NODE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+const NODE_ID = new RegExp(NODE_ID_PATTERN);
 
 /**
  * The default name: the host's name and the port, stable across restarts and distinct for two

@@ -1,34 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { LiveEvent } from '../live/live-channel.js';
+import { type ClusterMessage, checkClusterMessage } from './cluster-messages.js';
 
-/** What collector processes of one cluster tell each other. */
-export type ClusterMessage =
-  /** For every process's dashboards: a user may be connected to any of them. */
-  | { type: 'live'; event: LiveEvent }
-  | { type: 'agent-connected'; agentId: string; nodeId: string }
-  | { type: 'agent-disconnected'; agentId: string; nodeId: string }
-  /**
-   * Every agent a collector process holds, sent now and then: a process that joined late (or was cut
-   * off from the bus) learns who is connected where, and a process that died stops counting. In
-   * parts (a message stays well under NATS's 1 MB limit); the `last` part completes the round.
-   */
-  | { type: 'agents-held'; nodeId: string; agentIds: string[]; validForMs: number; round: number; last: boolean }
-  | { type: 'agent-revoked'; agentId: string }
-  | { type: 'policy-changed'; deviceIds: number[] }
-  | { type: 'user-disabled'; userId: number }
-  /** Sessions closed (one, or all of a user's): their live sockets close on every process. */
-  | { type: 'sessions-ended'; userId: number; idHash?: string; reason: SessionEndReason }
-  /** Remote intervention: commands wait for these agents; the signing key changed; grants were re-signed. */
-  | { type: 'commands-queued'; agentIds: string[] }
-  | { type: 'signing-keys-rotated' }
-  | { type: 'grants-changed'; devices: { deviceId: number; agentId: string }[] };
-
-/**
- * Why sessions ended. `second-factor-reset`: an admin reset the user's TOTP (the sessions are gone:
- * enrolling again takes the password). `second-factor-required`: the user must now enrol TOTP (a
- * technician given the remote permission): its sessions may still enrol, its live sockets close.
- */
-export type SessionEndReason = 'logout' | 'password-changed' | 'role-changed' | 'expired' | 'second-factor-reset' | 'second-factor-required';
+export type { ClusterMessage, SessionEndReason } from './cluster-messages.js';
 
 /**
  * Delivers a message to every collector process of the cluster, this one included. A single
@@ -83,12 +56,26 @@ export class IpcBus implements ClusterBus {
   private readonly handlers: ((msg: ClusterMessage) => void)[] = [];
 
   readonly nodeId: string;
+  /** Relayed messages that did not match their schema (a primary of another version): logged, never delivered. */
+  refused = 0;
+  private log: Pick<FastifyBaseLogger, 'error'> = { error: (obj: unknown, msg?: string) => console.error(msg, obj) } as Pick<FastifyBaseLogger, 'error'>;
 
   constructor(readonly workerId: number) {
     this.nodeId = String(workerId);
-    process.on('message', (m: { channel?: string; msg?: ClusterMessage }) => {
-      if (m?.channel === RELAY && m.msg) for (const h of this.handlers) h(m.msg);
+    process.on('message', (m: { channel?: string; msg?: unknown }) => {
+      if (m?.channel !== RELAY) return;
+      const verdict = checkClusterMessage(m.msg);
+      if (!verdict.ok) {
+        this.refused++;
+        this.log.error({ type: verdict.type, why: verdict.why }, 'cluster relay: malformed message refused');
+        return;
+      }
+      for (const h of this.handlers) h(verdict.msg);
     });
+  }
+
+  start(log: FastifyBaseLogger): void {
+    this.log = log;
   }
 
   publish(msg: ClusterMessage): void {

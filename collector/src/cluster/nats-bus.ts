@@ -12,8 +12,9 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
-import type { BusStats, ClusterBus, ClusterMessage } from './bus.js';
-import { natsServersAndAuth, redact } from './bus-settings.js';
+import type { BusStats, ClusterBus } from './bus.js';
+import { NODE_ID_PATTERN, natsServersAndAuth, redact } from './bus-settings.js';
+import { type ClusterMessage, type ClusterMessageType, checkClusterMessage } from './cluster-messages.js';
 
 type BusLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 
@@ -23,9 +24,10 @@ type BusLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
  * commands waiting for an agent, a policy or grant to push, a revoked agent or a disabled user to
  * cut off, a signing key to reload, sessions to end. The rest (live events, who holds which agent)
  * is worth nothing late: core NATS. A kind added to ClusterMessage must be placed here (the type
- * says so); anything else arriving on the subjects is refused.
+ * says so). Whatever arrives on the subjects is checked against its schema (cluster-messages.ts)
+ * before any handler sees it; the rest is refused, counted and logged.
  */
-const DELIVERY: Record<ClusterMessage['type'], 'durable' | 'core'> = {
+const DELIVERY: Record<ClusterMessageType, 'durable' | 'core'> = {
   'commands-queued': 'durable',
   'policy-changed': 'durable',
   'grants-changed': 'durable',
@@ -108,6 +110,14 @@ export class NatsBus implements ClusterBus {
 
   publish(msg: ClusterMessage): void {
     this.deliver(msg);
+    // The type says the shape; a value built around it (a fractional id, an empty list) would be
+    // refused by every peer: said here, where the bug is, rather than only there.
+    const verdict = checkClusterMessage(msg);
+    if (!verdict.ok) {
+      this.stats.publishErrors++;
+      this.log.error({ type: msg.type, why: verdict.why }, 'cluster bus: a message its peers would refuse was not sent to them (a bug in this collector)');
+      return;
+    }
     if (DELIVERY[msg.type] === 'durable') {
       if (this.outbox.length >= OUTBOX_LIMIT) {
         const lost = this.outbox.shift();
@@ -159,22 +169,28 @@ export class NatsBus implements ClusterBus {
   }
 
   private receive(data: Uint8Array): void {
-    let env: Envelope;
+    let env: { from?: unknown; msg?: unknown } | null;
     try {
-      env = JSON.parse(Buffer.from(data).toString('utf8')) as Envelope;
+      env = JSON.parse(Buffer.from(data).toString('utf8')) as { from?: unknown; msg?: unknown } | null;
     } catch (err) {
       this.stats.refused++;
       this.log.error({ err }, 'cluster bus: unreadable message ignored');
       return;
     }
-    if (typeof env?.from !== 'string' || !Object.hasOwn(DELIVERY, env.msg?.type)) {
+    const from = typeof env?.from === 'string' ? env.from : undefined;
+    const verdict = checkClusterMessage(env?.msg);
+    if (!verdict.ok || from === undefined || !SENDER.test(from)) {
       this.stats.refused++;
-      this.log.error({ from: env?.from, type: env?.msg?.type }, 'cluster bus: message of an unknown kind ignored (a collector of another version?)');
+      // Its type, sender and the faulty field, never its content: it may carry anything.
+      this.log.error(
+        { from: from?.slice(0, 64), type: verdict.ok ? verdict.msg.type : verdict.type, why: verdict.ok ? 'no valid sender' : verdict.why },
+        'cluster bus: malformed message refused',
+      );
       return;
     }
-    if (env.from === this.nodeId) return; // delivered here when published
+    if (from === this.nodeId) return; // delivered here when published
     this.stats.received++;
-    this.deliver(env.msg);
+    this.deliver(verdict.msg);
   }
 
   private async connectLoop(): Promise<void> {
@@ -315,6 +331,9 @@ export class NatsBus implements ClusterBus {
     }
   }
 }
+
+/** A sender names itself as a collector does (its durable consumer and its logs carry that name). */
+const SENDER = new RegExp(NODE_ID_PATTERN);
 
 function encode(env: Envelope): Uint8Array {
   return Buffer.from(JSON.stringify(env), 'utf8');

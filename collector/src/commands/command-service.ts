@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { appendAuditInTransaction } from '../audit/repository.js';
 import type { SessionUser } from '../auth/repository.js';
 import type { TotpService } from '../auth/totp/totp-service.js';
+import type { LiveEvent } from '../live/live-event.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import type { RemotePermissions } from './permissions.js';
 import type { ScriptsRepository } from './scripts-repository.js';
@@ -51,7 +52,7 @@ const NEEDS_STEP_UP: ReadonlySet<RunAction> = new Set(['script', 'reboot']);
 export interface CommandNotifier {
   /** These agents have commands waiting: whichever collector process holds them delivers. */
   queued(agentIds: string[]): void;
-  live(event: { type: string; clientId: number | null; data: unknown }): void;
+  live(event: LiveEvent): void;
   /** Audit entries were committed: the audit head (outside the database) is brought up to date. */
   audited(): void;
 }

@@ -2,6 +2,7 @@ import { canonicalJson, MAX_COMMAND_OUTPUT_BYTES, MAX_GRANT_LIFETIME_MS, type Po
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { appendAuditInTransaction } from '../audit/repository.js';
 import type { PendingFrame } from '../ingest/frame.js';
+import type { LiveEvent } from '../live/live-event.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import type { DB } from '../store/schema.js';
 import type { CommandNotifier } from './command-service.js';
@@ -16,7 +17,7 @@ export interface AgentLink {
 
 /** What a committed agent frame changed, told to dashboards and dispatchers after the commit. */
 export interface RemoteEffect {
-  live: { type: string; clientId: number | null; data: unknown }[];
+  live: LiveEvent[];
   /** Agents whose next queued commands may go now (a slot of their run freed). */
   queued: string[];
   /** Devices whose standing grants must be sent again (after their key rotated). */

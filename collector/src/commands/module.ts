@@ -10,6 +10,7 @@ import { SecretBox } from '../auth/totp/secret-box.js';
 import { TotpService } from '../auth/totp/totp-service.js';
 import type { BillingService } from '../billing/service.js';
 import type { ClusterBus, SessionEndReason } from '../cluster/bus.js';
+import { inBusParts } from '../cluster/cluster-messages.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import type { CommitEffects, PendingFrame } from '../ingest/frame.js';
 import type { LiveEvent } from '../live/live-channel.js';
@@ -48,7 +49,9 @@ export function createRemote(o: {
   const scripts = new ScriptsRepository(db);
   const fail = (what: string) => (err: Error) => o.log.error({ err }, what);
   const notify: CommandNotifier & { keysRotated(): void } = {
-    queued: (agentIds) => agentIds.length > 0 && bus.publish({ type: 'commands-queued', agentIds }),
+    queued: (agentIds) => {
+      if (agentIds.length > 0) for (const part of inBusParts(agentIds)) bus.publish({ type: 'commands-queued', agentIds: part });
+    },
     live: (e) => o.publishLive(e),
     keysRotated: () => bus.publish({ type: 'signing-keys-rotated' }),
     audited: () => {
@@ -84,7 +87,7 @@ export function createRemote(o: {
           .orderBy('id')
           .execute()
       : [];
-    if (devices.length) bus.publish({ type: 'grants-changed', devices });
+    if (devices.length) for (const part of inBusParts(devices)) bus.publish({ type: 'grants-changed', devices: part });
   };
 
   return {

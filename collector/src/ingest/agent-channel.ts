@@ -16,6 +16,7 @@ import {
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ClusterBus, ClusterMessage } from '../cluster/bus.js';
+import { inBusParts } from '../cluster/cluster-messages.js';
 import type { StoreHealth, StoreTrouble } from '../store/health.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { type AgentAuthResult, type AgentIdentity, authenticateAgent } from './agent-auth.js';
@@ -47,9 +48,6 @@ export interface AgentChannelEvents {
   onHello?(agent: AgentIdentity, hello: HelloBody): void;
   onDisconnect?(agent: AgentIdentity): void;
 }
-
-/** Agent ids per `agents-held` message: about 100 KB of JSON, well under NATS's default 1 MB payload. */
-const HELD_PER_MESSAGE = 2000;
 
 /**
  * The agent channel: authenticates the upgrade with the agent's own credential, validates every
@@ -181,11 +179,10 @@ export class AgentChannel {
   private announceHeld(): void {
     const ids = [...this.conns.keys()];
     const round = ++this.heldRound;
-    for (let i = 0; i === 0 || i < ids.length; i += HELD_PER_MESSAGE) {
-      const last = i + HELD_PER_MESSAGE >= ids.length;
-      const agentIds = ids.slice(i, i + HELD_PER_MESSAGE);
-      this.bus.publish({ type: 'agents-held', nodeId: this.bus.nodeId, agentIds, validForMs: this.settings.heartbeatSec * 3000, round, last });
-    }
+    const parts = inBusParts(ids);
+    const validForMs = this.settings.heartbeatSec * 3000;
+    for (const [i, agentIds] of parts.entries())
+      this.bus.publish({ type: 'agents-held', nodeId: this.bus.nodeId, agentIds, validForMs, round, last: i === parts.length - 1 });
   }
 
   /** Connected to this very process (a message can be sent to it from here). */
@@ -203,7 +200,7 @@ export class AgentChannel {
 
   /** Sends the new merged policy to these devices' agents, wherever in the cluster they are connected. */
   pushPolicy(deviceIds: number[]): void {
-    if (deviceIds.length > 0) this.bus.publish({ type: 'policy-changed', deviceIds });
+    if (deviceIds.length > 0) for (const part of inBusParts(deviceIds)) this.bus.publish({ type: 'policy-changed', deviceIds: part });
   }
 
   /** Sends a message to a connected agent; false if it is not connected. */

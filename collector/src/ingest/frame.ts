@@ -1,4 +1,5 @@
 import type { AgentMessage } from '@vigie/shared';
+import type { LiveEvent } from '../live/live-event.js';
 import type { StoreTrouble } from '../store/health.js';
 
 /** A validated agent message waiting to be committed (a `spool-report` is stored, not acknowledged). */
@@ -38,7 +39,7 @@ export interface CommitEffects {
   /** Devices whose check states changed status (or appeared): the live views' health. */
   healthChanged: Set<number>;
   /** Signed commands the agents answered (remote intervention), for dashboards and dispatch. */
-  remote?: { live: { type: string; clientId: number | null; data: unknown }[]; queued: string[]; regrant: number[] };
+  remote?: { live: LiveEvent[]; queued: string[]; regrant: number[] };
 }
 
 /** Writes a batch of frames atomically; implemented per relational store. */

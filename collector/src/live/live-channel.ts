@@ -4,15 +4,11 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { AuthRepository, SessionUser } from '../auth/repository.js';
 import { SESSION_COOKIE } from '../auth/routes.js';
 import type { SessionEndReason } from '../cluster/bus.js';
+import type { LiveEvent } from './live-event.js';
 
 export const LIVE_PATH = '/api/v1/live';
 
-/** An event for the dashboards; `clientId` null means staff only. */
-export interface LiveEvent {
-  type: string;
-  clientId: number | null;
-  data: unknown;
-}
+export type { LiveEvent } from './live-event.js';
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {

@@ -1,0 +1,11 @@
+// A worker process for ipc-bus.test.ts: a real IpcBus on the real IPC channel, telling its parent
+// what reached its handler and what it logged.
+import { IpcBus } from '../bus.js';
+
+const bus = new IpcBus(2);
+bus.start?.({ error: (obj: unknown, msg?: string) => process.send?.({ channel: 'test-log', obj, msg }) } as never);
+bus.subscribe((msg) => process.send?.({ channel: 'test-got', msg }));
+process.on('message', (m: { channel?: string }) => {
+  if (m?.channel === 'test-count') process.send?.({ channel: 'test-count', refused: bus.refused });
+});
+process.send?.({ channel: 'test-ready' });
