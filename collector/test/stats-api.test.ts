@@ -1,5 +1,8 @@
 import { monthPeriod } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StatsRepository } from '../src/stats/repository.js';
+import { AvailabilityService } from '../src/stats/service.js';
+import { DEFAULT_RETENTION } from '../src/store/metric-store.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
 
 const FIVE = 300_000;
@@ -155,5 +158,24 @@ describe('GET /api/v1/clients/:id/availability', () => {
     const res = await tech.get(`/api/v1/clients/${h.acme.clientId}/availability?${query}`);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VIGIE_E_VALIDATION');
+  });
+});
+
+describe('availability of several months in one go (the statistics)', () => {
+  it('gives each month as asked alone: hourly and 5-minute months, devices enrolled mid-month, now or without uptime', async () => {
+    const service = new AvailabilityService(new StatsRepository(h.collector.db), h.collector.metrics, DEFAULT_RETENTION);
+    const months = range(15).map((i) => parisMonth(i - 14));
+    const now = Date.now();
+    const together = await service.months(h.acme.clientId, months, now);
+    const alone = [];
+    for (const m of months) alone.push(await service.monthly(h.acme.clientId, m, now));
+    expect(together).toEqual(alone);
+    // What the comparison covered: both resolutions, and buckets seen in the old month and the last one.
+    expect(new Set(together.map((a) => a.resolution))).toEqual(new Set(['1h', '5m']));
+    const seen = (month: string) => together.find((a) => a.month === month)!.devices.reduce((n, d) => n + d.seenBuckets, 0);
+    expect(seen(oldMonth)).toBe(100);
+    expect(seen(lastMonth)).toBe(360);
+    await expect(service.months(h.acme.clientId, [lastMonth, parisMonth(1)], now)).rejects.toMatchObject({ code: 'VIGIE_E_VALIDATION' });
+    await expect(service.months(99_999, months, now)).rejects.toMatchObject({ code: 'VIGIE_E_NOT_FOUND' });
   });
 });

@@ -2,7 +2,8 @@
  * Contract 3: statistics of the service over two years — per Paris month, tickets opened and
  * resolved, incidents, availability from the hourly heartbeat rollups, intervention time and
  * amounts, and what was invoiced (through the billing's finance view). One query per source for
- * the whole range, bucketed here; availability goes through the availability service.
+ * the whole range, bucketed here; availability goes through the availability service (every month in
+ * one go: a few metric store queries, whatever the number of devices and months).
  */
 import { monthBounds, monthOf, monthPeriod, monthsEndingWith, parisDate, VigieError } from '@vigie/shared';
 import { MAX_STATISTICS_MONTHS } from '@vigie/shared/api';
@@ -42,7 +43,8 @@ export class StatisticsService {
     const today = parisDate(now);
     const months = monthsEndingWith(monthOf(today), count);
     const { from, to, months: out } = await activityByMonth(this.db, clientId, months);
-    for (const [i, month] of months.entries()) out[i]!.availabilityPct = (await this.availability.monthly(clientId, month, now)).clientAvailabilityPct;
+    const availability = await this.availability.months(clientId, months, now);
+    for (const [i, a] of availability.entries()) out[i]!.availabilityPct = a.clientAvailabilityPct;
     for (const f of await this.invoices.finance(clientId, today, count)) {
       const m = out.find((x) => x.month === f.month);
       if (m) Object.assign(m, { invoicedExclCents: f.invoicedExclCents, invoicedInclCents: f.invoicedInclCents });

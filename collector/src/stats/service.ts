@@ -77,33 +77,87 @@ export class AvailabilityService {
   ) {}
 
   async monthly(clientId: number, month: string, now: number): Promise<ClientAvailability> {
-    const period = monthPeriod(month);
-    if (period.from > now) throw new VigieError('VALIDATION', `Month ${month} has not started yet`);
+    return (await this.months(clientId, [month], now))[0]!;
+  }
+
+  /**
+   * Several months at once, in their order, each as `monthly` gives it: the devices and their
+   * series are read once, and the buckets of every device and month counted in one metric store
+   * call per resolution (a round trip each on PostgreSQL or InfluxDB, instead of two per device
+   * and month).
+   */
+  async months(clientId: number, months: readonly string[], now: number): Promise<ClientAvailability[]> {
+    const periods = months.map((month) => {
+      const period = monthPeriod(month);
+      if (period.from > now) throw new VigieError('VALIDATION', `Month ${month} has not started yet`);
+      return { month, period, ...bucketFor(period, now, this.retention) };
+    });
+    if (periods.length === 0) return [];
     if (!(await this.repo.clientExists(clientId))) throw new VigieError('NOT_FOUND');
-    const { resolution, bucketMs } = bucketFor(period, now, this.retention);
-    const rows = await this.repo.devicesCreatedBefore(clientId, period.to);
+    const rows = await this.repo.devicesCreatedBefore(clientId, Math.max(...periods.map((p) => p.period.to)));
     const agentless = new Set(rows.filter((d) => d.kind === 'agentless').map((d) => d.id));
-    let seenTotal = 0;
-    let expectedTotal = 0;
-    const devices: DeviceAvailability[] = [];
-    for (const d of rows) {
-      const w = expectedWindow(period, d.created_at, now, bucketMs);
-      const isAgentless = agentless.has(d.id);
-      const names = heartbeatSeries(isAgentless ? [] : await this.metrics.listSeries(d.id), isAgentless);
-      const seen = await this.metrics.countBuckets({ deviceId: d.id, names, resolution, from: w.from, to: w.to, positive: isAgentless });
-      seenTotal += seen;
-      expectedTotal += w.expected;
-      devices.push({
+    const series = await this.metrics.listSeriesOf(rows.filter((d) => !agentless.has(d.id)).map((d) => d.id));
+    const names = new Map(rows.map((d) => [d.id, heartbeatSeries(series.get(d.id) ?? [], agentless.has(d.id))]));
+    // Per month, its devices (those created before its end) and the window each of them owed.
+    const owed = periods.map((p) =>
+      rows.filter((d) => d.created_at < p.period.to).map((d) => ({ device: d, window: expectedWindow(p.period, d.created_at, now, p.bucketMs) })),
+    );
+    const seen = owed.map((devices) => devices.map(() => 0));
+    for (const resolution of ['5m', '1h'] as const) {
+      const at = periods.flatMap((p, m) => (p.resolution === resolution ? [m] : []));
+      if (at.length === 0) continue;
+      // Each device with its windows in these months; `slots` remembers which (month, row) each window is.
+      const devices = rows.map((d) => ({
         deviceId: d.id,
-        hostname: d.hostname,
-        siteId: d.site_id,
-        kind: d.kind,
-        availabilityPct: availabilityPct(seen, w.expected),
-        expectedBuckets: w.expected,
-        seenBuckets: seen,
+        names: names.get(d.id),
+        positive: agentless.has(d.id),
+        windows: [] as { from: number; to: number }[],
+      }));
+      const slots = rows.map(() => [] as [number, number][]);
+      const index = new Map(rows.map((d, i) => [d.id, i]));
+      for (const m of at)
+        owed[m]!.forEach(({ device, window }, r) => {
+          const i = index.get(device.id)!;
+          devices[i]!.windows.push({ from: window.from, to: window.to });
+          slots[i]!.push([m, r]);
+        });
+      const counts = await this.metrics.bucketCounts({ resolution, devices: devices.filter((d) => d.windows.length > 0) });
+      let c = 0;
+      devices.forEach((d, i) => {
+        if (d.windows.length === 0) return;
+        counts[c++]!.forEach((n, k) => {
+          const [m, r] = slots[i]![k]!;
+          seen[m]![r] = n;
+        });
       });
     }
-    const to = Math.max(period.from, Math.floor(Math.min(period.to, now) / bucketMs) * bucketMs);
-    return { clientId, month, from: period.from, to, resolution, devices, clientAvailabilityPct: availabilityPct(seenTotal, expectedTotal) };
+    return periods.map((p, m) => {
+      let seenTotal = 0;
+      let expectedTotal = 0;
+      const devices: DeviceAvailability[] = owed[m]!.map(({ device: d, window: w }, r) => {
+        const n = seen[m]![r]!;
+        seenTotal += n;
+        expectedTotal += w.expected;
+        return {
+          deviceId: d.id,
+          hostname: d.hostname,
+          siteId: d.site_id,
+          kind: d.kind,
+          availabilityPct: availabilityPct(n, w.expected),
+          expectedBuckets: w.expected,
+          seenBuckets: n,
+        };
+      });
+      const to = Math.max(p.period.from, Math.floor(Math.min(p.period.to, now) / p.bucketMs) * p.bucketMs);
+      return {
+        clientId,
+        month: p.month,
+        from: p.period.from,
+        to,
+        resolution: p.resolution,
+        devices,
+        clientAvailabilityPct: availabilityPct(seenTotal, expectedTotal),
+      };
+    });
   }
 }

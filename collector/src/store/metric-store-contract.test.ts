@@ -53,19 +53,20 @@ afterEach(async () => {
   }
 });
 
-/** The three stores, empty, with one device (id 1 in SQLite; the same id in InfluxDB's tags and PostgreSQL's rows). */
+/** The three stores, empty, with device 1 (and 2, 3 for several-device cases; the same ids in InfluxDB's tags and PostgreSQL's rows). */
 async function both(retention: RetentionPolicy = DEFAULT_RETENTION) {
   const name = `contract_${++cases}`;
   const db = new Database({ path: join(dir, `${name}.db`), synchronous: 'normal' });
   await db.migrate();
   const sqlite = await SqliteMetricStore.open(db, retention);
   db.sqlite.exec(`INSERT INTO clients (name, created_at) VALUES ('c', 0); INSERT INTO sites (client_id, name, created_at) VALUES (1, 's', 0);
-    INSERT INTO devices (site_id, client_id, kind, hostname, created_at) VALUES (1, 1, 'agent', 'h', 0)`);
+    INSERT INTO devices (site_id, client_id, kind, hostname, created_at) VALUES (1, 1, 'agent', 'h', 0), (1, 1, 'agentless', 'h2', 0), (1, 1, 'agent', 'h3', 0)`);
   const { store: influx } = await InfluxMetricStore.open(parseInfluxUrl(influxd.url(name)), { retention, cqEvery: '1s', lateLagMs: 0 });
   const pg = await PgMetricStore.open(parsePostgresUrl(await postgres.createDatabase(name)), { retention });
   opened.push({ db, sqlite, influx, pg, name });
   const deviceId = 1;
-  const write = async (samples: MetricSample[]) => {
+  /** Device 1's samples, or those of device 2 or 3 (also in SQLite's devices table). */
+  const write = async (samples: MetricSample[], deviceId = 1) => {
     await db.writeLock(() => db.sqlite.transaction(() => sqlite.write([{ deviceId, samples }]))());
     await influx.write([{ deviceId, samples }]);
     await pg.write([{ deviceId, samples }]);
@@ -130,6 +131,20 @@ async function continuousQueriesRan(): Promise<void> {
     if (Date.now() > until) throw new Error('continuous queries did not run');
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** One device's buckets in one window, through the batched count. */
+async function countOne(
+  store: MetricStore,
+  q: { deviceId: number; names?: readonly string[]; positive?: boolean; resolution: '5m' | '1h'; from: number; to: number },
+): Promise<number> {
+  const counts = await store.bucketCounts({
+    resolution: q.resolution,
+    devices: [{ deviceId: q.deviceId, names: q.names, positive: q.positive, windows: [{ from: q.from, to: q.to }] }],
+  });
+  expect(counts).toHaveLength(1);
+  expect(counts[0]).toHaveLength(1);
+  return counts[0]![0]!;
 }
 
 describe('MetricStore contract: SQLite, InfluxDB and PostgreSQL give the same answers', () => {
@@ -221,11 +236,11 @@ describe('MetricStore contract: SQLite, InfluxDB and PostgreSQL give the same an
     for (const resolution of ['5m', '1h'] as const) {
       for (const names of [['uptime_s'], undefined, ['cpu.usage_pct', 'fs.used_pct'], ['no.such_metric'], []]) {
         const bq = { deviceId: s.deviceId, names, resolution, from: t0 - H, to: t0 + 13 * H };
-        const want = await s.sqlite.countBuckets(bq);
-        for (const [engine, other] of s.others) expect(await other.countBuckets(bq), `${engine} ${resolution} ${names}`).toBe(want);
+        const want = await countOne(s.sqlite, bq);
+        for (const [engine, other] of s.others) expect(await countOne(other, bq), `${engine} ${resolution} ${names}`).toBe(want);
       }
     }
-    expect(await s.sqlite.countBuckets({ deviceId: s.deviceId, resolution: '5m', from: t0, to: t0 + 12 * H })).toBe(6 * 16);
+    expect(await countOne(s.sqlite, { deviceId: s.deviceId, resolution: '5m', from: t0, to: t0 + 12 * H })).toBe(6 * 16);
   });
 
   it('availability buckets of an agentless device: only where its poll series reached above 0', async () => {
@@ -241,14 +256,103 @@ describe('MetricStore contract: SQLite, InfluxDB and PostgreSQL give the same an
     await s.pg.maintain(Date.now());
     const q = { deviceId: s.deviceId, names: ['snmp_up'], from: t0, to: t0 + 6 * H };
     // Every 5-minute bucket holds a poll; 8 of 12 per hour were answered.
-    expect(await s.sqlite.countBuckets({ ...q, resolution: '5m' })).toBe(72);
-    expect(await s.sqlite.countBuckets({ ...q, resolution: '5m', positive: true })).toBe(48);
+    expect(await countOne(s.sqlite, { ...q, resolution: '5m' })).toBe(72);
+    expect(await countOne(s.sqlite, { ...q, resolution: '5m', positive: true })).toBe(48);
     for (const resolution of ['5m', '1h'] as const)
       for (const positive of [false, true])
         for (const [engine, other] of s.others)
-          expect(await other.countBuckets({ ...q, resolution, positive }), `${engine} ${resolution} positive=${positive}`).toBe(
-            await s.sqlite.countBuckets({ ...q, resolution, positive }),
+          expect(await countOne(other, { ...q, resolution, positive }), `${engine} ${resolution} positive=${positive}`).toBe(
+            await countOne(s.sqlite, { ...q, resolution, positive }),
           );
+  });
+
+  it('bucket counts of several devices and windows in one call: empty windows, a device without series, positive, window edges', async () => {
+    const s = await both();
+    const now = Date.now();
+    const t0 = Math.floor((now - 26 * H) / H) * H;
+    // Device 1: an agent silent 40 minutes of every two hours. Device 2: polled every minute, answering
+    // (1) the first 40 minutes of each hour, 0 after. Device 3: no series at all.
+    const agent = samples(t0, t0 + 6 * H, MIN).filter((x) => (x.ts - t0) % (2 * H) < 80 * MIN);
+    const polls: MetricSample[] = [];
+    for (let ts = t0; ts < t0 + 6 * H; ts += MIN) polls.push({ ts, values: { snmp_up: (ts - t0) % H < 40 * MIN ? 1 : 0 } });
+    await s.write(agent, 1);
+    await s.write(polls, 2);
+    await s.sqlite.maintain(Date.now());
+    await s.influx.maintain(Date.now());
+    await s.pg.maintain(Date.now());
+    const windows = [
+      { from: t0 - 2 * H, to: t0 + 8 * H }, // everything
+      { from: t0 - 2 * H, to: t0 }, // no data: the first bucket with data starts exactly at its end
+      { from: t0 + 6 * H, to: t0 + 8 * H }, // no data: after the last sample
+      { from: t0 + 75 * MIN, to: t0 + 80 * MIN }, // one 5-minute bucket, with data, at its start
+      { from: t0 + 80 * MIN, to: t0 + 2 * H }, // device 1 silent; the next bucket with data starts exactly at its end
+      { from: t0 + 2 * H, to: t0 + 2 * H + 5 * MIN }, // the first bucket after the silence, at its start
+      { from: t0 + 40 * MIN, to: t0 + H }, // device 2 polled but unanswered there
+      { from: t0 + H, to: t0 + H }, // empty
+      { from: t0 + 3 * H, to: t0 + H }, // reversed: empty
+      ...Array.from({ length: 6 }, (_, k) => ({ from: t0 + k * H, to: t0 + (k + 1) * H })), // consecutive, like months
+      { from: t0, to: t0 + 6 * H }, // overlapping the others: counted on its own
+    ];
+    // What each store must answer, from the samples themselves: the buckets starting in the window
+    // that hold a sample of a counted series (above 0 when `positive`).
+    const oracle = (written: MetricSample[], keys: readonly string[] | undefined, positive: boolean, bucket: number) =>
+      windows.map((w) => {
+        const buckets = new Set<number>();
+        for (const x of written) {
+          const b = x.ts - (x.ts % bucket);
+          for (const [key, value] of Object.entries(x.values))
+            if ((!keys || keys.includes(key.replace(/\{.*$/, ''))) && (!positive || value > 0) && b >= w.from && b < w.to) buckets.add(b);
+        }
+        return buckets.size;
+      });
+    const devices = [
+      { deviceId: 1, names: ['uptime_s'], windows },
+      { deviceId: 2, names: ['snmp_up'], positive: true, windows },
+      { deviceId: 3, windows }, // no series
+      { deviceId: 1, windows }, // every series of the device
+      { deviceId: 2, names: ['snmp_up'], windows }, // the same device again, every poll counted
+      { deviceId: 1, names: ['cpu.usage_pct', 'fs.used_pct', 'no.such_metric'], windows },
+      { deviceId: 1, names: [], windows }, // no series named: nothing counted
+      { deviceId: 4, windows: [{ from: t0, to: t0 + H }] }, // a device the stores never heard of
+      { deviceId: 2, names: ['snmp_up'], windows: [] },
+    ];
+    for (const [resolution, bucket] of [
+      ['5m', 5 * MIN],
+      ['1h', H],
+    ] as const) {
+      const want = [
+        oracle(agent, ['uptime_s'], false, bucket),
+        oracle(polls, ['snmp_up'], true, bucket),
+        windows.map(() => 0),
+        oracle(agent, undefined, false, bucket),
+        oracle(polls, ['snmp_up'], false, bucket),
+        oracle(agent, ['cpu.usage_pct', 'fs.used_pct'], false, bucket),
+        windows.map(() => 0),
+        [0],
+        [],
+      ];
+      const got = await s.sqlite.bucketCounts({ resolution, devices });
+      expect(got, `SQLite ${resolution}`).toEqual(want);
+      for (const [engine, other] of s.others) expect(await other.bucketCounts({ resolution, devices }), `${engine} ${resolution}`).toEqual(want);
+      if (resolution === '5m') {
+        // The edges, spelled out: a bucket at a window's start counts, one at its end does not.
+        expect(got[0]!.slice(0, 7)).toEqual([3 * 16, 0, 0, 1, 0, 1, 4]);
+        expect(got[1]!.slice(0, 7)).toEqual([6 * 8, 0, 0, 1, 4, 1, 0]);
+        expect(got[4]!.slice(0, 7)).toEqual([6 * 12, 0, 0, 1, 8, 1, 4]);
+      } else {
+        expect(got[0]!.slice(9, 15)).toEqual([1, 1, 1, 1, 1, 1]);
+        expect(got[0]!.slice(0, 3)).toEqual([6, 0, 0]);
+      }
+    }
+    // The series of several devices at once: each as listed alone, the one without any too.
+    for (const store of [s.sqlite, s.influx, s.pg]) {
+      const listed = await store.listSeriesOf([1, 2, 3, 999]);
+      expect([...listed.keys()], store.kind).toEqual([1, 2, 3, 999]);
+      for (const id of [1, 2, 3, 999]) expect(listed.get(id), `${store.kind} device ${id}`).toEqual(await s.sqlite.listSeries(id));
+    }
+    expect((await s.sqlite.listSeries(1)).map((x) => x.key)).toEqual([...KEYS].sort());
+    expect(await s.sqlite.listSeries(2)).toEqual([{ key: 'snmp_up', name: 'snmp_up', labels: {} }]);
+    expect(await s.sqlite.listSeries(3)).toEqual([]);
   });
 
   it('retention per resolution: the same points deleted, the same answers after', async () => {

@@ -61,20 +61,33 @@ export interface MaintenanceReport {
   ms: number;
 }
 
-/** Buckets of a rollup resolution holding data of some series of a device (availability). */
-export interface BucketCountQuery {
-  deviceId: number;
-  /** Series names counted; every series of the device when absent. */
-  names?: readonly string[];
+/**
+ * Buckets of a rollup resolution holding data of some series of devices, in many windows at once
+ * (availability over months): one call, a handful of queries whatever the number of devices and
+ * windows.
+ */
+export interface BucketCountsQuery {
   resolution: '5m' | '1h';
-  /** [from, to), bucket starts. */
-  from: number;
-  to: number;
+  devices: readonly DeviceBucketWindows[];
+}
+
+/** One device's part of a `BucketCountsQuery`. */
+export interface DeviceBucketWindows {
+  deviceId: number;
+  /** Series names counted; every series of the device when absent, none when empty. */
+  names?: readonly string[];
   /**
    * Only buckets where a counted series reached above 0 (its rollup's max): an agentless device's
    * poll series is 1 when the poll was answered, 0 when it was made and not answered.
    */
   positive?: boolean;
+  /** [from, to), bucket starts, each counted on its own; an empty window (to <= from) counts 0. */
+  windows: readonly { from: number; to: number }[];
+}
+
+/** Zero for every window of every device of the query: the shape `bucketCounts` answers. */
+export function zeroCounts(q: BucketCountsQuery): number[][] {
+  return q.devices.map((d) => d.windows.map(() => 0));
 }
 
 /**
@@ -93,12 +106,17 @@ export interface MetricStore {
   write(batch: DeviceSamples[]): void | Promise<void>;
   query(q: MetricQuery): Promise<SeriesPoints[]>;
   listSeries(deviceId: number): Promise<SeriesInfo[]>;
+  /** The series of several devices in one go: an entry for each device asked (empty when it has none). */
+  listSeriesOf(deviceIds: readonly number[]): Promise<Map<number, SeriesInfo[]>>;
   /** Latest value of every series of a device. */
   latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>>;
   /** The newest sample of every device that sent one since this process started (rules engine). */
   newestSamples(): IterableIterator<[number, MetricSample]>;
-  /** How many buckets in [from, to) hold at least one rollup of the device's (named) series. */
-  countBuckets(q: BucketCountQuery): Promise<number>;
+  /**
+   * For each device of the query (in its order), how many buckets of each of its windows (in their
+   * order) hold at least one rollup of the device's (named) series.
+   */
+  bucketCounts(q: BucketCountsQuery): Promise<number[][]>;
   /** Rollups (raw → 5 min → 1 h) and retention; safe to call often. */
   maintain(now: number, opts?: { retention?: boolean }): Promise<MaintenanceReport>;
   /** Forgets cached state of a deleted device. */

@@ -2,7 +2,7 @@ import { type MetricSample, parseSeriesKey } from '@vigie/shared';
 import type { Database, SqliteHandle, Stmt } from './database.js';
 import {
   type Aggregation,
-  type BucketCountQuery,
+  type BucketCountsQuery,
   chooseResolution,
   DEFAULT_RETENTION,
   type DeviceSamples,
@@ -13,6 +13,7 @@ import {
   type RetentionPolicy,
   type SeriesInfo,
   type SeriesPoints,
+  zeroCounts,
 } from './metric-store.js';
 import { ROLLUP_1H, ROLLUP_5M } from './rollup.js';
 
@@ -167,33 +168,53 @@ export class SqliteMetricStore implements MetricStore {
     return this.latestByDevice.entries();
   }
 
-  async countBuckets(q: BucketCountQuery): Promise<number> {
-    if (q.to <= q.from) return 0;
+  async bucketCounts(q: BucketCountsQuery): Promise<number[][]> {
+    const out = zeroCounts(q);
     const table = q.resolution === '5m' ? 'rollup_5m' : 'rollup_1h';
-    const rows = this.db.prepare('SELECT id, name FROM series WHERE device_id = ?').all(q.deviceId) as { id: number; name: string }[];
-    const ids = rows.filter((r) => !q.names || q.names.includes(r.name)).map((r) => r.id);
-    if (ids.length === 0) return 0;
-    const positive = q.positive ? ' AND max > 0' : '';
-    // Rollup rows are one per series and bucket: a single series needs no DISTINCT (a range count on the primary key).
-    const sql =
-      ids.length === 1
-        ? `SELECT count(*) FROM ${table} WHERE series_id = ? AND ts >= ? AND ts < ?${positive}`
-        : `SELECT count(DISTINCT ts) FROM ${table} WHERE series_id IN (${ids.map(() => '?').join(',')}) AND ts >= ? AND ts < ?${positive}`;
-    return (
-      this.db
-        .prepare(sql)
-        .raw(true)
-        .get(...ids, q.from, q.to) as [number]
-    )[0];
+    const series = this.seriesRows(q.devices.map((d) => d.deviceId));
+    q.devices.forEach((d, i) => {
+      const ids = (series.get(d.deviceId) ?? []).filter((r) => !d.names || d.names.includes(r.name)).map((r) => r.id);
+      if (ids.length === 0) return;
+      const positive = d.positive ? ' AND max > 0' : '';
+      // Rollup rows are one per series and bucket: a single series needs no DISTINCT (a range count on the primary key).
+      const count = this.db
+        .prepare(
+          ids.length === 1
+            ? `SELECT count(*) FROM ${table} WHERE series_id = ? AND ts >= ? AND ts < ?${positive}`
+            : `SELECT count(DISTINCT ts) FROM ${table} WHERE series_id IN (${ids.map(() => '?').join(',')}) AND ts >= ? AND ts < ?${positive}`,
+        )
+        .raw(true);
+      // A call into the file per window: no round trip to save, each a range read of the primary key.
+      d.windows.forEach((w, k) => {
+        if (w.to > w.from) out[i]![k] = (count.get(...ids, w.from, w.to) as [number])[0];
+      });
+    });
+    return out;
   }
 
   async listSeries(deviceId: number): Promise<SeriesInfo[]> {
-    const rows = this.db.prepare('SELECT key, name, labels FROM series WHERE device_id = ? ORDER BY key').all(deviceId) as {
-      key: string;
-      name: string;
-      labels: string;
-    }[];
-    return rows.map((r) => ({ key: r.key, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }));
+    return (await this.listSeriesOf([deviceId])).get(deviceId)!;
+  }
+
+  async listSeriesOf(deviceIds: readonly number[]): Promise<Map<number, SeriesInfo[]>> {
+    const rows = this.seriesRows(deviceIds);
+    return new Map(
+      deviceIds.map((id) => [id, (rows.get(id) ?? []).map((r) => ({ key: r.key, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }))]),
+    );
+  }
+
+  /** The series rows of the devices (one statement), by device, each device's ordered by key. */
+  private seriesRows(deviceIds: readonly number[]): Map<number, { id: number; key: string; name: string; labels: string }[]> {
+    const rows = this.db
+      .prepare('SELECT device_id, id, key, name, labels FROM series WHERE device_id IN (SELECT value FROM json_each(?)) ORDER BY device_id, key')
+      .all(JSON.stringify(deviceIds)) as { device_id: number; id: number; key: string; name: string; labels: string }[];
+    const out = new Map<number, { id: number; key: string; name: string; labels: string }[]>();
+    for (const r of rows) {
+      const list = out.get(r.device_id);
+      if (list) list.push(r);
+      else out.set(r.device_id, [r]);
+    }
+    return out;
   }
 
   async latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {

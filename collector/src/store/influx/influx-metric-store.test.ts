@@ -103,7 +103,9 @@ describe('InfluxDB store: limits', () => {
     await store.write([{ deviceId: 3, samples: [{ ts: now - 1000, values: { 'cpu.usage_pct': 1 } }] }]);
     for (const name of ["cpu.usage_pct' OR 'a'='a", 'cpu.usage_pct\\', "\\' OR device != '"]) {
       expect(await store.query({ deviceId: 3, name, from: now - 60_000, to: now })).toEqual([]);
-      expect(await store.countBuckets({ deviceId: 3, names: [name], resolution: '5m', from: now - 3_600_000, to: now })).toBe(0);
+      expect(await store.bucketCounts({ resolution: '5m', devices: [{ deviceId: 3, names: [name], windows: [{ from: now - 3_600_000, to: now }] }] })).toEqual([
+        [0],
+      ]);
     }
     expect((await store.query({ deviceId: 3, name: 'cpu.usage_pct', from: now - 60_000, to: now }))[0]!.points).toHaveLength(1);
   });

@@ -3,7 +3,7 @@ import { type MetricSample, parseSeriesKey, VigieError } from '@vigie/shared';
 import { InfluxDB, type IPoint } from 'influx';
 import {
   type Aggregation,
-  type BucketCountQuery,
+  type BucketCountsQuery,
   chooseResolution,
   DEFAULT_RETENTION,
   type DeviceSamples,
@@ -14,14 +14,17 @@ import {
   type RetentionPolicy,
   type SeriesInfo,
   type SeriesPoints,
+  zeroCounts,
 } from '../metric-store.js';
-import { aggregationColumns, byKeyBytes, decodeTag, encodeTag, MEASUREMENT_OF, pointOf, select, str } from './influx-query.js';
+import { aggregationColumns, byKeyBytes, decodeTag, encodeTag, type InfluxSeries, MEASUREMENT_OF, pointOf, select, selectEach, str } from './influx-query.js';
 import { checkContinuousQueries, ensureSchema, type InfluxLayout, MEASUREMENT, q, RP, type SchemaReport } from './influx-schema.js';
 import { describeInfluxTarget, type InfluxTarget } from './influx-target.js';
 import { LateRollups } from './late-rollups.js';
 
 /** Points per write request (about 100 bytes each: far below influxd's 25 MB body limit). */
 const WRITE_CHUNK = 20_000;
+/** Statements sent in one query request (series lists, bucket counts), so that a request stays of a bounded size. */
+const STATEMENTS_PER_REQUEST = 200;
 /** A write in flight longer than this fails (and the frame is retried): late marks are read after it. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -169,16 +172,31 @@ export class InfluxMetricStore implements MetricStore {
 
   /** Every series key of a device (of one metric name), whichever resolution still holds it. */
   private async seriesKeys(deviceId: number, name?: string): Promise<string[]> {
-    const where = `"device" = ${str(String(deviceId))}${name !== undefined ? ` AND "name" = ${str(name)}` : ''}`;
-    const measurements = [MEASUREMENT.raw, MEASUREMENT.fiveMin, MEASUREMENT.hour].join('|');
-    const series = await select(this.influx, this.target.database, `SHOW TAG VALUES FROM /^(${measurements})$/ WITH KEY = "key" WHERE ${where}`);
-    const keys = new Set<string>();
-    for (const s of series) for (const v of s.values) keys.add(decodeTag(String(v[1])));
-    return [...keys].sort(byKeyBytes);
+    return keysOf(await select(this.influx, this.target.database, seriesKeysStatement(deviceId, name)));
   }
 
   async listSeries(deviceId: number): Promise<SeriesInfo[]> {
-    return (await this.seriesKeys(deviceId)).map((key) => ({ key, ...parseSeriesKey(key) }));
+    return (await this.listSeriesOf([deviceId])).get(deviceId)!;
+  }
+
+  /** One request: a statement per device (SHOW TAG VALUES does not say which device a value belongs to). */
+  async listSeriesOf(deviceIds: readonly number[]): Promise<Map<number, SeriesInfo[]>> {
+    const out = new Map<number, SeriesInfo[]>();
+    for (let i = 0; i < deviceIds.length; i += STATEMENTS_PER_REQUEST) {
+      const chunk = deviceIds.slice(i, i + STATEMENTS_PER_REQUEST);
+      const results = await selectEach(
+        this.influx,
+        this.target.database,
+        chunk.map((id) => seriesKeysStatement(id)),
+        'POST',
+      );
+      for (const [k, id] of chunk.entries())
+        out.set(
+          id,
+          keysOf(results[k]!).map((key) => ({ key, ...parseSeriesKey(key) })),
+        );
+    }
+    return out;
   }
 
   async latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {
@@ -218,19 +236,42 @@ export class InfluxMetricStore implements MetricStore {
     });
   }
 
-  async countBuckets(bq: BucketCountQuery): Promise<number> {
-    if (bq.to <= bq.from || (bq.names && bq.names.length === 0)) return 0;
-    const names = bq.names ? ` AND (${bq.names.map((n) => `"name" = ${str(n)}`).join(' OR ')})` : '';
-    // Buckets with a rollup of any of the series: grouped by time only, each bucket is one row.
-    // `positive`: the bucket's highest value (max of the rollups' max) above 0, as the embedded store.
-    const inner = bq.positive ? 'max("max")' : 'count("count")';
-    const outer = bq.positive ? ' WHERE "b" > 0' : '';
-    const series = await select(
-      this.influx,
-      this.target.database,
-      `SELECT count("b") FROM (SELECT ${inner} AS "b" FROM ${MEASUREMENT_OF[bq.resolution]} WHERE "device" = ${str(String(bq.deviceId))}${names} AND time >= ${bq.from}ms AND time < ${bq.to}ms GROUP BY time(${bq.resolution}) fill(none))${outer}`,
-    );
-    return Number(series[0]?.values[0]?.[1] ?? 0);
+  /**
+   * One request: a statement per window and series selection, grouped by device, so devices
+   * counting the same series in the same window (every month of a client's agents) share it.
+   */
+  async bucketCounts(bq: BucketCountsQuery): Promise<number[][]> {
+    const out = zeroCounts(bq);
+    const groups = new Map<string, { names?: readonly string[]; positive: boolean; from: number; to: number; targets: Map<string, [number, number][]> }>();
+    bq.devices.forEach((d, j) => {
+      if (d.names && d.names.length === 0) return;
+      const selection = d.names ? JSON.stringify([...new Set(d.names)].sort()) : '*';
+      d.windows.forEach((w, k) => {
+        if (w.to <= w.from) return;
+        const id = `${selection} ${d.positive === true} ${w.from} ${w.to}`;
+        const g = groups.get(id) ?? { names: d.names, positive: d.positive === true, from: w.from, to: w.to, targets: new Map() };
+        groups.set(id, g);
+        const device = String(d.deviceId);
+        g.targets.set(device, [...(g.targets.get(device) ?? []), [j, k]]);
+      });
+    });
+    const list = [...groups.values()];
+    for (let i = 0; i < list.length; i += STATEMENTS_PER_REQUEST) {
+      const chunk = list.slice(i, i + STATEMENTS_PER_REQUEST);
+      const results = await selectEach(
+        this.influx,
+        this.target.database,
+        chunk.map((g) => bucketCountStatement(bq.resolution, [...g.targets.keys()], g)),
+        'POST',
+      );
+      chunk.forEach((g, c) => {
+        for (const s of results[c]!) {
+          const n = Number(s.values[0]?.[1] ?? 0);
+          for (const [j, k] of g.targets.get(s.tags?.device ?? '') ?? []) out[j]![k] = n;
+        }
+      });
+    }
+    return out;
   }
 
   /**
@@ -279,4 +320,33 @@ export class InfluxMetricStore implements MetricStore {
   async close(): Promise<void> {
     await this.maintaining;
   }
+}
+
+/** The series keys of a device (of one metric name) in every resolution. */
+function seriesKeysStatement(deviceId: number, name?: string): string {
+  const where = `"device" = ${str(String(deviceId))}${name !== undefined ? ` AND "name" = ${str(name)}` : ''}`;
+  const measurements = [MEASUREMENT.raw, MEASUREMENT.fiveMin, MEASUREMENT.hour].join('|');
+  return `SHOW TAG VALUES FROM /^(${measurements})$/ WITH KEY = "key" WHERE ${where}`;
+}
+
+function keysOf(series: InfluxSeries[]): string[] {
+  const keys = new Set<string>();
+  for (const s of series) for (const v of s.values) keys.add(decodeTag(String(v[1])));
+  return [...keys].sort(byKeyBytes);
+}
+
+/**
+ * Buckets of a window with a rollup of the named series (all when absent), per device: grouped by
+ * time and device, each bucket of a device is one row of the subquery. `positive`: the bucket's
+ * highest value (max of the rollups' max) above 0, as the embedded store.
+ */
+function bucketCountStatement(
+  resolution: '5m' | '1h',
+  devices: readonly string[],
+  g: { names?: readonly string[]; positive: boolean; from: number; to: number },
+): string {
+  const names = g.names ? ` AND (${g.names.map((n) => `"name" = ${str(n)}`).join(' OR ')})` : '';
+  const inner = g.positive ? 'max("max")' : 'count("count")';
+  const outer = g.positive ? ' WHERE "b" > 0' : '';
+  return `SELECT count("b") FROM (SELECT ${inner} AS "b" FROM ${MEASUREMENT_OF[resolution]} WHERE (${devices.map((d) => `"device" = ${str(d)}`).join(' OR ')})${names} AND time >= ${g.from}ms AND time < ${g.to}ms GROUP BY time(${resolution}), "device" fill(none))${outer} GROUP BY "device"`;
 }

@@ -28,16 +28,28 @@ export const str = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\
 
 /** Runs one statement and returns its series; an error of the statement or of the server is thrown. */
 export async function select(influx: InfluxDB, database: string, statement: string, method: 'GET' | 'POST' = 'GET'): Promise<InfluxSeries[]> {
-  let raw: { results?: { error?: string; series?: InfluxSeries[] }[]; error?: string };
+  return (await selectEach(influx, database, [statement], method))[0]!;
+}
+
+/**
+ * Runs statements in one request (InfluxDB answers each in order) and returns each one's series;
+ * an error of any statement or of the server is thrown.
+ */
+export async function selectEach(influx: InfluxDB, database: string, statements: readonly string[], method: 'GET' | 'POST' = 'GET'): Promise<InfluxSeries[][]> {
+  if (statements.length === 0) return [];
+  let raw: { results?: { statement_id?: number; error?: string; series?: InfluxSeries[] }[]; error?: string };
   try {
-    raw = await influx.queryRaw(statement, { database, precision: 'ms', method });
+    raw = await influx.queryRaw(statements.join(';'), { database, precision: 'ms', method });
   } catch (err) {
     throw new VigieError('METRICS_UNAVAILABLE', `InfluxDB: ${(err as Error).message}`);
   }
-  const result = raw.results?.[0];
-  const error = raw.error ?? result?.error;
-  if (error) throw new Error(`InfluxDB refused ${statement.slice(0, 120)}: ${error}`);
-  return result?.series ?? [];
+  if (raw.error) throw new Error(`InfluxDB refused ${statements[0]!.slice(0, 120)}: ${raw.error}`);
+  return statements.map((statement, i) => {
+    const result = raw.results?.find((r) => r.statement_id === i) ?? raw.results?.[i];
+    if (result?.error) throw new Error(`InfluxDB refused ${statement.slice(0, 120)}: ${result.error}`);
+    if (!result) throw new Error(`InfluxDB gave no answer to ${statement.slice(0, 120)}`);
+    return result.series ?? [];
+  });
 }
 
 export const MEASUREMENT_OF: Record<Resolution, string> = {

@@ -2,14 +2,15 @@ import { type MetricSample, VigieError } from '@vigie/shared';
 import type pg from 'pg';
 import {
   type Aggregation,
-  type BucketCountQuery,
+  type BucketCountsQuery,
   chooseResolution,
   type MetricQuery,
   type RetentionPolicy,
   type SeriesInfo,
   type SeriesPoints,
+  zeroCounts,
 } from '../metric-store.js';
-import { countBucketsSql, LATEST_SQL, rawPointsSql, rollupPointsSql } from './pg-metric-sql.js';
+import { bucketCountsSql, LATEST_SQL, rawPointsSql, rollupPointsSql, SERIES_OF_DEVICES } from './pg-metric-sql.js';
 import { T } from './pg-schema.js';
 
 /** What the PostgreSQL metric store answers: charts, series lists, latest values, availability buckets. */
@@ -35,7 +36,14 @@ export class PgMetricReads {
   }
 
   async listSeries(deviceId: number): Promise<SeriesInfo[]> {
-    return (await this.seriesOf(deviceId)).map((r) => ({ key: r.key, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }));
+    return (await this.listSeriesOf([deviceId])).get(deviceId)!;
+  }
+
+  async listSeriesOf(deviceIds: readonly number[]): Promise<Map<number, SeriesInfo[]>> {
+    const out = new Map<number, SeriesInfo[]>(deviceIds.map((id) => [id, []]));
+    for (const r of await this.read<{ device_id: number; key: string; name: string; labels: string }>(SERIES_OF_DEVICES, [deviceIds]))
+      out.get(r.device_id)!.push({ key: r.key, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> });
+    return out;
   }
 
   /** `mem`: the device's newest sample received by this process (its values need no query). */
@@ -77,16 +85,46 @@ export class PgMetricReads {
     }));
   }
 
-  async countBuckets(q: BucketCountQuery): Promise<number> {
-    if (q.to <= q.from) return 0;
-    const ids = (await this.seriesOf(q.deviceId)).filter((r) => !q.names || q.names.includes(r.name)).map((r) => r.id);
-    if (ids.length === 0) return 0;
-    const rows = await this.read<{ n: number }>(countBucketsSql(q.resolution === '5m' ? T.rollup5m : T.rollup1h, q.positive === true), [
-      ids,
-      Math.ceil(q.from),
-      Math.ceil(q.to),
+  async bucketCounts(q: BucketCountsQuery): Promise<number[][]> {
+    const out = zeroCounts(q);
+    const entries = { j: [] as number[], device: [] as number[], positive: [] as boolean[] };
+    const names = { j: [] as number[], name: [] as (string | null)[] };
+    const windows = { i: [] as number[], j: [] as number[], from: [] as number[], to: [] as number[] };
+    const at: [number, number][] = [];
+    q.devices.forEach((d, j) => {
+      entries.j.push(j);
+      entries.device.push(d.deviceId);
+      entries.positive.push(d.positive === true);
+      for (const name of d.names ?? [null]) {
+        names.j.push(j);
+        names.name.push(name);
+      }
+      d.windows.forEach((w, k) => {
+        if (w.to <= w.from) return;
+        windows.i.push(at.length);
+        windows.j.push(j);
+        windows.from.push(Math.ceil(w.from));
+        windows.to.push(Math.ceil(w.to));
+        at.push([j, k]);
+      });
+    });
+    if (at.length === 0) return out;
+    const rows = await this.read<{ i: number; n: number }>(bucketCountsSql(q.resolution === '5m' ? T.rollup5m : T.rollup1h), [
+      entries.j,
+      entries.device,
+      entries.positive,
+      names.j,
+      names.name,
+      windows.i,
+      windows.j,
+      windows.from,
+      windows.to,
     ]);
-    return rows[0]!.n;
+    for (const r of rows) {
+      const [j, k] = at[r.i]!;
+      out[j]![k] = r.n;
+    }
+    return out;
   }
 }
 

@@ -82,7 +82,25 @@ export const LATEST_SQL = `SELECT se.key, l.ts, l.value FROM ${T.series} se
   CROSS JOIN LATERAL (SELECT ts, value FROM ${T.samples} WHERE device_id = se.device_id AND series_id = se.id ORDER BY ts DESC LIMIT 1) l
   WHERE se.device_id = $1 AND NOT (se.key = ANY($2::text[]))`;
 
-/** Buckets holding a rollup of any of the series $1 in [$2, $3); `positive`: only where its max was above 0. */
-export function countBucketsSql(table: typeof T.rollup5m | typeof T.rollup1h, positive: boolean): string {
-  return `SELECT count(DISTINCT ts) AS n FROM ${table} WHERE series_id = ANY($1::bigint[]) AND ts >= $2::bigint AND ts < $3::bigint${positive ? ' AND "max" > 0' : ''}`;
+/**
+ * Bucket counts of many (device, window) pairs in one statement. Each device entry j ($1 entry,
+ * $2 device, $3 positive) counts the series named in the pairs ($4 entry, $5 name; a null name:
+ * all its series); each window i ($6 window, $7 entry, $8 from, $9 to) is counted by one range
+ * read of the primary key (series_id, ts), as a single device's count would be. A window whose
+ * entry has no series counted gives no row. `positive`: only where the bucket's max was above 0.
+ */
+export function bucketCountsSql(table: typeof T.rollup5m | typeof T.rollup1h): string {
+  return `WITH entry AS (
+    SELECT e.j, e.positive, array_agg(DISTINCT se.id) AS ids
+    FROM unnest($1::int[], $2::bigint[], $3::boolean[]) AS e(j, device_id, positive)
+    JOIN unnest($4::int[], $5::text[]) AS n(j, name) ON n.j = e.j
+    JOIN ${T.series} se ON se.device_id = e.device_id AND (n.name IS NULL OR se.name = n.name)
+    GROUP BY e.j, e.positive)
+  SELECT w.i, c.n FROM unnest($6::int[], $7::int[], $8::bigint[], $9::bigint[]) AS w(i, j, from_ts, to_ts)
+  JOIN entry ON entry.j = w.j
+  CROSS JOIN LATERAL (SELECT count(DISTINCT r.ts) AS n FROM ${table} r
+    WHERE r.series_id = ANY(entry.ids) AND r.ts >= w.from_ts AND r.ts < w.to_ts AND (NOT entry.positive OR r."max" > 0)) c`;
 }
+
+/** The series of several devices ($1), each device's ordered by key as the embedded store does (bytes). */
+export const SERIES_OF_DEVICES = `SELECT device_id, id, key, name, labels FROM ${T.series} WHERE device_id = ANY($1::bigint[]) ORDER BY device_id, key COLLATE "C"`;

@@ -1,7 +1,7 @@
 import { type MetricSample, parseSeriesKey } from '@vigie/shared';
 import pg from 'pg';
 import {
-  type BucketCountQuery,
+  type BucketCountsQuery,
   DEFAULT_RETENTION,
   type DeviceSamples,
   type MaintenanceReport,
@@ -288,6 +288,10 @@ export class PgMetricStore implements MetricStore {
     return this.reads.listSeries(deviceId);
   }
 
+  listSeriesOf(deviceIds: readonly number[]): Promise<Map<number, SeriesInfo[]>> {
+    return this.reads.listSeriesOf(deviceIds);
+  }
+
   latest(deviceId: number): Promise<Record<string, { ts: number; value: number }>> {
     return this.reads.latest(deviceId, this.newest.get(deviceId));
   }
@@ -296,8 +300,8 @@ export class PgMetricStore implements MetricStore {
     return this.reads.query(q);
   }
 
-  countBuckets(q: BucketCountQuery): Promise<number> {
-    return this.reads.countBuckets(q);
+  bucketCounts(q: BucketCountsQuery): Promise<number[][]> {
+    return this.reads.bucketCounts(q);
   }
 
   private read<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
