@@ -43,7 +43,14 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
  * temporary folder, independent of any system cluster. Trust authentication for `postgres` on
  * 127.0.0.1 only; fsync stays on unless `fast` (tests that never crash the server may skip it).
  */
-export async function startPostgres(opts: { fast?: boolean; maxConnections?: number } = {}): Promise<Postgres> {
+export async function startPostgres(
+  opts: {
+    fast?: boolean;
+    maxConnections?: number;
+    /** More server settings (`name=value`, passed as `-c`), e.g. a benchmark's shared_buffers or max_wal_size. */
+    settings?: string[];
+  } = {},
+): Promise<Postgres> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'vigie-pg-'));
   const data = join(dir, 'data');
@@ -63,6 +70,7 @@ export async function startPostgres(opts: { fast?: boolean; maxConnections?: num
     `unix_socket_directories=${dir}`,
     `max_connections=${opts.maxConnections ?? 200}`,
     ...(opts.fast ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+    ...(opts.settings ?? []),
   ].flatMap((s) => ['-c', s]);
   let proc: Proc | undefined;
   const isReady = join(bin, 'pg_isready');
