@@ -20,8 +20,15 @@ function collectorBundle(): Promise<string> {
 }
 const execFileAsync = promisify(execFile);
 
-async function cliJson(dataDir: string, args: string[], bin = COLLECTOR_BIN): Promise<any> {
-  const { stdout } = await execFileAsync(process.execPath, [bin, ...args, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
+/** `--database <url>` when the store is PostgreSQL (the set-up commands and every `serve` use the same one). */
+function databaseArgs(database: string | undefined): string[] {
+  return database ? ['--database', database] : [];
+}
+
+async function cliJson(dataDir: string, args: string[], bin = COLLECTOR_BIN, database?: string): Promise<any> {
+  const { stdout } = await execFileAsync(process.execPath, [bin, ...args, '--data-dir', dataDir, ...databaseArgs(database), '--json'], {
+    encoding: 'utf8',
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
@@ -54,6 +61,8 @@ export interface CollectorProcess {
   url: string;
   pid: number;
   dataDir: string;
+  /** The PostgreSQL store (`--database`), if not the SQLite file in `dataDir`. */
+  database?: string;
   token: string;
   clientId: number;
   child: ChildProcess;
@@ -63,6 +72,8 @@ export interface CollectorProcess {
 /**
  * A real collector process (the CLI `serve`) on loopback with a fresh data folder, a client, a site
  * and an enrollment token for `agents` agents. The process's own stdout/stderr go to ours on error only.
+ * With `database` (a postgres:// URL of an empty database), the relational store and the metrics are
+ * in PostgreSQL: the client, site, token and user are created there by the same CLI, before `serve`.
  */
 export async function startCollectorProcess(
   opts: {
@@ -73,21 +84,30 @@ export async function startCollectorProcess(
     nodeArgs?: string[];
     /** Another build of the collector (e.g. an earlier commit's, to compare side by side); default: this tree's, bundled now. */
     bundle?: string;
+    /** `--database postgres://…`: the store in PostgreSQL instead of the SQLite file. */
+    database?: string;
   } = { agents: 10 },
 ): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-collector-'));
   // Another build prepares its own store (its migrations may differ from this tree's).
   const bin = opts.bundle ?? COLLECTOR_BIN;
-  const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client'], bin);
-  const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site'], bin);
-  const token = await cliJson(dataDir, ['token', 'create', '--site', String(site.id), '--uses', String(Math.max(1, opts.agents)), '--ttl-hours', '24'], bin);
-  await cliJson(dataDir, ['user', 'create', '--email', BENCH_EMAIL, '--role', 'technician', '--password', BENCH_PASSWORD], bin);
+  const db = opts.database;
+  const client = await cliJson(dataDir, ['client', 'create', '--name', 'Bench client'], bin, db);
+  const site = await cliJson(dataDir, ['site', 'create', '--client', String(client.id), '--name', 'Bench site'], bin, db);
+  const token = await cliJson(
+    dataDir,
+    ['token', 'create', '--site', String(site.id), '--uses', String(Math.max(1, opts.agents)), '--ttl-hours', '24'],
+    bin,
+    db,
+  );
+  await cliJson(dataDir, ['user', 'create', '--email', BENCH_EMAIL, '--role', 'technician', '--password', BENCH_PASSWORD], bin, db);
   const { url, child } = await spawnServe(dataDir, opts);
   await keepAgentsOnLoopback(url, client.id);
   return {
     url,
     pid: child.pid!,
     dataDir,
+    ...(db ? { database: db } : {}),
     token: token.token,
     clientId: client.id,
     child,
@@ -108,6 +128,7 @@ interface ServeOptions {
   env?: Record<string, string>;
   nodeArgs?: string[];
   bundle?: string;
+  database?: string;
 }
 
 /** `serve` on a free loopback port over `dataDir`, once it answers /healthz. */
@@ -127,6 +148,7 @@ async function spawnServe(dataDir: string, opts: ServeOptions): Promise<{ url: s
       'warn',
       '--metrics-interval',
       String(opts.metricsIntervalSec ?? 60),
+      ...databaseArgs(opts.database),
       ...(opts.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...opts.env } },
@@ -154,12 +176,12 @@ export interface PeerCollector {
 }
 
 /**
- * Another collector process (`serve` on its own port) over the same store as `first`: several
- * collectors sharing one database, as a scaled-out installation runs them. Stop the peers before `first`
- * (which removes the data folder).
+ * Another collector process (`serve` on its own port) over the same store as `first` (its SQLite
+ * file, or its PostgreSQL database): several collectors sharing one database, as a scaled-out
+ * installation runs them. Stop the peers before `first` (which removes the data folder).
  */
-export async function startPeerCollector(first: CollectorProcess, opts: ServeOptions = {}): Promise<PeerCollector> {
-  const { url, child } = await spawnServe(first.dataDir, opts);
+export async function startPeerCollector(first: CollectorProcess, opts: Omit<ServeOptions, 'database'> = {}): Promise<PeerCollector> {
+  const { url, child } = await spawnServe(first.dataDir, { ...opts, ...(first.database ? { database: first.database } : {}) });
   return {
     url,
     pid: child.pid!,

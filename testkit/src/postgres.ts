@@ -59,7 +59,15 @@ export interface PostgresOnLan {
  * 127.0.0.1 only; fsync stays on unless `fast` (tests that never crash the server may skip it).
  * With `network`, on a LAN host instead (see PostgresOnLan).
  */
-export async function startPostgres(opts: { fast?: boolean; maxConnections?: number; network?: PostgresOnLan } = {}): Promise<Postgres> {
+export async function startPostgres(
+  opts: {
+    fast?: boolean;
+    maxConnections?: number;
+    /** More server settings (`name=value`, passed as `-c`), e.g. a benchmark's shared_buffers or max_wal_size. */
+    settings?: string[];
+    network?: PostgresOnLan;
+  } = {},
+): Promise<Postgres> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'vigie-pg-'));
   const data = join(dir, 'data');
@@ -85,6 +93,7 @@ export async function startPostgres(opts: { fast?: boolean; maxConnections?: num
     `unix_socket_directories=${dir}`,
     `max_connections=${opts.maxConnections ?? 200}`,
     ...(opts.fast ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+    ...(opts.settings ?? []),
   ].flatMap((s) => ['-c', s]);
   let proc: Proc | undefined;
   const isReady = join(bin, 'pg_isready');

@@ -30,15 +30,20 @@ interface EngineResult {
 }
 
 /**
- * Ingest through the collector on each metric engine, side by side in one run, each as a ratio of
- * that engine's raw insert ceiling measured in the same run (before and after each round, the best
- * of two batch sizes each time, median taken): SQLite (samples in the collector's file, synchronous=FULL; ceiling: better-sqlite3's
- * batched prepared INSERT in a transaction) and PostgreSQL 15 (`--metrics postgres://…`, fsync on;
- * ceiling: the store's multi-row unnest INSERT into the same partitioned table, one commit per
- * batch). End to end is frames → validated → stored → relational commit (SQLite) → acked, over
- * real WebSockets to a real collector process; on PostgreSQL it includes both databases' commits.
- * `postgres-2`: two collector processes on one store, half the agents each, their metrics in one
- * PostgreSQL database (their relational commits still take turns on the SQLite file).
+ * Ingest through the collector on each engine, side by side in one run, each as a ratio of that
+ * engine's raw insert ceiling measured in the same run (before and after each round, the best of
+ * two batch sizes each time, median taken):
+ * - `sqlite`: everything in the collector's file, synchronous=FULL; ceiling: better-sqlite3's
+ *   batched prepared INSERT in a transaction.
+ * - `postgres`: the collector runs on PostgreSQL 15 (`serve --database postgres://…`, fsync on): the
+ *   relational store (agents' seqs, inventory, checks…) and the metrics in one database, each batch
+ *   of frames committed in one PostgreSQL transaction (PgIngestWriter); ceiling: the store's
+ *   multi-row unnest INSERT into the same partitioned table, one commit per batch.
+ * - `postgres-2`: two collector processes on that one PostgreSQL database, half the agents each.
+ * - `postgres-metrics` (not in the default list): the earlier arrangement, metrics only in
+ *   PostgreSQL (`--metrics`), the relational commit on the SQLite file.
+ * End to end is frames → validated → stored → committed → acked, over real WebSockets to real
+ * collector processes.
  */
 export async function run(argv: string[]): Promise<void> {
   const { values: a } = parseArgs({
@@ -85,11 +90,14 @@ export async function run(argv: string[]): Promise<void> {
   const batchSizes = [agents, 4 * agents];
   const ceiling = (b: Baseline) => Math.max(...Object.values(b));
 
-  /** One engine: baseline, then (collector run, baseline) × runs; `collectors` processes share the store. */
+  /**
+   * One engine: baseline, then (collector run, baseline) × runs; `collectors` processes share the
+   * store, a fresh one each run (`store`: a PostgreSQL database for `--database`, or environment).
+   */
   async function measure(
     engine: string,
     rate: (framesPerTx: number) => Promise<number>,
-    env: () => Promise<Record<string, string>>,
+    store: () => Promise<{ database?: string; env?: Record<string, string> }>,
     collectors = 1,
   ): Promise<EngineResult> {
     const baseline = async () => {
@@ -101,12 +109,12 @@ export async function run(argv: string[]): Promise<void> {
     const e2e: EndToEnd[] = [];
     for (let i = 0; i < runs; i++) {
       // One commit per event-loop turn carries about one frame per agent: the baselines commit that many frames at a time.
-      const vars = await env();
-      const collector = await startCollectorProcess({ agents, env: vars });
+      const { database, env = {} } = await store();
+      const collector = await startCollectorProcess({ agents, env, ...(database ? { database } : {}) });
       const peers: PeerCollector[] = [];
       let monitors: ProcMonitor[] = [];
       try {
-        for (let c = 1; c < collectors; c++) peers.push(await startPeerCollector(collector, { env: vars }));
+        for (let c = 1; c < collectors; c++) peers.push(await startPeerCollector(collector, { env }));
         const r = await load([collector.url, ...peers.map((p) => p.url)], collector.token, () => {
           monitors = [collector.pid, ...peers.map((p) => p.pid)].map((pid) => new ProcMonitor(pid, 500));
         });
@@ -137,21 +145,33 @@ export async function run(argv: string[]): Promise<void> {
     );
   }
   let postgres: Postgres | undefined;
-  const pgEngines = engines.filter((e) => /^postgres(-\d+)?$/.test(e));
+  const unknown = engines.filter((e) => e !== 'sqlite' && e !== 'postgres-metrics' && !/^postgres(-\d+)?$/.test(e));
+  if (unknown.length > 0) throw new Error(`--engines: unknown ${unknown.join(', ')} (sqlite, postgres, postgres-<n>, postgres-metrics)`);
+  const pgEngines = engines.filter((e) => e.startsWith('postgres'));
   if (pgEngines.length > 0) {
     postgres = await startPostgres();
     try {
       let db = 0;
       const pg = postgres;
+      const rawRate = async (framesPerTx: number) =>
+        (await rawPgInsertRate(await pg.createDatabase(`bench_raw_${++db}`), { devices: agents, valuesPerFrame, rows, framesPerTx })).rowsPerSec;
       for (const e of pgEngines) {
-        // `postgres-2`: two collector processes on one store, their metrics in the same PostgreSQL database.
+        if (e === 'postgres-metrics') {
+          // Metrics only: the samples in PostgreSQL, the relational commit on the collector's SQLite file.
+          results.push(
+            await measure('PostgreSQL metrics, SQLite relational', rawRate, async () => ({
+              env: { VIGIE_METRICS_URL: await pg.createDatabase(`bench_e2e_${++db}`) },
+            })),
+          );
+          continue;
+        }
+        // `postgres-2`: two collector processes on one PostgreSQL database (relational store and metrics).
         const collectors = Number(/-(\d+)$/.exec(e)?.[1] ?? 1);
         results.push(
           await measure(
             collectors > 1 ? `PostgreSQL, ${collectors} collectors` : 'PostgreSQL',
-            async (framesPerTx) =>
-              (await rawPgInsertRate(await pg.createDatabase(`bench_raw_${++db}`), { devices: agents, valuesPerFrame, rows, framesPerTx })).rowsPerSec,
-            async () => ({ VIGIE_METRICS_URL: await pg.createDatabase(`bench_e2e_${++db}`) }),
+            rawRate,
+            async () => ({ database: await pg.createDatabase(`bench_e2e_${++db}`) }),
             collectors,
           ),
         );

@@ -43,6 +43,20 @@ async function collectorsIdle(urls: string[]): Promise<void> {
 }
 
 /**
+ * A collector on PostgreSQL holds up to 10 connections for its relational store and 8 for its metric
+ * store (postgres-database.ts, pg-metric-store.ts): the server allows that many per collector, and
+ * some more for the set-up commands.
+ */
+const PG_CONNECTIONS_PER_COLLECTOR = 18;
+
+/**
+ * The bench's PostgreSQL: memory for a machine this size, and checkpoints spaced out (the default
+ * max_wal_size of 1 GB forces one every few seconds at this rate); durability as in production,
+ * fsync and synchronous_commit left on.
+ */
+const PG_BENCH_SETTINGS = ['shared_buffers=1GB', 'max_wal_size=8GB', 'checkpoint_timeout=15min', 'wal_buffers=64MB'];
+
+/**
  * Fleet: many simulated agents spread over several collector processes on one store (each process
  * is a `serve` on its own port, as collectors of a scaled-out installation are; each may hold 20,000
  * open files on this machine). Reports, per collector process, its agents, its open sockets, its ack
@@ -61,8 +75,10 @@ export async function run(argv: string[]): Promise<void> {
       software: { type: 'string', default: '20' },
       'connect-rate': { type: 'string', default: '1000' },
       'sample-sec': { type: 'string', default: '5' },
-      /** `postgres`: the samples go to a PostgreSQL started here (`--metrics postgres://…`), the SQLite file keeps the rest. */
-      metrics: { type: 'string', default: 'sqlite' },
+      /** `postgres`: the collectors run on a PostgreSQL started here (`--database postgres://…`): relational store and metrics in one database. */
+      database: { type: 'string', default: 'sqlite' },
+      /** With the SQLite store, `postgres`: only the samples go to a PostgreSQL started here (`--metrics postgres://…`). */
+      metrics: { type: 'string' },
     },
   });
   const agents = Number(a.agents);
@@ -70,14 +86,21 @@ export async function run(argv: string[]): Promise<void> {
   const intervalSec = Number(a.interval);
   const perSim = 5000;
   const sims = collectors * Math.max(1, Math.ceil(agents / collectors / perSim));
-  if (a.metrics !== 'sqlite' && a.metrics !== 'postgres') throw new Error(`--metrics ${a.metrics}: sqlite or postgres`);
+  if (a.database !== 'sqlite' && a.database !== 'postgres') throw new Error(`--database ${a.database}: sqlite or postgres`);
+  const metricsIn = a.metrics ?? a.database;
+  if (metricsIn !== 'sqlite' && metricsIn !== 'postgres') throw new Error(`--metrics ${metricsIn}: sqlite or postgres`);
+  if (a.database === 'postgres' && metricsIn !== 'postgres') throw new Error('--database postgres keeps the metrics in the same PostgreSQL database');
+  const storeLabel = a.database === 'postgres' ? 'store and metrics in one PostgreSQL' : `SQLite store, metrics in ${metricsIn}`;
   let postgres: Postgres | undefined;
   let env: Record<string, string> = {};
-  if (a.metrics === 'postgres') {
-    postgres = await startPostgres();
-    env = { VIGIE_METRICS_URL: await postgres.createDatabase('vigie_fleet') };
+  let database: string | undefined;
+  if (metricsIn === 'postgres') {
+    postgres = await startPostgres({ maxConnections: PG_CONNECTIONS_PER_COLLECTOR * collectors + 40, settings: PG_BENCH_SETTINGS });
+    const url = await postgres.createDatabase('vigie_fleet');
+    if (a.database === 'postgres') database = url;
+    else env = { VIGIE_METRICS_URL: url };
   }
-  const first = await startCollectorProcess({ agents, metricsIntervalSec: intervalSec, env }).catch(async (err: unknown) => {
+  const first = await startCollectorProcess({ agents, metricsIntervalSec: intervalSec, env, ...(database ? { database } : {}) }).catch(async (err: unknown) => {
     await postgres?.stop();
     throw err;
   });
@@ -85,18 +108,24 @@ export async function run(argv: string[]): Promise<void> {
   const monitors: ProcMonitor[] = [];
   const load1: number[] = [];
   let loadSampler: NodeJS.Timeout | undefined;
+  // PostgreSQL's server processes (postmaster and backends): their CPU (their RSS would count the shared buffers once per backend).
+  let pgMonitor: ProcMonitor | undefined;
   try {
     for (let i = 1; i < collectors; i++) peers.push(await startPeerCollector(first, { metricsIntervalSec: intervalSec, env }));
     const procs = [{ url: first.url, pid: first.pid }, ...peers.map((p) => ({ url: p.url, pid: p.pid }))];
     const urls = procs.map((p) => p.url);
     const sockets = new Map<string, number>();
     console.log(
-      `fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min, metrics in ${a.metrics}`,
+      `fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min, ${storeLabel}`,
     );
+    if (postgres) console.log(`  PostgreSQL settings: ${PG_BENCH_SETTINGS.join(' ')} (fsync and synchronous_commit on)`);
     const r = await runLoad({
       url: first.url,
       urls,
-      enrollUrl: first.url,
+      // Enrollment is set-up, not measured. On the SQLite file, through one collector: six taking turns on
+      // the file's write lock for 100,000 enrollments wait on each other far longer. On PostgreSQL each
+      // agent enrolls through its own collector (one Node process alone is the bottleneck there).
+      ...(database ? {} : { enrollUrl: first.url }),
       token: first.token,
       agents,
       processes: sims,
@@ -115,6 +144,7 @@ export async function run(argv: string[]): Promise<void> {
           monitors.push(new ProcMonitor(p.pid, Number(a['sample-sec']) * 1000));
         }
         loadSampler = setInterval(() => load1.push(loadavg()[0]!), 5000);
+        if (postgres) pgMonitor = new ProcMonitor(postgres.pid()!, Number(a['sample-sec']) * 1000);
       },
       onTick: (c, ms) => {
         if (ms % 60_000 < 5000) console.log(`  ${Math.round(ms / 1000)} s: ${c.connected} connected, ${c.framesAcked} frames acked, ${c.unacked} in flight`);
@@ -122,6 +152,7 @@ export async function run(argv: string[]): Promise<void> {
     });
     clearInterval(loadSampler);
     const stats = monitors.map((m) => m.stop());
+    const pgStats = pgMonitor?.stop();
     const rows: Row[] = [];
     for (const [i, p] of procs.entries()) {
       const mine = r.byUrl[p.url] ?? { connected: 0, ms: [] };
@@ -139,7 +170,7 @@ export async function run(argv: string[]): Promise<void> {
         'values stored': await counter(p.url, 'vigie_ingest_values_committed_total'),
       });
     }
-    printTable(`Fleet: ${agents} agents, one frame every ${intervalSec} s, ${collectors} collector processes on one store, metrics in ${a.metrics}`, rows);
+    printTable(`Fleet: ${agents} agents, one frame every ${intervalSec} s, ${collectors} collector processes on one store (${storeLabel})`, rows);
     const total: Row = {
       agents,
       connected: r.connected,
@@ -153,15 +184,28 @@ export async function run(argv: string[]): Promise<void> {
       'enroll s': r.enrollSeconds,
       'connect s': r.connectSeconds,
       'RSS sum of peaks MB': Math.round(stats.reduce((s, x) => s + x.rssMaxMB, 0)),
+      ...(pgStats ? { 'PostgreSQL CPU %': Math.round(pgStats.cpuPct) } : {}),
       'load avg (1 min) median / max': load1.length ? `${percentile(load1, 50).toFixed(1)} / ${Math.max(...load1).toFixed(1)}` : '',
       errors: Object.entries(r.errors)
         .map(([k, v]) => `${k}:${v}`)
         .join(' '),
     };
     printTable('Fleet total (targets: every frame acknowledged; at most 20,000 sockets per process)', [total]);
-    console.log(`results: ${writeResult('fleet', { options: a, load: loadSummary(r), perCollector: rows, total, collectors: stats, loadAverage1Min: load1 })}`);
+    console.log(
+      `results: ${writeResult('fleet', {
+        options: a,
+        ...(postgres ? { postgresSettings: PG_BENCH_SETTINGS } : {}),
+        load: loadSummary(r),
+        perCollector: rows,
+        total,
+        collectors: stats,
+        ...(pgStats ? { postgres: pgStats } : {}),
+        loadAverage1Min: load1,
+      })}`,
+    );
   } finally {
     clearInterval(loadSampler);
+    pgMonitor?.stop();
     for (const p of peers) await p.stop();
     await first.stop();
     await postgres?.stop();

@@ -81,11 +81,6 @@ export class EnrollmentService {
       if (tok.revoked_at !== null) throw new VigieError('ENROLL_TOKEN_REVOKED');
       if (tok.expires_at <= now) throw new VigieError('ENROLL_TOKEN_EXPIRED');
       if (tok.uses >= tok.max_uses) throw new VigieError('ENROLL_TOKEN_EXHAUSTED');
-      await trx
-        .updateTable('enrollment_tokens')
-        .set({ uses: tok.uses + 1 })
-        .where('id', '=', tok.id)
-        .execute();
       const device = await trx
         .insertInto('devices')
         .values({
@@ -118,6 +113,21 @@ export class EnrollmentService {
           last_seen_at: null,
         })
         .execute();
+      // The use is claimed in the database, not from the count read above: on PostgreSQL two
+      // enrollments read the same count at once (READ COMMITTED), and writing back count + 1 let a
+      // token for 3 machines enroll 12. The guarded increment waits for the other's commit and
+      // re-checks the limit. Last in the transaction: the token's row stays locked only until the commit.
+      const claimed = await trx
+        .updateTable('enrollment_tokens')
+        .set((eb) => ({ uses: eb('uses', '+', 1) }))
+        .where('id', '=', tok.id)
+        .where((eb) => eb('uses', '<', eb.ref('max_uses')))
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) {
+        const current = await trx.selectFrom('enrollment_tokens').select('revoked_at').where('id', '=', tok.id).executeTakeFirstOrThrow();
+        throw new VigieError(current.revoked_at !== null ? 'ENROLL_TOKEN_REVOKED' : 'ENROLL_TOKEN_EXHAUSTED');
+      }
       return { deviceId: device.id, tokenId: tok.id };
     });
     await audit(this.db, `enrollment-token:${result.tokenId}`, 'agent.enroll', `device:${result.deviceId}`, { agentId, hostname: req.hostname, ip });
