@@ -265,6 +265,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerErrorHandling(app, (err, what) => (health.writeFailed(err, what) ? (health.classify(err) as 'full' | 'damaged') : null));
   if (process.env.VIGIE_CHECK_RESPONSES === '1') registerResponseCheck(app);
   for (const msg of startupLog) app.log.info(msg);
+  if (db instanceof PostgresDatabase)
+    db.onIdleError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL relational store: an idle connection was lost; the pool reconnects');
   if (metrics instanceof PgMetricStore)
     metrics.onIdleError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL metric store: an idle connection was lost; the pool reconnects');
   if (metrics instanceof InfluxMetricStore)

@@ -127,8 +127,12 @@ export class PolicyService {
           .selectFrom('devices as h')
           .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'h.id').on('a.revoked_at', 'is', null))
           .whereRef('h.site_id', '=', 'd.site_id')
-          .select((s) => s.fn.min<number>('h.id').as('id'))
-          // The agent of a site that takes the site role when it is set for the site or its client: its first enrolled.
+          .select('h.id')
+          // The agent of a site that takes the site role when it is set for the site or its client: its
+          // first enrolled. The site's devices in id order (index devices_site) until one has a live
+          // agent: a min() over the site read all of them on every hello.
+          .orderBy('h.id')
+          .limit(1)
           .as('holder'),
       ])
       .where('d.id', '=', deviceId)

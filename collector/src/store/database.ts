@@ -37,6 +37,7 @@ import * as mUxReportComments from './migrations/016-ux-report-comments.js';
 import * as mUxTickets from './migrations/016-ux-tickets-contract.js';
 import * as m017clusterLeases from './migrations/017-cluster-leases.js';
 import * as m018commandsQueueOrder from './migrations/018-commands-queue-order.js';
+import * as m019devicesSiteIndex from './migrations/019-devices-site-index.js';
 import type { EngineMigration, MigrationEngine } from './migrations/engine.js';
 import { ensurePrivateDatabaseFile } from './private-files.js';
 import type { DB } from './schema.js';
@@ -77,6 +78,7 @@ const migrations: Record<string, EngineMigration> = {
   '016-ux-tickets-contract': mUxTickets,
   '017-cluster-leases': m017clusterLeases,
   '018-commands-queue-order': m018commandsQueueOrder,
+  '019-devices-site-index': m019devicesSiteIndex,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './database.js';
-import { type PgTarget, parsePostgresUrl } from './postgres/pg-target.js';
+import { describePgTarget, type PgTarget, parsePostgresUrl } from './postgres/pg-target.js';
 import type { DB } from './schema.js';
 
 const INT8 = 20;
@@ -59,6 +59,11 @@ export class PostgresDatabase {
   /** Where it is: host, port, database, user (the password, if any, never logged: describePgTarget). */
   readonly target: PgTarget;
 
+  /** Idle connections the server closed (a restart, an administrator, an outage); the pool opens new ones. */
+  idleConnectionErrors = 0;
+  /** Told of each (the collector logs it). */
+  onIdleError: ((err: Error) => void) | undefined;
+
   constructor(opts: PostgresDatabaseOptions) {
     if ('url' in opts && !isPostgresUrl(opts.url)) throw new Error(`not a PostgreSQL URL (postgres://…): ${opts.url.replace(/:[^:@/]*@/, ':***@')}`);
     const t = 'target' in opts ? opts.target : parsePostgresUrl(opts.url, process.env, { option: '--database', code: 'DATABASE_URL_INVALID' });
@@ -72,7 +77,17 @@ export class PostgresDatabase {
       ...(t.ssl ? { ssl: true } : {}),
       max: opts.maxConnections ?? 10,
       application_name: 'vigie-collector',
+      // A server that is down fails the request at once (the agent resends, the user is told).
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
       types: typeParsers,
+    });
+    // An idle connection the server closed emits here: without a listener Node exits, and every
+    // collector of a cluster died with one PostgreSQL restart.
+    this.pool.on('error', (err) => {
+      this.idleConnectionErrors++;
+      if (this.onIdleError) this.onIdleError(err);
+      else console.error(`PostgreSQL ${describePgTarget(t)}: an idle connection was lost (${err.message}); the pool reconnects`);
     });
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
