@@ -113,48 +113,45 @@ export class PolicyService {
 
   /**
    * The merged policy of a device: defaults, then its client's, its site's and its own overrides.
-   * Two reads (the device with its site's role holder, then its three layers at once): a policy
-   * stored before the call began is in the answer.
+   * The device, then its site's role holder and its three layers at once: a policy stored before the
+   * call began is in the answer.
    */
   async effective(deviceId: number): Promise<PolicyBody> {
     const k = this.db.kysely;
-    const dev = await k
-      .selectFrom('devices as d')
-      .select((eb) => [
-        'd.client_id',
-        'd.site_id',
-        eb
-          .selectFrom('devices as h')
-          .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'h.id').on('a.revoked_at', 'is', null))
-          .whereRef('h.site_id', '=', 'd.site_id')
-          .select('h.id')
-          // The agent of a site that takes the site role when it is set for the site or its client: its
-          // first enrolled. The site's devices in id order (index devices_site) until one has a live
-          // agent: a min() over the site read all of them on every hello.
-          .orderBy('h.id')
-          .limit(1)
-          .as('holder'),
-      ])
-      .where('d.id', '=', deviceId)
-      .executeTakeFirst();
-    const rows = dev
-      ? await k
-          .selectFrom('policies')
-          .select(['scope', 'body', 'version'])
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('scope', '=', 'client'), eb('scope_id', '=', dev.client_id)]),
-              eb.and([eb('scope', '=', 'site'), eb('scope_id', '=', dev.site_id)]),
-              eb.and([eb('scope', '=', 'device'), eb('scope_id', '=', deviceId)]),
-            ]),
-          )
-          .execute()
-      : [];
+    const dev = await k.selectFrom('devices').select(['client_id', 'site_id']).where('id', '=', deviceId).executeTakeFirst();
+    // The agent of a site that takes the site role when it is set for the site or its client: its
+    // first enrolled, i.e. the site's devices in id order (index devices_site) until one has a live
+    // agent. Asked with the site's id as a value, not correlated with the device's row: PostgreSQL
+    // then plans it for that site (a min() over the site, or a plan made for a site of average size,
+    // read up to every device of the largest site on every hello: 375 ms a hello at 100,000 agents).
+    const [holderRow, rows] = dev
+      ? await Promise.all([
+          k
+            .selectFrom('devices as h')
+            .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'h.id').on('a.revoked_at', 'is', null))
+            .where('h.site_id', '=', dev.site_id)
+            .select('h.id')
+            .orderBy('h.id')
+            .limit(1)
+            .executeTakeFirst(),
+          k
+            .selectFrom('policies')
+            .select(['scope', 'body', 'version'])
+            .where((eb) =>
+              eb.or([
+                eb.and([eb('scope', '=', 'client'), eb('scope_id', '=', dev.client_id)]),
+                eb.and([eb('scope', '=', 'site'), eb('scope_id', '=', dev.site_id)]),
+                eb.and([eb('scope', '=', 'device'), eb('scope_id', '=', deviceId)]),
+              ]),
+            )
+            .execute(),
+        ])
+      : [undefined, []];
     const layers = (['client', 'site', 'device'] as const).map((scope) => rows.find((r) => r.scope === scope));
     const out: PolicyBody = defaultPolicy(this.settings);
     out.version = 0;
     const probes: Record<string, Record<string, unknown>> = {};
-    const holder = dev?.holder ?? undefined;
+    const holder = holderRow?.id;
     for (const [i, layer] of layers.entries()) {
       if (!layer) continue;
       // The version changes whenever any layer does: the sum of versions and the newest update time.
