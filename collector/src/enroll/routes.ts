@@ -19,22 +19,20 @@ export function registerEnrollRoutes(
     '/api/v1/enroll',
     { schema: { tags: ['agents'], body: EnrollRequest, response: { 201: EnrollResponse } } },
     async (req: FastifyRequest<{ Body: EnrollRequest }>, reply) => {
-      // Failed enrollments count like failed logins: a token cannot be guessed by brute force.
-      // Counted before the token is checked (asking first let a burst of simultaneous guesses through
-      // whole); the count is taken back unless the token was refused.
+      // Failed enrollments count like failed logins, asked before and counted after the check. Not
+      // counted before it, as sign-in is: a token has 192 random bits, so the few guesses a burst
+      // gets past the count cost nothing, whereas counting enrollments in flight refused a site's
+      // legitimate mass deployment behind one address (more than the limit enrolling at once).
       const keys = enrollKeys(req.ip, limiter.limits);
-      const attempt = await limiter.attempt(keys);
-      if (attempt.blocked) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
-      let res: Awaited<ReturnType<typeof enrollment.enroll>>;
+      if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
       try {
-        res = await enrollment.enroll(req.body, req.ip);
+        const res = await enrollment.enroll(req.body, req.ip);
+        reply.code(201);
+        return res;
       } catch (err) {
-        if (!(err instanceof VigieError && err.code.startsWith('VIGIE_E_ENROLL_TOKEN'))) await attempt.release();
+        if (err instanceof VigieError && err.code.startsWith('VIGIE_E_ENROLL_TOKEN')) await limiter.fail(keys);
         throw err;
       }
-      await attempt.release();
-      reply.code(201);
-      return res;
     },
   );
 
