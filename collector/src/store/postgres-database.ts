@@ -77,8 +77,8 @@ export class PostgresDatabase {
       ...(t.ssl ? { ssl: true } : {}),
       max: opts.maxConnections ?? 10,
       application_name: 'vigie-collector',
-      // A server that is down fails the request at once (the agent resends, the user is told).
-      connectionTimeoutMillis: 10_000,
+      // No connectionTimeoutMillis: pg-pool applies it to waiting for a free connection too, and a
+      // collector under a burst would fail requests that only had to wait their turn.
       keepAlive: true,
       types: typeParsers,
     });
