@@ -266,7 +266,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   if (process.env.VIGIE_CHECK_RESPONSES === '1') registerResponseCheck(app);
   for (const msg of startupLog) app.log.info(msg);
   if (db instanceof PostgresDatabase)
-    db.onIdleError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL relational store: an idle connection was lost; the pool reconnects');
+    db.onConnectionError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL relational store: a connection was lost; the pool reconnects');
   if (metrics instanceof PgMetricStore)
     metrics.onIdleError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL metric store: an idle connection was lost; the pool reconnects');
   if (metrics instanceof InfluxMetricStore)

@@ -81,6 +81,23 @@ export class EnrollmentService {
       if (tok.revoked_at !== null) throw new VigieError('ENROLL_TOKEN_REVOKED');
       if (tok.expires_at <= now) throw new VigieError('ENROLL_TOKEN_EXPIRED');
       if (tok.uses >= tok.max_uses) throw new VigieError('ENROLL_TOKEN_EXHAUSTED');
+      // The use is claimed in the database, not from the count read above: on PostgreSQL two
+      // enrollments read the same count at once (READ COMMITTED), and writing back count + 1 let a
+      // token for 3 machines enroll 12. The guarded increment waits for the other's commit and
+      // re-checks the limit. First, before the device is inserted: enrollments with one token take
+      // turns from here, so their device ids follow their commit order (the site's role goes to its
+      // first enrolled device: a later id committed first took the role, then lost it unannounced).
+      const claimed = await trx
+        .updateTable('enrollment_tokens')
+        .set((eb) => ({ uses: eb('uses', '+', 1) }))
+        .where('id', '=', tok.id)
+        .where((eb) => eb('uses', '<', eb.ref('max_uses')))
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) {
+        const current = await trx.selectFrom('enrollment_tokens').select('revoked_at').where('id', '=', tok.id).executeTakeFirstOrThrow();
+        throw new VigieError(current.revoked_at !== null ? 'ENROLL_TOKEN_REVOKED' : 'ENROLL_TOKEN_EXHAUSTED');
+      }
       const device = await trx
         .insertInto('devices')
         .values({
@@ -113,21 +130,6 @@ export class EnrollmentService {
           last_seen_at: null,
         })
         .execute();
-      // The use is claimed in the database, not from the count read above: on PostgreSQL two
-      // enrollments read the same count at once (READ COMMITTED), and writing back count + 1 let a
-      // token for 3 machines enroll 12. The guarded increment waits for the other's commit and
-      // re-checks the limit. Last in the transaction: the token's row stays locked only until the commit.
-      const claimed = await trx
-        .updateTable('enrollment_tokens')
-        .set((eb) => ({ uses: eb('uses', '+', 1) }))
-        .where('id', '=', tok.id)
-        .where((eb) => eb('uses', '<', eb.ref('max_uses')))
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) {
-        const current = await trx.selectFrom('enrollment_tokens').select('revoked_at').where('id', '=', tok.id).executeTakeFirstOrThrow();
-        throw new VigieError(current.revoked_at !== null ? 'ENROLL_TOKEN_REVOKED' : 'ENROLL_TOKEN_EXHAUSTED');
-      }
       return { deviceId: device.id, tokenId: tok.id };
     });
     await audit(this.db, `enrollment-token:${result.tokenId}`, 'agent.enroll', `device:${result.deviceId}`, { agentId, hostname: req.hostname, ip });

@@ -40,6 +40,16 @@ export type PostgresDatabaseOptions = (
   maxConnections?: number;
 };
 
+/** A connection attempt that gets no answer in 10 s fails (a server that stopped answering) instead of waiting for the kernel. */
+class TimedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(typeof config === 'string' ? { connectionString: config, connectionTimeoutMillis: 10_000 } : { ...config, connectionTimeoutMillis: 10_000 });
+  }
+}
+
+/** The pool's 'error' event for an idle client: that client's own listener has counted and reported it. */
+function countedByTheClientListener(): void {}
+
 /** Is this database option a PostgreSQL URL rather than a SQLite file path? */
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
@@ -59,10 +69,10 @@ export class PostgresDatabase {
   /** Where it is: host, port, database, user (the password, if any, never logged: describePgTarget). */
   readonly target: PgTarget;
 
-  /** Idle connections the server closed (a restart, an administrator, an outage); the pool opens new ones. */
-  idleConnectionErrors = 0;
+  /** Connections the server closed or that were lost (a restart, an administrator, an outage), idle or in use; the pool opens new ones. */
+  connectionErrors = 0;
   /** Told of each (the collector logs it). */
-  onIdleError: ((err: Error) => void) | undefined;
+  onConnectionError: ((err: Error) => void) | undefined;
 
   constructor(opts: PostgresDatabaseOptions) {
     if ('url' in opts && !isPostgresUrl(opts.url)) throw new Error(`not a PostgreSQL URL (postgres://…): ${opts.url.replace(/:[^:@/]*@/, ':***@')}`);
@@ -77,18 +87,24 @@ export class PostgresDatabase {
       ...(t.ssl ? { ssl: true } : {}),
       max: opts.maxConnections ?? 10,
       application_name: 'vigie-collector',
-      // No connectionTimeoutMillis: pg-pool applies it to waiting for a free connection too, and a
-      // collector under a burst would fail requests that only had to wait their turn.
+      // The connect timeout is the client's (TimedClient): pg-pool's own option would also bound the
+      // wait for a free connection, and a collector under a burst would fail requests waiting their turn.
+      Client: TimedClient,
       keepAlive: true,
       types: typeParsers,
     });
-    // An idle connection the server closed emits here: without a listener Node exits, and every
-    // collector of a cluster died with one PostgreSQL restart.
-    this.pool.on('error', (err) => {
-      this.idleConnectionErrors++;
-      if (this.onIdleError) this.onIdleError(err);
-      else console.error(`PostgreSQL ${describePgTarget(t)}: an idle connection was lost (${err.message}); the pool reconnects`);
+    // A connection the server closes emits 'error' on its client, idle or lent out (pg-pool listens
+    // only while it is idle, Kysely never): without a listener Node exits, and every collector of a
+    // cluster died with one PostgreSQL restart. The query it ran fails with the error; the pool drops it.
+    this.pool.on('connect', (client) => {
+      client.on('error', (err) => {
+        this.connectionErrors++;
+        if (this.onConnectionError) this.onConnectionError(err);
+        else console.error(`PostgreSQL ${describePgTarget(t)}: a connection was lost (${err.message}); the pool reconnects`);
+      });
     });
+    // pg-pool passes an idle client's error on to the pool as well: counted and told once, above.
+    this.pool.on('error', countedByTheClientListener);
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 
