@@ -268,7 +268,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   if (db instanceof PostgresDatabase)
     db.onConnectionError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL relational store: a connection was lost; the pool reconnects');
   if (metrics instanceof PgMetricStore)
-    metrics.onIdleError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL metric store: an idle connection was lost; the pool reconnects');
+    metrics.onConnectionError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL metric store: a connection was lost; the pool reconnects');
   if (metrics instanceof InfluxMetricStore)
     metrics.onExpired = (deviceId, values, oldestTs) =>
       app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');

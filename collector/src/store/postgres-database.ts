@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './database.js';
+import { watchConnectionErrors } from './postgres/pg-connection-errors.js';
 import { describePgTarget, type PgTarget, parsePostgresUrl } from './postgres/pg-target.js';
 import type { DB } from './schema.js';
 
@@ -47,9 +48,6 @@ class TimedClient extends pg.Client {
   }
 }
 
-/** The pool's 'error' event for an idle client: that client's own listener has counted and reported it. */
-function countedByTheClientListener(): void {}
-
 /** Is this database option a PostgreSQL URL rather than a SQLite file path? */
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
@@ -93,18 +91,11 @@ export class PostgresDatabase {
       keepAlive: true,
       types: typeParsers,
     });
-    // A connection the server closes emits 'error' on its client, idle or lent out (pg-pool listens
-    // only while it is idle, Kysely never): without a listener Node exits, and every collector of a
-    // cluster died with one PostgreSQL restart. The query it ran fails with the error; the pool drops it.
-    this.pool.on('connect', (client) => {
-      client.on('error', (err) => {
-        this.connectionErrors++;
-        if (this.onConnectionError) this.onConnectionError(err);
-        else console.error(`PostgreSQL ${describePgTarget(t)}: a connection was lost (${err.message}); the pool reconnects`);
-      });
+    watchConnectionErrors(this.pool, (err) => {
+      this.connectionErrors++;
+      if (this.onConnectionError) this.onConnectionError(err);
+      else console.error(`PostgreSQL ${describePgTarget(t)}: a connection was lost (${err.message}); the pool reconnects`);
     });
-    // pg-pool passes an idle client's error on to the pool as well: counted and told once, above.
-    this.pool.on('error', countedByTheClientListener);
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 

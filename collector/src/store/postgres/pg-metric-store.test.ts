@@ -207,7 +207,7 @@ describe('PostgreSQL down', () => {
       await postgres.up();
     }
     // The pooled connections the shutdown closed were noticed (not a crash), and are replaced.
-    expect(store.stats.idleConnectionErrors).toBeGreaterThan(0);
+    expect(store.stats.connectionErrors).toBeGreaterThan(0);
     await store.write(frame);
     expect(count(db, 'samples')).toBe(3);
     expect(count(db, 'series')).toBe(2);

@@ -13,6 +13,7 @@ import {
   type SeriesPoints,
 } from '../metric-store.js';
 import { ROLLUP_1H, ROLLUP_5M } from '../rollup.js';
+import { watchConnectionErrors } from './pg-connection-errors.js';
 import { PgMetricReads, unavailable } from './pg-metric-reads.js';
 import { CLEAR_DIRTY, INSERT_SAMPLES, MARK_LATE, ROLLUP_1H_SQL, ROLLUP_5M_SQL, UPSERT_SERIES } from './pg-metric-sql.js';
 import { Partitions } from './pg-partitions.js';
@@ -57,7 +58,7 @@ export interface PgStoreStats {
   rowsWritten: number;
   failedWrites: number;
   lateSamples: number;
-  idleConnectionErrors: number;
+  connectionErrors: number;
 }
 
 /**
@@ -73,9 +74,9 @@ export interface PgStoreStats {
 export class PgMetricStore implements MetricStore {
   readonly kind = 'postgres';
   readonly sharesTransaction = false;
-  readonly stats: PgStoreStats = { writes: 0, rowsWritten: 0, failedWrites: 0, lateSamples: 0, idleConnectionErrors: 0 };
+  readonly stats: PgStoreStats = { writes: 0, rowsWritten: 0, failedWrites: 0, lateSamples: 0, connectionErrors: 0 };
   /** Told of errors of idle pooled connections (the server restarted or went away; the pool reconnects). Counted either way. */
-  onIdleError: ((err: Error) => void) | undefined;
+  onConnectionError: ((err: Error) => void) | undefined;
   private readonly seriesIds = new Map<number, Map<string, number>>();
   private readonly dirty = new Map<number, number>();
   private readonly newest = new NewestSamples();
@@ -114,10 +115,10 @@ export class PgMetricStore implements MetricStore {
       types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) },
     } as pg.PoolConfig);
     const store = new PgMetricStore(pool, target, opts.retention ?? DEFAULT_RETENTION, new Partitions(pool), opts.workerId ?? 1);
-    // An idle connection the server closed (restart, outage) emits here; without a listener Node would exit.
-    pool.on('error', (err) => {
-      store.stats.idleConnectionErrors++;
-      store.onIdleError?.(err);
+    watchConnectionErrors(pool, (err) => {
+      store.stats.connectionErrors++;
+      if (store.onConnectionError) store.onConnectionError(err);
+      else console.error(`PostgreSQL metric store ${describePgTarget(target)}: a connection was lost (${err.message}); the pool reconnects`);
     });
     try {
       await ensureSchema(pool);
