@@ -140,33 +140,24 @@ export class LoginLimiter {
   }
 
   /**
-   * Removes one row per key at `at` (the attempt's own). Rows have no id of their own: two attempts
-   * of the same millisecond share (key, at), so the rows are counted, removed and one fewer put back.
+   * Removes one row per key at `at` (the attempt's own). Rows have no id of their own (two attempts of
+   * the same millisecond share (key, at)): exactly one is deleted by its physical address, `rowid` on
+   * SQLite, `ctid` on PostgreSQL. Counting the rows, deleting them all and putting back one fewer lost
+   * on PostgreSQL the rows other attempts committed between the count and the delete (one uncounted
+   * guess each), and two take-backs at once multiplied the rows; take-backs of a key take turns there
+   * (advisory lock, keys in one order so two never wait for each other), and each DELETE sees the
+   * previous one's commit.
    */
   private async takeBack(keys: readonly LimitKey[], at: number): Promise<void> {
+    const address = this.db.dialect === 'postgres' ? sql.raw('ctid') : sql.raw('rowid');
     await this.db.kysely.transaction().execute(async (tx) => {
-      // Count, delete, put back one fewer: on PostgreSQL two take-backs of the same key at once would
-      // both count n and both put back n - 1 (a burst then multiplied its own rows instead of
-      // removing them); they take turns per key, in one order so two never wait for each other.
       if (this.db.dialect === 'postgres')
         for (const key of [...new Set(keys.map((k) => k.key))].sort())
           await sql`SELECT pg_advisory_xact_lock(hashtext(${`vigie.login_failures:${key}`}))`.execute(tx);
-      for (const k of keys) {
-        const { n } = await tx
-          .selectFrom('login_failures')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('key', '=', k.key)
-          .where('at', '=', at)
-          .executeTakeFirstOrThrow();
-        if (Number(n) === 0) continue;
-        await tx.deleteFrom('login_failures').where('key', '=', k.key).where('at', '=', at).execute();
-        const back = Number(n) - 1;
-        if (back > 0)
-          await tx
-            .insertInto('login_failures')
-            .values(Array.from({ length: back }, () => ({ key: k.key, at })))
-            .execute();
-      }
+      for (const k of keys)
+        await sql`DELETE FROM login_failures WHERE ${address} = (SELECT ${address} FROM login_failures WHERE key = ${k.key} AND at = ${at} LIMIT 1)`.execute(
+          tx,
+        );
     });
   }
 
