@@ -12,6 +12,12 @@ export interface BusSettings {
 /** A collector's name in the cluster (also checked on every bus message naming one: cluster-messages.ts). */
 export const NODE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 const NODE_ID = new RegExp(NODE_ID_PATTERN);
+/**
+ * A process's name on the bus: the node id, and with `--workers` the worker's suffix (`-w3`). What
+ * peers accept as a sender or a holder: a 64-character node id with workers is a valid name too.
+ */
+export const BUS_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(-w[0-9]{1,4})?$';
+export const BUS_NAME_MAX_LENGTH = 70;
 
 /**
  * The default name: the host's name and the port, stable across restarts and distinct for two

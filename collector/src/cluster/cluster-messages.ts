@@ -1,7 +1,7 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { LiveEvent } from '../live/live-event.js';
-import { NODE_ID_PATTERN } from './bus-settings.js';
+import { BUS_NAME_MAX_LENGTH, BUS_NAME_PATTERN } from './bus-settings.js';
 
 /**
  * What collector processes of one cluster tell each other, defined once: the TypeScript type comes
@@ -18,7 +18,8 @@ const strict = { additionalProperties: false } as const;
  */
 export const IDS_PER_MESSAGE = 2000;
 
-const NodeId = Type.String({ pattern: NODE_ID_PATTERN, maxLength: 64 });
+/** A process's name on the bus (`--node-id`, with `-w<n>` under `--workers`). */
+const NodeId = Type.String({ pattern: BUS_NAME_PATTERN, maxLength: BUS_NAME_MAX_LENGTH });
 /** Agent ids are generated hex (enroll/service.ts); seeded stores use short names such as `agent-12`. */
 const AgentId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 const RowId = Type.Integer({ minimum: 1 });

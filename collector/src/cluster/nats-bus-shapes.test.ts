@@ -91,6 +91,8 @@ const WELL_FORMED: ClusterMessage[] = [
   { type: 'live', event: { type: 'command', clientId: null, data: { runId: 1 } } },
   { type: 'agent-connected', agentId: '0123456789abcdef0123456789abcdef', nodeId: 'host-b-8080' },
   { type: 'agent-disconnected', agentId: 'agent-7', nodeId: 'host-b-8080' },
+  // A worker of a collector whose --node-id has the 64 characters it may have: `-w12` added (serve --workers).
+  { type: 'agent-connected', agentId: 'agent-8', nodeId: `${'n'.repeat(64)}-w12` },
   { type: 'agents-held', nodeId: 'host-b-8080', agentIds: many(IDS_PER_MESSAGE, (i) => `agent-${i}`) as string[], validForMs: 90_000, round: 3, last: true },
   { type: 'agent-revoked', agentId: 'agent-7' },
   { type: 'policy-changed', deviceIds: [1, 2] },
@@ -195,8 +197,9 @@ describe('NatsBus refuses messages of the wrong shape (real nats-server, raw pub
     );
     a.got.length = 0;
     for (const msg of WELL_FORMED) {
-      if (durableKinds.has(msg.type)) await js.publish(`vigie.durable.${msg.type}`, envelope(msg));
-      else raw.publish(`vigie.bus.${msg.type}`, envelope(msg));
+      // Sent as from such a worker too: its name is a sender peers accept.
+      if (durableKinds.has(msg.type)) await js.publish(`vigie.durable.${msg.type}`, envelope(msg, `${'n'.repeat(64)}-w12`));
+      else raw.publish(`vigie.bus.${msg.type}`, envelope(msg, `${'n'.repeat(64)}-w12`));
     }
     await raw.flush();
     const isWarmUp = (m: ClusterMessage) => (m.type === 'agent-connected' || m.type === 'commands-queued') && JSON.stringify(m).includes('warm-up');

@@ -13,7 +13,7 @@ import {
   StorageType,
 } from 'nats';
 import type { BusStats, ClusterBus } from './bus.js';
-import { NODE_ID_PATTERN, natsServersAndAuth, redact } from './bus-settings.js';
+import { BUS_NAME_PATTERN, natsServersAndAuth, redact } from './bus-settings.js';
 import { type ClusterMessage, type ClusterMessageType, checkClusterMessage } from './cluster-messages.js';
 
 type BusLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -333,7 +333,7 @@ export class NatsBus implements ClusterBus {
 }
 
 /** A sender names itself as a collector does (its durable consumer and its logs carry that name). */
-const SENDER = new RegExp(NODE_ID_PATTERN);
+const SENDER = new RegExp(BUS_NAME_PATTERN);
 
 function encode(env: Envelope): Uint8Array {
   return Buffer.from(JSON.stringify(env), 'utf8');
