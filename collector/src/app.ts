@@ -482,8 +482,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     invoices.generateAll(month).then(
       (results) => {
         for (const r of results) {
-          if (r.error) app.log.error({ clientId: r.clientId, month }, `invoice not issued: ${r.error}`);
-          else if (r.number && r.issued) app.log.info({ clientId: r.clientId, month, number: r.number }, 'invoice issued');
+          if (r.number && r.issued) app.log.info({ clientId: r.clientId, month, number: r.number }, 'invoice issued');
+          if (r.error)
+            app.log.error({ clientId: r.clientId, month, number: r.number }, r.number ? `invoice ${r.number}: ${r.error}` : `invoice not issued: ${r.error}`);
         }
         // One line a pass: an invoice found issued by an earlier pass (or another collector) is not
         // announced as issued again.

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { postgresRefusal } from '../store/migrations/sql-for-engine.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { auditChain, EngineStores, ISSUE_AT, invoicingState, issuingOn, MONTH, seedMonth } from './billing-engines-fixture.js';
 import { BillableItemRepository } from './invoices/billable-items.js';
@@ -107,6 +109,43 @@ describe('invoicing on SQLite and PostgreSQL', () => {
     expect(sqlite.audit.actions).toEqual([...Array(N).fill('invoice.documents.keep'), ...Array(N).fill('invoice.issue')]);
     expect(postgres).toEqual(sqlite);
   }, 180_000);
+
+  test('an invoice issued whose PDF could not be kept is reported issued, with the error (not "not issued"); kept when next read', async () => {
+    const { sqlite, postgres } = await onBoth('billing_docs', async (db) => {
+      await seedMonth(db, 1);
+      const refuse =
+        db.dialect === 'postgres'
+          ? postgresRefusal({ name: 'refuse_pdf', table: 'invoice_pdfs', event: 'INSERT', message: 'disque plein' })
+          : ["CREATE TRIGGER refuse_pdf BEFORE INSERT ON invoice_pdfs BEGIN SELECT RAISE(ABORT, 'disque plein'); END"];
+      for (const statement of refuse) await sql.raw(statement).execute(db.kysely);
+      const issuing = issuingOn(db);
+      const run = await issuing.generateAll(MONTH, ISSUE_AT);
+      const drop = db.dialect === 'postgres' ? ['DROP TRIGGER refuse_pdf ON invoice_pdfs', 'DROP FUNCTION refuse_pdf()'] : ['DROP TRIGGER refuse_pdf'];
+      for (const statement of drop) await sql.raw(statement).execute(db.kysely);
+      const invoices = new InvoiceRepository(db);
+      const [issued] = await invoices.list({ year: 2026 });
+      const keptBefore = await invoices.keptPdf(issued!.id);
+      const pdf = await issuing.pdf(issued!.id);
+      const again = await issuing.generateAll(MONTH, ISSUE_AT + 3_600_000);
+      return {
+        run,
+        again,
+        invoices: (await invoices.list({ year: 2026 })).map((i) => i.number),
+        keptBefore: keptBefore !== undefined && keptBefore !== null,
+        pdf: pdf.subarray(0, 5).toString('latin1'),
+        keptAfter: (await invoices.keptPdf(issued!.id))?.equals(pdf) ?? false,
+      };
+    });
+    expect(sqlite.run).toEqual([{ clientId: 1, number: 'F2026-0001', issued: true, error: expect.stringMatching(/^documents not kept: .*disque plein/) }]);
+    expect(sqlite).toMatchObject({
+      again: [{ clientId: 1, number: 'F2026-0001', issued: false }],
+      invoices: ['F2026-0001'],
+      keptBefore: false,
+      pdf: '%PDF-',
+      keptAfter: true,
+    });
+    expect(postgres).toEqual(sqlite);
+  }, 120_000);
 
   test('two month-end runs racing (two collectors): one invoice per client, the loser finds it issued', async () => {
     const { sqlite, postgres } = await onBoth('billing_runs', async (a, b) => {

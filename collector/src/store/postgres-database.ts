@@ -44,7 +44,12 @@ export type PostgresDatabaseOptions = (
 /** A connection attempt that gets no answer in 10 s fails (a server that stopped answering) instead of waiting for the kernel. */
 class TimedClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
-    super(typeof config === 'string' ? { connectionString: config, connectionTimeoutMillis: 10_000 } : { ...config, connectionTimeoutMillis: 10_000 });
+    // pg-pool keeps the password as a non-enumerable property (out of logs): copied by name, not by spread.
+    super(
+      typeof config === 'string'
+        ? { connectionString: config, connectionTimeoutMillis: 10_000 }
+        : { ...config, password: config?.password, connectionTimeoutMillis: 10_000 },
+    );
   }
 }
 

@@ -56,11 +56,19 @@ export class InvoiceIssuing {
    * Idempotent: the month's invoice, once issued, is returned as is.
    */
   async generate(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<InvoiceRow | null> {
-    return (await this.issue(clientId, month, now, user))?.row ?? null;
+    const r = await this.issue(clientId, month, now, user);
+    // Issued, but its documents could not be kept: said as before (they are rendered again when read).
+    if (r?.documentsError) throw r.documentsError;
+    return r?.row ?? null;
   }
 
   /** `generate`, saying whether this call issued the invoice or found it issued before. */
-  private async issue(clientId: number, month: string, now: number, user?: SessionUser): Promise<{ row: InvoiceRow; issued: boolean } | null> {
+  private async issue(
+    clientId: number,
+    month: string,
+    now: number,
+    user?: SessionUser,
+  ): Promise<{ row: InvoiceRow; issued: boolean; documentsError?: Error } | null> {
     const { start, end } = monthBounds(month);
     const issuedOn = parisDate(now);
     if (issuedOn <= end) fail(`Le mois ${month} n’est pas terminé : sa facture s’émet à partir du ${addDays(end, 1)}`);
@@ -143,8 +151,12 @@ export class InvoiceIssuing {
       return { id, issued: true };
     });
     if (done === null) return null;
-    await this.pdf(done.id);
-    return { row: (await this.row(done.id))!, issued: done.issued };
+    // The invoice is committed: a failure to keep its PDF no longer makes it "not issued".
+    const documentsError = await this.pdf(done.id).then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    return { row: (await this.row(done.id))!, issued: done.issued, ...(documentsError ? { documentsError } : {}) };
   }
 
   /** The month-end run: every client with a contract, for `month`. Errors are per client. */
@@ -155,7 +167,14 @@ export class InvoiceIssuing {
     for (const clientId of clients) {
       try {
         const inv = await this.issue(clientId, month, now);
-        out.push(inv ? { clientId, number: inv.row.number, issued: inv.issued } : { clientId });
+        if (!inv) out.push({ clientId });
+        else
+          out.push({
+            clientId,
+            number: inv.row.number,
+            issued: inv.issued,
+            ...(inv.documentsError ? { error: `documents not kept: ${inv.documentsError.message}` } : {}),
+          });
       } catch (err) {
         out.push({ clientId, error: err instanceof Error ? err.message : String(err) });
       }
