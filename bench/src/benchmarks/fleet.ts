@@ -43,6 +43,59 @@ async function collectorsIdle(urls: string[]): Promise<void> {
 }
 
 /**
+ * Where PostgreSQL's time goes while the fleet runs: pg_stat_statements (reset when the measured
+ * minutes start) and the wait events of the collectors' active backends, sampled every 2 s
+ * (`CPU` where a backend waits on nothing).
+ */
+class PgProfile {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly waits = new Map<string, number>();
+  private samples = 0;
+  private result: { statements: Row[]; waits: Row[] } | undefined;
+
+  constructor(private readonly pg: Postgres) {}
+
+  start(): void {
+    this.pg.psql('SELECT pg_stat_statements_reset()', 'vigie_fleet');
+    this.timer = setInterval(() => {
+      this.samples++;
+      const lines = this.pg.psql(
+        `SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-'), count(*) FROM pg_stat_activity
+          WHERE datname = 'vigie_fleet' AND state <> 'idle' AND pid <> pg_backend_pid() GROUP BY 1`,
+        'vigie_fleet',
+      );
+      for (const line of lines) {
+        const [event, n] = line.split('|');
+        if (event) this.waits.set(event, (this.waits.get(event) ?? 0) + Number(n));
+      }
+    }, 2000);
+  }
+
+  stop(): { statements: Row[]; waits: Row[] } | undefined {
+    if (!this.timer) return this.result;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const statements = this.pg
+      .psql(
+        `SELECT calls, round(total_exec_time::numeric / 1000, 1), round(mean_exec_time::numeric, 2), rows,
+                regexp_replace(left(query, 110), '\\s+', ' ', 'g')
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'vigie_fleet')
+          ORDER BY total_exec_time DESC LIMIT 20`,
+        'vigie_fleet',
+      )
+      .map((line) => {
+        const [calls, totalS, meanMs, rows, ...query] = line.split('|');
+        return { calls: Number(calls), 'total s': Number(totalS), 'mean ms': Number(meanMs), rows: Number(rows), statement: query.join('|') };
+      });
+    const waits = [...this.waits]
+      .sort((x, y) => y[1] - x[1])
+      .map(([event, n]) => ({ 'wait event': event, 'backends (mean)': Math.round((n / Math.max(1, this.samples)) * 10) / 10 }));
+    this.result = { statements, waits };
+    return this.result;
+  }
+}
+
+/**
  * A collector on PostgreSQL holds up to 10 connections for its relational store and 8 for its metric
  * store (postgres-database.ts, pg-metric-store.ts): the server allows that many per collector, and
  * some more for the set-up commands.
@@ -79,6 +132,10 @@ export async function run(argv: string[]): Promise<void> {
       database: { type: 'string', default: 'sqlite' },
       /** With the SQLite store, `postgres`: only the samples go to a PostgreSQL started here (`--metrics postgres://…`). */
       metrics: { type: 'string' },
+      /** The collectors' `--rollup-interval` (default: 60 s on SQLite, 300 s on PostgreSQL, as README Scaling out advises from tens of thousands of agents). */
+      'rollup-interval': { type: 'string' },
+      /** With PostgreSQL: where its time goes (pg_stat_statements' top statements, sampled wait events of active backends). */
+      'pg-profile': { type: 'boolean', default: false },
     },
   });
   const agents = Number(a.agents);
@@ -90,33 +147,40 @@ export async function run(argv: string[]): Promise<void> {
   const metricsIn = a.metrics ?? a.database;
   if (metricsIn !== 'sqlite' && metricsIn !== 'postgres') throw new Error(`--metrics ${metricsIn}: sqlite or postgres`);
   if (a.database === 'postgres' && metricsIn !== 'postgres') throw new Error('--database postgres keeps the metrics in the same PostgreSQL database');
+  const rollupSec = Number(a['rollup-interval'] ?? (a.database === 'postgres' ? 300 : 60));
+  const serveArgs = ['--rollup-interval', String(rollupSec)];
   const storeLabel = a.database === 'postgres' ? 'store and metrics in one PostgreSQL' : `SQLite store, metrics in ${metricsIn}`;
   let postgres: Postgres | undefined;
   let env: Record<string, string> = {};
   let database: string | undefined;
   if (metricsIn === 'postgres') {
-    postgres = await startPostgres({ maxConnections: PG_CONNECTIONS_PER_COLLECTOR * collectors + 40, settings: PG_BENCH_SETTINGS });
+    const profileSettings = a['pg-profile'] ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [];
+    postgres = await startPostgres({ maxConnections: PG_CONNECTIONS_PER_COLLECTOR * collectors + 40, settings: [...PG_BENCH_SETTINGS, ...profileSettings] });
     const url = await postgres.createDatabase('vigie_fleet');
+    if (a['pg-profile']) postgres.psql('CREATE EXTENSION pg_stat_statements', 'vigie_fleet');
     if (a.database === 'postgres') database = url;
     else env = { VIGIE_METRICS_URL: url };
   }
-  const first = await startCollectorProcess({ agents, metricsIntervalSec: intervalSec, env, ...(database ? { database } : {}) }).catch(async (err: unknown) => {
-    await postgres?.stop();
-    throw err;
-  });
+  const first = await startCollectorProcess({ agents, metricsIntervalSec: intervalSec, env, extraArgs: serveArgs, ...(database ? { database } : {}) }).catch(
+    async (err: unknown) => {
+      await postgres?.stop();
+      throw err;
+    },
+  );
   const peers: PeerCollector[] = [];
   const monitors: ProcMonitor[] = [];
   const load1: number[] = [];
   let loadSampler: NodeJS.Timeout | undefined;
   // PostgreSQL's server processes (postmaster and backends): their CPU (their RSS would count the shared buffers once per backend).
   let pgMonitor: ProcMonitor | undefined;
+  const profile = a['pg-profile'] && postgres ? new PgProfile(postgres) : undefined;
   try {
-    for (let i = 1; i < collectors; i++) peers.push(await startPeerCollector(first, { metricsIntervalSec: intervalSec, env }));
+    for (let i = 1; i < collectors; i++) peers.push(await startPeerCollector(first, { metricsIntervalSec: intervalSec, env, extraArgs: serveArgs }));
     const procs = [{ url: first.url, pid: first.pid }, ...peers.map((p) => ({ url: p.url, pid: p.pid }))];
     const urls = procs.map((p) => p.url);
     const sockets = new Map<string, number>();
     console.log(
-      `fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min, ${storeLabel}`,
+      `fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min, ${storeLabel}, rollups every ${rollupSec} s`,
     );
     if (postgres) console.log(`  PostgreSQL settings: ${PG_BENCH_SETTINGS.join(' ')} (fsync and synchronous_commit on)`);
     const r = await runLoad({
@@ -145,12 +209,14 @@ export async function run(argv: string[]): Promise<void> {
         }
         loadSampler = setInterval(() => load1.push(loadavg()[0]!), 5000);
         if (postgres) pgMonitor = new ProcMonitor(postgres.pid()!, Number(a['sample-sec']) * 1000);
+        profile?.start();
       },
       onTick: (c, ms) => {
         if (ms % 60_000 < 5000) console.log(`  ${Math.round(ms / 1000)} s: ${c.connected} connected, ${c.framesAcked} frames acked, ${c.unacked} in flight`);
       },
     });
     clearInterval(loadSampler);
+    const pgProfile = profile?.stop();
     const stats = monitors.map((m) => m.stop());
     const pgStats = pgMonitor?.stop();
     const rows: Row[] = [];
@@ -168,6 +234,8 @@ export async function run(argv: string[]): Promise<void> {
         'RSS median MB': Math.round(stats[i]!.rssMedianMB),
         'CPU %': stats[i]!.cpuPct,
         'values stored': await counter(p.url, 'vigie_ingest_values_committed_total'),
+        batches: await counter(p.url, 'vigie_ingest_batches_total'),
+        'frames pending': await counter(p.url, 'vigie_ingest_pending_frames'),
       });
     }
     printTable(`Fleet: ${agents} agents, one frame every ${intervalSec} s, ${collectors} collector processes on one store (${storeLabel})`, rows);
@@ -191,20 +259,27 @@ export async function run(argv: string[]): Promise<void> {
         .join(' '),
     };
     printTable('Fleet total (targets: every frame acknowledged; at most 20,000 sockets per process)', [total]);
+    if (pgProfile) {
+      printTable('PostgreSQL: top statements by total time during the measured minutes (pg_stat_statements)', pgProfile.statements);
+      printTable('PostgreSQL: active backends by wait event, sampled every 2 s', pgProfile.waits);
+    }
     console.log(
       `results: ${writeResult('fleet', {
         options: a,
+        rollupIntervalSec: rollupSec,
         ...(postgres ? { postgresSettings: PG_BENCH_SETTINGS } : {}),
         load: loadSummary(r),
         perCollector: rows,
         total,
         collectors: stats,
         ...(pgStats ? { postgres: pgStats } : {}),
+        ...(pgProfile ? { postgresProfile: pgProfile } : {}),
         loadAverage1Min: load1,
       })}`,
     );
   } finally {
     clearInterval(loadSampler);
+    profile?.stop();
     pgMonitor?.stop();
     for (const p of peers) await p.stop();
     await first.stop();

@@ -69,6 +69,8 @@ Serve options:
   --store-reserve-mb <n> (8)  disk space kept beside the store and given up when the disk fills, so the collector still starts
   --patch-interval <s> (60: security updates installed in maintenance windows, approved ones)
   --rollout-interval <s> (60: agents whose turn it is in the rollout get a signed update manifest)
+  --rollup-interval <s> (60)  metrics' 5-minute and hourly buckets are recomputed this often (from 10; 300 for fleets
+                        of tens of thousands of agents on PostgreSQL: see README, Scaling out)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable)   notifications (and report mails)
   --tls-cert <pem> --tls-key <pem>   serve HTTPS and WSS directly (Secure cookies, HSTS)
@@ -112,6 +114,7 @@ const { values, positionals } = parseArgs({
     'tls-key': { type: 'string' },
     'trust-proxy': { type: 'string' },
     'rules-interval': { type: 'string' },
+    'rollup-interval': { type: 'string' },
     'store-reserve-mb': { type: 'string' },
     heartbeat: { type: 'string' },
     'downloads-dir': { type: 'string' },
@@ -180,6 +183,7 @@ function config(): CollectorConfig {
   if (values['store-reserve-mb'] !== undefined) c.storeReserveBytes = (int('store-reserve-mb') ?? 8) * 1024 * 1024;
   if (values['lease-ttl']) c.jobsLeaseTtlMs = Math.max(1, int('lease-ttl') ?? 30) * 1000;
   if (values['invoicing-interval']) c.invoicingIntervalMs = Math.max(1, int('invoicing-interval') ?? 3600) * 1000;
+  if (values['rollup-interval']) c.maintenanceIntervalMs = Math.max(10, int('rollup-interval') ?? 60) * 1000;
   if (values['rules-interval']) c.rulesIntervalMs = (int('rules-interval') ?? 15) * 1000;
   if (values['patch-interval']) c.patchIntervalMs = (int('patch-interval') ?? 60) * 1000;
   if (values['rollout-interval']) c.rolloutIntervalMs = (int('rollout-interval') ?? 60) * 1000;

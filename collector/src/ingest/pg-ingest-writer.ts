@@ -1,5 +1,5 @@
 import type { AgentBody, PatchesBody } from '@vigie/shared';
-import { CompiledQuery, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Transaction } from 'kysely';
 import type { DeviceSamples, MetricStore } from '../store/metric-store.js';
 import { NO_PARTITION, PgMetricStore, type SampleWriteDone, type SampleWritePlan } from '../store/postgres/pg-metric-store.js';
 import type { PostgresDatabase } from '../store/postgres-database.js';
@@ -157,15 +157,23 @@ export class PgIngestWriter implements IngestWriter {
       state.stored++;
       await this.applyFrame(tx, f, now, effects, samples);
     }
-    for (const [agentId, { seq, deviceId, stored }] of seqs) {
-      // The row is locked: the seq read at the start is still the committed one, and `seq` is at least it.
-      await tx
-        .updateTable('agents')
-        .set((eb) => ({ last_seq: seq, frames_stored: eb('frames_stored', '+', stored), last_seen_at: now }))
-        .where('id', '=', agentId)
-        .execute();
-      await tx.updateTable('devices').set({ last_seen_at: now }).where('id', '=', deviceId).execute();
-      effects.devicesSeen.add(deviceId);
+    if (seqs.size > 0) {
+      // Two statements for the whole batch (one per agent and per device was two round trips a frame).
+      // The agents' rows are locked: the seqs read at the start are still the committed ones, and each `seq` is at least its own.
+      const ids: string[] = [];
+      const lastSeqs: number[] = [];
+      const counts: number[] = [];
+      const devices = new Set<number>();
+      for (const [agentId, { seq, deviceId, stored }] of seqs) {
+        ids.push(agentId);
+        lastSeqs.push(seq);
+        counts.push(stored);
+        devices.add(deviceId);
+      }
+      await sql`UPDATE agents AS a SET last_seq = v.seq, frames_stored = a.frames_stored + v.stored, last_seen_at = ${now}
+        FROM unnest(${ids}::text[], ${lastSeqs}::bigint[], ${counts}::integer[]) AS v(id, seq, stored) WHERE a.id = v.id`.execute(tx);
+      await sql`UPDATE devices SET last_seen_at = ${now} WHERE id = ANY(${[...devices]}::integer[])`.execute(tx);
+      for (const d of devices) effects.devicesSeen.add(d);
     }
     let stored = 0;
     for (const s of seqs.values()) stored += s.stored;

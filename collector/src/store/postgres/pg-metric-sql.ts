@@ -25,24 +25,38 @@ const SET_BUCKET =
 
 /**
  * The 5-minute buckets of each window's device from its oldest new sample on ($1 devices, $2 bucket
- * starts, $3 the oldest of them, so that older partitions are pruned at planning).
+ * starts, $3 the oldest of them, so that older partitions are pruned at planning). Each device's
+ * samples are read and grouped on their own (LATERAL, through the samples' primary key): joined as
+ * a whole, the planner hashed every sample of every device since the oldest window, so that each
+ * slice of 500 devices read the whole fleet's (a pass grew with the square of the fleet: 448 ms a
+ * slice at 33,000 devices, see bench fleet --pg-profile).
  */
 export const ROLLUP_5M_SQL = `WITH ${WINDOWS}
   INSERT INTO ${T.rollup5m} (series_id, ts, "count", "sum", "min", "max", "last", last_ts)
-  SELECT s.series_id, s.ts - s.ts % ${ROLLUP_5M} AS b, count(*), sum(s.value), min(s.value), max(s.value),
-         (array_agg(s.value ORDER BY s.ts DESC))[1], max(s.ts)
-  FROM ${T.samples} s JOIN w ON s.device_id = w.device_id AND s.ts >= w.from_ts
-  WHERE s.ts >= $3::bigint
-  GROUP BY s.series_id, b ${SET_BUCKET}`;
+  SELECT b.* FROM w CROSS JOIN LATERAL (
+    SELECT s.series_id, s.ts - s.ts % ${ROLLUP_5M} AS b, count(*), sum(s.value), min(s.value), max(s.value),
+           (array_agg(s.value ORDER BY s.ts DESC))[1], max(s.ts)
+    FROM ${T.samples} s
+    WHERE s.device_id = w.device_id AND s.ts >= w.from_ts AND s.ts >= $3::bigint
+    GROUP BY s.series_id, 2) b ${SET_BUCKET}`;
 
-/** The hours of those windows, from the 5-minute buckets ($2: hour starts). */
+/** The hours of those windows, from the 5-minute buckets ($2: hour starts); a device at a time, as above. */
 export const ROLLUP_1H_SQL = `WITH ${WINDOWS}
   INSERT INTO ${T.rollup1h} (series_id, ts, "count", "sum", "min", "max", "last", last_ts)
-  SELECT r.series_id, r.ts - r.ts % ${ROLLUP_1H} AS h, sum(r."count"), sum(r."sum"), min(r."min"), max(r."max"),
-         (array_agg(r."last" ORDER BY r.last_ts DESC))[1], max(r.last_ts)
-  FROM ${T.rollup5m} r JOIN ${T.series} se ON se.id = r.series_id JOIN w ON se.device_id = w.device_id AND r.ts >= w.from_ts
-  WHERE r.ts >= $3::bigint
-  GROUP BY r.series_id, h ${SET_BUCKET}`;
+  SELECT h.* FROM w CROSS JOIN LATERAL (
+    SELECT r.series_id, r.ts - r.ts % ${ROLLUP_1H} AS h, sum(r."count"), sum(r."sum"), min(r."min"), max(r."max"),
+           (array_agg(r."last" ORDER BY r.last_ts DESC))[1], max(r.last_ts)
+    FROM ${T.series} se JOIN ${T.rollup5m} r ON r.series_id = se.id
+    WHERE se.device_id = w.device_id AND r.ts >= w.from_ts AND r.ts >= $3::bigint
+    GROUP BY r.series_id, 2) h ${SET_BUCKET}`;
+
+/**
+ * Set in each rollup transaction: each device's rows through the indexes, device by device, always.
+ * On tables not yet analysed (a new day's partition) the planner read every series' buckets since
+ * the window for each device and hashed them (57 s instead of 4 s a pass of 5,000 devices). And the
+ * statements' estimated cost switched JIT compilation on: ~10 ms each, every slice.
+ */
+export const ROLLUP_SETTINGS = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off';
 
 /** Late marks folded by this pass: a mark moved earlier meanwhile (a newer late sample) stays. */
 export const CLEAR_DIRTY = `DELETE FROM ${T.dirty} d USING unnest($1::bigint[], $2::bigint[]) AS w(device_id, from_ts)

@@ -7,6 +7,7 @@
 import type { MetricSample } from '@vigie/shared';
 import { type Postgres, startPostgres } from '@vigie/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ROLLUP_1H_SQL, ROLLUP_5M_SQL, ROLLUP_SETTINGS } from './pg-metric-sql.js';
 import { PgMetricStore } from './pg-metric-store.js';
 import { partitionStart } from './pg-partitions.js';
 import { parsePostgresUrl } from './pg-target.js';
@@ -240,5 +241,59 @@ describe('late samples', () => {
     await again.maintain(Date.now() + 60_000);
     expect(postgres.psql(`SELECT "count", "sum", "min", "max", "last" FROM vigie_metrics.rollup_1h WHERE ts = ${hour}`, db)).toEqual(['2|40|10|30|30']);
     expect(count(db, 'rollup_dirty')).toBe(0);
+  });
+});
+
+describe('rollup passes', () => {
+  /** Rows the statement read from the tables whose names start with `prefix` (EXPLAIN ANALYZE in a pass's settings, the writes rolled back). */
+  function rowsRead(db: string, statement: string, values: [number[], number[], number], prefix: string): number {
+    const [devices, froms, oldest] = values;
+    const text = statement
+      .replace('$1::bigint[]', `ARRAY[${devices.join(',')}]::bigint[]`)
+      .replace('$2::bigint[]', `ARRAY[${froms.join(',')}]::bigint[]`)
+      .replaceAll('$3::bigint', `${oldest}::bigint`);
+    const out = postgres
+      .psql(`BEGIN; ${ROLLUP_SETTINGS}; EXPLAIN (ANALYZE, FORMAT JSON) ${text}; ROLLBACK`, db)
+      .filter((l) => !['BEGIN', 'SET', 'ROLLBACK'].includes(l));
+    const plan = JSON.parse(out.join('\n')) as [{ Plan: PlanNode }];
+    let read = 0;
+    const walk = (n: PlanNode) => {
+      if (n['Relation Name']?.startsWith(prefix)) read += n['Actual Rows'] * n['Actual Loops'];
+      for (const c of n.Plans ?? []) walk(c);
+    };
+    walk(plan[0].Plan);
+    return read;
+  }
+  interface PlanNode {
+    'Relation Name'?: string;
+    'Actual Rows': number;
+    'Actual Loops': number;
+    Plans?: PlanNode[];
+  }
+
+  it("read only the slice's own devices, however many devices the tables hold", async () => {
+    // Joined as a whole, the planner hashed every device's samples since the slice's oldest window:
+    // each slice of 500 read the whole fleet's, and a pass grew with the square of the fleet.
+    const { store, db } = await open();
+    const t0 = Math.floor((Date.now() - 2 * H) / H) * H;
+    const devices = 2000;
+    for (let minute = 0; minute < 3; minute++)
+      await store.write(
+        Array.from({ length: devices }, (_, i) => ({
+          deviceId: i + 1,
+          samples: [{ ts: t0 + minute * 60_000, values: { 'cpu.usage_pct': i % 100, 'mem.used_pct': minute, 'disk.used_pct': 1, 'net.rx_bps': 2 } }],
+        })),
+      );
+    await store.maintain(Date.now());
+    const slice = Array.from({ length: 500 }, (_, i) => i + 1); // a pass's slice (ROLLUP_SLICE)
+    const window: [number[], number[], number] = [slice, slice.map(() => t0), t0];
+    expect(count(db, 'samples')).toBe(devices * 3 * 4);
+    // Each of the slice's 500 devices: 4 series × 3 samples, and 4 series × 1 five-minute bucket;
+    // on tables the planner knows nothing of yet (a new day's partitions), then once analysed.
+    for (const analysed of [false, true]) {
+      if (analysed) postgres.psql('ANALYZE', db);
+      expect(rowsRead(db, ROLLUP_5M_SQL, window, 'samples'), `analysed: ${analysed}`).toBe(500 * 4 * 3);
+      expect(rowsRead(db, ROLLUP_1H_SQL, window, 'rollup_5m'), `analysed: ${analysed}`).toBe(500 * 4);
+    }
   });
 });

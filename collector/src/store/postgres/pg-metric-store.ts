@@ -15,7 +15,7 @@ import {
 import { ROLLUP_1H, ROLLUP_5M } from '../rollup.js';
 import { watchConnectionErrors } from './pg-connection-errors.js';
 import { PgMetricReads, unavailable } from './pg-metric-reads.js';
-import { CLEAR_DIRTY, INSERT_SAMPLES, MARK_LATE, ROLLUP_1H_SQL, ROLLUP_5M_SQL, UPSERT_SERIES } from './pg-metric-sql.js';
+import { CLEAR_DIRTY, INSERT_SAMPLES, MARK_LATE, ROLLUP_1H_SQL, ROLLUP_5M_SQL, ROLLUP_SETTINGS, UPSERT_SERIES } from './pg-metric-sql.js';
 import { Partitions } from './pg-partitions.js';
 import { ensureSchema, maintenance, QUERY_TIMEOUT_MS, T, transaction } from './pg-schema.js';
 import { describePgTarget, type PgTarget } from './pg-target.js';
@@ -344,6 +344,7 @@ export class PgMetricStore implements MetricStore {
         const fiveFrom = froms.map((ts) => ts - (ts % ROLLUP_5M));
         const hourFrom = froms.map((ts) => ts - (ts % ROLLUP_1H));
         report.rollupRows += await transaction(this.pool, async (c) => {
+          await c.query(ROLLUP_SETTINGS);
           const a = await c.query(maintenance(ROLLUP_5M_SQL, [devices, fiveFrom, Math.min(...fiveFrom)]));
           const b = await c.query(maintenance(ROLLUP_1H_SQL, [devices, hourFrom, Math.min(...hourFrom)]));
           await c.query(CLEAR_DIRTY, [devices, froms]);
