@@ -44,13 +44,15 @@ async function collectorsIdle(urls: string[]): Promise<void> {
 
 /**
  * Where PostgreSQL's time goes while the fleet runs: pg_stat_statements (reset when the measured
- * minutes start) and the wait events of the collectors' active backends, sampled every 2 s
- * (`CPU` where a backend waits on nothing).
+ * minutes start) and the wait events of the collectors' active backends (client connections not
+ * idle), sampled every 2 s (`CPU` where a backend waits on nothing). A sample that fails is counted
+ * and reported, not fatal to the run.
  */
 class PgProfile {
   private timer: NodeJS.Timeout | undefined;
   private readonly waits = new Map<string, number>();
   private samples = 0;
+  private failedSamples = 0;
   private result: { statements: Row[]; waits: Row[] } | undefined;
 
   constructor(private readonly pg: Postgres) {}
@@ -58,12 +60,19 @@ class PgProfile {
   start(): void {
     this.pg.psql('SELECT pg_stat_statements_reset()', 'vigie_fleet');
     this.timer = setInterval(() => {
+      let lines: string[];
+      try {
+        lines = this.pg.psql(
+          `SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-'), count(*) FROM pg_stat_activity
+            WHERE datname = 'vigie_fleet' AND backend_type = 'client backend' AND state <> 'idle' AND pid <> pg_backend_pid() GROUP BY 1`,
+          'vigie_fleet',
+        );
+      } catch (err) {
+        this.failedSamples++;
+        console.error(`  PostgreSQL wait-event sample failed: ${(err as Error).message}`);
+        return;
+      }
       this.samples++;
-      const lines = this.pg.psql(
-        `SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-'), count(*) FROM pg_stat_activity
-          WHERE datname = 'vigie_fleet' AND state <> 'idle' AND pid <> pg_backend_pid() GROUP BY 1`,
-        'vigie_fleet',
-      );
       for (const line of lines) {
         const [event, n] = line.split('|');
         if (event) this.waits.set(event, (this.waits.get(event) ?? 0) + Number(n));
@@ -90,6 +99,7 @@ class PgProfile {
     const waits = [...this.waits]
       .sort((x, y) => y[1] - x[1])
       .map(([event, n]) => ({ 'wait event': event, 'backends (mean)': Math.round((n / Math.max(1, this.samples)) * 10) / 10 }));
+    if (this.failedSamples > 0) waits.push({ 'wait event': `(${this.failedSamples} samples failed)`, 'backends (mean)': Number.NaN });
     this.result = { statements, waits };
     return this.result;
   }
@@ -132,7 +142,7 @@ export async function run(argv: string[]): Promise<void> {
       database: { type: 'string', default: 'sqlite' },
       /** With the SQLite store, `postgres`: only the samples go to a PostgreSQL started here (`--metrics postgres://…`). */
       metrics: { type: 'string' },
-      /** The collectors' `--rollup-interval` (default: 60 s on SQLite, 300 s on PostgreSQL, as README Scaling out advises from tens of thousands of agents). */
+      /** The collectors' `--rollup-interval` (default: 60 s with the metrics in SQLite, 300 s in PostgreSQL, as README Scaling out advises from tens of thousands of agents). */
       'rollup-interval': { type: 'string' },
       /** With PostgreSQL: where its time goes (pg_stat_statements' top statements, sampled wait events of active backends). */
       'pg-profile': { type: 'boolean', default: false },
@@ -147,7 +157,8 @@ export async function run(argv: string[]): Promise<void> {
   const metricsIn = a.metrics ?? a.database;
   if (metricsIn !== 'sqlite' && metricsIn !== 'postgres') throw new Error(`--metrics ${metricsIn}: sqlite or postgres`);
   if (a.database === 'postgres' && metricsIn !== 'postgres') throw new Error('--database postgres keeps the metrics in the same PostgreSQL database');
-  const rollupSec = Number(a['rollup-interval'] ?? (a.database === 'postgres' ? 300 : 60));
+  const rollupSec = Number(a['rollup-interval'] ?? (metricsIn === 'postgres' ? 300 : 60));
+  if (!Number.isInteger(rollupSec) || rollupSec < 10) throw new Error(`--rollup-interval ${a['rollup-interval']}: whole seconds, at least 10`);
   const serveArgs = ['--rollup-interval', String(rollupSec)];
   const storeLabel = a.database === 'postgres' ? 'store and metrics in one PostgreSQL' : `SQLite store, metrics in ${metricsIn}`;
   let postgres: Postgres | undefined;
@@ -182,7 +193,10 @@ export async function run(argv: string[]): Promise<void> {
     console.log(
       `fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min, ${storeLabel}, rollups every ${rollupSec} s`,
     );
-    if (postgres) console.log(`  PostgreSQL settings: ${PG_BENCH_SETTINGS.join(' ')} (fsync and synchronous_commit on)`);
+    if (postgres)
+      console.log(
+        `  PostgreSQL settings: ${PG_BENCH_SETTINGS.join(' ')} (fsync and synchronous_commit on)${a['pg-profile'] ? '; profiled: pg_stat_statements, psql sampling every 2 s' : ''}`,
+      );
     const r = await runLoad({
       url: first.url,
       urls,

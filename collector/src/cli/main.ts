@@ -69,8 +69,9 @@ Serve options:
   --store-reserve-mb <n> (8)  disk space kept beside the store and given up when the disk fills, so the collector still starts
   --patch-interval <s> (60: security updates installed in maintenance windows, approved ones)
   --rollout-interval <s> (60: agents whose turn it is in the rollout get a signed update manifest)
-  --rollup-interval <s> (60)  metrics' 5-minute and hourly buckets are recomputed this often (from 10; 300 for fleets
-                        of tens of thousands of agents on PostgreSQL: see README, Scaling out)
+  --rollup-interval <s> (60)  the maintenance pass (from 10): metrics' 5-minute and hourly buckets recomputed, flows'
+                        hourly merges, partitions created ahead; 5-minute and hourly charts lag by up to this much
+                        (300 for tens of thousands of agents on PostgreSQL: see README, Scaling out)
   --rules-interval <s> (15) --incident-quiet <s> (600: a recovered problem's ticket is resolved after this quiet time)
   --smtp-relay <smtp://host:port> --mail-from <addr> --webhook <url> (repeatable)   notifications (and report mails)
   --tls-cert <pem> --tls-key <pem>   serve HTTPS and WSS directly (Secure cookies, HSTS)

@@ -158,7 +158,7 @@ export class PgIngestWriter implements IngestWriter {
       await this.applyFrame(tx, f, now, effects, samples);
     }
     if (seqs.size > 0) {
-      // Two statements for the whole batch (one per agent and per device was two round trips a frame).
+      // Two statements for the whole batch (one per agent and one per device were two round trips an agent).
       // The agents' rows are locked: the seqs read at the start are still the committed ones, and each `seq` is at least its own.
       const ids: string[] = [];
       const lastSeqs: number[] = [];

@@ -336,7 +336,8 @@ export class PgMetricStore implements MetricStore {
         const d = work.get(r.device_id);
         if (d === undefined || r.from_ts < d) work.set(r.device_id, r.from_ts);
       }
-      entries.push(...work);
+      // In device order: two collectors rolling up the same late device lock its buckets in one order.
+      entries.push(...[...work].sort((x, y) => x[0] - y[0]));
       for (; done < entries.length; done += ROLLUP_SLICE) {
         const slice = entries.slice(done, done + ROLLUP_SLICE);
         const devices = slice.map(([d]) => d);
