@@ -161,12 +161,13 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(rollupSec) || rollupSec < 10) throw new Error(`--rollup-interval ${a['rollup-interval']}: whole seconds, at least 10`);
   const serveArgs = ['--rollup-interval', String(rollupSec)];
   const storeLabel = a.database === 'postgres' ? 'store and metrics in one PostgreSQL' : `SQLite store, metrics in ${metricsIn}`;
+  // The server's settings as started, printed and recorded (profiling adds pg_stat_statements).
+  const pgSettings = [...PG_BENCH_SETTINGS, ...(a['pg-profile'] ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [])];
   let postgres: Postgres | undefined;
   let env: Record<string, string> = {};
   let database: string | undefined;
   if (metricsIn === 'postgres') {
-    const profileSettings = a['pg-profile'] ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [];
-    postgres = await startPostgres({ maxConnections: PG_CONNECTIONS_PER_COLLECTOR * collectors + 40, settings: [...PG_BENCH_SETTINGS, ...profileSettings] });
+    postgres = await startPostgres({ maxConnections: PG_CONNECTIONS_PER_COLLECTOR * collectors + 40, settings: pgSettings });
     const url = await postgres.createDatabase('vigie_fleet');
     if (a['pg-profile']) postgres.psql('CREATE EXTENSION pg_stat_statements', 'vigie_fleet');
     if (a.database === 'postgres') database = url;
@@ -194,9 +195,7 @@ export async function run(argv: string[]): Promise<void> {
       `fleet: ${agents} agents over ${collectors} collector processes (${sims} load processes), one frame every ${intervalSec} s, ${a.minutes} min, ${storeLabel}, rollups every ${rollupSec} s`,
     );
     if (postgres)
-      console.log(
-        `  PostgreSQL settings: ${PG_BENCH_SETTINGS.join(' ')} (fsync and synchronous_commit on)${a['pg-profile'] ? '; profiled: pg_stat_statements, psql sampling every 2 s' : ''}`,
-      );
+      console.log(`  PostgreSQL settings: ${pgSettings.join(' ')} (fsync and synchronous_commit on)${a['pg-profile'] ? '; psql sampling every 2 s' : ''}`);
     const r = await runLoad({
       url: first.url,
       urls,
@@ -281,7 +280,7 @@ export async function run(argv: string[]): Promise<void> {
       `results: ${writeResult('fleet', {
         options: a,
         rollupIntervalSec: rollupSec,
-        ...(postgres ? { postgresSettings: PG_BENCH_SETTINGS } : {}),
+        ...(postgres ? { postgresSettings: pgSettings } : {}),
         load: loadSummary(r),
         perCollector: rows,
         total,
