@@ -188,17 +188,23 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   const publishDevice = (deviceId: number, change: 'health' | 'connected' | 'disconnected', owner: number | undefined) => {
     if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
   };
+  // A device's events go out in the order they happened: a health change whose client is still being read
+  // must not reach the dashboards after the disconnection that followed it (one chain per device).
+  const deviceEvents = new Map<number, Promise<void>>();
   const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
-    if (clientId !== undefined) return publishDevice(deviceId, change, clientId);
-    db.kysely
-      .selectFrom('devices')
-      .select('client_id')
-      .where('id', '=', deviceId)
-      .executeTakeFirst()
-      .then(
-        (row) => publishDevice(deviceId, change, row?.client_id),
-        (err: unknown) => app.log.error({ err, deviceId, change }, 'live device event: the device’s client could not be read'),
-      );
+    const before = deviceEvents.get(deviceId);
+    if (clientId !== undefined && before === undefined) return publishDevice(deviceId, change, clientId);
+    const next = (before ?? Promise.resolve()).then(async () => {
+      try {
+        const owner = clientId ?? (await db.kysely.selectFrom('devices').select('client_id').where('id', '=', deviceId).executeTakeFirst())?.client_id;
+        publishDevice(deviceId, change, owner);
+      } catch (err) {
+        app.log.error({ err, deviceId, change }, 'live device event: the device’s client could not be read');
+      } finally {
+        if (deviceEvents.get(deviceId) === next) deviceEvents.delete(deviceId);
+      }
+    });
+    deviceEvents.set(deviceId, next);
   };
   const remote = createRemote({
     db,
