@@ -33,7 +33,11 @@ let cases = 0;
 const opened: { db: Database; sqlite: SqliteMetricStore; influx: InfluxMetricStore; pg: PgMetricStore; name: string }[] = [];
 
 beforeAll(async () => {
-  [influxd, postgres] = await Promise.all([startInfluxd(), startPostgres({ fast: true })]);
+  // Both servers start together; if one fails, the other is still kept so afterAll stops it.
+  const [i, p] = await Promise.allSettled([startInfluxd(), startPostgres({ fast: true })]);
+  if (i.status === 'fulfilled') influxd = i.value;
+  if (p.status === 'fulfilled') postgres = p.value;
+  for (const r of [i, p]) if (r.status === 'rejected') throw r.reason;
   dir = mkdtempSync(join(tmpdir(), 'vigie-contract-'));
 });
 afterAll(async () => {
