@@ -254,6 +254,8 @@ describe('invoices (art. 5.1)', () => {
     expect(statuses(rs)).toEqual(Array(N).fill(200));
     const numbers = new Set(rs.map((r) => r.body.results[0].number));
     expect(numbers.size).toBe(1);
+    // Exactly one call says it issued the invoice; the others found it issued.
+    expect(rs.map((r) => r.body.results[0].issued).sort()).toEqual([...Array(N - 1).fill(false), true]);
     expect(count("SELECT count(*) AS n FROM invoices WHERE kind = 'invoice'") - invoicesBefore).toBe(1);
     const [inv] = db.prepare("SELECT id, number, total_excl_cents FROM invoices WHERE client_id = ? AND kind = 'invoice'").all(clientId) as {
       id: number;

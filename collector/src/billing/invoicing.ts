@@ -69,6 +69,7 @@ export class InvoiceService {
   }
 
   generate: InvoiceIssuing['generate'] = (...a) => this.r.issuing.generate(...a);
+  generateOne: InvoiceIssuing['generateOne'] = (...a) => this.r.issuing.generateOne(...a);
   generateAll: InvoiceIssuing['generateAll'] = (...a) => this.r.issuing.generateAll(...a);
   row: InvoiceIssuing['row'] = (...a) => this.r.issuing.row(...a);
   pdf: InvoiceIssuing['pdf'] = (...a) => this.r.issuing.pdf(...a);

@@ -17,8 +17,8 @@ export async function invoiceRoutes(app: FastifyInstance, { invoicing }: Billing
     async (req: FastifyRequest<{ Body: { month: string; clientId?: number } }>) => {
       const user = admin(req);
       if (req.body.clientId === undefined) return { results: await issuing.generateAll(req.body.month) };
-      const inv = await issuing.generate(req.body.clientId, req.body.month, Date.now(), user);
-      return { results: [{ clientId: req.body.clientId, ...(inv ? { number: inv.number, id: inv.id } : {}) }] };
+      const inv = await issuing.generateOne(req.body.clientId, req.body.month, Date.now(), user);
+      return { results: [{ clientId: req.body.clientId, ...(inv ? { number: inv.row.number, id: inv.row.id, issued: inv.issued } : {}) }] };
     },
   );
   app.get(

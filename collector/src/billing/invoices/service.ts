@@ -56,13 +56,17 @@ export class InvoiceIssuing {
    * Idempotent: the month's invoice, once issued, is returned as is.
    */
   async generate(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<InvoiceRow | null> {
+    return (await this.generateOne(clientId, month, now, user))?.row ?? null;
+  }
+
+  /** `generate`, saying whether this call issued the invoice (true) or found it issued before (false). */
+  async generateOne(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<{ row: InvoiceRow; issued: boolean } | null> {
     const r = await this.issue(clientId, month, now, user);
     // Issued, but its documents could not be kept: said as before (they are rendered again when read).
     if (r?.documentsError) throw r.documentsError;
-    return r?.row ?? null;
+    return r ? { row: r.row, issued: r.issued } : null;
   }
 
-  /** `generate`, saying whether this call issued the invoice or found it issued before. */
   private async issue(
     clientId: number,
     month: string,
