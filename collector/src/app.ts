@@ -413,6 +413,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     reply.type('text/plain; version=0.0.4');
     return prometheusText(channel.stats, pipeline.stats, bus.nodeId, {
       bus: bus.stats,
+      relay: bus.relay,
       lease: jobsLease?.stats,
       jobRuns,
       store: health.condition,

@@ -108,6 +108,9 @@ describe('collector cluster mode (--workers 2)', () => {
         }).on('error', reject),
       );
       perWorker.set(/worker="(\d+)"/.exec(text)![1]!, Number(/^vigie_agents_connected\{worker="\d+"\} (\d+)$/m.exec(text)![1]));
+      // Each worker counts what the relay refused: nothing here, both workers being of one version.
+      expect(text).toMatch(/^vigie_relay_messages_refused_total\{worker="\d+"\} 0$/m);
+      expect(text).toMatch(/^vigie_relay_publish_errors_total\{worker="\d+"\} 0$/m);
     }
     expect([...perWorker.keys()].sort()).toEqual(['1', '2']);
     expect([...perWorker.values()].reduce((a, b) => a + b, 0)).toBe(8);

@@ -1,4 +1,4 @@
-import type { BusStats } from '../cluster/bus.js';
+import type { BusStats, RelayStats } from '../cluster/bus.js';
 import type { LeaseStats } from '../cluster/lease.js';
 import type { ChannelStats } from '../ingest/agent-channel.js';
 import type { PipelineStats } from '../ingest/pipeline.js';
@@ -28,6 +28,8 @@ export interface OptionalStats {
   tickets?: TicketStats;
   /** The bus to the other collectors (NATS), when configured. */
   bus?: BusStats & { connectFailures?: number; refused?: number };
+  /** The relay between worker processes (`serve --workers N`), when this process is one. */
+  relay?: RelayStats;
   /** The scheduled jobs' lease (serving collectors). */
   lease?: LeaseStats;
   /** Runs of the once-in-the-cluster jobs on this collector. */
@@ -35,7 +37,7 @@ export interface OptionalStats {
 }
 
 export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, workerId: number | string = 1, optional: OptionalStats = {}): string {
-  const { store, rules, influx, tickets, bus, lease, jobRuns } = optional;
+  const { store, rules, influx, tickets, bus, relay, lease, jobRuns } = optional;
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const rows: Gauge[] = [
@@ -155,6 +157,22 @@ export function prometheusText(channel: ChannelStats, pipeline: PipelineStats, w
             help: 'Publications NATS or JetStream refused (retried), or malformed (not sent, logged)',
             type: 'counter',
             value: bus.publishErrors,
+          },
+        ] satisfies Gauge[])
+      : []),
+    ...(relay
+      ? ([
+          {
+            name: 'vigie_relay_messages_refused_total',
+            help: 'Messages relayed by the primary process and refused (of an unknown kind or not matching their schema): never delivered',
+            type: 'counter',
+            value: relay.refused,
+          },
+          {
+            name: 'vigie_relay_publish_errors_total',
+            help: 'Messages this worker built malformed: heard here only, not relayed, logged',
+            type: 'counter',
+            value: relay.publishErrors,
           },
         ] satisfies Gauge[])
       : []),

@@ -22,13 +22,22 @@ describe('IpcBus (worker processes)', () => {
     const got: ClusterMessage[] = [];
     const logs: string[] = [];
     let ready = false;
-    let refused: number | undefined;
-    worker.on('message', (m: { channel: string; msg?: ClusterMessage; obj?: unknown; refused?: number }) => {
+    let counts: { refused: number; publishErrors: number } | undefined;
+    const relayed: ClusterMessage[] = [];
+    worker.on('message', (m: { channel: string; msg?: ClusterMessage; obj?: unknown; refused?: number; publishErrors?: number }) => {
       if (m.channel === 'test-ready') ready = true;
       else if (m.channel === 'test-got' && m.msg) got.push(m.msg);
       else if (m.channel === 'test-log') logs.push(JSON.stringify(m));
-      else if (m.channel === 'test-count') refused = m.refused;
+      else if (m.channel === 'test-count') counts = { refused: m.refused ?? -1, publishErrors: m.publishErrors ?? -1 };
+      // What the worker sends its primary to relay.
+      else if (m.channel === 'vigie-cluster' && m.msg) relayed.push(m.msg);
     });
+    const count = async () => {
+      counts = undefined;
+      worker.send({ channel: 'test-count' });
+      await waitFor('the worker counted', async () => counts !== undefined, 10_000, 20);
+      return counts;
+    };
     await waitFor('the worker is up', async () => ready, 30_000, 50);
 
     const malformed = [
@@ -44,12 +53,25 @@ describe('IpcBus (worker processes)', () => {
     // One IPC channel keeps the order: the last one delivered means all were read.
     await waitFor('the well-formed one delivered', async () => got.some((m) => m.type === 'user-disabled'), 10_000, 20);
     expect(got).toEqual([after]);
-    worker.send({ channel: 'test-count' });
-    await waitFor('the worker counted', async () => refused !== undefined, 10_000, 20);
-    expect(refused).toBe(malformed.length);
+    expect(await count()).toEqual({ refused: malformed.length, publishErrors: 0 });
     expect(logs).toHaveLength(malformed.length);
     expect(logs[0]).toContain('"type":"sessions-ended"');
     expect(logs.join('\n')).not.toContain('S3cret');
+
+    // What the worker publishes is checked too: a malformed message (a bug) is heard by the worker
+    // itself, logged and counted, and never handed to the primary; a well-formed one right after is.
+    logs.length = 0;
+    got.length = 0;
+    const bug = { type: 'policy-changed', deviceIds: [1.5] };
+    const fine: ClusterMessage = { type: 'policy-changed', deviceIds: [7] };
+    worker.send({ channel: 'test-publish', msg: bug });
+    worker.send({ channel: 'test-publish', msg: fine });
+    await waitFor('the well-formed one relayed', async () => relayed.length > 0, 10_000, 20);
+    expect(relayed).toEqual([fine]);
+    expect(got).toEqual([bug]);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toContain('the other workers would refuse');
+    expect(await count()).toEqual({ refused: malformed.length, publishErrors: 1 });
   }, 40_000);
 });
 

@@ -5,7 +5,9 @@ import { IpcBus } from '../bus.js';
 const bus = new IpcBus(2);
 bus.start?.({ error: (obj: unknown, msg?: string) => process.send?.({ channel: 'test-log', obj, msg }) } as never);
 bus.subscribe((msg) => process.send?.({ channel: 'test-got', msg }));
-process.on('message', (m: { channel?: string }) => {
-  if (m?.channel === 'test-count') process.send?.({ channel: 'test-count', refused: bus.refused });
+process.on('message', (m: { channel?: string; msg?: unknown }) => {
+  if (m?.channel === 'test-count') process.send?.({ channel: 'test-count', ...bus.relay });
+  // The test asks this worker to publish a message, well-formed or not (a bug's).
+  if (m?.channel === 'test-publish') bus.publish(m.msg as never);
 });
 process.send?.({ channel: 'test-ready' });
