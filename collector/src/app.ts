@@ -310,7 +310,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     sessionsEnded,
   });
   registerTenantRoutes(app, db, tenants);
-  registerEnrollRoutes(app, db, enrollment, tenants, limiter);
+  // A device enrolled with another token of its site, committed after a later id, takes the site role from it.
+  registerEnrollRoutes(app, db, enrollment, tenants, limiter, async (deviceId, siteId) => channel.pushPolicy(await policies.siteRoleTakenBy(deviceId, siteId)));
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db, app.log);
@@ -353,7 +354,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     onChange: (incident) => publishLive({ type: 'incident', clientId: incident.client_id, data: { change: 'acknowledged', incident } }),
   });
   registerRuleVocabulary(app, db);
-  registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, offlineAfterMs: config.channel.heartbeatSec * 3000 });
+  registerDeviceRoutes(app, { db, devices, metrics, channel, enrollment, policies, offlineAfterMs: config.channel.heartbeatSec * 3000 });
   registerStatsRoutes(app, { db, metrics, retention: config.retention });
   const patches = createPatches({ db, remote, log: app.log.child({ domain: 'patches' }) });
   patches.registerRoutes(app);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/index.js';
+import { PolicyService } from '../src/policies/service.js';
 import { enrollAgent, type Harness, login, startHarness, TestAgent } from './harness.js';
 
 /**
@@ -202,5 +204,58 @@ describe('site role by policy', () => {
     const seen = JSON.stringify(await eff(client, first.deviceId));
     expect(seen).toContain('192.168.20.1');
     for (const secret of ['c0mmun1ty-secret', 'auth-secret-1', 'priv-secret-1']) expect(seen).not.toContain(secret);
+  });
+
+  it('revoking the site’s role holder hands the role to the site’s next agent at once, over its open connection', async () => {
+    const site = await h.collector.tenants.createSite(h.acme.clientId, 'Agence Chambéry');
+    const first = await enrollAgent(h, site, 'chambery-1');
+    const second = await enrollAgent(h, site, 'chambery-2');
+    const third = await enrollAgent(h, site, 'chambery-3');
+    const tech = await login(h.url, 'tech@vigie.test');
+    const snmp = { targets: [{ address: '192.168.30.1', version: '2c', community: 'public-chambery' }] };
+    expect((await tech.put(`/api/v1/policies/site/${site}`, { probes: { snmp } })).status).toBe(200);
+    const agents = await Promise.all([first, second, third].map((c) => TestAgent.connect(h.wsUrl, c)));
+    await Promise.all(agents.map((a) => a.hello()));
+    const [a1, a2, a3] = agents as [TestAgent, TestAgent, TestAgent];
+    const policies = (a: TestAgent) => a.received.filter((m) => m.type === 'policy').map((m) => m.body.probes?.snmp?.targets?.length ?? 0);
+    expect([policies(a1), policies(a2), policies(a3)]).toEqual([[1], [0], [0]]);
+
+    // Revoking a device that does not hold the role pushes nothing to the others…
+    expect((await tech.post(`/api/v1/devices/${third.deviceId}/revoke`)).status).toBe(200);
+    await a3.closed;
+    // …revoking the holder pushes the role to the next one, which the same sockets would hear.
+    expect((await tech.post(`/api/v1/devices/${first.deviceId}/revoke`)).status).toBe(200);
+    await a1.closed;
+    await a2.next((m) => m.type === 'policy' && m.body.probes?.snmp);
+    expect(policies(a2)).toEqual([0, 1]);
+    expect(a2.received.filter((m) => m.type === 'policy').at(-1).body.probes.snmp.targets[0].address).toBe('192.168.30.1');
+    const audit = await h.collector.db.kysely
+      .selectFrom('audit_log')
+      .select(['target', 'details'])
+      .where('action', '=', 'agent.revoke')
+      .where('target', 'in', [`device:${first.deviceId}`, `device:${third.deviceId}`])
+      .orderBy('id')
+      .execute();
+    expect(audit.map((r) => [r.target, JSON.parse(String(r.details)).siteRoleTo])).toEqual([
+      [`device:${third.deviceId}`, undefined],
+      [`device:${first.deviceId}`, second.deviceId],
+    ]);
+    a2.close();
+  });
+
+  it('a device enrolled with a lower id but committed later takes the role from the site’s devices of higher id; any other enrollment takes nothing', async () => {
+    const policies = new PolicyService(h.collector.db, defaultConfig().channel);
+    const site = await h.collector.tenants.createSite(h.acme.clientId, 'Agence Albertville');
+    const low = await enrollAgent(h, site, 'albertville-1');
+    const high = await enrollAgent(h, site, 'albertville-2');
+    expect(await policies.siteRoleHolder(site)).toBe(low.deviceId);
+    // The ordinary case: the later enrollment takes the role from nobody.
+    expect(await policies.siteRoleTakenBy(high.deviceId, site)).toEqual([]);
+    // The race's outcome (two tokens of the site: the lower id's transaction commits after the
+    // higher's): until it commits, the lower id has no usable agent and the higher holds the role.
+    await h.collector.db.kysely.updateTable('agents').set({ revoked_at: Date.now() }).where('device_id', '=', low.deviceId).execute();
+    expect(await policies.siteRoleHolder(site)).toBe(high.deviceId);
+    await h.collector.db.kysely.updateTable('agents').set({ revoked_at: null }).where('device_id', '=', low.deviceId).execute();
+    expect(await policies.siteRoleTakenBy(low.deviceId, site)).toEqual([high.deviceId]);
   });
 });

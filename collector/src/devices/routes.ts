@@ -10,6 +10,7 @@ import { withText } from '../checks/texts.js';
 import type { EnrollmentService } from '../enroll/service.js';
 import type { AgentChannel } from '../ingest/agent-channel.js';
 import { type DeviceState, POLL_FRESH_MS } from '../overview/repository.js';
+import type { PolicyService } from '../policies/service.js';
 import type { Aggregation, MetricStore } from '../store/metric-store.js';
 import type { RelationalStore } from '../store/relational-store.js';
 import { parseDuration, parseTime } from './query-params.js';
@@ -23,6 +24,8 @@ export interface DeviceRouteDeps {
   metrics: MetricStore;
   channel: AgentChannel;
   enrollment: EnrollmentService;
+  /** Who holds the site role, so that revoking its holder hands the role on at once. */
+  policies: Pick<PolicyService, 'siteRoleHolder'>;
   /** A device not heard from for this long is offline. */
   offlineAfterMs: number;
 }
@@ -179,10 +182,14 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
   app.post('/api/v1/devices/:id/revoke', { schema: { tags: ['devices'], params: IdParams, response: { 200: Ok } } }, async (req: FastifyRequest<Id>) => {
     const user = requireRole(req, 'admin', 'technician');
     const d = await visibleDevice(user, req.params.id);
+    const wasHolder = (await deps.policies.siteRoleHolder(d.site_id)) === d.id;
     const agentId = await deps.enrollment.revokeAgentOfDevice(d.id);
     if (!agentId) throw new VigieError('NOT_FOUND', 'This device has no agent');
     channel.revoke(agentId);
-    await audit(deps.db, actorOf(user), 'agent.revoke', `device:${d.id}`, { agentId });
+    // The site role (SNMP, flows) passes to the site's next device now, not at its agent's next connection.
+    const nextHolder = wasHolder ? await deps.policies.siteRoleHolder(d.site_id) : undefined;
+    if (nextHolder !== undefined) channel.pushPolicy([nextHolder]);
+    await audit(deps.db, actorOf(user), 'agent.revoke', `device:${d.id}`, { agentId, ...(nextHolder !== undefined ? { siteRoleTo: nextHolder } : {}) });
     return { ok: true };
   });
 }

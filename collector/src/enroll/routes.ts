@@ -14,6 +14,8 @@ export function registerEnrollRoutes(
   enrollment: EnrollmentService,
   tenants: TenantsRepository,
   limiter: LoginLimiter,
+  /** Called once a device is enrolled and committed (the site role may pass to it). */
+  onEnrolled: (deviceId: number, siteId: number) => Promise<void>,
 ): void {
   app.post(
     '/api/v1/enroll',
@@ -26,7 +28,14 @@ export function registerEnrollRoutes(
       const keys = enrollKeys(req.ip, limiter.limits);
       if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
       try {
-        const res = await enrollment.enroll(req.body, req.ip);
+        const { siteId, ...res } = await enrollment.enroll(req.body, req.ip);
+        // The device is committed: a failure past this point is logged, never lost credentials.
+        await onEnrolled(res.deviceId, siteId).catch((err: unknown) =>
+          req.log.error(
+            { err, deviceId: res.deviceId },
+            'enrollment: the site’s other agents could not be told that the site role moved to this device (they learn it at their next connection)',
+          ),
+        );
         reply.code(201);
         return res;
       } catch (err) {

@@ -66,7 +66,7 @@ export class EnrollmentService {
    * Exchanges a valid token for a new device and its agent credential. The secret is returned once
    * and only its hash is stored. The token's use is counted in the same transaction.
    */
-  async enroll(req: EnrollRequest, ip: string): Promise<EnrollResponse> {
+  async enroll(req: EnrollRequest, ip: string): Promise<EnrollResponse & { siteId: number }> {
     const now = Date.now();
     const agentId = randomUUID().replaceAll('-', '');
     const secret = randomBytes(32).toString('base64url');
@@ -130,11 +130,17 @@ export class EnrollmentService {
           last_seen_at: null,
         })
         .execute();
-      return { deviceId: device.id, tokenId: tok.id };
+      return { deviceId: device.id, tokenId: tok.id, siteId: tok.site_id };
     });
     await audit(this.db, `enrollment-token:${result.tokenId}`, 'agent.enroll', `device:${result.deviceId}`, { agentId, hostname: req.hostname, ip });
     const key = this.commandKey?.();
-    return { agentId, secret, deviceId: result.deviceId, ...(key ? { commandKey: { keyId: key.keyId, publicKey: key.publicKey } } : {}) };
+    return {
+      agentId,
+      secret,
+      deviceId: result.deviceId,
+      siteId: result.siteId,
+      ...(key ? { commandKey: { keyId: key.keyId, publicKey: key.publicKey } } : {}),
+    };
   }
 
   async revokeAgentOfDevice(deviceId: number): Promise<string | undefined> {

@@ -124,16 +124,9 @@ export class PolicyService {
     // agent. Asked with the site's id as a value, not correlated with the device's row: PostgreSQL
     // then plans it for that site (a min() over the site, or a plan made for a site of average size,
     // read up to every device of the largest site on every hello: 375 ms a hello at 100,000 agents).
-    const [holderRow, rows] = dev
+    const [holder, rows] = dev
       ? await Promise.all([
-          k
-            .selectFrom('devices as h')
-            .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'h.id').on('a.revoked_at', 'is', null))
-            .where('h.site_id', '=', dev.site_id)
-            .select('h.id')
-            .orderBy('h.id')
-            .limit(1)
-            .executeTakeFirst(),
+          this.siteRoleHolder(dev.site_id),
           k
             .selectFrom('policies')
             .select(['scope', 'body', 'version'])
@@ -151,7 +144,6 @@ export class PolicyService {
     const out: PolicyBody = defaultPolicy(this.settings);
     out.version = 0;
     const probes: Record<string, Record<string, unknown>> = {};
-    const holder = holderRow?.id;
     for (const [i, layer] of layers.entries()) {
       if (!layer) continue;
       // The version changes whenever any layer does: the sum of versions and the newest update time.
@@ -168,6 +160,40 @@ export class PolicyService {
     }
     out.probes = probes;
     return out;
+  }
+
+  /**
+   * The device of a site that takes the site role when a client or site policy sets it: the site's
+   * first enrolled device whose agent is not revoked (see `effective`).
+   */
+  async siteRoleHolder(siteId: number): Promise<number | undefined> {
+    const row = await this.db.kysely
+      .selectFrom('devices as h')
+      .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'h.id').on('a.revoked_at', 'is', null))
+      .where('h.site_id', '=', siteId)
+      .select('h.id')
+      .orderBy('h.id')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /**
+   * The devices whose merged policy changed because `deviceId` was enrolled: none, unless its
+   * enrollment (another token of the site, committed after a later id) made it the site's role
+   * holder, taking the role from the site's devices of higher id.
+   */
+  async siteRoleTakenBy(deviceId: number, siteId: number): Promise<number[]> {
+    if ((await this.siteRoleHolder(siteId)) !== deviceId) return [];
+    const rows = await this.db.kysely
+      .selectFrom('devices as d')
+      .innerJoin('agents as a', (j) => j.onRef('a.device_id', '=', 'd.id').on('a.revoked_at', 'is', null))
+      .where('d.site_id', '=', siteId)
+      .where('d.id', '>', deviceId)
+      .select('d.id')
+      .orderBy('d.id')
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   /** A device's merged policy (for the REST API). */
