@@ -3,6 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../src/auth/repository.js';
 import { quote } from '../src/billing/billing-units.js';
 import { noticeEndDate, termOn } from '../src/billing/contract-terms.js';
+import { DisputeRepository } from '../src/billing/disputes/repository.js';
+import { ClientFinance } from '../src/billing/invoices/finance.js';
+import { InvoiceRepository } from '../src/billing/invoices/repository.js';
+import { PaymentRepository } from '../src/billing/payments/repository.js';
+import type { RelationalStore } from '../src/store/relational-store.js';
 import { type Harness, login, type Session, startHarness } from './harness.js';
 
 /**
@@ -418,6 +423,24 @@ describe('invoices, credit notes, payments, disputes and penalties (art. 5.1)', 
     const series = await inv().finance(cid, '2027-01-20', 24);
     expect(series).toHaveLength(24);
     expect(series[0]!.month).toBe('2025-02');
+    // The same figures from a store that counts statements: the client's invoices, payments and
+    // disputes are read once, whatever the number of months and invoices (the statistics ask 24 months).
+    let statements = 0;
+    const counted: RelationalStore = {
+      dialect: h.collector.db.dialect,
+      kysely: h.collector.db.kysely.withPlugin({
+        transformQuery: (a) => {
+          if (a.node.kind === 'SelectQueryNode') statements++;
+          return a.node;
+        },
+        transformResult: async (a) => a.result,
+      }),
+    };
+    const finance = new ClientFinance(counted, new InvoiceRepository(counted), new PaymentRepository(counted), new DisputeRepository(counted));
+    expect(await finance.finance(cid, '2027-01-20', 24)).toEqual(series);
+    expect(statements).toBe(3);
+    expect(await finance.finance(cid, '2027-01-20')).toEqual(months);
+    expect(statements).toBe(6);
   });
 });
 

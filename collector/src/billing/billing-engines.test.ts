@@ -39,11 +39,7 @@ describe('invoicing on SQLite and PostgreSQL', () => {
         pdfStarts: (await invoices.keptPdf(first.id))?.subarray(0, 5).toString('latin1'),
         xmlKept: (await invoices.documentAndXml(first.id))?.xml?.includes('<rsm:CrossIndustryInvoice') ?? false,
         lastSeq: await invoices.lastSeq('invoice', 2026),
-        noCreditYet: [
-          await invoices.creditedExcl(first.id),
-          await invoices.creditedIncl(first.id, '2026-12-31'),
-          await invoices.cancelledWithRelease(first.id),
-        ],
+        noCreditYet: [await invoices.creditedExcl(first.id), (await invoices.creditsOf(first.id)).length, await invoices.cancelledWithRelease(first.id)],
         audit: await auditChain(db),
       };
     });

@@ -87,7 +87,7 @@ async function onBoth<T>(fn: (db: RelationalStore, twin: RelationalStore, engine
 }
 
 // InvoiceRepository (k-billing-a converts it) is still typed on the SQLite `Database`; the one method
-// these services call on it, creditedIncl, is on typed Kysely already.
+// these services call on it, creditsOf, is on typed Kysely already.
 const invoiceRepo = (db: RelationalStore) => new InvoiceRepository(db as Database);
 
 let seq = 0;
@@ -225,6 +225,7 @@ describe('payments (contract 5.1)', () => {
         .execute();
       return {
         sameId: first === again,
+        invoiceId: inv,
         otherFigures,
         above,
         future,
@@ -238,6 +239,7 @@ describe('payments (contract 5.1)', () => {
     });
     expect(s).toEqual({
       sameId: true,
+      invoiceId: expect.any(Number),
       otherFigures: { error: 'Référence « VIR 1 » déjà enregistrée sur cette facture pour un autre règlement' },
       above: { error: 'The payment exceeds the balance due (79999 cents)' },
       future: { error: 'Règlement daté dans le futur' },
@@ -249,8 +251,8 @@ describe('payments (contract 5.1)', () => {
       paidBy1st: 10_000,
       balance: 79_999,
       ofClient: [
-        { paid_on: '2026-12-01', amount_cents: 10_000 },
-        { paid_on: '2026-12-02', amount_cents: 30_001 },
+        { invoice_id: s.invoiceId, paid_on: '2026-12-01', amount_cents: 10_000 },
+        { invoice_id: s.invoiceId, paid_on: '2026-12-02', amount_cents: 30_001 },
       ],
       audited: [
         { actor: expect.stringMatching(/^user:\d+$/), action: 'payment.add', target: expect.any(String), client_id: true },

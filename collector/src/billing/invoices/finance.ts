@@ -3,7 +3,7 @@ import type { FinanceMonth } from '@vigie/shared/api';
 import type { RelationalStore } from '../../store/relational-store.js';
 import type { DisputeRepository } from '../disputes/repository.js';
 import type { PaymentRepository } from '../payments/repository.js';
-import { balanceAt, effectiveDue } from './balance.js';
+import { balanceFrom, effectiveDue } from './balance.js';
 import type { InvoiceRepository } from './repository.js';
 
 /**
@@ -45,7 +45,8 @@ export class ClientFinance {
         let disputed = 0;
         for (const i of invoices) {
           if (i.kind !== 'invoice') continue;
-          const b = await balanceAt(this.invoices, this.payments, i, at, tx);
+          // From the rows read above (credit notes are among the client's invoices): no query per invoice and month.
+          const b = balanceFrom(i, at, invoices, payments);
           if (b <= 0) continue;
           outstanding += b;
           const ds = disputes.filter((d) => d.invoice_id === i.id);

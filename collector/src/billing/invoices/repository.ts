@@ -3,6 +3,7 @@ import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { RelationalStore } from '../../store/relational-store.js';
 import type { DB } from '../../store/schema.js';
 import type { InvoicesTable } from '../../store/schema-billing.js';
+import type { BalanceCredit } from './balance.js';
 
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type NewInvoice = Omit<Insertable<InvoicesTable>, 'id'>;
@@ -102,16 +103,14 @@ export class InvoiceRepository {
     return r.id;
   }
 
-  /** Credit notes on an invoice, tax included (negative), issued by `date`. */
-  async creditedIncl(invoiceId: number, date: LocalDate, ex: BillingExecutor = this.db.kysely): Promise<number> {
-    const r = await ex
+  /** Credit notes on an invoice, as the balance reads them. */
+  async creditsOf(invoiceId: number, ex: BillingExecutor = this.db.kysely): Promise<BalanceCredit[]> {
+    return ex
       .selectFrom('invoices')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_incl_cents'), sql<number>`0`).as('s'))
+      .select(['kind', 'corrects_invoice_id', 'issued_on', 'total_incl_cents'])
       .where('corrects_invoice_id', '=', invoiceId)
       .where('kind', '=', 'credit_note')
-      .where('issued_on', '<=', date)
-      .executeTakeFirstOrThrow();
-    return Number(r.s);
+      .execute();
   }
 
   /** Credit notes on an invoice, excluding tax (negative). */

@@ -57,8 +57,19 @@ export class PaymentRepository {
       .execute();
   }
 
-  async ofClient(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<Pick<PaymentRow, 'paid_on' | 'amount_cents'>[]> {
-    return ex.selectFrom('payments').select(['paid_on', 'amount_cents']).where('client_id', '=', clientId).orderBy('paid_on').orderBy('id').execute();
+  async ofClient(clientId: number, ex: Kysely<DB> = this.db.kysely): Promise<Pick<PaymentRow, 'invoice_id' | 'paid_on' | 'amount_cents'>[]> {
+    return ex
+      .selectFrom('payments')
+      .select(['invoice_id', 'paid_on', 'amount_cents'])
+      .where('client_id', '=', clientId)
+      .orderBy('paid_on')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** An invoice's payments, as the balance reads them. */
+  async balanceRowsOf(invoiceId: number, ex: Kysely<DB> = this.db.kysely): Promise<Pick<PaymentRow, 'invoice_id' | 'paid_on' | 'amount_cents'>[]> {
+    return ex.selectFrom('payments').select(['invoice_id', 'paid_on', 'amount_cents']).where('invoice_id', '=', invoiceId).execute();
   }
 
   /** A payment already recorded on the invoice under this (non-empty) reference: the same bank transfer or cheque sent twice. */
