@@ -11,6 +11,7 @@ import { registerErrorHandling } from './api/errors.js';
 import { loggerOptions } from './api/log-options.js';
 import { prometheusText } from './api/prometheus.js';
 import { registerResponseCheck } from './api/response-check.js';
+import { audit } from './audit/repository.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { registerPasswordReset } from './auth/password-reset.js';
 import { AuthRepository } from './auth/repository.js';
@@ -42,6 +43,7 @@ import { PgIngestWriter } from './ingest/pg-ingest-writer.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { assertChannelSettings } from './ingest/policy.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
+import { type DeviceChange, DeviceEvents } from './live/device-events.js';
 import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
@@ -184,28 +186,13 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   // Live events go through the cluster bus: each process delivers them to the dashboards it holds.
   bus.subscribe((m) => m.type === 'live' && live.publish(m.event));
   const publishLive = (event: LiveEvent) => bus.publish({ type: 'live', event });
-  // The dashboards hear when a device's health or connection changes (each client its own devices).
-  const publishDevice = (deviceId: number, change: 'health' | 'connected' | 'disconnected', owner: number | undefined) => {
-    if (owner !== undefined) publishLive({ type: 'device', clientId: owner, data: { deviceId, change } });
-  };
-  // A device's events go out in the order they happened: a health change whose client is still being read
-  // must not reach the dashboards after the disconnection that followed it (one chain per device).
-  const deviceEvents = new Map<number, Promise<void>>();
-  const deviceChanged = (deviceId: number, change: 'health' | 'connected' | 'disconnected', clientId?: number) => {
-    const before = deviceEvents.get(deviceId);
-    if (clientId !== undefined && before === undefined) return publishDevice(deviceId, change, clientId);
-    const next = (before ?? Promise.resolve()).then(async () => {
-      try {
-        const owner = clientId ?? (await db.kysely.selectFrom('devices').select('client_id').where('id', '=', deviceId).executeTakeFirst())?.client_id;
-        publishDevice(deviceId, change, owner);
-      } catch (err) {
-        app.log.error({ err, deviceId, change }, 'live device event: the device’s client could not be read');
-      } finally {
-        if (deviceEvents.get(deviceId) === next) deviceEvents.delete(deviceId);
-      }
-    });
-    deviceEvents.set(deviceId, next);
-  };
+  // The dashboards hear when a device's health or connection changes (each client its own devices), in order.
+  const deviceEvents = new DeviceEvents({
+    clientOf: async (deviceId) => (await db.kysely.selectFrom('devices').select('client_id').where('id', '=', deviceId).executeTakeFirst())?.client_id,
+    publish: (deviceId, change, clientId) => publishLive({ type: 'device', clientId, data: { deviceId, change } }),
+    log: app.log,
+  });
+  const deviceChanged = (deviceId: number, change: DeviceChange, clientId?: number) => deviceEvents.changed(deviceId, change, clientId);
   const remote = createRemote({
     db,
     dataDir: config.dataDir,
@@ -311,7 +298,12 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   });
   registerTenantRoutes(app, db, tenants);
   // A device enrolled with another token of its site, committed after a later id, takes the site role from it.
-  registerEnrollRoutes(app, db, enrollment, tenants, limiter, async (deviceId, siteId) => channel.pushPolicy(await policies.siteRoleTakenBy(deviceId, siteId)));
+  registerEnrollRoutes(app, db, enrollment, tenants, limiter, async (deviceId, siteId) => {
+    const from = await policies.siteRoleTakenBy(deviceId, siteId);
+    if (from.length === 0) return;
+    channel.pushPolicy(from);
+    await audit(db, 'system:policies', 'policy.site-role.moved', `device:${deviceId}`, { siteId, from });
+  });
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db, app.log);

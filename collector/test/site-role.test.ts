@@ -1,3 +1,5 @@
+import { waitFor } from '@vigie/testkit';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/index.js';
 import { PolicyService } from '../src/policies/service.js';
@@ -220,10 +222,13 @@ describe('site role by policy', () => {
     const policies = (a: TestAgent) => a.received.filter((m) => m.type === 'policy').map((m) => m.body.probes?.snmp?.targets?.length ?? 0);
     expect([policies(a1), policies(a2), policies(a3)]).toEqual([[1], [0], [0]]);
 
-    // Revoking a device that does not hold the role pushes nothing to the others…
+    // Revoking a device that does not hold the role leaves it where it is (its holder is told the same again)…
     expect((await tech.post(`/api/v1/devices/${third.deviceId}/revoke`)).status).toBe(200);
     await a3.closed;
-    // …revoking the holder pushes the role to the next one, which the same sockets would hear.
+    await waitFor('the holder told again', async () => policies(a1).length === 2, 5000, 20);
+    expect(policies(a1)).toEqual([1, 1]);
+    expect(policies(a2)).toEqual([0]);
+    // …revoking the holder pushes the role to the next one.
     expect((await tech.post(`/api/v1/devices/${first.deviceId}/revoke`)).status).toBe(200);
     await a1.closed;
     await a2.next((m) => m.type === 'policy' && m.body.probes?.snmp);
@@ -242,6 +247,48 @@ describe('site role by policy', () => {
     ]);
     a2.close();
   });
+
+  // The race is PostgreSQL's: on SQLite enrollments commit one after the other, in id order.
+  it.runIf(process.env.VIGIE_TEST_DATABASE === 'postgres')(
+    'an enrollment committed after a later id takes the role through the enroll route: the later device hears at once that it lost it',
+    async () => {
+      const k = h.collector.db.kysely;
+      const site = await h.collector.tenants.createSite(h.acme.clientId, 'Agence Moûtiers');
+      const tech = await login(h.url, 'tech@vigie.test');
+      expect(
+        (await tech.put(`/api/v1/policies/site/${site}`, { probes: { snmp: { targets: [{ address: '192.168.40.1', version: '2c', community: 'm' }] } } }))
+          .status,
+      ).toBe(200);
+      const base = Number(
+        (
+          await k
+            .selectFrom('devices')
+            .select((eb) => eb.fn.max('id').as('max'))
+            .executeTakeFirstOrThrow()
+        ).max,
+      );
+      // The next device id, as a transaction begun earlier would have taken it.
+      const nextId = (id: number) => sql`SELECT setval(pg_get_serial_sequence('devices', 'id'), ${id - 1})`.execute(k);
+      await nextId(base + 20);
+      const later = await enrollAgent(h, site, 'moutiers-2');
+      const agent = await TestAgent.connect(h.wsUrl, later);
+      await agent.hello();
+      expect(agent.received.find((m) => m.type === 'policy').body.probes.snmp).toBeDefined();
+      await nextId(base + 1);
+      const earlier = await enrollAgent(h, site, 'moutiers-1');
+      await nextId(base + 21);
+      expect([earlier.deviceId, later.deviceId]).toEqual([base + 1, base + 20]);
+      await agent.next((m) => m.type === 'policy' && !m.body.probes?.snmp);
+      const moved = await k
+        .selectFrom('audit_log')
+        .select(['actor', 'details'])
+        .where('action', '=', 'policy.site-role.moved')
+        .where('target', '=', `device:${earlier.deviceId}`)
+        .execute();
+      expect(moved.map((r) => [r.actor, JSON.parse(String(r.details))])).toEqual([['system:policies', { siteId: site, from: [later.deviceId] }]]);
+      agent.close();
+    },
+  );
 
   it('a device enrolled with a lower id but committed later takes the role from the site’s devices of higher id; any other enrollment takes nothing', async () => {
     const policies = new PolicyService(h.collector.db, defaultConfig().channel);

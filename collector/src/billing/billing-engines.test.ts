@@ -116,6 +116,8 @@ describe('invoicing on SQLite and PostgreSQL', () => {
       for (const statement of refuse) await sql.raw(statement).execute(db.kysely);
       const issuing = issuingOn(db);
       const run = await issuing.generateAll(MONTH, ISSUE_AT);
+      // One client's run says the same: found issued, its documents still not kept.
+      const one = await issuing.generateOne(1, MONTH, ISSUE_AT + 60_000);
       const drop = db.dialect === 'postgres' ? ['DROP TRIGGER refuse_pdf ON invoice_pdfs', 'DROP FUNCTION refuse_pdf()'] : ['DROP TRIGGER refuse_pdf'];
       for (const statement of drop) await sql.raw(statement).execute(db.kysely);
       const invoices = new InvoiceRepository(db);
@@ -125,6 +127,7 @@ describe('invoicing on SQLite and PostgreSQL', () => {
       const again = await issuing.generateAll(MONTH, ISSUE_AT + 3_600_000);
       return {
         run,
+        one: { ...one, id: one.id === issued!.id },
         again,
         invoices: (await invoices.list({ year: 2026 })).map((i) => i.number),
         keptBefore: keptBefore !== undefined && keptBefore !== null,
@@ -133,6 +136,13 @@ describe('invoicing on SQLite and PostgreSQL', () => {
       };
     });
     expect(sqlite.run).toEqual([{ clientId: 1, number: 'F2026-0001', issued: true, error: expect.stringMatching(/^documents not kept: .*disque plein/) }]);
+    expect(sqlite.one).toEqual({
+      clientId: 1,
+      number: 'F2026-0001',
+      id: true,
+      issued: false,
+      error: expect.stringMatching(/^documents not kept: .*disque plein/),
+    });
     expect(sqlite).toMatchObject({
       again: [{ clientId: 1, number: 'F2026-0001', issued: false }],
       invoices: ['F2026-0001'],

@@ -44,6 +44,20 @@ export interface RelayStats {
   publishErrors: number;
 }
 
+/**
+ * Hands a message to each handler; one that throws is logged and the others still run: a failing
+ * handler neither breaks the publisher nor, on a relayed or received message, kills the process.
+ */
+export function deliverTo(handlers: readonly ((msg: ClusterMessage) => void)[], msg: ClusterMessage, log: Pick<FastifyBaseLogger, 'error'>, bus: string): void {
+  for (const h of handlers) {
+    try {
+      h(msg);
+    } catch (err) {
+      log.error({ err, type: msg.type }, `${bus}: a handler failed`);
+    }
+  }
+}
+
 export class LocalBus implements ClusterBus {
   readonly workerId = 1;
   readonly nodeId = '1';
@@ -78,7 +92,7 @@ export class IpcBus implements ClusterBus {
         this.log.error({ type: verdict.type, why: verdict.why }, 'cluster relay: malformed message refused');
         return;
       }
-      for (const h of this.handlers) h(verdict.msg);
+      deliverTo(this.handlers, verdict.msg, this.log, 'cluster relay');
     });
   }
 
@@ -96,7 +110,7 @@ export class IpcBus implements ClusterBus {
         { type: verdict.type, why: verdict.why },
         'cluster relay: a message the other workers would refuse was not sent to them (a bug in this collector)',
       );
-      for (const h of this.handlers) h(msg);
+      deliverTo(this.handlers, msg, this.log, 'cluster relay');
       return;
     }
     process.send?.({ channel: RELAY, msg });

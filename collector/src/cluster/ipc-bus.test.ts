@@ -72,6 +72,19 @@ describe('IpcBus (worker processes)', () => {
     expect(logs).toHaveLength(1);
     expect(logs[0]).toContain('the other workers would refuse');
     expect(await count()).toEqual({ refused: malformed.length, publishErrors: 1 });
+
+    // A handler that throws on a relayed message is logged; the other handlers still hear it, and
+    // the worker lives on (before, the throw escaped the IPC listener and killed the process).
+    logs.length = 0;
+    got.length = 0;
+    const failing: ClusterMessage = { type: 'user-disabled', userId: 666 };
+    worker.send({ channel: 'vigie-cluster', msg: failing });
+    worker.send({ channel: 'vigie-cluster', msg: after });
+    await waitFor('the next one delivered', async () => got.length === 2, 10_000, 20);
+    expect(got).toEqual([failing, after]);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toContain('cluster relay: a handler failed');
+    expect(worker.exitCode).toBeNull();
   }, 40_000);
 });
 

@@ -12,7 +12,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
-import type { BusStats, ClusterBus } from './bus.js';
+import { type BusStats, type ClusterBus, deliverTo } from './bus.js';
 import { BUS_NAME_PATTERN, natsServersAndAuth, redact } from './bus-settings.js';
 import { type ClusterMessage, type ClusterMessageType, checkClusterMessage } from './cluster-messages.js';
 
@@ -159,13 +159,7 @@ export class NatsBus implements ClusterBus {
   }
 
   private deliver(msg: ClusterMessage): void {
-    for (const h of this.handlers) {
-      try {
-        h(msg);
-      } catch (err) {
-        this.log.error({ err, type: msg.type }, 'cluster bus: a handler failed');
-      }
-    }
+    deliverTo(this.handlers, msg, this.log, 'cluster bus');
   }
 
   private receive(data: Uint8Array): void {

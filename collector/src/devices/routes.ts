@@ -182,14 +182,18 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps
   app.post('/api/v1/devices/:id/revoke', { schema: { tags: ['devices'], params: IdParams, response: { 200: Ok } } }, async (req: FastifyRequest<Id>) => {
     const user = requireRole(req, 'admin', 'technician');
     const d = await visibleDevice(user, req.params.id);
-    const wasHolder = (await deps.policies.siteRoleHolder(d.site_id)) === d.id;
+    const holderBefore = await deps.policies.siteRoleHolder(d.site_id);
     const agentId = await deps.enrollment.revokeAgentOfDevice(d.id);
     if (!agentId) throw new VigieError('NOT_FOUND', 'This device has no agent');
     channel.revoke(agentId);
-    // The site role (SNMP, flows) passes to the site's next device now, not at its agent's next connection.
-    const nextHolder = wasHolder ? await deps.policies.siteRoleHolder(d.site_id) : undefined;
-    if (nextHolder !== undefined) channel.pushPolicy([nextHolder]);
-    await audit(deps.db, actorOf(user), 'agent.revoke', `device:${d.id}`, { agentId, ...(nextHolder !== undefined ? { siteRoleTo: nextHolder } : {}) });
+    // The site role (SNMP, flows) passes to the site's next device now, not at its agent's next
+    // connection. Pushed to whoever holds it after this revocation, whatever was read before it: two
+    // revocations at once (the holder and the next) still leave the third one told. An agent whose
+    // policy did not change applies the same again.
+    const holder = await deps.policies.siteRoleHolder(d.site_id);
+    if (holder !== undefined) channel.pushPolicy([holder]);
+    const moved = holderBefore === d.id && holder !== undefined;
+    await audit(deps.db, actorOf(user), 'agent.revoke', `device:${d.id}`, { agentId, ...(moved ? { siteRoleTo: holder } : {}) });
     return { ok: true };
   });
 }

@@ -181,7 +181,8 @@ export class PolicyService {
   /**
    * The devices whose merged policy changed because `deviceId` was enrolled: none, unless its
    * enrollment (another token of the site, committed after a later id) made it the site's role
-   * holder, taking the role from the site's devices of higher id.
+   * holder, taking the role from the site's devices of higher id. Those were all inserted while
+   * this enrollment's transaction was open (ids follow inserts): a handful, never the whole site.
    */
   async siteRoleTakenBy(deviceId: number, siteId: number): Promise<number[]> {
     if ((await this.siteRoleHolder(siteId)) !== deviceId) return [];

@@ -9,7 +9,7 @@ export const GenerateInvoicesResult = Type.Object({
       clientId: Type.Integer(),
       id: Type.Optional(Type.Integer()),
       number: Type.Optional(Type.String()),
-      /** The month's run: true when this run issued the invoice, false when it found it issued before. */
+      /** True when this run (the month's, or one client's) issued the invoice, false when it found it issued before. */
       issued: Type.Optional(Type.Boolean()),
       error: Type.Optional(Type.String()),
     }),

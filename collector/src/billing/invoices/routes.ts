@@ -17,8 +17,7 @@ export async function invoiceRoutes(app: FastifyInstance, { invoicing }: Billing
     async (req: FastifyRequest<{ Body: { month: string; clientId?: number } }>) => {
       const user = admin(req);
       if (req.body.clientId === undefined) return { results: await issuing.generateAll(req.body.month) };
-      const inv = await issuing.generateOne(req.body.clientId, req.body.month, Date.now(), user);
-      return { results: [{ clientId: req.body.clientId, ...(inv ? { number: inv.row.number, id: inv.row.id, issued: inv.issued } : {}) }] };
+      return { results: [await issuing.generateOne(req.body.clientId, req.body.month, Date.now(), user)] };
     },
   );
   app.get(

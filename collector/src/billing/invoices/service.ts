@@ -56,15 +56,20 @@ export class InvoiceIssuing {
    * Idempotent: the month's invoice, once issued, is returned as is.
    */
   async generate(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<InvoiceRow | null> {
-    return (await this.generateOne(clientId, month, now, user))?.row ?? null;
-  }
-
-  /** `generate`, saying whether this call issued the invoice (true) or found it issued before (false). */
-  async generateOne(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<{ row: InvoiceRow; issued: boolean } | null> {
     const r = await this.issue(clientId, month, now, user);
     // Issued, but its documents could not be kept: said as before (they are rendered again when read).
     if (r?.documentsError) throw r.documentsError;
-    return r ? { row: r.row, issued: r.issued } : null;
+    return r?.row ?? null;
+  }
+
+  /**
+   * One client's run, as the month-end run reports each client: its invoice, whether this call
+   * issued it (true) or found it issued before (false), and the error when its PDF could not be
+   * kept (the invoice is issued all the same; its documents are rendered again when read).
+   */
+  async generateOne(clientId: number, month: string, now = Date.now(), user?: SessionUser): Promise<IssueResult & { id?: number }> {
+    const inv = await this.issue(clientId, month, now, user);
+    return { ...issueResult(clientId, inv), ...(inv ? { id: inv.row.id } : {}) };
   }
 
   private async issue(
@@ -164,21 +169,13 @@ export class InvoiceIssuing {
   }
 
   /** The month-end run: every client with a contract, for `month`. Errors are per client. */
-  async generateAll(month: string, now = Date.now()): Promise<{ clientId: number; number?: string; issued?: boolean; error?: string }[]> {
+  async generateAll(month: string, now = Date.now()): Promise<IssueResult[]> {
     const { end } = monthBounds(month);
     const clients = await this.contracts.clientsUnderContract(end);
-    const out: { clientId: number; number?: string; issued?: boolean; error?: string }[] = [];
+    const out: IssueResult[] = [];
     for (const clientId of clients) {
       try {
-        const inv = await this.issue(clientId, month, now);
-        if (!inv) out.push({ clientId });
-        else
-          out.push({
-            clientId,
-            number: inv.row.number,
-            issued: inv.issued,
-            ...(inv.documentsError ? { error: `documents not kept: ${inv.documentsError.message}` } : {}),
-          });
+        out.push(issueResult(clientId, await this.issue(clientId, month, now)));
       } catch (err) {
         out.push({ clientId, error: err instanceof Error ? err.message : String(err) });
       }
@@ -236,4 +233,22 @@ export class InvoiceIssuing {
     if (!r) throw new VigieError('NOT_FOUND');
     return r.xml ?? invoiceCii(JSON.parse(r.document) as InvoiceDocument);
   }
+}
+
+/** What a run says of one client (the month-end run's results, the single-client run's). */
+export interface IssueResult {
+  clientId: number;
+  number?: string;
+  issued?: boolean;
+  error?: string;
+}
+
+function issueResult(clientId: number, inv: { row: InvoiceRow; issued: boolean; documentsError?: Error } | null): IssueResult {
+  if (!inv) return { clientId };
+  return {
+    clientId,
+    number: inv.row.number,
+    issued: inv.issued,
+    ...(inv.documentsError ? { error: `documents not kept: ${inv.documentsError.message}` } : {}),
+  };
 }

@@ -4,6 +4,10 @@ import { IpcBus } from '../bus.js';
 
 const bus = new IpcBus(2);
 bus.start?.({ error: (obj: unknown, msg?: string) => process.send?.({ channel: 'test-log', obj, msg }) } as never);
+// A handler that fails on one message (a bug elsewhere in the collector): the next handler still hears it.
+bus.subscribe((msg) => {
+  if (msg.type === 'user-disabled' && msg.userId === 666) throw new Error('handler bug');
+});
 bus.subscribe((msg) => process.send?.({ channel: 'test-got', msg }));
 process.on('message', (m: { channel?: string; msg?: unknown }) => {
   if (m?.channel === 'test-count') process.send?.({ channel: 'test-count', ...bus.relay });
