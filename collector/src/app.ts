@@ -3,14 +3,14 @@ import { dirname } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { monthOf, PROTOCOL_VERSION, parisDate, shiftMonth, VigieError } from '@vigie/shared';
+import { PROTOCOL_VERSION, VigieError } from '@vigie/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { registerDownloads } from './api/downloads.js';
 import { registerErrorHandling } from './api/errors.js';
+import { registerHealthRoutes } from './api/health-routes.js';
 import { loggerOptions } from './api/log-options.js';
-import { prometheusText } from './api/prometheus.js';
 import { registerResponseCheck } from './api/response-check.js';
+import { registerSecurityHeaders } from './api/security-headers.js';
 import { audit } from './audit/repository.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { registerPasswordReset } from './auth/password-reset.js';
@@ -23,9 +23,8 @@ import { InvoiceService } from './billing/invoicing.js';
 import { BILLING_PLUGINS } from './billing/routes.js';
 import { BillingService } from './billing/service.js';
 import { registerCheckRoutes } from './checks/routes.js';
-import { type ClusterBus, IpcBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
+import { type ClusterBus, LocalBus, type SessionEndReason } from './cluster/bus.js';
 import { parseBusUrl } from './cluster/bus-settings.js';
-import { ClusterLease } from './cluster/lease.js';
 import { NatsBus } from './cluster/nats-bus.js';
 import { createRemote, type Remote } from './commands/module.js';
 import { type CollectorConfig, servedOverHttps } from './config.js';
@@ -60,11 +59,12 @@ import { createReports, type Reports } from './reports/module.js';
 import { registerReportRoutes } from './reports/routes.js';
 import { RuleEngine } from './rules/engine.js';
 import { registerRuleVocabulary } from './rules/vocabulary.js';
+import { type ScheduledJobs, startScheduledJobs } from './scheduled-jobs.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
 import { StoreHealth } from './store/health.js';
 import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
-import { describeStoreCheck, inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
+import { inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
 import { kvSet } from './store/kv.js';
 import type { MetricStore } from './store/metric-store.js';
 import { checkMetricsSettings, openMetricStore } from './store/open-metric-store.js';
@@ -265,18 +265,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   if (metrics instanceof InfluxMetricStore)
     metrics.onExpired = (deviceId, values, oldestTs) =>
       app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');
-  app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    // Browsers that reached us over HTTPS (directly or through the TLS proxy) never fall back to HTTP.
-    if (https) reply.header('strict-transport-security', 'max-age=31536000');
-    reply.header(
-      'content-security-policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    );
-    return payload;
-  });
+  registerSecurityHeaders(app, https);
   // Ended sessions close their live sockets on every process (the socket may be held by another worker).
   bus.subscribe((m) => m.type === 'sessions-ended' && live.endSessions({ userId: m.userId, idHash: m.idHash }, m.reason));
   const sessionsEnded = (e: { userId: number; idHash?: string; reason: SessionEndReason }) => bus.publish({ type: 'sessions-ended', ...e });
@@ -390,31 +379,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
 
   registerDownloads(app, config.downloadsDir);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => {
-    await sql`SELECT 1`.execute(db.kysely);
-    const store = health.condition;
-    // Reads are served whatever the store's state; `degraded` says agent data is not being accepted, and why.
-    return {
-      status: store.state === 'ok' ? 'ok' : 'degraded',
-      version: COLLECTOR_VERSION,
-      protocol: PROTOCOL_VERSION,
-      agentsConnected: channel.stats.connections,
-      store: { ...store, lostAcknowledgedFrames: channel.stats.storeLostFrames, lastCheck: check ? describeStoreCheck(check) : null },
-    };
-  });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type('text/plain; version=0.0.4');
-    return prometheusText(channel.stats, pipeline.stats, bus.nodeId, {
-      bus: bus.stats,
-      relay: bus.relay,
-      lease: jobsLease?.stats,
-      jobRuns,
-      store: health.condition,
-      rules: rules.stats,
-      influx: metrics instanceof InfluxMetricStore ? metrics.stats : undefined,
-      tickets: tickets.stats,
-    });
-  });
+  let jobs: ScheduledJobs | undefined;
+  registerHealthRoutes(app, { version: COLLECTOR_VERSION, db, health, check, channel, pipeline, bus, jobs: () => jobs, rules, metrics, tickets });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   if (config.dashboardDir && existsSync(config.dashboardDir)) {
@@ -428,84 +394,25 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
 
-  // Jobs that run once in the cluster: on the collector holding the lease (a serving process), or in
-  // the first worker of a process that serves nothing (tests, commands). The rules engine's view of
-  // connections is cluster-wide (agents-held over the bus).
-  const jobsLease = opts.serving
-    ? new ClusterLease(db, 'scheduled-jobs', leaseHolder(bus, config.bus.nodeId), {
-        ttlMs: config.jobsLeaseTtlMs,
-        log: app.log.child({ domain: 'cluster-lease' }),
-        onError: (err) => health.writeFailed(err, 'cluster lease'),
-        onChange: (held) => (held ? startJobs() : stopJobs()),
-      })
-    : null;
-  const runsJobs = () => (jobsLease ? jobsLease.held : bus.workerId === 1);
-  const startJobs = () => {
-    if (config.rulesIntervalMs > 0) rules.start(config.rulesIntervalMs);
-    patches.start(config.patchIntervalMs);
-    updates.start(config.rolloutIntervalMs);
-  };
-  const stopJobs = () => {
-    rules.stop().catch((err) => app.log.error({ err }, 'rules evaluation failed while stopping'));
-    patches.stop();
-    updates.stop();
-  };
-  if (jobsLease) await jobsLease.start();
-  else if (runsJobs()) startJobs();
-  const jobRuns = { invoicing: 0 };
-
-  const maintenance = setInterval(() => {
-    if (!health.acceptsData) return; // rollups write: not while the store is full or damaged
-    metrics.maintain(Date.now()).catch(logWriteError('metrics maintenance'));
-    flows.maintain(Date.now()).catch(logWriteError('flow rollups'));
-  }, config.maintenanceIntervalMs);
-  maintenance.unref();
-  // Queued commands past their expiry are marked expired (never sent), once a minute.
-  const expiry = setInterval(() => {
-    if (runsJobs()) remote.expire().catch((err) => app.log.error({ err }, 'command expiry failed'));
-  }, 60_000);
-  expiry.unref();
-  const daily = setInterval(() => {
-    // In a cluster, the lease holder does the daily clean-up for all.
-    if (!runsJobs()) return;
-    metrics.maintain(Date.now(), { retention: true }).catch((err) => app.log.error({ err }, 'metrics retention failed'));
-    auth.purgeExpiredSessions().catch((err) => app.log.error({ err }, 'session purge failed'));
-    devices.purgeHistory(Date.now()).catch((err) => app.log.error({ err }, 'check history purge failed'));
-  }, 86_400_000);
-  daily.unref();
-  // Contract 5.1: invoices at month end. Hourly, the lease holder issues last month's invoices that
-  // do not exist yet (a collector down on the 1st catches up; the database refuses a duplicate).
-  const issueInvoices = () => {
-    if (!runsJobs() || !config.invoicing) return;
-    jobRuns.invoicing++;
-    const month = shiftMonth(monthOf(parisDate(Date.now())), -1);
-    invoices.generateAll(month).then(
-      (results) => {
-        for (const r of results) {
-          if (r.number && r.issued) app.log.info({ clientId: r.clientId, month, number: r.number }, 'invoice issued');
-          if (r.error)
-            app.log.error({ clientId: r.clientId, month, number: r.number }, r.number ? `invoice ${r.number}: ${r.error}` : `invoice not issued: ${r.error}`);
-        }
-        // One line a pass: an invoice found issued by an earlier pass (or another collector) is not
-        // announced as issued again.
-        app.log.info(
-          {
-            month,
-            issued: results.filter((r) => r.issued).length,
-            alreadyIssued: results.filter((r) => r.number && !r.issued).length,
-            nothingToBill: results.filter((r) => !r.number && !r.error).length,
-            failed: results.filter((r) => r.error).length,
-          },
-          'month-end invoicing pass',
-        );
-      },
-      (err) => app.log.error({ err }, 'month-end invoicing failed'),
-    );
-  };
-  const monthly = setInterval(issueInvoices, config.invoicingIntervalMs);
-  monthly.unref();
-  const firstInvoicing = setTimeout(issueInvoices, Math.min(60_000, config.invoicingIntervalMs));
-  firstInvoicing.unref();
+  // Timers: the maintenance pass on every process; the jobs that run once in the cluster on one.
+  jobs = await startScheduledJobs({
+    config,
+    serving: opts.serving === true,
+    db,
+    bus,
+    log: app.log,
+    health,
+    rules,
+    patches,
+    updates,
+    remote,
+    metrics,
+    flows,
+    auth,
+    devices,
+    invoices,
+    logWriteError,
+  });
 
   let closed = false;
   const collector: Collector = {
@@ -546,15 +453,8 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(maintenance);
-      clearInterval(daily);
+      await jobs?.close();
       health.close();
-      clearInterval(expiry);
-      clearInterval(monthly);
-      patches.stop();
-      updates.stop();
-      clearTimeout(firstInvoicing);
-      await jobsLease?.stop();
       await rules.stop();
       await reports.close();
       invoices.onIssued = undefined;
@@ -575,12 +475,6 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     },
   };
   return collector;
-}
-
-/** The name this process holds leases under: unique per process, the same after a restart. */
-function leaseHolder(bus: ClusterBus, nodeId: string): string {
-  if (bus instanceof NatsBus) return bus.nodeId;
-  return bus instanceof IpcBus ? `${nodeId}-w${bus.workerId}` : nodeId;
 }
 
 /** Things bound once per machine (the support mailbox's port): the only or first process of a collector. */
