@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays, parisDate } from '@vigie/shared';
 import { sampleInventory } from '@vigie/shared/fixtures';
+import { TEST_PRICE_GRID as GRID } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type Harness, login, type Session, startHarness, TestAgent } from './harness.js';
 
@@ -20,17 +21,6 @@ let tech: Session;
 let acmeUser: Session;
 let globexUser: Session;
 
-// Prices in cents excluding tax.
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 // A grid that does not price the on-site half-day the 2.6 minimum needs.
 const GRID_NO_HALF_DAY = {
   programmed: { on_site: { day: 60000, hour: 11000 }, remote: { hour: 8800 } },

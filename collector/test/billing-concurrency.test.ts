@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { addBusinessDays, addDays, parisDate } from '@vigie/shared';
-import { freePort, type Proc, startProcess, waitFor } from '@vigie/testkit';
+import { freePort, TEST_PRICE_GRID as GRID, type Proc, startProcess, waitFor } from '@vigie/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quote } from '../src/billing/billing-units.js';
@@ -31,16 +31,6 @@ let db: Database.Database;
 let admin: Session;
 let tech: Session;
 
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 const SELLER = { name: 'Sibio Infogérance', address: ['12 rue des Lilas', '69003 Lyon'], siren: '812345678', vatNumber: 'FR45812345678' };
 
 const today = () => parisDate(Date.now());

@@ -1,4 +1,5 @@
 import { addMonths, fromParis, type LocalDate } from '@vigie/shared';
+import { TEST_PRICE_GRID as GRID } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../src/auth/repository.js';
 import { quote } from '../src/billing/billing-units.js';
@@ -24,16 +25,6 @@ let techUser: SessionUser;
 let clientUser: SessionUser;
 let clientId: number;
 
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 const SELLER = { name: 'Sibio Infogérance', address: ['12 rue des Lilas', '69003 Lyon'], siren: '812345678', vatNumber: 'FR45812345678' };
 /** Paris wall-clock time → UTC ms. */
 const at = (date: LocalDate, hh = 10, mm = 0) => fromParis(date, hh, mm);

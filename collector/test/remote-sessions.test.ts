@@ -1,4 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
+import { TEST_PRICE_GRID as GRID } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enrolTotp, freshTotpCode } from '../src/auth/totp/test-codes.js';
 import { enrollAgent, type Harness, login, type Session, startHarness, TOTP_SECRETS } from './harness.js';
@@ -11,16 +12,6 @@ let h: Harness;
 let admin: Session;
 let tech: Session;
 let device: { agentId: string; secret: string; deviceId: number; commandKey?: { keyId: string; publicKey: string } };
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const keyOf = (raw: string) => createPublicKey({ key: Buffer.concat([ED25519_SPKI, Buffer.from(raw, 'base64url')]), format: 'der', type: 'spki' });
 

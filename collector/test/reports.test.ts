@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addDays, dayOfWeek, fromParis, isBusinessDay, monthOf, monthPeriod, parisDate, shiftMonth } from '@vigie/shared';
 import { sampleInventory } from '@vigie/shared/fixtures';
+import { TEST_PRICE_GRID as GRID } from '@vigie/testkit';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,16 +141,6 @@ let siteGrenoble: number;
 const ids: Record<string, number> = {};
 let acmeReportId: number;
 
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 const buyer = (name: string, siren: string) => ({ name, address: ['1 place Bellecour', '69002 Lyon'], siren, vatNumber: `FR11${siren}` });
 
 async function agentFor(siteId: number, hostname: string, createdAt: number): Promise<TestAgent> {

@@ -1,4 +1,5 @@
 import { addBusinessDays, fromParis, PROGRAMMED_MIN_BUSINESS_DAYS, parisDate } from '@vigie/shared';
+import { TEST_PRICE_GRID as GRID } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentService } from '../src/incidents/service.js';
 import { enrollAgent, type Harness, login, type Session, startHarness } from './harness.js';
@@ -18,16 +19,6 @@ let globex: Session;
 let acmeDevice: number;
 let incidents: IncidentService;
 
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 // A PNG's signature and IHDR chunk (enough for its type to be read from its bytes).
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

@@ -1,16 +1,6 @@
 import { parisDate } from '@vigie/shared';
+import { TEST_PRICE_GRID as GRID } from '@vigie/testkit';
 import { apiSession, type Seeded } from './seed.js';
-
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 
 function previousMonth(): string {
   const [y, m] = parisDate(Date.now()).split('-').map(Number) as [number, number];

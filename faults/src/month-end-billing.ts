@@ -1,21 +1,11 @@
 import { freshTotpCode } from '@vigie/collector';
 import { monthOf, parisDate, shiftMonth } from '@vigie/shared';
+import { TEST_PRICE_GRID as GRID } from '@vigie/testkit';
 import { type Collector, PASSWORD } from './processes.js';
 
 /** The month the month-end job invoices today: last month, in Paris (the collector's own rule, shared's calendar). */
 export const invoicedMonth = () => shiftMonth(monthOf(parisDate(Date.now())), -1);
 
-// Prices of the contract's grid (art. 5.2), in integer cents per unit.
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 const SELLER = { name: 'Sibio Infogérance', address: ['12 rue des Lilas', '69003 Lyon'], siren: '812345678', vatNumber: 'FR45812345678' };
 
 type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
@@ -47,8 +37,9 @@ async function expectStatus<T = unknown>(what: string, status: number, reply: Pr
 /**
  * Something for the month-end job to invoice, set up over the REST API as the provider would: the
  * seller's identity (an admin, who enrols TOTP at first sign-in), a contract for the collector's
- * client under the grid above, and last month a 2-hour urgent remote intervention by the technician
- * (2 × 110 € = 220 € HT) on a ticket of that client. The month-end job then issues one invoice.
+ * client under the test contract's grid (testkit's TEST_PRICE_GRID), and last month a 2-hour
+ * urgent remote intervention by the technician (2 × 110 € = 220 € HT) on a ticket of that client.
+ * The month-end job then issues one invoice.
  */
 export async function billableLastMonth(c: Collector, adminEmail: string): Promise<{ month: string; totalExclCents: number }> {
   const first = await signIn(c.url, adminEmail);

@@ -66,5 +66,6 @@ export { Lan } from './lan.js';
 export { type NatsServer, startNats } from './nats.js';
 export * from './netns.js';
 export { type Postgres, type PostgresOnLan, postgresBinDir, startPostgres } from './postgres.js';
+export { TEST_PRICE_GRID, type TestPriceGrid, type TestPriceUnits } from './price-grid.js';
 export * from './supervisor.js';
 export { assertLoopbackOnly, beyondLoopback, isLoopbackHost, LOOPBACK_ONLY_POLICY } from './test-policy.js';

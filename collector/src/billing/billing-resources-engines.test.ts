@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalDate } from '@vigie/shared';
-import { type Postgres, startPostgres, waitFor } from '@vigie/testkit';
+import { type Postgres, startPostgres, TEST_PRICE_GRID, waitFor } from '@vigie/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SessionUser } from '../auth/repository.js';
 import { DEFAULT_REPORT_SETTINGS } from '../reports/settings.js';
@@ -732,22 +732,12 @@ describe('ECB rates and Syntec indices (contract 5.1, 5.2)', () => {
       await repo.upsertEcbRate('2025-06-11', 216, f.adminId, T0 + 1);
       const syntec = await repo.syntecByDate();
       const [s0, s1] = syntec.map((r) => Number(r.value)) as [number, number];
-      const grid = {
-        programmed: {
-          on_site: { day: 60_000, half_day: 33_000, hour: 11_000, quarter_hour: 3000 },
-          remote: { day: 48_000, half_day: 26_000, hour: 8800, quarter_hour: 2200 },
-        },
-        urgent: {
-          on_site: { day: 80_000, half_day: 44_000, hour: 14_000, quarter_hour: 3800 },
-          remote: { day: 64_000, half_day: 34_000, hour: 11_000, quarter_hour: 3000 },
-        },
-      };
       return {
         syntec,
         ecb: await repo.ecbRates(),
         ecbByDate: await repo.ecbRatesByDate(),
         cap: capPrice(11_000, s0, s1),
-        revised: proposeRevision(grid, s0, s1),
+        revised: proposeRevision(TEST_PRICE_GRID, s0, s1),
       };
     });
     expect(s.syntec).toEqual([

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parisDate } from '@vigie/shared';
-import { freePort, type Proc, startProcess, waitFor } from '@vigie/testkit';
+import { freePort, TEST_PRICE_GRID as GRID, type Proc, startProcess, waitFor } from '@vigie/testkit';
 import { call, credentialsOf, ok, type Session, type SessionCredentials, signIn } from './http.js';
 import { seedRemote, seedRemoteOfTenant } from './remote-world.js';
 import { enrolStaff, type SecondFactorSeed } from './staff.js';
@@ -85,17 +85,6 @@ function previousMonth(): string {
   const [y, m] = parisDate(Date.now()).split('-').map(Number) as [number, number];
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
-
-const GRID = {
-  programmed: {
-    on_site: { day: 60000, half_day: 33000, hour: 11000, quarter_hour: 3000 },
-    remote: { day: 48000, half_day: 26000, hour: 8800, quarter_hour: 2200 },
-  },
-  urgent: {
-    on_site: { day: 80000, half_day: 44000, hour: 14000, quarter_hour: 3800 },
-    remote: { day: 64000, half_day: 34000, hour: 11000, quarter_hour: 3000 },
-  },
-};
 
 /**
  * One real collector (`serve --workers 2`, behind --trust-proxy 127.0.0.1, serving the built
