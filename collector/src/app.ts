@@ -44,6 +44,7 @@ import { assertChannelSettings } from './ingest/policy.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
 import { type DeviceChange, DeviceEvents } from './live/device-events.js';
 import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
+import { publishTicketChanges } from './live/ticket-events.js';
 import { InboundMail } from './mail/inbound.js';
 import { Notifier } from './notifications/service.js';
 import { registerOverviewRoutes } from './overview/routes.js';
@@ -63,17 +64,17 @@ import { type ScheduledJobs, startScheduledJobs } from './scheduled-jobs.js';
 import { registerStatsRoutes } from './stats/routes.js';
 import { Database } from './store/database.js';
 import { StoreHealth } from './store/health.js';
-import { InfluxMetricStore } from './store/influx/influx-metric-store.js';
 import { inspectWalBeforeOpen, quickCheck, RunMarker, type StoreCheck } from './store/integrity.js';
 import { kvSet } from './store/kv.js';
 import type { MetricStore } from './store/metric-store.js';
 import { checkMetricsSettings, openMetricStore } from './store/open-metric-store.js';
 import { assertServableOn, type CollectorStore, databaseTargetOf, openRelationalStore } from './store/open-relational-store.js';
-import { PgMetricStore } from './store/postgres/pg-metric-store.js';
 import { PostgresDatabase } from './store/postgres-database.js';
 import { ensurePrivateDir } from './store/private-files.js';
+import { pingStore } from './store/relational-store.js';
 import { DiskReserve } from './store/reserve.js';
 import { reportStoreCheck, timed } from './store/startup.js';
+import { logStoreEvents } from './store/store-events-log.js';
 import { TenantsRepository } from './tenants/repository.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerTicketRoutes } from './tickets/routes.js';
@@ -258,13 +259,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerErrorHandling(app, (err, what) => (health.writeFailed(err, what) ? (health.classify(err) as 'full' | 'damaged') : null));
   if (process.env.VIGIE_CHECK_RESPONSES === '1') registerResponseCheck(app);
   for (const msg of startupLog) app.log.info(msg);
-  if (db instanceof PostgresDatabase)
-    db.onConnectionError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL relational store: a connection was lost; the pool reconnects');
-  if (metrics instanceof PgMetricStore)
-    metrics.onConnectionError = (err) => app.log.warn({ err: err.message }, 'PostgreSQL metric store: a connection was lost; the pool reconnects');
-  if (metrics instanceof InfluxMetricStore)
-    metrics.onExpired = (deviceId, values, oldestTs) =>
-      app.log.warn({ deviceId, values, oldest: new Date(oldestTs).toISOString() }, 'samples older than the raw retention: refused by InfluxDB, not stored');
+  logStoreEvents(app.log, db, metrics);
   registerSecurityHeaders(app, https);
   // Ended sessions close their live sockets on every process (the socket may be held by another worker).
   bus.subscribe((m) => m.type === 'sessions-ended' && live.endSessions({ userId: m.userId, idHash: m.idHash }, m.reason));
@@ -297,17 +292,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerCheckRoutes(app, { db });
   const tickets = new TicketService(db, app.log);
   registerTicketRoutes(app, tickets, db);
-  // A failure here (the ticket unreadable) is logged and counted by the ticket service (/metrics).
-  tickets.onChange('live', async (c) => {
-    const t = await tickets.get(c.ticketId);
-    // An internal monitoring ticket goes to staff only (clientId null) until it is published.
-    if (t)
-      publishLive({
-        type: 'ticket',
-        clientId: t.clientVisible ? c.clientId : null,
-        data: { change: c.type, ticket: { ...t, timeline: t.timeline.slice(-1), attachments: [], links: [] } },
-      });
-  });
+  publishTicketChanges(tickets, publishLive);
   const notifier = new Notifier(db, tickets, config.notifications, app.log);
   const inbound =
     config.mail.inboundPort !== undefined
@@ -380,7 +365,19 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerDownloads(app, config.downloadsDir);
 
   let jobs: ScheduledJobs | undefined;
-  registerHealthRoutes(app, { version: COLLECTOR_VERSION, db, health, check, channel, pipeline, bus, jobs: () => jobs, rules, metrics, tickets });
+  registerHealthRoutes(app, {
+    version: COLLECTOR_VERSION,
+    ping: () => pingStore(db),
+    health,
+    check,
+    channel,
+    pipeline,
+    bus,
+    jobs: () => jobs,
+    rules,
+    metrics,
+    tickets,
+  });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   if (config.dashboardDir && existsSync(config.dashboardDir)) {

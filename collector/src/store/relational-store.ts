@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { MigrationEngine } from './migrations/engine.js';
 import type { DB } from './schema.js';
 
@@ -11,4 +11,9 @@ import type { DB } from './schema.js';
 export interface RelationalStore {
   readonly kysely: Kysely<DB>;
   readonly dialect: MigrationEngine;
+}
+
+/** Resolves once the store answers a trivial read (for `/healthz`). */
+export async function pingStore(db: RelationalStore): Promise<void> {
+  await sql`SELECT 1`.execute(db.kysely);
 }
