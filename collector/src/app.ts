@@ -42,7 +42,7 @@ import { PgIngestWriter } from './ingest/pg-ingest-writer.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { assertChannelSettings } from './ingest/policy.js';
 import { SqliteIngestWriter } from './ingest/sqlite-ingest-writer.js';
-import { type DeviceChange, DeviceEvents } from './live/device-events.js';
+import { DeviceEvents } from './live/device-events.js';
 import { LIVE_PATH, LiveChannel, type LiveEvent } from './live/live-channel.js';
 import { publishTicketChanges } from './live/ticket-events.js';
 import { InboundMail } from './mail/inbound.js';
@@ -193,7 +193,6 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
     publish: (deviceId, change, clientId) => publishLive({ type: 'device', clientId, data: { deviceId, change } }),
     log: app.log,
   });
-  const deviceChanged = (deviceId: number, change: DeviceChange, clientId?: number) => deviceEvents.changed(deviceId, change, clientId);
   const remote = createRemote({
     db,
     dataDir: config.dataDir,
@@ -218,7 +217,7 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       remote.afterCommit(effects);
       if (effects.inventoryChanged.length > 0)
         devices.refreshSearch(effects.inventoryChanged.map((c) => c.deviceId)).catch(logWriteError('device search refresh'));
-      for (const id of effects.healthChanged) deviceChanged(id, 'health');
+      for (const id of effects.healthChanged) deviceEvents.changed(id, 'health');
     },
     5000,
     health,
@@ -234,9 +233,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
       // The hello's own facts (host name, version) are stored with its spool report, in the ingest batch.
       onHello: (agent) => {
         remote.onAgentHello(agent);
-        deviceChanged(agent.deviceId, 'connected', agent.clientId);
+        deviceEvents.changed(agent.deviceId, 'connected', agent.clientId);
       },
-      onDisconnect: (agent) => deviceChanged(agent.deviceId, 'disconnected', agent.clientId),
+      onDisconnect: (agent) => deviceEvents.changed(agent.deviceId, 'disconnected', agent.clientId),
     },
     health,
   );
@@ -285,8 +284,9 @@ export async function createCollector(config: CollectorConfig, opts: { bus?: Clu
   registerEnrollRoutes(app, db, enrollment, tenants, limiter, async (deviceId, siteId) => {
     const from = await policies.siteRoleTakenBy(deviceId, siteId);
     if (from.length === 0) return;
-    channel.pushPolicy(from);
+    // Audited first: an agent that hears the change finds it in the log.
     await audit(db, 'system:policies', 'policy.site-role.moved', `device:${deviceId}`, { siteId, from });
+    channel.pushPolicy(from);
   });
   registerPolicyRoutes(app, { db, policies, channel, beforePush: remote.beforePolicyPush });
   registerCheckRoutes(app, { db });

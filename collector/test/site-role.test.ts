@@ -1,4 +1,4 @@
-import { waitFor } from '@vigie/testkit';
+import { startPostgres, waitFor } from '@vigie/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/index.js';
@@ -248,34 +248,34 @@ describe('site role by policy', () => {
     a2.close();
   });
 
-  // The race is PostgreSQL's: on SQLite enrollments commit one after the other, in id order.
-  it.runIf(process.env.VIGIE_TEST_DATABASE === 'postgres')(
-    'an enrollment committed after a later id takes the role through the enroll route: the later device hears at once that it lost it',
-    async () => {
-      const k = h.collector.db.kysely;
-      const site = await h.collector.tenants.createSite(h.acme.clientId, 'Agence Moûtiers');
-      const tech = await login(h.url, 'tech@vigie.test');
+  // The race is PostgreSQL's: on SQLite enrollments commit one after the other, in id order. The
+  // SQLite pass runs it on a PostgreSQL of its own.
+  it('an enrollment committed after a later id takes the role through the enroll route: the later device hears at once that it lost it', async () => {
+    const own = h.collector.db.dialect === 'postgres' ? undefined : await startPostgres({ fast: true });
+    const ph = own ? await startHarness({ rulesIntervalMs: 0, invoicing: false, databaseUrl: await own.createDatabase('site_role_race') }) : h;
+    try {
+      const k = ph.collector.db.kysely;
+      const site = await ph.collector.tenants.createSite(ph.acme.clientId, 'Agence Moûtiers');
+      const tech = await login(ph.url, 'tech@vigie.test');
       expect(
         (await tech.put(`/api/v1/policies/site/${site}`, { probes: { snmp: { targets: [{ address: '192.168.40.1', version: '2c', community: 'm' }] } } }))
           .status,
       ).toBe(200);
-      const base = Number(
-        (
-          await k
-            .selectFrom('devices')
-            .select((eb) => eb.fn.max('id').as('max'))
-            .executeTakeFirstOrThrow()
-        ).max,
-      );
+      // At least 1: the sequence cannot be set to 0 (a fresh database has no device yet).
+      const newest = await k
+        .selectFrom('devices')
+        .select((eb) => eb.fn.max('id').as('max'))
+        .executeTakeFirstOrThrow();
+      const base = Math.max(1, Number(newest.max ?? 0));
       // The next device id, as a transaction begun earlier would have taken it.
       const nextId = (id: number) => sql`SELECT setval(pg_get_serial_sequence('devices', 'id'), ${id - 1})`.execute(k);
       await nextId(base + 20);
-      const later = await enrollAgent(h, site, 'moutiers-2');
-      const agent = await TestAgent.connect(h.wsUrl, later);
+      const later = await enrollAgent(ph, site, 'moutiers-2');
+      const agent = await TestAgent.connect(ph.wsUrl, later);
       await agent.hello();
       expect(agent.received.find((m) => m.type === 'policy').body.probes.snmp).toBeDefined();
       await nextId(base + 1);
-      const earlier = await enrollAgent(h, site, 'moutiers-1');
+      const earlier = await enrollAgent(ph, site, 'moutiers-1');
       await nextId(base + 21);
       expect([earlier.deviceId, later.deviceId]).toEqual([base + 1, base + 20]);
       await agent.next((m) => m.type === 'policy' && !m.body.probes?.snmp);
@@ -287,8 +287,13 @@ describe('site role by policy', () => {
         .execute();
       expect(moved.map((r) => [r.actor, JSON.parse(String(r.details))])).toEqual([['system:policies', { siteId: site, from: [later.deviceId] }]]);
       agent.close();
-    },
-  );
+    } finally {
+      if (own) {
+        await ph.close();
+        await own.stop();
+      }
+    }
+  });
 
   it('a device enrolled with a lower id but committed later takes the role from the site’s devices of higher id; any other enrollment takes nothing', async () => {
     const policies = new PolicyService(h.collector.db, defaultConfig().channel);

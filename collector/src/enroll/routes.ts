@@ -29,8 +29,8 @@ export function registerEnrollRoutes(
       if (await limiter.blocked(keys)) throw new VigieError('LOGIN_RATE_LIMITED', 'Too many failed enrollments, try again later');
       try {
         const { siteId, ...res } = await enrollment.enroll(req.body, req.ip);
-        // The device is committed: a failure past this point is logged, never lost credentials.
-        await onEnrolled(res.deviceId, siteId).catch((err: unknown) =>
+        // The credentials go back at once; telling the site's other agents runs beside, logged if it fails.
+        onEnrolled(res.deviceId, siteId).catch((err: unknown) =>
           req.log.error(
             { err, deviceId: res.deviceId },
             'enrollment: the site’s other agents could not be told that the site role moved to this device (they learn it at their next connection)',

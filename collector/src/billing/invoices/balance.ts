@@ -30,7 +30,6 @@ export async function balanceAt(
   date: LocalDate,
   tx: BillingExecutor,
 ): Promise<number> {
-  if (inv.kind !== 'invoice' || inv.issued_on > date) return 0;
   return balanceFrom(inv, date, await invoices.creditsOf(inv.id, tx), await payments.balanceRowsOf(inv.id, tx));
 }
 
